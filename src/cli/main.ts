@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_DB_FILE, Lake } from '../lake/db.js';
+import { ingest, SOURCE_TYPES, type IngestSummary, type SourceType } from '../lake/ingest.js';
+import { QUERY_FORMATS, type QueryFormat, runQuery } from '../lake/query.js';
+import { lakeStats, sourceName } from '../lake/stats.js';
+import { EVENT_TABLES } from '../lake/schema.js';
+import { UserError } from '../sources/input.js';
+import { colors, formatNumber, jsonReplacer, renderTable } from './output.js';
+import { ingestProgress } from './progress.js';
+
+/** Exit codes: 0 done; 1 internal error (a bug); 2 user error (bad arguments, path, credentials, SQL); 3 records quarantined with --strict. */
+const EXIT_QUARANTINED = 3;
+
+const program = new Command()
+  .name('gumshoe')
+  .description('Self-hosted threat detection and investigation for AWS logs (CloudTrail, VPC Flow, Route 53 DNS).')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .exitOverride();
+
+const dbOption = () => new Option('--db <file>', 'lake database file (DuckDB)').default(DEFAULT_DB_FILE);
+
+program
+  .command('ingest')
+  .description('read logs from files, directory trees or s3://bucket/prefix into the lake')
+  .argument('<inputs...>', 'files, directories or s3:// URIs')
+  .addOption(dbOption())
+  .addOption(new Option('--type <type>', 'force the format instead of detecting it per file').choices(SOURCE_TYPES))
+  .option('--endpoint <url>', 'S3-compatible endpoint for s3:// inputs')
+  .option('--region <region>', 'AWS region for s3:// inputs')
+  .option('--json', 'print the summary as JSON')
+  .option('--strict', `exit ${EXIT_QUARANTINED} when any record was quarantined`)
+  .addHelpText('after', `
+Formats are detected per file: CloudTrail (delivered {"Records":[…]} files, JSON lines, EventBridge events;
+digest files are skipped), VPC Flow Logs (text, any version 2–8 or transit gateway, header or default order),
+Route 53 Resolver query logs (JSON lines) and GuardDuty findings. .gz is read transparently.
+Re-running is safe: files already read are passed over and records already stored count as duplicates.`)
+  .action(async (inputs: string[], options: { db: string; type?: SourceType; endpoint?: string; region?: string; json?: boolean; strict?: boolean }) => {
+    const lake = await openLake(options.db);
+    const progress = options.json ? undefined : ingestProgress();
+    try {
+      const summary = await ingest(lake, inputs, {
+        forceType: options.type,
+        endpoint: options.endpoint,
+        region: options.region,
+        onProgress: progress?.update,
+      });
+      progress?.stop();
+      if (options.json) console.log(JSON.stringify(summary, jsonReplacer, 2));
+      else printIngestSummary(summary, options.db);
+      if (options.strict && summary.quarantined > 0) process.exitCode = EXIT_QUARANTINED;
+    } finally {
+      progress?.stop();
+      lake.close();
+    }
+  });
+
+program
+  .command('query')
+  .description('run SQL against the lake (tables: api_activity, network_activity, dns_activity, detection_finding, quarantine, ingested_files)')
+  .argument('<sql>', 'one SQL statement')
+  .addOption(dbOption())
+  .addOption(new Option('--format <format>', 'table, json (one object per line) or csv').choices(QUERY_FORMATS).default('table'))
+  .action(async (sql: string, options: { db: string; format: QueryFormat }) => {
+    const lake = await openLake(options.db, true);
+    try {
+      await runQuery(lake.connection, sql, options.format, process.stdout);
+    } finally {
+      lake.close();
+    }
+  });
+
+program
+  .command('stats')
+  .description('what the lake holds: events per source, account, region and day; time range; quarantine')
+  .addOption(dbOption())
+  .option('--json', 'print as JSON')
+  .action(async (options: { db: string; json?: boolean }) => {
+    const lake = await openLake(options.db, true);
+    try {
+      const stats = await lakeStats(lake.connection);
+      if (options.json) {
+        console.log(JSON.stringify(stats, jsonReplacer, 2));
+        return;
+      }
+      console.log(colors.bold(`Lake ${options.db}`));
+      console.log(renderTable(
+        ['source', 'table', 'events', 'first', 'last', 'accounts', 'regions', 'days'],
+        EVENT_TABLES.map((t) => {
+          const s = stats.tables[t];
+          return [sourceName(t), t, formatNumber(s.events), s.first ?? '', s.last ?? '', s.byAccount.length, s.byRegion.length, s.byDay.length];
+        }),
+      ));
+      for (const table of EVENT_TABLES) {
+        const s = stats.tables[table];
+        if (s.events === 0) continue;
+        console.log(`\n${colors.bold(table)} by account: ${s.byAccount.map((a) => `${a.account ?? '(none)'} ${formatNumber(a.count)}`).join(', ')}`);
+        console.log(`${colors.bold(table)} by region: ${s.byRegion.map((r) => `${r.region ?? '(none)'} ${formatNumber(r.count)}`).join(', ')}`);
+        console.log(`${colors.bold(table)} by day: ${s.byDay.map((d) => `${d.day} ${formatNumber(d.count)}`).join(', ')}${s.undated ? `, undated ${formatNumber(s.undated)}` : ''}`);
+      }
+      console.log(`\nquarantined records: ${formatNumber(stats.quarantined)}${stats.quarantineReasons.length ? ` (${stats.quarantineReasons.map((r) => `${r.reason}: ${r.count}`).join('; ')})` : ''}`);
+      console.log(`files: ${stats.files.map((f) => `${f.status} ${formatNumber(f.count)}`).join(', ') || 'none'}`);
+    } finally {
+      lake.close();
+    }
+  });
+
+function printIngestSummary(summary: IngestSummary, db: string): void {
+  const rows = Object.entries(summary.byType).map(([type, c]) => [
+    type, formatNumber(c.files), formatNumber(c.read), formatNumber(c.stored), formatNumber(c.duplicates), formatNumber(c.quarantined),
+  ]);
+  rows.push(['total', formatNumber(summary.files), formatNumber(summary.read), formatNumber(summary.stored), formatNumber(summary.duplicates), formatNumber(summary.quarantined)]);
+  console.log(renderTable(['source', 'files', 'read', 'stored', 'duplicates', 'quarantined'], rows));
+  const rate = summary.seconds > 0 ? Math.round(summary.read / summary.seconds) : 0;
+  console.log(`read ${formatNumber(summary.read)} = stored ${formatNumber(summary.stored)} + duplicates ${formatNumber(summary.duplicates)} + quarantined ${formatNumber(summary.quarantined)}` +
+    ` in ${summary.seconds.toFixed(1)} s (${formatNumber(rate)} records/s) into ${db}`);
+  if (summary.filesUnchanged) console.log(`${formatNumber(summary.filesUnchanged)} file(s) already read earlier were passed over`);
+  for (const warning of summary.warnings.slice(0, 20)) console.error(colors.yellow(`warning: ${warning}`));
+  if (summary.warnings.length > 20) console.error(colors.yellow(`… and ${summary.warnings.length - 20} more warnings`));
+  if (summary.quarantined > 0) {
+    console.error(colors.yellow(`${formatNumber(summary.quarantined)} record(s) quarantined with their reasons: gumshoe query "SELECT uri, location, reason FROM quarantine" --db ${db}`));
+  }
+}
+
+async function openLake(file: string, readOnly = false): Promise<Lake> {
+  try {
+    return await Lake.open(file, { readOnly });
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/lock/i.test(message)) throw new UserError(`the lake ${file} is in use by another process; wait for it to finish (${message.split('\n')[0]})`);
+    if (readOnly && /does not exist|No such file/i.test(message)) throw new UserError(`no lake at ${file}; run 'gumshoe ingest' first or pass --db`);
+    throw new UserError(`cannot open the lake ${file}: ${message.split('\n')[0]}`);
+  }
+}
+
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (error instanceof UserError || error instanceof InvalidArgumentError) {
+      console.error(colors.red(`gumshoe: ${error.message}`));
+      process.exitCode = error instanceof UserError ? error.exitCode : 2;
+      return;
+    }
+    console.error(colors.red(`gumshoe: internal error: ${(error as Error).message}`));
+    if (process.env.GUMSHOE_DEBUG) console.error((error as Error).stack);
+    else console.error('(this is a bug; set GUMSHOE_DEBUG=1 for the stack trace and report it)');
+    process.exitCode = 1;
+  }
+}
+
+await main();

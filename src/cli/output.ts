@@ -1,0 +1,28 @@
+import pc from 'picocolors';
+
+/** Colours only on a terminal and never with NO_COLOR (picocolors honours NO_COLOR and FORCE_COLOR). */
+export const colors = pc.createColors(pc.isColorSupported && Boolean(process.stdout.isTTY));
+
+export function formatNumber(value: number | bigint): string {
+  return Number(value).toLocaleString('en-US');
+}
+
+/** Renders rows as an aligned text table; values are shown as plain text. */
+export function renderTable(columns: string[], rows: unknown[][]): string {
+  const cells = rows.map((row) => row.map(displayValue));
+  const widths = columns.map((name, i) => Math.max(name.length, ...cells.map((row) => row[i]!.length)));
+  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [colors.bold(line(columns)), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
+
+export function displayValue(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'object') return JSON.stringify(value, jsonReplacer);
+  return String(value).replace(/[\r\n\t]+/g, ' ');
+}
+
+/** JSON has no bigint: small ones become numbers, larger ones (128-bit keys) strings so no digit is lost. */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value !== 'bigint') return value;
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+}

@@ -1,0 +1,38 @@
+/** The public shape of an ingest run (implemented in ingest.ts). */
+export const SOURCE_TYPES = ['cloudtrail', 'vpcflow', 'route53', 'guardduty'] as const;
+export type SourceType = (typeof SOURCE_TYPES)[number];
+
+export interface IngestOptions {
+  /** Force the format of every input instead of detecting it per file. */
+  forceType?: SourceType;
+  /** S3-compatible endpoint for s3:// inputs (e.g. http://127.0.0.1:4569). */
+  endpoint?: string;
+  /** AWS region for s3:// inputs (default: the SDK's chain, else us-east-1). */
+  region?: string;
+  onProgress?: (progress: IngestProgress) => void;
+}
+
+export interface IngestProgress {
+  filesDone: number;
+  records: number;
+  bytes: number;
+  currentUri?: string;
+}
+
+export interface RecordCounts {
+  read: number;
+  stored: number;
+  duplicates: number;
+  quarantined: number;
+}
+
+export interface IngestSummary extends RecordCounts {
+  files: number;
+  /** Files already read in an earlier run (same fingerprint), not read again. */
+  filesUnchanged: number;
+  /** Files recognised as not holding events (CloudTrail digests, unrecognised formats). */
+  filesSkipped: number;
+  byType: Partial<Record<SourceType, RecordCounts & { files: number }>>;
+  warnings: string[];
+  seconds: number;
+}

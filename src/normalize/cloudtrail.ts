@@ -1,0 +1,151 @@
+import { type Envelope, expectType, jsonString, transformRecord } from './json-fields.js';
+import { groupByEnvelope, type Normalizer } from './normalizer.js';
+
+/**
+ * CloudTrail → OCSF API Activity (6003), with the login and IAM-change events routed to Authentication
+ * (3002) and Account Change (3001) as Amazon Security Lake does. Accepts plain records and records
+ * wrapped in an EventBridge envelope (`detail`) or a labelled-dataset wrapper (`event`).
+ */
+const V = 'VARCHAR';
+const J = 'JSON';
+
+/** Fields checked for their JSON type are taken as JSON fragments (see json-fields.ts). */
+const RECORD = {
+  eventVersion: V, eventTime: J, '@timestamp': V, eventSource: J, eventName: J, awsRegion: V,
+  sourceIPAddress: V, userAgent: V, errorCode: V, errorMessage: V,
+  requestParameters: J, responseElements: J, additionalEventData: J, resources: J,
+  requestID: V, eventID: V, eventType: V, eventCategory: V, apiVersion: V, readOnly: V, managementEvent: V,
+  recipientAccountId: V, vpcEndpointId: V, userIdentity: J,
+};
+
+const USER_IDENTITY = {
+  type: V, principalId: V, arn: V, accountId: V, accessKeyId: V, userName: V, invokedBy: V,
+  sessionContext: {
+    sessionIssuer: { type: V, arn: V, userName: V },
+    attributes: { mfaAuthenticated: V, creationDate: V },
+    webIdFederationData: { federatedProvider: V },
+  },
+};
+
+const AUTHENTICATION_EVENTS = [
+  'ConsoleLogin', 'ExternalIdPDirectoryLogin', 'CheckMfa', 'CredentialChallenge', 'CredentialVerification',
+  'UserAuthentication', 'AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity',
+];
+
+/** Account Change activity ids (OCSF 3001) for the IAM mutations Security Lake routes there. */
+const ACCOUNT_CHANGE_EVENTS: Record<string, number> = {
+  CreateUser: 1, CreateRole: 1, CreateServiceLinkedRole: 1, CreateAccessKey: 1, CreateLoginProfile: 1,
+  UpdateUser: 99, UpdateRole: 99, UpdateRoleDescription: 99, UpdateAccessKey: 99, UpdateLoginProfile: 3,
+  ChangePassword: 3, DeleteUser: 6, DeleteRole: 6, DeleteLoginProfile: 6, DeleteAccessKey: 6,
+  DeletePolicy: 6, DeleteAccountAlias: 6, UpdateAccountEmailAddress: 99,
+  AttachUserPolicy: 7, AttachRolePolicy: 7, AttachGroupPolicy: 7, PutUserPolicy: 7, PutRolePolicy: 7,
+  PutGroupPolicy: 7, PutUserPermissionsBoundary: 7, PutRolePermissionsBoundary: 7,
+  DetachUserPolicy: 8, DetachRolePolicy: 8, DetachGroupPolicy: 8, DeleteUserPolicy: 8, DeleteRolePolicy: 8,
+  DeleteGroupPolicy: 8, DeleteUserPermissionsBoundary: 8, DeleteRolePermissionsBoundary: 8,
+  EnableMFADevice: 10, ResyncMFADevice: 10, DeactivateMFADevice: 11, RemoveUserFromGroup: 99,
+  AddUserToGroup: 99, AddRoleToInstanceProfile: 99, RemoveRoleFromInstanceProfile: 99,
+};
+
+const sqlList = (names: string[]) => names.map((n) => `'${n}'`).join(', ');
+const accountChangeCase = Object.entries(ACCOUNT_CHANGE_EVENTS)
+  .map(([name, id]) => `WHEN '${name}' THEN ${id}`)
+  .join(' ');
+
+/** OCSF API Activity ids from the verb that starts the operation name. */
+const API_ACTIVITY = `CASE
+  WHEN regexp_matches(event_name, '^(Create|Run|Add|Allocate|Import|Register|Attach|Associate|Generate|Issue|Copy|Upload|Request|Invoke|Send|Publish|Launch)') THEN 1
+  WHEN regexp_matches(event_name, '^(Get|Describe|List|Head|Lookup|Search|Select|Scan|Query|BatchGet|View|Check|Decode|Download|Filter|Test|Validate|Estimate|Preview|Simulate|Verify|Retrieve|Read)') THEN 2
+  WHEN regexp_matches(event_name, '^(Update|Modify|Set|Change|Put|Enable|Reset|Replace|Tag|Untag|Rotate|Restore|Start|Stop|Reboot|Apply|Accept|Reject|Reject|Assign|Switch|Edit|Move|Rename|Renew|Upgrade)') THEN 3
+  WHEN regexp_matches(event_name, '^(Delete|Remove|Terminate|Detach|Disassociate|Revoke|Deregister|Release|Cancel|Disable|Purge|Unassign|Destroy)') THEN 4
+  ELSE 99 END`;
+
+const CLASS_UID = `CASE WHEN event_name IN (${sqlList(AUTHENTICATION_EVENTS)}) THEN 3002
+  WHEN event_name IN (${sqlList(Object.keys(ACCOUNT_CHANGE_EVENTS))}) THEN 3001 ELSE 6003 END`;
+
+const ACTIVITY_ID = `CASE WHEN event_name IN (${sqlList(AUTHENTICATION_EVENTS)}) THEN 1
+  WHEN event_name IN (${sqlList(Object.keys(ACCOUNT_CHANGE_EVENTS))}) THEN (CASE event_name ${accountChangeCase} END)
+  ELSE ${API_ACTIVITY} END`;
+
+const IS_IP = `regexp_matches(j.sourceIPAddress, '^([0-9]{1,3}\\.){3}[0-9]{1,3}$|^[0-9a-fA-F:]+:[0-9a-fA-F:.]*$')`;
+
+export const cloudTrailNormalizer: Normalizer = {
+  sourceType: 'cloudtrail',
+  table: 'api_activity',
+  selects: (files, from) => groupByEnvelope(files).map(([envelope, group]) => select(from(group.map((f) => f.fileId)), envelope)),
+};
+
+function select(records: string, envelope: Envelope | undefined): string {
+  return `
+WITH typed AS (
+  SELECT r.*, CASE WHEN r.broken IS NULL THEN ${transformRecord('r.raw', RECORD, envelope)} END AS j
+  FROM ${records} r
+), named AS (
+  SELECT t.*,
+    ${jsonString('j.eventName')} AS event_name,
+    coalesce(${jsonString('j.eventTime')}, j."@timestamp") AS event_time_text,
+    CASE WHEN left(j.userIdentity, 1) = '{' THEN json_transform(j.userIdentity, '${JSON.stringify(USER_IDENTITY)}') END AS who
+  FROM typed t
+), classified AS (
+  -- Logstash-shipped CloudTrail may carry the time only as @timestamp.
+  SELECT n.*, try_cast(event_time_text AS TIMESTAMPTZ)::TIMESTAMP AS event_time,
+    ${CLASS_UID} AS class_uid, ${ACTIVITY_ID} AS activity_id
+  FROM named n
+)
+SELECT
+  CASE
+    WHEN broken IS NOT NULL THEN broken
+    WHEN j IS NULL THEN 'malformed JSON'
+    ${expectType('j.eventTime', 'eventTime', 'string')}
+    ${expectType('j.eventName', 'eventName', 'string')}
+    ${expectType('j.eventSource', 'eventSource', 'string')}
+    ${expectType('j.userIdentity', 'userIdentity', 'object')}
+    ${expectType('j.requestParameters', 'requestParameters', 'object')}
+    WHEN event_time_text IS NULL THEN 'missing required field eventTime'
+    WHEN event_time IS NULL THEN 'field eventTime: not an ISO-8601 time: ' || left(event_time_text, 60)
+    WHEN event_name IS NULL THEN 'missing required field eventName'
+    WHEN j.eventSource IS NULL OR j.eventSource = 'null' THEN 'missing required field eventSource'
+  END AS reason,
+  event_time AS time,
+  class_uid,
+  activity_id,
+  class_uid * 100 + activity_id AS type_uid,
+  CASE WHEN j.errorCode IS NULL THEN 'Success' ELSE 'Failure' END AS status,
+  CASE WHEN j.errorCode IS NULL THEN 1 ELSE 2 END AS status_id,
+  coalesce(j.recipientAccountId, who.accountId) AS cloud_account_uid,
+  j.awsRegion AS cloud_region,
+  event_name AS api_operation,
+  ${jsonString('j.eventSource')} AS api_service_name,
+  j.apiVersion AS api_version,
+  j.requestID AS api_request_uid,
+  nullif(j.requestParameters, 'null') AS api_request_data,
+  nullif(j.responseElements, 'null') AS api_response_data,
+  j.errorCode AS api_response_error,
+  j.errorMessage AS api_response_message,
+  who.type AS actor_user_type,
+  who.arn AS actor_user_uid,
+  who.principalId AS actor_user_uid_alt,
+  coalesce(who.userName, who.sessionContext.sessionIssuer.userName) AS actor_user_name,
+  who.accountId AS actor_user_account_uid,
+  who.accessKeyId AS actor_user_credential_uid,
+  who.sessionContext.sessionIssuer.arn AS actor_session_issuer,
+  who.sessionContext.sessionIssuer.userName AS actor_session_issuer_name,
+  try_cast(who.sessionContext.attributes.mfaAuthenticated AS BOOLEAN) AS actor_session_is_mfa,
+  try_cast(who.sessionContext.attributes.creationDate AS TIMESTAMPTZ)::TIMESTAMP AS actor_session_created_time,
+  who.invokedBy AS actor_invoked_by,
+  who.sessionContext.webIdFederationData.federatedProvider AS actor_idp_name,
+  CASE WHEN ${IS_IP} THEN j.sourceIPAddress END AS src_endpoint_ip,
+  CASE WHEN NOT ${IS_IP} THEN j.sourceIPAddress END AS src_endpoint_domain,
+  j.vpcEndpointId AS src_endpoint_uid,
+  j.userAgent AS http_request_user_agent,
+  nullif(j.resources, 'null') AS resources,
+  nullif(j.additionalEventData, 'null') AS additional_event_data,
+  j.eventCategory AS event_category,
+  j.eventType AS event_type,
+  try_cast(j.readOnly AS BOOLEAN) AS read_only,
+  try_cast(j.managementEvent AS BOOLEAN) AS management_event,
+  j.eventID AS metadata_uid,
+  j.eventVersion AS metadata_product_version,
+  file_id AS source_file_id, line AS source_line, idx AS record_index, raw,
+  md5_number(coalesce('ct:' || j.eventID, 'raw:' || raw)) AS dedup_key
+FROM classified`;
+}

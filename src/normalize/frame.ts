@@ -1,0 +1,276 @@
+import { Readable, pipeline } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { createGunzip } from 'node:zlib';
+import type { SourceType } from '../lake/ingest-api.js';
+import { type Detection, detectFormat } from './detect.js';
+import { scanJsonDocument } from './json-scan.js';
+import { defaultFieldsFor, looksLikeHeader, parseHeader } from './vpcflow-fields.js';
+
+/**
+ * Frames a file's records for the lake without parsing them: JSON lines and flow-log lines travel in
+ * large newline-joined chunks; records cut out of a JSON document travel joined by the RS control
+ * character (which valid JSON cannot contain). The lake splits, parses and validates them in bulk.
+ */
+export const enum ChunkKind {
+  Lines = 0,
+  Elements = 1,
+  Single = 2,
+}
+
+export interface StageChunk {
+  kind: ChunkKind;
+  firstLine: number;
+  /** Index of the first record in the document (elements only). */
+  firstIndex: number;
+  text: string;
+  /** How many records the chunk holds (for lines, an upper bound: blank lines are not records). */
+  records: number;
+  /** Line on which each element starts (elements only). */
+  elementLines?: number[];
+  /** Why this single record cannot be valid (a truncated file), if so. */
+  broken?: string;
+}
+
+export type FileFormat = Extract<Detection, { sourceType: SourceType }> & {
+  flowFields?: string[];
+  formatError?: string;
+};
+
+export type FramedItem = { format: FileFormat } | { skip: string } | { chunk: StageChunk };
+
+const RECORD_SEPARATOR = '\x1e';
+const CHUNK_TARGET = 4 << 20;
+const SNIFF_BYTES = 64 << 10;
+const WRAPPED_LINE = /^\s*\{\s*"(Records|findings|Findings)"\s*:\s*\[/;
+
+/** Reads one object's bytes and yields its format, then its framed records. */
+export async function* frameRecords(raw: Readable, uri: string, forced?: SourceType): AsyncGenerator<FramedItem> {
+  const text = decodedText(raw);
+  let head = '';
+  let decodeError: Error | undefined;
+  const pending: string[] = [];
+  try {
+    // Pulled by hand: breaking out of for-await would close the stream the rest is read from.
+    while (head.length < SNIFF_BYTES || !head.includes('\n')) {
+      const next = await text.next();
+      if (next.done) break;
+      pending.push(next.value);
+      head += next.value;
+    }
+  } catch (error) {
+    decodeError = error as Error;
+  }
+  if (head.trim() === '' && !decodeError) {
+    yield { skip: 'empty file' };
+    return;
+  }
+  const detection = detectFormat(uri, head.slice(0, SNIFF_BYTES * 4), forced);
+  if ('skip' in detection) {
+    yield { skip: detection.skip };
+    return;
+  }
+  const rest = decodeError ? failing(decodeError) : text;
+  if (detection.framing === 'document') {
+    yield { format: detection };
+    yield* frameDocument(pending, rest);
+    return;
+  }
+  yield* frameLines(detection, pending, rest);
+}
+
+/** Decompressed text of the object, gunzipping when the bytes start with the gzip magic number. */
+async function* decodedText(raw: Readable): AsyncGenerator<string> {
+  const iterator = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const first = await iterator.next();
+  if (first.done) return;
+  const head = first.value;
+  const replay = Readable.from(
+    (async function* () {
+      yield head;
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+    })(),
+    { objectMode: false },
+  );
+  const gzipped = head[0] === 0x1f && head[1] === 0x8b;
+  const bytes = gzipped ? pipeline(replay, createGunzip({ chunkSize: 1 << 20 }), () => {}) : replay;
+  const decoder = new StringDecoder('utf8');
+  try {
+    for await (const buffer of bytes as AsyncIterable<Buffer>) yield decoder.write(buffer);
+  } catch (error) {
+    const message = (error as Error).message;
+    throw new DecodeError(gzipped ? `truncated or corrupt gzip (${message})` : `read error (${message})`);
+  }
+  const tail = decoder.end();
+  if (tail) yield tail;
+}
+
+class DecodeError extends Error {}
+
+async function* failing(error: Error): AsyncGenerator<string> {
+  throw error;
+}
+
+/** Newline-delimited records: JSON lines, or flow-log lines after an optional header. */
+async function* frameLines(
+  detection: FileFormat,
+  pending: string[],
+  rest: AsyncIterable<string>,
+): AsyncGenerator<FramedItem> {
+  const format: FileFormat = { ...detection };
+  let formatKnown = detection.sourceType !== 'vpcflow';
+  let carry = '';
+  let line = 1;
+
+  /** Flow logs: the first line decides the field order and, if it is a header, is not a record. */
+  function* readFormat(final: boolean): Generator<FramedItem> {
+    const newline = carry.indexOf('\n');
+    if (newline === -1 && !final) return;
+    const firstLine = (newline === -1 ? carry : carry.slice(0, newline)).replace(/\r$/, '');
+    Object.assign(format, flowFormat(firstLine));
+    formatKnown = true;
+    yield { format };
+    if (looksLikeHeader(firstLine)) {
+      carry = newline === -1 ? '' : carry.slice(newline + 1);
+      line = 2;
+    }
+  }
+
+  function* emit(final: boolean): Generator<FramedItem> {
+    if (!formatKnown) yield* readFormat(final);
+    if (!formatKnown) return;
+    if (!final && carry.length < CHUNK_TARGET) return;
+    const end = final ? carry.length : carry.lastIndexOf('\n');
+    if (end <= 0) return;
+    const whole = carry.slice(0, end);
+    carry = carry.slice(end + 1);
+    yield* linesChunk(whole, line, detection.sourceType);
+    line += countNewlines(whole) + 1;
+  }
+
+  if (formatKnown) yield { format };
+  let failure: string | undefined;
+  try {
+    for (const piece of pending) {
+      carry += piece;
+      yield* emit(false);
+    }
+    for await (const piece of rest) {
+      carry += piece;
+      yield* emit(false);
+    }
+  } catch (error) {
+    if (!(error instanceof DecodeError)) throw error;
+    failure = error.message;
+  }
+  if (!failure) {
+    yield* emit(true);
+    return;
+  }
+  // Whole lines before the damage are records; the cut-off line after them is quarantined.
+  const lastNewline = carry.lastIndexOf('\n');
+  const partial = carry.slice(lastNewline + 1);
+  carry = carry.slice(0, lastNewline + 1);
+  yield* emit(true);
+  yield { chunk: { kind: ChunkKind.Single, firstLine: line, firstIndex: 0, text: partial, records: 1, broken: `${failure}: the file ends inside this record` } };
+}
+
+/** A chunk of whole lines; JSON lines that are themselves wrapper documents are expanded. */
+function* linesChunk(chunkText: string, firstLine: number, sourceType: SourceType): Generator<FramedItem> {
+  if (chunkText.length === 0) return;
+  // The line terminator is not part of a record: CRLF files frame like LF files.
+  const text = chunkText.includes('\r') ? chunkText.replaceAll('\r\n', '\n') : chunkText;
+  const mayHoldWrappers = sourceType !== 'vpcflow' && /"(Records|findings|Findings)"/.test(text);
+  if (!mayHoldWrappers) {
+    yield { chunk: { kind: ChunkKind.Lines, firstLine, firstIndex: 0, text, records: countNewlines(text) + 1 } };
+    return;
+  }
+  const lines = text.split('\n');
+  let plain: string[] = [];
+  let plainStart = firstLine;
+  for (let i = 0; i < lines.length; i++) {
+    const lineText = lines[i]!;
+    if (!WRAPPED_LINE.test(lineText)) {
+      if (plain.length === 0) plainStart = firstLine + i;
+      plain.push(lineText);
+      continue;
+    }
+    if (plain.length) yield { chunk: { kind: ChunkKind.Lines, firstLine: plainStart, firstIndex: 0, text: plain.join('\n'), records: plain.length } };
+    plain = [];
+    yield* documentChunks(lineText, firstLine + i);
+  }
+  if (plain.length) yield { chunk: { kind: ChunkKind.Lines, firstLine: plainStart, firstIndex: 0, text: plain.join('\n'), records: plain.length } };
+}
+
+/** A JSON document (array, wrapper object or pretty-printed records): whole text, then scanned. */
+async function* frameDocument(pending: string[], rest: AsyncIterable<string>): AsyncGenerator<FramedItem> {
+  const parts = [...pending];
+  let failure: string | undefined;
+  try {
+    for await (const piece of rest) parts.push(piece);
+  } catch (error) {
+    if (!(error instanceof DecodeError)) throw error;
+    failure = error.message;
+  }
+  yield* documentChunks(parts.join(''), 1, failure);
+}
+
+function* documentChunks(text: string, lineOffset: number, failure?: string): Generator<FramedItem> {
+  let elements: string[] = [];
+  let lines: number[] = [];
+  let size = 0;
+  let index = 0;
+  let firstIndex = 0;
+  const flush = function* (): Generator<FramedItem> {
+    if (elements.length === 0) return;
+    yield {
+      chunk: { kind: ChunkKind.Elements, firstLine: lines[0]!, firstIndex, text: elements.join(RECORD_SEPARATOR), records: lines.length, elementLines: lines },
+    };
+    elements = [];
+    lines = [];
+    size = 0;
+  };
+  for (const span of scanJsonDocument(text)) {
+    if (span.empty) continue;
+    const record = text.slice(span.start, span.end);
+    const line = span.line + lineOffset - 1;
+    if (span.broken || record.includes(RECORD_SEPARATOR)) {
+      yield* flush();
+      const broken = span.broken && failure ? `${failure}: the file ends inside this record` : span.broken;
+      yield { chunk: { kind: ChunkKind.Single, firstLine: line, firstIndex: index, text: record, records: 1, broken } };
+      index++;
+      firstIndex = index;
+      continue;
+    }
+    if (elements.length === 0) firstIndex = index;
+    elements.push(record);
+    lines.push(line);
+    size += record.length;
+    index++;
+    if (size >= CHUNK_TARGET) yield* flush();
+  }
+  yield* flush();
+  if (failure && index === 0) {
+    yield { chunk: { kind: ChunkKind.Single, firstLine: lineOffset, firstIndex: 0, text, records: 1, broken: `${failure}: no complete record before the damage` } };
+  }
+}
+
+/** The field order of a flow-log file, from its header line or the default order its first line fits. */
+function flowFormat(firstLine: string): { flowFields?: string[]; formatError?: string } {
+  if (looksLikeHeader(firstLine)) {
+    const { fields, error } = parseHeader(firstLine);
+    return { flowFields: fields, formatError: error };
+  }
+  const tokens = firstLine.trim().split(/\s+/);
+  const fields = defaultFieldsFor(tokens);
+  if (fields) return { flowFields: fields };
+  return {
+    flowFields: [],
+    formatError: `no header line, and the first line's ${tokens.length} fields match no default flow-log format (v2–v8 or transit gateway); add the header line your flow log's LogFormat names`,
+  };
+}
+
+function countNewlines(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
+  return count;
+}

@@ -1,0 +1,67 @@
+import { transformRecord } from './json-fields.js';
+import { groupByEnvelope, type Normalizer } from './normalizer.js';
+
+/**
+ * GuardDuty findings (GetFindings JSON in camelCase, the AWS CLI's PascalCase, or EventBridge envelopes)
+ * → OCSF Detection Finding (2004), kept for correlation with Gumshoe's own findings.
+ */
+const FIELDS = ['id', 'arn', 'type', 'title', 'description', 'severity', 'accountId', 'region', 'createdAt', 'updatedAt'];
+const STRUCTURE = {
+  ...Object.fromEntries(FIELDS.flatMap((f) => [[f, 'VARCHAR'], [f[0]!.toUpperCase() + f.slice(1), 'VARCHAR']])),
+  resource: { resourceType: 'VARCHAR' },
+  Resource: { ResourceType: 'VARCHAR' },
+  service: { count: 'VARCHAR', archived: 'VARCHAR', eventFirstSeen: 'VARCHAR', eventLastSeen: 'VARCHAR' },
+  Service: { Count: 'VARCHAR', Archived: 'VARCHAR', EventFirstSeen: 'VARCHAR', EventLastSeen: 'VARCHAR' },
+};
+
+const field = (name: string) => `coalesce(j.${name}, j.${name[0]!.toUpperCase() + name.slice(1)})`;
+const time = (expression: string) => `try_cast(${expression} AS TIMESTAMPTZ)::TIMESTAMP`;
+
+export const guardDutyNormalizer: Normalizer = {
+  sourceType: 'guardduty',
+  table: 'detection_finding',
+  selects: (files, from) =>
+    groupByEnvelope(files).map(
+      ([envelope, group]) => `
+WITH typed AS (
+  SELECT r.*, CASE WHEN r.broken IS NULL THEN ${transformRecord('r.raw', STRUCTURE, envelope)} END AS j
+  FROM ${from(group.map((f) => f.fileId))} r
+), scored AS (
+  SELECT t.*, try_cast(${field('severity')} AS DOUBLE) AS score,
+    ${time(`coalesce(${field('updatedAt')}, ${field('createdAt')})`)} AS finding_time
+  FROM typed t
+)
+SELECT
+  CASE
+    WHEN broken IS NOT NULL THEN broken
+    WHEN j IS NULL THEN 'malformed JSON'
+    WHEN ${field('id')} IS NULL THEN 'missing required field id'
+    WHEN ${field('type')} IS NULL THEN 'missing required field type'
+    WHEN coalesce(${field('updatedAt')}, ${field('createdAt')}) IS NULL THEN 'missing required field updatedAt'
+    WHEN finding_time IS NULL THEN 'field updatedAt: not an ISO-8601 time: ' || left(coalesce(${field('updatedAt')}, ${field('createdAt')}), 60)
+    WHEN ${field('severity')} IS NOT NULL AND score IS NULL THEN 'field severity: not a number: ' || left(${field('severity')}, 60)
+  END AS reason,
+  finding_time AS time,
+  ${field('id')} AS finding_uid,
+  ${field('arn')} AS finding_info_uid,
+  ${field('type')} AS finding_type,
+  ${field('title')} AS finding_info_title,
+  ${field('description')} AS finding_info_desc,
+  CASE WHEN score >= 9 THEN 'Critical' WHEN score >= 7 THEN 'High' WHEN score >= 4 THEN 'Medium' WHEN score IS NOT NULL THEN 'Low' END AS severity,
+  CASE WHEN score >= 9 THEN 5 WHEN score >= 7 THEN 4 WHEN score >= 4 THEN 3 WHEN score IS NOT NULL THEN 2 ELSE 0 END AS severity_id,
+  score AS severity_score,
+  ${field('accountId')} AS cloud_account_uid,
+  ${field('region')} AS cloud_region,
+  coalesce(j.resource.resourceType, j.Resource.ResourceType) AS resource_type,
+  ${time(field('createdAt'))} AS created_time,
+  ${time(field('updatedAt'))} AS modified_time,
+  ${time('coalesce(j.service.eventFirstSeen, j.Service.EventFirstSeen)')} AS first_seen_time,
+  ${time('coalesce(j.service.eventLastSeen, j.Service.EventLastSeen)')} AS last_seen_time,
+  try_cast(coalesce(j.service.count, j.Service.Count) AS BIGINT) AS count,
+  try_cast(coalesce(j.service.archived, j.Service.Archived) AS BOOLEAN) AS archived,
+  'GuardDuty' AS metadata_product_name,
+  file_id AS source_file_id, line AS source_line, idx AS record_index, raw,
+  md5_number('gd:' || ${field('id')} || '@' || coalesce(${field('updatedAt')}, '')) AS dedup_key
+FROM scored`,
+    ),
+};

@@ -1,0 +1,189 @@
+/**
+ * Splits a JSON document into its records without parsing them, so each record keeps its exact bytes.
+ * Understands the shapes AWS delivers: a top-level array of records, an object wrapping its records in
+ * `Records` (CloudTrail) or `findings`/`Findings` (GuardDuty), a single object, or several of these
+ * concatenated. Validity of each record is checked later (in the lake); what the scanner cannot place
+ * (a truncated tail) comes back as a broken span, so no byte is dropped.
+ */
+export interface JsonSpan {
+  start: number;
+  end: number;
+  /** 1-based line where the span starts. */
+  line: number;
+  /** Why the span cannot be a record (truncated document), if so. */
+  broken?: string;
+  /** True for a wrapper object found to hold no records (e.g. `{"findings":[]}`). */
+  empty?: boolean;
+}
+
+const WRAPPER_KEYS = new Set(['Records', 'findings', 'Findings']);
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+const NEWLINE = 10;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+const COMMA = 44;
+
+export function* scanJsonDocument(text: string): Generator<JsonSpan> {
+  const scanner = new Scanner(text);
+  scanner.skipWhitespace();
+  while (scanner.pos < text.length) {
+    const c = text.charCodeAt(scanner.pos);
+    if (c === OPEN_BRACKET) {
+      yield* scanner.arrayElements();
+    } else if (c === OPEN_BRACE) {
+      yield* scanner.objectOrWrappedRecords();
+    } else {
+      // Not JSON at this point: hand the rest to the lake as one broken record.
+      yield { start: scanner.pos, end: text.length, line: scanner.line, broken: 'not a JSON value' };
+      return;
+    }
+    scanner.skipWhitespace();
+  }
+}
+
+class Scanner {
+  pos = 0;
+  line = 1;
+
+  constructor(private readonly text: string) {}
+
+  skipWhitespace(): void {
+    const t = this.text;
+    while (this.pos < t.length) {
+      const c = t.charCodeAt(this.pos);
+      if (c === NEWLINE) this.line++;
+      else if (c !== 32 && c !== 9 && c !== 13 && c !== 0xfeff) break;
+      this.pos++;
+    }
+  }
+
+  /** Moves past one JSON value starting at pos; returns false when the text ends first. */
+  skipValue(): boolean {
+    const t = this.text;
+    let depth = 0;
+    while (this.pos < t.length) {
+      const c = t.charCodeAt(this.pos);
+      if (c === QUOTE) {
+        if (!this.skipString()) return false;
+        if (depth === 0) return true;
+        continue;
+      }
+      if (c === NEWLINE) this.line++;
+      else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+      else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+        depth--;
+        if (depth <= 0) {
+          this.pos++;
+          return true;
+        }
+      } else if (depth === 0 && (c === COMMA || c === 32 || c === 9 || c === 13)) {
+        return true; // end of a scalar
+      }
+      this.pos++;
+    }
+    return depth === 0;
+  }
+
+  /** pos is on an opening quote; moves past the closing one. */
+  skipString(): boolean {
+    const t = this.text;
+    this.pos++;
+    while (this.pos < t.length) {
+      const c = t.charCodeAt(this.pos);
+      if (c === BACKSLASH) this.pos += 2;
+      else if (c === QUOTE) {
+        this.pos++;
+        return true;
+      } else {
+        if (c === NEWLINE) this.line++;
+        this.pos++;
+      }
+    }
+    return false;
+  }
+
+  *arrayElements(): Generator<JsonSpan> {
+    const t = this.text;
+    this.pos++; // [
+    for (;;) {
+      this.skipWhitespace();
+      if (this.pos >= t.length) return;
+      const c = t.charCodeAt(this.pos);
+      if (c === CLOSE_BRACKET) {
+        this.pos++;
+        return;
+      }
+      if (c === COMMA) {
+        this.pos++;
+        continue;
+      }
+      const start = this.pos;
+      const line = this.line;
+      if (!this.skipValue()) {
+        yield { start, end: t.length, line, broken: 'truncated JSON document: the file ends inside this record' };
+        return;
+      }
+      yield { start, end: this.pos, line };
+    }
+  }
+
+  /** An object: either a wrapper whose record array is yielded element by element, or one record. */
+  *objectOrWrappedRecords(): Generator<JsonSpan> {
+    const t = this.text;
+    const start = this.pos;
+    const line = this.line;
+    const spans: JsonSpan[] = [];
+    let wrapped = false;
+    this.pos++; // {
+    for (;;) {
+      this.skipWhitespace();
+      if (this.pos >= t.length) break;
+      const c = t.charCodeAt(this.pos);
+      if (c === CLOSE_BRACE) {
+        this.pos++;
+        if (!wrapped) yield { start, end: this.pos, line };
+        else if (spans.length === 0) yield { start, end: this.pos, line, empty: true };
+        else yield* spans;
+        return;
+      }
+      if (c === COMMA || c === 58 /* : */) {
+        this.pos++;
+        continue;
+      }
+      if (c !== QUOTE) {
+        if (!this.skipValue()) break;
+        continue;
+      }
+      const keyStart = this.pos + 1;
+      if (!this.skipString()) break;
+      const key = t.slice(keyStart, this.pos - 1);
+      this.skipWhitespace();
+      if (t.charCodeAt(this.pos) === 58) this.pos++;
+      this.skipWhitespace();
+      if (WRAPPER_KEYS.has(key) && t.charCodeAt(this.pos) === OPEN_BRACKET) {
+        wrapped = true;
+        for (const span of this.arrayElements()) {
+          if (span.broken) {
+            yield* spans;
+            yield span;
+            return;
+          }
+          spans.push(span);
+        }
+      } else if (!this.skipValue()) {
+        break;
+      }
+    }
+    // The text ended inside the object.
+    if (wrapped) {
+      yield* spans;
+      yield { start: this.pos, end: t.length, line: this.line, broken: 'truncated JSON document: the file ends before its closing brace' };
+    } else {
+      yield { start, end: t.length, line, broken: 'truncated JSON document: the file ends inside this record' };
+    }
+  }
+}

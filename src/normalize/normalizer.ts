@@ -1,0 +1,34 @@
+import type { SourceType } from '../lake/ingest-api.js';
+import type { EventTable } from '../lake/schema.js';
+import type { Envelope } from './json-fields.js';
+
+/** A file taking part in a batch, as the normalizers see it. */
+export interface BatchFile {
+  fileId: number;
+  uri: string;
+  sourceType: SourceType;
+  /** JSON sources: the wrapper each record sits in (EventBridge `detail`, a dataset's `event`), if any. */
+  envelope?: Envelope;
+  /** VPC Flow Logs: the field names of the file's format, in order. */
+  flowFields?: string[];
+  /** VPC Flow Logs: why the file's header cannot be used (every record is quarantined with it). */
+  formatError?: string;
+}
+
+/**
+ * Turns framed records into rows of one lake table, in SQL. Each SELECT yields the target table's columns
+ * plus `reason` (NULL when the record is valid, else why it goes to quarantine) and `record_index`.
+ * `from(fileIds)` names the framed records of those files: file_id, line, idx (position in a JSON document, else NULL), raw, broken.
+ */
+export interface Normalizer {
+  sourceType: SourceType;
+  table: EventTable;
+  selects(files: BatchFile[], from: (fileIds: number[]) => string): string[];
+}
+
+/** Files grouped by the envelope their records sit in: each group is parsed with its own struct path. */
+export function groupByEnvelope(files: BatchFile[]): [Envelope | undefined, BatchFile[]][] {
+  const groups = new Map<Envelope | undefined, BatchFile[]>();
+  for (const file of files) groups.set(file.envelope, [...(groups.get(file.envelope) ?? []), file]);
+  return [...groups];
+}

@@ -1,0 +1,68 @@
+import { expectType, jsonString, transformRecord } from './json-fields.js';
+import { groupByEnvelope, type Normalizer } from './normalizer.js';
+
+/** Route 53 Resolver query logs → OCSF DNS Activity (4003). */
+const V = 'VARCHAR';
+const RECORD = {
+  version: V, account_id: V, region: V, vpc_id: V, query_timestamp: V, query_name: 'JSON', query_type: V,
+  query_class: V, rcode: V, answers: 'JSON', srcaddr: V, srcport: V, transport: V,
+  srcids: { instance: V, resolver_endpoint: V, resolver_network_interface: V },
+  firewall_rule_group_id: V, firewall_domain_list_id: V, firewall_rule_action: V,
+};
+
+const RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET', 'NXRRSET', 'NOTAUTH', 'NOTZONE'];
+
+export const route53Normalizer: Normalizer = {
+  sourceType: 'route53',
+  table: 'dns_activity',
+  selects: (files, from) =>
+    groupByEnvelope(files).map(
+      ([envelope, group]) => `
+WITH typed AS (
+  SELECT r.*, CASE WHEN r.broken IS NULL THEN ${transformRecord('r.raw', RECORD, envelope)} END AS j
+  FROM ${from(group.map((f) => f.fileId))} r
+), timed AS (
+  -- Panther-style exports write the time as 'YYYY-MM-DD HH:MM:SS'; both forms cast.
+  SELECT t.*, try_cast(j.query_timestamp AS TIMESTAMPTZ)::TIMESTAMP AS query_time, ${jsonString('j.query_name')} AS query_name
+  FROM typed t
+)
+SELECT
+  CASE
+    WHEN broken IS NOT NULL THEN broken
+    WHEN j IS NULL THEN 'malformed JSON'
+    ${expectType('j.query_name', 'query_name', 'string')}
+    ${expectType('j.answers', 'answers', 'array')}
+    WHEN j.query_timestamp IS NULL THEN 'missing required field query_timestamp'
+    WHEN query_time IS NULL THEN 'field query_timestamp: not a time: ' || left(j.query_timestamp, 60)
+    WHEN query_name IS NULL THEN 'missing required field query_name'
+    WHEN j.srcport IS NOT NULL AND try_cast(j.srcport AS INTEGER) IS NULL THEN 'field srcport: not a port number: ' || left(j.srcport, 60)
+  END AS reason,
+  query_time AS time,
+  6 AS activity_id,
+  400306 AS type_uid,
+  j.account_id AS cloud_account_uid,
+  j.region AS cloud_region,
+  j.version AS metadata_product_version,
+  j.vpc_id AS src_endpoint_vpc_uid,
+  j.srcaddr AS src_endpoint_ip,
+  try_cast(j.srcport AS INTEGER) AS src_endpoint_port,
+  j.srcids.instance AS src_endpoint_instance_uid,
+  j.srcids.resolver_endpoint AS dst_endpoint_instance_uid,
+  j.srcids.resolver_network_interface AS dst_endpoint_interface_uid,
+  query_name AS query_hostname,
+  j.query_type AS query_type,
+  j.query_class AS query_class,
+  j.rcode AS rcode,
+  list_position([${RCODES.map((r) => `'${r}'`).join(', ')}], upper(j.rcode)) - 1 AS rcode_id,
+  nullif(j.answers, 'null') AS answers,
+  j.transport AS connection_info_protocol_name,
+  j.firewall_rule_group_id AS firewall_rule_uid,
+  j.firewall_domain_list_id AS firewall_domain_list_id,
+  CASE upper(j.firewall_rule_action) WHEN 'BLOCK' THEN 'Denied' WHEN 'ALLOW' THEN 'Allowed' WHEN 'ALERT' THEN 'Allowed' END AS action,
+  CASE upper(j.firewall_rule_action) WHEN 'BLOCK' THEN 2 WHEN 'ALLOW' THEN 1 WHEN 'ALERT' THEN 1 END AS action_id,
+  CASE upper(j.firewall_rule_action) WHEN 'BLOCK' THEN 'Blocked' WHEN 'ALLOW' THEN 'Allowed' WHEN 'ALERT' THEN 'Alert' END AS disposition,
+  file_id AS source_file_id, line AS source_line, idx AS record_index, raw,
+  md5_number('dns:' || raw) AS dedup_key
+FROM timed`,
+    ),
+};

@@ -1,0 +1,130 @@
+import type { BatchFile, Normalizer } from './normalizer.js';
+import { FLOW_FIELDS } from './vpcflow-fields.js';
+
+/** Fields that become typed Network Activity columns; every other field of a format goes to `unmapped`. */
+const MAPPED = new Set([
+  'version', 'account-id', 'interface-id', 'srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol', 'packets',
+  'bytes', 'start', 'end', 'action', 'log-status', 'vpc-id', 'subnet-id', 'instance-id', 'tcp-flags', 'type',
+  'pkt-srcaddr', 'pkt-dstaddr', 'region', 'az-id', 'pkt-src-aws-service', 'pkt-dst-aws-service',
+  'flow-direction', 'traffic-path',
+]);
+
+const BOUNDARIES = [
+  'Same VPC', 'Internet/VPC Gateway', 'Virtual Private Gateway', 'Intra-region VPC', 'Inter-region VPC',
+  'Local Gateway', 'Gateway VPC', 'Internet Gateway',
+];
+
+/** Latest epoch second accepted (year 3000); beyond it a value is a parse error, not a time. */
+const MAX_EPOCH = 32503680000;
+
+/** VPC Flow Logs → OCSF Network Activity (4001). One SELECT per distinct field order in the batch. */
+export const vpcFlowNormalizer: Normalizer = {
+  sourceType: 'vpcflow',
+  table: 'network_activity',
+  selects(files, from) {
+    const groups = new Map<string, BatchFile[]>();
+    for (const file of files) {
+      const key = `${(file.flowFields ?? []).join(' ')}\n${file.formatError ?? ''}`;
+      groups.set(key, [...(groups.get(key) ?? []), file]);
+    }
+    return [...groups.values()].map((group) => selectForFormat(group[0]!, from(group.map((f) => f.fileId))));
+  },
+};
+
+function selectForFormat(file: BatchFile, records: string): string {
+  const fields = file.flowFields ?? [];
+  const position = new Map(fields.map((name, i) => [name, i + 1]));
+  // Each field is converted once, in the `typed` step; checks and columns refer to the converted value.
+  const column = (name: string) => `"f_${name}"`;
+  const value = (name: string) => (position.has(name) ? column(name) : 'NULL');
+  const conversions = fields.map((name, i) => {
+    const kind = FLOW_FIELDS.get(name)?.kind ?? 'text';
+    const text = `nullif(p[${i + 1}], '-')`;
+    return `${kind === 'text' ? text : `try_cast(${text} AS BIGINT)`} AS ${column(name)}`;
+  });
+  const time = (name: string) =>
+    position.has(name) ? `CASE WHEN ${column(name)} BETWEEN 0 AND ${MAX_EPOCH} THEN make_timestamp(${column(name)} * 1000000) END` : 'NULL';
+  const checks = fields.map((name, i) => fieldCheck(name, i + 1, column(name))).filter(Boolean).join('\n    ');
+  const formatError = file.formatError ? `WHEN true THEN ${sqlString(file.formatError)}` : '';
+  const describedFormat = fields.length ? `${fields.length} fields` : 'a known field order';
+  const unmappedFields = fields.filter((name) => !MAPPED.has(name));
+  const unmapped = unmappedFields.length
+    ? `json_object(${unmappedFields.map((name) => `${sqlString(name)}, ${value(name)}`).join(', ')})`
+    : 'NULL';
+  const action = value('action');
+  const direction = value('flow-direction');
+  const path = value('traffic-path');
+  return `
+WITH split AS (
+  SELECT r.*, CASE WHEN r.broken IS NULL THEN
+      CASE WHEN contains(r.raw, '  ') OR contains(r.raw, chr(9)) THEN regexp_split_to_array(trim(r.raw), '\\s+')
+      ELSE string_split(r.raw, ' ') END END AS p
+  FROM ${records} r
+), typed AS (
+  SELECT split.*${conversions.length ? `, ${conversions.join(', ')}` : ''} FROM split
+)
+SELECT
+  CASE
+    WHEN broken IS NOT NULL THEN broken
+    ${formatError}
+    WHEN len(p) <> ${fields.length} THEN 'expected ${describedFormat}, found ' || len(p)
+    ${checks}
+  END AS reason,
+  coalesce(${time('start')}, ${time('end')}) AS time,
+  ${time('start')} AS start_time,
+  ${time('end')} AS end_time,
+  CASE ${action} WHEN 'ACCEPT' THEN 6 WHEN 'REJECT' THEN 5 ELSE 0 END AS activity_id,
+  400100 + CASE ${action} WHEN 'ACCEPT' THEN 6 WHEN 'REJECT' THEN 5 ELSE 0 END AS type_uid,
+  CASE ${action} WHEN 'ACCEPT' THEN 'Allowed' WHEN 'REJECT' THEN 'Denied' END AS action,
+  CASE ${action} WHEN 'ACCEPT' THEN 1 WHEN 'REJECT' THEN 2 END AS action_id,
+  ${value('log-status')} AS status_code,
+  ${value('version')} AS metadata_product_version,
+  ${value('account-id')} AS cloud_account_uid,
+  ${value('region')} AS cloud_region,
+  ${value('az-id')} AS cloud_zone,
+  ${value('interface-id')} AS interface_uid,
+  ${value('instance-id')} AS instance_uid,
+  ${value('vpc-id')} AS vpc_uid,
+  ${value('subnet-id')} AS subnet_uid,
+  coalesce(${value('pkt-srcaddr')}, ${value('srcaddr')}) AS src_endpoint_ip,
+  ${value('srcport')} AS src_endpoint_port,
+  CASE WHEN ${value('pkt-srcaddr')} <> ${value('srcaddr')} THEN ${value('srcaddr')} END AS src_endpoint_intermediate_ip,
+  ${value('pkt-src-aws-service')} AS src_endpoint_svc_name,
+  coalesce(${value('pkt-dstaddr')}, ${value('dstaddr')}) AS dst_endpoint_ip,
+  ${value('dstport')} AS dst_endpoint_port,
+  CASE WHEN ${value('pkt-dstaddr')} <> ${value('dstaddr')} THEN ${value('dstaddr')} END AS dst_endpoint_intermediate_ip,
+  ${value('pkt-dst-aws-service')} AS dst_endpoint_svc_name,
+  ${value('protocol')} AS connection_info_protocol_num,
+  ${value('type')} AS connection_info_protocol_ver,
+  ${value('tcp-flags')} AS connection_info_tcp_flags,
+  CASE ${direction} WHEN 'ingress' THEN 'Inbound' WHEN 'egress' THEN 'Outbound' END AS connection_info_direction,
+  CASE ${direction} WHEN 'ingress' THEN 1 WHEN 'egress' THEN 2 END AS connection_info_direction_id,
+  CASE WHEN ${path} BETWEEN 1 AND 8 THEN [${BOUNDARIES.map(sqlString).join(', ')}][${path}] END AS connection_info_boundary,
+  CASE WHEN ${path} BETWEEN 1 AND 8 THEN ${path} + 3 END AS connection_info_boundary_id,
+  ${value('bytes')} AS traffic_bytes,
+  ${value('packets')} AS traffic_packets,
+  ${unmapped} AS unmapped,
+  file_id AS source_file_id, line AS source_line, idx AS record_index, raw,
+  md5_number(${sqlString(fields.join(' '))} || chr(10) || raw) AS dedup_key
+FROM typed`;
+}
+
+/** A WHEN clause rejecting a malformed value of one field, or '' when any text is acceptable. */
+function fieldCheck(name: string, position: number, converted: string): string {
+  const field = FLOW_FIELDS.get(name);
+  if (!field) return '';
+  const text = `p[${position}]`;
+  if (field.kind === 'integer' || field.kind === 'epoch') {
+    const upper = field.kind === 'epoch' ? ` OR ${converted} > ${MAX_EPOCH}` : '';
+    const expected = field.kind === 'epoch' ? 'an epoch time' : 'a non-negative integer';
+    return `WHEN ${text} <> '-' AND (${converted} IS NULL OR ${converted} < 0${upper}) THEN 'field ${name}: not ${expected}: ' || left(${text}, 60)`;
+  }
+  if (field.values) {
+    return `WHEN ${text} NOT IN ('-', ${field.values.map(sqlString).join(', ')}) THEN 'field ${name}: expected one of ${field.values.join(', ')}, found ' || left(${text}, 60)`;
+  }
+  return '';
+}
+
+export function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
