@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip, type Gzip } from 'node:zlib';
 
 /** Bump when the output of a generator changes, so cached benchmark data is regenerated. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 
 export interface GenerateOptions {
   outDir: string;
@@ -219,6 +219,23 @@ class GzipFileWriter {
     this.gzip.end();
     await this.done;
     return (await stat(this.file)).size;
+  }
+}
+
+/**
+ * Remembers 32-bit FNV-1a hashes of the lines of one file, so a generator can skip exact repeats
+ * (short NODATA lines collide easily) and "records generated" equals "distinct records".
+ * A hash collision only costs a re-roll.
+ */
+class RepeatFilter {
+  private readonly seen = new Set<number>();
+
+  isNew(line: string): boolean {
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < line.length; i++) hash = Math.imul(hash ^ line.charCodeAt(i), 0x01000193);
+    if (this.seen.has(hash)) return false;
+    this.seen.add(hash);
+    return true;
   }
 }
 
@@ -811,6 +828,12 @@ const EVENT_SPECS: EventSpec[] = [
 
 const SPECS_BY_NAME = new Map(EVENT_SPECS.map((spec) => [spec.name, spec]));
 
+function specNamed(name: string): EventSpec {
+  const spec = SPECS_BY_NAME.get(name);
+  if (!spec) throw new Error(`PROFILE_CALLS names an event with no EventSpec: ${name}`);
+  return spec;
+}
+
 function runInstancesRequest(c: CallContext): Json {
   return {
     instancesSet: items([{ imageId: `ami-${c.rng.hex(17)}`, minCount: 1, maxCount: 1 }]),
@@ -1072,7 +1095,7 @@ function buildTrailStream(account: AccountEstate, actors: Actor[], region: strin
   const callsByActor = new Map<Actor, Weighted<EventSpec>>();
   for (const actor of here) {
     const calls = Object.entries(PROFILE_CALLS[actor.profile])
-      .map(([name, weight]) => [SPECS_BY_NAME.get(name) as EventSpec, weight] as const)
+      .map(([name, weight]) => [specNamed(name), weight] as const)
       .filter(([spec]) => region === 'us-east-1' || !spec.global);
     callsByActor.set(actor, new Weighted(calls));
   }
@@ -1479,20 +1502,20 @@ export async function generateFlowLogs(options: FlowLogOptions): Promise<Generat
     const writer = await GzipFileWriter.create(path.join(options.outDir, key));
     writer.add(`${custom ? FLOW_V5_CUSTOM_HEADER : FLOW_V2_HEADER}\n`);
     const windowSeconds = Math.floor(windowStart / 1000);
+    const repeats = new RepeatFilter();
     let written = 0;
     while (written < count) {
       // Flow logs aggregate over ~60 s capture intervals.
       const start = windowSeconds + rng.int(0, 239);
       const end = start + rng.int(40, 60);
-      if (rng.chance(0.005)) {
-        writer.add(`${emptyIntervalLine(rng, vpc, start, end)}\n`);
+      const lines = rng.chance(0.005)
+        ? [emptyIntervalLine(rng, vpc, start, end)]
+        : CONVERSATIONS.pick(rng)(rng, vpc, stream.state).map((record) => flowLine(vpc, record, start, end));
+      for (const line of lines) {
+        if (written === count) break;
+        if (!repeats.isNew(line)) continue;
+        writer.add(`${line}\n`);
         written++;
-      } else {
-        for (const record of CONVERSATIONS.pick(rng)(rng, vpc, stream.state)) {
-          if (written === count) break;
-          writer.add(`${flowLine(vpc, record, start, end)}\n`);
-          written++;
-        }
       }
       if (writer.full) await writer.flush();
     }
@@ -1680,8 +1703,12 @@ export async function generateDnsLogs(options: GenerateOptions): Promise<Generat
     const delivered = windowStart + WINDOW_MS;
     const key = `AWSLogs/${vpc.accountId}/vpcdnsquerylogs/${vpc.vpcId}/${dateFolders(delivered)}/${vpc.accountId}_vpcdnsquerylogs_${vpc.vpcId}_${deliveryStamp(delivered)}_${rng.hex(8)}.log.gz`;
     const writer = await GzipFileWriter.create(path.join(options.outDir, key));
-    for (let i = 0; i < count; i++) {
-      writer.add(`${dnsLine(rng, vpc, windowStart + rng.int(0, WINDOW_MS - 1))}\n`);
+    const repeats = new RepeatFilter();
+    for (let written = 0; written < count; ) {
+      const line = dnsLine(rng, vpc, windowStart + rng.int(0, WINDOW_MS - 1));
+      if (!repeats.isNew(line)) continue;
+      writer.add(`${line}\n`);
+      written++;
       if (writer.full) await writer.flush();
     }
     await finishFile(writer, count, result);

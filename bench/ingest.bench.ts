@@ -12,6 +12,7 @@
  *   GUMSHOE_BENCH_SCALE    multiplies the default sizes (1e6 CloudTrail, 5e6 flow, 1e6 DNS), e.g. 0.05
  *   GUMSHOE_BENCH_SEED     generator seed (default 20240506)
  *   GUMSHOE_BENCH_SOURCES  comma-separated subset of cloudtrail,vpcflow,route53
+ *   GUMSHOE_BENCH_SKIP_INGEST=1  only generate data and measure the baselines
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -306,6 +307,7 @@ interface SourceResult {
   /** Same again after touching the files, so they are re-read and every record is a duplicate. */
   reingestAllDuplicates?: ChildRun;
   target: Target;
+  status: 'ok' | 'MISS' | 'not run';
   misses: string[];
 }
 
@@ -319,7 +321,7 @@ const fmtMb = (bytes: number): string => (bytes / 1_048_576).toFixed(1);
 function targetMisses(result: SourceResult): string[] {
   const misses: string[] = [];
   const { ingest, target } = result;
-  if (!ingest) return ['ingest not run'];
+  if (!ingest) return [];
   if (ingest.exitCode !== 0) return [`ingest exited with ${ingest.exitCode}`];
   if (ingest.counts && ingest.counts.read !== result.records) misses.push(`ingest read ${ingest.counts.read} of ${result.records} records`);
   if (ingest.counts && ingest.counts.quarantined > 0) misses.push(`${ingest.counts.quarantined} records quarantined`);
@@ -345,7 +347,7 @@ function table(results: SourceResult[]): string {
   ];
   for (const result of results) {
     const target = `≥${result.target.minRatio.toFixed(2)}x, RSS<${result.target.maxRssMb}MB`;
-    rows.push(run(result.source, result.records, result.baseline, result.ingest, target, result.misses.length ? 'MISS' : 'ok'));
+    rows.push(run(result.source, result.records, result.baseline, result.ingest, target, result.status));
     if (result.reingestUnchanged) rows.push(run('  re-ingest (files unchanged)', result.records, result.baseline, result.reingestUnchanged, '', ''));
     if (result.reingestAllDuplicates) rows.push(run('  re-ingest (all duplicates)', result.records, result.baseline, result.reingestAllDuplicates, '', ''));
   }
@@ -393,7 +395,7 @@ async function benchSource(plan: SourcePlan, entry: ManifestEntry, cliReady: boo
     compressedMb: entry.bytes / 1_048_576, uncompressedMb: entry.uncompressedBytes / 1_048_576,
     generationSeconds: entry.generationSeconds,
     baseline: { seconds: baseline.seconds, recordsPerSecond: baseline.recordsPerSecond },
-    target: plan.target, misses: [],
+    target: plan.target, status: 'not run', misses: [],
   };
   if (cliReady) {
     const db = path.join(BENCH_DIR, `${plan.name}.duckdb`);
@@ -420,6 +422,7 @@ async function benchSource(plan: SourcePlan, entry: ManifestEntry, cliReady: boo
     }
   }
   result.misses = targetMisses(result);
+  if (result.ingest) result.status = result.misses.length ? 'MISS' : 'ok';
   return result;
 }
 
@@ -428,9 +431,12 @@ async function main(): Promise<void> {
   const seed = Number(process.env.GUMSHOE_BENCH_SEED ?? 20240506);
   const plans = plansFor(scale);
   log(`Gumshoe ingest benchmark — scale ${scale}, seed ${seed}, ${os.cpus().length} CPUs, node ${process.version}`);
+  const loadAtStart = os.loadavg()[0] as number;
+  // Other processes competing for the CPUs skew every number below.
+  if (loadAtStart > 0.5) log(`  note: 1-minute load average is ${loadAtStart.toFixed(2)} before starting; results may be noisy`);
   await mkdir(BENCH_DIR, { recursive: true });
   const manifest = await ensureData(plans, seed);
-  const cliReady = await ensureCli();
+  const cliReady = process.env.GUMSHOE_BENCH_SKIP_INGEST === '1' ? false : await ensureCli();
 
   const results: SourceResult[] = [];
   for (const plan of plans) results.push(await benchSource(plan, manifest[plan.name] as ManifestEntry, cliReady));
@@ -444,6 +450,7 @@ async function main(): Promise<void> {
     `${JSON.stringify({
       date: new Date().toISOString(), scale, seed, generatorVersion: GENERATOR_VERSION,
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, totalMemMb: Math.round(os.totalmem() / 1_048_576), node: process.version, platform: `${os.platform()} ${os.release()}` },
+      loadAverage: { atStart: loadAtStart, atEnd: os.loadavg()[0] },
       peakRssMethod: existsSync(TIME_BINARY) ? '/usr/bin/time -v (ru_maxrss)' : '/proc/<pid>/status VmRSS sampled every 50 ms',
       results,
     }, null, 2)}\n`,

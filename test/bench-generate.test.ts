@@ -141,6 +141,7 @@ test('VPC flow log files have a header and well-formed fields in both formats', 
   const outDir = path.join(workDir, `vpcflow-${SEED}`);
   assert.equal(result.records, RECORDS);
   const headersSeen = new Set<string>();
+  const distinct = new Set<string>();
   let lines = 0;
   for (const [i, key] of relativeKeys(result, outDir).entries()) {
     assert.match(key, FLOW_KEY);
@@ -149,6 +150,7 @@ test('VPC flow log files have a header and well-formed fields in both formats', 
     headersSeen.add(header as string);
     const fields = (header as string).split(' ');
     for (const row of rows) {
+      distinct.add(row);
       const values = row.split(' ');
       assert.equal(values.length, fields.length, `field count: ${row}`);
       fields.forEach((field, j) => {
@@ -163,6 +165,7 @@ test('VPC flow log files have a header and well-formed fields in both formats', 
     lines += rows.length;
   }
   assert.equal(lines, RECORDS);
+  assert.equal(distinct.size, RECORDS, 'no line repeated');
   assert.equal(headersSeen.size, 2, 'both the default v2 and the custom v5 format');
 });
 
@@ -180,11 +183,13 @@ test('Route 53 Resolver query log lines have the fields of the real sample', asy
   const result = await generate(generateDnsLogs, 'dns');
   const outDir = path.join(workDir, `dns-${SEED}`);
   assert.equal(result.records, RECORDS);
+  const distinct = new Set<string>();
   let lines = 0;
   for (const [i, key] of relativeKeys(result, outDir).entries()) {
     const match = DNS_KEY.exec(key);
     assert.ok(match, `key layout: ${key}`);
     for (const line of (await gunzipText(result.files[i] as string)).trimEnd().split('\n')) {
+      distinct.add(line);
       const record = JSON.parse(line) as Record<string, unknown>;
       assert.ok(sampleKeySets.has(Object.keys(record).sort().join(',')), `keys of ${line}`);
       assert.equal(record.version, '1.100000');
@@ -201,6 +206,7 @@ test('Route 53 Resolver query log lines have the fields of the real sample', asy
     }
   }
   assert.equal(lines, RECORDS);
+  assert.equal(distinct.size, RECORDS, 'no line repeated');
 });
 
 test('the same seed gives identical bytes, another seed different ones', async () => {

@@ -195,6 +195,7 @@ export class StagedBatch {
 
   /** The lake only knows a record did not parse; JSON.parse says where and what, which is what a user needs. */
   private async explainMalformedJson(): Promise<void> {
+    if (this.files.size === 0) return;
     const c = this.connection;
     const rows = (
       await c.runAndReadAll(`SELECT rowid AS id, raw FROM quarantine

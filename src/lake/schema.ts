@@ -18,7 +18,6 @@ export type EventTable = (typeof EVENT_TABLES)[number];
 
 const DDL = [
   `CREATE TABLE IF NOT EXISTS lake_meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
-  `CREATE SEQUENCE IF NOT EXISTS file_id_seq START 1`,
   `CREATE TABLE IF NOT EXISTS ingested_files (
     file_id INTEGER PRIMARY KEY,
     uri VARCHAR NOT NULL,

@@ -66,6 +66,15 @@ const ACTIVITY_ID = `CASE WHEN event_name IN (${sqlList(AUTHENTICATION_EVENTS)})
   WHEN event_name IN (${sqlList(Object.keys(ACCOUNT_CHANGE_EVENTS))}) THEN (CASE event_name ${accountChangeCase} END)
   ELSE ${API_ACTIVITY} END`;
 
+/**
+ * Whether the call failed: an error code, or (sign-in events: ConsoleLogin, CheckMfa, SwitchRole, …, which
+ * report a failed sign-in with only an errorMessage) a response naming the event `"Failure"`. The JSON
+ * pointer is only looked up in responses that contain the word.
+ */
+const FAILED = `CASE WHEN j.errorCode IS NOT NULL THEN true
+  WHEN contains(j.responseElements, '"Failure"') THEN coalesce(json_extract_string(j.responseElements, '/' || event_name) = 'Failure', false)
+  ELSE false END`;
+
 const IS_IP = `regexp_matches(j.sourceIPAddress, '^([0-9]{1,3}\\.){3}[0-9]{1,3}$|^[0-9a-fA-F:]+:[0-9a-fA-F:.]*$')`;
 
 export const cloudTrailNormalizer: Normalizer = {
@@ -88,7 +97,7 @@ WITH typed AS (
 ), classified AS (
   -- Logstash-shipped CloudTrail may carry the time only as @timestamp.
   SELECT n.*, try_cast(event_time_text AS TIMESTAMPTZ)::TIMESTAMP AS event_time,
-    ${CLASS_UID} AS class_uid, ${ACTIVITY_ID} AS activity_id
+    ${CLASS_UID} AS class_uid, ${ACTIVITY_ID} AS activity_id, ${FAILED} AS failed
   FROM named n
 )
 SELECT
@@ -109,8 +118,8 @@ SELECT
   class_uid,
   activity_id,
   class_uid * 100 + activity_id AS type_uid,
-  CASE WHEN j.errorCode IS NULL THEN 'Success' ELSE 'Failure' END AS status,
-  CASE WHEN j.errorCode IS NULL THEN 1 ELSE 2 END AS status_id,
+  CASE WHEN failed THEN 'Failure' ELSE 'Success' END AS status,
+  CASE WHEN failed THEN 2 ELSE 1 END AS status_id,
   coalesce(j.recipientAccountId, who.accountId) AS cloud_account_uid,
   j.awsRegion AS cloud_region,
   event_name AS api_operation,

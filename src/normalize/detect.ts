@@ -69,7 +69,7 @@ export function classifyRecord(value: unknown): SourceType | 'digest' | undefine
   if (!isPlainObject(value)) return undefined;
   if (value['detail-type'] === 'GuardDuty Finding') return 'guardduty';
   if ('digestStartTime' in value || 'digestPublicKeyFingerprint' in value) return 'digest';
-  if ('eventName' in value || 'eventSource' in value) return 'cloudtrail';
+  if (isCloudTrailRecord(value)) return 'cloudtrail';
   if ('query_name' in value) return 'route53';
   if (('schemaVersion' in value || 'SchemaVersion' in value) && ('type' in value || 'Type' in value)) return 'guardduty';
   if (Array.isArray(value.findings) || Array.isArray(value.Findings)) return 'guardduty';
@@ -88,6 +88,16 @@ export function envelopeOf(value: unknown): Envelope | undefined {
     if (isPlainObject(value[key]) && isBareRecord(value[key])) return key;
   }
   return undefined;
+}
+
+/**
+ * A CloudTrail record names its service, or pairs its operation with a time, version or caller. A bare
+ * `eventName` is not enough: label and index files keyed by eventID/eventName (e.g. a dataset's
+ * labels.jsonl) are not events.
+ */
+function isCloudTrailRecord(value: Record<string, unknown>): boolean {
+  if ('eventSource' in value) return true;
+  return 'eventName' in value && ['eventTime', '@timestamp', 'eventVersion', 'userIdentity'].some((key) => key in value);
 }
 
 function isBareRecord(value: Record<string, unknown>): boolean {

@@ -167,11 +167,13 @@ async function* frameLines(
     return;
   }
   // Whole lines before the damage are records; the cut-off line after them is quarantined.
+  // The whole lines go without their final newline, so `line` ends up on the cut-off line. That line is
+  // framed as a line (no record index), like every other record of the file.
   const lastNewline = carry.lastIndexOf('\n');
-  const partial = carry.slice(lastNewline + 1);
-  carry = carry.slice(0, lastNewline + 1);
+  const partial = carry.slice(lastNewline + 1).replace(/\r$/, '');
+  carry = lastNewline === -1 ? '' : carry.slice(0, lastNewline);
   yield* emit(true);
-  yield { chunk: { kind: ChunkKind.Single, firstLine: line, firstIndex: 0, text: partial, records: 1, broken: `${failure}: the file ends inside this record` } };
+  yield { chunk: { kind: ChunkKind.Lines, firstLine: line, firstIndex: 0, text: partial, records: 1, broken: `${failure}: the file ends inside this record` } };
 }
 
 /** A chunk of whole lines; JSON lines that are themselves wrapper documents are expanded. */

@@ -23,10 +23,15 @@ export function jsonString(fragment: string): string {
   return `json_extract_string(${fragment}, '$')`;
 }
 
-/** SQL: parse a record into a struct once; records inside an envelope are taken from it. NULL when not valid JSON. */
+/**
+ * SQL: parse a record into a struct once; records inside an envelope are taken from it. NULL when not valid
+ * JSON or not a JSON object: json_transform turns an array or a scalar into a struct of NULLs, which would
+ * pass for a record missing its fields. (The regular expression only runs for text not starting with '{'.)
+ */
 export function transformRecord(raw: string, structure: object, envelope?: Envelope): string {
   const spec = envelope ? { [envelope]: structure } : structure;
-  const transformed = `TRY(json_transform(${raw}, '${JSON.stringify(spec).replaceAll("'", "''")}'))`;
+  const isObject = `CASE WHEN left(${raw}, 1) = '{' THEN true ELSE regexp_matches(${raw}, '^\\s*\\{') END`;
+  const transformed = `(CASE WHEN ${isObject} THEN TRY(json_transform(${raw}, '${JSON.stringify(spec).replaceAll("'", "''")}')) END)`;
   return envelope ? `${transformed}.${envelope}` : transformed;
 }
 

@@ -64,6 +64,7 @@ class Scanner {
   /** Moves past one JSON value starting at pos; returns false when the text ends first. */
   skipValue(): boolean {
     const t = this.text;
+    const start = this.pos;
     let depth = 0;
     while (this.pos < t.length) {
       const c = t.charCodeAt(this.pos);
@@ -72,16 +73,20 @@ class Scanner {
         if (depth === 0) return true;
         continue;
       }
+      if (depth === 0 && (c === COMMA || c === CLOSE_BRACE || c === CLOSE_BRACKET || c === 32 || c === 9 || c === 13 || c === NEWLINE)) {
+        // The end of a scalar: what ends it belongs to the enclosing container. Where no value
+        // stands at all (malformed text such as `{"a":]`), the stray character is passed over.
+        if (this.pos === start) this.pos++;
+        return true;
+      }
       if (c === NEWLINE) this.line++;
       else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
       else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
         depth--;
-        if (depth <= 0) {
+        if (depth === 0) {
           this.pos++;
           return true;
         }
-      } else if (depth === 0 && (c === COMMA || c === 32 || c === 9 || c === 13)) {
-        return true; // end of a scalar
       }
       this.pos++;
     }

@@ -1,0 +1,83 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { sqlString } from '../normalize/vpcflow.js';
+import type { SourceType } from './ingest-api.js';
+
+/** What the lake knows of an object read before. */
+export interface KnownFile {
+  fileId: number;
+  fingerprint: string;
+  status: string;
+}
+
+/** A row of ingested_files waiting for the next batch transaction. */
+export interface FileRecord {
+  fileId: number;
+  uri: string;
+  fingerprint: string;
+  status: 'reading' | 'complete' | 'skipped';
+  sourceType?: SourceType;
+  format?: string;
+  note?: string;
+  recordsRead: number;
+  quarantined: number;
+}
+
+/**
+ * The lake's record of every object read. Rows are written inside the batch transaction that stores the
+ * object's records (never one commit per file, which costs a WAL write each), so a file whose records
+ * reached the lake is always registered under the same id, and an interrupted run resumes with it.
+ */
+export class FileRegistry {
+  private nextId = 1;
+  private readonly pending = new Map<number, FileRecord>();
+
+  constructor(private readonly connection: DuckDBConnection) {}
+
+  async load(): Promise<void> {
+    const reader = await this.connection.runAndReadAll('SELECT coalesce(max(file_id), 0) + 1 FROM ingested_files');
+    this.nextId = Number(reader.getRows()[0]![0]);
+  }
+
+  /** One query for a whole page of listed objects. */
+  async lookup(uris: string[]): Promise<Map<string, KnownFile>> {
+    const known = new Map<string, KnownFile>();
+    if (uris.length === 0) return known;
+    const reader = await this.connection.runAndReadAll(
+      `SELECT uri, file_id, fingerprint, status FROM ingested_files WHERE uri IN (${uris.map(sqlString).join(', ')})`,
+    );
+    for (const row of reader.getRowObjectsJS()) {
+      known.set(String(row.uri), { fileId: Number(row.file_id), fingerprint: String(row.fingerprint), status: String(row.status) });
+    }
+    return known;
+  }
+
+  newId(): number {
+    return this.nextId++;
+  }
+
+  /** Queues a row; the latest word on a file wins. */
+  note(record: FileRecord): void {
+    this.pending.set(record.fileId, record);
+  }
+
+  get hasPending(): boolean {
+    return this.pending.size > 0;
+  }
+
+  /** Writes the queued rows; call inside the batch's transaction. */
+  async write(connection: DuckDBConnection): Promise<void> {
+    if (this.pending.size === 0) return;
+    const values = [...this.pending.values()].map((f) =>
+      `(${f.fileId}, ${sqlString(f.uri)}, ${sqlString(f.fingerprint)}, ${f.sourceType ? sqlString(f.sourceType) : 'NULL'},
+        ${f.format ? sqlString(f.format) : 'NULL'}, ${sqlString(f.status)}, ${f.recordsRead}, ${f.quarantined},
+        ${f.note ? sqlString(f.note) : 'NULL'}, now()::TIMESTAMP, ${f.status === 'reading' ? 'NULL' : 'now()::TIMESTAMP'})`,
+    );
+    await connection.run(`INSERT INTO ingested_files
+        (file_id, uri, fingerprint, source_type, format, status, records_read, quarantined, note, first_seen_at, completed_at)
+      VALUES ${values.join(', ')}
+      ON CONFLICT (file_id) DO UPDATE SET fingerprint = excluded.fingerprint, source_type = excluded.source_type,
+        format = excluded.format, status = excluded.status, records_read = excluded.records_read,
+        quarantined = excluded.quarantined, note = excluded.note, completed_at = excluded.completed_at`);
+    this.pending.clear();
+  }
+}

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { runCli } from './helpers/cli.js';
+import { dataset, scratchDir } from './helpers/lake.js';
+
+const scratch = scratchDir('gumshoe-cli-');
+const db = path.join(scratch.dir, 'lake.duckdb');
+const stratus = dataset('stratus_detonation_logs', 'logs');
+const flows = dataset('aws_docs_format_examples', 'vpcflow');
+
+before(() => {
+  const first = runCli(['ingest', stratus, flows, '--db', db]);
+  assert.equal(first.status, 0, first.stderr);
+});
+after(() => scratch.cleanup());
+
+describe('gumshoe ingest', () => {
+  test('prints a summary in which read = stored + duplicates + quarantined', () => {
+    const other = path.join(scratch.dir, 'summary.duckdb');
+    const result = runCli(['ingest', stratus, '--db', other]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /read 226 = stored 226 \+ duplicates 0 \+ quarantined 0/);
+    assert.match(result.stdout, /cloudtrail\s+22\s+226\s+226\s+0\s+0/);
+  });
+
+  test('--json gives the summary as JSON, and a second run adds nothing', () => {
+    const result = runCli(['ingest', stratus, '--db', db, '--json']);
+    assert.equal(result.status, 0, result.stderr);
+    const summary = JSON.parse(result.stdout);
+    assert.equal(summary.read, 0);
+    assert.equal(summary.filesUnchanged, 22);
+  });
+
+  test('a missing path is a user error: exit 2, one line naming it, no stack trace', () => {
+    const result = runCli(['ingest', path.join(scratch.dir, 'nope'), '--db', db]);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /gumshoe: no such file or directory: .*nope/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /);
+  });
+
+  test('--strict exits 3 when a record was quarantined, and names where to look', () => {
+    const bad = path.join(scratch.dir, 'bad.jsonl');
+    writeFileSync(bad, '{"eventTime":"2024-01-01T00:00:00Z","eventName":"ListBuckets","eventSource":"s3.amazonaws.com","eventID":"x1"}\n{not json}\n');
+    const result = runCli(['ingest', bad, '--db', path.join(scratch.dir, 'strict.duckdb'), '--strict']);
+    assert.equal(result.status, 3, result.stderr);
+    assert.match(result.stderr, /1 record\(s\) quarantined/);
+  });
+
+  test('an unknown --type is refused with the allowed choices', () => {
+    const result = runCli(['ingest', stratus, '--type', 'cloudtrial', '--db', db]);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /cloudtrail, vpcflow, route53, guardduty/);
+  });
+
+  test('--type forces the format of a file whose content says otherwise', () => {
+    const other = path.join(scratch.dir, 'forced.duckdb');
+    const result = runCli(['ingest', path.join(flows, 'v2_default_format.log'), '--type', 'cloudtrail', '--db', other, '--json']);
+    assert.equal(result.status, 0, result.stderr);
+    const summary = JSON.parse(result.stdout);
+    assert.equal(summary.byType.cloudtrail.quarantined, 7);
+  });
+});
+
+describe('gumshoe query', () => {
+  test('--format json prints one object per row', () => {
+    const result = runCli(['query', "SELECT api_operation, count(*) AS n FROM api_activity WHERE api_operation = 'StopLogging' GROUP BY 1", '--db', db, '--format', 'json']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(result.stdout.trim().split('\n').map((line) => JSON.parse(line)), [{ api_operation: 'StopLogging', n: 1 }]);
+  });
+
+  test('--format csv quotes values with commas and quotes', () => {
+    const result = runCli(['query', `SELECT 'a,b' AS x, 'say "hi"' AS y, NULL AS z`, '--db', db, '--format', 'csv']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout, 'x,y,z\r\n"a,b","say ""hi""",\r\n');
+  });
+
+  test('the table format aligns columns and counts rows', () => {
+    const result = runCli(['query', 'SELECT action, count(*) AS n FROM network_activity GROUP BY 1 ORDER BY 1 NULLS LAST', '--db', db]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^action\s+n\n-+\s+-+\nAllowed\s+\d+\nDenied\s+\d+\n\s+\d+\n\(3 rows\)\n$/);
+  });
+
+  test('bad SQL is a user error with DuckDB\'s message', () => {
+    const result = runCli(['query', 'SELECT nope FROM api_activity', '--db', db]);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /gumshoe: query failed: .*nope/);
+  });
+
+  test('a lake that does not exist is named', () => {
+    const result = runCli(['query', 'SELECT 1', '--db', path.join(scratch.dir, 'missing.duckdb')]);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /missing\.duckdb/);
+  });
+});
+
+describe('gumshoe stats', () => {
+  test('--json counts events per table, account, region and day, matching the lake', () => {
+    const result = runCli(['stats', '--db', db, '--json']);
+    assert.equal(result.status, 0, result.stderr);
+    const stats = JSON.parse(result.stdout);
+    assert.equal(stats.tables.api_activity.events, 226);
+    const byDay = Object.fromEntries(stats.tables.api_activity.byDay.map((d: { day: string; count: number }) => [d.day, d.count]));
+    const direct = runCli(['query', "SELECT strftime(time, '%Y-%m-%d') AS day, count(*) AS n FROM api_activity GROUP BY 1", '--db', db, '--format', 'json']);
+    for (const row of direct.stdout.trim().split('\n').map((l) => JSON.parse(l))) assert.equal(byDay[row.day], row.n);
+    assert.equal(stats.tables.api_activity.byRegion.reduce((sum: number, r: { count: number }) => sum + r.count, 0), 226);
+    assert.equal(stats.quarantined, 1);
+    assert.equal(stats.tables.network_activity.undated, 4);
+  });
+
+  test('the text form names each source', () => {
+    const result = runCli(['stats', '--db', db]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /CloudTrail \(API Activity\)\s+api_activity\s+226/);
+    assert.match(result.stdout, /quarantined records: 1/);
+  });
+});
+
+test('--help describes every command', () => {
+  const result = runCli(['--help']);
+  assert.equal(result.status, 0);
+  for (const command of ['ingest', 'query', 'stats']) assert.match(result.stdout, new RegExp(`\\b${command}\\b`));
+  const ingestHelp = runCli(['ingest', '--help']);
+  assert.match(ingestHelp.stdout, /--endpoint/);
+});

@@ -1,0 +1,53 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Lake } from '../../src/lake/db.js';
+import { ingest, type IngestOptions, type IngestSummary } from '../../src/lake/ingest.js';
+
+/** Real public datasets, read in place (never copied into the repo). */
+export const DATASETS = path.resolve(import.meta.dirname, '../../../shared/datasets');
+
+export function dataset(...parts: string[]): string {
+  return path.join(DATASETS, ...parts);
+}
+
+/** A scratch directory removed by `cleanup`. */
+export function scratchDir(prefix = 'gumshoe-test-'): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A fresh lake in a temp directory, with helpers to ingest and query it. */
+export async function tempLake(): Promise<TestLake> {
+  const scratch = scratchDir('gumshoe-lake-');
+  const file = path.join(scratch.dir, 'test.duckdb');
+  const lake = await Lake.open(file);
+  return new TestLake(lake, file, scratch.cleanup);
+}
+
+export class TestLake {
+  constructor(
+    readonly lake: Lake,
+    readonly file: string,
+    private readonly cleanupDir: () => void,
+  ) {}
+
+  ingest(inputs: string[], options: IngestOptions = {}): Promise<IngestSummary> {
+    return ingest(this.lake, inputs, options);
+  }
+
+  /** Rows as plain JS objects (BIGINT → bigint, TIMESTAMP → Date). */
+  async rows(sql: string, params: (string | number | boolean | null)[] = []): Promise<Record<string, unknown>[]> {
+    return (await this.lake.connection.runAndReadAll(sql, params)).getRowObjectsJS();
+  }
+
+  async count(sql: string): Promise<number> {
+    const [row] = await this.rows(sql);
+    return Number(Object.values(row!)[0]);
+  }
+
+  close(): void {
+    this.lake.close();
+    this.cleanupDir();
+  }
+}

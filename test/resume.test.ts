@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { copyFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { generateCloudTrail, generateDnsLogs, generateFlowLogs } from '../bench/generate.js';
+import { Lake } from '../src/lake/db.js';
+import { runCli, startCli } from './helpers/cli.js';
+import { scratchDir } from './helpers/lake.js';
+
+/** Small commits, so that a kill lands between many of them. */
+const SMALL_BATCHES = { GUMSHOE_BATCH_RECORDS: '3000' };
+const scratch = scratchDir('gumshoe-resume-');
+const input = path.join(scratch.dir, 'input');
+
+before(async () => {
+  await generateCloudTrail({ outDir: input, records: 30_000, seed: 11 });
+  await generateFlowLogs({ outDir: input, records: 120_000, seed: 12 });
+  await generateDnsLogs({ outDir: input, records: 30_000, seed: 13 });
+  // Bad records too, so the quarantine takes part in the comparison.
+  writeFileSync(path.join(input, 'broken.jsonl'), '{"eventVersion":"1.08","eventTime":"2024-05-06T00:00:00Z","eventName":"GetCallerIdentity","eventSource":"sts.amazonaws.com","eventID":"0b1c"}\n{"eventName": \n');
+  copyFileSync(path.join(input, 'broken.jsonl'), path.join(input, 'broken-copy.jsonl'));
+  writeFileSync(path.join(input, 'truncated.log.gz'), gzipSync('version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n2 123456789012 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 40 1714953600 1714953660 ACCEPT OK\n').subarray(0, 90));
+});
+
+after(() => scratch.cleanup());
+
+/** Everything a lake holds that must not depend on how the ingest went (not run times). */
+async function fingerprint(file: string): Promise<Record<string, string>> {
+  const lake = await Lake.open(file, { readOnly: true });
+  try {
+    const result: Record<string, string> = {};
+    const tables = ['api_activity', 'network_activity', 'dns_activity', 'detection_finding', 'quarantine'];
+    for (const table of tables) {
+      const reader = await lake.connection.runAndReadAll(
+        `SELECT count(*)::VARCHAR || ':' || coalesce(md5(string_agg(md5(CAST(t AS VARCHAR)), '' ORDER BY dedup_key)), '') FROM ${table} t`,
+      );
+      result[table] = String(reader.getRows()[0]![0]);
+    }
+    const files = await lake.connection.runAndReadAll(
+      `SELECT string_agg(concat_ws('|', file_id, uri, status, source_type, format, records_read, quarantined), '\n' ORDER BY file_id) FROM ingested_files`,
+    );
+    result.ingested_files = String(files.getRows()[0]![0]);
+    return result;
+  } finally {
+    lake.close();
+  }
+}
+
+async function eventCount(file: string): Promise<number> {
+  const lake = await Lake.open(file, { readOnly: true });
+  try {
+    const reader = await lake.connection.runAndReadAll(
+      'SELECT (SELECT count(*) FROM api_activity) + (SELECT count(*) FROM network_activity) + (SELECT count(*) FROM dns_activity)',
+    );
+    return Number(reader.getRows()[0]![0]);
+  } finally {
+    lake.close();
+  }
+}
+
+test('an ingest killed with SIGKILL and run again ends with exactly the lake of an uninterrupted run', async () => {
+  const whole = path.join(scratch.dir, 'whole.duckdb');
+  const started = Date.now();
+  const uninterrupted = runCli(['ingest', input, '--db', whole], SMALL_BATCHES);
+  const duration = Date.now() - started;
+  assert.equal(uninterrupted.status, 0, uninterrupted.stderr);
+  const expected = await fingerprint(whole);
+  const total = await eventCount(whole);
+
+  const resumed = path.join(scratch.dir, 'resumed.duckdb');
+  let interruptedMidway = 0;
+  for (const fraction of [0.35, 0.65]) {
+    const child = startCli(['ingest', input, '--db', resumed], SMALL_BATCHES);
+    await new Promise((resolve) => setTimeout(resolve, duration * fraction));
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+    const partial = await eventCount(resumed);
+    if (partial > 0 && partial < total) interruptedMidway++;
+  }
+  assert.ok(interruptedMidway > 0, 'no kill landed between commits; the test did not interrupt anything');
+
+  const rerun = runCli(['ingest', input, '--db', resumed, '--json'], SMALL_BATCHES);
+  assert.equal(rerun.status, 0, rerun.stderr);
+  const summary = JSON.parse(rerun.stdout);
+  assert.equal(summary.read, summary.stored + summary.duplicates + summary.quarantined);
+  assert.deepEqual(await fingerprint(resumed), expected);
+});
+
+test('running the same ingest again adds nothing and reads no file twice', async () => {
+  const file = path.join(scratch.dir, 'again.duckdb');
+  const first = runCli(['ingest', input, '--db', file, '--json']);
+  assert.equal(first.status, 0, first.stderr);
+  const before = await fingerprint(file);
+  const second = runCli(['ingest', input, '--db', file, '--json']);
+  assert.equal(second.status, 0, second.stderr);
+  const summary = JSON.parse(second.stdout);
+  assert.equal(summary.read, 0);
+  assert.equal(summary.stored, 0);
+  assert.ok(summary.filesUnchanged > 0);
+  assert.deepEqual(await fingerprint(file), before);
+});
