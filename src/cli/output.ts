@@ -17,6 +17,7 @@ export function renderTable(columns: string[], rows: unknown[][]): string {
 
 export function displayValue(value: unknown): string {
   if (value === null || value === undefined) return '';
+  if (value instanceof Date) return value.toISOString().replace('T', ' ').replace(/\.000Z$|Z$/, '');
   if (typeof value === 'object') return JSON.stringify(value, jsonReplacer);
   return String(value).replace(/[\r\n\t]+/g, ' ');
 }

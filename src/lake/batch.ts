@@ -26,16 +26,19 @@ export interface BatchResult {
   byFile: Map<number, FileTally>;
 }
 
-/** One group of parsed records, ready to be stored. */
-interface Prepared {
+/**
+ * One normalizer SELECT's worth of records, judged: `<name>` holds each record's verdict (reason, key,
+ * time), `<name>_keep` the records to store (valid, not yet in the lake, first of any repeats).
+ */
+interface Judged {
   normalizer: Normalizer;
-  /** Temp table of the parsed rows; `<parsed>_known` holds the keys the lake already has. */
-  parsed: string;
+  name: string;
+  fileIds: number[];
+  /** Index of this group among the normalizer's SELECTs. */
+  group: number;
   perFile: Record<string, unknown>[];
   read: number;
   bad: number;
-  /** Whether the group repeats a record within itself (only then is the costlier first-of-each kept). */
-  repeats: boolean;
 }
 
 /** Malformed-JSON quarantine rows get the parser's own words, for at most this many per batch. */
@@ -96,21 +99,22 @@ export class StagedBatch {
     this.appender = undefined;
     const c = this.connection;
     const result: BatchResult = { byType: new Map(), byFile: new Map() };
-    // Parsing happens outside the transaction: temp-table work inside one is copied again at COMMIT.
-    // Only this process writes the lake (DuckDB's file lock), so keys looked up now stay valid.
-    const prepared: Prepared[] = [];
-    const byType = new Map<SourceType, BatchFile[]>();
-    for (const file of this.files.values()) byType.set(file.sourceType, [...(byType.get(file.sourceType) ?? []), file]);
-    for (const [sourceType, files] of byType) {
+    // Judging happens outside the transaction (temp-table work inside one is copied again at COMMIT). Only
+    // this process writes the lake (DuckDB's file lock), so the keys looked up now stay valid until then.
+    await c.run(`CREATE OR REPLACE TEMP TABLE batch_records AS ${SPLIT_RECORDS}`);
+    const judged: Judged[] = [];
+    for (const [sourceType, files] of this.filesByType()) {
       const normalizer = NORMALIZERS[sourceType];
-      for (const select of normalizer.selects(files, recordsOf)) {
-        const ready = await this.prepare(normalizer, select, `parsed_${prepared.length}`);
-        if (ready) prepared.push(ready);
+      const verdicts = normalizer.verdicts?.(files, recordsOf) ?? normalizer.selects(files, recordsOf).map(projectVerdict);
+      for (const [group, verdict] of verdicts.entries()) {
+        const earlier = judged.filter((j) => j.normalizer.table === normalizer.table).map((j) => `${j.name}_keep`);
+        const ready = await this.judge(normalizer, verdict, group, `verdict_${judged.length}`, earlier);
+        if (ready) judged.push(ready);
       }
     }
     await c.run('BEGIN TRANSACTION');
     try {
-      for (const ready of prepared) await this.store(ready, result);
+      for (const ready of judged) await this.store(ready, result);
       await this.explainMalformedJson();
       await finish(c, result);
       await c.run('COMMIT');
@@ -118,7 +122,8 @@ export class StagedBatch {
       await c.run('ROLLBACK');
       throw error;
     }
-    for (const ready of prepared) await c.run(`DROP TABLE IF EXISTS ${ready.parsed}; DROP TABLE IF EXISTS ${ready.parsed}_known`);
+    for (const ready of judged) await c.run(`DROP TABLE IF EXISTS ${ready.name}; DROP TABLE IF EXISTS ${ready.name}_keep`);
+    await c.run('DROP TABLE IF EXISTS batch_records');
     await this.resetStage();
     this.files.clear();
     this.stagedBytes = 0;
@@ -126,15 +131,21 @@ export class StagedBatch {
     return result;
   }
 
-  /** Parses one group of records into a temp table and looks up which of them the lake already holds. */
-  private async prepare(normalizer: Normalizer, select: string, parsed: string): Promise<Prepared | undefined> {
+  private filesByType(): Map<SourceType, BatchFile[]> {
+    const byType = new Map<SourceType, BatchFile[]>();
+    for (const file of this.files.values()) byType.set(file.sourceType, [...(byType.get(file.sourceType) ?? []), file]);
+    return byType;
+  }
+
+  /** Decides, for one group of records, which are quarantined, which the lake already has and which to store. */
+  private async judge(normalizer: Normalizer, verdict: string, group: number, name: string, earlierKeeps: string[]): Promise<Judged | undefined> {
     const c = this.connection;
-    await c.run(`CREATE OR REPLACE TEMP TABLE ${parsed} AS ${select}`);
+    await c.run(`CREATE OR REPLACE TEMP TABLE ${name} AS ${verdict}`);
     const perFile = (
       await c.runAndReadAll(`SELECT source_file_id AS file_id, count(*) AS read, count(*) FILTER (reason IS NOT NULL) AS bad,
         min(time) FILTER (reason IS NULL)::VARCHAR AS lo, max(time) FILTER (reason IS NULL)::VARCHAR AS hi,
         bool_or(time IS NULL AND reason IS NULL) AS undated
-        FROM ${parsed} GROUP BY 1`)
+        FROM ${name} GROUP BY 1`)
     ).getRowObjectsJS();
     if (perFile.length === 0) return undefined;
     const summary = summarize(perFile);
@@ -143,26 +154,28 @@ export class StagedBatch {
       summary.lo ? `x.time BETWEEN ${sqlString(summary.lo)} AND ${sqlString(summary.hi!)}` : 'false',
       summary.undated ? 'x.time IS NULL' : 'false',
     ].join(' OR ');
-    // A semi join builds its hash table on the batch and only scans the lake's key column.
-    await c.run(`CREATE OR REPLACE TEMP TABLE ${parsed}_known AS
-      SELECT DISTINCT x.dedup_key FROM ${normalizer.table} x SEMI JOIN ${parsed} p ON x.dedup_key = p.dedup_key WHERE ${window}`);
-    const [{ repeats }] = (
-      await c.runAndReadAll(`SELECT count(*) - count(DISTINCT dedup_key) AS repeats FROM ${parsed} WHERE reason IS NULL`)
-    ).getRowObjectsJS() as [{ repeats: bigint }];
-    return { normalizer, parsed, perFile, read: summary.read, bad: summary.bad, repeats: Number(repeats) > 0 };
+    // A semi join builds its hash table on the batch and only scans the lake's key column. Records another
+    // group of this batch keeps for the same table (e.g. the same events with and without an envelope) count as known.
+    const alsoKnown = earlierKeeps.map((keep) => ` UNION ALL SELECT dedup_key FROM ${keep}`).join('');
+    await c.run(`CREATE OR REPLACE TEMP TABLE ${name}_keep AS
+      WITH known AS (SELECT DISTINCT x.dedup_key FROM ${normalizer.table} x SEMI JOIN ${name} v ON x.dedup_key = v.dedup_key WHERE ${window}${alsoKnown})
+      SELECT source_file_id AS file_id, source_line AS line, coalesce(record_index, -1) AS idx, dedup_key FROM ${name}
+      WHERE reason IS NULL AND dedup_key NOT IN (SELECT dedup_key FROM known)
+      QUALIFY row_number() OVER (PARTITION BY dedup_key ORDER BY source_file_id, source_line, record_index) = 1`);
+    const fileIds = perFile.map((row) => Number(row.file_id));
+    return { normalizer, name, fileIds, group, perFile, read: summary.read, bad: summary.bad };
   }
 
-  private async store(ready: Prepared, result: BatchResult): Promise<void> {
-    const { normalizer, parsed, read, bad } = ready;
-    const keepFirst = ready.repeats
-      ? 'QUALIFY row_number() OVER (PARTITION BY dedup_key ORDER BY source_file_id, source_line, record_index) = 1'
-      : '';
-    const inserted = await this.connection.run(`INSERT INTO ${normalizer.table} BY NAME
-      SELECT * EXCLUDE (reason, record_index) FROM ${parsed} p
-      WHERE reason IS NULL AND dedup_key NOT IN (SELECT dedup_key FROM ${parsed}_known)
-      ${keepFirst}`);
+  /** Maps the records to keep into the lake table, and quarantines the invalid ones. */
+  private async store(ready: Judged, result: BatchResult): Promise<void> {
+    const { normalizer, name, read, bad } = ready;
+    const files = [...this.files.values()].filter((f) => f.sourceType === normalizer.sourceType);
+    const select = normalizer.selects(files, (fileIds) => recordsOf(fileIds, `${name}_keep`))[ready.group]!;
+    const columns = await this.columnsOf(normalizer.table);
+    const inserted = await this.connection.run(`INSERT INTO ${normalizer.table} (${columns.join(', ')})
+      SELECT ${columns.join(', ')} FROM (${select})`);
     const stored = Number(inserted.rowsChanged);
-    if (bad > 0) await this.quarantine(normalizer.sourceType, parsed);
+    if (bad > 0) await this.quarantine(normalizer.sourceType, name);
     for (const row of ready.perFile) {
       const tally = result.byFile.get(Number(row.file_id)) ?? { read: 0, quarantined: 0 };
       tally.read += Number(row.read);
@@ -177,20 +190,38 @@ export class StagedBatch {
     result.byType.set(normalizer.sourceType, counts);
   }
 
-  private async quarantine(sourceType: SourceType, parsed: string): Promise<void> {
-    const fileIds = [...this.files.keys()].join(', ');
+  private readonly tableColumns = new Map<string, string[]>();
+
+  private async columnsOf(table: string): Promise<string[]> {
+    let columns = this.tableColumns.get(table);
+    if (!columns) {
+      const reader = await this.connection.runAndReadAll(
+        `SELECT column_name FROM information_schema.columns WHERE table_name = $1 AND table_schema = 'main' ORDER BY ordinal_position`,
+        [table],
+      );
+      columns = reader.getRows().map((row) => String(row[0]));
+      this.tableColumns.set(table, columns);
+    }
+    return columns;
+  }
+
+  private async quarantine(sourceType: SourceType, verdict: string): Promise<void> {
+    const fileIds = [...this.files.keys()];
     await this.connection.run(`CREATE OR REPLACE TEMP TABLE batch_files AS
       SELECT * FROM (VALUES ${[...this.files.values()].map((f) => `(${f.fileId}, ${sqlString(f.uri)})`).join(', ')}) v(file_id, uri)`);
     await this.connection.run(`INSERT INTO quarantine
       WITH located AS (
-        SELECT p.*, f.uri,
-          'line ' || p.source_line || coalesce(', record ' || (p.record_index + 1), '') AS location
-        FROM ${parsed} p JOIN batch_files f ON f.file_id = p.source_file_id
-        WHERE p.reason IS NOT NULL
+        SELECT v.source_file_id, v.source_line, v.reason, r.raw, f.uri,
+          'line ' || v.source_line || coalesce(', record ' || (v.record_index + 1), '') AS location
+        FROM ${verdict} v
+        JOIN ${recordsOf(fileIds)} r ON r.file_id = v.source_file_id AND r.line = v.source_line
+          AND coalesce(r.idx, -1) = coalesce(v.record_index, -1)
+        JOIN batch_files f ON f.file_id = v.source_file_id
+        WHERE v.reason IS NOT NULL
       )
       SELECT source_file_id, uri, ${sqlString(sourceType)}, source_line, location, reason, raw, md5_number(uri || '#' || location)
       FROM located
-      WHERE md5_number(uri || '#' || location) NOT IN (SELECT dedup_key FROM quarantine WHERE source_file_id IN (${fileIds}))`);
+      WHERE md5_number(uri || '#' || location) NOT IN (SELECT dedup_key FROM quarantine WHERE source_file_id IN (${fileIds.join(', ')}))`);
   }
 
   /** The lake only knows a record did not parse; JSON.parse says where and what, which is what a user needs. */
@@ -213,6 +244,11 @@ export class StagedBatch {
 }
 
 /** The framed records of some files, one row each, with the line (and document index) each came from. */
+/** The verdict columns of a full normalizer SELECT; DuckDB computes only what they need. */
+function projectVerdict(select: string): string {
+  return `SELECT source_file_id, source_line, record_index, reason, dedup_key, time FROM (${select})`;
+}
+
 function summarize(perFile: Record<string, unknown>[]): { read: number; bad: number; lo?: string; hi?: string; undated: boolean } {
   const summary = { read: 0, bad: 0, lo: undefined as string | undefined, hi: undefined as string | undefined, undated: false };
   for (const row of perFile) {
@@ -225,26 +261,33 @@ function summarize(perFile: Record<string, unknown>[]): { read: number; bad: num
   return summary;
 }
 
-function recordsOf(fileIds: number[]): string {
-  return `(
-    WITH pieces AS (
-      SELECT file_id, kind, broken, first_line, first_index, element_lines,
-        CASE kind WHEN ${ChunkKind.Lines} THEN string_split(text, chr(10))
-                  WHEN ${ChunkKind.Elements} THEN string_split(text, chr(30))
-                  ELSE [text] END AS parts
-      FROM stage WHERE file_id IN (${fileIds.join(', ')})
-    ), records AS (
-      SELECT file_id, kind, broken,
-        unnest(parts) AS raw,
-        unnest(CASE kind WHEN ${ChunkKind.Elements} THEN string_split(element_lines, ',')::BIGINT[]
-                         WHEN ${ChunkKind.Lines} THEN range(first_line, first_line + len(parts))
-                         ELSE [first_line] END) AS line,
-        unnest(range(first_index, first_index + len(parts))) AS idx
-      FROM pieces
-    )
-    SELECT file_id, line, CASE WHEN kind = ${ChunkKind.Lines} THEN NULL ELSE idx END AS idx, raw, broken
-    FROM records
-    -- Blank lines are not records.
-    WHERE broken IS NOT NULL OR raw <> ''
-  )`;
+/**
+ * One row per framed record, with the line (and document index) it came from. Materialized once per batch:
+ * DuckDB parallelizes a scan by row groups, and the staging table holds only a few large chunks.
+ */
+const SPLIT_RECORDS = `
+  WITH pieces AS (
+    SELECT file_id, kind, broken, first_line, first_index, element_lines,
+      CASE kind WHEN ${ChunkKind.Lines} THEN string_split(text, chr(10))
+                WHEN ${ChunkKind.Elements} THEN string_split(text, chr(30))
+                ELSE [text] END AS parts
+    FROM stage
+  ), records AS (
+    SELECT file_id, kind, broken,
+      unnest(parts) AS raw,
+      unnest(CASE kind WHEN ${ChunkKind.Elements} THEN string_split(element_lines, ',')::BIGINT[]
+                       WHEN ${ChunkKind.Lines} THEN range(first_line, first_line + len(parts))
+                       ELSE [first_line] END) AS line,
+      unnest(range(first_index, first_index + len(parts))) AS idx
+    FROM pieces
+  )
+  SELECT file_id, line, CASE WHEN kind = ${ChunkKind.Lines} THEN NULL ELSE idx END AS idx, raw, broken
+  FROM records
+  -- Blank lines are not records.
+  WHERE broken IS NOT NULL OR raw <> ''`;
+
+/** The records of some files; with `keep`, only those the verdict chose to store. */
+function recordsOf(fileIds: number[], keep?: string): string {
+  const kept = keep ? `SEMI JOIN ${keep} k ON k.file_id = r.file_id AND k.line = r.line AND k.idx = coalesce(r.idx, -1)` : '';
+  return `(SELECT r.* FROM batch_records r ${kept} WHERE r.file_id IN (${fileIds.join(', ')}))`;
 }

@@ -26,7 +26,8 @@ export class Lake {
       autoload_known_extensions: 'false',
       checkpoint_threshold: process.env.GUMSHOE_CKPT ?? '16MB',
     };
-    if (options.threads) config.threads = String(options.threads);
+    const threads = options.threads ?? process.env.GUMSHOE_THREADS;
+    if (threads) config.threads = String(threads);
     if (options.readOnly) config.access_mode = 'READ_ONLY';
     const instance = await DuckDBInstance.create(file, config);
     const connection = await instance.connect();

@@ -12,6 +12,7 @@ const J = 'JSON';
 /** Fields checked for their JSON type are taken as JSON fragments (see json-fields.ts). */
 const RECORD = {
   eventVersion: V, eventTime: J, '@timestamp': V, eventSource: J, eventName: J, awsRegion: V,
+  insightDetails: { eventSource: J, eventName: J },
   sourceIPAddress: V, userAgent: V, errorCode: V, errorMessage: V,
   requestParameters: J, responseElements: J, additionalEventData: J, resources: J,
   requestID: V, eventID: V, eventType: V, eventCategory: V, apiVersion: V, readOnly: V, managementEvent: V,
@@ -81,27 +82,32 @@ export const cloudTrailNormalizer: Normalizer = {
   sourceType: 'cloudtrail',
   table: 'api_activity',
   selects: (files, from) => groupByEnvelope(files).map(([envelope, group]) => select(from(group.map((f) => f.fileId)), envelope)),
+  verdicts: (files, from) => groupByEnvelope(files).map(([envelope, group]) => verdict(from(group.map((f) => f.fileId)), envelope)),
 };
 
-function select(records: string, envelope: Envelope | undefined): string {
-  return `
-WITH typed AS (
-  SELECT r.*, CASE WHEN r.broken IS NULL THEN ${transformRecord('r.raw', RECORD, envelope)} END AS j
+/** What the verdict needs of a record: the fields that decide validity and identity. */
+const IDENTIFYING = {
+  eventTime: J, '@timestamp': V, eventName: J, eventSource: J, eventID: V, userIdentity: J, requestParameters: J,
+  insightDetails: { eventSource: J, eventName: J },
+};
+
+/** CTEs `typed` and `timed`: each record parsed once into `j`, with its name and time. */
+function timedRecords(records: string, envelope: Envelope | undefined, structure: object): string {
+  return `typed AS (
+  SELECT r.*, CASE WHEN r.broken IS NULL THEN ${transformRecord('r.raw', structure, envelope)} END AS j
   FROM ${records} r
-), named AS (
-  SELECT t.*,
-    ${jsonString('j.eventName')} AS event_name,
-    coalesce(${jsonString('j.eventTime')}, j."@timestamp") AS event_time_text,
-    CASE WHEN left(j.userIdentity, 1) = '{' THEN json_transform(j.userIdentity, '${JSON.stringify(USER_IDENTITY)}') END AS who
-  FROM typed t
-), classified AS (
+), timed AS (
   -- Logstash-shipped CloudTrail may carry the time only as @timestamp.
-  SELECT n.*, try_cast(event_time_text AS TIMESTAMPTZ)::TIMESTAMP AS event_time,
-    ${CLASS_UID} AS class_uid, ${ACTIVITY_ID} AS activity_id, ${FAILED} AS failed
-  FROM named n
-)
-SELECT
-  CASE
+  -- Insights events name the API they are about in insightDetails.
+  SELECT t.*, coalesce(${jsonString('j.eventName')}, ${jsonString('j.insightDetails.eventName')}) AS event_name,
+    coalesce(${jsonString('j.eventSource')}, ${jsonString('j.insightDetails.eventSource')}) AS event_source,
+    coalesce(${jsonString('j.eventTime')}, j."@timestamp") AS event_time_text,
+    try_cast(coalesce(${jsonString('j.eventTime')}, j."@timestamp") AS TIMESTAMPTZ)::TIMESTAMP AS event_time
+  FROM typed t
+)`;
+}
+
+const REASON = `CASE
     WHEN broken IS NOT NULL THEN broken
     WHEN j IS NULL THEN 'malformed JSON'
     ${expectType('j.eventTime', 'eventTime', 'string')}
@@ -112,8 +118,29 @@ SELECT
     WHEN event_time_text IS NULL THEN 'missing required field eventTime'
     WHEN event_time IS NULL THEN 'field eventTime: not an ISO-8601 time: ' || left(event_time_text, 60)
     WHEN event_name IS NULL THEN 'missing required field eventName'
-    WHEN j.eventSource IS NULL OR j.eventSource = 'null' THEN 'missing required field eventSource'
-  END AS reason,
+    WHEN event_source IS NULL THEN 'missing required field eventSource'
+  END`;
+
+/** The same event delivered twice (org trail and account trail, or a re-export) has the same eventID. */
+const DEDUP_KEY = `md5_number(coalesce('ct:' || j.eventID, 'raw:' || raw))`;
+
+function verdict(records: string, envelope: Envelope | undefined): string {
+  return `WITH ${timedRecords(records, envelope, IDENTIFYING)}
+SELECT ${REASON} AS reason, event_time AS time, file_id AS source_file_id, line AS source_line, idx AS record_index,
+  ${DEDUP_KEY} AS dedup_key
+FROM timed`;
+}
+
+function select(records: string, envelope: Envelope | undefined): string {
+  return `
+WITH ${timedRecords(records, envelope, RECORD)}, classified AS (
+  SELECT n.*,
+    CASE WHEN left(j.userIdentity, 1) = '{' THEN json_transform(j.userIdentity, '${JSON.stringify(USER_IDENTITY)}') END AS who,
+    ${CLASS_UID} AS class_uid, ${ACTIVITY_ID} AS activity_id, ${FAILED} AS failed
+  FROM timed n
+)
+SELECT
+  ${REASON} AS reason,
   event_time AS time,
   class_uid,
   activity_id,
@@ -123,7 +150,7 @@ SELECT
   coalesce(j.recipientAccountId, who.accountId) AS cloud_account_uid,
   j.awsRegion AS cloud_region,
   event_name AS api_operation,
-  ${jsonString('j.eventSource')} AS api_service_name,
+  event_source AS api_service_name,
   j.apiVersion AS api_version,
   j.requestID AS api_request_uid,
   nullif(j.requestParameters, 'null') AS api_request_data,
@@ -155,6 +182,6 @@ SELECT
   j.eventID AS metadata_uid,
   j.eventVersion AS metadata_product_version,
   file_id AS source_file_id, line AS source_line, idx AS record_index, raw,
-  md5_number(coalesce('ct:' || j.eventID, 'raw:' || raw)) AS dedup_key
+  ${DEDUP_KEY} AS dedup_key
 FROM classified`;
 }

@@ -97,11 +97,12 @@ export function envelopeOf(value: unknown): Envelope | undefined {
  */
 function isCloudTrailRecord(value: Record<string, unknown>): boolean {
   if ('eventSource' in value) return true;
+  if ('insightDetails' in value && 'eventTime' in value) return true;
   return 'eventName' in value && ['eventTime', '@timestamp', 'eventVersion', 'userIdentity'].some((key) => key in value);
 }
 
 function isBareRecord(value: Record<string, unknown>): boolean {
-  return ['eventName', 'eventSource', 'query_name', 'schemaVersion', 'SchemaVersion'].some((key) => key in value);
+  return ['eventName', 'eventSource', 'insightDetails', 'query_name', 'schemaVersion', 'SchemaVersion'].some((key) => key in value);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

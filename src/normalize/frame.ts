@@ -66,7 +66,11 @@ export async function* frameRecords(raw: Readable, uri: string, forced?: SourceT
   }
   const detection = detectFormat(uri, head.slice(0, SNIFF_BYTES * 4), forced);
   if ('skip' in detection) {
-    yield { skip: detection.skip };
+    // A file that breaks before anything recognisable is named for the damage, not for its (unseen) format.
+    const reason = !decodeError
+      ? detection.skip
+      : head.trim() === '' ? `${decodeError.message}: nothing could be read` : `${detection.skip}; ${decodeError.message}`;
+    yield { skip: reason };
     return;
   }
   const rest = decodeError ? failing(decodeError) : text;

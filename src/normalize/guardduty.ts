@@ -6,15 +6,24 @@ import { groupByEnvelope, type Normalizer } from './normalizer.js';
  * → OCSF Detection Finding (2004), kept for correlation with Gumshoe's own findings.
  */
 const FIELDS = ['id', 'arn', 'type', 'title', 'description', 'severity', 'accountId', 'region', 'createdAt', 'updatedAt'];
-const STRUCTURE = {
-  ...Object.fromEntries(FIELDS.flatMap((f) => [[f, 'VARCHAR'], [f[0]!.toUpperCase() + f.slice(1), 'VARCHAR']])),
+const pascal = (name: string) => name[0]!.toUpperCase() + name.slice(1);
+/**
+ * Each spelling is parsed into its own struct: DuckDB matches JSON keys case-sensitively but struct fields
+ * case-insensitively, so one struct holding both `id` and `Id` could never read `Id`.
+ */
+const CAMEL = {
+  ...Object.fromEntries(FIELDS.map((f) => [f, 'VARCHAR'])),
   resource: { resourceType: 'VARCHAR' },
-  Resource: { ResourceType: 'VARCHAR' },
   service: { count: 'VARCHAR', archived: 'VARCHAR', eventFirstSeen: 'VARCHAR', eventLastSeen: 'VARCHAR' },
+};
+const PASCAL = {
+  ...Object.fromEntries(FIELDS.map((f) => [pascal(f), 'VARCHAR'])),
+  Resource: { ResourceType: 'VARCHAR' },
   Service: { Count: 'VARCHAR', Archived: 'VARCHAR', EventFirstSeen: 'VARCHAR', EventLastSeen: 'VARCHAR' },
 };
 
-const field = (name: string) => `coalesce(j.${name}, j.${name[0]!.toUpperCase() + name.slice(1)})`;
+/** A finding field in either spelling: `j` holds the camelCase struct, `k` the PascalCase one. */
+const field = (name: string) => `coalesce(j.${name}, k.${pascal(name)})`;
 const time = (expression: string) => `try_cast(${expression} AS TIMESTAMPTZ)::TIMESTAMP`;
 
 export const guardDutyNormalizer: Normalizer = {
@@ -24,7 +33,8 @@ export const guardDutyNormalizer: Normalizer = {
     groupByEnvelope(files).map(
       ([envelope, group]) => `
 WITH typed AS (
-  SELECT r.*, CASE WHEN r.broken IS NULL THEN ${transformRecord('r.raw', STRUCTURE, envelope)} END AS j
+  SELECT r.*, CASE WHEN r.broken IS NULL THEN ${transformRecord('r.raw', CAMEL, envelope)} END AS j,
+    CASE WHEN r.broken IS NULL THEN ${transformRecord('r.raw', PASCAL, envelope)} END AS k
   FROM ${from(group.map((f) => f.fileId))} r
 ), scored AS (
   SELECT t.*, try_cast(${field('severity')} AS DOUBLE) AS score,
@@ -52,13 +62,13 @@ SELECT
   score AS severity_score,
   ${field('accountId')} AS cloud_account_uid,
   ${field('region')} AS cloud_region,
-  coalesce(j.resource.resourceType, j.Resource.ResourceType) AS resource_type,
+  coalesce(j.resource.resourceType, k.Resource.ResourceType) AS resource_type,
   ${time(field('createdAt'))} AS created_time,
   ${time(field('updatedAt'))} AS modified_time,
-  ${time('coalesce(j.service.eventFirstSeen, j.Service.EventFirstSeen)')} AS first_seen_time,
-  ${time('coalesce(j.service.eventLastSeen, j.Service.EventLastSeen)')} AS last_seen_time,
-  try_cast(coalesce(j.service.count, j.Service.Count) AS BIGINT) AS count,
-  try_cast(coalesce(j.service.archived, j.Service.Archived) AS BOOLEAN) AS archived,
+  ${time('coalesce(j.service.eventFirstSeen, k.Service.EventFirstSeen)')} AS first_seen_time,
+  ${time('coalesce(j.service.eventLastSeen, k.Service.EventLastSeen)')} AS last_seen_time,
+  try_cast(coalesce(j.service.count, k.Service.Count) AS BIGINT) AS count,
+  try_cast(coalesce(j.service.archived, k.Service.Archived) AS BOOLEAN) AS archived,
   'GuardDuty' AS metadata_product_name,
   file_id AS source_file_id, line AS source_line, idx AS record_index, raw,
   md5_number('gd:' || ${field('id')} || '@' || coalesce(${field('updatedAt')}, '')) AS dedup_key

@@ -48,6 +48,7 @@ export function* scanJsonDocument(text: string): Generator<JsonSpan> {
 class Scanner {
   pos = 0;
   line = 1;
+  private nextNewline = -1;
 
   constructor(private readonly text: string) {}
 
@@ -93,22 +94,40 @@ class Scanner {
     return depth === 0;
   }
 
-  /** pos is on an opening quote; moves past the closing one. */
+  /** pos is on an opening quote; moves past the closing one. Jumps between quotes with indexOf: most of a record is strings. */
   skipString(): boolean {
     const t = this.text;
-    this.pos++;
-    while (this.pos < t.length) {
-      const c = t.charCodeAt(this.pos);
-      if (c === BACKSLASH) this.pos += 2;
-      else if (c === QUOTE) {
-        this.pos++;
-        return true;
-      } else {
-        if (c === NEWLINE) this.line++;
-        this.pos++;
+    let from = this.pos + 1;
+    for (;;) {
+      const quote = t.indexOf('"', from);
+      if (quote === -1) {
+        this.countNewlines(t.length);
+        this.pos = t.length;
+        return false;
       }
+      let backslashes = 0;
+      while (t.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes++;
+      if (backslashes % 2 === 0) {
+        this.countNewlines(quote);
+        this.pos = quote + 1;
+        return true;
+      }
+      from = quote + 1;
     }
-    return false;
+  }
+
+  /** Valid JSON has no raw newline inside a string, but malformed input may: keep line numbers true. */
+  private countNewlines(end: number): void {
+    if (this.nextNewline < this.pos) this.nextNewline = this.findNewline(this.pos);
+    while (this.nextNewline < end) {
+      this.line++;
+      this.nextNewline = this.findNewline(this.nextNewline + 1);
+    }
+  }
+
+  private findNewline(from: number): number {
+    const i = this.text.indexOf('\n', from);
+    return i === -1 ? Infinity : i;
   }
 
   *arrayElements(): Generator<JsonSpan> {

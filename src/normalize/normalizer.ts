@@ -15,15 +15,23 @@ export interface BatchFile {
   formatError?: string;
 }
 
+/** Names the framed records of some files: file_id, line, idx (position in a JSON document, else NULL), raw, broken. */
+export type RecordSource = (fileIds: number[]) => string;
+
 /**
  * Turns framed records into rows of one lake table, in SQL. Each SELECT yields the target table's columns
  * plus `reason` (NULL when the record is valid, else why it goes to quarantine) and `record_index`.
- * `from(fileIds)` names the framed records of those files: file_id, line, idx (position in a JSON document, else NULL), raw, broken.
  */
 export interface Normalizer {
   sourceType: SourceType;
   table: EventTable;
-  selects(files: BatchFile[], from: (fileIds: number[]) => string): string[];
+  selects(files: BatchFile[], from: RecordSource): string[];
+  /**
+   * Cheaper SELECTs, one per SELECT of `selects` and in the same order, yielding only source_file_id,
+   * source_line, record_index, reason, dedup_key and time: the lake decides what to keep from these, then
+   * maps only the records it keeps. Without them, the full SELECTs are projected (DuckDB prunes the rest).
+   */
+  verdicts?(files: BatchFile[], from: RecordSource): string[];
 }
 
 /** Files grouped by the envelope their records sit in: each group is parsed with its own struct path. */

@@ -117,7 +117,8 @@ function fieldCheck(name: string, position: number, converted: string): string {
   if (field.kind === 'integer' || field.kind === 'epoch') {
     const upper = field.kind === 'epoch' ? ` OR ${converted} > ${MAX_EPOCH}` : '';
     const expected = field.kind === 'epoch' ? 'an epoch time' : 'a non-negative integer';
-    return `WHEN ${text} <> '-' AND (${converted} IS NULL OR ${converted} < 0${upper}) THEN 'field ${name}: not ${expected}: ' || left(${text}, 60)`;
+    // Comparing the number's own spelling with the text rejects what a cast would round or reinterpret: 56.8, 6.3e2, 0x1F.
+    return `WHEN ${text} <> '-' AND (${converted} IS NULL OR ${converted} < 0 OR ${converted}::VARCHAR <> ${text}${upper}) THEN 'field ${name}: not ${expected}: ' || left(${text}, 60)`;
   }
   if (field.values) {
     return `WHEN ${text} NOT IN ('-', ${field.values.map(sqlString).join(', ')}) THEN 'field ${name}: expected one of ${field.values.join(', ')}, found ' || left(${text}, 60)`;

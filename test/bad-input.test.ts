@@ -1,0 +1,584 @@
+// Bad input in realistic AWS shapes, derived from real records: every bad record is quarantined with the
+// file, the place and the reason; the good records around it are stored; nothing throws; and reading the
+// same file again never quarantines a record twice.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { constants, gunzipSync, gzipSync } from 'node:zlib';
+import type { SourceType } from '../src/lake/ingest.js';
+import { dataset, scratchDir, tempLake, type TestLake } from './helpers/lake.js';
+
+type Json = Record<string, any>;
+
+interface ExpectedQuarantine {
+  location: string;
+  /** The exact reason, or a pattern it must match. */
+  reason: string | RegExp;
+  /** The record's text exactly as it stands in the file. */
+  raw: string;
+}
+
+interface Case {
+  /** File name in the scratch directory (its extension matters for nothing but realism). */
+  name: string;
+  content: string | Buffer;
+  type: SourceType;
+  stored: number;
+  quarantined: ExpectedQuarantine[];
+  /** Extra checks on the lake after the first ingest. */
+  check?: (lake: TestLake, uri: string) => Promise<void>;
+}
+
+/**
+ * Ingests one bad file into a fresh lake and checks the run's counts, the exact quarantine rows, the
+ * ingested_files row, then that reading the file again (unchanged, then touched) adds no quarantine row.
+ */
+async function runCase(c: Case): Promise<void> {
+  const scratch = scratchDir();
+  const lake = await tempLake();
+  try {
+    const file = path.join(scratch.dir, c.name);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, c.content);
+    const summary = await lake.ingest([file]);
+    const read = c.stored + c.quarantined.length;
+    assert.equal(summary.read, summary.stored + summary.duplicates + summary.quarantined, 'read = stored + duplicates + quarantined');
+    assert.deepEqual(summary.byType, { [c.type]: { files: 1, read, stored: c.stored, duplicates: 0, quarantined: c.quarantined.length } });
+    assert.deepEqual([summary.files, summary.filesSkipped, summary.warnings], [1, 0, []]);
+
+    const rows = await lake.rows('SELECT uri, source_type, source_line, location, reason, raw FROM quarantine ORDER BY source_line, location');
+    assert.equal(rows.length, c.quarantined.length, `quarantine rows: ${JSON.stringify(rows.map((r) => [r.location, r.reason]))}`);
+    c.quarantined.forEach((expected, i) => {
+      const row = rows[i]!;
+      assert.equal(row.uri, file);
+      assert.equal(row.source_type, c.type);
+      assert.equal(row.location, expected.location);
+      assert.equal(Number(row.source_line), Number(/^line (\d+)/.exec(expected.location)![1]));
+      if (typeof expected.reason === 'string') assert.equal(row.reason, expected.reason);
+      else assert.match(String(row.reason), expected.reason);
+      assert.equal(row.raw, expected.raw, `raw of ${expected.location}`);
+    });
+    const [fileRow] = await lake.rows('SELECT status, records_read, quarantined FROM ingested_files');
+    assert.deepEqual(
+      { status: fileRow!.status, read: Number(fileRow!.records_read), quarantined: Number(fileRow!.quarantined) },
+      { status: 'complete', read, quarantined: c.quarantined.length },
+    );
+    await c.check?.(lake, file);
+
+    // The same file again: passed over.
+    const unchanged = await lake.ingest([file]);
+    assert.deepEqual([unchanged.filesUnchanged, unchanged.read, unchanged.quarantined], [1, 0, 0]);
+    assert.equal(await lake.count('SELECT count(*) FROM quarantine'), c.quarantined.length);
+
+    // Touched (new fingerprint): read again, every good record a duplicate, no second quarantine row.
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(file, later, later);
+    const reread = await lake.ingest([file]);
+    assert.equal(reread.read, reread.stored + reread.duplicates + reread.quarantined);
+    assert.deepEqual([reread.files, reread.stored, reread.duplicates, reread.quarantined], [1, 0, c.stored, c.quarantined.length]);
+    assert.equal(await lake.count('SELECT count(*) FROM quarantine'), c.quarantined.length);
+    assert.equal(await lake.count('SELECT count(*) FROM ingested_files'), 1);
+  } finally {
+    lake.close();
+    scratch.cleanup();
+  }
+}
+
+// ---- Real records to derive the bad files from -------------------------------------------------
+
+const OTRF_LINES = gunzipSync(readFileSync(dataset('otrf_aws_cloud_breach_s3/ec2_proxy_s3_exfiltration_2020-09-14011940.jsonl.gz')))
+  .toString('utf8')
+  .split('\n')
+  .filter(Boolean);
+const STRATUS = (name: string) => dataset('stratus_detonation_logs/logs', `${name}.json`);
+const stratusRecords = (name: string) => JSON.parse(readFileSync(STRATUS(name), 'utf8')) as Json[];
+const FLOW_V3 = readFileSync(dataset('aws_docs_format_examples/vpcflow/custom_format_01.log'), 'utf8').split('\n').filter(Boolean);
+const FLOW_V5 = readFileSync(dataset('aws_docs_format_examples/vpcflow/custom_format_07.log'), 'utf8').split('\n').filter(Boolean);
+const ROUTE53_LINES = readFileSync(dataset('elastic_integration_fixtures/route53_resolver/test-route53.log'), 'utf8').split('\n').filter(Boolean);
+const GUARDDUTY_LINES = readFileSync(dataset('elastic_integration_fixtures/guardduty/test-guardduty.log'), 'utf8').split('\n').filter(Boolean);
+
+const lines = (items: string[]) => `${items.join('\n')}\n`;
+/** JSON.parse's own message for a text, as the quarantine reason quotes it. */
+function parseError(text: string): string {
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected malformed JSON');
+}
+/** Everything a cut gzip stream still decodes to. */
+const salvage = (cut: Buffer) => gunzipSync(cut, { finishFlush: constants.Z_SYNC_FLUSH }).toString('utf8');
+
+/** A flow log of many lines derived from the AWS doc's v3 example (ports varied so each line is its own flow). */
+function longFlowLog(count: number): string[] {
+  const body = FLOW_V3.slice(1);
+  return Array.from({ length: count }, (_, i) => {
+    const fields = body[i % body.length]!.split(' ');
+    const client = String(40000 + i);
+    // srcport/dstport are fields 10 and 11; the client side is whichever is not 5001.
+    if (fields[9] === '5001') fields[10] = client;
+    else fields[9] = client;
+    return fields.join(' ');
+  });
+}
+
+const GZIP_REASON = 'truncated or corrupt gzip (unexpected end of file): the file ends inside this record';
+
+describe('truncated gzip', () => {
+  test('a CloudTrail Records .json.gz cut mid-way: whole records stored, the cut-off one quarantined', async () => {
+    const records = stratusRecords('aws.execution.ssm-send-command');
+    const texts = records.map((r) => JSON.stringify(r));
+    const doc = `{"Records":[${texts.join(',')}]}`;
+    const gz = gzipSync(doc);
+    const cut = gz.subarray(0, Math.floor(gz.length * 0.6));
+    const decoded = salvage(cut);
+    assert.ok(doc.startsWith(decoded));
+    // Records wholly inside the decoded text are complete; the next one is cut.
+    let end = '{"Records":['.length;
+    let whole = 0;
+    while (whole < texts.length && end + texts[whole]!.length <= decoded.length) end += texts[whole++]!.length + 1;
+    assert.ok(whole > 10 && whole < texts.length - 1, `cut lands inside record ${whole + 1}`);
+    const partial = decoded.slice(end);
+    assert.ok(partial.length > 0 && partial.length < texts[whole]!.length);
+    await runCase({
+      name: '123456789012_CloudTrail_us-east-1_20240731T1305Z_abc.json.gz',
+      content: cut,
+      type: 'cloudtrail',
+      stored: whole,
+      quarantined: [{ location: `line 1, record ${whole + 1}`, reason: GZIP_REASON, raw: partial }],
+      check: async (lake) => {
+        const ids = (await lake.rows('SELECT metadata_uid FROM api_activity ORDER BY metadata_uid')).map((r) => r.metadata_uid);
+        assert.deepEqual(ids, records.slice(0, whole).map((r) => r.eventID).sort());
+      },
+    });
+  });
+
+  test('a VPC flow .log.gz cut mid-way: whole lines stored, the cut-off line quarantined at its own line', async () => {
+    const text = lines([FLOW_V3[0]!, ...longFlowLog(400)]);
+    const gz = gzipSync(text);
+    const cut = gz.subarray(0, Math.floor(gz.length / 2));
+    const decoded = salvage(cut);
+    const wholeLines = decoded.slice(0, decoded.lastIndexOf('\n')).split('\n');
+    const partial = decoded.slice(decoded.lastIndexOf('\n') + 1);
+    assert.ok(partial.length > 0, 'the cut lands inside a line');
+    const dataLines = wholeLines.length - 1; // the header is not a record
+    assert.ok(dataLines > 20 && dataLines < 400);
+    await runCase({
+      name: '123456789012_vpcflowlogs_us-east-1_fl-0abc_20240731T1305Z_0f1e.log.gz',
+      content: cut,
+      type: 'vpcflow',
+      stored: dataLines,
+      quarantined: [{ location: `line ${wholeLines.length + 1}`, reason: GZIP_REASON, raw: partial }],
+      check: async (lake) => {
+        const [span] = await lake.rows('SELECT min(source_line) AS lo, max(source_line) AS hi, count(DISTINCT source_line) AS n FROM network_activity');
+        assert.deepEqual([Number(span!.lo), Number(span!.hi), Number(span!.n)], [2, wholeLines.length, dataLines]);
+        const [last] = await lake.rows('SELECT raw FROM network_activity WHERE source_line = $1', [wholeLines.length]);
+        assert.equal(last!.raw, wholeLines.at(-1));
+      },
+    });
+  });
+
+  test('CloudTrail JSON lines .jsonl.gz cut mid-way', async () => {
+    const gz = gzipSync(lines(OTRF_LINES));
+    const cut = gz.subarray(0, Math.floor(gz.length * 0.4));
+    const decoded = salvage(cut);
+    const whole = decoded.slice(0, decoded.lastIndexOf('\n')).split('\n');
+    const partial = decoded.slice(decoded.lastIndexOf('\n') + 1);
+    assert.ok(partial.length > 0);
+    assert.deepEqual(whole, OTRF_LINES.slice(0, whole.length));
+    await runCase({
+      name: 'capture.jsonl.gz',
+      content: cut,
+      type: 'cloudtrail',
+      stored: whole.length,
+      quarantined: [{ location: `line ${whole.length + 1}`, reason: GZIP_REASON, raw: partial }],
+    });
+  });
+
+  test('gzip broken before anything decodes: skipped with the damage named, unless its S3 key names the type', async () => {
+    const gz = gzipSync(lines(OTRF_LINES));
+    const content = Buffer.concat([gz.subarray(0, 10), Buffer.from('this is not deflate data at all')]);
+    const scratch = scratchDir();
+    const lake = await tempLake();
+    try {
+      const file = path.join(scratch.dir, 'capture.jsonl.gz');
+      writeFileSync(file, content);
+      const summary = await lake.ingest([file]); // must not throw
+      assert.deepEqual([summary.files, summary.filesSkipped, summary.read], [0, 1, 0]);
+      assert.equal(summary.warnings.length, 1);
+      assert.match(summary.warnings[0]!, /^skipped .*capture\.jsonl\.gz: truncated or corrupt gzip \(.+\): nothing could be read$/);
+      const [row] = await lake.rows('SELECT status, note FROM ingested_files');
+      assert.equal(row!.status, 'skipped');
+      assert.match(String(row!.note), /^truncated or corrupt gzip/);
+    } finally {
+      lake.close();
+      scratch.cleanup();
+    }
+    // Delivered under a CloudTrail key, the file is known to hold CloudTrail: the damage is quarantined.
+    await runCase({
+      name: 'AWSLogs/123456789012/CloudTrail/us-east-1/2024/07/31/123456789012_CloudTrail_us-east-1_20240731T1305Z_abc.json.gz',
+      content,
+      type: 'cloudtrail',
+      stored: 0,
+      quarantined: [{ location: 'line 1, record 1', reason: /^truncated or corrupt gzip \(.+\): no complete record before the damage$/, raw: '' }],
+    });
+  });
+});
+
+describe('truncated JSON documents without gzip', () => {
+  test('a Records .json cut mid-record', async () => {
+    const records = stratusRecords('aws.execution.ec2-user-data');
+    const texts = records.map((r) => JSON.stringify(r));
+    const doc = `{"Records":[${texts.join(',')}]}`;
+    const prefix = '{"Records":['.length + texts.slice(0, 20).join(',').length + 1;
+    const cutAt = prefix + Math.floor(texts[20]!.length / 2);
+    await runCase({
+      name: 'trail.json',
+      content: doc.slice(0, cutAt),
+      type: 'cloudtrail',
+      stored: 20,
+      quarantined: [{ location: 'line 1, record 21', reason: 'truncated JSON document: the file ends inside this record', raw: doc.slice(prefix, cutAt) }],
+    });
+  });
+
+  test('a pretty-printed array cut mid-record: located at the line the record starts on', async () => {
+    const text = readFileSync(STRATUS('aws.credential-access.secretsmanager-retrieve-secrets'), 'utf8');
+    const starts = [...text.matchAll(/\n   \{\n/g)].map((m) => m.index! + 4);
+    const cutAt = starts[7]! + 300;
+    const line = text.slice(0, starts[7]).split('\n').length;
+    await runCase({
+      name: 'secretsmanager.json',
+      content: text.slice(0, cutAt),
+      type: 'cloudtrail',
+      stored: 7,
+      quarantined: [{ location: `line ${line}, record 8`, reason: 'truncated JSON document: the file ends inside this record', raw: text.slice(starts[7], cutAt) }],
+    });
+  });
+
+  test('a Records document whose last record is whole but whose "]}" is missing', async () => {
+    const records = stratusRecords('aws.persistence.iam-create-admin-user');
+    const doc = `{"Records":[${records.map((r) => JSON.stringify(r)).join(',')}`;
+    await runCase({
+      name: 'trail.json',
+      content: doc,
+      type: 'cloudtrail',
+      stored: 3,
+      quarantined: [{ location: 'line 1, record 4', reason: 'truncated JSON document: the file ends before its closing brace', raw: '' }],
+    });
+  });
+});
+
+describe('bad JSON lines (CloudTrail)', () => {
+  test('a malformed line: JSON.parse\'s message and its line; the other lines stored', async () => {
+    const bad = OTRF_LINES[4]!.slice(0, 200);
+    const content = lines([...OTRF_LINES.slice(0, 4), bad, ...OTRF_LINES.slice(5, 12)]);
+    await runCase({
+      name: 'capture.jsonl',
+      content,
+      type: 'cloudtrail',
+      stored: 11,
+      quarantined: [{ location: 'line 5', reason: `malformed JSON: ${parseError(bad)}`, raw: bad }],
+    });
+  });
+
+  test('a line with a stray comma and one with a missing brace, CRLF line ends', async () => {
+    const strayComma = OTRF_LINES[1]!.replace('"eventName"', ',"eventName"');
+    const noBrace = OTRF_LINES[3]!.slice(0, -1);
+    const content = [OTRF_LINES[0], strayComma, OTRF_LINES[2], noBrace, OTRF_LINES[4]].join('\r\n') + '\r\n';
+    await runCase({
+      name: 'capture.jsonl',
+      content,
+      type: 'cloudtrail',
+      stored: 3,
+      quarantined: [
+        { location: 'line 2', reason: `malformed JSON: ${parseError(strayComma)}`, raw: strayComma },
+        { location: 'line 4', reason: `malformed JSON: ${parseError(noBrace)}`, raw: noBrace },
+      ],
+    });
+  });
+
+  test('lines that are valid JSON but not an object: an array, a string, a number, null', async () => {
+    const asArray = `[${OTRF_LINES[2]}]`;
+    const asString = JSON.stringify('DescribeInstances');
+    const content = lines([OTRF_LINES[0]!, OTRF_LINES[1]!, asArray, asString, OTRF_LINES[4]!, '42', 'null', OTRF_LINES[7]!]);
+    await runCase({
+      name: 'capture.jsonl',
+      content,
+      type: 'cloudtrail',
+      stored: 4,
+      quarantined: [
+        { location: 'line 3', reason: 'not a JSON object (found an array)', raw: asArray },
+        { location: 'line 4', reason: 'not a JSON object (found string)', raw: asString },
+        { location: 'line 6', reason: 'not a JSON object (found number)', raw: '42' },
+        { location: 'line 7', reason: 'not a JSON object (found null)', raw: 'null' },
+      ],
+    });
+  });
+
+  test('records missing eventTime, eventName or eventSource, or with an eventTime that is not a time', async () => {
+    const records = stratusRecords('aws.credential-access.ssm-retrieve-securestring-parameters');
+    const edit = (i: number, change: (r: Json) => void) => {
+      const copy = structuredClone(records[i]!);
+      change(copy);
+      return JSON.stringify(copy);
+    };
+    const noTime = edit(1, (r) => delete r.eventTime);
+    const noName = edit(3, (r) => delete r.eventName);
+    const noSource = edit(4, (r) => delete r.eventSource);
+    const nullName = edit(5, (r) => (r.eventName = null));
+    const badTime = edit(6, (r) => (r.eventTime = '31/07/2024 13:05'));
+    const content = lines([JSON.stringify(records[0]), noTime, JSON.stringify(records[2]), noName, noSource, nullName, badTime, JSON.stringify(records[7])]);
+    await runCase({
+      name: 'trail.jsonl',
+      content,
+      type: 'cloudtrail',
+      stored: 3,
+      quarantined: [
+        { location: 'line 2', reason: 'missing required field eventTime', raw: noTime },
+        { location: 'line 4', reason: 'missing required field eventName', raw: noName },
+        { location: 'line 5', reason: 'missing required field eventSource', raw: noSource },
+        { location: 'line 6', reason: 'missing required field eventName', raw: nullName },
+        { location: 'line 7', reason: 'field eventTime: not an ISO-8601 time: 31/07/2024 13:05', raw: badTime },
+      ],
+    });
+  });
+
+  test('fields of the wrong JSON type', async () => {
+    const records = stratusRecords('aws.credential-access.ec2-steal-instance-credentials');
+    const edit = (i: number, change: (r: Json) => void) => {
+      const copy = structuredClone(records[i]!);
+      change(copy);
+      return JSON.stringify(copy);
+    };
+    const numericName = edit(1, (r) => (r.eventName = 42));
+    const stringIdentity = edit(2, (r) => (r.userIdentity = 'arn:aws:iam::123456789012:root'));
+    const arrayParameters = edit(3, (r) => (r.requestParameters = [{ instanceId: 'i-0123' }]));
+    const numericTime = edit(4, (r) => (r.eventTime = 1722375075));
+    const objectSource = edit(5, (r) => (r.eventSource = { name: 'ec2.amazonaws.com' }));
+    const content = lines([JSON.stringify(records[0]), numericName, stringIdentity, arrayParameters, numericTime, objectSource, JSON.stringify(records[6])]);
+    await runCase({
+      name: 'trail.jsonl',
+      content,
+      type: 'cloudtrail',
+      stored: 2,
+      quarantined: [
+        { location: 'line 2', reason: 'field eventName: expected a string, found a number', raw: numericName },
+        { location: 'line 3', reason: 'field userIdentity: expected an object, found a string', raw: stringIdentity },
+        { location: 'line 4', reason: 'field requestParameters: expected an object, found an array', raw: arrayParameters },
+        { location: 'line 5', reason: 'field eventTime: expected a string, found a number', raw: numericTime },
+        { location: 'line 6', reason: 'field eventSource: expected a string, found an object', raw: objectSource },
+      ],
+    });
+  });
+
+  test('a bad record inside a pretty-printed array is located by line and record number', async () => {
+    const records = stratusRecords('aws.persistence.iam-create-admin-user');
+    const broken = structuredClone(records);
+    delete broken[1]!.eventTime;
+    const text = `${JSON.stringify(broken, null, 2)}\n`;
+    const elementStarts = [...text.matchAll(/\n  \{\n/g)].map((m) => m.index! + 3);
+    assert.equal(elementStarts.length, 3);
+    const line = text.slice(0, elementStarts[1]).split('\n').length;
+    const rawEnd = elementStarts[2]! - 3 - 1; // up to the closing brace, before ",\n  {"
+    await runCase({
+      name: 'admin-user.json',
+      content: text,
+      type: 'cloudtrail',
+      stored: 2,
+      quarantined: [{ location: `line ${line}, record 2`, reason: 'missing required field eventTime', raw: text.slice(elementStarts[1], rawEnd) }],
+      check: async (lake) => {
+        const [row] = await lake.rows('SELECT raw FROM quarantine');
+        assert.deepEqual(JSON.parse(String(row!.raw)), broken[1]);
+      },
+    });
+  });
+});
+
+describe('bad VPC flow logs', () => {
+  test('a misspelt field in the header: every record quarantined, naming the field and the fix', async () => {
+    const header = FLOW_V3[0]!.replace('dstport', 'dstprt');
+    const body = FLOW_V3.slice(1);
+    const reason = "unknown flow-log field 'dstprt' (did you mean 'dstport'?) in the header (line 1)";
+    await runCase({
+      name: 'flows.log',
+      content: lines([header, ...body]),
+      type: 'vpcflow',
+      stored: 0,
+      quarantined: body.map((raw, i) => ({ location: `line ${i + 2}`, reason, raw })),
+      check: async (lake) => {
+        const [file] = await lake.rows('SELECT format FROM ingested_files');
+        assert.equal(file!.format, header);
+      },
+    });
+  });
+
+  test('a header naming a field twice', async () => {
+    const header = FLOW_V3[0]!.replace('tcp-flags', 'bytes');
+    await runCase({
+      name: 'flows.log',
+      content: lines([header, FLOW_V3[1]!]),
+      type: 'vpcflow',
+      stored: 0,
+      quarantined: [{ location: 'line 2', reason: "flow-log field 'bytes' appears twice in the header (line 1)", raw: FLOW_V3[1]! }],
+    });
+  });
+
+  test('lines with too many or too few fields', async () => {
+    const [header, a, b, c, d] = FLOW_V3;
+    const extra = a!.replace(' 43416 ', ' 43416 43417 ');
+    const missing = c!.split(' ').slice(0, -1).join(' ');
+    await runCase({
+      name: 'flows.log',
+      content: lines([header!, extra, b!, missing, d!]),
+      type: 'vpcflow',
+      stored: 2,
+      quarantined: [
+        { location: 'line 2', reason: 'expected 21 fields, found 22', raw: extra },
+        { location: 'line 4', reason: 'expected 21 fields, found 20', raw: missing },
+      ],
+    });
+  });
+
+  test('header-less lines matching no default format', async () => {
+    const v2 = readFileSync(dataset('aws_docs_format_examples/vpcflow/v2_default_format.log'), 'utf8').split('\n').filter(Boolean);
+    const odd = v2.map((l) => `${l} extra`); // 15 fields
+    const reason = "no header line, and the first line's 15 fields match no default flow-log format (v2–v8 or transit gateway); add the header line your flow log's LogFormat names";
+    await runCase({
+      name: 'flows.log',
+      content: lines(odd.slice(0, 3)),
+      type: 'vpcflow',
+      stored: 0,
+      quarantined: odd.slice(0, 3).map((raw, i) => ({ location: `line ${i + 1}`, reason, raw })),
+    });
+  });
+
+  test('non-numeric ports, bytes and times; negative counts', async () => {
+    const [header, a, b, c, d] = FLOW_V3;
+    const namedPort = a!.replace(' 43416 ', ' http ');
+    const textBytes = b!.replace(' 376 7 ', ' 376B 7 ');
+    const negativePackets = c!.replace(' 100701 70 ', ' 100701 -70 ');
+    const badStart = d!.replace(' 1566848875 ', ' 2019-08-26T19:47:55Z ');
+    await runCase({
+      name: 'flows.log',
+      content: lines([header!, namedPort, textBytes, negativePackets, badStart, a!]),
+      type: 'vpcflow',
+      stored: 1,
+      quarantined: [
+        { location: 'line 2', reason: 'field srcport: not a non-negative integer: http', raw: namedPort },
+        { location: 'line 3', reason: 'field bytes: not a non-negative integer: 376B', raw: textBytes },
+        { location: 'line 4', reason: 'field packets: not a non-negative integer: -70', raw: negativePackets },
+        { location: 'line 5', reason: 'field start: not an epoch time: 2019-08-26T19:47:55Z', raw: badStart },
+      ],
+    });
+  });
+
+  test(
+    'a decimal or exponent where an integer belongs is quarantined, not rounded',
+    async () => {
+      const [header, a, b] = FLOW_V3;
+      const decimalBytes = a!.replace(' 568 8 ', ' 56.8 8 ');
+      const exponentPort = b!.replace(' 5001 ', ' 5e3 ');
+      await runCase({
+        name: 'flows.log',
+        content: lines([header!, decimalBytes, exponentPort]),
+        type: 'vpcflow',
+        stored: 0,
+        quarantined: [
+          { location: 'line 2', reason: 'field bytes: not a non-negative integer: 56.8', raw: decimalBytes },
+          { location: 'line 3', reason: 'field srcport: not a non-negative integer: 5e3', raw: exponentPort },
+        ],
+      });
+    },
+  );
+
+  test('values outside a field\'s allowed set: action, log-status, flow-direction', async () => {
+    const [header, inbound, outbound] = FLOW_V5;
+    const allow = inbound!.replace(' ACCEPT ', ' ALLOW ');
+    const lower = outbound!.replace(' ACCEPT ', ' accept ');
+    const status = inbound!.replace(/ OK$/, ' FAILED');
+    const direction = outbound!.replace(' egress ', ' outbound ');
+    await runCase({
+      name: 'flows.log',
+      content: lines([header!, allow, lower, status, direction, inbound!]),
+      type: 'vpcflow',
+      stored: 1,
+      quarantined: [
+        { location: 'line 2', reason: 'field action: expected one of ACCEPT, REJECT, found ALLOW', raw: allow },
+        { location: 'line 3', reason: 'field action: expected one of ACCEPT, REJECT, found accept', raw: lower },
+        { location: 'line 4', reason: 'field log-status: expected one of OK, NODATA, SKIPDATA, found FAILED', raw: status },
+        { location: 'line 5', reason: 'field flow-direction: expected one of ingress, egress, found outbound', raw: direction },
+      ],
+    });
+  });
+});
+
+describe('bad Route 53 Resolver and GuardDuty records', () => {
+  test('Route 53: missing query_timestamp, a timestamp that is not a time, a port that is not a number, no query_name', async () => {
+    const edit = (i: number, change: (r: Json) => void) => {
+      const copy = JSON.parse(ROUTE53_LINES[i]!) as Json;
+      change(copy);
+      return JSON.stringify(copy);
+    };
+    const noTime = edit(1, (r) => delete r.query_timestamp);
+    const badTime = edit(2, (r) => (r.query_timestamp = 'Sat Dec 11 22:46:23 2021'));
+    const badPort = edit(3, (r) => (r.srcport = 'fifty'));
+    const noName = edit(4, (r) => delete r.query_name);
+    const content = lines([ROUTE53_LINES[0]!, noTime, badTime, badPort, noName, ROUTE53_LINES[5]!]);
+    await runCase({
+      name: '123456789012_vpcdnsquerylogs_vpc-01e31a7c_20211211T2245Z_0f1e.log',
+      content,
+      type: 'route53',
+      stored: 2,
+      quarantined: [
+        { location: 'line 2', reason: 'missing required field query_timestamp', raw: noTime },
+        { location: 'line 3', reason: 'field query_timestamp: not a time: Sat Dec 11 22:46:23 2021', raw: badTime },
+        { location: 'line 4', reason: 'field srcport: not a port number: fifty', raw: badPort },
+        { location: 'line 5', reason: 'missing required field query_name', raw: noName },
+      ],
+    });
+  });
+
+  test('GuardDuty: a finding missing its id, one with a severity that is not a number', async () => {
+    const edit = (i: number, change: (r: Json) => void) => {
+      const copy = JSON.parse(GUARDDUTY_LINES[i]!) as Json;
+      change(copy);
+      return JSON.stringify(copy);
+    };
+    const noId = edit(1, (f) => delete f.id);
+    const wordSeverity = edit(2, (f) => (f.severity = 'HIGH'));
+    const noType = edit(3, (f) => delete f.type);
+    const content = lines([GUARDDUTY_LINES[0]!, noId, wordSeverity, noType, GUARDDUTY_LINES[4]!]);
+    await runCase({
+      name: 'findings.jsonl',
+      content,
+      type: 'guardduty',
+      stored: 2,
+      quarantined: [
+        { location: 'line 2', reason: 'missing required field id', raw: noId },
+        { location: 'line 3', reason: 'field severity: not a number: HIGH', raw: wordSeverity },
+        { location: 'line 4', reason: 'missing required field type', raw: noType },
+      ],
+    });
+  });
+
+  test('GuardDuty: a bad finding inside a {"Findings":[…]} document (AWS CLI get-findings output, PascalCase)', async () => {
+    const pascal = (value: unknown): unknown =>
+      Array.isArray(value) ? value.map(pascal)
+        : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k[0]!.toUpperCase() + k.slice(1), pascal(v)]))
+          : value;
+    const findings = GUARDDUTY_LINES.slice(0, 3).map((l) => pascal(JSON.parse(l)) as Json);
+    assert.equal(findings[1]!.Type, 'Persistence:Kubernetes/SuccessfulAnonymousAccess');
+    delete findings[1]!.Id;
+    const text = JSON.stringify({ Findings: findings });
+    const second = JSON.stringify(findings[1]);
+    await runCase({
+      name: 'get-findings.json',
+      content: text,
+      type: 'guardduty',
+      stored: 2,
+      quarantined: [{ location: 'line 1, record 2', reason: 'missing required field id', raw: second }],
+    });
+  });
+});
