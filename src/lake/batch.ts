@@ -1,3 +1,5 @@
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { cloudTrailNormalizer } from '../normalize/cloudtrail.js';
 import { ChunkKind, type StageChunk } from '../normalize/frame.js';
@@ -44,22 +46,48 @@ interface Judged {
 /** Malformed-JSON quarantine rows get the parser's own words, for at most this many per batch. */
 const DETAILED_JSON_ERRORS = 10_000;
 
+/** Separates the fields of a stage-file line; valid JSON and flow-log text never contain it. */
+const FIELD = '\x1f';
+const FLUSH_AT = 1 << 20;
+/** Longer records go to the staging table: DuckDB's CSV buffers are sized from the longest line allowed. */
+const MAX_FILE_LINE = 1 << 20;
+
 /**
- * Framed records wait in a connection-local staging table; `commit` turns them into lake rows in one
- * transaction: split, normalize, drop what the lake already holds, quarantine the rest with reasons.
+ * Framed records wait in a stage file on disk, one line each (`file_id FIELD line FIELD index FIELD raw`),
+ * which DuckDB reads in parallel and without holding the batch in memory. The few records that cannot be
+ * a single such line (pretty-printed JSON, control characters, the cut-off end of a damaged file) wait in a
+ * small staging table instead. `commit` turns both into lake rows in one transaction: normalize, drop what
+ * the lake already holds, quarantine the rest with reasons.
  */
 export class StagedBatch {
   private appender?: DuckDBAppender;
   private files = new Map<number, BatchFile>();
+  private readonly stageFile: string;
+  private stageFd: number;
+  private pending: string[] = [];
+  private pendingBytes = 0;
   stagedBytes = 0;
   stagedRecords = 0;
 
-  private constructor(private readonly connection: DuckDBConnection) {}
+  private constructor(
+    private readonly connection: DuckDBConnection,
+    private readonly stageDir: string,
+  ) {
+    this.stageFile = path.join(stageDir, 'records.txt');
+    this.stageFd = openSync(this.stageFile, 'w');
+  }
 
-  static async create(connection: DuckDBConnection): Promise<StagedBatch> {
-    const batch = new StagedBatch(connection);
+  /** `stageDir` is created, and removed by `close`. */
+  static async create(connection: DuckDBConnection, stageDir: string): Promise<StagedBatch> {
+    mkdirSync(stageDir, { recursive: true });
+    const batch = new StagedBatch(connection, stageDir);
     await batch.resetStage();
     return batch;
+  }
+
+  close(): void {
+    closeSync(this.stageFd);
+    rmSync(this.stageDir, { recursive: true, force: true });
   }
 
   /** A fresh table rather than DELETE: deleted rows of a temp table keep their memory until it is dropped. */
@@ -77,6 +105,51 @@ export class StagedBatch {
   }
 
   async append(fileId: number, chunk: StageChunk): Promise<void> {
+    this.stagedBytes += chunk.text.length;
+    if (chunk.kind === ChunkKind.Lines && !chunk.broken && !chunk.text.includes(FIELD)) {
+      const lines = chunk.text.split('\n');
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i]!;
+        // Blank lines are not records.
+        if (line.length > MAX_FILE_LINE) {
+          await this.appendToTable(fileId, { kind: ChunkKind.Lines, firstLine: chunk.firstLine + i, firstIndex: 0, text: line, records: 1 });
+        } else if (line) {
+          this.write(`${fileId}${FIELD}${chunk.firstLine + i}${FIELD}${FIELD}${line}\n`);
+        }
+      }
+      return;
+    }
+    if (chunk.kind === ChunkKind.Elements) {
+      const elements = chunk.text.split('\x1e');
+      for (let i = 0; i < elements.length; i++) {
+        const line = chunk.elementLines![i]!;
+        const element = elements[i]!;
+        if (element.length > MAX_FILE_LINE || /[\n\r\x1f]/.test(element)) {
+          await this.appendToTable(fileId, { kind: ChunkKind.Single, firstLine: line, firstIndex: chunk.firstIndex + i, text: element, records: 1 });
+        } else {
+          this.write(`${fileId}${FIELD}${line}${FIELD}${chunk.firstIndex + i}${FIELD}${element}\n`);
+        }
+      }
+      return;
+    }
+    await this.appendToTable(fileId, chunk);
+  }
+
+  private write(line: string): void {
+    this.pending.push(line);
+    this.pendingBytes += line.length;
+    this.stagedRecords++;
+    if (this.pendingBytes >= FLUSH_AT) this.flushFile();
+  }
+
+  private flushFile(): void {
+    if (this.pending.length === 0) return;
+    writeSync(this.stageFd, this.pending.join(''));
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  private async appendToTable(fileId: number, chunk: StageChunk): Promise<void> {
     this.appender ??= await this.connection.createAppender('stage', null, 'temp');
     const a = this.appender;
     a.appendInteger(fileId);
@@ -89,7 +162,6 @@ export class StagedBatch {
     if (chunk.broken) a.appendVarchar(chunk.broken);
     else a.appendNull();
     a.endRow();
-    this.stagedBytes += chunk.text.length;
     this.stagedRecords += chunk.records;
   }
 
@@ -97,11 +169,12 @@ export class StagedBatch {
   async commit(finish: (connection: DuckDBConnection, result: BatchResult) => Promise<void>): Promise<BatchResult> {
     this.appender?.closeSync();
     this.appender = undefined;
+    this.flushFile();
     const c = this.connection;
     const result: BatchResult = { byType: new Map(), byFile: new Map() };
     // Judging happens outside the transaction (temp-table work inside one is copied again at COMMIT). Only
     // this process writes the lake (DuckDB's file lock), so the keys looked up now stay valid until then.
-    await c.run(`CREATE OR REPLACE TEMP TABLE batch_records AS ${SPLIT_RECORDS}`);
+    await c.run(`CREATE OR REPLACE TEMP VIEW batch_records AS ${stagedRecords(this.stageFile)}`);
     const judged: Judged[] = [];
     for (const [sourceType, files] of this.filesByType()) {
       const normalizer = NORMALIZERS[sourceType];
@@ -123,8 +196,10 @@ export class StagedBatch {
       throw error;
     }
     for (const ready of judged) await c.run(`DROP TABLE IF EXISTS ${ready.name}; DROP TABLE IF EXISTS ${ready.name}_keep`);
-    await c.run('DROP TABLE IF EXISTS batch_records');
+    await c.run('DROP VIEW IF EXISTS batch_records');
     await this.resetStage();
+    closeSync(this.stageFd);
+    this.stageFd = openSync(this.stageFile, 'w');
     this.files.clear();
     this.stagedBytes = 0;
     this.stagedRecords = 0;
@@ -196,7 +271,7 @@ export class StagedBatch {
     let columns = this.tableColumns.get(table);
     if (!columns) {
       const reader = await this.connection.runAndReadAll(
-        `SELECT column_name FROM information_schema.columns WHERE table_name = $1 AND table_schema = 'main' ORDER BY ordinal_position`,
+        `SELECT column_name FROM information_schema.columns WHERE table_name = $1 AND table_catalog = 'lake' AND table_schema = 'main' ORDER BY ordinal_position`,
         [table],
       );
       columns = reader.getRows().map((row) => String(row[0]));
@@ -261,10 +336,7 @@ function summarize(perFile: Record<string, unknown>[]): { read: number; bad: num
   return summary;
 }
 
-/**
- * One row per framed record, with the line (and document index) it came from. Materialized once per batch:
- * DuckDB parallelizes a scan by row groups, and the staging table holds only a few large chunks.
- */
+/** Records staged in the table: split out of their chunks, with the line (and document index) each came from. */
 const SPLIT_RECORDS = `
   WITH pieces AS (
     SELECT file_id, kind, broken, first_line, first_index, element_lines,
@@ -285,6 +357,15 @@ const SPLIT_RECORDS = `
   FROM records
   -- Blank lines are not records.
   WHERE broken IS NOT NULL OR raw <> ''`;
+
+/** Every staged record: the stage file, read in parallel, and the few records staged in the table. */
+function stagedRecords(stageFile: string): string {
+  return `SELECT file_id, line, idx, raw, NULL::VARCHAR AS broken
+    FROM read_csv(${sqlString(stageFile)}, delim = '${FIELD}', quote = '', escape = '', header = false, auto_detect = false,
+      new_line = '\\n', max_line_size = ${MAX_FILE_LINE * 4},
+      columns = {'file_id': 'INTEGER', 'line': 'BIGINT', 'idx': 'BIGINT', 'raw': 'VARCHAR'})
+    UNION ALL SELECT * FROM (${SPLIT_RECORDS})`;
+}
 
 /** The records of some files; with `keep`, only those the verdict chose to store. */
 function recordsOf(fileIds: number[], keep?: string): string {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { frameRecords } from '../normalize/frame.js';
 import type { BatchFile } from '../normalize/normalizer.js';
@@ -16,8 +17,8 @@ export * from './ingest-api.js';
  * the write-ahead log and are compressed again at each checkpoint, several times slower. Staged text is
  * capped too, so very large records cannot grow a batch without bound.
  */
-const BATCH_RECORDS = Number(process.env.GUMSHOE_BATCH_RECORDS ?? 122_880);
-const BATCH_BYTES = Number(process.env.GUMSHOE_BATCH_BYTES ?? 256 << 20);
+const BATCH_RECORDS = Number(process.env.GUMSHOE_BATCH_RECORDS ?? 262_144);
+const BATCH_BYTES = Number(process.env.GUMSHOE_BATCH_BYTES ?? 512 << 20);
 /** Listed objects are checked against the lake a page at a time. */
 const LOOKUP_PAGE = 500;
 
@@ -31,7 +32,9 @@ export async function ingest(lake: Lake, targets: string[], options: IngestOptio
   const connection = await lake.connect();
   // Row order inside a table carries no meaning (time and source_line do); letting DuckDB write in parallel is faster.
   await connection.run('SET preserve_insertion_order = false');
-  const run = new IngestRun(connection, options);
+  // Records wait for their batch in a stage file next to the lake (same disk, never held in memory).
+  const stageDir = path.join(path.dirname(path.resolve(lake.file)), `.gumshoe-stage-${process.pid}`);
+  const run = new IngestRun(connection, options, stageDir);
   try {
     await run.begin(targets);
     for (const target of targets) {
@@ -43,6 +46,7 @@ export async function ingest(lake: Lake, targets: string[], options: IngestOptio
     await run.flush();
     return await run.finish((Date.now() - started) / 1000);
   } finally {
+    run.close();
     connection.closeSync();
   }
 }
@@ -74,12 +78,17 @@ class IngestRun {
   constructor(
     private readonly connection: DuckDBConnection,
     private readonly options: IngestOptions,
+    private readonly stageDir: string,
   ) {
     this.registry = new FileRegistry(connection);
   }
 
+  close(): void {
+    this.batch?.close();
+  }
+
   async begin(targets: string[]): Promise<void> {
-    this.batch = await StagedBatch.create(this.connection);
+    this.batch = await StagedBatch.create(this.connection, this.stageDir);
     await this.registry.load();
     const reader = await this.connection.runAndReadAll(
       `INSERT INTO ingest_runs (run_id, started_at, inputs) VALUES (nextval('run_id_seq'), now()::TIMESTAMP, $1) RETURNING run_id`,
