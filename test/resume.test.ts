@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -87,6 +87,8 @@ test('an ingest killed with SIGKILL and run again ends with exactly the lake of 
   const summary = JSON.parse(rerun.stdout);
   assert.equal(summary.read, summary.stored + summary.duplicates + summary.quarantined);
   assert.deepEqual(await fingerprint(resumed), expected);
+  // The killed runs' stage directories are cleared away by the next run.
+  assert.deepEqual(readdirSync(scratch.dir).filter((name) => name.startsWith('.gumshoe-stage-')), []);
 });
 
 test('running the same ingest again adds nothing and reads no file twice', async () => {

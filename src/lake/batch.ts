@@ -1,6 +1,5 @@
-import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
-import path from 'node:path';
-import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { cloudTrailNormalizer } from '../normalize/cloudtrail.js';
 import { ChunkKind, type StageChunk } from '../normalize/frame.js';
 import { explainUnparsed } from '../normalize/json-fields.js';
@@ -35,7 +34,6 @@ export interface BatchResult {
 interface Judged {
   normalizer: Normalizer;
   name: string;
-  fileIds: number[];
   /** Index of this group among the normalizer's SELECTs. */
   group: number;
   perFile: Record<string, unknown>[];
@@ -60,40 +58,25 @@ const MAX_FILE_LINE = 1 << 20;
  * the lake already holds, quarantine the rest with reasons.
  */
 export class StagedBatch {
-  private appender?: DuckDBAppender;
   private files = new Map<number, BatchFile>();
   private readonly stageFile: string;
   private stageFd: number;
   private pending: string[] = [];
   private pendingBytes = 0;
+  /** Records that cannot be a stage-file line; they go through the staging table at commit. */
+  private tableChunks: { fileId: number; chunk: StageChunk }[] = [];
   stagedBytes = 0;
   stagedRecords = 0;
 
-  private constructor(
-    private readonly connection: DuckDBConnection,
-    private readonly stageDir: string,
-  ) {
-    this.stageFile = path.join(stageDir, 'records.txt');
-    this.stageFd = openSync(this.stageFile, 'w');
-  }
-
-  /** `stageDir` is created, and removed by `close`. */
-  static async create(connection: DuckDBConnection, stageDir: string): Promise<StagedBatch> {
-    mkdirSync(stageDir, { recursive: true });
-    const batch = new StagedBatch(connection, stageDir);
-    await batch.resetStage();
-    return batch;
+  /** `stageFile`'s directory must exist. */
+  constructor(stageFile: string) {
+    this.stageFile = stageFile;
+    this.stageFd = openSync(stageFile, 'w');
   }
 
   close(): void {
     closeSync(this.stageFd);
-    rmSync(this.stageDir, { recursive: true, force: true });
-  }
-
-  /** A fresh table rather than DELETE: deleted rows of a temp table keep their memory until it is dropped. */
-  private async resetStage(): Promise<void> {
-    await this.connection.run(`CREATE OR REPLACE TEMP TABLE stage (
-      file_id INTEGER, kind UTINYINT, first_line BIGINT, first_index BIGINT, text VARCHAR, element_lines VARCHAR, broken VARCHAR)`);
+    rmSync(this.stageFile, { force: true });
   }
 
   get isEmpty(): boolean {
@@ -104,7 +87,7 @@ export class StagedBatch {
     this.files.set(file.fileId, file);
   }
 
-  async append(fileId: number, chunk: StageChunk): Promise<void> {
+  append(fileId: number, chunk: StageChunk): void {
     this.stagedBytes += chunk.text.length;
     if (chunk.kind === ChunkKind.Lines && !chunk.broken && !chunk.text.includes(FIELD)) {
       const lines = chunk.text.split('\n');
@@ -112,7 +95,7 @@ export class StagedBatch {
         const line = lines[i]!;
         // Blank lines are not records.
         if (line.length > MAX_FILE_LINE) {
-          await this.appendToTable(fileId, { kind: ChunkKind.Lines, firstLine: chunk.firstLine + i, firstIndex: 0, text: line, records: 1 });
+          this.toTable(fileId, { kind: ChunkKind.Lines, firstLine: chunk.firstLine + i, firstIndex: 0, text: line, records: 1 });
         } else if (line) {
           this.write(`${fileId}${FIELD}${chunk.firstLine + i}${FIELD}${FIELD}${line}\n`);
         }
@@ -125,14 +108,14 @@ export class StagedBatch {
         const line = chunk.elementLines![i]!;
         const element = elements[i]!;
         if (element.length > MAX_FILE_LINE || /[\n\r\x1f]/.test(element)) {
-          await this.appendToTable(fileId, { kind: ChunkKind.Single, firstLine: line, firstIndex: chunk.firstIndex + i, text: element, records: 1 });
+          this.toTable(fileId, { kind: ChunkKind.Single, firstLine: line, firstIndex: chunk.firstIndex + i, text: element, records: 1 });
         } else {
           this.write(`${fileId}${FIELD}${line}${FIELD}${chunk.firstIndex + i}${FIELD}${element}\n`);
         }
       }
       return;
     }
-    await this.appendToTable(fileId, chunk);
+    this.toTable(fileId, chunk);
   }
 
   private write(line: string): void {
@@ -149,28 +132,39 @@ export class StagedBatch {
     this.pendingBytes = 0;
   }
 
-  private async appendToTable(fileId: number, chunk: StageChunk): Promise<void> {
-    this.appender ??= await this.connection.createAppender('stage', null, 'temp');
-    const a = this.appender;
-    a.appendInteger(fileId);
-    a.appendUTinyInt(chunk.kind);
-    a.appendBigInt(BigInt(chunk.firstLine));
-    a.appendBigInt(BigInt(chunk.firstIndex));
-    a.appendVarchar(chunk.text);
-    if (chunk.elementLines) a.appendVarchar(chunk.elementLines.join(','));
-    else a.appendNull();
-    if (chunk.broken) a.appendVarchar(chunk.broken);
-    else a.appendNull();
-    a.endRow();
+  private toTable(fileId: number, chunk: StageChunk): void {
+    this.tableChunks.push({ fileId, chunk });
     this.stagedRecords += chunk.records;
   }
 
+  /** The staging table, fresh per commit: deleted rows of a temp table keep their memory until it is dropped. */
+  private async stageTable(connection: DuckDBConnection): Promise<void> {
+    await connection.run(`CREATE OR REPLACE TEMP TABLE stage (
+      file_id INTEGER, kind UTINYINT, first_line BIGINT, first_index BIGINT, text VARCHAR, element_lines VARCHAR, broken VARCHAR)`);
+    if (this.tableChunks.length === 0) return;
+    const a = await connection.createAppender('stage', null, 'temp');
+    for (const { fileId, chunk } of this.tableChunks) {
+      a.appendInteger(fileId);
+      a.appendUTinyInt(chunk.kind);
+      a.appendBigInt(BigInt(chunk.firstLine));
+      a.appendBigInt(BigInt(chunk.firstIndex));
+      a.appendVarchar(chunk.text);
+      if (chunk.elementLines) a.appendVarchar(chunk.elementLines.join(','));
+      else a.appendNull();
+      if (chunk.broken) a.appendVarchar(chunk.broken);
+      else a.appendNull();
+      a.endRow();
+    }
+    a.closeSync();
+  }
+
   /** Normalizes and stores everything staged, then empties the stage. `finish` runs in the same transaction. */
-  async commit(finish: (connection: DuckDBConnection, result: BatchResult) => Promise<void>): Promise<BatchResult> {
-    this.appender?.closeSync();
-    this.appender = undefined;
+  async commit(
+    c: DuckDBConnection,
+    finish: (connection: DuckDBConnection, result: BatchResult) => Promise<void>,
+  ): Promise<BatchResult> {
     this.flushFile();
-    const c = this.connection;
+    await this.stageTable(c);
     const result: BatchResult = { byType: new Map(), byFile: new Map() };
     // Judging happens outside the transaction (temp-table work inside one is copied again at COMMIT). Only
     // this process writes the lake (DuckDB's file lock), so the keys looked up now stay valid until then.
@@ -181,14 +175,14 @@ export class StagedBatch {
       const verdicts = normalizer.verdicts?.(files, recordsOf) ?? normalizer.selects(files, recordsOf).map(projectVerdict);
       for (const [group, verdict] of verdicts.entries()) {
         const earlier = judged.filter((j) => j.normalizer.table === normalizer.table).map((j) => `${j.name}_keep`);
-        const ready = await this.judge(normalizer, verdict, group, `verdict_${judged.length}`, earlier);
+        const ready = await this.judge(c, normalizer, verdict, group, `verdict_${judged.length}`, earlier);
         if (ready) judged.push(ready);
       }
     }
     await c.run('BEGIN TRANSACTION');
     try {
-      for (const ready of judged) await this.store(ready, result);
-      await this.explainMalformedJson();
+      for (const ready of judged) await this.store(c, ready, result);
+      await this.explainMalformedJson(c);
       await finish(c, result);
       await c.run('COMMIT');
     } catch (error) {
@@ -196,10 +190,10 @@ export class StagedBatch {
       throw error;
     }
     for (const ready of judged) await c.run(`DROP TABLE IF EXISTS ${ready.name}; DROP TABLE IF EXISTS ${ready.name}_keep`);
-    await c.run('DROP VIEW IF EXISTS batch_records');
-    await this.resetStage();
+    await c.run('DROP VIEW IF EXISTS batch_records; DROP TABLE IF EXISTS stage');
     closeSync(this.stageFd);
     this.stageFd = openSync(this.stageFile, 'w');
+    this.tableChunks = [];
     this.files.clear();
     this.stagedBytes = 0;
     this.stagedRecords = 0;
@@ -213,8 +207,14 @@ export class StagedBatch {
   }
 
   /** Decides, for one group of records, which are quarantined, which the lake already has and which to store. */
-  private async judge(normalizer: Normalizer, verdict: string, group: number, name: string, earlierKeeps: string[]): Promise<Judged | undefined> {
-    const c = this.connection;
+  private async judge(
+    c: DuckDBConnection,
+    normalizer: Normalizer,
+    verdict: string,
+    group: number,
+    name: string,
+    earlierKeeps: string[],
+  ): Promise<Judged | undefined> {
     await c.run(`CREATE OR REPLACE TEMP TABLE ${name} AS ${verdict}`);
     const perFile = (
       await c.runAndReadAll(`SELECT source_file_id AS file_id, count(*) AS read, count(*) FILTER (reason IS NOT NULL) AS bad,
@@ -237,20 +237,19 @@ export class StagedBatch {
       SELECT source_file_id AS file_id, source_line AS line, coalesce(record_index, -1) AS idx, dedup_key FROM ${name}
       WHERE reason IS NULL AND dedup_key NOT IN (SELECT dedup_key FROM known)
       QUALIFY row_number() OVER (PARTITION BY dedup_key ORDER BY source_file_id, source_line, record_index) = 1`);
-    const fileIds = perFile.map((row) => Number(row.file_id));
-    return { normalizer, name, fileIds, group, perFile, read: summary.read, bad: summary.bad };
+    return { normalizer, name, group, perFile, read: summary.read, bad: summary.bad };
   }
 
   /** Maps the records to keep into the lake table, and quarantines the invalid ones. */
-  private async store(ready: Judged, result: BatchResult): Promise<void> {
+  private async store(c: DuckDBConnection, ready: Judged, result: BatchResult): Promise<void> {
     const { normalizer, name, read, bad } = ready;
     const files = [...this.files.values()].filter((f) => f.sourceType === normalizer.sourceType);
     const select = normalizer.selects(files, (fileIds) => recordsOf(fileIds, `${name}_keep`))[ready.group]!;
-    const columns = await this.columnsOf(normalizer.table);
-    const inserted = await this.connection.run(`INSERT INTO ${normalizer.table} (${columns.join(', ')})
+    const columns = await columnsOf(c, normalizer.table);
+    const inserted = await c.run(`INSERT INTO ${normalizer.table} (${columns.join(', ')})
       SELECT ${columns.join(', ')} FROM (${select})`);
     const stored = Number(inserted.rowsChanged);
-    if (bad > 0) await this.quarantine(normalizer.sourceType, name);
+    if (bad > 0) await this.quarantine(c, normalizer.sourceType, name);
     for (const row of ready.perFile) {
       const tally = result.byFile.get(Number(row.file_id)) ?? { read: 0, quarantined: 0 };
       tally.read += Number(row.read);
@@ -265,26 +264,11 @@ export class StagedBatch {
     result.byType.set(normalizer.sourceType, counts);
   }
 
-  private readonly tableColumns = new Map<string, string[]>();
-
-  private async columnsOf(table: string): Promise<string[]> {
-    let columns = this.tableColumns.get(table);
-    if (!columns) {
-      const reader = await this.connection.runAndReadAll(
-        `SELECT column_name FROM information_schema.columns WHERE table_name = $1 AND table_catalog = 'lake' AND table_schema = 'main' ORDER BY ordinal_position`,
-        [table],
-      );
-      columns = reader.getRows().map((row) => String(row[0]));
-      this.tableColumns.set(table, columns);
-    }
-    return columns;
-  }
-
-  private async quarantine(sourceType: SourceType, verdict: string): Promise<void> {
+  private async quarantine(c: DuckDBConnection, sourceType: SourceType, verdict: string): Promise<void> {
     const fileIds = [...this.files.keys()];
-    await this.connection.run(`CREATE OR REPLACE TEMP TABLE batch_files AS
+    await c.run(`CREATE OR REPLACE TEMP TABLE batch_files AS
       SELECT * FROM (VALUES ${[...this.files.values()].map((f) => `(${f.fileId}, ${sqlString(f.uri)})`).join(', ')}) v(file_id, uri)`);
-    await this.connection.run(`INSERT INTO quarantine
+    await c.run(`INSERT INTO quarantine
       WITH located AS (
         SELECT v.source_file_id, v.source_line, v.reason, r.raw, f.uri,
           'line ' || v.source_line || coalesce(', record ' || (v.record_index + 1), '') AS location
@@ -300,9 +284,8 @@ export class StagedBatch {
   }
 
   /** The lake only knows a record did not parse; JSON.parse says where and what, which is what a user needs. */
-  private async explainMalformedJson(): Promise<void> {
+  private async explainMalformedJson(c: DuckDBConnection): Promise<void> {
     if (this.files.size === 0) return;
-    const c = this.connection;
     const rows = (
       await c.runAndReadAll(`SELECT rowid AS id, raw FROM quarantine
         WHERE reason = 'malformed JSON' AND source_file_id IN (${[...this.files.keys()].join(', ')})
@@ -319,6 +302,22 @@ export class StagedBatch {
 }
 
 /** The framed records of some files, one row each, with the line (and document index) each came from. */
+const tableColumns = new Map<string, string[]>();
+
+/** A lake table's columns, in order (the lake's schema is fixed for the life of the process). */
+async function columnsOf(c: DuckDBConnection, table: string): Promise<string[]> {
+  let columns = tableColumns.get(table);
+  if (!columns) {
+    const reader = await c.runAndReadAll(
+      `SELECT column_name FROM information_schema.columns WHERE table_name = $1 AND table_catalog = 'lake' AND table_schema = 'main' ORDER BY ordinal_position`,
+      [table],
+    );
+    columns = reader.getRows().map((row) => String(row[0]));
+    tableColumns.set(table, columns);
+  }
+  return columns;
+}
+
 /** The verdict columns of a full normalizer SELECT; DuckDB computes only what they need. */
 function projectVerdict(select: string): string {
   return `SELECT source_file_id, source_line, record_index, reason, dedup_key, time FROM (${select})`;

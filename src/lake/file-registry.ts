@@ -67,7 +67,10 @@ export class FileRegistry {
   /** Writes the queued rows; call inside the batch's transaction. */
   async write(connection: DuckDBConnection): Promise<void> {
     if (this.pending.size === 0) return;
-    const values = [...this.pending.values()].map((f) =>
+    // Taken before the await: files framed meanwhile are noted for the next transaction.
+    const rows = [...this.pending.values()];
+    this.pending.clear();
+    const values = rows.map((f) =>
       `(${f.fileId}, ${sqlString(f.uri)}, ${sqlString(f.fingerprint)}, ${f.sourceType ? sqlString(f.sourceType) : 'NULL'},
         ${f.format ? sqlString(f.format) : 'NULL'}, ${sqlString(f.status)}, ${f.recordsRead}, ${f.quarantined},
         ${f.note ? sqlString(f.note) : 'NULL'}, now()::TIMESTAMP, ${f.status === 'reading' ? 'NULL' : 'now()::TIMESTAMP'})`,
@@ -78,6 +81,5 @@ export class FileRegistry {
       ON CONFLICT (file_id) DO UPDATE SET fingerprint = excluded.fingerprint, source_type = excluded.source_type,
         format = excluded.format, status = excluded.status, records_read = excluded.records_read,
         quarantined = excluded.quarantined, note = excluded.note, completed_at = excluded.completed_at`);
-    this.pending.clear();
   }
 }

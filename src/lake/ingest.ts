@@ -1,3 +1,4 @@
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { frameRecords } from '../normalize/frame.js';
@@ -33,8 +34,13 @@ export async function ingest(lake: Lake, targets: string[], options: IngestOptio
   // Row order inside a table carries no meaning (time and source_line do); letting DuckDB write in parallel is faster.
   await connection.run('SET preserve_insertion_order = false');
   // Records wait for their batch in a stage file next to the lake (same disk, never held in memory).
-  const stageDir = path.join(path.dirname(path.resolve(lake.file)), `.gumshoe-stage-${process.pid}`);
-  const run = new IngestRun(connection, options, stageDir);
+  const lakeDir = path.dirname(path.resolve(lake.file));
+  removeAbandonedStages(lakeDir);
+  const stageDir = path.join(lakeDir, `${STAGE_PREFIX}${process.pid}`);
+  // Batches commit on a connection of their own, so the next batch is framed while one is being stored.
+  const commitConnection = await lake.connect();
+  await commitConnection.run('SET preserve_insertion_order = false');
+  const run = new IngestRun(connection, commitConnection, options, stageDir);
   try {
     await run.begin(targets);
     for (const target of targets) {
@@ -43,11 +49,32 @@ export async function ingest(lake: Lake, targets: string[], options: IngestOptio
         : listLocalObjects(target);
       for await (const page of pages(objects, LOOKUP_PAGE)) await run.readPage(page);
     }
-    await run.flush();
+    await run.drain();
     return await run.finish((Date.now() - started) / 1000);
   } finally {
-    run.close();
+    await run.close();
+    commitConnection.closeSync();
     connection.closeSync();
+  }
+}
+
+const STAGE_PREFIX = '.gumshoe-stage-';
+
+/** Stage directories left by ingests that were killed (their process is gone). */
+function removeAbandonedStages(directory: string): void {
+  for (const name of readdirSync(directory)) {
+    if (!name.startsWith(STAGE_PREFIX)) continue;
+    const pid = Number(name.slice(STAGE_PREFIX.length));
+    if (Number.isInteger(pid) && pid !== process.pid && !isRunning(pid)) rmSync(path.join(directory, name), { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -64,7 +91,10 @@ async function* pages<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<
 }
 
 class IngestRun {
-  private batch!: StagedBatch;
+  /** Batches alternate: records are framed into `current` while `spare` is being committed. */
+  private current!: StagedBatch;
+  private spare!: StagedBatch;
+  private committing?: Promise<void>;
   private readonly registry: FileRegistry;
   private runId = 0;
   private readonly summary: IngestSummary = {
@@ -77,18 +107,24 @@ class IngestRun {
 
   constructor(
     private readonly connection: DuckDBConnection,
+    private readonly commitConnection: DuckDBConnection,
     private readonly options: IngestOptions,
     private readonly stageDir: string,
   ) {
     this.registry = new FileRegistry(connection);
   }
 
-  close(): void {
-    this.batch?.close();
+  async close(): Promise<void> {
+    await this.committing?.catch(() => {});
+    this.current?.close();
+    this.spare?.close();
+    rmSync(this.stageDir, { recursive: true, force: true });
   }
 
   async begin(targets: string[]): Promise<void> {
-    this.batch = await StagedBatch.create(this.connection, this.stageDir);
+    mkdirSync(this.stageDir, { recursive: true });
+    this.current = new StagedBatch(path.join(this.stageDir, 'a.txt'));
+    this.spare = new StagedBatch(path.join(this.stageDir, 'b.txt'));
     await this.registry.load();
     const reader = await this.connection.runAndReadAll(
       `INSERT INTO ingest_runs (run_id, started_at, inputs) VALUES (nextval('run_id_seq'), now()::TIMESTAMP, $1) RETURNING run_id`,
@@ -126,15 +162,15 @@ class IngestRun {
         file = { fileId: record.fileId, uri: object.uri, ...format };
         record.sourceType = format.sourceType;
         record.format = format.flowFields?.join(' ');
-        this.batch.addFile(file);
+        this.current.addFile(file);
         this.inBatch.set(record.fileId, record);
         continue;
       }
-      await this.batch.append(record.fileId, item.chunk);
+      this.current.append(record.fileId, item.chunk);
       this.bytesRead += item.chunk.text.length;
-      if (this.batch.stagedRecords >= BATCH_RECORDS || this.batch.stagedBytes >= BATCH_BYTES) {
+      if (this.current.stagedRecords >= BATCH_RECORDS || this.current.stagedBytes >= BATCH_BYTES) {
         await this.flush();
-        this.batch.addFile(file!);
+        this.current.addFile(file!);
         this.inBatch.set(record.fileId, record);
       }
     }
@@ -155,12 +191,32 @@ class IngestRun {
     this.summary.warnings.push(`skipped ${record.uri}: ${reason}`);
   }
 
-  /** Commits the staged records, and the file rows they belong to, in one transaction. */
+  /**
+   * Hands the current batch over to be committed (with the file rows it completes, in one transaction) and
+   * goes on framing into the other batch. Commits run one at a time, in order.
+   */
   async flush(): Promise<void> {
-    if (this.batch.isEmpty && !this.registry.hasPending) return;
-    const files = [...this.inBatch.values()];
+    if (this.current.isEmpty && !this.registry.hasPending) return;
+    const batch = this.current;
+    // Whether a file is complete is decided now: its later records may be framed while this batch commits.
+    const files = [...this.inBatch.values()].map((record) => ({ record, complete: record.status === 'complete' }));
     this.inBatch.clear();
-    const result = await this.batch.commit(async (c, r) => {
+    await this.committing;
+    this.current = this.spare;
+    this.spare = batch;
+    const commit = this.commit(batch, files);
+    commit.catch(() => {}); // awaited by the next flush or by drain()
+    this.committing = commit;
+  }
+
+  /** Commits what is staged and waits for every commit. */
+  async drain(): Promise<void> {
+    await this.flush();
+    await this.committing;
+  }
+
+  private async commit(batch: StagedBatch, files: { record: FileRecord; complete: boolean }[]): Promise<void> {
+    const result = await batch.commit(this.commitConnection, async (c, r) => {
       this.tallyFiles(files, r);
       await this.registry.write(c);
     });
@@ -169,16 +225,16 @@ class IngestRun {
       addCounts(total, counts);
       addCounts(this.summary, counts);
     }
-    for (const file of files) if (file.status === 'complete') this.summary.byType[file.sourceType!]!.files++;
+    for (const { record, complete } of files) if (complete) this.summary.byType[record.sourceType!]!.files++;
     this.options.onProgress?.({ filesDone: this.summary.files, records: this.summary.read, bytes: this.bytesRead });
   }
 
-  private tallyFiles(files: FileRecord[], result: BatchResult): void {
-    for (const file of files) {
-      const tally = result.byFile.get(file.fileId);
-      file.recordsRead += tally?.read ?? 0;
-      file.quarantined += tally?.quarantined ?? 0;
-      this.registry.note({ ...file });
+  private tallyFiles(files: { record: FileRecord; complete: boolean }[], result: BatchResult): void {
+    for (const { record, complete } of files) {
+      const tally = result.byFile.get(record.fileId);
+      record.recordsRead += tally?.read ?? 0;
+      record.quarantined += tally?.quarantined ?? 0;
+      this.registry.note({ ...record, status: complete ? 'complete' : 'reading' });
     }
   }
 
