@@ -47,8 +47,13 @@ const DETAILED_JSON_ERRORS = 10_000;
 /** Separates the fields of a stage-file line; valid JSON and flow-log text never contain it. */
 const FIELD = '\x1f';
 const FLUSH_AT = 1 << 20;
-/** Longer records go to the staging table: DuckDB's CSV buffers are sized from the longest line allowed. */
-const MAX_FILE_LINE = 1 << 20;
+/**
+ * Longer records go to the staging table. DuckDB reads a CSV file in parallel by buffers, which must hold
+ * the longest line allowed: small buffers (so even a small batch spreads over both cores) need a bound.
+ */
+const MAX_FILE_LINE = 256 << 10;
+/** Bytes: a UTF-8 character takes at most 4. */
+const MAX_LINE_BYTES = MAX_FILE_LINE * 4;
 
 /**
  * Framed records wait in a stage file on disk, one line each (`file_id FIELD line FIELD index FIELD raw`),
@@ -361,7 +366,7 @@ const SPLIT_RECORDS = `
 function stagedRecords(stageFile: string): string {
   return `SELECT file_id, line, idx, raw, NULL::VARCHAR AS broken
     FROM read_csv(${sqlString(stageFile)}, delim = '${FIELD}', quote = '', escape = '', header = false, auto_detect = false,
-      new_line = '\\n', max_line_size = ${MAX_FILE_LINE * 4},
+      new_line = '\\n', max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${MAX_LINE_BYTES * 2},
       columns = {'file_id': 'INTEGER', 'line': 'BIGINT', 'idx': 'BIGINT', 'raw': 'VARCHAR'})
     UNION ALL SELECT * FROM (${SPLIT_RECORDS})`;
 }
