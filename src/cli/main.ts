@@ -147,7 +147,14 @@ async function main(): Promise<void> {
       process.exitCode = error instanceof UserError ? error.exitCode : 2;
       return;
     }
-    console.error(colors.red(`gumshoe: internal error: ${(error as Error).message}`));
+    const message = (error as Error).message;
+    if (/Out of Memory Error/.test(message)) {
+      console.error(colors.red(`gumshoe: DuckDB ran out of memory (${message.split('\n')[0]}).`));
+      console.error('Raise its limit with GUMSHOE_MEMORY_LIMIT=1GB, or commit smaller batches with GUMSHOE_BATCH_RECORDS=65536.');
+      process.exitCode = 1;
+      return;
+    }
+    console.error(colors.red(`gumshoe: internal error: ${message}`));
     if (process.env.GUMSHOE_DEBUG) console.error((error as Error).stack);
     else console.error('(this is a bug; set GUMSHOE_DEBUG=1 for the stack trace and report it)');
     process.exitCode = 1;

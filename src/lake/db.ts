@@ -10,6 +10,12 @@ export const DEFAULT_DB_FILE = './gumshoe.duckdb';
  */
 const ROW_GROUP_SIZE = 32_768;
 
+/**
+ * DuckDB's memory ceiling. Parallel inserts of large CloudTrail batches ran out of memory under 320MB in
+ * testing; 512MB left room in every benchmark. GUMSHOE_MEMORY_LIMIT overrides it.
+ */
+const DEFAULT_MEMORY_LIMIT = '512MB';
+
 export interface LakeOptions {
   /** DuckDB memory ceiling; keeps RSS flat whatever the input size. */
   memoryLimit?: string;
@@ -27,7 +33,7 @@ export class Lake {
 
   static async open(file: string = DEFAULT_DB_FILE, options: LakeOptions = {}): Promise<Lake> {
     const config: Record<string, string> = {
-      memory_limit: options.memoryLimit ?? process.env.GUMSHOE_MEMORY_LIMIT ?? '320MB',
+      memory_limit: options.memoryLimit ?? process.env.GUMSHOE_MEMORY_LIMIT ?? DEFAULT_MEMORY_LIMIT,
       // Spilled intermediate data goes next to the lake, not into the working directory.
       temp_directory: `${file}.tmp`,
       // Extensions that are not built in would be fetched from the internet; fail fast instead.
