@@ -27,11 +27,26 @@ export const vpcFlowNormalizer: Normalizer = {
       const key = `${(file.flowFields ?? []).join(' ')}\n${file.formatError ?? ''}`;
       groups.set(key, [...(groups.get(key) ?? []), file]);
     }
-    return [...groups.values()].map((group) => selectForFormat(group[0]!, from(group.map((f) => f.fileId))));
+    return [...groups.values()].map((group) => selectForFormat(group[0]!, from(group.map((f) => f.fileId)), deliveredTo(group)));
   },
 };
 
-function selectForFormat(file: BatchFile, records: string): string {
+/**
+ * Account and region from the S3 key AWS delivers flow logs under (`AWSLogs/<account>/vpcflowlogs/<region>/…`),
+ * as SQL over file_id: the default v2 format names neither the region nor, for transit gateways, always the account.
+ */
+function deliveredTo(files: BatchFile[]): { account: string; region: string } {
+  const located = files.flatMap((file) => {
+    const match = /AWSLogs\/(?:o-[a-z0-9]+\/)?(\d{12})\/vpcflowlogs\/([a-z0-9-]+)\//.exec(file.uri);
+    return match ? [{ fileId: file.fileId, account: match[1]!, region: match[2]! }] : [];
+  });
+  if (located.length === 0) return { account: 'NULL', region: 'NULL' };
+  const pick = (part: 'account' | 'region') =>
+    `CASE file_id ${located.map((f) => `WHEN ${f.fileId} THEN ${sqlString(f[part])}`).join(' ')} END`;
+  return { account: pick('account'), region: pick('region') };
+}
+
+function selectForFormat(file: BatchFile, records: string, delivered: { account: string; region: string }): string {
   const fields = file.flowFields ?? [];
   const position = new Map(fields.map((name, i) => [name, i + 1]));
   // Each field is converted once, in the `typed` step; checks and columns refer to the converted value.
@@ -79,8 +94,8 @@ SELECT
   CASE ${action} WHEN 'ACCEPT' THEN 1 WHEN 'REJECT' THEN 2 END AS action_id,
   ${value('log-status')} AS status_code,
   ${value('version')} AS metadata_product_version,
-  ${value('account-id')} AS cloud_account_uid,
-  ${value('region')} AS cloud_region,
+  coalesce(${value('account-id')}, ${delivered.account}) AS cloud_account_uid,
+  coalesce(${value('region')}, ${delivered.region}) AS cloud_region,
   ${value('az-id')} AS cloud_zone,
   ${value('interface-id')} AS interface_uid,
   ${value('instance-id')} AS instance_uid,
