@@ -1,7 +1,7 @@
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { cloudTrailNormalizer } from '../normalize/cloudtrail.js';
-import { ChunkKind, type StageChunk } from '../normalize/frame.js';
+import { ChunkKind, chunkSize, type StageChunk, type TextChunk } from '../normalize/frame.js';
 import { explainUnparsed } from '../normalize/json-fields.js';
 import { guardDutyNormalizer } from '../normalize/guardduty.js';
 import type { BatchFile, Normalizer } from '../normalize/normalizer.js';
@@ -49,6 +49,8 @@ const DETAILED_JSON_ERRORS = 10_000;
 /** Separates the fields of a stage-file line; valid JSON and flow-log text never contain it. */
 const FIELD = '\x1f';
 const FLUSH_AT = 1 << 20;
+/** A record that can be one line of the stage file. */
+const ONE_LINE = /^[^\n\r\x1f]*$/;
 /**
  * Longer records go to the staging table. DuckDB reads a CSV file in parallel by buffers, which must hold
  * the longest line allowed: small buffers (so even a small batch spreads over both cores) need a bound.
@@ -71,7 +73,7 @@ export class StagedBatch {
   private pending: string[] = [];
   private pendingBytes = 0;
   /** Records that cannot be a stage-file line; they go through the staging table at commit. */
-  private tableChunks: { fileId: number; chunk: StageChunk }[] = [];
+  private tableChunks: { fileId: number; chunk: TextChunk }[] = [];
   stagedBytes = 0;
   stagedRecords = 0;
 
@@ -95,7 +97,19 @@ export class StagedBatch {
   }
 
   append(fileId: number, chunk: StageChunk): void {
-    this.stagedBytes += chunk.text.length;
+    this.stagedBytes += chunkSize(chunk);
+    if (chunk.kind === ChunkKind.Elements) {
+      for (let i = 0; i < chunk.elements.length; i++) {
+        const element = chunk.elements[i]!;
+        const line = chunk.elementLines[i]!;
+        if (element.length > MAX_FILE_LINE || !(chunk.singleLine ? !element.includes(FIELD) : ONE_LINE.test(element))) {
+          this.toTable(fileId, { kind: ChunkKind.Single, firstLine: line, firstIndex: chunk.firstIndex + i, text: element, records: 1 });
+        } else {
+          this.write(`${fileId}${FIELD}${line}${FIELD}${chunk.firstIndex + i}${FIELD}${element}\n`);
+        }
+      }
+      return;
+    }
     if (chunk.kind === ChunkKind.Lines && !chunk.broken && !chunk.text.includes(FIELD)) {
       const lines = chunk.text.split('\n');
       for (let i = 0; i < lines.length; i++) {
@@ -105,19 +119,6 @@ export class StagedBatch {
           this.toTable(fileId, { kind: ChunkKind.Lines, firstLine: chunk.firstLine + i, firstIndex: 0, text: line, records: 1 });
         } else if (line) {
           this.write(`${fileId}${FIELD}${chunk.firstLine + i}${FIELD}${FIELD}${line}\n`);
-        }
-      }
-      return;
-    }
-    if (chunk.kind === ChunkKind.Elements) {
-      const elements = chunk.text.split('\x1e');
-      for (let i = 0; i < elements.length; i++) {
-        const line = chunk.elementLines![i]!;
-        const element = elements[i]!;
-        if (element.length > MAX_FILE_LINE || /[\n\r\x1f]/.test(element)) {
-          this.toTable(fileId, { kind: ChunkKind.Single, firstLine: line, firstIndex: chunk.firstIndex + i, text: element, records: 1 });
-        } else {
-          this.write(`${fileId}${FIELD}${line}${FIELD}${chunk.firstIndex + i}${FIELD}${element}\n`);
         }
       }
       return;
@@ -139,7 +140,7 @@ export class StagedBatch {
     this.pendingBytes = 0;
   }
 
-  private toTable(fileId: number, chunk: StageChunk): void {
+  private toTable(fileId: number, chunk: TextChunk): void {
     this.tableChunks.push({ fileId, chunk });
     this.stagedRecords += chunk.records;
   }
@@ -147,7 +148,7 @@ export class StagedBatch {
   /** The staging table, fresh per commit: deleted rows of a temp table keep their memory until it is dropped. */
   private async stageTable(connection: DuckDBConnection): Promise<void> {
     await connection.run(`CREATE OR REPLACE TEMP TABLE stage (
-      file_id INTEGER, kind UTINYINT, first_line BIGINT, first_index BIGINT, text VARCHAR, element_lines VARCHAR, broken VARCHAR)`);
+      file_id INTEGER, kind UTINYINT, first_line BIGINT, first_index BIGINT, text VARCHAR, broken VARCHAR)`);
     if (this.tableChunks.length === 0) return;
     const a = await connection.createAppender('stage', null, 'temp');
     for (const { fileId, chunk } of this.tableChunks) {
@@ -156,8 +157,6 @@ export class StagedBatch {
       a.appendBigInt(BigInt(chunk.firstLine));
       a.appendBigInt(BigInt(chunk.firstIndex));
       a.appendVarchar(chunk.text);
-      if (chunk.elementLines) a.appendVarchar(chunk.elementLines.join(','));
-      else a.appendNull();
       if (chunk.broken) a.appendVarchar(chunk.broken);
       else a.appendNull();
       a.endRow();
@@ -350,24 +349,19 @@ function summarize(perFile: Record<string, unknown>[]): { read: number; bad: num
   return summary;
 }
 
-/** Records staged in the table: split out of their chunks, with the line (and document index) each came from. */
+/** Records staged in the table: lines split out of their chunks, with the line (and document index) each came from. */
 const SPLIT_RECORDS = `
   WITH pieces AS (
-    SELECT file_id, kind, broken, first_line, first_index, element_lines,
-      CASE kind WHEN ${ChunkKind.Lines} THEN string_split(text, chr(10))
-                WHEN ${ChunkKind.Elements} THEN string_split(text, chr(30))
-                ELSE [text] END AS parts
+    SELECT file_id, kind, broken, first_line, first_index,
+      CASE kind WHEN ${ChunkKind.Lines} THEN string_split(text, chr(10)) ELSE [text] END AS parts
     FROM stage
   ), records AS (
-    SELECT file_id, kind, broken,
+    SELECT file_id, kind, broken, first_index,
       unnest(parts) AS raw,
-      unnest(CASE kind WHEN ${ChunkKind.Elements} THEN string_split(element_lines, ',')::BIGINT[]
-                       WHEN ${ChunkKind.Lines} THEN range(first_line, first_line + len(parts))
-                       ELSE [first_line] END) AS line,
-      unnest(range(first_index, first_index + len(parts))) AS idx
+      unnest(range(first_line, first_line + len(parts))) AS line
     FROM pieces
   )
-  SELECT file_id, line, CASE WHEN kind = ${ChunkKind.Lines} THEN NULL ELSE idx END AS idx, raw, broken
+  SELECT file_id, line, CASE WHEN kind = ${ChunkKind.Lines} THEN NULL ELSE first_index END AS idx, raw, broken
   FROM records
   -- Blank lines are not records.
   WHERE broken IS NOT NULL OR raw <> ''`;

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { frameRecords } from '../normalize/frame.js';
+import { chunkSize, frameRecords } from '../normalize/frame.js';
 import type { BatchFile } from '../normalize/normalizer.js';
 import type { InputObject } from '../sources/input.js';
 import { listLocalObjects } from '../sources/local.js';
@@ -167,7 +167,7 @@ class IngestRun {
         continue;
       }
       this.current.append(record.fileId, item.chunk);
-      this.bytesRead += item.chunk.text.length;
+      this.bytesRead += chunkSize(item.chunk);
       if (this.current.stagedRecords >= BATCH_RECORDS || this.current.stagedBytes >= BATCH_BYTES) {
         await this.flush();
         this.current.addFile(file!);

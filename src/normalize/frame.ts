@@ -17,18 +17,39 @@ export const enum ChunkKind {
   Single = 2,
 }
 
-export interface StageChunk {
-  kind: ChunkKind;
+/** Newline-separated lines, or one record on its own. */
+export interface TextChunk {
+  kind: ChunkKind.Lines | ChunkKind.Single;
   firstLine: number;
-  /** Index of the first record in the document (elements only). */
+  /** Index of the record in its JSON document (single records cut from a document), else 0. */
   firstIndex: number;
   text: string;
   /** How many records the chunk holds (for lines, an upper bound: blank lines are not records). */
   records: number;
-  /** Line on which each element starts (elements only). */
-  elementLines?: number[];
   /** Why this single record cannot be valid (a truncated file), if so. */
   broken?: string;
+}
+
+/** Records cut out of a JSON document, each exactly as written. */
+export interface ElementsChunk {
+  kind: ChunkKind.Elements;
+  /** Index of the first record in the document. */
+  firstIndex: number;
+  elements: string[];
+  /** Line on which each element starts. */
+  elementLines: number[];
+  records: number;
+  /** Characters in all elements. */
+  size: number;
+  /** True when no element holds a line break (minified documents, as AWS delivers them). */
+  singleLine: boolean;
+}
+
+export type StageChunk = TextChunk | ElementsChunk;
+
+/** Characters a chunk carries, for batch sizing and progress. */
+export function chunkSize(chunk: StageChunk): number {
+  return chunk.kind === ChunkKind.Elements ? chunk.size : chunk.text.length;
 }
 
 export type FileFormat = Extract<Detection, { sourceType: SourceType }> & {
@@ -38,7 +59,6 @@ export type FileFormat = Extract<Detection, { sourceType: SourceType }> & {
 
 export type FramedItem = { format: FileFormat } | { skip: string } | { chunk: StageChunk };
 
-const RECORD_SEPARATOR = '\x1e';
 const CHUNK_TARGET = 4 << 20;
 const SNIFF_BYTES = 64 << 10;
 const WRAPPED_LINE = /^\s*\{\s*"(Records|findings|Findings)"\s*:\s*\[/;
@@ -226,10 +246,13 @@ function* documentChunks(text: string, lineOffset: number, failure?: string): Ge
   let size = 0;
   let index = 0;
   let firstIndex = 0;
+  // One check for the whole document spares a check per record: a minified document is one line.
+  const lastNewline = text.lastIndexOf('\n', text.length - 2);
+  const singleLine = lastNewline === -1 && !text.includes('\r');
   const flush = function* (): Generator<FramedItem> {
     if (elements.length === 0) return;
     yield {
-      chunk: { kind: ChunkKind.Elements, firstLine: lines[0]!, firstIndex, text: elements.join(RECORD_SEPARATOR), records: lines.length, elementLines: lines },
+      chunk: { kind: ChunkKind.Elements, firstIndex, elements, elementLines: lines, records: lines.length, size, singleLine },
     };
     elements = [];
     lines = [];
@@ -239,7 +262,7 @@ function* documentChunks(text: string, lineOffset: number, failure?: string): Ge
     if (span.empty) continue;
     const record = text.slice(span.start, span.end);
     const line = span.line + lineOffset - 1;
-    if (span.broken || record.includes(RECORD_SEPARATOR)) {
+    if (span.broken) {
       yield* flush();
       const broken = span.broken && failure ? `${failure}: the file ends inside this record` : span.broken;
       yield { chunk: { kind: ChunkKind.Single, firstLine: line, firstIndex: index, text: record, records: 1, broken } };
