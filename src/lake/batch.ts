@@ -41,6 +41,8 @@ interface Judged {
   bad: number;
   /** Whether any record of the group is not to be stored (then `<name>_drop` lists them). */
   dropped: boolean;
+  /** Whether `<name>` holds the mapped rows themselves, not only their verdicts. */
+  materialized: boolean;
 }
 
 /** Malformed-JSON quarantine rows get the parser's own words, for at most this many per batch. */
@@ -178,11 +180,13 @@ export class StagedBatch {
     const judged: Judged[] = [];
     for (const [sourceType, files] of this.filesByType()) {
       const normalizer = NORMALIZERS[sourceType];
-      const verdicts = normalizer.verdicts?.(files, recordsOf) ?? normalizer.selects(files, recordsOf).map(projectVerdict);
+      // Without a cheaper verdict, the full mapping is materialized once and serves as both verdict and rows.
+      const materialized = !normalizer.verdicts;
+      const verdicts = normalizer.verdicts?.(files, recordsOf) ?? normalizer.selects(files, recordsOf);
       for (const [group, verdict] of verdicts.entries()) {
         const earlier = judged.filter((j) => j.normalizer.table === normalizer.table).map((j) => `${j.name}_keep`);
         const ready = await this.judge(c, normalizer, verdict, group, `verdict_${judged.length}`, earlier);
-        if (ready) judged.push(ready);
+        if (ready) judged.push({ ...ready, materialized });
       }
     }
     await c.run('BEGIN TRANSACTION');
@@ -222,7 +226,7 @@ export class StagedBatch {
     group: number,
     name: string,
     earlierKeeps: string[],
-  ): Promise<Judged | undefined> {
+  ): Promise<Omit<Judged, 'materialized'> | undefined> {
     await c.run(`CREATE OR REPLACE TEMP TABLE ${name} AS ${verdict}`);
     const perFile = (
       await c.runAndReadAll(`SELECT source_file_id AS file_id, count(*) AS read, count(*) FILTER (reason IS NOT NULL) AS bad,
@@ -258,10 +262,13 @@ export class StagedBatch {
   private async store(c: DuckDBConnection, ready: Judged, result: BatchResult): Promise<void> {
     const { normalizer, name, read, bad } = ready;
     const files = [...this.files.values()].filter((f) => f.sourceType === normalizer.sourceType);
-    const select = normalizer.selects(files, (fileIds) => recordsOf(fileIds, ready.dropped ? `${name}_drop` : undefined))[ready.group]!;
+    const drop = ready.dropped ? `${name}_drop` : undefined;
+    const rows = ready.materialized
+      ? `SELECT v.* FROM ${name} v ${drop ? `ANTI JOIN ${drop} d ON d.file_id = v.source_file_id AND d.line = v.source_line AND d.idx = coalesce(v.record_index, -1)` : ''}`
+      : normalizer.selects(files, (fileIds) => recordsOf(fileIds, drop))[ready.group]!;
     const columns = await columnsOf(c, normalizer.table);
     const inserted = await c.run(`INSERT INTO ${normalizer.table} (${columns.join(', ')})
-      SELECT ${columns.join(', ')} FROM (${select})`);
+      SELECT ${columns.join(', ')} FROM (${rows})`);
     const stored = Number(inserted.rowsChanged);
     if (bad > 0) await this.quarantine(c, normalizer.sourceType, name);
     for (const row of ready.perFile) {
@@ -330,11 +337,6 @@ async function columnsOf(c: DuckDBConnection, table: string): Promise<string[]> 
     tableColumns.set(table, columns);
   }
   return columns;
-}
-
-/** The verdict columns of a full normalizer SELECT; DuckDB computes only what they need. */
-function projectVerdict(select: string): string {
-  return `SELECT source_file_id, source_line, record_index, reason, dedup_key, time FROM (${select})`;
 }
 
 function summarize(perFile: Record<string, unknown>[]): { read: number; bad: number; lo?: string; hi?: string; undated: boolean } {

@@ -29,7 +29,8 @@ export interface Normalizer {
   /**
    * Cheaper SELECTs, one per SELECT of `selects` and in the same order, yielding only source_file_id,
    * source_line, record_index, reason, dedup_key and time: the lake decides what to keep from these, then
-   * maps only the records it keeps. Without them, the full SELECTs are projected (DuckDB prunes the rest).
+   * maps only the records it keeps. Without them, the full SELECTs are materialized once and serve as both
+   * (right where mapping is cheap next to parsing, as for flow and DNS records).
    */
   verdicts?(files: BatchFile[], from: RecordSource): string[];
 }
