@@ -14,9 +14,9 @@ import type { IngestOptions, IngestSummary, RecordCounts } from './ingest-api.js
 export * from './ingest-api.js';
 
 /**
- * A batch commits once it holds a DuckDB row group's worth of records (122,880): smaller commits go through
- * the write-ahead log and are compressed again at each checkpoint, several times slower. Staged text is
- * capped too, so very large records cannot grow a batch without bound.
+ * A batch commits once it holds several row groups' worth of records (the lake's row groups are 32,768
+ * rows): smaller commits go through the write-ahead log and are compressed again at each checkpoint, several
+ * times slower, and several row groups let both cores write. The stage file's size is capped too.
  */
 const BATCH_RECORDS = Number(process.env.GUMSHOE_BATCH_RECORDS ?? 262_144);
 const BATCH_BYTES = Number(process.env.GUMSHOE_BATCH_BYTES ?? 512 << 20);
