@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli } from './helpers/cli.js';
@@ -46,6 +46,20 @@ describe('gumshoe ingest', () => {
     const result = runCli(['ingest', bad, '--db', path.join(scratch.dir, 'strict.duckdb'), '--strict']);
     assert.equal(result.status, 3, result.stderr);
     assert.match(result.stderr, /1 record\(s\) quarantined/);
+  });
+
+  test('ingesting the directory that holds the lake does not read the lake itself', () => {
+    const dir = path.join(scratch.dir, 'self');
+    mkdirSync(dir);
+    copyFileSync(path.join(flows, 'v2_default_format.log'), path.join(dir, 'flows.log'));
+    const lakeFile = path.join(dir, 'lake.duckdb');
+    for (const run of [1, 2]) {
+      const result = runCli(['ingest', dir, '--db', lakeFile, '--json']);
+      assert.equal(result.status, 0, result.stderr);
+      const summary = JSON.parse(result.stdout);
+      assert.deepEqual([summary.filesSkipped, summary.warnings], [0, []], `run ${run}`);
+      assert.equal(summary.files + summary.filesUnchanged, 1, `run ${run}`);
+    }
   });
 
   test('an unknown --type is refused with the allowed choices', () => {

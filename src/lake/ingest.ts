@@ -41,13 +41,16 @@ export async function ingest(lake: Lake, targets: string[], options: IngestOptio
   const commitConnection = await lake.connect();
   await commitConnection.run('SET preserve_insertion_order = false');
   const run = new IngestRun(connection, commitConnection, options, stageDir);
+  // Ingesting the directory that holds the lake must not read the lake (or its WAL and spill files).
+  const lakeFile = path.resolve(lake.file);
+  const isLakeFile = (uri: string) => uri === lakeFile || uri.startsWith(`${lakeFile}.`);
   try {
     await run.begin(targets);
     for (const target of targets) {
       const objects = target.startsWith('s3://')
         ? listS3Objects(target, { endpoint: options.endpoint, region: options.region })
         : listLocalObjects(target);
-      for await (const page of pages(objects, LOOKUP_PAGE)) await run.readPage(page);
+      for await (const page of pages(objects, LOOKUP_PAGE)) await run.readPage(page.filter((object) => !isLakeFile(object.uri)));
     }
     await run.drain();
     return await run.finish((Date.now() - started) / 1000);
