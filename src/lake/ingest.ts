@@ -18,7 +18,7 @@ export * from './ingest-api.js';
  * rows): smaller commits go through the write-ahead log and are compressed again at each checkpoint, several
  * times slower, and several row groups let both cores write. The stage file's size is capped too.
  */
-const BATCH_RECORDS = Number(process.env.GUMSHOE_BATCH_RECORDS ?? 262_144);
+const BATCH_RECORDS = Number(process.env.GUMSHOE_BATCH_RECORDS ?? 524_288);
 const BATCH_BYTES = Number(process.env.GUMSHOE_BATCH_BYTES ?? 512 << 20);
 /** Listed objects are checked against the lake a page at a time. */
 const LOOKUP_PAGE = 500;
