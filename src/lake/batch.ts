@@ -270,7 +270,7 @@ export class StagedBatch {
     const inserted = await c.run(`INSERT INTO ${normalizer.table} (${columns.join(', ')})
       SELECT ${columns.join(', ')} FROM (${rows})`);
     const stored = Number(inserted.rowsChanged);
-    if (bad > 0) await this.quarantine(c, normalizer.sourceType, name);
+    if (bad > 0) await this.quarantine(c, normalizer.sourceType, name, ready.perFile.map((row) => Number(row.file_id)));
     for (const row of ready.perFile) {
       const tally = result.byFile.get(Number(row.file_id)) ?? { read: 0, quarantined: 0 };
       tally.read += Number(row.read);
@@ -285,10 +285,10 @@ export class StagedBatch {
     result.byType.set(normalizer.sourceType, counts);
   }
 
-  private async quarantine(c: DuckDBConnection, sourceType: SourceType, verdict: string): Promise<void> {
-    const fileIds = [...this.files.keys()];
-    await c.run(`CREATE OR REPLACE TEMP TABLE batch_files AS
-      SELECT * FROM (VALUES ${[...this.files.values()].map((f) => `(${f.fileId}, ${sqlString(f.uri)})`).join(', ')}) v(file_id, uri)`);
+  /** Quarantines the invalid records of one judged group (its files only: the stage is read again for them). */
+  private async quarantine(c: DuckDBConnection, sourceType: SourceType, verdict: string, fileIds: number[]): Promise<void> {
+    const uris = fileIds.map((id) => `(${id}, ${sqlString(this.files.get(id)!.uri)})`);
+    await c.run(`CREATE OR REPLACE TEMP TABLE batch_files AS SELECT * FROM (VALUES ${uris.join(', ')}) v(file_id, uri)`);
     await c.run(`INSERT INTO quarantine
       WITH located AS (
         SELECT v.source_file_id, v.source_line, v.reason, r.raw, f.uri,
@@ -322,7 +322,6 @@ export class StagedBatch {
   }
 }
 
-/** The framed records of some files, one row each, with the line (and document index) each came from. */
 const tableColumns = new Map<string, string[]>();
 
 /** A lake table's columns, in order (the lake's schema is fixed for the life of the process). */

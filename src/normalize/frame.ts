@@ -8,8 +8,8 @@ import { defaultFieldsFor, looksLikeHeader, parseHeader } from './vpcflow-fields
 
 /**
  * Frames a file's records for the lake without parsing them: JSON lines and flow-log lines travel in
- * large newline-joined chunks; records cut out of a JSON document travel joined by the RS control
- * character (which valid JSON cannot contain). The lake splits, parses and validates them in bulk.
+ * large newline-joined chunks; records cut out of a JSON document travel as an array of their exact text.
+ * The lake parses and validates them in bulk.
  */
 export const enum ChunkKind {
   Lines = 0,
