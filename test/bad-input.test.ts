@@ -93,6 +93,13 @@ const OTRF_LINES = gunzipSync(readFileSync(dataset('otrf_aws_cloud_breach_s3/ec2
   .filter(Boolean);
 const STRATUS = (name: string) => dataset('stratus_detonation_logs/logs', `${name}.json`);
 const stratusRecords = (name: string) => JSON.parse(readFileSync(STRATUS(name), 'utf8')) as Json[];
+
+/** A record's JSON text after a change to a copy of it. */
+function edited(record: Json, change: (r: Json) => void): string {
+  const copy = structuredClone(record);
+  change(copy);
+  return JSON.stringify(copy);
+}
 const FLOW_V3 = readFileSync(dataset('aws_docs_format_examples/vpcflow/custom_format_01.log'), 'utf8').split('\n').filter(Boolean);
 const FLOW_V5 = readFileSync(dataset('aws_docs_format_examples/vpcflow/custom_format_07.log'), 'utf8').split('\n').filter(Boolean);
 const ROUTE53_LINES = readFileSync(dataset('elastic_integration_fixtures/route53_resolver/test-route53.log'), 'utf8').split('\n').filter(Boolean);
@@ -319,11 +326,7 @@ describe('bad JSON lines (CloudTrail)', () => {
 
   test('records missing eventTime, eventName or eventSource, or with an eventTime that is not a time', async () => {
     const records = stratusRecords('aws.credential-access.ssm-retrieve-securestring-parameters');
-    const edit = (i: number, change: (r: Json) => void) => {
-      const copy = structuredClone(records[i]!);
-      change(copy);
-      return JSON.stringify(copy);
-    };
+    const edit = (i: number, change: (r: Json) => void) => edited(records[i]!, change);
     const noTime = edit(1, (r) => delete r.eventTime);
     const noName = edit(3, (r) => delete r.eventName);
     const noSource = edit(4, (r) => delete r.eventSource);
@@ -347,11 +350,7 @@ describe('bad JSON lines (CloudTrail)', () => {
 
   test('fields of the wrong JSON type', async () => {
     const records = stratusRecords('aws.credential-access.ec2-steal-instance-credentials');
-    const edit = (i: number, change: (r: Json) => void) => {
-      const copy = structuredClone(records[i]!);
-      change(copy);
-      return JSON.stringify(copy);
-    };
+    const edit = (i: number, change: (r: Json) => void) => edited(records[i]!, change);
     const numericName = edit(1, (r) => (r.eventName = 42));
     const stringIdentity = edit(2, (r) => (r.userIdentity = 'arn:aws:iam::123456789012:root'));
     const arrayParameters = edit(3, (r) => (r.requestParameters = [{ instanceId: 'i-0123' }]));
@@ -516,11 +515,7 @@ describe('bad VPC flow logs', () => {
 
 describe('bad Route 53 Resolver and GuardDuty records', () => {
   test('Route 53: missing query_timestamp, a timestamp that is not a time, a port that is not a number, no query_name', async () => {
-    const edit = (i: number, change: (r: Json) => void) => {
-      const copy = JSON.parse(ROUTE53_LINES[i]!) as Json;
-      change(copy);
-      return JSON.stringify(copy);
-    };
+    const edit = (i: number, change: (r: Json) => void) => edited(JSON.parse(ROUTE53_LINES[i]!) as Json, change);
     const noTime = edit(1, (r) => delete r.query_timestamp);
     const badTime = edit(2, (r) => (r.query_timestamp = 'Sat Dec 11 22:46:23 2021'));
     const badPort = edit(3, (r) => (r.srcport = 'fifty'));
@@ -541,11 +536,7 @@ describe('bad Route 53 Resolver and GuardDuty records', () => {
   });
 
   test('GuardDuty: a finding missing its id, one with a severity that is not a number', async () => {
-    const edit = (i: number, change: (r: Json) => void) => {
-      const copy = JSON.parse(GUARDDUTY_LINES[i]!) as Json;
-      change(copy);
-      return JSON.stringify(copy);
-    };
+    const edit = (i: number, change: (r: Json) => void) => edited(JSON.parse(GUARDDUTY_LINES[i]!) as Json, change);
     const noId = edit(1, (f) => delete f.id);
     const wordSeverity = edit(2, (f) => (f.severity = 'HIGH'));
     const noType = edit(3, (f) => delete f.type);
