@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip, type Gzip } from 'node:zlib';
 
 /** Bump when the output of a generator changes, so cached benchmark data is regenerated. */
-export const GENERATOR_VERSION = 2;
+export const GENERATOR_VERSION = 3;
 
 export interface GenerateOptions {
   outDir: string;
@@ -359,6 +359,13 @@ function publicIp(rng: Random): string {
 
 function publicIpPool(rng: Random, size: number): string[] {
   return Array.from({ length: size }, () => publicIp(rng));
+}
+
+/** /16s of AWS's EC2 address space (AS14618/AS16509): where NAT gateways and Lambda calls come from. */
+const AWS_PREFIXES = ['3.208', '3.220', '18.208', '18.232', '34.192', '34.224', '44.192', '52.0', '52.4', '54.144', '54.160', '54.172', '100.24'] as const;
+
+function awsIpPool(rng: Random, size: number): string[] {
+  return Array.from({ length: size }, () => `${rng.pick(AWS_PREFIXES)}.${rng.int(0, 255)}.${rng.int(1, 254)}`);
 }
 
 /** A VPC CIDR prefix: the default VPC's 172.31 or a 10.x/16. */
@@ -938,7 +945,7 @@ function buildAccountEstate(rng: Random, accountId: string, regions: readonly st
       kmsKeys: Array.from({ length: 4 }, () => rng.uuid()),
       functions: APPS.slice(3, 9).map((app) => `${app}-${env}-${rng.pick(['handler', 'worker', 'consumer'])}`),
       tables: APPS.slice(0, 5).map((app) => `${app}-${env}`),
-      natIps: publicIpPool(rng, 2),
+      natIps: awsIpPool(rng, 2),
       vpcEndpointId: `vpce-${rng.hex(17)}`,
     });
   }
@@ -1042,7 +1049,7 @@ function buildActors(rng: Random, account: AccountEstate, regions: readonly stri
         userAgent: (_r, eventSource) => (eventSource === 'ssm.amazonaws.com' ? INSTANCE_AGENTS[0] : appAgent),
       });
     }
-    const awsIps = publicIpPool(rng, 12);
+    const awsIps = awsIpPool(rng, 12);
     for (const functionName of estate.functions) {
       const roleName = rng.pick(account.roles.filter((role) => role.endsWith('-lambda-role')));
       const roleId = `AROA${rng.upperAlnum(17)}`;

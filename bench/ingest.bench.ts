@@ -55,6 +55,8 @@ interface SourcePlan {
 }
 
 const DEFAULT_TARGET: Target = { minRatio: 0.7, maxRssMb: 500 };
+/** Issue 3: ingest plus every detection, end to end, against the same raw-parse baseline. */
+const DETECT_MIN_RATIO = 0.5;
 
 // ───────────────────────────── baselines: gunzip + parse, nothing else ─────────────────────────────
 
@@ -251,7 +253,12 @@ function pollPeakRss(pid: number): { stop: () => number | null } {
 
 /** Runs `node dist/cli/main.js ingest <dir> --db <file>`, timing it and tracking its peak RSS. */
 function runIngest(dir: string, db: string, records: number): Promise<ChildRun> {
-  const cliArgs = [CLI, 'ingest', dir, '--db', db];
+  return runGumshoe(['ingest', dir, '--db', db], records);
+}
+
+/** Runs `node dist/cli/main.js <args>`, timing it and tracking its peak RSS. */
+function runGumshoe(gumshoeArgs: string[], records: number): Promise<ChildRun> {
+  const cliArgs = [CLI, ...gumshoeArgs];
   const useTime = existsSync(TIME_BINARY);
   const [command, args] = useTime ? [TIME_BINARY, ['-v', process.execPath, ...cliArgs]] : [process.execPath, cliArgs];
   return new Promise((resolve, reject) => {
@@ -306,6 +313,8 @@ interface SourceResult {
   reingestUnchanged?: ChildRun;
   /** Same again after touching the files, so they are re-read and every record is a duplicate. */
   reingestAllDuplicates?: ChildRun;
+  /** `gumshoe detect` over the freshly ingested lake (every detection), and ingest + detect end to end. */
+  detect?: ChildRun & { endToEndRecordsPerSecond: number; endToEndRatio: number };
   target: Target;
   status: 'ok' | 'MISS' | 'not run';
   misses: string[];
@@ -329,6 +338,9 @@ function targetMisses(result: SourceResult): string[] {
   if (ingest.peakRssMb === null || ingest.peakRssMb >= target.maxRssMb) {
     misses.push(`peak RSS ${ingest.peakRssMb === null ? 'unknown' : ingest.peakRssMb.toFixed(0)} MB ≥ ${target.maxRssMb} MB`);
   }
+  const { detect } = result;
+  if (detect && detect.exitCode !== 0) misses.push(`detect exited with ${detect.exitCode}`);
+  else if (detect && detect.endToEndRatio < DETECT_MIN_RATIO) misses.push(`ingest + detect ratio ${detect.endToEndRatio.toFixed(2)}x < ${DETECT_MIN_RATIO.toFixed(2)}x`);
   return misses;
 }
 
@@ -350,6 +362,10 @@ function table(results: SourceResult[]): string {
     rows.push(run(result.source, result.records, result.baseline, result.ingest, target, result.status));
     if (result.reingestUnchanged) rows.push(run('  re-ingest (files unchanged)', result.records, result.baseline, result.reingestUnchanged, '', ''));
     if (result.reingestAllDuplicates) rows.push(run('  re-ingest (all duplicates)', result.records, result.baseline, result.reingestAllDuplicates, '', ''));
+    if (result.detect) {
+      rows.push(run('  detect alone', result.records, result.baseline, result.detect, '', ''));
+      rows.push(run('  ingest + detect', result.records, result.baseline, { ...result.detect, recordsPerSecond: result.detect.endToEndRecordsPerSecond, peakRssMb: null }, `≥${DETECT_MIN_RATIO.toFixed(2)}x`, ''));
+    }
   }
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] as string).length)));
   // Text columns left-aligned, numbers right-aligned.
@@ -413,6 +429,13 @@ async function benchSource(plan: SourcePlan, entry: ManifestEntry, cliReady: boo
     const ingest = await runIngest(dir, db, entry.records);
     result.ingest = { ...ingest, ratio: ingest.recordsPerSecond / baseline.recordsPerSecond };
     describe('ingest', ingest);
+    if (ingest.exitCode === 0 && plan.name === 'cloudtrail') {
+      log(`[${plan.name}] gumshoe detect (every detection) …`);
+      const detect = await runGumshoe(['detect', '--db', db, '--output', os.devNull], entry.records);
+      const endToEnd = entry.records / (ingest.seconds + detect.seconds);
+      result.detect = { ...detect, endToEndRecordsPerSecond: endToEnd, endToEndRatio: endToEnd / baseline.recordsPerSecond };
+      describe('detect', detect);
+    }
     if (ingest.exitCode === 0) {
       result.reingestUnchanged = await runIngest(dir, db, entry.records);
       describe('re-ingest (files unchanged)', result.reingestUnchanged);

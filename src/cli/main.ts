@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_DB_FILE, Lake } from '../lake/db.js';
 import { ingest, SOURCE_TYPES, type IngestSummary, type SourceType } from '../lake/ingest.js';
 import { QUERY_FORMATS, type QueryFormat, runQuery } from '../lake/query.js';
 import { lakeStats, sourceName } from '../lake/stats.js';
 import { EVENT_TABLES } from '../lake/schema.js';
 import { UserError } from '../sources/input.js';
+import { dbOption, openLake } from './common.js';
+import { registerDetectCommands } from './detect.js';
+import { registerFilterCommands } from './filters.js';
+import { registerIntelCommands } from './intel.js';
 import { colors, formatNumber, jsonReplacer, renderTable } from './output.js';
 import { ingestProgress } from './progress.js';
 
@@ -18,8 +21,6 @@ const program = new Command()
   .version('0.1.0')
   .showHelpAfterError()
   .exitOverride();
-
-const dbOption = () => new Option('--db <file>', 'lake database file (DuckDB)').default(DEFAULT_DB_FILE);
 
 program
   .command('ingest')
@@ -106,6 +107,11 @@ program
     }
   });
 
+registerIntelCommands(program);
+
+registerDetectCommands(program);
+registerFilterCommands(program);
+
 function printIngestSummary(summary: IngestSummary, db: string): void {
   const rows = Object.entries(summary.byType).map(([type, c]) => [
     type, formatNumber(c.files), formatNumber(c.read), formatNumber(c.stored), formatNumber(c.duplicates), formatNumber(c.quarantined),
@@ -120,17 +126,6 @@ function printIngestSummary(summary: IngestSummary, db: string): void {
   if (summary.warnings.length > 20) console.error(colors.yellow(`… and ${summary.warnings.length - 20} more warnings`));
   if (summary.quarantined > 0) {
     console.error(colors.yellow(`${formatNumber(summary.quarantined)} record(s) quarantined with their reasons: gumshoe query "SELECT uri, location, reason FROM quarantine" --db ${db}`));
-  }
-}
-
-async function openLake(file: string, readOnly = false): Promise<Lake> {
-  try {
-    return await Lake.open(file, { readOnly });
-  } catch (error) {
-    const message = (error as Error).message;
-    if (/lock/i.test(message)) throw new UserError(`the lake ${file} is in use by another process; wait for it to finish (${message.split('\n')[0]})`);
-    if (readOnly && /does not exist|No such file/i.test(message)) throw new UserError(`no lake at ${file}; run 'gumshoe ingest' first or pass --db`);
-    throw new UserError(`cannot open the lake ${file}: ${message.split('\n')[0]}`);
   }
 }
 

@@ -1,4 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { DETECTION_DDL } from '../detect/schema.js';
+import { FILTER_DDL } from '../findings/filters.js';
+import { FINDINGS_DDL } from '../findings/store.js';
+import { INTEL_DDL } from '../intel/schema.js';
 
 /**
  * The lake's tables. Event tables are named after the OCSF 1.1 class they hold (as Amazon Security Lake
@@ -97,7 +101,7 @@ const DDL = [
 ];
 
 export async function createLakeSchema(connection: DuckDBConnection): Promise<void> {
-  for (const statement of DDL) await connection.run(statement);
+  for (const statement of [...DDL, ...FINDINGS_DDL, ...DETECTION_DDL, ...FILTER_DDL, ...INTEL_DDL]) await connection.run(statement);
   await connection.run(
     `INSERT INTO lake_meta VALUES ('schema_version', '${SCHEMA_VERSION}') ON CONFLICT DO NOTHING`,
   );

@@ -1,0 +1,203 @@
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { type Command, Option } from 'commander';
+import { runDetections } from '../detect/engine.js';
+import { findingTypeSpecs } from '../detect/registry.js';
+import { FINDING_FORMATS, type FindingFormat, formatFinding } from '../findings/export/index.js';
+import { type GuardDutyFinding, severityLevel } from '../findings/guardduty-finding.js';
+import { type FindingQuery, queryFindings, setArchived } from '../findings/store.js';
+import { addListsFromSpecs } from './intel.js';
+import { ingest } from '../lake/ingest.js';
+import { UserError } from '../sources/input.js';
+import { dbOption, openLake } from './common.js';
+import { colors, formatNumber, renderTable } from './output.js';
+import { ingestProgress } from './progress.js';
+
+const SEVERITY_BANDS: Record<string, [number, number]> = { low: [1, 4], medium: [4, 7], high: [7, 9], critical: [9, 10.01] };
+
+function severityRange(value: string): Pick<FindingQuery, 'minSeverity' | 'maxSeverity'> {
+  const band = SEVERITY_BANDS[value.toLowerCase()];
+  if (band) return { minSeverity: band[0], maxSeverity: band[1] };
+  const number = Number(value);
+  if (Number.isFinite(number) && number >= 1 && number <= 10) return { minSeverity: number };
+  throw new UserError(`--severity: expected low, medium, high, critical or a number 1–10 (minimum), not '${value}'`);
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Where findings go: a file, stdout (`-`), or by default stdout unless it is a terminal. */
+function findingsOutput(output: string | undefined): { stream: Writable; close(): Promise<void> } | undefined {
+  if (output === undefined && process.stdout.isTTY) return undefined;
+  if (output === undefined || output === '-') return { stream: process.stdout, close: async () => {} };
+  const stream = createWriteStream(output);
+  return { stream, close: () => new Promise((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve()))) };
+}
+
+function writeFindings(out: Writable, findings: GuardDutyFinding[], format: FindingFormat): void {
+  const specs = findingTypeSpecs();
+  for (const finding of findings) out.write(`${JSON.stringify(formatFinding(format, finding, specs.get(finding.type)))}\n`);
+}
+
+function findingRows(findings: GuardDutyFinding[]): string {
+  const paint = (finding: GuardDutyFinding) => {
+    const level = severityLevel(finding.severity);
+    const text = `${level} ${finding.severity}`;
+    return level === 'Critical' || level === 'High' ? colors.red(text) : level === 'Medium' ? colors.yellow(text) : text;
+  };
+  return renderTable(
+    ['severity', 'type', 'account', 'resource', 'count', 'last seen', 'archived', 'id'],
+    findings.map((f) => [
+      paint(f), f.type, f.accountId, resourceLabel(f), f.service.count, f.service.eventLastSeen, f.service.archived ? 'yes' : '', f.id,
+    ]),
+  );
+}
+
+function resourceLabel(finding: GuardDutyFinding): string {
+  const { resource } = finding;
+  if (resource.resourceType === 'S3Bucket') return resource.s3BucketDetails?.map((b) => b.name).join(', ') ?? 'bucket';
+  if (resource.resourceType === 'Instance') return resource.instanceDetails?.instanceId ?? 'instance';
+  const key = resource.accessKeyDetails;
+  return [key?.userName, key?.accessKeyId].filter(Boolean).join(' ') || 'access key';
+}
+
+const formatOption = () => new Option('--format <format>', 'finding format').choices(FINDING_FORMATS).default('guardduty');
+
+export function registerDetectCommands(program: Command): void {
+  program
+    .command('detect')
+    .description('ingest the given inputs (if any), run every detection over what is new, and write the findings created or updated')
+    .argument('[inputs...]', 'files, directories or s3:// URIs to ingest first')
+    .addOption(dbOption())
+    .option('--threat-list <file[:format]>', 'add a threat list (TXT, STIX, OTX_CSV, ALIEN_VAULT, PROOF_POINT, FIRE_EYE, STIX2)', collect)
+    .option('--trusted-ips <file[:format]>', 'add a trusted IP list', collect)
+    .addOption(formatOption())
+    .option('--output <file|->', 'where to write findings, one JSON object per line (default: stdout when it is not a terminal)')
+    .option('--learning-days <days>', 'days a principal is only learned before anomaly types fire', (v) => Number(v))
+    .option('--endpoint <url>', 'S3-compatible endpoint for s3:// inputs')
+    .option('--region <region>', 'AWS region for s3:// inputs')
+    .action(async (inputs: string[], options: {
+      db: string; threatList?: string[]; trustedIps?: string[]; format: FindingFormat; output?: string;
+      learningDays?: number; endpoint?: string; region?: string;
+    }) => {
+      if (options.learningDays !== undefined && !(options.learningDays >= 0)) throw new UserError('--learning-days: expected a number of days ≥ 0');
+      const lake = await openLake(options.db);
+      const output = findingsOutput(options.output);
+      try {
+        if (options.threatList?.length) await addListsFromSpecs(lake.connection, options.threatList, 'threat');
+        if (options.trustedIps?.length) await addListsFromSpecs(lake.connection, options.trustedIps, 'trusted');
+        if (inputs.length) {
+          const progress = ingestProgress();
+          try {
+            const ingested = await ingest(lake, inputs, { endpoint: options.endpoint, region: options.region, onProgress: progress.update });
+            progress.stop();
+            console.error(`ingested: read ${formatNumber(ingested.read)} = stored ${formatNumber(ingested.stored)} + duplicates ${formatNumber(ingested.duplicates)} + quarantined ${formatNumber(ingested.quarantined)}`);
+          } finally {
+            progress.stop();
+          }
+        }
+        const started = Date.now();
+        const summary = await runDetections(lake, { settings: options.learningDays === undefined ? {} : { learningDays: options.learningDays } });
+        const seconds = (Date.now() - started) / 1000;
+        if (output) {
+          writeFindings(output.stream, summary.findings, options.format);
+          await output.close();
+        } else if (summary.findings.length) {
+          console.log(findingRows(summary.findings));
+        }
+        console.error(
+          `detected: ${formatNumber(summary.events)} CloudTrail events, ${formatNumber(summary.flows)} flow records, ${formatNumber(summary.queries)} DNS queries` +
+            ` in ${seconds.toFixed(1)} s → ${summary.created} new, ${summary.updated} updated finding(s)` +
+            `${summary.suppressed ? `, ${summary.suppressed} suppressed by filters` : ''}${summary.trusted ? `, ${summary.trusted} signal(s) from trusted IPs dropped` : ''}`,
+        );
+      } finally {
+        lake.close();
+      }
+    });
+
+  const findings = program.command('findings').description('list, show, export, archive and unarchive stored findings');
+  const selection = (command: Command) =>
+    command
+      .addOption(dbOption())
+      .option('--archived', 'archived findings (default: current ones)')
+      .option('--severity <level>', 'low, medium, high, critical, or a minimum number 1–10')
+      .option('--type <type>', 'finding type (repeatable)', collect)
+      .option('--limit <n>', 'at most this many', (v) => Number(v));
+  const query = (options: { archived?: boolean; severity?: string; type?: string[]; limit?: number }): FindingQuery => ({
+    archived: Boolean(options.archived),
+    ...(options.severity ? severityRange(options.severity) : {}),
+    types: options.type,
+    limit: options.limit,
+  });
+
+  selection(findings.command('list').description('findings, most severe first'))
+    .option('--json', 'GuardDuty JSON, one finding per line')
+    .action(async (options: { db: string; archived?: boolean; severity?: string; type?: string[]; limit?: number; json?: boolean }) => {
+      const lake = await openLake(options.db, true);
+      try {
+        const found = await queryFindings(lake.connection, query(options));
+        if (options.json) writeFindings(process.stdout, found, 'guardduty');
+        else console.log(found.length ? `${findingRows(found)}\n(${found.length} finding${found.length === 1 ? '' : 's'})` : 'no findings');
+      } finally {
+        lake.close();
+      }
+    });
+
+  findings
+    .command('show')
+    .description('one finding in full, with its remediation and the events behind it')
+    .argument('<id>', 'finding id')
+    .addOption(dbOption())
+    .addOption(formatOption())
+    .action(async (id: string, options: { db: string; format: FindingFormat }) => {
+      const lake = await openLake(options.db, true);
+      try {
+        const [finding] = await queryFindings(lake.connection, { ids: [id] });
+        if (!finding) throw new UserError(`no finding with id ${id}; list them with 'gumshoe findings list'`);
+        const spec = findingTypeSpecs().get(finding.type);
+        console.log(JSON.stringify(formatFinding(options.format, finding, spec), null, 2));
+        if (process.stdout.isTTY && spec) console.log(`\n${colors.bold('Remediation')}: ${spec.remediation}\n${colors.bold('MITRE ATT&CK')}: ${spec.mitre.tactic} / ${spec.mitre.technique}`);
+        const evidence = await lake.connection.runAndReadAll(
+          `SELECT e.time::VARCHAR, e.event_uid, f.uri, e.source_line FROM finding_evidence e LEFT JOIN ingested_files f ON f.file_id = e.source_file_id
+           WHERE e.finding_id = $1 ORDER BY e.time LIMIT 20`,
+          [id],
+        );
+        const rows = evidence.getRowsJS();
+        if (process.stdout.isTTY && rows.length) console.log(`\n${colors.bold('Evidence')}\n${renderTable(['time', 'event id', 'file', 'line'], rows)}`);
+      } finally {
+        lake.close();
+      }
+    });
+
+  selection(findings.command('export').description('findings as JSON lines in GuardDuty, EventBridge, ASFF or OCSF format'))
+    .addOption(formatOption())
+    .option('--output <file|->', 'file to write (default stdout)', '-')
+    .action(async (options: { db: string; archived?: boolean; severity?: string; type?: string[]; limit?: number; format: FindingFormat; output: string }) => {
+      const lake = await openLake(options.db, true);
+      try {
+        const found = await queryFindings(lake.connection, query(options));
+        const output = findingsOutput(options.output)!;
+        writeFindings(output.stream, found, options.format);
+        await output.close();
+        console.error(`${found.length} finding(s) exported as ${options.format}`);
+      } finally {
+        lake.close();
+      }
+    });
+
+  for (const [name, archived] of [['archive', true], ['unarchive', false]] as const) {
+    findings
+      .command(name)
+      .description(archived ? 'archive findings by hand (they come back if the activity recurs)' : 'return archived findings to the current list')
+      .argument('<ids...>', 'finding ids')
+      .addOption(dbOption())
+      .action(async (ids: string[], options: { db: string }) => {
+        const lake = await openLake(options.db);
+        try {
+          const changed = await setArchived(lake.connection, ids, archived);
+          console.log(`${changed} finding(s) ${name}d`);
+        } finally {
+          lake.close();
+        }
+      });
+  }
+}

@@ -1,0 +1,226 @@
+/** `gumshoe intel …`: threat and trusted lists, managed feeds, and lookups of one IP or domain. */
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { UserError } from '../sources/input.js';
+import { packageGeo } from '../intel/geo.js';
+import { isDomainName, normalizeDomain, parseIpv4, parseIpv6 } from '../intel/ip.js';
+import { LIST_FORMATS, type ListProblem } from '../intel/list-formats.js';
+import { loadIntel } from '../intel/load.js';
+import type { IntelLookup } from '../intel/lookup.js';
+import { buildLookup } from '../intel/matcher.js';
+import {
+  checkSetName, chooseSetName, getSet, type IntelSet, listSets, readList, type ReadList, removeSet, saveList, setActive,
+} from '../intel/store.js';
+import { MANAGED_FEEDS, updateIntel } from '../intel/update.js';
+import { dbOption, openLake } from './common.js';
+import { colors, formatNumber, jsonReplacer, renderTable } from './output.js';
+
+/** Problems shown per list; the rest are counted. */
+const MAX_WARNINGS = 20;
+
+export function registerIntelCommands(program: Command): void {
+  const intel = program
+    .command('intel')
+    .description('threat and trusted lists, managed intel feeds (AWS ranges, Tor, public blocklists), IP/domain lookups');
+
+  intel
+    .command('add')
+    .description('add or replace a threat list (or, with --trusted, a trusted list) from a file or http(s) URL')
+    .argument('<list>', `FILE[:FORMAT] or URL[:FORMAT]; FORMAT one of ${LIST_FORMATS.join(', ')} (detected when omitted)`)
+    .option('--name <name>', 'list name shown in findings (default: the file name without extension)')
+    .option('--trusted', 'a trusted list: no findings for its entries')
+    .addOption(dbOption())
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', `
+TXT holds one IPv4 address, CIDR, domain or *.wildcard domain per line. STIX takes STIX 1.2 XML and STIX 2.1
+JSON bundles. Malformed lines are reported as warnings (file:line: message) and the rest is loaded; IPv6
+entries are reported as unsupported (GuardDuty lists are IPv4 only).`)
+    .action(async (spec: string, options: { name?: string; trusted?: boolean; db: string; json?: boolean }) => {
+      if (options.name !== undefined) checkSetName(options.name);
+      const role = options.trusted ? 'trusted' : 'threat';
+      const list = await readUsableList(spec);
+      await withLake(options.db, false, async (c) => {
+        const name = options.name ?? (await chooseSetName(c, list, role));
+        const before = await getSet(c, name);
+        const set = await saveList(c, list, name, role);
+        if (options.json) {
+          console.log(JSON.stringify({ ...set, replaced: Boolean(before), skipped: list.skipped, problemLines: list.problems }, jsonReplacer, 2));
+          return;
+        }
+        console.log(`${before ? 'replaced' : 'added'} ${role} list '${set.name}' (${set.format}) from ${set.source}: ` +
+          `${formatNumber(set.entries)} entries, ${formatNumber(set.problems)} malformed line(s)` +
+          `${list.skipped ? `, ${formatNumber(list.skipped)} unsupported indicator(s) skipped` : ''}; sha256 ${set.sha256}`);
+      });
+    });
+
+  intel
+    .command('list')
+    .description('the lists and feeds in the lake')
+    .addOption(dbOption())
+    .option('--json', 'print as JSON')
+    .action(async (options: { db: string; json?: boolean }) => {
+      const sets = existsSync(options.db) ? await withLake(options.db, true, listSets) : [];
+      if (options.json) {
+        console.log(JSON.stringify(sets, jsonReplacer, 2));
+        return;
+      }
+      if (sets.length === 0) {
+        console.log("no intel lists; add one with 'gumshoe intel add FILE' or fetch the managed feeds with 'gumshoe intel update'");
+        return;
+      }
+      console.log(renderTable(
+        ['name', 'role', 'feed', 'format', 'entries', 'problems', 'active', 'loaded', 'source'],
+        sets.map((s) => [s.name, s.role, s.feed, s.format ?? '', formatNumber(s.entries), formatNumber(s.problems), s.active ? 'yes' : 'no',
+          s.loadedAt.toISOString().slice(0, 19).replace('T', ' '), s.source ?? '']),
+      ));
+    });
+
+  intel
+    .command('remove')
+    .description('delete a list or feed and its entries')
+    .argument('<name>')
+    .addOption(dbOption())
+    .action(async (name: string, options: { db: string }) => {
+      const set = await withExistingLake(options.db, (c) => removeSet(c, name));
+      console.log(`removed ${set.role} list '${set.name}' (${formatNumber(set.entries)} entries)`);
+    });
+
+  for (const [command, active] of [['activate', true], ['deactivate', false]] as const) {
+    intel
+      .command(command)
+      .description(active ? 'use a list again in detections' : 'stop using a list in detections, keeping its entries')
+      .argument('<name>')
+      .addOption(dbOption())
+      .action(async (name: string, options: { db: string }) => {
+        const set = await withExistingLake(options.db, (c) => setActive(c, name, active));
+        console.log(`${set.role} list '${set.name}' is ${active ? 'active' : 'inactive'}`);
+      });
+  }
+
+  intel
+    .command('update')
+    .description('download the managed feeds: AWS IP ranges, Tor exit nodes and relays, public IPv4 blocklists')
+    .option('--source <name=url>', `override a feed's URL (repeatable); names: ${MANAGED_FEEDS.map((f) => f.name).join(', ')}`,
+      (value: string, previous: string[] = []) => [...previous, value])
+    .option('--timeout <seconds>', 'per-feed download timeout', (v) => positiveNumber(v, '--timeout'), 30)
+    .addOption(dbOption())
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', `
+Feeds: ${MANAGED_FEEDS.map((f) => `${f.name} ${f.url}`).join('\n       ')}
+GUMSHOE_INTEL_BASE_URL=URL fetches every feed from URL/<file> instead (a mirror). A feed that fails keeps
+its previous contents and the others still load.`)
+    .action(async (options: { source?: string[]; timeout: number; db: string; json?: boolean }) => {
+      const results = await withLake(options.db, false, (c) => updateIntel(c, { sources: options.source, timeoutMs: options.timeout * 1000 }));
+      if (options.json) console.log(JSON.stringify(results, jsonReplacer, 2));
+      else {
+        console.log(renderTable(
+          ['feed', 'status', 'entries', 'problems', 'sha256'],
+          results.map((r) => [r.name, r.ok ? 'loaded' : 'FAILED', r.ok ? formatNumber(r.entries!) : '', r.ok ? formatNumber(r.problems!) : '', r.sha256 ?? '']),
+        ));
+        for (const r of results.filter((f) => !f.ok)) console.error(colors.yellow(`warning: ${r.name} (${r.url}): ${r.error}`));
+      }
+      const loaded = results.filter((r) => r.ok).length;
+      if (loaded === 0) throw new UserError('no feed could be downloaded (is there a network, or a reachable GUMSHOE_INTEL_BASE_URL?)');
+      if (!options.json) console.log(`${loaded} of ${results.length} feeds loaded into ${options.db}`);
+    });
+
+  intel
+    .command('lookup')
+    .description('what is known about an IP or domain: geo, ASN, AWS range, Tor, threat and trusted list hits')
+    .argument('<target>', 'IPv4/IPv6 address or domain name')
+    .addOption(dbOption())
+    .option('--json', 'print as JSON')
+    .action(async (target: string, options: { db: string; json?: boolean }) => {
+      const ip = parseIpv4(target) !== undefined || parseIpv6(target) !== undefined;
+      const domain = normalizeDomain(target);
+      if (!ip && !isDomainName(domain)) throw new UserError(`'${target}' is neither an IP address nor a domain name`);
+      const lookup = existsSync(options.db)
+        ? await withLake(options.db, true, (c) => loadIntel(c))
+        : buildLookup({ threats: [], trusted: [], torExits: [], torRelays: [], awsRanges: [], geo: packageGeo() });
+      const result = ip ? ipReport(lookup, target) : { domain, threats: lookup.domainThreats(domain), trusted: lookup.isTrustedDomain(domain) };
+      if (options.json) {
+        console.log(JSON.stringify(result, jsonReplacer, 2));
+        return;
+      }
+      for (const [key, value] of Object.entries(result)) console.log(`${`${key}:`.padEnd(13)}${describe(value)}`);
+    });
+}
+
+function ipReport(lookup: IntelLookup, ip: string) {
+  return {
+    ip,
+    ...lookup.ipDetails(ip),
+    aws: lookup.awsRange(ip) ?? null,
+    torExit: lookup.isTorExit(ip),
+    torRelay: lookup.isTorRelay(ip),
+    threats: lookup.ipThreats(ip),
+    trusted: lookup.isTrustedIp(ip),
+  };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return '-';
+  if (Array.isArray(value)) {
+    return value.length === 0 ? 'none' : value.map((m) => Object.entries(m as object).map(([k, v]) => `${k}=${String(v)}`).join(' ')).join('; ');
+  }
+  if (typeof value === 'object') return Object.entries(value as object).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  return String(value);
+}
+
+function positiveNumber(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`${flag} expects a positive number, got '${value}'`);
+  return n;
+}
+
+/** Reads and parses a list, printing its problems; a list with no valid entry at all is a user error. */
+async function readUsableList(spec: string): Promise<ReadList> {
+  const list = await readList(spec);
+  printProblems(list.location, list.problems);
+  if (list.entries.length === 0) {
+    throw new UserError(`${list.location}: no valid entries in this ${list.format} list` +
+      (list.problems.length ? ` (${formatNumber(list.problems.length)} malformed line(s))` : ''));
+  }
+  return list;
+}
+
+function printProblems(file: string, problems: ListProblem[]): void {
+  for (const p of problems.slice(0, MAX_WARNINGS)) console.error(colors.yellow(`warning: ${file}:${p.line}: ${p.message}`));
+  if (problems.length > MAX_WARNINGS) console.error(colors.yellow(`warning: ${file}: … and ${formatNumber(problems.length - MAX_WARNINGS)} more malformed line(s)`));
+}
+
+/**
+ * For `gumshoe detect --threat-list/--trusted-ips FILE[:FORMAT]`: stores each list (named after its file, see
+ * chooseSetName), printing problems as warnings. A file stored before with the same content is not re-read
+ * into the lake, only re-activated.
+ */
+export async function addListsFromSpecs(connection: DuckDBConnection, specs: string[], role: 'threat' | 'trusted'): Promise<IntelSet[]> {
+  const sets: IntelSet[] = [];
+  for (const spec of specs) {
+    const list = await readUsableList(spec);
+    const name = await chooseSetName(connection, list, role);
+    const existing = await getSet(connection, name);
+    if (existing?.sha256 === list.sha256) sets.push(existing.active ? existing : await setActive(connection, name, true));
+    else sets.push(await saveList(connection, list, name, role));
+    const set = sets.at(-1)!;
+    console.error(`${role} list '${set.name}': ${formatNumber(set.entries)} entries, ${formatNumber(set.problems)} malformed line(s)`);
+  }
+  return sets;
+}
+
+/** For commands that change an existing list: a missing lake file is an error, not created empty. */
+function withExistingLake<T>(file: string, fn: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+  if (!existsSync(file)) throw new UserError(`no lake at ${file}; pass --db`);
+  return withLake(file, false, fn);
+}
+
+async function withLake<T>(file: string, readOnly: boolean, fn: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+  const lake = await openLake(file, readOnly);
+  try {
+    return await fn(lake.connection);
+  } finally {
+    lake.close();
+  }
+}

@@ -1,0 +1,499 @@
+import type { ApiEvent } from '../api-event.js';
+import { assumedRole, CLI_AGENT, CONSOLE_AGENT, ctEvent, iamUser, repeated, TERRAFORM_AGENT } from '../case-builders.js';
+import type { ApiDetection, CloudTrailRecord, DetectionContext, FindingTypeSpec } from '../detection.js';
+import { isReconCall } from './api-classes.js';
+import {
+  anomalyReport,
+  asnLabel,
+  bareApi,
+  countryOf,
+  isNew,
+  learning,
+  newProfile,
+  observe,
+  type Profile,
+  type ProfiledFeature,
+  uaCategory,
+  userNameLabel,
+  userTypeLabel,
+} from './behavior-profile.js';
+
+/**
+ * The eight `*:IAMUser/AnomalousBehavior` types (guardduty.md §2.1, §8). Every management call is
+ * profiled per principal and per account (API, ASN, user-agent category, country, user name and type, as
+ * days active). After the principal's learning period, a call fires when its API belongs to an attack
+ * tactic, is new for the principal, AND comes with at least one new context feature (ASN, agent category
+ * or country): a new API from the usual place and tool is normal admin work, and a new place alone is
+ * travel. Anomalous calls of one identity less than ten minutes apart are merged into one finding whose
+ * type follows the highest-risk API. Failed calls count: denied enumeration is what an intruder does.
+ */
+export type Tactic =
+  | 'CredentialAccess'
+  | 'DefenseEvasion'
+  | 'Discovery'
+  | 'Exfiltration'
+  | 'Impact'
+  | 'InitialAccess'
+  | 'Persistence'
+  | 'PrivilegeEscalation';
+
+/** High-risk APIs per tactic, `service:Api` with the short eventSource name; seeded from §2.1's examples. */
+const TACTIC_APIS: Record<Exclude<Tactic, 'Discovery'>, string[]> = {
+  CredentialAccess: [
+    'ec2:GetPasswordData', 'secretsmanager:GetSecretValue', 'secretsmanager:BatchGetSecretValue', 'rds:GenerateDbAuthToken',
+    'ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath', 'ssm:GetParameterHistory',
+    'redshift:GetClusterCredentials', 'redshift:GetClusterCredentialsWithIAM', 'redshift-serverless:GetCredentials',
+    'lightsail:GetInstanceAccessDetails', 'iam:GenerateCredentialReport', 'iam:GetCredentialReport', 'codecommit:GetCredentials',
+    'kms:Decrypt', 'cognito-identity:GetCredentialsForIdentity',
+  ],
+  DefenseEvasion: [
+    'cloudtrail:StopLogging', 'cloudtrail:DeleteTrail', 'cloudtrail:UpdateTrail', 'cloudtrail:PutEventSelectors',
+    'cloudtrail:DeleteEventDataStore', 'ec2:DeleteFlowLogs', 'monitoring:DisableAlarmActions', 'monitoring:DeleteAlarms',
+    'guardduty:DeleteDetector', 'guardduty:UpdateDetector', 'guardduty:DisassociateFromMasterAccount',
+    'guardduty:DisassociateFromAdministratorAccount', 'guardduty:CreateIPSet', 'guardduty:UpdateIPSet',
+    'guardduty:DeletePublishingDestination', 'guardduty:CreateFilter', 'guardduty:UpdateFilter',
+    'config:StopConfigurationRecorder', 'config:DeleteConfigurationRecorder', 'config:DeleteDeliveryChannel',
+    'logs:DeleteLogGroup', 'logs:DeleteLogStream', 'logs:DeleteSubscriptionFilter', 'securityhub:DisableSecurityHub',
+    'securityhub:BatchDisableStandards', 'macie2:DisableMacie', 'access-analyzer:DeleteAnalyzer', 'detective:DeleteGraph',
+    'inspector2:Disable', 'route53resolver:DeleteResolverQueryLogConfig', 'route53resolver:DisassociateResolverQueryLogConfig',
+    'bedrock:DeleteModelInvocationLoggingConfiguration', 'organizations:LeaveOrganization', 's3:PutBucketLogging',
+    'waf:DeleteWebACL', 'wafv2:DeleteWebACL', 'wafv2:DeleteLoggingConfiguration',
+  ],
+  Exfiltration: [
+    's3:PutBucketReplication', 'ec2:CreateSnapshot', 'ec2:CreateSnapshots', 'ec2:CopySnapshot', 'ec2:ModifySnapshotAttribute',
+    'ec2:ModifyImageAttribute', 'ec2:CopyImage', 'ec2:ExportImage', 'ec2:CreateInstanceExportTask', 'ec2:CreateStoreImageTask',
+    'ec2:CreateTrafficMirrorSession', 'rds:RestoreDBInstanceFromDBSnapshot', 'rds:RestoreDBClusterFromSnapshot',
+    'rds:ModifyDBSnapshotAttribute', 'rds:ModifyDBClusterSnapshotAttribute', 'rds:CopyDBSnapshot', 'rds:CopyDBClusterSnapshot',
+    'rds:CreateDBSnapshot', 'rds:CreateDBClusterSnapshot', 'rds:StartExportTask', 'dynamodb:ExportTableToPointInTime',
+    'redshift:ModifySnapshotCopyGrant', 'redshift:AuthorizeSnapshotAccess', 'backup:StartCopyJob', 'lambda:GetFunction',
+  ],
+  Impact: [
+    'ec2:DeleteSecurityGroup', 'ec2:TerminateInstances', 'ec2:DeleteVolume', 'ec2:DeleteSnapshot', 'ec2:RunInstances',
+    'ec2:DeleteVpc', 'ec2:DisableEbsEncryptionByDefault', 'iam:UpdateUser', 'iam:DeleteUser', 'iam:DeleteRole',
+    'iam:DeleteLoginProfile', 'iam:DeleteAccessKey', 'iam:DeleteAccountPasswordPolicy', 's3:PutBucketPolicy',
+    's3:DeleteBucketPolicy', 's3:PutBucketAcl', 's3:DeleteBucket', 's3:PutBucketVersioning', 's3:PutBucketLifecycle',
+    's3:PutBucketLifecycleConfiguration', 's3:DeleteBucketEncryption', 's3:PutBucketPublicAccessBlock',
+    's3:DeleteBucketPublicAccessBlock', 'rds:DeleteDBInstance', 'rds:DeleteDBCluster', 'rds:DeleteDBSnapshot',
+    'rds:ModifyDBInstance', 'kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:PutKeyPolicy', 'secretsmanager:DeleteSecret',
+    'dynamodb:DeleteTable', 'lambda:DeleteFunction', 'ecr:DeleteRepository', 'cloudformation:DeleteStack',
+    'route53:ChangeResourceRecordSets', 'backup:DeleteBackupVault', 'backup:DeleteRecoveryPoint', 'ses:UpdateAccountSendingEnabled',
+  ],
+  InitialAccess: [
+    'ssm:StartSession', 'ssm:ResumeSession', 'ecr:GetAuthorizationToken', 'ecr-public:GetAuthorizationToken',
+    'codeartifact:GetAuthorizationToken', 'sts:GetFederationToken', 'sts:GetSessionToken', 'sso:GetRoleCredentials',
+    'signin:ConsoleLogin', 'signin:GetSigninToken', 'ec2-instance-connect:SendSSHPublicKey',
+    'ec2-instance-connect:SendSerialConsoleSSHPublicKey', 'eks:CreateAccessEntry',
+  ],
+  Persistence: [
+    'iam:CreateAccessKey', 'iam:CreateUser', 'iam:CreateLoginProfile', 'iam:UploadSSHPublicKey', 'iam:CreateServiceSpecificCredential',
+    'iam:CreateRole', 'iam:CreateOpenIDConnectProvider', 'iam:CreateSAMLProvider', 'iam:UpdateSAMLProvider',
+    'iam:CreateVirtualMFADevice', 'iam:EnableMFADevice', 'ec2:ImportKeyPair', 'ec2:CreateKeyPair', 'ec2:ModifyInstanceAttribute',
+    'ec2:AuthorizeSecurityGroupIngress', 'ec2:CreateLaunchTemplateVersion', 'lambda:CreateFunction', 'lambda:UpdateFunctionCode',
+    'lambda:AddPermission', 'lambda:AddLayerVersionPermission', 'lambda:CreateEventSourceMapping', 'events:PutRule',
+    'events:PutTargets', 'rolesanywhere:CreateTrustAnchor', 'rolesanywhere:CreateProfile', 'ssm:CreateAssociation',
+    'ssm:SendCommand', 'cognito-idp:AdminCreateUser', 'sso:CreatePermissionSet', 'sso-directory:CreateUser',
+  ],
+  PrivilegeEscalation: [
+    'ec2:AssociateIamInstanceProfile', 'ec2:ReplaceIamInstanceProfileAssociation', 'iam:AddUserToGroup', 'iam:PutUserPolicy',
+    'iam:PutRolePolicy', 'iam:PutGroupPolicy', 'iam:AttachUserPolicy', 'iam:AttachRolePolicy', 'iam:AttachGroupPolicy',
+    'iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:UpdateLoginProfile', 'iam:UpdateAssumeRolePolicy',
+    'iam:DeleteRolePermissionsBoundary', 'iam:DeleteUserPermissionsBoundary', 'iam:AddRoleToInstanceProfile',
+    'lambda:UpdateFunctionConfiguration', 'glue:CreateDevEndpoint', 'glue:UpdateDevEndpoint', 'sts:AssumeRoot',
+    'sso:AttachManagedPolicyToPermissionSet', 'sso:PutInlinePolicyToPermissionSet', 'sso:CreateAccountAssignment',
+  ],
+};
+
+const TACTIC_OF = new Map<string, Tactic>(
+  Object.entries(TACTIC_APIS).flatMap(([tactic, apis]) => apis.map((api) => [api, tactic as Tactic] as const)),
+);
+
+/** Highest risk first: the primary API of a burst is the one whose tactic comes first here. */
+const RISK: readonly Tactic[] = ['Exfiltration', 'Impact', 'DefenseEvasion', 'PrivilegeEscalation', 'CredentialAccess', 'Persistence', 'InitialAccess', 'Discovery'];
+
+/** Lambda's CloudTrail names carry an API version (`UpdateFunctionCode20150331v2`). */
+const API_VERSION = /\d{8}(v\d+)?$/;
+
+/** The attack tactic an API serves, or undefined; other read-only enumeration is Discovery. */
+export function apiTactic(event: Pick<ApiEvent, 'api' | 'serviceShort' | 'request'>): Tactic | undefined {
+  const service = event.serviceShort;
+  const api = service === 'lambda' ? event.api.replace(API_VERSION, '') : event.api;
+  return TACTIC_OF.get(`${service}:${api}`) ?? (isReconCall(event) ? 'Discovery' : undefined);
+}
+
+/** Calls of one identity less than this apart form one burst, reported as one finding. */
+const BURST_MS = 10 * 60_000;
+/** Evidence events kept per burst. */
+const BURST_EVENTS = 25;
+
+/** Values kept per feature (least-used evicted beyond): principal and account scope. */
+const PRINCIPAL_CAPS = { api: 400, asn: 50, ua: 30, country: 30 };
+const ACCOUNT_CAPS = { api: 2000, asn: 300, ua: 100, country: 100, type: 12, name: 2000 };
+
+interface Burst {
+  principalKey: string;
+  account: string;
+  start: number;
+  /** Values first seen at or after this count as new for the burst (a little before its start). */
+  since: number;
+  last: number;
+  primary: ApiEvent;
+  tactic: Tactic;
+  /** eventSource → `Api:outcome` entries, in order of first appearance. */
+  calls: Map<string, Set<string>>;
+  events: ApiEvent[];
+  unusual: Record<'apis' | 'asns' | 'agents' | 'countries' | 'accountApis' | 'accountAsns' | 'accountAgents' | 'accountTypes', Set<string>>;
+}
+
+interface RunState {
+  bursts: Map<string, Burst>;
+  nextSweep: number;
+}
+
+/** Open bursts live for one run only (they are flushed by finish), per runner context. */
+const runs = new WeakMap<DetectionContext, RunState>();
+
+function runState(context: DetectionContext): RunState {
+  let run = runs.get(context);
+  if (!run) {
+    run = { bursts: new Map(), nextSweep: 0 };
+    runs.set(context, run);
+  }
+  return run;
+}
+
+/** Calls a person or workload made directly; AWS acting on its behalf is not the identity's behaviour. */
+function profiled(event: ApiEvent): boolean {
+  if (!event.sourceIp || event.actor.invokedBy) return false;
+  if (event.actor.type === 'AWSService' || event.actor.type === 'AWSAccount') return false;
+  return event.eventCategory !== 'Data' && event.managementEvent !== false;
+}
+
+const outcome = (event: ApiEvent): string => (event.failed ? (event.errorCode ?? 'Failure') : 'success');
+
+const TACTIC_TEXT: Record<Tactic, string> = {
+  CredentialAccess: 'credential access',
+  DefenseEvasion: 'defense evasion',
+  Discovery: 'discovery',
+  Exfiltration: 'exfiltration',
+  Impact: 'impact',
+  InitialAccess: 'initial access',
+  Persistence: 'persistence',
+  PrivilegeEscalation: 'privilege escalation',
+};
+
+function record(burst: Burst, event: ApiEvent, tactic: Tactic): void {
+  burst.last = event.time;
+  const calls = burst.calls.get(event.service) ?? new Set<string>();
+  calls.add(`${event.api}:${outcome(event)}`);
+  burst.calls.set(event.service, calls);
+  if (burst.events.length < BURST_EVENTS) burst.events.push(event);
+  const rank = RISK.indexOf(tactic);
+  const current = RISK.indexOf(burst.tactic);
+  // A successful call outranks a failed one of the same tactic.
+  if (rank < current || (rank === current && burst.primary.failed && !event.failed)) {
+    burst.primary = event;
+    burst.tactic = tactic;
+  }
+}
+
+/** `iam.amazonaws.com:[CreateAccessKey:success , AttachUserPolicy:AccessDenied]`, the primary's service first. */
+function anomalousApis(burst: Burst): string {
+  const services = [...burst.calls.keys()].sort((a, b) => Number(b === burst.primary.service) - Number(a === burst.primary.service));
+  return services.map((service) => `${service}:[${[...burst.calls.get(service)!].join(' , ')}]`).join(' , ');
+}
+
+function flush(burst: Burst, context: DetectionContext): void {
+  const principal = context.state<Profile>(`p:${burst.principalKey}`, () => newProfile(burst.start));
+  const account = context.state<Profile>(`a:${burst.account}`, () => newProfile(burst.start));
+  const profiles: ProfiledFeature[] = [
+    { scope: 'UserIdentityProfiling', name: 'APIs', profile: principal, feature: 'api', display: bareApi },
+    { scope: 'UserIdentityProfiling', name: 'ASNs', profile: principal, feature: 'asn' },
+    { scope: 'UserIdentityProfiling', name: 'UserAgents', profile: principal, feature: 'ua' },
+    { scope: 'AccountProfiling', name: 'APIs', profile: account, feature: 'api', display: bareApi },
+    { scope: 'AccountProfiling', name: 'ASNs', profile: account, feature: 'asn' },
+    { scope: 'AccountProfiling', name: 'UserAgents', profile: account, feature: 'ua' },
+    { scope: 'AccountProfiling', name: 'UserNames', profile: account, feature: 'name' },
+    { scope: 'AccountProfiling', name: 'UserTypes', profile: account, feature: 'type' },
+  ];
+  const u = burst.unusual;
+  const list = (values: Set<string>, display?: (v: string) => string) => [...values].map(display ?? ((v) => v));
+  const report = anomalyReport(
+    profiles,
+    [
+      { scope: 'UserIdentityProfiling', name: 'APIs', values: list(u.apis, bareApi) },
+      { scope: 'UserIdentityProfiling', name: 'ASNs', values: list(u.asns) },
+      { scope: 'UserIdentityProfiling', name: 'UserAgents', values: list(u.agents) },
+      { scope: 'AccountProfiling', name: 'APIs', values: list(u.accountApis, bareApi) },
+      { scope: 'AccountProfiling', name: 'ASNs', values: list(u.accountAsns) },
+      { scope: 'AccountProfiling', name: 'UserAgents', values: list(u.accountAgents) },
+      { scope: 'AccountProfiling', name: 'UserTypes', values: list(u.accountTypes) },
+    ],
+    burst.since,
+    { isUnusualUserIdentity: 'false' },
+  );
+  const what = [
+    ...(u.asns.size ? [`network ${[...u.asns].join(', ')}`] : []),
+    ...(u.agents.size ? [`user agent ${[...u.agents].join(', ')}`] : []),
+    ...(u.countries.size ? [`country ${[...u.countries].join(', ')}`] : []),
+  ].join('; ');
+  const apis = anomalousApis(burst);
+  context.emit({
+    type: `${burst.tactic}:IAMUser/AnomalousBehavior`,
+    event: burst.primary,
+    related: burst.events.filter((e) => e !== burst.primary),
+    additionalInfo: { anomalies: { anomalousAPIs: apis }, profiledBehavior: report.profiledBehavior, unusualBehavior: report.unusualBehavior },
+    detection: { anomaly: report.anomaly },
+    vars: { apis, unusual: what },
+  });
+}
+
+function sweep(run: RunState, context: DetectionContext, now: number): void {
+  for (const [key, burst] of run.bursts) {
+    if (now - burst.last > BURST_MS) {
+      flush(burst, context);
+      run.bursts.delete(key);
+    }
+  }
+  run.nextSweep = now + BURST_MS;
+}
+
+function onEvent(event: ApiEvent, context: DetectionContext): void {
+  if (!profiled(event)) return;
+  const run = runState(context);
+  if (event.time >= run.nextSweep) sweep(run, context, event.time);
+  const key = event.principalKey;
+  const accountId = event.accountId ?? event.actor.accountId ?? 'unknown';
+  const { time } = event;
+  const principal = context.state<Profile>(`p:${key}`, () => newProfile(time));
+  const account = context.state<Profile>(`a:${accountId}`, () => newProfile(time));
+  const api = `${event.serviceShort}:${event.api}`;
+  const asn = asnLabel(event.sourceIp, context.intel);
+  const agent = uaCategory(event.userAgent);
+  const country = countryOf(event.sourceIp, context.intel);
+  const type = userTypeLabel(event);
+
+  let burst = run.bursts.get(key);
+  if (burst && time - burst.last > BURST_MS) {
+    flush(burst, context);
+    run.bursts.delete(key);
+    burst = undefined;
+  }
+
+  const tactic = learning(principal, time, context.settings.learningDays) ? undefined : apiTactic(event);
+  // Values first seen in the last few minutes still count as new: an intruder's GetCallerIdentity must
+  // not make their ASN familiar before their first CreateAccessKey, nor a burst's first call its others.
+  const since = Math.min(burst?.start ?? time, time - BURST_MS);
+  if (tactic && isNew(principal, 'api', api, since)) {
+    const newAsn = asn !== null && isNew(principal, 'asn', asn, since);
+    const newAgent = isNew(principal, 'ua', agent, since);
+    const newCountry = country !== null && isNew(principal, 'country', country, since);
+    if (newAsn || newAgent || newCountry) {
+      if (!burst) {
+        const sets = () => new Set<string>();
+        burst = {
+          principalKey: key, account: accountId, start: time, since, last: time, primary: event, tactic, calls: new Map(), events: [],
+          unusual: { apis: sets(), asns: sets(), agents: sets(), countries: sets(), accountApis: sets(), accountAsns: sets(), accountAgents: sets(), accountTypes: sets() },
+        };
+        run.bursts.set(key, burst);
+      }
+      record(burst, event, tactic);
+      const u = burst.unusual;
+      u.apis.add(api);
+      if (newAsn) u.asns.add(asn);
+      if (newAgent) u.agents.add(agent);
+      if (newCountry) u.countries.add(country);
+      if (isNew(account, 'api', api, burst.since)) u.accountApis.add(api);
+      if (asn !== null && isNew(account, 'asn', asn, burst.since)) u.accountAsns.add(asn);
+      if (isNew(account, 'ua', agent, burst.since)) u.accountAgents.add(agent);
+      if (isNew(account, 'type', type, burst.since)) u.accountTypes.add(type);
+    }
+  }
+
+  observe(principal, 'api', api, time, PRINCIPAL_CAPS.api);
+  observe(principal, 'ua', agent, time, PRINCIPAL_CAPS.ua);
+  if (asn !== null) observe(principal, 'asn', asn, time, PRINCIPAL_CAPS.asn);
+  if (country !== null) observe(principal, 'country', country, time, PRINCIPAL_CAPS.country);
+  observe(account, 'api', api, time, ACCOUNT_CAPS.api);
+  observe(account, 'ua', agent, time, ACCOUNT_CAPS.ua);
+  if (asn !== null) observe(account, 'asn', asn, time, ACCOUNT_CAPS.asn);
+  if (country !== null) observe(account, 'country', country, time, ACCOUNT_CAPS.country);
+  observe(account, 'type', type, time, ACCOUNT_CAPS.type);
+  observe(account, 'name', userNameLabel(event), time, ACCOUNT_CAPS.name);
+}
+
+function spec(tactic: Tactic, severity: number, mitre: FindingTypeSpec['mitre'], remediation: string): FindingTypeSpec {
+  const text = TACTIC_TEXT[tactic];
+  return {
+    type: `${tactic}:IAMUser/AnomalousBehavior`,
+    dataSource: 'CloudTrailManagement',
+    severity,
+    resourceType: 'AccessKey',
+    mitre,
+    title: `The API {api} commonly used in ${text} tactics was invoked in an unusual way by {principal}.`,
+    description:
+      `APIs commonly used in ${text} tactics were invoked by {principal} from {ip} in a way not seen for this identity during its learning period (unusual {unusual}). ` +
+      'Anomalous APIs: {apis}.',
+    remediation,
+  };
+}
+
+// ---- Cases ----
+
+const OFFICE_IP = '81.2.69.160'; // Andrews & Arnold, London
+const OFFICE_IP_2 = '81.2.69.161';
+const VPS_IP = '51.15.1.1'; // Scaleway, Netherlands
+const FOREIGN_IP = '77.88.8.8'; // Yandex, Russia
+const RUNNER_IPS = ['20.42.65.92', '20.85.1.1']; // one ASN (Microsoft), as hosted CI runners are
+
+/** Two weeks of everyday work before `end`: a few calls a day from the usual place and tool. */
+function history(identity: Record<string, unknown>, end: string, options: { ip?: string | string[]; agent?: string; apis?: [string, string][] } = {}): CloudTrailRecord[] {
+  const apis = options.apis ?? [['ec2', 'DescribeInstances'], ['s3', 'ListBuckets'], ['sts', 'GetCallerIdentity'], ['iam', 'ListUsers']];
+  const start = new Date(Date.parse(end) - 14 * 86_400_000).toISOString().replace('.000Z', 'Z');
+  const ips = Array.isArray(options.ip) ? options.ip : [options.ip ?? OFFICE_IP];
+  return repeated(14 * apis.length, start, (24 * 60) / apis.length, (time, i) => {
+    const [service, name] = apis[i % apis.length]!;
+    return ctEvent({ service, name, identity, time, ip: ips[i % ips.length], userAgent: options.agent ?? CLI_AGENT });
+  });
+}
+
+const alice = iamUser('alice');
+
+const cases: ApiDetection['cases'] = [
+  {
+    name: 'stolen key: CreateAccessKey and a denied AttachUserPolicy from a VPS, after two weeks of office work',
+    records: [
+      ...history(alice, '2026-11-15T09:00:00Z'),
+      ctEvent({ service: 'iam', name: 'CreateAccessKey', identity: alice, time: '2026-11-15T09:00:00Z', ip: VPS_IP, userAgent: 'Boto3/1.34.51 md/Botocore#1.34.51 ua/2.0 os/linux#6.1.0', request: { userName: 'alice' } }),
+      ctEvent({ service: 'iam', name: 'AttachUserPolicy', identity: alice, time: '2026-11-15T09:03:00Z', ip: VPS_IP, userAgent: 'Boto3/1.34.51 md/Botocore#1.34.51 ua/2.0 os/linux#6.1.0', errorCode: 'AccessDenied', request: { userName: 'alice', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' } }),
+    ],
+    expect: ['PrivilegeEscalation:IAMUser/AnomalousBehavior'],
+  },
+  {
+    name: 'Stratus iam-backdoor-user: CreateAccessKey from an unfamiliar tool',
+    records: history(iamUser('christophe', '946986569305'), '2024-07-30T21:50:00Z', { ip: '86.245.153.234' }),
+    datasets: [{ stratus: 'aws.persistence.iam-backdoor-user' }],
+    expect: ['Persistence:IAMUser/AnomalousBehavior'],
+  },
+  {
+    name: 'Stratus secretsmanager-retrieve-secrets after two weeks of CLI work',
+    records: history(iamUser('christophe', '903144391865'), '2024-07-31T12:30:00Z', { ip: '86.245.153.234' }),
+    datasets: [{ stratus: 'aws.credential-access.secretsmanager-retrieve-secrets' }],
+    expect: ['CredentialAccess:IAMUser/AnomalousBehavior'],
+  },
+  {
+    name: 'Stratus cloudtrail-stop after two weeks of CLI work',
+    records: history(iamUser('christophe', '143434273843'), '2024-07-31T13:00:00Z', { ip: OFFICE_IP }),
+    datasets: [{ stratus: 'aws.defense-evasion.cloudtrail-stop' }],
+    expect: ['DefenseEvasion:IAMUser/AnomalousBehavior'],
+  },
+  {
+    name: 'Stratus ec2-share-ami (ModifyImageAttribute) after two weeks of CLI work',
+    records: history(iamUser('christophe', '118238665043'), '2024-08-01T12:20:00Z', { ip: OFFICE_IP }),
+    datasets: [{ stratus: 'aws.exfiltration.ec2-share-ami' }],
+    expect: ['Exfiltration:IAMUser/AnomalousBehavior'],
+  },
+  {
+    name: 'enumeration from a foreign network with a new tool, failures included',
+    records: [
+      ...history(alice, '2026-11-15T09:00:00Z', { apis: [['ec2', 'DescribeInstances'], ['s3', 'ListBuckets']] }),
+      ...['ListRoles', 'ListPolicies', 'GetAccountAuthorizationDetails'].map((name, i) =>
+        ctEvent({ service: 'iam', name, identity: alice, time: `2026-11-15T09:0${i}:00Z`, ip: FOREIGN_IP, userAgent: 'python-requests/2.31.0', errorCode: i === 2 ? 'AccessDenied' : undefined }),
+      ),
+    ],
+    expect: ['Discovery:IAMUser/AnomalousBehavior'],
+  },
+  {
+    name: 'destructive calls from a new country: TerminateInstances and DeleteSecurityGroup',
+    records: [
+      ...history(alice, '2026-11-15T09:00:00Z'),
+      ctEvent({ service: 'ec2', name: 'TerminateInstances', identity: alice, time: '2026-11-15T09:00:00Z', ip: FOREIGN_IP, request: { instancesSet: { items: [{ instanceId: 'i-0abc1234def567890' }] } } }),
+      ctEvent({ service: 'ec2', name: 'DeleteSecurityGroup', identity: alice, time: '2026-11-15T09:02:00Z', ip: FOREIGN_IP, request: { groupId: 'sg-0123456789abcdef0' } }),
+    ],
+    expect: ['Impact:IAMUser/AnomalousBehavior'],
+  },
+  {
+    name: 'SSM StartSession from a VPS by a role that only ever deployed from CI',
+    records: [
+      ...history(assumedRole('deployer', 'GitHubActions'), '2026-11-15T09:00:00Z', { ip: RUNNER_IPS, agent: TERRAFORM_AGENT }),
+      ctEvent({ service: 'ssm', name: 'StartSession', identity: assumedRole('deployer', 'GitHubActions'), time: '2026-11-15T09:00:00Z', ip: VPS_IP, userAgent: CLI_AGENT, request: { target: 'i-0abc1234def567890' } }),
+    ],
+    expect: ['InitialAccess:IAMUser/AnomalousBehavior'],
+  },
+  {
+    name: 'a new high-risk API from the usual office and tool is admin work',
+    records: [
+      ...history(alice, '2026-11-15T09:00:00Z', { ip: [OFFICE_IP, OFFICE_IP_2] }),
+      ctEvent({ service: 'iam', name: 'CreateAccessKey', identity: alice, time: '2026-11-15T09:00:00Z', ip: OFFICE_IP_2, request: { userName: 'bob' } }),
+      ctEvent({ service: 'iam', name: 'AttachUserPolicy', identity: alice, time: '2026-11-15T09:01:00Z', ip: OFFICE_IP, request: { userName: 'bob', policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' } }),
+    ],
+    expect: [],
+  },
+  {
+    name: 'everything is learned during the learning period',
+    records: [
+      ctEvent({ service: 'sts', name: 'GetCallerIdentity', identity: iamUser('newhire'), time: '2026-11-10T09:00:00Z', ip: OFFICE_IP }),
+      ctEvent({ service: 'iam', name: 'CreateAccessKey', identity: iamUser('newhire'), time: '2026-11-12T09:00:00Z', ip: VPS_IP, userAgent: 'Boto3/1.34.51 md/Botocore#1.34.51' }),
+      ctEvent({ service: 'ec2', name: 'TerminateInstances', identity: iamUser('newhire'), time: '2026-11-13T09:00:00Z', ip: FOREIGN_IP }),
+    ],
+    expect: [],
+  },
+  {
+    name: 'a console user on a newer browser version opens a new console page',
+    records: [
+      ...history(iamUser('carol'), '2026-11-15T09:00:00Z', { agent: CONSOLE_AGENT, apis: [['ec2', 'DescribeInstances'], ['monitoring', 'DescribeAlarms']] }),
+      ctEvent({ service: 'iam', name: 'ListRoles', identity: iamUser('carol'), time: '2026-11-15T09:00:00Z', ip: OFFICE_IP, userAgent: CONSOLE_AGENT.replace('Chrome/126.0.0.0', 'Chrome/127.0.6533.72') }),
+      ctEvent({ service: 'ec2', name: 'TerminateInstances', identity: iamUser('carol'), time: '2026-11-15T09:01:00Z', ip: OFFICE_IP, userAgent: CONSOLE_AGENT.replace('Chrome/126.0.0.0', 'Chrome/127.0.6533.72') }),
+    ],
+    expect: [],
+  },
+  {
+    name: 'Terraform from a new runner address of the same CI network creates new resources',
+    records: [
+      ...history(assumedRole('terraform-ci', 'terraform-1731661200'), '2026-11-15T09:00:00Z', { ip: RUNNER_IPS[0], agent: TERRAFORM_AGENT }),
+      ...['CreateRole', 'AttachRolePolicy', 'PutBucketPolicy', 'RunInstances'].map((name, i) =>
+        ctEvent({ service: name === 'PutBucketPolicy' ? 's3' : name === 'RunInstances' ? 'ec2' : 'iam', name, identity: assumedRole('terraform-ci', 'terraform-1731661201'), time: `2026-11-15T09:0${i}:00Z`, ip: RUNNER_IPS[1], userAgent: TERRAFORM_AGENT }),
+      ),
+    ],
+    expect: [],
+  },
+  {
+    name: 'CloudFormation acting for the user is not the user calling',
+    records: [
+      ...history(alice, '2026-11-15T09:00:00Z'),
+      { ...ctEvent({ service: 'iam', name: 'CreateRole', identity: { ...alice, invokedBy: 'cloudformation.amazonaws.com' }, time: '2026-11-15T09:00:00Z', userAgent: 'cloudformation.amazonaws.com' }), sourceIPAddress: 'cloudformation.amazonaws.com' },
+    ],
+    expect: [],
+  },
+];
+
+export const anomalousBehavior: ApiDetection = {
+  id: 'anomalous-behavior',
+  source: 'cloudtrail',
+  types: [
+    spec('CredentialAccess', 5, { tactic: 'TA0006 Credential Access', technique: 'T1555.006 Credentials from Password Stores: Cloud Secrets Management Stores' },
+      'Confirm with the owner that these secrets were meant to be read from this place and tool. If not, rotate the credentials used and every secret or password that was read.'),
+    spec('DefenseEvasion', 5, { tactic: 'TA0005 Defense Evasion', technique: 'T1562.008 Impair Defenses: Disable or Modify Cloud Logs' },
+      'Check whether logging or monitoring was turned off on purpose. If not, restore it, rotate the credentials used, and review what the identity did while visibility was reduced.'),
+    spec('Discovery', 2, { tactic: 'TA0007 Discovery', technique: 'T1580 Cloud Infrastructure Discovery' },
+      'Confirm the identity’s owner made these calls from this place and tool. Enumeration from new networks often comes before an attack: if unexpected, rotate the credentials.'),
+    spec('Exfiltration', 8, { tactic: 'TA0010 Exfiltration', technique: 'T1537 Transfer Data to Cloud Account' },
+      'Check whether snapshots, images or replicas were shared or copied out of the account on purpose. If not, revoke the sharing, delete the copies and rotate the credentials used.'),
+    spec('Impact', 8, { tactic: 'TA0040 Impact', technique: 'T1485 Data Destruction' },
+      'Check whether these changes or deletions were planned. If not, rotate the credentials used, restore the affected resources from backups and review the identity’s recent activity.'),
+    spec('InitialAccess', 5, { tactic: 'TA0001 Initial Access', technique: 'T1078.004 Valid Accounts: Cloud Accounts' },
+      'Confirm the session or token was requested by the identity’s owner. If not, end the sessions, rotate the credentials and review how they were obtained.'),
+    spec('Persistence', 5, { tactic: 'TA0003 Persistence', technique: 'T1098.001 Account Manipulation: Additional Cloud Credentials' },
+      'Check the keys, users, key pairs or functions that were created. Delete any that are not expected and rotate the credentials used to create them.'),
+    spec('PrivilegeEscalation', 5, { tactic: 'TA0004 Privilege Escalation', technique: 'T1098.003 Account Manipulation: Additional Cloud Roles' },
+      'Review the permission changes. Revert any that were not planned, rotate the credentials used and check what the added permissions were used for.'),
+  ],
+  onEvent,
+  finish(context) {
+    const run = runs.get(context);
+    if (!run) return;
+    for (const burst of run.bursts.values()) flush(burst, context);
+    run.bursts.clear();
+  },
+  cases,
+};
+

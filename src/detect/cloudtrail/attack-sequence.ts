@@ -1,0 +1,472 @@
+import { createHash } from 'node:crypto';
+import { buildOccurrence, type Occurrence } from '../../findings/build.js';
+import { ApiEvent } from '../api-event.js';
+import { assumedRole, awsService, ctEvent, iamUser, instanceRole, repeated, root } from '../case-builders.js';
+import type { ApiDetection, CloudTrailRecord, DetectionContext, FindingTypeSpec, Signal } from '../detection.js';
+import { apiTactic } from './anomalous-behavior.js';
+import { s3DataClass } from './api-classes.js';
+import { type BoundedMap, boundedMap, getEntry, setEntry } from './gumshoe-common.js';
+import { bucketOf } from './s3-resources.js';
+
+/**
+ * Extended Threat Detection for credentials (guardduty.md §2.6): AttackSequence:IAM/CompromisedCredentials
+ * and AttackSequence:S3/CompromisedData, built from the run's findings (correlate) plus the credential's
+ * high-risk API calls and S3 object reads, deletes and writes (onEvent), remembered per credential (the
+ * principal ARN: user, or role session) across runs for WINDOW_MS.
+ *
+ * Each distinct finding type of the credential scores: evidence the credential is in the wrong hands
+ * (credential exfiltration, threat-list or Tor caller, pentest tool, impossible travel) 3; others by
+ * severity, High 2, Medium 1, Low 0.5.
+ * - CompromisedCredentials: at least two finding types scoring CREDENTIALS_SCORE or more, one point added
+ *   when the credential also made high-risk calls (persistence, privilege escalation, defence evasion, …).
+ * - CompromisedData: the credential read, deleted or wrote S3 objects (data events, or S3 exfiltration and
+ *   impact findings) at or after its first suspicious signal, and either its findings other than those S3
+ *   anomalies score DATA_SCORE, or all its findings score CREDENTIALS_SCORE with an S3 anomaly among them.
+ * When both hold, one CompromisedData finding names CompromisedCredentials in additionalSequenceTypes.
+ * Member findings of the run point to the sequence through associatedAttackSequenceArn.
+ */
+const WINDOW_MS = 24 * 3_600_000;
+/** S3 activity counts when it starts no earlier than this before the first suspicious finding. */
+const LEAD_MS = 3_600_000;
+const CREDENTIALS_SCORE = 4;
+const DATA_SCORE = 3;
+const CREDENTIAL_TYPES = /CredentialExfiltration|MaliciousIPCaller|TorIPCaller|^PenTest:|ConsoleLoginSuccess\.B/;
+const S3_DATA_FINDING = /^(Exfiltration|Impact):S3\/AnomalousBehavior/;
+const SEQUENCE_TYPE = /^AttackSequence:/;
+
+const MAX_REFS = 30;
+const RUN_CREDENTIALS = 20_000;
+const SUSPECTS = 5000;
+
+/** A finding of the credential, as remembered between runs. */
+interface FindingRef {
+  id: string;
+  arn: string;
+  type: string;
+  severity: number;
+  first: number;
+  last: number;
+  count: number;
+  tactic: string;
+  technique: string;
+  ip: string | null;
+  /** Sequence indicator keys and values the finding contributes. */
+  indicators: [string, string][];
+}
+
+/** A high-risk call (CLOUD_TRAIL) or an S3 object call (S3_DATA_EVENTS) of the credential. */
+interface CallRef {
+  kind: 'CLOUD_TRAIL' | 'S3_DATA_EVENTS';
+  service: string;
+  api: string;
+  bucket: string | null;
+  /** Tactic for CLOUD_TRAIL calls; Exfiltration or Impact for S3. */
+  tactic: string;
+  count: number;
+  failures: number;
+  first: number;
+  last: number;
+  ip: string | null;
+}
+
+interface Credential {
+  findings: FindingRef[];
+  calls: CallRef[];
+  /** The access key and principal the sequence finding is filed under, fixed at its first emission. */
+  key?: { accessKeyId?: string; principalId?: string; userName?: string; userType?: string };
+  bucket?: string;
+}
+
+/** Calls seen in this run, with their events for evidence, before we know whether the credential matters. */
+interface RunCalls {
+  calls: Map<string, CallRef>;
+  events: ApiEvent[];
+}
+
+const runs = new WeakMap<DetectionContext, Map<string, RunCalls>>();
+
+function runCalls(context: DetectionContext): Map<string, RunCalls> {
+  let map = runs.get(context);
+  if (!map) {
+    map = new Map();
+    runs.set(context, map);
+  }
+  return map;
+}
+
+const credentialOf = (event: ApiEvent): string => event.actor.arn ?? event.principalKey;
+
+function onEvent(event: ApiEvent, context: DetectionContext): void {
+  let call: Pick<CallRef, 'kind' | 'tactic'> | undefined;
+  if (event.isS3DataEvent) {
+    const family = s3DataClass(event.api);
+    if (family !== 'Discovery') call = { kind: 'S3_DATA_EVENTS', tactic: family };
+  } else if (event.readOnly !== true) {
+    const tactic = apiTactic(event);
+    if (tactic && tactic !== 'Discovery') call = { kind: 'CLOUD_TRAIL', tactic };
+  }
+  if (!call || event.actor.invokedBy || event.actor.type === 'AWSService') return;
+  const bucket = call.kind === 'S3_DATA_EVENTS' ? bucketOf(event) : null;
+  const cred = credentialOf(event);
+  const byCred = runCalls(context);
+  let calls = byCred.get(cred);
+  if (!calls) {
+    calls = { calls: new Map(), events: [] };
+    byCred.set(cred, calls);
+    if (byCred.size > RUN_CREDENTIALS) byCred.delete(byCred.keys().next().value as string);
+  }
+  const key = `${event.service}|${event.api}|${bucket ?? ''}`;
+  const ref = calls.calls.get(key);
+  if (ref) {
+    ref.count++;
+    ref.failures += Number(event.failed);
+    ref.last = event.time;
+  } else if (calls.calls.size < MAX_REFS) {
+    calls.calls.set(key, { ...call, service: event.service, api: event.api, bucket, count: 1, failures: Number(event.failed), first: event.time, last: event.time, ip: event.sourceIp });
+    calls.events.push(event);
+  }
+}
+
+// ---- correlation ----
+
+const time = (iso: string): number => Date.parse(iso);
+
+function indicatorsOf(o: Occurrence): [string, string][] {
+  const { type } = o.finding;
+  const out: [string, string][] = [['ATTACK_TACTIC', o.spec.mitre.tactic.replace(/^TA\d+ /, '')], ['ATTACK_TECHNIQUE', o.spec.mitre.technique]];
+  if (type.includes('MaliciousIPCaller') && o.remoteIp) out.push(['MALICIOUS_IP', o.remoteIp]);
+  if (type.includes('TorIPCaller') && o.remoteIp) out.push(['TOR_IP', o.remoteIp]);
+  const agent = o.finding.service.action.awsApiCallAction?.userAgent;
+  if (type.startsWith('PenTest:') && agent) out.push(['SUSPICIOUS_USER_AGENT', agent]);
+  const unusual = (o.finding.service.additionalInfo.unusualBehavior ?? {}) as Record<string, string>;
+  const keys: [string, string][] = [
+    ['unusualAPIsAccountProfiling', 'UNUSUAL_API_FOR_ACCOUNT'],
+    ['unusualASNsAccountProfiling', 'UNUSUAL_ASN_FOR_ACCOUNT'],
+    ['unusualASNsUserIdentityProfiling', 'UNUSUAL_ASN_FOR_USER'],
+  ];
+  for (const [field, key] of keys) for (const value of (unusual[field] ?? '').split(' , ').filter(Boolean)) out.push([key, value]);
+  return out;
+}
+
+function findingRef(o: Occurrence): FindingRef {
+  const f = o.finding;
+  return {
+    id: f.id, arn: f.arn, type: f.type, severity: f.severity, first: time(f.service.eventFirstSeen), last: time(f.service.eventLastSeen),
+    count: f.service.count, tactic: o.spec.mitre.tactic, technique: o.spec.mitre.technique, ip: o.remoteIp, indicators: indicatorsOf(o),
+  };
+}
+
+function weight(f: FindingRef): number {
+  if (CREDENTIAL_TYPES.test(f.type)) return 3;
+  return f.severity >= 7 ? 2 : f.severity >= 4 ? 1 : 0.5;
+}
+
+/** Score of the distinct finding types, each at its best weight. */
+function score(findings: FindingRef[]): number {
+  const best = new Map<string, number>();
+  for (const f of findings) best.set(f.type, Math.max(best.get(f.type) ?? 0, weight(f)));
+  return [...best.values()].reduce((a, b) => a + b, 0);
+}
+
+function merge<T>(into: T[], items: T[], same: (a: T, b: T) => boolean, combine: (a: T, b: T) => void): void {
+  for (const item of items) {
+    const existing = into.find((e) => same(e, item));
+    if (existing) combine(existing, item);
+    else into.push(item);
+  }
+}
+
+/** An ApiEvent standing for a member finding: its latest call, caller and evidence location. */
+function eventOf(o: Occurrence, ref = o.evidence.at(-1)): ApiEvent {
+  const f = o.finding;
+  const call = f.service.action.awsApiCallAction;
+  const key = f.resource.accessKeyDetails;
+  const ip = call?.remoteIpDetails?.ipAddressV4 ?? call?.remoteIpDetails?.ipAddressV6 ?? null;
+  return new ApiEvent({
+    uid: ref?.uid ?? null, time: ref?.time ?? time(f.service.eventLastSeen), accountId: f.accountId, region: f.region,
+    service: call?.serviceName ?? '', api: call?.api ?? '', errorCode: call?.errorCode ?? null, errorMessage: null, failed: Boolean(call?.errorCode),
+    readOnly: null, managementEvent: null, eventType: 'AwsApiCall', eventCategory: null,
+    actor: {
+      type: key?.userType ?? null, arn: o.principal, principalId: key?.principalId ?? null, userName: key?.userName ?? null, accountId: f.accountId,
+      accessKeyId: key?.accessKeyId ?? null, sessionIssuerArn: null, sessionIssuerName: null, mfa: null, invokedBy: null,
+    },
+    sourceIp: ip, sourceHost: ip ? null : (call?.domainDetails?.domain ?? null), vpcEndpointId: null, userAgent: call?.userAgent ?? null,
+    requestText: null, responseText: null, additionalText: null, resourcesText: null, identityText: null, fileId: ref?.fileId ?? null, line: ref?.line ?? null,
+  });
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** Indicator pairs as GuardDuty's Indicator objects: one per key, distinct values. */
+function grouped(pairs: [string, string][]): { key: string; values: string[] }[] {
+  const byKey = new Map<string, Set<string>>();
+  for (const [key, value] of pairs) (byKey.get(key) ?? byKey.set(key, new Set()).get(key)!).add(value);
+  return [...byKey].map(([key, values]) => ({ key, values: [...values].slice(0, 20) }));
+}
+
+function sequenceDetail(cred: string, type: string, state: Credential, calls: CallRef[], also: string[], context: DetectionContext): Record<string, unknown> {
+  const ips = [...new Set([...state.findings.map((f) => f.ip), ...calls.map((c) => c.ip)].filter((ip): ip is string => ip !== null))].slice(0, 20);
+  const buckets = [...new Set(calls.map((c) => c.bucket).filter((b): b is string => b !== null))];
+  const keyUid = state.key?.accessKeyId ?? state.key?.principalId ?? cred;
+  const resources = [
+    { uid: keyUid, name: state.key?.userName ?? cred, resourceType: 'ACCESS_KEY', service: 'IAM', data: { accessKey: { principalId: state.key?.principalId, userName: state.key?.userName, userType: state.key?.userType } } },
+    ...buckets.map((name) => ({ uid: `arn:aws:s3:::${name}`, name, resourceType: 'S3_BUCKET', service: 'S3' })),
+  ];
+  const endpoints = ips.map((ip) => {
+    const geo = context.intel.ipDetails(ip);
+    return {
+      id: ip, ip,
+      ...(geo.asn !== undefined ? { autonomousSystem: { name: geo.asnOrg, number: geo.asn } } : {}),
+      ...(geo.countryCode ? { location: { city: geo.city, country: geo.countryName ?? geo.countryCode, lat: geo.lat, lon: geo.lon } } : {}),
+    };
+  });
+  const signals = [
+    ...state.findings.map((f) => ({
+      uid: f.arn, type: 'FINDING', name: f.type, createdAt: iso(f.first), updatedAt: iso(f.last), firstSeenAt: iso(f.first), lastSeenAt: iso(f.last),
+      severity: f.severity, count: f.count, resourceUids: [keyUid], actorIds: [cred], endpointIds: f.ip ? [f.ip] : [],
+      signalIndicators: grouped(f.indicators),
+    })),
+    ...calls.map((c) => ({
+      uid: `${c.kind}:${c.service}:${c.api}${c.bucket ? `:${c.bucket}` : ''}`, type: c.kind, name: c.api,
+      description: `${c.count} call(s) of ${c.service} ${c.api}${c.bucket ? ` on ${c.bucket}` : ''}${c.failures ? `, ${c.failures} failed` : ''}`,
+      createdAt: iso(c.first), updatedAt: iso(c.last), firstSeenAt: iso(c.first), lastSeenAt: iso(c.last), count: c.count,
+      resourceUids: c.bucket ? [`arn:aws:s3:::${c.bucket}`] : [keyUid], actorIds: [cred], endpointIds: c.ip ? [c.ip] : [],
+      signalIndicators: [{ key: c.kind === 'CLOUD_TRAIL' ? 'HIGH_RISK_API' : 'ATTACK_TACTIC', values: [c.kind === 'CLOUD_TRAIL' ? c.api : c.tactic] }],
+    })),
+  ].slice(0, 100);
+  const indicators: [string, string][] = state.findings.flatMap((f) => f.indicators);
+  for (const c of calls) {
+    if (c.kind === 'CLOUD_TRAIL') indicators.push(['HIGH_RISK_API', `${c.service.split('.')[0]}:${c.api}`]);
+    indicators.push(['ATTACK_TACTIC', c.tactic.replace(/([a-z])([A-Z])/g, '$1 $2')]);
+  }
+  const description =
+    type === 'AttackSequence:S3/CompromisedData'
+      ? `Credentials of ${cred} showed signs of compromise (${[...new Set(state.findings.map((f) => f.type))].join(', ')}) and then read, deleted or wrote objects in ${buckets.join(', ') || 'S3 buckets'}.`
+      : `Credentials of ${cred} were tied to several suspicious behaviours within ${WINDOW_MS / 3_600_000} hours: ${[...new Set(state.findings.map((f) => f.type))].join(', ')}.`;
+  return {
+    uid: createHash('sha256').update(`${type}|${cred}`).digest('hex').slice(0, 32),
+    description,
+    actors: [{ id: cred, user: { name: state.key?.userName ?? cred, uid: cred, type: state.key?.userType, credentialUid: state.key?.accessKeyId } }],
+    resources,
+    endpoints,
+    signals,
+    sequenceIndicators: grouped(indicators),
+    ...(also.length ? { additionalSequenceTypes: also } : {}),
+  };
+}
+
+interface Evaluation {
+  credentials: boolean;
+  data: boolean;
+  /** The calls that belong to the sequence: from shortly before its first finding on. */
+  calls: CallRef[];
+}
+
+function evaluate(state: Credential): Evaluation {
+  const start = Math.min(...state.findings.map((f) => f.first)) - LEAD_MS;
+  const calls = state.calls.filter((c) => c.last >= start);
+  const highRisk = calls.some((c) => c.kind === 'CLOUD_TRAIL');
+  const types = new Set(state.findings.map((f) => f.type));
+  const all = score(state.findings);
+  const credentials = types.size >= 2 && all + (highRisk ? 1 : 0) >= CREDENTIALS_SCORE;
+  const suspicion = state.findings.filter((f) => !S3_DATA_FINDING.test(f.type));
+  const s3Anomaly = state.findings.some((f) => S3_DATA_FINDING.test(f.type));
+  const s3Activity = s3Anomaly || calls.some((c) => c.kind === 'S3_DATA_EVENTS');
+  const data = s3Activity && (score(suspicion) >= DATA_SCORE || (s3Anomaly && all >= CREDENTIALS_SCORE));
+  return { credentials, data, calls };
+}
+
+/** The bucket a data sequence is filed under: the latest one written or deleted, else read. */
+function mainBucket(calls: CallRef[]): string | undefined {
+  const s3 = calls.filter((c) => c.bucket !== null).sort((a, b) => Number(a.tactic === 'Impact') - Number(b.tactic === 'Impact') || a.last - b.last);
+  return s3.at(-1)?.bucket ?? undefined;
+}
+
+function correlate(occurrences: readonly Occurrence[], context: DetectionContext): void {
+  const suspects = context.state<BoundedMap<number>>('suspects', boundedMap);
+  const members = new Map<string, Occurrence[]>();
+  for (const o of occurrences) {
+    if (SEQUENCE_TYPE.test(o.finding.type) || !o.principal) continue;
+    const list = members.get(o.principal) ?? [];
+    list.push(o);
+    members.set(o.principal, list);
+  }
+  const calls = runCalls(context);
+  const touched = new Set([...members.keys(), ...[...calls.keys()].filter((cred) => getEntry(suspects, cred) !== undefined)]);
+  runs.delete(context);
+
+  for (const cred of touched) {
+    const state = context.state<Credential>(`c:${cred}`, () => ({ findings: [], calls: [] }));
+    const mine = (members.get(cred) ?? []).sort((a, b) => a.finding.service.eventLastSeen.localeCompare(b.finding.service.eventLastSeen));
+    merge(state.findings, mine.map(findingRef), (a, b) => a.id === b.id, (a, b) => Object.assign(a, { ...b, first: Math.min(a.first, b.first), count: Math.max(a.count, b.count) }));
+    const run = calls.get(cred);
+    merge(state.calls, [...(run?.calls.values() ?? [])], (a, b) => a.service === b.service && a.api === b.api && a.bucket === b.bucket, (a, b) => {
+      a.count += b.count;
+      a.failures += b.failures;
+      a.last = Math.max(a.last, b.last);
+      a.ip = b.ip;
+    });
+    const latest = Math.max(...state.findings.map((f) => f.last), ...state.calls.map((c) => c.last));
+    state.findings = state.findings.filter((f) => latest - f.last <= WINDOW_MS).slice(-MAX_REFS);
+    state.calls = state.calls.filter((c) => latest - c.last <= WINDOW_MS).slice(-MAX_REFS);
+    if (state.findings.length === 0) continue;
+    setEntry(suspects, cred, latest, SUSPECTS);
+
+    const verdict = evaluate(state);
+    if (!verdict.credentials && !verdict.data) continue;
+    // Stand-in event: a member finding of this run, else this run's latest call of the credential.
+    const anchor = mine.at(-1);
+    const event = anchor ? eventOf(anchor) : run?.events.at(-1);
+    if (!event) continue;
+    state.key ??= {
+      accessKeyId: event.actor.accessKeyId ?? undefined, principalId: event.actor.principalId ?? undefined,
+      userName: event.actor.userName ?? undefined, userType: event.actor.type ?? undefined,
+    };
+    if (verdict.data) state.bucket ??= mainBucket(verdict.calls);
+    const type = verdict.data ? 'AttackSequence:S3/CompromisedData' : 'AttackSequence:IAM/CompromisedCredentials';
+    const also = verdict.data && verdict.credentials ? ['AttackSequence:IAM/CompromisedCredentials'] : [];
+    const related = [...mine.flatMap((o) => o.evidence.map((ref) => eventOf(o, ref))), ...(run?.events ?? [])].filter((e) => e.uid !== event.uid).slice(0, 49);
+    const signal: Signal = {
+      type,
+      event,
+      severity: Math.min(10, 9 + 0.2 * Math.max(0, new Set(state.findings.map((f) => f.type)).size - 2)),
+      aggregateBy: cred,
+      resource: { accessKeyDetails: state.key },
+      ...(verdict.data && state.bucket ? { buckets: [{ arn: `arn:aws:s3:::${state.bucket}`, name: state.bucket, type: 'Destination' }] } : {}),
+      related,
+      detection: { sequence: sequenceDetail(cred, type, state, verdict.calls, also, context) },
+      vars: { credential: state.key.userName ?? cred, signals: state.findings.length + verdict.calls.length, bucket: state.bucket ?? 'S3' },
+    };
+    context.emit(signal);
+    const built = anchor ?? occurrences.find((o) => o.principal === cred);
+    if (!built) continue;
+    const spec = attackSequence.types.find((t) => t.type === type)!;
+    const arn = buildOccurrence(signal, spec, attackSequence.id, { intel: context.intel, detectorId: built.finding.service.detectorId, partition: built.finding.partition }).finding.arn;
+    for (const o of mine) o.finding.associatedAttackSequenceArn = arn;
+  }
+}
+
+// ---- Cases ----
+
+const NAT_IP = '3.5.140.2';
+const VPS_IP = '51.15.1.1';
+const FOREIGN_IP = '77.88.8.8';
+const AWS_RANGES = ['3.5.140.0/22'];
+const role = instanceRole('orders-instance-role', 'i-0c1d2e3f4a5b60718');
+const CLI = 'aws-cli/2.17.3 md/awscrt#0.20.11 ua/2.0 os/linux#6.1.0 md/arch#x86_64 lang/python#3.11.8';
+const SDK = 'aws-sdk-java/2.25.6 Linux/6.1.0 OpenJDK_64-Bit_Server_VM/17.0.10';
+
+/** Two weeks of an instance's own calls from its NAT gateway. */
+const instanceHistory = (identity: Record<string, unknown>, end: string): CloudTrailRecord[] =>
+  repeated(56, new Date(Date.parse(end) - 14 * 86_400_000).toISOString().replace('.000Z', 'Z'), 360, (t, i) =>
+    ctEvent({ service: i % 2 ? 'sqs' : 's3', name: i % 2 ? 'ReceiveMessage' : 'GetObject', identity, time: t, ip: NAT_IP, userAgent: SDK, data: i % 2 === 0, request: i % 2 ? { queueUrl: 'https://sqs.us-east-1.amazonaws.com/111122223333/orders' } : { bucketName: 'orders-config', key: 'app.json' } }),
+  );
+
+const s3 = (identity: Record<string, unknown>, name: string, bucket: string, t: string, ip: string, key?: string): CloudTrailRecord =>
+  ctEvent({ service: 's3', name, identity, time: t, ip, userAgent: CLI, data: true, request: { bucketName: bucket, Host: `${bucket}.s3.amazonaws.com`, ...(key ? { key } : { 'list-type': '2' }) } });
+
+const tester = assumedRole('gd-tester-role', 'tester-session');
+const erin = iamUser('erin');
+
+const cases: ApiDetection['cases'] = [
+  {
+    name: 'OTRF: stolen instance credentials, then the bucket listed and read',
+    datasets: [{ otrf: 'all' }],
+    with: ['credential-exfiltration'],
+    expect: ['AttackSequence:S3/CompromisedData'],
+  },
+  {
+    name: 'stolen instance credentials create an access key and attach admin rights',
+    records: [
+      ...instanceHistory(role, '2026-11-15T09:00:00Z'),
+      ctEvent({ service: 'sts', name: 'GetCallerIdentity', identity: role, time: '2026-11-15T09:00:00Z', ip: VPS_IP, userAgent: CLI }),
+      ctEvent({ service: 'iam', name: 'CreateAccessKey', identity: role, time: '2026-11-15T09:01:00Z', ip: VPS_IP, userAgent: CLI, request: { userName: 'svc-backup' } }),
+      ctEvent({ service: 'iam', name: 'AttachUserPolicy', identity: role, time: '2026-11-15T09:02:00Z', ip: VPS_IP, userAgent: CLI, request: { userName: 'svc-backup', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' } }),
+    ],
+    intel: { awsIps: AWS_RANGES },
+    with: ['credential-exfiltration', 'anomalous-behavior'],
+    expect: ['AttackSequence:IAM/CompromisedCredentials'],
+  },
+  {
+    name: 'GuardDuty tester scenario: enumeration, a ransom note and a deletion from a new network',
+    records: [
+      ...instanceHistory(tester, '2026-11-15T09:00:00Z'),
+      ...repeated(14, '2026-11-01T09:30:00Z', 24 * 60, (t) => s3(tester, 'GetObject', 'gd-tester-bucket', t, NAT_IP, 'daily/report.csv')),
+      ...['ListUsers', 'ListRoles'].map((name, i) => ctEvent({ service: 'iam', name, identity: tester, time: `2026-11-15T09:0${i}:00Z`, ip: FOREIGN_IP, userAgent: CLI })),
+      ctEvent({ service: 's3', name: 'ListBuckets', identity: tester, time: '2026-11-15T09:02:00Z', ip: FOREIGN_IP, userAgent: CLI }),
+      s3(tester, 'ListObjects', 'gd-tester-bucket', '2026-11-15T09:03:00Z', FOREIGN_IP),
+      s3(tester, 'PutObject', 'gd-tester-bucket', '2026-11-15T09:04:00Z', FOREIGN_IP, 'RANSOM_NOTE.txt'),
+      s3(tester, 'DeleteObject', 'gd-tester-bucket', '2026-11-15T09:05:00Z', FOREIGN_IP, 'daily/report.csv'),
+    ],
+    intel: { awsIps: AWS_RANGES },
+    with: ['anomalous-behavior', 's3-anomalous-behavior'],
+    expect: ['AttackSequence:S3/CompromisedData'],
+  },
+  {
+    name: 'Stratus ec2-steal-instance-credentials alone: one finding, no sequence',
+    datasets: [{ stratus: 'aws.credential-access.ec2-steal-instance-credentials' }],
+    intel: { awsIps: AWS_RANGES },
+    with: ['credential-exfiltration'],
+    expect: [],
+  },
+  {
+    name: 'a travelling engineer lists and reads a new bucket from abroad',
+    records: [
+      ...repeated(28, '2026-11-01T09:00:00Z', 720, (t, i) => ctEvent({ service: i % 2 ? 's3' : 'ec2', name: i % 2 ? 'ListBuckets' : 'DescribeInstances', identity: erin, time: t, ip: '81.2.69.160', userAgent: CLI })),
+      ...repeated(14, '2026-11-01T10:00:00Z', 24 * 60, (t) => s3(erin, 'GetObject', 'team-docs', t, '81.2.69.160', 'notes.md')),
+      ...repeated(14, '2026-11-01T11:00:00Z', 24 * 60, (t) => s3(iamUser('frank'), 'PutObject', 'design-archive', t, '81.2.69.160', 'spec.pdf')),
+      ctEvent({ service: 'iam', name: 'ListRoles', identity: erin, time: '2026-11-15T09:00:00Z', ip: FOREIGN_IP, userAgent: CLI }),
+      s3(erin, 'ListObjects', 'team-docs', '2026-11-15T09:01:00Z', FOREIGN_IP),
+      s3(erin, 'GetObject', 'team-docs', '2026-11-15T09:02:00Z', FOREIGN_IP, 'plan.pdf'),
+      s3(erin, 'GetObject', 'design-archive', '2026-11-15T09:03:00Z', FOREIGN_IP, 'spec.pdf'),
+    ],
+    with: ['anomalous-behavior', 's3-anomalous-behavior'],
+    expect: [],
+  },
+  {
+    name: 'an administrator stops a trail with the root user',
+    records: [
+      ctEvent({ service: 'cloudtrail', name: 'StopLogging', identity: root(), time: '2026-11-15T09:00:00Z', ip: '81.2.69.160', userAgent: CLI, request: { name: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/dev-trail' } }),
+      ctEvent({ service: 'cloudtrail', name: 'DeleteTrail', identity: root(), time: '2026-11-15T09:01:00Z', ip: '81.2.69.160', userAgent: CLI, request: { name: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/dev-trail' } }),
+    ],
+    with: ['root-credential-usage', 'cloudtrail-logging-disabled'],
+    expect: [],
+  },
+  {
+    name: 'the EC2 service minting credentials is no actor',
+    records: [{ ...ctEvent({ service: 'sts', name: 'AssumeRole', identity: awsService('ec2.amazonaws.com'), time: '2026-11-15T09:00:00Z', userAgent: 'ec2.amazonaws.com' }), sourceIPAddress: 'ec2.amazonaws.com' }],
+    expect: [],
+  },
+];
+
+function spec(type: string, dataSource: FindingTypeSpec['dataSource'], resourceType: FindingTypeSpec['resourceType'], mitre: FindingTypeSpec['mitre'], title: string, description: string, remediation: string): FindingTypeSpec {
+  return { type, dataSource, severity: 9, resourceType, mitre, title, description, remediation };
+}
+
+export const attackSequence: ApiDetection = {
+  id: 'attack-sequence',
+  source: 'cloudtrail',
+  types: [
+    spec(
+      'AttackSequence:IAM/CompromisedCredentials',
+      'CloudTrailManagement',
+      'AccessKey',
+      { tactic: 'TA0001 Initial Access', technique: 'T1078.004 Valid Accounts: Cloud Accounts' },
+      'Potential credential compromise of {credential} indicated by a sequence of actions.',
+      'A sequence of {signals} suspicious signals tied to the credentials of {credential} (findings and high-risk API calls) within 24 hours suggests they are used by someone else.',
+      'Treat the credentials as compromised: deactivate the access keys or revoke the role sessions, review every signal of the sequence, undo persistence (new keys, users, policies) and find how the credentials leaked.',
+    ),
+    spec(
+      'AttackSequence:S3/CompromisedData',
+      'S3DataEvents',
+      'S3Bucket',
+      { tactic: 'TA0009 Collection', technique: 'T1530 Data from Cloud Storage' },
+      'Potential data compromise of S3 bucket {bucket} by {credential}, indicated by a sequence of actions.',
+      'Credentials of {credential} showed signs of compromise and then read, deleted or wrote objects in {bucket} ({signals} signals within 24 hours): data may have been stolen or destroyed.',
+      'Revoke the credentials, block further access to the bucket (bucket policy deny), assess which objects were read or changed, restore deleted or overwritten objects from versions or backups, and find how the credentials leaked.',
+    ),
+  ],
+  onEvent,
+  correlate,
+  cases,
+};

@@ -1,0 +1,197 @@
+import type { ApiEvent } from '../api-event.js';
+import { assumedRole, ctEvent, iamUser, CONSOLE_AGENT, TERRAFORM_AGENT } from '../case-builders.js';
+import type { ApiDetection, DetectionContext } from '../detection.js';
+import {
+  type BoundedMap,
+  boundedMap,
+  getEntry,
+  HABIT_AGE,
+  HOUR,
+  isAwsServiceCall,
+  isConsoleAgent,
+  isIacAgent,
+  learningOver,
+  MINUTE,
+  setEntry,
+  str,
+  takeEvidence,
+  trackBurst,
+  wasHabit,
+} from './gumshoe-common.js';
+
+/**
+ * Abuse of paid AI and e-mail services with stolen keys. LLMjacking: a principal that does not normally use
+ * Bedrock lists the models, switches model access on, or probes invocations, then runs inference. SES
+ * enumeration: checking whether the account can send mail and how much, before phishing from it.
+ *
+ * A principal that already invoked Bedrock on an earlier day is a known user. Console sessions (the
+ * Bedrock playground, the SES dashboard) are people looking, not scripts, and are left out of the patterns.
+ */
+const BEDROCK = 'Impact:Bedrock/ModelInvocationAbuse.Gumshoe';
+const SES = 'Discovery:SES/SendingCapabilityEnumeration.Gumshoe';
+
+const INVOKE = new Set(['InvokeModel', 'InvokeModelWithResponseStream', 'Converse', 'ConverseStream']);
+const RECON = new Set(['ListFoundationModels', 'GetFoundationModelAvailability', 'GetModelInvocationLoggingConfiguration']);
+const ENABLE_ACCESS = new Set(['PutUseCaseForModelAccess', 'PutFoundationModelEntitlement', 'CreateFoundationModelAgreement']);
+const RECON_TO_INVOKE = HOUR;
+const FAILED_INVOCATIONS = 3;
+
+const SES_APIS = ['GetAccountSendingEnabled', 'GetSendQuota', 'GetSendStatistics', 'ListIdentities', 'GetIdentityVerificationAttributes', 'ListVerifiedEmailAddresses', 'ListEmailIdentities', 'GetAccount'];
+const SES_WINDOW = 15 * MINUTE;
+const SES_DISTINCT = 3;
+
+interface AiState {
+  /** principal → last model enumeration. */
+  recon: BoundedMap<number>;
+  /** principal → first Bedrock invocation. */
+  invokers: BoundedMap<number>;
+  habits: BoundedMap<number>;
+}
+
+const state = (context: DetectionContext) => context.state<AiState>('ai', () => ({ recon: boundedMap(), invokers: boundedMap(), habits: boundedMap() }));
+
+function onBedrock(event: ApiEvent, context: DetectionContext): void {
+  const s = state(context);
+  const who = event.principalKey;
+  const scripted = !isConsoleAgent(event.userAgent) && !isIacAgent(event.userAgent);
+  if (ENABLE_ACCESS.has(event.api)) {
+    if (scripted && !event.failed) context.emit({ type: BEDROCK, event, severity: 5, aggregateBy: 'access', vars: { pattern: 'switched on access to foundation models through the API' } });
+    return;
+  }
+  if (RECON.has(event.api)) {
+    setEntry(s.recon, who, event.time, 5000);
+    return;
+  }
+  const first = getEntry(s.invokers, who);
+  if (first !== undefined && event.time - first >= HABIT_AGE) return;
+  if (first === undefined && !event.failed) setEntry(s.invokers, who, event.time, 5000);
+  const model = str(event.request?.modelId) ?? 'unknown model';
+  const recon = getEntry(s.recon, who);
+  if (scripted && recon !== undefined && event.time - recon <= RECON_TO_INVOKE && event.time >= recon) {
+    context.emit({ type: BEDROCK, event, severity: 5, vars: { pattern: `listed the foundation models, then invoked ${model}` } });
+    return;
+  }
+  if (scripted && event.failed) {
+    const { burst, evidence } = trackBurst(context, 'bedrock-failures', who, event, [model], HOUR);
+    if (burst.failures >= FAILED_INVOCATIONS && !burst.fired) {
+      burst.fired = true;
+      context.emit({ type: BEDROCK, event, severity: 5, related: takeEvidence(context, evidence, event), vars: { pattern: `made ${burst.failures} failing invocations (${event.errorCode}), probing which models it can use` } });
+    }
+    return;
+  }
+  if (first === undefined && !event.failed && learningOver(context, event)) {
+    context.emit({ type: BEDROCK, event, vars: { pattern: `invoked ${model} for the first time` } });
+  }
+}
+
+function onSes(event: ApiEvent, context: DetectionContext): void {
+  if (isConsoleAgent(event.userAgent)) return;
+  const { burst, evidence } = trackBurst(context, 'ses', event.principalKey, event, [event.api], SES_WINDOW);
+  if (burst.items.length < SES_DISTINCT || burst.fired) return;
+  burst.fired = true;
+  const related = takeEvidence(context, evidence, event);
+  if (wasHabit(state(context).habits, `ses>${event.principalKey}`, event.time)) return;
+  // Stolen keys are mostly long-term IAM user keys (AKIA…).
+  const longTermKey = event.actor.accessKeyId?.startsWith('AKIA') ?? false;
+  context.emit({ type: SES, event, related, severity: longTermKey ? 5 : undefined, vars: { apis: burst.items.join(', ') } });
+}
+
+function onEvent(event: ApiEvent, context: DetectionContext): void {
+  if (isAwsServiceCall(event)) return;
+  if (event.service === 'bedrock.amazonaws.com') onBedrock(event, context);
+  else if (event.service === 'ses.amazonaws.com') onSes(event, context);
+}
+
+const at = (minute: number, second = 0) => new Date(Date.UTC(2026, 11, 2, 10, minute, second)).toISOString().replace('.000Z', 'Z');
+const stolen = iamUser('ci-deployer');
+const bedrock = (name: string, time: string, identity: Record<string, unknown>, request: Record<string, unknown> = {}, extra: { errorCode?: string; userAgent?: string } = {}) =>
+  ctEvent({ service: 'bedrock', name, time, identity, request, ...extra });
+const claude = { modelId: 'anthropic.claude-v2' };
+
+export const bedrockAndSes: ApiDetection = {
+  id: 'gumshoe-bedrock-and-ses',
+  source: 'cloudtrail',
+  apis: [...INVOKE, ...RECON, ...ENABLE_ACCESS, ...SES_APIS],
+  types: [
+    {
+      type: BEDROCK,
+      dataSource: 'CloudTrailManagement',
+      severity: 2,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0040 Impact', technique: 'T1496 Resource Hijacking' },
+      title: '{principal} {pattern} in Bedrock.',
+      description: '{principal} {pattern} from {ip} ({api}). Attackers with stolen keys run or resell LLM inference on the victim’s bill (LLMjacking).',
+      remediation: 'Confirm the principal is meant to use Bedrock. If not, revoke its credentials, turn on model invocation logging to see the prompts, and limit bedrock:Invoke* to the roles that need it.',
+    },
+    {
+      type: SES,
+      dataSource: 'CloudTrailManagement',
+      severity: 2,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0007 Discovery', technique: 'T1526 Cloud Service Discovery' },
+      title: '{principal} checked what the account can send through SES.',
+      description: '{principal} called {apis} within 15 minutes from {ip}. Spammers and phishers check sending status, quotas and verified identities before abusing a compromised account.',
+      remediation: 'Confirm with the principal’s owner. If unexpected, revoke its credentials and review SES sending statistics for mail you did not send.',
+    },
+  ],
+  onEvent,
+  cases: [
+    {
+      name: 'models listed, then Claude invoked by a script (Stratus bedrock-invoke-model shape)',
+      records: [bedrock('ListFoundationModels', at(0), stolen), bedrock('InvokeModel', at(0, 20), stolen, claude)],
+      expect: [BEDROCK],
+    },
+    {
+      name: 'invocations probed with errors, and model access switched on through the API',
+      records: [
+        bedrock('InvokeModel', at(0), stolen, claude, { errorCode: 'ValidationException' }),
+        bedrock('InvokeModel', at(1), stolen, { modelId: 'anthropic.claude-3-sonnet' }, { errorCode: 'AccessDeniedException' }),
+        bedrock('InvokeModel', at(2), stolen, { modelId: 'anthropic.claude-3-haiku' }, { errorCode: 'AccessDeniedException' }),
+        bedrock('PutUseCaseForModelAccess', at(3), stolen, { formData: 'HIDDEN' }),
+      ],
+      expect: [BEDROCK],
+    },
+    {
+      name: 'a principal’s first invocation after the learning period (Low)',
+      records: [bedrock('InvokeModel', '2026-12-20T10:00:00Z', assumedRole('new-chatbot', 'fn'), claude)],
+      settings: { learningDays: 0 },
+      expect: [BEDROCK],
+    },
+    {
+      name: 'Panther (four SES checks by one session, as Stratus ses-enumerate makes them)',
+      datasets: [
+        { panther: 'AWS.CloudTrail.SES.CheckSESSendingEnabled', test: 'CheckSendingEnabled Event' },
+        { panther: 'AWS.CloudTrail.SES.CheckSendQuota', test: 'GetSendQuota Event' },
+        { panther: 'AWS.CloudTrail.SES.ListIdentities', test: 'ListIdentities Event' },
+        { panther: 'AWS.CloudTrail.SES.CheckIdentityVerifications', test: 'GetIdentityVerificationStatus Event' },
+      ],
+      expect: [SES],
+    },
+    { name: 'Panther: one SES quota check', datasets: [{ panther: 'AWS.CloudTrail.SES.CheckSendQuota', test: 'GetSendQuota Event' }], expect: [] },
+    { name: 'Panther: Trusted Advisor checking the SES quota', datasets: [{ panther: 'AWS.CloudTrail.SES.CheckSendQuota', test: 'GetSendQuota from Trusted Advisor (Should Not Alert)' }], expect: [] },
+    {
+      name: 'the Bedrock playground in the console; an app that has used Bedrock for weeks; first use during learning',
+      records: [
+        bedrock('ListFoundationModels', at(0), assumedRole('AWSReservedSSO_Dev_1a2b', 'dana@example.com'), {}, { userAgent: CONSOLE_AGENT }),
+        bedrock('InvokeModel', at(1), assumedRole('AWSReservedSSO_Dev_1a2b', 'dana@example.com'), claude, { userAgent: CONSOLE_AGENT }),
+        bedrock('InvokeModel', '2026-11-30T10:00:00Z', assumedRole('support-bot', 'fn')),
+        bedrock('ListFoundationModels', at(2), assumedRole('support-bot', 'fn')),
+        bedrock('InvokeModel', at(3), assumedRole('support-bot', 'fn'), claude),
+        bedrock('InvokeModel', at(4), assumedRole('support-bot', 'fn'), claude, { errorCode: 'ThrottlingException' }),
+        bedrock('InvokeModel', at(5), assumedRole('support-bot', 'fn'), claude, { errorCode: 'ThrottlingException' }),
+        bedrock('InvokeModel', at(6), assumedRole('support-bot', 'fn'), claude, { errorCode: 'ThrottlingException' }),
+        bedrock('InvokeModel', at(7), assumedRole('summarizer', 'fn'), claude),
+        bedrock('CreateFoundationModelAgreement', at(8), assumedRole('TerraformApply', 'ci'), { modelId: 'anthropic.claude-v2' }, { userAgent: TERRAFORM_AGENT }),
+      ],
+      expect: [],
+    },
+    {
+      name: 'the SES console dashboard; an app checking its quota',
+      records: [
+        ...['GetSendQuota', 'GetAccountSendingEnabled', 'ListIdentities', 'GetSendStatistics'].map((api, i) => ctEvent({ service: 'ses', name: api, time: at(0, i), identity: assumedRole('AWSReservedSSO_Marketing_9z8y', 'mia@example.com'), userAgent: CONSOLE_AGENT })),
+        ...[0, 5, 10].map((m) => ctEvent({ service: 'ses', name: 'GetSendQuota', time: at(m), identity: assumedRole('mailer', 'task') })),
+      ],
+      expect: [],
+    },
+  ],
+};

@@ -1,0 +1,225 @@
+import type { ApiEvent } from '../api-event.js';
+import type { IntelLookup } from '../../intel/lookup.js';
+import { userAgentCategory } from '../user-agent.js';
+
+/**
+ * Frequency profiles for the anomaly detections (guardduty.md §8.5): per scope (principal, account,
+ * bucket) and feature (API, ASN, user-agent category, country, user name, user type, bucket), how many
+ * distinct days each value was active. Plain JSON objects, because they live in persisted detection state.
+ */
+export const DAY_MS = 86_400_000;
+
+/** A value unused this long is forgotten: it counts as unseen again. */
+const STALE_DAYS = 90;
+
+/** [first seen (epoch ms), last active day (day index), days active]. */
+export type ValueStats = [number, number, number];
+
+export interface FeatureProfile {
+  /** Number of values, kept so the cap check does not count keys. */
+  n: number;
+  v: Record<string, ValueStats>;
+}
+
+export interface Profile {
+  /** When the scope was first seen (epoch ms): the learning period runs from here. */
+  first: number;
+  f: Record<string, FeatureProfile>;
+}
+
+export const dayOf = (ms: number): number => Math.floor(ms / DAY_MS);
+
+export function newProfile(time: number): Profile {
+  return { first: time, f: {} };
+}
+
+export function learning(profile: Profile, time: number, learningDays: number): boolean {
+  return time - profile.first < learningDays * DAY_MS;
+}
+
+function stale(stats: ValueStats, time: number): boolean {
+  return dayOf(time) - stats[1] > STALE_DAYS;
+}
+
+/** Counts `value` as active today, evicting the least-used value when the feature is over `cap`. */
+export function observe(profile: Profile, feature: string, value: string, time: number, cap: number): void {
+  const values = (profile.f[feature] ??= { n: 0, v: {} });
+  const day = dayOf(time);
+  const stats = values.v[value];
+  if (stats && !stale(stats, time)) {
+    if (stats[1] !== day) {
+      stats[1] = day;
+      stats[2]++;
+    }
+    return;
+  }
+  if (!stats) values.n++;
+  values.v[value] = [time, day, 1];
+  if (values.n > cap) evictLeastUsed(values, value);
+}
+
+function evictLeastUsed(values: FeatureProfile, keep: string): void {
+  let victim: string | undefined;
+  let worst: ValueStats | undefined;
+  for (const [value, stats] of Object.entries(values.v)) {
+    if (value === keep) continue;
+    if (!worst || stats[2] < worst[2] || (stats[2] === worst[2] && stats[1] < worst[1])) {
+      victim = value;
+      worst = stats;
+    }
+  }
+  if (victim !== undefined) {
+    delete values.v[victim];
+    values.n--;
+  }
+}
+
+/** Unseen before `since` (epoch ms): never seen, forgotten, or first seen at or after `since`. */
+export function isNew(profile: Profile, feature: string, value: string, since: number): boolean {
+  const stats = profile.f[feature]?.v[value];
+  return !stats || stats[0] >= since || stale(stats, since);
+}
+
+export type Frequency = 'frequent' | 'infrequent' | 'rare';
+
+/** GuardDuty's labels: frequent = daily to weekly, infrequent = a few times a month, rare = less than monthly. */
+function frequency(stats: ValueStats, profile: Profile, time: number): Frequency {
+  const observed = Math.min(STALE_DAYS, Math.max(1, dayOf(time) - dayOf(profile.first) + 1));
+  const perMonth = (stats[2] * 30) / observed;
+  return perMonth >= 4 ? 'frequent' : perMonth >= 1 ? 'infrequent' : 'rare';
+}
+
+/** The profiled values known before `before`, most active first, at most `limit` per frequency. */
+export function profiledValues(profile: Profile, feature: string, before: number, limit = 20): Record<Frequency, string[]> {
+  const out: Record<Frequency, string[]> = { frequent: [], infrequent: [], rare: [] };
+  const values = Object.entries(profile.f[feature]?.v ?? {})
+    .filter(([, stats]) => stats[0] < before && !stale(stats, before))
+    .sort((a, b) => b[1][2] - a[1][2]);
+  for (const [value, stats] of values) {
+    const list = out[frequency(stats, profile, before)];
+    if (list.length < limit) list.push(value);
+  }
+  return out;
+}
+
+// ---- Features of an event ----
+
+const uaCache = new Map<string, string>();
+
+/** userAgentCategory, memoised (agents repeat endlessly), ignoring the brackets S3 data events add. */
+export function uaCategory(userAgent: string | null): string {
+  if (!userAgent) return 'OTHER';
+  let category = uaCache.get(userAgent);
+  if (category === undefined) {
+    category = userAgentCategory(userAgent.startsWith('[') ? userAgent.slice(1, userAgent.endsWith(']') ? -1 : undefined) : userAgent);
+    if (uaCache.size >= 10_000) uaCache.clear();
+    uaCache.set(userAgent, category);
+  }
+  return category;
+}
+
+/** The ASN as GuardDuty prints it in profiles, or null when unknown. */
+export function asnLabel(ip: string | null, intel: IntelLookup): string | null {
+  if (!ip) return null;
+  const { asn, asnOrg } = intel.ipDetails(ip);
+  return asn === undefined ? null : `asnNumber: ${asn} asnOrg: ${asnOrg ?? 'unknown'}`;
+}
+
+export function countryOf(ip: string | null, intel: IntelLookup): string | null {
+  return ip ? (intel.ipDetails(ip).countryCode ?? null) : null;
+}
+
+/** `ASSUMEDROLE`, `IAMUSER`, … as in GuardDuty's user-type profiles. */
+export function userTypeLabel(event: ApiEvent): string {
+  return (event.actor.type ?? 'UNKNOWN').toUpperCase();
+}
+
+/** The name profiled per account: user name, role name, or Root. */
+export function userNameLabel(event: ApiEvent): string {
+  return event.actor.type === 'Root' ? 'Root' : (event.actor.userName ?? event.actor.principalId ?? 'unknown');
+}
+
+/** Bare API names for display (profiles key APIs by `service:Api` to keep services apart). */
+export const bareApi = (key: string): string => key.slice(key.indexOf(':') + 1);
+
+// ---- GuardDuty's two report formats (guardduty.md §8.3, §8.4) ----
+
+export type Scope = 'AccountProfiling' | 'UserIdentityProfiling' | 'BucketProfiling';
+
+/** One profiled feature to report: legacy name (APIs, ASNs, …), profile and feature key within it. */
+export interface ProfiledFeature {
+  scope: Scope;
+  name: string;
+  profile: Profile;
+  feature: string;
+  display?: (value: string) => string;
+}
+
+/** One unusual feature to report, with its unusual values. */
+export interface UnusualFeature {
+  scope: Scope;
+  name: string;
+  values: string[];
+}
+
+const SUBTYPE: Record<Frequency, string> = { frequent: 'FREQUENT', infrequent: 'INFREQUENT', rare: 'RARE' };
+
+export interface AnomalyReport {
+  profiledBehavior: Record<string, string>;
+  unusualBehavior: Record<string, string>;
+  anomaly: { profiles: Record<string, Record<string, unknown[]>>; unusual: { behavior: Record<string, Record<string, unknown>> } };
+}
+
+/**
+ * The legacy `additionalInfo` strings (`frequentProfiledAPIsUserIdentityProfiling`, `unusualASNs…`) and the
+ * structured `service.detection.anomaly` objects for the same profiles, as of just before `before`.
+ */
+export function anomalyReport(
+  profiled: ProfiledFeature[],
+  unusual: UnusualFeature[],
+  before: number,
+  extraUnusual: Record<string, string> = {},
+): AnomalyReport {
+  const report: AnomalyReport = { profiledBehavior: {}, unusualBehavior: { ...extraUnusual }, anomaly: { profiles: {}, unusual: { behavior: {} } } };
+  for (const { scope, name, profile, feature, display } of profiled) {
+    const values = profiledValues(profile, feature, before);
+    for (const freq of ['frequent', 'infrequent', 'rare'] as const) {
+      const shown = display ? values[freq].map(display) : values[freq];
+      if (shown.length === 0) continue;
+      report.profiledBehavior[`${freq}Profiled${name}${scope}`] = shown.join(' , ');
+      ((report.anomaly.profiles[scope] ??= {})[name] ??= []).push({
+        profileType: 'FREQUENCY',
+        profileSubtype: SUBTYPE[freq],
+        observations: { text: shown },
+      });
+    }
+  }
+  for (const { scope, name, values } of unusual) {
+    if (values.length === 0) continue;
+    report.unusualBehavior[`unusual${name}${scope}`] = values.join(' , ');
+    (report.anomaly.unusual.behavior[scope] ??= {})[name] = { profileType: 'FREQUENCY', profileSubtype: 'UNSEEN', observations: { text: values } };
+  }
+  return report;
+}
+
+/** Call counts per scope for the S3 volume features (numberOfHistoricalDaily…APIs, numberOfPast24HoursAPIs). */
+export interface VolumeFeature {
+  scope: 'BucketProfiling' | 'BucketUserIdentityProfiling' | 'UserIdentityProfiling';
+  dailyAverage: number;
+  dailyMax: number;
+  past24Hours: number;
+}
+
+/** Adds the volume features to a report, in both formats: legacy strings and VOLUME anomaly objects. */
+export function addVolumes(report: AnomalyReport, volumes: VolumeFeature[]): void {
+  for (const v of volumes) {
+    report.profiledBehavior[`numberOfHistoricalDailyAvgAPIs${v.scope}`] = String(v.dailyAverage);
+    report.profiledBehavior[`numberOfHistoricalDailyMaxAPIs${v.scope}`] = String(v.dailyMax);
+    report.unusualBehavior[`numberOfPast24HoursAPIs${v.scope}`] = String(v.past24Hours);
+    ((report.anomaly.profiles[v.scope] ??= {}).APIs ??= []).push(
+      { profileType: 'VOLUME', profileSubtype: 'AVERAGE', observations: { number: [v.dailyAverage] } },
+      { profileType: 'VOLUME', profileSubtype: 'COUNT', observations: { number: [v.dailyMax] } },
+    );
+    (report.anomaly.unusual.behavior[v.scope] ??= {}).NumberOfAPIs = { profileType: 'VOLUME', profileSubtype: 'COUNT', observations: { number: [v.past24Hours] } };
+  }
+}

@@ -1,0 +1,519 @@
+import type { ApiEvent } from '../api-event.js';
+import { assumedRole, awsService, ctEvent, iamUser, instanceRole, repeated, TERRAFORM_AGENT, CONSOLE_AGENT } from '../case-builders.js';
+import type { ApiDetection, DetectionContext } from '../detection.js';
+import {
+  type BoundedMap,
+  boundedMap,
+  firstTime,
+  getEntry,
+  HOUR,
+  instanceOfSession,
+  isAwsServiceCall,
+  isIacAgent,
+  isPersonLike,
+  learningOver,
+  list,
+  MINUTE,
+  obj,
+  ownAccount,
+  present,
+  scalar,
+  setEntry,
+  str,
+  takeEvidence,
+  trackBurst,
+  wasHabit,
+} from './gumshoe-common.js';
+
+/**
+ * EC2 execution, credential access and lateral movement through the control plane: user data rewritten,
+ * user data or Windows passwords read in bulk, GPU or very large instances launched, SSH/RDP opened to the
+ * internet, SSH keys pushed with EC2 Instance Connect or the serial console, AMIs deregistered, and an
+ * instance's own role enumerating the account.
+ *
+ * Bursts are counted per principal in a window starting at its first call. A principal that already burst
+ * on an earlier day (a scanner, an image pipeline) has made it a habit and is not reported again.
+ */
+const USER_DATA = 'Execution:EC2/UserDataModified.Gumshoe';
+const USER_DATA_READ = 'Discovery:EC2/UserDataEnumeration.Gumshoe';
+const PASSWORD = 'CredentialAccess:EC2/PasswordDataRetrievalBurst.Gumshoe';
+const LAUNCH = 'Impact:EC2/UnusualInstanceLaunch.Gumshoe';
+const OPEN_PORT = 'DefenseEvasion:EC2/AdminPortOpenToInternet.Gumshoe';
+const CONNECT = 'LateralMovement:EC2/InstanceConnectKeyPushed.Gumshoe';
+const SERIAL = 'LateralMovement:EC2/SerialConsoleAccess.Gumshoe';
+const DEREGISTER = 'Impact:EC2/AmiDeregistered.Gumshoe';
+const ENUMERATION = 'Discovery:EC2/EnumerationFromInstance.Gumshoe';
+
+const READ_WINDOW = 10 * MINUTE;
+const READ_INSTANCES = 5;
+const READ_FAILURES = 3;
+const CONNECT_WINDOW = 15 * MINUTE;
+const CONNECT_INSTANCES = 3;
+const DEREGISTER_WINDOW = HOUR;
+const DEREGISTER_IMAGES = 5;
+/** Accelerated (GPU, Inferentia, Trainium, FPGA, video) families: the favourite of cryptominers and LLM thieves. */
+const ACCELERATED = /^(p\d|g\d|gr\d|inf\d|trn\d|dl\d|vt\d|f\d)/;
+const LARGE_SIZE = 24;
+const MANY_INSTANCES = 20;
+
+const habits = (context: DetectionContext) => context.state<BoundedMap<number>>('ec2-habits', boundedMap);
+
+/** Reports a burst once per window unless the principal has made such bursts a habit. */
+function fireBurst(context: DetectionContext, name: string, event: ApiEvent, burst: { fired: boolean }, evidence: string): ApiEvent[] | null {
+  if (burst.fired) return null;
+  burst.fired = true;
+  const related = takeEvidence(context, evidence, event);
+  return wasHabit(habits(context), `${name}>${event.principalKey}`, event.time) ? null : related;
+}
+
+// ---- user data and passwords ----
+
+function onUserDataRead(event: ApiEvent, context: DetectionContext): void {
+  if (event.request?.attribute !== 'userData') return;
+  const { burst, evidence } = trackBurst(context, 'userdata', event.principalKey, event, present(event.request.instanceId), READ_WINDOW);
+  if (burst.items.length < READ_INSTANCES && burst.failures < READ_FAILURES) return;
+  const related = fireBurst(context, 'userdata', event, burst, evidence);
+  if (!related) return;
+  context.emit({
+    type: USER_DATA_READ,
+    event,
+    related,
+    severity: burst.failures >= READ_FAILURES ? 5 : undefined,
+    vars: { instances: burst.items.length, failures: burst.failures },
+  });
+}
+
+function onPasswordData(event: ApiEvent, context: DetectionContext): void {
+  const { burst, evidence } = trackBurst(context, 'password', event.principalKey, event, present(event.request?.instanceId), READ_WINDOW);
+  if (burst.items.length < READ_INSTANCES && burst.failures < READ_INSTANCES) return;
+  const related = fireBurst(context, 'password', event, burst, evidence);
+  if (!related) return;
+  context.emit({
+    type: PASSWORD,
+    event,
+    related,
+    severity: burst.failures >= READ_FAILURES || burst.items.length >= 2 * READ_INSTANCES ? 5 : undefined,
+    vars: { instances: burst.items.length, failures: burst.failures },
+  });
+}
+
+function onUserDataChange(event: ApiEvent, context: DetectionContext): void {
+  if (!event.request || !('userData' in event.request)) return;
+  const instanceId = str(event.request.instanceId) ?? 'unknown-instance';
+  context.emit({ type: USER_DATA, event, severity: isIacAgent(event.userAgent) ? 2 : undefined, instance: { instanceId }, vars: { instanceId } });
+}
+
+// ---- instance launches ----
+
+function unusualLaunch(instanceType: string, count: number): string | null {
+  const [family, size = ''] = instanceType.split('.');
+  if (ACCELERATED.test(family)) return `${instanceType} is an accelerated (GPU) type`;
+  const multiple = /^(\d+)xlarge$/.exec(size);
+  if (size === 'metal' || (multiple && Number(multiple[1]) >= LARGE_SIZE) || /^(x\d|u-|hpc)/.test(family)) return `${instanceType} is a very large type`;
+  if (count >= MANY_INSTANCES) return `${count} instances were requested at once`;
+  return null;
+}
+
+function onRunInstances(event: ApiEvent, context: DetectionContext): void {
+  const request = event.request ?? {};
+  const instanceType = scalar(request.instanceType) ?? 'unknown';
+  const count = Math.max(1, ...list(obj(request.instancesSet)?.items).map((i) => Number(str(obj(i)?.maxCount)) || 1));
+  const reason = unusualLaunch(instanceType, count);
+  if (!reason) return;
+  // Families the account already runs (launched successfully on an earlier day) are its normal.
+  const key = `${ownAccount(event)}>${count >= MANY_INSTANCES && !reason.includes('type') ? 'fleet' : instanceType.split('.')[0]}`;
+  const first = getEntry(habits(context), `launch>${key}`);
+  if (first !== undefined && event.time - first >= 12 * HOUR) return;
+  if (!event.failed && first === undefined) setEntry(habits(context), `launch>${key}`, event.time, 5000);
+  context.emit({
+    type: LAUNCH,
+    event,
+    aggregateBy: instanceType,
+    vars: { instanceType, count, reason, outcome: event.failed ? `was denied (${event.errorCode})` : 'succeeded' },
+  });
+}
+
+// ---- security groups ----
+
+interface Permission {
+  protocol: string;
+  from: number;
+  to: number;
+  cidrs: string[];
+}
+
+function permissions(request: Record<string, unknown>): Permission[] {
+  const parse = (p: Record<string, unknown>): Permission => ({
+    protocol: str(p.ipProtocol) ?? '',
+    from: Number(str(p.fromPort) ?? NaN),
+    to: Number(str(p.toPort) ?? NaN),
+    cidrs: [
+      ...list(p.ipRanges).map((r) => str(obj(r)?.cidrIp) ?? ''),
+      ...list(p.ipv6Ranges).map((r) => str(obj(r)?.cidrIpv6) ?? ''),
+      str(p.cidrIp) ?? '',
+    ].filter(Boolean),
+  });
+  const nested = list(request.ipPermissions).map(obj).filter((p): p is Record<string, unknown> => p !== null);
+  return [parse(request), ...nested.map(parse)];
+}
+
+const ADMIN_PORTS: [number, string][] = [
+  [22, '22 (SSH)'],
+  [3389, '3389 (RDP)'],
+];
+
+function onIngress(event: ApiEvent, context: DetectionContext): void {
+  const request = event.request ?? {};
+  for (const p of permissions(request)) {
+    // `/0` in any form: anonymised logs keep the prefix length but not always the zero address.
+    if (!p.cidrs.some((c) => c.endsWith('/0'))) continue;
+    const allPorts = p.protocol === '-1' || p.protocol === 'all';
+    const tcp = p.protocol === 'tcp' || p.protocol === '6';
+    const ports = allPorts ? ['all ports'] : tcp ? ADMIN_PORTS.filter(([port]) => p.from <= port && port <= p.to).map(([, label]) => label) : [];
+    if (!ports.length) continue;
+    const group = str(request.groupId) ?? str(request.groupName) ?? 'unknown-group';
+    context.emit({ type: OPEN_PORT, event, aggregateBy: group, vars: { group, ports: ports.join(' and ') } });
+    return;
+  }
+}
+
+// ---- remote access ----
+
+function onInstanceConnect(event: ApiEvent, context: DetectionContext): void {
+  const instanceId = str(event.request?.instanceId) ?? null;
+  const first = firstTime(habits(context), `connect>${event.principalKey}`, event.time);
+  const { burst, evidence } = trackBurst(context, 'connect', event.principalKey, event, present(instanceId), CONNECT_WINDOW);
+  if (burst.items.length >= CONNECT_INSTANCES) {
+    const related = fireBurst(context, 'connect', event, burst, evidence);
+    if (related) context.emit({ type: CONNECT, event, related, severity: 5, vars: { instances: burst.items.length, scope: `${burst.items.length} instances` } });
+    return;
+  }
+  // A principal's first use is worth a Low note once the account's normal users are known.
+  if (first && learningOver(context, event)) context.emit({ type: CONNECT, event, vars: { instances: 1, scope: `instance ${instanceId ?? 'unknown'}` } });
+}
+
+function onSerialConsole(event: ApiEvent, context: DetectionContext): void {
+  const instanceId = str(event.request?.instanceId);
+  const what = instanceId ? `pushed an SSH key to the serial console of ${instanceId}` : 'enabled serial console access for the account';
+  context.emit({ type: SERIAL, event, severity: !instanceId && isIacAgent(event.userAgent) ? 2 : undefined, aggregateBy: instanceId ?? 'account', vars: { what } });
+}
+
+// ---- AMIs ----
+
+function onDeregister(event: ApiEvent, context: DetectionContext): void {
+  // Image pipelines clean up old AMIs every day: once a principal has done it on an earlier day, it is routine.
+  if (wasHabit(habits(context), `deregister>${event.principalKey}`, event.time)) return;
+  const { burst, evidence } = trackBurst(context, 'deregister', event.principalKey, event, present(event.request?.imageId), DEREGISTER_WINDOW);
+  if (burst.items.length >= DEREGISTER_IMAGES && !burst.fired) {
+    burst.fired = true;
+    context.emit({ type: DEREGISTER, event, severity: 5, related: takeEvidence(context, evidence, event), vars: { images: burst.items.length, image: burst.items.join(', ') } });
+    return;
+  }
+  if (burst.calls === 1 && isPersonLike(event) && !isIacAgent(event.userAgent)) {
+    context.emit({ type: DEREGISTER, event, vars: { images: 1, image: str(event.request?.imageId) ?? 'unknown' } });
+  }
+}
+
+function onEc2Event(event: ApiEvent, context: DetectionContext): void {
+  if (event.api === 'RunInstances') return onRunInstances(event, context);
+  if (isAwsServiceCall(event)) return;
+  // Denied reads are part of the enumeration signal; denied changes changed nothing.
+  if (event.api === 'DescribeInstanceAttribute') return onUserDataRead(event, context);
+  if (event.api === 'GetPasswordData') return onPasswordData(event, context);
+  if (event.failed) return;
+  switch (event.api) {
+    case 'ModifyInstanceAttribute':
+      return onUserDataChange(event, context);
+    case 'AuthorizeSecurityGroupIngress':
+      return onIngress(event, context);
+    case 'SendSSHPublicKey':
+      return onInstanceConnect(event, context);
+    case 'SendSerialConsoleSSHPublicKey':
+    case 'EnableSerialConsoleAccess':
+      return onSerialConsole(event, context);
+    case 'DeregisterImage':
+      return onDeregister(event, context);
+  }
+}
+
+// ---- enumeration with an instance's own credentials ----
+
+const ENUM_WINDOW = 15 * MINUTE;
+const ENUM_APIS = 5;
+const ENUM_SERVICES = 3;
+const ENUM_SENSITIVE = 2;
+/** Agents on instances (SSM, ECS, CloudWatch, KMS, STS refresh) poll these constantly: not discovery. */
+const AGENT_SERVICES = new Set(['ssm', 'ec2messages', 'ssmmessages', 'ecs', 'ecr', 'logs', 'monitoring', 'kms', 'sts']);
+/** Discovery that workloads rarely need: who exists, what is watching, where the data is. */
+const SENSITIVE = /^(iam|organizations|cloudtrail|guardduty|securityhub|config|access-analyzer):|^secretsmanager:List|^s3:ListBuckets$|^ec2:DescribeSnapshots$/;
+
+/** List/Describe calls, and Get calls that describe the account rather than read an application's data. */
+function isDiscovery(event: ApiEvent, call: string): boolean {
+  if (event.isS3DataEvent) return false;
+  if (/^(List|Describe)/.test(event.api)) return !AGENT_SERVICES.has(event.serviceShort);
+  return event.api.startsWith('Get') && (SENSITIVE.test(call) || call === 'sts:GetCallerIdentity');
+}
+
+function onAnyEvent(event: ApiEvent, context: DetectionContext): void {
+  const instanceId = instanceOfSession(event);
+  if (!instanceId) return;
+  const call = `${event.serviceShort}:${event.api}`;
+  if (!isDiscovery(event, call)) return;
+  const { burst, evidence } = trackBurst(context, 'enum', event.actor.arn ?? instanceId, event, [call], ENUM_WINDOW, { itemCap: 30 });
+  if (burst.fired || burst.items.length < ENUM_APIS) return;
+  const services = new Set(burst.items.map((i) => i.slice(0, i.indexOf(':'))));
+  const sensitive = burst.items.filter((i) => SENSITIVE.test(i));
+  if (services.size < ENUM_SERVICES || sensitive.length < ENUM_SENSITIVE) return;
+  burst.fired = true;
+  const related = takeEvidence(context, evidence, event);
+  const role = event.actor.sessionIssuerArn ?? event.principalKey;
+  if (wasHabit(habits(context), `enum>${role}`, event.time)) return;
+  context.emit({
+    type: ENUMERATION,
+    event,
+    related,
+    severity: burst.failures >= READ_FAILURES ? 5 : undefined,
+    instance: { instanceId },
+    vars: { instanceId, apis: burst.items.length, services: services.size, calls: burst.items.slice(0, 10).join(', ') },
+  });
+}
+
+// ---- cases ----
+
+const at = (minute: number, second = 0) => new Date(Date.UTC(2026, 10, 2, 10, minute, second)).toISOString().replace('.000Z', 'Z');
+const ec2 = (name: string, request: Record<string, unknown>, time: string, identity: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+  ctEvent({ service: 'ec2', name, request, time, identity, ...extra });
+const denied = (record: Record<string, unknown>) => ({ ...record, errorCode: 'Client.UnauthorizedOperation', errorMessage: 'You are not authorized to perform this operation.' });
+const ops = assumedRole('AWSReservedSSO_Ops_5f6e7d8c', 'oscar@example.com');
+const terraform = assumedRole('TerraformApply', 'ci-run-8812');
+const webRole = instanceRole('web-server', 'i-0a12b34c56d78e90f');
+const fromInstance = (service: string, name: string, second: number, identity = webRole, errorCode?: string) =>
+  ctEvent({ service, name, time: at(0, second), identity, request: {}, errorCode, ip: '10.0.3.17' });
+const ingress = (cidr: string, from: number, to: number, identity = terraform, protocol = 'tcp') =>
+  ec2('AuthorizeSecurityGroupIngress', { groupId: 'sg-003dc7f1f1c686164', ipPermissions: { items: [{ ipProtocol: protocol, fromPort: from, toPort: to, ipRanges: { items: [{ cidrIp: cidr }] } }] } }, at(0), identity, { userAgent: TERRAFORM_AGENT });
+
+export const ec2Execution: ApiDetection = {
+  id: 'gumshoe-ec2-execution',
+  source: 'cloudtrail',
+  apis: ['ModifyInstanceAttribute', 'DescribeInstanceAttribute', 'GetPasswordData', 'RunInstances', 'AuthorizeSecurityGroupIngress', 'SendSSHPublicKey', 'SendSerialConsoleSSHPublicKey', 'EnableSerialConsoleAccess', 'DeregisterImage'],
+  types: [
+    {
+      type: USER_DATA,
+      dataSource: 'CloudTrailManagement',
+      severity: 5,
+      resourceType: 'Instance',
+      mitre: { tactic: 'TA0002 Execution', technique: 'T1059 Command and Scripting Interpreter' },
+      title: 'The user data of EC2 instance {instanceId} was changed.',
+      description: '{principal} changed the user data of instance {instanceId} from {ip}. User data runs as root when the instance starts, so the next start runs whatever was put there.',
+      remediation: 'Read the instance’s user data (DescribeInstanceAttribute userData) and compare it with your launch template. If it is not yours, do not start the instance; restore the user data and investigate the caller.',
+    },
+    {
+      type: USER_DATA_READ,
+      dataSource: 'CloudTrailManagement',
+      severity: 2,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0007 Discovery', technique: 'T1580 Cloud Infrastructure Discovery' },
+      title: '{principal} read the user data of {instances} instances in a few minutes.',
+      description: '{principal} called DescribeInstanceAttribute for userData on {instances} instances within 10 minutes from {ip} ({failures} denied). User data often holds secrets and bootstrap scripts.',
+      remediation: 'Check whether the principal is a known inventory or security scanner. If not, treat its credentials as compromised and move secrets out of user data.',
+    },
+    {
+      type: PASSWORD,
+      dataSource: 'CloudTrailManagement',
+      severity: 2,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0006 Credential Access', technique: 'T1552 Unsecured Credentials' },
+      title: '{principal} asked for the Windows password data of {instances} instances.',
+      description: '{principal} called GetPasswordData for {instances} instances within 10 minutes from {ip} ({failures} denied). The encrypted administrator password can be decrypted with the instance’s key pair.',
+      remediation: 'Confirm with the principal’s owner. If unexpected, revoke its credentials, rotate the local administrator passwords of the instances, and review RDP access to them.',
+    },
+    {
+      type: LAUNCH,
+      dataSource: 'CloudTrailManagement',
+      severity: 5,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0040 Impact', technique: 'T1496 Resource Hijacking' },
+      title: 'An unusual EC2 launch ({instanceType}) {outcome}.',
+      description: '{principal} called RunInstances from {ip} and it {outcome}: {reason}, a type this account has not been running. Attackers launch such instances for cryptomining.',
+      remediation: 'Check who needs these instances. If nobody does, terminate them, revoke the caller’s credentials, and cap instance types with an SCP or service quotas.',
+    },
+    {
+      type: OPEN_PORT,
+      dataSource: 'CloudTrailManagement',
+      severity: 5,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0005 Defense Evasion', technique: 'T1562.007 Impair Defenses: Disable or Modify Cloud Firewall' },
+      title: 'Security group {group} now allows {ports} from the whole internet.',
+      description: '{principal} called AuthorizeSecurityGroupIngress on {group} from {ip}, opening {ports} to 0.0.0.0/0 or ::/0.',
+      remediation: 'Remove the rule and use Session Manager, EC2 Instance Connect Endpoint or a VPN instead of open administration ports.',
+    },
+    {
+      type: CONNECT,
+      dataSource: 'CloudTrailManagement',
+      severity: 2,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0008 Lateral Movement', technique: 'T1021.004 Remote Services: SSH' },
+      title: '{principal} pushed SSH keys with EC2 Instance Connect to {scope}.',
+      description: '{principal} called SendSSHPublicKey for {scope} from {ip}. The pushed key grants SSH access for 60 seconds.',
+      remediation: 'Confirm the sessions with the principal’s owner; check the instances’ SSH logs. Restrict ec2-instance-connect:SendSSHPublicKey to the people who administer those instances.',
+    },
+    {
+      type: SERIAL,
+      dataSource: 'CloudTrailManagement',
+      severity: 5,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0008 Lateral Movement', technique: 'T1021.004 Remote Services: SSH' },
+      title: '{principal} {what}.',
+      description: '{principal} called {api} from {ip}: it {what}. The serial console reaches an instance even without network access or a running SSH daemon.',
+      remediation: 'Disable serial console access for the account unless it is needed for recovery, and confirm the session with the principal’s owner.',
+    },
+    {
+      type: DEREGISTER,
+      dataSource: 'CloudTrailManagement',
+      severity: 2,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0040 Impact', technique: 'T1485 Data Destruction' },
+      title: '{principal} deregistered {images} AMI(s).',
+      description: '{principal} called DeregisterImage from {ip} for {image}. Deregistered images cannot be launched again; recovery needs the backing snapshots.',
+      remediation: 'Confirm the cleanup was planned. Keep the backing snapshots until it is, and protect golden images with AMI deregistration protection.',
+    },
+  ],
+  onEvent: onEc2Event,
+  cases: [
+    { name: 'Stratus: user data replaced on a stopped instance', datasets: [{ stratus: 'aws.execution.ec2-user-data' }], expect: [USER_DATA] },
+    { name: 'Panther: user data changed', datasets: [{ panther: 'AWS.EC2.Startup.Script.Change', test: 'ModifyInstanceAttributeUserdata' }], expect: [USER_DATA] },
+    { name: 'Stratus: 30 denied GetPasswordData calls', datasets: [{ stratus: 'aws.credential-access.ec2-get-password-data' }], expect: [PASSWORD] },
+    { name: 'Stratus: p2.xlarge ×10 launch, denied', datasets: [{ stratus: 'aws.execution.ec2-launch-unusual-instances' }], expect: [LAUNCH] },
+    { name: 'Panther: GPU instances launched by an Auto Scaling group', datasets: [{ panther: 'AWS.EC2.LaunchUnusualEC2Instances', test: 'Successful Unusual EC2' }], expect: [LAUNCH] },
+    { name: 'Stratus: SSH opened to the internet', datasets: [{ stratus: 'aws.exfiltration.ec2-security-group-open-port-22-ingress' }], expect: [OPEN_PORT] },
+    { name: 'Stratus: Instance Connect keys pushed to three instances', datasets: [{ stratus: 'aws.lateral-movement.ec2-instance-connect' }], expect: [CONNECT] },
+    {
+      name: 'user data of many instances read, mostly denied (Stratus ec2-download-user-data shape)',
+      records: repeated(15, at(0), 0.1, (time, i) => denied(ec2('DescribeInstanceAttribute', { attribute: 'userData', instanceId: `i-0000000000000${100 + i}` }, time, assumedRole('stratus-red-team-dud-role', 'aws-go-sdk-1')))),
+      expect: [USER_DATA_READ],
+    },
+    {
+      name: 'serial console enabled, then a key pushed to it',
+      records: [
+        ec2('EnableSerialConsoleAccess', {}, at(0), iamUser('mallory')),
+        ctEvent({ service: 'ec2-instance-connect', name: 'SendSerialConsoleSSHPublicKey', time: at(1), identity: iamUser('mallory'), request: { instanceId: 'i-0a12b34c56d78e90f', serialPort: 0, sSHPublicKey: 'ssh-ed25519 AAAA…' } }),
+      ],
+      expect: [SERIAL],
+    },
+    {
+      name: 'an AMI deregistered by hand (Stratus ec2-deregister-ami shape), then a burst of five',
+      records: [
+        ec2('DeregisterImage', { imageId: 'ami-0b87ea1d007078d18', deleteAssociatedSnapshots: false }, at(0), iamUser('mallory')),
+        ...repeated(4, at(5), 1, (time, i) => ec2('DeregisterImage', { imageId: `ami-0b87ea1d00707800${i}` }, time, iamUser('mallory'))),
+      ],
+      expect: [DEREGISTER],
+    },
+    {
+      name: 'SSH opened to ::/0 with an all-protocols rule',
+      records: [
+        ec2('AuthorizeSecurityGroupIngress', { groupId: 'sg-0b1c2d3e4f5a6b7c8', ipPermissions: { items: [{ ipProtocol: '-1', ipv6Ranges: { items: [{ cidrIpv6: '::/0' }] } }] } }, at(0), iamUser('mallory')),
+      ],
+      expect: [OPEN_PORT],
+    },
+    { name: 'Panther: instance type change; a different API', datasets: [{ panther: 'AWS.EC2.Startup.Script.Change', test: 'ModifyInstanceAttribute-NoUserData' }, { panther: 'AWS.EC2.Startup.Script.Change', test: 'NoModifyInstanceAttribute' }], expect: [] },
+    { name: 'Panther: a security scanner reading user data through CloudFormation', datasets: [{ panther: 'AWS.EC2.DownloadInstanceUserData', test: 'Panther Cloud Security Scanning' }], expect: [] },
+    { name: 'Panther: single password-data reads', datasets: [{ panther: 'AWS.EC2.ManyPasswordReadAttempts', test: 'Successful Attempt' }, { panther: 'AWS.EC2.ManyPasswordReadAttempts', test: 'Unsuccessful Attempt' }], expect: [] },
+    { name: 'Panther: a failed Instance Connect push', datasets: [{ panther: 'AWS.EC2.MultiInstanceConnect', test: 'Public SSH Key Not Sent Successfully' }], expect: [] },
+    {
+      name: 'Terraform: security groups for the VPC CIDR and HTTPS to the world',
+      records: [ingress('10.0.0.0/16', 22, 22), ingress('0.0.0.0/0', 443, 443), ingress('10.0.0.0/8', 0, 65535, terraform, '-1')],
+      expect: [],
+    },
+    {
+      name: 'an admin reads two Windows passwords in the console; ops pushes keys to two instances',
+      records: [
+        ec2('GetPasswordData', { instanceId: 'i-0aaa' }, at(0), ops, { userAgent: CONSOLE_AGENT }),
+        ec2('GetPasswordData', { instanceId: 'i-0bbb' }, at(1), ops, { userAgent: CONSOLE_AGENT }),
+        ctEvent({ service: 'ec2-instance-connect', name: 'SendSSHPublicKey', time: at(2), identity: ops, request: { instanceId: 'i-0aaa', instanceOSUser: 'ec2-user', sSHPublicKey: 'ssh-ed25519 AAAA' }, response: { success: true } }),
+        ctEvent({ service: 'ec2-instance-connect', name: 'SendSSHPublicKey', time: at(3), identity: ops, request: { instanceId: 'i-0bbb', instanceOSUser: 'ec2-user', sSHPublicKey: 'ssh-ed25519 AAAA' }, response: { success: true } }),
+      ],
+      expect: [],
+    },
+    {
+      name: 'the ML team’s GPU family, already run yesterday; normal instance sizes',
+      records: [
+        ec2('RunInstances', { instanceType: 'g5.xlarge', instancesSet: { items: [{ imageId: 'ami-1', minCount: 1, maxCount: 1 }] } }, '2026-11-01T09:00:00Z', assumedRole('MlTraining', 'job-1')),
+        ec2('RunInstances', { instanceType: 'g5.2xlarge', instancesSet: { items: [{ imageId: 'ami-1', minCount: 1, maxCount: 2 }] } }, at(0), assumedRole('MlTraining', 'job-2')),
+        ec2('RunInstances', { instanceType: 'm6i.large', instancesSet: { items: [{ imageId: 'ami-2', minCount: 1, maxCount: 3 }] } }, at(1), terraform, { userAgent: TERRAFORM_AGENT }),
+      ],
+      // The first g5 launch is reported once (the family was new then); the later one is not.
+      expect: [LAUNCH],
+    },
+    {
+      name: 'the image pipeline’s daily AMI clean-up',
+      records: [
+        ...repeated(6, '2026-11-01T03:00:00Z', 1, (time, i) => ec2('DeregisterImage', { imageId: `ami-old${i}` }, time, assumedRole('ImagePipeline', 'cleanup'))),
+        ...repeated(6, '2026-11-02T03:00:00Z', 1, (time, i) => ec2('DeregisterImage', { imageId: `ami-older${i}` }, time, assumedRole('ImagePipeline', 'cleanup'))),
+      ],
+      // Day one is a burst from a new principal (reported once); day two is its habit.
+      expect: [DEREGISTER],
+    },
+    {
+      name: 'AWS services act on instances',
+      records: [{ ...ec2('ModifyInstanceAttribute', { instanceId: 'i-0a12', userData: '<sensitiveDataRemoved>' }, at(0), awsService('ssm.amazonaws.com')), sourceIPAddress: 'ssm.amazonaws.com' }],
+      expect: [],
+    },
+  ],
+};
+
+export const instanceEnumeration: ApiDetection = {
+  id: 'gumshoe-instance-enumeration',
+  source: 'cloudtrail',
+  types: [
+    {
+      type: ENUMERATION,
+      dataSource: 'CloudTrailManagement',
+      severity: 2,
+      resourceType: 'Instance',
+      mitre: { tactic: 'TA0007 Discovery', technique: 'T1580 Cloud Infrastructure Discovery' },
+      title: 'EC2 instance {instanceId} enumerated the account with its own role.',
+      description: 'The instance role session of {instanceId} made {apis} different discovery calls across {services} services within 15 minutes from {ip} ({calls}). Workloads call a few APIs; someone exploring the account from a compromised instance calls many.',
+      remediation: 'Find what ran on the instance at that time (SSM command history, shell history, process logs). If it is not an inventory tool, isolate the instance and narrow its role.',
+    },
+  ],
+  onEvent: onAnyEvent,
+  cases: [
+    {
+      name: 'discovery commands run on an instance over SSM (Stratus ec2-enumerate-from-instance shape)',
+      records: [
+        fromInstance('sts', 'GetCallerIdentity', 0),
+        fromInstance('s3', 'ListBuckets', 2),
+        fromInstance('iam', 'GetAccountSummary', 4, webRole, 'AccessDenied'),
+        fromInstance('iam', 'ListRoles', 6, webRole, 'AccessDenied'),
+        fromInstance('iam', 'ListUsers', 8, webRole, 'AccessDenied'),
+        fromInstance('iam', 'GetAccountAuthorizationDetails', 10, webRole, 'AccessDenied'),
+        fromInstance('ec2', 'DescribeSnapshots', 12),
+        fromInstance('cloudtrail', 'DescribeTrails', 14),
+        fromInstance('guardduty', 'ListDetectors', 16),
+      ],
+      expect: [ENUMERATION],
+    },
+    {
+      name: 'workload and agent calls: ECS agent, SSM agent, app reading its config',
+      records: [
+        fromInstance('ecs', 'DiscoverPollEndpoint', 0),
+        fromInstance('ecr', 'GetAuthorizationToken', 1),
+        fromInstance('ecr', 'GetDownloadUrlForLayer', 2),
+        fromInstance('ssm', 'ListInstanceAssociations', 3),
+        fromInstance('ssm', 'GetParameters', 4),
+        fromInstance('logs', 'DescribeLogStreams', 5),
+        fromInstance('sts', 'GetCallerIdentity', 6),
+        fromInstance('ec2', 'DescribeTags', 7),
+        fromInstance('ec2', 'DescribeInstances', 8),
+        fromInstance('dynamodb', 'DescribeTable', 9),
+        fromInstance('secretsmanager', 'GetSecretValue', 10),
+      ],
+      expect: [],
+    },
+    {
+      name: 'the same calls from a person are not instance enumeration',
+      records: ['ListRoles', 'ListUsers', 'GetAccountSummary', 'ListPolicies', 'ListGroups'].map((api, i) => ctEvent({ service: i < 5 ? 'iam' : 'ec2', name: api, time: at(0, i), identity: ops, request: {} })),
+      expect: [],
+    },
+  ],
+};

@@ -1,0 +1,386 @@
+import type { ApiEvent } from '../api-event.js';
+import type { DetectionContext, DetectSettings } from '../detection.js';
+import { userAgentCategory } from '../user-agent.js';
+
+/**
+ * Shared pieces of the `.Gumshoe` detections (our own finding types beyond GuardDuty's catalogue):
+ * payload readers, caller classification, policy parsing, and bounded JSON state for windows and habits.
+ */
+
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+
+type Json = Record<string, unknown>;
+
+export function obj(value: unknown): Json | null {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : null;
+}
+
+export function str(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  return undefined;
+}
+
+/** A list however CloudTrail wrote it: an array, EC2's `{items: [...]}`, or a single value. */
+export function list(value: unknown): unknown[] {
+  if (value === undefined || value === null || value === '') return [];
+  if (Array.isArray(value)) return value;
+  const o = obj(value);
+  if (o && 'items' in o) return list(o.items);
+  return [value];
+}
+
+/** A string value as a one-item list, or an empty list: the distinct items of a burst. */
+export function present(value: unknown): string[] {
+  const s = str(value);
+  return s ? [s] : [];
+}
+
+/** EC2 sometimes wraps scalars as `{value: x}`. */
+export function scalar(value: unknown): string | undefined {
+  return str(value) ?? str(obj(value)?.value);
+}
+
+// ---- who is calling ----
+
+/** Infrastructure-as-code tools: changes they make are reviewed code, not hands on a keyboard. */
+export function isIacAgent(userAgent: string | null): boolean {
+  const category = userAgentCategory(userAgent);
+  return category === 'Terraform' || category === 'CloudFormation' || /pulumi/i.test(userAgent ?? '');
+}
+
+export function isConsoleAgent(userAgent: string | null): boolean {
+  const category = userAgentCategory(userAgent);
+  return category === 'AWS Console' || category === 'browser';
+}
+
+/** AWS acting for the customer (service-linked roles, `invokedBy`, a service as the source). */
+export function isAwsServiceCall(event: ApiEvent): boolean {
+  const { actor } = event;
+  return (
+    actor.type === 'AWSService' ||
+    actor.invokedBy !== null ||
+    event.eventType === 'AwsServiceEvent' ||
+    (event.sourceHost?.endsWith('.amazonaws.com') ?? false) ||
+    (actor.sessionIssuerArn?.includes(':role/aws-service-role/') ?? false)
+  );
+}
+
+/** IAM Identity Center (SSO) permission-set sessions. */
+function isSsoSession(event: ApiEvent): boolean {
+  return (event.actor.sessionIssuerArn?.includes('/aws-reserved/sso.amazonaws.com/') ?? false) || (event.actor.sessionIssuerName?.startsWith('AWSReservedSSO_') ?? false);
+}
+
+/** People rather than workloads: IAM users, root, federated users, SSO sessions, console sessions. */
+export function isPersonLike(event: ApiEvent): boolean {
+  const type = event.actor.type;
+  if (type === 'IAMUser' || type === 'Root' || type === 'FederatedUser') return true;
+  return type === 'AssumedRole' && (isSsoSession(event) || isConsoleAgent(event.userAgent));
+}
+
+/** The caller's own name, to tell "for myself" from "for someone else": user name, or role session name. */
+export function callerName(event: ApiEvent): string | null {
+  const { actor } = event;
+  if (actor.type === 'IAMUser') return actor.userName;
+  const arn = actor.arn ?? '';
+  const slash = arn.lastIndexOf('/');
+  return slash >= 0 ? arn.slice(slash + 1) : null;
+}
+
+/** EC2 instance-profile credentials: the session name is the instance id. */
+export function instanceOfSession(event: ApiEvent): string | null {
+  if (!event.actor.principalId?.includes(':i-')) return null;
+  const match = /:(i-[0-9a-fA-F]{8,17})$/.exec(event.actor.principalId ?? '');
+  return match ? match[1] : null;
+}
+
+// ---- accounts and policies ----
+
+/** The account a principal or resource ARN belongs to (`123456789012`, `arn:aws:iam::123456789012:root`, …). */
+export function accountOf(value: string): string | null {
+  if (/^\d{12}$/.test(value)) return value;
+  const match = /^arn:[\w-]+:[\w-]+:[\w-]*:(\d{12}):/.exec(value);
+  return match ? match[1] : null;
+}
+
+/** The event's `resources` entries. */
+export function resourcesOf(event: ApiEvent): Json[] {
+  if (!event.resourcesText) return [];
+  try {
+    return list(JSON.parse(event.resourcesText) as unknown)
+      .map(obj)
+      .filter((r): r is Json => r !== null);
+  } catch {
+    return [];
+  }
+}
+
+export function ownAccount(event: ApiEvent): string | null {
+  return event.accountId ?? event.actor.accountId;
+}
+
+/** Another account that is not in the organisation. */
+export function isExternalAccount(account: string, event: ApiEvent, settings: DetectSettings): boolean {
+  return account !== ownAccount(event) && !settings.organizationAccounts.has(account);
+}
+
+/** A policy document from CloudTrail: an object, a JSON string, or a URL-encoded JSON string. */
+export function policyDocument(value: unknown): Json | null {
+  const direct = obj(value);
+  if (direct) return direct;
+  if (typeof value !== 'string' || value === '') return null;
+  for (const candidate of [value, safeDecode(value)]) {
+    try {
+      const parsed = obj(JSON.parse(candidate));
+      if (parsed) return parsed;
+    } catch {
+      // try the next form
+    }
+  }
+  return null;
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+export function allowStatements(document: Json | null): Json[] {
+  return list(document?.Statement)
+    .map(obj)
+    .filter((s): s is Json => s !== null && s.Effect === 'Allow');
+}
+
+/** AWS principals a statement names (`*` for anyone). Service and federated principals are left out. */
+export function awsPrincipals(statement: Json): string[] {
+  const principal = statement.Principal;
+  if (principal === '*') return ['*'];
+  return list(obj(principal)?.AWS)
+    .map(str)
+    .filter((p): p is string => p !== undefined);
+}
+
+export function actionsOf(statement: Json): string[] {
+  return list(statement.Action)
+    .map(str)
+    .filter((a): a is string => a !== undefined)
+    .map((a) => a.toLowerCase());
+}
+
+/** Condition keys a statement uses, lower-cased (`aws:principalorgid`, `sts:externalid`, …). */
+export function conditionKeys(statement: Json): Set<string> {
+  const keys = new Set<string>();
+  for (const operator of Object.values(obj(statement.Condition) ?? {})) {
+    for (const key of Object.keys(obj(operator) ?? {})) keys.add(key.toLowerCase());
+  }
+  return keys;
+}
+
+/** Conditions that pin a `*` principal down to the organisation or named accounts. */
+const SCOPING_KEYS = ['aws:principalorgid', 'aws:principalorgpaths', 'aws:principalaccount', 'aws:sourceaccount', 'aws:principalarn', 'aws:sourcearn', 'aws:sourceowner', 'aws:sourcevpce', 'aws:sourcevpc'];
+
+export function isScopedWildcard(statement: Json): boolean {
+  const keys = conditionKeys(statement);
+  return SCOPING_KEYS.some((k) => keys.has(k));
+}
+
+// ---- bounded JSON state ----
+
+/**
+ * An insertion-ordered map kept in detection state (plain JSON), the oldest entry evicted past `cap`.
+ * Keys are prefixed so that numeric-looking keys (account ids) keep insertion order.
+ */
+export interface BoundedMap<V> {
+  size: number;
+  items: Record<string, V>;
+}
+
+export function boundedMap<V>(): BoundedMap<V> {
+  return { size: 0, items: {} };
+}
+
+export function getEntry<V>(map: BoundedMap<V>, key: string): V | undefined {
+  return map.items[`#${key}`];
+}
+
+export function setEntry<V>(map: BoundedMap<V>, key: string, value: V, cap: number): void {
+  const k = `#${key}`;
+  if (k in map.items) delete map.items[k];
+  else map.size++;
+  map.items[k] = value;
+  if (map.size > cap) {
+    for (const oldest in map.items) {
+      delete map.items[oldest];
+      map.size--;
+      break;
+    }
+  }
+}
+
+export function deleteEntry<V>(map: BoundedMap<V>, key: string): void {
+  const k = `#${key}`;
+  if (k in map.items) {
+    delete map.items[k];
+    map.size--;
+  }
+}
+
+/** Something seen this long ago is a habit, not a first. */
+export const HABIT_AGE = 12 * HOUR;
+
+/**
+ * Records that `key` happened at `time` and says whether it was already a habit: first seen at least
+ * HABIT_AGE earlier. A burst does not make itself a habit; a repeat on a later day does.
+ */
+export function wasHabit(map: BoundedMap<number>, key: string, time: number, cap = 5000): boolean {
+  const first = getEntry(map, key);
+  if (first === undefined) {
+    setEntry(map, key, time, cap);
+    return false;
+  }
+  return time - first >= HABIT_AGE;
+}
+
+/** Records `key` and says whether this is the very first time it is seen. */
+export function firstTime(map: BoundedMap<number>, key: string, time: number, cap = 5000): boolean {
+  if (getEntry(map, key) !== undefined) return false;
+  setEntry(map, key, time, cap);
+  return true;
+}
+
+/** Whether the account has been watched for the configured learning period (first-seen types wait for it). */
+export function learningOver(context: DetectionContext, event: ApiEvent): boolean {
+  const since = context.state<BoundedMap<number>>('account-first-seen', boundedMap);
+  const account = ownAccount(event) ?? 'unknown';
+  let first = getEntry(since, account);
+  if (first === undefined) {
+    first = event.time;
+    setEntry(since, account, first, 1000);
+  }
+  return event.time - first >= context.settings.learningDays * DAY;
+}
+
+/** A count of distinct things within a window that starts at its first event. */
+export interface Burst {
+  start: number;
+  calls: number;
+  failures: number;
+  /** Distinct items seen, kept up to a cap a little above the threshold. */
+  items: string[];
+  /** Calls that touched an unknown number of items at once (a whole path, a filter). */
+  bulk: number;
+  fired: boolean;
+}
+
+export function burstFor(map: BoundedMap<Burst>, key: string, time: number, windowMs: number, cap = 2000): Burst {
+  let burst = getEntry(map, key);
+  if (!burst || time - burst.start > windowMs || time < burst.start) {
+    burst = { start: time, calls: 0, failures: 0, items: [], bulk: 0, fired: false };
+    setEntry(map, key, burst, cap);
+  }
+  return burst;
+}
+
+/** Adds a distinct item; returns whether it was new. */
+export function addItem(items: string[], item: string, cap: number): boolean {
+  if (items.includes(item)) return false;
+  if (items.length < cap) items.push(item);
+  return true;
+}
+
+/**
+ * Counts one event into the `name` burst of `key` (a window from its first event), with `items` as the
+ * distinct things it touched. The burst's events are kept as evidence; `evidence` is their key.
+ */
+export function trackBurst(
+  context: DetectionContext,
+  name: string,
+  key: string,
+  event: ApiEvent,
+  items: readonly string[],
+  windowMs: number,
+  options: { itemCap?: number; bulk?: boolean } = {},
+): { burst: Burst; evidence: string } {
+  const burst = burstFor(context.state<BoundedMap<Burst>>(`burst:${name}`, boundedMap), key, event.time, windowMs);
+  burst.calls++;
+  if (event.failed) burst.failures++;
+  if (options.bulk) burst.bulk++;
+  for (const item of items) addItem(burst.items, item, options.itemCap ?? 50);
+  const evidenceKey = `${name}|${key}@${burst.start}`;
+  keepEvidence(context, evidenceKey, event);
+  return { burst, evidence: evidenceKey };
+}
+
+// ---- evidence kept in memory for one run ----
+
+const evidence = new WeakMap<object, Map<string, ApiEvent[]>>();
+const EVIDENCE_KEYS = 5000;
+
+/** Keeps up to `cap` events under `key` for this run, to attach as evidence when a burst fires. */
+export function keepEvidence(context: DetectionContext, key: string, event: ApiEvent, cap = 10): void {
+  let byKey = evidence.get(context);
+  if (!byKey) {
+    byKey = new Map();
+    evidence.set(context, byKey);
+  }
+  let events = byKey.get(key);
+  if (!events) {
+    events = [];
+    byKey.set(key, events);
+    if (byKey.size > EVIDENCE_KEYS) byKey.delete(byKey.keys().next().value as string);
+  }
+  if (events.length < cap) events.push(event);
+}
+
+export function takeEvidence(context: DetectionContext, key: string, except?: ApiEvent): ApiEvent[] {
+  const byKey = evidence.get(context);
+  const events = byKey?.get(key) ?? [];
+  byKey?.delete(key);
+  return events.filter((e) => e !== except);
+}
+
+export function dropEvidence(context: DetectionContext, key: string): void {
+  evidence.get(context)?.delete(key);
+}
+
+// ---- decisions deferred a little, for events that arrive out of order within the same second ----
+
+interface Deferred {
+  due: number;
+  key: string;
+  fire: () => void;
+}
+
+const deferred = new WeakMap<object, Deferred[]>();
+const DEFERRED_CAP = 1000;
+
+/** Runs `fire` once event time passes `due` (or at the end of the run) unless cancelled by key first. */
+export function defer(context: DetectionContext, key: string, due: number, fire: () => void): void {
+  let pending = deferred.get(context);
+  if (!pending) {
+    pending = [];
+    deferred.set(context, pending);
+  }
+  pending.push({ due, key, fire });
+  if (pending.length > DEFERRED_CAP) pending.shift()!.fire();
+}
+
+export function cancelDeferred(context: DetectionContext, key: string): void {
+  const pending = deferred.get(context);
+  if (pending) deferred.set(context, pending.filter((d) => d.key !== key));
+}
+
+/** Fires what is due by `now`, or everything when `now` is omitted (end of run). */
+export function flushDeferred(context: DetectionContext, now?: number): void {
+  const pending = deferred.get(context);
+  if (!pending?.length) return;
+  const due = pending.filter((d) => now === undefined || d.due <= now);
+  if (!due.length) return;
+  deferred.set(context, pending.filter((d) => !due.includes(d)));
+  for (const d of due) d.fire();
+}

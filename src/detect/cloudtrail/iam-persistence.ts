@@ -1,0 +1,427 @@
+import type { ApiEvent } from '../api-event.js';
+import { assumedRole, ctEvent, iamUser, OTHER_ACCOUNT, TERRAFORM_AGENT, CONSOLE_AGENT, ACCOUNT } from '../case-builders.js';
+import type { ApiDetection, DetectionContext } from '../detection.js';
+import {
+  accountOf,
+  actionsOf,
+  allowStatements,
+  awsPrincipals,
+  type BoundedMap,
+  boundedMap,
+  callerName,
+  cancelDeferred,
+  conditionKeys,
+  DAY,
+  defer,
+  flushDeferred,
+  getEntry,
+  isAwsServiceCall,
+  isExternalAccount,
+  isIacAgent,
+  isScopedWildcard,
+  list,
+  MINUTE,
+  obj,
+  ownAccount,
+  policyDocument,
+  setEntry,
+  str,
+  wasHabit,
+} from './gumshoe-common.js';
+
+/**
+ * IAM persistence: ways to keep access after the first key is revoked. A role trust policy opened to an
+ * outside account, keys and passwords added to someone else's user, a new administrator user, long-lived
+ * federation tokens and Roles Anywhere trust anchors.
+ *
+ * Onboarding is not persistence: a key or password for a user the same caller created in the last day is
+ * provisioning. Because CloudTrail orders same-second events arbitrarily, those decisions wait two minutes
+ * of event time for the matching CreateUser.
+ */
+const TRUST = 'Persistence:IAMUser/RoleTrustBackdoor.Gumshoe';
+const OTHER_KEY = 'Persistence:IAMUser/AccessKeyCreatedForOtherUser.Gumshoe';
+const ADMIN_USER = 'Persistence:IAMUser/AdminUserCreated.Gumshoe';
+const LOGIN_CREATED = 'Persistence:IAMUser/LoginProfileCreated.Gumshoe';
+const LOGIN_UPDATED = 'PrivilegeEscalation:IAMUser/LoginProfileUpdated.Gumshoe';
+const FEDERATION = 'Persistence:IAMUser/FederationTokenCreated.Gumshoe';
+const TRUST_ANCHOR = 'Persistence:RolesAnywhere/TrustAnchorCreated.Gumshoe';
+
+const GRACE = 2 * MINUTE;
+const ADMIN_POLICIES = new Set(['arn:aws:iam::aws:policy/AdministratorAccess', 'arn:aws:iam::aws:policy/IAMFullAccess']);
+
+interface IamState {
+  /** account/user → who created it and when. */
+  created: BoundedMap<{ by: string; time: number }>;
+  /** account/user → when it was given admin rights (for a CreateUser that arrives after the grant). */
+  adminGrants: BoundedMap<number>;
+  adminGroups: BoundedMap<number>;
+  habits: BoundedMap<number>;
+}
+
+const state = (context: DetectionContext) =>
+  context.state<IamState>('iam', () => ({ created: boundedMap(), adminGrants: boundedMap(), adminGroups: boundedMap(), habits: boundedMap() }));
+
+const userKey = (event: ApiEvent, user: string) => `${ownAccount(event) ?? ''}/${user}`;
+
+function grantsEverything(document: unknown): boolean {
+  return allowStatements(policyDocument(document)).some((s) => actionsOf(s).some((a) => a === '*' || a === '*:*' || a === 'iam:*'));
+}
+
+// ---- role trust ----
+
+function onTrustPolicy(event: ApiEvent, context: DetectionContext): void {
+  const document = policyDocument(event.api === 'CreateRole' ? event.request?.assumeRolePolicyDocument : event.request?.policyDocument);
+  const role = str(event.request?.roleName) ?? 'unknown-role';
+  for (const statement of allowStatements(document)) {
+    if (!actionsOf(statement).some((a) => a === 'sts:assumerole' || a === 'sts:*' || a === '*')) continue;
+    for (const principal of awsPrincipals(statement)) {
+      if (principal === '*') {
+        if (isScopedWildcard(statement)) continue;
+        context.emit({ type: TRUST, event, aggregateBy: `${role}>*`, vars: { role, target: 'any AWS principal (*)' } });
+        continue;
+      }
+      const account = accountOf(principal);
+      if (!account || !isExternalAccount(account, event, context.settings)) continue;
+      // A vendor integration names its account and requires an external id; attackers rarely bother.
+      const vendorShaped = conditionKeys(statement).has('sts:externalid');
+      const habit = wasHabit(state(context).habits, `trust>${ownAccount(event)}>${account}`, event.time);
+      const severity = vendorShaped || habit ? 2 : isIacAgent(event.userAgent) ? 5 : undefined;
+      context.emit({
+        type: TRUST,
+        event,
+        severity,
+        aggregateBy: `${role}>${account}`,
+        remoteAccount: { accountId: account, affiliated: false },
+        vars: { role, target: `AWS account ${account}` },
+      });
+    }
+  }
+}
+
+// ---- users: creation, admin rights, keys and passwords for others ----
+
+function recentlyCreatedBy(context: DetectionContext, event: ApiEvent, user: string): boolean {
+  const created = getEntry(state(context).created, userKey(event, user));
+  return created !== undefined && created.by === event.principalKey && event.time - created.time <= DAY;
+}
+
+/** Emits later unless the same caller turns out to have created the user (out-of-order CreateUser). */
+function unlessProvisioning(context: DetectionContext, event: ApiEvent, user: string, emit: () => void): void {
+  if (recentlyCreatedBy(context, event, user)) return;
+  defer(context, `${userKey(event, user)}|${event.principalKey}`, event.time + GRACE, emit);
+}
+
+function adminUser(context: DetectionContext, event: ApiEvent, user: string): void {
+  context.emit({ type: ADMIN_USER, event, severity: isIacAgent(event.userAgent) ? 2 : undefined, aggregateBy: user, vars: { user } });
+}
+
+function onCreateUser(event: ApiEvent, context: DetectionContext, user: string): void {
+  const s = state(context);
+  const key = userKey(event, user);
+  setEntry(s.created, key, { by: event.principalKey, time: event.time }, 5000);
+  cancelDeferred(context, `${key}|${event.principalKey}`);
+  const granted = getEntry(s.adminGrants, key);
+  if (granted !== undefined && Math.abs(event.time - granted) <= DAY) adminUser(context, event, user);
+}
+
+function isAdminGrant(event: ApiEvent): boolean {
+  const request = event.request;
+  if (event.api === 'AttachUserPolicy' || event.api === 'AttachGroupPolicy') return ADMIN_POLICIES.has(str(request?.policyArn) ?? '');
+  return grantsEverything(request?.policyDocument);
+}
+
+function onAdminGrant(event: ApiEvent, context: DetectionContext, user: string): void {
+  const s = state(context);
+  const key = userKey(event, user);
+  const created = getEntry(s.created, key);
+  if (created && event.time - created.time <= DAY) adminUser(context, event, user);
+  else setEntry(s.adminGrants, key, event.time, 5000);
+}
+
+function onOtherUsersCredential(event: ApiEvent, context: DetectionContext, user: string): void {
+  const request = event.request ?? {};
+  const iac = isIacAgent(event.userAgent);
+  if (event.api === 'CreateAccessKey') {
+    const habit = wasHabit(state(context).habits, `keys>${event.principalKey}`, event.time);
+    unlessProvisioning(context, event, user, () =>
+      context.emit({ type: OTHER_KEY, event, severity: iac || habit ? 2 : undefined, aggregateBy: user, vars: { user } }),
+    );
+    return;
+  }
+  const resetRequired = request.passwordResetRequired === true || request.passwordResetRequired === 'true';
+  if (event.api === 'UpdateLoginProfile') {
+    // A help-desk reset makes the user choose a new password at next sign-in.
+    if (resetRequired) return;
+    unlessProvisioning(context, event, user, () => context.emit({ type: LOGIN_UPDATED, event, severity: iac ? 2 : undefined, aggregateBy: user, vars: { user } }));
+    return;
+  }
+  unlessProvisioning(context, event, user, () =>
+    context.emit({ type: LOGIN_CREATED, event, severity: iac || resetRequired ? 2 : undefined, aggregateBy: user, vars: { user } }),
+  );
+}
+
+// ---- federation tokens and Roles Anywhere ----
+
+function onFederationToken(event: ApiEvent, context: DetectionContext): void {
+  if (wasHabit(state(context).habits, `federation>${event.principalKey}`, event.time)) return;
+  const request = event.request ?? {};
+  const managed = list(request.policyArns).map((p) => str(obj(p)?.arn) ?? str(p) ?? '');
+  const broad = grantsEverything(request.policy) || managed.some((arn) => ADMIN_POLICIES.has(arn));
+  context.emit({ type: FEDERATION, event, severity: broad ? 5 : undefined, vars: { name: str(request.name) ?? 'unnamed', scope: broad ? 'all actions' : 'a scoped policy' } });
+}
+
+function onTrustAnchor(event: ApiEvent, context: DetectionContext): void {
+  const source = obj(event.request?.source);
+  const sourceType = str(source?.sourceType) ?? 'CERTIFICATE_BUNDLE';
+  // A private CA in ACM is managed inside the account; a pasted certificate bundle can be anyone's CA.
+  const ownCa = sourceType === 'AWS_ACM_PCA';
+  context.emit({
+    type: TRUST_ANCHOR,
+    event,
+    severity: ownCa || isIacAgent(event.userAgent) ? 2 : undefined,
+    aggregateBy: str(event.request?.name) ?? str(event.request?.trustAnchorId) ?? '',
+    vars: { anchor: str(event.request?.name) ?? str(event.request?.trustAnchorId) ?? 'unnamed', sourceType },
+  });
+}
+
+function onIamEvent(event: ApiEvent, context: DetectionContext): void {
+  flushDeferred(context, event.time);
+  if (event.failed || isAwsServiceCall(event)) return;
+  const user = str(event.request?.userName);
+  switch (event.api) {
+    case 'UpdateAssumeRolePolicy':
+    case 'CreateRole':
+      return onTrustPolicy(event, context);
+    case 'CreateUser':
+      if (user) onCreateUser(event, context, user);
+      return;
+    case 'AttachGroupPolicy':
+    case 'PutGroupPolicy': {
+      const group = str(event.request?.groupName);
+      if (group && isAdminGrant(event)) setEntry(state(context).adminGroups, `${ownAccount(event)}/${group}`, event.time, 2000);
+      return;
+    }
+    case 'AttachUserPolicy':
+    case 'PutUserPolicy':
+      if (user && isAdminGrant(event)) onAdminGrant(event, context, user);
+      return;
+    case 'AddUserToGroup': {
+      const group = str(event.request?.groupName);
+      if (user && group && getEntry(state(context).adminGroups, `${ownAccount(event)}/${group}`) !== undefined) onAdminGrant(event, context, user);
+      return;
+    }
+    case 'CreateAccessKey':
+    case 'CreateLoginProfile':
+    case 'UpdateLoginProfile':
+      // Without a user name the call is about the caller's own user.
+      if (user && user !== callerName(event)) onOtherUsersCredential(event, context, user);
+      return;
+    case 'GetFederationToken':
+      return onFederationToken(event, context);
+    case 'CreateTrustAnchor':
+    case 'UpdateTrustAnchor':
+      if (event.service === 'rolesanywhere.amazonaws.com') onTrustAnchor(event, context);
+      return;
+  }
+}
+
+const PERSISTENCE = 'TA0003 Persistence';
+const ADDITIONAL_CREDENTIALS = 'T1098.001 Account Manipulation: Additional Cloud Credentials';
+
+// ---- cases ----
+
+const admin = iamUser('alice');
+const iam = (name: string, request: Record<string, unknown>, time = '2026-11-02T10:00:00Z', identity = admin, userAgent?: string) =>
+  ctEvent({ service: 'iam', name, identity, time, request, userAgent });
+const sts = (name: string, request: Record<string, unknown>, time = '2026-11-02T10:00:00Z', identity = admin) => ctEvent({ service: 'sts', name, identity, time, request });
+const trust = (principal: unknown, condition?: Record<string, unknown>) =>
+  JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: principal, Action: 'sts:AssumeRole', ...(condition ? { Condition: condition } : {}) }] });
+const terraform = assumedRole('TerraformApply', 'ci-run-8812');
+
+export const iamPersistence: ApiDetection = {
+  id: 'gumshoe-iam-persistence',
+  source: 'cloudtrail',
+  apis: [
+    'UpdateAssumeRolePolicy',
+    'CreateRole',
+    'CreateUser',
+    'AttachGroupPolicy',
+    'PutGroupPolicy',
+    'AttachUserPolicy',
+    'PutUserPolicy',
+    'AddUserToGroup',
+    'CreateAccessKey',
+    'CreateLoginProfile',
+    'UpdateLoginProfile',
+    'GetFederationToken',
+    'CreateTrustAnchor',
+    'UpdateTrustAnchor',
+  ],
+  types: [
+    {
+      type: TRUST,
+      dataSource: 'CloudTrailManagement',
+      severity: 8,
+      resourceType: 'AccessKey',
+      mitre: { tactic: PERSISTENCE, technique: 'T1098.003 Account Manipulation: Additional Cloud Roles' },
+      title: 'The trust policy of role {role} lets {target} assume it.',
+      description: '{principal} called {api} from {ip}; role {role} can now be assumed by {target}, outside the organization. That keeps access even after the caller’s own credentials are revoked.',
+      remediation: 'Check the trust policy of the role. If the outside account is not a known vendor, remove it, review what the role was used for since (sts:AssumeRole events from that account), and rotate the caller’s credentials.',
+    },
+    {
+      type: OTHER_KEY,
+      dataSource: 'CloudTrailManagement',
+      severity: 5,
+      resourceType: 'AccessKey',
+      mitre: { tactic: PERSISTENCE, technique: ADDITIONAL_CREDENTIALS },
+      title: '{principal} created an access key for another IAM user, {user}.',
+      description: '{principal} called CreateAccessKey for IAM user {user} from {ip}. A second key on someone else’s user is a classic way to keep access unnoticed.',
+      remediation: 'Ask the owner of {user} whether the key is expected. If not, deactivate and delete it, and review what it was used for.',
+    },
+    {
+      type: ADMIN_USER,
+      dataSource: 'CloudTrailManagement',
+      severity: 8,
+      resourceType: 'AccessKey',
+      mitre: { tactic: PERSISTENCE, technique: 'T1136.003 Create Account: Cloud Account' },
+      title: 'A new IAM user, {user}, was given administrator rights.',
+      description: '{principal} created IAM user {user} and gave it administrator rights within a day (latest call {api} from {ip}).',
+      remediation: 'Confirm the new administrator is expected. If not, delete the user’s keys and login profile, then the user, and rotate the credentials of the principal that created it.',
+    },
+    {
+      type: LOGIN_CREATED,
+      dataSource: 'CloudTrailManagement',
+      severity: 5,
+      resourceType: 'AccessKey',
+      mitre: { tactic: PERSISTENCE, technique: ADDITIONAL_CREDENTIALS },
+      title: '{principal} gave IAM user {user} a console password.',
+      description: '{principal} called CreateLoginProfile for existing IAM user {user} from {ip}. A user that only had access keys can now sign in to the console with a password the caller chose.',
+      remediation: 'Confirm with the owner of {user}. If unexpected, delete the login profile and review the console sign-ins of {user}.',
+    },
+    {
+      type: LOGIN_UPDATED,
+      dataSource: 'CloudTrailManagement',
+      severity: 5,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0004 Privilege Escalation', technique: ADDITIONAL_CREDENTIALS },
+      title: '{principal} changed the console password of IAM user {user}.',
+      description: '{principal} called UpdateLoginProfile for IAM user {user} from {ip} without requiring a reset, so the caller now knows a working password for {user}.',
+      remediation: 'Confirm with the owner of {user}. If unexpected, reset the password with a forced change, review the console sign-ins of {user}, and rotate the caller’s credentials.',
+    },
+    {
+      type: FEDERATION,
+      dataSource: 'CloudTrailManagement',
+      severity: 2,
+      resourceType: 'AccessKey',
+      mitre: { tactic: PERSISTENCE, technique: ADDITIONAL_CREDENTIALS },
+      title: '{principal} minted federation token {name}.',
+      description: '{principal} called GetFederationToken from {ip} with {scope}. Federation tokens last up to 36 hours and survive deleting the access key that created them.',
+      remediation: 'Confirm the user runs a federation broker. If not, deny sts:GetFederationToken for the user (an explicit deny also revokes tokens already issued) and rotate its keys.',
+    },
+    {
+      type: TRUST_ANCHOR,
+      dataSource: 'CloudTrailManagement',
+      severity: 5,
+      resourceType: 'AccessKey',
+      mitre: { tactic: PERSISTENCE, technique: ADDITIONAL_CREDENTIALS },
+      title: 'IAM Roles Anywhere trust anchor {anchor} was created or changed.',
+      description: '{principal} called {api} from {ip} for trust anchor {anchor} ({sourceType}). Anyone holding a certificate from that CA can get credentials for the roles its profiles allow.',
+      remediation: 'Check that the certificate authority belongs to you. If not, disable and delete the trust anchor and its profiles, and review CreateSession calls made through it.',
+    },
+  ],
+  onEvent: onIamEvent,
+  finish: (context) => flushDeferred(context),
+  cases: [
+    { name: 'Stratus: role trust policy opened to an outside account', datasets: [{ stratus: 'aws.persistence.iam-backdoor-role' }], expect: [TRUST] },
+    { name: 'Stratus: new role trusting an outside account', datasets: [{ stratus: 'aws.persistence.iam-create-backdoor-role' }], expect: [TRUST] },
+    { name: 'Panther: trust policy opened to * with only an external id', datasets: [{ panther: 'AWS.IAM.BackdoorRole', test: 'IAM Role Policy Updated to Allow Internet Access' }], expect: [TRUST] },
+    { name: 'Stratus: access key created for another user', datasets: [{ stratus: 'aws.persistence.iam-backdoor-user' }], expect: [OTHER_KEY] },
+    // CreateUser, AttachUserPolicy and CreateAccessKey share one second and arrive out of order.
+    { name: 'Stratus: admin user created (its key is provisioning, not a second finding)', datasets: [{ stratus: 'aws.persistence.iam-create-admin-user' }], expect: [ADMIN_USER] },
+    { name: 'Stratus: console password added to a programmatic user', datasets: [{ stratus: 'aws.persistence.iam-create-user-login-profile' }], expect: [LOGIN_CREATED] },
+    { name: 'Stratus: another user’s password changed', datasets: [{ stratus: 'aws.privilege-escalation.iam-update-user-login-profile' }], expect: [LOGIN_UPDATED] },
+    { name: 'Panther: password changed for another user', datasets: [{ panther: 'AWS.User.Login.Profile.Modified', test: 'User changed password for other' }], expect: [LOGIN_UPDATED] },
+    {
+      name: 'admin rights added to a group, then a new user put in it',
+      records: [
+        iam('AttachGroupPolicy', { groupName: 'Admins', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }, '2026-10-01T09:00:00Z'),
+        iam('CreateUser', { userName: 'svc-backup2' }, '2026-11-02T10:00:00Z'),
+        iam('AddUserToGroup', { groupName: 'Admins', userName: 'svc-backup2' }, '2026-11-02T10:01:00Z'),
+      ],
+      expect: [ADMIN_USER],
+    },
+    {
+      name: 'federation token with an allow-all policy (Stratus sts-federation-token shape)',
+      records: [
+        sts('GetFederationToken', {
+          name: 'stratus_red_team',
+          policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+        }),
+      ],
+      expect: [FEDERATION],
+    },
+    {
+      name: 'Roles Anywhere trust anchor from a pasted certificate bundle',
+      records: [
+        ctEvent({
+          service: 'rolesanywhere',
+          name: 'CreateTrustAnchor',
+          identity: admin,
+          time: '2026-11-02T10:00:00Z',
+          request: { name: 'ops-anchor', enabled: true, source: { sourceType: 'CERTIFICATE_BUNDLE', sourceData: { x509CertificateData: '-----BEGIN CERTIFICATE-----…' } } },
+        }),
+      ],
+      expect: [TRUST_ANCHOR],
+    },
+    { name: 'Panther: trust policy for an AWS service', datasets: [{ panther: 'AWS.IAM.BackdoorRole', test: 'IAM Role Policy Updated Without Internet Access' }], expect: [] },
+    { name: 'Panther: trust update without a document', datasets: [{ panther: 'AWS.IAM.BackdoorRole', test: 'IAM Role Policy Updated With No Policy Document' }], expect: [] },
+    { name: 'Panther: a user changing their own password', datasets: [{ panther: 'AWS.User.Login.Profile.Modified', test: 'ChangeOwnPassword' }], expect: [] },
+    { name: 'Panther: help-desk reset that forces a new password', datasets: [{ panther: 'AWS.User.Login.Profile.Modified', test: 'User changed password for other reset required' }], expect: [] },
+    {
+      name: 'Terraform: cross-account roles for the organization, a vendor with an external id, GitHub OIDC, org-scoped *',
+      records: [
+        iam('CreateRole', { roleName: 'OrgAudit', assumeRolePolicyDocument: trust({ AWS: 'arn:aws:iam::777788889999:root' }) }, '2026-11-02T10:00:00Z', terraform, TERRAFORM_AGENT),
+        iam('CreateRole', { roleName: 'GithubDeploy', assumeRolePolicyDocument: trust({ Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com` }) }, '2026-11-02T10:00:01Z', terraform, TERRAFORM_AGENT),
+        iam('CreateRole', { roleName: 'OrgReadOnly', assumeRolePolicyDocument: trust('*', { StringEquals: { 'aws:PrincipalOrgID': 'o-abc123def4' } }) }, '2026-11-02T10:00:02Z', terraform, TERRAFORM_AGENT),
+        iam('CreateRole', { roleName: 'LambdaExec', assumeRolePolicyDocument: trust({ Service: 'lambda.amazonaws.com' }) }, '2026-11-02T10:00:03Z', terraform, TERRAFORM_AGENT),
+        iam('CreateRole', { roleName: 'OwnAccountAdmin', assumeRolePolicyDocument: trust({ AWS: `arn:aws:iam::${ACCOUNT}:root` }) }, '2026-11-02T10:00:04Z', terraform, TERRAFORM_AGENT),
+      ],
+      settings: { organizationAccounts: ['777788889999'] },
+      expect: [],
+    },
+    {
+      name: 'onboarding: admin creates a user, then its key and a console password that must be reset',
+      records: [
+        iam('CreateUser', { userName: 'bob' }, '2026-11-02T10:00:00Z', admin, CONSOLE_AGENT),
+        iam('CreateLoginProfile', { userName: 'bob', passwordResetRequired: true }, '2026-11-02T10:00:30Z', admin, CONSOLE_AGENT),
+        iam('CreateAccessKey', { userName: 'bob' }, '2026-11-02T10:01:00Z', admin, CONSOLE_AGENT),
+        iam('AttachUserPolicy', { userName: 'bob', policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }, '2026-11-02T10:01:30Z', admin, CONSOLE_AGENT),
+      ],
+      expect: [],
+    },
+    {
+      name: 'a user rotating their own key; a failed attempt on someone else’s',
+      records: [
+        iam('CreateAccessKey', {}, '2026-11-02T10:00:00Z', iamUser('carol')),
+        iam('CreateAccessKey', { userName: 'carol' }, '2026-11-02T10:01:00Z', iamUser('carol')),
+        { ...iam('CreateAccessKey', { userName: 'alice' }, '2026-11-02T10:02:00Z', iamUser('carol')), errorCode: 'AccessDenied', errorMessage: 'not authorized' },
+      ],
+      expect: [],
+    },
+    {
+      name: 'a federation broker user that has minted tokens for days',
+      records: [
+        sts('GetFederationToken', { name: 'web-user-1', policy: JSON.stringify({ Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }) }, '2026-10-30T09:00:00Z', iamUser('sso-broker')),
+        sts('GetFederationToken', { name: 'web-user-2', policy: JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] }) }, '2026-11-02T10:00:00Z', iamUser('sso-broker')),
+      ],
+      // The first token of the broker is reported once; the later ones are its habit.
+      expect: [FEDERATION],
+    },
+    {
+      name: 'vendor integration trusting an outside account with an external id (reported, at Low)',
+      records: [iam('UpdateAssumeRolePolicy', { roleName: 'DatadogIntegration', policyDocument: trust({ AWS: `arn:aws:iam::${OTHER_ACCOUNT}:root` }, { StringEquals: { 'sts:ExternalId': 'a1b2c3' } }) })],
+      // Vendor-shaped trust is still reported, at Low.
+      expect: [TRUST],
+    },
+  ],
+};

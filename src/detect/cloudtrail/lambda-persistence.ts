@@ -1,0 +1,258 @@
+import type { ApiEvent } from '../api-event.js';
+import { assumedRole, ctEvent, iamUser, OTHER_ACCOUNT, ACCOUNT, TERRAFORM_AGENT } from '../case-builders.js';
+import type { ApiDetection, DetectionContext } from '../detection.js';
+import {
+  accountOf,
+  type BoundedMap,
+  boundedMap,
+  getEntry,
+  isAwsServiceCall,
+  isExternalAccount,
+  isIacAgent,
+  isPersonLike,
+  list,
+  obj,
+  ownAccount,
+  setEntry,
+  str,
+  wasHabit,
+} from './gumshoe-common.js';
+
+/**
+ * Lambda persistence: a resource policy that lets anyone or an outside account invoke a function, a layer
+ * (extension) slipped into a function, and function code overwritten by someone other than its usual
+ * deployer.
+ *
+ * "Usual deployer" is learned per function: whoever created it or updated its code before. A code update by
+ * a new principal on a function with a known deployer is Medium. On a function with no history, only people
+ * (IAM users, SSO and console sessions) are reported, at Low; a CI role's first deploy just teaches us.
+ */
+const POLICY = 'Persistence:Lambda/ResourcePolicyBackdoor.Gumshoe';
+const LAYER = 'Persistence:Lambda/LayerAdded.Gumshoe';
+const CODE = 'Persistence:Lambda/FunctionCodeOverwritten.Gumshoe';
+
+/** Lambda's CloudTrail names carry an API version: `UpdateFunctionCode20150331v2`. */
+const baseName = (api: string) => api.replace(/\d{8}(v\d+)?$/, '');
+const versions = (name: string) => [name, `${name}20150331`, `${name}20150331v2`];
+
+/** `my-fn`, or `my-fn` from `arn:aws:lambda:eu-west-1:111122223333:function:my-fn:prod`. */
+function functionName(value: unknown): string | null {
+  const name = str(value);
+  if (!name) return null;
+  const match = /:function:([^:]+)/.exec(name);
+  return match ? match[1] : name;
+}
+
+/** A layer ARN without its version, so a version bump is not a new layer. */
+const layerBase = (arn: string) => arn.replace(/:\d+$/, '');
+
+interface LambdaState {
+  /** function → layers (without version) it is known to use. */
+  layers: BoundedMap<string[]>;
+  /** function → principals that created it or deployed its code. */
+  deployers: BoundedMap<string[]>;
+  habits: BoundedMap<number>;
+}
+
+const state = (context: DetectionContext) => context.state<LambdaState>('lambda', () => ({ layers: boundedMap(), deployers: boundedMap(), habits: boundedMap() }));
+
+const functionKey = (event: ApiEvent, name: string) => `${ownAccount(event) ?? ''}/${event.region ?? ''}/${name}`;
+
+function layersIn(value: unknown): string[] {
+  return list(value)
+    .map((l) => str(l) ?? str(obj(l)?.arn))
+    .filter((l): l is string => l !== undefined);
+}
+
+function learnLayers(context: DetectionContext, key: string, layers: string[]): void {
+  const known = getEntry(state(context).layers, key) ?? [];
+  const merged = [...new Set([...known, ...layers.map(layerBase)])].slice(-20);
+  setEntry(state(context).layers, key, merged, 5000);
+}
+
+function addDeployer(context: DetectionContext, key: string, principal: string): void {
+  const deployers = (getEntry(state(context).deployers, key) ?? []).filter((p) => p !== principal);
+  setEntry(state(context).deployers, key, [...deployers, principal].slice(-5), 5000);
+}
+
+function onAddPermission(event: ApiEvent, context: DetectionContext, fn: string): void {
+  const request = event.request ?? {};
+  const principal = str(request.principal) ?? '';
+  if (principal === '*') {
+    if (request.principalOrgID || request.sourceAccount || request.sourceArn) return;
+    // A public function URL is a deliberate design more often than a backdoor.
+    const publicUrl = request.functionUrlAuthType === 'NONE';
+    context.emit({ type: POLICY, event, severity: publicUrl ? 2 : undefined, aggregateBy: `${fn}>*`, vars: { function: fn, target: publicUrl ? 'anyone, through a public function URL' : 'anyone (*)' } });
+    return;
+  }
+  const account = accountOf(principal);
+  if (!account || !isExternalAccount(account, event, context.settings)) return;
+  const habit = wasHabit(state(context).habits, `invoke>${ownAccount(event)}>${account}`, event.time);
+  context.emit({
+    type: POLICY,
+    event,
+    severity: habit ? 2 : undefined,
+    aggregateBy: `${fn}>${account}`,
+    remoteAccount: { accountId: account, affiliated: false },
+    vars: { function: fn, target: `AWS account ${account}` },
+  });
+}
+
+function onConfiguration(event: ApiEvent, context: DetectionContext, fn: string, key: string): void {
+  const requested = layersIn(event.request?.layers);
+  if (requested.length && !isIacAgent(event.userAgent)) {
+    const known = getEntry(state(context).layers, key) ?? [];
+    const added = requested.filter((l) => !known.includes(layerBase(l)));
+    const foreign = added.find((l) => {
+      const account = accountOf(l);
+      return account !== null && isExternalAccount(account, event, context.settings) && !wasHabit(state(context).habits, `layer>${ownAccount(event)}>${account}`, event.time);
+    });
+    if (added.length) {
+      context.emit({
+        type: LAYER,
+        event,
+        severity: foreign ? 5 : undefined,
+        aggregateBy: fn,
+        vars: { function: fn, layer: foreign ?? added[0], origin: foreign ? `from AWS account ${accountOf(foreign)}, outside the organization` : 'from this account or a known publisher' },
+      });
+    }
+  }
+  learnLayers(context, key, [...requested, ...layersIn(event.response?.layers)]);
+}
+
+function onCodeUpdate(event: ApiEvent, context: DetectionContext, fn: string, key: string): void {
+  const deployers = getEntry(state(context).deployers, key) ?? [];
+  addDeployer(context, key, event.principalKey);
+  if (deployers.includes(event.principalKey)) return;
+  if (deployers.length) {
+    context.emit({ type: CODE, event, severity: 5, aggregateBy: fn, vars: { function: fn, usual: `it is normally deployed by ${deployers.join(', ')}` } });
+    return;
+  }
+  if (isPersonLike(event) && !isIacAgent(event.userAgent)) {
+    context.emit({ type: CODE, event, aggregateBy: fn, vars: { function: fn, usual: 'no earlier deployment of it was seen' } });
+  }
+}
+
+function onLambdaEvent(event: ApiEvent, context: DetectionContext): void {
+  if (event.failed || isAwsServiceCall(event)) return;
+  const fn = functionName(event.request?.functionName) ?? functionName(event.response?.functionName);
+  if (!fn) return;
+  const key = functionKey(event, fn);
+  switch (baseName(event.api)) {
+    case 'AddPermission':
+      return onAddPermission(event, context, fn);
+    case 'CreateFunction':
+      addDeployer(context, key, event.principalKey);
+      return learnLayers(context, key, layersIn(event.request?.layers));
+    case 'UpdateFunctionConfiguration':
+      return onConfiguration(event, context, fn, key);
+    case 'UpdateFunctionCode':
+      return onCodeUpdate(event, context, fn, key);
+  }
+}
+
+const lambda = (name: string, request: Record<string, unknown>, time: string, identity: Record<string, unknown>, extra: { userAgent?: string; response?: Record<string, unknown> } = {}) =>
+  ctEvent({ service: 'lambda', name, identity, time, request, ...extra });
+const ciRole = assumedRole('GithubActionsDeploy', 'GitHubActions');
+const dev = iamUser('dave');
+const layerArn = (account: string, name: string, version: number) => `arn:aws:lambda:us-east-1:${account}:layer:${name}:${version}`;
+
+export const lambdaPersistence: ApiDetection = {
+  id: 'gumshoe-lambda-persistence',
+  source: 'cloudtrail',
+  apis: [...versions('AddPermission'), ...versions('CreateFunction'), ...versions('UpdateFunctionConfiguration'), ...versions('UpdateFunctionCode')],
+  types: [
+    {
+      type: POLICY,
+      dataSource: 'CloudTrailManagement',
+      severity: 8,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0003 Persistence', technique: 'T1098 Account Manipulation' },
+      title: 'Lambda function {function} can now be invoked by {target}.',
+      description: '{principal} added a statement to the resource policy of Lambda function {function} from {ip} that lets {target} invoke it.',
+      remediation: 'Read the function’s resource policy (GetPolicy). If the statement is not expected, remove it (RemovePermission), check the function’s invocations since, and rotate the caller’s credentials.',
+    },
+    {
+      type: LAYER,
+      dataSource: 'CloudTrailManagement',
+      severity: 2,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0003 Persistence', technique: 'T1574 Hijack Execution Flow' },
+      title: 'A new layer was added to Lambda function {function}.',
+      description: '{principal} added layer {layer} ({origin}) to Lambda function {function} from {ip}. Layers and extensions run inside the function and can read its events and credentials.',
+      remediation: 'Check that the layer is one your team publishes or uses. If not, remove it from the function, inspect the layer’s code, and rotate the function role’s credentials.',
+    },
+    {
+      type: CODE,
+      dataSource: 'CloudTrailManagement',
+      severity: 2,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0003 Persistence', technique: 'T1574 Hijack Execution Flow' },
+      title: 'The code of Lambda function {function} was replaced by {principal}.',
+      description: '{principal} called {api} on Lambda function {function} from {ip}; {usual}.',
+      remediation: 'Compare the deployed code (its CodeSha256) with your pipeline’s last build. If it differs, redeploy from source, review the function’s invocations and the caller’s other activity.',
+    },
+  ],
+  onEvent: onLambdaEvent,
+  cases: [
+    { name: 'Stratus: function invocable by anyone', datasets: [{ stratus: 'aws.persistence.lambda-backdoor-function' }], expect: [POLICY] },
+    { name: 'Stratus: function code overwritten by an IAM user', datasets: [{ stratus: 'aws.persistence.lambda-overwrite-code' }], expect: [CODE] },
+    { name: 'Panther: IAM user updates code', datasets: [{ panther: 'AWS.Lambda.UpdateFunctionCode', test: 'IAM User Updates Lambda Code' }], expect: [CODE] },
+    { name: 'Panther: SSO session updates code', datasets: [{ panther: 'AWS.Lambda.UpdateFunctionCode', test: 'SSO AssumedRole Updates Lambda Code' }], expect: [CODE] },
+    { name: 'Panther: federated user updates code', datasets: [{ panther: 'AWS.Lambda.UpdateFunctionCode', test: 'FederatedUser Updates Lambda Code' }], expect: [CODE] },
+    {
+      name: 'a developer pushes code to a function the CI role deploys (Medium)',
+      records: [
+        lambda('CreateFunction20150331', { functionName: 'payments-api', runtime: 'python3.12' }, '2026-10-01T09:00:00Z', ciRole),
+        lambda('UpdateFunctionCode20150331v2', { functionName: 'payments-api', publish: true }, '2026-10-20T09:00:00Z', ciRole),
+        lambda('UpdateFunctionCode20150331v2', { functionName: 'arn:aws:lambda:us-east-1:111122223333:function:payments-api', publish: true }, '2026-11-02T03:12:00Z', dev),
+      ],
+      expect: [CODE],
+    },
+    {
+      name: 'invoke permission for an outside account',
+      records: [lambda('AddPermission20150331v2', { functionName: 'payments-api', statementId: 'x', action: 'lambda:InvokeFunction', principal: OTHER_ACCOUNT }, '2026-11-02T10:00:00Z', dev)],
+      expect: [POLICY],
+    },
+    {
+      name: 'layer from an outside account added to a function (Medium)',
+      records: [
+        lambda('UpdateFunctionConfiguration20150331v2', { functionName: 'payments-api', layers: [layerArn(OTHER_ACCOUNT, 'telemetry', 3)] }, '2026-11-02T10:00:00Z', dev, {
+          response: { functionName: 'payments-api', layers: [{ arn: layerArn(OTHER_ACCOUNT, 'telemetry', 3), codeSize: 2120 }] },
+        }),
+      ],
+      expect: [LAYER],
+    },
+    {
+      name: 'a same-account extension layer added by hand (Low)',
+      records: [lambda('UpdateFunctionConfiguration20150331v2', { functionName: 'payments-api', layers: [layerArn(ACCOUNT, 'my-extension', 1)] }, '2026-11-02T10:00:00Z', dev)],
+      expect: [LAYER],
+    },
+    { name: 'Panther: AddPermission events that name no principal', datasets: [{ panther: 'AWS.Potential.Backdoor.Lambda', test: 'Lambda Add Permission Event v2' }, { panther: 'AWS.Potential.Backdoor.Lambda', test: 'Lambda Add Permission Event' }], expect: [] },
+    { name: 'Panther: RemovePermission', datasets: [{ panther: 'AWS.Potential.Backdoor.Lambda', test: 'Lambda Remove Permission Event' }], expect: [] },
+    { name: 'Panther: configuration change without layers', datasets: [{ panther: 'AWS.Lambda.UpdateFunctionConfiguration', test: 'Lambda Update Function Configuration without Layers' }], expect: [] },
+    { name: 'Panther: DeleteFunction', datasets: [{ panther: 'AWS.Lambda.UpdateFunctionCode', test: 'Delete Function Event' }], expect: [] },
+    {
+      name: 'service triggers: S3 and API Gateway permissions scoped to their source',
+      records: [
+        lambda('AddPermission20150331v2', { functionName: 'thumbnailer', action: 'lambda:InvokeFunction', principal: 's3.amazonaws.com', sourceArn: 'arn:aws:s3:::uploads', sourceAccount: ACCOUNT }, '2026-11-02T10:00:00Z', ciRole, { userAgent: TERRAFORM_AGENT }),
+        lambda('AddPermission20150331v2', { functionName: 'api', action: 'lambda:InvokeFunction', principal: 'apigateway.amazonaws.com', sourceArn: `arn:aws:execute-api:us-east-1:${ACCOUNT}:abc123/*` }, '2026-11-02T10:00:01Z', ciRole, { userAgent: TERRAFORM_AGENT }),
+        lambda('AddPermission20150331v2', { functionName: 'api', action: 'lambda:InvokeFunction', principal: '*', principalOrgID: 'o-abc123def4' }, '2026-11-02T10:00:02Z', ciRole, { userAgent: TERRAFORM_AGENT }),
+      ],
+      expect: [],
+    },
+    {
+      name: 'CI deploys, a layer version bump, and Terraform managing layers',
+      records: [
+        lambda('UpdateFunctionCode20150331v2', { functionName: 'orders', publish: true }, '2026-11-01T09:00:00Z', ciRole),
+        lambda('UpdateFunctionCode20150331v2', { functionName: 'orders', publish: true }, '2026-11-02T09:00:00Z', ciRole),
+        lambda('UpdateFunctionConfiguration20150331v2', { functionName: 'orders', memorySize: 512 }, '2026-11-02T09:00:05Z', ciRole, {
+          response: { functionName: 'orders', layers: [{ arn: layerArn(ACCOUNT, 'shared-libs', 7) }] },
+        }),
+        lambda('UpdateFunctionConfiguration20150331v2', { functionName: 'orders', layers: [layerArn(ACCOUNT, 'shared-libs', 8)] }, '2026-11-02T09:10:00Z', dev),
+        lambda('UpdateFunctionConfiguration20150331v2', { functionName: 'billing', layers: [layerArn(OTHER_ACCOUNT, 'vendor-agent', 40)] }, '2026-11-02T09:20:00Z', ciRole, { userAgent: TERRAFORM_AGENT }),
+      ],
+      expect: [],
+    },
+  ],
+};

@@ -1,0 +1,363 @@
+import type { ApiEvent } from '../api-event.js';
+import { assumedRole, awsService, ctEvent, iamUser, TERRAFORM_AGENT } from '../case-builders.js';
+import type { ApiDetection, DetectionContext } from '../detection.js';
+import {
+  type BoundedMap,
+  boundedMap,
+  getEntry,
+  HOUR,
+  isAwsServiceCall,
+  isIacAgent,
+  list,
+  obj,
+  ownAccount,
+  setEntry,
+  str,
+} from './gumshoe-common.js';
+
+/**
+ * Logging and monitoring tampering that GuardDuty's Stealth:IAMUser/CloudTrailLoggingDisabled does not
+ * cover (it sees StopLogging and DeleteTrail): CloudTrail event selectors that stop recording management
+ * events, a short expiration on the trail's bucket, VPC flow logs and Route 53 Resolver query logs deleted,
+ * GuardDuty / Security Hub / Config switched off, and attempts to leave the organization.
+ *
+ * Changes made through Terraform or CloudFormation are still reported, at Low: tearing down logging is worth
+ * a record even when it is reviewed code.
+ */
+const SELECTORS = 'DefenseEvasion:IAMUser/CloudTrailEventSelectorsWeakened.Gumshoe';
+const LIFECYCLE = 'DefenseEvasion:S3/CloudTrailBucketShortLifecycle.Gumshoe';
+const FLOW_LOGS = 'DefenseEvasion:IAMUser/FlowLogsDeleted.Gumshoe';
+const DNS_LOGS = 'DefenseEvasion:IAMUser/DnsQueryLoggingDeleted.Gumshoe';
+const SECURITY = 'DefenseEvasion:IAMUser/SecurityServiceDisabled.Gumshoe';
+const LEAVE_ORG = 'DefenseEvasion:Organizations/LeaveOrganizationAttempt.Gumshoe';
+
+/** Objects expiring within this many days leave no time to notice the logs are gone. */
+const SHORT_EXPIRATION_DAYS = 3;
+/** Management sources AWS itself offers to exclude to save cost. */
+const ROUTINE_EXCLUSIONS = new Set(['kms.amazonaws.com', 'rdsdata.amazonaws.com']);
+
+interface LoggingState {
+  /** trail name → who created it and when (a data-events trail is configured right after creation). */
+  trails: BoundedMap<{ by: string; time: number }>;
+  /** Buckets that receive CloudTrail logs. */
+  trailBuckets: BoundedMap<number>;
+}
+
+const state = (context: DetectionContext) => context.state<LoggingState>('logging', () => ({ trails: boundedMap(), trailBuckets: boundedMap() }));
+
+const trailName = (value: unknown) => (str(value) ?? '').replace(/^.*:trail\//, '');
+
+type Json = Record<string, unknown>;
+const objects = (value: unknown) => list(value).map(obj).filter((o): o is Json => o !== null);
+
+/** What an event-selector change stops recording, or null when management events stay recorded. */
+function selectorWeakening(request: Json): string | null {
+  const advanced = objects(request.advancedEventSelectors);
+  if (advanced.length) {
+    const fields = (selector: Json) => objects(selector.fieldSelectors);
+    const management = advanced.filter((s) => fields(s).some((f) => f.field === 'eventCategory' && list(f.equals).includes('Management')));
+    if (!management.length) return 'management events are no longer recorded';
+    if (management.every((s) => fields(s).some((f) => f.field === 'readOnly' && list(f.equals).includes('true')))) return 'write management events are no longer recorded';
+    const excluded = management.flatMap((s) => fields(s).filter((f) => f.field === 'eventSource').flatMap((f) => list(f.notEquals).map(String)));
+    const unusual = excluded.filter((e) => !ROUTINE_EXCLUSIONS.has(e));
+    return unusual.length ? `management events from ${unusual.join(', ')} are excluded` : null;
+  }
+  if (!('eventSelectors' in request)) return null;
+  const management = objects(request.eventSelectors).filter((s) => s.includeManagementEvents !== false);
+  if (!management.length) return 'management events are no longer recorded';
+  if (management.every((s) => s.readWriteType === 'ReadOnly')) return 'write management events are no longer recorded';
+  const unusual = management.flatMap((s) => list(s.excludeManagementEventSources).map(String)).filter((e) => !ROUTINE_EXCLUSIONS.has(e));
+  return unusual.length ? `management events from ${unusual.join(', ')} are excluded` : null;
+}
+
+function onEventSelectors(event: ApiEvent, context: DetectionContext): void {
+  const request = event.request ?? {};
+  const weakening = selectorWeakening(request);
+  if (!weakening) return;
+  const trail = trailName(request.trailName);
+  const created = getEntry(state(context).trails, `${ownAccount(event)}/${trail}`);
+  // Setting up a new data-events trail: the creator configures it within the hour.
+  if (created && created.by === event.principalKey && event.time - created.time <= HOUR) return;
+  context.emit({ type: SELECTORS, event, severity: isIacAgent(event.userAgent) ? 2 : undefined, aggregateBy: trail, vars: { trail, weakening } });
+}
+
+function expirationDays(rule: Json): number | null {
+  const days = Number(str(obj(rule.Expiration)?.Days));
+  return Number.isFinite(days) && days > 0 ? days : null;
+}
+
+function onLifecycle(event: ApiEvent, context: DetectionContext): void {
+  const bucket = event.bucketName;
+  if (!bucket) return;
+  const request = event.request ?? {};
+  const configuration = obj(request.LifecycleConfiguration) ?? obj(request.lifecycleConfiguration) ?? {};
+  const rules = objects(configuration.Rule ?? configuration.Rules);
+  const short = rules.find((r) => r.Status === 'Enabled' && (expirationDays(r) ?? Infinity) <= SHORT_EXPIRATION_DAYS);
+  if (!short) return;
+  const scope = JSON.stringify([short.ID, short.Prefix, short.Filter]);
+  const trailBucket =
+    getEntry(state(context).trailBuckets, bucket) !== undefined || /cloudtrail|trail/i.test(bucket) || /cloudtrail|AWSLogs/i.test(scope);
+  if (!trailBucket) return;
+  context.emit({
+    type: LIFECYCLE,
+    event,
+    severity: isIacAgent(event.userAgent) ? 2 : undefined,
+    buckets: [{ arn: `arn:aws:s3:::${bucket}`, name: bucket, type: 'Destination' }],
+    vars: { days: expirationDays(short) ?? SHORT_EXPIRATION_DAYS },
+  });
+}
+
+function securityServiceChange(event: ApiEvent): string | null {
+  const request = event.request ?? {};
+  switch (`${event.serviceShort}:${event.api}`) {
+    case 'guardduty:DeleteDetector':
+      return 'the GuardDuty detector was deleted';
+    case 'guardduty:UpdateDetector':
+      return request.enable === false ? 'the GuardDuty detector was suspended' : null;
+    case 'guardduty:DisassociateFromMasterAccount':
+    case 'guardduty:DisassociateFromAdministratorAccount':
+      return 'the account left its GuardDuty administrator';
+    case 'securityhub:DisableSecurityHub':
+      return 'Security Hub was disabled';
+    case 'config:StopConfigurationRecorder':
+      return 'the AWS Config recorder was stopped';
+    case 'config:DeleteConfigurationRecorder':
+      return 'the AWS Config recorder was deleted';
+    case 'config:DeleteDeliveryChannel':
+      return 'the AWS Config delivery channel was deleted';
+    default:
+      return null;
+  }
+}
+
+function onLoggingEvent(event: ApiEvent, context: DetectionContext): void {
+  // CloudTrail checks a bucket's ACL before delivering to it: that names the trail bucket.
+  if (event.api === 'GetBucketAcl') {
+    if (event.actor.invokedBy === 'cloudtrail.amazonaws.com' && event.bucketName) setEntry(state(context).trailBuckets, event.bucketName, event.time, 2000);
+    return;
+  }
+  if (event.api === 'LeaveOrganization') {
+    // A denied attempt is reported too: it shows intent, and a later try may succeed.
+    context.emit({ type: LEAVE_ORG, event, severity: event.failed ? undefined : 8, vars: { outcome: event.failed ? `was denied (${event.errorCode})` : 'succeeded' } });
+    return;
+  }
+  if (event.failed || isAwsServiceCall(event)) return;
+  const iac = isIacAgent(event.userAgent) ? 2 : undefined;
+  const request = event.request ?? {};
+  switch (event.api) {
+    case 'CreateTrail':
+    case 'UpdateTrail': {
+      const trail = trailName(request.name);
+      if (event.api === 'CreateTrail') setEntry(state(context).trails, `${ownAccount(event)}/${trail}`, { by: event.principalKey, time: event.time }, 2000);
+      const bucket = str(request.s3BucketName);
+      if (bucket) setEntry(state(context).trailBuckets, bucket, event.time, 2000);
+      return;
+    }
+    case 'PutEventSelectors':
+      return onEventSelectors(event, context);
+    case 'PutBucketLifecycle':
+    case 'PutBucketLifecycleConfiguration':
+      return onLifecycle(event, context);
+    case 'DeleteFlowLogs': {
+      const ids = list(obj(request.DeleteFlowLogsRequest)?.FlowLogId ?? request.flowLogIds).map((id) => str(obj(id)?.content) ?? str(id) ?? '');
+      context.emit({ type: FLOW_LOGS, event, severity: iac, vars: { flowLogs: ids.filter(Boolean).join(', ') || 'unknown' } });
+      return;
+    }
+    case 'DeleteResolverQueryLogConfig':
+    case 'DisassociateResolverQueryLogConfig':
+      context.emit({ type: DNS_LOGS, event, severity: iac, vars: { config: str(request.resolverQueryLogConfigId) ?? 'unknown' } });
+      return;
+    default: {
+      const change = securityServiceChange(event);
+      if (change) context.emit({ type: SECURITY, event, severity: iac, aggregateBy: change, vars: { change } });
+    }
+  }
+}
+
+const DISABLE_LOGS = 'T1562.008 Impair Defenses: Disable or Modify Cloud Logs';
+const EVASION = 'TA0005 Defense Evasion';
+
+const admin = assumedRole('AWSReservedSSO_Admin_0a1b2c3d', 'alice@example.com');
+const terraform = assumedRole('TerraformApply', 'ci-run-8812');
+const call = (service: string, name: string, request: Record<string, unknown>, time: string, identity = admin, userAgent?: string) =>
+  ctEvent({ service, name, request, time, identity, userAgent });
+const lifecycle = (bucket: string, days: number, time: string, identity = admin) =>
+  call('s3', 'PutBucketLifecycle', { bucketName: bucket, LifecycleConfiguration: { Rule: { ID: 'expire', Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { Days: days } } }, lifecycle: '' }, time, identity);
+
+export const loggingTampering: ApiDetection = {
+  id: 'gumshoe-logging-tampering',
+  source: 'cloudtrail',
+  apis: [
+    'GetBucketAcl',
+    'CreateTrail',
+    'UpdateTrail',
+    'PutEventSelectors',
+    'PutBucketLifecycle',
+    'PutBucketLifecycleConfiguration',
+    'DeleteFlowLogs',
+    'DeleteResolverQueryLogConfig',
+    'DisassociateResolverQueryLogConfig',
+    'DeleteDetector',
+    'UpdateDetector',
+    'DisassociateFromMasterAccount',
+    'DisassociateFromAdministratorAccount',
+    'DisableSecurityHub',
+    'StopConfigurationRecorder',
+    'DeleteConfigurationRecorder',
+    'DeleteDeliveryChannel',
+    'LeaveOrganization',
+  ],
+  types: [
+    {
+      type: SELECTORS,
+      dataSource: 'CloudTrailManagement',
+      severity: 5,
+      resourceType: 'AccessKey',
+      mitre: { tactic: EVASION, technique: DISABLE_LOGS },
+      title: 'CloudTrail trail {trail} was changed so that {weakening}.',
+      description: '{principal} called PutEventSelectors on trail {trail} from {ip}: {weakening}. The trail keeps running, so logging looks healthy while API activity goes unrecorded.',
+      remediation: 'Restore the trail’s event selectors (management events, read and write). Then look for what happened while they were off, in CloudTrail event history or another trail.',
+    },
+    {
+      type: LIFECYCLE,
+      dataSource: 'CloudTrailManagement',
+      severity: 5,
+      resourceType: 'AccessKey',
+      mitre: { tactic: EVASION, technique: 'T1070 Indicator Removal' },
+      title: 'CloudTrail log bucket {bucket} now deletes objects after {days} day(s).',
+      description: '{principal} set a lifecycle rule on {bucket}, which holds CloudTrail logs, from {ip}: objects expire after {days} day(s), so the logs disappear before anyone reads them.',
+      remediation: 'Remove or lengthen the rule (GetBucketLifecycleConfiguration shows it), protect the bucket with Object Lock or a deny on s3:PutLifecycleConfiguration, and restore deleted logs from versions if versioning is on.',
+    },
+    {
+      type: FLOW_LOGS,
+      dataSource: 'CloudTrailManagement',
+      severity: 5,
+      resourceType: 'AccessKey',
+      mitre: { tactic: EVASION, technique: DISABLE_LOGS },
+      title: 'VPC flow logs were deleted: {flowLogs}.',
+      description: '{principal} called DeleteFlowLogs from {ip} for {flowLogs}. Network activity in those VPCs, subnets or interfaces is no longer recorded.',
+      remediation: 'Recreate the flow logs and find out why they were deleted; restrict ec2:DeleteFlowLogs to the network team’s pipeline.',
+    },
+    {
+      type: DNS_LOGS,
+      dataSource: 'CloudTrailManagement',
+      severity: 5,
+      resourceType: 'AccessKey',
+      mitre: { tactic: EVASION, technique: DISABLE_LOGS },
+      title: 'Route 53 Resolver query logging {config} was removed.',
+      description: '{principal} called {api} for query logging configuration {config} from {ip}. DNS queries from the affected VPCs are no longer logged.',
+      remediation: 'Recreate or reassociate the query logging configuration and review who removed it.',
+    },
+    {
+      type: SECURITY,
+      dataSource: 'CloudTrailManagement',
+      severity: 5,
+      resourceType: 'AccessKey',
+      mitre: { tactic: EVASION, technique: 'T1562.001 Impair Defenses: Disable or Modify Tools' },
+      title: 'A security service was switched off: {change}.',
+      description: '{principal} called {api} from {ip}: {change}.',
+      remediation: 'Re-enable the service, then review the principal’s other activity around that time; deny these calls outside the security team with an SCP.',
+    },
+    {
+      type: LEAVE_ORG,
+      dataSource: 'CloudTrailManagement',
+      severity: 5,
+      resourceType: 'AccessKey',
+      mitre: { tactic: EVASION, technique: 'T1562 Impair Defenses' },
+      title: 'An attempt to take account {account} out of its organization {outcome}.',
+      description: '{principal} called LeaveOrganization from {ip}; it {outcome}. Outside the organization the account escapes its SCPs, central logging and guardrails.',
+      remediation: 'Deny organizations:LeaveOrganization with an SCP, and treat the caller’s credentials as compromised unless the move was planned.',
+    },
+  ],
+  onEvent: onLoggingEvent,
+  cases: [
+    { name: 'Stratus: VPC flow logs deleted', datasets: [{ stratus: 'aws.defense-evasion.vpc-remove-flow-logs' }], expect: [FLOW_LOGS] },
+    { name: 'Panther: VPC flow logs deleted', datasets: [{ panther: 'AWS.VPCFlow.LogsDeleted', test: 'Logs Deleted' }], expect: [FLOW_LOGS] },
+    { name: 'Panther: resolver query logging deleted', datasets: [{ panther: 'AWS.CloudTrail.DNSLogsDeleted', test: 'Logs Deleted' }], expect: [DNS_LOGS] },
+    { name: 'Panther: denied attempt to leave the organization', datasets: [{ panther: 'AWS.CloudTrail.AttemptToLeaveOrg', test: 'Failed Attempt to Leave Org' }], expect: [LEAVE_ORG] },
+    { name: 'Panther: event selectors drop management events', datasets: [{ panther: 'AWS.CloudTrail.EventSelectorsDisabled', test: 'Event Selector Disabled' }], expect: [SELECTORS] },
+    { name: 'Panther: 1-day expiration on a bucket named for CloudTrail', datasets: [{ panther: 'AWS.CloudTrail.ShortLifecycle', test: '1-Day Lifecycle Rule on Assumed CT Bucket' }], expect: [LIFECYCLE] },
+    { name: 'Panther: Config delivery channel deleted', datasets: [{ panther: 'AWS.ConfigService.DisabledDeleted', test: 'Config Recorder Deleted' }], expect: [SECURITY] },
+    {
+      name: 'advanced event selectors that keep only S3 data events',
+      records: [
+        call('cloudtrail', 'PutEventSelectors', {
+          trailName: 'org-trail',
+          advancedEventSelectors: [{ name: 'data only', fieldSelectors: [{ field: 'eventCategory', equals: ['Data'] }, { field: 'resources.type', equals: ['AWS::S3::Object'] }] }],
+        }, '2026-11-02T10:00:00Z'),
+      ],
+      expect: [SELECTORS],
+    },
+    {
+      name: 'short expiration on a bucket learned as the trail’s (its name does not say so)',
+      records: [
+        call('cloudtrail', 'CreateTrail', { name: 'main', s3BucketName: 'acme-audit-archive', isMultiRegionTrail: true }, '2026-10-01T09:00:00Z', terraform, TERRAFORM_AGENT),
+        lifecycle('acme-audit-archive', 1, '2026-11-02T10:00:00Z'),
+      ],
+      expect: [LIFECYCLE],
+    },
+    {
+      name: 'trail bucket learned from CloudTrail’s own delivery check, then a 2-day expiration',
+      records: [
+        { ...call('s3', 'GetBucketAcl', { bucketName: 'acme-logs-7731' }, '2026-11-01T09:00:00Z', awsService('cloudtrail.amazonaws.com')), sourceIPAddress: 'cloudtrail.amazonaws.com', userAgent: 'cloudtrail.amazonaws.com' },
+        lifecycle('acme-logs-7731', 2, '2026-11-02T10:00:00Z', iamUser('mallory')),
+      ],
+      expect: [LIFECYCLE],
+    },
+    {
+      name: 'GuardDuty detector deleted and Security Hub disabled',
+      records: [
+        call('guardduty', 'DeleteDetector', { detectorId: '12abc34d567e8fa901bc2d34e56789f0' }, '2026-11-02T10:00:00Z', iamUser('mallory')),
+        call('securityhub', 'DisableSecurityHub', {}, '2026-11-02T10:00:05Z', iamUser('mallory')),
+      ],
+      expect: [SECURITY],
+    },
+    { name: 'Panther: event selectors that keep everything', datasets: [{ panther: 'AWS.CloudTrail.EventSelectorsDisabled', test: 'Event Selector Enabled' }], expect: [] },
+    { name: 'Panther: reading event selectors', datasets: [{ panther: 'AWS.CloudTrail.EventSelectorsDisabled', test: 'Uninteresting Event Type' }], expect: [] },
+    {
+      name: 'Panther: disabled short rule, 730-day retention, unrelated read',
+      datasets: [
+        { panther: 'AWS.CloudTrail.ShortLifecycle', test: 'Disabled 1-Day Lifecycle Rule on Known CT Bucket' },
+        { panther: 'AWS.CloudTrail.ShortLifecycle', test: '730-Day Lifecycle Rule on Known CT Bucket' },
+        { panther: 'AWS.CloudTrail.ShortLifecycle', test: 'Completely Unrelated Event' },
+      ],
+      expect: [],
+    },
+    {
+      name: 'Panther: Config delivery channel created; failed deletion',
+      datasets: [
+        { panther: 'AWS.ConfigService.DisabledDeleted', test: 'Config Recorder Delivery Channel Created' },
+        { panther: 'AWS.ConfigService.DisabledDeleted', test: 'Error Deleting Config Recorder' },
+      ],
+      expect: [],
+    },
+    {
+      name: 'Terraform creates a data-events trail; an admin excludes KMS events from the main trail',
+      records: [
+        call('cloudtrail', 'CreateTrail', { name: 's3-data-events', s3BucketName: 'acme-data-events' }, '2026-11-02T10:00:00Z', terraform, TERRAFORM_AGENT),
+        call('cloudtrail', 'PutEventSelectors', {
+          trailName: 's3-data-events',
+          eventSelectors: [{ readWriteType: 'All', includeManagementEvents: false, dataResources: [{ type: 'AWS::S3::Object', values: ['arn:aws:s3'] }] }],
+        }, '2026-11-02T10:00:04Z', terraform, TERRAFORM_AGENT),
+        call('cloudtrail', 'PutEventSelectors', {
+          trailName: 'main',
+          eventSelectors: [{ readWriteType: 'All', includeManagementEvents: true, excludeManagementEventSources: ['kms.amazonaws.com', 'rdsdata.amazonaws.com'] }],
+        }, '2026-11-02T11:00:00Z'),
+      ],
+      expect: [],
+    },
+    {
+      name: 'one-day expiration on Athena query results and CI artifacts',
+      records: [lifecycle('acme-athena-query-results', 1, '2026-11-02T10:00:00Z', terraform), lifecycle('acme-ci-artifacts', 1, '2026-11-02T10:05:00Z')],
+      expect: [],
+    },
+    {
+      name: 'denied DeleteFlowLogs; GuardDuty finding frequency changed',
+      records: [
+        { ...call('ec2', 'DeleteFlowLogs', { DeleteFlowLogsRequest: { FlowLogId: { content: 'fl-0ef673ef70c4f07cc', tag: 1 } } }, '2026-11-02T10:00:00Z', iamUser('intern')), errorCode: 'Client.UnauthorizedOperation', errorMessage: 'not authorized' },
+        call('guardduty', 'UpdateDetector', { detectorId: '12abc34d567e8fa901bc2d34e56789f0', enable: true, findingPublishingFrequency: 'FIFTEEN_MINUTES' }, '2026-11-02T10:01:00Z', terraform, TERRAFORM_AGENT),
+      ],
+      expect: [],
+    },
+  ],
+};

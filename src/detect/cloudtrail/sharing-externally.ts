@@ -1,0 +1,286 @@
+import type { ApiEvent } from '../api-event.js';
+import { ctEvent, iamUser, assumedRole, awsService, ACCOUNT, OTHER_ACCOUNT, TERRAFORM_AGENT } from '../case-builders.js';
+import type { ApiDetection, DetectionContext } from '../detection.js';
+import {
+  accountOf,
+  actionsOf,
+  allowStatements,
+  awsPrincipals,
+  type BoundedMap,
+  boundedMap,
+  isAwsServiceCall,
+  isExternalAccount,
+  list,
+  obj,
+  ownAccount,
+  policyDocument,
+  resourcesOf,
+  str,
+  wasHabit,
+} from './gumshoe-common.js';
+
+/**
+ * Data shared out of the account: an EBS snapshot, AMI or RDS snapshot opened to another account or to
+ * everyone, or a bucket policy that lets another account read. GuardDuty only sees the public-bucket case
+ * (Policy:S3/BucketAnonymousAccessGranted), so a `*` bucket principal is left to that type.
+ *
+ * Accounts in `settings.organizationAccounts` are ours. An account this account has already shared with on
+ * an earlier day (a DR or partner account) is a habit: still reported, at Low.
+ */
+const SNAPSHOT = 'Exfiltration:EC2/SnapshotSharedExternally.Gumshoe';
+const AMI = 'Exfiltration:EC2/AmiSharedExternally.Gumshoe';
+const RDS = 'Exfiltration:RDS/SnapshotSharedExternally.Gumshoe';
+const BUCKET = 'Exfiltration:S3/BucketPolicyGrantsExternalAccount.Gumshoe';
+
+const PUBLIC = 'public';
+
+interface Share {
+  type: string;
+  resource: string;
+  /** Account ids, or PUBLIC. */
+  targets: string[];
+}
+
+/** `createVolumePermission` / `launchPermission` add lists: `{userId}` or `{group: 'all'}`. */
+function permissionAdds(value: unknown): string[] {
+  return list(obj(obj(value)?.add)?.items ?? obj(value)?.add).flatMap((item) => {
+    const entry = obj(item);
+    if (entry?.group === 'all') return [PUBLIC];
+    const user = str(entry?.userId);
+    return user ? [user] : [];
+  });
+}
+
+/** Bucket-policy actions that let the grantee take data or take over the bucket (not write-only log delivery). */
+function isReadOrControl(action: string): boolean {
+  return action === '*' || action === 's3:*' || /^s3:(get|list|delete|putbucketpolicy|putbucketacl|putobjectacl|restoreobject)/.test(action);
+}
+
+function bucketOwner(event: ApiEvent): string | null {
+  const bucket = resourcesOf(event).find((r) => r.type === 'AWS::S3::Bucket' && typeof r.accountId === 'string');
+  return (bucket?.accountId as string | undefined) ?? ownAccount(event);
+}
+
+function shareOf(event: ApiEvent): Share | null {
+  const request = event.request;
+  if (!request) return null;
+  switch (event.api) {
+    case 'ModifySnapshotAttribute':
+      return { type: SNAPSHOT, resource: str(request.snapshotId) ?? 'unknown-snapshot', targets: permissionAdds(request.createVolumePermission) };
+    case 'ModifyImageAttribute':
+      return { type: AMI, resource: str(request.imageId) ?? 'unknown-image', targets: permissionAdds(request.launchPermission) };
+    case 'ModifyDBSnapshotAttribute':
+    case 'ModifyDBClusterSnapshotAttribute': {
+      if (request.attributeName !== 'restore') return null;
+      const values = list(request.valuesToAdd).map(str).filter((v): v is string => v !== undefined);
+      const resource = str(request.dBSnapshotIdentifier) ?? str(request.dBClusterSnapshotIdentifier) ?? 'unknown-snapshot';
+      return { type: RDS, resource, targets: values.map((v) => (v === 'all' ? PUBLIC : v)) };
+    }
+    case 'PutBucketPolicy': {
+      const owner = bucketOwner(event);
+      const targets = allowStatements(policyDocument(request.bucketPolicy))
+        .filter((s) => s.NotAction !== undefined || actionsOf(s).some(isReadOrControl))
+        .flatMap(awsPrincipals)
+        .map(accountOf)
+        .filter((a): a is string => a !== null && a !== owner);
+      return { type: BUCKET, resource: event.bucketName ?? 'unknown-bucket', targets };
+    }
+    default:
+      return null;
+  }
+}
+
+function describeTarget(target: string): string {
+  return target === PUBLIC ? 'everyone (public)' : `AWS account ${target}`;
+}
+
+function onShare(event: ApiEvent, context: DetectionContext): void {
+  if (event.failed || isAwsServiceCall(event)) return;
+  const share = shareOf(event);
+  if (!share) return;
+  const habits = context.state<BoundedMap<number>>('share-targets', boundedMap);
+  for (const target of new Set(share.targets)) {
+    if (target !== PUBLIC && !isExternalAccount(target, event, context.settings)) continue;
+    const habit = target !== PUBLIC && wasHabit(habits, `${ownAccount(event)}>${target}`, event.time);
+    context.emit({
+      type: share.type,
+      event,
+      severity: habit ? 2 : undefined,
+      aggregateBy: `${share.resource}>${target}`,
+      remoteAccount: target === PUBLIC ? undefined : { accountId: target, affiliated: false },
+      buckets: share.type === BUCKET ? [{ arn: `arn:aws:s3:::${share.resource}`, name: share.resource, type: 'Destination' }] : undefined,
+      vars: { resource: share.resource, target: describeTarget(target) },
+    });
+  }
+}
+
+const remediation =
+  'Confirm with the owner that the share was intended. If not, remove the permission for that account, rotate the credentials of the principal that made the change, and check the other account for copies (snapshots and images shared out can be copied within minutes).';
+
+const EXFIL = { tactic: 'TA0010 Exfiltration', technique: 'T1537 Transfer Data to Cloud Account' };
+
+const admin = iamUser('alice');
+const snapshotShare = (target: Record<string, unknown>, identity = admin, extra: Record<string, unknown> = {}) =>
+  ctEvent({
+    service: 'ec2',
+    name: 'ModifySnapshotAttribute',
+    identity,
+    time: '2026-11-02T10:00:00Z',
+    request: { snapshotId: 'snap-0a1b2c3d4e5f60718', attributeType: 'CREATE_VOLUME_PERMISSION', createVolumePermission: { add: { items: [target] } } },
+    response: { _return: true },
+    ...extra,
+  });
+
+const bucketPolicy = (statements: Record<string, unknown>[], identity = admin, userAgent?: string) =>
+  ctEvent({
+    service: 's3',
+    name: 'PutBucketPolicy',
+    identity,
+    userAgent,
+    time: '2026-11-02T10:00:00Z',
+    request: { bucketName: 'acme-customer-exports', bucketPolicy: { Version: '2012-10-17', Statement: statements }, policy: '' },
+    resources: [{ accountId: ACCOUNT, type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::acme-customer-exports' }],
+  });
+
+export const sharingExternally: ApiDetection = {
+  id: 'gumshoe-sharing-externally',
+  source: 'cloudtrail',
+  apis: ['ModifySnapshotAttribute', 'ModifyImageAttribute', 'ModifyDBSnapshotAttribute', 'ModifyDBClusterSnapshotAttribute', 'PutBucketPolicy'],
+  types: [
+    {
+      type: SNAPSHOT,
+      dataSource: 'CloudTrailManagement',
+      severity: 8,
+      resourceType: 'AccessKey',
+      mitre: EXFIL,
+      title: 'EBS snapshot {resource} was shared with {target}.',
+      description: '{principal} added a createVolumePermission on EBS snapshot {resource} for {target} from {ip}. Whoever holds that permission can create a volume from it and read the disk.',
+      remediation,
+    },
+    {
+      type: AMI,
+      dataSource: 'CloudTrailManagement',
+      severity: 8,
+      resourceType: 'AccessKey',
+      mitre: EXFIL,
+      title: 'AMI {resource} was shared with {target}.',
+      description: '{principal} added a launch permission on AMI {resource} for {target} from {ip}. The image, and the data on its snapshots, can be launched and copied there.',
+      remediation,
+    },
+    {
+      type: RDS,
+      dataSource: 'CloudTrailManagement',
+      severity: 8,
+      resourceType: 'AccessKey',
+      mitre: EXFIL,
+      title: 'RDS snapshot {resource} was shared with {target}.',
+      description: '{principal} called {api} to add {target} to the restore attribute of RDS snapshot {resource} from {ip}. The database can be restored there.',
+      remediation,
+    },
+    {
+      type: BUCKET,
+      dataSource: 'CloudTrailManagement',
+      severity: 8,
+      resourceType: 'AccessKey',
+      mitre: EXFIL,
+      title: 'The policy of S3 bucket {bucket} lets {target} read it.',
+      description: '{principal} set a bucket policy on {bucket} from {ip} that allows {target}, outside the organization, to read or control the bucket.',
+      remediation:
+        'Check the bucket policy. If the external account is not a known partner, remove its statement, review the bucket’s data events for reads by that account, and rotate the credentials of the principal that changed the policy.',
+    },
+  ],
+  onEvent: onShare,
+  cases: [
+    { name: 'Stratus: AMI shared with an external account', datasets: [{ stratus: 'aws.exfiltration.ec2-share-ami' }], expect: [AMI] },
+    { name: 'Panther: snapshot made public', datasets: [{ panther: 'AWS.CloudTrail.SnapshotMadePublic', test: 'Snapshot Made Publicly Accessible' }], expect: [SNAPSHOT] },
+    { name: 'Panther: snapshot shared with one other account', datasets: [{ panther: 'AWS.CloudTrail.SnapshotMadePublic', test: 'Snapshot Mader Available to Single Person' }], expect: [SNAPSHOT] },
+    { name: 'Panther: RDS snapshot shared with another account', datasets: [{ panther: 'AWS.RDS.SnapshotShared', test: 'Snapshot shared with another account' }], expect: [RDS] },
+    {
+      name: 'EBS snapshot shared with an attacker account (Stratus ec2-share-ebs-snapshot shape)',
+      records: [snapshotShare({ userId: OTHER_ACCOUNT })],
+      expect: [SNAPSHOT],
+    },
+    {
+      name: 'Aurora cluster snapshot made public',
+      records: [
+        ctEvent({
+          service: 'rds',
+          name: 'ModifyDBClusterSnapshotAttribute',
+          identity: admin,
+          time: '2026-11-02T10:00:00Z',
+          request: { dBClusterSnapshotIdentifier: 'orders-final', attributeName: 'restore', valuesToAdd: ['all'] },
+        }),
+      ],
+      expect: [RDS],
+    },
+    {
+      name: 'bucket policy lets an external account list and read (Stratus s3-backdoor-bucket-policy shape)',
+      records: [
+        bucketPolicy([
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:root` },
+            Action: ['s3:GetObject', 's3:GetBucketLocation', 's3:ListBucket'],
+            Resource: ['arn:aws:s3:::acme-customer-exports/*', 'arn:aws:s3:::acme-customer-exports'],
+          },
+        ]),
+      ],
+      expect: [BUCKET],
+    },
+    { name: 'Panther: snapshot permission set to nobody', datasets: [{ panther: 'AWS.CloudTrail.SnapshotMadePublic', test: 'Snapshot Not Made Publicly Accessible' }], expect: [] },
+    { name: 'Panther: failed attempt to make a snapshot public', datasets: [{ panther: 'AWS.CloudTrail.SnapshotMadePublic', test: 'Error Making Snapshot Publicly Accessible' }], expect: [] },
+    { name: 'Panther: RDS restore attribute with no accounts', datasets: [{ panther: 'AWS.RDS.SnapshotShared', test: 'Snapshot shared with no accounts' }], expect: [] },
+    {
+      name: 'Panther: public bucket policies are GuardDuty’s BucketAnonymousAccessGranted, not ours',
+      datasets: [
+        { panther: 'AWS.CloudTrail.ResourceMadePublic', test: 'S3 Made Publicly Accessible' },
+        { panther: 'AWS.CloudTrail.ResourceMadePublic', test: 'S3 Not Made Publicly Accessible' },
+      ],
+      expect: [],
+    },
+    {
+      name: 'snapshot shared with the organization’s backup account',
+      records: [snapshotShare({ userId: '777788889999' })],
+      settings: { organizationAccounts: ['777788889999'] },
+      expect: [],
+    },
+    {
+      name: 'AWS Backup copying a recovery point across accounts',
+      records: [snapshotShare({ userId: OTHER_ACCOUNT }, awsService('backup.amazonaws.com'))],
+      expect: [],
+    },
+    {
+      name: 'AMI shared with the organization by ARN (golden-image pipeline)',
+      records: [
+        ctEvent({
+          service: 'ec2',
+          name: 'ModifyImageAttribute',
+          identity: assumedRole('ImageBuilderPipeline', 'build-4411'),
+          time: '2026-11-02T10:00:00Z',
+          request: {
+            imageId: 'ami-0c55b159cbfafe1f0',
+            attributeType: 'launchPermission',
+            launchPermission: { add: { items: [{ organizationArn: 'arn:aws:organizations::111122223333:organization/o-abc123def4' }] } },
+          },
+        }),
+      ],
+      expect: [],
+    },
+    {
+      name: 'Terraform bucket policies: ALB log delivery (write-only), CloudFront OAC, org-scoped read, own account',
+      records: [
+        bucketPolicy(
+          [
+            { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::127311923021:root' }, Action: 's3:PutObject', Resource: 'arn:aws:s3:::acme-customer-exports/AWSLogs/*' },
+            { Effect: 'Allow', Principal: { Service: 'cloudfront.amazonaws.com' }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::acme-customer-exports/*' },
+            { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::acme-customer-exports/*', Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc123def4' } } },
+            { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/DataPipeline` }, Action: 's3:*', Resource: 'arn:aws:s3:::acme-customer-exports/*' },
+          ],
+          assumedRole('TerraformApply', 'ci-run-8812'),
+          TERRAFORM_AGENT,
+        ),
+      ],
+      expect: [],
+    },
+  ],
+};

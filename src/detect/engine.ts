@@ -1,0 +1,198 @@
+import { randomBytes } from 'node:crypto';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { bulkInsert } from '../lake/bulk-insert.js';
+import type { Lake } from '../lake/db.js';
+import type { Occurrence } from '../findings/build.js';
+import { type FindingFilter, listFilters, suppressingFilter } from '../findings/filters.js';
+import type { GuardDutyFinding } from '../findings/guardduty-finding.js';
+import { evidenceToAdd, type FindingWrite, loadFindings, MANUAL_ARCHIVE, writeFindings } from '../findings/store.js';
+import { loadIntel } from '../intel/load.js';
+import type { IntelLookup } from '../intel/lookup.js';
+import { DEFAULT_SETTINGS, type Detection, type DetectSettings } from './detection.js';
+import { apiEvents, apiWatermark } from './lake-events.js';
+import { dnsEvents, dnsWatermark, flowEvents, flowWatermark } from './lake-network-events.js';
+import { DETECTIONS } from './registry.js';
+import { DetectionRunner, StateStore } from './runner.js';
+
+/** State not used for this long is dropped, so per-principal state stays bounded as principals come and go. */
+const STATE_RETENTION_MS = 180 * 86_400_000;
+
+
+export interface DetectOptions {
+  detections?: readonly Detection[];
+  settings?: Partial<DetectSettings>;
+  /** Replaces the intel read from the lake (tests). */
+  intel?: IntelLookup;
+  onProgress?: (events: number) => void;
+}
+
+export interface DetectSummary {
+  /** CloudTrail events, flow records and DNS queries examined. */
+  events: number;
+  flows: number;
+  queries: number;
+  signals: number;
+  /** Signals dropped because the remote IP is on a trusted list. */
+  trusted: number;
+  created: number;
+  updated: number;
+  /** Findings created or updated that a suppression rule archived (not published). */
+  suppressed: number;
+  /** Findings created or updated by this run and not suppressed: what gets published. */
+  findings: GuardDutyFinding[];
+}
+
+async function detectorId(connection: DuckDBConnection): Promise<string> {
+  const reader = await connection.runAndReadAll(`SELECT value FROM lake_meta WHERE key = 'detector_id'`);
+  const existing = reader.getRowsJS()[0]?.[0];
+  if (existing) return String(existing);
+  const id = randomBytes(16).toString('hex');
+  await connection.run(`INSERT INTO lake_meta VALUES ('detector_id', '${id}') ON CONFLICT DO NOTHING`);
+  return id;
+}
+
+/** The last row id of each event table that earlier runs processed (-1: none yet). */
+async function lastWatermarks(connection: DuckDBConnection): Promise<{ api: number; flow: number; dns: number }> {
+  const reader = await connection.runAndReadAll('SELECT max(api_up_to), max(flow_up_to), max(dns_up_to) FROM detection_runs');
+  const [api, flow, dns] = reader.getRowsJS()[0] ?? [];
+  const mark = (value: unknown) => (value === null || value === undefined ? -1 : Number(value));
+  return { api: mark(api), flow: mark(flow), dns: mark(dns) };
+}
+
+async function loadState(connection: DuckDBConnection, store: StateStore): Promise<void> {
+  const reader = await connection.runAndReadAll('SELECT detection_id, key, value::VARCHAR, epoch_ms(used_at)::DOUBLE FROM detection_state');
+  for (const [detection, key, value, usedAt] of reader.getRowsJS()) store.load(String(detection), String(key), JSON.parse(String(value)), Number(usedAt));
+}
+
+async function saveState(connection: DuckDBConnection, store: StateStore, now: number): Promise<void> {
+  await connection.run('DELETE FROM detection_state');
+  const rows = [...store.entries()]
+    .filter((e) => now - e.usedAt < STATE_RETENTION_MS)
+    .map((e) => [e.detectionId, e.key, JSON.stringify(e.value), new Date(e.usedAt).toISOString().replace('T', ' ').replace('Z', '')]);
+  await bulkInsert(
+    connection,
+    'detection_state',
+    [{ name: 'detection_id', type: 'VARCHAR' }, { name: 'key', type: 'VARCHAR' }, { name: 'value', type: 'JSON' }, { name: 'used_at', type: 'TIMESTAMP' }],
+    rows,
+  );
+}
+
+/** The accounts in the lake: the organisation's own, for "affiliated" decisions unless given. */
+async function lakeAccounts(connection: DuckDBConnection): Promise<Set<string>> {
+  const reader = await connection.runAndReadAll('SELECT DISTINCT cloud_account_uid FROM api_activity WHERE cloud_account_uid IS NOT NULL');
+  return new Set(reader.getRowsJS().map(([account]) => String(account)));
+}
+
+/**
+ * Folds this run's occurrence into the stored finding: count and first/last seen accumulate, details are
+ * the latest occurrence's, and suppression rules decide whether it is archived.
+ */
+function mergeWithStored(occurrence: Occurrence, stored: { finding: GuardDutyFinding; archivedBy: string | null } | undefined, now: string, filters: FindingFilter[]): { finding: GuardDutyFinding; archivedBy: string | null } {
+  const run = occurrence.finding;
+  let finding: GuardDutyFinding;
+  if (!stored) {
+    finding = { ...run, createdAt: now, updatedAt: now };
+  } else {
+    const before = stored.finding;
+    const newer = run.service.eventLastSeen >= before.service.eventLastSeen ? run : before;
+    finding = {
+      ...newer,
+      severity: Math.max(before.severity, run.severity),
+      createdAt: before.createdAt,
+      updatedAt: now,
+      service: {
+        ...newer.service,
+        count: before.service.count + run.service.count,
+        eventFirstSeen: before.service.eventFirstSeen < run.service.eventFirstSeen ? before.service.eventFirstSeen : run.service.eventFirstSeen,
+        eventLastSeen: before.service.eventLastSeen > run.service.eventLastSeen ? before.service.eventLastSeen : run.service.eventLastSeen,
+      },
+    };
+  }
+  // A suppression rule archives new findings and new occurrences; a finding archived by hand comes back
+  // when it occurs again, as in GuardDuty.
+  const rule = suppressingFilter({ ...finding, service: { ...finding.service, archived: false } }, filters);
+  const archivedBy = rule ?? (stored?.archivedBy && stored.archivedBy !== MANUAL_ARCHIVE ? stored.archivedBy : null);
+  finding.service = { ...finding.service, archived: archivedBy !== null };
+  return { finding, archivedBy };
+}
+
+/** Runs every detection over the CloudTrail, flow and DNS records stored since the last run, and stores the findings. */
+export async function runDetections(lake: Lake, options: DetectOptions = {}): Promise<DetectSummary> {
+  const { connection } = lake;
+  const started = new Date();
+  const now = started.getTime();
+  const after = await lastWatermarks(connection);
+  const intel = options.intel ?? (await loadIntel(connection));
+  const settings: DetectSettings = {
+    ...DEFAULT_SETTINGS,
+    ...options.settings,
+    organizationAccounts: options.settings?.organizationAccounts ?? (await lakeAccounts(connection)),
+  };
+  const state = new StateStore(now);
+  await loadState(connection, state);
+  const runner = new DetectionRunner(options.detections ?? DETECTIONS, intel, settings, state, {
+    intel,
+    detectorId: await detectorId(connection),
+    partition: 'aws',
+  });
+
+  // A source no detection reads keeps its watermark, so detections added later still see its backlog.
+  const upTo = {
+    api: await apiWatermark(connection),
+    flow: runner.hasFlowDetections ? await flowWatermark(connection) : after.flow,
+    dns: runner.hasDnsDetections ? await dnsWatermark(connection) : after.dns,
+  };
+  const progress = () => options.onProgress?.(runner.counts.events + runner.counts.flows + runner.counts.queries);
+  for await (const events of apiEvents(connection, after.api, upTo.api)) {
+    for (const event of events) runner.process(event);
+    progress();
+  }
+  for await (const flows of flowEvents(connection, after.flow, upTo.flow)) {
+    for (const flow of flows) runner.processFlow(flow);
+    progress();
+  }
+  for await (const queries of dnsEvents(connection, after.dns, upTo.dns)) {
+    for (const query of queries) runner.processDns(query);
+    progress();
+  }
+  const occurrences = runner.finish();
+
+  const filters = await listFilters(connection);
+  const stored = await loadFindings(connection, occurrences.map((o) => o.finding.id));
+  const isoNow = started.toISOString();
+  const writes: FindingWrite[] = occurrences.map((occurrence) => {
+    const before = stored.get(occurrence.finding.id);
+    const { finding, archivedBy } = mergeWithStored(occurrence, before, isoNow, filters);
+    return { finding, occurrence, archivedBy, newEvidence: evidenceToAdd(occurrence, before?.evidenceCount ?? 0) };
+  });
+
+  const summary: DetectSummary = {
+    events: runner.counts.events,
+    flows: runner.counts.flows,
+    queries: runner.counts.queries,
+    signals: runner.counts.signals,
+    trusted: runner.counts.trusted,
+    created: writes.filter((w) => !stored.has(w.finding.id)).length,
+    updated: writes.filter((w) => stored.has(w.finding.id)).length,
+    suppressed: writes.filter((w) => w.archivedBy !== null && w.archivedBy !== MANUAL_ARCHIVE).length,
+    findings: writes.filter((w) => w.archivedBy === null || w.archivedBy === MANUAL_ARCHIVE).map((w) => w.finding),
+  };
+
+  await connection.run('BEGIN TRANSACTION');
+  try {
+    await writeFindings(connection, writes);
+    await saveState(connection, state, now);
+    await connection.run(
+      `INSERT INTO detection_runs VALUES (nextval('detection_run_seq'), '${started.toISOString()}', now(), ${after.api},
+        ${Math.max(after.api, upTo.api)}, ${Math.max(after.flow, upTo.flow)}, ${Math.max(after.dns, upTo.dns)},
+        ${summary.events}, ${summary.flows}, ${summary.queries}, ${summary.signals}, ${summary.trusted},
+        ${summary.created}, ${summary.updated}, ${summary.suppressed})`,
+    );
+    await connection.run('COMMIT');
+  } catch (error) {
+    await connection.run('ROLLBACK');
+    throw error;
+  }
+  summary.findings.sort((a, b) => b.severity - a.severity || a.type.localeCompare(b.type));
+  return summary;
+}

@@ -1,0 +1,116 @@
+/**
+ * VPC flow records and Route 53 Resolver queries as network detections see them, read from the lake's
+ * network_activity and dns_activity tables (lake-network-events.ts) or built from raw log lines in tests
+ * (network-records.ts).
+ */
+export interface FlowEvent {
+  kind: 'flow';
+  /** Start of the capture window, epoch ms. */
+  time: number;
+  /** End of the capture window, epoch ms. */
+  end: number;
+  accountId: string | null;
+  region: string | null;
+  interfaceId: string | null;
+  instanceId: string | null;
+  vpcId: string | null;
+  subnetId: string | null;
+  srcIp: string | null;
+  srcPort: number | null;
+  dstIp: string | null;
+  dstPort: number | null;
+  /** IANA protocol number: 6 TCP, 17 UDP, 1 ICMP. */
+  protocol: number | null;
+  packets: number;
+  bytes: number;
+  action: 'ACCEPT' | 'REJECT' | null;
+  /** From the v5 `flow-direction` field, when the format has it. */
+  direction: 'ingress' | 'egress' | null;
+  tcpFlags: number | null;
+  fileId: number | null;
+  line: number | null;
+}
+
+export interface DnsAnswer {
+  type: string;
+  data: string;
+}
+
+export interface DnsEvent {
+  kind: 'dns';
+  time: number;
+  accountId: string | null;
+  region: string | null;
+  vpcId: string | null;
+  srcIp: string | null;
+  srcPort: number | null;
+  instanceId: string | null;
+  /** The query name without its trailing dot, lower-cased. */
+  queryName: string;
+  queryType: string | null;
+  queryClass: string | null;
+  rcode: string | null;
+  answers: DnsAnswer[];
+  /** UDP, TCP, DoH, … as the resolver reports the transport. */
+  transport: string | null;
+  /** Route 53 Resolver DNS Firewall action: Allowed or Denied, when a rule matched. */
+  firewallAction: string | null;
+  fileId: number | null;
+  line: number | null;
+}
+
+export type NetworkEvent = FlowEvent | DnsEvent;
+
+const PRIVATE = [/^10\./, /^192\.168\./, /^172\.(1[6-9]|2\d|3[01])\./, /^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\./, /^169\.254\./, /^127\./, /^f[cd][0-9a-f]{2}:/i, /^fe80:/i];
+
+/** RFC 1918, CGNAT, link-local, loopback and IPv6 unique-local addresses: never a remote party on the internet. */
+export function isPrivateIp(ip: string): boolean {
+  return PRIVATE.some((pattern) => pattern.test(ip));
+}
+
+/** The two ends of a flow from the monitored interface's side. */
+export interface FlowSides {
+  localIp: string | null;
+  localPort: number | null;
+  remoteIp: string | null;
+  remotePort: number | null;
+  direction: 'INBOUND' | 'OUTBOUND' | 'UNKNOWN';
+}
+
+/**
+ * Which end of a flow is the interface's own. The v5 `flow-direction` field says so; otherwise the private
+ * end is local and the public end remote; of two private ends, the one with the lower port (the service) is
+ * taken as local, since interfaces that serve are the ones flow logs are usually enabled for.
+ */
+export function flowSides(flow: FlowEvent): FlowSides {
+  const inbound: FlowSides = { localIp: flow.dstIp, localPort: flow.dstPort, remoteIp: flow.srcIp, remotePort: flow.srcPort, direction: 'INBOUND' };
+  const outbound: FlowSides = { localIp: flow.srcIp, localPort: flow.srcPort, remoteIp: flow.dstIp, remotePort: flow.dstPort, direction: 'OUTBOUND' };
+  if (flow.direction === 'ingress') return inbound;
+  if (flow.direction === 'egress') return outbound;
+  const srcPrivate = flow.srcIp !== null && isPrivateIp(flow.srcIp);
+  const dstPrivate = flow.dstIp !== null && isPrivateIp(flow.dstIp);
+  if (dstPrivate && !srcPrivate) return inbound;
+  if (srcPrivate && !dstPrivate) return outbound;
+  if (flow.dstPort !== null && flow.srcPort !== null && flow.dstPort !== flow.srcPort) return flow.dstPort < flow.srcPort ? inbound : outbound;
+  return { ...outbound, direction: 'UNKNOWN' };
+}
+
+const PROTOCOLS: Record<number, string> = { 1: 'ICMP', 6: 'TCP', 17: 'UDP', 58: 'ICMPV6', 47: 'GRE', 50: 'ESP', 132: 'SCTP' };
+
+export function protocolName(protocol: number | null): string {
+  return protocol === null ? 'Unknown' : (PROTOCOLS[protocol] ?? String(protocol));
+}
+
+const PORT_NAMES: Record<number, string> = {
+  20: 'FTP-Data', 21: 'FTP', 22: 'SSH', 23: 'Telnet', 25: 'SMTP', 53: 'DNS', 80: 'HTTP', 110: 'POP3', 123: 'NTP',
+  143: 'IMAP', 389: 'LDAP', 443: 'HTTPS', 445: 'SMB', 465: 'SMTPS', 587: 'SMTP', 853: 'DNS-over-TLS', 993: 'IMAPS',
+  995: 'POP3S', 1433: 'MSSQL', 1521: 'Oracle', 2049: 'NFS', 2375: 'Docker', 2376: 'Docker', 3306: 'MySQL',
+  3389: 'RDP', 5432: 'PostgreSQL', 5601: 'Kibana', 5900: 'VNC', 5985: 'WinRM', 5986: 'WinRM', 6379: 'Redis',
+  8080: 'HTTP', 8443: 'HTTPS', 8888: 'HTTP', 9200: 'Elasticsearch', 9300: 'Elasticsearch', 11211: 'Memcached',
+  27017: 'MongoDB',
+};
+
+/** GuardDuty's `portName`: a service label, or `Unknown`. */
+export function portName(port: number | null): string {
+  return port === null ? 'Unknown' : (PORT_NAMES[port] ?? 'Unknown');
+}

@@ -1,0 +1,178 @@
+import { type BuildContext, buildNetworkOccurrence, buildOccurrence, mergeOccurrence, type Occurrence } from '../findings/build.js';
+import type { IntelLookup } from '../intel/lookup.js';
+import type { ApiEvent } from './api-event.js';
+import type {
+  ApiDetection,
+  Detection,
+  DetectionContext,
+  DetectSettings,
+  DnsDetection,
+  FindingTypeSpec,
+  FlowDetection,
+  NetworkDetectionContext,
+  NetworkSignal,
+  Signal,
+} from './detection.js';
+import { InstanceInventory } from './instance-inventory.js';
+import type { DnsEvent, FlowEvent } from './network-event.js';
+
+/** Persisted detection state, keyed by detection id and the detection's own key, with when each was last used. */
+export class StateStore {
+  private readonly values = new Map<string, { value: unknown; usedAt: number }>();
+
+  constructor(private readonly now: number = Date.now()) {}
+
+  private static key(detectionId: string, key: string): string {
+    return `${detectionId}\u001f${key}`;
+  }
+
+  load(detectionId: string, key: string, value: unknown, usedAt: number): void {
+    this.values.set(StateStore.key(detectionId, key), { value, usedAt });
+  }
+
+  get<T>(detectionId: string, key: string, init: () => T): T {
+    const full = StateStore.key(detectionId, key);
+    let entry = this.values.get(full);
+    if (!entry) {
+      entry = { value: init(), usedAt: this.now };
+      this.values.set(full, entry);
+    }
+    entry.usedAt = this.now;
+    return entry.value as T;
+  }
+
+  /** Every entry; detections mutate their state objects in place, so all are written back. */
+  *entries(): Generator<{ detectionId: string; key: string; value: unknown; usedAt: number }> {
+    for (const [full, { value, usedAt }] of this.values) {
+      const split = full.indexOf('\u001f');
+      yield { detectionId: full.slice(0, split), key: full.slice(split + 1), value, usedAt };
+    }
+  }
+}
+
+export interface RunnerCounts {
+  events: number;
+  flows: number;
+  queries: number;
+  signals: number;
+  /** Signals dropped because the remote IP or domain is on a trusted list. */
+  trusted: number;
+}
+
+/**
+ * Runs detections over events in the order given, merging their signals into one occurrence per finding.
+ * It knows nothing of the lake: the engine feeds it from DuckDB, tests from raw records. CloudTrail events
+ * come first, so the instance inventory they build is there for the flow and DNS records that follow.
+ */
+export class DetectionRunner {
+  readonly counts: RunnerCounts = { events: 0, flows: 0, queries: 0, signals: 0, trusted: 0 };
+  readonly instances: InstanceInventory;
+  private readonly occurrences = new Map<string, Occurrence>();
+  private readonly byApi = new Map<string, [ApiDetection, DetectionContext][]>();
+  private readonly everyEvent: [ApiDetection, DetectionContext][] = [];
+  private readonly flowDetections: [FlowDetection, NetworkDetectionContext][] = [];
+  private readonly dnsDetections: [DnsDetection, NetworkDetectionContext][] = [];
+  private readonly finishers: (() => void)[] = [];
+  private readonly apiContexts: [ApiDetection, DetectionContext][] = [];
+
+  constructor(
+    readonly detections: readonly Detection[],
+    readonly intel: IntelLookup,
+    readonly settings: DetectSettings,
+    readonly state: StateStore,
+    private readonly build: BuildContext,
+  ) {
+    this.instances = new InstanceInventory(state);
+    for (const detection of detections) {
+      const specs = new Map<string, FindingTypeSpec>(detection.types.map((spec) => [spec.type, spec]));
+      const spec = (type: string) => {
+        const found = specs.get(type);
+        if (!found) throw new Error(`detection ${detection.id} emitted ${type}, which it does not declare`);
+        return found;
+      };
+      const common = {
+        intel: this.intel,
+        settings: this.settings,
+        state: <T>(key: string, init: () => T) => this.state.get(detection.id, key, init),
+      };
+      if (detection.source === 'cloudtrail') {
+        const context: DetectionContext = { ...common, emit: (signal: Signal) => this.emitApi(detection.id, spec(signal.type), signal) };
+        this.apiContexts.push([detection, context]);
+        if (detection.finish) this.finishers.push(() => detection.finish!(context));
+        if (!detection.apis) this.everyEvent.push([detection, context]);
+        for (const api of detection.apis ?? []) this.byApi.set(api, [...(this.byApi.get(api) ?? []), [detection, context]]);
+      } else {
+        const context: NetworkDetectionContext = {
+          ...common,
+          instances: this.instances,
+          emit: (signal: NetworkSignal) => this.emitNetwork(detection.id, spec(signal.type), signal),
+        };
+        if (detection.finish) this.finishers.push(() => detection.finish!(context));
+        if (detection.source === 'vpcflow') this.flowDetections.push([detection, context]);
+        else this.dnsDetections.push([detection, context]);
+      }
+    }
+  }
+
+  private record(occurrence: Occurrence): void {
+    this.counts.signals++;
+    const earlier = this.occurrences.get(occurrence.key);
+    this.occurrences.set(occurrence.key, earlier ? mergeOccurrence(earlier, occurrence) : occurrence);
+  }
+
+  private emitApi(detectionId: string, spec: FindingTypeSpec, signal: Signal): void {
+    const ip = signal.event.sourceIp;
+    if (ip && this.intel.isTrustedIp(ip)) {
+      this.counts.trusted++;
+      return;
+    }
+    this.record(buildOccurrence(signal, spec, detectionId, this.build));
+  }
+
+  private emitNetwork(detectionId: string, spec: FindingTypeSpec, signal: NetworkSignal): void {
+    // Trusted IP lists cover flow findings; DNS findings are covered only by trusted entity (domain) lists.
+    const trusted =
+      signal.event.kind === 'flow'
+        ? signal.remoteIp !== undefined && this.intel.isTrustedIp(signal.remoteIp)
+        : signal.domain !== undefined && this.intel.isTrustedDomain(signal.domain);
+    if (trusted) {
+      this.counts.trusted++;
+      return;
+    }
+    const instance = signal.instance ?? (signal.event.kind === 'flow' ? this.instances.forFlow(signal.event) : this.instances.forDns(signal.event));
+    this.record(buildNetworkOccurrence(signal, instance, spec, detectionId, this.build));
+  }
+
+  process(event: ApiEvent): void {
+    this.counts.events++;
+    this.instances.observe(event);
+    for (const [detection, context] of this.everyEvent) detection.onEvent(event, context);
+    const routed = this.byApi.get(event.api);
+    if (routed) for (const [detection, context] of routed) detection.onEvent(event, context);
+  }
+
+  processFlow(flow: FlowEvent): void {
+    this.counts.flows++;
+    for (const [detection, context] of this.flowDetections) detection.onFlow(flow, context);
+  }
+
+  processDns(query: DnsEvent): void {
+    this.counts.queries++;
+    for (const [detection, context] of this.dnsDetections) detection.onDns(query, context);
+  }
+
+  get hasFlowDetections(): boolean {
+    return this.flowDetections.length > 0;
+  }
+
+  get hasDnsDetections(): boolean {
+    return this.dnsDetections.length > 0;
+  }
+
+  finish(): Occurrence[] {
+    for (const finish of this.finishers) finish();
+    const found = [...this.occurrences.values()];
+    for (const [detection, context] of this.apiContexts) detection.correlate?.(found, context);
+    return [...this.occurrences.values()];
+  }
+}

@@ -1,0 +1,280 @@
+import { createHash } from 'node:crypto';
+import type { ApiEvent } from '../detect/api-event.js';
+import type { FindingTypeSpec, NetworkSignal, Signal } from '../detect/detection.js';
+import { userAgentCategory } from '../detect/user-agent.js';
+import type { IntelLookup, ThreatMatch } from '../intel/lookup.js';
+import type { FindingAction, FindingResource, GuardDutyFinding, InstanceDetails, RemoteIpDetails } from './guardduty-finding.js';
+
+/** An event behind a finding, by where it is stored. */
+export interface EvidenceRef {
+  uid: string | null;
+  fileId: number | null;
+  line: number | null;
+  time: number;
+}
+
+/** One finding's occurrences within a run, merged by aggregation key. */
+export interface Occurrence {
+  key: string;
+  detectionId: string;
+  spec: FindingTypeSpec;
+  /** The latest occurrence's details, with count and first/last seen over the run. */
+  finding: GuardDutyFinding;
+  evidence: EvidenceRef[];
+  /** Remote IP, principal and resource id, kept for the findings table's columns. */
+  remoteIp: string | null;
+  principal: string | null;
+  resourceId: string;
+}
+
+export interface BuildContext {
+  intel: IntelLookup;
+  detectorId: string;
+  partition: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+/** eventFirstSeen/eventLastSeen are written without milliseconds, as GuardDuty does. */
+const isoSeconds = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
+
+export function remoteIpDetails(ip: string, intel: IntelLookup): RemoteIpDetails {
+  const geo = intel.ipDetails(ip);
+  const details: RemoteIpDetails = ip.includes(':') ? { ipAddressV6: ip } : { ipAddressV4: ip };
+  if (geo.asn !== undefined || geo.asnOrg) {
+    details.organization = { asn: geo.asn === undefined ? undefined : String(geo.asn), asnOrg: geo.asnOrg, isp: geo.asnOrg, org: geo.asnOrg };
+  }
+  if (geo.countryCode) details.country = { countryCode: geo.countryCode, countryName: geo.countryName };
+  if (geo.city) details.city = { cityName: geo.city };
+  if (geo.lat !== undefined && geo.lon !== undefined) details.geoLocation = { lat: geo.lat, lon: geo.lon };
+  return details;
+}
+
+function callerType(event: ApiEvent): string {
+  if (event.sourceIp) return 'Remote IP';
+  if (event.sourceHost?.endsWith('.amazonaws.com') || event.sourceHost === 'AWS Internal') return 'AWS Service';
+  return 'Domain';
+}
+
+function accessKeyResource(event: ApiEvent): FindingResource {
+  const { actor } = event;
+  return {
+    resourceType: 'AccessKey',
+    accessKeyDetails: {
+      accessKeyId: actor.accessKeyId ?? undefined,
+      principalId: actor.principalId ?? undefined,
+      userName: actor.userName ?? (actor.type === 'Root' ? 'Root' : undefined),
+      userType: actor.type ?? undefined,
+    },
+  };
+}
+
+function fill(template: string, vars: Record<string, string | number | undefined>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const value = vars[name];
+    return value === undefined ? whole : String(value);
+  });
+}
+
+/** The principal as people name it: user name, role session, or ARN. */
+export function principalLabel(event: ApiEvent): string {
+  const { actor } = event;
+  if (actor.type === 'Root') return 'Root';
+  return actor.userName ?? actor.arn ?? actor.principalId ?? 'unknown principal';
+}
+
+export function findingId(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 32);
+}
+
+/** What a finding is made of, whatever the data source. */
+interface FindingParts {
+  time: number;
+  account: string;
+  region: string;
+  resource: FindingResource;
+  resourceId: string;
+  role: 'ACTOR' | 'TARGET';
+  aggregateBy?: string;
+  action: FindingAction;
+  additionalInfo: Record<string, unknown>;
+  threat?: ThreatMatch;
+  severity?: number;
+  vars: Record<string, string | number | undefined>;
+  detection?: { anomaly?: unknown; sequence?: unknown };
+  evidence: EvidenceRef[];
+  remoteIp: string | null;
+  principal: string | null;
+}
+
+const FEATURES: Record<FindingTypeSpec['dataSource'], string> = {
+  CloudTrailManagement: 'CloudTrail',
+  S3DataEvents: 'S3DataEvents',
+  VPCFlowLogs: 'FlowLogs',
+  DNSLogs: 'DnsLogs',
+};
+
+function assemble(parts: FindingParts, spec: FindingTypeSpec, detectionId: string, context: BuildContext): Occurrence {
+  const key = [parts.account, parts.region, spec.type, parts.role, parts.resourceId, parts.aggregateBy ?? ''].join('|');
+  const id = findingId(key);
+  const additionalInfo: Record<string, unknown> = {};
+  if (parts.threat) {
+    additionalInfo.threatListName = parts.threat.listName;
+    if (parts.threat.threatName) additionalInfo.threatName = parts.threat.threatName;
+  }
+  Object.assign(additionalInfo, parts.additionalInfo);
+  const vars = { account: parts.account, region: parts.region, listName: parts.threat?.listName, ...parts.vars };
+  const finding: GuardDutyFinding = {
+    schemaVersion: '2.0',
+    accountId: parts.account,
+    region: parts.region,
+    partition: context.partition,
+    id,
+    arn: `arn:${context.partition}:guardduty:${parts.region}:${parts.account}:detector/${context.detectorId}/finding/${id}`,
+    type: spec.type,
+    resource: parts.resource,
+    service: {
+      serviceName: 'guardduty',
+      detectorId: context.detectorId,
+      action: parts.action,
+      evidence: parts.threat
+        ? {
+            threatIntelligenceDetails: [
+              {
+                threatListName: parts.threat.listName,
+                threatNames: parts.threat.threatName ? [parts.threat.threatName] : undefined,
+                threatFileSha256: parts.threat.fileSha256,
+              },
+            ],
+          }
+        : null,
+      archived: false,
+      count: 1,
+      eventFirstSeen: isoSeconds(parts.time),
+      eventLastSeen: isoSeconds(parts.time),
+      resourceRole: parts.role,
+      additionalInfo,
+      featureName: FEATURES[spec.dataSource],
+      ...(parts.detection ? { detection: parts.detection } : {}),
+    },
+    severity: parts.severity ?? spec.severity,
+    createdAt: iso(parts.time),
+    updatedAt: iso(parts.time),
+    title: fill(spec.title, vars),
+    description: fill(spec.description, vars),
+  };
+  return { key, detectionId, spec, finding, evidence: parts.evidence, remoteIp: parts.remoteIp, principal: parts.principal, resourceId: parts.resourceId };
+}
+
+const evidenceOf = (events: { uid?: string | null; fileId: number | null; line: number | null; time: number }[]): EvidenceRef[] =>
+  events.map((e) => ({ uid: e.uid ?? null, fileId: e.fileId, line: e.line, time: e.time }));
+
+/** A CloudTrail signal → one occurrence of its finding, with the GuardDuty JSON of that occurrence. */
+export function buildOccurrence(signal: Signal, spec: FindingTypeSpec, detectionId: string, context: BuildContext): Occurrence {
+  const { event } = signal;
+  const resource: FindingResource = { ...accessKeyResource(event), resourceType: spec.resourceType, ...signal.resource };
+  if (signal.buckets?.length) resource.s3BucketDetails = signal.buckets;
+  if (signal.instance) resource.instanceDetails = signal.instance;
+  const resourceId =
+    spec.resourceType === 'S3Bucket'
+      ? (signal.buckets?.[0]?.name ?? event.bucketName ?? 'unknown-bucket')
+      : spec.resourceType === 'Instance'
+        ? (signal.instance?.instanceId ?? 'unknown-instance')
+        : (resource.accessKeyDetails?.accessKeyId ?? resource.accessKeyDetails?.principalId ?? event.principalKey);
+  const ip = event.sourceIp;
+  const action: FindingAction = signal.action ?? {
+    actionType: 'AWS_API_CALL',
+    awsApiCallAction: {
+      api: event.api,
+      serviceName: event.service,
+      callerType: callerType(event),
+      errorCode: event.errorCode ?? undefined,
+      userAgent: event.userAgent ?? undefined,
+      ...(ip ? { remoteIpDetails: remoteIpDetails(ip, context.intel) } : event.sourceHost ? { domainDetails: { domain: event.sourceHost } } : {}),
+      ...(signal.remoteAccount ? { remoteAccountDetails: signal.remoteAccount } : {}),
+      affectedResources: {},
+    },
+  };
+  const additionalInfo: Record<string, unknown> = {};
+  if (event.userAgent) additionalInfo.userAgent = { fullUserAgent: event.userAgent, userAgentCategory: userAgentCategory(event.userAgent) };
+  return assemble(
+    {
+      time: event.time,
+      account: event.accountId ?? event.actor.accountId ?? 'unknown',
+      region: event.region ?? 'unknown',
+      resource,
+      resourceId,
+      role: signal.resourceRole ?? 'TARGET',
+      aggregateBy: signal.aggregateBy,
+      action,
+      additionalInfo: { ...additionalInfo, ...signal.additionalInfo },
+      threat: signal.threat,
+      severity: signal.severity,
+      vars: {
+        api: event.api,
+        service: event.service,
+        principal: principalLabel(event),
+        ip: ip ?? event.sourceHost ?? undefined,
+        bucket: signal.buckets?.[0]?.name ?? event.bucketName ?? undefined,
+        userAgent: event.userAgent ?? undefined,
+        ...signal.vars,
+      },
+      detection: signal.detection,
+      evidence: evidenceOf([event, ...(signal.related ?? [])]),
+      remoteIp: ip,
+      principal: event.actor.arn ?? event.principalKey,
+    },
+    spec,
+    detectionId,
+    context,
+  );
+}
+
+/** A flow or DNS signal → one occurrence of its finding, about the instance. */
+export function buildNetworkOccurrence(signal: NetworkSignal, instance: InstanceDetails, spec: FindingTypeSpec, detectionId: string, context: BuildContext): Occurrence {
+  const { event } = signal;
+  return assemble(
+    {
+      time: event.time,
+      account: event.accountId ?? 'unknown',
+      region: event.region ?? 'unknown',
+      resource: { resourceType: 'Instance', instanceDetails: instance },
+      resourceId: instance.instanceId,
+      role: signal.resourceRole ?? 'TARGET',
+      aggregateBy: signal.aggregateBy,
+      action: signal.action,
+      additionalInfo: signal.additionalInfo ?? {},
+      threat: signal.threat,
+      severity: signal.severity,
+      vars: { instance: instance.instanceId, ip: signal.remoteIp, domain: signal.domain, ...signal.vars },
+      evidence: evidenceOf([event, ...(signal.related ?? [])]),
+      remoteIp: signal.remoteIp ?? null,
+      principal: null,
+    },
+    spec,
+    detectionId,
+    context,
+  );
+}
+
+/** Evidence kept per finding: enough to show what happened without storing every repeat. */
+export const EVIDENCE_LIMIT = 50;
+
+/** Folds a later occurrence of the same finding into an earlier one: GuardDuty keeps the latest details. */
+export function mergeOccurrence(earlier: Occurrence, later: Occurrence): Occurrence {
+  const first = earlier.finding.service.eventFirstSeen < later.finding.service.eventFirstSeen ? earlier : later;
+  const last = earlier.finding.service.eventLastSeen > later.finding.service.eventLastSeen ? earlier : later;
+  const latest = last === earlier ? earlier : later;
+  const finding: GuardDutyFinding = {
+    ...latest.finding,
+    severity: Math.max(earlier.finding.severity, later.finding.severity),
+    createdAt: first.finding.createdAt,
+    service: {
+      ...latest.finding.service,
+      count: earlier.finding.service.count + later.finding.service.count,
+      eventFirstSeen: first.finding.service.eventFirstSeen,
+      eventLastSeen: last.finding.service.eventLastSeen,
+    },
+  };
+  const evidence = [...earlier.evidence, ...later.evidence].slice(-EVIDENCE_LIMIT);
+  return { ...latest, finding, evidence };
+}

@@ -1,0 +1,418 @@
+import type { FindingTypeSpec } from '../../detect/detection.js';
+import {
+  type FindingAction,
+  type GuardDutyFinding,
+  type PortDetails,
+  type RemoteIpDetails,
+  severityLevel,
+} from '../guardduty-finding.js';
+
+/**
+ * A finding in the AWS Security Finding Format, ready for Security Hub's BatchImportFindings. Field
+ * choices follow what GuardDuty's own Security Hub integration sends (Types, ProductFields, resource ids).
+ */
+export interface AsffFinding {
+  SchemaVersion: '2018-10-08';
+  Id: string;
+  ProductArn: string;
+  ProductName: string;
+  CompanyName: string;
+  GeneratorId: string;
+  AwsAccountId: string;
+  Region: string;
+  Types: string[];
+  FirstObservedAt: string;
+  LastObservedAt: string;
+  CreatedAt: string;
+  UpdatedAt: string;
+  Severity: { Label: AsffSeverityLabel; Original: string; Normalized: number };
+  Title: string;
+  Description: string;
+  Remediation?: { Recommendation: { Text: string } };
+  ProductFields: Record<string, string>;
+  Resources: AsffResource[];
+  Network?: AsffNetwork;
+  Action?: Record<string, unknown>;
+  FindingProviderFields: { Severity: { Label: AsffSeverityLabel; Original: string }; Types: string[] };
+  RecordState: 'ACTIVE' | 'ARCHIVED';
+  Workflow: { Status: 'NEW' };
+  Sample?: true;
+}
+
+export type AsffSeverityLabel = 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
+
+export interface AsffResource {
+  Type: string;
+  Id: string;
+  Partition: string;
+  Region: string;
+  Tags?: Record<string, string>;
+  Details?: Record<string, Record<string, unknown>>;
+}
+
+export interface AsffNetwork {
+  Direction?: 'IN' | 'OUT';
+  Protocol?: string;
+  SourceIpV4?: string;
+  SourceIpV6?: string;
+  SourcePort?: number;
+  DestinationIpV4?: string;
+  DestinationIpV6?: string;
+  DestinationPort?: number;
+  DestinationDomain?: string;
+}
+
+/** BatchImportFindings limits. */
+const MAX_TITLE = 256;
+const MAX_DESCRIPTION = 1024;
+const MAX_REMEDIATION = 512;
+const MAX_RESOURCES = 32;
+const MAX_FIELD_KEY = 127;
+const MAX_FIELD_VALUE = 2048;
+/** ProductFields holds 50 pairs; Security Hub adds three of its own (aws/securityhub/FindingId, ProductName, CompanyName). */
+const MAX_PRODUCT_FIELDS = 47;
+
+/**
+ * ASFF `Types` of every catalogued type, from GuardDuty's Security Hub integration table. Most are
+ * `<namespace>/<type with its first '/' as '-'>`; the irregular ones are written out whole.
+ */
+const ASFF_TYPES: ReadonlyMap<string, string> = new Map([
+  ...Object.entries({
+    'TTPs/Command and Control': [
+      'Backdoor:EC2/C&CActivity.B', 'Backdoor:EC2/C&CActivity.B!DNS', 'Backdoor:EC2/DenialOfService.Dns',
+      'Backdoor:EC2/DenialOfService.Tcp', 'Backdoor:EC2/DenialOfService.Udp', 'Backdoor:EC2/DenialOfService.UdpOnTcpPorts',
+      'Backdoor:EC2/DenialOfService.UnusualProtocol', 'Backdoor:EC2/Spambot', 'CryptoCurrency:EC2/BitcoinTool.B',
+      'CryptoCurrency:EC2/BitcoinTool.B!DNS', 'Trojan:EC2/BlackholeTraffic', 'Trojan:EC2/BlackholeTraffic!DNS',
+      'Trojan:EC2/DGADomainRequest.B', 'Trojan:EC2/DGADomainRequest.C!DNS', 'Trojan:EC2/DNSDataExfiltration',
+      'Trojan:EC2/PhishingDomainRequest!DNS', 'UnauthorizedAccess:EC2/MaliciousIPCaller.Custom', 'UnauthorizedAccess:IAMUser/TorIPCaller',
+    ],
+    'Unusual Behaviors/VM': ['Behavior:EC2/NetworkPortUnusual', 'Behavior:EC2/TrafficVolumeUnusual'],
+    'TTPs/Defense Evasion': [
+      'DefenseEvasion:IAMUser/BedrockLoggingDisabled', 'Stealth:IAMUser/CloudTrailLoggingDisabled',
+      'Stealth:IAMUser/PasswordPolicyChange', 'Stealth:S3/ServerAccessLoggingDisabled',
+    ],
+    'TTPs/Discovery': [
+      'Recon:EC2/PortProbeEMRUnprotectedPort', 'Recon:EC2/PortProbeUnprotectedPort', 'Recon:EC2/Portscan',
+      'Recon:IAMUser/MaliciousIPCaller', 'Recon:IAMUser/MaliciousIPCaller.Custom', 'Recon:IAMUser/TorIPCaller',
+    ],
+    'TTPs/Initial Access': ['Trojan:EC2/DriveBySourceTraffic!DNS', 'UnauthorizedAccess:EC2/RDPBruteForce', 'UnauthorizedAccess:EC2/SSHBruteForce'],
+    'TTPs/Impact': ['Impact:EC2/MaliciousDomainRequest.Custom', 'Impact:EC2/PortSweep', 'Impact:EC2/WinRMBruteForce'],
+    'Effects/Data Exposure': ['Policy:S3/BucketBlockPublicAccessDisabled'],
+    'Effects/Data Exfiltration': [
+      'Trojan:EC2/DropPoint', 'Trojan:EC2/DropPoint!DNS', 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.InsideAWS',
+      'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS',
+      'UnauthorizedAccess:IAMUser/ResourceCredentialExfiltration.InsideAWS',
+      'UnauthorizedAccess:IAMUser/ResourceCredentialExfiltration.OutsideAWS',
+    ],
+    'Effects/Resource Consumption': ['UnauthorizedAccess:EC2/TorClient', 'UnauthorizedAccess:EC2/TorRelay'],
+    TTPs: [
+      'Discovery:S3/AnomalousBehavior', 'Discovery:S3/MaliciousIPCaller', 'Discovery:S3/MaliciousIPCaller.Custom',
+      'Discovery:S3/TorIPCaller', 'Exfiltration:S3/AnomalousBehavior', 'Exfiltration:S3/MaliciousIPCaller',
+      'Impact:EC2/AbusedDomainRequest.Reputation', 'Impact:EC2/BitcoinDomainRequest.Reputation',
+      'Impact:EC2/MaliciousDomainRequest.Reputation', 'Impact:EC2/SuspiciousDomainRequest.Reputation',
+      'Impact:S3/AnomalousBehavior.Delete', 'Impact:S3/AnomalousBehavior.Permission', 'Impact:S3/AnomalousBehavior.Write',
+      'Impact:S3/MaliciousIPCaller', 'PenTest:S3/KaliLinux', 'PenTest:S3/ParrotLinux', 'PenTest:S3/PentooLinux',
+      'Policy:IAMUser/RootCredentialUsage', 'Policy:IAMUser/ShortTermRootCredentialUsage',
+      'Policy:S3/AccountBlockPublicAccessDisabled', 'Policy:S3/BucketAnonymousAccessGranted', 'Policy:S3/BucketPublicAccessGranted',
+      'UnauthorizedAccess:EC2/MetadataDNSRebind', 'UnauthorizedAccess:IAMUser/ConsoleLoginSuccess.B',
+      'UnauthorizedAccess:IAMUser/MaliciousIPCaller', 'UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom',
+      'UnauthorizedAccess:S3/MaliciousIPCaller.Custom', 'UnauthorizedAccess:S3/TorIPCaller',
+    ],
+  }).flatMap(([namespace, types]) => types.map((type): [string, string] => [type, `${namespace}/${type.replace('/', '-')}`])),
+  ...Object.entries({
+    'AttackSequence:IAM/CompromisedCredentials': 'TTPs/AttackSequence:IAM/CompromisedCredentials',
+    'AttackSequence:S3/CompromisedData': 'TTPs/AttackSequence:S3/CompromisedData',
+    'CredentialAccess:IAMUser/AnomalousBehavior': 'TTPs/Credential Access/IAMUser-AnomalousBehavior',
+    'DefenseEvasion:IAMUser/AnomalousBehavior': 'TTPs/Defense Evasion/IAMUser-AnomalousBehavior',
+    'Discovery:IAMUser/AnomalousBehavior': 'TTPs/Discovery/IAMUser-AnomalousBehavior',
+    'Exfiltration:IAMUser/AnomalousBehavior': 'TTPs/Exfiltration/IAMUser-AnomalousBehavior',
+    'Impact:IAMUser/AnomalousBehavior': 'TTPs/Impact/IAMUser-AnomalousBehavior',
+    'InitialAccess:IAMUser/AnomalousBehavior': 'TTPs/Initial Access/IAMUser-AnomalousBehavior',
+    'Persistence:IAMUser/AnomalousBehavior': 'TTPs/Persistence/IAMUser-AnomalousBehavior',
+    'PrivilegeEscalation:IAMUser/AnomalousBehavior': 'TTPs/Privilege Escalation/IAMUser-AnomalousBehavior',
+    'DefenseEvasion:EC2/UnusualDNSResolver': 'TTPs/DefenseEvasion/EC2:Unusual-DNS-Resolver',
+    'DefenseEvasion:EC2/UnusualDoHActivity': 'TTPs/DefenseEvasion/EC2:Unusual-DoH-Activity',
+    'DefenseEvasion:EC2/UnusualDoTActivity': 'TTPs/DefenseEvasion/EC2:Unusual-DoT-Activity',
+    'PenTest:IAMUser/KaliLinux': 'TTPs/PenTest:IAMUser/KaliLinux',
+    'PenTest:IAMUser/ParrotLinux': 'TTPs/PenTest:IAMUser/ParrotLinux',
+    'PenTest:IAMUser/PentooLinux': 'TTPs/PenTest:IAMUser/PentooLinux',
+  }),
+]);
+
+/**
+ * The ASFF type GuardDuty's integration gives `type`; for types it does not list (Gumshoe's own), the
+ * TTPs namespace under the spec's MITRE tactic, in the same `Purpose:Resource-Family` spelling.
+ */
+export function asffType(type: string, spec?: FindingTypeSpec): string {
+  const known = ASFF_TYPES.get(type);
+  if (known) return known;
+  const tactic = spec ? /^TA\d+\s+(.+)$/.exec(spec.mitre.tactic)?.[1] : undefined;
+  return `TTPs/${tactic ? `${tactic}/` : ''}${type.replace('/', '-')}`;
+}
+
+export function toAsff(finding: GuardDutyFinding, spec?: FindingTypeSpec): AsffFinding {
+  const { accountId, region, partition } = finding;
+  const types = [asffType(finding.type, spec)];
+  const label = severityLevel(finding.severity).toUpperCase() as AsffSeverityLabel;
+  const original = String(finding.severity);
+  const asff: AsffFinding = {
+    SchemaVersion: '2018-10-08',
+    Id: finding.arn,
+    // BatchImportFindings takes findings from outside AWS only under the account's own "default" product,
+    // the custom-integration ARN; GuardDuty's product ARN is reserved for GuardDuty.
+    ProductArn: `arn:${partition}:securityhub:${region}:${accountId}:product/${accountId}/default`,
+    ProductName: 'Gumshoe',
+    CompanyName: 'Gumshoe',
+    // GuardDuty puts its detector ARN here; the type groups findings by the logic that raised them.
+    GeneratorId: finding.type,
+    AwsAccountId: accountId,
+    Region: region,
+    Types: types,
+    FirstObservedAt: finding.service.eventFirstSeen,
+    LastObservedAt: finding.service.eventLastSeen,
+    CreatedAt: finding.createdAt,
+    UpdatedAt: finding.updatedAt,
+    Severity: { Label: label, Original: original, Normalized: Math.min(100, Math.round(finding.severity * 10)) },
+    Title: truncate(finding.title, MAX_TITLE),
+    Description: truncate(finding.description, MAX_DESCRIPTION),
+    ...(spec && { Remediation: { Recommendation: { Text: truncate(spec.remediation, MAX_REMEDIATION) } } }),
+    ProductFields: productFields(finding),
+    Resources: resources(finding),
+    ...optional('Network', network(finding.service.action)),
+    ...optional('Action', action(finding)),
+    FindingProviderFields: { Severity: { Label: label, Original: original }, Types: types },
+    RecordState: finding.service.archived ? 'ARCHIVED' : 'ACTIVE',
+    Workflow: { Status: 'NEW' },
+    ...(isSample(finding) && { Sample: true as const }),
+  };
+  const missing = REQUIRED.filter((field) => {
+    const value = asff[field];
+    return value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
+  });
+  if (missing.length) throw new Error(`finding ${finding.id} cannot be exported to ASFF: ${missing.join(', ')} empty`);
+  return asff;
+}
+
+/** What BatchImportFindings rejects a finding without. */
+const REQUIRED = [
+  'AwsAccountId', 'CreatedAt', 'Description', 'GeneratorId', 'Id', 'ProductArn', 'Resources', 'SchemaVersion',
+  'Severity', 'Title', 'Types', 'UpdatedAt',
+] as const satisfies readonly (keyof AsffFinding)[];
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
+function isSample(finding: GuardDutyFinding): boolean {
+  const sample = finding.service.additionalInfo?.sample;
+  return sample === true || sample === 'true';
+}
+
+/**
+ * `service` flattened as GuardDuty's integration does: `aws/guardduty/service/<path>` with `/` between
+ * keys, `.<i>_` after array names, values as strings, and "" for empty objects and null. Scalars first,
+ * then action, evidence and additionalInfo, so the cap drops the least useful; `detection` (anomaly
+ * profiles) is left out, far too big for 50 fields.
+ */
+function productFields(finding: GuardDutyFinding): Record<string, string> {
+  const fields: Record<string, string> = {};
+  const add = (key: string, value: unknown): void => {
+    if (Object.keys(fields).length >= MAX_PRODUCT_FIELDS || key.length > MAX_FIELD_KEY) return;
+    if (Array.isArray(value)) {
+      if (value.length === 0) fields[key] = '';
+      value.forEach((item, i) => add(`${key}.${i}_`, item));
+    } else if (value !== null && typeof value === 'object') {
+      const entries = Object.entries(value);
+      if (entries.length === 0) fields[key] = '';
+      for (const [child, item] of entries) add(`${key}/${child}`, item);
+    } else if (value !== undefined) {
+      fields[key] = value === null ? '' : String(value).slice(0, MAX_FIELD_VALUE);
+    }
+  };
+  const { action, evidence, additionalInfo, detection: _detection, ...scalars } = finding.service;
+  add('aws/guardduty/service', scalars);
+  add('aws/guardduty/service/action', action);
+  add('aws/guardduty/service/evidence', evidence);
+  add('aws/guardduty/service/additionalInfo', additionalInfo);
+  return fields;
+}
+
+function resources(finding: GuardDutyFinding): AsffResource[] {
+  const { accountId, region, partition, resource } = finding;
+  const base = { Partition: partition, Region: region };
+  const list: AsffResource[] = [];
+  const key = resource.accessKeyDetails;
+  if (key) {
+    list.push({
+      Type: 'AwsIamAccessKey',
+      Id: `AWS::IAM::AccessKey:${key.accessKeyId ?? key.principalId ?? 'unknown'}`,
+      ...base,
+      Details: {
+        AwsIamAccessKey: defined({
+          AccessKeyId: key.accessKeyId,
+          PrincipalId: key.principalId,
+          PrincipalName: key.userName,
+          PrincipalType: key.userType,
+          AccountId: accountId,
+        }),
+      },
+    });
+  }
+  const instance = resource.instanceDetails;
+  if (instance) {
+    const interfaces = instance.networkInterfaces ?? [];
+    const first = interfaces[0];
+    const ipV4 = interfaces.flatMap((i) => [i.publicIp, i.privateIpAddress]).filter((ip): ip is string => Boolean(ip));
+    const ipV6 = interfaces.flatMap((i) => i.ipv6Addresses ?? []);
+    list.push({
+      Type: 'AwsEc2Instance',
+      Id: `arn:${partition}:ec2:${region}:${accountId}:instance/${instance.instanceId}`,
+      ...base,
+      ...optional('Tags', tagMap(instance.tags)),
+      Details: {
+        AwsEc2Instance: defined({
+          Type: instance.instanceType,
+          ImageId: instance.imageId,
+          IpV4Addresses: ipV4.length ? ipV4 : undefined,
+          IpV6Addresses: ipV6.length ? ipV6 : undefined,
+          IamInstanceProfileArn: instance.iamInstanceProfile?.arn,
+          VpcId: first?.vpcId,
+          SubnetId: first?.subnetId,
+          LaunchedAt: instance.launchTime,
+          NetworkInterfaces: interfaces.length
+            ? interfaces.filter((i) => i.networkInterfaceId).map((i) => ({ NetworkInterfaceId: i.networkInterfaceId }))
+            : undefined,
+        }),
+      },
+    });
+  }
+  for (const bucket of resource.s3BucketDetails ?? []) {
+    list.push({
+      Type: 'AwsS3Bucket',
+      Id: bucket.arn,
+      ...base,
+      ...optional('Tags', tagMap(bucket.tags)),
+      Details: { AwsS3Bucket: defined({ Name: bucket.name, OwnerId: bucket.owner?.id, CreatedAt: bucket.createdAt }) },
+    });
+  }
+  if (list.length === 0) list.push({ Type: 'AwsAccount', Id: `AWS::::Account:${accountId}`, ...base });
+  return list.slice(0, MAX_RESOURCES);
+}
+
+function tagMap(tags: { key: string; value: string }[] | undefined): Record<string, string> | undefined {
+  return tags?.length ? Object.fromEntries(tags.map((t) => [t.key, t.value])) : undefined;
+}
+
+function defined(object: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined && value !== null));
+}
+
+/** Source and destination of network actions, the source being the remote side of inbound traffic. */
+function network(action: FindingAction): AsffNetwork | undefined {
+  const connection = action.networkConnectionAction;
+  if (connection) {
+    const outbound = connection.connectionDirection === 'OUTBOUND';
+    const local = {
+      ip4: connection.localIpDetails?.ipAddressV4, ip6: connection.localIpDetails?.ipAddressV6, port: connection.localPortDetails?.port,
+    };
+    const remote = {
+      ip4: connection.remoteIpDetails?.ipAddressV4, ip6: connection.remoteIpDetails?.ipAddressV6, port: connection.remotePortDetails?.port,
+    };
+    const [source, destination] = outbound ? [local, remote] : [remote, local];
+    return defined({
+      Direction: outbound ? 'OUT' : connection.connectionDirection === 'INBOUND' ? 'IN' : undefined,
+      Protocol: connection.protocol,
+      SourceIpV4: source.ip4,
+      SourceIpV6: source.ip6,
+      SourcePort: source.port,
+      DestinationIpV4: destination.ip4,
+      DestinationIpV6: destination.ip6,
+      DestinationPort: destination.port,
+    }) as AsffNetwork;
+  }
+  const probe = action.portProbeAction?.portProbeDetails[0];
+  if (probe) {
+    return defined({
+      Direction: 'IN',
+      SourceIpV4: probe.remoteIpDetails?.ipAddressV4,
+      DestinationIpV4: probe.localIpDetails?.ipAddressV4,
+      DestinationPort: probe.localPortDetails.port,
+    }) as AsffNetwork;
+  }
+  const dns = action.dnsRequestAction;
+  if (dns) return { Direction: 'OUT', Protocol: dns.protocol, DestinationDomain: dns.domain };
+  return undefined;
+}
+
+/** ASFF's `Action`, GuardDuty's action in ASFF casing with only the fields ASFF defines. */
+function action(finding: GuardDutyFinding): Record<string, unknown> | undefined {
+  const { action } = finding.service;
+  const api = action.awsApiCallAction;
+  if (api) {
+    return {
+      ActionType: 'AWS_API_CALL',
+      AwsApiCallAction: defined({
+        Api: api.api,
+        ServiceName: api.serviceName,
+        CallerType: api.callerType,
+        RemoteIpDetails: remoteIp(api.remoteIpDetails),
+        DomainDetails: api.domainDetails?.domain ? { Domain: api.domainDetails.domain } : undefined,
+        AffectedResources: api.affectedResources,
+        FirstSeen: finding.service.eventFirstSeen,
+        LastSeen: finding.service.eventLastSeen,
+      }),
+    };
+  }
+  const connection = action.networkConnectionAction;
+  if (connection) {
+    return {
+      ActionType: 'NETWORK_CONNECTION',
+      NetworkConnectionAction: defined({
+        ConnectionDirection: connection.connectionDirection,
+        RemoteIpDetails: remoteIp(connection.remoteIpDetails),
+        RemotePortDetails: port(connection.remotePortDetails),
+        LocalPortDetails: port(connection.localPortDetails),
+        Protocol: connection.protocol,
+        Blocked: connection.blocked,
+      }),
+    };
+  }
+  const probe = action.portProbeAction;
+  if (probe) {
+    return {
+      ActionType: 'PORT_PROBE',
+      PortProbeAction: {
+        PortProbeDetails: probe.portProbeDetails.map((detail) => defined({
+          LocalPortDetails: port(detail.localPortDetails),
+          LocalIpDetails: detail.localIpDetails?.ipAddressV4 ? { IpAddressV4: detail.localIpDetails.ipAddressV4 } : undefined,
+          RemoteIpDetails: remoteIp(detail.remoteIpDetails),
+        })),
+        Blocked: probe.blocked,
+      },
+    };
+  }
+  const dns = action.dnsRequestAction;
+  if (dns) return { ActionType: 'DNS_REQUEST', DnsRequestAction: { Domain: dns.domain, Protocol: dns.protocol, Blocked: dns.blocked } };
+  return undefined;
+}
+
+function port(details: PortDetails | undefined): Record<string, unknown> | undefined {
+  return details && { Port: details.port, PortName: details.portName };
+}
+
+function remoteIp(details: RemoteIpDetails | undefined): Record<string, unknown> | undefined {
+  if (!details) return undefined;
+  const { organization: org, country, city, geoLocation: geo } = details;
+  const asn = org?.asn === undefined ? undefined : Number(org.asn);
+  return defined({
+    IpAddressV4: details.ipAddressV4,
+    Organization: org && defined({ Asn: Number.isInteger(asn) ? asn : undefined, AsnOrg: org.asnOrg, Isp: org.isp, Org: org.org }),
+    Country: country && defined({ CountryCode: country.countryCode, CountryName: country.countryName }),
+    City: city?.cityName ? { CityName: city.cityName } : undefined,
+    GeoLocation: geo && defined({ Lon: geo.lon, Lat: geo.lat }),
+  });
+}

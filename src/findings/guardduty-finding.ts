@@ -1,0 +1,170 @@
+/**
+ * GuardDuty's finding format, schemaVersion 2.0, in wire casing (camelCase) as the API, EventBridge and
+ * S3 export carry it. Only the parts Gumshoe fills are typed; everything is optional where GuardDuty
+ * leaves fields out.
+ */
+export interface RemoteIpDetails {
+  ipAddressV4?: string;
+  ipAddressV6?: string;
+  organization?: { asn?: string; asnOrg?: string; isp?: string; org?: string };
+  country?: { countryCode?: string; countryName?: string };
+  city?: { cityName?: string };
+  geoLocation?: { lat?: number; lon?: number };
+}
+
+export interface PortDetails {
+  port: number;
+  portName: string;
+}
+
+export interface AwsApiCallAction {
+  api: string;
+  serviceName: string;
+  callerType: string;
+  errorCode?: string;
+  userAgent?: string;
+  domainDetails?: { domain?: string };
+  remoteIpDetails?: RemoteIpDetails;
+  remoteAccountDetails?: { accountId: string; affiliated: boolean };
+  affectedResources?: Record<string, string>;
+}
+
+export interface NetworkConnectionAction {
+  blocked: boolean;
+  connectionDirection: 'INBOUND' | 'OUTBOUND' | 'UNKNOWN';
+  localPortDetails?: PortDetails;
+  remotePortDetails?: PortDetails;
+  protocol: string;
+  localIpDetails?: { ipAddressV4?: string; ipAddressV6?: string };
+  localNetworkInterface?: string;
+  remoteIpDetails?: RemoteIpDetails;
+}
+
+export interface PortProbeAction {
+  blocked: boolean;
+  portProbeDetails: {
+    localPortDetails: PortDetails;
+    localIpDetails?: { ipAddressV4?: string };
+    remoteIpDetails?: RemoteIpDetails;
+  }[];
+}
+
+export interface DnsRequestAction {
+  domain: string;
+  protocol: string;
+  blocked: boolean;
+  domainWithSuffix?: string;
+  vpcOwnerAccountId?: string;
+}
+
+export interface FindingAction {
+  actionType: 'AWS_API_CALL' | 'NETWORK_CONNECTION' | 'PORT_PROBE' | 'DNS_REQUEST';
+  awsApiCallAction?: AwsApiCallAction;
+  networkConnectionAction?: NetworkConnectionAction;
+  portProbeAction?: PortProbeAction;
+  dnsRequestAction?: DnsRequestAction;
+}
+
+export interface AccessKeyDetails {
+  accessKeyId?: string;
+  principalId?: string;
+  userName?: string;
+  userType?: string;
+}
+
+export interface S3BucketDetail {
+  arn: string;
+  name: string;
+  type?: string;
+  createdAt?: string;
+  owner?: { id?: string };
+  tags?: { key: string; value: string }[];
+  defaultServerSideEncryption?: { encryptionType?: string; kmsMasterKeyArn?: string };
+  publicAccess?: {
+    effectivePermission: 'PUBLIC' | 'NOT_PUBLIC' | 'UNKNOWN';
+    permissionConfiguration?: unknown;
+  };
+  s3ObjectDetails?: { objectArn?: string; key?: string; eTag?: string; hash?: string; versionId?: string }[];
+}
+
+export interface InstanceDetails {
+  instanceId: string;
+  availabilityZone?: string;
+  iamInstanceProfile?: { arn?: string; id?: string };
+  imageId?: string;
+  imageDescription?: string;
+  instanceState?: string;
+  instanceType?: string;
+  launchTime?: string;
+  platform?: string | null;
+  networkInterfaces?: {
+    networkInterfaceId?: string;
+    privateIpAddress?: string;
+    privateDnsName?: string;
+    publicIp?: string;
+    publicDnsName?: string;
+    subnetId?: string;
+    vpcId?: string;
+    securityGroups?: { groupId?: string; groupName?: string }[];
+    ipv6Addresses?: string[];
+    privateIpAddresses?: { privateIpAddress?: string; privateDnsName?: string }[];
+  }[];
+  tags?: { key: string; value: string }[];
+  productCodes?: { productCodeId?: string; productCodeType?: string }[];
+}
+
+export interface FindingResource {
+  resourceType: 'AccessKey' | 'Instance' | 'S3Bucket';
+  accessKeyDetails?: AccessKeyDetails;
+  s3BucketDetails?: S3BucketDetail[];
+  instanceDetails?: InstanceDetails;
+}
+
+export interface ThreatIntelligenceDetail {
+  threatListName: string;
+  threatNames?: string[];
+  threatFileSha256?: string;
+}
+
+export interface FindingService {
+  serviceName: 'guardduty';
+  detectorId: string;
+  action: FindingAction;
+  evidence: { threatIntelligenceDetails: ThreatIntelligenceDetail[] } | null;
+  archived: boolean;
+  count: number;
+  eventFirstSeen: string;
+  eventLastSeen: string;
+  resourceRole: 'ACTOR' | 'TARGET';
+  additionalInfo: Record<string, unknown>;
+  featureName?: string;
+  detection?: { anomaly?: unknown; sequence?: unknown };
+}
+
+export interface GuardDutyFinding {
+  schemaVersion: '2.0';
+  accountId: string;
+  region: string;
+  partition: string;
+  id: string;
+  arn: string;
+  type: string;
+  resource: FindingResource;
+  service: FindingService;
+  severity: number;
+  createdAt: string;
+  updatedAt: string;
+  title: string;
+  description: string;
+  associatedAttackSequenceArn?: string;
+}
+
+export type SeverityLevel = 'Low' | 'Medium' | 'High' | 'Critical';
+
+/** GuardDuty's bands: Low 1–3.9, Medium 4–6.9, High 7–8.9, Critical 9–10. */
+export function severityLevel(severity: number): SeverityLevel {
+  if (severity >= 9) return 'Critical';
+  if (severity >= 7) return 'High';
+  if (severity >= 4) return 'Medium';
+  return 'Low';
+}

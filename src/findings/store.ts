@@ -1,0 +1,147 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { bulkInsert } from '../lake/bulk-insert.js';
+import type { EvidenceRef, Occurrence } from './build.js';
+import { EVIDENCE_LIMIT } from './build.js';
+import type { GuardDutyFinding } from './guardduty-finding.js';
+
+/**
+ * The `findings` table: one row per finding id (aggregation key), the GuardDuty JSON of its latest
+ * state, and columns for listing and filtering. Evidence rows point back to the events in the lake.
+ */
+export const FINDINGS_DDL = [
+  `CREATE TABLE IF NOT EXISTS findings (
+    id VARCHAR NOT NULL, aggregation_key VARCHAR NOT NULL, detection_id VARCHAR, type VARCHAR NOT NULL,
+    severity DOUBLE NOT NULL, account_id VARCHAR, region VARCHAR, resource_type VARCHAR, resource_id VARCHAR,
+    principal VARCHAR, remote_ip VARCHAR, title VARCHAR,
+    created_at TIMESTAMP, updated_at TIMESTAMP, first_seen TIMESTAMP, last_seen TIMESTAMP, count BIGINT,
+    archived BOOLEAN NOT NULL, archived_by VARCHAR, finding JSON NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS finding_evidence (
+    finding_id VARCHAR NOT NULL, event_uid VARCHAR, source_file_id INTEGER, source_line BIGINT, time TIMESTAMP)`,
+];
+
+/** How a finding came to be archived: by hand, or by the named suppression rule. */
+export const MANUAL_ARCHIVE = 'manual';
+
+export interface StoredFinding {
+  finding: GuardDutyFinding;
+  archivedBy: string | null;
+  evidenceCount: number;
+}
+
+const sqlList = (values: string[]) => values.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ');
+
+export async function loadFindings(connection: DuckDBConnection, ids: string[]): Promise<Map<string, StoredFinding>> {
+  const found = new Map<string, StoredFinding>();
+  for (let i = 0; i < ids.length; i += 1000) {
+    const page = ids.slice(i, i + 1000);
+    const reader = await connection.runAndReadAll(
+      `SELECT f.id, f.finding::VARCHAR, f.archived_by, (SELECT count(*) FROM finding_evidence e WHERE e.finding_id = f.id)
+       FROM findings f WHERE f.id IN (${sqlList(page)})`,
+    );
+    for (const [id, json, archivedBy, evidence] of reader.getRowsJS()) {
+      found.set(String(id), { finding: JSON.parse(String(json)) as GuardDutyFinding, archivedBy: archivedBy === null ? null : String(archivedBy), evidenceCount: Number(evidence) });
+    }
+  }
+  return found;
+}
+
+/** A finding to write: its JSON, the occurrence it came from, and the evidence still to add. */
+export interface FindingWrite {
+  finding: GuardDutyFinding;
+  occurrence: Occurrence;
+  archivedBy: string | null;
+  newEvidence: EvidenceRef[];
+}
+
+const toTimestamp = (iso: string) => iso.replace('T', ' ').replace('Z', '');
+
+/** Replaces the rows of these findings and appends their new evidence; run inside the caller's transaction. */
+export async function writeFindings(connection: DuckDBConnection, writes: FindingWrite[]): Promise<void> {
+  if (writes.length === 0) return;
+  for (let i = 0; i < writes.length; i += 1000) {
+    await connection.run(`DELETE FROM findings WHERE id IN (${sqlList(writes.slice(i, i + 1000).map((w) => w.finding.id))})`);
+  }
+  await bulkInsert(
+    connection,
+    'findings',
+    [
+      { name: 'id', type: 'VARCHAR' }, { name: 'aggregation_key', type: 'VARCHAR' }, { name: 'detection_id', type: 'VARCHAR' },
+      { name: 'type', type: 'VARCHAR' }, { name: 'severity', type: 'DOUBLE' }, { name: 'account_id', type: 'VARCHAR' },
+      { name: 'region', type: 'VARCHAR' }, { name: 'resource_type', type: 'VARCHAR' }, { name: 'resource_id', type: 'VARCHAR' },
+      { name: 'principal', type: 'VARCHAR' }, { name: 'remote_ip', type: 'VARCHAR' }, { name: 'title', type: 'VARCHAR' },
+      { name: 'created_at', type: 'TIMESTAMP' }, { name: 'updated_at', type: 'TIMESTAMP' }, { name: 'first_seen', type: 'TIMESTAMP' },
+      { name: 'last_seen', type: 'TIMESTAMP' }, { name: 'count', type: 'BIGINT' }, { name: 'archived', type: 'BOOLEAN' },
+      { name: 'archived_by', type: 'VARCHAR' }, { name: 'finding', type: 'JSON' },
+    ],
+    writes.map(({ finding, occurrence, archivedBy }) => [
+      finding.id, occurrence.key, occurrence.detectionId, finding.type, finding.severity, finding.accountId, finding.region,
+      finding.resource.resourceType, occurrence.resourceId, occurrence.principal, occurrence.remoteIp, finding.title,
+      toTimestamp(finding.createdAt), toTimestamp(finding.updatedAt), toTimestamp(finding.service.eventFirstSeen),
+      toTimestamp(finding.service.eventLastSeen), finding.service.count, finding.service.archived, archivedBy, JSON.stringify(finding),
+    ]),
+  );
+  const evidence = writes.flatMap((w) => w.newEvidence.map((e) => [w.finding.id, e.uid, e.fileId, e.line, toTimestamp(new Date(e.time).toISOString())]));
+  await bulkInsert(
+    connection,
+    'finding_evidence',
+    [
+      { name: 'finding_id', type: 'VARCHAR' }, { name: 'event_uid', type: 'VARCHAR' }, { name: 'source_file_id', type: 'INTEGER' },
+      { name: 'source_line', type: 'BIGINT' }, { name: 'time', type: 'TIMESTAMP' },
+    ],
+    evidence,
+  );
+}
+
+/** Evidence of an occurrence that still fits under the per-finding limit. */
+export function evidenceToAdd(occurrence: Occurrence, alreadyStored: number): EvidenceRef[] {
+  return occurrence.evidence.slice(0, Math.max(0, EVIDENCE_LIMIT - alreadyStored));
+}
+
+export interface FindingQuery {
+  archived?: boolean;
+  /** Minimum severity (number), or a level name resolved by the caller. */
+  minSeverity?: number;
+  maxSeverity?: number;
+  types?: string[];
+  ids?: string[];
+  limit?: number;
+}
+
+/** Findings as GuardDuty JSON, most severe and most recent first. */
+export async function queryFindings(connection: DuckDBConnection, query: FindingQuery = {}): Promise<GuardDutyFinding[]> {
+  const where: string[] = [];
+  if (query.archived !== undefined) where.push(`archived = ${query.archived}`);
+  if (query.minSeverity !== undefined) where.push(`severity >= ${Number(query.minSeverity)}`);
+  if (query.maxSeverity !== undefined) where.push(`severity < ${Number(query.maxSeverity)}`);
+  if (query.types?.length) where.push(`type IN (${sqlList(query.types)})`);
+  if (query.ids?.length) where.push(`id IN (${sqlList(query.ids)})`);
+  const sql = `SELECT finding::VARCHAR FROM findings ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY severity DESC, updated_at DESC, id ${query.limit ? `LIMIT ${Number(query.limit)}` : ''}`;
+  const reader = await connection.runAndReadAll(sql);
+  return reader.getRowsJS().map(([json]) => JSON.parse(String(json)) as GuardDutyFinding);
+}
+
+/** Archives or unarchives findings by id (GuardDuty ArchiveFindings / UnarchiveFindings); returns how many changed. */
+export async function setArchived(connection: DuckDBConnection, ids: string[], archived: boolean): Promise<number> {
+  const stored = await loadFindings(connection, ids);
+  const now = new Date().toISOString();
+  let changed = 0;
+  await connection.run('BEGIN TRANSACTION');
+  try {
+    for (const [id, { finding }] of stored) {
+      if (finding.service.archived === archived) continue;
+      finding.service.archived = archived;
+      finding.updatedAt = now;
+      await connection.run(
+        `UPDATE findings SET archived = ${archived}, archived_by = ${archived ? `'${MANUAL_ARCHIVE}'` : 'NULL'},
+           updated_at = '${toTimestamp(now)}', finding = '${JSON.stringify(finding).replaceAll("'", "''")}'::JSON WHERE id = '${id}'`,
+      );
+      changed++;
+    }
+    await connection.run('COMMIT');
+  } catch (error) {
+    await connection.run('ROLLBACK');
+    throw error;
+  }
+  return changed;
+}

@@ -1,0 +1,177 @@
+/** IP address parsing and range matching shared by the intel layer. */
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** A dotted-quad IPv4 address as an unsigned 32-bit number, or undefined when it is not one. */
+export function parseIpv4(text: string): number | undefined {
+  const m = IPV4.exec(text);
+  if (!m) return undefined;
+  let value = 0;
+  for (let i = 1; i <= 4; i++) {
+    const octet = Number(m[i]);
+    if (octet > 255) return undefined;
+    value = value * 256 + octet;
+  }
+  return value;
+}
+
+export function formatIpv4(value: number): string {
+  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
+}
+
+/** An IPv6 address as a 128-bit bigint (embedded IPv4 tails allowed, zone ids not), or undefined. */
+export function parseIpv6(text: string): bigint | undefined {
+  if (!text.includes(':') || !/^[0-9a-fA-F:.]+$/.test(text)) return undefined;
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (part: string): number[] | undefined => {
+    if (part === '') return [];
+    const out: number[] = [];
+    const pieces = part.split(':');
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i]!;
+      if (i === pieces.length - 1 && piece.includes('.')) {
+        const v4 = parseIpv4(piece);
+        if (v4 === undefined) return undefined;
+        out.push(v4 >>> 16, v4 & 0xffff);
+      } else if (/^[0-9a-fA-F]{1,4}$/.test(piece)) {
+        out.push(parseInt(piece, 16));
+      } else {
+        return undefined;
+      }
+    }
+    return out;
+  };
+  const head = groups(halves[0]!);
+  const tail = halves.length === 2 ? groups(halves[1]!) : [];
+  if (!head || !tail) return undefined;
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
+  let value = 0n;
+  for (const g of [...head, ...new Array<number>(missing).fill(0), ...tail]) value = (value << 16n) | BigInt(g);
+  return value;
+}
+
+export interface Ipv4Range {
+  start: number;
+  end: number;
+}
+
+/** An IPv4 address or CIDR as an inclusive range; host bits below the prefix are ignored. */
+export function parseIpv4Range(text: string): Ipv4Range | undefined {
+  const slash = text.indexOf('/');
+  if (slash < 0) {
+    const ip = parseIpv4(text);
+    return ip === undefined ? undefined : { start: ip, end: ip };
+  }
+  const ip = parseIpv4(text.slice(0, slash));
+  const bitsText = text.slice(slash + 1);
+  if (ip === undefined || !/^\d{1,2}$/.test(bitsText)) return undefined;
+  const bits = Number(bitsText);
+  if (bits > 32) return undefined;
+  const size = 2 ** (32 - bits);
+  const start = ip - (ip % size);
+  return { start, end: start + size - 1 };
+}
+
+export interface Ipv6Range {
+  start: bigint;
+  end: bigint;
+}
+
+export function parseIpv6Range(text: string): Ipv6Range | undefined {
+  const slash = text.indexOf('/');
+  const ip = parseIpv6(slash < 0 ? text : text.slice(0, slash));
+  if (ip === undefined) return undefined;
+  if (slash < 0) return { start: ip, end: ip };
+  const bitsText = text.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(bitsText) || Number(bitsText) > 128) return undefined;
+  const hostBits = BigInt(128 - Number(bitsText));
+  const start = (ip >> hostBits) << hostBits;
+  return { start, end: start + (1n << hostBits) - 1n };
+}
+
+/**
+ * CIDR ranges with a payload each, sorted once and searched by binary search. CIDRs are either nested or
+ * disjoint, so every range holding a value is the range found by the search or one of its enclosing
+ * ranges: a lookup follows parent links (at most 33 for IPv4) instead of scanning. Ranges that partly
+ * overlap (not CIDRs) are not supported.
+ */
+export class RangeIndex<T, K extends number | bigint = number> {
+  private readonly starts: K[];
+  private readonly ends: K[];
+  private readonly parents: Int32Array;
+  private readonly payloads: T[];
+
+  constructor(ranges: { start: K; end: K; payload: T }[]) {
+    // Wider ranges first on equal starts, so an enclosing range precedes the ranges inside it.
+    const sorted = [...ranges].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.end > b.end ? -1 : a.end < b.end ? 1 : 0));
+    this.starts = sorted.map((r) => r.start);
+    this.ends = sorted.map((r) => r.end);
+    this.payloads = sorted.map((r) => r.payload);
+    this.parents = new Int32Array(sorted.length);
+    const open: number[] = [];
+    for (let i = 0; i < sorted.length; i++) {
+      while (open.length > 0 && this.ends[open.at(-1)!]! < this.starts[i]!) open.pop();
+      this.parents[i] = open.length > 0 ? open.at(-1)! : -1;
+      open.push(i);
+    }
+  }
+
+  get size(): number {
+    return this.starts.length;
+  }
+
+  /** Payloads of every range holding the value, narrowest range first. */
+  find(value: K): T[] {
+    const hits: T[] = [];
+    for (let i = lastAtOrBelow(this.starts, value); i >= 0; i = this.parents[i]!) {
+      if (this.ends[i]! >= value) hits.push(this.payloads[i]!);
+    }
+    return hits;
+  }
+
+  has(value: K): boolean {
+    for (let i = lastAtOrBelow(this.starts, value); i >= 0; i = this.parents[i]!) {
+      if (this.ends[i]! >= value) return true;
+    }
+    return false;
+  }
+}
+
+/** Index of the last element <= value in a sorted array-like, or -1. */
+export function lastAtOrBelow<K extends number | bigint>(sorted: ArrayLike<K>, value: K): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! <= value) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return found;
+}
+
+/** Lower-cased, without a trailing dot: how domains are compared. */
+export function normalizeDomain(domain: string): string {
+  return domain.trim().toLowerCase().replace(/\.$/, '');
+}
+
+const LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
+
+/** A plausible DNS name with at least two labels (not an IP address). */
+export function isDomainName(text: string): boolean {
+  if (text.length > 253 || parseIpv4(text) !== undefined) return false;
+  const labels = text.split('.');
+  return labels.length >= 2 && labels.every((l) => LABEL.test(l)) && !/^\d+$/.test(labels.at(-1)!);
+}
+
+/** The domain and each of its parents, most specific first: a.b.example.org, b.example.org, example.org, org. */
+export function domainAndParents(domain: string): string[] {
+  const labels = normalizeDomain(domain).split('.');
+  return labels.map((_, i) => labels.slice(i).join('.'));
+}

@@ -1,0 +1,125 @@
+/** The in-memory IntelLookup behind both loadIntel (lake tables) and staticIntel (plain arrays). */
+import type { Geo } from './geo.js';
+import { domainAndParents, normalizeDomain, parseIpv4, parseIpv4Range, parseIpv6, parseIpv6Range, RangeIndex } from './ip.js';
+import type { AwsRange, IntelLookup, IpDetails, ThreatMatch } from './lookup.js';
+
+/**
+ * ASNs Amazon announces AWS space from (9059 and 8987: AWS Ireland; 135630: AWS China; 214101: European
+ * Sovereign Cloud); used to place an IP inside AWS when no ip-ranges.json is loaded.
+ */
+const AMAZON_ASNS: ReadonlySet<number> = new Set([16509, 14618, 8987, 7224, 62785, 38895, 39111, 9059, 135630, 214101]);
+
+/** One IPv4 address, CIDR, domain or `*.domain` wildcard, as stored in intel_entries. */
+export interface IntelEntryValue {
+  kind: 'ip' | 'cidr' | 'domain';
+  value: string;
+}
+
+export interface IntelData {
+  threats: (IntelEntryValue & { match: ThreatMatch })[];
+  trusted: IntelEntryValue[];
+  torExits: string[];
+  torRelays: string[];
+  /** IPv4 or IPv6 prefixes; an empty list turns on the ASN fallback. */
+  awsRanges: { prefix: string; region: string; service: string }[];
+  geo?: Geo;
+}
+
+/** Exact IPs in a map, CIDRs in a range index, domains (and `*.parent` wildcards) in maps. */
+class EntryIndex<T> {
+  private readonly ips = new Map<number, T[]>();
+  private readonly cidrs: RangeIndex<T>;
+  private readonly domains = new Map<string, T[]>();
+  private readonly wildcards = new Map<string, T[]>();
+
+  constructor(entries: (IntelEntryValue & { payload: T })[]) {
+    const ranges: { start: number; end: number; payload: T }[] = [];
+    const push = <K>(map: Map<K, T[]>, key: K, payload: T) => {
+      const list = map.get(key);
+      if (list) list.push(payload);
+      else map.set(key, [payload]);
+    };
+    for (const entry of entries) {
+      if (entry.kind === 'domain') {
+        const domain = normalizeDomain(entry.value);
+        if (domain.startsWith('*.')) push(this.wildcards, domain.slice(2), entry.payload);
+        else push(this.domains, domain, entry.payload);
+        continue;
+      }
+      const range = parseIpv4Range(entry.value);
+      if (!range) continue;
+      if (range.start === range.end) push(this.ips, range.start, entry.payload);
+      else ranges.push({ ...range, payload: entry.payload });
+    }
+    this.cidrs = new RangeIndex(ranges);
+  }
+
+  ip(ip: string): T[] {
+    const value = parseIpv4(ip.trim());
+    if (value === undefined) return [];
+    return [...(this.ips.get(value) ?? []), ...this.cidrs.find(value)];
+  }
+
+  hasIp(ip: string): boolean {
+    const value = parseIpv4(ip.trim());
+    return value !== undefined && (this.ips.has(value) || this.cidrs.has(value));
+  }
+
+  /** Exact entries for the name itself; wildcard entries for any of its parents (not the apex itself). */
+  domain(domain: string): T[] {
+    const names = domainAndParents(domain);
+    const hits = [...(this.domains.get(names[0]!) ?? [])];
+    for (const parent of names.slice(1)) hits.push(...(this.wildcards.get(parent) ?? []));
+    return hits;
+  }
+}
+
+/** One match per list: the same list may hold an IP and a CIDR around it. */
+function onePerList(matches: ThreatMatch[]): ThreatMatch[] {
+  const seen = new Set<string>();
+  return matches.filter((m) => !seen.has(m.listName) && seen.add(m.listName));
+}
+
+export function buildLookup(data: IntelData): IntelLookup {
+  const threats = new EntryIndex(data.threats.map((t) => ({ ...t, payload: t.match })));
+  const trusted = new EntryIndex(data.trusted.map((t) => ({ ...t, payload: true })));
+  const torExits = new EntryIndex(data.torExits.map((ip) => ({ kind: 'ip' as const, value: ip, payload: true })));
+  const torRelays = new EntryIndex(data.torRelays.map((ip) => ({ kind: 'ip' as const, value: ip, payload: true })));
+  const aws4: { start: number; end: number; payload: AwsRange }[] = [];
+  const aws6: { start: bigint; end: bigint; payload: AwsRange }[] = [];
+  for (const { prefix, region, service } of data.awsRanges) {
+    const payload = { region, service };
+    const v4 = parseIpv4Range(prefix);
+    if (v4) aws4.push({ ...v4, payload });
+    else {
+      const v6 = parseIpv6Range(prefix);
+      if (v6) aws6.push({ ...v6, payload });
+    }
+  }
+  const awsV4 = new RangeIndex(aws4);
+  const awsV6 = new RangeIndex<AwsRange, bigint>(aws6);
+  const geo = data.geo;
+  const ipDetails = (ip: string): IpDetails => geo?.details(ip) ?? {};
+
+  return {
+    ipThreats: (ip) => onePerList(threats.ip(ip)),
+    domainThreats: (domain) => onePerList(threats.domain(domain)),
+    isTrustedIp: (ip) => trusted.hasIp(ip),
+    isTrustedDomain: (domain) => trusted.domain(domain).length > 0,
+    isTorExit: (ip) => torExits.hasIp(ip),
+    isTorRelay: (ip) => torRelays.hasIp(ip),
+    awsRange(ip) {
+      const text = ip.trim();
+      if (awsV4.size + awsV6.size === 0) {
+        const asn = ipDetails(text).asn;
+        return asn !== undefined && AMAZON_ASNS.has(asn) ? { region: 'unknown', service: 'AMAZON' } : undefined;
+      }
+      const v4 = parseIpv4(text);
+      const v6 = v4 === undefined ? parseIpv6(text) : undefined;
+      const ranges = v4 !== undefined ? awsV4.find(v4) : v6 !== undefined ? awsV6.find(v6) : [];
+      // ip-ranges.json lists most EC2 space twice, as AMAZON and as EC2: the narrowest, most specific one wins.
+      return ranges.find((r) => r.service !== 'AMAZON') ?? ranges[0];
+    },
+    ipDetails,
+  };
+}

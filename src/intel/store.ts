@@ -1,0 +1,255 @@
+/** Intel sets in the lake: read a list file or URL, store its entries in bulk, list/remove/activate sets. */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { UserError } from '../sources/input.js';
+import { type ListEntry, parseList, parseListSpec, type ParsedList } from './list-formats.js';
+import { INTEL_DDL } from './schema.js';
+
+export type IntelRole = 'threat' | 'trusted' | 'reference';
+export type IntelFeed = 'custom' | 'managed' | 'tor-exit' | 'tor-relay' | 'aws-ranges';
+
+export interface IntelSet {
+  name: string;
+  role: IntelRole;
+  feed: IntelFeed;
+  format?: string;
+  source?: string;
+  sha256?: string;
+  entries: number;
+  problems: number;
+  active: boolean;
+  loadedAt: Date;
+}
+
+export interface AwsPrefix {
+  prefix: string;
+  region: string;
+  service: string;
+  networkBorderGroup?: string;
+}
+
+/** What is stored for one set; entries replace whatever the set held before. */
+export interface SetContent {
+  name: string;
+  role: IntelRole;
+  feed: IntelFeed;
+  format?: string;
+  source?: string;
+  sha256?: string;
+  problems: number;
+  entries: ListEntry[];
+  awsRanges?: AwsPrefix[];
+}
+
+/** Idempotent; lakes created before the intel tables existed get them on first use. */
+export async function ensureIntelSchema(connection: DuckDBConnection): Promise<void> {
+  for (const ddl of INTEL_DDL) await connection.run(ddl);
+}
+
+export const FETCH_TIMEOUT_MS = 30_000;
+
+/** The bytes of a local file or an http(s) URL (global fetch, with a timeout). */
+export async function readSource(location: string, isUrl: boolean, timeoutMs = FETCH_TIMEOUT_MS): Promise<Buffer> {
+  if (!isUrl) {
+    try {
+      return await readFile(location);
+    } catch (error) {
+      throw new UserError(`cannot read ${location}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  }
+  let response: Response;
+  try {
+    response = await fetch(location, { signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    const cause = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
+    throw new UserError(`cannot fetch ${location}: ${(error as Error).name === 'TimeoutError' ? `no answer in ${timeoutMs / 1000} s` : cause}`);
+  }
+  if (!response.ok) throw new UserError(`cannot fetch ${location}: HTTP ${response.status} ${response.statusText}`);
+  return Buffer.from(await response.arrayBuffer());
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** A list read and parsed, not stored yet, so its problems can be shown before deciding to store it. */
+export interface ReadList extends ParsedList {
+  /** The path or URL as given, for messages. */
+  location: string;
+  /** Absolute path or URL. */
+  source: string;
+  sha256: string;
+  /** Default set name: the file name without its extension. */
+  baseName: string;
+}
+
+/** Reads `FILE[:FORMAT]` or `URL[:FORMAT]` and parses it (format detected when not given). */
+export async function readList(spec: string): Promise<ReadList> {
+  const { location, isUrl, format } = parseListSpec(spec);
+  const bytes = await readSource(location, isUrl);
+  const source = isUrl ? location : path.resolve(location);
+  const fileName = isUrl ? new URL(location).pathname : location;
+  const parsed = parseList(bytes.toString('utf8'), format, fileName);
+  return { ...parsed, location, source, sha256: sha256(bytes), baseName: setNameFrom(path.basename(fileName)) };
+}
+
+/** GuardDuty's name rule (letters, digits, space, `-`, `_`), from a file name. */
+function setNameFrom(fileName: string): string {
+  const stem = fileName.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9 _-]+/g, '_').slice(0, 300);
+  return stem.replace(/^_+|_+$/g, '') || 'list';
+}
+
+export function checkSetName(name: string): void {
+  if (!/^[A-Za-z0-9 _-]{1,300}$/.test(name)) {
+    throw new UserError(`invalid list name '${name}': use 1-300 letters, digits, spaces, '-' or '_'`);
+  }
+}
+
+/**
+ * The name a list file gets when none is given: its base name, reused when that set came from the same
+ * source with the same role (re-adding a file updates it), otherwise the first free `base-2`, `base-3`, ….
+ */
+export async function chooseSetName(connection: DuckDBConnection, list: ReadList, role: IntelRole): Promise<string> {
+  await ensureIntelSchema(connection);
+  for (let n = 1; ; n++) {
+    const name = n === 1 ? list.baseName : `${list.baseName}-${n}`;
+    const existing = await getSet(connection, name);
+    if (!existing || (existing.source === list.source && existing.role === role)) return name;
+  }
+}
+
+/** Stores a set in one transaction: old entries deleted, new ones appended in bulk, the set row upserted. */
+export async function saveSet(connection: DuckDBConnection, content: SetContent, active = true): Promise<IntelSet> {
+  checkSetName(content.name);
+  await ensureIntelSchema(connection);
+  const entries = uniqueEntries(content.entries);
+  const count = content.awsRanges ? content.awsRanges.length : entries.length;
+  await connection.run('BEGIN TRANSACTION');
+  try {
+    await connection.run('DELETE FROM intel_entries WHERE set_name = $1', [content.name]);
+    await connection.run('DELETE FROM intel_aws_ranges WHERE set_name = $1', [content.name]);
+    const appender = await connection.createAppender('intel_entries');
+    for (const entry of entries) {
+      appender.appendVarchar(content.name);
+      appender.appendVarchar(entry.kind);
+      appender.appendVarchar(entry.value);
+      if (entry.threatName) appender.appendVarchar(entry.threatName);
+      else appender.appendNull();
+      appender.endRow();
+    }
+    appender.closeSync();
+    if (content.awsRanges) {
+      const ranges = await connection.createAppender('intel_aws_ranges');
+      for (const r of content.awsRanges) {
+        ranges.appendVarchar(content.name);
+        ranges.appendVarchar(r.prefix);
+        ranges.appendVarchar(r.region);
+        ranges.appendVarchar(r.service);
+        if (r.networkBorderGroup) ranges.appendVarchar(r.networkBorderGroup);
+        else ranges.appendNull();
+        ranges.endRow();
+      }
+      ranges.closeSync();
+    }
+    await connection.run(
+      `INSERT OR REPLACE INTO intel_sets (name, role, feed, format, source, sha256, entries, problems, active, loaded_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now()::TIMESTAMP)`,
+      [content.name, content.role, content.feed, content.format ?? null, content.source ?? null, content.sha256 ?? null, count, content.problems, active],
+    );
+    await connection.run('COMMIT');
+  } catch (error) {
+    await connection.run('ROLLBACK');
+    throw error;
+  }
+  return (await getSet(connection, content.name))!;
+}
+
+/** A list may repeat a value; one row per (kind, value) keeps counts honest. */
+function uniqueEntries(entries: ListEntry[]): ListEntry[] {
+  const seen = new Set<string>();
+  return entries.filter((e) => {
+    const key = `${e.kind}\u0000${e.value}`;
+    return !seen.has(key) && seen.add(key);
+  });
+}
+
+/** Stores a read list as a custom (user) set. */
+export function saveList(connection: DuckDBConnection, list: ReadList, name: string, role: 'threat' | 'trusted'): Promise<IntelSet> {
+  return saveSet(connection, {
+    name,
+    role,
+    feed: 'custom',
+    format: list.format,
+    source: list.source,
+    sha256: list.sha256,
+    problems: list.problems.length,
+    entries: list.entries,
+  });
+}
+
+/** False when the lake has no intel tables yet (a read-only lake created before they existed). */
+export async function hasIntelTables(connection: DuckDBConnection): Promise<boolean> {
+  const reader = await connection.runAndReadAll(
+    "SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = current_database() AND table_name = 'intel_sets'",
+  );
+  return Number(reader.getRowObjectsJS()[0]?.n ?? 0) > 0;
+}
+
+export async function listSets(connection: DuckDBConnection): Promise<IntelSet[]> {
+  if (!(await hasIntelTables(connection))) return [];
+  const reader = await connection.runAndReadAll('SELECT * FROM intel_sets ORDER BY role, feed, name');
+  return reader.getRowObjectsJS().map(toSet);
+}
+
+export async function getSet(connection: DuckDBConnection, name: string): Promise<IntelSet | undefined> {
+  if (!(await hasIntelTables(connection))) return undefined;
+  const reader = await connection.runAndReadAll('SELECT * FROM intel_sets WHERE name = $1', [name]);
+  const row = reader.getRowObjectsJS()[0];
+  return row ? toSet(row) : undefined;
+}
+
+function toSet(row: Record<string, unknown>): IntelSet {
+  const optional = (v: unknown) => (v === null || v === undefined ? undefined : String(v));
+  return {
+    name: String(row.name),
+    role: row.role as IntelRole,
+    feed: row.feed as IntelFeed,
+    format: optional(row.format),
+    source: optional(row.source),
+    sha256: optional(row.sha256),
+    entries: Number(row.entries),
+    problems: Number(row.problems),
+    active: row.active === true,
+    loadedAt: row.loaded_at as Date,
+  };
+}
+
+async function requireSet(connection: DuckDBConnection, name: string): Promise<IntelSet> {
+  const set = await getSet(connection, name);
+  if (!set) throw new UserError(`no intel list named '${name}'; see 'gumshoe intel list'`);
+  return set;
+}
+
+export async function removeSet(connection: DuckDBConnection, name: string): Promise<IntelSet> {
+  const set = await requireSet(connection, name);
+  await connection.run('BEGIN TRANSACTION');
+  try {
+    await connection.run('DELETE FROM intel_entries WHERE set_name = $1', [name]);
+    await connection.run('DELETE FROM intel_aws_ranges WHERE set_name = $1', [name]);
+    await connection.run('DELETE FROM intel_sets WHERE name = $1', [name]);
+    await connection.run('COMMIT');
+  } catch (error) {
+    await connection.run('ROLLBACK');
+    throw error;
+  }
+  return set;
+}
+
+/** Only active sets are used by loadIntel; deactivating keeps the entries for later. */
+export async function setActive(connection: DuckDBConnection, name: string, active: boolean): Promise<IntelSet> {
+  await requireSet(connection, name);
+  await connection.run('UPDATE intel_sets SET active = $1 WHERE name = $2', [active, name]);
+  return (await getSet(connection, name))!;
+}

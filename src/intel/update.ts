@@ -1,0 +1,188 @@
+/**
+ * `gumshoe intel update`: downloads the managed feeds (AWS ranges, Tor exits and relays, free IPv4 threat
+ * feeds) into the lake. Each feed stands alone: one that fails is reported and keeps its previous contents.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { UserError } from '../sources/input.js';
+import { parseIpv4 } from './ip.js';
+import { type ListEntry, parseList } from './list-formats.js';
+import { type AwsPrefix, FETCH_TIMEOUT_MS, getSet, type IntelFeed, readSource, saveSet, sha256 } from './store.js';
+
+export interface FeedDefinition {
+  /** The set name in the lake, and the name `--source name=URL` uses. */
+  name: string;
+  feed: Exclude<IntelFeed, 'custom'>;
+  url: string;
+  /** File name under GUMSHOE_INTEL_BASE_URL, which replaces every default URL (mirrors, tests). */
+  file: string;
+  /** For threat feeds: what their entries are, as ThreatMatch.threatName. */
+  threatName?: string;
+}
+
+export const MANAGED_FEEDS: readonly FeedDefinition[] = [
+  { name: 'AwsIpRanges', feed: 'aws-ranges', url: 'https://ip-ranges.amazonaws.com/ip-ranges.json', file: 'ip-ranges.json' },
+  { name: 'TorExitNodes', feed: 'tor-exit', url: 'https://check.torproject.org/torbulkexitlist', file: 'torbulkexitlist' },
+  {
+    name: 'TorRelays',
+    feed: 'tor-relay',
+    url: 'https://onionoo.torproject.org/details?type=relay&running=true&fields=or_addresses',
+    file: 'onionoo-relays.json',
+  },
+  {
+    name: 'Feodo',
+    feed: 'managed',
+    url: 'https://feodotracker.abuse.ch/downloads/ipblocklist.txt',
+    file: 'feodo-ipblocklist.txt',
+    threatName: 'BotnetCnC',
+  },
+  {
+    name: 'EmergingThreats',
+    feed: 'managed',
+    url: 'https://rules.emergingthreats.net/blockrules/compromised-ips.txt',
+    file: 'compromised-ips.txt',
+    threatName: 'Compromised',
+  },
+];
+
+const INTEL_BASE_URL_ENV = 'GUMSHOE_INTEL_BASE_URL';
+
+export interface UpdateOptions {
+  /** `name=URL` overrides, names as in MANAGED_FEEDS (case-insensitive). */
+  sources?: string[];
+  /** Replaces every default URL by `${baseUrl}/${feed.file}`; defaults to $GUMSHOE_INTEL_BASE_URL. */
+  baseUrl?: string;
+  timeoutMs?: number;
+}
+
+export interface FeedResult {
+  name: string;
+  feed: FeedDefinition['feed'];
+  url: string;
+  ok: boolean;
+  entries?: number;
+  /** Lines or records that could not be read. */
+  problems?: number;
+  sha256?: string;
+  error?: string;
+}
+
+/** The feeds with their URLs after the base URL and `name=URL` overrides. */
+export function resolveFeeds(options: UpdateOptions = {}): FeedDefinition[] {
+  const base = (options.baseUrl ?? process.env[INTEL_BASE_URL_ENV])?.replace(/\/+$/, '');
+  const feeds = MANAGED_FEEDS.map((f) => ({ ...f, url: base ? `${base}/${f.file}` : f.url }));
+  for (const spec of options.sources ?? []) {
+    const eq = spec.indexOf('=');
+    const name = spec.slice(0, eq).trim();
+    const url = spec.slice(eq + 1).trim();
+    const feed = feeds.find((f) => f.name.toLowerCase() === name.toLowerCase());
+    if (eq < 1 || !feed) {
+      throw new UserError(`--source expects NAME=URL with NAME one of ${MANAGED_FEEDS.map((f) => f.name).join(', ')}; got '${spec}'`);
+    }
+    if (!/^https?:\/\//i.test(url)) throw new UserError(`--source ${name}: '${url}' is not an http(s) URL`);
+    feed.url = url;
+  }
+  return feeds;
+}
+
+interface FeedContent {
+  entries: ListEntry[];
+  awsRanges?: AwsPrefix[];
+  problems: number;
+}
+
+/** AWS's ip-ranges.json: `prefixes[].ip_prefix` and `ipv6_prefixes[].ipv6_prefix`, with region and service. */
+export function parseAwsIpRanges(text: string): FeedContent {
+  let doc: { prefixes?: unknown; ipv6_prefixes?: unknown };
+  try {
+    doc = JSON.parse(text) as typeof doc;
+  } catch (error) {
+    throw new Error(`not JSON: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(doc?.prefixes)) throw new Error('no "prefixes" array: not an ip-ranges.json document');
+  const ranges: AwsPrefix[] = [];
+  let problems = 0;
+  const take = (items: unknown, key: 'ip_prefix' | 'ipv6_prefix') => {
+    for (const item of Array.isArray(items) ? items : []) {
+      const p = item as Record<string, unknown>;
+      if (typeof p[key] !== 'string' || typeof p.region !== 'string' || typeof p.service !== 'string') {
+        problems++;
+        continue;
+      }
+      ranges.push({
+        prefix: p[key],
+        region: p.region,
+        service: p.service,
+        ...(typeof p.network_border_group === 'string' ? { networkBorderGroup: p.network_border_group } : {}),
+      });
+    }
+  };
+  take(doc.prefixes, 'ip_prefix');
+  take(doc.ipv6_prefixes, 'ipv6_prefix');
+  return { entries: [], awsRanges: ranges, problems };
+}
+
+/** Onionoo relay details: `relays[].or_addresses` as `ip:port` or `[ipv6]:port`; the IPv4 addresses are kept. */
+export function parseOnionooRelays(text: string): FeedContent {
+  let doc: { relays?: unknown };
+  try {
+    doc = JSON.parse(text) as typeof doc;
+  } catch (error) {
+    throw new Error(`not JSON: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(doc?.relays)) throw new Error('no "relays" array: not an onionoo details document');
+  const ips = new Set<string>();
+  let problems = 0;
+  for (const relay of doc.relays as { or_addresses?: unknown }[]) {
+    for (const address of Array.isArray(relay?.or_addresses) ? relay.or_addresses : []) {
+      if (typeof address !== 'string') {
+        problems++;
+        continue;
+      }
+      if (address.startsWith('[')) continue;
+      const ip = address.slice(0, address.lastIndexOf(':'));
+      if (parseIpv4(ip) !== undefined) ips.add(ip);
+      else problems++;
+    }
+  }
+  return { entries: [...ips].map((value) => ({ kind: 'ip', value })), problems };
+}
+
+function parseFeed(feed: FeedDefinition, text: string): FeedContent {
+  if (feed.feed === 'aws-ranges') return parseAwsIpRanges(text);
+  if (feed.feed === 'tor-relay') return parseOnionooRelays(text);
+  const parsed = parseList(text, 'TXT');
+  const entries = feed.threatName ? parsed.entries.map((e) => ({ ...e, threatName: feed.threatName })) : parsed.entries;
+  return { entries, problems: parsed.problems.length };
+}
+
+/** Downloads every feed in parallel, then stores those that downloaded and parsed with at least one entry. */
+export async function updateIntel(connection: DuckDBConnection, options: UpdateOptions = {}): Promise<FeedResult[]> {
+  const feeds = resolveFeeds(options);
+  const timeoutMs = options.timeoutMs ?? FETCH_TIMEOUT_MS;
+  const downloads = await Promise.allSettled(feeds.map((f) => readSource(f.url, true, timeoutMs)));
+  const results: FeedResult[] = [];
+  for (const [i, feed] of feeds.entries()) {
+    const base = { name: feed.name, feed: feed.feed, url: feed.url };
+    const download = downloads[i]!;
+    if (download.status === 'rejected') {
+      results.push({ ...base, ok: false, error: (download.reason as Error).message });
+      continue;
+    }
+    try {
+      const content = parseFeed(feed, download.value.toString('utf8'));
+      const count = content.awsRanges?.length ?? content.entries.length;
+      if (count === 0) throw new Error(`no entries in ${feed.url} (${content.problems} unreadable)`);
+      const existing = await getSet(connection, feed.name);
+      if (existing?.feed === 'custom') throw new Error(`a list you added is named ${feed.name}; rename it to update this feed`);
+      const hash = sha256(download.value);
+      const role = feed.feed === 'managed' ? 'threat' : 'reference';
+      const format = feed.feed === 'aws-ranges' || feed.feed === 'tor-relay' ? 'JSON' : 'TXT';
+      // A feed the user deactivated stays deactivated across updates.
+      const set = await saveSet(connection, { name: feed.name, role, feed: feed.feed, format, source: feed.url, sha256: hash, ...content }, existing?.active ?? true);
+      results.push({ ...base, ok: true, entries: set.entries, problems: content.problems, sha256: hash });
+    } catch (error) {
+      results.push({ ...base, ok: false, error: (error as Error).message });
+    }
+  }
+  return results;
+}

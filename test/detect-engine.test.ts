@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ctEvent, iamUser, root } from '../src/detect/case-builders.js';
+import { datasetRecords } from '../src/detect/dataset-records.js';
+import type { ApiDetection, CloudTrailRecord } from '../src/detect/detection.js';
+import { runDetections } from '../src/detect/engine.js';
+import { apiEventFromRecord } from '../src/detect/from-record.js';
+import { apiEvents, apiWatermark } from '../src/detect/lake-events.js';
+import { rootCredentialUsage } from '../src/detect/cloudtrail/root-credential-usage.js';
+import { addFilter } from '../src/findings/filters.js';
+import { queryFindings, setArchived } from '../src/findings/store.js';
+import { staticIntel } from '../src/intel/static.js';
+import { scratchDir, tempLake, type TestLake } from './helpers/lake.js';
+
+const scratch = scratchDir('gumshoe-detect-');
+after(() => scratch.cleanup());
+
+let fileCount = 0;
+function writeRecords(records: CloudTrailRecord[]): string {
+  const file = path.join(scratch.dir, `events-${++fileCount}.json`);
+  writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n'));
+  return file;
+}
+
+const intel = staticIntel({});
+const rootCall = (time: string, ip = '203.0.113.9') =>
+  ctEvent({ service: 'iam', name: 'ListUsers', identity: root(), time, ip });
+
+describe('events read from the lake', () => {
+  let lake: TestLake;
+  before(async () => {
+    lake = await tempLake();
+  });
+  after(() => lake.close());
+
+  test('match the events built from the same raw records, field for field', async () => {
+    const records = [
+      ...datasetRecords({ stratus: 'aws.credential-access.ec2-steal-instance-credentials' }),
+      ...datasetRecords({ stratus: 'aws.persistence.iam-create-admin-user' }),
+      ...datasetRecords({ otrf: 'all' }),
+      ...datasetRecords({ panther: 'AWS.Console.RootLogin', test: 'Successful Root Login' }),
+    ];
+    await lake.ingest([writeRecords(records)]);
+    const fromLake = [];
+    for await (const chunk of apiEvents(lake.lake.connection, -1, await apiWatermark(lake.lake.connection))) fromLake.push(...chunk);
+    assert.equal(fromLake.length, records.length);
+    const byUid = new Map(records.map((r, i) => [String(r.eventID), apiEventFromRecord(r, null, i + 1)]));
+    const normalized = (value: unknown) => (typeof value === 'string' && /^[{[]/.test(value) ? JSON.parse(value) : value);
+    for (const event of fromLake) {
+      const expected = byUid.get(String(event.uid));
+      assert.ok(expected, `event ${event.uid} not in the input`);
+      for (const field of ['time', 'accountId', 'region', 'service', 'api', 'errorCode', 'failed', 'readOnly', 'managementEvent', 'eventType', 'sourceIp', 'sourceHost', 'vpcEndpointId', 'userAgent'] as const) {
+        assert.deepEqual(event[field], expected[field], `${field} of ${event.uid}`);
+      }
+      assert.deepEqual(event.actor, expected.actor, `actor of ${event.uid}`);
+      for (const field of ['requestText', 'responseText', 'additionalText'] as const) {
+        assert.deepEqual(normalized(event[field]), normalized(expected[field]), `${field} of ${event.uid}`);
+      }
+      if (event.actor.type === 'Root' || /:i-/.test(event.actor.principalId ?? '')) {
+        assert.deepEqual(event.identity, expected.identity, `identity of ${event.uid}`);
+      }
+    }
+  });
+});
+
+describe('events whose text holds the field separator', () => {
+  test('are read field by field, intact', async () => {
+    const lake = await tempLake();
+    try {
+      const agent = 'curl/8.0 \u001f\u001e odd';
+      await lake.ingest([writeRecords([ctEvent({ service: 'iam', name: 'ListUsers', identity: iamUser('odd'), time: '2026-11-02T10:00:00Z', userAgent: agent })])]);
+      const events = [];
+      for await (const chunk of apiEvents(lake.lake.connection, -1, await apiWatermark(lake.lake.connection))) events.push(...chunk);
+      assert.equal(events.length, 1);
+      assert.equal(events[0]!.userAgent, agent);
+      assert.equal(events[0]!.actor.userName, 'odd');
+    } finally {
+      lake.close();
+    }
+  });
+});
+
+describe('runDetections', () => {
+  let lake: TestLake;
+  before(async () => {
+    lake = await tempLake();
+  });
+  after(() => lake.close());
+
+  test('raises a finding once per resource, and a repeat updates its count and last-seen time', async () => {
+    await lake.ingest([writeRecords([rootCall('2026-11-02T10:00:00Z'), rootCall('2026-11-02T10:05:00Z'), ctEvent({ service: 'iam', name: 'ListUsers', identity: iamUser('alice'), time: '2026-11-02T10:06:00Z' })])]);
+    const first = await runDetections(lake.lake, { intel });
+    assert.equal(first.events, 3);
+    assert.equal(first.created, 1);
+    assert.equal(first.findings.length, 1);
+    const [finding] = first.findings;
+    assert.equal(finding!.type, 'Policy:IAMUser/RootCredentialUsage');
+    assert.equal(finding!.service.count, 2);
+    assert.equal(finding!.service.eventFirstSeen, '2026-11-02T10:00:00Z');
+    assert.equal(finding!.service.eventLastSeen, '2026-11-02T10:05:00Z');
+    assert.match(finding!.id, /^[0-9a-f]{32}$/);
+    assert.match(finding!.arn, new RegExp(`^arn:aws:guardduty:us-east-1:111122223333:detector/[0-9a-f]{32}/finding/${finding!.id}$`));
+
+    const nothingNew = await runDetections(lake.lake, { intel });
+    assert.equal(nothingNew.events, 0);
+    assert.equal(nothingNew.findings.length, 0);
+
+    await lake.ingest([writeRecords([rootCall('2026-11-03T08:00:00Z', '198.51.100.77')])]);
+    const repeat = await runDetections(lake.lake, { intel });
+    assert.equal(repeat.events, 1);
+    assert.equal(repeat.created, 0);
+    assert.equal(repeat.updated, 1);
+    const [updated] = repeat.findings;
+    assert.equal(updated!.id, finding!.id);
+    assert.equal(updated!.service.count, 3);
+    assert.equal(updated!.service.eventFirstSeen, '2026-11-02T10:00:00Z');
+    assert.equal(updated!.service.eventLastSeen, '2026-11-03T08:00:00Z');
+    assert.equal(updated!.createdAt, finding!.createdAt);
+    // GuardDuty keeps the latest occurrence's details.
+    assert.equal(updated!.service.action.awsApiCallAction?.remoteIpDetails?.ipAddressV4, '198.51.100.77');
+    assert.equal(await lake.count(`SELECT count(*) FROM finding_evidence WHERE finding_id = '${finding!.id}'`), 3);
+  });
+
+  test('a finding archived by hand comes back when the activity recurs', async () => {
+    const [stored] = await queryFindings(lake.lake.connection, {});
+    assert.equal(await setArchived(lake.lake.connection, [stored!.id], true), 1);
+    assert.equal((await queryFindings(lake.lake.connection, { archived: false })).length, 0);
+    await lake.ingest([writeRecords([rootCall('2026-11-04T08:00:00Z')])]);
+    const run = await runDetections(lake.lake, { intel });
+    assert.equal(run.findings.length, 1);
+    assert.equal(run.findings[0]!.service.archived, false);
+  });
+
+  test('a suppression rule archives new occurrences, which are stored but not published', async () => {
+    await addFilter(lake.lake.connection, {
+      name: 'root-is-expected',
+      action: 'ARCHIVE',
+      findingCriteria: { criterion: { type: { equals: ['Policy:IAMUser/RootCredentialUsage'] } } },
+    });
+    await lake.ingest([writeRecords([rootCall('2026-11-05T08:00:00Z')])]);
+    const run = await runDetections(lake.lake, { intel });
+    assert.equal(run.suppressed, 1);
+    assert.equal(run.findings.length, 0);
+    const [archived] = await queryFindings(lake.lake.connection, { archived: true });
+    assert.equal(archived!.service.archived, true);
+    assert.equal(archived!.service.count, 5);
+  });
+});
+
+describe('detection state', () => {
+  test('persists in the lake, so a later run continues from what was learned', async () => {
+    const lake = await tempLake();
+    try {
+      const counting: ApiDetection = {
+        id: 'count-calls',
+        source: 'cloudtrail',
+        types: [{ ...rootCredentialUsage.types[0]!, type: 'Test:IAMUser/ThirdCall' }],
+        onEvent(event, context) {
+          const seen = context.state(event.principalKey, () => ({ calls: 0 }));
+          seen.calls++;
+          if (seen.calls === 3) context.emit({ type: 'Test:IAMUser/ThirdCall', event });
+        },
+        cases: [],
+      };
+      const call = (time: string) => ctEvent({ service: 'iam', name: 'ListUsers', identity: iamUser('bob'), time });
+      await lake.ingest([writeRecords([call('2026-11-02T10:00:00Z'), call('2026-11-02T10:01:00Z')])]);
+      assert.equal((await runDetections(lake.lake, { intel, detections: [counting] })).findings.length, 0);
+      await lake.ingest([writeRecords([call('2026-11-02T10:02:00Z')])]);
+      const third = await runDetections(lake.lake, { intel, detections: [counting] });
+      assert.equal(third.events, 1);
+      assert.equal(third.findings.length, 1);
+    } finally {
+      lake.close();
+    }
+  });
+});

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { assumedRole, ctEvent } from '../src/detect/case-builders.js';
+import { runDetections } from '../src/detect/engine.js';
+import { dnsEvents, dnsWatermark, flowEvents, flowWatermark } from '../src/detect/lake-network-events.js';
+import type { FlowDetection } from '../src/detect/detection.js';
+import { flowSides } from '../src/detect/network-event.js';
+import { CASE_ACCOUNT, dnsFromRecord, dnsQuery, FLOW_CASE_HEADER, flowFromLine, flowLine } from '../src/detect/network-records.js';
+import { rootCredentialUsage } from '../src/detect/cloudtrail/root-credential-usage.js';
+import { staticIntel } from '../src/intel/static.js';
+import { scratchDir, tempLake } from './helpers/lake.js';
+
+const scratch = scratchDir('gumshoe-net-');
+after(() => scratch.cleanup());
+
+function write(relative: string, content: string): string {
+  const file = path.join(scratch.dir, relative);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, content);
+  return file;
+}
+
+const flows = [
+  flowLine({ src: '198.51.100.7', dst: '10.0.1.25', srcPort: 51000, dstPort: 22, time: '2026-11-02T10:00:00Z', action: 'REJECT', direction: 'ingress' }),
+  flowLine({ src: '10.0.1.25', dst: '93.184.216.34', srcPort: 40000, dstPort: 443, time: '2026-11-02T10:01:00Z', bytes: 123456, packets: 90 }),
+  flowLine({ src: '10.0.1.30', dst: '10.0.1.25', srcPort: 5432, dstPort: 41000, protocol: 'udp', time: '2026-11-02T10:02:00Z', instance: null, eni: 'eni-0fedcba9876543210' }),
+];
+const queries = [
+  dnsQuery({ name: 'example.com', time: '2026-11-02T10:00:05Z', answers: [['A', '93.184.216.34']] }),
+  dnsQuery({ name: 'NXDOMAIN-test.example.org.', time: '2026-11-02T10:00:06Z', rcode: 'NXDOMAIN', instance: null, firewallAction: 'BLOCK' }),
+];
+
+describe('flow and DNS events read from the lake', () => {
+  test('match the events built from the same raw lines, field for field', async () => {
+    const lake = await tempLake();
+    try {
+      await lake.ingest([
+        write(`AWSLogs/${CASE_ACCOUNT}/vpcflowlogs/us-east-1/2026/11/02/flows.log`, `${FLOW_CASE_HEADER}\n${flows.join('\n')}\n`),
+        write(`AWSLogs/${CASE_ACCOUNT}/vpcdnsquerylogs/vpc-1/2026/11/02/dns.log`, `${queries.map((q) => JSON.stringify(q)).join('\n')}\n`),
+      ]);
+      const connection = lake.lake.connection;
+      const fromLake = [];
+      for await (const chunk of flowEvents(connection, -1, await flowWatermark(connection))) fromLake.push(...chunk);
+      assert.deepEqual(
+        fromLake.map(({ fileId, line, ...rest }) => rest),
+        flows.map((line) => flowFromLine(line)).map(({ fileId, line, ...rest }) => rest),
+      );
+      const dnsFromLake = [];
+      for await (const chunk of dnsEvents(connection, -1, await dnsWatermark(connection))) dnsFromLake.push(...chunk);
+      assert.deepEqual(
+        dnsFromLake.map(({ fileId, line, ...rest }) => rest),
+        queries.map((q) => dnsFromRecord(q)).map(({ fileId, line, ...rest }) => rest),
+      );
+    } finally {
+      lake.close();
+    }
+  });
+
+  test('flow sides: the direction field, else the private end is local', () => {
+    const [inbound, outbound, internal] = flows.map((line) => flowSides(flowFromLine(line)));
+    assert.deepEqual(inbound, { localIp: '10.0.1.25', localPort: 22, remoteIp: '198.51.100.7', remotePort: 51000, direction: 'INBOUND' });
+    assert.equal(outbound!.direction, 'OUTBOUND');
+    assert.equal(outbound!.remoteIp, '93.184.216.34');
+    // Both ends private: the end with the lower port (the service) is taken as the interface's own.
+    assert.equal(internal!.direction, 'OUTBOUND');
+    assert.equal(internal!.localPort, 5432);
+    assert.equal(internal!.remotePort, 41000);
+  });
+});
+
+describe('instances of flow records', () => {
+  test('are resolved from CloudTrail RunInstances when the flow names only an interface', async () => {
+    const lake = await tempLake();
+    try {
+      const launch = ctEvent({
+        service: 'ec2',
+        name: 'RunInstances',
+        identity: assumedRole('ci-deploy', 'build-42'),
+        time: '2026-11-02T09:00:00Z',
+        request: { instanceType: 'm6i.large' },
+        response: {
+          instancesSet: {
+            items: [{
+              instanceId: 'i-0feedbeef12345678', imageId: 'ami-0123456789abcdef0', instanceType: 'm6i.large',
+              instanceState: { code: 0, name: 'pending' }, launchTime: 1793610000000, placement: { availabilityZone: 'us-east-1a' },
+              networkInterfaceSet: { items: [{ networkInterfaceId: 'eni-0fedcba9876543210', privateIpAddress: '10.0.1.25', subnetId: 'subnet-1', vpcId: 'vpc-1', groupSet: { items: [{ groupId: 'sg-1', groupName: 'web' }] } }] },
+              tagSet: { items: [{ key: 'Name', value: 'web-1' }] },
+            }],
+          },
+        },
+      });
+      await lake.ingest([
+        write('inventory/trail.json', JSON.stringify(launch)),
+        write(`AWSLogs/${CASE_ACCOUNT}/vpcflowlogs/us-east-1/2026/11/02/eni.log`, `${FLOW_CASE_HEADER}\n${flowLine({ src: '198.51.100.7', dst: '10.0.1.25', dstPort: 23, time: '2026-11-02T10:00:00Z', action: 'REJECT', instance: null, eni: 'eni-0fedcba9876543210' })}\n`),
+      ]);
+      const rejected: FlowDetection = {
+        id: 'test-rejected',
+        source: 'vpcflow',
+        types: [{ ...rootCredentialUsage.types[0]!, type: 'Test:EC2/Rejected', dataSource: 'VPCFlowLogs', resourceType: 'Instance' }],
+        onFlow(flow, context) {
+          if (flow.action === 'REJECT') {
+            context.emit({ type: 'Test:EC2/Rejected', event: flow, action: { actionType: 'NETWORK_CONNECTION' } });
+          }
+        },
+        cases: [],
+      };
+      const summary = await runDetections(lake.lake, { intel: staticIntel({}), detections: [rejected] });
+      assert.equal(summary.flows, 1);
+      const [finding] = summary.findings;
+      assert.equal(finding!.resource.resourceType, 'Instance');
+      assert.equal(finding!.resource.instanceDetails?.instanceId, 'i-0feedbeef12345678');
+      assert.equal(finding!.resource.instanceDetails?.instanceType, 'm6i.large');
+      assert.deepEqual(finding!.resource.instanceDetails?.tags, [{ key: 'Name', value: 'web-1' }]);
+      assert.equal(finding!.resource.instanceDetails?.networkInterfaces?.[0]?.securityGroups?.[0]?.groupName, 'web');
+    } finally {
+      lake.close();
+    }
+  });
+});

@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { detectFormat, type ListFormat, parseList, parseListSpec, type ParsedList } from '../src/intel/list-formats.js';
+import { UserError } from '../src/sources/input.js';
+import { scratchDir } from './helpers/lake.js';
+
+const FIXTURES = path.resolve(import.meta.dirname, 'fixtures/intel');
+
+function parseFixture(name: string, format?: ListFormat): ParsedList {
+  return parseList(readFileSync(path.join(FIXTURES, name), 'utf8'), format, name);
+}
+
+const values = (list: ParsedList) => list.entries.map((e) => `${e.kind}:${e.value}${e.threatName ? ` (${e.threatName})` : ''}`);
+const problemLines = (list: ParsedList) => list.problems.map((p) => p.line);
+
+describe('list formats', () => {
+  test('TXT: IPs, CIDRs, domains and wildcards; bad lines reported by number, IPv6 unsupported', () => {
+    const list = parseFixture('threat-ips.txt');
+    assert.equal(list.format, 'TXT');
+    assert.deepEqual(values(list), ['ip:198.51.100.7', 'cidr:203.0.113.0/24', 'ip:192.0.2.10', 'domain:bad.example', 'domain:*.evil.example.org']);
+    assert.deepEqual(problemLines(list), [5, 6, 7, 10]);
+    assert.match(list.problems[1]!.message, /IPv6 entries are not supported/);
+    assert.match(list.problems[2]!.message, /invalid IPv4 address or CIDR: 192\.0\.2\.300/);
+  });
+
+  test('TXT: CRLF line ends, domain lists with ; comments, case and trailing dot normalised', () => {
+    assert.deepEqual(values(parseFixture('trusted-ips.txt')), ['ip:192.0.2.10', 'cidr:198.51.100.0/28']);
+    const domains = parseFixture('domains.txt');
+    assert.deepEqual(values(domains), ['domain:login-microsoft.example', 'domain:*.c2.example.net', 'domain:mixed.case.example.com']);
+    assert.deepEqual(problemLines(domains), [5]);
+  });
+
+  test('TXT: a CIDR with host bits is stored as its network; /32 as an address', () => {
+    const list = parseList('10.1.2.3/8\n192.0.2.9/32\n', 'TXT');
+    assert.deepEqual(values(list), ['cidr:10.0.0.0/8', 'ip:192.0.2.9']);
+  });
+
+  test('OTX_CSV: IPv4, CIDR, hostname and domain rows; hashes and URLs skipped; descriptions as threat names', () => {
+    const list = parseFixture('otx.csv');
+    assert.equal(list.format, 'OTX_CSV');
+    assert.deepEqual(values(list), [
+      'ip:198.51.100.23 (SSH brute force source)',
+      'cidr:203.0.113.64/26 (Scanning subnet)',
+      'domain:beacon.c2.example (Cobalt Strike beacon, team server)',
+      'domain:malware-drop.example',
+    ]);
+    assert.equal(list.skipped, 2);
+    assert.deepEqual(problemLines(list), [8, 9]);
+  });
+
+  test('ALIEN_VAULT: first field is the entry, the activity label the threat name; # lines are comments', () => {
+    const list = parseFixture('alienvault.txt');
+    assert.equal(list.format, 'ALIEN_VAULT');
+    assert.deepEqual(values(list), ['ip:198.51.100.44 (Malicious Host)', 'ip:203.0.113.9 (Scanning Host)', 'domain:bad-host.example (C&C)']);
+    assert.deepEqual(problemLines(list), [6]);
+  });
+
+  test('PROOF_POINT: ip and domain headers; categories named; short rows reported', () => {
+    const ips = parseFixture('proofpoint.csv');
+    assert.equal(ips.format, 'PROOF_POINT');
+    assert.deepEqual(values(ips), ['ip:198.51.100.61 (CnC)', 'ip:203.0.113.77 (Scanner)']);
+    assert.deepEqual(problemLines(ips), [4, 5]);
+    const domains = parseFixture('proofpoint-domains.csv');
+    assert.equal(domains.format, 'PROOF_POINT');
+    assert.deepEqual(values(domains), ['domain:phish.example (Spam)', 'ip:198.51.100.70 (Bot)']);
+  });
+
+  test('FIRE_EYE: ip, cidr and domain columns of the 47-column iSIGHT layout, quoted multi-line fields', () => {
+    const list = parseFixture('fireeye.csv');
+    assert.equal(list.format, 'FIRE_EYE');
+    assert.deepEqual(values(list), ['ip:198.51.100.91 (Dridex)', 'cidr:203.0.113.128/25 (FIN7)', 'domain:update-check.example', 'ip:198.51.100.92']);
+    assert.equal(list.skipped, 1, 'the md5-only row');
+    assert.deepEqual(problemLines(list), [8], 'line numbers count the physical lines of the multi-line title');
+  });
+
+  test('STIX 1.2: ##comma## lists, InclusiveBetween ranges as CIDRs, DomainNameObject values, titles as threat names', () => {
+    const list = parseFixture('stix1.xml');
+    assert.equal(list.format, 'STIX');
+    assert.deepEqual(values(list), [
+      'ip:198.51.100.101 (Botnet CnC)',
+      'ip:198.51.100.102 (Botnet CnC)',
+      'cidr:203.0.113.8/29 (Scanner range)',
+      'cidr:203.0.113.16/29 (Scanner range)',
+      'domain:phish-login.example.com (Phishing)',
+      'ip:192.0.2.55',
+    ]);
+    assert.equal(list.problems.length, 1, 'the reversed range');
+    assert.equal(list.problems[0]!.line, 67);
+  });
+
+  test('STIX 2.1: OR\'d indicator patterns, ISSUBSET CIDRs, SCOs; revoked and hash indicators left out', () => {
+    const list = parseFixture('stix2.json');
+    assert.equal(list.format, 'STIX');
+    assert.deepEqual(values(list), [
+      'ip:198.51.100.121 (Emotet C2)',
+      'ip:198.51.100.122 (anomalous-activity)',
+      'cidr:203.0.113.192/27 (anomalous-activity)',
+      'domain:c2.bad.example (anomalous-activity)',
+      'ip:192.0.2.130',
+      'domain:exfil.example',
+    ]);
+    assert.equal(list.skipped, 1);
+    assert.deepEqual(problemLines(list), [42, 64], 'lines of the broken indicator and the IPv6 object');
+  });
+
+  test('STIX 2.1: invalid JSON is one problem, not an exception', () => {
+    const list = parseList('{\n  "type": "bundle",\n  "objects": [ oops ]\n}\n', 'STIX');
+    assert.equal(list.entries.length, 0);
+    assert.equal(list.problems.length, 1);
+    assert.match(list.problems[0]!.message, /invalid JSON/);
+  });
+
+  test('format detection by content and file name', () => {
+    assert.equal(detectFormat('192.0.2.1\n'), 'TXT');
+    assert.equal(detectFormat('  {"type":"bundle"}'), 'STIX');
+    assert.equal(detectFormat('<?xml version="1.0"?><stix:STIX_Package/>'), 'STIX');
+    assert.equal(detectFormat('Indicator type,Indicator,Description\n'), 'OTX_CSV');
+    assert.equal(detectFormat('ip, category, score, first_seen, last_seen, ports (|)\n'), 'PROOF_POINT');
+    assert.equal(detectFormat('# c\n192.0.2.1#4#2#Malicious Host#US##0.0,0.0#3\n'), 'ALIEN_VAULT');
+    assert.equal(detectFormat('', 'feed.json'), 'STIX');
+  });
+
+  test('an explicit format wins over detection', () => {
+    const list = parseList('192.0.2.1#4#2#Malicious Host#US##0.0,0.0#3\n', 'TXT');
+    assert.equal(list.entries.length, 0);
+    assert.equal(list.problems.length, 1);
+  });
+
+  test('FILE[:FORMAT] and URL[:FORMAT] specs', () => {
+    assert.deepEqual(parseListSpec('lists/bad.txt'), { location: 'lists/bad.txt', isUrl: false });
+    assert.deepEqual(parseListSpec('lists/bad.csv:otx_csv'), { location: 'lists/bad.csv', isUrl: false, format: 'OTX_CSV' });
+    assert.deepEqual(parseListSpec('https://example.com:8443/feed.xml'), { location: 'https://example.com:8443/feed.xml', isUrl: true });
+    assert.deepEqual(parseListSpec('http://example.com/feed.xml:STIX'), { location: 'http://example.com/feed.xml', isUrl: true, format: 'STIX' });
+    assert.throws(() => parseListSpec('lists/bad.csv:CSV'), (e: unknown) => e instanceof UserError && /unknown list format 'CSV'/.test(e.message));
+    assert.throws(() => parseListSpec('s3://bucket/list.txt'), UserError);
+  });
+
+  test('a file whose name ends in :word is read as a file when it exists', () => {
+    const scratch = scratchDir('gumshoe-intel-spec-');
+    try {
+      const file = path.join(scratch.dir, 'odd:name');
+      writeFileSync(file, '192.0.2.1\n');
+      assert.deepEqual(parseListSpec(file), { location: file, isUrl: false });
+    } finally {
+      scratch.cleanup();
+    }
+  });
+});

@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { asnCsvSource, combineSources, Geo, type GeoSource, packageGeo } from '../src/intel/geo.js';
+import { parseIpv4, parseIpv4Range, RangeIndex } from '../src/intel/ip.js';
+import { buildLookup } from '../src/intel/matcher.js';
+import { staticIntel } from '../src/intel/static.js';
+import { parseAwsIpRanges } from '../src/intel/update.js';
+
+const FIXTURES = path.resolve(import.meta.dirname, 'fixtures/intel');
+const fixture = (name: string) => path.join(FIXTURES, name);
+
+describe('staticIntel', () => {
+  const intel = staticIntel({
+    threatIps: [
+      { ip: '198.51.100.7' },
+      { ip: '203.0.113.0/24', listName: 'Scanners' },
+      { ip: '203.0.113.128/25', listName: 'Feodo', custom: false },
+      { ip: '192.0.2.10', listName: 'Scanners' },
+    ],
+    threatDomains: ['bad.example', '*.evil.example.org'],
+    trustedIps: ['192.0.2.0/28'],
+    torExits: ['185.220.101.1'],
+    awsIps: ['52.94.76.0/24', '3.5.140.7'],
+  });
+
+  test('exact IPs and CIDRs, one match per list, default list name and custom flag', () => {
+    assert.deepEqual(intel.ipThreats('198.51.100.7'), [{ listName: 'TestThreatList', custom: true }]);
+    assert.deepEqual(intel.ipThreats('203.0.113.200'), [{ listName: 'Feodo', custom: false }, { listName: 'Scanners', custom: true }]);
+    assert.deepEqual(intel.ipThreats('203.0.113.5'), [{ listName: 'Scanners', custom: true }]);
+    assert.deepEqual(intel.ipThreats('198.51.100.8'), []);
+    assert.deepEqual(intel.ipThreats('not an ip'), []);
+    assert.deepEqual(intel.ipThreats('2001:db8::1'), []);
+  });
+
+  test('domains exactly (case, trailing dot) and wildcards for subdomains only', () => {
+    assert.equal(intel.domainThreats('BAD.example.').length, 1);
+    assert.equal(intel.domainThreats('sub.bad.example').length, 0, 'an exact entry does not cover subdomains');
+    assert.equal(intel.domainThreats('a.b.evil.example.org').length, 1);
+    assert.equal(intel.domainThreats('evil.example.org').length, 0, 'a wildcard does not cover its apex');
+  });
+
+  test('trusted wins: isTrustedIp is true while ipThreats still reports the lists', () => {
+    assert.equal(intel.isTrustedIp('192.0.2.10'), true);
+    assert.equal(intel.ipThreats('192.0.2.10').length, 1);
+    assert.equal(intel.isTrustedIp('192.0.2.16'), false);
+  });
+
+  test('Tor exits and AWS ranges', () => {
+    assert.equal(intel.isTorExit('185.220.101.1'), true);
+    assert.equal(intel.isTorExit('185.220.101.2'), false);
+    assert.equal(intel.isTorRelay('185.220.101.1'), false);
+    assert.deepEqual(intel.awsRange('52.94.76.1'), { region: 'us-east-1', service: 'EC2' });
+    assert.ok(intel.awsRange('3.5.140.7'));
+    assert.equal(intel.awsRange('8.8.8.8'), undefined);
+  });
+
+  test('without awsIps, an IP on an Amazon ASN counts as AWS (region unknown)', () => {
+    const plain = staticIntel({});
+    assert.deepEqual(plain.awsRange('52.94.76.1'), { region: 'unknown', service: 'AMAZON' });
+    assert.equal(plain.awsRange('8.8.8.8'), undefined);
+    assert.equal(plain.awsRange('garbage'), undefined);
+  });
+});
+
+describe('geo from the npm packages', () => {
+  const geo = packageGeo();
+
+  test('8.8.8.8 is Google in the US', () => {
+    const d = geo.details('8.8.8.8');
+    assert.equal(d.countryCode, 'US');
+    assert.equal(d.countryName, 'United States');
+    assert.equal(d.asn, 15169);
+    assert.equal(d.asnOrg, 'Google LLC');
+    assert.equal(typeof d.lat, 'number');
+    assert.equal(typeof d.lon, 'number');
+  });
+
+  test('52.94.76.1 is Amazon (AS16509) in the US', () => {
+    const d = geo.details('52.94.76.1');
+    assert.equal(d.asn, 16509);
+    assert.match(d.asnOrg ?? '', /Amazon/);
+    assert.equal(d.countryCode, 'US');
+    assert.ok(d.city);
+  });
+
+  test('IPv6 addresses are looked up in the IPv6 data', () => {
+    const d = geo.details('2600:1f18::1');
+    assert.equal(d.countryCode, 'US');
+    assert.equal(d.asn, 14618);
+  });
+
+  test('garbage gives {}', () => {
+    for (const bad of ['', 'garbage', '256.1.1.1', '1.2.3', '::1::2', '1.2.3.4/24', '2001:db8::1%eth0']) {
+      assert.deepEqual(geo.details(bad), {}, bad);
+    }
+  });
+
+  test('staticIntel uses the real geo data', () => {
+    assert.equal(staticIntel({}).ipDetails('8.8.8.8').asn, 15169);
+  });
+});
+
+describe('pluggable geo sources', () => {
+  const noCity: Pick<GeoSource, 'city'> = { city: () => undefined };
+
+  test('ASN CSV fixtures: dotted and numeric IPv4, IPv6, quoted organisation names', () => {
+    const dotted = new Geo(combineSources(noCity, asnCsvSource({ v4: fixture('asn-ipv4.csv'), v6: fixture('asn-ipv6.csv') })));
+    assert.deepEqual(dotted.details('8.8.8.8'), { asn: 15169, asnOrg: 'Google LLC' });
+    assert.deepEqual(dotted.details('52.94.76.1'), { asn: 16509, asnOrg: 'Amazon.com, Inc.' });
+    assert.deepEqual(dotted.details('198.51.100.1'), { asn: 64500, asnOrg: 'Example "Doc" Net' });
+    assert.deepEqual(dotted.details('8.8.5.1'), {}, 'between ranges');
+    assert.deepEqual(dotted.details('2600:1f18:abcd::1'), { asn: 14618, asnOrg: 'Amazon.com, Inc.' });
+    const numeric = new Geo(combineSources(noCity, asnCsvSource({ v4: fixture('asn-ipv4-num.csv') })));
+    assert.deepEqual(numeric.details('8.8.8.8'), { asn: 15169, asnOrg: 'Google LLC' });
+    assert.deepEqual(numeric.details('2001:db8::1'), {}, 'no IPv6 file');
+  });
+
+  test('a city source gives country names through Intl; a missing data file degrades to {}', () => {
+    const geo = new Geo(combineSources(
+      { city: (ip) => (ip === '192.0.2.1' ? { countryCode: 'de', city: 'Berlin', lat: 52.5, lon: 13.4 } : undefined) },
+      asnCsvSource({ v4: fixture('no-such-file.csv') }),
+    ));
+    assert.deepEqual(geo.details('192.0.2.1'), { countryCode: 'de', countryName: 'Germany', city: 'Berlin', lat: 52.5, lon: 13.4 });
+    assert.deepEqual(geo.details('192.0.2.2'), {});
+  });
+
+  test('a throwing source never breaks a lookup', () => {
+    const geo = new Geo({ city: () => { throw new Error('corrupt'); }, asn: () => ({ asn: 64500 }) });
+    assert.deepEqual(geo.details('192.0.2.1'), { asn: 64500 });
+  });
+
+  test('the Amazon ASN fallback follows the geo source', () => {
+    const geo = new Geo(combineSources(noCity, asnCsvSource({ v4: fixture('asn-ipv4.csv') })));
+    const lookup = buildLookup({ threats: [], trusted: [], torExits: [], torRelays: [], awsRanges: [], geo });
+    assert.deepEqual(lookup.awsRange('52.94.1.1'), { region: 'unknown', service: 'AMAZON' });
+    assert.equal(lookup.awsRange('8.8.8.8'), undefined);
+  });
+});
+
+describe('AWS ip-ranges.json', () => {
+  const parsed = parseAwsIpRanges(readFileSync(fixture('ip-ranges.json'), 'utf8'));
+  const lookup = buildLookup({ threats: [], trusted: [], torExits: [], torRelays: [], awsRanges: parsed.awsRanges! });
+
+  test('IPv4 and IPv6 prefixes with region and service; bad rows counted', () => {
+    assert.equal(parsed.awsRanges!.length, 5);
+    assert.equal(parsed.problems, 1);
+  });
+
+  test('the most specific service wins over AMAZON; IPv6 too; loaded ranges turn the ASN fallback off', () => {
+    assert.deepEqual(lookup.awsRange('52.94.76.1'), { region: 'us-west-2', service: 'EC2' });
+    assert.deepEqual(lookup.awsRange('52.94.77.1'), { region: 'us-west-2', service: 'AMAZON' });
+    assert.deepEqual(lookup.awsRange('15.230.39.9'), { region: 'GLOBAL', service: 'ROUTE53' });
+    assert.deepEqual(lookup.awsRange('2600:1f18:abc::1'), { region: 'us-east-1', service: 'EC2' });
+    assert.equal(lookup.awsRange('52.94.1.1'), undefined);
+  });
+
+  test('a document without prefixes is rejected', () => {
+    assert.throws(() => parseAwsIpRanges('{"relays": []}'), /no "prefixes" array/);
+    assert.throws(() => parseAwsIpRanges('<html>'), /not JSON/);
+  });
+});
+
+describe('RangeIndex', () => {
+  test('finds every nested or duplicate CIDR holding a value, narrowest first (checked against brute force)', () => {
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return Math.floor((seed / 2147483648) * n);
+    };
+    for (let round = 0; round < 100; round++) {
+      const ranges = Array.from({ length: 40 }, (_, i) => ({ ...parseIpv4Range(`10.0.${random(16)}.${random(256)}/${20 + random(13)}`)!, payload: i }));
+      const index = new RangeIndex(ranges);
+      for (let k = 0; k < 100; k++) {
+        const value = parseIpv4(`10.0.${random(17)}.${random(256)}`)!;
+        const want = ranges.filter((r) => r.start <= value && value <= r.end);
+        const got = index.find(value);
+        assert.deepEqual([...got].sort((a, b) => a - b), want.map((r) => r.payload).sort((a, b) => a - b));
+        const widths = got.map((p) => ranges[p]!.end - ranges[p]!.start);
+        assert.deepEqual(widths, [...widths].sort((a, b) => a - b));
+        assert.equal(index.has(value), want.length > 0);
+      }
+    }
+  });
+});

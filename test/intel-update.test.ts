@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { loadIntel } from '../src/intel/load.js';
+import { getSet, readList } from '../src/intel/store.js';
+import { parseOnionooRelays, resolveFeeds, updateIntel } from '../src/intel/update.js';
+import { UserError } from '../src/sources/input.js';
+import { tempLake, type TestLake } from './helpers/lake.js';
+
+const FIXTURES = path.resolve(import.meta.dirname, 'fixtures/intel');
+
+/** The managed feeds, as served by a local mirror; tests change `routes` to break feeds. */
+const FEED_BODIES: Record<string, string> = {
+  '/ip-ranges.json': readFileSync(path.join(FIXTURES, 'ip-ranges.json'), 'utf8'),
+  '/torbulkexitlist': '185.220.101.1\n185.220.101.33\n',
+  '/onionoo-relays.json': JSON.stringify({
+    version: '8.0',
+    relays: [
+      { or_addresses: ['185.220.101.2:9001', '[2001:db8::2]:9001'] },
+      { or_addresses: ['185.220.101.1:443'] },
+      { or_addresses: ['not-an-ip:9001'] },
+    ],
+  }),
+  '/feodo-ipblocklist.txt': '################################################################\n# abuse.ch Feodo Tracker Botnet C2 IP Blocklist (recommended)    #\n################################################################\n198.51.100.50\n198.51.100.51\n',
+  '/compromised-ips.txt': '203.0.113.99\n203.0.113.100\n',
+};
+
+let server: Server;
+let base: string;
+const routes = new Map<string, { status: number; body: string }>();
+const requests: string[] = [];
+
+before(async () => {
+  server = createServer((req, res) => {
+    requests.push(req.url ?? '');
+    const route = routes.get(req.url ?? '');
+    if (route?.status === 0) return; // never answers: exercises the timeout
+    res.writeHead(route?.status ?? 404, { 'content-type': 'text/plain' });
+    res.end(route?.body ?? 'not found');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+function serveAll(): void {
+  routes.clear();
+  for (const [route, body] of Object.entries(FEED_BODIES)) routes.set(route, { status: 200, body });
+}
+
+describe('intel update', () => {
+  let lake: TestLake;
+  before(async () => {
+    lake = await tempLake();
+  });
+  after(() => lake.close());
+
+  test('loads every feed from a mirror: AWS ranges, Tor exits and relays, managed threat lists', async () => {
+    serveAll();
+    const results = await updateIntel(lake.lake.connection, { baseUrl: base });
+    assert.deepEqual(results.map((r) => [r.name, r.ok, r.entries]), [
+      ['AwsIpRanges', true, 5], ['TorExitNodes', true, 2], ['TorRelays', true, 2], ['Feodo', true, 2], ['EmergingThreats', true, 2],
+    ]);
+    assert.match(results[0]!.sha256!, /^[0-9a-f]{64}$/);
+    assert.equal(results[2]!.problems, 1, 'the relay address that is not an IP');
+    const intel = await loadIntel(lake.lake.connection);
+    assert.deepEqual(intel.awsRange('52.94.76.1'), { region: 'us-west-2', service: 'EC2' });
+    assert.equal(intel.awsRange('52.94.1.1'), undefined, 'ranges loaded: no ASN fallback');
+    assert.equal(intel.isTorExit('185.220.101.33'), true);
+    assert.equal(intel.isTorRelay('185.220.101.2'), true);
+    assert.deepEqual(intel.ipThreats('198.51.100.50'), [{ listName: 'Feodo', custom: false, threatName: 'BotnetCnC', fileSha256: results[3]!.sha256 }]);
+    assert.equal(intel.ipThreats('203.0.113.99')[0]?.listName, 'EmergingThreats');
+  });
+
+  test('a failing feed is reported and keeps its previous contents; the others still load', async () => {
+    serveAll();
+    routes.set('/torbulkexitlist', { status: 503, body: 'down' });
+    routes.set('/compromised-ips.txt', { status: 200, body: '<html>maintenance</html>\n' });
+    routes.set('/feodo-ipblocklist.txt', { status: 200, body: '198.51.100.52\n' });
+    const results = await updateIntel(lake.lake.connection, { baseUrl: base });
+    const byName = Object.fromEntries(results.map((r) => [r.name, r]));
+    assert.equal(byName.TorExitNodes!.ok, false);
+    assert.match(byName.TorExitNodes!.error!, /HTTP 503/);
+    assert.equal(byName.EmergingThreats!.ok, false);
+    assert.match(byName.EmergingThreats!.error!, /no entries/);
+    assert.equal(byName.Feodo!.ok, true);
+    const intel = await loadIntel(lake.lake.connection);
+    assert.equal(intel.isTorExit('185.220.101.33'), true, 'previous Tor exits kept');
+    assert.equal(intel.ipThreats('203.0.113.99')[0]?.listName, 'EmergingThreats', 'previous entries kept');
+    assert.equal(intel.ipThreats('198.51.100.52')[0]?.listName, 'Feodo');
+    assert.deepEqual(intel.ipThreats('198.51.100.50'), [], 'Feodo replaced');
+  });
+
+  test('--source overrides one URL; a feed that never answers times out', async () => {
+    serveAll();
+    routes.set('/elsewhere/exits', { status: 200, body: '192.0.2.77\n' });
+    routes.set('/ip-ranges.json', { status: 0, body: '' });
+    const t = Date.now();
+    const results = await updateIntel(lake.lake.connection, { baseUrl: base, sources: [`torexitnodes=${base}/elsewhere/exits`], timeoutMs: 500 });
+    assert.ok(Date.now() - t < 10_000);
+    const byName = Object.fromEntries(results.map((r) => [r.name, r]));
+    assert.equal(byName.TorExitNodes!.url, `${base}/elsewhere/exits`);
+    assert.equal(byName.TorExitNodes!.entries, 1);
+    assert.equal(byName.AwsIpRanges!.ok, false);
+    assert.match(byName.AwsIpRanges!.error!, /no answer in 0.5 s/);
+    assert.equal((await getSet(lake.lake.connection, 'AwsIpRanges'))?.entries, 5, 'previous ranges kept');
+  });
+
+  test('a deactivated feed stays inactive across updates', async () => {
+    serveAll();
+    await lake.lake.connection.run("UPDATE intel_sets SET active = false WHERE name = 'Feodo'");
+    await updateIntel(lake.lake.connection, { baseUrl: base });
+    assert.equal((await getSet(lake.lake.connection, 'Feodo'))?.active, false);
+    assert.deepEqual((await loadIntel(lake.lake.connection)).ipThreats('198.51.100.50'), []);
+  });
+
+  test('URL resolution: defaults, base URL from the environment, bad overrides', () => {
+    const defaults = resolveFeeds({ baseUrl: '' });
+    assert.equal(defaults.find((f) => f.name === 'AwsIpRanges')!.url, 'https://ip-ranges.amazonaws.com/ip-ranges.json');
+    const saved = process.env.GUMSHOE_INTEL_BASE_URL;
+    process.env.GUMSHOE_INTEL_BASE_URL = 'http://mirror.example/intel/';
+    try {
+      assert.equal(resolveFeeds().find((f) => f.name === 'Feodo')!.url, 'http://mirror.example/intel/feodo-ipblocklist.txt');
+    } finally {
+      if (saved === undefined) delete process.env.GUMSHOE_INTEL_BASE_URL;
+      else process.env.GUMSHOE_INTEL_BASE_URL = saved;
+    }
+    assert.throws(() => resolveFeeds({ sources: ['Nope=http://x'] }), UserError);
+    assert.throws(() => resolveFeeds({ sources: ['Feodo'] }), UserError);
+    assert.throws(() => resolveFeeds({ sources: ['Feodo=ftp://x'] }), UserError);
+  });
+
+  test('a list can be read from an http URL, with a :FORMAT suffix after the URL', async () => {
+    serveAll();
+    const list = await readList(`${base}/compromised-ips.txt:TXT`);
+    assert.deepEqual([list.source, list.baseName, list.format, list.entries.length], [`${base}/compromised-ips.txt`, 'compromised-ips', 'TXT', 2]);
+    await assert.rejects(readList(`${base}/missing.txt`), (e: unknown) => e instanceof UserError && /HTTP 404/.test(e.message));
+  });
+
+  test('onionoo: IPv4 or_addresses kept once, IPv6 left out', () => {
+    const parsed = parseOnionooRelays(FEED_BODIES['/onionoo-relays.json']!);
+    assert.deepEqual(parsed.entries.map((e) => e.value), ['185.220.101.2', '185.220.101.1']);
+    assert.throws(() => parseOnionooRelays('{}'), /no "relays" array/);
+  });
+});
