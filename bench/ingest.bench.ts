@@ -28,7 +28,7 @@ import {
   GENERATOR_VERSION,
   type GenerateOptions,
   type GenerateResult,
-} from './generate.js';
+} from '../src/simulate/background.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BENCH_DIR = path.join(ROOT, '.bench');

@@ -1,7 +1,7 @@
 // Regenerates samples/: a small, seeded AWS organisation's logs in the S3 layout AWS delivers, for `npm run demo`.
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { generateCloudTrail, generateDnsLogs, generateFlowLogs } from '../bench/generate.js';
+import { generateCloudTrail, generateDnsLogs, generateFlowLogs } from '../src/simulate/background.js';
 
 const out = path.resolve(import.meta.dirname, '../samples');
 rmSync(path.join(out, 'AWSLogs'), { recursive: true, force: true });

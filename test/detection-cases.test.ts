@@ -27,7 +27,7 @@ describe('detection catalogue', () => {
       for (const spec of detection.types) {
         assert.ok(!seen.has(spec.type), `${spec.type} is declared twice`);
         seen.add(spec.type);
-        assert.match(spec.type, /^[A-Za-z]+:[A-Za-z0-9]+\/[A-Za-z0-9.!]+$/, `${spec.type} does not follow the type grammar`);
+        assert.match(spec.type, /^[A-Za-z]+:[A-Za-z0-9]+\/[A-Za-z0-9.!&]+$/, `${spec.type} does not follow the type grammar`);
         assert.ok(spec.severity >= 1 && spec.severity <= 10, `${spec.type} severity`);
         assert.match(spec.mitre.tactic, /^TA\d{4} /, `${spec.type} MITRE tactic`);
         assert.match(spec.mitre.technique, /^T\d{4}(\.\d{3})? /, `${spec.type} MITRE technique`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { generateCloudTrail } from '../bench/generate.js';
+import { generateCloudTrail } from '../src/simulate/background.js';
 import { runDetections } from '../src/detect/engine.js';
 import { severityLevel } from '../src/findings/guardduty-finding.js';
 import { staticIntel } from '../src/intel/static.js';

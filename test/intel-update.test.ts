@@ -74,7 +74,7 @@ describe('intel update', () => {
     assert.equal(intel.awsRange('52.94.1.1'), undefined, 'ranges loaded: no ASN fallback');
     assert.equal(intel.isTorExit('185.220.101.33'), true);
     assert.equal(intel.isTorRelay('185.220.101.2'), true);
-    assert.deepEqual(intel.ipThreats('198.51.100.50'), [{ listName: 'Feodo', custom: false, threatName: 'BotnetCnC', fileSha256: results[3]!.sha256 }]);
+    assert.deepEqual(intel.ipThreats('198.51.100.50'), [{ listName: 'Feodo', custom: false, threatName: 'CommandAndControl', fileSha256: results[3]!.sha256 }]);
     assert.equal(intel.ipThreats('203.0.113.99')[0]?.listName, 'EmergingThreats');
   });
 

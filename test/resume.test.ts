@@ -4,7 +4,7 @@ import { copyFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { generateCloudTrail, generateDnsLogs, generateFlowLogs } from '../bench/generate.js';
+import { generateCloudTrail, generateDnsLogs, generateFlowLogs } from '../src/simulate/background.js';
 import { Lake } from '../src/lake/db.js';
 import { runCli, startCli } from './helpers/cli.js';
 import { scratchDir } from './helpers/lake.js';

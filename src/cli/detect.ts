@@ -68,7 +68,7 @@ export function registerDetectCommands(program: Command): void {
     .description('ingest the given inputs (if any), run every detection over what is new, and write the findings created or updated')
     .argument('[inputs...]', 'files, directories or s3:// URIs to ingest first')
     .addOption(dbOption())
-    .option('--threat-list <file[:format]>', 'add a threat list (TXT, STIX, OTX_CSV, ALIEN_VAULT, PROOF_POINT, FIRE_EYE, STIX2)', collect)
+    .option('--threat-list <file[:format]>', 'add a threat list (TXT, STIX 1.2 or 2.1, OTX_CSV, ALIEN_VAULT, PROOF_POINT, FIRE_EYE)', collect)
     .option('--trusted-ips <file[:format]>', 'add a trusted IP list', collect)
     .addOption(formatOption())
     .option('--output <file|->', 'where to write findings, one JSON object per line (default: stdout when it is not a terminal)')

@@ -8,6 +8,7 @@ import { UserError } from '../sources/input.js';
 import { dbOption, openLake } from './common.js';
 import { registerDetectCommands } from './detect.js';
 import { registerFilterCommands } from './filters.js';
+import { registerSimulateCommands } from './simulate.js';
 import { registerIntelCommands } from './intel.js';
 import { colors, formatNumber, jsonReplacer, renderTable } from './output.js';
 import { ingestProgress } from './progress.js';
@@ -111,6 +112,7 @@ registerIntelCommands(program);
 
 registerDetectCommands(program);
 registerFilterCommands(program);
+registerSimulateCommands(program);
 
 function printIngestSummary(summary: IngestSummary, db: string): void {
   const rows = Object.entries(summary.byType).map(([type, c]) => [

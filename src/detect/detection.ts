@@ -103,6 +103,8 @@ export interface DetectionCase {
   datasets?: DatasetRef[];
   /** Finding types that must be raised (empty: nothing may be raised). */
   expect: string[];
+  /** The Stratus Red Team technique a hand-made case reproduces (dataset cases name theirs already). */
+  technique?: string;
   /** Intel the case needs (threat and trusted lists, Tor nodes, AWS ranges). */
   intel?: StaticIntelSpec;
   settings?: Partial<Omit<DetectSettings, 'organizationAccounts'>> & { organizationAccounts?: string[] };

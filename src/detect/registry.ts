@@ -11,10 +11,23 @@ import { passwordPolicyChange } from './cloudtrail/password-policy-change.js';
 import { pentestUserAgent } from './cloudtrail/pentest-user-agent.js';
 import { s3PublicAccess } from './cloudtrail/s3-public-access.js';
 import { s3ThreatIntel } from './cloudtrail/s3-threat-intel.js';
+import { bedrockAndSes } from './cloudtrail/bedrock-and-ses.js';
+import { consoleLogin } from './cloudtrail/console-login.js';
+import { ec2Execution, instanceEnumeration } from './cloudtrail/ec2-execution.js';
+import { iamPersistence } from './cloudtrail/iam-persistence.js';
+import { lambdaPersistence } from './cloudtrail/lambda-persistence.js';
+import { loggingTampering } from './cloudtrail/logging-tampering.js';
+import { s3Ransomware } from './cloudtrail/s3-ransomware.js';
+import { sharingExternally } from './cloudtrail/sharing-externally.js';
+import { ssmAndSecrets } from './cloudtrail/ssm-and-secrets.js';
+import { firstSeen } from './network/first-seen.js';
+import { flowThreatIntel } from './network/flow-threat-intel.js';
+import { portProbe } from './network/port-probe.js';
+import { tor } from './network/tor.js';
 import type { Detection, FindingTypeSpec } from './detection.js';
 
 /** Every detection Gumshoe runs. Add a module here to enable it. */
-export const DETECTIONS: readonly Detection[] = [rootCredentialUsage, anomalousBehavior, credentialExfiltration, consoleLoginGeoVelocity, s3AnomalousBehavior, attackSequence, iamThreatIntel, s3ThreatIntel, pentestUserAgent, cloudtrailLoggingDisabled, passwordPolicyChange, bedrockLoggingDisabled, s3PublicAccess];
+export const DETECTIONS: readonly Detection[] = [rootCredentialUsage, anomalousBehavior, credentialExfiltration, consoleLoginGeoVelocity, s3AnomalousBehavior, attackSequence, iamThreatIntel, s3ThreatIntel, pentestUserAgent, cloudtrailLoggingDisabled, passwordPolicyChange, bedrockLoggingDisabled, s3PublicAccess, sharingExternally, iamPersistence, lambdaPersistence, loggingTampering, ec2Execution, instanceEnumeration, ssmAndSecrets, bedrockAndSes, consoleLogin, s3Ransomware, flowThreatIntel, tor, portProbe, firstSeen];
 
 /** Finding type name → its catalogue entry, over every detection. */
 export function findingTypeSpecs(detections: readonly Detection[] = DETECTIONS): Map<string, FindingTypeSpec> {

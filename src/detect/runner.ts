@@ -1,4 +1,14 @@
-import { type BuildContext, buildNetworkOccurrence, buildOccurrence, mergeOccurrence, type Occurrence } from '../findings/build.js';
+import {
+  apiSignalKey,
+  type BuildContext,
+  buildNetworkOccurrence,
+  buildOccurrence,
+  type EvidenceRef,
+  evidenceOf,
+  networkSignalKey,
+  type Occurrence,
+  PendingOccurrence,
+} from '../findings/build.js';
 import type { IntelLookup } from '../intel/lookup.js';
 import type { ApiEvent } from './api-event.js';
 import type {
@@ -67,7 +77,7 @@ export interface RunnerCounts {
 export class DetectionRunner {
   readonly counts: RunnerCounts = { events: 0, flows: 0, queries: 0, signals: 0, trusted: 0 };
   readonly instances: InstanceInventory;
-  private readonly occurrences = new Map<string, Occurrence>();
+  private readonly pending = new Map<string, PendingOccurrence>();
   private readonly byApi = new Map<string, [ApiDetection, DetectionContext][]>();
   private readonly everyEvent: [ApiDetection, DetectionContext][] = [];
   private readonly flowDetections: [FlowDetection, NetworkDetectionContext][] = [];
@@ -114,10 +124,14 @@ export class DetectionRunner {
     }
   }
 
-  private record(occurrence: Occurrence): void {
+  private record(key: string, time: number, severity: number, evidence: EvidenceRef[], build: () => Occurrence): void {
     this.counts.signals++;
-    const earlier = this.occurrences.get(occurrence.key);
-    this.occurrences.set(occurrence.key, earlier ? mergeOccurrence(earlier, occurrence) : occurrence);
+    let pending = this.pending.get(key);
+    if (!pending) {
+      pending = new PendingOccurrence();
+      this.pending.set(key, pending);
+    }
+    pending.add(time, severity, evidence, build);
   }
 
   private emitApi(detectionId: string, spec: FindingTypeSpec, signal: Signal): void {
@@ -126,7 +140,8 @@ export class DetectionRunner {
       this.counts.trusted++;
       return;
     }
-    this.record(buildOccurrence(signal, spec, detectionId, this.build));
+    const evidence = evidenceOf([signal.event, ...(signal.related ?? [])]);
+    this.record(apiSignalKey(signal, spec), signal.event.time, signal.severity ?? spec.severity, evidence, () => buildOccurrence(signal, spec, detectionId, this.build));
   }
 
   private emitNetwork(detectionId: string, spec: FindingTypeSpec, signal: NetworkSignal): void {
@@ -140,7 +155,10 @@ export class DetectionRunner {
       return;
     }
     const instance = signal.instance ?? (signal.event.kind === 'flow' ? this.instances.forFlow(signal.event) : this.instances.forDns(signal.event));
-    this.record(buildNetworkOccurrence(signal, instance, spec, detectionId, this.build));
+    const evidence = evidenceOf([signal.event, ...(signal.related ?? [])]);
+    this.record(networkSignalKey(signal, instance.instanceId, spec), signal.event.time, signal.severity ?? spec.severity, evidence, () =>
+      buildNetworkOccurrence(signal, instance, spec, detectionId, this.build),
+    );
   }
 
   process(event: ApiEvent): void {
@@ -171,8 +189,8 @@ export class DetectionRunner {
 
   finish(): Occurrence[] {
     for (const finish of this.finishers) finish();
-    const found = [...this.occurrences.values()];
+    const found = [...this.pending.values()].map((p) => p.build());
     for (const [detection, context] of this.apiContexts) detection.correlate?.(found, context);
-    return [...this.occurrences.values()];
+    return [...this.pending.values()].map((p) => p.build());
   }
 }

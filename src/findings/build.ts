@@ -114,7 +114,7 @@ const FEATURES: Record<FindingTypeSpec['dataSource'], string> = {
 };
 
 function assemble(parts: FindingParts, spec: FindingTypeSpec, detectionId: string, context: BuildContext): Occurrence {
-  const key = [parts.account, parts.region, spec.type, parts.role, parts.resourceId, parts.aggregateBy ?? ''].join('|');
+  const key = aggregationKey(parts.account, parts.region, spec, parts.role, parts.resourceId, parts.aggregateBy);
   const id = findingId(key);
   const additionalInfo: Record<string, unknown> = {};
   if (parts.threat) {
@@ -165,8 +165,31 @@ function assemble(parts: FindingParts, spec: FindingTypeSpec, detectionId: strin
   return { key, detectionId, spec, finding, evidence: parts.evidence, remoteIp: parts.remoteIp, principal: parts.principal, resourceId: parts.resourceId };
 }
 
-const evidenceOf = (events: { uid?: string | null; fileId: number | null; line: number | null; time: number }[]): EvidenceRef[] =>
-  events.map((e) => ({ uid: e.uid ?? null, fileId: e.fileId, line: e.line, time: e.time }));
+/** The aggregation key: repeats of the same type on the same resource (and discriminator) are one finding. */
+export function aggregationKey(account: string, region: string, spec: FindingTypeSpec, role: string, resourceId: string, aggregateBy: string | undefined): string {
+  return [account, region, spec.type, role, resourceId, aggregateBy ?? ''].join('|');
+}
+
+/** The resource a CloudTrail signal's finding is about: the bucket, the instance, or the caller's key. */
+function apiResourceId(signal: Signal, spec: FindingTypeSpec): string {
+  const { event } = signal;
+  if (spec.resourceType === 'S3Bucket') return signal.buckets?.[0]?.name ?? event.bucketName ?? 'unknown-bucket';
+  if (spec.resourceType === 'Instance') return signal.instance?.instanceId ?? 'unknown-instance';
+  const key = signal.resource?.accessKeyDetails;
+  return key?.accessKeyId ?? key?.principalId ?? event.actor.accessKeyId ?? event.actor.principalId ?? event.principalKey;
+}
+
+const accountOf = (event: ApiEvent) => event.accountId ?? event.actor.accountId ?? 'unknown';
+
+/** The aggregation key of a CloudTrail signal, cheaply, without building the finding. */
+export function apiSignalKey(signal: Signal, spec: FindingTypeSpec): string {
+  return aggregationKey(accountOf(signal.event), signal.event.region ?? 'unknown', spec, signal.resourceRole ?? 'TARGET', apiResourceId(signal, spec), signal.aggregateBy);
+}
+
+/** The aggregation key of a flow or DNS signal about an instance. */
+export function networkSignalKey(signal: NetworkSignal, instanceId: string, spec: FindingTypeSpec): string {
+  return aggregationKey(signal.event.accountId ?? 'unknown', signal.event.region ?? 'unknown', spec, signal.resourceRole ?? 'TARGET', instanceId, signal.aggregateBy);
+}
 
 /** A CloudTrail signal → one occurrence of its finding, with the GuardDuty JSON of that occurrence. */
 export function buildOccurrence(signal: Signal, spec: FindingTypeSpec, detectionId: string, context: BuildContext): Occurrence {
@@ -174,12 +197,7 @@ export function buildOccurrence(signal: Signal, spec: FindingTypeSpec, detection
   const resource: FindingResource = { ...accessKeyResource(event), resourceType: spec.resourceType, ...signal.resource };
   if (signal.buckets?.length) resource.s3BucketDetails = signal.buckets;
   if (signal.instance) resource.instanceDetails = signal.instance;
-  const resourceId =
-    spec.resourceType === 'S3Bucket'
-      ? (signal.buckets?.[0]?.name ?? event.bucketName ?? 'unknown-bucket')
-      : spec.resourceType === 'Instance'
-        ? (signal.instance?.instanceId ?? 'unknown-instance')
-        : (resource.accessKeyDetails?.accessKeyId ?? resource.accessKeyDetails?.principalId ?? event.principalKey);
+  const resourceId = apiResourceId(signal, spec);
   const ip = event.sourceIp;
   const action: FindingAction = signal.action ?? {
     actionType: 'AWS_API_CALL',
@@ -199,7 +217,7 @@ export function buildOccurrence(signal: Signal, spec: FindingTypeSpec, detection
   return assemble(
     {
       time: event.time,
-      account: event.accountId ?? event.actor.accountId ?? 'unknown',
+      account: accountOf(event),
       region: event.region ?? 'unknown',
       resource,
       resourceId,
@@ -259,22 +277,42 @@ export function buildNetworkOccurrence(signal: NetworkSignal, instance: Instance
 /** Evidence kept per finding: enough to show what happened without storing every repeat. */
 export const EVIDENCE_LIMIT = 50;
 
-/** Folds a later occurrence of the same finding into an earlier one: GuardDuty keeps the latest details. */
-export function mergeOccurrence(earlier: Occurrence, later: Occurrence): Occurrence {
-  const first = earlier.finding.service.eventFirstSeen < later.finding.service.eventFirstSeen ? earlier : later;
-  const last = earlier.finding.service.eventLastSeen > later.finding.service.eventLastSeen ? earlier : later;
-  const latest = last === earlier ? earlier : later;
-  const finding: GuardDutyFinding = {
-    ...latest.finding,
-    severity: Math.max(earlier.finding.severity, later.finding.severity),
-    createdAt: first.finding.createdAt,
-    service: {
-      ...latest.finding.service,
-      count: earlier.finding.service.count + later.finding.service.count,
-      eventFirstSeen: first.finding.service.eventFirstSeen,
-      eventLastSeen: last.finding.service.eventLastSeen,
-    },
-  };
-  const evidence = [...earlier.evidence, ...later.evidence].slice(-EVIDENCE_LIMIT);
-  return { ...latest, finding, evidence };
+/**
+ * A finding's occurrences within a run: counted as they come, built once at the end from the latest
+ * (GuardDuty shows the latest occurrence's details), so a noisy finding costs a counter per repeat.
+ */
+export class PendingOccurrence {
+  count = 0;
+  first = Number.POSITIVE_INFINITY;
+  last = Number.NEGATIVE_INFINITY;
+  severity = 0;
+  readonly evidence: EvidenceRef[] = [];
+  private latest!: () => Occurrence;
+
+  add(time: number, severity: number, evidence: EvidenceRef[], build: () => Occurrence): void {
+    this.count++;
+    this.first = Math.min(this.first, time);
+    if (time >= this.last) {
+      this.last = time;
+      this.latest = build;
+    }
+    this.severity = Math.max(this.severity, severity);
+    for (const ref of evidence) {
+      this.evidence.push(ref);
+      if (this.evidence.length > EVIDENCE_LIMIT) this.evidence.shift();
+    }
+  }
+
+  build(): Occurrence {
+    const occurrence = this.latest();
+    occurrence.finding.severity = this.severity;
+    occurrence.finding.createdAt = iso(this.first);
+    occurrence.finding.service.count = this.count;
+    occurrence.finding.service.eventFirstSeen = isoSeconds(this.first);
+    occurrence.finding.service.eventLastSeen = isoSeconds(this.last);
+    return { ...occurrence, evidence: [...this.evidence] };
+  }
 }
+
+export const evidenceOf = (events: { uid?: string | null; fileId: number | null; line: number | null; time: number }[]): EvidenceRef[] =>
+  events.map((e) => ({ uid: e.uid ?? null, fileId: e.fileId, line: e.line, time: e.time }));

@@ -1,12 +1,13 @@
 /** Builds the IntelLookup detections use from the lake's active intel sets and the offline geo data. */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { BUILTIN_DOMAIN_THREATS } from './builtin-domains.js';
 import { type Geo, packageGeo } from './geo.js';
 import type { IntelLookup, ThreatMatch } from './lookup.js';
 import { buildLookup, type IntelData } from './matcher.js';
 import { hasIntelTables } from './store.js';
 
 export async function loadIntel(connection: DuckDBConnection, geo: Geo = packageGeo()): Promise<IntelLookup> {
-  const data: IntelData = { threats: [], trusted: [], torExits: [], torRelays: [], awsRanges: [], geo };
+  const data: IntelData = { threats: [...BUILTIN_DOMAIN_THREATS], trusted: [], torExits: [], torRelays: [], awsRanges: [], geo };
   if (!(await hasIntelTables(connection))) return buildLookup(data);
 
   // Column-wise reads: a 250k-entry list would otherwise build 250k row objects.

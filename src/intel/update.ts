@@ -5,6 +5,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { UserError } from '../sources/input.js';
 import { parseIpv4 } from './ip.js';
+import type { ThreatCategory } from './threat-categories.js';
 import { type ListEntry, parseList } from './list-formats.js';
 import { type AwsPrefix, FETCH_TIMEOUT_MS, getSet, type IntelFeed, readSource, saveSet, sha256 } from './store.js';
 
@@ -15,8 +16,8 @@ export interface FeedDefinition {
   url: string;
   /** File name under GUMSHOE_INTEL_BASE_URL, which replaces every default URL (mirrors, tests). */
   file: string;
-  /** For threat feeds: what their entries are, as ThreatMatch.threatName. */
-  threatName?: string;
+  /** For threat feeds: what their entries are, stored as ThreatMatch.threatName. */
+  threatName?: ThreatCategory;
 }
 
 export const MANAGED_FEEDS: readonly FeedDefinition[] = [
@@ -33,14 +34,14 @@ export const MANAGED_FEEDS: readonly FeedDefinition[] = [
     feed: 'managed',
     url: 'https://feodotracker.abuse.ch/downloads/ipblocklist.txt',
     file: 'feodo-ipblocklist.txt',
-    threatName: 'BotnetCnC',
+    threatName: 'CommandAndControl',
   },
   {
     name: 'EmergingThreats',
     feed: 'managed',
     url: 'https://rules.emergingthreats.net/blockrules/compromised-ips.txt',
     file: 'compromised-ips.txt',
-    threatName: 'Compromised',
+    threatName: 'Malicious',
   },
 ];
 

@@ -37,8 +37,11 @@ export type Tactic =
   | 'Persistence'
   | 'PrivilegeEscalation';
 
+/** Discovery is judged by verb (api-classes.isReconCall); the other tactics by the table below. */
+type HighRiskTactic = Exclude<Tactic, 'Discovery'>;
+
 /** High-risk APIs per tactic, `service:Api` with the short eventSource name; seeded from §2.1's examples. */
-const TACTIC_APIS: Record<Exclude<Tactic, 'Discovery'>, string[]> = {
+const TACTIC_APIS: Record<HighRiskTactic, string[]> = {
   CredentialAccess: [
     'ec2:GetPasswordData', 'secretsmanager:GetSecretValue', 'secretsmanager:BatchGetSecretValue', 'rds:GenerateDbAuthToken',
     'ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath', 'ssm:GetParameterHistory',
@@ -103,8 +106,8 @@ const TACTIC_APIS: Record<Exclude<Tactic, 'Discovery'>, string[]> = {
   ],
 };
 
-const TACTIC_OF = new Map<string, Tactic>(
-  Object.entries(TACTIC_APIS).flatMap(([tactic, apis]) => apis.map((api) => [api, tactic as Tactic] as const)),
+const TACTIC_OF = new Map<string, HighRiskTactic>(
+  Object.entries(TACTIC_APIS).flatMap(([tactic, apis]) => apis.map((api) => [api, tactic as HighRiskTactic] as const)),
 );
 
 /** Highest risk first: the primary API of a burst is the one whose tactic comes first here. */
@@ -113,11 +116,16 @@ const RISK: readonly Tactic[] = ['Exfiltration', 'Impact', 'DefenseEvasion', 'Pr
 /** Lambda's CloudTrail names carry an API version (`UpdateFunctionCode20150331v2`). */
 const API_VERSION = /\d{8}(v\d+)?$/;
 
-/** The attack tactic an API serves, or undefined; other read-only enumeration is Discovery. */
-export function apiTactic(event: Pick<ApiEvent, 'api' | 'serviceShort' | 'request'>): Tactic | undefined {
+/** The tactic of a high-risk API in the table, or undefined. */
+export function highRiskTactic(event: Pick<ApiEvent, 'api' | 'serviceShort'>): HighRiskTactic | undefined {
   const service = event.serviceShort;
   const api = service === 'lambda' ? event.api.replace(API_VERSION, '') : event.api;
-  return TACTIC_OF.get(`${service}:${api}`) ?? (isReconCall(event) ? 'Discovery' : undefined);
+  return TACTIC_OF.get(`${service}:${api}`);
+}
+
+/** The attack tactic an API serves, or undefined; other read-only enumeration is Discovery. */
+export function apiTactic(event: Pick<ApiEvent, 'api' | 'serviceShort' | 'request'>): Tactic | undefined {
+  return highRiskTactic(event) ?? (isReconCall(event) ? 'Discovery' : undefined);
 }
 
 /** Calls of one identity less than this apart form one burst, reported as one finding. */
@@ -438,11 +446,12 @@ const cases: ApiDetection['cases'] = [
     expect: [],
   },
   {
-    name: 'a console user on a newer browser version opens a new console page',
+    name: 'a console user on a newer browser version opens new console pages (EC2, then S3’s own agent)',
     records: [
       ...history(iamUser('carol'), '2026-11-15T09:00:00Z', { agent: CONSOLE_AGENT, apis: [['ec2', 'DescribeInstances'], ['monitoring', 'DescribeAlarms']] }),
       ctEvent({ service: 'iam', name: 'ListRoles', identity: iamUser('carol'), time: '2026-11-15T09:00:00Z', ip: OFFICE_IP, userAgent: CONSOLE_AGENT.replace('Chrome/126.0.0.0', 'Chrome/127.0.6533.72') }),
       ctEvent({ service: 'ec2', name: 'TerminateInstances', identity: iamUser('carol'), time: '2026-11-15T09:01:00Z', ip: OFFICE_IP, userAgent: CONSOLE_AGENT.replace('Chrome/126.0.0.0', 'Chrome/127.0.6533.72') }),
+      ctEvent({ service: 's3', name: 'PutBucketPolicy', identity: iamUser('carol'), time: '2026-11-15T09:05:00Z', ip: OFFICE_IP, userAgent: '[S3Console/0.4, aws-internal/3 aws-sdk-java/1.12.750 Linux/5.10.223 OpenJDK_64-Bit_Server_VM/25.412-b09 java/1.8.0_412 vendor/Oracle_Corporation cfg/retry-mode/standard]', request: { bucketName: 'carol-reports' } }),
     ],
     expect: [],
   },

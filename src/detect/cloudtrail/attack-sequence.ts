@@ -3,7 +3,7 @@ import { buildOccurrence, type Occurrence } from '../../findings/build.js';
 import { ApiEvent } from '../api-event.js';
 import { assumedRole, awsService, ctEvent, iamUser, instanceRole, repeated, root } from '../case-builders.js';
 import type { ApiDetection, CloudTrailRecord, DetectionContext, FindingTypeSpec, Signal } from '../detection.js';
-import { apiTactic } from './anomalous-behavior.js';
+import { highRiskTactic } from './anomalous-behavior.js';
 import { s3DataClass } from './api-classes.js';
 import { type BoundedMap, boundedMap, getEntry, setEntry } from './gumshoe-common.js';
 import { bucketOf } from './s3-resources.js';
@@ -34,8 +34,10 @@ const CREDENTIAL_TYPES = /CredentialExfiltration|MaliciousIPCaller|TorIPCaller|^
 const S3_DATA_FINDING = /^(Exfiltration|Impact):S3\/AnomalousBehavior/;
 const SEQUENCE_TYPE = /^AttackSequence:/;
 
-const MAX_REFS = 30;
-const RUN_CREDENTIALS = 20_000;
+const MAX_REFS = 20;
+/** Per run, calls are kept for this many credentials, with a few of their events as evidence. */
+const RUN_CREDENTIALS = 10_000;
+const RUN_EVENTS = 3;
 const SUSPECTS = 5000;
 
 /** A finding of the credential, as remembered between runs. */
@@ -101,9 +103,9 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
   if (event.isS3DataEvent) {
     const family = s3DataClass(event.api);
     if (family !== 'Discovery') call = { kind: 'S3_DATA_EVENTS', tactic: family };
-  } else if (event.readOnly !== true) {
-    const tactic = apiTactic(event);
-    if (tactic && tactic !== 'Discovery') call = { kind: 'CLOUD_TRAIL', tactic };
+  } else {
+    const tactic = highRiskTactic(event);
+    if (tactic) call = { kind: 'CLOUD_TRAIL', tactic };
   }
   if (!call || event.actor.invokedBy || event.actor.type === 'AWSService') return;
   const bucket = call.kind === 'S3_DATA_EVENTS' ? bucketOf(event) : null;
@@ -123,8 +125,10 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
     ref.last = event.time;
   } else if (calls.calls.size < MAX_REFS) {
     calls.calls.set(key, { ...call, service: event.service, api: event.api, bucket, count: 1, failures: Number(event.failed), first: event.time, last: event.time, ip: event.sourceIp });
-    calls.events.push(event);
   }
+  // The latest few calls, as evidence and as the finding's event when no member finding is in this run.
+  calls.events.push(event);
+  if (calls.events.length > RUN_EVENTS) calls.events.shift();
 }
 
 // ---- correlation ----

@@ -73,9 +73,9 @@ function onBedrock(event: ApiEvent, context: DetectionContext): void {
   }
   if (scripted && event.failed) {
     const { burst, evidence } = trackBurst(context, 'bedrock-failures', who, event, [model], HOUR);
-    if (burst.failures >= FAILED_INVOCATIONS && !burst.fired) {
+    if (burst.calls >= FAILED_INVOCATIONS && !burst.fired) {
       burst.fired = true;
-      context.emit({ type: BEDROCK, event, severity: 5, related: takeEvidence(context, evidence, event), vars: { pattern: `made ${burst.failures} failing invocations (${event.errorCode}), probing which models it can use` } });
+      context.emit({ type: BEDROCK, event, severity: 5, related: takeEvidence(context, evidence, event), vars: { pattern: `made ${burst.calls} failing invocations (${event.errorCode}), probing which models it can use` } });
     }
     return;
   }

@@ -7,7 +7,7 @@ import { userAgentCategory } from '../user-agent.js';
  * bucket) and feature (API, ASN, user-agent category, country, user name, user type, bucket), how many
  * distinct days each value was active. Plain JSON objects, because they live in persisted detection state.
  */
-export const DAY_MS = 86_400_000;
+const DAY_MS = 86_400_000;
 
 /** A value unused this long is forgotten: it counts as unseen again. */
 const STALE_DAYS = 90;
@@ -80,7 +80,7 @@ export function isNew(profile: Profile, feature: string, value: string, since: n
   return !stats || stats[0] >= since || stale(stats, since);
 }
 
-export type Frequency = 'frequent' | 'infrequent' | 'rare';
+type Frequency = 'frequent' | 'infrequent' | 'rare';
 
 /** GuardDuty's labels: frequent = daily to weekly, infrequent = a few times a month, rare = less than monthly. */
 function frequency(stats: ValueStats, profile: Profile, time: number): Frequency {
@@ -90,7 +90,7 @@ function frequency(stats: ValueStats, profile: Profile, time: number): Frequency
 }
 
 /** The profiled values known before `before`, most active first, at most `limit` per frequency. */
-export function profiledValues(profile: Profile, feature: string, before: number, limit = 20): Record<Frequency, string[]> {
+function profiledValues(profile: Profile, feature: string, before: number, limit = 20): Record<Frequency, string[]> {
   const out: Record<Frequency, string[]> = { frequent: [], infrequent: [], rare: [] };
   const values = Object.entries(profile.f[feature]?.v ?? {})
     .filter(([, stats]) => stats[0] < before && !stale(stats, before))
@@ -106,12 +106,23 @@ export function profiledValues(profile: Profile, feature: string, before: number
 
 const uaCache = new Map<string, string>();
 
-/** userAgentCategory, memoised (agents repeat endlessly), ignoring the brackets S3 data events add. */
+/**
+ * The console speaks with many agents (the browser, `console.ec2.amazonaws.com`, `S3Console/…`, `AWS
+ * Internal`) that change with the page visited: one tool for profiling, or every new console page would be
+ * a new tool.
+ */
+const CONSOLE_CATEGORIES = new Set(['browser', 'AWS Console', 'AWS Service', 'AWS Internal', 'AwsSignin']);
+
+/**
+ * The agent category profiled (userAgentCategory, console agents as one), memoised because agents repeat
+ * endlessly, ignoring the brackets S3 data events add.
+ */
 export function uaCategory(userAgent: string | null): string {
   if (!userAgent) return 'OTHER';
   let category = uaCache.get(userAgent);
   if (category === undefined) {
     category = userAgentCategory(userAgent.startsWith('[') ? userAgent.slice(1, userAgent.endsWith(']') ? -1 : undefined) : userAgent);
+    if (CONSOLE_CATEGORIES.has(category)) category = 'AWS Console';
     if (uaCache.size >= 10_000) uaCache.clear();
     uaCache.set(userAgent, category);
   }

@@ -1,33 +1,36 @@
 import type { ApiEvent } from '../api-event.js';
 import { assumedRole, CONSOLE_AGENT, ctEvent, iamUser } from '../case-builders.js';
 import type { ApiDetection, DetectionContext } from '../detection.js';
-import { type BoundedMap, boundedMap, getEntry, obj, setEntry } from './gumshoe-common.js';
+import { type BoundedMap, boundedMap, DAY, getEntry, obj, ownAccount, setEntry, str } from './gumshoe-common.js';
 
 /**
  * An IAM user signing in to the console with a password alone (`additionalEventData.MFAUsed = "No"`).
  * Root has its own type (Policy:IAMUser/RootCredentialUsage); SSO and federated sign-ins carry no MFAUsed.
  *
- * A user who never used MFA is a standing policy gap (Low). A user who signed in with MFA before and now
- * signs in without it had their MFA device removed, or someone else knows only their password (Medium).
+ * A user without MFA is a standing policy gap: Low. Medium when the user's MFA device was deactivated or
+ * deleted in the week before: that is how a stolen password gets past MFA.
  */
 const NO_MFA = 'InitialAccess:IAMUser/ConsoleLoginWithoutMfa.Gumshoe';
+const MFA_REMOVAL_WINDOW = 7 * DAY;
 
-function onConsoleLogin(event: ApiEvent, context: DetectionContext): void {
-  if (event.service !== 'signin.amazonaws.com' || event.actor.type !== 'IAMUser' || obj(event.response)?.ConsoleLogin !== 'Success') return;
-  const mfaUsers = context.state<BoundedMap<number>>('mfa-users', boundedMap);
-  const user = event.actor.arn ?? event.principalKey;
-  const mfa = String(event.additional?.MFAUsed ?? '').toLowerCase();
-  if (mfa === 'yes') {
-    setEntry(mfaUsers, user, event.time, 10000);
+function onEvent(event: ApiEvent, context: DetectionContext): void {
+  if (event.failed) return;
+  const removals = context.state<BoundedMap<number>>('mfa-removed', boundedMap);
+  if (event.api !== 'ConsoleLogin') {
+    // DeactivateMFADevice names the user; DeleteVirtualMFADevice only the device (arn:…:mfa/<user> by default).
+    const user = str(event.request?.userName) ?? str(event.request?.serialNumber)?.replace(/^.*:mfa\//, '');
+    if (user) setEntry(removals, `${ownAccount(event)}/${user}`, event.time, 5000);
     return;
   }
-  if (mfa !== 'no') return;
-  const hadMfa = getEntry(mfaUsers, user) !== undefined;
+  if (event.service !== 'signin.amazonaws.com' || event.actor.type !== 'IAMUser' || obj(event.response)?.ConsoleLogin !== 'Success') return;
+  if (String(event.additional?.MFAUsed ?? '').toLowerCase() !== 'no') return;
+  const removed = getEntry(removals, `${ownAccount(event)}/${event.actor.userName ?? ''}`);
+  const afterRemoval = removed !== undefined && event.time >= removed && event.time - removed <= MFA_REMOVAL_WINDOW;
   context.emit({
     type: NO_MFA,
     event,
-    severity: hadMfa ? 5 : undefined,
-    vars: { history: hadMfa ? 'This user signed in with MFA before, so the MFA device was removed or the password is being used by someone else.' : 'No MFA sign-in by this user has been seen.' },
+    severity: afterRemoval ? 5 : undefined,
+    vars: { history: afterRemoval ? 'The user’s MFA device was removed shortly before.' : 'The user has no MFA device, or did not use it.' },
   });
 }
 
@@ -39,7 +42,7 @@ const login = (identity: Record<string, unknown>, time: string, mfa: string | nu
 export const consoleLogin: ApiDetection = {
   id: 'gumshoe-console-login',
   source: 'cloudtrail',
-  apis: ['ConsoleLogin'],
+  apis: ['ConsoleLogin', 'DeactivateMFADevice', 'DeleteVirtualMFADevice'],
   types: [
     {
       type: NO_MFA,
@@ -52,12 +55,16 @@ export const consoleLogin: ApiDetection = {
       remediation: 'Require MFA for the user (assign a device and deny actions without aws:MultiFactorAuthPresent). If the sign-in was not the user, reset the password and review the session’s activity.',
     },
   ],
-  onEvent: onConsoleLogin,
+  onEvent,
   cases: [
     { name: 'Stratus: console sign-in without MFA', datasets: [{ stratus: 'aws.initial-access.console-login-without-mfa' }], expect: [NO_MFA] },
     {
-      name: 'a user who used MFA yesterday signs in without it (Medium)',
-      records: [login(iamUser('anaya'), '2026-11-01T09:00:00Z', 'Yes'), login(iamUser('anaya'), '2026-11-02T03:10:00Z', 'No')],
+      name: 'MFA device deactivated, then a password-only sign-in (Medium)',
+      records: [
+        login(iamUser('anaya'), '2026-11-01T09:00:00Z', 'Yes'),
+        ctEvent({ service: 'iam', name: 'DeactivateMFADevice', identity: iamUser('mallory'), time: '2026-11-02T03:05:00Z', request: { userName: 'anaya', serialNumber: 'arn:aws:iam::111122223333:mfa/anaya' } }),
+        login(iamUser('anaya'), '2026-11-02T03:10:00Z', 'No'),
+      ],
       expect: [NO_MFA],
     },
     { name: 'Panther: root sign-in is the root type’s business', datasets: [{ panther: 'AWS.Console.RootLogin', test: 'Successful Root Login' }], expect: [] },

@@ -6,8 +6,10 @@ import {
   boundedMap,
   firstTime,
   getEntry,
+  HABIT_AGE,
   HOUR,
   instanceOfSession,
+  isProbing,
   isAwsServiceCall,
   isIacAgent,
   isPersonLike,
@@ -71,29 +73,29 @@ function fireBurst(context: DetectionContext, name: string, event: ApiEvent, bur
 function onUserDataRead(event: ApiEvent, context: DetectionContext): void {
   if (event.request?.attribute !== 'userData') return;
   const { burst, evidence } = trackBurst(context, 'userdata', event.principalKey, event, present(event.request.instanceId), READ_WINDOW);
-  if (burst.items.length < READ_INSTANCES && burst.failures < READ_FAILURES) return;
+  if (burst.items.length < READ_INSTANCES && !isProbing(burst, READ_FAILURES)) return;
   const related = fireBurst(context, 'userdata', event, burst, evidence);
   if (!related) return;
   context.emit({
     type: USER_DATA_READ,
     event,
     related,
-    severity: burst.failures >= READ_FAILURES ? 5 : undefined,
-    vars: { instances: burst.items.length, failures: burst.failures },
+    severity: isProbing(burst, READ_FAILURES) ? 5 : undefined,
+    vars: { instances: burst.items.length, denied: burst.denied.length },
   });
 }
 
 function onPasswordData(event: ApiEvent, context: DetectionContext): void {
   const { burst, evidence } = trackBurst(context, 'password', event.principalKey, event, present(event.request?.instanceId), READ_WINDOW);
-  if (burst.items.length < READ_INSTANCES && burst.failures < READ_INSTANCES) return;
+  if (burst.items.length < READ_INSTANCES) return;
   const related = fireBurst(context, 'password', event, burst, evidence);
   if (!related) return;
   context.emit({
     type: PASSWORD,
     event,
     related,
-    severity: burst.failures >= READ_FAILURES || burst.items.length >= 2 * READ_INSTANCES ? 5 : undefined,
-    vars: { instances: burst.items.length, failures: burst.failures },
+    severity: isProbing(burst, READ_FAILURES) || burst.items.length >= 2 * READ_INSTANCES ? 5 : undefined,
+    vars: { instances: burst.items.length, denied: burst.denied.length },
   });
 }
 
@@ -105,31 +107,34 @@ function onUserDataChange(event: ApiEvent, context: DetectionContext): void {
 
 // ---- instance launches ----
 
-function unusualLaunch(instanceType: string, count: number): string | null {
-  const [family, size = ''] = instanceType.split('.');
-  if (ACCELERATED.test(family)) return `${instanceType} is an accelerated (GPU) type`;
+/** Why a launch is unusual, and what the account must already run for it to be normal; or null. */
+function unusualLaunch(instanceType: string, count: number): { reason: string; kind: string } | null {
+  const [family = '', size = ''] = instanceType.split('.');
+  if (ACCELERATED.test(family)) return { reason: `${instanceType} is an accelerated (GPU) type, a family this account has not been running`, kind: family };
   const multiple = /^(\d+)xlarge$/.exec(size);
-  if (size === 'metal' || (multiple && Number(multiple[1]) >= LARGE_SIZE) || /^(x\d|u-|hpc)/.test(family)) return `${instanceType} is a very large type`;
-  if (count >= MANY_INSTANCES) return `${count} instances were requested at once`;
+  if (size === 'metal' || (multiple && Number(multiple[1]) >= LARGE_SIZE) || /^(x\d|u-|hpc)/.test(family)) {
+    return { reason: `${instanceType} is a very large type, a family this account has not been running`, kind: family };
+  }
+  if (count >= MANY_INSTANCES) return { reason: `${count} instances were requested at once, more than this account has launched before`, kind: 'fleet' };
   return null;
 }
 
 function onRunInstances(event: ApiEvent, context: DetectionContext): void {
   const request = event.request ?? {};
   const instanceType = scalar(request.instanceType) ?? 'unknown';
-  const count = Math.max(1, ...list(obj(request.instancesSet)?.items).map((i) => Number(str(obj(i)?.maxCount)) || 1));
-  const reason = unusualLaunch(instanceType, count);
-  if (!reason) return;
-  // Families the account already runs (launched successfully on an earlier day) are its normal.
-  const key = `${ownAccount(event)}>${count >= MANY_INSTANCES && !reason.includes('type') ? 'fleet' : instanceType.split('.')[0]}`;
-  const first = getEntry(habits(context), `launch>${key}`);
-  if (first !== undefined && event.time - first >= 12 * HOUR) return;
-  if (!event.failed && first === undefined) setEntry(habits(context), `launch>${key}`, event.time, 5000);
+  const count = Math.max(1, ...list(request.instancesSet).map((i) => Number(str(obj(i)?.maxCount)) || 1));
+  const unusual = unusualLaunch(instanceType, count);
+  if (!unusual) return;
+  // What the account already launched successfully on an earlier day is its normal.
+  const key = `launch>${ownAccount(event)}>${unusual.kind}`;
+  const first = getEntry(habits(context), key);
+  if (first !== undefined && event.time - first >= HABIT_AGE) return;
+  if (!event.failed && first === undefined) setEntry(habits(context), key, event.time, 5000);
   context.emit({
     type: LAUNCH,
     event,
     aggregateBy: instanceType,
-    vars: { instanceType, count, reason, outcome: event.failed ? `was denied (${event.errorCode})` : 'succeeded' },
+    vars: { instanceType, reason: unusual.reason, outcome: event.failed ? `was denied (${event.errorCode})` : 'succeeded' },
   });
 }
 
@@ -172,7 +177,8 @@ function onIngress(event: ApiEvent, context: DetectionContext): void {
     const ports = allPorts ? ['all ports'] : tcp ? ADMIN_PORTS.filter(([port]) => p.from <= port && port <= p.to).map(([, label]) => label) : [];
     if (!ports.length) continue;
     const group = str(request.groupId) ?? str(request.groupName) ?? 'unknown-group';
-    context.emit({ type: OPEN_PORT, event, aggregateBy: group, vars: { group, ports: ports.join(' and ') } });
+    // Admins open SSH or RDP to the world more often than attackers do: a misconfiguration, Low. Every port is Medium.
+    context.emit({ type: OPEN_PORT, event, severity: allPorts ? 5 : undefined, aggregateBy: group, vars: { group, ports: ports.join(' and ') } });
     return;
   }
 }
@@ -272,7 +278,7 @@ function onAnyEvent(event: ApiEvent, context: DetectionContext): void {
     type: ENUMERATION,
     event,
     related,
-    severity: burst.failures >= READ_FAILURES ? 5 : undefined,
+    severity: isProbing(burst, READ_FAILURES) ? 5 : undefined,
     instance: { instanceId },
     vars: { instanceId, apis: burst.items.length, services: services.size, calls: burst.items.slice(0, 10).join(', ') },
   });
@@ -314,7 +320,7 @@ export const ec2Execution: ApiDetection = {
       resourceType: 'AccessKey',
       mitre: { tactic: 'TA0007 Discovery', technique: 'T1580 Cloud Infrastructure Discovery' },
       title: '{principal} read the user data of {instances} instances in a few minutes.',
-      description: '{principal} called DescribeInstanceAttribute for userData on {instances} instances within 10 minutes from {ip} ({failures} denied). User data often holds secrets and bootstrap scripts.',
+      description: '{principal} called DescribeInstanceAttribute for userData on {instances} instances within 10 minutes from {ip} ({denied} denied). User data often holds secrets and bootstrap scripts.',
       remediation: 'Check whether the principal is a known inventory or security scanner. If not, treat its credentials as compromised and move secrets out of user data.',
     },
     {
@@ -324,7 +330,7 @@ export const ec2Execution: ApiDetection = {
       resourceType: 'AccessKey',
       mitre: { tactic: 'TA0006 Credential Access', technique: 'T1552 Unsecured Credentials' },
       title: '{principal} asked for the Windows password data of {instances} instances.',
-      description: '{principal} called GetPasswordData for {instances} instances within 10 minutes from {ip} ({failures} denied). The encrypted administrator password can be decrypted with the instance’s key pair.',
+      description: '{principal} called GetPasswordData for {instances} instances within 10 minutes from {ip} ({denied} denied). The encrypted administrator password can be decrypted with the instance’s key pair.',
       remediation: 'Confirm with the principal’s owner. If unexpected, revoke its credentials, rotate the local administrator passwords of the instances, and review RDP access to them.',
     },
     {
@@ -334,13 +340,13 @@ export const ec2Execution: ApiDetection = {
       resourceType: 'AccessKey',
       mitre: { tactic: 'TA0040 Impact', technique: 'T1496 Resource Hijacking' },
       title: 'An unusual EC2 launch ({instanceType}) {outcome}.',
-      description: '{principal} called RunInstances from {ip} and it {outcome}: {reason}, a type this account has not been running. Attackers launch such instances for cryptomining.',
+      description: '{principal} called RunInstances from {ip} and it {outcome}: {reason}. Attackers launch such instances for cryptomining.',
       remediation: 'Check who needs these instances. If nobody does, terminate them, revoke the caller’s credentials, and cap instance types with an SCP or service quotas.',
     },
     {
       type: OPEN_PORT,
       dataSource: 'CloudTrailManagement',
-      severity: 5,
+      severity: 2,
       resourceType: 'AccessKey',
       mitre: { tactic: 'TA0005 Defense Evasion', technique: 'T1562.007 Impair Defenses: Disable or Modify Cloud Firewall' },
       title: 'Security group {group} now allows {ports} from the whole internet.',

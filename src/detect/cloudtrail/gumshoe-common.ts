@@ -56,9 +56,13 @@ export function isConsoleAgent(userAgent: string | null): boolean {
   return category === 'AWS Console' || category === 'browser';
 }
 
-/** AWS acting for the customer (service-linked roles, `invokedBy`, a service as the source). */
+/**
+ * AWS acting for the customer (service-linked roles, `invokedBy`, a service as the source). CloudFormation
+ * is not: it runs the customer's own template, so its calls count (as infrastructure as code).
+ */
 export function isAwsServiceCall(event: ApiEvent): boolean {
   const { actor } = event;
+  if (actor.invokedBy === 'cloudformation.amazonaws.com' || event.sourceHost === 'cloudformation.amazonaws.com') return false;
   return (
     actor.type === 'AWSService' ||
     actor.invokedBy !== null ||
@@ -92,7 +96,8 @@ export function callerName(event: ApiEvent): string | null {
 /** EC2 instance-profile credentials: the session name is the instance id. */
 export function instanceOfSession(event: ApiEvent): string | null {
   if (!event.actor.principalId?.includes(':i-')) return null;
-  const match = /:(i-[0-9a-fA-F]{8,17})$/.exec(event.actor.principalId ?? '');
+  // Alphanumeric rather than hex: anonymised logs rewrite instance ids with other letters.
+  const match = /:(i-[0-9a-zA-Z]{8,17})$/.exec(event.actor.principalId ?? '');
   return match ? match[1] : null;
 }
 
@@ -222,14 +227,6 @@ export function setEntry<V>(map: BoundedMap<V>, key: string, value: V, cap: numb
   }
 }
 
-export function deleteEntry<V>(map: BoundedMap<V>, key: string): void {
-  const k = `#${key}`;
-  if (k in map.items) {
-    delete map.items[k];
-    map.size--;
-  }
-}
-
 /** Something seen this long ago is a habit, not a first. */
 export const HABIT_AGE = 12 * HOUR;
 
@@ -265,11 +262,18 @@ export function learningOver(context: DetectionContext, event: ApiEvent): boolea
   return event.time - first >= context.settings.learningDays * DAY;
 }
 
+/** Refused for lack of permission: probing shows as these, not as "not found". */
+export function isDenied(event: ApiEvent): boolean {
+  return event.errorCode !== null && /AccessDenied|Unauthorized|Forbidden|NotAuthorized/i.test(event.errorCode);
+}
+
 /** A count of distinct things within a window that starts at its first event. */
 export interface Burst {
   start: number;
   calls: number;
-  failures: number;
+  /** Distinct items refused for lack of permission ("not found" and other errors are not probing). */
+  denied: string[];
+  deniedCalls: number;
   /** Distinct items seen, kept up to a cap a little above the threshold. */
   items: string[];
   /** Calls that touched an unknown number of items at once (a whole path, a filter). */
@@ -277,13 +281,13 @@ export interface Burst {
   fired: boolean;
 }
 
-export function burstFor(map: BoundedMap<Burst>, key: string, time: number, windowMs: number, cap = 2000): Burst {
-  let burst = getEntry(map, key);
-  if (!burst || time - burst.start > windowMs || time < burst.start) {
-    burst = { start: time, calls: 0, failures: 0, items: [], bulk: 0, fired: false };
-    setEntry(map, key, burst, cap);
-  }
-  return burst;
+
+/**
+ * Probing for access: at least `distinct` different things refused, and refusals are most of the calls
+ * (a busy application that is sometimes denied is misconfigured, not probing).
+ */
+export function isProbing(burst: Burst, distinct: number): boolean {
+  return burst.denied.length >= distinct && burst.deniedCalls * 2 >= burst.calls;
 }
 
 /** Adds a distinct item; returns whether it was new. */
@@ -306,11 +310,22 @@ export function trackBurst(
   windowMs: number,
   options: { itemCap?: number; bulk?: boolean } = {},
 ): { burst: Burst; evidence: string } {
-  const burst = burstFor(context.state<BoundedMap<Burst>>(`burst:${name}`, boundedMap), key, event.time, windowMs);
+  const bursts = context.state<BoundedMap<Burst>>(`burst:${name}`, boundedMap);
+  let burst = getEntry(bursts, key);
+  if (!burst || event.time - burst.start > windowMs || event.time < burst.start) {
+    if (burst) dropEvidence(context, `${name}|${key}@${burst.start}`);
+    burst = { start: event.time, calls: 0, denied: [], deniedCalls: 0, items: [], bulk: 0, fired: false };
+    setEntry(bursts, key, burst, 2000);
+  }
+  const denied = isDenied(event);
   burst.calls++;
-  if (event.failed) burst.failures++;
   if (options.bulk) burst.bulk++;
-  for (const item of items) addItem(burst.items, item, options.itemCap ?? 50);
+  if (denied) burst.deniedCalls++;
+  const cap = options.itemCap ?? 50;
+  for (const item of items) {
+    addItem(burst.items, item, cap);
+    if (denied) addItem(burst.denied, item, cap);
+  }
   const evidenceKey = `${name}|${key}@${burst.start}`;
   keepEvidence(context, evidenceKey, event);
   return { burst, evidence: evidenceKey };
@@ -319,7 +334,8 @@ export function trackBurst(
 // ---- evidence kept in memory for one run ----
 
 const evidence = new WeakMap<object, Map<string, ApiEvent[]>>();
-const EVIDENCE_KEYS = 5000;
+/** Open windows whose events are held, per detection: bounds the memory a run keeps. */
+const EVIDENCE_KEYS = 2000;
 
 /** Keeps up to `cap` events under `key` for this run, to attach as evidence when a burst fires. */
 export function keepEvidence(context: DetectionContext, key: string, event: ApiEvent, cap = 10): void {
@@ -338,17 +354,17 @@ export function keepEvidence(context: DetectionContext, key: string, event: ApiE
 }
 
 export function takeEvidence(context: DetectionContext, key: string, except?: ApiEvent): ApiEvent[] {
-  const byKey = evidence.get(context);
-  const events = byKey?.get(key) ?? [];
-  byKey?.delete(key);
+  const events = evidence.get(context)?.get(key) ?? [];
+  dropEvidence(context, key);
   return events.filter((e) => e !== except);
 }
 
+/** Forgets the events of a window that closed without firing. */
 export function dropEvidence(context: DetectionContext, key: string): void {
   evidence.get(context)?.delete(key);
 }
 
-// ---- decisions deferred a little, for events that arrive out of order within the same second ----
+// ---- decisions that wait for later events (out-of-order CreateUser, a teardown's DeleteBucket) ----
 
 interface Deferred {
   due: number;
@@ -356,31 +372,38 @@ interface Deferred {
   fire: () => void;
 }
 
-const deferred = new WeakMap<object, Deferred[]>();
+interface Pending {
+  items: Deferred[];
+  /** Earliest due time, so that most events skip the scan. */
+  next: number;
+}
+
+const deferred = new WeakMap<object, Pending>();
 const DEFERRED_CAP = 1000;
 
 /** Runs `fire` once event time passes `due` (or at the end of the run) unless cancelled by key first. */
 export function defer(context: DetectionContext, key: string, due: number, fire: () => void): void {
   let pending = deferred.get(context);
   if (!pending) {
-    pending = [];
+    pending = { items: [], next: Infinity };
     deferred.set(context, pending);
   }
-  pending.push({ due, key, fire });
-  if (pending.length > DEFERRED_CAP) pending.shift()!.fire();
+  pending.items.push({ due, key, fire });
+  pending.next = Math.min(pending.next, due);
+  if (pending.items.length > DEFERRED_CAP) pending.items.shift()!.fire();
 }
 
 export function cancelDeferred(context: DetectionContext, key: string): void {
   const pending = deferred.get(context);
-  if (pending) deferred.set(context, pending.filter((d) => d.key !== key));
+  if (pending?.items.length) pending.items = pending.items.filter((d) => d.key !== key);
 }
 
 /** Fires what is due by `now`, or everything when `now` is omitted (end of run). */
-export function flushDeferred(context: DetectionContext, now?: number): void {
+export function flushDeferred(context: DetectionContext, now = Infinity): void {
   const pending = deferred.get(context);
-  if (!pending?.length) return;
-  const due = pending.filter((d) => now === undefined || d.due <= now);
-  if (!due.length) return;
-  deferred.set(context, pending.filter((d) => !due.includes(d)));
+  if (!pending || pending.next > now) return;
+  const due = pending.items.filter((d) => d.due <= now);
+  pending.items = pending.items.filter((d) => d.due > now);
+  pending.next = Math.min(Infinity, ...pending.items.map((d) => d.due));
   for (const d of due) d.fire();
 }

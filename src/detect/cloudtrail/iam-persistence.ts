@@ -18,6 +18,7 @@ import {
   isAwsServiceCall,
   isExternalAccount,
   isIacAgent,
+  isPersonLike,
   isScopedWildcard,
   list,
   MINUTE,
@@ -142,10 +143,9 @@ function onOtherUsersCredential(event: ApiEvent, context: DetectionContext, user
   const request = event.request ?? {};
   const iac = isIacAgent(event.userAgent);
   if (event.api === 'CreateAccessKey') {
-    const habit = wasHabit(state(context).habits, `keys>${event.principalKey}`, event.time);
-    unlessProvisioning(context, event, user, () =>
-      context.emit({ type: OTHER_KEY, event, severity: iac || habit ? 2 : undefined, aggregateBy: user, vars: { user } }),
-    );
+    // Administrators issue keys to other users; a workload role doing it is not administration.
+    const workload = !isPersonLike(event) && !iac;
+    unlessProvisioning(context, event, user, () => context.emit({ type: OTHER_KEY, event, severity: workload ? 5 : undefined, aggregateBy: user, vars: { user } }));
     return;
   }
   const resetRequired = request.passwordResetRequired === true || request.passwordResetRequired === 'true';
@@ -271,7 +271,7 @@ export const iamPersistence: ApiDetection = {
     {
       type: OTHER_KEY,
       dataSource: 'CloudTrailManagement',
-      severity: 5,
+      severity: 2,
       resourceType: 'AccessKey',
       mitre: { tactic: PERSISTENCE, technique: ADDITIONAL_CREDENTIALS },
       title: '{principal} created an access key for another IAM user, {user}.',
@@ -372,6 +372,16 @@ export const iamPersistence: ApiDetection = {
         }),
       ],
       expect: [TRUST_ANCHOR],
+    },
+    {
+      name: 'a backdoor role deployed through CloudFormation is still reported (as infrastructure as code, Medium)',
+      records: [
+        {
+          ...iam('CreateRole', { roleName: 'support-access', assumeRolePolicyDocument: trust({ AWS: `arn:aws:iam::${OTHER_ACCOUNT}:root` }) }, '2026-11-02T10:00:00Z', { ...admin, invokedBy: 'cloudformation.amazonaws.com' }, 'cloudformation.amazonaws.com'),
+          sourceIPAddress: 'cloudformation.amazonaws.com',
+        },
+      ],
+      expect: [TRUST],
     },
     { name: 'Panther: trust policy for an AWS service', datasets: [{ panther: 'AWS.IAM.BackdoorRole', test: 'IAM Role Policy Updated Without Internet Access' }], expect: [] },
     { name: 'Panther: trust update without a document', datasets: [{ panther: 'AWS.IAM.BackdoorRole', test: 'IAM Role Policy Updated With No Policy Document' }], expect: [] },

@@ -23,9 +23,10 @@ import {
  * (extension) slipped into a function, and function code overwritten by someone other than its usual
  * deployer.
  *
- * "Usual deployer" is learned per function: whoever created it or updated its code before. A code update by
- * a new principal on a function with a known deployer is Medium. On a function with no history, only people
- * (IAM users, SSO and console sessions) are reported, at Low; a CI role's first deploy just teaches us.
+ * "Usual deployer" is learned per function: whoever created it or updated its code before. A person (IAM
+ * user, SSO or console session) replacing the code of a function that someone else deploys is Medium; a new
+ * automation role doing so is Low; a principal that deployed code on an earlier day is a known pipeline. On a
+ * function with no history, only people are reported, at Low; a CI role's first deploy just teaches us.
  */
 const POLICY = 'Persistence:Lambda/ResourcePolicyBackdoor.Gumshoe';
 const LAYER = 'Persistence:Lambda/LayerAdded.Gumshoe';
@@ -123,14 +124,17 @@ function onConfiguration(event: ApiEvent, context: DetectionContext, fn: string,
 function onCodeUpdate(event: ApiEvent, context: DetectionContext, fn: string, key: string): void {
   const deployers = getEntry(state(context).deployers, key) ?? [];
   addDeployer(context, key, event.principalKey);
-  if (deployers.includes(event.principalKey)) return;
+  // A pipeline that has deployed (any function) on an earlier day is a known deployer.
+  const knownDeployer = wasHabit(state(context).habits, `deploy>${event.principalKey}`, event.time);
+  if (deployers.includes(event.principalKey) || knownDeployer) return;
+  const person = isPersonLike(event) && !isIacAgent(event.userAgent);
   if (deployers.length) {
-    context.emit({ type: CODE, event, severity: 5, aggregateBy: fn, vars: { function: fn, usual: `it is normally deployed by ${deployers.join(', ')}` } });
+    // Someone's hands on a function a pipeline owns is the overwrite; a second pipeline is only noted.
+    const usual = `it is normally deployed by ${deployers.join(', ')}`;
+    context.emit({ type: CODE, event, severity: person ? 5 : undefined, aggregateBy: fn, vars: { function: fn, usual } });
     return;
   }
-  if (isPersonLike(event) && !isIacAgent(event.userAgent)) {
-    context.emit({ type: CODE, event, aggregateBy: fn, vars: { function: fn, usual: 'no earlier deployment of it was seen' } });
-  }
+  if (person) context.emit({ type: CODE, event, aggregateBy: fn, vars: { function: fn, usual: 'no earlier deployment of it was seen' } });
 }
 
 function onLambdaEvent(event: ApiEvent, context: DetectionContext): void {

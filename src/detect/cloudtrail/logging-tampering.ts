@@ -14,6 +14,7 @@ import {
   setEntry,
   str,
 } from './gumshoe-common.js';
+import { bucketDetail } from './s3-resources.js';
 
 /**
  * Logging and monitoring tampering that GuardDuty's Stealth:IAMUser/CloudTrailLoggingDisabled does not
@@ -102,7 +103,7 @@ function onLifecycle(event: ApiEvent, context: DetectionContext): void {
     type: LIFECYCLE,
     event,
     severity: isIacAgent(event.userAgent) ? 2 : undefined,
-    buckets: [{ arn: `arn:aws:s3:::${bucket}`, name: bucket, type: 'Destination' }],
+    buckets: [bucketDetail(event, bucket)],
     vars: { days: expirationDays(short) ?? SHORT_EXPIRATION_DAYS },
   });
 }

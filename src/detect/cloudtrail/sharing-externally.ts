@@ -18,6 +18,7 @@ import {
   str,
   wasHabit,
 } from './gumshoe-common.js';
+import { bucketDetail } from './s3-resources.js';
 
 /**
  * Data shared out of the account: an EBS snapshot, AMI or RDS snapshot opened to another account or to
@@ -108,7 +109,7 @@ function onShare(event: ApiEvent, context: DetectionContext): void {
       severity: habit ? 2 : undefined,
       aggregateBy: `${share.resource}>${target}`,
       remoteAccount: target === PUBLIC ? undefined : { accountId: target, affiliated: false },
-      buckets: share.type === BUCKET ? [{ arn: `arn:aws:s3:::${share.resource}`, name: share.resource, type: 'Destination' }] : undefined,
+      buckets: share.type === BUCKET ? [bucketDetail(event, share.resource)] : undefined,
       vars: { resource: share.resource, target: describeTarget(target) },
     });
   }

@@ -10,6 +10,7 @@ import {
   isAwsServiceCall,
   isIacAgent,
   isPersonLike,
+  isProbing,
   learningOver,
   list,
   MINUTE,
@@ -36,10 +37,12 @@ const NOTEBOOK = 'Execution:SageMaker/NotebookLifecycleConfigModified.Gumshoe';
 const EXEC_WINDOW = 15 * MINUTE;
 const FAN_OUT = 3;
 const READ_WINDOW = 10 * MINUTE;
-const MANY_SECRETS = 10;
+/**
+ * Distinct secrets, or parameters (stores hold many more of those), read within the window; a call that
+ * reads every secret matching a filter, or a whole parameter path, counts as `bulk` of them.
+ */
+const THRESHOLDS: Record<string, { many: number; bulk: number }> = { [SECRETS]: { many: 10, bulk: 10 }, [PARAMETERS]: { many: 20, bulk: 10 } };
 const DENIED_SECRETS = 5;
-/** One call that reads a whole path or every secret matching a filter counts as this many. */
-const BULK_CALL = MANY_SECRETS;
 /** AWS-managed documents that patch, inventory or configure agents rather than run arbitrary commands. */
 const MAINTENANCE_DOCUMENT =
   /^(AWS-(RunPatchBaseline|ApplyPatchBaseline|ConfigureAWSPackage|UpdateSSMAgent|UpdateEC2Config|GatherSoftwareInventory|RefreshAssociation|FindWindowsUpdates|InstallWindowsUpdates|ConfigureCloudWatch)|AmazonCloudWatch-|AmazonInspector2-)/;
@@ -106,9 +109,11 @@ function onSecretRead(event: ApiEvent, context: DetectionContext): void {
   const read = secretsRead(event);
   if (!read) return;
   const type = event.serviceShort === 'ssm' ? PARAMETERS : SECRETS;
-  const { burst, evidence } = trackBurst(context, type, event.principalKey, event, read.items, READ_WINDOW, { itemCap: 2 * MANY_SECRETS, bulk: read.bulk });
-  const weight = burst.items.length + burst.bulk * (BULK_CALL - 1);
-  if (burst.fired || (weight < MANY_SECRETS && burst.failures < DENIED_SECRETS)) return;
+  const { many, bulk } = THRESHOLDS[type]!;
+  const { burst, evidence } = trackBurst(context, type, event.principalKey, event, read.items, READ_WINDOW, { itemCap: 2 * many, bulk: read.bulk });
+  const weight = burst.items.length + burst.bulk * (bulk - 1);
+  const probing = isProbing(burst, DENIED_SECRETS);
+  if (burst.fired || (weight < many && !probing)) return;
   burst.fired = true;
   const related = takeEvidence(context, evidence, event);
   if (wasHabit(habits(context), `${type}>${event.principalKey}`, event.time)) return;
@@ -116,8 +121,8 @@ function onSecretRead(event: ApiEvent, context: DetectionContext): void {
     type,
     event,
     related,
-    severity: isPersonLike(event) || burst.failures >= DENIED_SECRETS ? undefined : 2,
-    vars: { what: describeRead(burst, type === PARAMETERS ? 'parameters' : 'secrets'), failures: burst.failures },
+    severity: isPersonLike(event) || probing ? undefined : 2,
+    vars: { what: describeRead(burst, type === PARAMETERS ? 'parameters' : 'secrets'), denied: burst.denied.length },
   });
 }
 
@@ -192,7 +197,7 @@ export const ssmAndSecrets: ApiDetection = {
       resourceType: 'AccessKey',
       mitre: { tactic: 'TA0006 Credential Access', technique: 'T1555.006 Credentials from Password Stores: Cloud Secrets Management Stores' },
       title: '{principal} decrypted many SecureString parameters in a few minutes.',
-      description: '{principal} read {what} with decryption within 10 minutes from {ip} ({failures} calls denied).',
+      description: '{principal} read {what} with decryption within 10 minutes from {ip} ({denied} calls denied).',
       remediation: 'Confirm with the principal’s owner. If unexpected, rotate the secrets stored in those parameters and revoke the principal’s credentials.',
     },
     {
@@ -202,7 +207,7 @@ export const ssmAndSecrets: ApiDetection = {
       resourceType: 'AccessKey',
       mitre: { tactic: 'TA0006 Credential Access', technique: 'T1555.006 Credentials from Password Stores: Cloud Secrets Management Stores' },
       title: '{principal} retrieved many Secrets Manager secrets in a few minutes.',
-      description: '{principal} retrieved {what} within 10 minutes from {ip} (latest call {api}; {failures} calls denied).',
+      description: '{principal} retrieved {what} within 10 minutes from {ip} (latest call {api}; {denied} calls denied).',
       remediation: 'Confirm with the principal’s owner. If unexpected, rotate the secrets and revoke the principal’s credentials.',
     },
     {
@@ -221,7 +226,19 @@ export const ssmAndSecrets: ApiDetection = {
     { name: 'Stratus: shell commands sent to three instances', datasets: [{ stratus: 'aws.execution.ssm-send-command' }], expect: [SSM_EXEC] },
     { name: 'Stratus: SecureString parameters decrypted in bulk', datasets: [{ stratus: 'aws.credential-access.ssm-retrieve-securestring-parameters' }], expect: [PARAMETERS] },
     { name: 'Stratus: 20 secrets retrieved one by one', datasets: [{ stratus: 'aws.credential-access.secretsmanager-retrieve-secrets' }], expect: [SECRETS] },
-    { name: 'Panther: eleven parameters decrypted in one call', datasets: [{ panther: 'AWS.SSM.DecryptSSMParams', test: 'Multiple Secrets Accessed in Same Event' }], expect: [PARAMETERS] },
+    {
+      name: 'an SSO session decrypting 24 parameters in two calls',
+      records: [0, 1].map((call) =>
+        ctEvent({
+          service: 'ssm',
+          name: 'GetParameters',
+          time: at(call),
+          identity: admin,
+          request: { names: Array.from({ length: 12 }, (_, i) => `/prod/credentials/service-${call * 12 + i}`), withDecryption: true },
+        }),
+      ),
+      expect: [PARAMETERS],
+    },
     {
       name: 'every tagged secret read in one BatchGetSecretValue (Stratus secretsmanager-batch-retrieve-secrets shape)',
       records: [
@@ -253,7 +270,14 @@ export const ssmAndSecrets: ApiDetection = {
       records: repeated(6, at(0), 0.1, (time, i) => ({ ...getSecret(`prod/db-${i}`, time, appRole), errorCode: 'AccessDeniedException', errorMessage: 'not authorized' })),
       expect: [SECRETS],
     },
-    { name: 'Panther: one parameter decrypted', datasets: [{ panther: 'AWS.SSM.DecryptSSMParams', test: 'Single Secret Accessed in Single Event' }], expect: [] },
+    {
+      name: 'Panther: one parameter; eleven in one call (below the 20 a parameter store needs)',
+      datasets: [
+        { panther: 'AWS.SSM.DecryptSSMParams', test: 'Single Secret Accessed in Single Event' },
+        { panther: 'AWS.SSM.DecryptSSMParams', test: 'Multiple Secrets Accessed in Same Event' },
+      ],
+      expect: [],
+    },
     { name: 'Panther: parameters read without decryption', datasets: [{ panther: 'AWS.SSM.DecryptSSMParams', test: "Accessed Parameters Aren't Encrypted" }], expect: [] },
     { name: 'Panther: one denied secret read', datasets: [{ panther: 'AWS.SecretsManager.RetrieveSecrets', test: 'GetSecretValue Denied' }], expect: [] },
     {

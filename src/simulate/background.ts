@@ -26,6 +26,8 @@ export interface GenerateOptions {
   start?: Date;
   /** Records per delivered file, inclusive range (defaults are per source). */
   recordsPerFile?: { min: number; max: number };
+  /** Spread the records over this many days from `start` (sizes the files; ignored with recordsPerFile). */
+  days?: number;
 }
 
 export interface FlowLogOptions extends GenerateOptions {
@@ -43,8 +45,8 @@ export interface GenerateResult {
   uncompressedBytes: number;
 }
 
-const DEFAULT_ACCOUNTS = ['123456789012', '210987654321', '555566667777'] as const;
-const DEFAULT_REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-2'] as const;
+export const DEFAULT_ACCOUNTS = ['123456789012', '210987654321', '555566667777'] as const;
+export const DEFAULT_REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-2'] as const;
 const DEFAULT_START = new Date('2024-05-06T00:00:00Z');
 const WINDOW_MS = 5 * 60_000;
 const HOUR_MS = 3_600_000;
@@ -306,21 +308,42 @@ async function deliverInWindows<T>(
   options: GenerateOptions,
   streams: Stream<T>[],
   defaultPerFile: { min: number; max: number },
-  writeFile: (stream: Stream<T>, windowStart: number, count: number) => Promise<void>,
+  writeFile: (stream: Stream<T>, windowStart: number, count: number, windowMs: number) => Promise<void>,
 ): Promise<void> {
-  const perFile = options.recordsPerFile ?? defaultPerFile;
+  const { perFile, windowMs } = options.recordsPerFile
+    ? { perFile: options.recordsPerFile, windowMs: WINDOW_MS }
+    : options.days
+      ? spreadOverDays(options.records, options.days, streams)
+      : { perFile: defaultPerFile, windowMs: WINDOW_MS };
   const start = (options.start ?? DEFAULT_START).getTime();
   let remaining = options.records;
   for (let window = 0; remaining > 0; window++) {
-    const windowStart = start + window * WINDOW_MS;
+    const windowStart = start + window * windowMs;
     for (const stream of streams) {
       if (remaining <= 0) break;
       if (stream !== streams[0] && !rng.chance(stream.activity)) continue;
       const count = Math.min(remaining, rng.int(perFile.min, perFile.max));
-      await writeFile(stream, windowStart, count);
+      await writeFile(stream, windowStart, count, windowMs);
       remaining -= count;
     }
   }
+}
+
+/** Records per file that a sparse history still delivers in (a quiet account's trail writes few, fuller files). */
+const MIN_SPREAD_FILE = 100;
+
+/**
+ * Delivery windows and file sizes that make `records` last about `days`: 5-minute windows while there is
+ * enough to fill their files, longer ones (in 5-minute steps) for a sparse history, so it is not thousands of
+ * nearly empty files.
+ */
+function spreadOverDays(records: number, days: number, streams: Stream<unknown>[]): { perFile: { min: number; max: number }; windowMs: number } {
+  const filesPerWindow = 1 + streams.slice(1).reduce((sum, stream) => sum + stream.activity, 0);
+  const span = days * 86_400_000;
+  const windows = Math.max(1, Math.min(span / WINDOW_MS, records / (MIN_SPREAD_FILE * filesPerWindow)));
+  const windowMs = Math.max(WINDOW_MS, Math.round(span / windows / WINDOW_MS) * WINDOW_MS);
+  const mean = records / (span / windowMs) / filesPerWindow;
+  return { perFile: { min: Math.max(1, Math.floor(mean * 0.5)), max: Math.max(1, Math.ceil(mean * 1.5)) }, windowMs };
 }
 
 function makeStreams<T>(
@@ -362,7 +385,7 @@ function publicIpPool(rng: Random, size: number): string[] {
 }
 
 /** /16s of AWS's EC2 address space (AS14618/AS16509): where NAT gateways and Lambda calls come from. */
-const AWS_PREFIXES = ['3.208', '3.220', '18.208', '18.232', '34.192', '34.224', '44.192', '52.0', '52.4', '54.144', '54.160', '54.172', '100.24'] as const;
+export const AWS_PREFIXES = ['3.208', '3.220', '18.208', '18.232', '34.192', '34.224', '44.192', '52.0', '52.4', '54.144', '54.160', '54.172', '100.24'] as const;
 
 function awsIpPool(rng: Random, size: number): string[] {
   return Array.from({ length: size }, () => `${rng.pick(AWS_PREFIXES)}.${rng.int(0, 255)}.${rng.int(1, 254)}`);
@@ -1297,15 +1320,15 @@ export async function generateCloudTrail(options: GenerateOptions): Promise<Gene
     return buildTrailStream(account, actors, region);
   });
   const result = emptyResult();
-  await deliverInWindows(rng, options, streams, { min: 1000, max: 5000 }, async (stream, windowStart, count) => {
-    const delivered = windowStart + WINDOW_MS;
+  await deliverInWindows(rng, options, streams, { min: 1000, max: 5000 }, async (stream, windowStart, count, windowMs) => {
+    const delivered = windowStart + windowMs;
     const { accountId, region } = stream;
     const key = `AWSLogs/${accountId}/CloudTrail/${region}/${dateFolders(delivered)}/${accountId}_CloudTrail_${region}_${deliveryStamp(delivered)}_${rng.alnum(16)}.json.gz`;
     const writer = await GzipFileWriter.create(path.join(options.outDir, key));
     writer.add('{"Records":[');
     for (let i = 0; i < count; i++) {
       // Events arrive a little late, so a file spans slightly more than its window.
-      const time = windowStart - rng.int(0, 60_000) + rng.int(0, WINDOW_MS - 1);
+      const time = windowStart - rng.int(0, 60_000) + rng.int(0, windowMs - 1);
       writer.add((i === 0 ? '' : ',') + JSON.stringify(cloudTrailRecord(rng, stream.state, region, time)));
       if (writer.full) await writer.flush();
     }
@@ -1498,12 +1521,12 @@ export async function generateFlowLogs(options: FlowLogOptions): Promise<Generat
   const streams = makeStreams(options, (accountId) => buildFlowEstate(rng, accountId));
   const result = emptyResult();
   let fileIndex = 0;
-  await deliverInWindows(rng, options, streams, { min: 10_000, max: 40_000 }, async (stream, windowStart, count) => {
+  await deliverInWindows(rng, options, streams, { min: 10_000, max: 40_000 }, async (stream, windowStart, count, windowMs) => {
     // Spread custom-format files evenly so the share holds even for a handful of files.
     const custom = Math.floor((fileIndex + 1) * share) > Math.floor(fileIndex * share);
     fileIndex++;
     const vpc = stream.state.vpcs[custom ? 1 : 0];
-    const delivered = windowStart + WINDOW_MS;
+    const delivered = windowStart + windowMs;
     const { accountId, region } = stream;
     const key = `AWSLogs/${accountId}/vpcflowlogs/${region}/${dateFolders(delivered)}/${accountId}_vpcflowlogs_${region}_${vpc.flowLogId}_${deliveryStamp(delivered)}_${rng.hex(8)}.log.gz`;
     const writer = await GzipFileWriter.create(path.join(options.outDir, key));
@@ -1513,7 +1536,7 @@ export async function generateFlowLogs(options: FlowLogOptions): Promise<Generat
     let written = 0;
     while (written < count) {
       // Flow logs aggregate over ~60 s capture intervals.
-      const start = windowSeconds + rng.int(0, 239);
+      const start = windowSeconds + rng.int(0, windowMs / 1000 - 61);
       const end = start + rng.int(40, 60);
       const lines = rng.chance(0.005)
         ? [emptyIntervalLine(rng, vpc, start, end)]
@@ -1705,14 +1728,14 @@ export async function generateDnsLogs(options: GenerateOptions): Promise<Generat
   const rng = new Random(options.seed);
   const streams = makeStreams(options, (accountId, region) => buildDnsVpc(rng, accountId, region));
   const result = emptyResult();
-  await deliverInWindows(rng, options, streams, { min: 2_000, max: 20_000 }, async (stream, windowStart, count) => {
+  await deliverInWindows(rng, options, streams, { min: 2_000, max: 20_000 }, async (stream, windowStart, count, windowMs) => {
     const vpc = stream.state;
-    const delivered = windowStart + WINDOW_MS;
+    const delivered = windowStart + windowMs;
     const key = `AWSLogs/${vpc.accountId}/vpcdnsquerylogs/${vpc.vpcId}/${dateFolders(delivered)}/${vpc.accountId}_vpcdnsquerylogs_${vpc.vpcId}_${deliveryStamp(delivered)}_${rng.hex(8)}.log.gz`;
     const writer = await GzipFileWriter.create(path.join(options.outDir, key));
     const repeats = new RepeatFilter();
     for (let written = 0; written < count; ) {
-      const line = dnsLine(rng, vpc, windowStart + rng.int(0, WINDOW_MS - 1));
+      const line = dnsLine(rng, vpc, windowStart + rng.int(0, windowMs - 1));
       if (!repeats.isNew(line)) continue;
       writer.add(`${line}\n`);
       written++;

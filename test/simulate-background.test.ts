@@ -18,7 +18,7 @@ import {
   generateFlowLogs,
   type GenerateOptions,
   type GenerateResult,
-} from '../bench/generate.js';
+} from '../src/simulate/background.js';
 
 const RECORDS = 2000;
 const SEED = 7;

@@ -1,0 +1,278 @@
+import type { ApiEvent } from '../api-event.js';
+import { assumedRole, ctEvent, iamUser, OTHER_ACCOUNT, repeated, TERRAFORM_AGENT } from '../case-builders.js';
+import type { ApiDetection, DetectionContext } from '../detection.js';
+import {
+  accountOf,
+  addItem,
+  type BoundedMap,
+  boundedMap,
+  cancelDeferred,
+  defer,
+  dropEvidence,
+  flushDeferred,
+  getEntry,
+  HABIT_AGE,
+  HOUR,
+  isExternalAccount,
+  isIacAgent,
+  keepEvidence,
+  setEntry,
+  str,
+  takeEvidence,
+} from './gumshoe-common.js';
+import { bucketDetail } from './s3-resources.js';
+
+/**
+ * S3 ransomware from CloudTrail S3 data events, per principal and bucket within an hour:
+ * - mass deletion: object versions deleted one by one, a version listing followed by DeleteObjects, objects
+ *   deleted right after being downloaded, or plain volume (100 keys, or 5 DeleteObjects calls of up to 1,000);
+ * - re-encryption with a key the owner does not hold: objects the principal just read written back with a
+ *   customer-provided key (SSE-C) or a KMS key from an outside account;
+ * - a ransom note uploaded by the same principal after either.
+ *
+ * Emptying a bucket and then deleting it (console "Empty" then "Delete", `terraform destroy`) is teardown,
+ * not ransom: the deletion finding waits for the end of the hour and is dropped if the same principal
+ * deletes the bucket. GuardDuty's Impact:S3/AnomalousBehavior.Delete is a learned model of the same thing.
+ */
+const DELETION = 'Impact:S3/MassObjectDeletion.Gumshoe';
+const ENCRYPTION = 'Impact:S3/ObjectsReencryptedWithForeignKey.Gumshoe';
+const NOTE = 'Impact:S3/RansomNoteUploaded.Gumshoe';
+
+const WINDOW = HOUR;
+const VERSION_DELETES = 10;
+const READ_THEN_DELETE = 20;
+const MASS_KEYS = 100;
+const MASS_BATCHES = 5;
+const REWRITES = 5;
+const NOTE_NAME = /ransom|readme|read[_-]?me|recover|restore|decrypt|encrypted|deleted|how[_-]?to|instructions|warning|contact|payment|bitcoin|btc/i;
+const SSE_C = 'x-amz-server-side-encryption-customer-algorithm';
+const KMS_KEY = 'x-amz-server-side-encryption-aws-kms-key-id';
+
+interface BucketWindow {
+  start: number;
+  listedVersions: boolean;
+  read: string[];
+  deleted: string[];
+  versionDeletes: number;
+  batchCalls: number;
+  rewritten: string[];
+  destroyed: boolean;
+  encrypted: boolean;
+  noted: boolean;
+}
+
+interface RansomState {
+  windows: BoundedMap<BucketWindow>;
+  /** principal|bucket → first deletion seen. */
+  deleters: BoundedMap<number>;
+}
+
+const state = (context: DetectionContext) => context.state<RansomState>('s3-ransom', () => ({ windows: boundedMap(), deleters: boundedMap() }));
+
+function windowFor(context: DetectionContext, key: string, time: number): BucketWindow {
+  const windows = state(context).windows;
+  let w = getEntry(windows, key);
+  if (!w || time - w.start > WINDOW || time < w.start) {
+    if (w) dropEvidence(context, `${key}@${w.start}`);
+    w = { start: time, listedVersions: false, read: [], deleted: [], versionDeletes: 0, batchCalls: 0, rewritten: [], destroyed: false, encrypted: false, noted: false };
+    setEntry(windows, key, w, 1000);
+  }
+  return w;
+}
+
+function onDelete(event: ApiEvent, context: DetectionContext, bucket: string, key: string, w: BucketWindow): void {
+  const objectKey = str(event.request?.key);
+  if (event.api === 'DeleteObjects') w.batchCalls++;
+  else if (objectKey) {
+    addItem(w.deleted, objectKey, MASS_KEYS + 20);
+    if (str(event.request?.versionId)) w.versionDeletes++;
+  }
+  keepEvidence(context, `${key}@${w.start}`, event);
+  const deleters = state(context).deleters;
+  const firstDelete = getEntry(deleters, key);
+  if (firstDelete === undefined) setEntry(deleters, key, event.time, 5000);
+  if (w.destroyed || isIacAgent(event.userAgent)) return;
+
+  const versionPurge = w.versionDeletes >= VERSION_DELETES || (w.listedVersions && w.batchCalls > 0);
+  const readThenDelete = w.deleted.filter((k) => w.read.includes(k)).length >= READ_THEN_DELETE;
+  const mass = w.deleted.length >= MASS_KEYS || w.batchCalls >= MASS_BATCHES;
+  if (!versionPurge && !readThenDelete && !mass) return;
+  w.destroyed = true;
+  // A principal that has deleted here on an earlier day (a retention job) is not new to this bucket.
+  const habitual = firstDelete !== undefined && event.time - firstDelete >= HABIT_AGE;
+  const targeted = versionPurge || readThenDelete;
+  if (habitual && !targeted) return;
+  const how = versionPurge
+    ? 'deleted every version of the objects (nothing left to restore)'
+    : readThenDelete
+      ? 'downloaded objects and then deleted them'
+      : [w.deleted.length ? `deleted ${w.deleted.length} objects one by one` : '', w.batchCalls ? `ran ${w.batchCalls} batch deletions of up to 1,000 objects each` : ''].filter(Boolean).join(' and ');
+  const related = takeEvidence(context, `${key}@${w.start}`, event);
+  defer(context, `teardown|${key}`, w.start + WINDOW, () =>
+    context.emit({ type: DELETION, event, severity: targeted && !habitual ? 8 : 5, related, buckets: [bucketDetail(event, bucket)], vars: { how } }),
+  );
+}
+
+function onWrite(event: ApiEvent, context: DetectionContext, bucket: string, key: string, w: BucketWindow): void {
+  const request = event.request ?? {};
+  const objectKey = str(request.key) ?? '';
+  if ((w.destroyed || w.encrypted) && !w.noted && NOTE_NAME.test(objectKey)) {
+    w.noted = true;
+    context.emit({ type: NOTE, event, buckets: [bucketDetail(event, bucket)], vars: { key: objectKey } });
+    return;
+  }
+  const kmsAccount = accountOf(str(request[KMS_KEY]) ?? '');
+  const foreignKey = str(request[SSE_C]) !== undefined || (kmsAccount !== null && isExternalAccount(kmsAccount, event, context.settings));
+  if (!foreignKey) return;
+  const source = decodeURIComponent(str(request['x-amz-copy-source']) ?? '').replace(/^\//, '').replace(/\?versionId=.*$/, '');
+  const inPlace = source === `${bucket}/${objectKey}` || w.read.includes(objectKey);
+  if (!inPlace) return;
+  addItem(w.rewritten, objectKey, REWRITES * 4);
+  keepEvidence(context, `${key}@${w.start}`, event);
+  if (w.encrypted || w.rewritten.length < REWRITES) return;
+  w.encrypted = true;
+  const how = str(request[SSE_C]) ? 'a customer-provided key (SSE-C)' : `a KMS key in account ${kmsAccount}`;
+  context.emit({ type: ENCRYPTION, event, related: takeEvidence(context, `${key}@${w.start}`, event), buckets: [bucketDetail(event, bucket)], vars: { count: w.rewritten.length, how } });
+}
+
+function onS3Event(event: ApiEvent, context: DetectionContext): void {
+  flushDeferred(context, event.time);
+  const bucket = event.bucketName;
+  if (!bucket || event.failed) return;
+  const key = `${event.principalKey}|${bucket}`;
+  if (event.api === 'DeleteBucket') return cancelDeferred(context, `teardown|${key}`);
+  const w = windowFor(context, key, event.time);
+  switch (event.api) {
+    case 'GetObject': {
+      const objectKey = str(event.request?.key);
+      if (objectKey) addItem(w.read, objectKey, 3 * READ_THEN_DELETE);
+      return;
+    }
+    case 'ListObjectVersions':
+    case 'ListBucketVersions':
+      w.listedVersions = true;
+      return;
+    case 'DeleteObject':
+    case 'DeleteObjects':
+      return onDelete(event, context, bucket, key, w);
+    case 'PutObject':
+    case 'CopyObject':
+      return onWrite(event, context, bucket, key, w);
+  }
+}
+
+// ---- cases ----
+
+const at = (minute: number, second = 0) => new Date(Date.UTC(2026, 10, 2, 10, minute, second)).toISOString().replace('.000Z', 'Z');
+const s3 = (name: string, request: Record<string, unknown>, time: string, identity: Record<string, unknown>, userAgent?: string) =>
+  ctEvent({ service: 's3', name, request: { Host: 'acme-finance.s3.us-east-1.amazonaws.com', ...request }, time, identity, data: name !== 'DeleteBucket', userAgent });
+const bucketName = 'acme-finance';
+const files = Array.from({ length: 51 }, (_, i) => `report-${i}.pdf`);
+const thief = iamUser('mallory');
+
+export const s3Ransomware: ApiDetection = {
+  id: 'gumshoe-s3-ransomware',
+  source: 'cloudtrail',
+  apis: ['GetObject', 'PutObject', 'CopyObject', 'DeleteObject', 'DeleteObjects', 'ListObjectVersions', 'ListBucketVersions', 'DeleteBucket'],
+  types: [
+    {
+      type: DELETION,
+      dataSource: 'S3DataEvents',
+      severity: 8,
+      resourceType: 'S3Bucket',
+      mitre: { tactic: 'TA0040 Impact', technique: 'T1485 Data Destruction' },
+      title: 'Objects in S3 bucket {bucket} were destroyed in bulk by {principal}.',
+      description: '{principal} {how} in {bucket} within an hour, from {ip}, and did not go on to delete the bucket as a teardown would.',
+      remediation: 'Block the principal (revoke its sessions and keys), then restore from versions, replicas or backups. Turn on Object Lock or MFA delete for buckets that must survive this.',
+    },
+    {
+      type: ENCRYPTION,
+      dataSource: 'S3DataEvents',
+      severity: 8,
+      resourceType: 'S3Bucket',
+      mitre: { tactic: 'TA0040 Impact', technique: 'T1486 Data Encrypted for Impact' },
+      title: '{principal} re-encrypted {count} objects in S3 bucket {bucket} with a key you do not hold.',
+      description: '{principal} rewrote {count} objects of {bucket} it had just read (or copied onto themselves) with {how}, from {ip}. Without that key the data cannot be read.',
+      remediation: 'Block the principal, restore the previous object versions, and deny s3:PutObject with SSE-C headers (s3:x-amz-server-side-encryption-customer-algorithm) where you do not use it.',
+    },
+    {
+      type: NOTE,
+      dataSource: 'S3DataEvents',
+      severity: 8,
+      resourceType: 'S3Bucket',
+      mitre: { tactic: 'TA0040 Impact', technique: 'T1486 Data Encrypted for Impact' },
+      title: 'A ransom note, {key}, was left in S3 bucket {bucket}.',
+      description: '{principal} uploaded {key} to {bucket} from {ip} right after destroying or re-encrypting objects there.',
+      remediation: 'Treat this as an active ransomware incident: block the principal, preserve CloudTrail, restore data from versions or backups, and do not contact the sender before legal and security teams are involved.',
+    },
+  ],
+  onEvent: onS3Event,
+  finish: (context) => flushDeferred(context),
+  cases: [
+    {
+      name: 'download everything, delete every version one by one, leave a note (Stratus s3-ransomware-individual-deletion shape)',
+      records: [
+        ...files.map((f, i) => s3('GetObject', { bucketName, key: f }, at(0, i), thief)),
+        s3('ListObjectVersions', { bucketName, versions: '' }, at(1), thief),
+        ...files.map((f, i) => s3('DeleteObject', { bucketName, key: f, versionId: `v${i}` }, at(2, i), thief)),
+        s3('PutObject', { bucketName, key: 'FILES-DELETED.txt' }, at(3), thief),
+      ],
+      expect: [DELETION, NOTE],
+    },
+    {
+      name: 'version listing then one DeleteObjects call (Stratus s3-ransomware-batch-deletion shape)',
+      records: [
+        s3('ListObjectVersions', { bucketName, versions: '' }, at(0), thief),
+        s3('DeleteObjects', { bucketName, delete: '' }, at(1), thief),
+        s3('PutObject', { bucketName, key: 'README-RECOVER-FILES.txt' }, at(2), thief),
+      ],
+      expect: [DELETION, NOTE],
+    },
+    {
+      name: 'objects overwritten with SSE-C after being read (Stratus s3-ransomware-client-side-encryption shape)',
+      records: [
+        ...files.slice(0, 12).map((f, i) => s3('GetObject', { bucketName, key: f }, at(0, i), thief)),
+        ...files.slice(0, 12).map((f, i) => s3('PutObject', { bucketName, key: f, [SSE_C]: 'AES256' }, at(1, i), thief)),
+        s3('PutObject', { bucketName, key: 'ransom-note.txt' }, at(2), thief),
+      ],
+      expect: [ENCRYPTION, NOTE],
+    },
+    {
+      name: 'in-place copies to a KMS key in an outside account',
+      records: files.slice(0, 6).map((f, i) => s3('CopyObject', { bucketName, key: f, 'x-amz-copy-source': `${bucketName}/${f}`, 'x-amz-server-side-encryption': 'aws:kms', [KMS_KEY]: `arn:aws:kms:us-east-1:${OTHER_ACCOUNT}:key/attacker` }, at(0, i), thief)),
+      expect: [ENCRYPTION],
+    },
+    {
+      name: 'Panther: single object deletions and an SSE-C copy',
+      datasets: [
+        { panther: 'AWS.S3.DeleteObject', test: 'DeleteObject' },
+        { panther: 'AWS.S3.DeleteObjects', test: 'DeleteObjects' },
+        { panther: 'AWS.S3.CopyObjectWithClientSideEncryption', test: 'CopyObject with client-side encryption' },
+        { panther: 'AWS.S3.CopyObject.CrossAccount.Encryption.KMS', test: 'In-Place Copy with KMS Key Change' },
+      ],
+      expect: [],
+    },
+    {
+      name: 'console "Empty bucket" followed by "Delete bucket"; terraform destroy with force_destroy',
+      records: [
+        s3('ListObjectVersions', { bucketName: 'old-site' }, at(0), assumedRole('AWSReservedSSO_Admin_0a1b2c3d', 'alice@example.com')),
+        s3('DeleteObjects', { bucketName: 'old-site', delete: '' }, at(1), assumedRole('AWSReservedSSO_Admin_0a1b2c3d', 'alice@example.com')),
+        s3('DeleteBucket', { bucketName: 'old-site' }, at(2), assumedRole('AWSReservedSSO_Admin_0a1b2c3d', 'alice@example.com')),
+        s3('ListObjectVersions', { bucketName: 'ci-scratch' }, at(3), assumedRole('TerraformApply', 'ci'), TERRAFORM_AGENT),
+        s3('DeleteObjects', { bucketName: 'ci-scratch', delete: '' }, at(4), assumedRole('TerraformApply', 'ci'), TERRAFORM_AGENT),
+      ],
+      expect: [],
+    },
+    {
+      name: 'an admin deleting a few objects; an app that writes SSE-C objects of its own; a daily cleanup job',
+      records: [
+        ...['a.csv', 'b.csv', 'c.csv'].map((k, i) => s3('DeleteObject', { bucketName, key: k }, at(0, i), iamUser('alice'))),
+        ...repeated(12, at(1), 0.1, (time, i) => s3('PutObject', { bucketName: 'vault', key: `doc-${i}`, [SSE_C]: 'AES256' }, time, assumedRole('vault-writer', 'task'))),
+        ...repeated(120, '2026-11-01T02:00:00Z', 0.2, (time, i) => s3('DeleteObject', { bucketName: 'tmp-exports', key: `old-${i}` }, time, assumedRole('cleanup', 'job'))),
+        ...repeated(120, '2026-11-02T02:00:00Z', 0.2, (time, i) => s3('DeleteObject', { bucketName: 'tmp-exports', key: `older-${i}` }, time, assumedRole('cleanup', 'job'))),
+      ],
+      // The cleanup job's first day is a new principal deleting 100+ keys (Medium); its second day is habit.
+      expect: [DELETION],
+    },
+  ],
+};

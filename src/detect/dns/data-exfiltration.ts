@@ -1,0 +1,206 @@
+import { parseIpv4 } from '../../intel/ip.js';
+import type { DnsDetection, NetworkCase } from '../detection.js';
+import type { DnsEvent } from '../network-event.js';
+import { dnsQuery } from '../network-records.js';
+import { MINUTE, persistedTable } from '../network/flow-windows.js';
+import { nov, querySeries } from './dns-cases.js';
+import { DGA_MODEL, dnsAction, domainName, isGenerated, senderKey } from './domain-names.js';
+import { BENIGN_GENERATED_LOOKING, seededRandom } from './name-samples.js';
+
+/**
+ * Trojan:EC2/DNSDataExfiltration (guardduty.md §2.4 #11): an instance encodes data into the names it
+ * queries (DNS tunnels such as iodine, dnscat2, DNSExfiltrator; the GuardDuty tester's `dig -f` of ~930
+ * long random labels under one domain).
+ *
+ * A query carries an encoded payload when the labels left of its owner-chosen domain (domain-names.ts),
+ * without `_service` labels and all-digit labels, joined, are at least MIN_PAYLOAD characters long and
+ * either look random to the trigram model (hex, base32 and base64 all score far above real names) or hold
+ * more than FOREIGN_SHARE characters outside letters, digits and hyphens (binary encodings). The finding
+ * needs MIN_DISTINCT distinct payloads under one domain from one instance within WINDOW; from then on every
+ * further distinct payload is raised into the same finding (one per instance and domain, High).
+ *
+ * Not judged: AWS, internal, reverse-lookup and unqualified names; answers in 127.0.0.0/8 (the DNSBL
+ * convention: a listed/not-listed reply, never a tunnel's); and the reputation-lookup zones below, where
+ * anti-malware and mail filters look up file hashes and addresses by design (McAfee GTI `*.avqs.mcafee.com`,
+ * Sophos, Team Cymru's malware hash registry, Spamhaus, SURBL, URIBL, …). DKIM and ACME lookups put their
+ * data in `_domainkey`/`_acme-challenge` labels and short selectors, and CDN or load-balancer hostnames have
+ * one hashed label per resource, never fifty new ones in ten minutes.
+ */
+const TYPE = 'Trojan:EC2/DNSDataExfiltration';
+export const EXFILTRATION = { minPayload: 30, foreignShare: 0.1, minDistinct: 50, windowMs: 10 * MINUTE } as const;
+const MAX_TUNNELS = 20_000;
+
+/** Zones that answer reputation lookups whose query names are hashes or encoded addresses by design. */
+const REPUTATION_ZONES = [
+  'avqs.mcafee.com', 'avts.mcafee.com', 'sophosxl.net', 'hash.cymru.com', 'spamhaus.org', 'spamhaus.net', 'surbl.org', 'uribl.com',
+  'spamcop.net', 'barracudacentral.org', 'sorbs.net', 'mailspike.net', 'dnswl.org', 'abuseat.org', 'senderbase.org',
+];
+
+const LOOPBACK = parseIpv4('127.0.0.0')!;
+const isDnsblAnswer = (query: DnsEvent) => query.answers.some((a) => a.type === 'A' && (parseIpv4(a.data.trim()) ?? 0) >>> 24 === LOOPBACK >>> 24);
+
+/** The payload a query's subdomain carries, or undefined when it does not look encoded. */
+export function encodedPayload(subdomain: string): string | undefined {
+  if (subdomain.length < EXFILTRATION.minPayload) return undefined;
+  const payload = subdomain
+    .split('.')
+    .filter((label) => !label.startsWith('_') && !/^\d+$/.test(label))
+    .join('');
+  if (payload.length < EXFILTRATION.minPayload) return undefined;
+  const plain = payload.replace(/[^a-z0-9-]/g, '');
+  if (payload.length - plain.length > EXFILTRATION.foreignShare * payload.length) return payload;
+  // Payloads are unique per query: scored without the label cache, which they would only churn.
+  return isGenerated(plain, DGA_MODEL.randomness(plain)) ? payload : undefined;
+}
+
+/** FNV-1a of a payload: distinct payloads are told apart without storing them. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/** Distinct payload hashes under one domain from one sender, oldest first, with their times. */
+interface Tunnel {
+  h: number[];
+  t: number[];
+  /** Each payload's length, and their sum: the characters moved within the window. */
+  l: number[];
+  c: number;
+}
+const tunnelTable = persistedTable<Tunnel>('tunnels', MAX_TUNNELS);
+
+function payloads(count: number, seed: number, alphabet: string, length: number): string[] {
+  const random = seededRandom(seed);
+  return Array.from({ length: count }, () => Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)]).join(''));
+}
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+const HEX = '0123456789abcdef';
+const start = nov(5, '01:30:00');
+/** A dnscat2-style name: hex payload split into labels of at most 63 characters. */
+const dnscat = (hex: string, domain: string) => `${hex.match(/.{1,63}/g)!.join('.')}.${domain}`;
+
+const cases: NetworkCase[] = [
+  {
+    name: 'GuardDuty tester: dig -f over long random labels under one domain',
+    dns: querySeries(payloads(60, 1, BASE32, 52).map((p) => `${p}.guarddutyc2activityb.com`), start, 1, { rcode: 'NXDOMAIN' }),
+    expect: [TYPE],
+  },
+  {
+    name: 'dnscat2-style hex payloads in TXT queries to an attacker domain',
+    dns: querySeries(payloads(80, 2, HEX, 90).map((p) => dnscat(p, 'cdn-sync.io')), start, 3, { type: 'TXT', answers: [['TXT', '"0a1b2c"']] }),
+    expect: [TYPE],
+  },
+  {
+    name: 'iodine-style base32 payloads under a dynamic-DNS name',
+    dns: querySeries(payloads(55, 3, BASE32, 40).map((p) => `p${p}.t1.duckdns.org`), start, 5, { type: 'NULL' }),
+    expect: [TYPE],
+  },
+  {
+    name: 'McAfee GTI file-reputation lookups: hex hashes under avqs.mcafee.com, answered in 127.0.0.0/8',
+    dns: querySeries(payloads(120, 4, HEX, 32).map((p) => `0.0.0.0.1.0.0.4e.${p}.avqs.mcafee.com`), start, 2, { answers: [['A', '127.0.0.1']] }),
+    expect: [],
+  },
+  {
+    name: 'a mail filter’s DNSBL and hash-registry lookups',
+    dns: [
+      ...querySeries(payloads(60, 5, HEX, 32).map((p) => `${p}.malware.hash.cymru.com`), start, 2, { rcode: 'NXDOMAIN' }),
+      ...querySeries(payloads(60, 6, BASE32, 52).map((p) => `${p}._file.hash.dq.spamhaus.net`), start, 2, { rcode: 'NXDOMAIN' }),
+    ],
+    expect: [],
+  },
+  {
+    name: 'DKIM and ACME TXT lookups for many domains',
+    dns: querySeries(
+      Array.from({ length: 80 }, (_, i) => (i % 2 ? `selector1-tenant${i}-com._domainkey.tenant${i}.onmicrosoft.com` : `_acme-challenge.shop${i}.example-store.com`)),
+      start,
+      2,
+      { type: 'TXT' },
+    ),
+    expect: [],
+  },
+  {
+    name: 'hashed CDN, API Gateway and load-balancer hostnames, and long descriptive service names',
+    dns: querySeries(
+      [...BENIGN_GENERATED_LOOKING, ...Array.from({ length: 60 }, (_, i) => `payments-service-production-eu-west-${i}-canary-deployment.internal-tools.example.com`)],
+      start,
+      1,
+      { answers: [['A', '192.0.2.30']] },
+    ),
+    expect: [],
+  },
+  {
+    name: 'forty encoded queries in ten minutes stay below the threshold',
+    dns: querySeries(payloads(40, 7, BASE32, 52).map((p) => `${p}.guarddutyc2activityb.com`), start, 10, { rcode: 'NXDOMAIN' }),
+    expect: [],
+  },
+  {
+    name: 'the same encoded name repeated (a cached beacon) is one payload',
+    dns: querySeries(new Array<string>(80).fill(`${payloads(1, 8, BASE32, 52)[0]}.cdn-sync.io`), start, 5),
+    expect: [],
+  },
+  {
+    name: 'Kubernetes service discovery names with pod hashes stay internal',
+    dns: querySeries(payloads(70, 9, HEX, 40).map((p) => `${p}.headless.payments.svc.cluster.local`), start, 1),
+    expect: [],
+  },
+];
+
+export const dnsDataExfiltration: DnsDetection = {
+  id: 'dns-data-exfiltration',
+  source: 'dns',
+  types: [
+    {
+      type: TYPE,
+      dataSource: 'DNSLogs',
+      severity: 8,
+      resourceType: 'Instance',
+      mitre: { tactic: 'TA0010 Exfiltration', technique: 'T1048 Exfiltration Over Alternative Protocol' },
+      title: 'Data exfiltration through DNS queries from EC2 instance {instance}.',
+      description:
+        'EC2 instance {instance} sent {payloads} DNS queries with distinct encoded subdomains ({characters} characters of payload) under {owner} within {minutes} minutes. Encoding data in query names is how DNS tunnels move data past firewalls.',
+      remediation:
+        'Identify the process sending these queries. If it is not a known security product, treat the instance as compromised: isolate it, preserve its volumes, rotate credentials it could reach, and block the domain with Route 53 Resolver DNS Firewall.',
+    },
+  ],
+  onDns(query, context) {
+    const name = domainName(query.queryName);
+    if (name.kind !== 'internet' || name.subdomain.length < EXFILTRATION.minPayload) return;
+    const payload = encodedPayload(name.subdomain);
+    if (payload === undefined || isDnsblAnswer(query)) return;
+    if (REPUTATION_ZONES.some((zone) => name.name.endsWith(`.${zone}`))) return;
+    const table = tunnelTable(context);
+    const key = `${senderKey(query)}|${name.owned}`;
+    let tunnel = table.get(key);
+    if (!tunnel) table.set(key, (tunnel = { h: [], t: [], l: [], c: 0 }));
+    while (tunnel.t.length > 0 && query.time - tunnel.t[0]! > EXFILTRATION.windowMs) {
+      tunnel.h.shift();
+      tunnel.t.shift();
+      tunnel.c -= tunnel.l.shift()!;
+    }
+    const id = hash(payload);
+    if (tunnel.h.includes(id)) return;
+    tunnel.h.push(id);
+    tunnel.t.push(query.time);
+    tunnel.l.push(payload.length);
+    tunnel.c += payload.length;
+    // Only the threshold matters: keep the latest few times it.
+    if (tunnel.h.length > 2 * EXFILTRATION.minDistinct) {
+      tunnel.h.shift();
+      tunnel.t.shift();
+      tunnel.c -= tunnel.l.shift()!;
+    }
+    if (tunnel.h.length < EXFILTRATION.minDistinct) return;
+    context.emit({
+      type: TYPE,
+      event: query,
+      action: dnsAction(query),
+      resourceRole: 'ACTOR',
+      aggregateBy: name.owned!,
+      domain: query.queryName,
+      additionalInfo: { domain: query.queryName, tunnelDomain: name.owned, payloadLength: payload.length },
+      vars: { payloads: tunnel.h.length, characters: tunnel.c, owner: name.owned!, minutes: EXFILTRATION.windowMs / MINUTE },
+    });
+  },
+  cases,
+};

@@ -1,0 +1,239 @@
+import type { FlowDetection, FindingTypeSpec, NetworkCase, NetworkDetectionContext } from '../detection.js';
+import type { FlowEvent } from '../network-event.js';
+import { CASE_PRIVATE_IP, flowLine } from '../network-records.js';
+import { connectionAction, connectionOf, instanceKey } from './connection.js';
+import { each, spaced } from './flow-volume-cases.js';
+import { DAY, MINUTE, persistedTable, publicRemote } from './flow-windows.js';
+
+/**
+ * Backdoor:EC2/DenialOfService.Dns, .Tcp, .Udp, .UdpOnTcpPorts and .UnusualProtocol (guardduty.md §2.3
+ * #2–6): the instance sends a flood of packets to the internet.
+ *
+ * Counted: request records of connections the instance opened (connection.ts), to public addresses, in
+ * BUCKET_MS buckets per instance and class. A server's replies to its clients never count. Class by the
+ * remote port and protocol: port 53 (UDP or TCP) → Dns; TCP → Tcp; UDP to a port that only TCP services
+ * use (TCP_SERVICE_PORTS; not 443, which QUIC uses) → UdpOnTcpPorts; other UDP → Udp; any protocol but
+ * TCP, UDP and ICMP (e.g. IGMP, GRE) → UnusualProtocol. ICMP floods have no GuardDuty type and are left out.
+ *
+ * A bucket is a flood when all of these hold:
+ * - packets ≥ FLOOR (100,000 in 5 minutes, ~333 per second; GuardDuty's tester sends 400,000);
+ * - packets ≥ MULTIPLE × the class's baseline: the largest earlier bucket that was not a flood, decaying
+ *   by half every PEAK_HALF_LIFE, so an instance whose nightly job always sends a lot is judged by that job;
+ * - the packets are small (bytes / packets ≤ MAX_AVG_PACKET_BYTES): floods are SYNs, small datagrams and
+ *   queries, while uploads and backups fill packets to the MTU;
+ * - the instance sent more bytes than it received on those connections: a large download makes the
+ *   instance send a stream of small ACKs (or QUIC acknowledgements) but receive far more, and a recursive
+ *   resolver receives larger answers than the queries it sends.
+ * Buckets are judged when the next bucket of the class begins and, for the open bucket, at the end of a
+ * run (so `gumshoe detect` every few minutes reports a flood within minutes), once per bucket. A flood
+ * that lasts several buckets raises the same finding again (its count grows) and is never learned.
+ * Known gaps: a UDP flood from one high port to a higher one looks like replies and is not counted; an
+ * instance that floods from the first bucket Gumshoe ever sees of it is judged by FLOOR alone, and so is
+ * a busy instance (a VPN gateway, a metrics relay) in its first busy bucket.
+ */
+export const DOS = { bucketMs: 5 * MINUTE, floor: 100_000, multiple: 10, maxAvgPacketBytes: 600, peakHalfLifeMs: 7 * DAY } as const;
+
+const KINDS = {
+  Dns: 'the DNS protocol',
+  Tcp: 'the TCP protocol',
+  Udp: 'the UDP protocol',
+  UdpOnTcpPorts: 'the UDP protocol on a TCP port',
+  UnusualProtocol: 'an unusual protocol',
+} as const;
+type Kind = keyof typeof KINDS;
+
+const TCP = 6;
+const UDP = 17;
+const ICMP = new Set([1, 58]);
+/** Ports of services that run over TCP only. */
+const TCP_SERVICE_PORTS = new Set([21, 22, 23, 25, 80, 110, 143, 445, 465, 587, 993, 995, 1433, 1521, 3306, 3389, 5432, 5900, 6379, 8080, 9200, 27017]);
+
+function kindOf(protocol: number | null, remotePort: number | null): Kind | undefined {
+  if (protocol === null || ICMP.has(protocol)) return undefined;
+  if (remotePort === 53) return 'Dns';
+  if (protocol === TCP) return 'Tcp';
+  if (protocol === UDP) return remotePort !== null && TCP_SERVICE_PORTS.has(remotePort) ? 'UdpOnTcpPorts' : 'Udp';
+  return 'UnusualProtocol';
+}
+
+interface Volume {
+  /** Open bucket: start, packets and bytes sent, bytes received back, whether it was raised. */
+  b: number;
+  packets: number;
+  bytes: number;
+  inBytes: number;
+  raised: boolean;
+  /** The bucket's largest record, reported as the finding's event. */
+  top: FlowEvent | null;
+  /** Baseline: largest non-flood bucket, as of `peakAt`. */
+  peak: number;
+  peakAt: number;
+}
+
+const volumes = persistedTable<Volume>('volume', 20_000);
+
+const decayedPeak = (v: Volume, at: number) => v.peak * 0.5 ** (Math.max(0, at - v.peakAt) / DOS.peakHalfLifeMs);
+
+function isFlood(v: Volume): boolean {
+  return (
+    v.packets >= Math.max(DOS.floor, DOS.multiple * decayedPeak(v, v.b)) && v.bytes <= DOS.maxAvgPacketBytes * v.packets && v.bytes > v.inBytes
+  );
+}
+
+/** Raises the open bucket if it is a flood and has not been raised yet. */
+function judge(v: Volume, kind: Kind, context: NetworkDetectionContext): void {
+  if (v.raised || !v.top || !isFlood(v)) return;
+  v.raised = true;
+  const connection = connectionOf(v.top);
+  const minutes = DOS.bucketMs / MINUTE;
+  context.emit({
+    type: `Backdoor:EC2/DenialOfService.${kind}`,
+    event: v.top,
+    action: connectionAction(v.top, connection, context.intel),
+    resourceRole: 'ACTOR',
+    remoteIp: connection.remoteIp ?? undefined,
+    vars: { packets: v.packets, minutes },
+    additionalInfo: {
+      packets: v.packets,
+      bytes: v.bytes,
+      inBytes: v.inBytes,
+      packetsPerSecond: Math.round(v.packets / (minutes * 60)),
+      baselinePackets: Math.round(decayedPeak(v, v.b)),
+      windowMinutes: minutes,
+    },
+  });
+}
+
+function spec(kind: Kind): FindingTypeSpec {
+  return {
+    type: `Backdoor:EC2/DenialOfService.${kind}`,
+    dataSource: 'VPCFlowLogs',
+    severity: 8,
+    resourceType: 'Instance',
+    mitre: { tactic: 'TA0040 Impact', technique: 'T1498 Network Denial of Service' },
+    title: `EC2 instance {instance} is behaving in a manner that may indicate it is being used to perform a Denial of Service (DoS) attack using ${KINDS[kind]}.`,
+    description: `EC2 instance {instance} sent {packets} small packets to the internet within {minutes} minutes using ${KINDS[kind]}, the latest to {ip}, far above its usual volume. The instance may be compromised and part of a botnet.`,
+    remediation: 'Isolate the instance (a security group without egress rules stops the flood), then investigate how it was compromised; rebuild it from a known-good image.',
+  };
+}
+
+const KIND_LIST = Object.keys(KINDS) as Kind[];
+const flood = (o: { dst: string; dstPort: number; protocol: 'tcp' | 'udp'; packets: number; size: number; start: string; minutes: number; srcPort?: number }) =>
+  each(spaced(o.start, o.minutes, 60), (time) => [
+    flowLine({ src: CASE_PRIVATE_IP, dst: o.dst, srcPort: o.srcPort ?? 45_123, dstPort: o.dstPort, protocol: o.protocol, packets: o.packets, bytes: o.packets * o.size, time, tcpFlags: o.protocol === 'tcp' ? 2 : 0 }),
+  ]);
+/** A later NTP query (UDP too), so the UDP bucket before it is judged on closing, not at the end of the run. */
+const ntpLater = (time: string) => [flowLine({ src: CASE_PRIVATE_IP, dst: '129.6.15.28', srcPort: 38_123, dstPort: 123, protocol: 'udp', packets: 1, bytes: 76, time })];
+/** A record of another IP protocol (flowLine knows tcp, udp and icmp). */
+const withProtocol = (line: string, protocol: number) => line.split(' ').map((field, i) => (i === 7 ? String(protocol) : i === 5 || i === 6 ? '0' : field)).join(' ');
+
+const cases: NetworkCase[] = [
+  {
+    name: 'GuardDuty tester: 400,000 256-byte UDP packets to one port of one host',
+    flows: [...flood({ dst: '198.51.100.60', dstPort: 7_777, protocol: 'udp', packets: 100_000, size: 284, start: '2026-11-02T10:00:00Z', minutes: 4 }), ...ntpLater('2026-11-02T10:20:00Z')],
+    expect: ['Backdoor:EC2/DenialOfService.Udp'],
+  },
+  {
+    name: 'a DNS query flood at a public name server (no answers come back)',
+    flows: flood({ dst: '203.0.113.53', dstPort: 53, protocol: 'udp', packets: 80_000, size: 72, start: '2026-11-02T10:00:00Z', minutes: 5 }),
+    expect: ['Backdoor:EC2/DenialOfService.Dns'],
+  },
+  {
+    name: 'hping3 SYN flood with a fixed source port against a web server',
+    flows: flood({ dst: '198.51.100.80', dstPort: 443, protocol: 'tcp', packets: 150_000, size: 54, start: '2026-11-02T10:00:00Z', minutes: 3 }),
+    expect: ['Backdoor:EC2/DenialOfService.Tcp'],
+  },
+  {
+    name: 'a UDP flood aimed at port 80',
+    flows: flood({ dst: '198.51.100.81', dstPort: 80, protocol: 'udp', packets: 60_000, size: 540, start: '2026-11-02T10:00:00Z', minutes: 4 }),
+    expect: ['Backdoor:EC2/DenialOfService.UdpOnTcpPorts'],
+  },
+  {
+    name: 'an IGMP flood (IP protocol 2)',
+    flows: flood({ dst: '198.51.100.82', dstPort: 0, protocol: 'udp', packets: 90_000, size: 60, start: '2026-11-02T10:00:00Z', minutes: 3 }).map((line) => withProtocol(line, 2)),
+    expect: ['Backdoor:EC2/DenialOfService.UnusualProtocol'],
+  },
+  {
+    name: 'a metrics relay always sends ~90,000 small UDP packets per 5 minutes; a busy half hour at 6× stays within its baseline',
+    flows: [
+      ...flood({ dst: '198.51.100.90', dstPort: 8125, protocol: 'udp', packets: 18_000, size: 180, start: '2026-11-02T08:00:00Z', minutes: 120 }),
+      ...flood({ dst: '198.51.100.90', dstPort: 8125, protocol: 'udp', packets: 108_000, size: 180, start: '2026-11-02T10:00:00Z', minutes: 30 }),
+      ...ntpLater('2026-11-02T10:45:00Z'),
+    ],
+    expect: [],
+  },
+  {
+    name: 'a recursive resolver sends 500,000 queries per 5 minutes but receives larger answers',
+    flows: each(spaced('2026-11-02T10:00:00Z', 10, 60), (time, i) =>
+      Array.from({ length: 10 }, (_, n) => `${[192, 199, 205][n % 3]}.${(n * 37 + i) % 250}.${n + 1}.${i + 1}`).flatMap((server, n) => [
+        flowLine({ src: CASE_PRIVATE_IP, dst: server, srcPort: 20_000 + n, dstPort: 53, protocol: 'udp', packets: 10_000, bytes: 720_000, time }),
+        flowLine({ src: server, dst: CASE_PRIVATE_IP, srcPort: 53, dstPort: 20_000 + n, protocol: 'udp', packets: 10_000, bytes: 2_400_000, time }),
+      ]),
+    ),
+    expect: [],
+  },
+  {
+    name: 'a 40 GB download: the instance sends a stream of small ACKs but receives far more',
+    flows: each(spaced('2026-11-02T10:00:00Z', 8, 60), (time) => [
+      flowLine({ src: CASE_PRIVATE_IP, dst: '151.101.2.132', srcPort: 41_500, dstPort: 443, packets: 200_000, bytes: 10_400_000, time, tcpFlags: 0 }),
+      flowLine({ src: '151.101.2.132', dst: CASE_PRIVATE_IP, srcPort: 443, dstPort: 41_500, packets: 400_000, bytes: 5_000_000_000, time, tcpFlags: 0 }),
+    ]),
+    expect: [],
+  },
+  {
+    name: 'a nightly 50 GB backup upload in full-size packets',
+    flows: each(spaced('2026-11-02T01:00:00Z', 30, 60), (time) => [
+      flowLine({ src: CASE_PRIVATE_IP, dst: '52.216.100.5', srcPort: 43_210, dstPort: 443, packets: 1_200_000, bytes: 1_700_000_000, time, tcpFlags: 0 }),
+      flowLine({ src: '52.216.100.5', dst: CASE_PRIVATE_IP, srcPort: 443, dstPort: 43_210, packets: 600_000, bytes: 31_200_000, time, tcpFlags: 0 }),
+    ]),
+    expect: [],
+  },
+  {
+    name: 'a busy web server answers its clients with small responses (replies never count)',
+    flows: each(spaced('2026-11-02T10:00:00Z', 10, 60), (time, i) => [
+      flowLine({ src: '192.0.2.10', dst: CASE_PRIVATE_IP, srcPort: 50_000 + i, dstPort: 443, packets: 150_000, bytes: 30_000_000, time, tcpFlags: 2 }),
+      flowLine({ src: CASE_PRIVATE_IP, dst: '192.0.2.10', srcPort: 443, dstPort: 50_000 + i, packets: 150_000, bytes: 45_000_000, time, tcpFlags: 18 }),
+    ]),
+    expect: [],
+  },
+];
+
+export const denialOfService: FlowDetection = {
+  id: 'network-denial-of-service',
+  source: 'vpcflow',
+  types: KIND_LIST.map(spec),
+  onFlow(flow, context) {
+    const connection = connectionOf(flow);
+    if (connection.direction !== 'OUTBOUND' || !publicRemote(connection.remoteIp)) return;
+    const kind = kindOf(flow.protocol, connection.remotePort);
+    const instance = instanceKey(flow);
+    if (!kind || instance === null) return;
+    const table = volumes(context);
+    const key = `${instance}|${kind}`;
+    const bucket = flow.time - (flow.time % DOS.bucketMs);
+    let v = table.get(key);
+    if (!v) table.set(key, (v = { b: bucket, packets: 0, bytes: 0, inBytes: 0, raised: false, top: null, peak: 0, peakAt: bucket }));
+    if (bucket > v.b) {
+      judge(v, kind, context);
+      if (!v.raised) {
+        v.peak = Math.max(decayedPeak(v, v.b), v.packets);
+        v.peakAt = v.b;
+      }
+      Object.assign(v, { b: bucket, packets: 0, bytes: 0, inBytes: 0, raised: false, top: null });
+    }
+    if (!connection.request) {
+      v.inBytes += flow.bytes;
+      return;
+    }
+    v.packets += flow.packets;
+    v.bytes += flow.bytes;
+    if (!v.top || flow.packets > v.top.packets) v.top = flow;
+  },
+  finish(context) {
+    const table = volumes(context);
+    for (const [key, v] of table.toJSON()) judge(v, key.slice(key.lastIndexOf('|') + 1) as Kind, context);
+    // A baseline below FLOOR / MULTIPLE never changes the threshold: such classes need not be stored.
+    table.retain((v) => v.packets > 0 || DOS.multiple * decayedPeak(v, v.b) >= DOS.floor);
+  },
+  cases,
+};

@@ -1,0 +1,201 @@
+import type { FlowDetection, NetworkCase, NetworkDetectionContext } from '../detection.js';
+import { flowSides } from '../network-event.js';
+import { CASE_PRIVATE_IP, flowLine } from '../network-records.js';
+import { connectionAction, connectionOf, instanceKey } from './connection.js';
+import { each, spaced } from './flow-volume-cases.js';
+import { DAY, makeRoom, persistedTable, publicRemote } from './flow-windows.js';
+
+/**
+ * Behavior:EC2/TrafficVolumeUnusual (guardduty.md §2.3 #9): far more bytes sent to one remote host in a
+ * day than this instance has sent to any host, or to that host, before.
+ *
+ * Counted: bytes of the records the instance sent (its interface is the source) to public addresses, per
+ * instance, remote host and UTC day. A remote host is an address, except that addresses of one AWS service
+ * other than EC2 in one region (S3, CloudFront, … by ip-ranges.json) are one host: S3 answers from many
+ * addresses, and a backup should not look new each night because it reached a new one.
+ *
+ * The day's bytes to a host raise the finding, once per host and day, on the record that crosses
+ * max(FLOOR_BYTES, MULTIPLE × max(p95, peak)), where
+ * - p95 is the 95th percentile of the instance's earlier per-host daily volumes (a log2 histogram, each
+ *   day weighing HISTORY_DAILY_DECAY times the next), and
+ * - peak is this host's largest earlier daily volume, halving every PEAK_HALF_LIFE_DAYS: a nightly backup
+ *   that always ships 50 GB to the same place is judged against 50 GB.
+ * Days that were raised are not learned. No finding while the instance is in its learning period
+ * (settings.learningDays from the first record of it). State: at most MAX_HOSTS hosts per instance; when
+ * full, the half with the least volume (today or peak) goes; hosts whose peak fell below FORGET_BYTES are
+ * dropped at the day's end.
+ * Known false positives: a first large transfer to a new destination after the learning period (a
+ * migration, a new off-site backup target), a file server whose one client downloads a lot.
+ */
+export const VOLUME = {
+  floorBytes: 2 ** 30,
+  multiple: 10,
+  historyDailyDecay: 0.95,
+  peakHalfLifeDays: 30,
+  maxHosts: 256,
+  forgetBytes: 2 ** 20,
+} as const;
+const BINS = 48;
+
+interface HostDay {
+  bytes: number;
+  /** Largest earlier daily volume (decayed). */
+  peak: number;
+  /** Today's threshold once the floor is crossed (0: not yet computed). */
+  limit: number;
+  raised: boolean;
+}
+
+interface InstanceVolume {
+  first: number;
+  /** UTC day index of `bytes` in `hosts`. */
+  day: number;
+  /** Counts of earlier per-host daily volumes by floor(log2(bytes)). */
+  hist: number[];
+  hosts: Record<string, HostDay>;
+  n: number;
+}
+
+const instances = persistedTable<InstanceVolume>('instances', 4_096);
+/** Remote address → host key, per run (AWS range lookups are not free, and one address recurs often). */
+const hostKeys = new WeakMap<NetworkDetectionContext, Map<string, string>>();
+const HOST_KEY_CACHE = 100_000;
+
+function hostOf(ip: string, context: NetworkDetectionContext): string {
+  let cache = hostKeys.get(context);
+  if (!cache) hostKeys.set(context, (cache = new Map()));
+  let host = cache.get(ip);
+  if (host === undefined) {
+    const range = context.intel.awsRange(ip);
+    host = range && range.service !== 'AMAZON' && range.service !== 'EC2' ? `AWS ${range.service} ${range.region}` : ip;
+    if (cache.size >= HOST_KEY_CACHE) cache.clear();
+    cache.set(ip, host);
+  }
+  return host;
+}
+
+const bin = (bytes: number) => Math.min(BINS - 1, Math.max(0, Math.floor(Math.log2(bytes))));
+
+/** The 95th percentile of the histogram, as its bin's upper bound (0 when empty). */
+export function p95(hist: number[]): number {
+  let total = 0;
+  for (const count of hist) total += count;
+  let above = 0;
+  for (let i = hist.length - 1; i >= 0 && total > 0; i--) {
+    above += hist[i]!;
+    if (above >= 0.05 * total) return 2 ** (i + 1);
+  }
+  return 0;
+}
+
+/** Closes the instance's day: its per-host volumes go into the history, and the counting starts over. */
+function rollover(iv: InstanceVolume, day: number): void {
+  const days = day - iv.day;
+  const keep = VOLUME.historyDailyDecay ** days;
+  for (let i = 0; i < iv.hist.length; i++) iv.hist[i]! *= keep;
+  const peakKeep = 0.5 ** (days / VOLUME.peakHalfLifeDays);
+  for (const [key, h] of Object.entries(iv.hosts)) {
+    h.peak *= peakKeep;
+    if (h.bytes > 0 && !h.raised) {
+      if (iv.hist.length === 0) iv.hist = new Array<number>(BINS).fill(0);
+      iv.hist[bin(h.bytes)]! += 1;
+      h.peak = Math.max(h.peak, h.bytes);
+    }
+    Object.assign(h, { bytes: 0, limit: 0, raised: false });
+    if (h.peak < VOLUME.forgetBytes) {
+      delete iv.hosts[key];
+      iv.n--;
+    }
+  }
+  iv.day = day;
+}
+
+const GB = 1e9;
+const gb = (bytes: number) => `${(bytes / GB).toFixed(1)} GB`;
+/** `total` bytes sent to `dst` in `records` records a minute apart from `start`. */
+const transfer = (dst: string, start: string, total: number, records = 10) =>
+  each(spaced(start, records, 60), (time) => [
+    flowLine({ src: CASE_PRIVATE_IP, dst, srcPort: 44_100, dstPort: 443, packets: Math.ceil(total / records / 1_400), bytes: Math.round(total / records), time, tcpFlags: 0 }),
+  ]);
+const pad = (n: number) => String(n).padStart(2, '0');
+/** An ordinary day: 24 hosts (AWS APIs, package mirrors, monitoring, partners' APIs), 20–100 MB each. */
+const ordinaryDay = (date: string) =>
+  Array.from({ length: 24 }, (_, h) => transfer(`${[52, 54, 151, 104][h % 4]}.${(h * 9) % 250}.${h + 10}.${h + 1}`, `${date}T${pad(6 + (h % 12))}:${pad(h)}:00Z`, (1 + (h % 5)) * 20e6, 1)).flat();
+const days = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `2026-11-${String(from + i).padStart(2, '0')}`);
+
+const cases: NetworkCase[] = [
+  {
+    name: 'after a week of ordinary days, 12 GB leave for an unknown host in one afternoon',
+    flows: [...days(1, 9).flatMap(ordinaryDay), ...transfer('185.220.101.45', '2026-11-09T14:00:00Z', 12 * GB, 12)],
+    expect: ['Behavior:EC2/TrafficVolumeUnusual'],
+  },
+  {
+    name: 'a nightly backup ships 50 GB to the same backup server every night',
+    flows: days(1, 12).flatMap((date) => [...ordinaryDay(date), ...transfer('203.0.113.200', `${date}T01:00:00Z`, 50 * GB, 20)]),
+    expect: [],
+  },
+  {
+    name: 'database replication sends ~20 GB a day to a replica; a bulk load day sends 35 GB',
+    flows: [
+      ...days(1, 10).flatMap((date) => [...ordinaryDay(date), ...transfer('198.51.100.210', `${date}T12:00:00Z`, 20 * GB, 24)]),
+      ...transfer('198.51.100.210', '2026-11-11T12:00:00Z', 35 * GB, 24),
+    ],
+    expect: [],
+  },
+  {
+    name: 'a new instance uploads 12 GB on its second day, while still in its learning period',
+    flows: [...days(1, 2).flatMap(ordinaryDay), ...transfer('185.220.101.45', '2026-11-02T14:00:00Z', 12 * GB, 12)],
+    expect: [],
+  },
+];
+
+export const trafficVolume: FlowDetection = {
+  id: 'network-traffic-volume',
+  source: 'vpcflow',
+  types: [
+    {
+      type: 'Behavior:EC2/TrafficVolumeUnusual',
+      dataSource: 'VPCFlowLogs',
+      severity: 5,
+      resourceType: 'Instance',
+      mitre: { tactic: 'TA0010 Exfiltration', technique: 'T1048 Exfiltration Over Alternative Protocol' },
+      title: 'EC2 instance {instance} is generating unusually large amounts of network traffic to a remote host.',
+      description: 'EC2 instance {instance} sent {volume} to {host} today, at least {multiple} times more than it usually sends to one host (threshold {threshold}). This can be data exfiltration.',
+      remediation: 'Find the process that sent the data and what it read. If the destination is not a known backup, replication or partner endpoint, isolate the instance and treat the data as exposed.',
+    },
+  ],
+  onFlow(flow, context) {
+    if (flow.bytes === 0) return;
+    const sides = flowSides(flow);
+    if (sides.direction !== 'OUTBOUND' || !publicRemote(sides.remoteIp)) return;
+    const instance = instanceKey(flow);
+    if (instance === null) return;
+    const table = instances(context);
+    const day = Math.floor(flow.time / DAY);
+    let iv = table.get(instance);
+    if (!iv) table.set(instance, (iv = { first: flow.time, day, hist: [], hosts: {}, n: 0 }));
+    if (day > iv.day) rollover(iv, day);
+    const host = hostOf(sides.remoteIp, context);
+    let h = iv.hosts[host];
+    if (!h) {
+      iv.n = makeRoom(iv.hosts, iv.n, VOLUME.maxHosts, (x) => Math.max(x.bytes, x.peak)) + 1;
+      iv.hosts[host] = h = { bytes: 0, peak: 0, limit: 0, raised: false };
+    }
+    h.bytes += flow.bytes;
+    if (h.raised || h.bytes < VOLUME.floorBytes || flow.time - iv.first < context.settings.learningDays * DAY) return;
+    if (h.limit === 0) h.limit = Math.max(VOLUME.floorBytes, VOLUME.multiple * Math.max(p95(iv.hist), h.peak));
+    if (h.bytes < h.limit) return;
+    h.raised = true;
+    context.emit({
+      type: 'Behavior:EC2/TrafficVolumeUnusual',
+      event: flow,
+      action: connectionAction(flow, connectionOf(flow), context.intel),
+      resourceRole: 'ACTOR',
+      remoteIp: sides.remoteIp,
+      aggregateBy: host,
+      vars: { volume: gb(h.bytes), host, multiple: VOLUME.multiple, threshold: gb(h.limit) },
+      additionalInfo: { outBytes: h.bytes, thresholdBytes: h.limit, hostPeakBytes: Math.round(h.peak), instanceP95Bytes: p95(iv.hist), remoteHost: host },
+    });
+  },
+  cases,
+};

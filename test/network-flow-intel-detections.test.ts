@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { runCase } from '../src/detect/cases.js';
+import { DEFAULT_SETTINGS, type Detection, type NetworkCase } from '../src/detect/detection.js';
+import { connectionOf } from '../src/detect/network/connection.js';
+import { dohProvider, firstSeen } from '../src/detect/network/first-seen.js';
+import { connectionLines, everyMinute } from '../src/detect/network/flow-case-builders.js';
+import { flowThreatIntel } from '../src/detect/network/flow-threat-intel.js';
+import { portProbe } from '../src/detect/network/port-probe.js';
+import { tor } from '../src/detect/network/tor.js';
+import { flowFromLine, flowLine } from '../src/detect/network-records.js';
+import { DetectionRunner, StateStore } from '../src/detect/runner.js';
+import { staticIntel } from '../src/intel/static.js';
+import { THREAT_CATEGORIES, threatCategory } from '../src/intel/threat-categories.js';
+import { MANAGED_FEEDS } from '../src/intel/update.js';
+
+const run = (detection: Detection, c: Omit<NetworkCase, 'name' | 'expect'>) => runCase([detection], { name: 'test', expect: [], ...c });
+const byType = (occurrences: ReturnType<typeof run>, type: string) => occurrences.filter((o) => o.finding.type === type);
+
+describe('threat categories', () => {
+  test('free-text threat names map to the vocabulary; unknown and missing names are Malicious', () => {
+    const cases: [string | undefined, string][] = [
+      ['CommandAndControl', 'CommandAndControl'], ['BotnetCnC', 'CommandAndControl'], ['SpywareCnC', 'CommandAndControl'], ['Cobalt Strike C2', 'CommandAndControl'],
+      ['Bitcoin_Related', 'Cryptocurrency'], ['XMR mining pool', 'Cryptocurrency'], ['Sinkhole', 'Blackhole'], ['Drop', 'DropPoint'],
+      ['Dropper', 'Malicious'], ['Phishing kit host', 'Phishing'], ['DriveBySrc', 'DriveBy'], ['DGA', 'DGA'], ['Scanning subnet', 'Scanner'],
+      ['Brute_Forcer', 'Scanner'], ['Compromised', 'Malicious'], ['', 'Malicious'], [undefined, 'Malicious'], ['scanner', 'Scanner'],
+    ];
+    for (const [name, category] of cases) assert.equal(threatCategory(name), category, String(name));
+  });
+
+  test('managed feeds are stored with a category name', () => {
+    for (const feed of MANAGED_FEEDS.filter((f) => f.threatName)) assert.ok(THREAT_CATEGORIES.includes(feed.threatName!), feed.name);
+    assert.equal(MANAGED_FEEDS.find((f) => f.name === 'Feodo')?.threatName, 'CommandAndControl');
+    assert.equal(MANAGED_FEEDS.find((f) => f.name === 'EmergingThreats')?.threatName, 'Malicious');
+  });
+});
+
+describe('connectionOf', () => {
+  const time = '2026-11-02T10:00:00Z';
+  test('request and reply records of one connection give the same ends and direction', () => {
+    const [request, reply] = connectionLines({ remote: '198.51.100.7', opener: 'instance', port: 443, clientPort: 51000, time }).map((l) => connectionOf(flowFromLine(l)));
+    for (const c of [request!, reply!]) {
+      assert.equal(c.direction, 'OUTBOUND');
+      assert.deepEqual([c.localIp, c.localPort, c.remoteIp, c.remotePort], ['10.0.1.25', 51000, '198.51.100.7', 443]);
+    }
+    assert.deepEqual([request!.request, reply!.request], [true, false]);
+  });
+
+  test('without TCP flags or the direction field, the server is the well-known, then the non-ephemeral, then the lower port', () => {
+    const at = (src: string, dst: string, srcPort: number, dstPort: number) =>
+      connectionOf(flowFromLine(flowLine({ src, dst, srcPort, dstPort, time, tcpFlags: 0 }))).direction;
+    assert.equal(at('10.0.1.25', '198.51.100.7', 443, 51000), 'INBOUND', 'reply of a served HTTPS request');
+    assert.equal(at('10.0.1.25', '198.51.100.7', 51000, 443), 'OUTBOUND');
+    assert.equal(at('10.0.1.25', '198.51.100.7', 8080, 40000), 'INBOUND', 'reply from 8080 to an ephemeral client port');
+    assert.equal(at('10.0.1.25', '198.51.100.7', 40000, 4444), 'OUTBOUND');
+    assert.equal(at('10.0.1.25', '198.51.100.7', 1200, 3000), 'INBOUND', 'the lower port serves');
+    assert.equal(at('198.51.100.7', '10.0.1.25', 5060, 5060), 'INBOUND', 'equal ports: the record direction stands');
+  });
+});
+
+describe('flow threat intel', () => {
+  const feodo = { ip: '198.51.100.23', listName: 'Feodo', custom: false, threatName: 'CommandAndControl' };
+
+  test('C&C: ACTOR, outbound, the remote server port, evidence of the list; blocked attempts say so', () => {
+    const [finding] = run(flowThreatIntel, {
+      flows: [
+        ...connectionLines({ remote: feodo.ip, opener: 'instance', port: 443, time: '2026-11-02T10:00:00Z' }),
+        ...connectionLines({ remote: feodo.ip, opener: 'instance', port: 443, time: '2026-11-02T10:05:00Z', action: 'REJECT' }),
+      ],
+      intel: { threatIps: [feodo] },
+    }).map((o) => o.finding);
+    assert.equal(finding!.type, 'Backdoor:EC2/C&CActivity.B');
+    assert.equal(finding!.severity, 8);
+    assert.equal(finding!.service.resourceRole, 'ACTOR');
+    assert.equal(finding!.service.count, 2, 'one per connection, not per record');
+    const action = finding!.service.action.networkConnectionAction!;
+    assert.equal(action.connectionDirection, 'OUTBOUND');
+    assert.equal(action.blocked, true, 'the latest attempt was rejected');
+    assert.deepEqual(action.remotePortDetails, { port: 443, portName: 'HTTPS' });
+    assert.equal(action.remoteIpDetails?.ipAddressV4, feodo.ip);
+    assert.deepEqual(finding!.service.evidence?.threatIntelligenceDetails, [{ threatListName: 'Feodo', threatNames: ['CommandAndControl'], threatFileSha256: undefined }]);
+  });
+
+  test('custom lists: TARGET for accepted inbound, one finding per list', () => {
+    const occurrences = run(flowThreatIntel, {
+      flows: connectionLines({ remote: '203.0.113.201', opener: 'remote', port: 22, time: '2026-11-02T10:00:00Z' }),
+      intel: { threatIps: [{ ip: '203.0.113.201', listName: 'a' }, { ip: '203.0.113.0/24', listName: 'b' }] },
+    });
+    assert.deepEqual(occurrences.map((o) => [o.finding.type, o.finding.service.resourceRole, o.finding.service.additionalInfo.threatListName]).sort(), [
+      ['UnauthorizedAccess:EC2/MaliciousIPCaller.Custom', 'TARGET', 'a'],
+      ['UnauthorizedAccess:EC2/MaliciousIPCaller.Custom', 'TARGET', 'b'],
+    ]);
+    assert.equal(occurrences[0]!.finding.service.action.networkConnectionAction?.connectionDirection, 'INBOUND');
+    assert.deepEqual(occurrences[0]!.finding.service.action.networkConnectionAction?.localPortDetails, { port: 22, portName: 'SSH' });
+  });
+});
+
+describe('port probes', () => {
+  const scanners = Array.from({ length: 12 }, (_, i) => `192.0.2.${40 + i}`);
+  const intel = { threatIps: scanners.map((ip) => ({ ip, listName: 'ProofPoint', custom: false, threatName: 'Scanner' })) };
+  const probe = (remote: string, port: number, time: string) => connectionLines({ remote, opener: 'remote', port, time, bytesUp: 60, bytesDown: 44 });
+
+  test('Low on SSH, High on Elasticsearch; one finding per instance whose details keep the latest ten probes', () => {
+    const low = run(portProbe, { flows: probe(scanners[0]!, 22, '2026-11-02T10:00:00Z'), intel });
+    assert.equal(low[0]!.finding.severity, 2);
+    const flows = [...scanners.slice(0, 11).flatMap((ip, i) => probe(ip, 9200 + (i % 2) * 100, `2026-11-02T10:${String(i).padStart(2, '0')}:00Z`))];
+    const [high] = run(portProbe, { flows, intel });
+    assert.equal(high!.finding.severity, 8);
+    assert.equal(high!.finding.service.count, 11);
+    assert.equal(high!.finding.service.resourceRole, 'TARGET');
+    const details = high!.finding.service.action.portProbeAction!.portProbeDetails;
+    assert.equal(details.length, 10);
+    assert.equal(details[0]!.remoteIpDetails?.ipAddressV4, scanners[10], 'newest first');
+    assert.deepEqual(details[0]!.localPortDetails, { port: 9200, portName: 'Elasticsearch' });
+    assert.deepEqual(details[0]!.localIpDetails, { ipAddressV4: '10.0.1.25' });
+  });
+
+  test('EMR ports are named in the details', () => {
+    const [emr] = run(portProbe, { flows: probe(scanners[0]!, 8088, '2026-11-02T10:00:00Z'), intel });
+    assert.equal(emr!.finding.type, 'Recon:EC2/PortProbeEMRUnprotectedPort');
+    assert.equal(emr!.finding.severity, 8);
+    assert.deepEqual(emr!.finding.service.action.portProbeAction!.portProbeDetails[0]!.localPortDetails, { port: 8088, portName: 'YARN ResourceManager' });
+  });
+});
+
+describe('Tor', () => {
+  test('a relay finding names its ORPort and peer counts', () => {
+    const relays = Array.from({ length: 10 }, (_, i) => `185.220.101.${i + 1}`);
+    const flows = everyMinute('2026-11-02T14:00:00Z', 5, (time, i) => [
+      ...connectionLines({ remote: relays[i]!, opener: 'remote', port: 9001, time }),
+      ...connectionLines({ remote: relays[i + 5]!, opener: 'instance', port: 9001, time }),
+    ]);
+    const relay = byType(run(tor, { flows, intel: { torRelays: relays } }), 'UnauthorizedAccess:EC2/TorRelay');
+    assert.equal(relay.length, 1);
+    assert.deepEqual(relay[0]!.finding.service.additionalInfo, { orPort: 9001, inboundRelays: 5, outboundRelays: 5 });
+    assert.match(relay[0]!.finding.description, /5 Tor relays on port 9001/);
+  });
+});
+
+describe('first-seen', () => {
+  const day1 = everyMinute('2026-11-02T06:00:00Z', 5, (time) => connectionLines({ remote: '151.101.1.132', opener: 'instance', port: 443, time }));
+
+  test('a log4j callback is High with its context; other ports are Medium with the port as `unusual`', () => {
+    const occurrences = run(firstSeen, {
+      flows: [
+        ...day1,
+        ...connectionLines({ remote: '198.51.100.99', opener: 'instance', port: 1389, time: '2026-11-03T13:37:00Z', bytesUp: 400 }),
+        ...connectionLines({ remote: '198.51.100.98', opener: 'instance', port: 5060, protocol: 'udp', time: '2026-11-03T13:38:00Z', bytesUp: 1_912 }),
+      ],
+      settings: { learningDays: 1 },
+    });
+    const [log4j, sip] = byType(occurrences, 'Behavior:EC2/NetworkPortUnusual').sort((a, b) => b.finding.severity - a.finding.severity);
+    assert.equal(log4j!.finding.severity, 8);
+    assert.equal(log4j!.finding.service.additionalInfo.context, 'Possible log4j callback');
+    assert.equal(log4j!.finding.service.additionalInfo.unusual, '1389');
+    assert.equal(sip!.finding.severity, 5);
+    assert.deepEqual(sip!.finding.service.additionalInfo, { unusual: '5060', localPort: String(sip!.finding.service.action.networkConnectionAction!.localPortDetails!.port), outBytes: '1912' });
+    assert.equal(sip!.finding.service.action.networkConnectionAction?.protocol, 'UDP');
+  });
+
+  test('history and the learning period carry over between runs through detection state', () => {
+    const intel = staticIntel({});
+    const settings = { ...DEFAULT_SETTINGS, learningDays: 1 };
+    const runWith = (state: StateStore, lines: string[]) => {
+      const runner = new DetectionRunner([firstSeen], intel, settings, state, { intel, detectorId: '0'.repeat(32), partition: 'aws' });
+      for (const line of lines) runner.processFlow(flowFromLine(line));
+      return runner.finish().map((o) => o.finding.type);
+    };
+    const later = connectionLines({ remote: '203.0.113.50', opener: 'instance', port: 4444, time: '2026-11-03T13:37:00Z' });
+    const state = new StateStore();
+    assert.deepEqual(runWith(state, day1), []);
+    assert.deepEqual(runWith(state, later), ['Behavior:EC2/NetworkPortUnusual']);
+    assert.deepEqual(runWith(new StateStore(), later), [], 'an instance first seen now is still learning');
+  });
+
+  test('DoH servers are known by address, IPv4 and IPv6, exact or by range', () => {
+    assert.equal(dohProvider('1.1.1.1'), 'Cloudflare');
+    assert.equal(dohProvider('8.8.4.4'), 'Google');
+    assert.equal(dohProvider('45.90.28.77'), 'NextDNS');
+    assert.equal(dohProvider('2620:fe::fe'), 'Quad9');
+    assert.equal(dohProvider('2620:00fe:0:0:0:0:0:00fe'), 'Quad9', 'any IPv6 spelling');
+    assert.equal(dohProvider('104.16.132.229'), undefined);
+    assert.equal(dohProvider('not-an-ip'), undefined);
+  });
+});

@@ -1,0 +1,259 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Occurrence } from '../src/findings/build.js';
+import { DEFAULT_SETTINGS, type DetectSettings, type FlowDetection, type NetworkCase } from '../src/detect/detection.js';
+import { bruteForce } from '../src/detect/network/brute-force.js';
+import { connectionLines } from '../src/detect/network/flow-case-builders.js';
+import { each, spaced } from '../src/detect/network/flow-volume-cases.js';
+import { denialOfService } from '../src/detect/network/denial-of-service.js';
+import { rejectedSurge } from '../src/detect/network/rejected-surge.js';
+import { scans } from '../src/detect/network/scans.js';
+import { p95, trafficVolume } from '../src/detect/network/traffic-volume.js';
+import { CASE_PRIVATE_IP, flowFromLine, flowLine } from '../src/detect/network-records.js';
+import { DetectionRunner, StateStore } from '../src/detect/runner.js';
+import type { IntelLookup } from '../src/intel/lookup.js';
+import { staticIntel } from '../src/intel/static.js';
+
+/**
+ * The volumetric flow detections beyond their own cases: roles and severities, exact thresholds, that each
+ * benign lookalike is stopped by the guard meant for it (the same traffic without the guard's evidence
+ * fires), windows and baselines carried across runs, and bounded state.
+ */
+const DETECTIONS: FlowDetection[] = [bruteForce, scans, denialOfService, trafficVolume, rejectedSurge];
+
+/** Runs flow lines through the detections, on `state` (persisted across calls like the engine's). */
+function run(detections: FlowDetection[], lines: string[], o: { state?: StateStore; intel?: IntelLookup; settings?: Partial<DetectSettings> } = {}): Occurrence[] {
+  const intel = o.intel ?? staticIntel({});
+  const runner = new DetectionRunner(detections, intel, { ...DEFAULT_SETTINGS, ...o.settings }, o.state ?? new StateStore(), { intel, detectorId: '0'.repeat(32), partition: 'aws' });
+  for (const flow of lines.map((line, i) => flowFromLine(line, i + 1)).sort((a, b) => a.time - b.time)) runner.processFlow(flow);
+  return runner.finish();
+}
+
+/** What the engine does between runs: state written as JSON and read back. */
+function reload(state: StateStore): StateStore {
+  const next = new StateStore();
+  for (const e of state.entries()) next.load(e.detectionId, e.key, JSON.parse(JSON.stringify(e.value)), e.usedAt);
+  return next;
+}
+
+const stateSize = (state: StateStore) => [...state.entries()].reduce((n, e) => n + JSON.stringify(e.value).length, 0);
+const caseOf = (detection: FlowDetection, prefix: string): NetworkCase => {
+  const found = detection.cases.find((c) => c.name.startsWith(prefix));
+  assert.ok(found, `no case "${prefix}"`);
+  return found;
+};
+const sshAttempts = (remote: string, times: string[], extra: Partial<Parameters<typeof connectionLines>[0]> = {}) =>
+  each(times, (time) => connectionLines({ remote, opener: 'remote', port: 22, time, bytesUp: 2_400, bytesDown: 3_300, ...extra }));
+
+describe('brute force', () => {
+  test('TARGET is Low with the attacker as remote end; ACTOR is High', () => {
+    const [target] = run([bruteForce], caseOf(bruteForce, 'one internet address').flows!);
+    const f = target!.finding;
+    assert.equal(f.severity, 2);
+    assert.equal(f.service.resourceRole, 'TARGET');
+    assert.equal(f.title, '203.0.113.50 is performing SSH brute force attacks against i-0abc123def4567890.');
+    const action = f.service.action.networkConnectionAction!;
+    assert.equal(action.connectionDirection, 'INBOUND');
+    assert.equal(action.blocked, false);
+    assert.deepEqual(action.localPortDetails, { port: 22, portName: 'SSH' });
+    assert.equal(action.remoteIpDetails?.ipAddressV4, '203.0.113.50');
+
+    const tester = run([bruteForce], caseOf(bruteForce, 'GuardDuty tester').flows!);
+    const roles = tester.map((o) => [o.resourceId, o.finding.service.resourceRole, o.finding.severity]).sort();
+    assert.deepEqual(roles, [['i-0abc123def4567890', 'TARGET', 2], ['i-0tester0000000001', 'ACTOR', 8]]);
+  });
+
+  test('20 attempts within 10 minutes fire, 19 do not, nor 20 spread over 30 minutes', () => {
+    const times = (n: number, seconds: number) => spaced('2026-11-02T02:00:00Z', n, seconds);
+    assert.equal(run([bruteForce], sshAttempts('203.0.113.50', times(19, 20))).length, 0);
+    assert.equal(run([bruteForce], sshAttempts('203.0.113.50', times(20, 20))).length, 1);
+    assert.equal(run([bruteForce], sshAttempts('203.0.113.50', times(20, 95))).length, 0);
+  });
+
+  test('the count starts over after a finding: 45 attempts make a finding with count 2', () => {
+    const [finding] = run([bruteForce], sshAttempts('203.0.113.50', spaced('2026-11-02T02:00:00Z', 45, 10)));
+    assert.equal(finding!.finding.service.count, 2);
+  });
+
+  test('an attack split across two runs is still one window', () => {
+    const lines = sshAttempts('203.0.113.50', spaced('2026-11-02T02:00:00Z', 24, 15));
+    const state = new StateStore();
+    assert.equal(run([bruteForce], lines.slice(0, 24), { state }).length, 0);
+    const second = run([bruteForce], lines.slice(24), { state: reload(state) });
+    assert.equal(second.length, 1);
+    // Raised on the 20th attempt's request record, in the second run.
+    assert.equal(second[0]!.finding.service.eventFirstSeen, '2026-11-02T02:04:45Z');
+  });
+
+  test('internal attempts are judged only when the record says its direction', () => {
+    const internal = (withDirection: boolean) => sshAttempts('10.0.3.15', spaced('2026-11-02T05:00:00Z', 25, 3), { withDirection });
+    assert.equal(run([bruteForce], internal(true)).length, 1);
+    assert.equal(run([bruteForce], internal(false)).length, 0);
+  });
+
+  test('the benign lookalikes are stopped by their guard: health checks by size, sessions by client port', () => {
+    const healthChecks = each(spaced('2026-11-02T12:00:00Z', 60, 10), (time) => connectionLines({ remote: '10.0.0.140', opener: 'remote', port: 22, time, bytesUp: 180, bytesDown: 120 }));
+    assert.equal(run([bruteForce], healthChecks).length, 0);
+    assert.equal(run([bruteForce], healthChecks.map((line) => line.replace(/ 180 /, ' 1800 '))).length, 1);
+    // Three sessions through one NAT, logged every minute: 30 records in 10 minutes, but three client ports.
+    const sessions = caseOf(bruteForce, 'a bastion').flows!;
+    assert.equal(run([bruteForce], sessions).length, 0);
+    const fresh = sessions.map((line, i) => line.replace(/ 5200([012]) 22 /, ` ${30_000 + i} 22 `));
+    assert.equal(run([bruteForce], fresh).length, 1);
+  });
+});
+
+describe('scans', () => {
+  test('Portscan at 30 distinct ports in 5 minutes, not at 29', () => {
+    const probes = (n: number) => each(spaced('2026-11-02T10:00:00Z', n, 5), (time, i) => connectionLines({ remote: '198.51.100.99', opener: 'instance', port: 1_000 + i, time, clientPort: 41_000 + i, bytesUp: 60 }));
+    assert.equal(run([scans], probes(29)).length, 0);
+    const [found] = run([scans], probes(30));
+    assert.equal(found!.finding.type, 'Recon:EC2/Portscan');
+    assert.equal(found!.finding.service.resourceRole, 'ACTOR');
+    assert.equal(found!.finding.service.action.networkConnectionAction?.remoteIpDetails?.ipAddressV4, '198.51.100.99');
+  });
+
+  test('PortSweep at 50 public addresses, High; the crawler is stopped by the probe share alone', () => {
+    const sweep = (n: number) => each(spaced('2026-11-02T11:00:00Z', n, 3), (time, i) => connectionLines({ remote: `203.0.113.${i + 1}`, opener: 'instance', port: 6379, time, clientPort: 61_000, bytesUp: 60 }));
+    assert.equal(run([scans], sweep(49)).length, 0);
+    const [found] = run([scans], sweep(50));
+    assert.equal(found!.finding.severity, 8);
+    // The crawler's dead hosts alone are a sweep; its successful fetches are what keep it from being one.
+    const crawler = caseOf(scans, 'a crawler').flows!;
+    const deadOnly = crawler.filter((line) => line.split(' ')[8] === '1');
+    assert.ok(deadOnly.length >= 50);
+    assert.deepEqual(run([scans], deadOnly).map((o) => o.finding.type), ['Impact:EC2/PortSweep']);
+    assert.equal(run([scans], crawler).length, 0);
+  });
+});
+
+describe('denial of service', () => {
+  test('the asymmetry guard is what keeps a download from being a flood', () => {
+    const download = caseOf(denialOfService, 'a 40 GB download').flows!;
+    assert.equal(run([denialOfService], download).length, 0);
+    const acksOnly = download.filter((line) => line.includes(` ${CASE_PRIVATE_IP} 151.101.2.132 `));
+    assert.deepEqual(run([denialOfService], acksOnly).map((o) => o.finding.type), ['Backdoor:EC2/DenialOfService.Tcp']);
+  });
+
+  test('the baseline is what keeps the metrics relay quiet: the same busy half hour on a quiet instance fires', () => {
+    const relay = caseOf(denialOfService, 'a metrics relay').flows!;
+    const busyOnly = relay.filter((line) => line.includes(' 108000 '));
+    assert.equal(run([denialOfService], relay).length, 0);
+    const [found] = run([denialOfService], busyOnly);
+    // One finding, raised for each flooded 5-minute bucket (six), with the rate and baseline.
+    assert.equal(found!.finding.service.count, 6);
+    assert.equal(found!.finding.service.additionalInfo.packetsPerSecond, 1800);
+    assert.equal(found!.finding.service.additionalInfo.baselinePackets, 0);
+  });
+
+  test('a flood reaching the floor only in the next run is raised then, once', () => {
+    const flood = each(spaced('2026-11-02T10:00:00Z', 4, 60), (time) => [
+      flowLine({ src: CASE_PRIVATE_IP, dst: '198.51.100.60', srcPort: 45_123, dstPort: 7_777, protocol: 'udp', packets: 30_000, bytes: 8_520_000, time }),
+    ]);
+    const state = new StateStore();
+    assert.equal(run([denialOfService], flood.slice(0, 3), { state }).length, 0);
+    const second = reload(state);
+    assert.equal(run([denialOfService], flood.slice(3), { state: second }).length, 1);
+    assert.equal(run([denialOfService], [], { state: reload(second) }).length, 0);
+  });
+});
+
+describe('traffic volume', () => {
+  test('p95 of the per-host daily histogram is the upper bound of its bin', () => {
+    const hist = new Array<number>(48).fill(0);
+    hist[20] = 95;
+    hist[30] = 5;
+    assert.equal(p95(hist), 2 ** 31);
+    assert.equal(p95(new Array<number>(48).fill(0)), 0);
+  });
+
+  test('the host’s own peak is what keeps the nightly backup quiet', () => {
+    const backup = caseOf(trafficVolume, 'a nightly backup').flows!;
+    assert.equal(run([trafficVolume], backup).length, 0);
+    // The same 50 GB to a new address on night 12 is unusual.
+    const moved = backup.map((line) => (Number(line.split(' ')[10]) >= Date.parse('2026-11-12T00:00:00Z') / 1000 ? line.replace(' 203.0.113.200 ', ' 203.0.113.201 ') : line));
+    const [found] = run([trafficVolume], moved);
+    assert.equal(found!.finding.type, 'Behavior:EC2/TrafficVolumeUnusual');
+    assert.equal(found!.finding.service.additionalInfo.remoteHost, '203.0.113.201');
+    assert.equal(found!.finding.service.count, 1);
+  });
+
+  test('S3 addresses are one host: a backup that reaches a new S3 address each night stays quiet', () => {
+    const base = staticIntel({});
+    const s3: IntelLookup = { ...base, awsRange: (ip) => (ip.startsWith('52.216.') ? { region: 'us-east-1', service: 'S3' } : undefined) };
+    const nights = Array.from({ length: 12 }, (_, d) => `2026-11-${String(d + 1).padStart(2, '0')}`);
+    // The ordinary days of the backup case, with the backup going to a different S3 address each night.
+    const ordinary = caseOf(trafficVolume, 'a nightly backup').flows!.filter((line) => !line.includes(' 203.0.113.200 '));
+    const lines = ordinary.concat(
+      nights.flatMap((date, d) =>
+        each(spaced(`${date}T01:00:00Z`, 10, 60), (time) => [flowLine({ src: CASE_PRIVATE_IP, dst: `52.216.${d + 10}.5`, srcPort: 44_100, dstPort: 443, packets: 3_500_000, bytes: 5_000_000_000, time, tcpFlags: 0 })]),
+      ),
+    );
+    assert.equal(run([trafficVolume], lines, { intel: s3 }).length, 0);
+    assert.equal(run([trafficVolume], lines).length, 5);
+  });
+
+  test('learning period: none before learningDays, from the first record of the instance', () => {
+    const lines = caseOf(trafficVolume, 'a new instance uploads').flows!;
+    assert.equal(run([trafficVolume], lines).length, 0);
+    assert.equal(run([trafficVolume], lines, { settings: { learningDays: 1 } }).length, 1);
+  });
+});
+
+describe('rejected surge', () => {
+  test('per source: blocked, TARGET, Low from the internet and Medium from inside the VPC', () => {
+    const [scan] = run([rejectedSurge], caseOf(rejectedSurge, 'a SYN scan').flows!);
+    const f = scan!.finding;
+    assert.equal(f.severity, 2);
+    assert.equal(f.service.resourceRole, 'TARGET');
+    assert.equal(f.service.action.networkConnectionAction?.blocked, true);
+    assert.equal(f.service.action.networkConnectionAction?.connectionDirection, 'INBOUND');
+    assert.equal(f.service.additionalInfo.surge, 'source');
+    assert.equal(f.service.additionalInfo.rejectedPackets, 100);
+    assert.equal(f.title, 'Surge of rejected traffic from 45.148.10.81 at EC2 instance i-0abc123def4567890.');
+    // Raised on the 100th packet's record, not at the end of the scan.
+    assert.equal(f.service.eventFirstSeen, '2026-11-02T10:01:39Z');
+    const [internal] = run([rejectedSurge], caseOf(rejectedSurge, 'another instance').flows!);
+    assert.equal(internal!.finding.severity, 5);
+  });
+
+  test('per port: many sources, no remote IP of its own', () => {
+    const [rdp] = run([rejectedSurge], caseOf(rejectedSurge, 'a botnet').flows!);
+    assert.equal(rdp!.finding.service.additionalInfo.surge, 'destinationPort');
+    assert.equal(rdp!.finding.service.additionalInfo.destinationPort, 'TCP 3389');
+    assert.equal(rdp!.remoteIp, null);
+  });
+
+  test('the baseline is what keeps the Telnet burst quiet', () => {
+    const telnet = caseOf(rejectedSurge, 'Telnet gets').flows!;
+    const burstOnly = telnet.filter((line) => line.split(' ')[8] === '30' && Number(line.split(' ')[10]) >= Date.parse('2026-11-02T06:00:00Z') / 1000);
+    assert.equal(run([rejectedSurge], telnet).length, 0);
+    assert.equal(run([rejectedSurge], burstOnly).length, 1);
+  });
+
+  test('a surge split across runs is raised in the run that crosses it; the mean carries over', () => {
+    const scan = caseOf(rejectedSurge, 'a SYN scan').flows!;
+    const state = new StateStore();
+    assert.equal(run([rejectedSurge], scan.slice(0, 60), { state }).length, 0);
+    assert.equal(run([rejectedSurge], scan.slice(60), { state: reload(state) }).length, 1);
+  });
+});
+
+describe('bounded state', () => {
+  test('a distributed scan of 60,000 sources and ports keeps state within its caps', () => {
+    const lines = Array.from({ length: 60_000 }, (_, i) => {
+      const time = new Date(Date.parse('2026-11-02T10:00:00Z') + i * 10).toISOString();
+      const ip = `${45 + (i % 100)}.${(i >> 8) & 255}.${i & 255}.${1 + (i % 200)}`;
+      return [
+        flowLine({ src: ip, dst: CASE_PRIVATE_IP, srcPort: 40_000 + (i % 20_000), dstPort: 1 + (i % 60_000), packets: 1, bytes: 44, time, action: 'REJECT', direction: 'ingress' }),
+        flowLine({ src: CASE_PRIVATE_IP, dst: ip, srcPort: 30_000 + (i % 30_000), dstPort: 1 + (i % 1_000), packets: 1, bytes: 60, time, direction: 'egress' }),
+      ];
+    }).flat();
+    const state = new StateStore();
+    const started = performance.now();
+    run(DETECTIONS, lines, { state });
+    const elapsed = performance.now() - started;
+    assert.ok(stateSize(state) < 4_000_000, `state is ${stateSize(state)} bytes`);
+    assert.ok(elapsed < 10_000, `${elapsed} ms for ${lines.length} records`);
+  });
+});
