@@ -56,6 +56,15 @@ describe('connectionOf', () => {
     assert.equal(at('10.0.1.25', '198.51.100.7', 1200, 3000), 'INBOUND', 'the lower port serves');
     assert.equal(at('198.51.100.7', '10.0.1.25', 5060, 5060), 'INBOUND', 'equal ports: the record direction stands');
   });
+
+  test('TCP flags decide unless a well-known port faces an ephemeral one', () => {
+    const at = (src: string, dst: string, srcPort: number, dstPort: number, tcpFlags: number) =>
+      connectionOf(flowFromLine(flowLine({ src, dst, srcPort, dstPort, time, tcpFlags }))).direction;
+    assert.equal(at('10.0.1.25', '198.51.100.7', 45000, 50050, 2), 'OUTBOUND', 'SYN to a team server on a high port');
+    assert.equal(at('198.51.100.7', '10.0.1.25', 53, 8080, 2), 'INBOUND', 'a scan from source port 53');
+    assert.equal(at('10.0.1.25', '198.51.100.7', 8080, 53, 18), 'INBOUND', 'its SYN-ACK');
+    assert.equal(at('198.51.100.7', '10.0.1.25', 51000, 443, 19), 'INBOUND', 'port 443 facing an ephemeral port outweighs odd flags');
+  });
 });
 
 describe('flow threat intel', () => {

@@ -52,7 +52,9 @@ function printCoverage(report: CoverageReport): void {
   console.log(`finding types: ${types.covered.length} of ${types.implemented} implemented types fired where expected`);
   if (types.missed.length) console.log(colors.red(`missed: ${types.missed.join(', ')}`));
   if (types.withoutScenario.length) console.log(`without a scenario: ${types.withoutScenario.join(', ')}`);
-  console.log(`Stratus Red Team techniques reproduced and detected: ${report.techniques.covered.length}`);
+  const { techniques } = report;
+  console.log(`Stratus Red Team AWS techniques reproduced and detected: ${techniques.covered.length} of ${techniques.covered.length + techniques.notCovered.length}`);
+  if (techniques.notCovered.length) console.log(`  not reproduced here: ${techniques.notCovered.join(', ')}`);
   console.log(`(${report.seconds.toFixed(1)} s)`);
 }
 

@@ -24,10 +24,20 @@ import { firstSeen } from './network/first-seen.js';
 import { flowThreatIntel } from './network/flow-threat-intel.js';
 import { portProbe } from './network/port-probe.js';
 import { tor } from './network/tor.js';
+import { bruteForce } from './network/brute-force.js';
+import { denialOfService } from './network/denial-of-service.js';
+import { rejectedSurge } from './network/rejected-surge.js';
+import { scans } from './network/scans.js';
+import { trafficVolume } from './network/traffic-volume.js';
+import { dnsDataExfiltration } from './dns/data-exfiltration.js';
+import { dgaDomainRequest } from './dns/dga-domain.js';
+import { dnsThreatIntel } from './dns/dns-threat-intel.js';
+import { domainReputation } from './dns/domain-reputation.js';
+import { metadataDnsRebind } from './dns/metadata-rebind.js';
 import type { Detection, FindingTypeSpec } from './detection.js';
 
 /** Every detection Gumshoe runs. Add a module here to enable it. */
-export const DETECTIONS: readonly Detection[] = [rootCredentialUsage, anomalousBehavior, credentialExfiltration, consoleLoginGeoVelocity, s3AnomalousBehavior, attackSequence, iamThreatIntel, s3ThreatIntel, pentestUserAgent, cloudtrailLoggingDisabled, passwordPolicyChange, bedrockLoggingDisabled, s3PublicAccess, sharingExternally, iamPersistence, lambdaPersistence, loggingTampering, ec2Execution, instanceEnumeration, ssmAndSecrets, bedrockAndSes, consoleLogin, s3Ransomware, flowThreatIntel, tor, portProbe, firstSeen];
+export const DETECTIONS: readonly Detection[] = [rootCredentialUsage, anomalousBehavior, credentialExfiltration, consoleLoginGeoVelocity, s3AnomalousBehavior, attackSequence, iamThreatIntel, s3ThreatIntel, pentestUserAgent, cloudtrailLoggingDisabled, passwordPolicyChange, bedrockLoggingDisabled, s3PublicAccess, sharingExternally, iamPersistence, lambdaPersistence, loggingTampering, ec2Execution, instanceEnumeration, ssmAndSecrets, bedrockAndSes, consoleLogin, s3Ransomware, flowThreatIntel, tor, portProbe, firstSeen, bruteForce, scans, denialOfService, trafficVolume, rejectedSurge, dnsThreatIntel, dgaDomainRequest, dnsDataExfiltration, metadataDnsRebind, domainReputation];
 
 /** Finding type name → its catalogue entry, over every detection. */
 export function findingTypeSpecs(detections: readonly Detection[] = DETECTIONS): Map<string, FindingTypeSpec> {

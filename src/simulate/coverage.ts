@@ -9,6 +9,7 @@ import { ingest } from '../lake/ingest.js';
 import type { StaticIntelSpec } from '../intel/static.js';
 import { loadSimulatedIntel } from './intel.js';
 import { simulate, type SimulateOptions, type SimulateResult } from './simulate.js';
+import { STRATUS_TECHNIQUES } from './stratus.js';
 
 export interface ScenarioCoverage {
   id: string;
@@ -39,8 +40,24 @@ export interface CoverageReport {
     /** Implemented types no scenario expects. */
     withoutScenario: string[];
   };
-  techniques: { covered: string[] };
+  /** Stratus Red Team AWS techniques reproduced by a scenario whose expected findings fired, and the rest. */
+  techniques: { covered: string[]; notCovered: string[] };
   seconds: number;
+}
+
+/**
+ * A technique is reproduced when a scenario made from its detonation raised everything it expects, or when a
+ * scenario raised one of the types that detect it where expected.
+ */
+function techniqueCoverage(scenarios: ScenarioCoverage[]): CoverageReport['techniques'] {
+  const covered = Object.entries(STRATUS_TECHNIQUES)
+    .filter(([technique, types]) =>
+      scenarios.some(
+        (s) => (s.techniques.includes(technique) && s.missed.length === 0) || types.some((t) => s.expected.includes(t) && s.fired.includes(t)),
+      ),
+    )
+    .map(([technique]) => technique);
+  return { covered: covered.sort(), notCovered: Object.keys(STRATUS_TECHNIQUES).filter((t) => !covered.includes(t)).sort() };
 }
 
 /** Lake rows: each finding with the files of its evidence. */
@@ -129,9 +146,7 @@ function buildReport(simulation: SimulateResult, findings: Awaited<ReturnType<ty
       withinBudget: per100k.High === 0 && per100k.Critical === 0 && per100k.Medium <= 1,
     },
     types: { implemented: implemented.length, covered, missed, withoutScenario: implemented.filter((t) => !expectedSomewhere.has(t)).sort() },
-    techniques: {
-      covered: [...new Set(scenarios.filter((s) => s.missed.length === 0).flatMap((s) => s.techniques))].sort(),
-    },
+    techniques: techniqueCoverage(scenarios),
     seconds: (Date.now() - started) / 1000,
   };
 }

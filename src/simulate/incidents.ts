@@ -1,6 +1,6 @@
 import { CLI_AGENT, ctEvent, iamUser, instanceRole, repeated, TERRAFORM_AGENT } from '../detect/case-builders.js';
 import type { CloudTrailRecord } from '../detect/detection.js';
-import { CASE_ACCOUNT } from '../detect/network-records.js';
+import { CASE_ACCOUNT, dnsQuery, flowLine } from '../detect/network-records.js';
 import type { Scenario } from './scenario.js';
 
 /**
@@ -69,7 +69,7 @@ function leakedKey(): Scenario {
       'Impact:IAMUser/AnomalousBehavior',
       'Persistence:IAMUser/AdminUserCreated.Gumshoe',
       'Impact:EC2/UnusualInstanceLaunch.Gumshoe',
-      'AttackSequence:IAM/CompromisedCredentials',
+      // One sequence finding covers both: CompromisedData, with CompromisedCredentials as an additional type.
       'AttackSequence:S3/CompromisedData',
     ],
     techniques: ['aws.persistence.iam-create-admin-user', 'aws.persistence.iam-create-user-login-profile', 'aws.execution.ec2-launch-unusual-instances', 'aws.defense-evasion.cloudtrail-stop', 'aws.defense-evasion.cloudtrail-delete'],
@@ -119,4 +119,60 @@ function ssrfCredentialTheft(): Scenario {
   };
 }
 
-export const INCIDENTS: Scenario[] = [leakedKey(), ssrfCredentialTheft()];
+// ─── 3. A compromised instance: port scan, C&C over DNS, exfiltration ───
+
+const APP_INSTANCE = 'i-0a7b8c9d0e1f2a3b4';
+const APP_ENI = 'eni-0a7b8c9d0e1f2a3b4';
+const APP_IP = '10.0.4.21';
+const DB_IP = '10.0.5.10';
+const SCAN_TARGET = '10.0.6.44';
+const C2_DOMAIN = 'cdn-update.storagesync-relay.net';
+const C2_IP = '91.215.85.17';
+const EXFIL_DOMAIN = 'telemetry-sync.org';
+const DROP_IP = '185.141.63.120';
+/** S3 and the AWS APIs, where the app normally sends its data. */
+const AWS_API_IP = '52.216.20.179';
+
+function compromisedInstance(): Scenario {
+  const flow = (o: Omit<Parameters<typeof flowLine>[0], 'eni' | 'instance'>) => flowLine({ ...o, eni: APP_ENI, instance: APP_INSTANCE });
+  const query = (o: Omit<Parameters<typeof dnsQuery>[0], 'src' | 'instance'>) => dnsQuery({ ...o, src: APP_IP, instance: APP_INSTANCE });
+  // Ten days of the app's normal life, hourly: its database, S3 over HTTPS, lookups of AWS endpoints.
+  const hours = Array.from({ length: 10 * 24 }, (_, h) => ATTACK_DAY - 10 * DAY + h * 3_600_000);
+  const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+  const normalFlows = hours.flatMap((ms) => [
+    flow({ src: APP_IP, dst: DB_IP, srcPort: 40000 + (ms / 3_600_000) % 20000, dstPort: 5432, time: iso(ms), packets: 400, bytes: 180_000, direction: 'egress' }),
+    flow({ src: APP_IP, dst: AWS_API_IP, srcPort: 41000 + (ms / 3_600_000) % 20000, dstPort: 443, time: iso(ms + 600_000), packets: 900, bytes: 2_400_000, direction: 'egress' }),
+  ]);
+  const normalQueries = hours.flatMap((ms) => [
+    query({ name: 's3.us-east-1.amazonaws.com', time: iso(ms + 599_000), answers: [['A', AWS_API_IP]] }),
+    query({ name: 'api.github.com', time: iso(ms + 1_200_000), answers: [['A', '140.82.112.6']] }),
+  ]);
+  // The intruder maps a neighbour, beacons to its controller by name, tunnels data out in DNS labels, then ships a dump.
+  const scan = Array.from({ length: 120 }, (_, i) =>
+    flow({ src: APP_IP, dst: SCAN_TARGET, srcPort: 55000 + i, dstPort: [21, 22, 23, 25, 80, 110, 139, 443, 445, 1433, 3306, 3389, 5432, 5900, 6379, 8080, 8443, 9200, 27017][i % 19]! + Math.floor(i / 19) * 1000, time: at(540 + i / 60), seconds: 5, packets: 1, bytes: 60, action: 'REJECT', direction: 'egress' }),
+  );
+  const beacons = Array.from({ length: 12 }, (_, i) => query({ name: C2_DOMAIN, time: at(560 + i * 5), answers: [['A', C2_IP]] }));
+  const c2Flows = Array.from({ length: 12 }, (_, i) => flow({ src: APP_IP, dst: C2_IP, srcPort: 47000 + i, dstPort: 443, time: at(560 + i * 5), packets: 12, bytes: 4_800, direction: 'egress' }));
+  const chunk = (i: number) => Buffer.from(`customer_export_part_${i}_of_120_${'x'.repeat(20)}`).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 52);
+  const tunnel = Array.from({ length: 120 }, (_, i) => query({ name: `${chunk(i)}.${i}.${EXFIL_DOMAIN}`, type: 'TXT', time: at(600 + i / 10), rcode: 'NXDOMAIN' }));
+  const dump = Array.from({ length: 30 }, (_, i) =>
+    flow({ src: APP_IP, dst: DROP_IP, srcPort: 48000 + i, dstPort: 443, time: at(620 + i), packets: 700_000, bytes: 950_000_000, direction: 'egress' }),
+  );
+  return {
+    id: 'incident/compromised-instance',
+    description:
+      'An application instance is taken over: it port-scans a neighbour, beacons to a command-and-control domain, tunnels data out in DNS queries and uploads about 28 GB to an address it never talked to.',
+    expect: ['Recon:EC2/Portscan', 'Backdoor:EC2/C&CActivity.B!DNS', 'Backdoor:EC2/C&CActivity.B', 'Trojan:EC2/DNSDataExfiltration', 'Behavior:EC2/TrafficVolumeUnusual'],
+    techniques: [],
+    origin: 'incident',
+    records: [],
+    flows: [...normalFlows, ...scan, ...c2Flows, ...dump],
+    dns: [...normalQueries, ...beacons, ...tunnel],
+    intel: {
+      threatIps: [{ ip: C2_IP, listName: 'Feodo', custom: false, threatName: 'CommandAndControl' }],
+      threatDomains: [{ domain: C2_DOMAIN, listName: 'ThreatFox', custom: false, threatName: 'CommandAndControl' }],
+    },
+  };
+}
+
+export const INCIDENTS: Scenario[] = [leakedKey(), ssrfCredentialTheft(), compromisedInstance()];

@@ -14,6 +14,7 @@ export function mergeIntel(specs: StaticIntelSpec[], backgroundAwsCidrs: string[
     threatIps: unique(specs.flatMap((s) => s.threatIps ?? []), (t) => `${t.ip}|${t.listName ?? ''}|${t.custom ?? true}`),
     threatDomains: unique(specs.flatMap((s) => s.threatDomains ?? []), (d) => JSON.stringify(d)),
     trustedIps: unique(specs.flatMap((s) => s.trustedIps ?? []), (ip) => ip),
+    trustedDomains: unique(specs.flatMap((s) => s.trustedDomains ?? []), (domain) => domain),
     torExits: unique(specs.flatMap((s) => s.torExits ?? []), (ip) => ip),
     torRelays: unique(specs.flatMap((s) => s.torRelays ?? []), (ip) => ip),
     awsIps: unique(specs.flatMap((s) => s.awsIps ?? []), (ip) => ip),
@@ -36,11 +37,12 @@ export async function loadSimulatedIntel(connection: DuckDBConnection, spec: Sta
   // A managed feed and an uploaded list may share a name in the scenarios; in a lake they are two sets.
   const threatSet = (listName: string | undefined, custom: boolean | undefined) => `${listName ?? TEST_LIST}${(custom ?? true) ? '' : 'Feed'}`;
   for (const t of spec.threatIps ?? []) add(threatSet(t.listName, t.custom), 'threat', (t.custom ?? true) ? 'custom' : 'managed', ipEntry(t.ip, t.threatName));
-  for (const d of (spec.threatDomains ?? []) as (string | { domain: string; listName?: string; custom?: boolean; threatName?: string })[]) {
+  for (const d of spec.threatDomains ?? []) {
     if (typeof d === 'string') add(TEST_LIST, 'threat', 'custom', { kind: 'domain', value: d });
     else add(threatSet(d.listName, d.custom), 'threat', (d.custom ?? true) ? 'custom' : 'managed', { kind: 'domain', value: d.domain, ...(d.threatName ? { threatName: d.threatName } : {}) });
   }
   for (const ip of spec.trustedIps ?? []) add('SimulationTrustedIPs', 'trusted', 'custom', ipEntry(ip));
+  for (const domain of spec.trustedDomains ?? []) add('SimulationTrustedDomains', 'trusted', 'custom', { kind: 'domain', value: domain });
   for (const ip of spec.torExits ?? []) add('TorExitNodes', 'reference', 'tor-exit', ipEntry(ip));
   for (const ip of spec.torRelays ?? []) add('TorRelays', 'reference', 'tor-relay', ipEntry(ip));
   for (const [name, set] of sets) await saveSet(connection, { name, ...set, problems: 0, source: 'gumshoe simulate' });

@@ -268,6 +268,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     },
     scenarios: placed,
   };
-  await writeFile(path.join(options.outDir, 'scenarios.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const { outDir: _where, ...manifest } = result;
+  await writeFile(path.join(options.outDir, 'scenarios.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return result;
 }

@@ -1,7 +1,6 @@
 import { parseIpv4 } from '../../intel/ip.js';
 import type { DnsDetection, NetworkCase } from '../detection.js';
 import type { DnsEvent } from '../network-event.js';
-import { dnsQuery } from '../network-records.js';
 import { MINUTE, persistedTable } from '../network/flow-windows.js';
 import { nov, querySeries } from './dns-cases.js';
 import { DGA_MODEL, dnsAction, domainName, isGenerated, senderKey } from './domain-names.js';

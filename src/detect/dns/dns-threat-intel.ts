@@ -5,7 +5,7 @@ import type { DnsDetection, FindingTypeSpec, NetworkCase, NetworkDetectionContex
 import type { DnsEvent } from '../network-event.js';
 import { dnsQuery } from '../network-records.js';
 import { nov, querySeries, resolved } from './dns-cases.js';
-import { dnsAction } from './domain-names.js';
+import { answerThreats, dnsAction, domainThreats } from './domain-names.js';
 
 /**
  * The DNS threat-intel types (guardduty.md §2.4 #1, 2, 5, 8, 10, 12, 13, 14): the queried name is on a
@@ -73,7 +73,7 @@ function typeOf(match: ThreatMatch): string | undefined {
 function blackholeAnswer(query: DnsEvent, context: NetworkDetectionContext): { ip: string; match: ThreatMatch } | undefined {
   for (const answer of query.answers) {
     if (answer.type !== 'A' && answer.type !== 'AAAA') continue;
-    const match = context.intel.ipThreats(answer.data).find((m) => threatCategory(m.threatName) === 'Blackhole');
+    const match = answerThreats(context.intel, answer.data).find((m) => threatCategory(m.threatName) === 'Blackhole');
     if (match) return { ip: answer.data, match };
   }
   return undefined;
@@ -163,10 +163,10 @@ export const dnsThreatIntel: DnsDetection = {
   types: TYPES,
   onDns(query, context) {
     if (!query.queryName) return;
-    const raised = new Set<string>();
+    let raised: Set<string> | undefined;
     const emit = (type: string, threat: ThreatMatch, extra: Record<string, unknown> = {}) => {
-      if (raised.has(type)) return;
-      raised.add(type);
+      if (raised?.has(type)) return;
+      (raised ??= new Set()).add(type);
       context.emit({
         type,
         event: query,
@@ -178,7 +178,7 @@ export const dnsThreatIntel: DnsDetection = {
         additionalInfo: { domain: query.queryName, ...extra },
       });
     };
-    for (const match of context.intel.domainThreats(query.queryName)) {
+    for (const match of domainThreats(context.intel, query.queryName)) {
       const type = typeOf(match);
       if (type) emit(type, match);
     }

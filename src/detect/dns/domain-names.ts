@@ -6,6 +6,7 @@
  */
 import { parse } from 'tldts';
 import type { FindingAction } from '../../findings/guardduty-finding.js';
+import type { IntelLookup, ThreatMatch } from '../../intel/lookup.js';
 import type { DnsEvent } from '../network-event.js';
 import modelFile from './dga-model.json' with { type: 'json' };
 
@@ -127,15 +128,19 @@ function classify(name: string): DomainName {
   };
 }
 
+/** The last name asked about: every DNS detection asks about the same query in turn. */
+let last: DomainName | undefined;
+
 /** The query name taken apart; cached, since resolvers see the same names over and over. */
 export function domainName(name: string): DomainName {
+  if (last?.name === name) return last;
   let parsed = cache.get(name);
   if (!parsed) {
     if (cache.size >= CACHE_LIMIT) cache.clear();
     parsed = classify(name);
     cache.set(name, parsed);
   }
-  return parsed;
+  return (last = parsed);
 }
 
 /** GuardDuty's DNS_REQUEST action for a query: blocked when Route 53 Resolver DNS Firewall denied it. */
@@ -311,4 +316,33 @@ export function looksGenerated(label: string): boolean {
 /** The key a query's sender is tracked under: its account and instance id, else its source address. */
 export function senderKey(query: DnsEvent): string {
   return `${query.accountId ?? ''}|${query.instanceId ?? query.srcIp ?? 'unknown'}`;
+}
+
+type ThreatCache = { map: Map<string, ThreatMatch[]>; lastKey?: string; last?: ThreatMatch[] };
+const threatCaches = new WeakMap<IntelLookup, { domains: ThreatCache; ips: ThreatCache }>();
+
+function remembered(intel: IntelLookup, kind: 'domains' | 'ips', key: string, look: (key: string) => ThreatMatch[]): ThreatMatch[] {
+  let caches = threatCaches.get(intel);
+  if (!caches) threatCaches.set(intel, (caches = { domains: { map: new Map() }, ips: { map: new Map() } }));
+  const cache = caches[kind];
+  if (cache.lastKey === key) return cache.last!;
+  let matches = cache.map.get(key);
+  if (!matches) {
+    if (cache.map.size >= CACHE_LIMIT) cache.map.clear();
+    cache.map.set(key, (matches = look(key)));
+  }
+  cache.lastKey = key;
+  return (cache.last = matches);
+}
+
+/**
+ * intel.domainThreats for a query name and intel.ipThreats for an answer, remembered per intel lookup:
+ * resolvers see the same names and answers over and over, and several DNS detections ask about each.
+ */
+export function domainThreats(intel: IntelLookup, name: string): ThreatMatch[] {
+  return remembered(intel, 'domains', name, intel.domainThreats);
+}
+
+export function answerThreats(intel: IntelLookup, ip: string): ThreatMatch[] {
+  return remembered(intel, 'ips', ip, intel.ipThreats);
 }

@@ -3,9 +3,10 @@ import type { ThreatMatch } from '../../intel/lookup.js';
 import { threatCategory } from '../../intel/threat-categories.js';
 import type { DnsDetection, FindingTypeSpec, NetworkCase, NetworkDetectionContext } from '../detection.js';
 import type { DnsEvent } from '../network-event.js';
-import { DAY, HOUR, persistedTable } from '../network/flow-windows.js';
+import { DAY, MINUTE, persistedTable } from '../network/flow-windows.js';
 import { after, nov, querySeries, resolved } from './dns-cases.js';
-import { type DomainName, dnsAction, domainName, labelRandomness } from './domain-names.js';
+import { dnsQuery } from '../network-records.js';
+import { type DomainName, dnsAction, domainName, domainThreats, labelRandomness } from './domain-names.js';
 import { DGA_FAMILIES, dgaNames } from './name-samples.js';
 
 /**
@@ -22,7 +23,7 @@ import { DGA_FAMILIES, dgaNames } from './name-samples.js';
  *
  * - R, randomness: the trigram model's score for its label (0 at the median of real names, 1 at the
  *   DGA threshold for its length), clipped to [0, 1];
- * - A, abused infrastructure: 1 under a dynamic-DNS or free-hosting/tunnel provider, 0.6 on one of the
+ * - A, abused infrastructure: 1 under a dynamic-DNS or free-hosting/tunnel provider, 0.5 on one of the
  *   most abused TLDs (domain-names.ts lists them with their sources), else 0;
  * - N, failure: the share of the domain's queries answered NXDOMAIN, once it has at least MIN_QUERIES.
  *
@@ -30,10 +31,12 @@ import { DGA_FAMILIES, dgaNames } from './name-samples.js';
  * - Impact:EC2/BitcoinDomainRequest.Reputation (High): a name of a mining pool (a pool brand, a mining
  *   keyword with a coin, or a Monero/stratum token); new or not, since workloads have no business there.
  * - Impact:EC2/MaliciousDomainRequest.Reputation (High): a managed list's generic (Malicious/Scanner)
- *   entry, new or not; or a new domain with risk ≥ MALICIOUS_RISK (a generated-looking name on abused
- *   infrastructure, or one that mostly fails).
- * - Impact:EC2/AbusedDomainRequest.Reputation (Medium): a new domain with A > 0 and risk ≥ ABUSED_RISK.
- * - Impact:EC2/SuspiciousDomainRequest.Reputation (Low): a new domain with risk ≥ SUSPICIOUS_RISK.
+ *   entry, new or not; or a new domain with risk ≥ maliciousRisk 0.75 (a generated-looking name under a
+ *   provider, or on an abused TLD with failures).
+ * - Impact:EC2/AbusedDomainRequest.Reputation (Medium): a new domain with A > 0 and risk ≥ abusedRisk 0.3
+ *   (any new name under a provider; on an abused TLD only with some randomness or failures).
+ * - Impact:EC2/SuspiciousDomainRequest.Reputation (Low): a new domain with risk ≥ suspiciousRisk 0.5 (a
+ *   generated-looking name that also fails, or a random-ish one that mostly fails).
  * The GuardDuty tester's `*-rep.guarddutyc2activityb.com` probes (builtin-domains.ts) raise their type
  * directly. One finding per instance and type; names on a trusted entity list raise nothing (runner).
  */
@@ -45,12 +48,12 @@ const TYPES = {
 } as const satisfies Record<ReputationVerdict, string>;
 
 export const REPUTATION = {
-  newForMs: 24 * HOUR,
+  newForMs: 24 * 60 * MINUTE,
   minQueries: 3,
   weights: { randomness: 0.45, infrastructure: 0.3, failure: 0.25 },
-  infrastructure: { provider: 1, abusedTld: 0.6 },
-  maliciousRisk: 0.7,
-  abusedRisk: 0.4,
+  infrastructure: { provider: 1, abusedTld: 0.5 },
+  maliciousRisk: 0.75,
+  abusedRisk: 0.3,
   suspiciousRisk: 0.5,
 } as const;
 /** Domains remembered per run across accounts; the least recently queried go first. */
@@ -67,11 +70,20 @@ const POOL_TOKENS = new Set(['pool', 'mine', 'miner', 'mining', 'stratum', 'hash
 /** Tokens that are about mining on their own (pool.ntp.org has `pool`, but no coin). */
 const MINING_TOKENS = new Set(['xmr', 'monero', 'stratum', 'xmrig', 'cryptonight', 'randomx']);
 
-export function isMiningName(name: DomainName): boolean {
+function miningName(name: DomainName): boolean {
   if (name.label !== null && POOL_BRANDS.has(name.label)) return true;
   const tokens = name.name.split(/[.-]/);
   if (tokens.some((t) => MINING_TOKENS.has(t))) return true;
   return tokens.some((t) => POOL_TOKENS.has(t)) && tokens.some((t) => COIN_TOKENS.has(t));
+}
+
+const miningCache = new WeakMap<DomainName, boolean>();
+
+/** A mining pool's or miner's name; remembered with the (cached) parsed name. */
+export function isMiningName(name: DomainName): boolean {
+  let mining = miningCache.get(name);
+  if (mining === undefined) miningCache.set(name, (mining = miningName(name)));
+  return mining;
 }
 
 /** An owner-chosen domain's record in one account: first seen, queries, NXDOMAIN answers. */
@@ -81,8 +93,8 @@ interface Seen {
   x: number;
 }
 const seenTable = persistedTable<Seen>('domains', MAX_DOMAINS);
-/** Each account's first DNS record time: its learning period starts there. */
-const accountTable = persistedTable<number>('accounts', 10_000);
+/** Each account's first DNS record time, where its learning period starts (a handful of accounts). */
+const accountStarts = (context: NetworkDetectionContext) => context.state<Record<string, number>>('accounts', () => ({}));
 
 export interface Risk {
   risk: number;
@@ -112,12 +124,25 @@ function verdictOf(risk: Risk): ReputationVerdict | undefined {
 
 /** A managed list's generic entry, or a tester reputation probe: the verdict and its evidence. */
 function listedVerdict(query: DnsEvent, context: NetworkDetectionContext): { verdict: ReputationVerdict; threat: ThreatMatch } | undefined {
-  for (const threat of context.intel.domainThreats(query.queryName)) {
+  for (const threat of domainThreats(context.intel, query.queryName)) {
     const probe = reputationProbe(threat);
     if (probe) return { verdict: probe, threat };
     if (!threat.custom && ['Malicious', 'Scanner'].includes(threatCategory(threat.threatName))) return { verdict: 'Malicious', threat };
   }
   return undefined;
+}
+
+function emit(context: NetworkDetectionContext, query: DnsEvent, verdict: ReputationVerdict, risk?: Risk, threat?: ThreatMatch): void {
+  context.emit({
+    type: TYPES[verdict],
+    event: query,
+    action: dnsAction(query),
+    resourceRole: 'ACTOR',
+    domain: query.queryName,
+    ...(threat ? { threat } : {}),
+    additionalInfo: { domain: query.queryName, ...(risk ? { reputation: risk } : {}) },
+    vars: { risk: risk?.risk ?? 'n/a' },
+  });
 }
 
 function spec(type: string, severity: number, mitre: FindingTypeSpec['mitre'], what: string, why: string): FindingTypeSpec {
@@ -184,7 +209,7 @@ const cases: NetworkCase[] = [
   },
   {
     name: 'after learning, a new generated-looking .com that keeps failing',
-    dns: [...learned(EVERYDAY), ...querySeries(['xkqwbrmvtplzdh.com', 'xkqwbrmvtplzdh.com', 'xkqwbrmvtplzdh.com'], afterLearning(0), 60, { rcode: 'SERVFAIL' }), dnsQuery({ name: 'xkqwbrmvtplzdh.com', time: afterLearning(200), rcode: 'NXDOMAIN' })],
+    dns: [...learned(EVERYDAY), ...querySeries(new Array<string>(4).fill('xkqwbrmvtplzdh.com'), afterLearning(0), 60, { rcode: 'NXDOMAIN' })],
     expect: [TYPES.Suspicious],
   },
   {
@@ -219,26 +244,13 @@ export const domainReputation: DnsDetection = {
   onDns(query, context) {
     const name = domainName(query.queryName);
     if (name.kind !== 'internet' || name.owned === null) return;
-    const account = query.accountId ?? 'unknown';
-    const emit = (verdict: ReputationVerdict, risk?: Risk, threat?: ThreatMatch) =>
-      context.emit({
-        type: TYPES[verdict],
-        event: query,
-        action: dnsAction(query),
-        resourceRole: 'ACTOR',
-        domain: query.queryName,
-        ...(threat ? { threat } : {}),
-        additionalInfo: { domain: query.queryName, ...(risk ? { reputation: risk } : {}) },
-        vars: { risk: risk?.risk ?? 'n/a' },
-      });
-
     const listed = listedVerdict(query, context);
-    if (listed) return emit(listed.verdict, undefined, listed.threat);
-    if (isMiningName(name)) return emit('Bitcoin');
+    if (listed) return emit(context, query, listed.verdict, undefined, listed.threat);
+    if (isMiningName(name)) return emit(context, query, 'Bitcoin');
 
-    const accounts = accountTable(context);
-    const since = accounts.get(account) ?? query.time;
-    accounts.set(account, since);
+    const account = query.accountId ?? 'unknown';
+    const starts = accountStarts(context);
+    const since = (starts[account] ??= query.time);
     const domains = seenTable(context);
     const key = `${account}|${name.owned}`;
     let seen = domains.get(key);
@@ -250,7 +262,7 @@ export const domainReputation: DnsDetection = {
     if (seen.f < learnedUntil || query.time - seen.f > REPUTATION.newForMs) return;
     const risk = riskOf(name, seen);
     const verdict = verdictOf(risk);
-    if (verdict) emit(verdict, risk);
+    if (verdict) emit(context, query, verdict, risk);
   },
   cases,
 };

@@ -1,10 +1,10 @@
 import type { FlowDetection, FindingTypeSpec, NetworkCase } from '../detection.js';
 import type { FlowEvent } from '../network-event.js';
 import { CASE_PRIVATE_IP, flowLine } from '../network-records.js';
-import { connectionAction, connectionOf, instanceKey } from './connection.js';
+import { connectionAction, instanceKey } from './connection.js';
 import { connectionLines } from './flow-case-builders.js';
 import { each, spaced } from './flow-volume-cases.js';
-import { judgedRemote, type Lru, MINUTE, persistedTable } from './flow-windows.js';
+import { type Lru, MINUTE, persistedTable, viewOf } from './flow-windows.js';
 
 /**
  * UnauthorizedAccess:EC2/SSHBruteForce, UnauthorizedAccess:EC2/RDPBruteForce and Impact:EC2/WinRMBruteForce
@@ -24,7 +24,7 @@ import { judgedRemote, type Lru, MINUTE, persistedTable } from './flow-windows.j
  *
  * Role: TARGET (Low) when the remote end opened the connections, ACTOR (High) when the instance did.
  * Remote ends are public addresses, or private ones when the flow-direction field says which interface
- * logged the record (flow-windows.ts judgedRemote).
+ * logged the record (flow-windows.ts FlowView.judged).
  */
 const SERVICES = [
   { type: 'UnauthorizedAccess:EC2/SSHBruteForce', name: 'SSH', ports: [22] },
@@ -164,14 +164,14 @@ export const bruteForce: FlowDetection = {
   onFlow(flow: FlowEvent, context) {
     if (flow.protocol !== TCP || flow.action !== 'ACCEPT' || flow.bytes < BRUTE_FORCE.minBytes || flow.packets > BRUTE_FORCE.maxPackets) return;
     if (!BY_PORT.has(flow.dstPort ?? -1) && !BY_PORT.has(flow.srcPort ?? -1)) return;
-    const connection = connectionOf(flow);
+    const { connection, judged } = viewOf(flow);
     if (!connection.request || connection.direction === 'UNKNOWN') return;
     const actor = connection.direction === 'OUTBOUND';
     const serverPort = actor ? connection.remotePort : connection.localPort;
     const clientPort = actor ? connection.localPort : connection.remotePort;
     const service = BY_PORT.get(serverPort ?? -1);
     const instance = instanceKey(flow);
-    if (!service || clientPort === null || instance === null || !judgedRemote(flow, connection.remoteIp)) return;
+    if (!service || clientPort === null || instance === null || !judged) return;
     const table: Lru<Attempts> = attemptsTable(context);
     const key = `${instance}|${actor ? 'A' : 'T'}|${service.name}|${connection.remoteIp}`;
     let attempts = table.get(key);
@@ -185,10 +185,10 @@ export const bruteForce: FlowDetection = {
       action: connectionAction(flow, connection, context.intel),
       severity: actor ? ACTOR_SEVERITY : TARGET_SEVERITY,
       resourceRole: actor ? 'ACTOR' : 'TARGET',
-      remoteIp: connection.remoteIp,
+      remoteIp: connection.remoteIp!,
       vars: {
-        attacker: actor ? instanceId : connection.remoteIp,
-        victim: actor ? connection.remoteIp : instanceId,
+        attacker: actor ? instanceId : connection.remoteIp!,
+        victim: actor ? connection.remoteIp! : instanceId,
         attempts: BRUTE_FORCE.attempts,
         port: serverPort!,
         minutes: BRUTE_FORCE.windowMs / MINUTE,

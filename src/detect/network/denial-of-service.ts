@@ -3,7 +3,7 @@ import type { FlowEvent } from '../network-event.js';
 import { CASE_PRIVATE_IP, flowLine } from '../network-records.js';
 import { connectionAction, connectionOf, instanceKey } from './connection.js';
 import { each, spaced } from './flow-volume-cases.js';
-import { DAY, MINUTE, persistedTable, publicRemote } from './flow-windows.js';
+import { DAY, MINUTE, persistedTable, viewOf } from './flow-windows.js';
 
 /**
  * Backdoor:EC2/DenialOfService.Dns, .Tcp, .Udp, .UdpOnTcpPorts and .UnusualProtocol (guardduty.md §2.3
@@ -203,8 +203,8 @@ export const denialOfService: FlowDetection = {
   source: 'vpcflow',
   types: KIND_LIST.map(spec),
   onFlow(flow, context) {
-    const connection = connectionOf(flow);
-    if (connection.direction !== 'OUTBOUND' || !publicRemote(connection.remoteIp)) return;
+    const { connection, remotePublic } = viewOf(flow);
+    if (connection.direction !== 'OUTBOUND' || !remotePublic) return;
     const kind = kindOf(flow.protocol, connection.remotePort);
     const instance = instanceKey(flow);
     if (!kind || instance === null) return;

@@ -17,9 +17,10 @@ import { connectionLines, everyMinute } from './flow-case-builders.js';
  *   before within SPAM_WINDOW, by an instance that mailed fewer than SPAM_MIN_HOSTS hosts while learning
  *   (one that did is a mail server).
  * - Behavior:EC2/NetworkPortUnusual: a remote server port the instance has not used (up to MAX_PORTS
- *   remembered). Medium; High on 389/1389 (LDAP, the log4j JNDI callback) with `context`. Ports 25, 53
- *   and 853 are left to the types above and below. `additionalInfo.unusual` is the port, as GuardDuty
- *   writes it (a string). One finding per port.
+ *   remembered) and fewer than FLEET_COMMON other instances of its account have used. Medium; High on
+ *   389/1389 (LDAP, the log4j JNDI callback) with `context`. Ports 25, 53 and 853 are left to the types
+ *   above and below. `additionalInfo.unusual` is the port, as GuardDuty writes it (a string). One finding
+ *   per port.
  * - DefenseEvasion:EC2/UnusualDNSResolver: port 53 to a public resolver not used within RECENT; skipped for
  *   instances that talked to RECURSIVE_MIN or more port-53 servers while learning (they are resolvers).
  * - DefenseEvasion:EC2/UnusualDoHActivity: port 443 to a public DoH server (DOH_SERVERS) not used within
@@ -44,6 +45,9 @@ const RECENT_MS = 30 * DAY;
 const REFRESH_MS = HOUR;
 const LOG4J_PORTS = new Set([389, 1389]);
 const MAX_PORTS = 512;
+/** A server port this many other instances of the account use is not unusual for one more. */
+const FLEET_COMMON = 3;
+const MAX_FLEET_PORTS = 4096;
 const MAX_SMTP_HOSTS = 256;
 const MAX_SERVERS = 64;
 
@@ -108,11 +112,13 @@ interface History {
   learnedSmtp: number;
   /** The current window of port-25 hosts new after learning. */
   spam: { start: number; hosts: number } | null;
-  /** Port-53, DoH and DoT server → last use. */
+  /** Port-53 server → last use. */
   resolvers: BoundedMap<number>;
   /** Distinct port-53 servers while learning. */
   learnedResolvers: number;
+  /** DoH server (port 443) → last use. */
   doh: BoundedMap<number>;
+  /** Port-853 server → last use. */
   dot: BoundedMap<number>;
 }
 
@@ -137,6 +143,18 @@ function historyOf(context: NetworkDetectionContext, key: string, time: number):
   let history = histories.get(key);
   if (!history) histories.set(key, (history = context.state<History>(`i:${key}`, () => newHistory(time))));
   return history;
+}
+
+/**
+ * Records that instance `key` uses server `port`; says whether FLEET_COMMON other instances of the account
+ * used it before (then it is ordinary there: package mirrors on 80, NTP pools on 123, the fleet's APIs).
+ */
+function fleetUses(context: NetworkDetectionContext, accountId: string | null, port: number, key: string): boolean {
+  const fleet = context.state<BoundedMap<string[]>>(`fleet:${accountId ?? 'unknown'}`, boundedMap);
+  const users = getEntry(fleet, String(port)) ?? [];
+  const common = users.length >= FLEET_COMMON;
+  if (!common && !users.includes(key)) setEntry(fleet, String(port), [...users, key], MAX_FLEET_PORTS);
+  return common;
 }
 
 /** Records a use of `key`; returns its previous use (undefined: never, as far as remembered). */
@@ -239,6 +257,18 @@ const cases: NetworkCase[] = [
       ...day1,
       ...ordinaryDay('2026-11-03'),
       ...everyMinute('2026-11-04T01:00:00Z', 30, (time, i) => connectionLines({ remote: `52.216.${40 + i}.${10 + i}`, opener: 'instance', port: 443, time, bytesUp: 1_400_000_000, bytesDown: 900_000 })),
+    ],
+    settings: LEARN,
+    expect: [],
+  },
+  {
+    name: 'a port three other instances of the account use (MQTT over TLS to IoT Core) is not unusual for a fourth',
+    flows: [
+      ...day1,
+      ...['a', 'b', 'c'].flatMap((id, i) =>
+        connectionLines({ remote: `52.94.${200 + i}.17`, opener: 'instance', port: 8883, time: `2026-11-02T0${7 + i}:00:00Z`, instance: `i-0fleet00000000000${id}`, eni: `eni-0fleet0000000000${id}` }),
+      ),
+      ...connectionLines({ remote: '52.94.203.17', opener: 'instance', port: 8883, time: '2026-11-03T12:00:00Z' }),
     ],
     settings: LEARN,
     expect: [],
@@ -386,7 +416,10 @@ export const firstSeen: FlowDetection = {
     if (provider && stale(use(history.doh, remote, time, MAX_SERVERS), time) && !learning) {
       emit(context, DOH, flow, connection, { additionalInfo: { ...unusual, dohProvider: provider } });
     }
-    if (use(history.ports, String(port), time, MAX_PORTS) !== undefined || learning) return;
+    if (use(history.ports, String(port), time, MAX_PORTS) !== undefined) return;
+    // First use by this instance: the account's fleet learns the port too, and a port common there is not unusual.
+    const common = fleetUses(context, flow.accountId, port, key);
+    if (learning || common) return;
     const log4j = LOG4J_PORTS.has(port);
     emit(context, PORT_UNUSUAL, flow, connection, {
       ...(log4j ? { severity: 8 } : {}),

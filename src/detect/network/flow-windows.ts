@@ -5,66 +5,82 @@
  */
 import type { NetworkDetectionContext } from '../detection.js';
 import { type FlowEvent, isPrivateIp } from '../network-event.js';
+import { type Connection, connectionOf } from './connection.js';
 
 export const MINUTE = 60_000;
 export const DAY = 86_400_000;
 
 /**
- * A map of at most `capacity` keys that drops the least recently used. In a run it is a Map (O(1) touch
- * and eviction); in detection state it is its list of entries, since JSON.stringify calls toJSON.
+ * A map of at most `capacity` keys that forgets the least recently used ones, approximately: two
+ * generations, where a hit in the older one moves the key to the younger, and when the younger holds half
+ * the capacity the older is dropped. A hit costs one Map lookup, which matters at millions of flows. In
+ * detection state it is its list of entries, older first, since JSON.stringify calls toJSON.
  */
 export class Lru<V> {
-  private readonly map: Map<string, V>;
+  private young = new Map<string, V>();
+  private old = new Map<string, V>();
 
   constructor(
     readonly capacity: number,
     entries: Iterable<readonly [string, V]> = [],
   ) {
-    this.map = new Map(entries);
-    while (this.map.size > capacity) this.map.delete(this.map.keys().next().value!);
+    for (const [key, value] of entries) this.set(key, value);
   }
 
   get size(): number {
-    return this.map.size;
+    return this.young.size + this.old.size;
   }
 
   get(key: string): V | undefined {
-    const value = this.map.get(key);
-    if (value !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, value);
+    const value = this.young.get(key);
+    if (value !== undefined) return value;
+    const older = this.old.get(key);
+    if (older !== undefined) {
+      this.old.delete(key);
+      this.insert(key, older);
     }
-    return value;
+    return older;
   }
 
   set(key: string, value: V): void {
-    this.map.delete(key);
-    this.map.set(key, value);
-    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
+    if (this.young.has(key)) this.young.set(key, value);
+    else {
+      this.old.delete(key);
+      this.insert(key, value);
+    }
+  }
+
+  private insert(key: string, value: V): void {
+    this.young.set(key, value);
+    if (this.young.size >= this.capacity / 2) {
+      this.old = this.young;
+      this.young = new Map();
+    }
   }
 
   delete(key: string): void {
-    this.map.delete(key);
+    if (!this.young.delete(key)) this.old.delete(key);
   }
 
-  values(): IterableIterator<V> {
-    return this.map.values();
+  *values(): Generator<V> {
+    yield* this.old.values();
+    yield* this.young.values();
   }
 
   /** Drops every entry `keep` rejects: expired windows need not be stored between runs. */
   retain(keep: (value: V) => boolean): void {
-    for (const [key, value] of this.map) if (!keep(value)) this.map.delete(key);
+    for (const map of [this.old, this.young]) for (const [key, value] of map) if (!keep(value)) map.delete(key);
   }
 
   /** Between runs, keeps only the entries last touched within `keepMs` of the latest one. */
   retainRecent(lastTime: (value: V) => number, keepMs: number): void {
     let latest = -Infinity;
-    for (const value of this.map.values()) latest = Math.max(latest, lastTime(value));
+    for (const value of this.values()) latest = Math.max(latest, lastTime(value));
     this.retain((value) => latest - lastTime(value) <= keepMs);
   }
 
   toJSON(): [string, V][] {
-    return [...this.map];
+    return [...this.old, ...this.young];
   }
 }
 
@@ -94,24 +110,43 @@ export function persistedTable<V>(name: string, capacity: number): (context: Net
  */
 export function makeRoom<V>(map: Record<string, V>, count: number, cap: number, score: (value: V) => number): number {
   if (count < cap) return count;
-  const ranked = Object.entries(map).sort((a, b) => score(a[1]) - score(b[1]));
+  const ranked = Object.entries(map).map(([key, value]) => ({ key, score: score(value) }));
+  ranked.sort((x, y) => x.score - y.score);
   const drop = ranked.length - Math.floor(cap / 2);
-  for (let i = 0; i < drop; i++) delete map[ranked[i]![0]];
+  for (let i = 0; i < drop; i++) delete map[ranked[i]!.key];
   return ranked.length - drop;
 }
 
-/**
- * Whether these detections judge a flow's remote end: IPv4 only (GuardDuty's flow findings leave IPv6
- * out), and a private address only when the record carries the v5 flow-direction field. Without it, a
- * record between two private addresses is logged on both interfaces alike and the side that is the
- * interface's own is a guess, which would put an attacker's finding on its victim.
- */
-export function judgedRemote(flow: FlowEvent, remoteIp: string | null): remoteIp is string {
-  if (remoteIp === null || remoteIp.includes(':')) return false;
-  return flow.direction !== null || !isPrivateIp(remoteIp);
+/** A flow as these detections see it, worked out once per record for all of them. */
+export interface FlowView {
+  connection: Readonly<Connection>;
+  /** The record's packets went from the interface to the remote end. */
+  sent: boolean;
+  /** The remote end is a public IPv4 address (denial of service, sweeps and volume are about the internet). */
+  remotePublic: boolean;
+  /**
+   * The remote end is one these detections judge at all: IPv4 only (GuardDuty's flow findings leave IPv6
+   * out), and a private address only when the record carries the v5 flow-direction field. Without it, a
+   * record between two private addresses is logged on both interfaces alike and which side is the
+   * interface's own is a guess, which would put an attacker's finding on its victim.
+   */
+  judged: boolean;
 }
 
-/** A public IPv4 remote end (denial of service, sweeps and volume are about the internet). */
-export function publicRemote(remoteIp: string | null): remoteIp is string {
-  return remoteIp !== null && !remoteIp.includes(':') && !isPrivateIp(remoteIp);
+let lastFlow: FlowEvent | undefined;
+let lastView: FlowView | undefined;
+
+/**
+ * The view of a flow. The runner hands each record to every detection in turn, so the last one is kept:
+ * connectionOf and the private-address test run once per record, not once per detection.
+ */
+export function viewOf(flow: FlowEvent): FlowView {
+  if (flow === lastFlow) return lastView!;
+  const connection = connectionOf(flow);
+  const remote = connection.remoteIp;
+  const ipv4 = remote !== null && !remote.includes(':');
+  const remotePublic = ipv4 && !isPrivateIp(remote);
+  lastFlow = flow;
+  lastView = { connection, sent: flow.srcIp === connection.localIp && connection.localIp !== null, remotePublic, judged: remotePublic || (ipv4 && flow.direction !== null) };
+  return lastView;
 }

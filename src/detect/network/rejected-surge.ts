@@ -1,10 +1,10 @@
 import type { FlowDetection, NetworkCase } from '../detection.js';
-import { flowSides, isPrivateIp, protocolName } from '../network-event.js';
+import { isPrivateIp, protocolName } from '../network-event.js';
 import { CASE_PRIVATE_IP, flowLine } from '../network-records.js';
 import { connectionAction, instanceKey } from './connection.js';
 import { connectionLines } from './flow-case-builders.js';
 import { each, spaced } from './flow-volume-cases.js';
-import { judgedRemote, makeRoom, MINUTE, persistedTable } from './flow-windows.js';
+import { makeRoom, MINUTE, persistedTable, viewOf } from './flow-windows.js';
 
 /**
  * Recon:EC2/RejectedTrafficSurge.Gumshoe, Gumshoe's own type (issue 4, "What operators asked for"): a surge
@@ -22,7 +22,7 @@ import { judgedRemote, makeRoom, MINUTE, persistedTable } from './flow-windows.j
  *
  * Severity Low: the traffic was blocked. Medium when a private address surges, since scanning from
  * inside the network suggests a compromised peer (private sources count only when the flow-direction field
- * says which interface logged the record: flow-windows.ts judgedRemote). Role TARGET. Per-source findings
+ * says which interface logged the record: flow-windows.ts FlowView.judged). Role TARGET. Per-source findings
  * carry the source (trusted IP lists apply); per-port findings are about many sources and carry none.
  * State per instance: at most MAX_SOURCES sources and MAX_PORTS ports; when full the half with the least
  * traffic and baseline goes; keys whose mean fell below one packet are dropped between runs.
@@ -157,17 +157,17 @@ export const rejectedSurge: FlowDetection = {
   ],
   onFlow(flow, context) {
     if (flow.action !== 'REJECT') return;
-    // A rejected record is the packets that arrived and were dropped: its own direction is the traffic's.
-    const sides = flowSides(flow);
-    if (sides.direction !== 'INBOUND' || !judgedRemote(flow, sides.remoteIp)) return;
+    // A rejected record is the packets that were dropped: they count when they came to the instance.
+    const { connection, sent, judged } = viewOf(flow);
+    if (sent || !judged) return;
     const instance = instanceKey(flow);
     if (instance === null) return;
     const instances = table(context);
     let rates = instances.get(instance);
     if (!rates) instances.set(instance, (rates = { sources: { rates: {}, n: 0 }, ports: { rates: {}, n: 0 } }));
     const bucket = flow.time - (flow.time % SURGE.bucketMs);
-    const remoteIp = sides.remoteIp;
-    const port = sides.localPort === null ? null : `${protocolName(flow.protocol)} ${sides.localPort}`;
+    const remoteIp = connection.remoteIp!;
+    const port = connection.localPort === null ? null : `${protocolName(flow.protocol)} ${connection.localPort}`;
     const surges: { by: 'source' | 'destinationPort'; key: string; threshold: number }[] = [];
     const bySource = bump(rates.sources, remoteIp, SURGE.maxSources, bucket, flow.packets, SURGE.sourceFloor);
     if (bySource) surges.push({ by: 'source', key: remoteIp, threshold: bySource });
@@ -179,7 +179,7 @@ export const rejectedSurge: FlowDetection = {
       context.emit({
         type: TYPE,
         event: flow,
-        action: connectionAction(flow, { ...sides, request: true }, context.intel),
+        action: connectionAction(flow, { ...connection, direction: 'INBOUND' }, context.intel),
         severity: by === 'source' && isPrivateIp(remoteIp) ? 5 : 2,
         resourceRole: 'TARGET',
         aggregateBy: `${by} ${key}`,

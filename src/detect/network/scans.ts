@@ -1,9 +1,9 @@
 import type { FlowDetection, NetworkCase } from '../detection.js';
 import { CASE_PRIVATE_IP, flowLine } from '../network-records.js';
-import { connectionAction, connectionOf, instanceKey } from './connection.js';
+import { connectionAction, instanceKey } from './connection.js';
 import { connectionLines } from './flow-case-builders.js';
 import { each, spaced } from './flow-volume-cases.js';
-import { judgedRemote, MINUTE, persistedTable, publicRemote } from './flow-windows.js';
+import { MINUTE, persistedTable, viewOf } from './flow-windows.js';
 
 /**
  * Recon:EC2/Portscan and Impact:EC2/PortSweep (guardduty.md §2.3 #18, 14): the instance probes many ports
@@ -19,7 +19,7 @@ import { judgedRemote, MINUTE, persistedTable, publicRemote } from './flow-windo
  *
  * - Portscan (Medium, ACTOR): PORTSCAN.ports distinct remote ports probed on one remote host within
  *   PORTSCAN.windowMs. Remote hosts may be private (internal reconnaissance) when the record's direction
- *   is known (flow-windows.ts judgedRemote).
+ *   is known (flow-windows.ts FlowView.judged).
  * - PortSweep (High, ACTOR): SWEEP.hosts distinct public addresses probed on one remote port within
  *   SWEEP.windowMs, and probes make at least SWEEP.probeShare of the instance's connections to that port
  *   (exponentially decayed counts, time constant SWEEP.windowMs), so a crawler or monitor that reaches
@@ -172,14 +172,14 @@ export const scans: FlowDetection = {
   ],
   onFlow(flow, context) {
     if (flow.protocol !== TCP) return;
-    const connection = connectionOf(flow);
+    const { connection, remotePublic, judged } = viewOf(flow);
     const { remoteIp, remotePort } = connection;
-    if (connection.direction !== 'OUTBOUND' || !connection.request || remotePort === null) return;
+    if (connection.direction !== 'OUTBOUND' || !connection.request || remotePort === null || remoteIp === null) return;
     const instance = instanceKey(flow);
     if (instance === null) return;
     const isProbe = flow.packets <= PROBE_MAX_PACKETS;
 
-    if (publicRemote(remoteIp)) {
+    if (remotePublic) {
       const table = sweepTable(context);
       const key = `${instance}|${remotePort}`;
       let sweep = table.get(key);
@@ -203,7 +203,7 @@ export const scans: FlowDetection = {
       }
     }
 
-    if (isProbe && judgedRemote(flow, remoteIp)) {
+    if (isProbe && judged) {
       const table = scanTable(context);
       const key = `${instance}|${remoteIp}`;
       let scan = table.get(key);

@@ -1,9 +1,8 @@
 import type { FlowDetection, NetworkCase, NetworkDetectionContext } from '../detection.js';
-import { flowSides } from '../network-event.js';
 import { CASE_PRIVATE_IP, flowLine } from '../network-records.js';
-import { connectionAction, connectionOf, instanceKey } from './connection.js';
+import { connectionAction, instanceKey } from './connection.js';
 import { each, spaced } from './flow-volume-cases.js';
-import { DAY, makeRoom, persistedTable, publicRemote } from './flow-windows.js';
+import { DAY, makeRoom, persistedTable, viewOf } from './flow-windows.js';
 
 /**
  * Behavior:EC2/TrafficVolumeUnusual (guardduty.md §2.3 #9): far more bytes sent to one remote host in a
@@ -60,12 +59,18 @@ const instances = persistedTable<InstanceVolume>('instances', 4_096);
 /** Remote address → host key, per run (AWS range lookups are not free, and one address recurs often). */
 const hostKeys = new WeakMap<NetworkDetectionContext, Map<string, string>>();
 const HOST_KEY_CACHE = 100_000;
+/**
+ * Addresses are looked up in AWS's ranges once a record of at least this size goes to them: small records
+ * do not move a daily volume counted in gigabytes, and most addresses never carry a large one.
+ */
+const LOOKUP_MIN_BYTES = 1_000_000;
 
-function hostOf(ip: string, context: NetworkDetectionContext): string {
+function hostOf(ip: string, bytes: number, context: NetworkDetectionContext): string {
   let cache = hostKeys.get(context);
   if (!cache) hostKeys.set(context, (cache = new Map()));
   let host = cache.get(ip);
   if (host === undefined) {
+    if (bytes < LOOKUP_MIN_BYTES) return ip;
     const range = context.intel.awsRange(ip);
     host = range && range.service !== 'AMAZON' && range.service !== 'EC2' ? `AWS ${range.service} ${range.region}` : ip;
     if (cache.size >= HOST_KEY_CACHE) cache.clear();
@@ -166,8 +171,9 @@ export const trafficVolume: FlowDetection = {
   ],
   onFlow(flow, context) {
     if (flow.bytes === 0) return;
-    const sides = flowSides(flow);
-    if (sides.direction !== 'OUTBOUND' || !publicRemote(sides.remoteIp)) return;
+    const { connection, sent, remotePublic } = viewOf(flow);
+    const remoteIp = connection.remoteIp!;
+    if (!sent || !remotePublic) return;
     const instance = instanceKey(flow);
     if (instance === null) return;
     const table = instances(context);
@@ -175,7 +181,7 @@ export const trafficVolume: FlowDetection = {
     let iv = table.get(instance);
     if (!iv) table.set(instance, (iv = { first: flow.time, day, hist: [], hosts: {}, n: 0 }));
     if (day > iv.day) rollover(iv, day);
-    const host = hostOf(sides.remoteIp, context);
+    const host = hostOf(remoteIp, flow.bytes, context);
     let h = iv.hosts[host];
     if (!h) {
       iv.n = makeRoom(iv.hosts, iv.n, VOLUME.maxHosts, (x) => Math.max(x.bytes, x.peak)) + 1;
@@ -189,9 +195,9 @@ export const trafficVolume: FlowDetection = {
     context.emit({
       type: 'Behavior:EC2/TrafficVolumeUnusual',
       event: flow,
-      action: connectionAction(flow, connectionOf(flow), context.intel),
+      action: connectionAction(flow, connection, context.intel),
       resourceRole: 'ACTOR',
-      remoteIp: sides.remoteIp,
+      remoteIp,
       aggregateBy: host,
       vars: { volume: gb(h.bytes), host, multiple: VOLUME.multiple, threshold: gb(h.limit) },
       additionalInfo: { outBytes: h.bytes, thresholdBytes: h.limit, hostPeakBytes: Math.round(h.peak), instanceP95Bytes: p95(iv.hist), remoteHost: host },
