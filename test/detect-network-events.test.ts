@@ -6,7 +6,7 @@ import { assumedRole, ctEvent } from '../src/detect/case-builders.js';
 import { runDetections } from '../src/detect/engine.js';
 import { dnsEvents, dnsWatermark, flowEvents, flowWatermark } from '../src/detect/lake-network-events.js';
 import type { FlowDetection } from '../src/detect/detection.js';
-import { flowSides } from '../src/detect/network-event.js';
+import { flowSides, isPrivateIp } from '../src/detect/network-event.js';
 import { CASE_ACCOUNT, dnsFromRecord, dnsQuery, FLOW_CASE_HEADER, flowFromLine, flowLine } from '../src/detect/network-records.js';
 import { rootCredentialUsage } from '../src/detect/cloudtrail/root-credential-usage.js';
 import { staticIntel } from '../src/intel/static.js';
@@ -56,6 +56,15 @@ describe('flow and DNS events read from the lake', () => {
     } finally {
       lake.close();
     }
+  });
+
+  test('private addresses: RFC 1918, CGNAT, link-local, loopback, IPv6 unique-local', () => {
+    const cases: [string, boolean][] = [
+      ['10.1.2.3', true], ['127.0.0.1', true], ['192.168.0.1', true], ['192.169.0.1', false], ['172.16.0.1', true],
+      ['172.31.255.255', true], ['172.32.0.1', false], ['169.254.169.254', true], ['100.64.0.1', true], ['100.128.0.1', false],
+      ['8.8.8.8', false], ['fd00:ec2::254', true], ['fe80::1', true], ['2600:1f18::1', false], ['::1', true],
+    ];
+    for (const [ip, expected] of cases) assert.equal(isPrivateIp(ip), expected, ip);
   });
 
   test('flow sides: the direction field, else the private end is local', () => {

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import type { Occurrence } from '../src/findings/build.js';
 import { DEFAULT_SETTINGS, type DetectSettings, type FlowDetection, type NetworkCase } from '../src/detect/detection.js';
@@ -9,10 +11,12 @@ import { denialOfService } from '../src/detect/network/denial-of-service.js';
 import { rejectedSurge } from '../src/detect/network/rejected-surge.js';
 import { scans } from '../src/detect/network/scans.js';
 import { p95, trafficVolume } from '../src/detect/network/traffic-volume.js';
-import { CASE_PRIVATE_IP, flowFromLine, flowLine } from '../src/detect/network-records.js';
+import { CASE_ACCOUNT, CASE_PRIVATE_IP, FLOW_CASE_HEADER, flowFromLine, flowLine } from '../src/detect/network-records.js';
 import { DetectionRunner, StateStore } from '../src/detect/runner.js';
 import type { IntelLookup } from '../src/intel/lookup.js';
 import { staticIntel } from '../src/intel/static.js';
+import { runDetections } from '../src/detect/engine.js';
+import { dataset, scratchDir, tempLake } from './helpers/lake.js';
 
 /**
  * The volumetric flow detections beyond their own cases: roles and severities, exact thresholds, that each
@@ -255,5 +259,46 @@ describe('bounded state', () => {
     const elapsed = performance.now() - started;
     assert.ok(stateSize(state) < 4_000_000, `state is ${stateSize(state)} bytes`);
     assert.ok(elapsed < 10_000, `${elapsed} ms for ${lines.length} records`);
+  });
+});
+
+describe('real flow-log fixtures', () => {
+  test('the AWS documentation and Elastic samples parse and raise nothing from these detections', async () => {
+    const lake = await tempLake();
+    try {
+      await lake.ingest([dataset('aws_docs_format_examples/vpcflow'), dataset('elastic_integration_fixtures/vpcflow')]);
+      const summary = await runDetections(lake.lake, { intel: staticIntel({}), detections: DETECTIONS, settings: { learningDays: 0 } });
+      assert.ok(summary.flows >= 20, `${summary.flows} flow records`);
+      assert.deepEqual(summary.findings.map((f) => f.type), []);
+    } finally {
+      lake.close();
+    }
+  });
+});
+
+describe('through the engine', () => {
+  test('a rejected scan delivered in two files is raised by the detect run that sees it cross', async () => {
+    const lake = await tempLake();
+    const scratch = scratchDir('gumshoe-surge-');
+    const file = (name: string, lines: string[]) => {
+      const full = path.join(scratch.dir, `AWSLogs/${CASE_ACCOUNT}/vpcflowlogs/us-east-1/2026/11/02/${name}`);
+      mkdirSync(path.dirname(full), { recursive: true });
+      writeFileSync(full, `${FLOW_CASE_HEADER}\n${lines.join('\n')}\n`);
+      return full;
+    };
+    try {
+      const scan = caseOf(rejectedSurge, 'a SYN scan').flows!;
+      await lake.ingest([file('first.log', scan.slice(0, 60))]);
+      const first = await runDetections(lake.lake, { intel: staticIntel({}), detections: DETECTIONS });
+      assert.equal(first.flows, 60);
+      assert.deepEqual(first.findings, []);
+      await lake.ingest([file('second.log', scan.slice(60))]);
+      const second = await runDetections(lake.lake, { intel: staticIntel({}), detections: DETECTIONS });
+      assert.equal(second.flows, 90);
+      assert.deepEqual(second.findings.map((f) => [f.type, f.service.eventFirstSeen]), [['Recon:EC2/RejectedTrafficSurge.Gumshoe', '2026-11-02T10:01:39Z']]);
+    } finally {
+      lake.close();
+      scratch.cleanup();
+    }
   });
 });

@@ -61,11 +61,22 @@ export interface DnsEvent {
 
 export type NetworkEvent = FlowEvent | DnsEvent;
 
-const PRIVATE = [/^10\./, /^192\.168\./, /^172\.(1[6-9]|2\d|3[01])\./, /^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\./, /^169\.254\./, /^127\./, /^f[cd][0-9a-f]{2}:/i, /^fe80:/i];
-
 /** RFC 1918, CGNAT, link-local, loopback and IPv6 unique-local addresses: never a remote party on the internet. */
 export function isPrivateIp(ip: string): boolean {
-  return PRIVATE.some((pattern) => pattern.test(ip));
+  // Called for every flow record by several detections: compare leading octets rather than run regexes.
+  const dot = ip.indexOf('.');
+  if (dot < 0) {
+    const head = ip.slice(0, 4).toLowerCase();
+    return head.startsWith('fc') || head.startsWith('fd') || head === 'fe80' || ip === '::1';
+  }
+  const first = Number(ip.slice(0, dot));
+  if (first === 10 || first === 127) return true;
+  const second = Number(ip.slice(dot + 1, ip.indexOf('.', dot + 1)));
+  if (first === 192) return second === 168;
+  if (first === 172) return second >= 16 && second <= 31;
+  if (first === 169) return second === 254;
+  if (first === 100) return second >= 64 && second <= 127;
+  return false;
 }
 
 /** The two ends of a flow from the monitored interface's side. */

@@ -107,9 +107,9 @@ function eventId(scenarioId: string, index: number): string {
 }
 
 /**
- * The scenario moved into accounts of its own: every account id its events name is replaced by one derived
- * from the scenario, so scenarios built from the same case identities do not share principals, baselines or
- * attack sequences, as separate incidents in separate accounts would not. Event ids are made unique too:
+ * The scenario moved into accounts and instances of its own: every account, instance and network interface id
+ * its events name is replaced by one derived from the scenario, so scenarios built from the same case
+ * identities do not share principals, baselines or attack sequences, as separate incidents would not. Event ids are made unique too:
  * test events reuse ids like "1", and the lake keeps one event per id.
  */
 function isolated(scenario: Scenario, seed: number): Scenario {
@@ -124,10 +124,17 @@ function isolated(scenario: Scenario, seed: number): Scenario {
   for (const line of scenario.flows) collect(line.split(' ')[FLOW_FIELDS.indexOf('account-id')]);
   for (const q of scenario.dns) collect(q.account_id);
   const records = scenario.records.map((r, index) => ({ ...r, eventID: eventId(scenario.id, index) }));
-  if (accounts.size === 0) return { ...scenario, records };
-  const mapping = new Map([...accounts].map((account) => [account, accountIds(seed, 1, `${scenario.id}:${account}`)[0]!]));
-  const pattern = new RegExp([...accounts].join('|'), 'g');
-  const remap = (text: string) => text.replace(pattern, (account) => mapping.get(account)!);
+  // Instance and interface ids are global in AWS, and detections key their baselines by them.
+  const text = [...records.map((r) => JSON.stringify(r)), ...scenario.flows, ...scenario.dns.map((q) => JSON.stringify(q))].join('\n');
+  const resources = new Set(text.match(/\b(?:i|eni)-[0-9a-f]{8,17}\b/g) ?? []);
+  const hash = (value: string) => createHash('sha256').update(`${seed}:${scenario.id}:${value}`).digest('hex');
+  const mapping = new Map<string, string>([
+    ...[...accounts].map((account) => [account, accountIds(seed, 1, `${scenario.id}:${account}`)[0]!] as const),
+    ...[...resources].map((id) => [id, `${id.slice(0, id.indexOf('-') + 1)}${hash(id).slice(0, 17)}`] as const),
+  ]);
+  if (mapping.size === 0) return { ...scenario, records };
+  const pattern = new RegExp([...mapping.keys()].map((key) => `\\b${key}\\b`).join('|'), 'g');
+  const remap = (value: string) => value.replace(pattern, (found) => mapping.get(found)!);
   return {
     ...scenario,
     records: records.map((r) => JSON.parse(remap(JSON.stringify(r))) as CloudTrailRecord),

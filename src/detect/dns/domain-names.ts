@@ -318,18 +318,26 @@ export function senderKey(query: DnsEvent): string {
   return `${query.accountId ?? ''}|${query.instanceId ?? query.srcIp ?? 'unknown'}`;
 }
 
-type ThreatCache = { map: Map<string, ThreatMatch[]>; lastKey?: string; last?: ThreatMatch[] };
+interface ThreatCache {
+  map: Map<string, ThreatMatch[]>;
+  look: (key: string) => ThreatMatch[];
+  lastKey?: string;
+  last?: ThreatMatch[];
+}
 const threatCaches = new WeakMap<IntelLookup, { domains: ThreatCache; ips: ThreatCache }>();
 
-function remembered(intel: IntelLookup, kind: 'domains' | 'ips', key: string, look: (key: string) => ThreatMatch[]): ThreatMatch[] {
+function remembered(intel: IntelLookup, kind: 'domains' | 'ips', key: string): ThreatMatch[] {
   let caches = threatCaches.get(intel);
-  if (!caches) threatCaches.set(intel, (caches = { domains: { map: new Map() }, ips: { map: new Map() } }));
+  if (!caches) {
+    caches = { domains: { map: new Map(), look: (name) => intel.domainThreats(name) }, ips: { map: new Map(), look: (ip) => intel.ipThreats(ip) } };
+    threatCaches.set(intel, caches);
+  }
   const cache = caches[kind];
   if (cache.lastKey === key) return cache.last!;
   let matches = cache.map.get(key);
   if (!matches) {
     if (cache.map.size >= CACHE_LIMIT) cache.map.clear();
-    cache.map.set(key, (matches = look(key)));
+    cache.map.set(key, (matches = cache.look(key)));
   }
   cache.lastKey = key;
   return (cache.last = matches);
@@ -340,9 +348,9 @@ function remembered(intel: IntelLookup, kind: 'domains' | 'ips', key: string, lo
  * resolvers see the same names and answers over and over, and several DNS detections ask about each.
  */
 export function domainThreats(intel: IntelLookup, name: string): ThreatMatch[] {
-  return remembered(intel, 'domains', name, intel.domainThreats);
+  return remembered(intel, 'domains', name);
 }
 
 export function answerThreats(intel: IntelLookup, ip: string): ThreatMatch[] {
-  return remembered(intel, 'ips', ip, intel.ipThreats);
+  return remembered(intel, 'ips', ip);
 }

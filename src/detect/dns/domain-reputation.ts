@@ -16,29 +16,31 @@ import { DGA_FAMILIES, dgaNames } from './name-samples.js';
  * record of when it was first seen, its queries and its NXDOMAIN answers. The account's learning period
  * (settings.learningDays from its first DNS record) only fills these records.
  *
- * A domain is NEW while it was first seen after the learning period and less than NEW_FOR ago. For a new
- * domain the reputation risk is
+ * A domain is new while it was first seen after the learning period and less than newForMs (24 h) ago.
+ * For a new domain the reputation risk is
  *
  *     risk = 0.45·R + 0.30·A + 0.25·N
  *
  * - R, randomness: the trigram model's score for its label (0 at the median of real names, 1 at the
  *   DGA threshold for its length), clipped to [0, 1];
- * - A, abused infrastructure: 1 under a dynamic-DNS or free-hosting/tunnel provider, 0.5 on one of the
+ * - A, abused infrastructure: 1 under a dynamic-DNS or free-hosting/tunnel provider, 0.2 on one of the
  *   most abused TLDs (domain-names.ts lists them with their sources), else 0;
- * - N, failure: the share of the domain's queries answered NXDOMAIN, once it has at least MIN_QUERIES.
+ * - N, failure: the share of the domain's queries answered NXDOMAIN, once it has at least minQueries (3).
  *
  * Types, checked in this order (one per query):
  * - Impact:EC2/BitcoinDomainRequest.Reputation (High): a name of a mining pool (a pool brand, a mining
  *   keyword with a coin, or a Monero/stratum token); new or not, since workloads have no business there.
  * - Impact:EC2/MaliciousDomainRequest.Reputation (High): a managed list's generic (Malicious/Scanner)
  *   entry, new or not; or a new domain with risk ≥ maliciousRisk 0.75 (a generated-looking name under a
- *   provider, or on an abused TLD with failures).
+ *   provider; on an abused TLD, one that also always fails).
  * - Impact:EC2/AbusedDomainRequest.Reputation (Medium): a new domain with A > 0 and risk ≥ abusedRisk 0.3
- *   (any new name under a provider; on an abused TLD only with some randomness or failures).
+ *   (any new name under a provider; on an abused TLD only with R ≥ 0.53, which ~4% of real names reach).
  * - Impact:EC2/SuspiciousDomainRequest.Reputation (Low): a new domain with risk ≥ suspiciousRisk 0.5 (a
  *   generated-looking name that also fails, or a random-ish one that mostly fails).
  * The GuardDuty tester's `*-rep.guarddutyc2activityb.com` probes (builtin-domains.ts) raise their type
  * directly. One finding per instance and type; names on a trusted entity list raise nothing (runner).
+ * Queries Route 53 Resolver DNS Firewall blocked are left out: the account's own policy already judged the
+ * domain and no connection followed (a listed domain still raises its threat-intel type, blocked or not).
  */
 const TYPES = {
   Abused: 'Impact:EC2/AbusedDomainRequest.Reputation',
@@ -51,7 +53,7 @@ export const REPUTATION = {
   newForMs: 24 * 60 * MINUTE,
   minQueries: 3,
   weights: { randomness: 0.45, infrastructure: 0.3, failure: 0.25 },
-  infrastructure: { provider: 1, abusedTld: 0.5 },
+  infrastructure: { provider: 1, abusedTld: 0.2 },
   maliciousRisk: 0.75,
   abusedRisk: 0.3,
   suspiciousRisk: 0.5,
@@ -203,6 +205,11 @@ const cases: NetworkCase[] = [
     expect: [TYPES.Malicious],
   },
   {
+    name: 'after learning, a new generated-looking name on an abused TLD',
+    dns: [...learned(EVERYDAY), resolved('wvkxqzprtbhmly.top', afterLearning(0), '203.0.113.68')],
+    expect: [TYPES.Abused],
+  },
+  {
     name: 'after learning, a new name under a tunnelling service (trycloudflare)',
     dns: [...learned(EVERYDAY), resolved('granted-pictures-stan-mirror.trycloudflare.com', afterLearning(0), '203.0.113.67')],
     expect: [TYPES.Abused],
@@ -231,6 +238,11 @@ const cases: NetworkCase[] = [
     expect: [],
   },
   {
+    name: 'lookups the account’s DNS Firewall blocked (a mining pool, a new dynamic-DNS name) are the firewall’s',
+    dns: [...learned(EVERYDAY), ...querySeries(['pool.minexmr.com', 'xxpp5je3fi.duckdns.org', 'kqzvxwhtrplmf.ddns.net'], afterLearning(0), 30, { rcode: 'NXDOMAIN', firewallAction: 'BLOCK' })],
+    expect: [],
+  },
+  {
     name: 'a new domain that failed a few times (a typo) and looks ordinary',
     dns: [...learned(EVERYDAY), ...querySeries(['githbu.com', 'githbu.com', 'githbu.com', 'githbu.com'], afterLearning(0), 10, { rcode: 'NXDOMAIN' })],
     expect: [],
@@ -242,6 +254,9 @@ export const domainReputation: DnsDetection = {
   source: 'dns',
   types: TYPE_SPECS,
   onDns(query, context) {
+    // The account's own DNS Firewall already judged and stopped it; its answer (often a forged NXDOMAIN)
+    // says nothing about the domain either.
+    if (query.firewallAction === 'Denied') return;
     const name = domainName(query.queryName);
     if (name.kind !== 'internet' || name.owned === null) return;
     const listed = listedVerdict(query, context);

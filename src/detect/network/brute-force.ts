@@ -4,7 +4,7 @@ import { CASE_PRIVATE_IP, flowLine } from '../network-records.js';
 import { connectionAction, instanceKey } from './connection.js';
 import { connectionLines } from './flow-case-builders.js';
 import { each, spaced } from './flow-volume-cases.js';
-import { type Lru, MINUTE, persistedTable, viewOf } from './flow-windows.js';
+import { MINUTE, persistedTable, viewOf } from './flow-windows.js';
 
 /**
  * UnauthorizedAccess:EC2/SSHBruteForce, UnauthorizedAccess:EC2/RDPBruteForce and Impact:EC2/WinRMBruteForce
@@ -13,11 +13,12 @@ import { type Lru, MINUTE, persistedTable, viewOf } from './flow-windows.js';
  *
  * An attempt is the client's record of an ACCEPTed TCP connection to the service port, from the client's
  * side (the request record; replies are skipped), short enough to be a failed login and long enough to
- * have tried one: at least MIN_BYTES (a TCP connect-and-close, a banner grab or a load-balancer health check
- * sends ~100–300 bytes; an SSH key exchange alone is over 1 KB) and at most MAX_PACKETS (a working session
+ * have tried one: at least 600 bytes (a TCP connect-and-close, a banner grab or a load-balancer health check
+ * sends ~100–300 bytes; an SSH key exchange alone is over 1 KB) and at most 100 packets (a working session
  * soon sends more). Attempts are counted per client port, so a long session logged once per aggregation
- * interval is one attempt. ATTEMPTS distinct attempts within WINDOW from one remote address to one
- * instance service raise the finding, on the attempt that reaches the count; the count then starts over.
+ * interval is one attempt. 20 attempts within 10 minutes (an exact sliding window) from one remote address
+ * to one instance service raise the finding, on the attempt that reaches the count; the count then starts
+ * over, so a long attack grows the finding's count.
  *
  * REJECTed connections do not count: the security group or network ACL dropped the SYN, so no password
  * was tried. Surges of them are Recon:EC2/RejectedTrafficSurge.Gumshoe.
@@ -35,7 +36,7 @@ type Service = (typeof SERVICES)[number];
 const BY_PORT: ReadonlyMap<number, Service> = new Map(SERVICES.flatMap((s) => s.ports.map((port) => [port, s] as const)));
 
 const TCP = 6;
-export const BRUTE_FORCE = { attempts: 20, windowMs: 10 * MINUTE, minBytes: 600, maxPackets: 100 } as const;
+const BRUTE_FORCE = { attempts: 20, windowMs: 10 * MINUTE, minBytes: 600, maxPackets: 100 } as const;
 const TARGET_SEVERITY = 2;
 const ACTOR_SEVERITY = 8;
 
@@ -87,7 +88,7 @@ const LOGIN_FAILED = { bytesUp: 2_400, bytesDown: 3_300 };
 const sshFrom = (remote: string, times: string[]) => each(times, (time) => connectionLines({ remote, opener: 'remote', port: 22, time, ...LOGIN_FAILED }));
 
 /** Remote address and client port of each admin session: three through the office NAT, one from home. */
-export const BASTION_SESSIONS: [string, number][] = [['198.51.100.23', 52_000], ['198.51.100.23', 52_001], ['198.51.100.23', 52_002], ['192.0.2.200', 61_000]];
+const BASTION_SESSIONS: [string, number][] = [['198.51.100.23', 52_000], ['198.51.100.23', 52_001], ['198.51.100.23', 52_002], ['192.0.2.200', 61_000]];
 
 const cases: NetworkCase[] = [
   {
@@ -172,7 +173,7 @@ export const bruteForce: FlowDetection = {
     const service = BY_PORT.get(serverPort ?? -1);
     const instance = instanceKey(flow);
     if (!service || clientPort === null || instance === null || !judged) return;
-    const table: Lru<Attempts> = attemptsTable(context);
+    const table = attemptsTable(context);
     const key = `${instance}|${actor ? 'A' : 'T'}|${service.name}|${connection.remoteIp}`;
     let attempts = table.get(key);
     if (!attempts) table.set(key, (attempts = { t: [], p: [] }));

@@ -10,17 +10,17 @@ import { DAY, MINUTE, persistedTable, viewOf } from './flow-windows.js';
  * #2–6): the instance sends a flood of packets to the internet.
  *
  * Counted: request records of connections the instance opened (connection.ts), to public addresses, in
- * BUCKET_MS buckets per instance and class. A server's replies to its clients never count. Class by the
+ * 5-minute buckets per instance and class. A server's replies to its clients never count. Class by the
  * remote port and protocol: port 53 (UDP or TCP) → Dns; TCP → Tcp; UDP to a port that only TCP services
  * use (TCP_SERVICE_PORTS; not 443, which QUIC uses) → UdpOnTcpPorts; other UDP → Udp; any protocol but
  * TCP, UDP and ICMP (e.g. IGMP, GRE) → UnusualProtocol. ICMP floods have no GuardDuty type and are left out.
  *
  * A bucket is a flood when all of these hold:
- * - packets ≥ FLOOR (100,000 in 5 minutes, ~333 per second; GuardDuty's tester sends 400,000);
- * - packets ≥ MULTIPLE × the class's baseline: the largest earlier bucket that was not a flood, decaying
- *   by half every PEAK_HALF_LIFE, so an instance whose nightly job always sends a lot is judged by that job;
- * - the packets are small (bytes / packets ≤ MAX_AVG_PACKET_BYTES): floods are SYNs, small datagrams and
- *   queries, while uploads and backups fill packets to the MTU;
+ * - packets ≥ 100,000 in the bucket (~333 per second; GuardDuty's tester sends 400,000);
+ * - packets ≥ 10 × the class's baseline: the largest earlier bucket that was not a flood, halving every
+ *   7 days, so an instance whose nightly job always sends a lot is judged by that job;
+ * - the packets are small (bytes / packets ≤ 600): floods are SYNs, small datagrams and queries, while
+ *   uploads and backups fill packets to the MTU;
  * - the instance sent more bytes than it received on those connections: a large download makes the
  *   instance send a stream of small ACKs (or QUIC acknowledgements) but receive far more, and a recursive
  *   resolver receives larger answers than the queries it sends.
@@ -28,10 +28,10 @@ import { DAY, MINUTE, persistedTable, viewOf } from './flow-windows.js';
  * run (so `gumshoe detect` every few minutes reports a flood within minutes), once per bucket. A flood
  * that lasts several buckets raises the same finding again (its count grows) and is never learned.
  * Known gaps: a UDP flood from one high port to a higher one looks like replies and is not counted; an
- * instance that floods from the first bucket Gumshoe ever sees of it is judged by FLOOR alone, and so is
+ * instance that floods from the first bucket Gumshoe ever sees of it is judged by the floor alone, and so is
  * a busy instance (a VPN gateway, a metrics relay) in its first busy bucket.
  */
-export const DOS = { bucketMs: 5 * MINUTE, floor: 100_000, multiple: 10, maxAvgPacketBytes: 600, peakHalfLifeMs: 7 * DAY } as const;
+const DOS = { bucketMs: 5 * MINUTE, floor: 100_000, multiple: 10, maxAvgPacketBytes: 600, peakHalfLifeMs: 7 * DAY } as const;
 
 const KINDS = {
   Dns: 'the DNS protocol',
@@ -57,6 +57,7 @@ function kindOf(protocol: number | null, remotePort: number | null): Kind | unde
 }
 
 interface Volume {
+  kind: Kind;
   /** Open bucket: start, packets and bytes sent, bytes received back, whether it was raised. */
   b: number;
   packets: number;
@@ -81,13 +82,13 @@ function isFlood(v: Volume): boolean {
 }
 
 /** Raises the open bucket if it is a flood and has not been raised yet. */
-function judge(v: Volume, kind: Kind, context: NetworkDetectionContext): void {
+function judge(v: Volume, context: NetworkDetectionContext): void {
   if (v.raised || !v.top || !isFlood(v)) return;
   v.raised = true;
   const connection = connectionOf(v.top);
   const minutes = DOS.bucketMs / MINUTE;
   context.emit({
-    type: `Backdoor:EC2/DenialOfService.${kind}`,
+    type: `Backdoor:EC2/DenialOfService.${v.kind}`,
     event: v.top,
     action: connectionAction(v.top, connection, context.intel),
     resourceRole: 'ACTOR',
@@ -212,9 +213,9 @@ export const denialOfService: FlowDetection = {
     const key = `${instance}|${kind}`;
     const bucket = flow.time - (flow.time % DOS.bucketMs);
     let v = table.get(key);
-    if (!v) table.set(key, (v = { b: bucket, packets: 0, bytes: 0, inBytes: 0, raised: false, top: null, peak: 0, peakAt: bucket }));
+    if (!v) table.set(key, (v = { kind, b: bucket, packets: 0, bytes: 0, inBytes: 0, raised: false, top: null, peak: 0, peakAt: bucket }));
     if (bucket > v.b) {
-      judge(v, kind, context);
+      judge(v, context);
       if (!v.raised) {
         v.peak = Math.max(decayedPeak(v, v.b), v.packets);
         v.peakAt = v.b;
@@ -231,8 +232,8 @@ export const denialOfService: FlowDetection = {
   },
   finish(context) {
     const table = volumes(context);
-    for (const [key, v] of table.toJSON()) judge(v, key.slice(key.lastIndexOf('|') + 1) as Kind, context);
-    // A baseline below FLOOR / MULTIPLE never changes the threshold: such classes need not be stored.
+    for (const v of table.values()) judge(v, context);
+    // A baseline below floor / multiple never changes the threshold: such classes need not be stored.
     table.retain((v) => v.packets > 0 || DOS.multiple * decayedPeak(v, v.b) >= DOS.floor);
   },
   cases,

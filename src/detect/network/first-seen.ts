@@ -190,47 +190,43 @@ const ordinaryDay = (date: string) => [
   ...connectionLines({ remote: '198.51.100.14', opener: 'remote', port: 22, time: `${date}T09:00:00Z`, bytesUp: 8_000, bytesDown: 24_000 }),
 ];
 const day1 = ordinaryDay('2026-11-02');
+/** Eight ordinary days up to 2026-11-02: past the default learning period, as the simulator replays cases. */
+const week = Array.from({ length: 8 }, (_, i) => ordinaryDay(new Date(Date.parse('2026-10-26T00:00:00Z') + i * DAY).toISOString().slice(0, 10))).flat();
 const MX_HOSTS = Array.from({ length: 12 }, (_, i) => `203.0.113.${20 + i}`);
 
 const cases: NetworkCase[] = [
   {
     name: 'after a day of ordinary traffic, the instance connects out to 4444',
-    flows: [...day1, ...ordinaryDay('2026-11-03'), ...connectionLines({ remote: '203.0.113.50', opener: 'instance', port: 4444, time: '2026-11-03T13:37:00Z', bytesUp: 90_000 })],
-    settings: LEARN,
+    flows: [...week, ...ordinaryDay('2026-11-03'), ...connectionLines({ remote: '203.0.113.50', opener: 'instance', port: 4444, time: '2026-11-03T13:37:00Z', bytesUp: 90_000 })],
     expect: [PORT_UNUSUAL],
   },
   {
     name: 'a log4j JNDI callback to LDAP 1389 (High, context set)',
-    flows: [...day1, ...connectionLines({ remote: '198.51.100.99', opener: 'instance', port: 1389, time: '2026-11-03T13:37:00Z', bytesUp: 400, bytesDown: 2_100 })],
-    settings: LEARN,
+    flows: [...week, ...connectionLines({ remote: '198.51.100.99', opener: 'instance', port: 1389, time: '2026-11-03T13:37:00Z', bytesUp: 400, bytesDown: 2_100 })],
     expect: [PORT_UNUSUAL],
   },
   {
     name: 'an instance that never sent mail connects to 12 MX hosts on port 25 in ten minutes',
-    flows: [...day1, ...MX_HOSTS.flatMap((mx, i) => connectionLines({ remote: mx, opener: 'instance', port: 25, time: `2026-11-03T12:${String(10 + i).padStart(2, '0')}:00Z`, bytesUp: 48_000 }))],
-    settings: LEARN,
+    flows: [...week, ...MX_HOSTS.flatMap((mx, i) => connectionLines({ remote: mx, opener: 'instance', port: 25, time: `2026-11-03T12:${String(10 + i).padStart(2, '0')}:00Z`, bytesUp: 48_000 }))],
     expect: [SPAMBOT],
   },
   {
     name: 'an instance starts resolving through 8.8.8.8 instead of the VPC resolver',
-    flows: [...day1, ...everyMinute('2026-11-03T12:00:00Z', 4, (time) => connectionLines({ remote: '8.8.8.8', opener: 'instance', port: 53, protocol: 'udp', time, bytesUp: 74, bytesDown: 90 }))],
-    settings: LEARN,
+    flows: [...week, ...everyMinute('2026-11-03T12:00:00Z', 4, (time) => connectionLines({ remote: '8.8.8.8', opener: 'instance', port: 53, protocol: 'udp', time, bytesUp: 74, bytesDown: 90 }))],
     expect: [RESOLVER],
   },
   {
     name: 'DNS over HTTPS to Cloudflare 1.1.1.1 and over IPv6 to Google, new for the instance',
     flows: [
-      ...day1,
+      ...week,
       ...connectionLines({ remote: '1.1.1.1', opener: 'instance', port: 443, time: '2026-11-03T12:00:00Z', bytesUp: 2_900, bytesDown: 6_400 }),
       ...connectionLines({ remote: '2001:4860:4860::8888', local: '2600:1f18:6a4:b100::25', opener: 'instance', port: 443, time: '2026-11-03T12:05:00Z' }),
     ],
-    settings: LEARN,
     expect: [DOH],
   },
   {
     name: 'DNS over TLS to Quad9 on 853',
-    flows: [...day1, ...connectionLines({ remote: '9.9.9.9', opener: 'instance', port: 853, time: '2026-11-03T12:00:00Z', bytesUp: 1_200, bytesDown: 3_400 })],
-    settings: LEARN,
+    flows: [...week, ...connectionLines({ remote: '9.9.9.9', opener: 'instance', port: 853, time: '2026-11-03T12:00:00Z', bytesUp: 1_200, bytesDown: 3_400 })],
     expect: [DOT],
   },
   {

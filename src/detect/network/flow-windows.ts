@@ -27,10 +27,6 @@ export class Lru<V> {
     for (const [key, value] of entries) this.set(key, value);
   }
 
-  get size(): number {
-    return this.young.size + this.old.size;
-  }
-
   get(key: string): V | undefined {
     const value = this.young.get(key);
     if (value !== undefined) return value;

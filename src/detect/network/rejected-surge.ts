@@ -13,10 +13,10 @@ import { makeRoom, MINUTE, persistedTable, viewOf } from './flow-windows.js';
  *
  * Counted: packets of REJECTed records arriving at the instance (the security group or network ACL
  * dropped them), per instance and source address and per instance and destination port (with protocol),
- * in BUCKET_MS buckets. Each key keeps an exponentially weighted mean of its earlier buckets
- * (m ← m + ALPHA·(count − m) per bucket, idle buckets counting as 0). The finding is raised on the very
- * record that takes the open bucket to max(floor, MULTIPLE × m) — SOURCE_FLOOR for a source, PORT_FLOOR
- * for a port — once per key and bucket, so `gumshoe detect` run every few minutes reports a surge in the
+ * in 5-minute buckets. Each key keeps an exponentially weighted mean of its earlier buckets
+ * (m ← m + 0.02·(count − m) per bucket, idle buckets counting as 0). The finding is raised on the very
+ * record that takes the open bucket to max(floor, 10 × m) — 100 packets for a source, 500 for a port —
+ * once per key and bucket, so `gumshoe detect` run every few minutes reports a surge in the
  * run that first sees it. Buckets and means are kept in detection state, so a surge split across two runs
  * counts as one.
  *
@@ -24,11 +24,11 @@ import { makeRoom, MINUTE, persistedTable, viewOf } from './flow-windows.js';
  * inside the network suggests a compromised peer (private sources count only when the flow-direction field
  * says which interface logged the record: flow-windows.ts FlowView.judged). Role TARGET. Per-source findings
  * carry the source (trusted IP lists apply); per-port findings are about many sources and carry none.
- * State per instance: at most MAX_SOURCES sources and MAX_PORTS ports; when full the half with the least
+ * State per instance: at most 512 sources and 256 ports; when full the half with the least
  * traffic and baseline goes; keys whose mean fell below one packet are dropped between runs.
  */
 const TYPE = 'Recon:EC2/RejectedTrafficSurge.Gumshoe';
-export const SURGE = { bucketMs: 5 * MINUTE, alpha: 0.02, multiple: 10, sourceFloor: 100, portFloor: 500, maxSources: 512, maxPorts: 256 } as const;
+const SURGE = { bucketMs: 5 * MINUTE, alpha: 0.02, multiple: 10, sourceFloor: 100, portFloor: 500, maxSources: 512, maxPorts: 256 } as const;
 
 interface Rate {
   /** Open bucket's start and packet count; mean of earlier buckets; raised in this bucket. */

@@ -11,27 +11,29 @@ import { MINUTE, persistedTable, viewOf } from './flow-windows.js';
  *
  * A probe is the request record of a TCP connection the instance opened (connection.ts tells the opener
  * by the SYN flag, else by the ports, so a client's many ephemeral ports to one server are one server
- * port, and a server's replies are not probes) that carried at most PROBE_MAX_PACKETS packets: a SYN, its
- * retransmissions, or a connect followed by a reset — what nmap -sT or masscan send. Connections that
- * carry data (downloads, passive-FTP data channels, API calls) are not probes. Outbound REJECTs (the
- * instance's own security group blocked them) count: the instance still tried. UDP is left out: DNS
- * resolvers, NTP and QUIC clients send tiny UDP flows to many hosts and ports all day.
+ * port, and a server's replies are not probes) that carried at most 3 packets: a SYN, its
+ * retransmissions, or a connect followed by a reset — what nmap -sT or masscan send — and, where the
+ * format logs TCP flags, carried a SYN (not an idle keep-alive of an established connection).
+ * Connections that carry data (downloads, passive-FTP data channels, API calls) are not probes. Outbound
+ * REJECTs (the instance's own security group blocked them) count: the instance still tried. UDP is left
+ * out: DNS resolvers, NTP and QUIC clients send tiny UDP flows to many hosts and ports all day.
  *
- * - Portscan (Medium, ACTOR): PORTSCAN.ports distinct remote ports probed on one remote host within
- *   PORTSCAN.windowMs. Remote hosts may be private (internal reconnaissance) when the record's direction
- *   is known (flow-windows.ts FlowView.judged).
- * - PortSweep (High, ACTOR): SWEEP.hosts distinct public addresses probed on one remote port within
- *   SWEEP.windowMs, and probes make at least SWEEP.probeShare of the instance's connections to that port
- *   (exponentially decayed counts, time constant SWEEP.windowMs), so a crawler or monitor that reaches
- *   thousands of sites on 443 and meets a few dead ones is not a sweep.
+ * - Portscan (Medium, ACTOR): 30 distinct remote ports probed on one remote host within 5 minutes. Remote
+ *   hosts may be private (internal reconnaissance) when the record's direction is known (flow-windows.ts
+ *   FlowView.judged).
+ * - PortSweep (High, ACTOR): 50 distinct public addresses probed on one remote port within 10 minutes, and
+ *   probes make at least 80 % of the instance's connections to that port (exponentially decayed counts,
+ *   time constant 10 minutes), so a crawler or monitor that reaches thousands of sites on 443 and meets a
+ *   few dead ones is not a sweep. It is about many addresses and names none as its remote IP.
  * Both fire on the probe that reaches the count, then count afresh.
  */
 const PORTSCAN_TYPE = 'Recon:EC2/Portscan';
 const SWEEP_TYPE = 'Impact:EC2/PortSweep';
 const TCP = 6;
-export const PROBE_MAX_PACKETS = 3;
-export const PORTSCAN = { ports: 30, windowMs: 5 * MINUTE } as const;
-export const SWEEP = { hosts: 50, windowMs: 10 * MINUTE, probeShare: 0.8 } as const;
+const SYN = 2;
+const PROBE_MAX_PACKETS = 3;
+const PORTSCAN = { ports: 30, windowMs: 5 * MINUTE } as const;
+const SWEEP = { hosts: 50, windowMs: 10 * MINUTE, probeShare: 0.8 } as const;
 
 /** Distinct items (ports or addresses) with when each was last probed. */
 interface Distinct {
@@ -177,7 +179,8 @@ export const scans: FlowDetection = {
     if (connection.direction !== 'OUTBOUND' || !connection.request || remotePort === null || remoteIp === null) return;
     const instance = instanceKey(flow);
     if (instance === null) return;
-    const isProbe = flow.packets <= PROBE_MAX_PACKETS;
+    // With TCP flags logged, a record without SYN continues an established connection (an idle keep-alive).
+    const isProbe = flow.packets <= PROBE_MAX_PACKETS && (flow.tcpFlags === null || (flow.tcpFlags & SYN) !== 0);
 
     if (remotePublic) {
       const table = sweepTable(context);
@@ -196,8 +199,8 @@ export const scans: FlowDetection = {
           event: flow,
           action: connectionAction(flow, connection, context.intel),
           resourceRole: 'ACTOR',
-          remoteIp,
-          vars: { port: remotePort, hosts, minutes: SWEEP.windowMs / MINUTE },
+          // About many addresses: the latest is in the action, but a trusted one must not drop the sweep.
+          vars: { ip: remoteIp, port: remotePort, hosts, minutes: SWEEP.windowMs / MINUTE },
           additionalInfo: { sweptPort: remotePort, distinctHosts: hosts, windowMinutes: SWEEP.windowMs / MINUTE },
         });
       }

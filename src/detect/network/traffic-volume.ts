@@ -14,19 +14,19 @@ import { DAY, makeRoom, persistedTable, viewOf } from './flow-windows.js';
  * addresses, and a backup should not look new each night because it reached a new one.
  *
  * The day's bytes to a host raise the finding, once per host and day, on the record that crosses
- * max(FLOOR_BYTES, MULTIPLE × max(p95, peak)), where
+ * max(1 GiB, 10 × max(p95, peak)), where
  * - p95 is the 95th percentile of the instance's earlier per-host daily volumes (a log2 histogram, each
- *   day weighing HISTORY_DAILY_DECAY times the next), and
- * - peak is this host's largest earlier daily volume, halving every PEAK_HALF_LIFE_DAYS: a nightly backup
- *   that always ships 50 GB to the same place is judged against 50 GB.
+ *   day weighing 0.95 times the next), and
+ * - peak is this host's largest earlier daily volume, halving every 30 days: a nightly backup that always
+ *   ships 50 GB to the same place is judged against 50 GB.
  * Days that were raised are not learned. No finding while the instance is in its learning period
- * (settings.learningDays from the first record of it). State: at most MAX_HOSTS hosts per instance; when
- * full, the half with the least volume (today or peak) goes; hosts whose peak fell below FORGET_BYTES are
- * dropped at the day's end.
+ * (settings.learningDays from the first record of it). State: at most 256 hosts per instance; when full,
+ * the half with the least volume (today or peak) goes; hosts whose peak fell below 1 MiB are dropped at
+ * the day's end.
  * Known false positives: a first large transfer to a new destination after the learning period (a
  * migration, a new off-site backup target), a file server whose one client downloads a lot.
  */
-export const VOLUME = {
+const VOLUME = {
   floorBytes: 2 ** 30,
   multiple: 10,
   historyDailyDecay: 0.95,
