@@ -15,6 +15,7 @@
 // (90th percentile − median) of bits per character; one multiple of the spread, the pooled QUANTILE of the
 // calibration labels' standardised scores, sets every bucket's threshold, so that no bucket's threshold rests
 // on the few labels in its own tail.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -42,6 +43,14 @@ const VALID = new RegExp(`^[${MODEL_ALPHABET.replace('-', '\\-')}]+$`);
 
 const json = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
 const version = (pkg: string) => String(json(path.join(corpus, pkg, 'package.json')).version);
+/** The installed Debian package's version, recorded with the data it provided. */
+function debianVersion(pkg: string): string {
+  try {
+    return `${execFileSync('dpkg-query', ['-W', '-f=${Version}', pkg], { encoding: 'utf8' })} (Debian)`;
+  } catch {
+    return 'unknown';
+  }
+}
 
 /** The owner-chosen label of a real domain, as the detector sees it. */
 function labelOf(host: string): string | undefined {
@@ -172,8 +181,8 @@ const output = {
     { name: 'third-party-web', version: version('third-party-web'), licence: 'MIT', what: 'domains of third-party web services (HTTP Archive entities; npm package)', labels: thirdParties.length },
     { name: 'disposable-email-domains', version: version('disposable-email-domains'), licence: 'MIT', what: 'throwaway email domains, removed from the benign corpus (not trained on)', labels: disposable.size },
     { name: 'spamassassin', version: '4.0.1-1~deb12u1 (Debian)', licence: 'Apache-2.0', what: `freemail and sender welcome-list domains (${SPAMASSASSIN_FILES.join(', ')})`, labels: spamassassinDomains.length },
-    { name: 'Public Suffix List', file: values.psl, licence: 'MPL-2.0', what: 'every label of every rule, ICANN and private sections (Debian publicsuffix)', labels: pslLabels.length },
-    { name: 'SCOWL american-english', file: values.dict, licence: 'SCOWL (permissive, see /usr/share/doc/wamerican/copyright)', what: 'English words (Debian wamerican)', labels: words.length },
+    { name: 'Public Suffix List', version: debianVersion('publicsuffix'), file: values.psl, licence: 'MPL-2.0', what: 'every label of every rule, ICANN and private sections (Debian publicsuffix)', labels: pslLabels.length },
+    { name: 'SCOWL american-english', version: debianVersion('wamerican'), file: values.dict, licence: 'SCOWL (permissive, see /usr/share/doc/wamerican/copyright)', what: 'English words (Debian wamerican)', labels: words.length },
   ],
   training: {
     domainLabels: domainLabels.length,

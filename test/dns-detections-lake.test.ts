@@ -13,6 +13,7 @@ import { DGA_FAMILIES, dgaNames } from '../src/detect/dns/name-samples.js';
 import { runDetections } from '../src/detect/engine.js';
 import { CASE_ACCOUNT, CASE_INSTANCE, CASE_VPC, dnsQuery } from '../src/detect/network-records.js';
 import { staticIntel } from '../src/intel/static.js';
+import { generateDnsLogs } from '../src/simulate/background.js';
 import { dataset, scratchDir, tempLake } from './helpers/lake.js';
 
 const DNS_DETECTIONS = [dnsThreatIntel, dgaDomainRequest, dnsDataExfiltration, metadataDnsRebind, domainReputation];
@@ -40,6 +41,21 @@ describe('real DNS fixtures through the DNS detections', () => {
       } finally {
         lake.close();
       }
+    }
+  });
+});
+
+describe('simulated benign DNS background through the DNS detections', () => {
+  test('raises nothing, even with every domain new (CDN hex labels, search-domain NXDOMAINs, DNS Firewall blocks)', async () => {
+    const generated = await generateDnsLogs({ outDir: path.join(scratch.dir, 'background'), records: 60_000, seed: 7 });
+    const lake = await tempLake();
+    try {
+      await lake.ingest(generated.files);
+      const summary = await runDetections(lake.lake, { intel: staticIntel({}), detections: DNS_DETECTIONS, settings: { learningDays: 0 } });
+      assert.equal(summary.queries, 60_000);
+      assert.deepEqual(summary.findings.map((f) => `${f.type} ${f.service.action.dnsRequestAction?.domain}`), []);
+    } finally {
+      lake.close();
     }
   });
 });

@@ -132,6 +132,11 @@ function printIngestSummary(summary: IngestSummary, db: string): void {
 }
 
 async function main(): Promise<void> {
+  // `gumshoe query … | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   try {
     await program.parseAsync(process.argv);
   } catch (error) {

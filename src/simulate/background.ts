@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip, type Gzip } from 'node:zlib';
 
 /** Bump when the output of a generator changes, so cached benchmark data is regenerated. */
-export const GENERATOR_VERSION = 3;
+export const GENERATOR_VERSION = 4;
 
 export interface GenerateOptions {
   outDir: string;
@@ -388,7 +388,14 @@ function publicIpPool(rng: Random, size: number): string[] {
 export const AWS_PREFIXES = ['3.208', '3.220', '18.208', '18.232', '34.192', '34.224', '44.192', '52.0', '52.4', '54.144', '54.160', '54.172', '100.24'] as const;
 
 function awsIpPool(rng: Random, size: number): string[] {
-  return Array.from({ length: size }, () => `${rng.pick(AWS_PREFIXES)}.${rng.int(0, 255)}.${rng.int(1, 254)}`);
+  return prefixPool(rng, AWS_PREFIXES, size);
+}
+
+/** /16s of Azure (AS8075), where GitHub-hosted runners run. */
+const AZURE_PREFIXES = ['20.42', '20.57', '20.84', '20.102', '20.169', '40.76', '13.64', '4.148', '52.234'] as const;
+
+function prefixPool(rng: Random, prefixes: readonly string[], size: number): string[] {
+  return Array.from({ length: size }, () => `${rng.pick(prefixes)}.${rng.int(0, 255)}.${rng.int(1, 254)}`);
 }
 
 /** A VPC CIDR prefix: the default VPC's 172.31 or a 10.x/16. */
@@ -1006,7 +1013,8 @@ function buildActors(rng: Random, account: AccountEstate, regions: readonly stri
   const acct = account.accountId;
   const officeIps = publicIpPool(rng, 4);
   const homeIps = publicIpPool(rng, 8);
-  const runnerIps = publicIpPool(rng, 40);
+  // Hosted CI runners come from their cloud's ranges, not from ISPs all over the world.
+  const runnerIps = { 'github-actions-deploy': prefixPool(rng, AZURE_PREFIXES, 40), 'terraform-ci': awsIpPool(rng, 6) };
   const actors: Actor[] = [];
 
   for (const email of Array.from({ length: 6 }, () => `${rng.pick(FIRST_NAMES)}.${rng.pick(LAST_NAMES)}@${account.company}.com`)) {
@@ -1041,14 +1049,14 @@ function buildActors(rng: Random, account: AccountEstate, regions: readonly stri
     });
   }
 
-  for (const roleName of ['github-actions-deploy', 'terraform-ci']) {
+  for (const roleName of ['github-actions-deploy', 'terraform-ci'] as const) {
     const roleId = `AROA${rng.upperAlnum(17)}`;
     for (let i = 0; i < 3; i++) {
       const session = roleName === 'terraform-ci' ? `terraform-${rng.digits(19)}` : 'GitHubActions';
       actors.push({
         ...baseActor(rng, 'ci', acct, `arn:aws:sts::${acct}:assumed-role/${roleName}/${session}`),
         identity: assumedRoleIdentity(acct, roleId, roleName, '', session),
-        source: (r) => ({ ip: r.pick(runnerIps) }),
+        source: (r) => ({ ip: r.pick(runnerIps[roleName]) }),
         userAgent: (r) => r.pick(CI_AGENTS),
       });
     }

@@ -10,8 +10,7 @@ export function querySeries(names: readonly string[], start: string, every: numb
 }
 
 /** A resolving A query with an answer from the documentation range. */
-export const resolved = (name: string, time: string, address = '192.0.2.44', options: Omit<DnsOptions, 'name' | 'time' | 'answers'> = {}) =>
-  dnsQuery({ ...options, name, time, answers: [['A', address]] });
+export const resolved = (name: string, time: string, address = '192.0.2.44') => dnsQuery({ name, time, answers: [['A', address]] });
 
 /** Day `d` of November 2026 at `time` (hh:mm:ss). */
 export const nov = (d: number, time: string) => `2026-11-${String(d).padStart(2, '0')}T${time}Z`;

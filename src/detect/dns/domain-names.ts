@@ -39,17 +39,17 @@ export interface DomainName {
 export type ProviderKind = 'dynamic-dns' | 'free-hosting';
 
 /**
- * Dynamic-DNS providers: anyone can point a name under these at any address for free, which is why
- * malware C2 uses them (Cisco Talos and Palo Alto Unit 42 reports on dynamic DNS abuse). Operators named in
- * the Public Suffix List's private section (DuckDNS, No-IP, Dyn, Dynu, dynv6, DDNSS) plus FreeDNS (afraid.org)
- * and ChangeIP/3322.org domains, which the PSL does not list.
+ * Dynamic-DNS providers' shared domains: anyone can point a name under these at any address for free,
+ * which is why malware C2 uses them (Cisco Talos and Palo Alto Unit 42 reports on dynamic DNS abuse). From
+ * the Public Suffix List's private section (DuckDNS, No-IP, Dyn, Dynu, dynv6, DDNSS) plus FreeDNS's
+ * (afraid.org) and ChangeIP's, 3322.org and DNSExit's, which the PSL does not list.
  */
 export const DYNAMIC_DNS = new Set([
-  'duckdns.org', 'ddns.net', 'no-ip.org', 'no-ip.biz', 'no-ip.info', 'no-ip.com', 'noip.me', 'hopto.org', 'zapto.org', 'sytes.net',
+  'duckdns.org', 'ddns.net', 'no-ip.org', 'no-ip.biz', 'no-ip.info', 'noip.me', 'hopto.org', 'zapto.org', 'sytes.net',
   'myftp.biz', 'myftp.org', 'servehttp.com', 'serveftp.com', 'servegame.com', 'redirectme.net', 'bounceme.net', 'webhop.me',
   'ddnsking.com', 'myvnc.com', 'dynu.net', 'freeddns.org', 'ddnsfree.com', 'kozow.com', 'dyndns.org', 'dyndns-home.com',
-  'homeip.net', 'gotdns.ch', 'dnsdojo.com', 'dynns.com', 'dynv6.net', 'ddnss.de', 'dyn-ip24.de', 'mooo.com', 'afraid.org',
-  'chickenkiller.com', 'strangled.net', 'changeip.com', 'changeip.net', '3322.org', 'f3322.net', 'dnsabr.com', 'linkpc.net',
+  'homeip.net', 'gotdns.ch', 'dnsdojo.com', 'dynns.com', 'dynv6.net', 'ddnss.de', 'dyn-ip24.de', 'mooo.com',
+  'chickenkiller.com', 'strangled.net', 'changeip.net', '3322.org', 'f3322.net', 'linkpc.net',
 ]);
 
 /**
@@ -78,7 +78,10 @@ const AWS_REGISTERED = new Set([
   'amazonaws.com', 'amazonaws.com.cn', 'amazonaws-us-gov.com', 'cloudfront.net', 'awsglobalaccelerator.com', 'amazoncognito.com',
   'awsapps.com', 'amazontrust.com', 'awsstatic.com', 'aws.dev', 'amazon.com', 'a2z.com', 'amazon.dev', 'amazonwebservices.com',
 ]);
-/** Suffixes that are never on the internet: VPC-internal names, RFC 6761/6762/8375 special-use names. */
+/**
+ * Top-level names that are never on the internet, whatever the PSL says of them one day: VPC-internal
+ * names (ICANN reserved `.internal` for private use), RFC 6761/6762 special-use names, common LAN suffixes.
+ */
 const INTERNAL_SUFFIXES = new Set(['internal', 'local', 'localdomain', 'localhost', 'test', 'example', 'invalid', 'lan', 'corp', 'intranet', 'private']);
 
 const CACHE_LIMIT = 50_000;

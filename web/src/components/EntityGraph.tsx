@@ -1,0 +1,95 @@
+// Interactive graph of a finding group's findings and entities (Cytoscape; labels are canvas text).
+import cytoscape from 'cytoscape';
+import { useEffect, useRef } from 'react';
+import { SEVERITY_COLORS } from '../lib/format';
+
+export interface GraphNode {
+  id: string;
+  type: string;
+  label: string;
+  severity?: string;
+}
+
+export interface GraphEdge {
+  source: string;
+  target: string;
+  label: string;
+}
+
+const TYPE_COLORS: Record<string, string> = {
+  ip: '#2b8a3e',
+  user: '#1864ab',
+  role: '#5f3dc4',
+  session: '#7950f2',
+  accesskey: '#0b7285',
+  instance: '#e67700',
+  bucket: '#a61e4d',
+  useragent: '#495057',
+  account: '#343a40',
+};
+
+const STYLE: cytoscape.StylesheetJson = [
+  {
+    selector: 'node',
+    style: {
+      label: 'data(label)',
+      'font-size': 10,
+      'text-valign': 'bottom',
+      'text-margin-y': 4,
+      'text-wrap': 'ellipsis',
+      'text-max-width': '140px',
+      'background-color': 'data(color)',
+      width: 22,
+      height: 22,
+    },
+  },
+  { selector: 'node[type = "finding"]', style: { shape: 'diamond', width: 30, height: 30 } },
+  { selector: 'node:selected', style: { 'border-width': 3, 'border-color': '#000' } },
+  {
+    selector: 'edge',
+    style: { width: 1.5, 'line-color': '#adb5bd', 'curve-style': 'bezier', label: 'data(label)', 'font-size': 8, color: '#868e96', 'text-rotation': 'autorotate' },
+  },
+  { selector: '.hide-labels', style: { label: '' } },
+];
+
+interface Props {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  showLabels: boolean;
+  onSelect: (node: GraphNode | null) => void;
+}
+
+export function EntityGraph({ nodes, edges, showLabels, onSelect }: Props) {
+  const element = useRef<HTMLDivElement>(null);
+  const graph = useRef<cytoscape.Core | null>(null);
+
+  useEffect(() => {
+    const ids = new Set(nodes.map((n) => n.id));
+    const cy = cytoscape({
+      container: element.current,
+      style: STYLE,
+      elements: [
+        ...nodes.map((n) => ({
+          data: { ...n, color: n.type === 'finding' ? (SEVERITY_COLORS[n.severity ?? ''] ?? '#868e96') : (TYPE_COLORS[n.type] ?? '#868e96') },
+        })),
+        ...edges.filter((e) => ids.has(e.source) && ids.has(e.target)).map((e, i) => ({ data: { id: `e${i}`, ...e } })),
+      ],
+      layout: { name: 'cose', animate: false, nodeDimensionsIncludeLabels: true },
+    });
+    cy.on('tap', 'node', (event) => onSelect(event.target.data() as GraphNode));
+    cy.on('tap', (event) => {
+      if (event.target === cy) onSelect(null);
+    });
+    graph.current = cy;
+    return () => {
+      cy.destroy();
+      graph.current = null;
+    };
+  }, [nodes, edges, onSelect]);
+
+  useEffect(() => {
+    graph.current?.elements().toggleClass('hide-labels', !showLabels);
+  }, [showLabels, nodes, edges]);
+
+  return <div className="graph" ref={element} data-nodes={nodes.length} data-edges={edges.length} aria-label="finding group graph" />;
+}

@@ -1,0 +1,30 @@
+// Newly observed geolocations: the map and the table of locations, IPs and principals.
+import { formatTime } from '../lib/format';
+import { principalType } from '../lib/entities';
+import type { NewGeolocation } from '../lib/types';
+import { EntityLink } from './EntityLink';
+import { Table } from './Table';
+import { WorldMap } from './WorldMap';
+
+const place = (g: NewGeolocation) => [g.city, g.country].filter(Boolean).join(', ') || 'unknown';
+
+export function NewGeolocations({ items }: { items: NewGeolocation[] }) {
+  const points = items.filter((g) => g.lat !== null && g.lon !== null).map((g) => ({ name: `${place(g)} (${g.ip})`, lat: g.lat!, lon: g.lon!, value: 1 }));
+  return (
+    <>
+      <WorldMap points={points} label="newly observed geolocations" />
+      <Table
+        label="newly observed geolocations"
+        rows={items}
+        rowKey={(g, i) => `${g.ip}-${g.principal}-${i}`}
+        empty="No new geolocations in this scope."
+        columns={[
+          { header: 'Location', cell: place, sort: place },
+          { header: 'IP', cell: (g) => <EntityLink type="ip" id={g.ip} />, sort: (g) => g.ip },
+          { header: 'Principal', cell: (g) => <EntityLink type={principalType(g.principal)} id={g.principal} />, sort: (g) => g.principal },
+          { header: 'First seen', cell: (g) => formatTime(g.firstSeen), sort: (g) => g.firstSeen },
+        ]}
+      />
+    </>
+  );
+}

@@ -1,0 +1,179 @@
+// Shapes of the JSON API (docs/api.md).
+
+export type EntityType =
+  | 'account' | 'user' | 'role' | 'session' | 'federated' | 'accesskey' | 'ip' | 'useragent' | 'instance' | 'bucket' | 'finding' | 'group';
+
+export interface EntityRef {
+  type: EntityType;
+  id: string;
+  label: string;
+}
+
+export type Severity = 'Critical' | 'High' | 'Medium' | 'Low';
+
+export interface Scope {
+  from: string;
+  to: string;
+}
+
+export interface Health {
+  ok: boolean;
+  lake: { file: string; events: { cloudtrail: number; flow: number; dns: number }; findings: number; newest: string | null };
+}
+
+export interface FindingRow {
+  id: string;
+  type: string;
+  severity: number;
+  severityLevel: Severity;
+  title: string;
+  accountId: string;
+  region: string;
+  resourceType: string;
+  resource: string;
+  principal: string | null;
+  remoteIp: string | null;
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+  archived: boolean;
+}
+
+export interface Group {
+  id: string;
+  title: string;
+  severity: number;
+  severityLevel: Severity;
+  findings: number;
+  types: string[];
+  entities: EntityRef[];
+  firstSeen: string;
+  lastSeen: string;
+}
+
+export interface NewGeolocation {
+  country: string;
+  countryCode: string;
+  city: string | null;
+  lat: number | null;
+  lon: number | null;
+  ip: string;
+  principal: string;
+  firstSeen: string;
+}
+
+export interface Summary {
+  scope: Scope;
+  findingsBySeverity: Record<Severity, number>;
+  newGeolocations: NewGeolocation[];
+  topPrincipals: { principal: string; type: string; calls: number; failures: number }[];
+  topInstances: { instanceId: string; bytesIn: number; bytesOut: number; flows: number }[];
+  recentGroups: Group[];
+}
+
+export interface FindingList {
+  total: number;
+  findings: FindingRow[];
+}
+
+export interface FindingDetail {
+  finding: Record<string, unknown> & { id: string; type: string; title: string; description: string; severity: number };
+  spec: { mitre: unknown; remediation: unknown; dataSource: unknown; description: unknown };
+  entities: EntityRef[];
+  evidence: { time: string; eventUid: string; file: string; line: number; raw: unknown }[];
+  timeline: { time: string; type: string; title: string }[];
+}
+
+export interface GroupDetail {
+  group: Group;
+  findings: FindingRow[];
+  graph: { nodes: { id: string; type: string; label: string }[]; edges: { source: string; target: string; label: string }[] };
+}
+
+export interface ApiBucket {
+  time: string;
+  success: number;
+  failure: number;
+}
+
+export interface FlowBucket {
+  time: string;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export interface Items<T = Record<string, unknown>> {
+  items: T[];
+}
+
+export interface NewItem {
+  value: string;
+  firstSeen: string;
+  count: number;
+  [extra: string]: unknown;
+}
+
+export interface IncreasedApi {
+  api: string;
+  service: string;
+  scope: number;
+  baselineDailyAvg: number;
+  ratio: number;
+}
+
+export interface RoleAssumption {
+  from: string;
+  to: string;
+  time: string;
+  count: number;
+}
+
+export interface PortFlow {
+  port: number;
+  protocol: string | number;
+  bytes: number;
+  baselineBytes: number;
+  aboveBaseline: boolean;
+}
+
+export interface Panels {
+  apiVolume?: { buckets: ApiBucket[] };
+  newGeolocations?: Items<NewItem>;
+  newApis?: Items<NewItem>;
+  newUserAgents?: Items<NewItem>;
+  newAsns?: Items<NewItem>;
+  increasedApis?: Items<IncreasedApi>;
+  roleAssumptions?: Items<RoleAssumption>;
+  flowVolume?: { buckets: FlowBucket[] };
+  flowByPort?: Items<PortFlow>;
+  principals?: Items<{ principal: string; calls: number; failures: number }>;
+  apis?: Items<{ api: string; calls: number }>;
+  [other: string]: unknown;
+}
+
+export interface EntityProfile {
+  entity: { type: EntityType; id: string; label: string; details: Record<string, unknown> };
+  scope: Scope;
+  baseline: Scope;
+  findings: FindingRow[];
+  panels: Panels;
+}
+
+export interface DrillDown {
+  series: { key: string; buckets: ApiBucket[] }[];
+}
+
+export type IndicatorKind =
+  | 'ttp' | 'threat_intel_ip' | 'impossible_travel' | 'new_geolocation' | 'new_asn' | 'new_user_agent' | 'related_findings' | 'related_groups';
+
+export interface Investigation {
+  entity: EntityRef | { type: EntityType; id: string; label: string };
+  scope: Scope;
+  severity: string;
+  severityLevel: string | number;
+  indicators: { kind: IndicatorKind; title: string; severity: string | number; evidence: unknown[] }[];
+}
+
+export interface SearchResults {
+  results: (EntityRef & { matched: string })[];
+}

@@ -1,0 +1,62 @@
+// An investigation of an IAM user or role over the scope time: indicators of compromise with evidence, overall severity.
+import { Async } from '../components/Async';
+import { EntityLink } from '../components/EntityLink';
+import { Panel } from '../components/Panel';
+import { SeverityBadge } from '../components/SeverityBadge';
+import { entityPath, query } from '../lib/api';
+import { formatTime } from '../lib/format';
+import { useScope } from '../lib/scopeContext';
+import type { IndicatorKind, Investigation } from '../lib/types';
+import { useApi } from '../lib/useApi';
+import { GenericBody } from '../panels/GenericPanel';
+
+const KIND_NAMES: Record<IndicatorKind, string> = {
+  ttp: 'Tactics, techniques and procedures',
+  threat_intel_ip: 'Threat-intelligence flagged IP addresses',
+  impossible_travel: 'Impossible travel',
+  new_geolocation: 'New geolocations',
+  new_asn: 'New ASNs',
+  new_user_agent: 'New user agents',
+  related_findings: 'Related findings',
+  related_groups: 'Related finding groups',
+};
+
+function Indicator({ indicator }: { indicator: Investigation['indicators'][number] }) {
+  return (
+    <Panel
+      title={indicator.title || KIND_NAMES[indicator.kind] || indicator.kind}
+      guidance={KIND_NAMES[indicator.kind]}
+      id={indicator.kind}
+      actions={<SeverityBadge severity={indicator.severity} />}
+    >
+      <GenericBody data={{ items: indicator.evidence.map((e) => (e && typeof e === 'object' ? e : { value: e })) }} />
+    </Panel>
+  );
+}
+
+export function InvestigationPage({ type, id }: { type: string; id: string }) {
+  const scope = useScope();
+  const investigation = useApi<Investigation>(`/investigations${entityPath(type, id)}${query({ ...scope })}`);
+  return (
+    <div className="page" data-page="investigation">
+      <Async loaded={investigation}>
+        {(inv) => (
+          <>
+            <h1>
+              Investigation of <EntityLink type={inv.entity.type} id={inv.entity.id} label={inv.entity.label} />
+            </h1>
+            <p className="investigation-severity">
+              Overall severity <SeverityBadge severity={inv.severity} /> · {formatTime(inv.scope.from)} → {formatTime(inv.scope.to)} · {inv.indicators.length} indicators
+            </p>
+            {inv.indicators.length === 0 && <p className="muted">No indicators of compromise in this scope time.</p>}
+            <div className="grid">
+              {inv.indicators.map((indicator, index) => (
+                <Indicator key={`${indicator.kind}-${index}`} indicator={indicator} />
+              ))}
+            </div>
+          </>
+        )}
+      </Async>
+    </div>
+  );
+}

@@ -1,0 +1,25 @@
+// API calls whose volume in the scope time is well above their daily average in the baseline.
+import { Panel } from '../components/Panel';
+import { Table } from '../components/Table';
+import { formatNumber } from '../lib/format';
+import type { IncreasedApi } from '../lib/types';
+
+export function IncreasedApisPanel({ items }: { items: IncreasedApi[] }) {
+  return (
+    <Panel title="API calls with increased volume" guidance="Calls in the scope time against their daily average over the 45-day baseline." id="increasedApis">
+      <Table
+        label="API calls with increased volume"
+        rows={items}
+        rowKey={(i) => `${i.service}:${i.api}`}
+        empty="No API call rose above its baseline."
+        columns={[
+          { header: 'API', cell: (i) => i.api, sort: (i) => i.api },
+          { header: 'Service', cell: (i) => i.service, sort: (i) => i.service },
+          { header: 'Scope calls', cell: (i) => formatNumber(i.scope), sort: (i) => i.scope, numeric: true },
+          { header: 'Baseline daily avg', cell: (i) => i.baselineDailyAvg.toFixed(1), sort: (i) => i.baselineDailyAvg, numeric: true },
+          { header: 'Ratio', cell: (i) => (Number.isFinite(i.ratio) ? `×${i.ratio.toFixed(1)}` : 'new'), sort: (i) => i.ratio, numeric: true },
+        ]}
+      />
+    </Panel>
+  );
+}

@@ -1,0 +1,47 @@
+// Values seen in the scope time but not in the 45-day baseline (geolocations, APIs, user agents, ASNs).
+import { EntityLink } from '../components/EntityLink';
+import { Panel } from '../components/Panel';
+import { type Column, Table } from '../components/Table';
+import { Value } from '../components/Value';
+import { WorldMap } from '../components/WorldMap';
+import { formatNumber, formatTime } from '../lib/format';
+import type { NewItem } from '../lib/types';
+
+interface Props {
+  id: string;
+  title: string;
+  items: NewItem[];
+  /** Entity type the value links to (a user agent profile), if any. */
+  linkType?: string;
+}
+
+const BASE = new Set(['value', 'firstSeen', 'count']);
+
+function extraColumns(items: NewItem[]): Column<NewItem>[] {
+  const keys = [...new Set(items.flatMap((item) => Object.keys(item)))].filter((key) => !BASE.has(key) && key !== 'lat' && key !== 'lon');
+  return keys.map((key) => ({ header: key, cell: (item) => <Value value={item[key]} /> }));
+}
+
+const mapPoints = (items: NewItem[]) =>
+  items.filter((i) => typeof i.lat === 'number' && typeof i.lon === 'number').map((i) => ({ name: i.value, lat: i.lat as number, lon: i.lon as number, value: i.count }));
+
+export function NewlyObservedPanel({ id, title, items, linkType }: Props) {
+  const points = mapPoints(items);
+  return (
+    <Panel title={title} guidance="Seen in the scope time, not in the 45 days before it." id={id}>
+      {points.length > 0 && <WorldMap points={points} label={title} />}
+      <Table
+        label={title}
+        rows={items}
+        rowKey={(item, index) => `${item.value}-${index}`}
+        empty="Nothing new in this scope."
+        columns={[
+          { header: 'Value', cell: (item) => (linkType ? <EntityLink type={linkType} id={item.value} /> : item.value), sort: (item) => item.value },
+          { header: 'First seen', cell: (item) => formatTime(item.firstSeen), sort: (item) => item.firstSeen },
+          { header: 'Calls', cell: (item) => formatNumber(item.count), sort: (item) => item.count, numeric: true },
+          ...extraColumns(items),
+        ]}
+      />
+    </Panel>
+  );
+}
