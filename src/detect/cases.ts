@@ -4,6 +4,7 @@ import { datasetRecords } from './dataset-records.js';
 import { type CloudTrailRecord, DEFAULT_SETTINGS, type Detection, type NetworkCase, type DetectionCase, type DetectSettings } from './detection.js';
 import { apiEventFromRecord } from './from-record.js';
 import { dnsFromRecord, flowFromLine } from './network-records.js';
+import { payloadRule, withoutUnreadPayloads } from './payloads.js';
 import { DetectionRunner, StateStore } from './runner.js';
 
 /** Settings a case runs with: the defaults, overridden by the case. */
@@ -30,7 +31,9 @@ export function runCase(detections: readonly Detection[], detectionCase: Detecti
   const build = { intel, detectorId: '0'.repeat(32), partition: 'aws' };
   const runner = new DetectionRunner(detections, intel, caseSettings(detectionCase), new StateStore(), build);
   const byTime = <T extends { time: number }>(list: T[]) => list.sort((a, b) => a.time - b.time);
-  for (const event of byTime(caseRecords(detectionCase).map((record, index) => apiEventFromRecord(record, null, index + 1)))) runner.process(event);
+  const payloads = payloadRule(detections);
+  const events = caseRecords(detectionCase).map((record, index) => withoutUnreadPayloads(apiEventFromRecord(record, null, index + 1), payloads));
+  for (const event of byTime(events)) runner.process(event);
   const network = detectionCase as NetworkCase;
   for (const flow of byTime((network.flows ?? []).map((line, index) => flowFromLine(line, index + 1)))) runner.processFlow(flow);
   for (const query of byTime((network.dns ?? []).map((record, index) => dnsFromRecord(record, index + 1)))) runner.processDns(query);

@@ -124,6 +124,12 @@ export interface ApiDetection {
   source: 'cloudtrail';
   types: FindingTypeSpec[];
   apis?: readonly string[];
+  /**
+   * Events, beyond its routed `apis`, whose JSON payloads (request, response, additional data, resources)
+   * the detection reads. The engine reads payloads only for these; the case harness strips the others, so
+   * a missing declaration fails the detection's own cases.
+   */
+  payloads?: { apis?: readonly string[]; services?: readonly string[] };
   onEvent(event: ApiEvent, context: DetectionContext): void;
   /** Called once after the last event of a run (flush windows). */
   finish?(context: DetectionContext): void;

@@ -10,6 +10,7 @@ import { loadIntel } from '../intel/load.js';
 import type { IntelLookup } from '../intel/lookup.js';
 import { DEFAULT_SETTINGS, type Detection, type DetectSettings } from './detection.js';
 import { apiEvents, apiWatermark } from './lake-events.js';
+import { payloadCondition, payloadRule } from './payloads.js';
 import { dnsEvents, dnsWatermark, flowEvents, flowWatermark } from './lake-network-events.js';
 import { DETECTIONS } from './registry.js';
 import { DetectionRunner, StateStore } from './runner.js';
@@ -143,7 +144,8 @@ export async function runDetections(lake: Lake, options: DetectOptions = {}): Pr
     dns: runner.hasDnsDetections ? await dnsWatermark(connection) : after.dns,
   };
   const progress = () => options.onProgress?.(runner.counts.events + runner.counts.flows + runner.counts.queries);
-  for await (const events of apiEvents(connection, after.api, upTo.api)) {
+  const payloads = payloadCondition(payloadRule(runner.detections));
+  for await (const events of apiEvents(connection, after.api, upTo.api, payloads)) {
     for (const event of events) runner.process(event);
     progress();
   }

@@ -12,7 +12,7 @@ import type { StateStore } from './runner.js';
  */
 const STATE_ID = 'instance-inventory';
 const MAX_INSTANCES = 20_000;
-const APIS = new Set(['RunInstances', 'CreateNetworkInterface', 'AttachNetworkInterface', 'TerminateInstances']);
+export const INVENTORY_APIS: ReadonlySet<string> = new Set(['RunInstances', 'CreateNetworkInterface', 'AttachNetworkInterface', 'TerminateInstances']);
 
 interface AccountInventory {
   instances: Record<string, InstanceDetails>;
@@ -49,7 +49,7 @@ export class InstanceInventory implements InstanceLookup {
   }
 
   observe(event: ApiEvent): void {
-    if (!APIS.has(event.api) || event.failed) return;
+    if (!INVENTORY_APIS.has(event.api) || event.failed) return;
     const inventory = this.account(event.accountId);
     if (event.api === 'RunInstances') {
       for (const item of items(event.response?.instancesSet)) this.addInstance(inventory, item);

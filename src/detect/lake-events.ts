@@ -4,19 +4,19 @@ import { type Cell, joinedRows, tableWatermark } from './lake-rows.js';
 
 /**
  * CloudTrail events from the lake's api_activity table as ApiEvents, in time order. Only the flat
- * columns and the small JSON payloads are read; the verbatim record is not. The whole userIdentity is
+ * columns and the JSON payloads detections read are fetched; the verbatim record is not. The whole userIdentity is
  * read only for root and EC2 instance-role sessions, where detections need more than the columns hold.
  */
-const FIELDS = [
+const fields = (payloads: string) => [
   'metadata_uid', 'epoch_ms(time)', 'cloud_account_uid', 'cloud_region', 'api_service_name', 'api_operation',
   'api_response_error', 'api_response_message', 'status_id', 'read_only', 'management_event', 'event_type', 'event_category',
   'actor_user_type', 'actor_user_uid', 'actor_user_uid_alt', 'actor_user_name', 'actor_user_account_uid', 'actor_user_credential_uid',
   'actor_session_issuer', 'actor_session_issuer_name', 'actor_session_is_mfa', 'actor_invoked_by',
   'src_endpoint_ip', 'src_endpoint_domain', 'src_endpoint_uid', 'http_request_user_agent',
-  'api_request_data', 'api_response_data', 'additional_event_data', 'resources',
+  ...['api_request_data', 'api_response_data', 'additional_event_data', 'resources'].map((column) => `CASE WHEN ${payloads} THEN ${column} END`),
   `CASE WHEN actor_user_type = 'Root' OR actor_user_uid_alt LIKE '%:i-%' THEN json_extract(raw, '$.userIdentity') END`,
   'source_file_id', 'source_line',
-] as const;
+];
 
 const bool = (v: Cell) => (v === null ? null : v === 'true');
 const num = (v: Cell) => (v === null ? null : Number(v));
@@ -65,7 +65,10 @@ function toEvent(row: Cell[]): ApiEvent {
 /** The highest row id in api_activity: the watermark a run processes up to. */
 export const apiWatermark = (connection: DuckDBConnection) => tableWatermark(connection, 'api_activity');
 
-/** Events stored after `after` up to and including `upTo` (row ids), in time order, chunk by chunk. */
-export async function* apiEvents(connection: DuckDBConnection, after: number, upTo: number): AsyncGenerator<ApiEvent[]> {
-  for await (const rows of joinedRows(connection, 'api_activity', FIELDS, after, upTo)) yield rows.map(toEvent);
+/**
+ * Events stored after `after` up to and including `upTo` (row ids), in time order, chunk by chunk; JSON
+ * payloads only where `payloads` (a SQL condition, see payloads.ts) holds, every payload by default.
+ */
+export async function* apiEvents(connection: DuckDBConnection, after: number, upTo: number, payloads = 'true'): AsyncGenerator<ApiEvent[]> {
+  for await (const rows of joinedRows(connection, 'api_activity', fields(payloads), after, upTo)) yield rows.map(toEvent);
 }

@@ -217,12 +217,15 @@ export interface SuppressBody {
 }
 
 /** POST /api/findings/:id/suppress: an ARCHIVE filter whose criteria equal the finding's values of `fields`. */
-export async function suppressFinding(connection: DuckDBConnection, finding: GuardDutyFinding, body: SuppressBody) {
+export async function suppressFinding(connection: DuckDBConnection, id: string, body: SuppressBody) {
   if (typeof body.name !== 'string') throw badRequest('name: a filter name is required');
   if (!Array.isArray(body.fields) || body.fields.length === 0 || body.fields.length > 50 || body.fields.some((f) => typeof f !== 'string')) {
     throw badRequest('fields: a list of 1 to 50 finding attribute paths is required, e.g. ["type", "resource.accessKeyDetails.userName"]');
   }
   if (body.description !== undefined && typeof body.description !== 'string') throw badRequest('description must be a string');
+  const [stored] = await rows(connection, 'SELECT finding::VARCHAR AS finding FROM findings WHERE id = $id', { id });
+  if (!stored) throw notFound(`no finding ${id}`);
+  const finding = JSON.parse(String(stored.finding)) as GuardDutyFinding;
   const criterion: Record<string, { equals: string[] }> = {};
   for (const field of body.fields as string[]) {
     const values = valuesAt(finding, field);

@@ -12,7 +12,9 @@ export const list = (values: readonly string[]) => listValue(values as string[])
 
 /** Rows as JSON-ready objects: BIGINT → number, TIMESTAMP → epoch ms (callers format times). */
 export async function rows(connection: DuckDBConnection, sql: string, params: Params = {}): Promise<Row[]> {
-  const reader = await connection.runAndReadAll(sql, params);
+  // DuckDB rejects named values the statement does not use; shared parameter sets carry a few extra.
+  const used = Object.fromEntries(Object.entries(params).filter(([name]) => new RegExp(`\\$${name}\\b`).test(sql)));
+  const reader = await connection.runAndReadAll(sql, used);
   return reader.getRowObjectsJS().map((row) => {
     const plain: Row = {};
     for (const [key, value] of Object.entries(row)) plain[key] = plainValue(value);

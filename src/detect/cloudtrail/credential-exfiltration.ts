@@ -292,6 +292,8 @@ const cases: ApiDetection['cases'] = [
 export const credentialExfiltration: ApiDetection = {
   id: 'credential-exfiltration',
   source: 'cloudtrail',
+  // Lambda's AssumeRole calls name the function sessions it mints.
+  payloads: { apis: ['AssumeRole'] },
   types: [
     {
       type: 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS',

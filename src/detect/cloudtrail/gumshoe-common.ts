@@ -197,7 +197,7 @@ export function isScopedWildcard(statement: Json): boolean {
 // ---- bounded JSON state ----
 
 /**
- * An insertion-ordered map kept in detection state (plain JSON), the oldest entry evicted past `cap`.
+ * An insertion-ordered map kept in detection state (plain JSON), the first-inserted entry evicted past `cap`.
  * Keys are prefixed so that numeric-looking keys (account ids) keep insertion order.
  */
 export interface BoundedMap<V> {
@@ -215,8 +215,13 @@ export function getEntry<V>(map: BoundedMap<V>, key: string): V | undefined {
 
 export function setEntry<V>(map: BoundedMap<V>, key: string, value: V, cap: number): void {
   const k = `#${key}`;
-  if (k in map.items) delete map.items[k];
-  else map.size++;
+  // An update keeps the entry's place (first inserted, first evicted): deleting and re-adding on every
+  // event turned hot state objects into slow dictionaries.
+  if (k in map.items) {
+    map.items[k] = value;
+    return;
+  }
+  map.size++;
   map.items[k] = value;
   if (map.size > cap) {
     for (const oldest in map.items) {

@@ -22,6 +22,8 @@ function spec(type: string, mitre: FindingTypeSpec['mitre'], title: string, desc
 export const iamThreatIntel: ApiDetection = {
   id: 'iam-threat-intel',
   source: 'cloudtrail',
+  // Whether iam:GetUser names a user decides recon (see api-classes.ts).
+  payloads: { apis: ['GetUser'] },
   types: [
     spec(
       'Recon:IAMUser/MaliciousIPCaller',

@@ -313,6 +313,7 @@ const cases: ApiDetection['cases'] = [
 export const s3AnomalousBehavior: ApiDetection = {
   id: 's3-anomalous-behavior',
   source: 'cloudtrail',
+  payloads: { services: ['s3.amazonaws.com'] },
   types: [
     spec('Discovery', 2, { tactic: 'TA0007 Discovery', technique: 'T1619 Cloud Storage Object Discovery' },
       'Confirm the identity’s owner listed this bucket from this place. Unexpected listing often precedes data theft: if unexpected, rotate the credentials.'),

@@ -39,6 +39,7 @@ const getObject = (time: string, ip: string, key: string, identity = pipeline) =
 export const s3ThreatIntel: ApiDetection = {
   id: 's3-threat-intel',
   source: 'cloudtrail',
+  payloads: { services: ['s3.amazonaws.com'] },
   types: [
     spec(
       'Discovery:S3/MaliciousIPCaller',

@@ -1,13 +1,14 @@
 // Interactive graph of a finding group's findings and entities (Cytoscape; labels are canvas text).
 import cytoscape from 'cytoscape';
 import { useEffect, useRef } from 'react';
-import { SEVERITY_COLORS } from '../lib/format';
+import { SEVERITY_COLORS, severityName } from '../lib/format';
 
+/** A node as the API gives it: id `type:entity id`; findings carry their severity score. */
 export interface GraphNode {
   id: string;
   type: string;
   label: string;
-  severity?: string;
+  severity?: number;
 }
 
 export interface GraphEdge {
@@ -70,7 +71,7 @@ export function EntityGraph({ nodes, edges, showLabels, onSelect }: Props) {
       style: STYLE,
       elements: [
         ...nodes.map((n) => ({
-          data: { ...n, color: n.type === 'finding' ? (SEVERITY_COLORS[n.severity ?? ''] ?? '#868e96') : (TYPE_COLORS[n.type] ?? '#868e96') },
+          data: { ...n, color: n.severity !== undefined ? SEVERITY_COLORS[severityName(n.severity)] : (TYPE_COLORS[n.type] ?? '#868e96') },
         })),
         ...edges.filter((e) => ids.has(e.source) && ids.has(e.target)).map((e, i) => ({ data: { id: `e${i}`, ...e } })),
       ],

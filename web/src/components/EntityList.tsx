@@ -1,5 +1,5 @@
 // Entities with their type, a profile link and, for IAM users and roles, an investigation link.
-import { ENTITY_NAMES, isEntityType } from '../lib/entities';
+import { typeName } from '../lib/entities';
 import { investigationHref } from '../lib/links';
 import { useScope } from '../lib/scopeContext';
 import type { EntityRef } from '../lib/types';
@@ -15,7 +15,7 @@ export function EntityList({ entities }: { entities: EntityRef[] }) {
       rowKey={(e) => `${e.type}:${e.id}`}
       empty="No entities."
       columns={[
-        { header: 'Type', cell: (e) => (isEntityType(e.type) ? ENTITY_NAMES[e.type] : e.type), sort: (e) => e.type },
+        { header: 'Type', cell: (e) => typeName(e.type), sort: (e) => e.type },
         { header: 'Entity', cell: (e) => <EntityLink type={e.type} id={e.id} label={e.label} />, sort: (e) => e.label },
         {
           header: '',

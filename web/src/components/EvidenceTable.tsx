@@ -27,7 +27,7 @@ export function EvidenceTable({ evidence }: { evidence: FindingDetail['evidence'
           header: 'Record',
           cell: (e) => (
             <details className="evidence">
-              <summary>{e.eventUid}</summary>
+              <summary>{e.eventUid ?? e.source ?? 'record'}</summary>
               <pre className="raw">{rawText(e.raw)}</pre>
             </details>
           ),

@@ -1,8 +1,8 @@
 // Newly observed geolocations: the map and the table of locations, IPs and principals.
 import { formatTime } from '../lib/format';
-import { principalType } from '../lib/entities';
 import type { NewGeolocation } from '../lib/types';
 import { EntityLink } from './EntityLink';
+import { PrincipalLink } from './PrincipalLink';
 import { Table } from './Table';
 import { WorldMap } from './WorldMap';
 
@@ -21,7 +21,7 @@ export function NewGeolocations({ items }: { items: NewGeolocation[] }) {
         columns={[
           { header: 'Location', cell: place, sort: place },
           { header: 'IP', cell: (g) => <EntityLink type="ip" id={g.ip} />, sort: (g) => g.ip },
-          { header: 'Principal', cell: (g) => <EntityLink type={principalType(g.principal)} id={g.principal} />, sort: (g) => g.principal },
+          { header: 'Principal', cell: (g) => <PrincipalLink principal={g.principal} />, sort: (g) => g.principal },
           { header: 'First seen', cell: (g) => formatTime(g.firstSeen), sort: (g) => g.firstSeen },
         ]}
       />

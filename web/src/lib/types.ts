@@ -80,14 +80,14 @@ export interface FindingDetail {
   finding: Record<string, unknown> & { id: string; type: string; title: string; description: string; severity: number };
   spec: { mitre: unknown; remediation: unknown; dataSource: unknown; description: unknown };
   entities: EntityRef[];
-  evidence: { time: string; eventUid: string; file: string; line: number; raw: unknown }[];
+  evidence: { time: string; eventUid: string | null; file: string; line: number | null; raw: unknown; source?: string | null }[];
   timeline: { time: string; type: string; title: string }[];
 }
 
 export interface GroupDetail {
   group: Group;
   findings: FindingRow[];
-  graph: { nodes: { id: string; type: string; label: string }[]; edges: { source: string; target: string; label: string }[] };
+  graph: { nodes: { id: string; type: string; label: string; severity?: number }[]; edges: { source: string; target: string; label: string }[] };
 }
 
 export interface ApiBucket {
@@ -122,18 +122,60 @@ export interface IncreasedApi {
 }
 
 export interface RoleAssumption {
-  from: string;
-  to: string;
+  from: string | null;
+  to: string | null;
+  /** The session the assumption created. */
+  session?: string | null;
+  operation?: string | null;
+  chained?: boolean;
   time: string;
   count: number;
+  failures?: number;
 }
 
 export interface PortFlow {
-  port: number;
-  protocol: string | number;
+  port: number | null;
+  protocol: string | number | null;
   bytes: number;
   baselineBytes: number;
   aboveBaseline: boolean;
+}
+
+export interface PrincipalCalls {
+  principal: string | null;
+  principalType?: string | null;
+  calls: number;
+  failures: number;
+  firstSeen?: string | null;
+  lastSeen?: string | null;
+}
+
+export interface ApiCalls {
+  api: string;
+  service?: string | null;
+  calls: number;
+  failures?: number;
+}
+
+export interface DnsQuery {
+  domain: string;
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+  rcodes: string[];
+}
+
+export interface PeerConnection {
+  localPort: number | null;
+  remotePort: number | null;
+  protocol: string | null;
+  direction: string;
+  bytesIn: number;
+  bytesOut: number;
+  accepted: number;
+  rejected: number;
+  firstSeen: string;
+  lastSeen: string;
 }
 
 export interface Panels {
@@ -146,8 +188,9 @@ export interface Panels {
   roleAssumptions?: Items<RoleAssumption>;
   flowVolume?: { buckets: FlowBucket[] };
   flowByPort?: Items<PortFlow>;
-  principals?: Items<{ principal: string; calls: number; failures: number }>;
-  apis?: Items<{ api: string; calls: number }>;
+  principals?: Items<PrincipalCalls>;
+  apis?: Items<ApiCalls>;
+  dnsQueries?: Items<DnsQuery>;
   [other: string]: unknown;
 }
 

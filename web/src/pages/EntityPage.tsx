@@ -4,7 +4,7 @@ import { FindingsTable } from '../components/FindingsTable';
 import { Panel } from '../components/Panel';
 import { KeyValue } from '../components/Value';
 import { entityPath, query } from '../lib/api';
-import { ENTITY_NAMES, isEntityType } from '../lib/entities';
+import { typeName } from '../lib/entities';
 import { investigationHref } from '../lib/links';
 import { useScope } from '../lib/scopeContext';
 import type { EntityProfile } from '../lib/types';
@@ -16,7 +16,7 @@ function Header({ profile }: { profile: EntityProfile }) {
   const { type, id, label } = profile.entity;
   return (
     <div className="entity-header">
-      <span className="entity-type">{isEntityType(type) ? ENTITY_NAMES[type] : type}</span>
+      <span className="entity-type">{typeName(type)}</span>
       <h1 className="entity-title">{label || id}</h1>
       {label && label !== id && <code className="entity-id">{id}</code>}
       {(type === 'user' || type === 'role') && (
@@ -38,7 +38,7 @@ export function EntityPage({ type, id }: { type: string; id: string }) {
           <>
             <Header profile={p} />
             <div className="grid">
-              <Panel title={`${isEntityType(p.entity.type) ? ENTITY_NAMES[p.entity.type] : p.entity.type} details`} id="details">
+              <Panel title={`${typeName(p.entity.type)} details`} id="details">
                 <KeyValue data={p.entity.details} />
               </Panel>
               <Panel wide title="Associated findings" guidance="Findings that involve this entity in the scope time; opening one moves the scope time to it." id="findings">

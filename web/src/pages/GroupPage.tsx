@@ -1,5 +1,5 @@
 // One finding group: its severity, the graph of its findings and entities, and both as lists.
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { Async } from '../components/Async';
 import { EntityGraph, type GraphNode } from '../components/EntityGraph';
 import { EntityLink } from '../components/EntityLink';
@@ -7,32 +7,24 @@ import { EntityList } from '../components/EntityList';
 import { FindingsTable } from '../components/FindingsTable';
 import { Panel } from '../components/Panel';
 import { SeverityBadge } from '../components/SeverityBadge';
-import { ENTITY_NAMES, isEntityType } from '../lib/entities';
+import { typeName } from '../lib/entities';
 import { formatTime } from '../lib/format';
 import type { GroupDetail } from '../lib/types';
 import { useApi } from '../lib/useApi';
 
-/** Graph nodes, findings carrying their severity so that they are coloured by it. */
-function useNodes(detail: GroupDetail) {
-  return useMemo(() => {
-    const severities = new Map(detail.findings.map((f) => [f.id, f.severityLevel]));
-    return detail.graph.nodes.map((n) => ({ ...n, severity: severities.get(n.id) ?? severities.get(n.id.replace(/^finding:/, '')) }));
-  }, [detail]);
-}
-
 function SelectedNode({ node }: { node: GraphNode | null }) {
   if (!node) return <p className="muted">Select a node for its details; drag nodes to rearrange; scroll to zoom.</p>;
-  const id = node.type === 'finding' || node.type === 'group' ? node.id.replace(/^(finding|group):/, '') : node.id.replace(new RegExp(`^${node.type}:`), '');
+  const id = node.id.slice(node.type.length + 1);
   return (
     <p className="selected-node">
-      {isEntityType(node.type) ? ENTITY_NAMES[node.type] : node.type}: <EntityLink type={node.type} id={id} label={node.label} />
+      {typeName(node.type)}: <EntityLink type={node.type} id={id} label={node.label} />
     </p>
   );
 }
 
 function GroupView({ detail }: { detail: GroupDetail }) {
   const { group } = detail;
-  const nodes = useNodes(detail);
+  const nodes = detail.graph.nodes;
   const [selected, setSelected] = useState<GraphNode | null>(null);
   const [labels, setLabels] = useState(true);
   const select = useCallback((node: GraphNode | null) => setSelected(node), []);

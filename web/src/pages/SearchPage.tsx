@@ -3,7 +3,7 @@ import { Async } from '../components/Async';
 import { EntityLink } from '../components/EntityLink';
 import { Table } from '../components/Table';
 import { query } from '../lib/api';
-import { ENTITY_NAMES, isEntityType } from '../lib/entities';
+import { typeName } from '../lib/entities';
 import type { SearchResults } from '../lib/types';
 import { useApi } from '../lib/useApi';
 
@@ -21,7 +21,7 @@ export function SearchPage({ q }: { q: string }) {
               rowKey={(r) => `${r.type}:${r.id}`}
               empty="Nothing matches."
               columns={[
-                { header: 'Type', cell: (r) => (isEntityType(r.type) ? ENTITY_NAMES[r.type] : r.type), sort: (r) => r.type },
+                { header: 'Type', cell: (r) => typeName(r.type), sort: (r) => r.type },
                 { header: 'Result', cell: (r) => <EntityLink type={r.type} id={r.id} label={r.label} />, sort: (r) => r.label },
                 { header: 'Matched', cell: (r) => r.matched },
               ]}

@@ -1,5 +1,6 @@
 // Summary: open findings by severity, new geolocations, busiest principals and instances, recent groups.
 import { EntityLink } from '../components/EntityLink';
+import { PrincipalLink } from '../components/PrincipalLink';
 import { GroupsTable } from '../components/GroupsTable';
 import { NewGeolocations } from '../components/NewGeolocations';
 import { Async } from '../components/Async';
@@ -7,7 +8,7 @@ import { Panel } from '../components/Panel';
 import { SeverityCounts } from '../components/SeverityCounts';
 import { Table } from '../components/Table';
 import { query } from '../lib/api';
-import { principalType } from '../lib/entities';
+import { isEntityType } from '../lib/entities';
 import { formatBytes, formatNumber } from '../lib/format';
 import { useScope } from '../lib/scopeContext';
 import type { Summary } from '../lib/types';
@@ -34,7 +35,7 @@ export function SummaryPage() {
                 rows={s.topPrincipals}
                 rowKey={(p) => p.principal}
                 columns={[
-                  { header: 'Principal', cell: (p) => <EntityLink type={principalType(p.principal, p.type)} id={p.principal} />, sort: (p) => p.principal },
+                  { header: 'Principal', cell: (p) => <PrincipalLink principal={p.principal} type={isEntityType(p.type) ? p.type : undefined} />, sort: (p) => p.principal },
                   { header: 'Type', cell: (p) => p.type, sort: (p) => p.type },
                   { header: 'API calls', cell: (p) => formatNumber(p.calls), sort: (p) => p.calls, numeric: true },
                   { header: 'Failed', cell: (p) => formatNumber(p.failures), sort: (p) => p.failures, numeric: true },

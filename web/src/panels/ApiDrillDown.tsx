@@ -4,6 +4,7 @@ import { Async } from '../components/Async';
 import { EntityLink } from '../components/EntityLink';
 import { Table } from '../components/Table';
 import { entityPath, query } from '../lib/api';
+import { isIp } from '../lib/entities';
 import { formatNumber, formatTime } from '../lib/format';
 import type { DrillDown, Scope } from '../lib/types';
 import { useApi } from '../lib/useApi';
@@ -30,7 +31,7 @@ const totals = (data: DrillDown): Row[] =>
   }));
 
 function KeyCell({ by, value }: { by: By; value: string }) {
-  if (by === 'api' || !value) return <>{value}</>;
+  if (by === 'api' || !value || (by === 'ip' && !isIp(value))) return <>{value}</>;
   return <EntityLink type={by} id={value} />;
 }
 

@@ -6,7 +6,7 @@ import { Table } from '../components/Table';
 import { formatBytes } from '../lib/format';
 import type { PortFlow } from '../lib/types';
 
-const portName = (p: PortFlow) => `${p.port}/${p.protocol}`;
+const portName = (p: PortFlow) => `${p.port ?? '?'}/${p.protocol ?? '?'}`;
 
 export function FlowByPortPanel({ items }: { items: PortFlow[] }) {
   const option = useMemo(() => {
@@ -32,7 +32,7 @@ export function FlowByPortPanel({ items }: { items: PortFlow[] }) {
         rowKey={portName}
         empty="No flows in this scope."
         columns={[
-          { header: 'Port', cell: portName, sort: (p) => p.port },
+          { header: 'Port', cell: portName, sort: (p) => p.port ?? -1 },
           { header: 'Scope', cell: (p) => <span className={p.aboveBaseline ? 'above-baseline' : undefined}>{formatBytes(p.bytes)}</span>, sort: (p) => p.bytes, numeric: true },
           { header: 'Baseline', cell: (p) => formatBytes(p.baselineBytes), sort: (p) => p.baselineBytes, numeric: true },
           { header: 'Above baseline', cell: (p) => (p.aboveBaseline ? 'yes' : ''), sort: (p) => (p.aboveBaseline ? 1 : 0) },

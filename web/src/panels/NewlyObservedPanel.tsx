@@ -1,8 +1,7 @@
 // Values seen in the scope time but not in the 45-day baseline (geolocations, APIs, user agents, ASNs).
 import { EntityLink } from '../components/EntityLink';
 import { Panel } from '../components/Panel';
-import { type Column, Table } from '../components/Table';
-import { Value } from '../components/Value';
+import { Table } from '../components/Table';
 import { WorldMap } from '../components/WorldMap';
 import { formatNumber, formatTime } from '../lib/format';
 import type { NewItem } from '../lib/types';
@@ -15,18 +14,15 @@ interface Props {
   linkType?: string;
 }
 
-const BASE = new Set(['value', 'firstSeen', 'count']);
-
-function extraColumns(items: NewItem[]): Column<NewItem>[] {
-  const keys = [...new Set(items.flatMap((item) => Object.keys(item)))].filter((key) => !BASE.has(key) && key !== 'lat' && key !== 'lon');
-  return keys.map((key) => ({ header: key, cell: (item) => <Value value={item[key]} /> }));
-}
+const ips = (item: NewItem) => (Array.isArray(item.ips) ? (item.ips as string[]) : []);
 
 const mapPoints = (items: NewItem[]) =>
   items.filter((i) => typeof i.lat === 'number' && typeof i.lon === 'number').map((i) => ({ name: i.value, lat: i.lat as number, lon: i.lon as number, value: i.count }));
 
 export function NewlyObservedPanel({ id, title, items, linkType }: Props) {
   const points = mapPoints(items);
+  const withIps = items.some((item) => ips(item).length > 0);
+  const withService = items.some((item) => typeof item.service === 'string');
   return (
     <Panel title={title} guidance="Seen in the scope time, not in the 45 days before it." id={id}>
       {points.length > 0 && <WorldMap points={points} label={title} />}
@@ -37,9 +33,13 @@ export function NewlyObservedPanel({ id, title, items, linkType }: Props) {
         empty="Nothing new in this scope."
         columns={[
           { header: 'Value', cell: (item) => (linkType ? <EntityLink type={linkType} id={item.value} /> : item.value), sort: (item) => item.value },
+          ...(withService ? [{ header: 'Service', cell: (item: NewItem) => String(item.service ?? ''), sort: (item: NewItem) => String(item.service ?? '') }] : []),
+          ...(withIps
+            ? [{ header: 'IPs', cell: (item: NewItem) => ips(item).map((ip) => <EntityLink key={ip} type="ip" id={ip} />).flatMap((link, i) => (i ? [', ', link] : [link])) }]
+            : []),
           { header: 'First seen', cell: (item) => formatTime(item.firstSeen), sort: (item) => item.firstSeen },
           { header: 'Calls', cell: (item) => formatNumber(item.count), sort: (item) => item.count, numeric: true },
-          ...extraColumns(items),
+          { header: 'Failed', cell: (item) => formatNumber(Number(item.failures ?? 0)), sort: (item) => Number(item.failures ?? 0), numeric: true },
         ]}
       />
     </Panel>

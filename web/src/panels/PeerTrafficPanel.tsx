@@ -2,27 +2,49 @@
 import { type FormEvent, useState } from 'react';
 import { Async } from '../components/Async';
 import { Panel } from '../components/Panel';
+import { Table } from '../components/Table';
 import { entityPath, query } from '../lib/api';
+import { formatBytes, formatNumber } from '../lib/format';
 import { useScope } from '../lib/scopeContext';
-import type { FlowBucket } from '../lib/types';
+import type { FlowBucket, PeerConnection } from '../lib/types';
 import { useApi } from '../lib/useApi';
 import { FlowVolumeChart } from './FlowVolumePanel';
-import { GenericBody } from './GenericPanel';
 
 interface PeerTraffic {
-  buckets?: FlowBucket[];
-  [other: string]: unknown;
+  buckets: FlowBucket[];
+  items: PeerConnection[];
 }
 
-function PeerChart({ type, id, peer }: { type: string; id: string; peer: string }) {
+function Connections({ items }: { items: PeerConnection[] }) {
+  return (
+    <Table
+      label="connections"
+      rows={items}
+      rowKey={(c, i) => `${c.localPort}-${c.remotePort}-${c.protocol}-${c.direction}-${i}`}
+      empty="No traffic with this IP in the scope time."
+      columns={[
+        { header: 'Direction', cell: (c) => c.direction, sort: (c) => c.direction },
+        { header: 'Local port', cell: (c) => c.localPort ?? '', sort: (c) => c.localPort ?? -1, numeric: true },
+        { header: 'Remote port', cell: (c) => c.remotePort ?? '', sort: (c) => c.remotePort ?? -1, numeric: true },
+        { header: 'Protocol', cell: (c) => c.protocol ?? '', sort: (c) => c.protocol ?? '' },
+        { header: 'In', cell: (c) => formatBytes(c.bytesIn), sort: (c) => c.bytesIn, numeric: true },
+        { header: 'Out', cell: (c) => formatBytes(c.bytesOut), sort: (c) => c.bytesOut, numeric: true },
+        { header: 'Accepted', cell: (c) => formatNumber(c.accepted), sort: (c) => c.accepted, numeric: true },
+        { header: 'Rejected', cell: (c) => formatNumber(c.rejected), sort: (c) => c.rejected, numeric: true },
+      ]}
+    />
+  );
+}
+
+function PeerView({ type, id, peer }: { type: string; id: string; peer: string }) {
   const scope = useScope();
   const traffic = useApi<PeerTraffic>(`/entities${entityPath(type, id)}/panels/peerTraffic${query({ peer, ...scope })}`);
   return (
     <Async loaded={traffic}>
-      {({ buckets, ...rest }) => (
+      {(data) => (
         <>
-          {buckets && <FlowVolumeChart buckets={buckets} label={`traffic with ${peer}`} />}
-          <GenericBody data={rest} />
+          <FlowVolumeChart buckets={data.buckets} label={`traffic with ${peer}`} />
+          <Connections items={data.items} />
         </>
       )}
     </Async>
@@ -37,7 +59,7 @@ export function PeerTrafficPanel({ type, id, peers }: { type: string; id: string
     setPeer(text.trim());
   };
   return (
-    <Panel title="VPC flow volume to and from a finding's IP address" guidance="Pick a remote IP: the IPs of this entity's findings are offered." id="peerTraffic">
+    <Panel wide title="VPC flow volume to and from a finding's IP address" guidance="Pick a remote IP: the IPs of this entity's findings are offered." id="peerTraffic">
       <form className="inline" onSubmit={submit}>
         <input list="peer-ips" value={text} onChange={(e) => setText(e.target.value)} placeholder="remote IP" aria-label="remote IP" />
         <datalist id="peer-ips">
@@ -47,7 +69,7 @@ export function PeerTrafficPanel({ type, id, peers }: { type: string; id: string
         </datalist>
         <button type="submit">Show</button>
       </form>
-      {peer ? <PeerChart type={type} id={id} peer={peer} /> : <p className="muted">No finding IP to show; enter one.</p>}
+      {peer ? <PeerView type={type} id={id} peer={peer} /> : <p className="muted">No finding IP to show; enter one.</p>}
     </Panel>
   );
 }

@@ -2,7 +2,8 @@
 import type { ReactNode } from 'react';
 import type { EntityProfile, Panels } from '../lib/types';
 import { ApiVolumePanel } from './ApiVolumePanel';
-import { BucketApisPanel, BucketPrincipalsPanel } from './BucketPanels';
+import { ApisPanel, PrincipalsPanel } from './CallerPanels';
+import { DnsQueriesPanel } from './DnsQueriesPanel';
 import { FlowByPortPanel } from './FlowByPortPanel';
 import { FlowVolumePanel } from './FlowVolumePanel';
 import { GenericPanel } from './GenericPanel';
@@ -22,10 +23,10 @@ export const LAYOUTS: Record<string, string[]> = {
   session: PRINCIPAL,
   federated: PRINCIPAL,
   accesskey: PRINCIPAL,
-  instance: [...NETWORK, ...PRINCIPAL],
-  ip: [...NETWORK, 'apiVolume', 'newUserAgents'],
-  bucket: ['principals', 'apis', 'apiVolume', 'newGeolocations'],
-  useragent: ['apiVolume'],
+  instance: [...NETWORK, 'dnsQueries', ...PRINCIPAL],
+  ip: [...NETWORK, 'apiVolume', 'principals', 'apis', 'newUserAgents', 'dnsQueries'],
+  bucket: ['apiVolume', 'principals', 'apis', 'newGeolocations'],
+  useragent: ['apiVolume', 'principals', 'apis'],
 };
 
 function renderPanel(key: string, panels: Panels, profile: EntityProfile): ReactNode {
@@ -52,9 +53,11 @@ function renderPanel(key: string, panels: Panels, profile: EntityProfile): React
     case 'peerTraffic':
       return (type === 'instance' || type === 'ip') && <PeerTrafficPanel type={type} id={id} peers={findingIps(profile)} />;
     case 'principals':
-      return panels.principals && <BucketPrincipalsPanel items={panels.principals.items} />;
+      return panels.principals && <PrincipalsPanel items={panels.principals.items} />;
     case 'apis':
-      return panels.apis && <BucketApisPanel items={panels.apis.items} />;
+      return panels.apis && <ApisPanel items={panels.apis.items} />;
+    case 'dnsQueries':
+      return panels.dnsQueries && <DnsQueriesPanel items={panels.dnsQueries.items} />;
     default:
       return <GenericPanel id={key} data={panels[key]} />;
   }
