@@ -7,11 +7,14 @@ export function formatNumber(value: number | bigint): string {
   return Number(value).toLocaleString('en-US');
 }
 
-/** Renders rows as an aligned text table; values are shown as plain text. */
+/** Visible width: colour escapes take no room on the terminal. */
+const visibleLength = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '').length;
+
+/** Renders rows as an aligned text table; values are shown as plain text (cells may carry colour). */
 export function renderTable(columns: string[], rows: unknown[][]): string {
   const cells = rows.map((row) => row.map(displayValue));
-  const widths = columns.map((name, i) => Math.max(name.length, ...cells.map((row) => row[i]!.length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const widths = columns.map((name, i) => Math.max(name.length, ...cells.map((row) => visibleLength(row[i]!))));
+  const line = (values: string[]) => values.map((v, i) => v + ' '.repeat(widths[i]! - visibleLength(v))).join('  ').trimEnd();
   return [colors.bold(line(columns)), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
