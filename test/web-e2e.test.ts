@@ -174,6 +174,11 @@ describe('web UI in chromium', { skip }, () => {
     assert.match((await page.textContent('footer')) ?? '', /IP Geolocation by DB-IP/);
     assert.equal(await page.getAttribute('footer a', 'href'), 'https://db-ip.com');
     await shot('summary');
+
+    await page.click('table[aria-label="top instances"] tbody tr:first-child a.entity-link');
+    await page.waitForSelector('[data-page="entity"][data-entity-type="instance"] [data-panel="flowVolume"] canvas');
+    await page.waitForSelector('[data-panel="flowByPort"]');
+    await shot('instance-profile');
   });
 
   test('findings: list, filter by severity, open a finding, pivot to an entity profile', async () => {

@@ -5,14 +5,31 @@ import { UserError } from '../sources/input.js';
 /** `--db FILE`, shared by every command that opens the lake. */
 export const dbOption = () => new Option('--db <file>', 'lake database file (DuckDB)').default(DEFAULT_DB_FILE);
 
-/** Opens the lake, turning DuckDB's errors about locks and missing files into one-line user errors. */
+/** How long to wait for a lake another process holds: `gumshoe serve` holds it for a moment per request. */
+const LOCK_WAIT_MS = 10_000;
+
+/**
+ * Opens the lake, waiting a little while another process holds it, and turning DuckDB's errors about locks
+ * and missing files into one-line user errors.
+ */
 export async function openLake(file: string, readOnly = false): Promise<Lake> {
-  try {
-    return await Lake.open(file, { readOnly });
-  } catch (error) {
-    const message = (error as Error).message;
-    if (/lock/i.test(message)) throw new UserError(`the lake ${file} is in use by another process; wait for it to finish (${message.split('\n')[0]})`);
-    if (readOnly && /does not exist|No such file/i.test(message)) throw new UserError(`no lake at ${file}; run 'gumshoe ingest' first or pass --db`);
-    throw new UserError(`cannot open the lake ${file}: ${message.split('\n')[0]}`);
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      return await Lake.open(file, { readOnly });
+    } catch (error) {
+      const message = (error as Error).message;
+      if (/lock/i.test(message) && Date.now() + delay < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        continue;
+      }
+      throw lakeOpenError(file, readOnly, message);
+    }
   }
+}
+
+function lakeOpenError(file: string, readOnly: boolean, message: string): UserError {
+  if (/lock/i.test(message)) return new UserError(`the lake ${file} is in use by another process; wait for it to finish (${message.split('\n')[0]})`);
+  if (readOnly && /does not exist|No such file/i.test(message)) return new UserError(`no lake at ${file}; run 'gumshoe ingest' first or pass --db`);
+  return new UserError(`cannot open the lake ${file}: ${message.split('\n')[0]}`);
 }

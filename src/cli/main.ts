@@ -113,6 +113,7 @@ registerIntelCommands(program);
 registerDetectCommands(program);
 registerFilterCommands(program);
 registerSimulateCommands(program);
+(await import('./serve.js')).registerServeCommands(program);
 
 function printIngestSummary(summary: IngestSummary, db: string): void {
   const rows = Object.entries(summary.byType).map(([type, c]) => [

@@ -117,7 +117,7 @@ export function createApp(options: AppOptions): Hono {
     if (error instanceof HttpError) return c.json({ error: error.message }, error.status);
     if (error instanceof LakeBusyError) {
       c.header('Retry-After', '5');
-      return c.json({ error: `${error.message}; nothing was cached for this request yet` }, 503);
+      return c.json({ error: c.req.method === 'GET' ? `${error.message}; nothing was cached for this request yet` : error.message }, 503);
     }
     console.error(`gumshoe serve: ${c.req.method} ${new URL(c.req.url).pathname}: ${(error as Error).stack ?? error}`);
     return c.json({ error: `internal error: ${String((error as Error).message ?? error).split('\n')[0]}` }, 500);

@@ -5,12 +5,13 @@ import { entityLabel, ID_FORMS, ID_SHAPES, parseRole, parseSession } from './arn
 import { findingIndex, roleArns, roleOfSession } from './finding-index.js';
 import { findingGroups } from './groups.js';
 import type { ReadContext } from './lake-access.js';
-import { list, num, one, type Params, rows, str, time } from './sql.js';
+import { type Activity, catalogue, total } from './catalogue.js';
+import { inList, num, one, type Params, rows, time } from './sql.js';
 import { type EntityType, notFound } from './validation.js';
 
 /**
  * Entities and how each type is found in the event tables. The SQL fragments are fixed text chosen by type;
- * the entity id is always the `$id` parameter (and an instance's network interfaces `$enis`).
+ * the entity id is always the `$id` parameter (an instance's interfaces and sessions are parameter lists too).
  */
 export const API_PREDICATE: Partial<Record<EntityType, string>> = {
   account: 'cloud_account_uid = $id',
@@ -21,16 +22,37 @@ export const API_PREDICATE: Partial<Record<EntityType, string>> = {
   accesskey: 'actor_user_credential_uid = $id',
   ip: 'src_endpoint_ip = $id',
   useragent: 'http_request_user_agent = $id',
-  // Instance-profile credentials are sessions named after the instance.
-  instance: "actor_session_issuer IS NOT NULL AND suffix(actor_user_uid, '/' || $id)",
   // The substring test is cheap and runs first, so JSON is parsed only for rows that can match.
-  bucket: "api_service_name = 's3.amazonaws.com' AND contains(api_request_data::VARCHAR, $id) AND api_request_data->>'bucketName' = $id",
+  bucket: "api_service_name = 's3.amazonaws.com' AND contains(api_request_data::VARCHAR, $id) AND (api_request_data->>'bucketName') = $id",
 };
 
-export const FLOW_PREDICATE: Partial<Record<EntityType, string>> = {
-  instance: '(instance_uid = $id OR list_contains($enis, interface_uid))',
-  ip: '(src_endpoint_ip = $id OR dst_endpoint_ip = $id)',
-};
+/**
+ * The flow records of an instance or an IP in a time condition. An instance's records are those of its
+ * network interfaces (an IN list of parameters pushes down into the scan); an IP's are two scans, as
+ * source and as destination, which DuckDB filters far faster than one OR.
+ */
+export function flowRows(entity: Entity, where: string): string {
+  if (entity.type === 'instance') {
+    if (!entity.enis?.length) return `SELECT * FROM network_activity WHERE ${where} AND instance_uid = $id`;
+    return `SELECT * FROM network_activity WHERE ${where} AND interface_uid IN ${entity.enisSql}`;
+  }
+  if (entity.type === 'ip') {
+    return `SELECT * FROM network_activity WHERE ${where} AND src_endpoint_ip = $id
+            UNION ALL
+            SELECT * FROM network_activity WHERE ${where} AND dst_endpoint_ip = $id AND src_endpoint_ip IS DISTINCT FROM $id`;
+  }
+  throw new Error(`no flow records for ${entity.type}`);
+}
+
+/** The entity's rows of api_activity; an instance's are those of its instance-profile sessions (named after it). */
+export function apiPredicate(entity: Entity): string {
+  if (entity.type === 'instance') {
+    return entity.sessions?.length ? `actor_user_uid IN ${entity.sessionsSql}` : 'false';
+  }
+  const predicate = API_PREDICATE[entity.type];
+  if (!predicate) throw new Error(`no API activity of ${entity.type}`);
+  return predicate;
+}
 
 export const DNS_PREDICATE: Partial<Record<EntityType, string>> = {
   instance: 'src_endpoint_instance_uid = $id',
@@ -44,6 +66,11 @@ export interface Entity {
   details: Record<string, unknown>;
   /** Query parameters that identify the entity in the fragments above. */
   params: Params;
+  /** An instance's network interfaces and instance-profile sessions, and their IN lists of parameters. */
+  enis?: string[];
+  enisSql?: string;
+  sessions?: string[];
+  sessionsSql?: string;
 }
 
 export function intel(context: ReadContext): Promise<IntelLookup> {
@@ -73,19 +100,17 @@ export function inventory(context: ReadContext): Promise<Inventory> {
       enis.get(instance)!.add(eni);
       instanceOfEni.set(eni, instance);
     };
-    for (const r of await rows(context.connection, `SELECT DISTINCT instance_uid, interface_uid FROM network_activity WHERE instance_uid IS NOT NULL AND interface_uid IS NOT NULL`)) {
-      link(String(r.instance_uid), String(r.interface_uid));
-    }
+    for (const [eni, i] of (await catalogue(context)).interfaces) if (i.instance) link(i.instance, eni);
     const state = await rows(context.connection, `SELECT value::VARCHAR AS value FROM detection_state WHERE detection_id = 'instance-inventory'`);
     for (const { value } of state) {
       const account = JSON.parse(String(value)) as { instances?: Record<string, Record<string, unknown>>; interfaces?: Record<string, string> };
-      for (const [id, instance] of Object.entries(account.instances ?? {})) details.set(id, instance);
-      for (const [eni, instance] of Object.entries(account.interfaces ?? {})) link(instance, eni);
       for (const [id, instance] of Object.entries(account.instances ?? {})) {
+        details.set(id, instance);
         for (const ni of (instance.networkInterfaces as { networkInterfaceId?: string }[] | undefined) ?? []) {
           if (ni.networkInterfaceId) link(id, ni.networkInterfaceId);
         }
       }
+      for (const [eni, instance] of Object.entries(account.interfaces ?? {})) link(instance, eni);
     }
     return { enis, instanceOfEni, details };
   });
@@ -96,126 +121,106 @@ const notInLake = (type: EntityType, id: string) => notFound(`no ${type} ${JSON.
 /** Looks an entity up, with its details panel; 404 when the lake has never seen it. */
 export async function resolveEntity(context: ReadContext, type: EntityType, id: string): Promise<Entity> {
   if (!ID_SHAPES[type].test(id)) throw notFound(`no ${type} ${JSON.stringify(id)}: expected ${ID_FORMS[type]}`);
-  const params: Params = { id };
-  const details = await DETAILS[type](context, id, params);
+  const entity: Entity = { type, id, label: entityLabel(type, id), details: {}, params: { id } };
+  if (type === 'instance') {
+    entity.enis = [...((await inventory(context)).enis.get(id) ?? [])].sort();
+    entity.enisSql = inList('eni', entity.enis, entity.params);
+    entity.sessions = [...(await catalogue(context)).principals.values()].filter((p) => p.issuer !== null && p.arn.endsWith(`/${id}`)).map((p) => p.arn).sort();
+    entity.sessionsSql = inList('session', entity.sessions, entity.params);
+  }
+  const details = await DETAILS[type](context, id, entity);
   if (!details) throw notInLake(type, id);
-  return { type, id, label: entityLabel(type, id), details, params };
+  entity.details = details;
+  return entity;
 }
 
-type DetailsFn = (context: ReadContext, id: string, params: Params) => Promise<Record<string, unknown> | undefined>;
+type DetailsFn = (context: ReadContext, id: string, entity: Entity) => Promise<Record<string, unknown> | undefined>;
 
-/** All-time activity of an entity in api_activity: when first and last seen, how many calls. */
-async function apiActivity(context: ReadContext, type: EntityType, params: Params, extra = '') {
-  const r = await one(
-    context.connection,
-    `SELECT count(*) AS calls, min(time) AS first, max(time) AS last${extra} FROM api_activity WHERE ${API_PREDICATE[type]}`,
-    params,
-  );
-  return r && num(r.calls) > 0 ? r : undefined;
+async function involvedInFindings(context: ReadContext, type: EntityType, id: string): Promise<boolean> {
+  return (await findingIndex(context)).involving(type, id).length > 0;
 }
 
-async function involvedInFindings(context: ReadContext, type: EntityType, id: string): Promise<number> {
-  return (await findingIndex(context)).involving(type, id).length;
-}
+const seen = (a: Activity | undefined) => ({ apiCalls: a?.calls ?? 0, firstSeen: time(a?.first), lastSeen: time(a?.last) });
+const sorted = (values: Iterable<string> | undefined, limit = 50) => [...(values ?? [])].sort().slice(0, limit);
 
-const seen = (r: Record<string, unknown> | undefined) => ({
-  apiCalls: num(r?.calls),
-  firstSeen: time(r?.first),
-  lastSeen: time(r?.last),
-});
-
+/** The details panel of each type, from the catalogue; undefined when the lake has never seen the entity. */
 const DETAILS: Record<EntityType, DetailsFn> = {
-  account: async (context, id, params) => {
-    const r = await apiActivity(context, 'account', params, `, count(DISTINCT actor_user_uid) AS principals, list(DISTINCT cloud_region ORDER BY cloud_region) AS regions`);
-    const flows = await one(context.connection, `SELECT count(*) AS n FROM network_activity WHERE cloud_account_uid = $id`, params);
-    if (!r && num(flows?.n) === 0 && (await involvedInFindings(context, 'account', id)) === 0) return undefined;
-    return { accountId: id, ...seen(r), principals: num(r?.principals), regions: (r?.regions as string[] | undefined) ?? [], flowRecords: num(flows?.n) };
+  account: async (context, id) => {
+    const c = await catalogue(context);
+    const account = c.accounts.get(id);
+    const flows = total([...c.interfaces.values()].filter((i) => i.account === id));
+    if (!account && flows.calls === 0 && !(await involvedInFindings(context, 'account', id))) return undefined;
+    const principals = [...c.principals.values()].filter((p) => p.account === id).length;
+    return { accountId: id, ...seen(account), principals, regions: sorted(account?.regions), flowRecords: flows.calls };
   },
-  user: async (context, id, params) => {
-    const r = await apiActivity(context, 'user', params, `, any_value(actor_user_name) AS name, any_value(actor_user_type) AS user_type,
-      any_value(cloud_account_uid) AS account, list(DISTINCT actor_user_credential_uid ORDER BY actor_user_credential_uid)[1:20] AS keys`);
-    if (!r && (await involvedInFindings(context, 'user', id)) === 0) return undefined;
-    return { arn: id, userName: str(r?.name) ?? entityLabel('user', id), userType: str(r?.user_type), accountId: str(r?.account), ...seen(r), accessKeys: (r?.keys as string[] | undefined) ?? [] };
+  user: async (context, id) => {
+    const p = (await catalogue(context)).principals.get(id);
+    if (!p && !(await involvedInFindings(context, 'user', id))) return undefined;
+    return { arn: id, userName: p?.name ?? entityLabel('user', id), userType: p?.type ?? null, accountId: p?.account ?? /::(\d{12}):/.exec(id)?.[1] ?? null, ...seen(p), accessKeys: sorted(p?.keys) };
   },
-  role: async (context, id, params) => {
-    const r = await apiActivity(context, 'role', params, `, count(DISTINCT actor_user_uid) AS sessions`);
-    const assumed = await one(
-      context.connection,
-      `SELECT count(*) AS n, min(time) AS first, max(time) AS last FROM api_activity
-       WHERE api_operation IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity') AND api_request_data->>'roleArn' = $id`,
-      params,
-    );
-    if (!r && num(assumed?.n) === 0 && (await involvedInFindings(context, 'role', id)) === 0) return undefined;
+  role: async (context, id) => {
+    const r = (await catalogue(context)).roles.get(id);
+    if (!r && !(await involvedInFindings(context, 'role', id))) return undefined;
     const role = parseRole(id);
-    return { arn: id, roleName: role?.name, accountId: role?.account, ...seen(r), sessions: num(r?.sessions), assumptions: num(assumed?.n) };
+    return { arn: id, roleName: role?.name, accountId: role?.account, ...seen(r), sessions: r?.sessions.size ?? 0, recentSessions: sorted(r?.sessions, 20) };
   },
-  session: async (context, id, params) => {
-    const r = await apiActivity(context, 'session', params, `, any_value(actor_session_issuer) AS issuer, bool_or(actor_session_is_mfa) AS mfa,
-      min(actor_session_created_time) AS created, list(DISTINCT actor_user_credential_uid ORDER BY actor_user_credential_uid)[1:20] AS keys`);
-    if (!r && (await involvedInFindings(context, 'session', id)) === 0) return undefined;
+  session: async (context, id) => {
+    const p = (await catalogue(context)).principals.get(id);
+    if (!p && !(await involvedInFindings(context, 'session', id))) return undefined;
     const s = parseSession(id);
-    const roles = await roleArns(context);
     return {
-      arn: id, role: str(r?.issuer) ?? roleOfSession(id, roles) ?? null, sessionName: s?.session, accountId: s?.account,
-      mfaAuthenticated: r?.mfa ?? null, createdTime: time(r?.created), ...seen(r), accessKeys: (r?.keys as string[] | undefined) ?? [],
+      arn: id, role: p?.issuer ?? roleOfSession(id, await roleArns(context)) ?? null, sessionName: s?.session, accountId: s?.account,
+      mfaAuthenticated: p?.mfa ?? null, createdTime: time(p?.created), ...seen(p), accessKeys: sorted(p?.keys),
     };
   },
-  federated: async (context, id, params) => {
-    const r = await apiActivity(context, 'federated', params, `, any_value(actor_session_issuer) AS issuer, any_value(actor_idp_name) AS idp`);
-    if (!r && (await involvedInFindings(context, 'federated', id)) === 0) return undefined;
-    return { arn: id, name: entityLabel('federated', id), issuer: str(r?.issuer), identityProvider: str(r?.idp), ...seen(r) };
+  federated: async (context, id) => {
+    const p = (await catalogue(context)).principals.get(id);
+    if (!p && !(await involvedInFindings(context, 'federated', id))) return undefined;
+    return { arn: id, name: entityLabel('federated', id), issuer: p?.issuer ?? null, identityProvider: p?.idp ?? null, ...seen(p), accessKeys: sorted(p?.keys) };
   },
-  accesskey: async (context, id, params) => {
-    const r = await apiActivity(context, 'accesskey', params, `, list(DISTINCT actor_user_uid ORDER BY actor_user_uid)[1:20] AS principals,
-      any_value(actor_user_type) AS user_type, any_value(cloud_account_uid) AS account`);
-    if (!r && (await involvedInFindings(context, 'accesskey', id)) === 0) return undefined;
+  accesskey: async (context, id) => {
+    const c = await catalogue(context);
+    const k = c.keys.get(id);
+    if (!k && !(await involvedInFindings(context, 'accesskey', id))) return undefined;
+    const owner = k ? c.principals.get([...k.principals][0] ?? '') : undefined;
     return {
       accessKeyId: id, kind: id.startsWith('ASIA') ? 'temporary' : id.startsWith('AKIA') ? 'long-term' : 'unknown',
-      principals: (r?.principals as string[] | undefined) ?? [], userType: str(r?.user_type), accountId: str(r?.account), ...seen(r),
+      principals: sorted(k?.principals), userType: owner?.type ?? null, accountId: owner?.account ?? null, ...seen(k),
     };
   },
-  ip: async (context, id, params) => {
-    const r = await apiActivity(context, 'ip', params, `, count(DISTINCT actor_user_uid) AS principals`);
-    const flows = await one(
-      context.connection,
-      `SELECT count(*) AS n, min(time) AS first, max(time) AS last FROM network_activity WHERE ${FLOW_PREDICATE.ip}`,
-      params,
-    );
-    const dns = await one(context.connection, `SELECT count(*) AS n FROM dns_activity WHERE ${DNS_PREDICATE.ip}`, params);
-    if (!r && num(flows?.n) === 0 && num(dns?.n) === 0 && (await involvedInFindings(context, 'ip', id)) === 0) return undefined;
-    return { ip: id, ...(await ipIntel(context, id)), ...seen(r), principals: num(r?.principals), flowRecords: num(flows?.n), firstFlow: time(flows?.first), lastFlow: time(flows?.last), dnsQueries: num(dns?.n) };
+  ip: async (context, id, entity) => {
+    const api = (await catalogue(context)).ips.get(id);
+    const dns = await one(context.connection, `SELECT count(*) AS n FROM dns_activity WHERE ${DNS_PREDICATE.ip}`, entity.params);
+    // Flow volume is in the flow panels; here only whether flow logs saw the address at all (stops at the first row).
+    const inFlows = async () => (await one(context.connection, `SELECT count(*) AS n FROM (${flowRows(entity, 'true')} LIMIT 1)`, entity.params))?.n === 1;
+    if (!api && num(dns?.n) === 0 && !(await involvedInFindings(context, 'ip', id)) && !(await inFlows())) return undefined;
+    return { ip: id, ...(await ipIntel(context, id)), ...seen(api), dnsQueries: num(dns?.n) };
   },
-  useragent: async (context, id, params) => {
-    const r = await apiActivity(context, 'useragent', params, `, count(DISTINCT actor_user_uid) AS principals, count(DISTINCT src_endpoint_ip) AS ips`);
-    if (!r && (await involvedInFindings(context, 'useragent', id)) === 0) return undefined;
-    return { userAgent: id, ...seen(r), principals: num(r?.principals), ips: num(r?.ips) };
+  useragent: async (context, id) => {
+    const a = (await catalogue(context)).agents.get(id);
+    if (!a && !(await involvedInFindings(context, 'useragent', id))) return undefined;
+    return { userAgent: id, ...seen(a) };
   },
-  instance: async (context, id, params) => {
+  instance: async (context, id, entity) => {
+    const c = await catalogue(context);
     const inv = await inventory(context);
-    params.enis = list([...(inv.enis.get(id) ?? [])].sort());
-    const flows = await one(
-      context.connection,
-      `SELECT count(*) AS n, min(time) AS first, max(time) AS last, any_value(vpc_uid) AS vpc, any_value(subnet_uid) AS subnet,
-              any_value(cloud_account_uid) AS account, any_value(cloud_region) AS region
-       FROM network_activity WHERE ${FLOW_PREDICATE.instance}`,
-      params,
-    );
-    const api = await apiActivity(context, 'instance', params, `, list(DISTINCT actor_session_issuer) AS roles`);
+    const interfaces = (entity.enis ?? []).map((eni) => c.interfaces.get(eni)).filter((i) => i !== undefined);
+    const flows = total(interfaces);
+    const sessions = (entity.sessions ?? []).map((arn) => c.principals.get(arn)!);
     const launched = inv.details.get(id);
-    if (num(flows?.n) === 0 && !api && !launched && (await involvedInFindings(context, 'instance', id)) === 0) return undefined;
+    if (flows.calls === 0 && sessions.length === 0 && !launched && !(await involvedInFindings(context, 'instance', id))) return undefined;
+    const api = total(sessions);
+    const first = interfaces[0];
     return {
-      instanceId: id, accountId: str(flows?.account), region: str(flows?.region), vpcId: str(flows?.vpc), subnetId: str(flows?.subnet),
-      networkInterfaces: [...(inv.enis.get(id) ?? [])].sort(), roles: (api?.roles as string[] | undefined) ?? [],
-      flowRecords: num(flows?.n), firstSeen: time(flows?.first) ?? time(api?.first), lastSeen: time(flows?.last) ?? time(api?.last),
-      apiCalls: num(api?.calls), launch: launched ?? null,
+      instanceId: id, accountId: first?.account ?? null, region: first?.region ?? null, vpcId: first?.vpc ?? null, subnetId: first?.subnet ?? null,
+      networkInterfaces: entity.enis ?? [], roles: sorted(new Set(sessions.map((s) => s.issuer!))), sessions: sorted(sessions.map((s) => s.arn), 20),
+      flowRecords: flows.calls, firstSeen: time(flows.first ?? api.first), lastSeen: time(flows.last ?? api.last), apiCalls: api.calls, launch: launched ?? null,
     };
   },
-  bucket: async (context, id, params) => {
-    const r = await apiActivity(context, 'bucket', params, `, count(DISTINCT actor_user_uid) AS principals, any_value(cloud_account_uid) AS account,
-      min(time) FILTER (WHERE api_operation = 'CreateBucket' AND status = 'Success') AS created,
-      max(time) FILTER (WHERE api_operation = 'DeleteBucket' AND status = 'Success') AS deleted`);
-    if (!r && (await involvedInFindings(context, 'bucket', id)) === 0) return undefined;
-    return { bucketName: id, arn: `arn:aws:s3:::${id}`, accountId: str(r?.account), ...seen(r), principals: num(r?.principals), createdTime: time(r?.created), deletedTime: time(r?.deleted) };
+  bucket: async (context, id) => {
+    const b = (await catalogue(context)).buckets.get(id);
+    if (!b && !(await involvedInFindings(context, 'bucket', id))) return undefined;
+    return { bucketName: id, arn: `arn:aws:s3:::${id}`, accountId: b?.account ?? null, ...seen(b), createdTime: time(b?.created), deletedTime: time(b?.deleted) };
   },
   finding: async (context, id) => {
     const f = (await findingIndex(context)).byId.get(id);

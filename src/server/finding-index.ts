@@ -1,5 +1,6 @@
 import { type GuardDutyFinding, type RemoteIpDetails, severityLevel } from '../findings/guardduty-finding.js';
 import { parseRole, parseSession, principalType, ref } from './arns.js';
+import { catalogue } from './catalogue.js';
 import type { ReadContext } from './lake-access.js';
 import { iso } from './scope.js';
 import { num, rows, str } from './sql.js';
@@ -105,11 +106,10 @@ export function findingIndex(context: ReadContext): Promise<FindingIndex> {
  */
 export function roleArns(context: ReadContext): Promise<Map<string, string>> {
   return context.memo('role-arns', async () => {
-    const found = await rows(context.connection, `SELECT DISTINCT actor_session_issuer AS arn FROM api_activity WHERE actor_session_issuer IS NOT NULL`);
     const map = new Map<string, string>();
-    for (const { arn } of found) {
-      const role = parseRole(String(arn));
-      if (role) map.set(`${role.account}/${role.name}`, String(arn));
+    for (const arn of (await catalogue(context)).roles.keys()) {
+      const role = parseRole(arn);
+      if (role) map.set(`${role.account}/${role.name}`, arn);
     }
     return map;
   });

@@ -9,7 +9,7 @@ import { type FindingRow, findingIndex, type IndexedFinding } from './finding-in
 import type { ReadContext } from './lake-access.js';
 import { iso, parseTime } from './scope.js';
 import { list, num, rows, str, ts as tsOf } from './sql.js';
-import { badRequest, boolean, HttpError, integer, notFound, oneOf } from './validation.js';
+import { badRequest, boolean, HttpError, identifier, integer, notFound, oneOf } from './validation.js';
 
 const SEVERITY_LEVELS = ['Low', 'Medium', 'High', 'Critical'] as const;
 const SORTS = ['severity', 'updated', 'count', 'firstSeen', 'lastSeen'] as const;
@@ -57,7 +57,7 @@ export async function listFindings(context: ReadContext, query: FindingListQuery
   const bySeverity = severityFilter(query.severity);
   const types = query.type ? new Set(query.type.split(',')) : undefined;
   const archived = query.archived === 'all' ? undefined : (boolean('archived', query.archived) ?? false);
-  const needle = query.q?.toLowerCase();
+  const needle = query.q ? identifier('q', query.q).toLowerCase() : undefined;
   const sort = oneOf('sort', query.sort, SORTS, 'severity');
   const order = oneOf('order', query.order, ['asc', 'desc'] as const, 'desc');
   const limit = integer('limit', query.limit, { min: 1, max: 1000, fallback: 100 });
@@ -87,12 +87,19 @@ export async function requireFinding(context: ReadContext, id: string): Promise<
   return found;
 }
 
-/** Event tables by the `source_type` of the file an evidence row points into. */
+/**
+ * Event tables by the `source_type` of the file an evidence row points into, and how a row is keyed within
+ * its file: a CloudTrail document holds many records on one line, so those are told apart by event id.
+ */
 const EVIDENCE_TABLES = {
-  cloudtrail: 'api_activity',
-  vpcflow: 'network_activity',
-  route53: 'dns_activity',
+  cloudtrail: { table: 'api_activity', key: "source_file_id::VARCHAR || ':' || metadata_uid", refKey: (r: Record<string, unknown>) => `${num(r.source_file_id)}:${String(r.event_uid)}` },
+  vpcflow: { table: 'network_activity', key: "source_file_id::VARCHAR || ':' || source_line::VARCHAR", refKey: lineKey },
+  route53: { table: 'dns_activity', key: "source_file_id::VARCHAR || ':' || source_line::VARCHAR", refKey: lineKey },
 } as const;
+
+function lineKey(r: Record<string, unknown>): string {
+  return `${num(r.source_file_id)}:${num(r.source_line)}`;
+}
 
 interface Evidence {
   time: string;
@@ -103,7 +110,7 @@ interface Evidence {
   source: string | null;
 }
 
-/** The events behind a finding, read back from the lake by file and line (time narrows the scan). */
+/** The events behind a finding, read back from the lake (their times narrow the scan). */
 async function evidence(connection: DuckDBConnection, findingId: string): Promise<Evidence[]> {
   const refs = await rows(
     connection,
@@ -113,25 +120,25 @@ async function evidence(connection: DuckDBConnection, findingId: string): Promis
     { id: findingId },
   );
   const raws = new Map<string, string>();
-  for (const [sourceType, table] of Object.entries(EVIDENCE_TABLES)) {
+  const keyOf = (r: Record<string, unknown>) => {
+    const source = EVIDENCE_TABLES[r.source_type as keyof typeof EVIDENCE_TABLES];
+    return source ? `${String(r.source_type)}/${source.refKey(r)}` : undefined;
+  };
+  for (const [sourceType, source] of Object.entries(EVIDENCE_TABLES)) {
     const wanted = refs.filter((r) => r.source_type === sourceType && r.time !== null);
     if (wanted.length === 0) continue;
     const times = wanted.map((r) => num(r.time));
     const found = await rows(
       connection,
-      `SELECT source_file_id, source_line, raw FROM ${table}
-       WHERE time >= $from AND time <= $to
-         AND list_contains($keys, source_file_id::VARCHAR || ':' || source_line::VARCHAR)`,
-      {
-        from: tsOf(Math.min(...times) - 1000),
-        to: tsOf(Math.max(...times) + 1000),
-        keys: list(wanted.map((r) => `${num(r.source_file_id)}:${num(r.source_line)}`)),
-      },
+      `SELECT ${source.key} AS key, raw FROM ${source.table}
+       WHERE time >= $from AND time <= $to AND list_contains($keys, ${source.key})`,
+      { from: tsOf(Math.min(...times) - 1000), to: tsOf(Math.max(...times) + 1000), keys: list(wanted.map(source.refKey)) },
     );
-    for (const r of found) raws.set(`${num(r.source_file_id)}:${num(r.source_line)}`, String(r.raw));
+    for (const r of found) raws.set(`${sourceType}/${String(r.key)}`, String(r.raw));
   }
   return refs.map((r) => {
-    const raw = raws.get(`${num(r.source_file_id)}:${num(r.source_line)}`);
+    const key = keyOf(r);
+    const raw = key === undefined ? undefined : raws.get(key);
     let parsed: unknown = raw ?? null;
     if (raw?.startsWith('{')) {
       try {

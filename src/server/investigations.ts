@@ -8,7 +8,7 @@ import type { ReadContext } from './lake-access.js';
 import { type Location, locationName, locator, newAsns, newGeolocations, newUserAgents, type PanelRequest } from './panels-api.js';
 import { lakeRange } from './profiles.js';
 import { baselineOf, HOUR, iso, parseScope, type Window, wire } from './scope.js';
-import { list, num, rows, str, ts } from './sql.js';
+import { inList, num, type Params, rows, str, ts } from './sql.js';
 import { badRequest, type EntityType } from './validation.js';
 
 /**
@@ -94,15 +94,16 @@ async function ttps(request: InvestigationRequest, related: IndexedFinding[]): P
       tactic: spec.mitre.tactic, technique: spec.mitre.technique, procedure: f.row.type, findingId: f.row.id, ipAddress: f.row.remoteIp, firstSeen: f.row.firstSeen, lastSeen: f.row.lastSeen,
     });
   }
+  const params: Params = { ...request.params };
   const calls = await rows(
     request.context.connection,
     `SELECT api_operation AS api, api_service_name AS service, coalesce(src_endpoint_ip, src_endpoint_domain) AS ip,
             count(*) FILTER (WHERE status IS DISTINCT FROM 'Failure') AS successes, count(*) FILTER (WHERE status = 'Failure') AS failures,
             min(time) AS first, max(time) AS last
      FROM api_activity
-     WHERE time >= $from AND time < $to AND ${API_PREDICATE[request.type]} AND list_contains($apis, api_operation)
+     WHERE time >= $from AND time < $to AND ${API_PREDICATE[request.type]} AND api_operation IN ${inList('api', Object.keys(API_TTPS), params)}
      GROUP BY ALL ORDER BY first`,
-    { ...request.params, apis: list(Object.keys(API_TTPS)) },
+    params,
   );
   for (const c of calls) {
     const ttp = API_TTPS[String(c.api)]!;

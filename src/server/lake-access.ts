@@ -24,6 +24,11 @@ export interface ReadContext {
   version: string;
   /** A value computed once per lake version and shared by requests (e.g. finding groups, geo of IPs). */
   memo<T>(key: string, compute: () => Promise<T>): Promise<T>;
+  /**
+   * A value that depends only on what `key` names (e.g. the row counts of the append-only event tables), kept
+   * across lake versions: archiving a finding changes the version but not the entities.
+   */
+  lasting<T>(key: string, compute: () => Promise<T>): Promise<T>;
 }
 
 export interface LakeAccessOptions {
@@ -49,6 +54,7 @@ export class LakeAccess {
   private writes: Promise<unknown> = Promise.resolve();
   private memos = new Map<string, Promise<unknown>>();
   private memoVersion = '';
+  private lastings = new Map<string, Promise<unknown>>();
   private readonly idleMs: number;
   private readonly retryDelays: number[];
 
@@ -83,12 +89,15 @@ export class LakeAccess {
 
   async read<T>(fn: (context: ReadContext) => Promise<T>): Promise<T> {
     while (this.gate) await this.gate;
-    const lake = await this.acquire();
+    // Counted from here, before the open, so a write waits for reads that are still opening the file.
+    this.users++;
+    clearTimeout(this.idleTimer);
     try {
+      const lake = await this.acquire();
       const connection = await lake.connect();
       try {
         const version = this.openVersion;
-        return await fn({ connection, version, memo: (key, compute) => this.memo(version, key, compute) });
+        return await fn({ connection, version, memo: (key, compute) => this.memo(version, key, compute), lasting: (key, compute) => this.lasting(key, compute) });
       } finally {
         connection.closeSync();
       }
@@ -135,11 +144,9 @@ export class LakeAccess {
           return lake;
         },
       ).finally(() => (this.opening = undefined));
-      await this.opening;
+      return this.opening;
     }
-    clearTimeout(this.idleTimer);
-    this.users++;
-    return this.lake!;
+    return this.lake;
   }
 
   private release(): void {
@@ -176,6 +183,20 @@ export class LakeAccess {
         await sleep(delay);
       }
     }
+  }
+
+  private lasting<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    let value = this.lastings.get(key) as Promise<T> | undefined;
+    if (!value) {
+      value = compute();
+      this.lastings.set(key, value);
+      value.catch(() => this.lastings.delete(key));
+      // Two generations per kind (the text before the first ':'): each may hold a large catalogue.
+      const kind = key.split(':')[0];
+      const same = [...this.lastings.keys()].filter((k) => k.split(':')[0] === kind);
+      for (const oldest of same.slice(0, Math.max(0, same.length - 2))) this.lastings.delete(oldest);
+    }
+    return value;
   }
 
   private memo<T>(version: string, key: string, compute: () => Promise<T>): Promise<T> {

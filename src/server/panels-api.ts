@@ -1,5 +1,5 @@
 import { isPrivateIp } from '../detect/network-event.js';
-import { API_PREDICATE, type Entity, intel } from './entities.js';
+import { apiPredicate, type Entity, intel } from './entities.js';
 import type { ReadContext } from './lake-access.js';
 import { bucketStarts, bucketUnit, coveredDays, DAY, iso, type Window } from './scope.js';
 import { num, type Params, rows, str, time, ts } from './sql.js';
@@ -19,11 +19,7 @@ export interface PanelRequest {
 }
 
 const SCOPE = 'time >= $from AND time < $to';
-const predicate = (request: PanelRequest) => {
-  const sql = API_PREDICATE[request.entity.type];
-  if (!sql) throw new Error(`no API activity predicate for ${request.entity.type}`);
-  return sql;
-};
+const predicate = (request: PanelRequest) => apiPredicate(request.entity);
 const scopeParams = (request: PanelRequest, window: Window = request.scope): Params => ({
   ...request.entity.params,
   from: ts(window.from),
@@ -269,16 +265,16 @@ export async function increasedApis(request: PanelRequest) {
 }
 
 const ASSUME = "api_operation IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity')";
-/** Assumptions where the entity is the role assumed or the session created (the caller side uses API_PREDICATE). */
+/** Assumptions where the entity is the role assumed or the session created (the caller side is the entity's own API activity). */
 const ASSUMED_PREDICATE: Partial<Record<Entity['type'], string>> = {
-  role: "api_request_data->>'roleArn' = $id",
-  session: "api_response_data->'assumedRoleUser'->>'arn' = $id",
+  role: "(api_request_data->>'roleArn') = $id",
+  session: "(api_response_data->'assumedRoleUser'->>'arn') = $id",
 };
 
 /** Role assumption and chaining: who assumed which role into which session, and what the entity assumed. */
 export async function roleAssumptions(request: PanelRequest) {
   const { type } = request.entity;
-  const sides = [API_PREDICATE[type], ASSUMED_PREDICATE[type]].filter(Boolean).map((p) => `(${p})`).join(' OR ');
+  const sides = [predicate(request), ASSUMED_PREDICATE[type]].filter(Boolean).map((p) => `(${p})`).join(' OR ');
   const found = await rows(
     request.context.connection,
     `SELECT coalesce(actor_user_uid, actor_invoked_by, src_endpoint_domain, actor_user_type) AS caller,

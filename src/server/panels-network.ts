@@ -1,9 +1,9 @@
 import { protocolName } from '../detect/network-event.js';
-import { DNS_PREDICATE, type Entity, FLOW_PREDICATE } from './entities.js';
+import { DNS_PREDICATE, type Entity, flowRows } from './entities.js';
 import { ITEM_LIMIT, type PanelRequest } from './panels-api.js';
 import { bucketStarts, bucketUnit, coveredDays, DAY, iso, type Window } from './scope.js';
 import { num, type Params, rows, str, time, ts } from './sql.js';
-import { ipAddress } from './validation.js';
+import { badRequest, ipAddress } from './validation.js';
 
 /** RFC 1918, loopback, link-local, CGNAT and IPv6 ULA/link-local, as detect/network-event.ts isPrivateIp. */
 const isPrivate = (column: string) =>
@@ -28,11 +28,11 @@ const DIRECTION: Partial<Record<Entity['type'], string>> = {
   ip: "CASE WHEN dst_endpoint_ip = $id THEN 'in' ELSE 'out' END",
 };
 
-function flowSql(request: PanelRequest): { predicate: string; direction: string } {
-  const predicate = FLOW_PREDICATE[request.entity.type];
+/** The entity's flow records in [$from, $to), each with its direction relative to the entity. */
+function flows(request: PanelRequest, extra = ''): string {
   const direction = DIRECTION[request.entity.type];
-  if (!predicate || !direction) throw new Error(`no flow predicate for ${request.entity.type}`);
-  return { predicate, direction };
+  if (!direction) throw new Error(`no flow direction for ${request.entity.type}`);
+  return `(SELECT *, ${direction} AS dir FROM (${flowRows(request.entity, `time >= $from AND time < $to${extra}`)}))`;
 }
 
 const params = (request: PanelRequest, window: Window, extra: Params = {}): Params => ({ ...request.entity.params, from: ts(window.from), to: ts(window.to), ...extra });
@@ -54,13 +54,11 @@ function fill(scope: Window, found: Record<string, unknown>[]): FlowBucket[] {
 
 /** Overall VPC flow volume in and out, per bucket. */
 export async function flowVolume(request: PanelRequest) {
-  const { predicate, direction } = flowSql(request);
   const found = await rows(
     request.context.connection,
     `SELECT date_trunc('${bucketUnit(request.scope)}', time) AS bucket,
             sum(traffic_bytes) FILTER (WHERE dir = 'in') AS bytes_in, sum(traffic_bytes) FILTER (WHERE dir = 'out') AS bytes_out, count(*) AS flows
-     FROM (SELECT time, traffic_bytes, ${direction} AS dir FROM network_activity WHERE time >= $from AND time < $to AND ${predicate})
-     GROUP BY bucket`,
+     FROM ${flows(request)} GROUP BY bucket`,
     params(request, request.scope),
   );
   return { buckets: fill(request.scope, found) };
@@ -71,14 +69,12 @@ export const PORT_ABOVE_RATIO = 2;
 
 /** Flow volume by service port (the lower port of the pair) and protocol, against the baseline. */
 export async function flowByPort(request: PanelRequest) {
-  const { predicate } = flowSql(request);
   const found = await rows(
     request.context.connection,
     `SELECT least(src_endpoint_port, dst_endpoint_port) AS port, connection_info_protocol_num AS protocol,
             sum(traffic_bytes) FILTER (WHERE time >= $scope) AS bytes, count(*) FILTER (WHERE time >= $scope) AS flows,
             sum(traffic_bytes) FILTER (WHERE time < $scope) AS baseline_bytes
-     FROM network_activity WHERE time >= $from AND time < $to AND ${predicate}
-     GROUP BY ALL`,
+     FROM ${flows(request)} GROUP BY ALL`,
     params(request, { from: request.baseline.from, to: request.scope.to }, { scope: ts(request.scope.from) }),
   );
   const baselineDays = coveredDays(request.baseline, request.lakeFirst);
@@ -105,11 +101,10 @@ export async function flowByPort(request: PanelRequest) {
 
 /** Traffic between the entity and one remote IP: volume over time and the connections behind it. */
 export async function peerTraffic(request: PanelRequest) {
+  if (!request.query.peer) throw badRequest('peer: give the remote IP address, e.g. ?peer=203.0.113.7');
   const peer = ipAddress('peer', request.query.peer);
-  const { predicate, direction } = flowSql(request);
   const p = params(request, request.scope, { peer });
-  const from = `FROM (SELECT *, ${direction} AS dir FROM network_activity
-                     WHERE time >= $from AND time < $to AND ${predicate} AND (src_endpoint_ip = $peer OR dst_endpoint_ip = $peer))`;
+  const from = `FROM ${flows(request, ' AND (src_endpoint_ip = $peer OR dst_endpoint_ip = $peer)')}`;
   const buckets = await rows(
     request.context.connection,
     `SELECT date_trunc('${bucketUnit(request.scope)}', time) AS bucket,

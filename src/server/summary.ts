@@ -1,4 +1,5 @@
 import { principalType } from './arns.js';
+import { eventCounts } from './catalogue.js';
 import { inventory } from './entities.js';
 import { findingIndex } from './finding-index.js';
 import { groupsInWindow } from './groups.js';
@@ -13,8 +14,8 @@ const TOP = 10;
 const NEW_LOCATIONS_LIMIT = 100;
 
 /** Locations of every public source IP seen in a window (memoized: the baseline is the same for every page). */
-function locationsSeen(context: ReadContext, window: Window): Promise<Set<string>> {
-  return context.memo(`locations:${window.from}:${window.to}`, async () => {
+async function locationsSeen(context: ReadContext, window: Window): Promise<Set<string>> {
+  return context.lasting(`locations:${window.from}:${window.to}:${await eventCounts(context)}`, async () => {
     const locate = await locator(context);
     const found = await rows(
       context.connection,

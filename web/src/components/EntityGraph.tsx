@@ -11,13 +11,13 @@ export interface GraphNode {
   severity?: number;
 }
 
-export interface GraphEdge {
+interface GraphEdge {
   source: string;
   target: string;
   label: string;
 }
 
-const TYPE_COLORS: Record<string, string> = {
+export const TYPE_COLORS: Record<string, string> = {
   ip: '#2b8a3e',
   user: '#1864ab',
   role: '#5f3dc4',
@@ -34,7 +34,7 @@ const STYLE: cytoscape.StylesheetJson = [
     selector: 'node',
     style: {
       label: 'data(label)',
-      'font-size': 10,
+      'font-size': 11,
       'text-valign': 'bottom',
       'text-margin-y': 4,
       'text-wrap': 'ellipsis',
@@ -46,10 +46,9 @@ const STYLE: cytoscape.StylesheetJson = [
   },
   { selector: 'node[type = "finding"]', style: { shape: 'diamond', width: 30, height: 30 } },
   { selector: 'node:selected', style: { 'border-width': 3, 'border-color': '#000' } },
-  {
-    selector: 'edge',
-    style: { width: 1.5, 'line-color': '#adb5bd', 'curve-style': 'bezier', label: 'data(label)', 'font-size': 8, color: '#868e96', 'text-rotation': 'autorotate' },
-  },
+  { selector: 'edge', style: { width: 1.2, 'line-color': '#ced4da', 'curve-style': 'bezier' } },
+  // The selected node's edges stand out, with their role labels.
+  { selector: 'edge.near', style: { width: 2.5, 'line-color': '#495057', label: 'data(label)', 'font-size': 9, color: '#343a40', 'text-rotation': 'autorotate' } },
   { selector: '.hide-labels', style: { label: '' } },
 ];
 
@@ -75,11 +74,17 @@ export function EntityGraph({ nodes, edges, showLabels, onSelect }: Props) {
         })),
         ...edges.filter((e) => ids.has(e.source) && ids.has(e.target)).map((e, i) => ({ data: { id: `e${i}`, ...e } })),
       ],
-      layout: { name: 'cose', animate: false, nodeDimensionsIncludeLabels: true },
+      layout: { name: 'cose', animate: false, nodeDimensionsIncludeLabels: true, nodeRepulsion: () => 40_000, idealEdgeLength: () => 90, padding: 24 } as cytoscape.LayoutOptions,
     });
-    cy.on('tap', 'node', (event) => onSelect(event.target.data() as GraphNode));
+    cy.on('tap', 'node', (event) => {
+      cy.edges().removeClass('near');
+      event.target.connectedEdges().addClass('near');
+      onSelect(event.target.data() as GraphNode);
+    });
     cy.on('tap', (event) => {
-      if (event.target === cy) onSelect(null);
+      if (event.target !== cy) return;
+      cy.edges().removeClass('near');
+      onSelect(null);
     });
     graph.current = cy;
     return () => {
@@ -92,5 +97,7 @@ export function EntityGraph({ nodes, edges, showLabels, onSelect }: Props) {
     graph.current?.elements().toggleClass('hide-labels', !showLabels);
   }, [showLabels, nodes, edges]);
 
-  return <div className="graph" ref={element} data-nodes={nodes.length} data-edges={edges.length} aria-label="finding group graph" />;
+  // Force layouts come out round: bigger graphs get more height so that labels stay readable.
+  const height = Math.min(900, Math.max(420, 300 + nodes.length * 8));
+  return <div className="graph" ref={element} style={{ height }} data-nodes={nodes.length} data-edges={edges.length} aria-label="finding group graph" />;
 }

@@ -3,6 +3,8 @@ import { formatTime } from '../lib/format';
 import type { FindingDetail } from '../lib/types';
 import { Table } from './Table';
 
+const baseName = (file: string) => file.split(/[\\/]/).pop() ?? file;
+
 const rawText = (raw: unknown) => (typeof raw === 'string' ? prettyJson(raw) : JSON.stringify(raw, null, 2));
 
 function prettyJson(text: string): string {
@@ -22,7 +24,11 @@ export function EvidenceTable({ evidence }: { evidence: FindingDetail['evidence'
       empty="No evidence records were kept for this finding."
       columns={[
         { header: 'Time', cell: (e) => formatTime(e.time), sort: (e) => e.time },
-        { header: 'Source', cell: (e) => `${e.file}${e.line ? `:${e.line}` : ''}`, sort: (e) => e.file },
+        {
+          header: 'Source',
+          cell: (e) => <span title={e.file}>{`${baseName(e.file)}${e.line ? `:${e.line}` : ''}`}</span>,
+          sort: (e) => e.file,
+        },
         {
           header: 'Record',
           cell: (e) => (

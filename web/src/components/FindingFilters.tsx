@@ -31,9 +31,14 @@ export function FindingFilters() {
         <option value="true">Archived</option>
         <option value="all">All</option>
       </select>
+      <label>
+        <input type="checkbox" checked={params.get('inScope') === '1'} onChange={(e) => set({ inScope: e.target.checked ? '1' : undefined })} /> active in the scope time
+      </label>
       <select value={params.get('sort') ?? 'severity'} onChange={(e) => set({ sort: e.target.value })} aria-label="sort by">
         <option value="severity">Sort by severity</option>
-        <option value="updated">Sort by last seen</option>
+        <option value="updated">Sort by last updated</option>
+        <option value="lastSeen">Sort by last seen</option>
+        <option value="firstSeen">Sort by first seen</option>
         <option value="count">Sort by count</option>
       </select>
       <select value={params.get('order') ?? 'desc'} onChange={(e) => set({ order: e.target.value })} aria-label="order">

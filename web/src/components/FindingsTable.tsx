@@ -28,11 +28,13 @@ const COLUMNS: Column<FindingRow>[] = [
 interface Props {
   findings: FindingRow[];
   empty?: string;
+  /** Rows shown before "Show all". */
+  limit?: number;
   /** Per-row controls in a last column (archive, …). */
   actions?: (finding: FindingRow) => ReactNode;
 }
 
-export function FindingsTable({ findings, empty, actions }: Props) {
+export function FindingsTable({ findings, empty, actions, limit }: Props) {
   const columns = actions ? [...COLUMNS, { header: '', cell: actions }] : COLUMNS;
-  return <Table columns={columns} rows={findings} rowKey={(f) => f.id} empty={empty ?? 'No findings in this scope.'} label="findings" />;
+  return <Table columns={columns} rows={findings} rowKey={(f) => f.id} empty={empty ?? 'No findings in this scope.'} label="findings" limit={limit} />;
 }

@@ -1,5 +1,5 @@
 // Newly observed geolocations: the map and the table of locations, IPs and principals.
-import { formatTime } from '../lib/format';
+import { formatNumber, formatTime } from '../lib/format';
 import type { NewGeolocation } from '../lib/types';
 import { EntityLink } from './EntityLink';
 import { PrincipalLink } from './PrincipalLink';
@@ -21,8 +21,10 @@ export function NewGeolocations({ items }: { items: NewGeolocation[] }) {
         columns={[
           { header: 'Location', cell: place, sort: place },
           { header: 'IP', cell: (g) => <EntityLink type="ip" id={g.ip} />, sort: (g) => g.ip },
-          { header: 'Principal', cell: (g) => <PrincipalLink principal={g.principal} />, sort: (g) => g.principal },
+          { header: 'Principal', cell: (g) => <PrincipalLink principal={g.principal} />, sort: (g) => g.principal ?? '' },
           { header: 'First seen', cell: (g) => formatTime(g.firstSeen), sort: (g) => g.firstSeen },
+          { header: 'Calls', cell: (g) => formatNumber(g.calls ?? 0), sort: (g) => g.calls ?? 0, numeric: true },
+          { header: 'Failed', cell: (g) => formatNumber(g.failures ?? 0), sort: (g) => g.failures ?? 0, numeric: true },
         ]}
       />
     </>

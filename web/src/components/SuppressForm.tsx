@@ -22,7 +22,7 @@ export function SuppressForm({ finding, onDone }: { finding: Record<string, unkn
     event.preventDefault();
     try {
       await apiPost(`/findings/${encodeURIComponent(finding.id)}/suppress`, { name, fields: [...chosen] });
-      setResult({ ok: true, message: `Suppression rule "${name}" created: findings that match it are archived.` });
+      setResult({ ok: true, message: `Suppression rule "${name}" created: new findings that match it are archived as they are found.` });
       onDone();
     } catch (e) {
       setResult({ ok: false, message: (e as Error).message });

@@ -1,4 +1,4 @@
-// A table sorted in the browser by clicking a column header.
+// A table sorted in the browser by clicking a column header; long ones show their first rows until asked for all.
 import { type ReactNode, useState } from 'react';
 
 export interface Column<T> {
@@ -14,10 +14,13 @@ interface Props<T> {
   rowKey: (row: T, index: number) => string;
   empty?: string;
   label?: string;
+  /** Rows shown before "Show all". */
+  limit?: number;
 }
 
-export function Table<T>({ columns, rows, rowKey, empty = 'Nothing in this scope.', label }: Props<T>) {
+export function Table<T>({ columns, rows, rowKey, empty = 'Nothing in this scope.', label, limit = 25 }: Props<T>) {
   const [order, setOrder] = useState<{ column: number; desc: boolean } | null>(null);
+  const [all, setAll] = useState(false);
   const sorter = order ? columns[order.column]?.sort : undefined;
   const sorted = sorter && order
     ? [...rows].sort((a, b) => {
@@ -28,35 +31,43 @@ export function Table<T>({ columns, rows, rowKey, empty = 'Nothing in this scope
       })
     : rows;
   if (rows.length === 0) return <p className="muted empty">{empty}</p>;
+  const shown = all ? sorted : sorted.slice(0, limit);
   return (
-    <table className="table" aria-label={label}>
-      <thead>
-        <tr>
-          {columns.map((column, index) => (
-            <th key={column.header} className={column.numeric ? 'num' : undefined}>
-              {column.sort ? (
-                <button type="button" className="sort" onClick={() => setOrder({ column: index, desc: order?.column === index ? !order.desc : true })}>
-                  {column.header}
-                  {order?.column === index ? (order.desc ? ' ▼' : ' ▲') : ''}
-                </button>
-              ) : (
-                column.header
-              )}
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {sorted.map((row, index) => (
-          <tr key={rowKey(row, index)}>
-            {columns.map((column) => (
-              <td key={column.header} className={column.numeric ? 'num' : undefined}>
-                {column.cell(row)}
-              </td>
+    <>
+      <table className="table" aria-label={label}>
+        <thead>
+          <tr>
+            {columns.map((column, index) => (
+              <th key={column.header} className={column.numeric ? 'num' : undefined}>
+                {column.sort ? (
+                  <button type="button" className="sort" onClick={() => setOrder({ column: index, desc: order?.column === index ? !order.desc : true })}>
+                    {column.header}
+                    {order?.column === index ? (order.desc ? ' ▼' : ' ▲') : ''}
+                  </button>
+                ) : (
+                  column.header
+                )}
+              </th>
             ))}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {shown.map((row, index) => (
+            <tr key={rowKey(row, index)}>
+              {columns.map((column) => (
+                <td key={column.header} className={column.numeric ? 'num' : undefined}>
+                  {column.cell(row)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {shown.length < rows.length && (
+        <button type="button" className="small show-all" onClick={() => setAll(true)}>
+          Show all {rows.length}
+        </button>
+      )}
+    </>
   );
 }

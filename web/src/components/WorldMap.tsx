@@ -12,7 +12,7 @@ const world = feature(topology, topology.objects.countries);
 world.features = world.features.filter((country) => country.properties?.name !== 'Antarctica');
 echarts.registerMap('world', world as never);
 
-export interface MapPoint {
+interface MapPoint {
   name: string;
   lat: number;
   lon: number;

@@ -2,7 +2,7 @@
 import type { ChartOption } from '../components/Chart';
 import { formatBytes, formatNumber } from './format';
 
-export interface TimeSeries {
+interface TimeSeries {
   name: string;
   color?: string;
   points: [string, number][];
@@ -15,7 +15,7 @@ export function timeBars(series: TimeSeries[], options: { bytes?: boolean; stack
     grid: { left: 64, right: 16, top: 32, bottom: 28 },
     legend: { top: 0 },
     tooltip: { trigger: 'axis', valueFormatter: (value: unknown) => format(Number(value)) },
-    xAxis: { type: 'time' },
+    xAxis: { type: 'time', axisLabel: { hideOverlap: true } },
     yAxis: { type: 'value', axisLabel: { formatter: (value: number) => format(value) } },
     series: series.map((s, index) => ({
       name: s.name,
@@ -28,23 +28,5 @@ export function timeBars(series: TimeSeries[], options: { bytes?: boolean; stack
           ? { silent: true, itemStyle: { color: 'rgba(255, 200, 0, 0.12)' }, data: [[{ xAxis: options.highlight.from }, { xAxis: options.highlight.to }]] }
           : undefined,
     })),
-  };
-}
-
-/** Horizontal bars by category, each bar coloured by `color(index)`. */
-export function categoryBars(categories: string[], values: number[], options: { bytes?: boolean; color?: (index: number) => string; name: string }): ChartOption {
-  const format = options.bytes ? formatBytes : formatNumber;
-  return {
-    grid: { left: 110, right: 24, top: 8, bottom: 24 },
-    tooltip: { trigger: 'item', valueFormatter: (value: unknown) => format(Number(value)) },
-    xAxis: { type: 'value', axisLabel: { formatter: (value: number) => format(value) } },
-    yAxis: { type: 'category', data: categories, inverse: true, axisLabel: { width: 100, overflow: 'truncate' } },
-    series: [
-      {
-        name: options.name,
-        type: 'bar',
-        data: values.map((value, index) => ({ value, itemStyle: options.color ? { color: options.color(index) } : undefined })),
-      },
-    ],
   };
 }

@@ -1,7 +1,7 @@
 // Entity types: names for display and the type of a principal from its ARN (as src/server/arns.ts reads them).
 import type { EntityType } from './types';
 
-export const ENTITY_NAMES: Record<EntityType, string> = {
+const ENTITY_NAMES: Record<EntityType, string> = {
   account: 'AWS account',
   user: 'IAM user',
   role: 'IAM role',

@@ -22,9 +22,10 @@ export function formatTime(time: string | null | undefined): string {
 
 export const SEVERITIES = ['Critical', 'High', 'Medium', 'Low'] as const;
 
-/** GuardDuty's bands: Critical ≥ 9, High ≥ 7, Medium ≥ 4, else Low; names pass through. */
+/** GuardDuty's bands: Critical ≥ 9, High ≥ 7, Medium ≥ 4, Low above 0, else Informational; names pass through. */
 export function severityName(severity: string | number): string {
   if (typeof severity === 'string') return severity.charAt(0).toUpperCase() + severity.slice(1).toLowerCase();
+  if (severity <= 0) return 'Informational';
   if (severity >= 9) return 'Critical';
   if (severity >= 7) return 'High';
   if (severity >= 4) return 'Medium';

@@ -58,8 +58,10 @@ export interface NewGeolocation {
   lat: number | null;
   lon: number | null;
   ip: string;
-  principal: string;
+  principal: string | null;
   firstSeen: string;
+  calls?: number;
+  failures?: number;
 }
 
 export interface Summary {
@@ -102,7 +104,7 @@ export interface FlowBucket {
   bytesOut: number;
 }
 
-export interface Items<T = Record<string, unknown>> {
+interface Items<T = Record<string, unknown>> {
   items: T[];
 }
 
@@ -209,12 +211,22 @@ export interface DrillDown {
 export type IndicatorKind =
   | 'ttp' | 'threat_intel_ip' | 'impossible_travel' | 'new_geolocation' | 'new_asn' | 'new_user_agent' | 'related_findings' | 'related_groups';
 
+export interface Indicator {
+  kind: IndicatorKind;
+  title: string;
+  severity: number;
+  /** Critical, High, Medium, Low or Informational. */
+  severityLevel: string;
+  evidence: unknown[];
+}
+
 export interface Investigation {
-  entity: EntityRef | { type: EntityType; id: string; label: string };
+  entity: EntityRef;
   scope: Scope;
-  severity: string;
-  severityLevel: string | number;
-  indicators: { kind: IndicatorKind; title: string; severity: string | number; evidence: unknown[] }[];
+  baseline?: Scope;
+  severity: number;
+  severityLevel: string;
+  indicators: Indicator[];
 }
 
 export interface SearchResults {

@@ -2,7 +2,7 @@
 import { Async } from '../components/Async';
 import { FindingsTable } from '../components/FindingsTable';
 import { Panel } from '../components/Panel';
-import { KeyValue } from '../components/Value';
+import { EntityDetails } from '../components/EntityDetails';
 import { entityPath, query } from '../lib/api';
 import { typeName } from '../lib/entities';
 import { investigationHref } from '../lib/links';
@@ -39,7 +39,7 @@ export function EntityPage({ type, id }: { type: string; id: string }) {
             <Header profile={p} />
             <div className="grid">
               <Panel title={`${typeName(p.entity.type)} details`} id="details">
-                <KeyValue data={p.entity.details} />
+                <EntityDetails details={p.entity.details} />
               </Panel>
               <Panel wide title="Associated findings" guidance="Findings that involve this entity in the scope time; opening one moves the scope time to it." id="findings">
                 <FindingsTable findings={p.findings} />

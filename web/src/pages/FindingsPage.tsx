@@ -6,6 +6,7 @@ import { FindingsTable } from '../components/FindingsTable';
 import { Pager } from '../components/Pager';
 import { query } from '../lib/api';
 import { useRoute } from '../lib/route';
+import { useScope } from '../lib/scopeContext';
 import type { FindingList } from '../lib/types';
 import { useApi } from '../lib/useApi';
 
@@ -16,6 +17,7 @@ const archivedParam = (value: string | null) => (value === 'all' ? undefined : (
 
 export function FindingsPage() {
   const { params } = useRoute();
+  const scope = useScope();
   const offset = Number(params.get('offset') ?? 0) || 0;
   const list = useApi<FindingList>(
     `/findings${query({
@@ -27,6 +29,7 @@ export function FindingsPage() {
       order: params.get('order') ?? 'desc',
       limit: PAGE,
       offset,
+      ...(params.get('inScope') === '1' ? scope : {}),
     })}`,
   );
   return (
@@ -39,7 +42,7 @@ export function FindingsPage() {
             <p className="muted" data-total={data.total}>
               {data.total} findings
             </p>
-            <FindingsTable findings={data.findings} empty="No findings match." actions={(f) => <ArchiveButton id={f.id} archived={f.archived} onDone={list.reload} />} />
+            <FindingsTable findings={data.findings} limit={PAGE} empty="No findings match." actions={(f) => <ArchiveButton id={f.id} archived={f.archived} onDone={list.reload} />} />
             <Pager total={data.total} offset={offset} page={PAGE} />
           </>
         )}

@@ -4,6 +4,7 @@ import { Async } from '../components/Async';
 import { EntityGraph, type GraphNode } from '../components/EntityGraph';
 import { EntityLink } from '../components/EntityLink';
 import { EntityList } from '../components/EntityList';
+import { GraphLegend } from '../components/GraphLegend';
 import { FindingsTable } from '../components/FindingsTable';
 import { Panel } from '../components/Panel';
 import { SeverityBadge } from '../components/SeverityBadge';
@@ -13,7 +14,7 @@ import type { GroupDetail } from '../lib/types';
 import { useApi } from '../lib/useApi';
 
 function SelectedNode({ node }: { node: GraphNode | null }) {
-  if (!node) return <p className="muted">Select a node for its details; drag nodes to rearrange; scroll to zoom.</p>;
+  if (!node) return <p className="muted">Select a node to see its links and open it; drag nodes to rearrange; scroll to zoom.</p>;
   const id = node.id.slice(node.type.length + 1);
   return (
     <p className="selected-node">
@@ -46,6 +47,7 @@ function GroupView({ detail }: { detail: GroupDetail }) {
         }
       >
         <EntityGraph nodes={nodes} edges={detail.graph.edges} showLabels={labels} onSelect={select} />
+        <GraphLegend types={nodes.map((n) => n.type)} />
         <p className="muted graph-count">
           {nodes.length} nodes, {detail.graph.edges.length} edges
         </p>

@@ -1,14 +1,14 @@
 // An investigation of an IAM user or role over the scope time: indicators of compromise with evidence, overall severity.
 import { Async } from '../components/Async';
 import { EntityLink } from '../components/EntityLink';
+import { IndicatorEvidence } from '../components/IndicatorEvidence';
 import { Panel } from '../components/Panel';
 import { SeverityBadge } from '../components/SeverityBadge';
 import { entityPath, query } from '../lib/api';
 import { formatTime } from '../lib/format';
 import { useScope } from '../lib/scopeContext';
-import type { IndicatorKind, Investigation } from '../lib/types';
+import type { Indicator, IndicatorKind, Investigation } from '../lib/types';
 import { useApi } from '../lib/useApi';
-import { GenericBody } from '../panels/GenericPanel';
 
 const KIND_NAMES: Record<IndicatorKind, string> = {
   ttp: 'Tactics, techniques and procedures',
@@ -21,15 +21,16 @@ const KIND_NAMES: Record<IndicatorKind, string> = {
   related_groups: 'Related finding groups',
 };
 
-function Indicator({ indicator }: { indicator: Investigation['indicators'][number] }) {
+function IndicatorPanel({ indicator }: { indicator: Indicator }) {
   return (
     <Panel
       title={indicator.title || KIND_NAMES[indicator.kind] || indicator.kind}
       guidance={KIND_NAMES[indicator.kind]}
       id={indicator.kind}
-      actions={<SeverityBadge severity={indicator.severity} />}
+      actions={<SeverityBadge severity={indicator.severityLevel} />}
+      wide
     >
-      <GenericBody data={{ items: indicator.evidence.map((e) => (e && typeof e === 'object' ? e : { value: e })) }} />
+      <IndicatorEvidence kind={indicator.kind} evidence={indicator.evidence} />
     </Panel>
   );
 }
@@ -46,12 +47,12 @@ export function InvestigationPage({ type, id }: { type: string; id: string }) {
               Investigation of <EntityLink type={inv.entity.type} id={inv.entity.id} label={inv.entity.label} />
             </h1>
             <p className="investigation-severity">
-              Overall severity <SeverityBadge severity={inv.severity} /> · {formatTime(inv.scope.from)} → {formatTime(inv.scope.to)} · {inv.indicators.length} indicators
+              Overall severity <SeverityBadge severity={inv.severityLevel} /> · {formatTime(inv.scope.from)} → {formatTime(inv.scope.to)} · {inv.indicators.length} indicators
             </p>
             {inv.indicators.length === 0 && <p className="muted">No indicators of compromise in this scope time.</p>}
             <div className="grid">
               {inv.indicators.map((indicator, index) => (
-                <Indicator key={`${indicator.kind}-${index}`} indicator={indicator} />
+                <IndicatorPanel key={`${indicator.kind}-${index}`} indicator={indicator} />
               ))}
             </div>
           </>

@@ -18,7 +18,7 @@ export function FlowByPortPanel({ items }: { items: PortFlow[] }) {
       xAxis: { type: 'value', axisLabel: { formatter: (value: number) => formatBytes(value) } },
       yAxis: { type: 'category', data: top.map(portName), inverse: true },
       series: [
-        { name: 'Scope', type: 'bar', data: top.map((p) => ({ value: p.bytes, itemStyle: { color: p.aboveBaseline ? '#e03131' : '#1971c2' } })) },
+        { name: 'Scope', type: 'bar', itemStyle: { color: '#1971c2' }, data: top.map((p) => ({ value: p.bytes, itemStyle: { color: p.aboveBaseline ? '#e03131' : '#1971c2' } })) },
         { name: 'Baseline', type: 'bar', itemStyle: { color: '#ced4da' }, data: top.map((p) => p.baselineBytes) },
       ],
     };

@@ -10,7 +10,7 @@ function ItemsTable({ items }: { items: Row[] }) {
   return <Table rows={items} rowKey={(_, i) => String(i)} columns={keys.map((key) => ({ header: key, cell: (row: Row) => <Value value={row[key]} /> }))} />;
 }
 
-export function GenericBody({ data }: { data: unknown }) {
+function GenericBody({ data }: { data: unknown }) {
   const items = (data as { items?: unknown } | null)?.items;
   if (Array.isArray(items)) return <ItemsTable items={items as Row[]} />;
   if (data && typeof data === 'object') return Object.keys(data).length ? <KeyValue data={data as Row} /> : null;

@@ -16,7 +16,7 @@ const PRINCIPAL = ['apiVolume', 'newGeolocations', 'newApis', 'newUserAgents', '
 const NETWORK = ['flowVolume', 'flowByPort', 'peerTraffic'];
 
 /** One layout per entity type: which panels, in which order. */
-export const LAYOUTS: Record<string, string[]> = {
+const LAYOUTS: Record<string, string[]> = {
   account: PRINCIPAL,
   user: PRINCIPAL,
   role: PRINCIPAL,
