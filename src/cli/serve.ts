@@ -28,30 +28,34 @@ The server opens the lake read-only only while it answers, so 'gumshoe ingest' a
 it meanwhile; while they do, answers come from the server's cache marked "stale": true (or 503 if none).`)
     .action(async (options: { db: string; host: string; port: number; token?: string }) => {
       if (!existsSync(options.db)) throw new UserError(`no lake at ${options.db}; run 'gumshoe ingest' or 'gumshoe demo' first, or pass --db`);
-      const given = options.token || undefined;
-      const token = given ?? (isLoopback(options.host) ? undefined : newToken());
-      let server;
-      try {
-        server = await startServer({ file: path.resolve(options.db), host: options.host, port: options.port, token });
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE') throw new UserError(`port ${options.port} on ${options.host} is in use; pass --port`);
-        if (code === 'EADDRNOTAVAIL') throw new UserError(`cannot bind ${options.host}: no such local address`);
-        throw error;
-      }
-      console.log(`${colors.bold('Gumshoe')} serving ${options.db} at ${colors.green(`${server.url}/`)}`);
-      if (token && !given) console.log(`API token: ${token}`);
-      if (token) console.log(`  every /api call needs the header "Authorization: Bearer <token>"${given ? ' (the token given with --token / GUMSHOE_TOKEN)' : ''}; the web UI asks for it`);
-      if (!existsSync(path.join(WEB_DIST, 'index.html'))) console.log(colors.yellow('The web UI is not built (npm run build:web); the JSON API is under /api.'));
-      console.log('Press Ctrl-C to stop.');
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          void server.close().then(resolve);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await serveUntilStopped(options.db, options.host, options.port, options.token || undefined);
     });
+}
+
+/** Serves the lake's UI and API until Ctrl-C (or SIGTERM), printing where; also the end of `gumshoe demo`. */
+export async function serveUntilStopped(db: string, host: string, portNumber: number, given?: string): Promise<void> {
+  const token = given ?? (isLoopback(host) ? undefined : newToken());
+  let server;
+  try {
+    server = await startServer({ file: path.resolve(db), host, port: portNumber, token });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UserError(`port ${portNumber} on ${host} is in use; pass --port`);
+    if (code === 'EADDRNOTAVAIL') throw new UserError(`cannot bind ${host}: no such local address`);
+    throw error;
+  }
+  console.log(`${colors.bold('Gumshoe')} serving ${db} at ${colors.green(`${server.url}/`)}`);
+  if (token && !given) console.log(`API token: ${token}`);
+  if (token) console.log(`  every /api call needs the header "Authorization: Bearer <token>"${given ? ' (the token given with --token / GUMSHOE_TOKEN)' : ''}; the web UI asks for it`);
+  if (!existsSync(path.join(WEB_DIST, 'index.html'))) console.log(colors.yellow('The web UI is not built (npm run build:web); the JSON API is under /api.'));
+  console.log('Press Ctrl-C to stop.');
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void server.close().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
 }

@@ -6,6 +6,7 @@ import { bySeverity, explainIncidents, runDemo } from '../simulate/demo.js';
 import { allScenarios, simulate } from '../simulate/simulate.js';
 import { UserError } from '../sources/input.js';
 import { dbOption, openLake } from './common.js';
+import { serveUntilStopped } from './serve.js';
 import { colors, formatNumber, renderTable } from './output.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -66,7 +67,10 @@ export function registerSimulateCommands(program: Command): void {
     .option('--out <dir>', 'where the simulated logs go', 'gumshoe-demo')
     .option('--events <n>', 'background records', integer('--events'), 60_000)
     .option('--seed <n>', 'random seed', integer('--seed'), 1)
-    .action(async (options: { db: string; out: string; events: number; seed: number }) => {
+    .option('--serve', 'then serve the web UI on 127.0.0.1 (the default on a terminal)')
+    .option('--no-serve', 'stop after printing the findings')
+    .option('--port <n>', 'port for the web UI', integer('--port'), 8787)
+    .action(async (options: { db: string; out: string; events: number; seed: number; serve?: boolean; port: number }) => {
       const lake = await openLake(options.db);
       try {
         console.log(colors.bold('Simulating an AWS organisation under attack …'));
@@ -84,6 +88,10 @@ export function registerSimulateCommands(program: Command): void {
         console.log(`Explore the lake with SQL: gumshoe query "SELECT type, count(*) FROM findings GROUP BY 1" --db ${options.db}`);
       } finally {
         lake.close();
+      }
+      if (options.serve ?? Boolean(process.stdout.isTTY)) {
+        console.log('');
+        await serveUntilStopped(options.db, '127.0.0.1', options.port);
       }
     });
 
