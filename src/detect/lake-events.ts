@@ -18,6 +18,14 @@ const fields = (payloads: string) => [
   'source_file_id', 'source_line',
 ];
 
+/** Columns that carry text a caller chose (names, agents, messages): they may hold any character. */
+const FREE_TEXT: ReadonlySet<string> = new Set([
+  'metadata_uid', 'cloud_region', 'api_service_name', 'api_operation', 'api_response_error', 'api_response_message',
+  'event_type', 'event_category', 'actor_user_type', 'actor_user_uid', 'actor_user_uid_alt', 'actor_user_name',
+  'actor_user_credential_uid', 'actor_session_issuer', 'actor_session_issuer_name', 'actor_invoked_by',
+  'src_endpoint_domain', 'src_endpoint_uid', 'http_request_user_agent',
+]);
+
 const bool = (v: Cell) => (v === null ? null : v === 'true');
 const num = (v: Cell) => (v === null ? null : Number(v));
 
@@ -70,5 +78,5 @@ export const apiWatermark = (connection: DuckDBConnection) => tableWatermark(con
  * payloads only where `payloads` (a SQL condition, see payloads.ts) holds, every payload by default.
  */
 export async function* apiEvents(connection: DuckDBConnection, after: number, upTo: number, payloads = 'true'): AsyncGenerator<ApiEvent[]> {
-  for await (const rows of joinedRows(connection, 'api_activity', fields(payloads), after, upTo)) yield rows.map(toEvent);
+  for await (const rows of joinedRows(connection, 'api_activity', fields(payloads), after, upTo, FREE_TEXT)) yield rows.map(toEvent);
 }

@@ -5,7 +5,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
  *
  * DuckDB joins each row's fields into one string (unit separator between fields, record separator for
  * NULL) which JS splits: converting one value per row is about 5× faster than one per cell. JSON text
- * cannot hold a raw separator; a row whose plain text does is read again the slow way, by row id.
+ * cannot hold a raw separator; in the `freeText` columns (a user agent, say) it is shown as ␟ (U+241F), so a
+ * row always splits into its fields. The verbatim record in the lake keeps the original.
  */
 export type Cell = string | null;
 
@@ -24,24 +25,17 @@ export async function* joinedRows(
   fields: readonly string[],
   after: number,
   upTo: number,
+  freeText: ReadonlySet<string> = new Set(),
 ): AsyncGenerator<Cell[][]> {
-  const all = ['rowid', ...fields];
-  const joined = `concat_ws(chr(31), ${all.map((f) => `coalesce((${f})::VARCHAR, chr(30))`).join(', ')})`;
+  const text = (f: string) => (freeText.has(f) ? `replace((${f})::VARCHAR, chr(31), chr(9247))` : `(${f})::VARCHAR`);
+  const joined = `concat_ws(chr(31), ${fields.map((f) => `coalesce(${text(f)}, chr(30))`).join(', ')})`;
   const result = await connection.stream(`SELECT ${joined} FROM ${table} WHERE rowid > ${after} AND rowid <= ${upTo} ORDER BY time, rowid`);
+  // The next chunk is fetched (on DuckDB's threads) while detections work through this one.
+  let next = result.fetchChunk();
   for (;;) {
-    const chunk = await result.fetchChunk();
+    const chunk = await next;
     if (!chunk || chunk.rowCount === 0) return;
-    const rows: Cell[][] = [];
-    for (const text of chunk.getColumnValues(0) as string[]) {
-      let row: Cell[] = text.split(FIELD_SEPARATOR).map((field) => (field === NULL_MARK ? null : field));
-      if (row.length !== all.length) {
-        const reader = await connection.runAndReadAll(
-          `SELECT ${all.map((f) => `(${f})::VARCHAR`).join(', ')} FROM ${table} WHERE rowid = ${Number(text.slice(0, text.indexOf(FIELD_SEPARATOR)))}`,
-        );
-        row = reader.getRowsJS()[0]!.map((v) => (v === null ? null : String(v)));
-      }
-      rows.push(row.slice(1));
-    }
-    yield rows;
+    next = result.fetchChunk();
+    yield (chunk.getColumnValues(0) as string[]).map((text) => text.split(FIELD_SEPARATOR).map((field) => (field === NULL_MARK ? null : field)));
   }
 }

@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip, type Gzip } from 'node:zlib';
 
 /** Bump when the output of a generator changes, so cached benchmark data is regenerated. */
-export const GENERATOR_VERSION = 4;
+export const GENERATOR_VERSION = 5;
 
 export interface GenerateOptions {
   outDir: string;
@@ -481,6 +481,8 @@ interface Actor {
   /** Offset that makes each actor's hourly credential sessions start at its own minute. */
   sessionPhase: number;
   sessionKeys: Map<number, string>;
+  /** People work set hours on weekdays (UTC start hour, length); pipelines, workloads and services never stop. */
+  workday?: { start: number; hours: number };
   identity: (time: number, sessionKey: string, sessionStart: number) => Record<string, unknown>;
   source: (rng: Random) => ActorSource;
   /** User agent for a call to `eventSource` (an instance's SSM agent and its app differ). */
@@ -1004,8 +1006,28 @@ function assumedRoleIdentity(
   });
 }
 
+const PEOPLE: ReadonlySet<Profile> = new Set(['sso-console', 'iam-console', 'iam-cli', 'root']);
+
 function baseActor(rng: Random, profile: Profile, accountId: string, arn: string): Omit<Actor, 'identity' | 'source' | 'userAgent'> {
-  return { profile, accountId, arn, sessionPhase: rng.int(0, HOUR_MS - 1), sessionKeys: new Map() };
+  // Start hours in UTC spread people over time zones (Europe, the Americas).
+  const workday = PEOPLE.has(profile) ? { start: rng.pick([6, 7, 8, 9, 13, 14, 15]), hours: rng.int(8, 10) } : undefined;
+  return { profile, accountId, arn, sessionPhase: rng.int(0, HOUR_MS - 1), sessionKeys: new Map(), ...(workday ? { workday } : {}) };
+}
+
+/** Whether the actor would be working at `time`: always for machines; weekday working hours for people. */
+function atWork(actor: Actor, time: number): boolean {
+  if (!actor.workday) return true;
+  const date = new Date(time);
+  const weekday = date.getUTCDay();
+  if (weekday === 0 || weekday === 6) return false;
+  return (date.getUTCHours() - actor.workday.start + 24) % 24 < actor.workday.hours;
+}
+
+/** Re-draws a few times for someone at work; a person who keeps coming up works late now and then. */
+function pickActor(rng: Random, actors: Weighted<Actor>, time: number): Actor {
+  let actor = actors.pick(rng);
+  for (let tries = 0; tries < 8 && !atWork(actor, time); tries++) actor = actors.pick(rng);
+  return actor;
 }
 
 /** The people, pipelines, workloads and services active in one account. */
@@ -1303,7 +1325,7 @@ function managementRecord(c: CallContext, spec: EventSpec, agent: string, source
 
 function cloudTrailRecord(rng: Random, stream: TrailStream, region: string, time: number): Record<string, unknown> {
   const isData = rng.chance(DATA_EVENT_SHARE);
-  const actor = (isData ? stream.dataActors : stream.managementActors).pick(rng);
+  const actor = pickActor(rng, isData ? stream.dataActors : stream.managementActors, time);
   const c: CallContext = { rng, account: stream.account, estate: stream.estate, region, actor, time, chosen: {} };
   const source = actor.source(rng);
   if (isData) return s3DataRecord(c, actor.userAgent(rng, 's3.amazonaws.com'), source.ip);
