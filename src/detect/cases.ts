@@ -8,7 +8,7 @@ import { payloadRule, withoutUnreadPayloads } from './payloads.js';
 import { DetectionRunner, StateStore } from './runner.js';
 
 /** Settings a case runs with: the defaults, overridden by the case. */
-export function caseSettings(detectionCase: DetectionCase): DetectSettings {
+function caseSettings(detectionCase: DetectionCase): DetectSettings {
   const { organizationAccounts, ...rest } = detectionCase.settings ?? {};
   return {
     ...DEFAULT_SETTINGS,

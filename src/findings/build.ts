@@ -76,7 +76,7 @@ function fill(template: string, vars: Record<string, string | number | undefined
 }
 
 /** The principal as people name it: user name, role session, or ARN. */
-export function principalLabel(event: ApiEvent): string {
+function principalLabel(event: ApiEvent): string {
   const { actor } = event;
   if (actor.type === 'Root') return 'Root';
   return actor.userName ?? actor.arn ?? actor.principalId ?? 'unknown principal';

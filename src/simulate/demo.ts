@@ -17,7 +17,7 @@ export interface DemoResult {
 }
 
 /** The demo's organisation: a week of background, the hand-written incidents and a few single techniques. */
-export const DEMO_SCENARIOS = ['incident/', 'credential-exfiltration/', 'password-policy-change/', 's3-public-access/'];
+const DEMO_SCENARIOS = ['incident/', 'credential-exfiltration/', 'password-policy-change/', 's3-public-access/'];
 
 /**
  * `gumshoe demo`: simulate an attacked organisation, ingest it into the lake, load the intel its attacks

@@ -40,7 +40,7 @@ export function allScenarios(): Scenario[] {
   return [...INCIDENTS, ...caseScenarios()];
 }
 
-export function selectScenarios(ids: string[], all: boolean): Scenario[] {
+function selectScenarios(ids: string[], all: boolean): Scenario[] {
   const every = allScenarios();
   if (all) return every;
   if (ids.length === 0) return every.filter((s) => s.origin === 'incident');
