@@ -40,9 +40,12 @@ after(async () => {
 });
 
 /** Small files, so a couple of thousand records still spread over several keys. */
+/** Monday 14:00 UTC, afternoon in Europe and morning in the Americas: people at work as well as machines. */
+const WORKING_HOURS = new Date('2024-05-06T14:00:00Z');
+
 async function generate(generator: Generator, name: string, seed = SEED): Promise<GenerateResult> {
   const outDir = path.join(workDir, `${name}-${seed}`);
-  return generator({ outDir, records: RECORDS, seed, recordsPerFile: { min: 200, max: 600 }, customFormatShare: 0.5 } as GenerateOptions);
+  return generator({ outDir, records: RECORDS, seed, start: WORKING_HOURS, recordsPerFile: { min: 200, max: 600 }, customFormatShare: 0.5 } as GenerateOptions);
 }
 
 function relativeKeys(result: GenerateResult, outDir: string): string[] {
@@ -130,6 +133,24 @@ test('CloudTrail files are {"Records":[...]} in the AWS key layout with complete
   for (const type of ['IAMUser', 'AssumedRole', 'AWSService']) assert.ok(identityTypes.has(type), `has ${type}`);
   const averageBytes = serializedBytes / records.length;
   assert.ok(averageBytes > 1000 && averageBytes < 1500, `average record size ${averageBytes}`);
+});
+
+test('people keep working hours on weekdays; pipelines, workloads and services run around the clock', async () => {
+  const outDir = path.join(workDir, 'hours');
+  // 2024-05-10 is a Friday: a working day, then a Saturday.
+  const result = await generateCloudTrail({ outDir, records: 20_000, seed: SEED, start: new Date('2024-05-10T00:00:00Z'), days: 2 });
+  const records: CloudTrailRecord[] = [];
+  for (const file of result.files) records.push(...(JSON.parse(await gunzipText(file)) as { Records: CloudTrailRecord[] }).Records);
+  const hourOf = (r: CloudTrailRecord) => new Date(r.eventTime as string).getUTCHours();
+  const dayOf = (r: CloudTrailRecord) => new Date(r.eventTime as string).getUTCDay();
+  const people = records.filter((r) => r.userIdentity.type === 'IAMUser' || String(r.userIdentity.arn).includes('AWSReservedSSO'));
+  const machines = records.filter((r) => r.userIdentity.type === 'AWSService');
+  const share = (list: CloudTrailRecord[], predicate: (r: CloudTrailRecord) => boolean) => list.filter(predicate).length / list.length;
+  const night = (r: CloudTrailRecord) => dayOf(r) === 5 && hourOf(r) < 5;
+  const weekend = (r: CloudTrailRecord) => dayOf(r) === 6;
+  assert.ok(share(people, night) < 0.05, `people at night: ${share(people, night)}`);
+  assert.ok(share(people, weekend) < 0.2, `people on Saturday: ${share(people, weekend)}`);
+  assert.ok(share(machines, weekend) > 0.3, `services on Saturday: ${share(machines, weekend)}`);
 });
 
 const FLOW_NUMERIC_FIELDS = new Set([
