@@ -16,9 +16,9 @@ const CATEGORIES: [RegExp, string][] = [
   [/^APN\/1\.0 HashiCorp\/1\.0 Terraform|Terraform\//, 'Terraform'],
   [/^aws-cdk|^CloudFormation/i, 'CloudFormation'],
   [/^AWS Internal$/, 'AWS Internal'],
-  [/^[a-z0-9-]+\.amazonaws\.com$/, 'AWS Service'],
   [/^signin\.amazonaws\.com$|^AwsSignin/i, 'AwsSignin'],
   [/^console\.amazonaws\.com$|^console\.aws\.amazon\.com|^AWS ?Console|S3Console/i, 'AWS Console'],
+  [/^[a-z0-9-]+\.amazonaws\.com$/, 'AWS Service'],
   [/^Mozilla\/|^Opera\//, 'browser'],
   [/^python-requests|^curl\/|^Wget\//i, 'http-client'],
 ];
