@@ -73,6 +73,7 @@ describe('gumshoe simulate', () => {
     assert.equal(first.background.cloudtrail + first.background.flows + first.background.dns, 3_000);
     const intel = JSON.parse(readFileSync(path.join(scratch.dir, 'a', 'intel', 'intel.json'), 'utf8'));
     assert.ok(intel.threatIps.some((t: { listName: string }) => t.listName === 'IncidentResponseBlocklist'));
+    assert.match(readFileSync(path.join(scratch.dir, 'a', 'intel', 'IncidentResponseBlocklist.txt'), 'utf8'), /^45\.137\.21\.9$/m);
 
     const trail = logs.find((f) => f.includes('/CloudTrail/'))!;
     const document = JSON.parse(gunzipSync(readFileSync(path.join(scratch.dir, 'a', trail))).toString('utf8'));

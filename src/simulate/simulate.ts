@@ -4,6 +4,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { CloudTrailRecord } from '../detect/detection.js';
 import { FLOW_CASE_HEADER } from '../detect/network-records.js';
+import type { StaticIntelSpec } from '../intel/static.js';
 import { UserError } from '../sources/input.js';
 import { AWS_PREFIXES, generateCloudTrail, generateDnsLogs, generateFlowLogs } from './background.js';
 import { caseScenarios } from './case-scenarios.js';
@@ -188,6 +189,18 @@ async function writeScenarioFiles(outDir: string, scenario: Scenario, defaultAcc
   return files;
 }
 
+/** The scenarios' uploaded threat lists (not managed feeds), by list name. */
+function customLists(intel: StaticIntelSpec): Map<string, string[]> {
+  const lists = new Map<string, string[]>();
+  const add = (name: string | undefined, entry: string) => lists.set(name ?? 'TestThreatList', [...(lists.get(name ?? 'TestThreatList') ?? []), entry]);
+  for (const t of intel.threatIps ?? []) if (t.custom ?? true) add(t.listName, t.ip);
+  for (const d of intel.threatDomains ?? []) {
+    if (typeof d === 'string') add(undefined, d);
+    else if (d.custom ?? true) add(d.listName, d.domain);
+  }
+  return lists;
+}
+
 /** What a scenario's events name, for the manifest and for people reading it. */
 function entitiesOf(scenario: Scenario): Record<string, string[]> {
   const sets: Record<string, Set<string>> = { principals: new Set(), accessKeys: new Set(), ips: new Set(), instances: new Set(), buckets: new Set(), domains: new Set() };
@@ -262,6 +275,10 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   const intel = mergeIntel(scenarios.map((s) => s.intel), AWS_PREFIXES.map((prefix) => `${prefix}.0.0/16`));
   await mkdir(path.join(options.outDir, 'intel'), { recursive: true });
   await writeFile(path.join(options.outDir, 'intel', 'intel.json'), `${JSON.stringify(intel, null, 2)}\n`);
+  // The uploaded lists also as GuardDuty TXT lists, for `gumshoe detect --threat-list intel/<name>.txt`.
+  for (const [name, entries] of customLists(intel)) {
+    await writeFile(path.join(options.outDir, 'intel', `${name}.txt`), `# ${name}: written by gumshoe simulate\n${entries.join('\n')}\n`);
+  }
   const result: SimulateResult = {
     outDir: options.outDir,
     start: new Date(start).toISOString(),
