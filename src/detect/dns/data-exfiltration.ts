@@ -3,7 +3,7 @@ import type { DnsDetection, NetworkCase } from '../detection.js';
 import type { DnsEvent } from '../network-event.js';
 import { MINUTE, persistedTable } from '../network/flow-windows.js';
 import { nov, querySeries } from './dns-cases.js';
-import { DGA_MODEL, dnsAction, domainName, isGenerated, senderKey } from './domain-names.js';
+import { DGA_MODEL, dnsAction, domainName, isGenerated, senderKey, dnsTypeSpec } from './domain-names.js';
 import { BENIGN_GENERATED_LOOKING, seededRandom } from './name-samples.js';
 
 /**
@@ -149,18 +149,13 @@ export const dnsDataExfiltration: DnsDetection = {
   id: 'dns-data-exfiltration',
   source: 'dns',
   types: [
-    {
-      type: TYPE,
-      dataSource: 'DNSLogs',
-      severity: 8,
-      resourceType: 'Instance',
-      mitre: { tactic: 'TA0010 Exfiltration', technique: 'T1048 Exfiltration Over Alternative Protocol' },
+    dnsTypeSpec(TYPE, 8, { tactic: 'TA0010 Exfiltration', technique: 'T1048 Exfiltration Over Alternative Protocol' }, {
       title: 'Data exfiltration through DNS queries from EC2 instance {instance}.',
       description:
         'EC2 instance {instance} sent {payloads} DNS queries with distinct encoded subdomains ({characters} characters of payload) under {owner} within {minutes} minutes. Encoding data in query names is how DNS tunnels move data past firewalls.',
       remediation:
         'Identify the process sending these queries. If it is not a known security product, treat the instance as compromised: isolate it, preserve its volumes, rotate credentials it could reach, and block the domain with Route 53 Resolver DNS Firewall.',
-    },
+    }),
   ],
   onDns(query, context) {
     const name = domainName(query.queryName);

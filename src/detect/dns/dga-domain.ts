@@ -2,7 +2,7 @@ import type { DnsDetection, NetworkCase } from '../detection.js';
 import { dnsQuery } from '../network-records.js';
 import { MINUTE, persistedTable } from '../network/flow-windows.js';
 import { after, nov, querySeries } from './dns-cases.js';
-import { dnsAction, domainName, labelRandomness, looksGenerated, senderKey } from './domain-names.js';
+import { dnsAction, domainName, labelRandomness, looksGenerated, senderKey, dnsTypeSpec } from './domain-names.js';
 import { BENIGN_GENERATED_LOOKING, DGA_FAMILIES, dgaNames } from './name-samples.js';
 
 /**
@@ -84,18 +84,13 @@ export const dgaDomainRequest: DnsDetection = {
   id: 'dns-dga-domain',
   source: 'dns',
   types: [
-    {
-      type: TYPE,
-      dataSource: 'DNSLogs',
-      severity: 8,
-      resourceType: 'Instance',
-      mitre: { tactic: 'TA0011 Command and Control', technique: 'T1568.002 Dynamic Resolution: Domain Generation Algorithms' },
+    dnsTypeSpec(TYPE, 8, { tactic: 'TA0011 Command and Control', technique: 'T1568.002 Dynamic Resolution: Domain Generation Algorithms' }, {
       title: 'EC2 instance {instance} is querying algorithmically generated domains.',
       description:
         'EC2 instance {instance} queried {nxdomains} algorithmically generated-looking domains that do not exist within {minutes} minutes (latest: {domain}). Malware uses domain generation algorithms to find its command and control servers; this could indicate a compromised instance.',
       remediation:
         'Find the process that resolves these names (DNS client logs, process list). Treat the instance as compromised unless explained: isolate it, keep its volumes for forensics, rotate the credentials it holds, rebuild it, and block the generated names with DNS Firewall.',
-    },
+    }),
   ],
   onDns(query, context) {
     const name = domainName(query.queryName);

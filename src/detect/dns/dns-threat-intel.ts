@@ -5,7 +5,7 @@ import type { DnsDetection, FindingTypeSpec, NetworkCase, NetworkDetectionContex
 import type { DnsEvent } from '../network-event.js';
 import { dnsQuery } from '../network-records.js';
 import { nov, querySeries, resolved } from './dns-cases.js';
-import { answerThreats, dnsAction, domainThreats } from './domain-names.js';
+import { answerThreats, dnsAction, domainThreats, C2_MITRE, dnsTypeSpec } from './domain-names.js';
 
 /**
  * The DNS threat-intel types (guardduty.md §2.4 #1, 2, 5, 8, 10, 12, 13, 14): the queried name is on a
@@ -36,20 +36,14 @@ const CUSTOM_TYPE = 'Impact:EC2/MaliciousDomainRequest.Custom';
 const BLACKHOLE_TYPE = MANAGED_TYPES.Blackhole!;
 
 function spec(type: string, severity: number, mitre: FindingTypeSpec['mitre'], what: string, why: string): FindingTypeSpec {
-  return {
-    type,
-    dataSource: 'DNSLogs',
-    severity,
-    resourceType: 'Instance',
-    mitre,
+  return dnsTypeSpec(type, severity, mitre, {
     title: `${what} domain name queried by EC2 instance {instance}.`,
     description: `EC2 instance {instance} is querying {domain}, ${why}`,
     remediation:
       'Find the process on the instance that resolves this name (DNS client logs, process list, recent deployments). If it is not explained, treat the instance as compromised: isolate it, snapshot its volumes for forensics, rotate the credentials it holds and rebuild it from a known-good image.',
-  };
+  });
 }
 
-const C2_MITRE = { tactic: 'TA0011 Command and Control', technique: 'T1071 Application Layer Protocol' };
 const TYPES: FindingTypeSpec[] = [
   spec(MANAGED_TYPES.CommandAndControl!, 8, C2_MITRE, 'Command and Control server', 'a domain name associated with a known command and control server ({listName}).'),
   spec(MANAGED_TYPES.Cryptocurrency!, 8, { tactic: 'TA0040 Impact', technique: 'T1496 Resource Hijacking' }, 'Bitcoin-related', 'a domain name associated with Bitcoin or other cryptocurrency activity ({listName}).'),

@@ -1,3 +1,4 @@
+import type { FindingTypeSpec } from '../detection.js';
 /**
  * What every DNS detection needs to know about a query name: its registered domain (public suffix list,
  * via tldts), whether it is an AWS, internal or reverse-lookup name that heuristics must leave alone, the
@@ -357,3 +358,15 @@ export function domainThreats(intel: IntelLookup, name: string): ThreatMatch[] {
 export function answerThreats(intel: IntelLookup, ip: string): ThreatMatch[] {
   return remembered(intel, 'ips', ip);
 }
+
+/** A DNS finding type: always about the querying instance, from Route 53 Resolver logs. */
+export function dnsTypeSpec(
+  type: string,
+  severity: number,
+  mitre: FindingTypeSpec['mitre'],
+  texts: Pick<FindingTypeSpec, 'title' | 'description' | 'remediation'>,
+): FindingTypeSpec {
+  return { type, dataSource: 'DNSLogs', severity, resourceType: 'Instance', mitre, ...texts };
+}
+
+export const C2_MITRE = { tactic: 'TA0011 Command and Control', technique: 'T1071 Application Layer Protocol' };

@@ -6,7 +6,7 @@ import type { DnsEvent } from '../network-event.js';
 import { DAY, MINUTE, persistedTable } from '../network/flow-windows.js';
 import { after, nov, querySeries, resolved } from './dns-cases.js';
 import { dnsQuery } from '../network-records.js';
-import { type DomainName, dnsAction, domainName, domainThreats, labelRandomness } from './domain-names.js';
+import { type DomainName, dnsAction, domainName, domainThreats, labelRandomness, C2_MITRE, dnsTypeSpec } from './domain-names.js';
 import { DGA_FAMILIES, dgaNames } from './name-samples.js';
 
 /**
@@ -148,20 +148,14 @@ function emit(context: NetworkDetectionContext, query: DnsEvent, verdict: Reputa
 }
 
 function spec(type: string, severity: number, mitre: FindingTypeSpec['mitre'], what: string, why: string): FindingTypeSpec {
-  return {
-    type,
-    dataSource: 'DNSLogs',
-    severity,
-    resourceType: 'Instance',
-    mitre,
+  return dnsTypeSpec(type, severity, mitre, {
     title: `EC2 instance {instance} queried ${what}.`,
     description: `EC2 instance {instance} queried {domain}, ${why} (reputation risk {risk}).`,
     remediation:
       'Check which process resolved the name and what it connected to. If the lookup is not explained by a known application, investigate the instance for compromise; if it is expected, add the domain to a trusted entity list.',
-  };
+  });
 }
 
-const C2_MITRE = { tactic: 'TA0011 Command and Control', technique: 'T1071 Application Layer Protocol' };
 const TYPE_SPECS: FindingTypeSpec[] = [
   spec(TYPES.Abused, 5, { tactic: 'TA0011 Command and Control', technique: 'T1568 Dynamic Resolution' }, 'a low reputation domain name on abused infrastructure', 'a newly seen name on infrastructure attackers commonly abuse (dynamic DNS, free hosting and tunnels, abused TLDs)'),
   spec(TYPES.Bitcoin, 8, { tactic: 'TA0040 Impact', technique: 'T1496 Resource Hijacking' }, 'a low reputation domain name related to cryptocurrency', 'a name of a cryptocurrency mining pool or miner'),

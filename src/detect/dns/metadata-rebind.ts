@@ -3,7 +3,7 @@ import type { DnsAnswer } from '../network-event.js';
 import type { DnsDetection, NetworkCase } from '../detection.js';
 import { dnsQuery } from '../network-records.js';
 import { nov, resolved } from './dns-cases.js';
-import { dnsAction, domainName } from './domain-names.js';
+import { dnsAction, domainName, dnsTypeSpec } from './domain-names.js';
 
 /**
  * UnauthorizedAccess:EC2/MetadataDNSRebind (guardduty.md §2.4 #15): a query answered with the instance
@@ -78,18 +78,13 @@ export const metadataDnsRebind: DnsDetection = {
   id: 'dns-metadata-rebind',
   source: 'dns',
   types: [
-    {
-      type: TYPE,
-      dataSource: 'DNSLogs',
-      severity: 8,
-      resourceType: 'Instance',
-      mitre: { tactic: 'TA0006 Credential Access', technique: 'T1552.005 Unsecured Credentials: Cloud Instance Metadata API' },
+    dnsTypeSpec(TYPE, 8, { tactic: 'TA0006 Credential Access', technique: 'T1552.005 Unsecured Credentials: Cloud Instance Metadata API' }, {
       title: 'EC2 instance {instance} is querying a domain that resolves to the instance metadata service.',
       description:
         'EC2 instance {instance} resolved {domain} to the EC2 instance metadata service address. A name that points at IMDS is a DNS rebinding technique: software that fetches it can be tricked into reading instance credentials for an attacker.',
       remediation:
         'Find the application that resolved the name and what it fetched. Require IMDSv2 (HttpTokens=required) with a hop limit of 1, which defeats rebinding through proxies and fetchers, and rotate the instance role’s credentials if the application may have returned them.',
-    },
+    }),
   ],
   onDns(query, context) {
     if (!query.answers.some(isImds)) return;
