@@ -12,6 +12,9 @@ import { rootCredentialUsage } from '../src/detect/cloudtrail/root-credential-us
 import { addFilter } from '../src/findings/filters.js';
 import { queryFindings, setArchived } from '../src/findings/store.js';
 import { staticIntel } from '../src/intel/static.js';
+import { runCase } from '../src/detect/cases.js';
+import { DETECTIONS } from '../src/detect/registry.js';
+import { INCIDENTS } from '../src/simulate/incidents.js';
 import { scratchDir, tempLake, type TestLake } from './helpers/lake.js';
 
 const scratch = scratchDir('gumshoe-detect-');
@@ -174,5 +177,15 @@ describe('detection state', () => {
     } finally {
       lake.close();
     }
+  });
+});
+
+describe('correlation', () => {
+  test('findings of an attack sequence keep their link to it', () => {
+    const incident = INCIDENTS.find((s) => s.id === 'incident/leaked-access-key')!;
+    const found = runCase(DETECTIONS, { name: incident.id, records: incident.records, expect: incident.expect, intel: incident.intel });
+    const sequence = found.find((o) => o.finding.type === 'AttackSequence:S3/CompromisedData')!;
+    const members = found.filter((o) => o.finding.associatedAttackSequenceArn === sequence.finding.arn);
+    assert.ok(members.length >= 5, `${members.length} linked findings`);
   });
 });

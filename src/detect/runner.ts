@@ -78,6 +78,8 @@ export class DetectionRunner {
   readonly counts: RunnerCounts = { events: 0, flows: 0, queries: 0, signals: 0, trusted: 0 };
   readonly instances: InstanceInventory;
   private readonly pending = new Map<string, PendingOccurrence>();
+  /** Keys with signals since their finding was last built. */
+  private readonly changed = new Set<string>();
   private readonly byApi = new Map<string, [ApiDetection, DetectionContext][]>();
   private readonly everyEvent: [ApiDetection, DetectionContext][] = [];
   private readonly flowDetections: [FlowDetection, NetworkDetectionContext][] = [];
@@ -132,6 +134,13 @@ export class DetectionRunner {
       this.pending.set(key, pending);
     }
     pending.add(time, severity, evidence, build);
+    this.changed.add(key);
+  }
+
+  /** Builds the findings of keys that took signals since the last call, into `built`. */
+  private buildChanged(built: Map<string, Occurrence>): void {
+    for (const key of this.changed) built.set(key, this.pending.get(key)!.build());
+    this.changed.clear();
   }
 
   private emitApi(detectionId: string, spec: FindingTypeSpec, signal: Signal): void {
@@ -189,8 +198,12 @@ export class DetectionRunner {
 
   finish(): Occurrence[] {
     for (const finish of this.finishers) finish();
-    const found = [...this.pending.values()].map((p) => p.build());
+    const built = new Map<string, Occurrence>();
+    this.buildChanged(built);
+    // Correlation sees each finding once and may link members to their sequence; only what it emits is built again.
+    const found = [...built.values()];
     for (const [detection, context] of this.apiContexts) detection.correlate?.(found, context);
-    return [...this.pending.values()].map((p) => p.build());
+    this.buildChanged(built);
+    return [...built.values()];
   }
 }
