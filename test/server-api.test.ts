@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { findingTypeSpecs } from '../src/detect/registry.js';
+import { isPrivateIp } from '../src/detect/network-event.js';
+import { packageGeo } from '../src/intel/geo.js';
 import type { RunningServer } from '../src/server/app.js';
 import { type BuiltLake, call, enc, post, serveLake, simulatedLake, sql, writeCloudTrail } from './helpers/api.js';
 
@@ -242,6 +244,48 @@ describe('groups, summary, investigations, search', () => {
     assert.ok(body.topInstances.length > 0);
   });
 
+  test('geolocation drill-down: every call from the attacker\'s location, by IP and by resource, equals SQL', async () => {
+    const summary = await call(server, `/api/summary?${SCOPE}`);
+    const key: string = summary.body.newGeolocations.find((g: any) => g.ip === ATTACKER_IP).locationKey;
+    const { status, body } = await call(server, `/api/geolocations/${enc(key)}?${SCOPE}`);
+    assert.equal(status, 200, body.error);
+    // Every public source IP of the scope located at the key (located here with the same packaged data).
+    const geo = packageGeo();
+    const perIp = await sql(lake.file, `SELECT src_endpoint_ip AS ip, count(*) FILTER (WHERE status IS DISTINCT FROM 'Failure') AS ok,
+      count(*) FILTER (WHERE status = 'Failure') AS failed FROM api_activity WHERE ${IN_SCOPE} AND src_endpoint_ip IS NOT NULL GROUP BY 1`, W);
+    const here = perIp.filter((r) => {
+      if (isPrivateIp(r.ip)) return false;
+      const d = geo.details(r.ip);
+      return d.countryCode !== undefined && `${d.countryCode}|${d.city ?? ''}` === key;
+    });
+    assert.ok(here.some((r) => r.ip === ATTACKER_IP));
+    assert.equal(body.totals.ips, here.length);
+    assert.equal(body.totals.success, here.reduce((n, r) => n + r.ok, 0));
+    assert.equal(body.totals.failure, here.reduce((n, r) => n + r.failed, 0));
+    assert.deepEqual(new Set(body.ips.map((r: any) => r.ip)), new Set(here.map((r) => r.ip)));
+    for (const row of body.ips) {
+      const expected = here.find((r) => r.ip === row.ip)!;
+      assert.deepEqual([row.success, row.failure], [expected.ok, expected.failed], row.ip);
+      assert.equal(row.calls.reduce((n: number, c: any) => n + c.success + c.failure, 0), row.success + row.failure, `${row.ip}: its calls add up`);
+    }
+    // The Resource tab: the leaked-key user's calls from the location, whoever else called from there too.
+    const ci = body.resources.find((r: any) => r.principal === ciUser);
+    const ips = here.map((r) => `'${r.ip}'`).join(', ');
+    assert.equal(ci.success + ci.failure, count(await sql(lake.file, `SELECT count(*) AS n FROM api_activity WHERE ${IN_SCOPE} AND actor_user_uid = $id AND src_endpoint_ip IN (${ips})`, { ...W, id: ciUser })));
+    assert.equal(body.resources.reduce((n: number, r: any) => n + r.success + r.failure, 0), body.totals.success + body.totals.failure);
+    assert.equal(body.location.countryCode, key.split('|')[0]);
+  });
+
+  test('training period: the simulated lake holds under two weeks, so profiles, summary and investigations say so', async () => {
+    const [range] = await sql(lake.file, `SELECT epoch_ms(min(time)) AS first FROM api_activity`);
+    const expectedDays = Number(((Date.parse('2026-01-09T00:00:00Z') - Math.max(Date.parse('2025-11-25T00:00:00Z'), Number(range!.first))) / 86_400_000).toFixed(1));
+    for (const path of [`/api/summary?${SCOPE}`, `/api/entities/user/${enc(ciUser)}?${SCOPE}`, `/api/investigations/user/${enc(ciUser)}?${SCOPE}`]) {
+      const { body } = await call(server, path);
+      assert.deepEqual(body.training, { baselineDays: expectedDays, requiredDays: 14 }, path);
+    }
+    assert.ok(expectedDays < 14);
+  });
+
   test('investigation of the leaked key user: indicators with evidence equal to SQL', async () => {
     const { status, body } = await call(server, `/api/investigations/user/${enc(ciUser)}?${SCOPE}`);
     assert.equal(status, 200, body.error);
@@ -307,6 +351,7 @@ describe('input validation', () => {
       [`/api/entities/ip/${ATTACKER_IP}/panels/peerTraffic?peer=x`, /peer must be an IPv4 or IPv6 address/],
       ['/api/investigations/ip/1.2.3.4', /investigations are of an IAM user or role/],
       ['/api/search?q=', /q is required/],
+      [`/api/geolocations/${enc('Atlantis')}`, /location must look like US\|Ashburn/],
     ];
     for (const [path, message] of cases) {
       const { status, body } = await call(server, path);

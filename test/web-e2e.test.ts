@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { type GraphEdge, type GraphNode, mergeSimilarFindings } from '../web/src/lib/graph.js';
 import { CLI, runCli } from './helpers/cli.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -175,6 +176,23 @@ describe('web UI in chromium', { skip }, () => {
     assert.equal(await page.getAttribute('footer a', 'href'), 'https://db-ip.com');
     await shot('summary');
 
+    // A newly observed location opens its activity details: every call from it, by IP and by resource.
+    const location = page.locator('table[aria-label="newly observed geolocations"] a[title="all API calls from this location"]').first();
+    assert.ok((await location.count()) > 0, 'the demo has newly observed geolocations in its last 24 hours');
+    const locationHash = new URL((await location.getAttribute('href'))!, served.base).hash;
+    await location.click();
+    await page.waitForSelector('[data-page="geolocation"] [data-panel="activity"]');
+    await page.waitForFunction(() => document.querySelectorAll('.loading').length === 0);
+    const key = decodeURIComponent(locationHash.split('?')[0]!.slice('#/geolocation/'.length));
+    const activity = await api<{ ips: unknown[]; resources: unknown[] }>(`/geolocations/${encodeURIComponent(key)}?from=${encodeURIComponent(scope.from)}&to=${encodeURIComponent(scope.to)}`);
+    assert.equal(await page.locator('table[aria-label="API calls by observed IP address"] tbody tr').count(), Math.min(activity.ips.length, 25));
+    await page.click('[role="tab"]:has-text("Resource")');
+    assert.equal(await page.locator('table[aria-label="API calls by resource"] tbody tr').count(), Math.min(activity.resources.length, 25));
+    await shot('geolocation');
+    await page.goBack();
+    await page.waitForSelector('[data-page="summary"]');
+    await page.waitForFunction(() => document.querySelectorAll('.loading').length === 0);
+
     await page.click('table[aria-label="top instances"] tbody tr:first-child a.entity-link');
     await page.waitForSelector('[data-page="entity"][data-entity-type="instance"] [data-panel="flowVolume"] canvas');
     await page.waitForSelector('[data-panel="flowByPort"]');
@@ -215,7 +233,7 @@ describe('web UI in chromium', { skip }, () => {
     await shot('entity-profile');
   });
 
-  test('finding group: the graph is drawn with every node', async () => {
+  test('finding group: the graph is drawn with similar findings merged, and with every node when unmerged', async () => {
     const newest = (await api<{ lake: { newest: string } }>('/health')).lake.newest;
     const to = new Date(Math.floor(Date.parse(newest) / HOUR) * HOUR + HOUR).toISOString();
     const from = new Date(Date.parse(to) - 7 * 24 * HOUR).toISOString();
@@ -223,16 +241,22 @@ describe('web UI in chromium', { skip }, () => {
     const { groups } = await api<{ groups: { id: string; findings: number }[] }>(`/groups?${scope}`);
     assert.ok(groups.length > 0, 'the demo has finding groups');
     const group = [...groups].sort((a, b) => b.findings - a.findings)[0]!;
-    const detail = await api<{ graph: { nodes: unknown[]; edges: unknown[] } }>(`/groups/${encodeURIComponent(group.id)}`);
+    const detail = await api<{ graph: { nodes: GraphNode[]; edges: GraphEdge[] } }>(`/groups/${encodeURIComponent(group.id)}`);
+    const merged = mergeSimilarFindings(detail.graph.nodes, detail.graph.edges, new Set());
 
     await open(`#/group/${encodeURIComponent(group.id)}?${scope}`, 'group');
     await page.waitForSelector('.graph canvas');
-    assert.equal(Number(await page.getAttribute('.graph', 'data-nodes')), detail.graph.nodes.length);
+    assert.equal(Number(await page.getAttribute('.graph', 'data-nodes')), merged.nodes.length);
     assert.ok(detail.graph.nodes.length > 1, 'the graph has nodes');
     const drawn = await page.evaluate(() => document.querySelectorAll('.graph canvas').length);
     assert.ok(drawn > 0, 'cytoscape drew on canvas');
     await page.waitForTimeout(300);
     await shot('group-graph');
+
+    await page.uncheck('input[name="merge"]');
+    await page.waitForFunction((n) => document.querySelector('.graph')?.getAttribute('data-nodes') === String(n), detail.graph.nodes.length);
+    await page.waitForTimeout(300);
+    await shot('group-graph-unmerged');
   });
 
   test('investigation of an IAM user: indicators with evidence and an overall severity', async () => {

@@ -5,6 +5,7 @@ import { AnswerCache } from './answer-cache.js';
 import { ID_SHAPES } from './arns.js';
 import { apiGuard, isLoopback } from './auth.js';
 import { archiveFinding, findingDetail, listFindings, suppressFinding, type SuppressBody } from './findings.js';
+import { geolocationActivity } from './geolocations.js';
 import { groupDetail, groupsInWindow } from './groups.js';
 import { investigate } from './investigations.js';
 import { LakeAccess, LakeBusyError, type ReadContext } from './lake-access.js';
@@ -109,6 +110,7 @@ export function createApp(options: AppOptions): Hono {
     entityPanel(context, entityType(c.req.param('type')), identifier('id', c.req.param('id')), c.req.param('panel'), query(c))));
   app.get('/api/investigations/:type/:id', (c) => answer(c, (context) =>
     investigate(context, entityType(c.req.param('type')), identifier('id', c.req.param('id')), query(c))));
+  app.get('/api/geolocations/:key', (c) => answer(c, (context) => geolocationActivity(context, identifier('key', c.req.param('key')), query(c))));
   app.get('/api/search', (c) => answer(c, (context) => search(context, c.req.query('q'))));
   app.all('/api/*', (c) => c.json({ error: `no API endpoint ${c.req.method} ${new URL(c.req.url).pathname}; see docs/api.md` }, 404));
   app.get('*', staticFiles(options.webRoot ?? WEB_DIST));

@@ -7,7 +7,7 @@ import { findingGroups } from './groups.js';
 import type { ReadContext } from './lake-access.js';
 import { type Location, locationName, locator, newAsns, newGeolocations, newUserAgents, type PanelRequest } from './panels-api.js';
 import { lakeRange } from './profiles.js';
-import { baselineOf, HOUR, iso, parseScope, type Window, wire } from './scope.js';
+import { baselineOf, HOUR, iso, parseScope, trainingNotice, type Window, wire } from './scope.js';
 import { inList, num, type Params, rows, str, ts } from './sql.js';
 import { badRequest, type EntityType } from './validation.js';
 
@@ -219,7 +219,7 @@ async function newlyObserved(request: InvestigationRequest, panel: PanelRequest)
   const account = parseRole(request.id)?.account ?? /::(\d{12}):/.exec(request.id)?.[1];
   const known = await accountBaseline(request, account);
   const out: Indicator[] = [];
-  const geos = (await newGeolocations(panel)).items.map((g) => ({ ...g, isNewForEntireAccount: !known.locations.has(`${g.countryCode}|${g.city ?? ''}`) }));
+  const geos = (await newGeolocations(panel)).items.map((g) => ({ ...g, isNewForEntireAccount: !known.locations.has(g.locationKey) }));
   if (geos.length) {
     out.push(indicator('new_geolocation', `${geos.length} new geolocation${geos.length === 1 ? '' : 's'}`, geos.some((g) => g.isNewForEntireAccount) ? MEDIUM : LOW, geos));
   }
@@ -267,6 +267,7 @@ export async function investigate(context: ReadContext, type: EntityType, id: st
     entity: { type: entity.type, id: entity.id, label: entity.label },
     scope: wire(scope),
     baseline: wire(baselineOf(scope)),
+    training: trainingNotice(baselineOf(scope), range.first),
     severity,
     severityLevel: level(severity),
     indicators: indicators.sort((a, b) => b.severity - a.severity),

@@ -210,8 +210,8 @@ export async function newGeolocations(request: PanelRequest) {
   });
   return {
     items: newOnes(groups).slice(0, ITEM_LIMIT).map((g) => {
-      const { key: _key, ...location } = g.sample;
-      return { value: locationName(location), ...location, ips: [...g.scope.values].sort(), ...observed(g) };
+      const { key, ...location } = g.sample;
+      return { value: locationName(location), locationKey: key, ...location, ips: [...g.scope.values].sort(), ...observed(g) };
     }),
   };
 }

@@ -4,7 +4,7 @@ import { findingGroups } from './groups.js';
 import type { ReadContext } from './lake-access.js';
 import { apis, apiVolume, increasedApis, newApis, newAsns, newGeolocations, newUserAgents, type PanelRequest, principals, roleAssumptions } from './panels-api.js';
 import { dnsQueries, flowByPort, flowVolume, peerTraffic } from './panels-network.js';
-import { baselineOf, parseScope, type Window, wire } from './scope.js';
+import { baselineOf, parseScope, trainingNotice, type Window, wire } from './scope.js';
 import { one } from './sql.js';
 import { type EntityType, notFound } from './validation.js';
 
@@ -89,6 +89,7 @@ export async function entityProfile(context: ReadContext, type: EntityType, id: 
     entity: { type: entity.type, id: entity.id, label: entity.label, details: entity.details },
     scope: wire(request.scope),
     baseline: wire(request.baseline),
+    training: trainingNotice(request.baseline, request.lakeFirst),
     findings: await associatedFindings(context, entity, request.scope),
     panels,
   };
@@ -103,5 +104,12 @@ export async function entityPanel(context: ReadContext, type: EntityType, id: st
   }
   const entity = await resolveEntity(context, type, id);
   const request = await panelRequest(context, entity, query);
-  return { entity: { type: entity.type, id: entity.id, label: entity.label }, scope: wire(request.scope), baseline: wire(request.baseline), panel: name, ...(await panel(request)) };
+  return {
+    entity: { type: entity.type, id: entity.id, label: entity.label },
+    scope: wire(request.scope),
+    baseline: wire(request.baseline),
+    training: trainingNotice(request.baseline, request.lakeFirst),
+    panel: name,
+    ...(await panel(request)),
+  };
 }

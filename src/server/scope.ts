@@ -12,6 +12,8 @@ export interface Window {
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
 export const BASELINE_DAYS = 45;
+/** Detective's training period: until the baseline holds two weeks of data, "newly observed" is not yet reliable. */
+export const TRAINING_DAYS = 14;
 export const MAX_SCOPE_DAYS = 400;
 
 export const iso = (ms: number) => new Date(ms).toISOString();
@@ -71,4 +73,10 @@ export function bucketStarts(scope: Window): number[] {
 export function coveredDays(window: Window, lakeFirst: number | null): number {
   const start = lakeFirst === null ? window.to : Math.max(window.from, lakeFirst);
   return Math.max(HOUR, window.to - start) / DAY;
+}
+
+/** The training-period notice for a scope: set while the lake covers fewer than TRAINING_DAYS of its baseline. */
+export function trainingNotice(baseline: Window, lakeFirst: number | null): { baselineDays: number; requiredDays: number } | null {
+  const covered = lakeFirst === null ? 0 : Math.max(0, baseline.to - Math.max(baseline.from, lakeFirst)) / DAY;
+  return covered < TRAINING_DAYS ? { baselineDays: Number(covered.toFixed(1)), requiredDays: TRAINING_DAYS } : null;
 }

@@ -6,8 +6,8 @@ import { groupsInWindow } from './groups.js';
 import type { ReadContext } from './lake-access.js';
 import { locator } from './panels-api.js';
 import { INTERFACE_DIRECTION } from './panels-network.js';
-import { scopeOf } from './profiles.js';
-import { baselineOf, iso, type Window, wire } from './scope.js';
+import { lakeRange, scopeOf } from './profiles.js';
+import { baselineOf, iso, trainingNotice, type Window, wire } from './scope.js';
 import { num, rows, str, ts } from './sql.js';
 
 const TOP = 10;
@@ -46,8 +46,8 @@ async function newGeolocations(context: ReadContext, scope: Window) {
     .flatMap((r) => {
       const location = locate(String(r.ip));
       if (!location || known.has(location.key)) return [];
-      const { key: _key, ...where } = location;
-      return [{ ...where, ip: String(r.ip), principal: str(r.principal), firstSeen: iso(num(r.first)), calls: num(r.calls), failures: num(r.failures) }];
+      const { key, ...where } = location;
+      return [{ ...where, locationKey: key, ip: String(r.ip), principal: str(r.principal), firstSeen: iso(num(r.first)), calls: num(r.calls), failures: num(r.failures) }];
     })
     .sort((a, b) => a.firstSeen.localeCompare(b.firstSeen) || a.ip.localeCompare(b.ip))
     .slice(0, NEW_LOCATIONS_LIMIT);
@@ -102,6 +102,7 @@ export async function summary(context: ReadContext, query: { from?: string; to?:
   const recentGroups = (await groupsInWindow(context, scope)).sort((a, b) => b.lastSeen.localeCompare(a.lastSeen)).slice(0, TOP);
   return {
     scope: wire(scope),
+    training: trainingNotice(baselineOf(scope), (await lakeRange(context)).first),
     findingsBySeverity,
     newGeolocations: await newGeolocations(context, scope),
     topPrincipals: await topPrincipals(context, scope),

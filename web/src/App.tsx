@@ -12,6 +12,7 @@ import { useApi } from './lib/useApi';
 import { EntityPage } from './pages/EntityPage';
 import { FindingPage } from './pages/FindingPage';
 import { FindingsPage } from './pages/FindingsPage';
+import { GeolocationPage } from './pages/GeolocationPage';
 import { GroupsPage } from './pages/GroupsPage';
 import { InvestigationPage } from './pages/InvestigationPage';
 import { SearchPage } from './pages/SearchPage';
@@ -35,6 +36,8 @@ function Page({ route }: { route: Route }) {
       return <GroupPage id={a} />;
     case 'entity':
       return <EntityPage type={a} id={b} />;
+    case 'geolocation':
+      return <GeolocationPage locationKey={a} />;
     case 'investigate':
       return <InvestigationPage type={a} id={b} />;
     case 'search':

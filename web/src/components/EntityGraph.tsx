@@ -2,20 +2,7 @@
 import cytoscape from 'cytoscape';
 import { useEffect, useRef } from 'react';
 import { SEVERITY_COLORS, severityName } from '../lib/format';
-
-/** A node as the API gives it: id `type:entity id`; findings carry their severity score. */
-export interface GraphNode {
-  id: string;
-  type: string;
-  label: string;
-  severity?: number;
-}
-
-interface GraphEdge {
-  source: string;
-  target: string;
-  label: string;
-}
+import type { GraphEdge, GraphNode } from '../lib/graph';
 
 export const TYPE_COLORS: Record<string, string> = {
   ip: '#2b8a3e',
@@ -45,6 +32,8 @@ const STYLE: cytoscape.StylesheetJson = [
     },
   },
   { selector: 'node[type = "finding"]', style: { shape: 'diamond', width: 30, height: 30 } },
+  // Similar findings merged into one node: bigger, with a double border.
+  { selector: 'node.merged', style: { width: 40, height: 40, 'border-width': 3, 'border-style': 'double', 'border-color': '#212529' } },
   { selector: 'node:selected', style: { 'border-width': 3, 'border-color': '#000' } },
   { selector: 'edge', style: { width: 1.2, 'line-color': '#ced4da', 'curve-style': 'bezier' } },
   // The selected node's edges stand out, with their role labels.
@@ -71,6 +60,7 @@ export function EntityGraph({ nodes, edges, showLabels, onSelect }: Props) {
       elements: [
         ...nodes.map((n) => ({
           data: { ...n, color: n.severity !== undefined ? SEVERITY_COLORS[severityName(n.severity)] : (TYPE_COLORS[n.type] ?? '#868e96') },
+          classes: n.members ? 'merged' : undefined,
         })),
         ...edges.filter((e) => ids.has(e.source) && ids.has(e.target)).map((e, i) => ({ data: { id: `e${i}`, ...e } })),
       ],

@@ -15,3 +15,6 @@ export const findingHref = (id: string, firstSeen: string, lastSeen: string) => 
 export const investigationHref = (type: 'user' | 'role', id: string, scope?: Scope) => href(['investigate', type, id], { ...scope });
 
 export const searchHref = (q: string, scope?: Scope) => href(['search'], { q, ...scope });
+
+/** The drill-down of one geolocation (`CC|City`): every API call from it in the scope time. */
+export const geolocationHref = (locationKey: string, scope?: Scope) => href(['geolocation', locationKey], { ...scope });

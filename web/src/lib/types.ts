@@ -1,4 +1,5 @@
 // Shapes of the JSON API (docs/api.md).
+import type { GraphEdge, GraphNode } from './graph';
 
 export type EntityType =
   | 'account' | 'user' | 'role' | 'session' | 'federated' | 'accesskey' | 'ip' | 'useragent' | 'instance' | 'bucket' | 'finding' | 'group';
@@ -51,7 +52,14 @@ export interface Group {
   lastSeen: string;
 }
 
+/** Set while the lake holds fewer than `requiredDays` of the baseline (Detective's two-week training period). */
+export interface TrainingNotice {
+  baselineDays: number;
+  requiredDays: number;
+}
+
 export interface NewGeolocation {
+  locationKey: string;
   country: string;
   countryCode: string;
   city: string | null;
@@ -66,6 +74,7 @@ export interface NewGeolocation {
 
 export interface Summary {
   scope: Scope;
+  training: TrainingNotice | null;
   findingsBySeverity: Record<Severity, number>;
   newGeolocations: NewGeolocation[];
   topPrincipals: { principal: string; type: string; calls: number; failures: number }[];
@@ -89,7 +98,7 @@ export interface FindingDetail {
 export interface GroupDetail {
   group: Group;
   findings: FindingRow[];
-  graph: { nodes: { id: string; type: string; label: string; severity?: number }[]; edges: { source: string; target: string; label: string }[] };
+  graph: { nodes: GraphNode[]; edges: GraphEdge[] };
 }
 
 export interface ApiBucket {
@@ -200,6 +209,7 @@ export interface EntityProfile {
   entity: { type: EntityType; id: string; label: string; details: Record<string, unknown> };
   scope: Scope;
   baseline: Scope;
+  training: TrainingNotice | null;
   findings: FindingRow[];
   panels: Panels;
 }
@@ -224,6 +234,7 @@ export interface Investigation {
   entity: EntityRef;
   scope: Scope;
   baseline?: Scope;
+  training: TrainingNotice | null;
   severity: number;
   severityLevel: string;
   indicators: Indicator[];
@@ -231,4 +242,30 @@ export interface Investigation {
 
 export interface SearchResults {
   results: (EntityRef & { matched: string })[];
+}
+
+export interface LocationCalls {
+  success: number;
+  failure: number;
+}
+
+/** GET /api/geolocations/:key — every API call from one location in the scope time. */
+export interface GeolocationActivity {
+  location: { key: string; countryCode: string; country: string; city: string | null; lat: number | null; lon: number | null };
+  scope: Scope;
+  training: TrainingNotice | null;
+  totals: LocationCalls & { ips: number };
+  truncated: number;
+  ips: (LocationCalls & {
+    ip: string;
+    asn: number | null;
+    asnOrg: string | null;
+    calls: (LocationCalls & { service: string | null; api: string | null; principal: string | null; principalType: string | null })[];
+  })[];
+  resources: (LocationCalls & {
+    principal: string | null;
+    principalType: string | null;
+    account: string | null;
+    calls: (LocationCalls & { ip: string; service: string | null; api: string | null })[];
+  })[];
 }

@@ -4,6 +4,7 @@ import { EntityLink } from '../components/EntityLink';
 import { IndicatorEvidence } from '../components/IndicatorEvidence';
 import { Panel } from '../components/Panel';
 import { SeverityBadge } from '../components/SeverityBadge';
+import { TrainingNotice } from '../components/TrainingNotice';
 import { entityPath, query } from '../lib/api';
 import { formatTime } from '../lib/format';
 import { useScope } from '../lib/scopeContext';
@@ -49,6 +50,7 @@ export function InvestigationPage({ type, id }: { type: string; id: string }) {
             <p className="investigation-severity">
               Overall severity <SeverityBadge severity={inv.severityLevel} /> · {formatTime(inv.scope.from)} → {formatTime(inv.scope.to)} · {inv.indicators.length} indicators
             </p>
+            <TrainingNotice training={inv.training} />
             {inv.indicators.length === 0 && <p className="muted">No indicators of compromise in this scope time.</p>}
             <div className="grid">
               {inv.indicators.map((indicator, index) => (

@@ -27,7 +27,7 @@ export function SummaryPage() {
               <SeverityCounts counts={s.findingsBySeverity} />
             </Panel>
             <Panel title="Newly observed geolocations" guidance="Locations API calls came from in the scope time that were not seen in the 45 days before." id="newGeolocations">
-              <NewGeolocations items={s.newGeolocations} />
+              <NewGeolocations items={s.newGeolocations} training={s.training} />
             </Panel>
             <Panel title="Roles and users with the most API calls" id="topPrincipals">
               <Table

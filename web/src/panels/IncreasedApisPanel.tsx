@@ -1,12 +1,14 @@
 // API calls whose volume in the scope time is well above their daily average in the baseline.
 import { Panel } from '../components/Panel';
 import { Table } from '../components/Table';
+import { TrainingNotice } from '../components/TrainingNotice';
 import { formatNumber } from '../lib/format';
-import type { IncreasedApi } from '../lib/types';
+import type { IncreasedApi, TrainingNotice as Notice } from '../lib/types';
 
-export function IncreasedApisPanel({ items }: { items: IncreasedApi[] }) {
+export function IncreasedApisPanel({ items, training }: { items: IncreasedApi[]; training?: Notice | null }) {
   return (
     <Panel title="API calls with increased volume" guidance="Calls in the scope time against their daily average over the 45-day baseline." id="increasedApis">
+      <TrainingNotice training={training} />
       <Table
         label="API calls with increased volume"
         rows={items}

@@ -35,15 +35,15 @@ function renderPanel(key: string, panels: Panels, profile: EntityProfile): React
     case 'apiVolume':
       return panels.apiVolume && <ApiVolumePanel buckets={panels.apiVolume.buckets} type={type} id={id} />;
     case 'newGeolocations':
-      return panels.newGeolocations && <NewlyObservedPanel id={key} title="Newly observed geolocations" items={panels.newGeolocations.items} />;
+      return panels.newGeolocations && <NewlyObservedPanel id={key} title="Newly observed geolocations" items={panels.newGeolocations.items} training={profile.training} />;
     case 'newApis':
-      return panels.newApis && <NewlyObservedPanel id={key} title="Newly observed API calls" items={panels.newApis.items} />;
+      return panels.newApis && <NewlyObservedPanel id={key} title="Newly observed API calls" items={panels.newApis.items} training={profile.training} />;
     case 'newUserAgents':
-      return panels.newUserAgents && <NewlyObservedPanel id={key} title="Newly observed user agents" items={panels.newUserAgents.items} linkType="useragent" />;
+      return panels.newUserAgents && <NewlyObservedPanel id={key} title="Newly observed user agents" items={panels.newUserAgents.items} linkType="useragent" training={profile.training} />;
     case 'newAsns':
-      return panels.newAsns && <NewlyObservedPanel id={key} title="Newly observed ASNs" items={panels.newAsns.items} />;
+      return panels.newAsns && <NewlyObservedPanel id={key} title="Newly observed ASNs" items={panels.newAsns.items} training={profile.training} />;
     case 'increasedApis':
-      return panels.increasedApis && <IncreasedApisPanel items={panels.increasedApis.items} />;
+      return panels.increasedApis && <IncreasedApisPanel items={panels.increasedApis.items} training={profile.training} />;
     case 'roleAssumptions':
       return panels.roleAssumptions && <RoleAssumptionsPanel items={panels.roleAssumptions.items} />;
     case 'flowVolume':
