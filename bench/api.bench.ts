@@ -13,6 +13,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isPrivateIp } from '../src/detect/network-event.js';
+import { packageGeo } from '../src/intel/geo.js';
 import { Lake } from '../src/lake/db.js';
 import { startServer } from '../src/server/app.js';
 import { benchEvents, benchLake } from './api-lake.js';
@@ -90,6 +92,9 @@ const PLAIN: Record<string, string[]> = {
     AND (a.principal = b.principal OR a.remote_ip = b.remote_ip OR a.resource_id = b.resource_id)
     AND b.first_seen <= a.last_seen + INTERVAL 24 HOUR AND a.first_seen <= b.last_seen + INTERVAL 24 HOUR`],
   investigation: plainPrincipal(API_FILTER.user!),
+  // The geolocation drill-down: which source IPs are where (every IP of the scope), then their calls.
+  geolocation: [`SELECT src_endpoint_ip, api_operation, actor_user_uid, status, count(*) FROM api_activity
+    WHERE time >= $from::TIMESTAMP AND time < $to::TIMESTAMP AND src_endpoint_ip IS NOT NULL GROUP BY ALL`],
   drill: [`SELECT src_endpoint_ip, date_trunc('hour', time), status, count(*) FROM api_activity WHERE ${API_FILTER.user} AND time >= $from::TIMESTAMP AND time < $to::TIMESTAMP GROUP BY ALL`],
 };
 
@@ -146,6 +151,13 @@ for (const [type, ids] of Object.entries(entities)) {
   await measure(`GET /api/entities/${type}/:id`, type, ids, (id, s) => `/api/entities/${type}/${encodeURIComponent(id)}?${scopeQuery(s)}`);
 }
 await measure('GET /api/entities/user/:id/panels/apiVolume?by=ip', 'drill', entities.user!, (id, s) => `/api/entities/user/${encodeURIComponent(id)}/panels/apiVolume?by=ip&${scopeQuery(s)}`);
+// Locations of the busiest public source IPs, as the new-geolocation panels key them.
+const geo = packageGeo();
+const locations = [...new Set((await top('src_endpoint_ip', 'api_activity', "src_endpoint_ip NOT LIKE '10.%'")).filter((ip) => !isPrivateIp(ip)).flatMap((ip) => {
+  const d = geo.details(ip);
+  return d.countryCode ? [`${d.countryCode}|${d.city ?? ''}`] : [];
+}))];
+await measure('GET /api/geolocations/:key', 'geolocation', locations, (key, s) => `/api/geolocations/${encodeURIComponent(key)}?${scopeQuery(s)}`);
 await measure('GET /api/groups', 'group', ['all'], (_, s) => `/api/groups?${scopeQuery(s)}`);
 await measure('GET /api/groups/:id', 'group', groups, (id, s) => `/api/groups/${id}?at=${s.to.getTime()}`);
 await measure('GET /api/investigations/user/:id', 'investigation', entities.user!, (id, s) => `/api/investigations/user/${encodeURIComponent(id)}?${scopeQuery(s)}`);
