@@ -1,4 +1,4 @@
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { createLakeSchema } from './schema.js';
 
 export const DEFAULT_DB_FILE = './gumshoe.duckdb';
@@ -42,6 +42,8 @@ export class Lake {
     };
     const threads = options.threads ?? process.env.GUMSHOE_THREADS;
     if (threads) config.threads = String(threads);
+    // Loaded here, not at the top: DuckDB's native module takes ~0.25 s, which commands that open no lake (--help) should not pay.
+    const { DuckDBInstance } = await import('@duckdb/node-api');
     const instance = await DuckDBInstance.create(':memory:', config);
     const connection = await instance.connect();
     try {

@@ -1,11 +1,9 @@
 import { Readable } from 'node:stream';
-import {
-  GetObjectCommand,
-  ListObjectsV2Command,
-  S3Client,
-  type _Object as S3ObjectSummary,
-} from '@aws-sdk/client-s3';
+import type { S3Client, _Object as S3ObjectSummary } from '@aws-sdk/client-s3';
 import { type InputObject, UserError } from './input.js';
+
+/** The AWS SDK takes ~0.25 s to load: only when an s3:// input is listed, not with every command. */
+const loadSdk = () => import('@aws-sdk/client-s3');
 
 export interface S3SourceOptions {
   /** A custom S3-compatible endpoint (MinIO, LocalStack, s3rver); path-style addressing is used. */
@@ -72,7 +70,8 @@ export async function* listS3Objects(
 ): AsyncGenerator<InputObject> {
   const { bucket, prefix } = parseS3Uri(uri);
   const region = resolveRegion(options);
-  const client = createS3Client(options, region);
+  const client = await createS3Client(options, region);
+  const { ListObjectsV2Command } = await loadSdk();
   const context: S3ErrorContext = {
     action: 'listing',
     uri: `s3://${bucket}/${prefix}`,
@@ -110,7 +109,8 @@ function resolveRegion(options: S3SourceOptions): string {
   return options.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1';
 }
 
-function createS3Client(options: S3SourceOptions, region: string): S3Client {
+async function createS3Client(options: S3SourceOptions, region: string): Promise<S3Client> {
+  const { S3Client } = await loadSdk();
   if (!options.endpoint) {
     // Real AWS: follow a 301 to the bucket's actual region rather than failing on a wrong --region.
     return new S3Client({ region, followRegionRedirects: true });
@@ -152,6 +152,7 @@ async function openS3Object(
   key: string,
   context: S3ErrorContext,
 ): Promise<Readable> {
+  const { GetObjectCommand } = await loadSdk();
   let response;
   try {
     response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
