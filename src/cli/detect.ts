@@ -1,13 +1,10 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { type Command, Option } from 'commander';
-import { runDetections } from '../detect/engine.js';
-import { findingTypeSpecs } from '../detect/registry.js';
 import { FINDING_FORMATS, type FindingFormat, formatFinding } from '../findings/export/index.js';
 import { type GuardDutyFinding, severityLevel } from '../findings/guardduty-finding.js';
 import { type FindingQuery, queryFindings, setArchived } from '../findings/store.js';
 import { addListsFromSpecs } from './intel.js';
-import { ingest } from '../lake/ingest.js';
 import { UserError } from '../sources/input.js';
 import { dbOption, openLake } from './common.js';
 import { colors, formatNumber, renderTable } from './output.js';
@@ -33,8 +30,14 @@ function findingsOutput(output: string | undefined): { stream: Writable; close()
   return { stream, close: () => new Promise((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve()))) };
 }
 
-function writeFindings(out: Writable, findings: GuardDutyFinding[], format: FindingFormat): void {
-  const specs = findingTypeSpecs();
+/** The finding types' specs (remediation, MITRE); they come with every detection, so are loaded only when used. */
+async function loadFindingTypeSpecs() {
+  const { findingTypeSpecs } = await import('../detect/registry.js');
+  return findingTypeSpecs();
+}
+
+async function writeFindings(out: Writable, findings: GuardDutyFinding[], format: FindingFormat): Promise<void> {
+  const specs = await loadFindingTypeSpecs();
   for (const finding of findings) out.write(`${JSON.stringify(formatFinding(format, finding, specs.get(finding.type)))}\n`);
 }
 
@@ -80,6 +83,7 @@ export function registerDetectCommands(program: Command): void {
       learningDays?: number; endpoint?: string; region?: string;
     }) => {
       if (options.learningDays !== undefined && !(options.learningDays >= 0)) throw new UserError('--learning-days: expected a number of days ≥ 0');
+      const [{ runDetections }, { ingest }] = await Promise.all([import('../detect/engine.js'), import('../lake/ingest.js')]);
       const lake = await openLake(options.db);
       const output = findingsOutput(options.output);
       try {
@@ -99,7 +103,7 @@ export function registerDetectCommands(program: Command): void {
         const summary = await runDetections(lake, { settings: options.learningDays === undefined ? {} : { learningDays: options.learningDays } });
         const seconds = (Date.now() - started) / 1000;
         if (output) {
-          writeFindings(output.stream, summary.findings, options.format);
+          await writeFindings(output.stream, summary.findings, options.format);
           await output.close();
         } else if (summary.findings.length) {
           console.log(findingRows(summary.findings));
@@ -135,7 +139,7 @@ export function registerDetectCommands(program: Command): void {
       const lake = await openLake(options.db, true);
       try {
         const found = await queryFindings(lake.connection, query(options));
-        if (options.json) writeFindings(process.stdout, found, 'guardduty');
+        if (options.json) await writeFindings(process.stdout, found, 'guardduty');
         else console.log(found.length ? `${findingRows(found)}\n(${found.length} finding${found.length === 1 ? '' : 's'})` : 'no findings');
       } finally {
         lake.close();
@@ -153,7 +157,7 @@ export function registerDetectCommands(program: Command): void {
       try {
         const [finding] = await queryFindings(lake.connection, { ids: [id] });
         if (!finding) throw new UserError(`no finding with id ${id}; list them with 'gumshoe findings list'`);
-        const spec = findingTypeSpecs().get(finding.type);
+        const spec = (await loadFindingTypeSpecs()).get(finding.type);
         console.log(JSON.stringify(formatFinding(options.format, finding, spec), null, 2));
         if (process.stdout.isTTY && spec) console.log(`\n${colors.bold('Remediation')}: ${spec.remediation}\n${colors.bold('MITRE ATT&CK')}: ${spec.mitre.tactic} / ${spec.mitre.technique}`);
         const evidence = await lake.connection.runAndReadAll(
@@ -176,7 +180,7 @@ export function registerDetectCommands(program: Command): void {
       try {
         const found = await queryFindings(lake.connection, query(options));
         const output = findingsOutput(options.output)!;
-        writeFindings(output.stream, found, options.format);
+        await writeFindings(output.stream, found, options.format);
         await output.close();
         console.error(`${found.length} finding(s) exported as ${options.format}`);
       } finally {

@@ -3,12 +3,9 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { UserError } from '../sources/input.js';
-import { packageGeo } from '../intel/geo.js';
 import { isDomainName, normalizeDomain, parseIpv4, parseIpv6 } from '../intel/ip.js';
 import { LIST_FORMATS, type ListProblem } from '../intel/list-formats.js';
-import { loadIntel } from '../intel/load.js';
 import type { IntelLookup } from '../intel/lookup.js';
-import { buildLookup } from '../intel/matcher.js';
 import {
   checkSetName, chooseSetName, getSet, type IntelSet, listSets, readList, type ReadList, removeSet, saveList, setActive,
 } from '../intel/store.js';
@@ -135,6 +132,9 @@ its previous contents and the others still load.`)
       const ip = parseIpv4(target) !== undefined || parseIpv6(target) !== undefined;
       const domain = normalizeDomain(target);
       if (!ip && !isDomainName(domain)) throw new UserError(`'${target}' is neither an IP address nor a domain name`);
+      const [{ packageGeo }, { loadIntel }, { buildLookup }] = await Promise.all([
+        import('../intel/geo.js'), import('../intel/load.js'), import('../intel/matcher.js'),
+      ]);
       const lookup = existsSync(options.db)
         ? await withLake(options.db, true, (c) => loadIntel(c))
         : buildLookup({ threats: [], trusted: [], torExits: [], torRelays: [], awsRanges: [], geo: packageGeo() });

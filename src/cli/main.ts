@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+// Command definitions load only what their names, options and help need: DuckDB, the AWS SDK, the detections,
+// the simulator and the server are imported when an action first needs them, so `--help` stays fast.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ingest, SOURCE_TYPES, type IngestSummary, type SourceType } from '../lake/ingest.js';
+import { type IngestSummary, SOURCE_TYPES, type SourceType } from '../lake/ingest-api.js';
 import { QUERY_FORMATS, type QueryFormat, runQuery } from '../lake/query.js';
 import { lakeStats, sourceName } from '../lake/stats.js';
 import { EVENT_TABLES } from '../lake/schema.js';
@@ -10,6 +12,7 @@ import { registerDetectCommands } from './detect.js';
 import { registerFilterCommands } from './filters.js';
 import { registerSimulateCommands } from './simulate.js';
 import { registerIntelCommands } from './intel.js';
+import { registerServeCommands } from './serve.js';
 import { colors, formatNumber, jsonReplacer, renderTable } from './output.js';
 import { ingestProgress } from './progress.js';
 
@@ -39,6 +42,7 @@ digest files are skipped), VPC Flow Logs (text, any version 2–8 or transit gat
 Route 53 Resolver query logs (JSON lines) and GuardDuty findings. .gz is read transparently.
 Re-running is safe: files already read are passed over and records already stored count as duplicates.`)
   .action(async (inputs: string[], options: { db: string; type?: SourceType; endpoint?: string; region?: string; json?: boolean; strict?: boolean }) => {
+    const { ingest } = await import('../lake/ingest.js');
     const lake = await openLake(options.db);
     const progress = options.json ? undefined : ingestProgress();
     try {
@@ -113,7 +117,7 @@ registerIntelCommands(program);
 registerDetectCommands(program);
 registerFilterCommands(program);
 registerSimulateCommands(program);
-(await import('./serve.js')).registerServeCommands(program);
+registerServeCommands(program);
 
 function printIngestSummary(summary: IngestSummary, db: string): void {
   const rows = Object.entries(summary.byType).map(([type, c]) => [

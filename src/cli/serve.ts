@@ -2,7 +2,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
-import { startServer } from '../server/app.js';
 import { isLoopback, newToken } from '../server/auth.js';
 import { WEB_DIST } from '../server/static.js';
 import { UserError } from '../sources/input.js';
@@ -35,6 +34,7 @@ it meanwhile; while they do, answers come from the server's cache marked "stale"
 /** Serves the lake's UI and API until Ctrl-C (or SIGTERM), printing where; also the end of `gumshoe demo`. */
 export async function serveUntilStopped(db: string, host: string, portNumber: number, given?: string): Promise<void> {
   const token = given ?? (isLoopback(host) ? undefined : newToken());
+  const { startServer } = await import('../server/app.js');
   let server;
   try {
     server = await startServer({ file: path.resolve(db), host, port: portNumber, token });

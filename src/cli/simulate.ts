@@ -1,9 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CoverageReport } from '../simulate/coverage.js';
-import { runCoverage } from '../simulate/coverage.js';
-import { bySeverity, explainIncidents, runDemo } from '../simulate/demo.js';
-import { allScenarios, simulate } from '../simulate/simulate.js';
 import { UserError } from '../sources/input.js';
 import { dbOption, openLake } from './common.js';
 import { serveUntilStopped } from './serve.js';
@@ -71,6 +68,7 @@ export function registerSimulateCommands(program: Command): void {
     .option('--no-serve', 'stop after printing the findings')
     .option('--port <n>', 'port for the web UI', integer('--port'), 8787)
     .action(async (options: { db: string; out: string; events: number; seed: number; serve?: boolean; port: number }) => {
+      const { bySeverity, explainIncidents, runDemo } = await import('../simulate/demo.js');
       const lake = await openLake(options.db);
       try {
         console.log(colors.bold('Simulating an AWS organisation under attack …'));
@@ -103,6 +101,7 @@ export function registerSimulateCommands(program: Command): void {
       .option('--list', 'list the scenarios and exit'),
     { events: 100_000, all: false },
   ).action(async (options: SimulationFlags & { out: string; list?: boolean }) => {
+    const { allScenarios, simulate } = await import('../simulate/simulate.js');
     if (options.list) {
       console.log(renderTable(['scenario', 'expected finding types'], allScenarios().map((s) => [s.id, s.expect.join(', ')])));
       return;
@@ -132,6 +131,7 @@ export function registerSimulateCommands(program: Command): void {
       .option('--keep <dir>', 'keep the simulated logs and lake in this directory'),
     { events: 60_000, all: true },
   ).action(async (options: SimulationFlags & { json?: boolean; keep?: string }) => {
+    const { runCoverage } = await import('../simulate/coverage.js');
     const { report } = await runCoverage(
       {
         seed: options.seed,
