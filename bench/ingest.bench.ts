@@ -7,7 +7,9 @@
  *   2. `gumshoe ingest` into a fresh DuckDB file, as a child process: wall time and peak RSS,
  *      then `gumshoe detect` over what was ingested (every detection), and ingest + detect end to end,
  *   3. re-ingest into the same DB: once as is (unchanged files may be passed over by fingerprint),
- *      once after touching every file, so all records are re-read and every one is a duplicate.
+ *      once after touching every file, so all records are re-read and every one is a duplicate,
+ *   4. the storage floor (bench/storage-floor.ts): up to 500,000 of the ingested rows inserted, already
+ *      typed, into a fresh lake, so the ingest ratio can be judged against what the storage itself allows.
  *
  * Environment:
  *   GUMSHOE_BENCH_SCALE    multiplies the default sizes (1e6 CloudTrail, 5e6 flow, 1e6 DNS), e.g. 0.05
@@ -30,6 +32,8 @@ import {
   type GenerateOptions,
   type GenerateResult,
 } from '../src/simulate/background.js';
+import type { EventTable } from '../src/lake/schema.js';
+import { FLOOR_EXPLANATION, measureStorageFloor, removeLake, type StorageFloor } from './storage-floor.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BENCH_DIR = path.join(ROOT, '.bench');
@@ -48,6 +52,8 @@ interface Target {
 
 interface SourcePlan {
   name: SourceName;
+  /** The lake table its records go to. */
+  table: EventTable;
   records: number;
   generate: (options: GenerateOptions) => Promise<GenerateResult>;
   /** Parses one file's bytes the cheapest sensible way; returns its record count. */
@@ -316,6 +322,8 @@ interface SourceResult {
   reingestAllDuplicates?: ChildRun;
   /** `gumshoe detect` over the freshly ingested lake (every detection), and ingest + detect end to end. */
   detect?: ChildRun & { endToEndRecordsPerSecond: number; endToEndRatio: number };
+  /** Inserting already typed rows into a fresh lake: the fastest ingest the storage allows. */
+  storageFloor?: StorageFloor & { ratio: number };
   target: Target;
   status: 'ok' | 'MISS' | 'not run';
   misses: string[];
@@ -348,7 +356,8 @@ function targetMisses(result: SourceResult): string[] {
 function table(results: SourceResult[]): string {
   const header = ['source', 'records', 'baseline rec/s', 'ingest rec/s', 'ratio', 'peak RSS MB', 'target', ''];
   const rows: string[][] = [];
-  const run = (label: string, records: number, baseline: Measurement, child: ChildRun | undefined, target: string, status: string): string[] => [
+  type Row = Pick<ChildRun, 'exitCode' | 'recordsPerSecond' | 'peakRssMb'>;
+  const run = (label: string, records: number, baseline: Measurement, child: Row | undefined, target: string, status: string): string[] => [
     label,
     fmtInt(records),
     fmtInt(baseline.recordsPerSecond),
@@ -361,6 +370,8 @@ function table(results: SourceResult[]): string {
   for (const result of results) {
     const target = `≥${result.target.minRatio.toFixed(2)}x, RSS<${result.target.maxRssMb}MB`;
     rows.push(run(result.source, result.records, result.baseline, result.ingest, target, result.status));
+    const floor = result.storageFloor;
+    if (floor) rows.push(run('  storage floor', floor.rows, result.baseline, { exitCode: 0, recordsPerSecond: floor.recordsPerSecond, peakRssMb: null }, '', ''));
     if (result.reingestUnchanged) rows.push(run('  re-ingest (files unchanged)', result.records, result.baseline, result.reingestUnchanged, '', ''));
     if (result.reingestAllDuplicates) rows.push(run('  re-ingest (all duplicates)', result.records, result.baseline, result.reingestAllDuplicates, '', ''));
     if (result.detect) {
@@ -388,9 +399,9 @@ function readScale(): number {
 function plansFor(scale: number): SourcePlan[] {
   const size = (base: number): number => Math.max(1, Math.round(base * scale));
   const plans: SourcePlan[] = [
-    { name: 'cloudtrail', records: size(1_000_000), generate: generateCloudTrail, parse: parseCloudTrail, target: DEFAULT_TARGET },
-    { name: 'vpcflow', records: size(5_000_000), generate: generateFlowLogs, parse: parseFlowLines, target: DEFAULT_TARGET },
-    { name: 'route53', records: size(1_000_000), generate: generateDnsLogs, parse: parseDnsLines, target: DEFAULT_TARGET },
+    { name: 'cloudtrail', table: 'api_activity', records: size(1_000_000), generate: generateCloudTrail, parse: parseCloudTrail, target: DEFAULT_TARGET },
+    { name: 'vpcflow', table: 'network_activity', records: size(5_000_000), generate: generateFlowLogs, parse: parseFlowLines, target: DEFAULT_TARGET },
+    { name: 'route53', table: 'dns_activity', records: size(1_000_000), generate: generateDnsLogs, parse: parseDnsLines, target: DEFAULT_TARGET },
   ];
   const only = process.env.GUMSHOE_BENCH_SOURCES?.split(',').map((name) => name.trim()).filter(Boolean);
   return only?.length ? plans.filter((plan) => only.includes(plan.name)) : plans;
@@ -416,7 +427,7 @@ async function benchSource(plan: SourcePlan, entry: ManifestEntry, cliReady: boo
   };
   if (cliReady) {
     const db = path.join(BENCH_DIR, `${plan.name}.duckdb`);
-    await Promise.all([db, `${db}.wal`].map((file) => rm(file, { force: true })));
+    await removeLake(db);
     const describe = (label: string, run: ChildRun): void => {
       // A failure's cause is at the start of the output; a success's summary at the end.
       const lines = run.outputTail.split('\n');
@@ -443,6 +454,13 @@ async function benchSource(plan: SourcePlan, entry: ManifestEntry, cliReady: boo
       await touchFiles(dir, entry);
       result.reingestAllDuplicates = await runIngest(dir, db, entry.records);
       describe('re-ingest (touched files: all re-read, all duplicates)', result.reingestAllDuplicates);
+
+      log(`[${plan.name}] storage floor: ${plan.table} rows, already typed, inserted into a fresh lake …`);
+      const floor = await measureStorageFloor(db, plan.table, path.join(BENCH_DIR, `${plan.name}-floor.duckdb`));
+      if (floor) {
+        result.storageFloor = { ...floor, ratio: floor.recordsPerSecond / baseline.recordsPerSecond };
+        log(`  ${fmtInt(floor.recordsPerSecond)} records/s (${fmtInt(floor.rows)} rows in ${floor.seconds.toFixed(2)} s)`);
+      }
     }
   }
   result.misses = targetMisses(result);
@@ -466,6 +484,7 @@ async function main(): Promise<void> {
   for (const plan of plans) results.push(await benchSource(plan, manifest[plan.name] as ManifestEntry, cliReady));
 
   log(`\n${table(results)}`);
+  if (results.some((result) => result.storageFloor)) log(FLOOR_EXPLANATION);
   for (const result of results) {
     if (result.misses.length) log(`MISS ${result.source}: ${result.misses.join('; ')}`);
   }
