@@ -73,8 +73,9 @@ test('an ingest killed with SIGKILL and run again ends with exactly the lake of 
   let interruptedMidway = 0;
   for (const fraction of [0.35, 0.65]) {
     const child = startCli(['ingest', input, '--db', resumed], SMALL_BATCHES);
-    await new Promise((resolve) => setTimeout(resolve, duration * fraction));
+    // Listening from the start: a resumed run skips what earlier runs stored, so it may finish before the kill.
     const exited = once(child, 'exit');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, duration * fraction))]);
     child.kill('SIGKILL');
     await exited;
     const partial = await eventCount(resumed);
