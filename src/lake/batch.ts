@@ -45,12 +45,24 @@ interface Judged {
   materialized: boolean;
 }
 
+/**
+ * A group whose valid records are recognised by pattern (see `Normalizer.validPattern`): `<name>` holds only
+ * the records that do not match, mapped and judged; the rest go straight into the table at store time.
+ */
+interface Streamed {
+  normalizer: Normalizer;
+  name: string;
+  group: number;
+  files: BatchFile[];
+}
+
 /** Malformed-JSON quarantine rows get the parser's own words, for at most this many per batch. */
 const DETAILED_JSON_ERRORS = 10_000;
 
 /** Separates the fields of a stage-file line; valid JSON and flow-log text never contain it. */
 const FIELD = '\x1f';
-const FLUSH_AT = 1 << 20;
+/** Stage lines are encoded straight into this buffer, not concatenated as strings: CloudTrail's JS heap stays small. */
+const OUT_BUFFER_BYTES = 1 << 20;
 /** A record that can be one line of the stage file. */
 const ONE_LINE = /^[^\n\r\x1f]*$/;
 /**
@@ -72,8 +84,8 @@ export class StagedBatch {
   private files = new Map<number, BatchFile>();
   private readonly stageFile: string;
   private stageFd: number;
-  private pending: string[] = [];
-  private pendingBytes = 0;
+  private readonly out = Buffer.allocUnsafe(OUT_BUFFER_BYTES);
+  private outBytes = 0;
   /** Records that cannot be a stage-file line; they go through the staging table at commit. */
   private tableChunks: { fileId: number; chunk: TextChunk }[] = [];
   stagedBytes = 0;
@@ -107,7 +119,7 @@ export class StagedBatch {
         if (element.length > MAX_FILE_LINE || !(chunk.singleLine ? !element.includes(FIELD) : ONE_LINE.test(element))) {
           this.toTable(fileId, { kind: ChunkKind.Single, firstLine: line, firstIndex: chunk.firstIndex + i, text: element, records: 1 });
         } else {
-          this.write(`${fileId}${FIELD}${line}${FIELD}${chunk.firstIndex + i}${FIELD}${element}\n`);
+          this.write(`${fileId}${FIELD}${line}${FIELD}${chunk.firstIndex + i}${FIELD}`, element);
         }
       }
       return;
@@ -120,7 +132,7 @@ export class StagedBatch {
         if (line.length > MAX_FILE_LINE) {
           this.toTable(fileId, { kind: ChunkKind.Lines, firstLine: chunk.firstLine + i, firstIndex: 0, text: line, records: 1 });
         } else if (line) {
-          this.write(`${fileId}${FIELD}${chunk.firstLine + i}${FIELD}${FIELD}${line}\n`);
+          this.write(`${fileId}${FIELD}${chunk.firstLine + i}${FIELD}${FIELD}`, line);
         }
       }
       return;
@@ -128,18 +140,25 @@ export class StagedBatch {
     this.toTable(fileId, chunk);
   }
 
-  private write(line: string): void {
-    this.pending.push(line);
-    this.pendingBytes += line.length;
+  /** Appends one stage line: `prefix` (the fields before the record), the record, a newline. */
+  private write(prefix: string, record: string): void {
     this.stagedRecords++;
-    if (this.pendingBytes >= FLUSH_AT) this.flushFile();
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    const most = (prefix.length + record.length) * 3 + 1;
+    if (this.outBytes + most > OUT_BUFFER_BYTES) this.flushFile();
+    if (most > OUT_BUFFER_BYTES) {
+      writeSync(this.stageFd, `${prefix}${record}\n`);
+      return;
+    }
+    this.outBytes += this.out.write(prefix, this.outBytes);
+    this.outBytes += this.out.write(record, this.outBytes);
+    this.out[this.outBytes++] = 0x0a;
   }
 
   private flushFile(): void {
-    if (this.pending.length === 0) return;
-    writeSync(this.stageFd, this.pending.join(''));
-    this.pending = [];
-    this.pendingBytes = 0;
+    if (this.outBytes === 0) return;
+    writeSync(this.stageFd, this.out, 0, this.outBytes);
+    this.outBytes = 0;
   }
 
   private toTable(fileId: number, chunk: TextChunk): void {
@@ -178,8 +197,18 @@ export class StagedBatch {
     // this process writes the lake (DuckDB's file lock), so the keys looked up now stay valid until then.
     await c.run(`CREATE OR REPLACE TEMP VIEW batch_records AS ${stagedRecords(this.stageFile)}`);
     const judged: Judged[] = [];
+    const streamed: Streamed[] = [];
     for (const [sourceType, files] of this.filesByType()) {
       const normalizer = NORMALIZERS[sourceType];
+      if (normalizer.validPattern) {
+        const unmatched = normalizer.selects(files, (fileIds) => this.patternRecords(normalizer, fileIds, false));
+        for (const [group, select] of unmatched.entries()) {
+          const name = `unmatched_${streamed.length}`;
+          await c.run(`CREATE OR REPLACE TEMP TABLE ${name} AS ${select}`);
+          streamed.push({ normalizer, name, group, files });
+        }
+        continue;
+      }
       // Without a cheaper verdict, the full mapping is materialized once and serves as both verdict and rows.
       const materialized = !normalizer.verdicts;
       const verdicts = normalizer.verdicts?.(files, recordsOf) ?? normalizer.selects(files, recordsOf);
@@ -192,6 +221,7 @@ export class StagedBatch {
     await c.run('BEGIN TRANSACTION');
     try {
       for (const ready of judged) await this.store(c, ready, result);
+      for (const ready of streamed) await this.storeStreamed(c, ready, result);
       await this.explainMalformedJson(c);
       await finish(c, result);
       await c.run('COMMIT');
@@ -202,6 +232,7 @@ export class StagedBatch {
     for (const ready of judged) {
       await c.run(`DROP TABLE IF EXISTS ${ready.name}; DROP TABLE IF EXISTS ${ready.name}_keep; DROP TABLE IF EXISTS ${ready.name}_drop`);
     }
+    for (const ready of streamed) await c.run(`DROP TABLE IF EXISTS ${ready.name}`);
     await c.run('DROP VIEW IF EXISTS batch_records; DROP TABLE IF EXISTS stage');
     closeSync(this.stageFd);
     this.stageFd = openSync(this.stageFile, 'w');
@@ -271,18 +302,75 @@ export class StagedBatch {
       SELECT ${columns.join(', ')} FROM (${rows})`);
     const stored = Number(inserted.rowsChanged);
     if (bad > 0) await this.quarantine(c, normalizer.sourceType, name, ready.perFile.map((row) => Number(row.file_id)));
-    for (const row of ready.perFile) {
+    this.tally(result, normalizer.sourceType, ready.perFile, { read, bad, stored });
+  }
+
+  /** Adds one group's counts to the batch's, per file (`file_id`, `read`, `bad`) and per source type. */
+  private tally(result: BatchResult, sourceType: SourceType, perFile: Record<string, unknown>[], group: { read: number; bad: number; stored: number }): void {
+    for (const row of perFile) {
       const tally = result.byFile.get(Number(row.file_id)) ?? { read: 0, quarantined: 0 };
       tally.read += Number(row.read);
       tally.quarantined += Number(row.bad);
       result.byFile.set(Number(row.file_id), tally);
     }
-    const counts = result.byType.get(normalizer.sourceType) ?? { read: 0, stored: 0, duplicates: 0, quarantined: 0 };
-    counts.read += read;
-    counts.stored += stored;
-    counts.quarantined += bad;
-    counts.duplicates += read - bad - stored;
-    result.byType.set(normalizer.sourceType, counts);
+    const counts = result.byType.get(sourceType) ?? { read: 0, stored: 0, duplicates: 0, quarantined: 0 };
+    counts.read += group.read;
+    counts.stored += group.stored;
+    counts.quarantined += group.bad;
+    counts.duplicates += group.read - group.bad - group.stored;
+    result.byType.set(sourceType, counts);
+  }
+
+  /**
+   * The records of some files (one format) that match the normalizer's pattern of valid records, or those that
+   * do not (with every damaged record); without a pattern, none match.
+   */
+  private patternRecords(normalizer: Normalizer, fileIds: number[], matching: boolean): string {
+    const pattern = normalizer.validPattern!(this.files.get(fileIds[0]!)!);
+    const matches = pattern ? `r.broken IS NULL AND regexp_full_match(r.raw, ${sqlString(pattern)})` : 'false';
+    return `(SELECT r.* FROM batch_records r WHERE r.file_id IN (${fileIds.join(', ')}) AND ${matching ? matches : `NOT (${matches})`})`;
+  }
+
+  /**
+   * Stores a streamed group: the matching records straight from the stage, the valid ones of the rest, then
+   * deletes again what the lake already held (same key, in the batch's time range) and repeats within the
+   * batch (all but the first), and quarantines the invalid. All inside the batch's transaction.
+   */
+  private async storeStreamed(c: DuckDBConnection, ready: Streamed, result: BatchResult): Promise<void> {
+    const { normalizer, name, group } = ready;
+    const table = normalizer.table;
+    const columns = (await columnsOf(c, table)).join(', ');
+    const value = async (sql: string) => (await c.runAndReadAll(sql)).getRows()[0]![0];
+    // Rows this transaction appends get row ids above every earlier row's.
+    const start = String((await value(`SELECT coalesce(max(rowid), -1) FROM ${table}`)) as bigint | number);
+    const matched = normalizer.selects(ready.files, (fileIds) => this.patternRecords(normalizer, fileIds, true))[group]!;
+    await c.run(`INSERT INTO ${table} (${columns}) SELECT ${columns} FROM (${matched})`);
+    await c.run(`INSERT INTO ${table} (${columns}) SELECT ${columns} FROM ${name} WHERE reason IS NULL`);
+    const perFile = (
+      await c.runAndReadAll(`SELECT file_id, sum(n)::BIGINT AS read, sum(bad)::BIGINT AS bad FROM (
+        SELECT source_file_id AS file_id, count(*) AS n, 0 AS bad FROM ${table} WHERE rowid > ${start} GROUP BY 1
+        UNION ALL SELECT source_file_id, count(*), count(*) FROM ${name} WHERE reason IS NOT NULL GROUP BY 1) GROUP BY 1`)
+    ).getRowObjectsJS();
+    const range = (await c.runAndReadAll(`SELECT min(time)::VARCHAR AS lo, max(time)::VARCHAR AS hi, bool_or(time IS NULL) AS undated
+      FROM ${table} WHERE rowid > ${start}`)).getRowObjectsJS()[0]!;
+    const window = [
+      range.lo !== null ? `time BETWEEN ${sqlString(String(range.lo))} AND ${sqlString(String(range.hi))}` : 'false',
+      range.undated === true ? 'time IS NULL' : 'false',
+    ].join(' OR ');
+    const removed = await c.run(`DELETE FROM ${table} WHERE rowid IN (
+      WITH batch AS (SELECT rowid AS id, dedup_key, source_file_id, source_line FROM ${table} WHERE rowid > ${start}),
+      repeated AS (SELECT dedup_key FROM batch GROUP BY 1 HAVING count(*) > 1)
+      SELECT id FROM batch SEMI JOIN (SELECT dedup_key FROM ${table} WHERE rowid <= ${start} AND (${window})) known USING (dedup_key)
+      UNION ALL
+      SELECT id FROM (
+        SELECT id, row_number() OVER (PARTITION BY dedup_key ORDER BY source_file_id, source_line) AS n
+        FROM batch SEMI JOIN repeated USING (dedup_key))
+      WHERE n > 1)`);
+    const read = perFile.reduce((sum, row) => sum + Number(row.read), 0);
+    const bad = perFile.reduce((sum, row) => sum + Number(row.bad), 0);
+    const stored = read - bad - Number(removed.rowsChanged);
+    if (bad > 0) await this.quarantine(c, normalizer.sourceType, name, perFile.map((row) => Number(row.file_id)));
+    this.tally(result, normalizer.sourceType, perFile, { read, bad, stored });
   }
 
   /** Quarantines the invalid records of one judged group (its files only: the stage is read again for them). */

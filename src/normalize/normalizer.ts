@@ -33,6 +33,12 @@ export interface Normalizer {
    * (right where mapping is cheap next to parsing, as for flow and DNS records).
    */
   verdicts?(files: BatchFile[], from: RecordSource): string[];
+  /**
+   * A regular expression (RE2) that a record of the file's format matches only when it is valid and the
+   * SELECT maps it exactly. Matching records go straight from the stage into the table; only the rest are
+   * judged one by one, so no batch-sized verdict is ever held (flow logs: lines of plain fields).
+   */
+  validPattern?(file: BatchFile): string | undefined;
 }
 
 /** Files grouped by the envelope their records sit in: each group is parsed with its own struct path. */
