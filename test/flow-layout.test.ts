@@ -27,3 +27,36 @@ test('flow records without a region field take the region from the S3 key AWS de
     lake.close();
   }
 });
+
+test('lines the fast pattern does not recognise are judged one by one; repeats in a batch and known lines are stored once', async () => {
+  const v2 = (port: string, start = '1704067200', separator = ' ') =>
+    ['2', '111122223333', 'eni-0a1b2c3d', '10.0.1.5', '52.94.133.131', port, '443', '6', '12', '4096', start, '1704067260', 'ACCEPT', 'OK'].join(separator);
+  const lines = [
+    v2('49152'), // plain: straight in
+    v2('49152'), // the same line again in the same batch: a duplicate
+    v2('49153', '20000000000'), // an 11-digit epoch (year 2603) is valid, judged by the SELECT
+    v2('49154', '1704067200', '\t'), // tab-separated: parsed on whitespace
+    v2('049155'), // a leading zero is not the number's own spelling: quarantined
+    v2('49156').replace('ACCEPT', 'ACCEPTED'), // not an action
+  ];
+  const dir = path.join(scratch.dir, 'judged');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'a.log'), `${lines.join('\n')}\n`);
+  const lake = await tempLake();
+  try {
+    const first = await lake.ingest([dir]);
+    assert.deepEqual([first.read, first.stored, first.duplicates, first.quarantined], [6, 3, 1, 2]);
+    const stored = await lake.rows('SELECT src_endpoint_port AS port, source_line::INTEGER AS line FROM network_activity ORDER BY 1');
+    assert.deepEqual(stored, [{ port: 49152, line: 1 }, { port: 49153, line: 3 }, { port: 49154, line: 4 }]);
+    const quarantined = await lake.rows('SELECT source_line::INTEGER AS line, reason FROM quarantine ORDER BY 1');
+    assert.deepEqual(quarantined.map((q) => q.line), [5, 6]);
+    assert.match(String(quarantined[0]!.reason), /field srcport: not a non-negative integer: 049155/);
+    // The same lines in another file: every valid one is already in the lake.
+    writeFileSync(path.join(dir, 'b.log'), `${lines.slice(0, 4).join('\n')}\n`);
+    const again = await lake.ingest([dir]);
+    assert.deepEqual([again.read, again.stored, again.duplicates], [4, 0, 4]);
+    assert.equal(Number((await lake.rows('SELECT count(*) AS n FROM network_activity'))[0]!.n), 3);
+  } finally {
+    lake.close();
+  }
+});
