@@ -7,28 +7,49 @@ import type { ReadContext } from './lake-access.js';
 import { locator } from './panels-api.js';
 import { INTERFACE_DIRECTION } from './panels-network.js';
 import { lakeRange, scopeOf } from './profiles.js';
-import { baselineOf, iso, trainingNotice, type Window, wire } from './scope.js';
+import { baselineOf, DAY, iso, trainingNotice, type Window, wire } from './scope.js';
 import { num, rows, str, ts } from './sql.js';
 
 const TOP = 10;
 const NEW_LOCATIONS_LIMIT = 100;
 
-/** Locations of every public source IP seen in a window (memoized: the baseline is the same for every page). */
+/**
+ * Locations of every public source IP seen in a window. Whole UTC days are looked up once per lake state and
+ * kept (a shifted scope shares 44 of its 45 baseline days with the last one); the partial days at either end
+ * are read directly.
+ */
 async function locationsSeen(context: ReadContext, window: Window): Promise<Set<string>> {
-  return context.lasting(`locations:${window.from}:${window.to}:${await eventCounts(context)}`, async () => {
-    const locate = await locator(context);
-    const found = await rows(
-      context.connection,
-      `SELECT DISTINCT src_endpoint_ip AS ip FROM api_activity WHERE time >= $from AND time < $to AND src_endpoint_ip IS NOT NULL`,
-      { from: ts(window.from), to: ts(window.to) },
-    );
-    const keys = new Set<string>();
-    for (const { ip } of found) {
+  const byDay = await context.lasting(`location-days:${await eventCounts(context)}`, async () => new Map<number, Set<string>>());
+  const locate = await locator(context);
+  const keys = new Set<string>();
+  const ipsIn = async (from: number, to: number) =>
+    from < to
+      ? await rows(
+          context.connection,
+          `SELECT DISTINCT date_trunc('day', time) AS day, src_endpoint_ip AS ip FROM api_activity
+           WHERE time >= $from AND time < $to AND src_endpoint_ip IS NOT NULL`,
+          { from: ts(from), to: ts(to) },
+        )
+      : [];
+  const firstDay = Math.ceil(window.from / DAY) * DAY;
+  const endDay = Math.max(firstDay, Math.floor(window.to / DAY) * DAY);
+  const missing = [];
+  for (let day = firstDay; day < endDay; day += DAY) if (!byDay.has(day)) missing.push(day);
+  if (missing.length) {
+    const filled = new Map(missing.map((day) => [day, new Set<string>()]));
+    for (const { day, ip } of await ipsIn(missing[0]!, missing.at(-1)! + DAY)) {
       const location = locate(String(ip));
-      if (location) keys.add(location.key);
+      if (location) filled.get(num(day))?.add(location.key);
     }
-    return keys;
-  });
+    for (const [day, seen] of filled) byDay.set(day, seen);
+  }
+  for (let day = firstDay; day < endDay; day += DAY) for (const key of byDay.get(day)!) keys.add(key);
+  const edges = [...(await ipsIn(window.from, Math.min(firstDay, window.to))), ...(await ipsIn(Math.max(endDay, window.from), window.to))];
+  for (const { ip } of edges) {
+    const location = locate(String(ip));
+    if (location) keys.add(location.key);
+  }
+  return keys;
 }
 
 /** Geolocations API calls came from in the scope that no call came from in the baseline, with who and from which IP. */
