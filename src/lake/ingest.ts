@@ -23,14 +23,11 @@ const BATCH_BYTES = Number(process.env.GUMSHOE_BATCH_BYTES ?? 512 << 20);
 /** Listed objects are checked against the lake a page at a time. */
 const LOOKUP_PAGE = 500;
 /**
- * DuckDB settings while ingesting (restored afterwards, so detection keeps the lake's larger limit). A
- * lower memory limit than the lake's costs ingest little (flow batches are never held whole, see
- * `Normalizer.validPattern`), and without jemalloc (the Node build has none) memory DuckDB frees stays
- * with the C allocator unless a low flush threshold makes DuckDB hand it back after each bulk free.
- * Together they took peak RSS from ~0.9–1.1 GB to ~0.45–0.65 GB. GUMSHOE_MEMORY_LIMIT overrides the limit.
+ * DuckDB settings while ingesting (restored afterwards). Without jemalloc (the Node build has none), memory
+ * DuckDB frees stays with the C allocator unless a low flush threshold makes DuckDB hand it back after each
+ * bulk free. The memory limit stays the lake's: at 256MB and below, some ingests ran out of memory.
  */
 const INGEST_SETTINGS: Record<string, string> = {
-  memory_limit: process.env.GUMSHOE_MEMORY_LIMIT ?? '256MB',
   allocator_bulk_deallocation_flush_threshold: '4MB',
 };
 
