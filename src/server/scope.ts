@@ -69,14 +69,18 @@ export function bucketStarts(scope: Window): number[] {
   return starts;
 }
 
+/** Milliseconds of a window that the lake covers (from its earliest event on). */
+function coveredMs(window: Window, lakeFirst: number | null): number {
+  return lakeFirst === null ? 0 : Math.max(0, window.to - Math.max(window.from, lakeFirst));
+}
+
 /** Days of a window that the lake actually covers (at least one hour), for per-day averages. */
 export function coveredDays(window: Window, lakeFirst: number | null): number {
-  const start = lakeFirst === null ? window.to : Math.max(window.from, lakeFirst);
-  return Math.max(HOUR, window.to - start) / DAY;
+  return Math.max(HOUR, coveredMs(window, lakeFirst)) / DAY;
 }
 
 /** The training-period notice for a scope: set while the lake covers fewer than TRAINING_DAYS of its baseline. */
 export function trainingNotice(baseline: Window, lakeFirst: number | null): { baselineDays: number; requiredDays: number } | null {
-  const covered = lakeFirst === null ? 0 : Math.max(0, baseline.to - Math.max(baseline.from, lakeFirst)) / DAY;
+  const covered = coveredMs(baseline, lakeFirst) / DAY;
   return covered < TRAINING_DAYS ? { baselineDays: Number(covered.toFixed(1)), requiredDays: TRAINING_DAYS } : null;
 }
