@@ -27,35 +27,6 @@ export interface BatchResult {
   byFile: Map<number, FileTally>;
 }
 
-/**
- * One normalizer SELECT's worth of records, judged: `<name>` holds each record's verdict (reason, key,
- * time), `<name>_keep` the records to store (valid, not yet in the lake, first of any repeats).
- */
-interface Judged {
-  normalizer: Normalizer;
-  name: string;
-  /** Index of this group among the normalizer's SELECTs. */
-  group: number;
-  perFile: Record<string, unknown>[];
-  read: number;
-  bad: number;
-  /** Whether any record of the group is not to be stored (then `<name>_drop` lists them). */
-  dropped: boolean;
-  /** Whether `<name>` holds the mapped rows themselves, not only their verdicts. */
-  materialized: boolean;
-}
-
-/**
- * A group whose valid records are recognised by pattern (see `Normalizer.validPattern`): `<name>` holds only
- * the records that do not match, mapped and judged; the rest go straight into the table at store time.
- */
-interface Streamed {
-  normalizer: Normalizer;
-  name: string;
-  group: number;
-  files: BatchFile[];
-}
-
 /** Malformed-JSON quarantine rows get the parser's own words, for at most this many per batch. */
 const DETAILED_JSON_ERRORS = 10_000;
 
@@ -90,6 +61,8 @@ export class StagedBatch {
   private tableChunks: { fileId: number; chunk: TextChunk }[] = [];
   stagedBytes = 0;
   stagedRecords = 0;
+  /** Records staged per file, counted as the lake will count them (blank lines are not records). */
+  private readonly recordsByFile = new Map<number, number>();
 
   /** `stageFile`'s directory must exist. */
   constructor(stageFile: string) {
@@ -119,7 +92,7 @@ export class StagedBatch {
         if (element.length > MAX_FILE_LINE || !(chunk.singleLine ? !element.includes(FIELD) : ONE_LINE.test(element))) {
           this.toTable(fileId, { kind: ChunkKind.Single, firstLine: line, firstIndex: chunk.firstIndex + i, text: element, records: 1 });
         } else {
-          this.write(`${fileId}${FIELD}${line}${FIELD}${chunk.firstIndex + i}${FIELD}`, element);
+          this.write(fileId, `${fileId}${FIELD}${line}${FIELD}${chunk.firstIndex + i}${FIELD}`, element);
         }
       }
       return;
@@ -132,7 +105,7 @@ export class StagedBatch {
         if (line.length > MAX_FILE_LINE) {
           this.toTable(fileId, { kind: ChunkKind.Lines, firstLine: chunk.firstLine + i, firstIndex: 0, text: line, records: 1 });
         } else if (line) {
-          this.write(`${fileId}${FIELD}${chunk.firstLine + i}${FIELD}${FIELD}`, line);
+          this.write(fileId, `${fileId}${FIELD}${chunk.firstLine + i}${FIELD}${FIELD}`, line);
         }
       }
       return;
@@ -141,8 +114,9 @@ export class StagedBatch {
   }
 
   /** Appends one stage line: `prefix` (the fields before the record), the record, a newline. */
-  private write(prefix: string, record: string): void {
+  private write(fileId: number, prefix: string, record: string): void {
     this.stagedRecords++;
+    this.recordsByFile.set(fileId, (this.recordsByFile.get(fileId) ?? 0) + 1);
     // A UTF-16 code unit takes at most 3 bytes in UTF-8.
     const most = (prefix.length + record.length) * 3 + 1;
     if (this.outBytes + most > OUT_BUFFER_BYTES) this.flushFile();
@@ -164,6 +138,7 @@ export class StagedBatch {
   private toTable(fileId: number, chunk: TextChunk): void {
     this.tableChunks.push({ fileId, chunk });
     this.stagedRecords += chunk.records;
+    this.recordsByFile.set(fileId, (this.recordsByFile.get(fileId) ?? 0) + tableRecords(chunk));
   }
 
   /** The staging table, fresh per commit: deleted rows of a temp table keep their memory until it is dropped. */
@@ -193,35 +168,14 @@ export class StagedBatch {
     this.flushFile();
     await this.stageTable(c);
     const result: BatchResult = { byType: new Map(), byFile: new Map() };
-    // Judging happens outside the transaction (temp-table work inside one is copied again at COMMIT). Only
-    // this process writes the lake (DuckDB's file lock), so the keys looked up now stay valid until then.
     await c.run(`CREATE OR REPLACE TEMP VIEW batch_records AS ${stagedRecords(this.stageFile)}`);
-    const judged: Judged[] = [];
-    const streamed: Streamed[] = [];
-    for (const [sourceType, files] of this.filesByType()) {
-      const normalizer = NORMALIZERS[sourceType];
-      if (normalizer.validPattern) {
-        const unmatched = normalizer.selects(files, (fileIds) => this.patternRecords(normalizer, fileIds, false));
-        for (const [group, select] of unmatched.entries()) {
-          const name = `unmatched_${streamed.length}`;
-          await c.run(`CREATE OR REPLACE TEMP TABLE ${name} AS ${select}`);
-          streamed.push({ normalizer, name, group, files });
-        }
-        continue;
-      }
-      // Without a cheaper verdict, the full mapping is materialized once and serves as both verdict and rows.
-      const materialized = !normalizer.verdicts;
-      const verdicts = normalizer.verdicts?.(files, recordsOf) ?? normalizer.selects(files, recordsOf);
-      for (const [group, verdict] of verdicts.entries()) {
-        const earlier = judged.filter((j) => j.normalizer.table === normalizer.table).map((j) => `${j.name}_keep`);
-        const ready = await this.judge(c, normalizer, verdict, group, `verdict_${judged.length}`, earlier);
-        if (ready) judged.push({ ...ready, materialized });
-      }
-    }
+    const rejected: string[] = [];
     await c.run('BEGIN TRANSACTION');
     try {
-      for (const ready of judged) await this.store(c, ready, result);
-      for (const ready of streamed) await this.storeStreamed(c, ready, result);
+      for (const [sourceType, files] of this.filesByType()) {
+        const name = await this.storeSource(c, NORMALIZERS[sourceType], files, result);
+        if (name) rejected.push(name);
+      }
       await this.explainMalformedJson(c);
       await finish(c, result);
       await c.run('COMMIT');
@@ -229,15 +183,13 @@ export class StagedBatch {
       await c.run('ROLLBACK');
       throw error;
     }
-    for (const ready of judged) {
-      await c.run(`DROP TABLE IF EXISTS ${ready.name}; DROP TABLE IF EXISTS ${ready.name}_keep; DROP TABLE IF EXISTS ${ready.name}_drop`);
-    }
-    for (const ready of streamed) await c.run(`DROP TABLE IF EXISTS ${ready.name}`);
+    for (const name of rejected) await c.run(`DROP TABLE IF EXISTS ${name}`);
     await c.run('DROP VIEW IF EXISTS batch_records; DROP TABLE IF EXISTS stage');
     closeSync(this.stageFd);
     this.stageFd = openSync(this.stageFile, 'w');
     this.tableChunks = [];
     this.files.clear();
+    this.recordsByFile.clear();
     this.stagedBytes = 0;
     this.stagedRecords = 0;
     return result;
@@ -249,108 +201,55 @@ export class StagedBatch {
     return byType;
   }
 
-  /** Decides, for one group of records, which are quarantined, which the lake already has and which to store. */
-  private async judge(
-    c: DuckDBConnection,
-    normalizer: Normalizer,
-    verdict: string,
-    group: number,
-    name: string,
-    earlierKeeps: string[],
-  ): Promise<Omit<Judged, 'materialized'> | undefined> {
-    await c.run(`CREATE OR REPLACE TEMP TABLE ${name} AS ${verdict}`);
-    const perFile = (
-      await c.runAndReadAll(`SELECT source_file_id AS file_id, count(*) AS read, count(*) FILTER (reason IS NOT NULL) AS bad,
-        min(time) FILTER (reason IS NULL)::VARCHAR AS lo, max(time) FILTER (reason IS NULL)::VARCHAR AS hi,
-        bool_or(time IS NULL AND reason IS NULL) AS undated
-        FROM ${name} GROUP BY 1`)
-    ).getRowObjectsJS();
-    if (perFile.length === 0) return undefined;
-    const summary = summarize(perFile);
-    // Only rows in the batch's time range can be the same events; zone maps skip the rest of the table.
-    const window = [
-      summary.lo ? `x.time BETWEEN ${sqlString(summary.lo)} AND ${sqlString(summary.hi!)}` : 'false',
-      summary.undated ? 'x.time IS NULL' : 'false',
-    ].join(' OR ');
-    // A semi join builds its hash table on the batch and only scans the lake's key column. Records another
-    // group of this batch keeps for the same table (e.g. the same events with and without an envelope) count as known.
-    const alsoKnown = earlierKeeps.map((keep) => ` UNION ALL SELECT dedup_key FROM ${keep}`).join('');
-    await c.run(`CREATE OR REPLACE TEMP TABLE ${name}_keep AS
-      WITH known AS (SELECT DISTINCT x.dedup_key FROM ${normalizer.table} x SEMI JOIN ${name} v ON x.dedup_key = v.dedup_key WHERE ${window}${alsoKnown})
-      SELECT source_file_id AS file_id, source_line AS line, coalesce(record_index, -1) AS idx, dedup_key FROM ${name}
-      WHERE reason IS NULL AND dedup_key NOT IN (SELECT dedup_key FROM known)
-      QUALIFY row_number() OVER (PARTITION BY dedup_key ORDER BY source_file_id, source_line, record_index) = 1`);
-    // What not to store (quarantined, known, repeats) is usually little or nothing; an anti join against it,
-    // unlike a semi join against everything kept, leaves DuckDB free to insert on every core.
-    await c.run(`CREATE OR REPLACE TEMP TABLE ${name}_drop AS
-      SELECT source_file_id AS file_id, source_line AS line, coalesce(record_index, -1) AS idx FROM ${name}
-      EXCEPT SELECT file_id, line, idx FROM ${name}_keep`);
-    const dropped = Number((await c.runAndReadAll(`SELECT count(*) FROM ${name}_drop`)).getRows()[0]![0]);
-    return { normalizer, name, group, perFile, read: summary.read, bad: summary.bad, dropped: dropped > 0 };
-  }
-
-  /** Maps the records to keep into the lake table, and quarantines the invalid ones. */
-  private async store(c: DuckDBConnection, ready: Judged, result: BatchResult): Promise<void> {
-    const { normalizer, name, read, bad } = ready;
-    const files = [...this.files.values()].filter((f) => f.sourceType === normalizer.sourceType);
-    const drop = ready.dropped ? `${name}_drop` : undefined;
-    const rows = ready.materialized
-      ? `SELECT v.* FROM ${name} v ${drop ? `ANTI JOIN ${drop} d ON d.file_id = v.source_file_id AND d.line = v.source_line AND d.idx = coalesce(v.record_index, -1)` : ''}`
-      : normalizer.selects(files, (fileIds) => recordsOf(fileIds, drop))[ready.group]!;
-    const columns = await columnsOf(c, normalizer.table);
-    const inserted = await c.run(`INSERT INTO ${normalizer.table} (${columns.join(', ')})
-      SELECT ${columns.join(', ')} FROM (${rows})`);
-    const stored = Number(inserted.rowsChanged);
-    if (bad > 0) await this.quarantine(c, normalizer.sourceType, name, ready.perFile.map((row) => Number(row.file_id)));
-    this.tally(result, normalizer.sourceType, ready.perFile, { read, bad, stored });
-  }
-
-  /** Adds one group's counts to the batch's, per file (`file_id`, `read`, `bad`) and per source type. */
-  private tally(result: BatchResult, sourceType: SourceType, perFile: Record<string, unknown>[], group: { read: number; bad: number; stored: number }): void {
-    for (const row of perFile) {
-      const tally = result.byFile.get(Number(row.file_id)) ?? { read: 0, quarantined: 0 };
-      tally.read += Number(row.read);
-      tally.quarantined += Number(row.bad);
-      result.byFile.set(Number(row.file_id), tally);
-    }
+  /** Adds one source's counts to the batch's, per file (`file_id`, `read`, `bad`) and per source type. */
+  private tally(result: BatchResult, sourceType: SourceType, perFile: { fileId: number; read: number; bad: number }[], stored: number): void {
     const counts = result.byType.get(sourceType) ?? { read: 0, stored: 0, duplicates: 0, quarantined: 0 };
-    counts.read += group.read;
-    counts.stored += group.stored;
-    counts.quarantined += group.bad;
-    counts.duplicates += group.read - group.bad - group.stored;
+    for (const { fileId, read, bad } of perFile) {
+      const tally = result.byFile.get(fileId) ?? { read: 0, quarantined: 0 };
+      tally.read += read;
+      tally.quarantined += bad;
+      result.byFile.set(fileId, tally);
+      counts.read += read;
+      counts.quarantined += bad;
+      counts.duplicates += read - bad;
+    }
+    counts.stored += stored;
+    counts.duplicates -= stored;
     result.byType.set(sourceType, counts);
   }
 
   /**
-   * The records of some files (one format) that match the normalizer's pattern of valid records, or those that
-   * do not (with every damaged record); without a pattern, none match.
+   * Stores one source's records, inside the batch's transaction: every valid record goes into the table in
+   * one pass (each record is mapped once); then what the lake already held (same key, in the batch's time
+   * range) and repeats within the batch (all but the first) are deleted again, and the invalid records are
+   * quarantined. Returns the temp table of invalid records, if any, to drop after the commit.
    */
-  private patternRecords(normalizer: Normalizer, fileIds: number[], matching: boolean): string {
-    const pattern = normalizer.validPattern!(this.files.get(fileIds[0]!)!);
-    const matches = pattern ? `r.broken IS NULL AND regexp_full_match(r.raw, ${sqlString(pattern)})` : 'false';
-    return `(SELECT r.* FROM batch_records r WHERE r.file_id IN (${fileIds.join(', ')}) AND ${matching ? matches : `NOT (${matches})`})`;
-  }
-
-  /**
-   * Stores a streamed group: the matching records straight from the stage, the valid ones of the rest, then
-   * deletes again what the lake already held (same key, in the batch's time range) and repeats within the
-   * batch (all but the first), and quarantines the invalid. All inside the batch's transaction.
-   */
-  private async storeStreamed(c: DuckDBConnection, ready: Streamed, result: BatchResult): Promise<void> {
-    const { normalizer, name, group } = ready;
+  private async storeSource(c: DuckDBConnection, normalizer: Normalizer, files: BatchFile[], result: BatchResult): Promise<string | undefined> {
     const table = normalizer.table;
     const columns = (await columnsOf(c, table)).join(', ');
     const value = async (sql: string) => (await c.runAndReadAll(sql)).getRows()[0]![0];
     // Rows this transaction appends get row ids above every earlier row's.
     const start = String((await value(`SELECT coalesce(max(rowid), -1) FROM ${table}`)) as bigint | number);
-    const matched = normalizer.selects(ready.files, (fileIds) => this.patternRecords(normalizer, fileIds, true))[group]!;
-    await c.run(`INSERT INTO ${table} (${columns}) SELECT ${columns} FROM (${matched})`);
-    await c.run(`INSERT INTO ${table} (${columns}) SELECT ${columns} FROM ${name} WHERE reason IS NULL`);
-    const perFile = (
-      await c.runAndReadAll(`SELECT file_id, sum(n)::BIGINT AS read, sum(bad)::BIGINT AS bad FROM (
-        SELECT source_file_id AS file_id, count(*) AS n, 0 AS bad FROM ${table} WHERE rowid > ${start} GROUP BY 1
-        UNION ALL SELECT source_file_id, count(*), count(*) FROM ${name} WHERE reason IS NOT NULL GROUP BY 1) GROUP BY 1`)
-    ).getRowObjectsJS();
+    for (const select of normalizer.selects(files, recordsOf)) {
+      await c.run(`INSERT INTO ${table} (${columns}) SELECT ${columns} FROM (${select}) WHERE reason IS NULL`);
+    }
+    const inserted = new Map<number, number>();
+    for (const row of (await c.runAndReadAll(`SELECT source_file_id, count(*) FROM ${table} WHERE rowid > ${start} GROUP BY 1`)).getRows()) {
+      inserted.set(Number(row[0]), Number(row[1]));
+    }
+    // Records not stored were invalid: the files that have any are mapped again, for the reasons.
+    const short = files.filter((f) => (this.recordsByFile.get(f.fileId) ?? 0) > (inserted.get(f.fileId) ?? 0));
+    const rejected = short.length > 0 ? await this.reject(c, normalizer, short) : undefined;
+    const bad = new Map<number, number>();
+    if (rejected) {
+      for (const row of (await c.runAndReadAll(`SELECT source_file_id, count(*) FROM ${rejected} GROUP BY 1`)).getRows()) bad.set(Number(row[0]), Number(row[1]));
+    }
+    const perFile = files.map(({ fileId }) => ({ fileId, read: (inserted.get(fileId) ?? 0) + (bad.get(fileId) ?? 0), bad: bad.get(fileId) ?? 0 }));
+    for (const { fileId, read } of perFile) {
+      // Every staged record is either stored or judged invalid; anything else would be a record lost.
+      const staged = this.recordsByFile.get(fileId) ?? 0;
+      if (read !== staged) throw new Error(`internal error: ${staged} records of ${this.files.get(fileId)!.uri} were staged, ${read} accounted for`);
+    }
     const range = (await c.runAndReadAll(`SELECT min(time)::VARCHAR AS lo, max(time)::VARCHAR AS hi, bool_or(time IS NULL) AS undated
       FROM ${table} WHERE rowid > ${start}`)).getRowObjectsJS()[0]!;
     const window = [
@@ -363,33 +262,36 @@ export class StagedBatch {
       SELECT id FROM batch SEMI JOIN (SELECT dedup_key FROM ${table} WHERE rowid <= ${start} AND (${window})) known USING (dedup_key)
       UNION ALL
       SELECT id FROM (
-        SELECT id, row_number() OVER (PARTITION BY dedup_key ORDER BY source_file_id, source_line) AS n
+        SELECT id, row_number() OVER (PARTITION BY dedup_key ORDER BY source_file_id, source_line, id) AS n
         FROM batch SEMI JOIN repeated USING (dedup_key))
       WHERE n > 1)`);
-    const read = perFile.reduce((sum, row) => sum + Number(row.read), 0);
-    const bad = perFile.reduce((sum, row) => sum + Number(row.bad), 0);
-    const stored = read - bad - Number(removed.rowsChanged);
-    if (bad > 0) await this.quarantine(c, normalizer.sourceType, name, perFile.map((row) => Number(row.file_id)));
-    this.tally(result, normalizer.sourceType, perFile, { read, bad, stored });
+    const stored = [...inserted.values()].reduce((sum, n) => sum + n, 0) - Number(removed.rowsChanged);
+    if (rejected) await this.quarantine(c, normalizer.sourceType, rejected, short);
+    this.tally(result, normalizer.sourceType, perFile, stored);
+    return rejected;
   }
 
-  /** Quarantines the invalid records of one judged group (its files only: the stage is read again for them). */
-  private async quarantine(c: DuckDBConnection, sourceType: SourceType, verdict: string, fileIds: number[]): Promise<void> {
-    const uris = fileIds.map((id) => `(${id}, ${sqlString(this.files.get(id)!.uri)})`);
+  /** The invalid records of some files, with their reasons and text, in a temp table; returns its name. */
+  private async reject(c: DuckDBConnection, normalizer: Normalizer, files: BatchFile[]): Promise<string> {
+    const name = `rejected_${normalizer.table}`;
+    const selects = normalizer.selects(files, recordsOf).map((select) => `SELECT * FROM (${select}) WHERE reason IS NOT NULL`);
+    await c.run(`CREATE OR REPLACE TEMP TABLE ${name} AS ${selects.join(' UNION ALL BY NAME ')}`);
+    return name;
+  }
+
+  /** Quarantines the records of a `reject` table (those of files already quarantined earlier are skipped). */
+  private async quarantine(c: DuckDBConnection, sourceType: SourceType, rejected: string, files: BatchFile[]): Promise<void> {
+    const uris = files.map((file) => `(${file.fileId}, ${sqlString(file.uri)})`);
     await c.run(`CREATE OR REPLACE TEMP TABLE batch_files AS SELECT * FROM (VALUES ${uris.join(', ')}) v(file_id, uri)`);
     await c.run(`INSERT INTO quarantine
       WITH located AS (
-        SELECT v.source_file_id, v.source_line, v.reason, r.raw, f.uri,
+        SELECT v.source_file_id, v.source_line, v.reason, v.raw, f.uri,
           'line ' || v.source_line || coalesce(', record ' || (v.record_index + 1), '') AS location
-        FROM ${verdict} v
-        JOIN ${recordsOf(fileIds)} r ON r.file_id = v.source_file_id AND r.line = v.source_line
-          AND coalesce(r.idx, -1) = coalesce(v.record_index, -1)
-        JOIN batch_files f ON f.file_id = v.source_file_id
-        WHERE v.reason IS NOT NULL
+        FROM ${rejected} v JOIN batch_files f ON f.file_id = v.source_file_id
       )
       SELECT source_file_id, uri, ${sqlString(sourceType)}, source_line, location, reason, raw, md5_number(uri || '#' || location)
       FROM located
-      WHERE md5_number(uri || '#' || location) NOT IN (SELECT dedup_key FROM quarantine WHERE source_file_id IN (${fileIds.join(', ')}))`);
+      WHERE md5_number(uri || '#' || location) NOT IN (SELECT dedup_key FROM quarantine WHERE source_file_id IN (${files.map((f) => f.fileId).join(', ')}))`);
   }
 
   /** The lake only knows a record did not parse; JSON.parse says where and what, which is what a user needs. */
@@ -426,18 +328,6 @@ async function columnsOf(c: DuckDBConnection, table: string): Promise<string[]> 
   return columns;
 }
 
-function summarize(perFile: Record<string, unknown>[]): { read: number; bad: number; lo?: string; hi?: string; undated: boolean } {
-  const summary = { read: 0, bad: 0, lo: undefined as string | undefined, hi: undefined as string | undefined, undated: false };
-  for (const row of perFile) {
-    summary.read += Number(row.read);
-    summary.bad += Number(row.bad);
-    if (row.lo !== null && (summary.lo === undefined || String(row.lo) < summary.lo)) summary.lo = String(row.lo);
-    if (row.hi !== null && (summary.hi === undefined || String(row.hi) > summary.hi)) summary.hi = String(row.hi);
-    summary.undated ||= row.undated === true;
-  }
-  return summary;
-}
-
 /** Records staged in the table: lines split out of their chunks, with the line (and document index) each came from. */
 const SPLIT_RECORDS = `
   WITH pieces AS (
@@ -464,8 +354,14 @@ function stagedRecords(stageFile: string): string {
     UNION ALL SELECT * FROM (${SPLIT_RECORDS})`;
 }
 
-/** The records of some files; with `drop`, less those the verdict chose not to store. */
-function recordsOf(fileIds: number[], drop?: string): string {
-  const kept = drop ? `ANTI JOIN ${drop} d ON d.file_id = r.file_id AND d.line = r.line AND d.idx = coalesce(r.idx, -1)` : '';
-  return `(SELECT r.* FROM batch_records r ${kept} WHERE r.file_id IN (${fileIds.join(', ')}))`;
+/** The records of some files. */
+function recordsOf(fileIds: number[]): string {
+  return `(SELECT r.* FROM batch_records r WHERE r.file_id IN (${fileIds.join(', ')}))`;
+}
+
+/** How many records a staging-table chunk holds, counted as SPLIT_RECORDS counts them. */
+function tableRecords(chunk: TextChunk): number {
+  if (chunk.kind !== ChunkKind.Lines) return chunk.broken || chunk.text !== '' ? 1 : 0;
+  const parts = chunk.text.split('\n');
+  return chunk.broken ? parts.length : parts.filter((part) => part !== '').length;
 }

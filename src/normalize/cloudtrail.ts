@@ -82,19 +82,12 @@ export const cloudTrailNormalizer: Normalizer = {
   sourceType: 'cloudtrail',
   table: 'api_activity',
   selects: (files, from) => groupByEnvelope(files).map(([envelope, group]) => select(from(group.map((f) => f.fileId)), envelope)),
-  verdicts: (files, from) => groupByEnvelope(files).map(([envelope, group]) => verdict(from(group.map((f) => f.fileId)), envelope)),
-};
-
-/** What the verdict needs of a record: the fields that decide validity and identity. */
-const IDENTIFYING = {
-  eventTime: J, '@timestamp': V, eventName: J, eventSource: J, eventID: V, userIdentity: J, requestParameters: J,
-  insightDetails: { eventSource: J, eventName: J },
 };
 
 /** CTEs `typed` and `timed`: each record parsed once into `j`, with its name and time. */
-function timedRecords(records: string, envelope: Envelope | undefined, structure: object): string {
+function timedRecords(records: string, envelope: Envelope | undefined): string {
   return `typed AS (
-  SELECT r.*, CASE WHEN r.broken IS NULL THEN ${transformRecord('r.raw', structure, envelope)} END AS j
+  SELECT r.*, CASE WHEN r.broken IS NULL THEN ${transformRecord('r.raw', RECORD, envelope)} END AS j
   FROM ${records} r
 ), timed AS (
   -- Logstash-shipped CloudTrail may carry the time only as @timestamp.
@@ -124,16 +117,9 @@ const REASON = `CASE
 /** The same event delivered twice (org trail and account trail, or a re-export) has the same eventID. */
 const DEDUP_KEY = `md5_number(coalesce('ct:' || j.eventID, 'raw:' || raw))`;
 
-function verdict(records: string, envelope: Envelope | undefined): string {
-  return `WITH ${timedRecords(records, envelope, IDENTIFYING)}
-SELECT ${REASON} AS reason, event_time AS time, file_id AS source_file_id, line AS source_line, idx AS record_index,
-  ${DEDUP_KEY} AS dedup_key
-FROM timed`;
-}
-
 function select(records: string, envelope: Envelope | undefined): string {
   return `
-WITH ${timedRecords(records, envelope, RECORD)}, classified AS (
+WITH ${timedRecords(records, envelope)}, classified AS (
   SELECT n.*,
     CASE WHEN left(j.userIdentity, 1) = '{' THEN json_transform(j.userIdentity, '${JSON.stringify(USER_IDENTITY)}') END AS who,
     ${CLASS_UID} AS class_uid, ${ACTIVITY_ID} AS activity_id, ${FAILED} AS failed

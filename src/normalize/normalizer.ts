@@ -26,19 +26,6 @@ export interface Normalizer {
   sourceType: SourceType;
   table: EventTable;
   selects(files: BatchFile[], from: RecordSource): string[];
-  /**
-   * Cheaper SELECTs, one per SELECT of `selects` and in the same order, yielding only source_file_id,
-   * source_line, record_index, reason, dedup_key and time: the lake decides what to keep from these, then
-   * maps only the records it keeps. Without them, the full SELECTs are materialized once and serve as both
-   * (right where mapping is cheap next to parsing, as for flow and DNS records).
-   */
-  verdicts?(files: BatchFile[], from: RecordSource): string[];
-  /**
-   * A regular expression (RE2) that a record of the file's format matches only when it is valid and the
-   * SELECT maps it exactly. Matching records go straight from the stage into the table; only the rest are
-   * judged one by one, so no batch-sized verdict is ever held (flow logs: lines of plain fields).
-   */
-  validPattern?(file: BatchFile): string | undefined;
 }
 
 /** Files grouped by the envelope their records sit in: each group is parsed with its own struct path. */

@@ -29,28 +29,7 @@ export const vpcFlowNormalizer: Normalizer = {
     }
     return [...groups.values()].map((group) => selectForFormat(group[0]!, from(group.map((f) => f.fileId)), deliveredTo(group)));
   },
-  validPattern(file) {
-    if (file.formatError || !file.flowFields?.length) return undefined;
-    return `^${file.flowFields.map(fieldPattern).join(' ')}$`;
-  },
 };
-
-/** Columns that take any BIGINT; other integer fields go to INTEGER columns (or JSON), so 9 digits at most. */
-const BIG_INTEGERS = new Set(['bytes', 'packets']);
-
-/**
- * What a valid value of one field looks like, no looser than `fieldCheck`: '-', a non-negative integer in
- * its own spelling (an epoch up to 10 digits, which stays below year 3000), a listed value, or any text
- * without whitespace. Anything else is judged by the SELECT's checks.
- */
-function fieldPattern(name: string): string {
-  const field = FLOW_FIELDS.get(name);
-  if (field?.kind === 'epoch') return '(-|0|[1-9][0-9]{0,9})';
-  if (field?.kind === 'integer') return BIG_INTEGERS.has(name) ? '(-|0|[1-9][0-9]{0,17})' : '(-|0|[1-9][0-9]{0,8})';
-  if (field?.values) return `(-|${field.values.join('|')})`;
-  // No whitespace at all: a tab or a double space makes the SELECT split the line differently.
-  return '\\S+';
-}
 
 /**
  * Account and region from the S3 key AWS delivers flow logs under (`AWSLogs/<account>/vpcflowlogs/<region>/…`),
