@@ -162,6 +162,18 @@ describe('AWS ip-ranges.json', () => {
   });
 });
 
+describe('parseIpv4', () => {
+  test('four decimal octets of one to three digits, each at most 255; anything else is not an address', () => {
+    assert.equal(parseIpv4('10.0.1.25'), 0x0a000119);
+    assert.equal(parseIpv4('255.255.255.255'), 0xffffffff);
+    assert.equal(parseIpv4('0.0.0.0'), 0);
+    assert.equal(parseIpv4('01.002.3.4'), 0x01020304);
+    for (const text of ['256.1.1.1', '1.2.3.256', '1.2.3', '1.2.3.4.5', '1..2.3', '1.2.3.', '.1.2.3', ' 1.2.3.4', '1.2.3.4 ', '1234.1.1.1', '1.2.3.0004', 'a.b.c.d', '', '::1', '1.2.3.4/32']) {
+      assert.equal(parseIpv4(text), undefined, text);
+    }
+  });
+});
+
 describe('RangeIndex', () => {
   test('finds every nested or duplicate CIDR holding a value, narrowest first (checked against brute force)', () => {
     let seed = 7;

@@ -44,6 +44,13 @@ export class Geo {
     return details;
   }
 
+  /** Only the ASN: no city lookup, no cache (a binary search over the ranges). */
+  asn(ip: string): number | undefined {
+    const text = ip.trim();
+    const version = parseIpv4(text) !== undefined ? 4 : parseIpv6(text) !== undefined ? 6 : undefined;
+    return version ? safely(() => this.source.asn(text, version))?.asn : undefined;
+  }
+
   private compute(ip: string): IpDetails {
     const version = parseIpv4(ip) !== undefined ? 4 : parseIpv6(ip) !== undefined ? 6 : undefined;
     if (!version) return {};

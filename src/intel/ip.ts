@@ -1,18 +1,28 @@
 /** IP address parsing and range matching shared by the intel layer. */
 
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
-/** A dotted-quad IPv4 address as an unsigned 32-bit number, or undefined when it is not one. */
+/**
+ * A dotted-quad IPv4 address (four decimal octets of 1–3 digits, each ≤ 255) as an unsigned 32-bit number,
+ * or undefined when it is not one. Parsed by hand: detections call this several times per flow record.
+ */
 export function parseIpv4(text: string): number | undefined {
-  const m = IPV4.exec(text);
-  if (!m) return undefined;
   let value = 0;
-  for (let i = 1; i <= 4; i++) {
-    const octet = Number(m[i]);
-    if (octet > 255) return undefined;
-    value = value * 256 + octet;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 48 && code <= 57) {
+      if (++digits > 3) return undefined;
+      octet = octet * 10 + (code - 48);
+    } else if (code === 46 && digits > 0 && octet <= 255 && ++dots <= 3) {
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+    } else {
+      return undefined;
+    }
   }
-  return value;
+  return dots === 3 && digits > 0 && octet <= 255 ? value * 256 + octet : undefined;
 }
 
 export function formatIpv4(value: number): string {

@@ -111,7 +111,7 @@ export function buildLookup(data: IntelData): IntelLookup {
     awsRange(ip) {
       const text = ip.trim();
       if (awsV4.size + awsV6.size === 0) {
-        const asn = ipDetails(text).asn;
+        const asn = geo?.asn(text);
         return asn !== undefined && AMAZON_ASNS.has(asn) ? { region: 'unknown', service: 'AMAZON' } : undefined;
       }
       const v4 = parseIpv4(text);
