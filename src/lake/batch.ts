@@ -160,29 +160,24 @@ export class StagedBatch {
     a.closeSync();
   }
 
-  /** Normalizes and stores everything staged, then empties the stage. `finish` runs in the same transaction. */
+  /**
+   * Normalizes and stores everything staged, then empties the stage. `finish` runs in the same transaction.
+   * When DuckDB runs out of memory before `finish` (which may change its caller's state) and
+   * `onOutOfMemory` is given, it is called (to raise the limit) and the batch is committed again, once.
+   */
   async commit(
     c: DuckDBConnection,
     finish: (connection: DuckDBConnection, result: BatchResult) => Promise<void>,
+    onOutOfMemory?: () => Promise<void>,
   ): Promise<BatchResult> {
     this.flushFile();
-    await this.stageTable(c);
-    const result: BatchResult = { byType: new Map(), byFile: new Map() };
-    await c.run(`CREATE OR REPLACE TEMP VIEW batch_records AS ${stagedRecords(this.stageFile)}`);
-    const rejected: string[] = [];
-    await c.run('BEGIN TRANSACTION');
-    try {
-      for (const [sourceType, files] of this.filesByType()) {
-        const name = await this.storeSource(c, NORMALIZERS[sourceType], files, result);
-        if (name) rejected.push(name);
-      }
-      await this.explainMalformedJson(c);
-      await finish(c, result);
-      await c.run('COMMIT');
-    } catch (error) {
-      await c.run('ROLLBACK');
-      throw error;
+    let outcome = await this.attempt(c, finish);
+    if ('outOfMemory' in outcome && onOutOfMemory) {
+      await onOutOfMemory();
+      outcome = await this.attempt(c, finish);
     }
+    if ('outOfMemory' in outcome) throw outcome.outOfMemory;
+    const { result, rejected } = outcome;
     for (const name of rejected) await c.run(`DROP TABLE IF EXISTS ${name}`);
     await c.run('DROP VIEW IF EXISTS batch_records; DROP TABLE IF EXISTS stage');
     closeSync(this.stageFd);
@@ -193,6 +188,41 @@ export class StagedBatch {
     this.stagedBytes = 0;
     this.stagedRecords = 0;
     return result;
+  }
+
+  /**
+   * One try at storing the batch, in one transaction (rolled back on failure). Running out of memory before
+   * `finish` is reported rather than thrown: nothing outside the transaction has changed, so it can be retried.
+   */
+  private async attempt(
+    c: DuckDBConnection,
+    finish: (connection: DuckDBConnection, result: BatchResult) => Promise<void>,
+  ): Promise<{ result: BatchResult; rejected: string[] } | { outOfMemory: Error }> {
+    const result: BatchResult = { byType: new Map(), byFile: new Map() };
+    const rejected: string[] = [];
+    let finishing = false;
+    try {
+      await this.stageTable(c);
+      await c.run(`CREATE OR REPLACE TEMP VIEW batch_records AS ${stagedRecords(this.stageFile)}`);
+      await c.run('BEGIN TRANSACTION');
+      try {
+        for (const [sourceType, files] of this.filesByType()) {
+          const name = await this.storeSource(c, NORMALIZERS[sourceType], files, result);
+          if (name) rejected.push(name);
+        }
+        await this.explainMalformedJson(c);
+        finishing = true;
+        await finish(c, result);
+        await c.run('COMMIT');
+      } catch (error) {
+        await c.run('ROLLBACK');
+        throw error;
+      }
+    } catch (error) {
+      if (!finishing && /Out of Memory Error/.test((error as Error).message)) return { outOfMemory: error as Error };
+      throw error;
+    }
+    return { result, rejected };
   }
 
   private filesByType(): Map<SourceType, BatchFile[]> {

@@ -14,7 +14,7 @@ const ROW_GROUP_SIZE = 32_768;
  * DuckDB's memory ceiling. Parallel inserts of large CloudTrail batches ran out of memory under 320MB in
  * testing; 512MB left room in every benchmark. GUMSHOE_MEMORY_LIMIT overrides it.
  */
-const DEFAULT_MEMORY_LIMIT = '512MB';
+export const DEFAULT_MEMORY_LIMIT = '512MB';
 
 export interface LakeOptions {
   /** DuckDB memory ceiling; keeps RSS flat whatever the input size. */
@@ -29,11 +29,14 @@ export class Lake {
     readonly file: string,
     readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
+    /** DuckDB's memory ceiling as configured (the default, GUMSHOE_MEMORY_LIMIT or the option). */
+    readonly memoryLimit: string,
   ) {}
 
   static async open(file: string = DEFAULT_DB_FILE, options: LakeOptions = {}): Promise<Lake> {
+    const memoryLimit = options.memoryLimit ?? process.env.GUMSHOE_MEMORY_LIMIT ?? DEFAULT_MEMORY_LIMIT;
     const config: Record<string, string> = {
-      memory_limit: options.memoryLimit ?? process.env.GUMSHOE_MEMORY_LIMIT ?? DEFAULT_MEMORY_LIMIT,
+      memory_limit: memoryLimit,
       // Spilled intermediate data goes next to the lake, not into the working directory.
       temp_directory: `${file}.tmp`,
       // Extensions that are not built in would be fetched from the internet; fail fast instead.
@@ -56,7 +59,7 @@ export class Lake {
       instance.closeSync();
       throw error;
     }
-    return new Lake(file, instance, connection);
+    return new Lake(file, instance, connection, memoryLimit);
   }
 
   async connect(): Promise<DuckDBConnection> {

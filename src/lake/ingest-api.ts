@@ -10,6 +10,11 @@ export interface IngestOptions {
   /** AWS region for s3:// inputs (default: the SDK's chain, else us-east-1). */
   region?: string;
   onProgress?: (progress: IngestProgress) => void;
+  /**
+   * DuckDB's memory limit while ingesting into a lake at the default limit (default 256MB, or
+   * GUMSHOE_INGEST_MEMORY_LIMIT); a batch that runs out of memory at it is committed at the lake's own limit.
+   */
+  memoryLimit?: string;
 }
 
 export interface IngestProgress {
