@@ -5,7 +5,6 @@ import { after, describe, test } from 'node:test';
 import { assumedRole, ctEvent } from '../src/detect/case-builders.js';
 import { runDetections } from '../src/detect/engine.js';
 import { dnsEvents, dnsWatermark, flowEvents, flowWatermark } from '../src/detect/lake-network-events.js';
-import { joinedRows } from '../src/detect/lake-rows.js';
 import type { FlowDetection } from '../src/detect/detection.js';
 import { flowSides, isPrivateIp } from '../src/detect/network-event.js';
 import { CASE_ACCOUNT, dnsFromRecord, dnsQuery, FLOW_CASE_HEADER, flowFromLine, flowLine } from '../src/detect/network-records.js';
@@ -54,40 +53,6 @@ describe('flow and DNS events read from the lake', () => {
         dnsFromLake.map(({ fileId, line, ...rest }) => rest),
         queries.map((q) => dnsFromRecord(q)).map(({ fileId, line, ...rest }) => rest),
       );
-    } finally {
-      lake.close();
-    }
-  });
-
-  test('come in time order across time slices: each row once, later batches after a watermark, undated rows last', async () => {
-    const lake = await tempLake();
-    try {
-      // Two files whose minutes interleave, with several records in some minutes and seconds out of order.
-      const minutes = [7, 2, 9, 2, 4, 7, 1, 9, 3];
-      const at = (minute: number, second: number) => `2026-11-02T10:${String(minute).padStart(2, '0')}:${String(second).padStart(2, '0')}Z`;
-      const lines = minutes.map((minute, i) => flowLine({ src: `10.0.0.${i + 1}`, dst: '10.0.1.25', time: at(minute, 50 - i * 5) }));
-      const dir = `AWSLogs/${CASE_ACCOUNT}/vpcflowlogs/us-east-1/2026/11/02`;
-      await lake.ingest([write(`${dir}/slices-a.log`, `${FLOW_CASE_HEADER}\n${lines.slice(0, 5).join('\n')}\n`)]);
-      const connection = lake.lake.connection;
-      const watermark = await flowWatermark(connection);
-      await lake.ingest([write(`${dir}/slices-b.log`, `${FLOW_CASE_HEADER}\n${lines.slice(5).join('\n')}\n`)]);
-      await connection.run(`INSERT INTO network_activity (time, src_endpoint_ip, source_file_id, dedup_key, raw) VALUES (NULL, '10.9.9.9', 0, 1, 'undated')`);
-      const read = async (after: number) => {
-        const rows: string[][] = [];
-        // A slice budget of one row: every minute is a slice of its own.
-        const fields = ['epoch_ms(time)', 'src_endpoint_ip'];
-        for await (const chunk of joinedRows(connection, 'network_activity', fields, after, await flowWatermark(connection), { rowBytes: 1 << 30 })) {
-          rows.push(...chunk.map((row) => row.map(String)));
-        }
-        return rows;
-      };
-      const expected = lines
-        .map((line, i) => ({ time: flowFromLine(line).time, ip: `10.0.0.${i + 1}` }))
-        .sort((a, b) => a.time - b.time)
-        .map(({ time, ip }) => [String(time), ip]);
-      assert.deepEqual(await read(-1), [...expected, ['null', '10.9.9.9']]);
-      const later = new Set(lines.slice(5).map((_, i) => `10.0.0.${i + 6}`));
-      assert.deepEqual(await read(watermark), [...expected.filter(([, ip]) => later.has(ip!)), ['null', '10.9.9.9']]);
     } finally {
       lake.close();
     }

@@ -70,9 +70,6 @@ function toEvent(row: Cell[]): ApiEvent {
   });
 }
 
-/** About how long a joined event is, with its JSON payloads. */
-const API_ROW_BYTES = 2_048;
-
 /** The highest row id in api_activity: the watermark a run processes up to. */
 export const apiWatermark = (connection: DuckDBConnection) => tableWatermark(connection, 'api_activity');
 
@@ -81,5 +78,5 @@ export const apiWatermark = (connection: DuckDBConnection) => tableWatermark(con
  * payloads only where `payloads` (a SQL condition, see payloads.ts) holds, every payload by default.
  */
 export async function* apiEvents(connection: DuckDBConnection, after: number, upTo: number, payloads = 'true'): AsyncGenerator<ApiEvent[]> {
-  for await (const rows of joinedRows(connection, 'api_activity', fields(payloads), after, upTo, { freeText: FREE_TEXT, rowBytes: API_ROW_BYTES })) yield rows.map(toEvent);
+  for await (const rows of joinedRows(connection, 'api_activity', fields(payloads), after, upTo, FREE_TEXT)) yield rows.map(toEvent);
 }

@@ -87,9 +87,9 @@ export const flowWatermark = (connection: DuckDBConnection) => tableWatermark(co
 export const dnsWatermark = (connection: DuckDBConnection) => tableWatermark(connection, 'dns_activity');
 
 export async function* flowEvents(connection: DuckDBConnection, after: number, upTo: number): AsyncGenerator<FlowEvent[]> {
-  for await (const rows of joinedRows(connection, 'network_activity', FLOW_FIELDS, after, upTo, { rowBytes: 200 })) yield rows.map(toFlow);
+  for await (const rows of joinedRows(connection, 'network_activity', FLOW_FIELDS, after, upTo)) yield rows.map(toFlow);
 }
 
 export async function* dnsEvents(connection: DuckDBConnection, after: number, upTo: number): AsyncGenerator<DnsEvent[]> {
-  for await (const rows of joinedRows(connection, 'dns_activity', DNS_FIELDS, after, upTo, { rowBytes: 300 })) yield rows.map(toDns);
+  for await (const rows of joinedRows(connection, 'dns_activity', DNS_FIELDS, after, upTo)) yield rows.map(toDns);
 }
