@@ -278,7 +278,7 @@ export class StagedBatch {
     for (const { fileId, read } of perFile) {
       // Every staged record is either stored or judged invalid; anything else would be a record lost.
       const staged = this.recordsByFile.get(fileId) ?? 0;
-      if (read !== staged) throw new Error(`internal error: ${staged} records of ${this.files.get(fileId)!.uri} were staged, ${read} accounted for`);
+      if (read !== staged) throw new Error(`${staged} records of ${this.files.get(fileId)!.uri} were staged, but ${read} were stored or quarantined`);
     }
     const range = (await c.runAndReadAll(`SELECT min(time)::VARCHAR AS lo, max(time)::VARCHAR AS hi, bool_or(time IS NULL) AS undated
       FROM ${table} WHERE rowid > ${start}`)).getRowObjectsJS()[0]!;
@@ -309,7 +309,7 @@ export class StagedBatch {
     return name;
   }
 
-  /** Quarantines the records of a `reject` table (those of files already quarantined earlier are skipped). */
+  /** Quarantines the records of a `reject` table (records already in quarantine from an earlier run are skipped). */
   private async quarantine(c: DuckDBConnection, sourceType: SourceType, rejected: string, files: BatchFile[]): Promise<void> {
     const uris = files.map((file) => `(${file.fileId}, ${sqlString(file.uri)})`);
     await c.run(`CREATE OR REPLACE TEMP TABLE batch_files AS SELECT * FROM (VALUES ${uris.join(', ')}) v(file_id, uri)`);
