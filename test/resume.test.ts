@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { copyFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -119,4 +119,33 @@ test('a batch that runs out of memory at the ingest limit is committed again at 
   assert.ok(summary.warnings.includes('a batch ran out of memory at 40MB and was committed at 512MB, the limit for the rest of the run'), summary.warnings.join('\n'));
   assert.equal(summary.read, summary.stored + summary.duplicates + summary.quarantined);
   assert.deepEqual(await fingerprint(tight), await fingerprint(roomy));
+});
+
+test('a changed file read again: its known records are left out, new ones stored, each bad line quarantined once', async () => {
+  const dir = path.join(scratch.dir, 'changed');
+  const file = path.join(dir, 'trail.jsonl');
+  const event = (id: string) =>
+    JSON.stringify({ eventVersion: '1.08', eventTime: '2024-05-06T00:00:00Z', eventName: 'GetCallerIdentity', eventSource: 'sts.amazonaws.com', eventID: id });
+  const first = [event('e1'), event('e2'), '{"eventName": ', event('e3')];
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, `${first.join('\n')}\n`);
+  const db = path.join(scratch.dir, 'changed.duckdb');
+  const before = JSON.parse(runCli(['ingest', dir, '--db', db, '--json']).stdout);
+  assert.deepEqual([before.read, before.stored, before.duplicates, before.quarantined], [4, 3, 0, 1]);
+  // The file grows: the same lines, then two new events and another bad line.
+  writeFileSync(file, `${[...first, event('e4'), '[1, 2]', event('e5')].join('\n')}\n`);
+  const again = runCli(['ingest', dir, '--db', db, '--json']);
+  assert.equal(again.status, 0, again.stderr);
+  const after = JSON.parse(again.stdout);
+  assert.deepEqual([after.read, after.stored, after.duplicates, after.quarantined], [7, 2, 3, 2]);
+  const lake = await Lake.open(db, { readOnly: true });
+  try {
+    const ids = (await lake.connection.runAndReadAll('SELECT metadata_uid FROM api_activity ORDER BY 1')).getRows().map((row) => row[0]);
+    assert.deepEqual(ids, ['e1', 'e2', 'e3', 'e4', 'e5']);
+    const quarantined = (await lake.connection.runAndReadAll('SELECT source_line, reason FROM quarantine ORDER BY 1')).getRows();
+    assert.deepEqual(quarantined.map((row) => Number(row[0])), [3, 6]);
+    assert.match(String(quarantined[1]![1]), /not a JSON object/);
+  } finally {
+    lake.close();
+  }
 });

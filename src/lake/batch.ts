@@ -177,8 +177,8 @@ export class StagedBatch {
       outcome = await this.attempt(c, finish);
     }
     if ('outOfMemory' in outcome) throw outcome.outOfMemory;
-    const { result, rejected } = outcome;
-    for (const name of rejected) await c.run(`DROP TABLE IF EXISTS ${name}`);
+    const { result, tempTables } = outcome;
+    for (const name of tempTables) await c.run(`DROP TABLE IF EXISTS ${name}`);
     await c.run('DROP VIEW IF EXISTS batch_records; DROP TABLE IF EXISTS stage');
     closeSync(this.stageFd);
     this.stageFd = openSync(this.stageFile, 'w');
@@ -197,19 +197,16 @@ export class StagedBatch {
   private async attempt(
     c: DuckDBConnection,
     finish: (connection: DuckDBConnection, result: BatchResult) => Promise<void>,
-  ): Promise<{ result: BatchResult; rejected: string[] } | { outOfMemory: Error }> {
+  ): Promise<{ result: BatchResult; tempTables: string[] } | { outOfMemory: Error }> {
     const result: BatchResult = { byType: new Map(), byFile: new Map() };
-    const rejected: string[] = [];
+    const tempTables: string[] = [];
     let finishing = false;
     try {
       await this.stageTable(c);
       await c.run(`CREATE OR REPLACE TEMP VIEW batch_records AS ${stagedRecords(this.stageFile)}`);
       await c.run('BEGIN TRANSACTION');
       try {
-        for (const [sourceType, files] of this.filesByType()) {
-          const name = await this.storeSource(c, NORMALIZERS[sourceType], files, result);
-          if (name) rejected.push(name);
-        }
+        for (const [sourceType, files] of this.filesByType()) tempTables.push(...(await this.storeSource(c, NORMALIZERS[sourceType], files, result)));
         await this.explainMalformedJson(c);
         finishing = true;
         await finish(c, result);
@@ -222,7 +219,7 @@ export class StagedBatch {
       if (!finishing && /Out of Memory Error/.test((error as Error).message)) return { outOfMemory: error as Error };
       throw error;
     }
-    return { result, rejected };
+    return { result, tempTables };
   }
 
   private filesByType(): Map<SourceType, BatchFile[]> {
@@ -250,35 +247,46 @@ export class StagedBatch {
 
   /**
    * Stores one source's records, inside the batch's transaction: every valid record goes into the table in
-   * one pass (each record is mapped once); then what the lake already held (same key, in the batch's time
-   * range) and repeats within the batch (all but the first) are deleted again, and the invalid records are
-   * quarantined. Returns the temp table of invalid records, if any, to drop after the commit.
+   * one pass (each record is mapped once), less those whose key the lake holds from files read before (a
+   * changed file, or one a killed run left half-read); then what the lake already held otherwise (same key,
+   * in the batch's time range) and repeats within the batch (all but the first) are deleted again, and the
+   * invalid records are quarantined. Returns the temp tables it made, to drop after the commit.
    */
-  private async storeSource(c: DuckDBConnection, normalizer: Normalizer, files: BatchFile[], result: BatchResult): Promise<string | undefined> {
+  private async storeSource(c: DuckDBConnection, normalizer: Normalizer, files: BatchFile[], result: BatchResult): Promise<string[]> {
     const table = normalizer.table;
     const columns = (await columnsOf(c, table)).join(', ');
     const value = async (sql: string) => (await c.runAndReadAll(sql)).getRows()[0]![0];
     // Rows this transaction appends get row ids above every earlier row's.
     const start = String((await value(`SELECT coalesce(max(rowid), -1) FROM ${table}`)) as bigint | number);
+    const known = await this.knownKeys(c, table, files);
+    const unknown = known ? `ANTI JOIN ${known} k ON k.dedup_key = s.dedup_key` : '';
     for (const select of normalizer.selects(files, recordsOf)) {
-      await c.run(`INSERT INTO ${table} (${columns}) SELECT ${columns} FROM (${select}) WHERE reason IS NULL`);
+      await c.run(`INSERT INTO ${table} (${columns}) SELECT ${columns} FROM (${select}) s ${unknown} WHERE s.reason IS NULL`);
     }
     const inserted = new Map<number, number>();
     for (const row of (await c.runAndReadAll(`SELECT source_file_id, count(*) FROM ${table} WHERE rowid > ${start} GROUP BY 1`)).getRows()) {
       inserted.set(Number(row[0]), Number(row[1]));
     }
-    // Records not stored were invalid: the files that have any are mapped again, for the reasons.
+    // Records not stored were invalid or already known: the files that have any are mapped again, to tell which.
     const short = files.filter((f) => (this.recordsByFile.get(f.fileId) ?? 0) > (inserted.get(f.fileId) ?? 0));
-    const rejected = short.length > 0 ? await this.reject(c, normalizer, short) : undefined;
+    const rejected = short.length > 0 ? await this.reject(c, normalizer, short, known) : undefined;
     const bad = new Map<number, number>();
+    const skipped = new Map<number, number>();
     if (rejected) {
-      for (const row of (await c.runAndReadAll(`SELECT source_file_id, count(*) FROM ${rejected} GROUP BY 1`)).getRows()) bad.set(Number(row[0]), Number(row[1]));
+      const counts = await c.runAndReadAll(`SELECT source_file_id, count(*) FILTER (reason IS NOT NULL), count(*) FILTER (reason IS NULL) FROM ${rejected} GROUP BY 1`);
+      for (const [fileId, invalid, alreadyKnown] of counts.getRows()) {
+        bad.set(Number(fileId), Number(invalid));
+        skipped.set(Number(fileId), Number(alreadyKnown));
+      }
     }
-    const perFile = files.map(({ fileId }) => ({ fileId, read: (inserted.get(fileId) ?? 0) + (bad.get(fileId) ?? 0), bad: bad.get(fileId) ?? 0 }));
+    const perFile = files.map(({ fileId }) => {
+      const n = (map: Map<number, number>) => map.get(fileId) ?? 0;
+      return { fileId, read: n(inserted) + n(bad) + n(skipped), bad: n(bad) };
+    });
     for (const { fileId, read } of perFile) {
-      // Every staged record is either stored or judged invalid; anything else would be a record lost.
+      // Every staged record is stored, known or invalid; anything else would be a record lost.
       const staged = this.recordsByFile.get(fileId) ?? 0;
-      if (read !== staged) throw new Error(`${staged} records of ${this.files.get(fileId)!.uri} were staged, but ${read} were stored or quarantined`);
+      if (read !== staged) throw new Error(`${staged} records of ${this.files.get(fileId)!.uri} were staged, but ${read} were stored, known or quarantined`);
     }
     const range = (await c.runAndReadAll(`SELECT min(time)::VARCHAR AS lo, max(time)::VARCHAR AS hi, bool_or(time IS NULL) AS undated
       FROM ${table} WHERE rowid > ${start}`)).getRowObjectsJS()[0]!;
@@ -296,16 +304,34 @@ export class StagedBatch {
         FROM batch SEMI JOIN repeated USING (dedup_key))
       WHERE n > 1)`);
     const stored = [...inserted.values()].reduce((sum, n) => sum + n, 0) - Number(removed.rowsChanged);
-    if (rejected) await this.quarantine(c, normalizer.sourceType, rejected, short);
+    if (rejected && [...bad.values()].some((n) => n > 0)) await this.quarantine(c, normalizer.sourceType, rejected, short);
     this.tally(result, normalizer.sourceType, perFile, stored);
-    return rejected;
+    return [known, rejected].filter((name): name is string => name !== undefined);
   }
 
-  /** The invalid records of some files, with their reasons and text, in a temp table; returns its name. */
-  private async reject(c: DuckDBConnection, normalizer: Normalizer, files: BatchFile[]): Promise<string> {
+  /** The keys the lake holds from those of `files` it has rows of, in a temp table; undefined when none. */
+  private async knownKeys(c: DuckDBConnection, table: string, files: BatchFile[]): Promise<string | undefined> {
+    const ids = files.map((f) => f.fileId).join(', ');
+    const reader = await c.runAndReadAll(`SELECT DISTINCT source_file_id FROM ${table} WHERE source_file_id IN (${ids})`);
+    const readBefore = reader.getRows().map((row) => Number(row[0]));
+    if (readBefore.length === 0) return undefined;
+    const name = `known_${table}`;
+    await c.run(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT DISTINCT dedup_key FROM ${table} WHERE source_file_id IN (${readBefore.join(', ')})`);
+    return name;
+  }
+
+  /**
+   * Some files' records that were not stored, in a temp table: the invalid ones with their reasons and text,
+   * and (reason NULL) those left out as known. Returns its name.
+   */
+  private async reject(c: DuckDBConnection, normalizer: Normalizer, files: BatchFile[], known: string | undefined): Promise<string> {
     const name = `rejected_${normalizer.table}`;
-    const selects = normalizer.selects(files, recordsOf).map((select) => `SELECT * FROM (${select}) WHERE reason IS NOT NULL`);
-    await c.run(`CREATE OR REPLACE TEMP TABLE ${name} AS ${selects.join(' UNION ALL BY NAME ')}`);
+    const isKnown = known ? ` OR dedup_key IN (SELECT dedup_key FROM ${known})` : '';
+    const selects = normalizer.selects(files, recordsOf).map(
+      (select) => `SELECT source_file_id, source_line, record_index, reason, CASE WHEN reason IS NOT NULL THEN raw END AS raw
+        FROM (${select}) WHERE reason IS NOT NULL${isKnown}`,
+    );
+    await c.run(`CREATE OR REPLACE TEMP TABLE ${name} AS ${selects.join(' UNION ALL ')}`);
     return name;
   }
 
@@ -318,6 +344,7 @@ export class StagedBatch {
         SELECT v.source_file_id, v.source_line, v.reason, v.raw, f.uri,
           'line ' || v.source_line || coalesce(', record ' || (v.record_index + 1), '') AS location
         FROM ${rejected} v JOIN batch_files f ON f.file_id = v.source_file_id
+        WHERE v.reason IS NOT NULL
       )
       SELECT source_file_id, uri, ${sqlString(sourceType)}, source_line, location, reason, raw, md5_number(uri || '#' || location)
       FROM located
