@@ -11,8 +11,8 @@ export const DEFAULT_DB_FILE = './gumshoe.duckdb';
 const ROW_GROUP_SIZE = 32_768;
 
 /**
- * DuckDB's memory ceiling. Parallel inserts of large CloudTrail batches ran out of memory under 320MB in
- * testing; 512MB left room in every benchmark. GUMSHOE_MEMORY_LIMIT overrides it.
+ * DuckDB's memory ceiling. Ingest runs lower (256MB) and falls back to this for a batch that runs out of
+ * memory there (see lake/ingest.ts); detection and the server need it. GUMSHOE_MEMORY_LIMIT overrides it.
  */
 export const DEFAULT_MEMORY_LIMIT = '512MB';
 
