@@ -63,6 +63,8 @@ export class StagedBatch {
   stagedRecords = 0;
   /** Records staged per file, counted as the lake will count them (blank lines are not records). */
   private readonly recordsByFile = new Map<number, number>();
+  /** Files of the batch that an earlier run read (a changed file, or one a killed run left half-read). */
+  private readonly readBefore = new Set<number>();
 
   /** `stageFile`'s directory must exist. */
   constructor(stageFile: string) {
@@ -79,22 +81,26 @@ export class StagedBatch {
     return this.files.size === 0;
   }
 
-  addFile(file: BatchFile): void {
+  addFile(file: BatchFile, readBefore: boolean): void {
     this.files.set(file.fileId, file);
+    if (readBefore) this.readBefore.add(file.fileId);
   }
 
   append(fileId: number, chunk: StageChunk): void {
     this.stagedBytes += chunkSize(chunk);
+    let records = 0;
     if (chunk.kind === ChunkKind.Elements) {
       for (let i = 0; i < chunk.elements.length; i++) {
         const element = chunk.elements[i]!;
         const line = chunk.elementLines[i]!;
         if (element.length > MAX_FILE_LINE || !(chunk.singleLine ? !element.includes(FIELD) : ONE_LINE.test(element))) {
-          this.toTable(fileId, { kind: ChunkKind.Single, firstLine: line, firstIndex: chunk.firstIndex + i, text: element, records: 1 });
+          this.toTable(fileId, { kind: ChunkKind.Single, firstLine: line, firstIndex: chunk.firstIndex + i, text: element });
         } else {
-          this.write(fileId, `${fileId}${FIELD}${line}${FIELD}${chunk.firstIndex + i}${FIELD}`, element);
+          this.write(`${fileId}${FIELD}${line}${FIELD}${chunk.firstIndex + i}${FIELD}`, element);
+          records++;
         }
       }
+      this.count(fileId, records);
       return;
     }
     if (chunk.kind === ChunkKind.Lines && !chunk.broken && !chunk.text.includes(FIELD)) {
@@ -103,20 +109,26 @@ export class StagedBatch {
         const line = lines[i]!;
         // Blank lines are not records.
         if (line.length > MAX_FILE_LINE) {
-          this.toTable(fileId, { kind: ChunkKind.Lines, firstLine: chunk.firstLine + i, firstIndex: 0, text: line, records: 1 });
+          this.toTable(fileId, { kind: ChunkKind.Lines, firstLine: chunk.firstLine + i, firstIndex: 0, text: line });
         } else if (line) {
-          this.write(fileId, `${fileId}${FIELD}${chunk.firstLine + i}${FIELD}${FIELD}`, line);
+          this.write(`${fileId}${FIELD}${chunk.firstLine + i}${FIELD}${FIELD}`, line);
+          records++;
         }
       }
+      this.count(fileId, records);
       return;
     }
     this.toTable(fileId, chunk);
   }
 
+  /** Counts records staged for a file (in the stage file or the staging table). */
+  private count(fileId: number, records: number): void {
+    this.stagedRecords += records;
+    this.recordsByFile.set(fileId, (this.recordsByFile.get(fileId) ?? 0) + records);
+  }
+
   /** Appends one stage line: `prefix` (the fields before the record), the record, a newline. */
-  private write(fileId: number, prefix: string, record: string): void {
-    this.stagedRecords++;
-    this.recordsByFile.set(fileId, (this.recordsByFile.get(fileId) ?? 0) + 1);
+  private write(prefix: string, record: string): void {
     // A UTF-16 code unit takes at most 3 bytes in UTF-8.
     const most = (prefix.length + record.length) * 3 + 1;
     if (this.outBytes + most > OUT_BUFFER_BYTES) this.flushFile();
@@ -137,8 +149,7 @@ export class StagedBatch {
 
   private toTable(fileId: number, chunk: TextChunk): void {
     this.tableChunks.push({ fileId, chunk });
-    this.stagedRecords += chunk.records;
-    this.recordsByFile.set(fileId, (this.recordsByFile.get(fileId) ?? 0) + tableRecords(chunk));
+    this.count(fileId, tableRecords(chunk));
   }
 
   /** The staging table, fresh per commit: deleted rows of a temp table keep their memory until it is dropped. */
@@ -185,6 +196,7 @@ export class StagedBatch {
     this.tableChunks = [];
     this.files.clear();
     this.recordsByFile.clear();
+    this.readBefore.clear();
     this.stagedBytes = 0;
     this.stagedRecords = 0;
     return result;
@@ -309,11 +321,9 @@ export class StagedBatch {
     return [known, rejected].filter((name): name is string => name !== undefined);
   }
 
-  /** The keys the lake holds from those of `files` it has rows of, in a temp table; undefined when none. */
+  /** The keys the lake holds from those of `files` an earlier run read, in a temp table; undefined when none. */
   private async knownKeys(c: DuckDBConnection, table: string, files: BatchFile[]): Promise<string | undefined> {
-    const ids = files.map((f) => f.fileId).join(', ');
-    const reader = await c.runAndReadAll(`SELECT DISTINCT source_file_id FROM ${table} WHERE source_file_id IN (${ids})`);
-    const readBefore = reader.getRows().map((row) => Number(row[0]));
+    const readBefore = files.filter((f) => this.readBefore.has(f.fileId)).map((f) => f.fileId);
     if (readBefore.length === 0) return undefined;
     const name = `known_${table}`;
     await c.run(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT DISTINCT dedup_key FROM ${table} WHERE source_file_id IN (${readBefore.join(', ')})`);

@@ -207,7 +207,7 @@ class IngestRun {
         file = { fileId: record.fileId, uri: object.uri, ...format };
         record.sourceType = format.sourceType;
         record.format = format.flowFields?.join(' ');
-        this.current.addFile(file);
+        this.current.addFile(file, known !== undefined);
         this.inBatch.set(record.fileId, record);
         continue;
       }
@@ -215,7 +215,7 @@ class IngestRun {
       this.bytesRead += chunkSize(item.chunk);
       if (this.current.stagedRecords >= BATCH_RECORDS || this.current.stagedBytes >= BATCH_BYTES) {
         await this.flush();
-        this.current.addFile(file!);
+        this.current.addFile(file!, known !== undefined);
         this.inBatch.set(record.fileId, record);
       }
     }

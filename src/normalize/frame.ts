@@ -24,8 +24,6 @@ export interface TextChunk {
   /** Index of the record in its JSON document (single records cut from a document), else 0. */
   firstIndex: number;
   text: string;
-  /** How many records the chunk holds (for lines, an upper bound: blank lines are not records). */
-  records: number;
   /** Why this single record cannot be valid (a truncated file), if so. */
   broken?: string;
 }
@@ -38,7 +36,6 @@ export interface ElementsChunk {
   elements: string[];
   /** Line on which each element starts. */
   elementLines: number[];
-  records: number;
   /** Characters in all elements. */
   size: number;
   /** True when no element holds a line break (minified documents, as AWS delivers them). */
@@ -197,7 +194,7 @@ async function* frameLines(
   const partial = carry.slice(lastNewline + 1).replace(/\r$/, '');
   carry = lastNewline === -1 ? '' : carry.slice(0, lastNewline);
   yield* emit(true);
-  yield { chunk: { kind: ChunkKind.Lines, firstLine: line, firstIndex: 0, text: partial, records: 1, broken: `${failure}: the file ends inside this record` } };
+  yield { chunk: { kind: ChunkKind.Lines, firstLine: line, firstIndex: 0, text: partial, broken: `${failure}: the file ends inside this record` } };
 }
 
 /** A chunk of whole lines; JSON lines that are themselves wrapper documents are expanded. */
@@ -207,7 +204,7 @@ function* linesChunk(chunkText: string, firstLine: number, sourceType: SourceTyp
   const text = chunkText.includes('\r') ? chunkText.replaceAll('\r\n', '\n') : chunkText;
   const mayHoldWrappers = sourceType !== 'vpcflow' && /"(Records|findings|Findings)"/.test(text);
   if (!mayHoldWrappers) {
-    yield { chunk: { kind: ChunkKind.Lines, firstLine, firstIndex: 0, text, records: countNewlines(text) + 1 } };
+    yield { chunk: { kind: ChunkKind.Lines, firstLine, firstIndex: 0, text } };
     return;
   }
   const lines = text.split('\n');
@@ -220,11 +217,11 @@ function* linesChunk(chunkText: string, firstLine: number, sourceType: SourceTyp
       plain.push(lineText);
       continue;
     }
-    if (plain.length) yield { chunk: { kind: ChunkKind.Lines, firstLine: plainStart, firstIndex: 0, text: plain.join('\n'), records: plain.length } };
+    if (plain.length) yield { chunk: { kind: ChunkKind.Lines, firstLine: plainStart, firstIndex: 0, text: plain.join('\n') } };
     plain = [];
     yield* documentChunks(lineText, firstLine + i);
   }
-  if (plain.length) yield { chunk: { kind: ChunkKind.Lines, firstLine: plainStart, firstIndex: 0, text: plain.join('\n'), records: plain.length } };
+  if (plain.length) yield { chunk: { kind: ChunkKind.Lines, firstLine: plainStart, firstIndex: 0, text: plain.join('\n') } };
 }
 
 /** A JSON document (array, wrapper object or pretty-printed records): whole text, then scanned. */
@@ -252,7 +249,7 @@ function* documentChunks(text: string, lineOffset: number, failure?: string): Ge
   const flush = function* (): Generator<FramedItem> {
     if (elements.length === 0) return;
     yield {
-      chunk: { kind: ChunkKind.Elements, firstIndex, elements, elementLines: lines, records: lines.length, size, singleLine },
+      chunk: { kind: ChunkKind.Elements, firstIndex, elements, elementLines: lines, size, singleLine },
     };
     elements = [];
     lines = [];
@@ -265,7 +262,7 @@ function* documentChunks(text: string, lineOffset: number, failure?: string): Ge
     if (span.broken) {
       yield* flush();
       const broken = span.broken && failure ? `${failure}: the file ends inside this record` : span.broken;
-      yield { chunk: { kind: ChunkKind.Single, firstLine: line, firstIndex: index, text: record, records: 1, broken } };
+      yield { chunk: { kind: ChunkKind.Single, firstLine: line, firstIndex: index, text: record, broken } };
       index++;
       firstIndex = index;
       continue;
@@ -279,7 +276,7 @@ function* documentChunks(text: string, lineOffset: number, failure?: string): Ge
   }
   yield* flush();
   if (failure && index === 0) {
-    yield { chunk: { kind: ChunkKind.Single, firstLine: lineOffset, firstIndex: 0, text, records: 1, broken: `${failure}: no complete record before the damage` } };
+    yield { chunk: { kind: ChunkKind.Single, firstLine: lineOffset, firstIndex: 0, text, broken: `${failure}: no complete record before the damage` } };
   }
 }
 
