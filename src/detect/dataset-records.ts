@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { UserError } from '../sources/input.js';
 import type { CloudTrailRecord, DatasetRef } from './detection.js';
 
 /**
@@ -20,7 +21,9 @@ function jsonLines(file: string): unknown[] {
   let lines = cache.get(file);
   if (!lines) {
     const full = path.join(datasetsDir(), file);
-    if (!existsSync(full)) throw new Error(`dataset file not found: ${full} (set GUMSHOE_DATASETS)`);
+    if (!existsSync(full)) {
+      throw new UserError(`dataset file not found: ${full}. The simulator replays real public AWS logs read in place from shared/datasets next to the repository; set GUMSHOE_DATASETS to that folder.`);
+    }
     lines = gunzipSync(readFileSync(full))
       .toString('utf8')
       .split('\n')
