@@ -277,6 +277,53 @@ describe('truncated JSON documents without gzip', () => {
   });
 });
 
+describe('text encoding inside JSON documents (records are cut out as bytes)', () => {
+  const records = () => stratusRecords('aws.persistence.iam-create-admin-user');
+  /** The stored records' text, sorted. */
+  const storedRaws = async (lake: TestLake) => (await lake.rows('SELECT raw FROM api_activity')).map((r) => String(r.raw)).sort();
+
+  test('multi-byte characters: records keep their exact text, and a cut after them is located and kept exactly', async () => {
+    const texts = records().map((r, i) => JSON.stringify({ ...r, userAgent: `Mozilla/5.0 (café ✓ 🚀 ${i})` }));
+    const doc = `{"Records":[${texts.join(',')}]}`;
+    const cutAt = doc.indexOf(texts[2]!) + Math.floor(texts[2]!.length / 2);
+    await runCase({
+      name: 'unicode.json',
+      content: doc.slice(0, cutAt),
+      type: 'cloudtrail',
+      stored: 2,
+      quarantined: [{ location: 'line 1, record 3', reason: 'truncated JSON document: the file ends inside this record', raw: doc.slice(doc.indexOf(texts[2]!), cutAt) }],
+      check: async (lake) => assert.deepEqual(await storedRaws(lake), texts.slice(0, 2).sort()),
+    });
+  });
+
+  test('a raw control character inside a string: that record is malformed JSON, the others are stored', async () => {
+    const texts = records().map((r) => JSON.stringify(r));
+    const bad = texts[1]!.replace('"userAgent":"', '"userAgent":"\u001f');
+    await runCase({
+      name: 'control.json',
+      content: `{"Records":[${[texts[0], bad, texts[2]].join(',')}]}`,
+      type: 'cloudtrail',
+      stored: 2,
+      quarantined: [{ location: 'line 1, record 2', reason: /^malformed JSON: /, raw: bad }],
+      check: async (lake) => assert.deepEqual(await storedRaws(lake), [texts[0]!, texts[2]!].sort()),
+    });
+  });
+
+  test('bytes that are not UTF-8 become U+FFFD, as a text decoder reads them; every record is stored', async () => {
+    const texts = records().map((r) => JSON.stringify(r));
+    const [before, after] = texts[0]!.split('"userAgent":"');
+    const doc = Buffer.concat([Buffer.from(`{"Records":[${before}"userAgent":"`), Buffer.from([0xff, 0xc3]), Buffer.from(`${after},${texts.slice(1).join(',')}]}`)]);
+    await runCase({
+      name: 'latin.json',
+      content: doc,
+      type: 'cloudtrail',
+      stored: 3,
+      quarantined: [],
+      check: async (lake) => assert.deepEqual(await storedRaws(lake), [`${before}"userAgent":"\uFFFD\uFFFD${after}`, ...texts.slice(1)].sort()),
+    });
+  });
+});
+
 describe('bad JSON lines (CloudTrail)', () => {
   test('a malformed line: JSON.parse\'s message and its line; the other lines stored', async () => {
     const bad = OTRF_LINES[4]!.slice(0, 200);

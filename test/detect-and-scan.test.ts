@@ -11,7 +11,8 @@ import { dataset } from './helpers/lake.js';
 
 /** The spans of a document, each with the text it covers. */
 function scan(text: string): (JsonSpan & { text: string })[] {
-  return [...scanJsonDocument(text)].map((span) => ({ ...span, text: text.slice(span.start, span.end) }));
+  const bytes = Buffer.from(text);
+  return [...scanJsonDocument(bytes)].map((span) => ({ ...span, text: bytes.toString('utf8', span.start, span.end) }));
 }
 
 /** Line (1-based) of a character offset. */

@@ -34,8 +34,14 @@ const DETAILED_JSON_ERRORS = 10_000;
 const FIELD = '\x1f';
 /** Stage lines are encoded straight into this buffer, not concatenated as strings: CloudTrail's JS heap stays small. */
 const OUT_BUFFER_BYTES = 1 << 20;
-/** A record that can be one line of the stage file. */
-const ONE_LINE = /^[^\n\r\x1f]*$/;
+/** Whether bytes `[start, end)` hold a byte that cannot be inside a stage-file line. */
+function holdsLineBreak(bytes: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const b = bytes[i]!;
+    if (b === 0x0a || b === 0x0d || b === 0x1f) return true;
+  }
+  return false;
+}
 /**
  * Longer records go to the staging table. DuckDB reads a CSV file in parallel by buffers, which must hold
  * the longest line allowed: small buffers (so even a small batch spreads over both cores) need a bound.
@@ -90,13 +96,15 @@ export class StagedBatch {
     this.stagedBytes += chunkSize(chunk);
     let records = 0;
     if (chunk.kind === ChunkKind.Elements) {
-      for (let i = 0; i < chunk.elements.length; i++) {
-        const element = chunk.elements[i]!;
+      const { bytes, starts, ends } = chunk;
+      for (let i = 0; i < starts.length; i++) {
+        const start = starts[i]!;
+        const end = ends[i]!;
         const line = chunk.elementLines[i]!;
-        if (element.length > MAX_FILE_LINE || !(chunk.singleLine ? !element.includes(FIELD) : ONE_LINE.test(element))) {
-          this.toTable(fileId, { kind: ChunkKind.Single, firstLine: line, firstIndex: chunk.firstIndex + i, text: element });
+        if (end - start > MAX_FILE_LINE || (!chunk.plain && holdsLineBreak(bytes, start, end))) {
+          this.toTable(fileId, { kind: ChunkKind.Single, firstLine: line, firstIndex: chunk.firstIndex + i, text: bytes.toString('utf8', start, end) });
         } else {
-          this.write(`${fileId}${FIELD}${line}${FIELD}${chunk.firstIndex + i}${FIELD}`, element);
+          this.writeBytes(`${fileId}${FIELD}${line}${FIELD}${chunk.firstIndex + i}${FIELD}`, bytes, start, end);
           records++;
         }
       }
@@ -138,6 +146,21 @@ export class StagedBatch {
     }
     this.outBytes += this.out.write(prefix, this.outBytes);
     this.outBytes += this.out.write(record, this.outBytes);
+    this.out[this.outBytes++] = 0x0a;
+  }
+
+  /** Appends one stage line: `prefix`, the record's bytes `bytes[start, end)`, a newline. */
+  private writeBytes(prefix: string, bytes: Buffer, start: number, end: number): void {
+    const most = prefix.length * 3 + (end - start) + 1;
+    if (this.outBytes + most > OUT_BUFFER_BYTES) this.flushFile();
+    if (most > OUT_BUFFER_BYTES) {
+      writeSync(this.stageFd, prefix);
+      writeSync(this.stageFd, bytes, start, end - start);
+      writeSync(this.stageFd, '\n');
+      return;
+    }
+    this.outBytes += this.out.write(prefix, this.outBytes);
+    this.outBytes += bytes.copy(this.out, this.outBytes, start, end);
     this.out[this.outBytes++] = 0x0a;
   }
 

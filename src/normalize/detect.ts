@@ -57,9 +57,10 @@ function sampleJson(text: string, firstLine: string): { framing: Framing; sample
     return { framing: 'document', sample: records[0] ?? { [wrapper]: [] } };
   }
   if (Array.isArray(parsed)) return { framing: 'document', sample: parsed[0] };
-  for (const span of scanJsonDocument(text)) {
+  const bytes = Buffer.from(text);
+  for (const span of scanJsonDocument(bytes)) {
     if (span.broken || span.empty) continue;
-    return { framing: 'document', sample: tryParse(text.slice(span.start, span.end)) };
+    return { framing: 'document', sample: tryParse(bytes.toString('utf8', span.start, span.end)) };
   }
   return { framing: 'document' };
 }

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { Readable, pipeline } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
@@ -28,23 +29,27 @@ export interface TextChunk {
   broken?: string;
 }
 
-/** Records cut out of a JSON document, each exactly as written. */
+/** Records cut out of a JSON document, each exactly as written: byte ranges of the document. */
 export interface ElementsChunk {
   kind: ChunkKind.Elements;
   /** Index of the first record in the document. */
   firstIndex: number;
-  elements: string[];
+  /** The document, UTF-8. */
+  bytes: Buffer;
+  /** Record i is `bytes[starts[i], ends[i])`. */
+  starts: number[];
+  ends: number[];
   /** Line on which each element starts. */
   elementLines: number[];
-  /** Characters in all elements. */
+  /** Bytes in all elements. */
   size: number;
-  /** True when no element holds a line break (minified documents, as AWS delivers them). */
-  singleLine: boolean;
+  /** True when no element can hold a line break or a unit separator (minified documents, as AWS delivers them). */
+  plain: boolean;
 }
 
 export type StageChunk = TextChunk | ElementsChunk;
 
-/** Characters a chunk carries, for batch sizing and progress. */
+/** Characters (bytes, for elements) a chunk carries, for batch sizing and progress. */
 export function chunkSize(chunk: StageChunk): number {
   return chunk.kind === ChunkKind.Elements ? chunk.size : chunk.text.length;
 }
@@ -58,49 +63,71 @@ export type FramedItem = { format: FileFormat } | { skip: string } | { chunk: St
 
 const CHUNK_TARGET = 4 << 20;
 const SNIFF_BYTES = 64 << 10;
+/** Bytes of a file's start that format detection looks at. */
+const DETECT_BYTES = SNIFF_BYTES * 4;
+const NEWLINE = 10;
+const CARRIAGE_RETURN = 13;
+/** Separates the fields of a stage-file line (see batch.ts). */
+const UNIT_SEPARATOR = 0x1f;
 const WRAPPED_LINE = /^\s*\{\s*"(Records|findings|Findings)"\s*:\s*\[/;
 
 /** Reads one object's bytes and yields its format, then its framed records. */
 export async function* frameRecords(raw: Readable, uri: string, forced?: SourceType): AsyncGenerator<FramedItem> {
-  const text = decodedText(raw);
-  let head = '';
+  const bytes = decodedBytes(raw);
+  let headBytes = 0;
+  let headHasNewline = false;
   let decodeError: Error | undefined;
-  const pending: string[] = [];
+  const pending: Buffer[] = [];
   try {
     // Pulled by hand: breaking out of for-await would close the stream the rest is read from.
-    while (head.length < SNIFF_BYTES || !head.includes('\n')) {
-      const next = await text.next();
+    while (headBytes < SNIFF_BYTES || !headHasNewline) {
+      const next = await bytes.next();
       if (next.done) break;
       pending.push(next.value);
-      head += next.value;
+      headBytes += next.value.length;
+      headHasNewline ||= next.value.includes(NEWLINE);
     }
   } catch (error) {
     decodeError = error as Error;
   }
-  if (head.trim() === '' && !decodeError) {
+  // A minified document is one line, so `pending` may be the whole file; the format shows in its start.
+  const read = Buffer.concat(pending);
+  const blank = isBlank(read);
+  const head = new StringDecoder('utf8').write(read.subarray(0, DETECT_BYTES));
+  if (blank && !decodeError) {
     yield { skip: 'empty file' };
     return;
   }
-  const detection = detectFormat(uri, head.slice(0, SNIFF_BYTES * 4), forced);
+  const detection = detectFormat(uri, head, forced);
   if ('skip' in detection) {
     // A file that breaks before anything recognisable is named for the damage, not for its (unseen) format.
     const reason = !decodeError
       ? detection.skip
-      : head.trim() === '' ? `${decodeError.message}: nothing could be read` : `${detection.skip}; ${decodeError.message}`;
+      : blank ? `${decodeError.message}: nothing could be read` : `${detection.skip}; ${decodeError.message}`;
     yield { skip: reason };
     return;
   }
-  const rest = decodeError ? failing(decodeError) : text;
+  const rest = decodeError ? failing<Buffer>(decodeError) : bytes;
   if (detection.framing === 'document') {
     yield { format: detection };
     yield* frameDocument(pending, rest);
     return;
   }
-  yield* frameLines(detection, pending, rest);
+  yield* frameLines(detection, decodedText(pending, rest));
 }
 
-/** Decompressed text of the object, gunzipping when the bytes start with the gzip magic number. */
-async function* decodedText(raw: Readable): AsyncGenerator<string> {
+/** Whether bytes hold nothing but whitespace (a byte-order mark counts as whitespace, as String.trim has it). */
+function isBlank(bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b === 0xef && bytes[i + 1] === 0xbb && bytes[i + 2] === 0xbf) i += 2;
+    else if (b !== 32 && b !== 9 && b !== 10 && b !== 13 && b !== 11 && b !== 12) return false;
+  }
+  return true;
+}
+
+/** Decompressed bytes of the object, gunzipping when they start with the gzip magic number. */
+async function* decodedBytes(raw: Readable): AsyncGenerator<Buffer> {
   const iterator = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const first = await iterator.next();
   if (first.done) return;
@@ -114,29 +141,31 @@ async function* decodedText(raw: Readable): AsyncGenerator<string> {
   );
   const gzipped = head[0] === 0x1f && head[1] === 0x8b;
   const bytes = gzipped ? pipeline(replay, createGunzip({ chunkSize: 1 << 20 }), () => {}) : replay;
-  const decoder = new StringDecoder('utf8');
   try {
-    for await (const buffer of bytes as AsyncIterable<Buffer>) yield decoder.write(buffer);
+    yield* bytes as AsyncIterable<Buffer>;
   } catch (error) {
     const message = (error as Error).message;
     throw new DecodeError(gzipped ? `truncated or corrupt gzip (${message})` : `read error (${message})`);
   }
+}
+
+/** Bytes already read, then the rest, as text. */
+async function* decodedText(pending: Buffer[], rest: AsyncIterable<Buffer>): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  for (const buffer of pending) yield decoder.write(buffer);
+  for await (const buffer of rest) yield decoder.write(buffer);
   const tail = decoder.end();
   if (tail) yield tail;
 }
 
 class DecodeError extends Error {}
 
-async function* failing(error: Error): AsyncGenerator<string> {
+async function* failing<T>(error: Error): AsyncGenerator<T> {
   throw error;
 }
 
 /** Newline-delimited records: JSON lines, or flow-log lines after an optional header. */
-async function* frameLines(
-  detection: FileFormat,
-  pending: string[],
-  rest: AsyncIterable<string>,
-): AsyncGenerator<FramedItem> {
+async function* frameLines(detection: FileFormat, text: AsyncIterable<string>): AsyncGenerator<FramedItem> {
   const format: FileFormat = { ...detection };
   let formatKnown = detection.sourceType !== 'vpcflow';
   let carry = '';
@@ -171,11 +200,7 @@ async function* frameLines(
   if (formatKnown) yield { format };
   let failure: string | undefined;
   try {
-    for (const piece of pending) {
-      carry += piece;
-      yield* emit(false);
-    }
-    for await (const piece of rest) {
+    for await (const piece of text) {
       carry += piece;
       yield* emit(false);
     }
@@ -219,13 +244,16 @@ function* linesChunk(chunkText: string, firstLine: number, sourceType: SourceTyp
     }
     if (plain.length) yield { chunk: { kind: ChunkKind.Lines, firstLine: plainStart, firstIndex: 0, text: plain.join('\n') } };
     plain = [];
-    yield* documentChunks(lineText, firstLine + i);
+    yield* documentChunks(Buffer.from(lineText), firstLine + i);
   }
   if (plain.length) yield { chunk: { kind: ChunkKind.Lines, firstLine: plainStart, firstIndex: 0, text: plain.join('\n') } };
 }
 
-/** A JSON document (array, wrapper object or pretty-printed records): whole text, then scanned. */
-async function* frameDocument(pending: string[], rest: AsyncIterable<string>): AsyncGenerator<FramedItem> {
+/**
+ * A JSON document (array, wrapper object or pretty-printed records): all its bytes, then scanned. Bytes that
+ * are not UTF-8 are replaced (U+FFFD) first, as a text decoder would, since the lake reads UTF-8 only.
+ */
+async function* frameDocument(pending: Buffer[], rest: AsyncIterable<Buffer>): AsyncGenerator<FramedItem> {
   const parts = [...pending];
   let failure: string | undefined;
   try {
@@ -234,49 +262,50 @@ async function* frameDocument(pending: string[], rest: AsyncIterable<string>): A
     if (!(error instanceof DecodeError)) throw error;
     failure = error.message;
   }
-  yield* documentChunks(parts.join(''), 1, failure);
+  const bytes = Buffer.concat(parts);
+  yield* documentChunks(isUtf8(bytes) ? bytes : Buffer.from(bytes.toString('utf8')), 1, failure);
 }
 
-function* documentChunks(text: string, lineOffset: number, failure?: string): Generator<FramedItem> {
-  let elements: string[] = [];
+function* documentChunks(bytes: Buffer, lineOffset: number, failure?: string): Generator<FramedItem> {
+  let starts: number[] = [];
+  let ends: number[] = [];
   let lines: number[] = [];
   let size = 0;
   let index = 0;
   let firstIndex = 0;
   // One check for the whole document spares a check per record: a minified document is one line.
-  const lastNewline = text.lastIndexOf('\n', text.length - 2);
-  const singleLine = lastNewline === -1 && !text.includes('\r');
+  const lastNewline = bytes.lastIndexOf(NEWLINE, bytes.length - 2);
+  const plain = lastNewline === -1 && !bytes.includes(CARRIAGE_RETURN) && !bytes.includes(UNIT_SEPARATOR);
   const flush = function* (): Generator<FramedItem> {
-    if (elements.length === 0) return;
-    yield {
-      chunk: { kind: ChunkKind.Elements, firstIndex, elements, elementLines: lines, size, singleLine },
-    };
-    elements = [];
+    if (starts.length === 0) return;
+    yield { chunk: { kind: ChunkKind.Elements, firstIndex, bytes, starts, ends, elementLines: lines, size, plain } };
+    starts = [];
+    ends = [];
     lines = [];
     size = 0;
   };
-  for (const span of scanJsonDocument(text)) {
+  for (const span of scanJsonDocument(bytes)) {
     if (span.empty) continue;
-    const record = text.slice(span.start, span.end);
     const line = span.line + lineOffset - 1;
     if (span.broken) {
       yield* flush();
       const broken = span.broken && failure ? `${failure}: the file ends inside this record` : span.broken;
-      yield { chunk: { kind: ChunkKind.Single, firstLine: line, firstIndex: index, text: record, broken } };
+      yield { chunk: { kind: ChunkKind.Single, firstLine: line, firstIndex: index, text: bytes.toString('utf8', span.start, span.end), broken } };
       index++;
       firstIndex = index;
       continue;
     }
-    if (elements.length === 0) firstIndex = index;
-    elements.push(record);
+    if (starts.length === 0) firstIndex = index;
+    starts.push(span.start);
+    ends.push(span.end);
     lines.push(line);
-    size += record.length;
+    size += span.end - span.start;
     index++;
     if (size >= CHUNK_TARGET) yield* flush();
   }
   yield* flush();
   if (failure && index === 0) {
-    yield { chunk: { kind: ChunkKind.Single, firstLine: lineOffset, firstIndex: 0, text, broken: `${failure}: no complete record before the damage` } };
+    yield { chunk: { kind: ChunkKind.Single, firstLine: lineOffset, firstIndex: 0, text: bytes.toString('utf8'), broken: `${failure}: no complete record before the damage` } };
   }
 }
 

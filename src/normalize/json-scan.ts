@@ -1,11 +1,13 @@
 /**
- * Splits a JSON document into its records without parsing them, so each record keeps its exact bytes.
+ * Splits a JSON document (UTF-8 bytes) into its records without parsing or decoding them, so each record
+ * keeps its exact bytes and the lake stages them as they are.
  * Understands the shapes AWS delivers: a top-level array of records, an object wrapping its records in
  * `Records` (CloudTrail) or `findings`/`Findings` (GuardDuty), a single object, or several of these
  * concatenated. Validity of each record is checked later (in the lake); what the scanner cannot place
  * (a truncated tail) comes back as a broken span, so no byte is dropped.
  */
 export interface JsonSpan {
+  /** Byte offsets. */
   start: number;
   end: number;
   /** 1-based line where the span starts. */
@@ -17,6 +19,7 @@ export interface JsonSpan {
 }
 
 const WRAPPER_KEYS = new Set(['Records', 'findings', 'Findings']);
+const MAX_WRAPPER_KEY = 8;
 
 const QUOTE = 34;
 const BACKSLASH = 92;
@@ -26,12 +29,13 @@ const CLOSE_BRACE = 125;
 const OPEN_BRACKET = 91;
 const CLOSE_BRACKET = 93;
 const COMMA = 44;
+const COLON = 58;
 
-export function* scanJsonDocument(text: string): Generator<JsonSpan> {
+export function* scanJsonDocument(text: Uint8Array): Generator<JsonSpan> {
   const scanner = new Scanner(text);
   scanner.skipWhitespace();
   while (scanner.pos < text.length) {
-    const c = text.charCodeAt(scanner.pos);
+    const c = text[scanner.pos];
     if (c === OPEN_BRACKET) {
       yield* scanner.arrayElements();
     } else if (c === OPEN_BRACE) {
@@ -50,14 +54,15 @@ class Scanner {
   line = 1;
   private nextNewline = -1;
 
-  constructor(private readonly text: string) {}
+  constructor(private readonly text: Uint8Array) {}
 
   skipWhitespace(): void {
     const t = this.text;
     while (this.pos < t.length) {
-      const c = t.charCodeAt(this.pos);
+      const c = t[this.pos];
       if (c === NEWLINE) this.line++;
-      else if (c !== 32 && c !== 9 && c !== 13 && c !== 0xfeff) break;
+      else if (c === 0xef && t[this.pos + 1] === 0xbb && t[this.pos + 2] === 0xbf) this.pos += 2; // a byte-order mark
+      else if (c !== 32 && c !== 9 && c !== 13) break;
       this.pos++;
     }
   }
@@ -68,7 +73,7 @@ class Scanner {
     const start = this.pos;
     let depth = 0;
     while (this.pos < t.length) {
-      const c = t.charCodeAt(this.pos);
+      const c = t[this.pos];
       if (c === QUOTE) {
         if (!this.skipString()) return false;
         if (depth === 0) return true;
@@ -99,14 +104,14 @@ class Scanner {
     const t = this.text;
     let from = this.pos + 1;
     for (;;) {
-      const quote = t.indexOf('"', from);
+      const quote = t.indexOf(QUOTE, from);
       if (quote === -1) {
         this.countNewlines(t.length);
         this.pos = t.length;
         return false;
       }
       let backslashes = 0;
-      while (t.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes++;
+      while (t[quote - 1 - backslashes] === BACKSLASH) backslashes++;
       if (backslashes % 2 === 0) {
         this.countNewlines(quote);
         this.pos = quote + 1;
@@ -126,7 +131,7 @@ class Scanner {
   }
 
   private findNewline(from: number): number {
-    const i = this.text.indexOf('\n', from);
+    const i = this.text.indexOf(NEWLINE, from);
     return i === -1 ? Infinity : i;
   }
 
@@ -136,7 +141,7 @@ class Scanner {
     for (;;) {
       this.skipWhitespace();
       if (this.pos >= t.length) return;
-      const c = t.charCodeAt(this.pos);
+      const c = t[this.pos];
       if (c === CLOSE_BRACKET) {
         this.pos++;
         return;
@@ -166,7 +171,7 @@ class Scanner {
     for (;;) {
       this.skipWhitespace();
       if (this.pos >= t.length) break;
-      const c = t.charCodeAt(this.pos);
+      const c = t[this.pos];
       if (c === CLOSE_BRACE) {
         this.pos++;
         if (!wrapped) yield { start, end: this.pos, line };
@@ -174,7 +179,7 @@ class Scanner {
         else yield* spans;
         return;
       }
-      if (c === COMMA || c === 58 /* : */) {
+      if (c === COMMA || c === COLON) {
         this.pos++;
         continue;
       }
@@ -184,11 +189,11 @@ class Scanner {
       }
       const keyStart = this.pos + 1;
       if (!this.skipString()) break;
-      const key = t.slice(keyStart, this.pos - 1);
+      const key = this.pos - 1 - keyStart <= MAX_WRAPPER_KEY ? String.fromCharCode(...t.subarray(keyStart, this.pos - 1)) : '';
       this.skipWhitespace();
-      if (t.charCodeAt(this.pos) === 58) this.pos++;
+      if (t[this.pos] === COLON) this.pos++;
       this.skipWhitespace();
-      if (WRAPPER_KEYS.has(key) && t.charCodeAt(this.pos) === OPEN_BRACKET) {
+      if (WRAPPER_KEYS.has(key) && t[this.pos] === OPEN_BRACKET) {
         wrapped = true;
         for (const span of this.arrayElements()) {
           if (span.broken) {
