@@ -78,5 +78,5 @@ export const apiWatermark = (connection: DuckDBConnection) => tableWatermark(con
  * payloads only where `payloads` (a SQL condition, see payloads.ts) holds, every payload by default.
  */
 export async function* apiEvents(connection: DuckDBConnection, after: number, upTo: number, payloads = 'true'): AsyncGenerator<ApiEvent[]> {
-  for await (const rows of joinedRows(connection, 'api_activity', fields(payloads), after, upTo, FREE_TEXT)) yield rows.map(toEvent);
+  for await (const rows of joinedRows(connection, 'api_activity', fields(payloads), after, upTo, { freeText: FREE_TEXT })) yield rows.text.map(toEvent);
 }

@@ -3,11 +3,14 @@ import { type Cell, joinedRows, tableWatermark } from './lake-rows.js';
 import type { DnsAnswer, DnsEvent, FlowEvent } from './network-event.js';
 
 /** VPC flow records and DNS queries from the lake, in time order, after a row-id watermark. */
-const FLOW_FIELDS = [
-  'epoch_ms(time)', 'epoch_ms(coalesce(end_time, time))', 'cloud_account_uid', 'cloud_region', 'interface_uid', 'instance_uid',
-  'vpc_uid', 'subnet_uid', 'src_endpoint_ip', 'src_endpoint_port', 'dst_endpoint_ip', 'dst_endpoint_port',
-  'connection_info_protocol_num', 'traffic_packets', 'traffic_bytes', 'action', 'connection_info_direction',
-  'connection_info_tcp_flags', 'source_file_id', 'source_line',
+const FLOW_TEXT = [
+  'cloud_account_uid', 'cloud_region', 'interface_uid', 'instance_uid', 'vpc_uid', 'subnet_uid', 'src_endpoint_ip', 'dst_endpoint_ip',
+] as const;
+/** Numeric fields of flow records; action and direction as codes (1 and 2), which are cheaper to read than text. */
+const FLOW_NUMBERS = [
+  'epoch_ms(time)', 'epoch_ms(coalesce(end_time, time))', 'src_endpoint_port', 'dst_endpoint_port', 'connection_info_protocol_num',
+  'traffic_packets', 'traffic_bytes', "CASE action WHEN 'Allowed' THEN 1 WHEN 'Denied' THEN 2 END",
+  "CASE connection_info_direction WHEN 'Inbound' THEN 1 WHEN 'Outbound' THEN 2 END", 'connection_info_tcp_flags', 'source_file_id', 'source_line',
 ] as const;
 
 const DNS_FIELDS = [
@@ -17,30 +20,34 @@ const DNS_FIELDS = [
 ] as const;
 
 const num = (v: Cell) => (v === null ? null : Number(v));
+/** A numeric field: NaN stands for NULL. */
+const orNull = (v: number) => (Number.isNaN(v) ? null : v);
 
-function toFlow(row: Cell[]): FlowEvent {
+function toFlow(row: Cell[], n: Float64Array[], i: number): FlowEvent {
+  const action = n[7]![i];
+  const direction = n[8]![i];
   return {
     kind: 'flow',
-    time: Number(row[0]),
-    end: Number(row[1]),
-    accountId: row[2]!,
-    region: row[3]!,
-    interfaceId: row[4]!,
-    instanceId: row[5]!,
-    vpcId: row[6]!,
-    subnetId: row[7]!,
-    srcIp: row[8]!,
-    srcPort: num(row[9]!),
-    dstIp: row[10]!,
-    dstPort: num(row[11]!),
-    protocol: num(row[12]!),
-    packets: Number(row[13] ?? 0),
-    bytes: Number(row[14] ?? 0),
-    action: row[15] === 'Allowed' ? 'ACCEPT' : row[15] === 'Denied' ? 'REJECT' : null,
-    direction: row[16] === 'Inbound' ? 'ingress' : row[16] === 'Outbound' ? 'egress' : null,
-    tcpFlags: num(row[17]!),
-    fileId: num(row[18]!),
-    line: num(row[19]!),
+    time: n[0]![i]!,
+    end: n[1]![i]!,
+    accountId: row[0]!,
+    region: row[1]!,
+    interfaceId: row[2]!,
+    instanceId: row[3]!,
+    vpcId: row[4]!,
+    subnetId: row[5]!,
+    srcIp: row[6]!,
+    srcPort: orNull(n[2]![i]!),
+    dstIp: row[7]!,
+    dstPort: orNull(n[3]![i]!),
+    protocol: orNull(n[4]![i]!),
+    packets: orNull(n[5]![i]!) ?? 0,
+    bytes: orNull(n[6]![i]!) ?? 0,
+    action: action === 1 ? 'ACCEPT' : action === 2 ? 'REJECT' : null,
+    direction: direction === 1 ? 'ingress' : direction === 2 ? 'egress' : null,
+    tcpFlags: orNull(n[9]![i]!),
+    fileId: orNull(n[10]![i]!),
+    line: orNull(n[11]![i]!),
   };
 }
 
@@ -87,9 +94,11 @@ export const flowWatermark = (connection: DuckDBConnection) => tableWatermark(co
 export const dnsWatermark = (connection: DuckDBConnection) => tableWatermark(connection, 'dns_activity');
 
 export async function* flowEvents(connection: DuckDBConnection, after: number, upTo: number): AsyncGenerator<FlowEvent[]> {
-  for await (const rows of joinedRows(connection, 'network_activity', FLOW_FIELDS, after, upTo)) yield rows.map(toFlow);
+  for await (const { text, numbers } of joinedRows(connection, 'network_activity', FLOW_TEXT, after, upTo, { numbers: FLOW_NUMBERS })) {
+    yield text.map((row, i) => toFlow(row, numbers, i));
+  }
 }
 
 export async function* dnsEvents(connection: DuckDBConnection, after: number, upTo: number): AsyncGenerator<DnsEvent[]> {
-  for await (const rows of joinedRows(connection, 'dns_activity', DNS_FIELDS, after, upTo)) yield rows.map(toDns);
+  for await (const rows of joinedRows(connection, 'dns_activity', DNS_FIELDS, after, upTo)) yield rows.text.map(toDns);
 }
