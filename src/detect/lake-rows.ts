@@ -1,10 +1,12 @@
 import type { DuckDBConnection, DuckDBDoubleVector } from '@duckdb/node-api';
 
 /**
- * Rows of a lake table after a row-id watermark, in time order, as arrays of text fields (null for NULL).
+ * Rows of a lake table after a row-id watermark, in time order: text fields (null for NULL) and, optionally,
+ * numeric fields.
  *
- * DuckDB joins each row's fields into one string (unit separator between fields, record separator for
- * NULL) which JS splits: converting one value per row is about 5× faster than one per cell. JSON text
+ * DuckDB joins each row's text fields into one string (unit separator between fields, record separator for
+ * NULL) which JS splits: converting one string per row is about 5× faster than one per cell. Numbers come as
+ * DOUBLE columns, whose values JS reads from the vector's memory without a native call each. JSON text
  * cannot hold a raw separator; in the `freeText` columns (a user agent, say) it is shown as ␟ (U+241F), so a
  * row always splits into its fields. The verbatim record in the lake keeps the original.
  */
@@ -55,7 +57,7 @@ export async function* joinedRows(
   }
 }
 
-/** A DOUBLE vector's values (read from its memory, no conversion per value); NULL never occurs (coalesced to NaN). */
+/** A DOUBLE vector's values; NULL never occurs (coalesced to NaN in SQL). */
 function doubles(vector: DuckDBDoubleVector): Float64Array {
   const values = new Float64Array(vector.itemCount);
   for (let i = 0; i < values.length; i++) values[i] = vector.getItem(i) ?? Number.NaN;

@@ -34,16 +34,8 @@ const DETAILED_JSON_ERRORS = 10_000;
 const FIELD = '\x1f';
 /** Stage lines are encoded straight into this buffer, not concatenated as strings: CloudTrail's JS heap stays small. */
 const OUT_BUFFER_BYTES = 1 << 20;
-/** Whether bytes `[start, end)` hold a byte that cannot be inside a stage-file line. */
-function holdsLineBreak(bytes: Buffer, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const b = bytes[i]!;
-    if (b === 0x0a || b === 0x0d || b === 0x1f) return true;
-  }
-  return false;
-}
 /**
- * Longer records go to the staging table. DuckDB reads a CSV file in parallel by buffers, which must hold
+ * Longer records (in characters; in bytes for records cut out of a JSON document) go to the staging table. DuckDB reads a CSV file in parallel by buffers, which must hold
  * the longest line allowed: small buffers (so even a small batch spreads over both cores) need a bound.
  */
 const MAX_FILE_LINE = 256 << 10;
@@ -454,4 +446,13 @@ function tableRecords(chunk: TextChunk): number {
   if (chunk.kind !== ChunkKind.Lines) return chunk.broken || chunk.text !== '' ? 1 : 0;
   const parts = chunk.text.split('\n');
   return chunk.broken ? parts.length : parts.filter((part) => part !== '').length;
+}
+
+/** Whether bytes `[start, end)` hold a byte that cannot be inside a stage-file line. */
+function holdsLineBreak(bytes: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const b = bytes[i]!;
+    if (b === 0x0a || b === 0x0d || b === 0x1f) return true;
+  }
+  return false;
 }
