@@ -6,20 +6,19 @@ import type { DnsAnswer, DnsEvent, FlowEvent } from './network-event.js';
 const FLOW_TEXT = [
   'cloud_account_uid', 'cloud_region', 'interface_uid', 'instance_uid', 'vpc_uid', 'subnet_uid', 'src_endpoint_ip', 'dst_endpoint_ip',
 ] as const;
-/** Numeric fields of flow records; action and direction as codes (1 and 2), which are cheaper to read than text. */
+/** Numeric fields (see lake-rows.ts); for flow records, action and direction as codes (1 and 2), which are cheaper to read than text. */
 const FLOW_NUMBERS = [
   'epoch_ms(time)', 'epoch_ms(coalesce(end_time, time))', 'src_endpoint_port', 'dst_endpoint_port', 'connection_info_protocol_num',
   'traffic_packets', 'traffic_bytes', "CASE action WHEN 'Allowed' THEN 1 WHEN 'Denied' THEN 2 END",
   "CASE connection_info_direction WHEN 'Inbound' THEN 1 WHEN 'Outbound' THEN 2 END", 'connection_info_tcp_flags', 'source_file_id', 'source_line',
 ] as const;
 
-const DNS_FIELDS = [
-  'epoch_ms(time)', 'cloud_account_uid', 'cloud_region', 'src_endpoint_vpc_uid', 'src_endpoint_ip', 'src_endpoint_port',
-  'src_endpoint_instance_uid', 'query_hostname', 'query_type', 'query_class', 'rcode', 'answers', 'connection_info_protocol_name',
-  'action', 'source_file_id', 'source_line',
+const DNS_TEXT = [
+  'cloud_account_uid', 'cloud_region', 'src_endpoint_vpc_uid', 'src_endpoint_ip', 'src_endpoint_instance_uid', 'query_hostname',
+  'query_type', 'query_class', 'rcode', 'answers', 'connection_info_protocol_name', 'action',
 ] as const;
+const DNS_NUMBERS = ['epoch_ms(time)', 'src_endpoint_port', 'source_file_id', 'source_line'] as const;
 
-const num = (v: Cell) => (v === null ? null : Number(v));
 /** A numeric field: NaN stands for NULL. */
 const orNull = (v: number) => (Number.isNaN(v) ? null : v);
 
@@ -68,25 +67,25 @@ export function normalizeQueryName(name: string | null): string {
   return (name ?? '').replace(/\.$/, '').toLowerCase();
 }
 
-function toDns(row: Cell[]): DnsEvent {
+function toDns(row: Cell[], n: Float64Array[], i: number): DnsEvent {
   return {
     kind: 'dns',
-    time: Number(row[0]),
-    accountId: row[1]!,
-    region: row[2]!,
-    vpcId: row[3]!,
-    srcIp: row[4]!,
-    srcPort: num(row[5]!),
-    instanceId: row[6]!,
-    queryName: normalizeQueryName(row[7]!),
-    queryType: row[8]!,
-    queryClass: row[9]!,
-    rcode: row[10]!,
-    answers: parseAnswers(row[11]!),
-    transport: row[12]!,
-    firewallAction: row[13]!,
-    fileId: num(row[14]!),
-    line: num(row[15]!),
+    time: n[0]![i]!,
+    accountId: row[0]!,
+    region: row[1]!,
+    vpcId: row[2]!,
+    srcIp: row[3]!,
+    srcPort: orNull(n[1]![i]!),
+    instanceId: row[4]!,
+    queryName: normalizeQueryName(row[5]!),
+    queryType: row[6]!,
+    queryClass: row[7]!,
+    rcode: row[8]!,
+    answers: parseAnswers(row[9]!),
+    transport: row[10]!,
+    firewallAction: row[11]!,
+    fileId: orNull(n[2]![i]!),
+    line: orNull(n[3]![i]!),
   };
 }
 
@@ -100,5 +99,7 @@ export async function* flowEvents(connection: DuckDBConnection, after: number, u
 }
 
 export async function* dnsEvents(connection: DuckDBConnection, after: number, upTo: number): AsyncGenerator<DnsEvent[]> {
-  for await (const rows of joinedRows(connection, 'dns_activity', DNS_FIELDS, after, upTo)) yield rows.text.map(toDns);
+  for await (const { text, numbers } of joinedRows(connection, 'dns_activity', DNS_TEXT, after, upTo, { numbers: DNS_NUMBERS })) {
+    yield text.map((row, i) => toDns(row, numbers, i));
+  }
 }
