@@ -19,6 +19,7 @@ export interface JsonSpan {
 }
 
 const WRAPPER_KEYS = new Set(['Records', 'findings', 'Findings']);
+/** Longer keys cannot be wrapper keys, so they are not decoded. */
 const MAX_WRAPPER_KEY = 8;
 
 const QUOTE = 34;
