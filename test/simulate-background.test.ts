@@ -8,7 +8,6 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import {
   FLOW_V2_HEADER,
@@ -19,13 +18,11 @@ import {
   type GenerateOptions,
   type GenerateResult,
 } from '../src/simulate/background.js';
+import { dataset } from './helpers/lake.js';
 
 const RECORDS = 2000;
 const SEED = 7;
-const ROUTE53_SAMPLE = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../shared/datasets/elastic_integration_fixtures/route53_resolver/test-route53.log',
-);
+const ROUTE53_SAMPLE = dataset('elastic_integration_fixtures/route53_resolver/test-route53.log');
 
 type Generator = (options: GenerateOptions) => Promise<GenerateResult>;
 

@@ -6,13 +6,28 @@ import { UserError } from '../sources/input.js';
 import type { CloudTrailRecord, DatasetRef } from './detection.js';
 
 /**
- * Resolves a detection case's dataset references to CloudTrail records from ../shared/datasets (or
- * GUMSHOE_DATASETS). The data is read in place, never copied into the repository.
+ * Resolves a detection case's dataset references to CloudTrail records from the public datasets, read in
+ * place, never copied into the repository.
+ */
+
+let resolvedDatasets: string | undefined;
+
+/**
+ * The datasets folder: GUMSHOE_DATASETS, else `shared/datasets` next to the repository or next to any folder
+ * above it (a clone in a scratch folder beside `shared/` finds it too), else the sibling path, which the
+ * error for a missing file then names.
  */
 export function datasetsDir(): string {
   if (process.env.GUMSHOE_DATASETS) return process.env.GUMSHOE_DATASETS;
+  if (resolvedDatasets) return resolvedDatasets;
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-  return path.resolve(root, '..', 'shared', 'datasets');
+  const candidates: string[] = [];
+  for (let dir = path.dirname(root); ; dir = path.dirname(dir)) {
+    candidates.push(path.join(dir, 'shared', 'datasets'));
+    if (path.dirname(dir) === dir) break;
+  }
+  resolvedDatasets = candidates.find((candidate) => existsSync(candidate)) ?? candidates[0]!;
+  return resolvedDatasets;
 }
 
 const cache = new Map<string, unknown[]>();
@@ -22,7 +37,7 @@ function jsonLines(file: string): unknown[] {
   if (!lines) {
     const full = path.join(datasetsDir(), file);
     if (!existsSync(full)) {
-      throw new UserError(`dataset file not found: ${full}. The simulator replays real public AWS logs read in place from shared/datasets next to the repository; set GUMSHOE_DATASETS to that folder.`);
+      throw new UserError(`dataset file not found: ${full}. The simulator replays real public AWS logs read in place from shared/datasets, next to the repository or to a folder above it; set GUMSHOE_DATASETS to that folder.`);
     }
     lines = gunzipSync(readFileSync(full))
       .toString('utf8')

@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { datasetsDir } from '../../src/detect/dataset-records.js';
 import { Lake } from '../../src/lake/db.js';
 import { ingest, type IngestOptions, type IngestSummary } from '../../src/lake/ingest.js';
 
-/** Real public datasets, read in place (never copied into the repo). */
-export const DATASETS = path.resolve(import.meta.dirname, '../../../shared/datasets');
+/** Real public datasets, read in place (never copied into the repo), found as the simulator finds them. */
+export const DATASETS = datasetsDir();
 
 export function dataset(...parts: string[]): string {
   return path.join(DATASETS, ...parts);
