@@ -35,8 +35,9 @@ const FIELD = '\x1f';
 /** Stage lines are encoded straight into this buffer, not concatenated as strings: CloudTrail's JS heap stays small. */
 const OUT_BUFFER_BYTES = 1 << 20;
 /**
- * Longer records (in characters; in bytes for records cut out of a JSON document) go to the staging table. DuckDB reads a CSV file in parallel by buffers, which must hold
- * the longest line allowed: small buffers (so even a small batch spreads over both cores) need a bound.
+ * Longer records (in characters; in bytes for records cut out of a JSON document) go to the staging table.
+ * DuckDB reads a CSV file in parallel by buffers, which must hold the longest line allowed: small buffers
+ * (so even a small batch spreads over both cores) need a bound.
  */
 const MAX_FILE_LINE = 256 << 10;
 /** Bytes: a UTF-8 character takes at most 4. */
