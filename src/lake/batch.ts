@@ -325,7 +325,8 @@ export class StagedBatch {
     const removed = await c.run(`DELETE FROM ${table} WHERE rowid IN (
       WITH batch AS (SELECT rowid AS id, dedup_key, source_file_id, source_line FROM ${table} WHERE rowid > ${start}),
       repeated AS (SELECT dedup_key FROM batch GROUP BY 1 HAVING count(*) > 1)
-      SELECT id FROM batch SEMI JOIN (SELECT dedup_key FROM ${table} WHERE rowid <= ${start} AND (${window})) known USING (dedup_key)
+      SELECT id FROM batch SEMI JOIN (
+        SELECT dedup_key FROM ${table} WHERE rowid <= ${start} AND (${window}) AND dedup_key IN (SELECT dedup_key FROM batch)) known USING (dedup_key)
       UNION ALL
       SELECT id FROM (
         SELECT id, row_number() OVER (PARTITION BY dedup_key ORDER BY source_file_id, source_line, id) AS n
