@@ -12,8 +12,10 @@ import { DAY, MINUTE, persistedTable, viewOf } from './flow-windows.js';
  * Counted: request records of connections the instance opened (connection.ts), to public addresses, in
  * 5-minute buckets per instance and class. A server's replies to its clients never count. Class by the
  * remote port and protocol: port 53 (UDP or TCP) → Dns; TCP → Tcp; UDP to a port that only TCP services
- * use (TCP_SERVICE_PORTS; not 443, which QUIC uses) → UdpOnTcpPorts; other UDP → Udp; any protocol but
- * TCP, UDP and ICMP (e.g. IGMP, GRE) → UnusualProtocol. ICMP floods have no GuardDuty type and are left out.
+ * use (TCP_SERVICE_PORTS) → UdpOnTcpPorts; other UDP → Udp; any protocol but TCP, UDP and ICMP (e.g. IGMP,
+ * GRE) → UnusualProtocol. UDP to the web ports is Udp: QUIC runs on 443, and GuardDuty's own tester floods
+ * UDP port 80 and expects .Udp (guardduty.md, tester scenarios). ICMP floods have no GuardDuty type and are
+ * left out.
  *
  * A bucket is a flood when all of these hold:
  * - packets ≥ 100,000 in the bucket (~333 per second; GuardDuty's tester sends 400,000);
@@ -45,8 +47,8 @@ type Kind = keyof typeof KINDS;
 const TCP = 6;
 const UDP = 17;
 const ICMP = new Set([1, 58]);
-/** Ports of services that run over TCP only. */
-const TCP_SERVICE_PORTS = new Set([21, 22, 23, 25, 80, 110, 143, 445, 465, 587, 993, 995, 1433, 1521, 3306, 3389, 5432, 5900, 6379, 8080, 9200, 27017]);
+/** Ports of services that run over TCP only (not the web ports: see above). */
+const TCP_SERVICE_PORTS = new Set([21, 22, 23, 25, 110, 143, 445, 465, 587, 993, 995, 1433, 1521, 3306, 3389, 5432, 5900, 6379, 8080, 9200, 27017]);
 
 function kindOf(protocol: number | null, remotePort: number | null): Kind | undefined {
   if (protocol === null || ICMP.has(protocol)) return undefined;
@@ -145,8 +147,13 @@ const cases: NetworkCase[] = [
     expect: ['Backdoor:EC2/DenialOfService.Tcp'],
   },
   {
-    name: 'a UDP flood aimed at port 80',
-    flows: flood({ dst: '198.51.100.81', dstPort: 80, protocol: 'udp', packets: 60_000, size: 540, start: '2026-11-02T10:00:00Z', minutes: 4 }),
+    name: 'GuardDuty tester DenialOfService-UDP.sh: 400,000 256-byte datagrams to port 80 of one host',
+    flows: [...flood({ dst: '198.51.100.61', dstPort: 80, protocol: 'udp', packets: 100_000, size: 284, start: '2026-11-02T10:00:00Z', minutes: 4 }), ...ntpLater('2026-11-02T10:20:00Z')],
+    expect: ['Backdoor:EC2/DenialOfService.Udp'],
+  },
+  {
+    name: 'a UDP flood aimed at SSH (port 22)',
+    flows: flood({ dst: '198.51.100.81', dstPort: 22, protocol: 'udp', packets: 60_000, size: 540, start: '2026-11-02T10:00:00Z', minutes: 4 }),
     expect: ['Backdoor:EC2/DenialOfService.UdpOnTcpPorts'],
   },
   {
