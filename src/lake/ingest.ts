@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { chunkSize, frameRecords } from '../normalize/frame.js';
+import { type ParquetReader, chunkSize, frameRecords } from '../normalize/frame.js';
 import type { BatchFile } from '../normalize/normalizer.js';
 import type { InputObject } from '../sources/input.js';
 import { listLocalObjects } from '../sources/local.js';
@@ -9,6 +9,7 @@ import { listS3Objects } from '../sources/s3.js';
 import { type BatchResult, StagedBatch } from './batch.js';
 import { DEFAULT_MEMORY_LIMIT, type Lake } from './db.js';
 import { type FileRecord, FileRegistry, type KnownFile } from './file-registry.js';
+import { parquetLineReader } from './parquet-lines.js';
 import type { IngestOptions, IngestSummary, RecordCounts } from './ingest-api.js';
 
 export * from './ingest-api.js';
@@ -63,7 +64,10 @@ export async function ingest(lake: Lake, targets: string[], options: IngestOptio
     await setMemoryLimit(connection, lake.memoryLimit);
     return `a batch ran out of memory at ${ingestLimit} and was committed at ${lake.memoryLimit}, the limit for the rest of the run`;
   };
-  const run = new IngestRun(connection, commitConnection, options, stageDir, lowered ? raiseMemoryLimit : undefined);
+  // Parquet files are read on a connection of their own: a file's rows stream while batches commit.
+  const parquetConnection = await lake.connect();
+  const parquet = parquetLineReader(parquetConnection, stageDir);
+  const run = new IngestRun(connection, commitConnection, options, stageDir, parquet, lowered ? raiseMemoryLimit : undefined);
   // Ingesting the directory that holds the lake must not read the lake (or its WAL and spill files).
   const lakeFile = path.resolve(lake.file);
   const isLakeFile = (uri: string) => uri === lakeFile || uri.startsWith(`${lakeFile}.`);
@@ -80,6 +84,7 @@ export async function ingest(lake: Lake, targets: string[], options: IngestOptio
   } finally {
     await run.close();
     commitConnection.closeSync();
+    parquetConnection.closeSync();
     await applySettings(connection, restore);
     if (lowered) await setMemoryLimit(connection, lake.memoryLimit);
     connection.closeSync();
@@ -153,6 +158,7 @@ class IngestRun {
     private readonly commitConnection: DuckDBConnection,
     private readonly options: IngestOptions,
     private readonly stageDir: string,
+    private readonly parquet: ParquetReader,
     /** Raises DuckDB's memory limit once; says what it did. */
     private raiseMemoryLimit?: () => Promise<string>,
   ) {
@@ -184,7 +190,9 @@ class IngestRun {
   }
 
   private async readObject(object: InputObject, known: KnownFile | undefined): Promise<void> {
-    if (known && known.fingerprint === object.fingerprint && (known.status === 'complete' || known.status === 'skipped')) {
+    // A file skipped before is read again when --type is given: that is what the skip message tells users to do.
+    const passedOver = known?.status === 'complete' || (known?.status === 'skipped' && !this.options.forceType);
+    if (known && known.fingerprint === object.fingerprint && passedOver) {
       this.summary.filesUnchanged++;
       return;
     }
@@ -197,7 +205,7 @@ class IngestRun {
       quarantined: 0,
     };
     let file: BatchFile | undefined;
-    for await (const item of frameRecords(await object.open(), object.uri, this.options.forceType)) {
+    for await (const item of frameRecords(await object.open(), object.uri, { forced: this.options.forceType, parquet: this.parquet })) {
       if ('skip' in item) {
         this.skip(record, item.skip);
         return;

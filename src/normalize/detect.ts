@@ -16,7 +16,7 @@ const WRAPPER_KEYS = ['Records', 'findings', 'Findings'];
 export function typeFromPath(uri: string): SourceType | 'digest' | undefined {
   if (/\/CloudTrail-Digest\//.test(uri) || /_CloudTrail-Digest_/.test(uri)) return 'digest';
   if (/\/CloudTrail(-Insight)?\//.test(uri)) return 'cloudtrail';
-  if (/\/vpcflowlogs\//.test(uri)) return 'vpcflow';
+  if (/\/(aws-service=)?vpcflowlogs\//.test(uri)) return 'vpcflow';
   if (/\/vpcdnsquerylogs\//.test(uri)) return 'route53';
   if (/\/GuardDuty\//.test(uri)) return 'guardduty';
   return undefined;

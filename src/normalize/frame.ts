@@ -3,7 +3,7 @@ import { Readable, pipeline } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import type { SourceType } from '../lake/ingest-api.js';
-import { type Detection, detectFormat } from './detect.js';
+import { type Detection, detectFormat, typeFromPath } from './detect.js';
 import { scanJsonDocument } from './json-scan.js';
 import { defaultFieldsFor, looksLikeHeader, parseHeader } from './vpcflow-fields.js';
 
@@ -61,6 +61,26 @@ export type FileFormat = Extract<Detection, { sourceType: SourceType }> & {
 
 export type FramedItem = { format: FileFormat } | { skip: string } | { chunk: StageChunk };
 
+/** A Parquet file's rows as the text lines they stand for (see lake/parquet-lines.ts). */
+export interface ParquetLines {
+  /** Column names as the file writes them (`account_id`). */
+  columns: string[];
+  /** The rows, in order, as newline-terminated lines of space-separated values, '-' for none. */
+  lines: AsyncIterable<string>;
+  /** Releases the file when its lines are not read. */
+  close(): Promise<void>;
+}
+
+/** Opens a Parquet file from its bytes; throws when they are not a readable Parquet file. */
+export type ParquetReader = (bytes: AsyncIterable<Buffer>) => Promise<ParquetLines>;
+
+export interface FrameOptions {
+  /** --type: the source type every file is read as. */
+  forced?: SourceType;
+  /** Reads Parquet files (VPC flow logs delivered as Parquet); without it they are skipped. */
+  parquet?: ParquetReader;
+}
+
 const CHUNK_TARGET = 4 << 20;
 const SNIFF_BYTES = 64 << 10;
 /** Bytes of a file's start that format detection looks at. */
@@ -69,10 +89,12 @@ const NEWLINE = 10;
 const CARRIAGE_RETURN = 13;
 /** Separates the fields of a stage-file line (see batch.ts). */
 const UNIT_SEPARATOR = 0x1f;
+const PARQUET_MAGIC = Buffer.from('PAR1');
 const WRAPPED_LINE = /^\s*\{\s*"(Records|findings|Findings)"\s*:\s*\[/;
 
 /** Reads one object's bytes and yields its format, then its framed records. */
-export async function* frameRecords(raw: Readable, uri: string, forced?: SourceType): AsyncGenerator<FramedItem> {
+export async function* frameRecords(raw: Readable, uri: string, options: FrameOptions = {}): AsyncGenerator<FramedItem> {
+  const { forced } = options;
   const bytes = decodedBytes(raw);
   let headBytes = 0;
   let headHasNewline = false;
@@ -92,6 +114,10 @@ export async function* frameRecords(raw: Readable, uri: string, forced?: SourceT
   }
   // A minified document is one line, so `pending` may be the whole file; the format shows in its start.
   const read = Buffer.concat(pending);
+  if (read.subarray(0, PARQUET_MAGIC.length).equals(PARQUET_MAGIC)) {
+    yield* frameParquet(uri, pending, decodeError ? failing<Buffer>(decodeError) : bytes, options);
+    return;
+  }
   const blank = isBlank(read);
   const head = new StringDecoder('utf8').write(read.subarray(0, DETECT_BYTES));
   if (blank && !decodeError) {
@@ -164,10 +190,70 @@ async function* failing<T>(error: Error): AsyncGenerator<T> {
   throw error;
 }
 
-/** Newline-delimited records: JSON lines, or flow-log lines after an optional header. */
+/**
+ * VPC flow logs delivered as Parquet: each row becomes the text line it stands for, and the columns
+ * (`account_id` for `account-id`) give the field order, as a header line does. Row n is line n. Parquet is
+ * read for flow logs only; one that is not a flow log is skipped unless --type vpcflow forces it.
+ */
+async function* frameParquet(uri: string, pending: Buffer[], rest: AsyncIterable<Buffer>, options: FrameOptions): AsyncGenerator<FramedItem> {
+  const { forced, parquet } = options;
+  if (forced && forced !== 'vpcflow') {
+    yield { skip: `a Parquet file: only VPC flow logs are read from Parquet, not --type ${forced}` };
+    return;
+  }
+  if (!parquet) {
+    yield { skip: 'a Parquet file (read by ingest only)' };
+    return;
+  }
+  const flowByPath = forced === 'vpcflow' || typeFromPath(uri) === 'vpcflow';
+  let file: ParquetLines;
+  try {
+    file = await parquet(replayed(pending, rest));
+  } catch (error) {
+    const reason = `not a readable Parquet file (${(error as Error).message.split('\n')[0]})`;
+    if (!flowByPath) {
+      yield { skip: reason };
+      return;
+    }
+    // A flow log's file that cannot be read is one quarantined record, so that the loss is counted and shown.
+    yield { format: { sourceType: 'vpcflow', framing: 'lines', flowFields: [], formatError: reason } };
+    yield { chunk: { kind: ChunkKind.Lines, firstLine: 1, firstIndex: 0, text: '', broken: reason } };
+    return;
+  }
+  try {
+    const fields = file.columns.map((column) => column.replaceAll('_', '-'));
+    if (!flowByPath && !fields.includes('srcaddr') && !fields.includes('dstaddr')) {
+      yield { skip: 'a Parquet file that is not a VPC flow log (no srcaddr or dstaddr column; use --type vpcflow to force)' };
+      return;
+    }
+    const { error } = parseHeader(fields.join(' '), 'among the Parquet columns');
+    yield* frameLines({ sourceType: 'vpcflow', framing: 'lines', flowFields: fields, formatError: error }, readErrorsAsDamage(file.lines));
+  } finally {
+    await file.close();
+  }
+}
+
+/** A Parquet file that fails part-way (a corrupt page) is damaged like a cut-off gzip: what came before is kept. */
+async function* readErrorsAsDamage(lines: AsyncIterable<string>): AsyncGenerator<string> {
+  try {
+    yield* lines;
+  } catch (error) {
+    throw new DecodeError(`Parquet read error (${(error as Error).message.split('\n')[0]})`);
+  }
+}
+
+async function* replayed(pending: Buffer[], rest: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  yield* pending;
+  yield* rest;
+}
+
+/**
+ * Newline-delimited records: JSON lines, or flow-log lines after an optional header (no header is looked
+ * for when the field order is already known, as for Parquet rows).
+ */
 async function* frameLines(detection: FileFormat, text: AsyncIterable<string>): AsyncGenerator<FramedItem> {
   const format: FileFormat = { ...detection };
-  let formatKnown = detection.sourceType !== 'vpcflow';
+  let formatKnown = detection.sourceType !== 'vpcflow' || detection.flowFields !== undefined;
   let carry = '';
   let line = 1;
 

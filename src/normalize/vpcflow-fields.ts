@@ -67,8 +67,8 @@ export function defaultFieldsFor(tokens: string[]): string[] | undefined {
   return undefined;
 }
 
-/** Parses a header line; reports unknown names with the nearest known one. */
-export function parseHeader(line: string): { fields: string[]; error?: string } {
+/** Parses a header line; reports unknown names with the nearest known one, saying `where` they are. */
+export function parseHeader(line: string, where = 'in the header (line 1)'): { fields: string[]; error?: string } {
   const fields = line.trim().split(/\s+/);
   const unknown = fields.filter((name) => !FLOW_FIELDS.has(name));
   if (unknown.length > 0) {
@@ -76,10 +76,10 @@ export function parseHeader(line: string): { fields: string[]; error?: string } 
       const near = nearestFieldName(name);
       return near ? `'${name}' (did you mean '${near}'?)` : `'${name}'`;
     });
-    return { fields, error: `unknown flow-log field ${described.join(', ')} in the header (line 1)` };
+    return { fields, error: `unknown flow-log field ${described.join(', ')} ${where}` };
   }
   const repeated = fields.find((name, i) => fields.indexOf(name) !== i);
-  if (repeated) return { fields, error: `flow-log field '${repeated}' appears twice in the header (line 1)` };
+  if (repeated) return { fields, error: `flow-log field '${repeated}' appears twice ${where}` };
   return { fields };
 }
 

@@ -32,12 +32,13 @@ export const vpcFlowNormalizer: Normalizer = {
 };
 
 /**
- * Account and region from the S3 key AWS delivers flow logs under (`AWSLogs/<account>/vpcflowlogs/<region>/…`),
+ * Account and region from the S3 key AWS delivers flow logs under (`AWSLogs/<account>/vpcflowlogs/<region>/…`,
+ * or with Hive-compatible prefixes `AWSLogs/aws-account-id=<account>/aws-service=vpcflowlogs/aws-region=<region>/…`),
  * as SQL over file_id: the default v2 format names neither the region nor, for transit gateways, always the account.
  */
 function deliveredTo(files: BatchFile[]): { account: string; region: string } {
   const located = files.flatMap((file) => {
-    const match = /AWSLogs\/(?:o-[a-z0-9]+\/)?(\d{12})\/vpcflowlogs\/([a-z0-9-]+)\//.exec(file.uri);
+    const match = /AWSLogs\/(?:o-[a-z0-9]+\/)?(?:aws-account-id=)?(\d{12})\/(?:aws-service=)?vpcflowlogs\/(?:aws-region=)?([a-z0-9-]+)\//.exec(file.uri);
     return match ? [{ fileId: file.fileId, account: match[1]!, region: match[2]! }] : [];
   });
   if (located.length === 0) return { account: 'NULL', region: 'NULL' };
