@@ -64,7 +64,7 @@ export async function ingest(lake: Lake, targets: string[], options: IngestOptio
     await setMemoryLimit(connection, lake.memoryLimit);
     return `a batch ran out of memory at ${ingestLimit} and was committed at ${lake.memoryLimit}, the limit for the rest of the run`;
   };
-  // Parquet files are read on a connection of their own: a file's rows stream while batches commit.
+  // Parquet files are converted on a connection of their own while batches commit on theirs.
   const parquetConnection = await lake.connect();
   const parquet = parquetLineReader(parquetConnection, stageDir);
   const run = new IngestRun(connection, commitConnection, options, stageDir, parquet, lowered ? raiseMemoryLimit : undefined);
