@@ -5,10 +5,8 @@ import { gunzipSync } from 'node:zlib';
 import { UserError } from '../sources/input.js';
 import type { CloudTrailRecord, DatasetRef } from './detection.js';
 
-/**
- * Resolves a detection case's dataset references to CloudTrail records from the public datasets, read in
- * place, never copied into the repository.
- */
+// Resolves a detection case's dataset references to CloudTrail records from the public datasets, read in
+// place, never copied into the repository.
 
 let resolvedDatasets: string | undefined;
 

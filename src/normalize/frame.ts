@@ -77,8 +77,8 @@ export type ParquetReader = (bytes: AsyncIterable<Buffer>) => Promise<ParquetLin
 export interface FrameOptions {
   /** --type: the source type every file is read as. */
   forced?: SourceType;
-  /** Reads Parquet files (VPC flow logs delivered as Parquet); without it they are skipped. */
-  parquet?: ParquetReader;
+  /** Reads Parquet files (VPC flow logs delivered as Parquet). */
+  parquet: ParquetReader;
 }
 
 const CHUNK_TARGET = 4 << 20;
@@ -93,7 +93,7 @@ const PARQUET_MAGIC = Buffer.from('PAR1');
 const WRAPPED_LINE = /^\s*\{\s*"(Records|findings|Findings)"\s*:\s*\[/;
 
 /** Reads one object's bytes and yields its format, then its framed records. */
-export async function* frameRecords(raw: Readable, uri: string, options: FrameOptions = {}): AsyncGenerator<FramedItem> {
+export async function* frameRecords(raw: Readable, uri: string, options: FrameOptions): AsyncGenerator<FramedItem> {
   const { forced } = options;
   const bytes = decodedBytes(raw);
   let headBytes = 0;
@@ -199,10 +199,6 @@ async function* frameParquet(uri: string, pending: Buffer[], rest: AsyncIterable
   const { forced, parquet } = options;
   if (forced && forced !== 'vpcflow') {
     yield { skip: `a Parquet file: only VPC flow logs are read from Parquet, not --type ${forced}` };
-    return;
-  }
-  if (!parquet) {
-    yield { skip: 'a Parquet file (read by ingest only)' };
     return;
   }
   const flowByPath = forced === 'vpcflow' || typeFromPath(uri) === 'vpcflow';
