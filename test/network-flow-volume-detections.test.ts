@@ -129,6 +129,25 @@ describe('scans', () => {
     assert.deepEqual(run([scans], deadOnly).map((o) => o.finding.type), ['Impact:EC2/PortSweep']);
     assert.equal(run([scans], crawler).length, 0);
   });
+
+  test('ports probed longer than the window ago leave it, across runs and for late records too', () => {
+    const probe = (port: number, time: string) => connectionLines({ remote: '198.51.100.99', opener: 'instance', port, time, clientPort: 40_000 + port, bytesUp: 60 });
+    // 20 ports, then 10 new ones 6 minutes later: never 30 within 5 minutes, in one run or two.
+    const early = each(spaced('2026-11-02T10:00:00Z', 20, 5), (time, i) => probe(1_000 + i, time));
+    const later = each(spaced('2026-11-02T10:06:00Z', 10, 5), (time, i) => probe(2_000 + i, time));
+    assert.equal(run([scans], [...early, ...later]).length, 0);
+    const state = new StateStore();
+    assert.equal(run([scans], early, { state }).length, 0);
+    assert.equal(run([scans], later, { state: reload(state) }).length, 0);
+    // The same 30 ports, the first 20 arriving in a later run after the other 10 (a late delivery), all within 5 minutes.
+    const late = new StateStore();
+    const close = each(spaced('2026-11-02T10:02:00Z', 10, 5), (time, i) => probe(2_000 + i, time));
+    assert.equal(run([scans], close, { state: late }).length, 0);
+    assert.equal(run([scans], early, { state: reload(late) }).length, 1);
+    // A port probed again counts from its latest probe: the 20 re-probed 3 minutes on are still in the window at 10:06.
+    const again = each(spaced('2026-11-02T10:03:00Z', 20, 5), (time, i) => probe(1_000 + i, time));
+    assert.equal(run([scans], [...early, ...again, ...later]).length, 1);
+  });
 });
 
 describe('denial of service', () => {

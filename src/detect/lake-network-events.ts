@@ -1,17 +1,28 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
-import { type Cell, joinedRows, tableWatermark } from './lake-rows.js';
+import type { DuckDBConnection, DuckDBDoubleVector } from '@duckdb/node-api';
+import { type Cell, doubles, joinedRows, tableWatermark } from './lake-rows.js';
 import type { DnsAnswer, DnsEvent, FlowEvent } from './network-event.js';
 
-/** VPC flow records and DNS queries from the lake, in time order, after a row-id watermark. */
-const FLOW_TEXT = [
-  'cloud_account_uid', 'cloud_region', 'interface_uid', 'instance_uid', 'vpc_uid', 'subnet_uid', 'src_endpoint_ip', 'dst_endpoint_ip',
-] as const;
-/** Numeric fields (see lake-rows.ts); for flow records, action and direction as codes (1 and 2), which are cheaper to read than text. */
+/**
+ * VPC flow records and DNS queries from the lake, in time order, after a row-id watermark.
+ *
+ * A flow record is read without a single string per row, since converting strings is most of the cost of
+ * reading millions of them (lake-rows.ts): where it was logged (account, region, interface, instance, VPC,
+ * subnet) comes as a code into a dictionary of the run's distinct origins, and IPv4 addresses come as
+ * numbers, printed back in JS (once per address). An address that is not a dotted quad exactly as it would
+ * be printed back (IPv6, or text a custom format put there) comes as text.
+ */
+const FLOW_ORIGIN = ['cloud_account_uid', 'cloud_region', 'interface_uid', 'instance_uid', 'vpc_uid', 'subnet_uid'] as const;
+/** Numeric fields; action and direction as codes (1 and 2). */
 const FLOW_NUMBERS = [
   'epoch_ms(time)', 'epoch_ms(coalesce(end_time, time))', 'src_endpoint_port', 'dst_endpoint_port', 'connection_info_protocol_num',
   'traffic_packets', 'traffic_bytes', "CASE action WHEN 'Allowed' THEN 1 WHEN 'Denied' THEN 2 END",
   "CASE connection_info_direction WHEN 'Inbound' THEN 1 WHEN 'Outbound' THEN 2 END", 'connection_info_tcp_flags', 'source_file_id', 'source_line',
 ] as const;
+const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+const DOTTED_QUAD = `'${OCTET}([.]${OCTET}){3}'`;
+const asDouble = (sql: string) => `coalesce((${sql})::DOUBLE, 'NaN'::DOUBLE)`;
+const ipv4Number = (column: string) =>
+  `CASE WHEN regexp_full_match(${column}, ${DOTTED_QUAD}) THEN ${[0, 1, 2, 3].map((k) => `split_part(${column}, '.', ${k + 1})::UBIGINT * ${256 ** (3 - k)}`).join(' + ')} END`;
 
 const DNS_TEXT = [
   'cloud_account_uid', 'cloud_region', 'src_endpoint_vpc_uid', 'src_endpoint_ip', 'src_endpoint_instance_uid', 'query_hostname',
@@ -22,22 +33,37 @@ const DNS_NUMBERS = ['epoch_ms(time)', 'src_endpoint_port', 'source_file_id', 's
 /** A numeric field: NaN stands for NULL. */
 const orNull = (v: number) => (Number.isNaN(v) ? null : v);
 
-function toFlow(row: Cell[], n: Float64Array[], i: number): FlowEvent {
+type Origin = Pick<FlowEvent, 'accountId' | 'region' | 'interfaceId' | 'instanceId' | 'vpcId' | 'subnetId'>;
+
+/** Dotted quads printed from their numbers, kept so that one address is one string (hashed once as a map key). */
+class Ipv4Names {
+  private readonly names = new Map<number, string>();
+
+  name(value: number): string {
+    // As a signed 32-bit integer the key is a small integer to V8, not a boxed double.
+    const key = value | 0;
+    let name = this.names.get(key);
+    if (name === undefined) {
+      name = `${key >>> 24}.${(key >>> 16) & 255}.${(key >>> 8) & 255}.${key & 255}`;
+      // Bounded: a scan of millions of addresses must not grow it without limit.
+      if (this.names.size >= 200_000) this.names.clear();
+      this.names.set(key, name);
+    }
+    return name;
+  }
+}
+
+function toFlow(origin: Origin, srcIp: string | null, dstIp: string | null, n: Float64Array[], i: number): FlowEvent {
   const action = n[7]![i];
   const direction = n[8]![i];
   return {
     kind: 'flow',
     time: n[0]![i]!,
     end: n[1]![i]!,
-    accountId: row[0]!,
-    region: row[1]!,
-    interfaceId: row[2]!,
-    instanceId: row[3]!,
-    vpcId: row[4]!,
-    subnetId: row[5]!,
-    srcIp: row[6]!,
+    ...origin,
+    srcIp,
     srcPort: orNull(n[2]![i]!),
-    dstIp: row[7]!,
+    dstIp,
     dstPort: orNull(n[3]![i]!),
     protocol: orNull(n[4]![i]!),
     packets: orNull(n[5]![i]!) ?? 0,
@@ -93,8 +119,38 @@ export const flowWatermark = (connection: DuckDBConnection) => tableWatermark(co
 export const dnsWatermark = (connection: DuckDBConnection) => tableWatermark(connection, 'dns_activity');
 
 export async function* flowEvents(connection: DuckDBConnection, after: number, upTo: number): AsyncGenerator<FlowEvent[]> {
-  for await (const { text, numbers } of joinedRows(connection, 'network_activity', FLOW_TEXT, after, upTo, { numbers: FLOW_NUMBERS })) {
-    yield text.map((row, i) => toFlow(row, numbers, i));
+  const range = `rowid > ${after} AND rowid <= ${upTo}`;
+  await connection.run(`CREATE OR REPLACE TEMP TABLE flow_origin AS
+    SELECT (row_number() OVER () - 1)::DOUBLE AS code, * FROM (SELECT DISTINCT ${FLOW_ORIGIN.join(', ')} FROM network_activity WHERE ${range})`);
+  try {
+    const origins: Origin[] = [];
+    const dictionary = await connection.runAndReadAll(`SELECT code, ${FLOW_ORIGIN.join(', ')} FROM flow_origin`);
+    for (const [code, accountId, region, interfaceId, instanceId, vpcId, subnetId] of dictionary.getRowsJS() as Cell[][]) {
+      origins[Number(code)] = { accountId, region, interfaceId, instanceId, vpcId, subnetId };
+    }
+    const sameOrigin = FLOW_ORIGIN.map((column) => `f.${column} IS NOT DISTINCT FROM o.${column}`).join(' AND ');
+    const result = await connection.stream(`SELECT o.code, ${asDouble('src4')}, ${asDouble('dst4')},
+        CASE WHEN src4 IS NULL THEN src_endpoint_ip END, CASE WHEN dst4 IS NULL THEN dst_endpoint_ip END,
+        ${FLOW_NUMBERS.map(asDouble).join(', ')}
+      FROM (SELECT *, rowid AS row_id, ${ipv4Number('src_endpoint_ip')} AS src4, ${ipv4Number('dst_endpoint_ip')} AS dst4
+            FROM network_activity WHERE ${range}) f
+      JOIN flow_origin o ON ${sameOrigin}
+      ORDER BY f.time, f.row_id`);
+    const ipv4 = new Ipv4Names();
+    // The next chunk is fetched (on DuckDB's threads) while detections work through this one.
+    let next = result.fetchChunk();
+    for (;;) {
+      const chunk = await next;
+      if (!chunk || chunk.rowCount === 0) return;
+      next = result.fetchChunk();
+      const [codes, src4, dst4] = [0, 1, 2].map((k) => doubles(chunk.getColumnVector(k) as DuckDBDoubleVector));
+      const [srcText, dstText] = [3, 4].map((k) => chunk.getColumnValues(k) as Cell[]);
+      const numbers = FLOW_NUMBERS.map((_, k) => doubles(chunk.getColumnVector(k + 5) as DuckDBDoubleVector));
+      const address = (value: number, text: Cell) => (Number.isNaN(value) ? text : ipv4.name(value));
+      yield Array.from(codes!, (code, i) => toFlow(origins[code]!, address(src4![i]!, srcText![i]!), address(dst4![i]!, dstText![i]!), numbers, i));
+    }
+  } finally {
+    await connection.run('DROP TABLE IF EXISTS flow_origin');
   }
 }
 

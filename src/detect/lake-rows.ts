@@ -58,7 +58,7 @@ export async function* joinedRows(
 }
 
 /** A DOUBLE vector's values; NULL never occurs (coalesced to NaN in SQL). */
-function doubles(vector: DuckDBDoubleVector): Float64Array {
+export function doubles(vector: DuckDBDoubleVector): Float64Array {
   const values = new Float64Array(vector.itemCount);
   for (let i = 0; i < values.length; i++) values[i] = vector.getItem(i) ?? Number.NaN;
   return values;

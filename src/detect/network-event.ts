@@ -63,20 +63,23 @@ export type NetworkEvent = FlowEvent | DnsEvent;
 
 /** RFC 1918, CGNAT, link-local, loopback and IPv6 unique-local addresses: never a remote party on the internet. */
 export function isPrivateIp(ip: string): boolean {
-  // Called for every flow record by several detections: compare leading octets rather than run regexes.
-  const dot = ip.indexOf('.');
-  if (dot < 0) {
+  // Called for every flow record by several detections: read the leading octets' digits in place, no slicing.
+  let first = 0;
+  let i = 0;
+  let code = ip.charCodeAt(0);
+  for (; code >= 48 && code <= 57; code = ip.charCodeAt(++i)) first = first * 10 + code - 48;
+  if (code !== 46 || i === 0) {
     const head = ip.slice(0, 4).toLowerCase();
     return head.startsWith('fc') || head.startsWith('fd') || head === 'fe80' || ip === '::1';
   }
-  const first = Number(ip.slice(0, dot));
   if (first === 10 || first === 127) return true;
-  const second = Number(ip.slice(dot + 1, ip.indexOf('.', dot + 1)));
+  if (first !== 192 && first !== 172 && first !== 169 && first !== 100) return false;
+  let second = 0;
+  for (code = ip.charCodeAt(++i); code >= 48 && code <= 57; code = ip.charCodeAt(++i)) second = second * 10 + code - 48;
   if (first === 192) return second === 168;
   if (first === 172) return second >= 16 && second <= 31;
   if (first === 169) return second === 254;
-  if (first === 100) return second >= 64 && second <= 127;
-  return false;
+  return second >= 64 && second <= 127;
 }
 
 /** The two ends of a flow from the monitored interface's side. */
@@ -94,16 +97,16 @@ export interface FlowSides {
  * taken as local, since interfaces that serve are the ones flow logs are usually enabled for.
  */
 export function flowSides(flow: FlowEvent): FlowSides {
-  const inbound: FlowSides = { localIp: flow.dstIp, localPort: flow.dstPort, remoteIp: flow.srcIp, remotePort: flow.srcPort, direction: 'INBOUND' };
-  const outbound: FlowSides = { localIp: flow.srcIp, localPort: flow.srcPort, remoteIp: flow.dstIp, remotePort: flow.dstPort, direction: 'OUTBOUND' };
-  if (flow.direction === 'ingress') return inbound;
-  if (flow.direction === 'egress') return outbound;
+  const inbound = (): FlowSides => ({ localIp: flow.dstIp, localPort: flow.dstPort, remoteIp: flow.srcIp, remotePort: flow.srcPort, direction: 'INBOUND' });
+  const outbound = (direction: FlowSides['direction'] = 'OUTBOUND'): FlowSides => ({ localIp: flow.srcIp, localPort: flow.srcPort, remoteIp: flow.dstIp, remotePort: flow.dstPort, direction });
+  if (flow.direction === 'ingress') return inbound();
+  if (flow.direction === 'egress') return outbound();
   const srcPrivate = flow.srcIp !== null && isPrivateIp(flow.srcIp);
   const dstPrivate = flow.dstIp !== null && isPrivateIp(flow.dstIp);
-  if (dstPrivate && !srcPrivate) return inbound;
-  if (srcPrivate && !dstPrivate) return outbound;
-  if (flow.dstPort !== null && flow.srcPort !== null && flow.dstPort !== flow.srcPort) return flow.dstPort < flow.srcPort ? inbound : outbound;
-  return { ...outbound, direction: 'UNKNOWN' };
+  if (dstPrivate && !srcPrivate) return inbound();
+  if (srcPrivate && !dstPrivate) return outbound();
+  if (flow.dstPort !== null && flow.srcPort !== null && flow.dstPort !== flow.srcPort) return flow.dstPort < flow.srcPort ? inbound() : outbound();
+  return outbound('UNKNOWN');
 }
 
 const PROTOCOLS: Record<number, string> = { 1: 'ICMP', 6: 'TCP', 17: 'UDP', 58: 'ICMPV6', 47: 'GRE', 50: 'ESP', 132: 'SCTP' };

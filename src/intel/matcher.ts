@@ -54,13 +54,20 @@ class EntryIndex<T> {
     this.cidrs = new RangeIndex(ranges);
   }
 
+  /** No address entries: flow detections ask about every record, so an empty list answers without parsing. */
+  private get noIps(): boolean {
+    return this.ips.size === 0 && this.cidrs.size === 0;
+  }
+
   ip(ip: string): T[] {
+    if (this.noIps) return [];
     const value = parseIpv4(ip.trim());
     if (value === undefined) return [];
     return [...(this.ips.get(value) ?? []), ...this.cidrs.find(value)];
   }
 
   hasIp(ip: string): boolean {
+    if (this.noIps) return false;
     const value = parseIpv4(ip.trim());
     return value !== undefined && (this.ips.has(value) || this.cidrs.has(value));
   }

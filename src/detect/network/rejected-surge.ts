@@ -54,7 +54,9 @@ const table = persistedTable<InstanceRates>('instances', 4_096);
 function roll(r: Rate, bucket: number): void {
   const idle = (bucket - r.b) / SURGE.bucketMs - 1;
   r.m = (r.m + SURGE.alpha * (r.c - r.m)) * (1 - SURGE.alpha) ** idle;
-  Object.assign(r, { b: bucket, c: 0, raised: false });
+  r.b = bucket;
+  r.c = 0;
+  r.raised = false;
 }
 
 /** Adds packets to the key's bucket; the threshold when this record crosses it, else 0. */

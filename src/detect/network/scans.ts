@@ -52,19 +52,63 @@ const scanTable = persistedTable<Distinct>('portscan', 20_000);
 const sweepTable = persistedTable<Sweep>('sweep', 20_000);
 
 /**
- * Notes `item` probed at `time`; true when `threshold` distinct items fall within the window. Expired items
- * are dropped only once the count reaches the threshold, so the set never grows past it.
+ * Each set's probes in time order, beside the persisted set and rebuilt from it in each run: expiry walks
+ * from the oldest, so an instance that reaches thousands of hosts within a window costs O(1) per probe
+ * rather than a pass over all of them. A probe older than the newest queued (a late record) takes its place
+ * in the order.
+ */
+interface ProbeQueue {
+  items: string[];
+  times: number[];
+  head: number;
+}
+const queues = new WeakMap<Distinct, ProbeQueue>();
+
+function queueOf(d: Distinct): ProbeQueue {
+  let queue = queues.get(d);
+  if (!queue) {
+    const entries = Object.entries(d.seen).sort((x, y) => x[1] - y[1]);
+    queue = { items: entries.map(([item]) => item), times: entries.map(([, time]) => time), head: 0 };
+    queues.set(d, queue);
+  }
+  return queue;
+}
+
+function enqueue(queue: ProbeQueue, item: string, time: number): void {
+  let at = queue.times.length;
+  while (at > queue.head && queue.times[at - 1]! > time) at--;
+  if (at === queue.times.length) {
+    queue.items.push(item);
+    queue.times.push(time);
+  } else {
+    queue.items.splice(at, 0, item);
+    queue.times.splice(at, 0, time);
+  }
+}
+
+/**
+ * Notes `item` probed at `time`; true when `threshold` distinct items fall within the window. Items last
+ * probed longer than the window ago are dropped first; a queued probe of an item probed again since is
+ * passed over.
  */
 function reaches(d: Distinct, item: string, time: number, windowMs: number, threshold: number): boolean {
-  if (d.seen[item] === undefined) d.n++;
-  d.seen[item] = time;
-  if (d.n < threshold) return false;
-  for (const [key, at] of Object.entries(d.seen)) {
-    if (time - at > windowMs) {
-      delete d.seen[key];
+  const queue = queueOf(d);
+  while (queue.head < queue.times.length && time - queue.times[queue.head]! > windowMs) {
+    const expired = queue.items[queue.head]!;
+    if (d.seen[expired] === queue.times[queue.head]) {
+      delete d.seen[expired];
       d.n--;
     }
+    queue.head++;
   }
+  if (queue.head > 1024 && queue.head * 2 > queue.times.length) {
+    queue.items.splice(0, queue.head);
+    queue.times.splice(0, queue.head);
+    queue.head = 0;
+  }
+  if (d.seen[item] === undefined) d.n++;
+  d.seen[item] = time;
+  enqueue(queue, item, time);
   return d.n >= threshold;
 }
 
