@@ -28,24 +28,36 @@ import type { DnsEvent, FlowEvent } from './network-event.js';
 
 /** Persisted detection state, keyed by detection id and the detection's own key, with when each was last used. */
 export class StateStore {
-  private readonly values = new Map<string, { value: unknown; usedAt: number }>();
+  /** One map per detection: a lookup hashes the detection's own key only, not a joined one. */
+  private readonly byDetection = new Map<string, Map<string, { value: unknown; usedAt: number }>>();
 
   constructor(private readonly now: number = Date.now()) {}
 
-  private static key(detectionId: string, key: string): string {
-    return `${detectionId}\u001f${key}`;
+  private values(detectionId: string): Map<string, { value: unknown; usedAt: number }> {
+    let values = this.byDetection.get(detectionId);
+    if (!values) this.byDetection.set(detectionId, (values = new Map()));
+    return values;
   }
 
   load(detectionId: string, key: string, value: unknown, usedAt: number): void {
-    this.values.set(StateStore.key(detectionId, key), { value, usedAt });
+    this.values(detectionId).set(key, { value, usedAt });
   }
 
   get<T>(detectionId: string, key: string, init: () => T): T {
-    const full = StateStore.key(detectionId, key);
-    let entry = this.values.get(full);
+    return this.lookup(this.values(detectionId), key, init);
+  }
+
+  /** `get` for one detection, bound once: what the runner hands each detection as its `state`. */
+  of(detectionId: string): <T>(key: string, init: () => T) => T {
+    const values = this.values(detectionId);
+    return (key, init) => this.lookup(values, key, init);
+  }
+
+  private lookup<T>(values: Map<string, { value: unknown; usedAt: number }>, key: string, init: () => T): T {
+    let entry = values.get(key);
     if (!entry) {
       entry = { value: init(), usedAt: this.now };
-      this.values.set(full, entry);
+      values.set(key, entry);
     }
     entry.usedAt = this.now;
     return entry.value as T;
@@ -53,9 +65,8 @@ export class StateStore {
 
   /** Every entry; detections mutate their state objects in place, so all are written back. */
   *entries(): Generator<{ detectionId: string; key: string; value: unknown; usedAt: number }> {
-    for (const [full, { value, usedAt }] of this.values) {
-      const split = full.indexOf('\u001f');
-      yield { detectionId: full.slice(0, split), key: full.slice(split + 1), value, usedAt };
+    for (const [detectionId, values] of this.byDetection) {
+      for (const [key, { value, usedAt }] of values) yield { detectionId, key, value, usedAt };
     }
   }
 }
@@ -105,7 +116,7 @@ export class DetectionRunner {
       const common = {
         intel: this.intel,
         settings: this.settings,
-        state: <T>(key: string, init: () => T) => this.state.get(detection.id, key, init),
+        state: this.state.of(detection.id),
       };
       if (detection.source === 'cloudtrail') {
         const context: DetectionContext = { ...common, emit: (signal: Signal) => this.emitApi(detection.id, spec(signal.type), signal) };

@@ -5,7 +5,7 @@ import { assumedRole, awsService, ctEvent, iamUser, instanceRole, repeated, root
 import type { ApiDetection, CloudTrailRecord, DetectionContext, FindingTypeSpec, Signal } from '../detection.js';
 import { highRiskTactic } from './anomalous-behavior.js';
 import { s3DataClass } from './api-classes.js';
-import { type BoundedMap, boundedMap, getEntry, setEntry } from './gumshoe-common.js';
+import { type BoundedMap, boundedMap, getEntry, setEntry, trimOldest } from './gumshoe-common.js';
 import { bucketOf } from './s3-resources.js';
 
 /**
@@ -115,7 +115,7 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
   if (!calls) {
     calls = { calls: new Map(), events: [] };
     byCred.set(cred, calls);
-    if (byCred.size > RUN_CREDENTIALS) byCred.delete(byCred.keys().next().value as string);
+    trimOldest(byCred, RUN_CREDENTIALS);
   }
   const key = `${event.service}|${event.api}|${bucket ?? ''}`;
   const ref = calls.calls.get(key);

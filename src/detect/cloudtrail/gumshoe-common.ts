@@ -336,6 +336,19 @@ export function trackBurst(
   return { burst, evidence: evidenceKey };
 }
 
+/**
+ * Past `cap` entries, drops a Map's first-inserted tenth at once. Deleting one entry at a time from the
+ * front costs O(cap) per call: V8 leaves a hole per deleted entry, and `keys().next()` walks them all.
+ */
+export function trimOldest<K, V>(map: Map<K, V>, cap: number): void {
+  if (map.size <= cap) return;
+  let drop = map.size - cap + Math.ceil(cap / 10);
+  for (const key of map.keys()) {
+    if (drop-- <= 0) break;
+    map.delete(key);
+  }
+}
+
 // ---- evidence kept in memory for one run ----
 
 const evidence = new WeakMap<object, Map<string, ApiEvent[]>>();
@@ -353,7 +366,7 @@ export function keepEvidence(context: DetectionContext, key: string, event: ApiE
   if (!events) {
     events = [];
     byKey.set(key, events);
-    if (byKey.size > EVIDENCE_KEYS) byKey.delete(byKey.keys().next().value as string);
+    trimOldest(byKey, EVIDENCE_KEYS);
   }
   if (events.length < cap) events.push(event);
 }
