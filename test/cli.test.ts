@@ -40,6 +40,24 @@ describe('gumshoe ingest', () => {
     assert.doesNotMatch(result.stderr, /\n\s+at /);
   });
 
+  test('a tuning setting that cannot be used is named before any work; an empty one means the default', () => {
+    const fresh = path.join(scratch.dir, 'settings.duckdb');
+    for (const [name, value, says] of [
+      ['GUMSHOE_MEMORY_LIMIT', 'lots', /GUMSHOE_MEMORY_LIMIT=lots is not a memory size/],
+      ['GUMSHOE_INGEST_MEMORY_LIMIT', '256', /GUMSHOE_INGEST_MEMORY_LIMIT=256 is not a memory size/],
+      ['GUMSHOE_BATCH_RECORDS', 'many', /GUMSHOE_BATCH_RECORDS=many is not a positive whole number/],
+      ['GUMSHOE_THREADS', '0', /GUMSHOE_THREADS=0 is not a positive whole number/],
+    ] as const) {
+      const result = runCli(['ingest', flows, '--db', fresh], { [name]: value });
+      assert.equal(result.status, 2, `${name}: ${result.stderr}`);
+      assert.match(result.stderr, says);
+      assert.doesNotMatch(result.stderr, /\n\s+at /);
+    }
+    const defaults = runCli(['ingest', flows, '--db', fresh, '--json'], { GUMSHOE_MEMORY_LIMIT: '', GUMSHOE_BATCH_RECORDS: ' ' });
+    assert.equal(defaults.status, 0, defaults.stderr);
+    assert.ok(JSON.parse(defaults.stdout).stored > 0);
+  });
+
   test('--strict exits 3 when a record was quarantined, and names where to look', () => {
     const bad = path.join(scratch.dir, 'bad.jsonl');
     writeFileSync(bad, '{"eventTime":"2024-01-01T00:00:00Z","eventName":"ListBuckets","eventSource":"s3.amazonaws.com","eventID":"x1"}\n{not json}\n');

@@ -18,6 +18,8 @@ export async function openLake(file: string, readOnly = false): Promise<Lake> {
     try {
       return await Lake.open(file, { readOnly });
     } catch (error) {
+      // A bad setting (GUMSHOE_MEMORY_LIMIT, …) says what to fix on its own.
+      if (error instanceof UserError) throw error;
       const message = (error as Error).message;
       if (/lock/i.test(message) && Date.now() + delay < deadline) {
         await new Promise((resolve) => setTimeout(resolve, delay));

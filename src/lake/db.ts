@@ -1,5 +1,6 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { createLakeSchema } from './schema.js';
+import { countSetting, memorySetting } from './env-settings.js';
 
 export const DEFAULT_DB_FILE = './gumshoe.duckdb';
 
@@ -34,7 +35,7 @@ export class Lake {
   ) {}
 
   static async open(file: string = DEFAULT_DB_FILE, options: LakeOptions = {}): Promise<Lake> {
-    const memoryLimit = options.memoryLimit ?? process.env.GUMSHOE_MEMORY_LIMIT ?? DEFAULT_MEMORY_LIMIT;
+    const memoryLimit = options.memoryLimit ?? memorySetting('GUMSHOE_MEMORY_LIMIT', DEFAULT_MEMORY_LIMIT);
     const config: Record<string, string> = {
       memory_limit: memoryLimit,
       // Spilled intermediate data goes next to the lake, not into the working directory.
@@ -43,7 +44,7 @@ export class Lake {
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
     };
-    const threads = options.threads ?? process.env.GUMSHOE_THREADS;
+    const threads = options.threads ?? countSetting('GUMSHOE_THREADS');
     if (threads) config.threads = String(threads);
     // Loaded here, not at the top: DuckDB's native module takes ~0.25 s, which commands that open no lake (--help) should not pay.
     const { DuckDBInstance } = await import('@duckdb/node-api');

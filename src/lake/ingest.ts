@@ -8,6 +8,7 @@ import { listLocalObjects } from '../sources/local.js';
 import { listS3Objects } from '../sources/s3.js';
 import { type BatchResult, StagedBatch } from './batch.js';
 import { DEFAULT_MEMORY_LIMIT, type Lake } from './db.js';
+import { countSetting, memorySetting } from './env-settings.js';
 import { type FileRecord, FileRegistry, type KnownFile } from './file-registry.js';
 import { parquetLineReader } from './parquet-lines.js';
 import type { IngestOptions, IngestSummary, RecordCounts } from './ingest-api.js';
@@ -19,8 +20,8 @@ export * from './ingest-api.js';
  * rows): smaller commits go through the write-ahead log and are compressed again at each checkpoint, several
  * times slower, and several row groups let both cores write. The stage file's size is capped too.
  */
-const BATCH_RECORDS = Number(process.env.GUMSHOE_BATCH_RECORDS ?? 524_288);
-const BATCH_BYTES = Number(process.env.GUMSHOE_BATCH_BYTES ?? 512 << 20);
+const BATCH_RECORDS = 524_288;
+const BATCH_BYTES = 512 << 20;
 /** Listed objects are checked against the lake a page at a time. */
 const LOOKUP_PAGE = 500;
 /**
@@ -49,7 +50,7 @@ export async function ingest(lake: Lake, targets: string[], options: IngestOptio
   const connection = await lake.connect();
   const restore = await applySettings(connection, INGEST_SETTINGS);
   const lowered = lake.memoryLimit === DEFAULT_MEMORY_LIMIT;
-  const ingestLimit = options.memoryLimit ?? process.env.GUMSHOE_INGEST_MEMORY_LIMIT ?? INGEST_MEMORY_LIMIT;
+  const ingestLimit = options.memoryLimit ?? memorySetting('GUMSHOE_INGEST_MEMORY_LIMIT', INGEST_MEMORY_LIMIT);
   if (lowered) await setMemoryLimit(connection, ingestLimit);
   // Row order inside a table carries no meaning (time and source_line do); letting DuckDB write in parallel is faster.
   await connection.run('SET preserve_insertion_order = false');
@@ -152,6 +153,8 @@ class IngestRun {
   /** Files with records in the current batch, by id; `complete` once all their records are staged. */
   private readonly inBatch = new Map<number, FileRecord>();
   private bytesRead = 0;
+  private readonly batchRecords = countSetting('GUMSHOE_BATCH_RECORDS', BATCH_RECORDS);
+  private readonly batchBytes = countSetting('GUMSHOE_BATCH_BYTES', BATCH_BYTES);
 
   constructor(
     private readonly connection: DuckDBConnection,
@@ -221,7 +224,7 @@ class IngestRun {
       }
       this.current.append(record.fileId, item.chunk);
       this.bytesRead += chunkSize(item.chunk);
-      if (this.current.stagedRecords >= BATCH_RECORDS || this.current.stagedBytes >= BATCH_BYTES) {
+      if (this.current.stagedRecords >= this.batchRecords || this.current.stagedBytes >= this.batchBytes) {
         await this.flush();
         this.current.addFile(file!, known !== undefined);
         this.inBatch.set(record.fileId, record);
