@@ -1,5 +1,5 @@
 import type { DuckDBConnection, DuckDBDoubleVector } from '@duckdb/node-api';
-import { type Cell, doubles, joinedRows, tableWatermark } from './lake-rows.js';
+import { type Cell, doubles, joinedRows, sharedColumns, tableWatermark } from './lake-rows.js';
 import type { DnsAnswer, DnsEvent, FlowEvent } from './network-event.js';
 
 /**
@@ -120,21 +120,17 @@ export const dnsWatermark = (connection: DuckDBConnection) => tableWatermark(con
 
 export async function* flowEvents(connection: DuckDBConnection, after: number, upTo: number): AsyncGenerator<FlowEvent[]> {
   const range = `rowid > ${after} AND rowid <= ${upTo}`;
-  await connection.run(`CREATE OR REPLACE TEMP TABLE flow_origin AS
-    SELECT (row_number() OVER () - 1)::DOUBLE AS code, * FROM (SELECT DISTINCT ${FLOW_ORIGIN.join(', ')} FROM network_activity WHERE ${range})`);
+  const shared = await sharedColumns(connection, 'network_activity', FLOW_ORIGIN, range);
   try {
-    const origins: Origin[] = [];
-    const dictionary = await connection.runAndReadAll(`SELECT code, ${FLOW_ORIGIN.join(', ')} FROM flow_origin`);
-    for (const [code, accountId, region, interfaceId, instanceId, vpcId, subnetId] of dictionary.getRowsJS() as Cell[][]) {
-      origins[Number(code)] = { accountId, region, interfaceId, instanceId, vpcId, subnetId };
-    }
-    const sameOrigin = FLOW_ORIGIN.map((column) => `f.${column} IS NOT DISTINCT FROM o.${column}`).join(' AND ');
-    const result = await connection.stream(`SELECT o.code, ${asDouble('src4')}, ${asDouble('dst4')},
+    const origins: Origin[] = shared.values.map(([accountId, region, interfaceId, instanceId, vpcId, subnetId]) => ({
+      accountId: accountId!, region: region!, interfaceId: interfaceId!, instanceId: instanceId!, vpcId: vpcId!, subnetId: subnetId!,
+    }));
+    const result = await connection.stream(`SELECT network_activity_shared.code, ${asDouble('src4')}, ${asDouble('dst4')},
         CASE WHEN src4 IS NULL THEN src_endpoint_ip END, CASE WHEN dst4 IS NULL THEN dst_endpoint_ip END,
         ${FLOW_NUMBERS.map(asDouble).join(', ')}
       FROM (SELECT *, rowid AS row_id, ${ipv4Number('src_endpoint_ip')} AS src4, ${ipv4Number('dst_endpoint_ip')} AS dst4
             FROM network_activity WHERE ${range}) f
-      JOIN flow_origin o ON ${sameOrigin}
+      ${shared.join('f')}
       ORDER BY f.time, f.row_id`);
     const ipv4 = new Ipv4Names();
     // The next chunk is fetched (on DuckDB's threads) while detections work through this one.
@@ -150,7 +146,7 @@ export async function* flowEvents(connection: DuckDBConnection, after: number, u
       yield Array.from(codes!, (code, i) => toFlow(origins[code]!, address(src4![i]!, srcText![i]!), address(dst4![i]!, dstText![i]!), numbers, i));
     }
   } finally {
-    await connection.run('DROP TABLE IF EXISTS flow_origin');
+    await shared.drop();
   }
 }
 

@@ -2,7 +2,7 @@ import type { DuckDBConnection, DuckDBDoubleVector } from '@duckdb/node-api';
 
 /**
  * Rows of a lake table after a row-id watermark, in time order: text fields (null for NULL) and, optionally,
- * numeric fields.
+ * numeric fields and columns shared by many rows (read once per distinct combination).
  *
  * DuckDB joins each row's text fields into one string (unit separator between fields, record separator for
  * NULL) which JS splits: converting one string per row is about 5× faster than one per cell. Numbers come as
@@ -23,11 +23,58 @@ export async function tableWatermark(connection: DuckDBConnection, table: string
 
 /**
  * A chunk of rows: `text[i]` holds row i's text fields; `numbers[k][i]` its k-th numeric field (NaN for
- * NULL). Numbers travel as DOUBLE vectors, read without converting each value.
+ * NULL), read from DOUBLE vectors without converting each value; `shared[i]` its combination of the shared
+ * columns (one array for every row that has it; empty without shared columns).
  */
 export interface RowChunk {
   text: Cell[][];
   numbers: Float64Array[];
+  shared: Cell[][];
+}
+
+/** SQL for one row's text fields joined into one string (see the module comment). */
+function joinedText(fields: readonly string[], freeText: ReadonlySet<string>): string {
+  const text = (f: string) => (freeText.has(f) ? `replace((${f})::VARCHAR, chr(31), chr(9247))` : `(${f})::VARCHAR`);
+  return `concat_ws(chr(31), ${fields.map((f) => `coalesce(${text(f)}, chr(30))`).join(', ')})`;
+}
+
+const splitRow = (row: string): Cell[] => row.split(FIELD_SEPARATOR).map((field) => (field === NULL_MARK ? null : field));
+
+/**
+ * Columns whose values repeat across many rows (where a record was logged, who made a call), read once per
+ * distinct combination among the rows of `range`: a temp table holds each combination under a code, which
+ * the rows' query joins in. Saves converting and splitting the same strings row after row, and one value is
+ * then one string (hashed once as a map key).
+ */
+export interface SharedColumns {
+  /** The combinations, by code: `values[code][k]` is the k-th column's value. */
+  values: Cell[][];
+  /** Joins the combinations to the rows of `alias`, giving each its `code`. */
+  join(alias: string): string;
+  drop(): Promise<void>;
+}
+
+export async function sharedColumns(
+  connection: DuckDBConnection,
+  table: string,
+  columns: readonly string[],
+  range: string,
+  freeText: ReadonlySet<string> = new Set(),
+): Promise<SharedColumns> {
+  const name = `${table}_shared`;
+  // Aliased s0, s1, …: the rows' own columns keep their names unqualified in the query that joins them.
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${name} AS
+    SELECT (row_number() OVER () - 1)::DOUBLE AS code, * FROM (SELECT DISTINCT ${columns.map((c, k) => `${c} AS s${k}`).join(', ')} FROM ${table} WHERE ${range})`);
+  const values: Cell[][] = [];
+  const reader = await connection.runAndReadAll(`SELECT code, ${joinedText(columns.map((_, k) => `s${k}`), new Set(columns.flatMap((c, k) => (freeText.has(c) ? [`s${k}`] : []))))} FROM ${name}`);
+  for (const [code, row] of reader.getRowsJS()) values[Number(code)] = splitRow(String(row));
+  return {
+    values,
+    join: (alias) => `JOIN ${name} ON ${columns.map((c, k) => `${alias}.${c} IS NOT DISTINCT FROM ${name}.s${k}`).join(' AND ')}`,
+    drop: async () => {
+      await connection.run(`DROP TABLE IF EXISTS ${name}`);
+    },
+  };
 }
 
 export async function* joinedRows(
@@ -36,24 +83,32 @@ export async function* joinedRows(
   fields: readonly string[],
   after: number,
   upTo: number,
-  options: { freeText?: ReadonlySet<string>; numbers?: readonly string[] } = {},
+  options: { freeText?: ReadonlySet<string>; numbers?: readonly string[]; shared?: readonly string[] } = {},
 ): AsyncGenerator<RowChunk> {
   const freeText = options.freeText ?? new Set();
   const numbers = options.numbers ?? [];
-  const text = (f: string) => (freeText.has(f) ? `replace((${f})::VARCHAR, chr(31), chr(9247))` : `(${f})::VARCHAR`);
-  const joined = `concat_ws(chr(31), ${fields.map((f) => `coalesce(${text(f)}, chr(30))`).join(', ')})`;
-  const numeric = numbers.map((f) => `, coalesce((${f})::DOUBLE, 'NaN'::DOUBLE)`).join('');
-  const result = await connection.stream(`SELECT ${joined}${numeric} FROM ${table} WHERE rowid > ${after} AND rowid <= ${upTo} ORDER BY time, rowid`);
-  // The next chunk is fetched (on DuckDB's threads) while detections work through this one.
-  let next = result.fetchChunk();
-  for (;;) {
-    const chunk = await next;
-    if (!chunk || chunk.rowCount === 0) return;
-    next = result.fetchChunk();
-    yield {
-      text: (chunk.getColumnValues(0) as string[]).map((row) => row.split(FIELD_SEPARATOR).map((field) => (field === NULL_MARK ? null : field))),
-      numbers: numbers.map((_, k) => doubles(chunk.getColumnVector(k + 1) as DuckDBDoubleVector)),
-    };
+  const range = `rowid > ${after} AND rowid <= ${upTo}`;
+  const shared = options.shared?.length ? await sharedColumns(connection, table, options.shared, range, freeText) : undefined;
+  try {
+    const numeric = numbers.map((f) => `, coalesce((${f})::DOUBLE, 'NaN'::DOUBLE)`).join('');
+    const result = await connection.stream(`SELECT ${joinedText(fields, freeText)}${numeric}${shared ? `, ${table}_shared.code` : ''}
+      FROM (SELECT *, rowid AS row_id FROM ${table} WHERE ${range}) t ${shared?.join('t') ?? ''}
+      ORDER BY t.time, t.row_id`);
+    // The next chunk is fetched (on DuckDB's threads) while detections work through this one.
+    let next = result.fetchChunk();
+    for (;;) {
+      const chunk = await next;
+      if (!chunk || chunk.rowCount === 0) return;
+      next = result.fetchChunk();
+      const codes = shared ? doubles(chunk.getColumnVector(numbers.length + 1) as DuckDBDoubleVector) : undefined;
+      yield {
+        text: (chunk.getColumnValues(0) as string[]).map(splitRow),
+        numbers: numbers.map((_, k) => doubles(chunk.getColumnVector(k + 1) as DuckDBDoubleVector)),
+        shared: codes ? Array.from(codes, (code) => shared!.values[code]!) : [],
+      };
+    }
+  } finally {
+    await shared?.drop();
   }
 }
 
