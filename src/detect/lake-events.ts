@@ -80,10 +80,11 @@ export const apiWatermark = (connection: DuckDBConnection) => tableWatermark(con
 
 /**
  * Events stored after `after` up to and including `upTo` (row ids), in time order, chunk by chunk; JSON
- * payloads only where `payloads` (a SQL condition, see payloads.ts) holds, every payload by default.
+ * payloads only where `payloads` (a SQL condition, see payloads.ts) holds, every payload by default. Past
+ * `sharedLimit` distinct callers, each event carries its own (lake-rows.ts).
  */
-export async function* apiEvents(connection: DuckDBConnection, after: number, upTo: number, payloads = 'true'): AsyncGenerator<ApiEvent[]> {
-  const options = { freeText: FREE_TEXT, numbers: NUMBERS, shared: SHARED };
+export async function* apiEvents(connection: DuckDBConnection, after: number, upTo: number, payloads = 'true', sharedLimit?: number): AsyncGenerator<ApiEvent[]> {
+  const options = { freeText: FREE_TEXT, numbers: NUMBERS, shared: SHARED, sharedLimit };
   for await (const { text, shared, numbers } of joinedRows(connection, 'api_activity', fields(payloads), after, upTo, options)) {
     yield text.map((row, i) => toEvent(row, shared[i]!, numbers, i));
   }

@@ -120,7 +120,8 @@ export const dnsWatermark = (connection: DuckDBConnection) => tableWatermark(con
 
 export async function* flowEvents(connection: DuckDBConnection, after: number, upTo: number): AsyncGenerator<FlowEvent[]> {
   const range = `rowid > ${after} AND rowid <= ${upTo}`;
-  const shared = await sharedColumns(connection, 'network_activity', FLOW_ORIGIN, range);
+  // Origins are network interfaces: no limit on how many are held.
+  const shared = (await sharedColumns(connection, 'network_activity', FLOW_ORIGIN, range))!;
   try {
     const origins: Origin[] = shared.values.map(([accountId, region, interfaceId, instanceId, vpcId, subnetId]) => ({
       accountId: accountId!, region: region!, interfaceId: interfaceId!, instanceId: instanceId!, vpcId: vpcId!, subnetId: subnetId!,

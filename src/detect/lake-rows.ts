@@ -38,6 +38,9 @@ function joinedText(fields: readonly string[], freeText: ReadonlySet<string>): s
   return `concat_ws(chr(31), ${fields.map((f) => `coalesce(${text(f)}, chr(30))`).join(', ')})`;
 }
 
+/** At most this many combinations of shared columns are held (memory); past it each row carries its own. */
+const MAX_SHARED = 100_000;
+
 const splitRow = (row: string): Cell[] => row.split(FIELD_SEPARATOR).map((field) => (field === NULL_MARK ? null : field));
 
 /**
@@ -60,11 +63,17 @@ export async function sharedColumns(
   columns: readonly string[],
   range: string,
   freeText: ReadonlySet<string> = new Set(),
-): Promise<SharedColumns> {
+  limit = Infinity,
+): Promise<SharedColumns | undefined> {
   const name = `${table}_shared`;
   // Aliased s0, s1, …: the rows' own columns keep their names unqualified in the query that joins them.
   await connection.run(`CREATE OR REPLACE TEMP TABLE ${name} AS
     SELECT (row_number() OVER () - 1)::DOUBLE AS code, * FROM (SELECT DISTINCT ${columns.map((c, k) => `${c} AS s${k}`).join(', ')} FROM ${table} WHERE ${range})`);
+  const count = Number((await connection.runAndReadAll(`SELECT count(*) FROM ${name}`)).getRows()[0]![0]);
+  if (count > limit) {
+    await connection.run(`DROP TABLE ${name}`);
+    return undefined;
+  }
   const values: Cell[][] = [];
   const reader = await connection.runAndReadAll(`SELECT code, ${joinedText(columns.map((_, k) => `s${k}`), new Set(columns.flatMap((c, k) => (freeText.has(c) ? [`s${k}`] : []))))} FROM ${name}`);
   for (const [code, row] of reader.getRowsJS()) values[Number(code)] = splitRow(String(row));
@@ -83,15 +92,18 @@ export async function* joinedRows(
   fields: readonly string[],
   after: number,
   upTo: number,
-  options: { freeText?: ReadonlySet<string>; numbers?: readonly string[]; shared?: readonly string[] } = {},
+  options: { freeText?: ReadonlySet<string>; numbers?: readonly string[]; shared?: readonly string[]; sharedLimit?: number } = {},
 ): AsyncGenerator<RowChunk> {
   const freeText = options.freeText ?? new Set();
   const numbers = options.numbers ?? [];
   const range = `rowid > ${after} AND rowid <= ${upTo}`;
-  const shared = options.shared?.length ? await sharedColumns(connection, table, options.shared, range, freeText) : undefined;
+  const sharedFields = options.shared ?? [];
+  const shared = sharedFields.length ? await sharedColumns(connection, table, sharedFields, range, freeText, options.sharedLimit ?? MAX_SHARED) : undefined;
+  // Too many combinations to hold: the shared columns are read with each row instead.
+  const rowFields = shared ? fields : [...fields, ...sharedFields];
   try {
     const numeric = numbers.map((f) => `, coalesce((${f})::DOUBLE, 'NaN'::DOUBLE)`).join('');
-    const result = await connection.stream(`SELECT ${joinedText(fields, freeText)}${numeric}${shared ? `, ${table}_shared.code` : ''}
+    const result = await connection.stream(`SELECT ${joinedText(rowFields, freeText)}${numeric}${shared ? `, ${table}_shared.code` : ''}
       FROM (SELECT *, rowid AS row_id FROM ${table} WHERE ${range}) t ${shared?.join('t') ?? ''}
       ORDER BY t.time, t.row_id`);
     // The next chunk is fetched (on DuckDB's threads) while detections work through this one.
@@ -100,11 +112,12 @@ export async function* joinedRows(
       const chunk = await next;
       if (!chunk || chunk.rowCount === 0) return;
       next = result.fetchChunk();
+      const rows = (chunk.getColumnValues(0) as string[]).map(splitRow);
       const codes = shared ? doubles(chunk.getColumnVector(numbers.length + 1) as DuckDBDoubleVector) : undefined;
       yield {
-        text: (chunk.getColumnValues(0) as string[]).map(splitRow),
+        text: rows,
         numbers: numbers.map((_, k) => doubles(chunk.getColumnVector(k + 1) as DuckDBDoubleVector)),
-        shared: codes ? Array.from(codes, (code) => shared!.values[code]!) : [],
+        shared: codes ? Array.from(codes, (code) => shared!.values[code]!) : sharedFields.length ? rows.map((row) => row.splice(fields.length)) : [],
       };
     }
   } finally {
