@@ -123,8 +123,8 @@ export async function* flowEvents(connection: DuckDBConnection, after: number, u
   // Origins are network interfaces: no limit on how many are held.
   const shared = (await sharedColumns(connection, 'network_activity', FLOW_ORIGIN, range))!;
   try {
-    const origins: Origin[] = shared.values.map(([accountId, region, interfaceId, instanceId, vpcId, subnetId]) => ({
-      accountId: accountId!, region: region!, interfaceId: interfaceId!, instanceId: instanceId!, vpcId: vpcId!, subnetId: subnetId!,
+    const origins: Origin[] = shared.values.map(([accountId = null, region = null, interfaceId = null, instanceId = null, vpcId = null, subnetId = null]) => ({
+      accountId, region, interfaceId, instanceId, vpcId, subnetId,
     }));
     const result = await connection.stream(`SELECT network_activity_shared.code, ${asDouble('src4')}, ${asDouble('dst4')},
         CASE WHEN src4 IS NULL THEN src_endpoint_ip END, CASE WHEN dst4 IS NULL THEN dst_endpoint_ip END,
