@@ -62,9 +62,8 @@ describe('events read from the lake', () => {
       for (const field of ['requestText', 'responseText', 'additionalText'] as const) {
         assert.deepEqual(normalized(event[field]), normalized(expected[field]), `${field} of ${event.uid}`);
       }
-      if (event.actor.type === 'Root' || /:i-/.test(event.actor.principalId ?? '')) {
-        assert.deepEqual(event.identity, expected.identity, `identity of ${event.uid}`);
-      }
+      // The whole userIdentity is read for root only (root-credential-usage needs sessionContext.assumedRoot).
+      assert.deepEqual(event.identity, event.actor.type === 'Root' ? expected.identity : null, `identity of ${event.uid}`);
     }
     // More distinct callers than the reader holds at once: each event carries its own, with the same result.
     const unshared = [];
@@ -72,6 +71,24 @@ describe('events read from the lake', () => {
     // Without the payloads each event parsed lazily when the checks above read them.
     const fields = (events: ApiEvent[]) => events.map((event) => ({ ...event, parsed: undefined }));
     assert.deepEqual(fields(unshared), fields(fromLake));
+  });
+});
+
+describe('root sessions read from the lake', () => {
+  test('a root call made with sts:AssumeRoot credentials is told apart by the identity read for root', async () => {
+    const lake = await tempLake();
+    try {
+      await lake.ingest([
+        writeRecords([
+          ctEvent({ service: 's3', name: 'DeleteBucketPolicy', identity: root(undefined, { assumedRoot: true }), time: '2026-11-02T10:00:00Z', request: { bucketName: 'locked-bucket' } }),
+          rootCall('2026-11-02T10:05:00Z'),
+        ]),
+      ]);
+      const summary = await runDetections(lake.lake, { intel, detections: [rootCredentialUsage] });
+      assert.deepEqual(summary.findings.map((f) => f.type).sort(), ['Policy:IAMUser/RootCredentialUsage', 'Policy:IAMUser/ShortTermRootCredentialUsage']);
+    } finally {
+      lake.close();
+    }
   });
 });
 

@@ -49,9 +49,8 @@ export interface ApiEventFields {
   additionalText: string | null;
   resourcesText: string | null;
   /**
-   * The whole userIdentity as JSON, for what the flat columns leave out (`sessionContext.assumedRoot`,
-   * `ec2RoleDelivery`, `sourceIdentity`). The engine reads it only for root and EC2 instance-role
-   * sessions (principal id `…:i-…`), where detections need it; null otherwise.
+   * The whole userIdentity as JSON, for what the flat columns leave out (`sessionContext.assumedRoot`).
+   * The engine reads it only for root, where a detection needs it; null otherwise.
    */
   identityText: string | null;
   /** Where the event came from, for evidence: lake file id and line. */

@@ -5,7 +5,8 @@ import { type Cell, joinedRows, tableWatermark } from './lake-rows.js';
 /**
  * CloudTrail events from the lake's api_activity table as ApiEvents, in time order. Only the flat
  * columns and the JSON payloads detections read are fetched; the verbatim record is not. The whole userIdentity is
- * read only for root and EC2 instance-role sessions, where detections need more than the columns hold.
+ * read only for root, where a detection needs more than the columns hold (`sessionContext.assumedRoot`), by a
+ * query of its own: in the events' query, DuckDB would read every event's verbatim record to find them.
  * Who called what, from where and how (account, region, API, outcome, principal, agent) repeats across a
  * principal's events and is read once per distinct combination (lake-rows.ts sharedColumns).
  */
@@ -18,9 +19,8 @@ const SHARED = [
 const fields = (payloads: string) => [
   'metadata_uid', 'api_response_message', 'actor_user_credential_uid', 'src_endpoint_ip',
   ...['api_request_data', 'api_response_data', 'additional_event_data', 'resources'].map((column) => `CASE WHEN ${payloads} THEN ${column} END`),
-  `CASE WHEN actor_user_type = 'Root' OR actor_user_uid_alt LIKE '%:i-%' THEN json_extract(raw, '$.userIdentity') END`,
 ];
-const NUMBERS = ['epoch_ms(time)', 'source_file_id', 'source_line'] as const;
+const NUMBERS = ['epoch_ms(time)', 'source_file_id', 'source_line', 'row_id'] as const;
 
 /** Columns that carry text a caller chose (names, agents, messages): they may hold any character. */
 const FREE_TEXT: ReadonlySet<string> = new Set([
@@ -34,7 +34,7 @@ const bool = (v: Cell) => (v === null ? null : v === 'true');
 /** A numeric field: NaN stands for NULL. */
 const orNull = (v: number) => (Number.isNaN(v) ? null : v);
 
-function toEvent(row: Cell[], shared: Cell[], n: Float64Array[], i: number): ApiEvent {
+function toEvent(row: Cell[], shared: Cell[], n: Float64Array[], i: number, rootIdentities: Map<number, string>): ApiEvent {
   return new ApiEvent({
     uid: row[0]!,
     time: orNull(n[0]![i]!) ?? 0,
@@ -69,7 +69,7 @@ function toEvent(row: Cell[], shared: Cell[], n: Float64Array[], i: number): Api
     responseText: row[5]!,
     additionalText: row[6]!,
     resourcesText: row[7]!,
-    identityText: row[8]!,
+    identityText: shared[10] === 'Root' ? (rootIdentities.get(n[3]![i]!) ?? null) : null,
     fileId: orNull(n[1]![i]!),
     line: orNull(n[2]![i]!),
   });
@@ -84,8 +84,12 @@ export const apiWatermark = (connection: DuckDBConnection) => tableWatermark(con
  * `sharedLimit` distinct callers, each event carries its own (lake-rows.ts).
  */
 export async function* apiEvents(connection: DuckDBConnection, after: number, upTo: number, payloads = 'true', sharedLimit?: number): AsyncGenerator<ApiEvent[]> {
+  const rootIdentities = new Map<number, string>();
+  const roots = await connection.runAndReadAll(`SELECT rowid::DOUBLE, json_extract(raw, '$.userIdentity')::VARCHAR FROM api_activity
+    WHERE rowid > ${after} AND rowid <= ${upTo} AND actor_user_type = 'Root'`);
+  for (const [rowId, identity] of roots.getRowsJS()) if (identity !== null) rootIdentities.set(Number(rowId), String(identity));
   const options = { freeText: FREE_TEXT, numbers: NUMBERS, shared: SHARED, sharedLimit };
   for await (const { text, shared, numbers } of joinedRows(connection, 'api_activity', fields(payloads), after, upTo, options)) {
-    yield text.map((row, i) => toEvent(row, shared[i]!, numbers, i));
+    yield text.map((row, i) => toEvent(row, shared[i]!, numbers, i, rootIdentities));
   }
 }
