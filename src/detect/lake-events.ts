@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ApiEvent } from './api-event.js';
-import { type Cell, joinedRows, tableWatermark } from './lake-rows.js';
+import { type Cell, joinedRows, orNull, rowRange, tableWatermark } from './lake-rows.js';
 
 /**
  * CloudTrail events from the lake's api_activity table as ApiEvents, in time order. Only the flat
@@ -31,8 +31,6 @@ const FREE_TEXT: ReadonlySet<string> = new Set([
 ]);
 
 const bool = (v: Cell) => (v === null ? null : v === 'true');
-/** A numeric field: NaN stands for NULL. */
-const orNull = (v: number) => (Number.isNaN(v) ? null : v);
 
 function toEvent(row: Cell[], shared: Cell[], n: Float64Array[], i: number, rootIdentities: Map<number, string>): ApiEvent {
   return new ApiEvent({
@@ -86,7 +84,7 @@ export const apiWatermark = (connection: DuckDBConnection) => tableWatermark(con
 export async function* apiEvents(connection: DuckDBConnection, after: number, upTo: number, payloads = 'true', sharedLimit?: number): AsyncGenerator<ApiEvent[]> {
   const rootIdentities = new Map<number, string>();
   const roots = await connection.runAndReadAll(`SELECT rowid::DOUBLE, json_extract(raw, '$.userIdentity')::VARCHAR FROM api_activity
-    WHERE rowid > ${after} AND rowid <= ${upTo} AND actor_user_type = 'Root'`);
+    WHERE ${rowRange(after, upTo)} AND actor_user_type = 'Root'`);
   for (const [rowId, identity] of roots.getRowsJS()) if (identity !== null) rootIdentities.set(Number(rowId), String(identity));
   const options = { freeText: FREE_TEXT, numbers: NUMBERS, shared: SHARED, sharedLimit };
   for await (const { text, shared, numbers } of joinedRows(connection, 'api_activity', fields(payloads), after, upTo, options)) {

@@ -1,5 +1,5 @@
 import type { DuckDBConnection, DuckDBDoubleVector } from '@duckdb/node-api';
-import { type Cell, doubles, joinedRows, sharedColumns, tableWatermark } from './lake-rows.js';
+import { asDouble, type Cell, doubles, joinedRows, orNull, prefetchedChunks, rowRange, sharedColumns, tableWatermark } from './lake-rows.js';
 import type { DnsAnswer, DnsEvent, FlowEvent } from './network-event.js';
 
 /**
@@ -20,7 +20,6 @@ const FLOW_NUMBERS = [
 ] as const;
 const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
 const DOTTED_QUAD = `'${OCTET}([.]${OCTET}){3}'`;
-const asDouble = (sql: string) => `coalesce((${sql})::DOUBLE, 'NaN'::DOUBLE)`;
 const ipv4Number = (column: string) =>
   `CASE WHEN regexp_full_match(${column}, ${DOTTED_QUAD}) THEN ${[0, 1, 2, 3].map((k) => `split_part(${column}, '.', ${k + 1})::UBIGINT * ${256 ** (3 - k)}`).join(' + ')} END`;
 
@@ -29,9 +28,6 @@ const DNS_TEXT = [
   'query_type', 'query_class', 'rcode', 'answers', 'connection_info_protocol_name', 'action',
 ] as const;
 const DNS_NUMBERS = ['epoch_ms(time)', 'src_endpoint_port', 'source_file_id', 'source_line'] as const;
-
-/** A numeric field: NaN stands for NULL. */
-const orNull = (v: number) => (Number.isNaN(v) ? null : v);
 
 type Origin = Pick<FlowEvent, 'accountId' | 'region' | 'interfaceId' | 'instanceId' | 'vpcId' | 'subnetId'>;
 
@@ -119,14 +115,14 @@ export const flowWatermark = (connection: DuckDBConnection) => tableWatermark(co
 export const dnsWatermark = (connection: DuckDBConnection) => tableWatermark(connection, 'dns_activity');
 
 export async function* flowEvents(connection: DuckDBConnection, after: number, upTo: number): AsyncGenerator<FlowEvent[]> {
-  const range = `rowid > ${after} AND rowid <= ${upTo}`;
+  const range = rowRange(after, upTo);
   // Origins are network interfaces: no limit on how many are held.
   const shared = (await sharedColumns(connection, 'network_activity', FLOW_ORIGIN, range))!;
   try {
     const origins: Origin[] = shared.values.map(([accountId = null, region = null, interfaceId = null, instanceId = null, vpcId = null, subnetId = null]) => ({
       accountId, region, interfaceId, instanceId, vpcId, subnetId,
     }));
-    const result = await connection.stream(`SELECT network_activity_shared.code, ${asDouble('src4')}, ${asDouble('dst4')},
+    const result = await connection.stream(`SELECT ${shared.code}, ${asDouble('src4')}, ${asDouble('dst4')},
         CASE WHEN src4 IS NULL THEN src_endpoint_ip END, CASE WHEN dst4 IS NULL THEN dst_endpoint_ip END,
         ${FLOW_NUMBERS.map(asDouble).join(', ')}
       FROM (SELECT *, rowid AS row_id, ${ipv4Number('src_endpoint_ip')} AS src4, ${ipv4Number('dst_endpoint_ip')} AS dst4
@@ -134,12 +130,7 @@ export async function* flowEvents(connection: DuckDBConnection, after: number, u
       ${shared.join('f')}
       ORDER BY f.time, f.row_id`);
     const ipv4 = new Ipv4Names();
-    // The next chunk is fetched (on DuckDB's threads) while detections work through this one.
-    let next = result.fetchChunk();
-    for (;;) {
-      const chunk = await next;
-      if (!chunk || chunk.rowCount === 0) return;
-      next = result.fetchChunk();
+    for await (const chunk of prefetchedChunks(result)) {
       const [codes, src4, dst4] = [0, 1, 2].map((k) => doubles(chunk.getColumnVector(k) as DuckDBDoubleVector));
       const [srcText, dstText] = [3, 4].map((k) => chunk.getColumnValues(k) as Cell[]);
       const numbers = FLOW_NUMBERS.map((_, k) => doubles(chunk.getColumnVector(k + 5) as DuckDBDoubleVector));

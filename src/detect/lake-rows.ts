@@ -1,4 +1,4 @@
-import type { DuckDBConnection, DuckDBDoubleVector } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBDoubleVector, DuckDBResult } from '@duckdb/node-api';
 
 /**
  * Rows of a lake table after a row-id watermark, in time order: text fields (null for NULL) and, optionally,
@@ -14,6 +14,24 @@ export type Cell = string | null;
 
 const FIELD_SEPARATOR = '\u001f';
 const NULL_MARK = '\u001e';
+
+/** Rows stored after `after` up to and including `upTo` (row ids). */
+export const rowRange = (after: number, upTo: number) => `rowid > ${after} AND rowid <= ${upTo}`;
+
+/** A numeric field as DOUBLE, NaN standing for NULL (read back with `orNull`). */
+export const asDouble = (sql: string) => `coalesce((${sql})::DOUBLE, 'NaN'::DOUBLE)`;
+export const orNull = (v: number) => (Number.isNaN(v) ? null : v);
+
+/** A result's chunks; the next is fetched (on DuckDB's threads) while the caller works through this one. */
+export async function* prefetchedChunks(result: DuckDBResult): AsyncGenerator<DuckDBDataChunk> {
+  let next = result.fetchChunk();
+  for (;;) {
+    const chunk = await next;
+    if (!chunk || chunk.rowCount === 0) return;
+    next = result.fetchChunk();
+    yield chunk;
+  }
+}
 
 /** The highest row id in a table: the watermark a run processes up to. */
 export async function tableWatermark(connection: DuckDBConnection, table: string): Promise<number> {
@@ -52,6 +70,8 @@ const splitRow = (row: string): Cell[] => row.split(FIELD_SEPARATOR).map((field)
 export interface SharedColumns {
   /** The combinations, by code: `values[code][k]` is the k-th column's value. */
   values: Cell[][];
+  /** The joined combination's code, as a DOUBLE column expression. */
+  code: string;
   /** Joins the combinations to the rows of `alias`, giving each its `code`. */
   join(alias: string): string;
   drop(): Promise<void>;
@@ -79,6 +99,7 @@ export async function sharedColumns(
   for (const [code, row] of reader.getRowsJS()) values[Number(code)] = splitRow(String(row));
   return {
     values,
+    code: `${name}.code`,
     join: (alias) => `JOIN ${name} ON ${columns.map((c, k) => `${alias}.${c} IS NOT DISTINCT FROM ${name}.s${k}`).join(' AND ')}`,
     drop: async () => {
       await connection.run(`DROP TABLE IF EXISTS ${name}`);
@@ -96,22 +117,17 @@ export async function* joinedRows(
 ): AsyncGenerator<RowChunk> {
   const freeText = options.freeText ?? new Set();
   const numbers = options.numbers ?? [];
-  const range = `rowid > ${after} AND rowid <= ${upTo}`;
+  const range = rowRange(after, upTo);
   const sharedFields = options.shared ?? [];
   const shared = sharedFields.length ? await sharedColumns(connection, table, sharedFields, range, freeText, options.sharedLimit ?? MAX_SHARED) : undefined;
   // Too many combinations to hold: the shared columns are read with each row instead.
   const rowFields = shared ? fields : [...fields, ...sharedFields];
   try {
-    const numeric = numbers.map((f) => `, coalesce((${f})::DOUBLE, 'NaN'::DOUBLE)`).join('');
-    const result = await connection.stream(`SELECT ${joinedText(rowFields, freeText)}${numeric}${shared ? `, ${table}_shared.code` : ''}
+    const numeric = numbers.map((f) => `, ${asDouble(f)}`).join('');
+    const result = await connection.stream(`SELECT ${joinedText(rowFields, freeText)}${numeric}${shared ? `, ${shared.code}` : ''}
       FROM (SELECT *, rowid AS row_id FROM ${table} WHERE ${range}) t ${shared?.join('t') ?? ''}
       ORDER BY t.time, t.row_id`);
-    // The next chunk is fetched (on DuckDB's threads) while detections work through this one.
-    let next = result.fetchChunk();
-    for (;;) {
-      const chunk = await next;
-      if (!chunk || chunk.rowCount === 0) return;
-      next = result.fetchChunk();
+    for await (const chunk of prefetchedChunks(result)) {
       const rows = (chunk.getColumnValues(0) as string[]).map(splitRow);
       const codes = shared ? doubles(chunk.getColumnVector(numbers.length + 1) as DuckDBDoubleVector) : undefined;
       yield {
