@@ -56,6 +56,9 @@ describe('gumshoe ingest', () => {
     const defaults = runCli(['ingest', flows, '--db', fresh, '--json'], { GUMSHOE_MEMORY_LIMIT: '', GUMSHOE_BATCH_RECORDS: ' ' });
     assert.equal(defaults.status, 0, defaults.stderr);
     assert.ok(JSON.parse(defaults.stdout).stored > 0);
+    const detect = runCli(['detect', '--db', fresh, '--output', '-'], { GUMSHOE_DETECT_MEMORY_LIMIT: 'half' });
+    assert.equal(detect.status, 2, detect.stderr);
+    assert.match(detect.stderr, /GUMSHOE_DETECT_MEMORY_LIMIT=half is not a memory size/);
   });
 
   test('--strict exits 3 when a record was quarantined, and names where to look', () => {

@@ -176,6 +176,32 @@ describe('runDetections', () => {
   });
 });
 
+describe('memory', () => {
+  test('a run that runs out of memory at the detection limit is run again at the lake limit, with the same findings', async () => {
+    const records = datasetRecords({ stratus: 'aws.persistence.iam-create-admin-user' });
+    const roomy = await tempLake();
+    const tight = await tempLake();
+    try {
+      for (const lake of [roomy, tight]) await lake.ingest([writeRecords(records)]);
+      const limit = async (lake: TestLake) => String((await lake.lake.connection.runAndReadAll("SELECT current_setting('memory_limit')")).getRows()[0]![0]);
+      const lakeLimit = await limit(tight);
+      const expected = await runDetections(roomy.lake, { intel });
+      assert.deepEqual(expected.warnings, []);
+      const retried = await runDetections(tight.lake, { intel, memoryLimit: '16MB' });
+      assert.deepEqual(retried.warnings, ['detection ran out of memory at 16MB and was run again at 512MB']);
+      const described = (findings: typeof expected.findings) => findings.map((f) => `${f.type} ${f.title} ${f.service.count}`);
+      assert.ok(expected.findings.length > 0);
+      assert.deepEqual(described(retried.findings), described(expected.findings));
+      assert.equal(retried.events, expected.events);
+      assert.equal(await tight.count('SELECT count(*) FROM detection_runs'), 1);
+      for (const lake of [roomy, tight]) assert.equal(await limit(lake), lakeLimit);
+    } finally {
+      roomy.close();
+      tight.close();
+    }
+  });
+});
+
 describe('detection state', () => {
   test('persists in the lake, so a later run continues from what was learned', async () => {
     const lake = await tempLake();

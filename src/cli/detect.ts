@@ -113,6 +113,7 @@ export function registerDetectCommands(program: Command): void {
             ` in ${seconds.toFixed(1)} s → ${summary.created} new, ${summary.updated} updated finding(s)` +
             `${summary.suppressed ? `, ${summary.suppressed} suppressed by filters` : ''}${summary.trusted ? `, ${summary.trusted} signal(s) from trusted IPs dropped` : ''}`,
         );
+        for (const warning of summary.warnings) console.error(colors.yellow(`warning: ${warning}`));
       } finally {
         lake.close();
       }

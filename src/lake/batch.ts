@@ -8,6 +8,7 @@ import type { BatchFile, Normalizer } from '../normalize/normalizer.js';
 import { route53Normalizer } from '../normalize/route53.js';
 import { sqlString, vpcFlowNormalizer } from '../normalize/vpcflow.js';
 import type { RecordCounts, SourceType } from './ingest-api.js';
+import { isOutOfMemory } from './db.js';
 
 const NORMALIZERS: Record<SourceType, Normalizer> = {
   cloudtrail: cloudTrailNormalizer,
@@ -244,7 +245,7 @@ export class StagedBatch {
         throw error;
       }
     } catch (error) {
-      if (!finishing && /Out of Memory Error/.test((error as Error).message)) return { outOfMemory: error as Error };
+      if (!finishing && isOutOfMemory(error)) return { outOfMemory: error };
       throw error;
     }
     return { result, tempTables };

@@ -12,10 +12,18 @@ export const DEFAULT_DB_FILE = './gumshoe.duckdb';
 const ROW_GROUP_SIZE = 32_768;
 
 /**
- * DuckDB's memory ceiling. Ingest runs lower (256MB) and falls back to this for a batch that runs out of
- * memory there (see lake/ingest.ts); detection and the server need it. GUMSHOE_MEMORY_LIMIT overrides it.
+ * DuckDB's memory ceiling. Ingest and detection run lower (256MB) and fall back to this when they run out of
+ * memory there (see lake/ingest.ts, detect/engine.ts); the server and queries use it. GUMSHOE_MEMORY_LIMIT
+ * overrides it.
  */
 export const DEFAULT_MEMORY_LIMIT = '512MB';
+
+/** Sets DuckDB's memory ceiling for the whole instance (every connection). */
+export async function setMemoryLimit(connection: DuckDBConnection, limit: string): Promise<void> {
+  await connection.run(`SET GLOBAL memory_limit = '${limit.replaceAll("'", "''")}'`);
+}
+
+export const isOutOfMemory = (error: unknown): error is Error => error instanceof Error && /Out of Memory Error/.test(error.message);
 
 export interface LakeOptions {
   /** DuckDB memory ceiling; keeps RSS flat whatever the input size. */

@@ -7,7 +7,7 @@ import type { InputObject } from '../sources/input.js';
 import { listLocalObjects } from '../sources/local.js';
 import { listS3Objects } from '../sources/s3.js';
 import { type BatchResult, StagedBatch } from './batch.js';
-import { DEFAULT_MEMORY_LIMIT, type Lake } from './db.js';
+import { DEFAULT_MEMORY_LIMIT, type Lake, setMemoryLimit } from './db.js';
 import { countSetting, memorySetting } from './env-settings.js';
 import { type FileRecord, FileRegistry, type KnownFile } from './file-registry.js';
 import { parquetLineReader } from './parquet-lines.js';
@@ -81,6 +81,9 @@ export async function ingest(lake: Lake, targets: string[], options: IngestOptio
       for await (const page of pages(objects, LOOKUP_PAGE)) await run.readPage(page.filter((object) => !isLakeFile(object.uri)));
     }
     await run.drain();
+    // Checkpointed here, at the ingest limit: left to closing the lake, at its own limit, the checkpoint was
+    // the run's peak (790 against 660 MB over 5M flow records).
+    await connection.run('CHECKPOINT');
     return await run.finish((Date.now() - started) / 1000);
   } finally {
     await run.close();
@@ -101,10 +104,6 @@ async function applySettings(connection: DuckDBConnection, settings: Record<stri
     await connection.run(`SET GLOBAL ${name} = '${value.replaceAll("'", "''")}'`);
   }
   return previous;
-}
-
-async function setMemoryLimit(connection: DuckDBConnection, limit: string): Promise<void> {
-  await connection.run(`SET GLOBAL memory_limit = '${limit.replaceAll("'", "''")}'`);
 }
 
 const STAGE_PREFIX = '.gumshoe-stage-';
