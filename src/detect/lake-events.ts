@@ -81,13 +81,11 @@ export const apiWatermark = (connection: DuckDBConnection) => tableWatermark(con
  * payloads only where `payloads` (a SQL condition, see payloads.ts) holds, every payload by default. Past
  * `sharedLimit` distinct callers, each event carries its own (lake-rows.ts).
  */
-export async function* apiEvents(connection: DuckDBConnection, after: number, upTo: number, payloads = 'true', sharedLimit?: number): AsyncGenerator<ApiEvent[]> {
+export async function* apiEvents(connection: DuckDBConnection, after: number, upTo: number, payloads = 'true', sharedLimit?: number): AsyncGenerator<Iterable<ApiEvent>> {
   const rootIdentities = new Map<number, string>();
   const roots = await connection.runAndReadAll(`SELECT rowid::DOUBLE, json_extract(raw, '$.userIdentity')::VARCHAR FROM api_activity
     WHERE ${rowRange(after, upTo)} AND actor_user_type = 'Root'`);
   for (const [rowId, identity] of roots.getRowsJS()) if (identity !== null) rootIdentities.set(Number(rowId), String(identity));
   const options = { freeText: FREE_TEXT, numbers: NUMBERS, shared: SHARED, sharedLimit };
-  for await (const { text, shared, numbers } of joinedRows(connection, 'api_activity', fields(payloads), after, upTo, options)) {
-    yield text.map((row, i) => toEvent(row, shared[i]!, numbers, i, rootIdentities));
-  }
+  yield* joinedRows(connection, 'api_activity', fields(payloads), after, upTo, (row, shared, numbers, i) => toEvent(row, shared, numbers, i, rootIdentities), options);
 }

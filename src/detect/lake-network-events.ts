@@ -1,5 +1,5 @@
 import type { DuckDBConnection, DuckDBDoubleVector } from '@duckdb/node-api';
-import { asDouble, type Cell, doubles, joinedRows, orNull, prefetchedChunks, rowRange, sharedColumns, tableWatermark } from './lake-rows.js';
+import { asDouble, type Cell, doubles, joinedRows, oneByOne, orNull, prefetchedChunks, rowRange, sharedColumns, tableWatermark } from './lake-rows.js';
 import type { DnsAnswer, DnsEvent, FlowEvent } from './network-event.js';
 
 /**
@@ -114,7 +114,7 @@ function toDns(row: Cell[], n: Float64Array[], i: number): DnsEvent {
 export const flowWatermark = (connection: DuckDBConnection) => tableWatermark(connection, 'network_activity');
 export const dnsWatermark = (connection: DuckDBConnection) => tableWatermark(connection, 'dns_activity');
 
-export async function* flowEvents(connection: DuckDBConnection, after: number, upTo: number): AsyncGenerator<FlowEvent[]> {
+export async function* flowEvents(connection: DuckDBConnection, after: number, upTo: number): AsyncGenerator<Iterable<FlowEvent>> {
   const range = rowRange(after, upTo);
   // Origins are network interfaces: no limit on how many are held.
   const shared = (await sharedColumns(connection, 'network_activity', FLOW_ORIGIN, range))!;
@@ -135,15 +135,13 @@ export async function* flowEvents(connection: DuckDBConnection, after: number, u
       const [srcText, dstText] = [3, 4].map((k) => chunk.getColumnValues(k) as Cell[]);
       const numbers = FLOW_NUMBERS.map((_, k) => doubles(chunk.getColumnVector(k + 5) as DuckDBDoubleVector));
       const address = (value: number, text: Cell) => (Number.isNaN(value) ? text : ipv4.name(value));
-      yield Array.from(codes!, (code, i) => toFlow(origins[code]!, address(src4![i]!, srcText![i]!), address(dst4![i]!, dstText![i]!), numbers, i));
+      yield oneByOne(codes!.length, (i) => toFlow(origins[codes![i]!]!, address(src4![i]!, srcText![i]!), address(dst4![i]!, dstText![i]!), numbers, i));
     }
   } finally {
     await shared.drop();
   }
 }
 
-export async function* dnsEvents(connection: DuckDBConnection, after: number, upTo: number): AsyncGenerator<DnsEvent[]> {
-  for await (const { text, numbers } of joinedRows(connection, 'dns_activity', DNS_TEXT, after, upTo, { numbers: DNS_NUMBERS })) {
-    yield text.map((row, i) => toDns(row, numbers, i));
-  }
+export async function* dnsEvents(connection: DuckDBConnection, after: number, upTo: number): AsyncGenerator<Iterable<DnsEvent>> {
+  yield* joinedRows(connection, 'dns_activity', DNS_TEXT, after, upTo, (row, _shared, numbers, i) => toDns(row, numbers, i), { numbers: DNS_NUMBERS });
 }
