@@ -215,7 +215,7 @@ describe('detection state', () => {
           seen.calls++;
           if (seen.calls === 3) context.emit({ type: 'Test:IAMUser/ThirdCall', event });
         },
-        cases: [],
+        cases: () => [],
       };
       const call = (time: string) => ctEvent({ service: 'iam', name: 'ListUsers', identity: iamUser('bob'), time });
       await lake.ingest([writeRecords([call('2026-11-02T10:00:00Z'), call('2026-11-02T10:01:00Z')])]);

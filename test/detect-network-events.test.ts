@@ -117,7 +117,7 @@ describe('instances of flow records', () => {
             context.emit({ type: 'Test:EC2/Rejected', event: flow, action: { actionType: 'NETWORK_CONNECTION' } });
           }
         },
-        cases: [],
+        cases: () => [],
       };
       const summary = await runDetections(lake.lake, { intel: staticIntel({}), detections: [rejected] });
       assert.equal(summary.flows, 1);

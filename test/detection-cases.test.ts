@@ -9,7 +9,7 @@ import { DETECTIONS } from '../src/detect/registry.js';
 /** Every detection's own positive and negative cases, replayed through the detection runner. */
 for (const detection of DETECTIONS) {
   describe(`detection ${detection.id}`, () => {
-    for (const detectionCase of detection.cases) {
+    for (const detectionCase of detection.cases()) {
       test(detectionCase.name, () => {
         const own = new Set(detection.types.map((spec) => spec.type));
         const raised = typesRaised(runCase(caseDetections(detection, detectionCase, DETECTIONS), detectionCase)).filter((type) => !detectionCase.with || own.has(type));
@@ -23,7 +23,7 @@ describe('detection catalogue', () => {
   test('every type is declared once, with metadata, a positive case and a negative case', () => {
     const seen = new Set<string>();
     for (const detection of DETECTIONS) {
-      assert.ok(detection.cases.some((c) => c.expect.length === 0), `${detection.id} has no negative case`);
+      assert.ok(detection.cases().some((c) => c.expect.length === 0), `${detection.id} has no negative case`);
       for (const spec of detection.types) {
         assert.ok(!seen.has(spec.type), `${spec.type} is declared twice`);
         seen.add(spec.type);
@@ -32,7 +32,7 @@ describe('detection catalogue', () => {
         assert.match(spec.mitre.tactic, /^TA\d{4} /, `${spec.type} MITRE tactic`);
         assert.match(spec.mitre.technique, /^T\d{4}(\.\d{3})? /, `${spec.type} MITRE technique`);
         for (const field of ['title', 'description', 'remediation'] as const) assert.ok(spec[field].length > 10, `${spec.type} ${field}`);
-        assert.ok(detection.cases.some((c) => c.expect.includes(spec.type)), `${spec.type} has no positive case`);
+        assert.ok(detection.cases().some((c) => c.expect.includes(spec.type)), `${spec.type} has no positive case`);
       }
     }
   });

@@ -42,7 +42,7 @@ function reload(state: StateStore): StateStore {
 
 const stateSize = (state: StateStore) => [...state.entries()].reduce((n, e) => n + JSON.stringify(e.value).length, 0);
 const caseOf = (detection: FlowDetection, prefix: string): NetworkCase => {
-  const found = detection.cases.find((c) => c.name.startsWith(prefix));
+  const found = detection.cases().find((c) => c.name.startsWith(prefix));
   assert.ok(found, `no case "${prefix}"`);
   return found;
 };

@@ -13,7 +13,7 @@ const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ')
 
 /** The finding-type catalogue as Markdown: one table per data source, every type with its metadata. */
 export function renderCatalogue(detections: readonly Detection[] = DETECTIONS): string {
-  const rows = detections.flatMap((d) => d.types.map((spec) => ({ spec, detection: d.id, cases: d.cases.filter((c) => c.expect.includes(spec.type)).length })));
+  const rows = detections.flatMap((d) => d.types.map((spec) => ({ spec, detection: d.id, cases: d.cases().filter((c) => c.expect.includes(spec.type)).length })));
   const own = rows.filter((r) => r.spec.type.endsWith('.Gumshoe')).length;
   const lines = [
     '# Finding types',

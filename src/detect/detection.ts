@@ -138,7 +138,8 @@ export interface ApiDetection {
    * sequences). Signals emitted here must carry the event of the finding they build on.
    */
   correlate?(occurrences: readonly Occurrence[], context: DetectionContext): void;
-  cases: DetectionCase[];
+  /** Built when asked, not at import: building every detection's cases took ~0.4 s of each command's start. */
+  cases(): DetectionCase[];
 }
 
 /** A signal from VPC flow or DNS records: the finding's action is always the detection's own. */
@@ -180,7 +181,7 @@ export interface FlowDetection {
   types: FindingTypeSpec[];
   onFlow(flow: FlowEvent, context: NetworkDetectionContext): void;
   finish?(context: NetworkDetectionContext): void;
-  cases: NetworkCase[];
+  cases(): NetworkCase[];
 }
 
 export interface DnsDetection {
@@ -189,7 +190,7 @@ export interface DnsDetection {
   types: FindingTypeSpec[];
   onDns(query: DnsEvent, context: NetworkDetectionContext): void;
   finish?(context: NetworkDetectionContext): void;
-  cases: NetworkCase[];
+  cases(): NetworkCase[];
 }
 
 export type Detection = ApiDetection | FlowDetection | DnsDetection;

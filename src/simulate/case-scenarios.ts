@@ -25,7 +25,7 @@ export function caseScenarios(detections: readonly Detection[] = DETECTIONS): Sc
   const scenarios: Scenario[] = [];
   const seen = new Set<string>();
   for (const detection of detections) {
-    for (const detectionCase of detection.cases as NetworkCase[]) {
+    for (const detectionCase of detection.cases() as NetworkCase[]) {
       if (detectionCase.expect.length === 0 || detectionCase.settings) continue;
       let id = `${detection.id}/${slug(detectionCase.name)}`;
       for (let n = 2; seen.has(id); n++) id = `${detection.id}/${slug(detectionCase.name)}-${n}`;

@@ -366,7 +366,7 @@ function history(identity: Record<string, unknown>, end: string, options: { ip?:
 
 const alice = iamUser('alice');
 
-const cases: ApiDetection['cases'] = [
+const cases: ApiDetection['cases'] = () => [
   {
     name: 'stolen key: CreateAccessKey and a denied AttachUserPolicy from a VPS, after two weeks of office work',
     records: [

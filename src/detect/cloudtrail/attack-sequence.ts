@@ -372,7 +372,7 @@ const s3 = (identity: Record<string, unknown>, name: string, bucket: string, t: 
 const tester = assumedRole('gd-tester-role', 'tester-session');
 const erin = iamUser('erin');
 
-const cases: ApiDetection['cases'] = [
+const cases: ApiDetection['cases'] = () => [
   {
     name: 'OTRF: stolen instance credentials, then the bucket listed and read',
     datasets: [{ otrf: 'all' }],

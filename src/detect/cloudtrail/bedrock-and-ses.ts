@@ -135,7 +135,7 @@ export const bedrockAndSes: ApiDetection = {
     },
   ],
   onEvent,
-  cases: [
+  cases: () => [
     {
       name: 'models listed, then Claude invoked by a script (Stratus bedrock-invoke-model shape)',
       records: [bedrock('ListFoundationModels', at(0), stolen), bedrock('InvokeModel', at(0, 20), stolen, claude)],

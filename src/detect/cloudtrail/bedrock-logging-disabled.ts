@@ -44,7 +44,7 @@ export const bedrockLoggingDisabled: ApiDetection = {
       context.emit({ type: 'DefenseEvasion:IAMUser/BedrockLoggingDisabled', event });
     }
   },
-  cases: [
+  cases: () => [
     {
       name: 'logging configuration deleted from the console (Panther)',
       datasets: [{ panther: 'AWS.Bedrock.DeleteModelInvocationLoggingConfiguration', test: 'Model Invocation Logging Configuration Deleted' }],

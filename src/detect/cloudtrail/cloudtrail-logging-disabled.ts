@@ -141,7 +141,7 @@ export const cloudtrailLoggingDisabled: ApiDetection = {
     const trails = context.state<AccountTrails>(`trails:${event.accountId ?? 'unknown'}`, () => ({ trails: {}, buckets: {} }));
     onTrailEvent(event, context, trails);
   },
-  cases: [
+  cases: () => [
     { name: 'StopLogging (Stratus cloudtrail-stop)', datasets: [{ stratus: 'aws.defense-evasion.cloudtrail-stop' }], expect: ['Stealth:IAMUser/CloudTrailLoggingDisabled'] },
     { name: 'DeleteTrail (Stratus cloudtrail-delete)', datasets: [{ stratus: 'aws.defense-evasion.cloudtrail-delete' }], expect: ['Stealth:IAMUser/CloudTrailLoggingDisabled'] },
     { name: 'a CloudFormation stack deletes a trail (Panther)', datasets: [{ panther: 'AWS.CloudTrail.SecurityConfigurationChange', test: 'Security Configuration Changed' }], expect: ['Stealth:IAMUser/CloudTrailLoggingDisabled'] },

@@ -107,7 +107,7 @@ function consoleLogin(identity: Record<string, unknown>, time: string, ip: strin
 const bob = iamUser('bob');
 const tester = { type: 'IAMUser', principalId: '1111', arn: 'arn:aws:iam::123456789012:user/tester', accountId: '123456789012', userName: 'tester' };
 
-const cases: ApiDetection['cases'] = [
+const cases: ApiDetection['cases'] = () => [
   {
     name: 'London, then Sydney two hours later',
     records: [consoleLogin(bob, '2026-11-03T09:00:00Z', LONDON), consoleLogin(bob, '2026-11-03T11:00:00Z', SYDNEY)],

@@ -56,7 +56,7 @@ export const consoleLogin: ApiDetection = {
     },
   ],
   onEvent,
-  cases: [
+  cases: () => [
     { name: 'Stratus: console sign-in without MFA', datasets: [{ stratus: 'aws.initial-access.console-login-without-mfa' }], expect: [NO_MFA] },
     {
       name: 'MFA device deactivated, then a password-only sign-in (Medium)',

@@ -212,7 +212,7 @@ const lambdaAssume = (time: string): CloudTrailRecord => ({
   sourceIPAddress: LAMBDA_HOST,
 });
 
-const cases: ApiDetection['cases'] = [
+const cases: ApiDetection['cases'] = () => [
   { name: 'OTRF: SSRF-stolen instance credentials list and read a bucket from outside AWS', datasets: [{ otrf: 'malicious' }], expect: ['UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS'] },
   {
     // Stratus anonymised every address (the operator's IAM user shares the stolen session's); with published ranges loaded that do not hold it, it is the operator's machine outside AWS.

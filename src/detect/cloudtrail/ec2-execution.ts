@@ -385,7 +385,7 @@ export const ec2Execution: ApiDetection = {
     },
   ],
   onEvent: onEc2Event,
-  cases: [
+  cases: () => [
     { name: 'Stratus: user data replaced on a stopped instance', datasets: [{ stratus: 'aws.execution.ec2-user-data' }], expect: [USER_DATA] },
     { name: 'Panther: user data changed', datasets: [{ panther: 'AWS.EC2.Startup.Script.Change', test: 'ModifyInstanceAttributeUserdata' }], expect: [USER_DATA] },
     { name: 'Stratus: 30 denied GetPasswordData calls', datasets: [{ stratus: 'aws.credential-access.ec2-get-password-data' }], expect: [PASSWORD] },
@@ -483,7 +483,7 @@ export const instanceEnumeration: ApiDetection = {
     },
   ],
   onEvent: onAnyEvent,
-  cases: [
+  cases: () => [
     {
       name: 'discovery commands run on an instance over SSM (Stratus ec2-enumerate-from-instance shape)',
       records: [

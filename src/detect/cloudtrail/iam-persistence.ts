@@ -331,7 +331,7 @@ export const iamPersistence: ApiDetection = {
   ],
   onEvent: onIamEvent,
   finish: (context) => flushDeferred(context),
-  cases: [
+  cases: () => [
     { name: 'Stratus: role trust policy opened to an outside account', datasets: [{ stratus: 'aws.persistence.iam-backdoor-role' }], expect: [TRUST] },
     { name: 'Stratus: new role trusting an outside account', datasets: [{ stratus: 'aws.persistence.iam-create-backdoor-role' }], expect: [TRUST] },
     { name: 'Panther: trust policy opened to * with only an external id', datasets: [{ panther: 'AWS.IAM.BackdoorRole', test: 'IAM Role Policy Updated to Allow Internet Access' }], expect: [TRUST] },

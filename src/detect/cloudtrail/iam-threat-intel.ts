@@ -73,7 +73,7 @@ export const iamThreatIntel: ApiDetection = {
       (type, extra) => context.emit({ type, event, ...extra }),
     );
   },
-  cases: [
+  cases: () => [
     {
       name: 'IAM enumeration denied, from an IP on a managed feed (Panther)',
       datasets: [{ panther: 'AWS.IAMUser.ReconAccessDenied', test: 'Unauthorized API Call' }],

@@ -198,7 +198,7 @@ export const lambdaPersistence: ApiDetection = {
     },
   ],
   onEvent: onLambdaEvent,
-  cases: [
+  cases: () => [
     { name: 'Stratus: function invocable by anyone', datasets: [{ stratus: 'aws.persistence.lambda-backdoor-function' }], expect: [POLICY] },
     { name: 'Stratus: function code overwritten by an IAM user', datasets: [{ stratus: 'aws.persistence.lambda-overwrite-code' }], expect: [CODE] },
     { name: 'Panther: IAM user updates code', datasets: [{ panther: 'AWS.Lambda.UpdateFunctionCode', test: 'IAM User Updates Lambda Code' }], expect: [CODE] },

@@ -271,7 +271,7 @@ export const loggingTampering: ApiDetection = {
     },
   ],
   onEvent: onLoggingEvent,
-  cases: [
+  cases: () => [
     { name: 'Stratus: VPC flow logs deleted', datasets: [{ stratus: 'aws.defense-evasion.vpc-remove-flow-logs' }], expect: [FLOW_LOGS] },
     { name: 'Panther: VPC flow logs deleted', datasets: [{ panther: 'AWS.VPCFlow.LogsDeleted', test: 'Logs Deleted' }], expect: [FLOW_LOGS] },
     { name: 'Panther: resolver query logging deleted', datasets: [{ panther: 'AWS.CloudTrail.DNSLogsDeleted', test: 'Logs Deleted' }], expect: [DNS_LOGS] },

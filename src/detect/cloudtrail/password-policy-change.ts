@@ -163,7 +163,7 @@ export const passwordPolicyChange: ApiDetection = {
       additionalInfo: { newPolicy: deleting ? { deleted: true, comparedWith: AWS_DEFAULT_TEXT } : next, oldPolicy: describePolicy(old), weakeningScore: points },
     });
   },
-  cases: [
+  cases: () => [
     {
       name: 'update-account-password-policy --minimum-password-length 6, earlier policy unknown (GuardDuty tester)',
       records: [update({ minimumPasswordLength: 6 }, { identity: assumedRole('GuardDutyTesterRole', 'i-0a1b2c3d4e5f60718') })],

@@ -46,7 +46,7 @@ export const rootCredentialUsage: ApiDetection = {
     const type = isAssumedRoot(event) ? 'Policy:IAMUser/ShortTermRootCredentialUsage' : 'Policy:IAMUser/RootCredentialUsage';
     context.emit({ type, event });
   },
-  cases: [
+  cases: () => [
     { name: 'root console sign-in (Panther)', datasets: [{ panther: 'AWS.Console.RootLogin', test: 'Successful Root Login' }], expect: ['Policy:IAMUser/RootCredentialUsage'] },
     {
       name: 'root access key used from the CLI',

@@ -243,7 +243,7 @@ const bankingApp = instanceRole('MordorBankingAppRole', 'i-044b1baf4c96e1b62', O
 const pipeline = assumedRole('reports-pipeline', 'nightly');
 const dana = iamUser('dana');
 
-const cases: ApiDetection['cases'] = [
+const cases: ApiDetection['cases'] = () => [
   {
     name: 'OTRF, with three weeks of history: stolen WAF instance credentials list and read the banking bucket from abroad',
     records: [

@@ -248,7 +248,7 @@ export const s3PublicAccess: ApiDetection = {
     if (!isS3(event) || event.failed) return;
     handle(event, context);
   },
-  cases: [
+  cases: () => [
     {
       name: 'account-level Block Public Access switched off (GuardDuty tester)',
       records: [s3('PutAccountPublicAccessBlock', { PublicAccessBlockConfiguration: { xmlns: 'http://awss3control.amazonaws.com/doc/2018-08-20/', ...ALL_OFF }, Host: '111122223333.s3-control.us-east-1.amazonaws.com' })],

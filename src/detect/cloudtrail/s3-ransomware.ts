@@ -208,7 +208,7 @@ export const s3Ransomware: ApiDetection = {
   ],
   onEvent: onS3Event,
   finish: (context) => flushDeferred(context),
-  cases: [
+  cases: () => [
     {
       name: 'download everything, delete every version one by one, leave a note (Stratus s3-ransomware-individual-deletion shape)',
       records: [

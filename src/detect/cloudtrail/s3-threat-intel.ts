@@ -99,7 +99,7 @@ export const s3ThreatIntel: ApiDetection = {
     const buckets = [bucketDetail(event, bucket)];
     emitIntelSignals(hits, TYPES[s3DataClass(event.api)], (type, extra) => context.emit({ type, event, buckets, ...extra }));
   },
-  cases: [
+  cases: () => [
     {
       name: 'stolen role lists and downloads a bucket from an IP on an uploaded list (OTRF cloud breach)',
       datasets: [{ otrf: 'malicious' }],

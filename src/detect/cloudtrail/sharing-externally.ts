@@ -191,7 +191,7 @@ export const sharingExternally: ApiDetection = {
     },
   ],
   onEvent: onShare,
-  cases: [
+  cases: () => [
     { name: 'Stratus: AMI shared with an external account', datasets: [{ stratus: 'aws.exfiltration.ec2-share-ami' }], expect: [AMI] },
     { name: 'Panther: snapshot made public', datasets: [{ panther: 'AWS.CloudTrail.SnapshotMadePublic', test: 'Snapshot Made Publicly Accessible' }], expect: [SNAPSHOT] },
     { name: 'Panther: snapshot shared with one other account', datasets: [{ panther: 'AWS.CloudTrail.SnapshotMadePublic', test: 'Snapshot Mader Available to Single Person' }], expect: [SNAPSHOT] },

@@ -222,7 +222,7 @@ export const ssmAndSecrets: ApiDetection = {
     },
   ],
   onEvent,
-  cases: [
+  cases: () => [
     { name: 'Stratus: shell commands sent to three instances', datasets: [{ stratus: 'aws.execution.ssm-send-command' }], expect: [SSM_EXEC] },
     { name: 'Stratus: SecureString parameters decrypted in bulk', datasets: [{ stratus: 'aws.credential-access.ssm-retrieve-securestring-parameters' }], expect: [PARAMETERS] },
     { name: 'Stratus: 20 secrets retrieved one by one', datasets: [{ stratus: 'aws.credential-access.secretsmanager-retrieve-secrets' }], expect: [SECRETS] },

@@ -79,7 +79,7 @@ const start = nov(5, '01:30:00');
 /** A dnscat2-style name: hex payload split into labels of at most 63 characters. */
 const dnscat = (hex: string, domain: string) => `${hex.match(/.{1,63}/g)!.join('.')}.${domain}`;
 
-const cases: NetworkCase[] = [
+const cases = (): NetworkCase[] => [
   {
     name: 'GuardDuty tester: dig -f over long random labels under one domain',
     dns: querySeries(payloads(60, 1, BASE32, 52).map((p) => `${p}.guarddutyc2activityb.com`), start, 1, { rcode: 'NXDOMAIN' }),

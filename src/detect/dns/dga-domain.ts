@@ -37,7 +37,7 @@ const [cryptolocker, conficker, necurs] = DGA_FAMILIES;
 const start = nov(4, '02:00:00');
 const nx = { rcode: 'NXDOMAIN' };
 
-const cases: NetworkCase[] = [
+const cases = (): NetworkCase[] => [
   {
     name: 'Cryptolocker-shaped names: eight NXDOMAIN in four minutes, then one resolves',
     dns: [...querySeries(dgaNames(cryptolocker!, 8, 3), start, 30, nx), dnsQuery({ name: 'qmvtrkbwplxzhd.ru', time: after(start, 250), answers: [['A', '203.0.113.61']] })],

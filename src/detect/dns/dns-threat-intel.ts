@@ -76,7 +76,7 @@ function blackholeAnswer(query: DnsEvent, context: NetworkDetectionContext): { i
 const SINKHOLE_IP = '198.51.100.53';
 const CORP_FEED = { listName: 'CorpThreatFeed', custom: true };
 
-const cases: NetworkCase[] = [
+const cases = (): NetworkCase[] => [
   ...(
     [
       ['c2.guarddutyc2activityb.com', 'Backdoor:EC2/C&CActivity.B!DNS'],

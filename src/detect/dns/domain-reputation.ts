@@ -169,7 +169,7 @@ const learned = (names: string[]) => querySeries(names, start, 60, { answers: [[
 const afterLearning = (seconds: number) => after(start, 8 * 86_400 + seconds);
 const EVERYDAY = ['amazonlinux-2-repos-us-east-1.s3.dualstack.us-east-1.amazonaws.com', 'registry.npmjs.org', 'github.com', 'api.datadoghq.com', 'myhomelab.duckdns.org'];
 
-const cases: NetworkCase[] = [
+const cases = (): NetworkCase[] => [
   ...(
     [
       ['abused-rep', TYPES.Abused],

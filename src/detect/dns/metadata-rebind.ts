@@ -29,7 +29,7 @@ function isImds(answer: DnsAnswer): boolean {
   return v6 === IMDS_V6 || v6 === IPV4_MAPPED + BigInt(IMDS_V4);
 }
 
-const cases: NetworkCase[] = [
+const cases = (): NetworkCase[] => [
   {
     name: 'a wildcard-DNS name that spells the IMDS address (169.254.169.254.nip.io)',
     dns: [resolved('169.254.169.254.nip.io', nov(3, '09:15:00'), '169.254.169.254')],

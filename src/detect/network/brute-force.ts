@@ -90,7 +90,7 @@ const sshFrom = (remote: string, times: string[]) => each(times, (time) => conne
 /** Remote address and client port of each admin session: three through the office NAT, one from home. */
 const BASTION_SESSIONS: [string, number][] = [['198.51.100.23', 52_000], ['198.51.100.23', 52_001], ['198.51.100.23', 52_002], ['192.0.2.200', 61_000]];
 
-const cases: NetworkCase[] = [
+const cases = (): NetworkCase[] => [
   {
     name: 'one internet address makes 25 failed SSH logins in 5 minutes (target)',
     flows: sshFrom('203.0.113.50', spaced('2026-11-02T02:10:00Z', 25, 12)),

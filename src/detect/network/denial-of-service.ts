@@ -130,7 +130,7 @@ const ntpLater = (time: string) => [flowLine({ src: CASE_PRIVATE_IP, dst: '129.6
 /** A record of another IP protocol (flowLine knows tcp, udp and icmp). */
 const withProtocol = (line: string, protocol: number) => line.split(' ').map((field, i) => (i === 7 ? String(protocol) : i === 5 || i === 6 ? '0' : field)).join(' ');
 
-const cases: NetworkCase[] = [
+const cases = (): NetworkCase[] => [
   {
     name: 'a DNS query flood at a public name server (no answers come back)',
     flows: flood({ dst: '203.0.113.53', dstPort: 53, protocol: 'udp', packets: 80_000, size: 72, start: '2026-11-02T10:00:00Z', minutes: 5 }),

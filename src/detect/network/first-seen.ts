@@ -194,7 +194,7 @@ const day1 = ordinaryDay('2026-11-02');
 const week = Array.from({ length: 8 }, (_, i) => ordinaryDay(new Date(Date.parse('2026-10-26T00:00:00Z') + i * DAY).toISOString().slice(0, 10))).flat();
 const MX_HOSTS = Array.from({ length: 12 }, (_, i) => `203.0.113.${20 + i}`);
 
-const cases: NetworkCase[] = [
+const cases = (): NetworkCase[] => [
   {
     name: 'after a day of ordinary traffic, the instance connects out to 4444',
     flows: [...week, ...ordinaryDay('2026-11-03'), ...connectionLines({ remote: '203.0.113.50', opener: 'instance', port: 4444, time: '2026-11-03T13:37:00Z', bytesUp: 90_000 })],

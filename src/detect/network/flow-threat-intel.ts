@@ -28,7 +28,7 @@ const FEODO = { listName: 'Feodo', custom: false, threatName: 'CommandAndControl
 const C2 = '198.51.100.23';
 const day = (d: number, time: string) => `2026-11-0${d}T${time}Z`;
 
-const cases: NetworkCase[] = [
+const cases = (): NetworkCase[] => [
   {
     name: 'an instance beacons every minute to a Feodo-listed C&C server over HTTPS',
     flows: everyMinute(day(2, '03:10:00'), 5, (time) => connectionLines({ remote: C2, opener: 'instance', port: 443, time, bytesUp: 1_310, bytesDown: 420 })),

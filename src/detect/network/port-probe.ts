@@ -102,7 +102,7 @@ const EMR_TAGS = [
   { key: 'aws:elasticmapreduce:instance-group-role', value: 'MASTER' },
 ];
 
-const cases: NetworkCase[] = [
+const cases = (): NetworkCase[] => [
   {
     name: 'a Proofpoint-listed scanner reaches SSH through a wide-open security group',
     flows: probe(SCANNERS[0]!, 22, '2026-11-02T10:00:00Z'),

@@ -95,7 +95,7 @@ const SCAN_PORTS = Array.from({ length: 150 }, (_, i) => [1, 7, 9, 13, 21, 22, 2
 /** `count` distinct internet addresses (a botnet, or background scanners). */
 const sources = (count: number, seed = 0) => Array.from({ length: count }, (_, i) => `${[45, 80, 89, 185, 193][(i + seed) % 5]}.${(i * 7 + seed) % 250}.${(i * 13) % 250}.${(i % 250) + 1}`);
 
-const cases: NetworkCase[] = [
+const cases = (): NetworkCase[] => [
   {
     name: 'a SYN scan of 150 ports from one internet address, every packet rejected by the security group',
     flows: each(spaced('2026-11-02T10:00:00Z', 150, 1), (time, i) => [rejected('45.148.10.81', SCAN_PORTS[i]!, time)]),

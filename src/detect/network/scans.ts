@@ -123,7 +123,7 @@ const probe = (remote: string, port: number, time: string, clientPort?: number) 
 const TOP_PORTS = [21, 22, 23, 25, 53, 80, 110, 111, 135, 139, 143, 443, 445, 993, 995, 1723, 3306, 3389, 5900, 8080, 8443, 1433, 1521, 2049, 2375, 5432, 5985, 6379, 8000, 8888, 9200, 11211, 27017, 50000, 179, 389];
 const sweepTargets = (count: number, base = '203.0.113') => Array.from({ length: count }, (_, i) => `${base}.${i + 1}`);
 
-const cases: NetworkCase[] = [
+const cases = (): NetworkCase[] => [
   {
     name: 'nmap -sT from the instance against one internet host (closed ports answer with a reset)',
     flows: each(spaced('2026-11-02T10:00:00Z', TOP_PORTS.length, 2), (time, i) => [

@@ -56,7 +56,7 @@ const relayHour = (peers: number) =>
     ...connectionLines({ remote: RELAYS[(i + 3) % RELAYS.length]!, opener: 'instance', port: i % 2 ? 443 : 9001, time, seconds: 600, bytesUp: 2_250_000, bytesDown: 2_300_000 }),
   ]);
 
-const cases: NetworkCase[] = [
+const cases = (): NetworkCase[] => [
   {
     name: 'Tor bootstraps: directory authorities on 443/9131, then a guard on 9001',
     flows: [

@@ -128,7 +128,7 @@ const ordinaryDay = (date: string) =>
   Array.from({ length: 24 }, (_, h) => transfer(`${[52, 54, 151, 104][h % 4]}.${(h * 9) % 250}.${h + 10}.${h + 1}`, `${date}T${pad(6 + (h % 12))}:${pad(h)}:00Z`, (1 + (h % 5)) * 20e6, 1)).flat();
 const days = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `2026-11-${String(from + i).padStart(2, '0')}`);
 
-const cases: NetworkCase[] = [
+const cases = (): NetworkCase[] => [
   {
     name: 'after a week of ordinary days, 12 GB leave for an unknown host in one afternoon',
     flows: [...days(1, 9).flatMap(ordinaryDay), ...transfer('185.220.101.45', '2026-11-09T14:00:00Z', 12 * GB, 12)],
