@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { assumedRole, ctEvent } from '../src/detect/case-builders.js';
 import { runDetections } from '../src/detect/engine.js';
-import { dnsEvents, dnsWatermark, flowEvents, flowWatermark } from '../src/detect/lake-network-events.js';
+import { dnsEvents, dnsWatermark, flowEvents, flowWatermark, parseAnswers } from '../src/detect/lake-network-events.js';
 import type { FlowDetection } from '../src/detect/detection.js';
 import { flowSides, isPrivateIp } from '../src/detect/network-event.js';
 import { CASE_ACCOUNT, dnsFromRecord, dnsQuery, FLOW_CASE_HEADER, flowFromLine, flowLine } from '../src/detect/network-records.js';
@@ -60,6 +60,46 @@ describe('flow and DNS events read from the lake', () => {
     } finally {
       lake.close();
     }
+  });
+
+  test('DNS answers read by the compact scan are what JSON.parse reads, whatever the text', () => {
+    const byJson = (text: string) => {
+      try {
+        const value: unknown = JSON.parse(text);
+        if (!Array.isArray(value)) return [];
+        return value.flatMap((a: Record<string, unknown>) => (typeof a?.Rdata === 'string' ? [{ type: String(a.Type ?? ''), data: a.Rdata }] : []));
+      } catch {
+        return [];
+      }
+    };
+    const answer = (data: string, type = 'A') => ({ Rdata: data, Type: type, Class: 'IN' });
+    const texts = [
+      '[]',
+      JSON.stringify([answer('93.184.216.34')]),
+      JSON.stringify([answer('cdn.example.net.', 'CNAME'), answer('198.51.100.7'), answer('198.51.100.8')]),
+      JSON.stringify([answer('v=spf1 include:"_spf.example.com" ~all', 'TXT')]),
+      JSON.stringify([answer('caf\u00e9 \u2603 ok', 'TXT')]),
+      JSON.stringify([answer('tab\there', 'TXT')]),
+      '[{"Rdata":"a\u0001b","Type":"TXT","Class":"IN"}]',
+      '[{"Rdata":"\\u0031.2.3.4","Type":"A","Class":"IN"}]',
+      '[ {"Rdata":"1.2.3.4","Type":"A","Class":"IN"} ]',
+      '[{"Type":"A","Rdata":"1.2.3.4","Class":"IN"}]',
+      '[{"Rdata":"1.2.3.4","Type":"A","Class":"IN","TTL":60}]',
+      '[{"Rdata":"1.2.3.4","Type":1,"Class":"IN"}]',
+      '[{"Rdata":5,"Type":"A","Class":"IN"}]',
+      '[{"Type":"A","Class":"IN"}]',
+      '[{"Rdata":"1.2.3.4","Type":"A","Class":"IN"},]',
+      '[{"Rdata":"1.2.3.4","Type":"A","Class":"IN"}{"Rdata":"5.6.7.8","Type":"A","Class":"IN"}]',
+      '[{"Rdata":"1.2.3.4","Type":"A","Class":"IN"',
+      '[{"Rdata":"1.2.3.4","Type":"A","Class":"IN"x,{"Rdata":"5.6.7.8","Type":"A","Class":"IN"}]',
+      '[{"Rdata":"1.2.3.4","Type":"A","Class":"IN","Rdata":"5.6.7.8"}]',
+      '{"Rdata":"1.2.3.4","Type":"A","Class":"IN"}',
+      '[{"Rdata":"","Type":"","Class":""}]',
+      '["1.2.3.4"]',
+      'not json',
+    ];
+    for (const text of texts) assert.deepEqual(parseAnswers(text), byJson(text), text);
+    assert.deepEqual(parseAnswers(null), []);
   });
 
   test('private addresses: RFC 1918, CGNAT, link-local, loopback, IPv6 unique-local', () => {

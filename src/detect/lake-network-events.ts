@@ -75,12 +75,49 @@ function toFlow(origin: Origin, srcIp: string | null, dstIp: string | null, n: F
 /** Route 53 Resolver answers: `[{"Rdata": "…", "Type": "A", "Class": "IN"}]`. */
 export function parseAnswers(text: string | null): DnsAnswer[] {
   if (!text) return [];
+  return compactAnswers(text) ?? parsedAnswers(text);
+}
+
+function parsedAnswers(text: string): DnsAnswer[] {
   try {
     const value: unknown = JSON.parse(text);
     if (!Array.isArray(value)) return [];
     return value.flatMap((a: Record<string, unknown>) => (typeof a?.Rdata === 'string' ? [{ type: String(a.Type ?? ''), data: a.Rdata }] : []));
   } catch {
     return [];
+  }
+}
+
+const RDATA = '{"Rdata":"';
+const TYPE = '","Type":"';
+const CLASS = '","Class":"';
+/** Escapes and control characters: text where a plain scan could differ from JSON.parse. */
+const NOT_PLAIN = /[\\\u0000-\u001f]/;
+
+/**
+ * Answers in exactly the compact form the lake stores them (Route 53's key order, no whitespace, no
+ * escapes), read by scanning: 3.5× faster than JSON.parse, which took a fifth of a DNS run's time.
+ * Undefined for anything else, which JSON.parse then reads.
+ */
+function compactAnswers(text: string): DnsAnswer[] | undefined {
+  const end = text.length - 1;
+  if (text.charCodeAt(0) !== 91 || text.charCodeAt(end) !== 93 || NOT_PLAIN.test(text)) return undefined;
+  const answers: DnsAnswer[] = [];
+  let at = 1;
+  if (at === end) return answers;
+  for (;;) {
+    if (!text.startsWith(RDATA, at)) return undefined;
+    const dataEnd = text.indexOf('"', at + RDATA.length);
+    if (!text.startsWith(TYPE, dataEnd)) return undefined;
+    const typeEnd = text.indexOf('"', dataEnd + TYPE.length);
+    if (!text.startsWith(CLASS, typeEnd)) return undefined;
+    const classEnd = text.indexOf('"', typeEnd + CLASS.length);
+    if (classEnd < 0 || text.charCodeAt(classEnd + 1) !== 125) return undefined;
+    answers.push({ type: text.slice(dataEnd + TYPE.length, typeEnd), data: text.slice(at + RDATA.length, dataEnd) });
+    at = classEnd + 2;
+    if (at === end) return answers;
+    if (text.charCodeAt(at) !== 44) return undefined;
+    at++;
   }
 }
 
