@@ -190,20 +190,17 @@ export class StagedBatch {
 
   /**
    * Normalizes and stores everything staged, then empties the stage. `finish` runs in the same transaction.
-   * When DuckDB runs out of memory before `finish` (which may change its caller's state) and
-   * `onOutOfMemory` is given, it is called (to raise the limit) and the batch is committed again, once.
+   * When DuckDB runs out of memory before `finish` (which may change its caller's state), `onOutOfMemory`
+   * is called: if it raised the limit (true), the batch is committed again.
    */
   async commit(
     c: DuckDBConnection,
     finish: (connection: DuckDBConnection, result: BatchResult) => Promise<void>,
-    onOutOfMemory?: () => Promise<void>,
+    onOutOfMemory?: () => Promise<boolean>,
   ): Promise<BatchResult> {
     this.flushFile();
     let outcome = await this.attempt(c, finish);
-    if ('outOfMemory' in outcome && onOutOfMemory) {
-      await onOutOfMemory();
-      outcome = await this.attempt(c, finish);
-    }
+    while ('outOfMemory' in outcome && (await onOutOfMemory?.())) outcome = await this.attempt(c, finish);
     if ('outOfMemory' in outcome) throw outcome.outOfMemory;
     const { result, tempTables } = outcome;
     for (const name of tempTables) await c.run(`DROP TABLE IF EXISTS ${name}`);

@@ -12,9 +12,9 @@ export const DEFAULT_DB_FILE = './gumshoe.duckdb';
 const ROW_GROUP_SIZE = 32_768;
 
 /**
- * DuckDB's memory ceiling. Ingest and detection run lower (256MB) and fall back to this when they run out of
- * memory there (see lake/ingest.ts, detect/engine.ts); the server and queries use it. GUMSHOE_MEMORY_LIMIT
- * overrides it.
+ * DuckDB's memory ceiling. Ingest (160MB) and detection (256MB) run lower and fall back towards this when
+ * they run out of memory there (see lake/ingest.ts, detect/engine.ts); the server and queries use it.
+ * GUMSHOE_MEMORY_LIMIT overrides it.
  */
 export const DEFAULT_MEMORY_LIMIT = '512MB';
 

@@ -30,3 +30,13 @@ export function countSetting(name: string, fallback?: number): number | undefine
   if (!Number.isSafeInteger(count) || count < 1) throw new UserError(`${name}=${value} is not a positive whole number`);
   return count;
 }
+
+const UNIT_BYTES: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+
+/** Bytes in a memory size as memorySetting accepts it (KB, MB, … count in thousands, as in DuckDB; KiB, MiB, … in 1024s). */
+export function memoryBytes(size: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(size.trim());
+  const unit = match && UNIT_BYTES[match[2]!.toLowerCase()];
+  if (!unit) throw new Error(`not a memory size: ${size}`);
+  return Number(match[1]) * unit;
+}

@@ -11,8 +11,9 @@ export interface IngestOptions {
   region?: string;
   onProgress?: (progress: IngestProgress) => void;
   /**
-   * DuckDB's memory limit while ingesting into a lake at the default limit (default 256MB, or
-   * GUMSHOE_INGEST_MEMORY_LIMIT); a batch that runs out of memory at it is committed at the lake's own limit.
+   * DuckDB's memory limit while ingesting into a lake at the default limit (default 160MB, or
+   * GUMSHOE_INGEST_MEMORY_LIMIT); a batch that runs out of memory at it is committed again at twice the
+   * limit, up to the lake's own.
    */
   memoryLimit?: string;
 }
