@@ -78,7 +78,8 @@ export function parseAnswers(text: string | null): DnsAnswer[] {
   return compactAnswers(text) ?? parsedAnswers(text);
 }
 
-function parsedAnswers(text: string): DnsAnswer[] {
+/** Answers by JSON.parse, whatever the text's form (the reference the compact scan is tested against). */
+export function parsedAnswers(text: string): DnsAnswer[] {
   try {
     const value: unknown = JSON.parse(text);
     if (!Array.isArray(value)) return [];
