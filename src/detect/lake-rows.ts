@@ -135,14 +135,15 @@ export async function* joinedRows<T>(
     const result = await connection.stream(`SELECT ${joinedText(rowFields, freeText)}${numeric}${shared ? `, ${shared.code}` : ''}
       FROM (SELECT *, rowid AS row_id FROM ${table} WHERE ${range}) t ${shared?.join('t') ?? ''}
       ORDER BY t.time, t.row_id`);
-    const unshared = sharedFields.length ? fields.length : undefined;
+    // Past the limit, each row's shared columns follow its own fields.
+    const sharedFrom = sharedFields.length ? fields.length : undefined;
     for await (const chunk of prefetchedChunks(result)) {
       const rows = chunk.getColumnValues(0) as string[];
       const values = numbers.map((_, k) => doubles(chunk.getColumnVector(k + 1) as DuckDBDoubleVector));
       const codes = shared ? doubles(chunk.getColumnVector(numbers.length + 1) as DuckDBDoubleVector) : undefined;
       yield oneByOne(rows.length, (i) => {
         const text = splitRow(rows[i]!);
-        const ownShared = codes ? shared!.values[codes[i]!]! : unshared === undefined ? NO_CELLS : text.splice(unshared);
+        const ownShared = codes ? shared!.values[codes[i]!]! : sharedFrom === undefined ? NO_CELLS : text.splice(sharedFrom);
         return make(text, ownShared, values, i);
       });
     }

@@ -5,7 +5,7 @@ import { UserError } from '../sources/input.js';
  * that cannot be used stops the command with a message naming the variable, before any work starts (DuckDB
  * would only say "Failed to set config", and a batch size of NaN would stage everything in one batch).
  */
-const MEMORY_SIZE = /^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
+const MEMORY_SIZE = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
 
 function raw(name: string): string | undefined {
   const value = process.env[name]?.trim();
@@ -35,8 +35,7 @@ const UNIT_BYTES: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb
 
 /** Bytes in a memory size as memorySetting accepts it (KB, MB, … count in thousands, as in DuckDB; KiB, MiB, … in 1024s). */
 export function memoryBytes(size: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(size.trim());
-  const unit = match && UNIT_BYTES[match[2]!.toLowerCase()];
-  if (!unit) throw new Error(`not a memory size: ${size}`);
-  return Number(match[1]) * unit;
+  const match = MEMORY_SIZE.exec(size.trim());
+  if (!match) throw new Error(`not a memory size: ${size}`);
+  return Number(match[1]) * UNIT_BYTES[match[2]!.toLowerCase()]!;
 }

@@ -66,8 +66,9 @@ export async function ingest(lake: Lake, targets: string[], options: IngestOptio
   /** The next limit up, set; undefined at the lake's own. */
   const raiseMemoryLimit = async (): Promise<string | undefined> => {
     const ceiling = memoryBytes(lake.memoryLimit);
-    const doubled = 2 * memoryBytes(limit);
-    if (doubled / 2 >= ceiling) return undefined;
+    const current = memoryBytes(limit);
+    if (current >= ceiling) return undefined;
+    const doubled = 2 * current;
     const from = limit;
     limit = doubled >= ceiling ? lake.memoryLimit : `${Math.ceil(doubled / 1e6)}MB`;
     await setMemoryLimit(connection, limit);
@@ -169,7 +170,7 @@ class IngestRun {
     private readonly options: IngestOptions,
     private readonly stageDir: string,
     private readonly parquet: ParquetReader,
-    /** Raises DuckDB's memory limit once; says what it did. */
+    /** Raises DuckDB's memory limit a step; says what it did (undefined: already at the lake's own). */
     private raiseMemoryLimit?: () => Promise<string | undefined>,
   ) {
     this.registry = new FileRegistry(connection);
