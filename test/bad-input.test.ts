@@ -324,6 +324,54 @@ describe('text encoding inside JSON documents (records are cut out as bytes)', (
   });
 });
 
+describe('text encoding inside line files (lines are framed as bytes)', () => {
+  const storedRaws = async (lake: TestLake) => (await lake.rows('SELECT raw, source_line FROM api_activity ORDER BY source_line')).map((r) => [String(r.raw), Number(r.source_line)]);
+
+  test('a raw control character in one line: that line is malformed JSON at its own line; later lines keep their numbers', async () => {
+    const bad = OTRF_LINES[1]!.replace('"userAgent":"', '"userAgent":"\u001f');
+    const content = lines([OTRF_LINES[0]!, bad, OTRF_LINES[2]!, '', OTRF_LINES[3]!]);
+    await runCase({
+      name: 'control.jsonl',
+      content,
+      type: 'cloudtrail',
+      stored: 3,
+      quarantined: [{ location: 'line 2', reason: /^malformed JSON: /, raw: bad }],
+      check: async (lake) => assert.deepEqual(await storedRaws(lake), [[OTRF_LINES[0]!, 1], [OTRF_LINES[2]!, 3], [OTRF_LINES[3]!, 5]]),
+    });
+  });
+
+  test('bytes that are not UTF-8 become U+FFFD; multi-byte characters cut by nothing stay exact', async () => {
+    const [before, after] = OTRF_LINES[1]!.split('"userAgent":"');
+    const accented = OTRF_LINES[2]!.replace('"userAgent":"', '"userAgent":"café ✓ 🚀 ');
+    const content = Buffer.concat([
+      Buffer.from(`${OTRF_LINES[0]}\n${before}"userAgent":"`),
+      Buffer.from([0xff, 0xc3]),
+      Buffer.from(`${after}\n${accented}\n`),
+    ]);
+    await runCase({
+      name: 'latin.jsonl',
+      content,
+      type: 'cloudtrail',
+      stored: 3,
+      quarantined: [],
+      check: async (lake) => assert.deepEqual(await storedRaws(lake), [[OTRF_LINES[0]!, 1], [`${before}"userAgent":"\uFFFD\uFFFD${after}`, 2], [accented, 3]]),
+    });
+  });
+
+  test('a line longer than a stage-file line may be (over 1 MB) is stored whole, between lines that are not', async () => {
+    const long = edited(JSON.parse(OTRF_LINES[1]!), (r) => { r.requestParameters = { policy: 'x'.repeat(1_100_000) }; });
+    const content = lines([OTRF_LINES[0]!, long, OTRF_LINES[2]!]);
+    await runCase({
+      name: 'long.jsonl',
+      content: gzipSync(content),
+      type: 'cloudtrail',
+      stored: 3,
+      quarantined: [],
+      check: async (lake) => assert.deepEqual(await storedRaws(lake), [[OTRF_LINES[0]!, 1], [long, 2], [OTRF_LINES[2]!, 3]]),
+    });
+  });
+});
+
 describe('bad JSON lines (CloudTrail)', () => {
   test('a malformed line: JSON.parse\'s message and its line; the other lines stored', async () => {
     const bad = OTRF_LINES[4]!.slice(0, 200);

@@ -33,15 +33,16 @@ const DETAILED_JSON_ERRORS = 10_000;
 
 /** Separates the fields of a stage-file line; valid JSON and flow-log text never contain it. */
 const FIELD = '\x1f';
-/** Stage lines are encoded straight into this buffer, not concatenated as strings: CloudTrail's JS heap stays small. */
+const NEWLINE = 0x0a;
+/** Stage lines are copied straight into this buffer from the bytes read, never made strings: the JS heap stays small. */
 const OUT_BUFFER_BYTES = 1 << 20;
 /**
- * Longer records (in characters; in bytes for records cut out of a JSON document) go to the staging table.
+ * Longer records (in bytes) go to the staging table.
  * DuckDB reads a CSV file in parallel by buffers, which must hold the longest line allowed: small buffers
  * (so even a small batch spreads over both cores) need a bound.
  */
 const MAX_FILE_LINE = 256 << 10;
-/** Bytes: a UTF-8 character takes at most 4. */
+/** The CSV reader's line bound: a record and its prefix, with room to spare (2 MB buffers read well in parallel). */
 const MAX_LINE_BYTES = MAX_FILE_LINE * 4;
 
 /**
@@ -105,17 +106,23 @@ export class StagedBatch {
       this.count(fileId, records);
       return;
     }
-    if (chunk.kind === ChunkKind.Lines && !chunk.broken && !chunk.text.includes(FIELD)) {
-      const lines = chunk.text.split('\n');
-      for (let i = 0; i < lines.length; i++) {
-        const line = lines[i]!;
+    if (chunk.kind === ChunkKind.LineBytes) {
+      const { bytes, firstLine } = chunk;
+      if (bytes.includes(FIELD)) {
+        this.toTable(fileId, { kind: ChunkKind.Lines, firstLine, firstIndex: 0, text: bytes.toString('utf8') });
+        return;
+      }
+      for (let start = 0, line = firstLine; start <= bytes.length; line++) {
+        const newline = bytes.indexOf(NEWLINE, start);
+        const end = newline === -1 ? bytes.length : newline;
         // Blank lines are not records.
-        if (line.length > MAX_FILE_LINE) {
-          this.toTable(fileId, { kind: ChunkKind.Lines, firstLine: chunk.firstLine + i, firstIndex: 0, text: line });
-        } else if (line) {
-          this.write(`${fileId}${FIELD}${chunk.firstLine + i}${FIELD}${FIELD}`, line);
+        if (end - start > MAX_FILE_LINE) {
+          this.toTable(fileId, { kind: ChunkKind.Lines, firstLine: line, firstIndex: 0, text: bytes.toString('utf8', start, end) });
+        } else if (end > start) {
+          this.writeBytes(`${fileId}${FIELD}${line}${FIELD}${FIELD}`, bytes, start, end);
           records++;
         }
+        start = end + 1;
       }
       this.count(fileId, records);
       return;
@@ -127,20 +134,6 @@ export class StagedBatch {
   private count(fileId: number, records: number): void {
     this.stagedRecords += records;
     this.recordsByFile.set(fileId, (this.recordsByFile.get(fileId) ?? 0) + records);
-  }
-
-  /** Appends one stage line: `prefix` (the fields before the record), the record, a newline. */
-  private write(prefix: string, record: string): void {
-    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
-    const most = (prefix.length + record.length) * 3 + 1;
-    if (this.outBytes + most > OUT_BUFFER_BYTES) this.flushFile();
-    if (most > OUT_BUFFER_BYTES) {
-      writeSync(this.stageFd, `${prefix}${record}\n`);
-      return;
-    }
-    this.outBytes += this.out.write(prefix, this.outBytes);
-    this.outBytes += this.out.write(record, this.outBytes);
-    this.out[this.outBytes++] = 0x0a;
   }
 
   /** Appends one stage line: `prefix`, the record's bytes `bytes[start, end)`, a newline. */
@@ -155,7 +148,7 @@ export class StagedBatch {
     }
     this.outBytes += this.out.write(prefix, this.outBytes);
     this.outBytes += bytes.copy(this.out, this.outBytes, start, end);
-    this.out[this.outBytes++] = 0x0a;
+    this.out[this.outBytes++] = NEWLINE;
   }
 
   private flushFile(): void {
@@ -452,7 +445,7 @@ function tableRecords(chunk: TextChunk): number {
 function holdsLineBreak(bytes: Buffer, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
     const b = bytes[i]!;
-    if (b === 0x0a || b === 0x0d || b === 0x1f) return true;
+    if (b === NEWLINE || b === 0x0d || b === 0x1f) return true;
   }
   return false;
 }

@@ -54,9 +54,9 @@ function fieldText({ name, type }: { name: string; type: string }): string {
   return `coalesce(nullif(translate(${text}, chr(9) || chr(10) || chr(13), '   '), ''), '-')`;
 }
 
-async function* readText(file: string, cleanup: () => Promise<void>): AsyncGenerator<string> {
+async function* readText(file: string, cleanup: () => Promise<void>): AsyncGenerator<Buffer> {
   try {
-    yield* createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
+    yield* createReadStream(file, { highWaterMark: 1 << 20 });
   } finally {
     await cleanup();
   }

@@ -8,17 +8,18 @@ import { scanJsonDocument } from './json-scan.js';
 import { defaultFieldsFor, looksLikeHeader, parseHeader } from './vpcflow-fields.js';
 
 /**
- * Frames a file's records for the lake without parsing them: JSON lines and flow-log lines travel in
- * large newline-joined chunks; records cut out of a JSON document travel as an array of their exact text.
+ * Frames a file's records for the lake without parsing them: JSON lines and flow-log lines travel as the
+ * bytes of many whole lines; records cut out of a JSON document travel as byte ranges of the document.
  * The lake parses and validates them in bulk.
  */
 export const enum ChunkKind {
   Lines = 0,
   Elements = 1,
   Single = 2,
+  LineBytes = 3,
 }
 
-/** Newline-separated lines, or one record on its own. */
+/** Newline-separated lines, or one record on its own, as text (for the lake's staging table). */
 export interface TextChunk {
   kind: ChunkKind.Lines | ChunkKind.Single;
   firstLine: number;
@@ -27,6 +28,13 @@ export interface TextChunk {
   text: string;
   /** Why this single record cannot be valid (a truncated file), if so. */
   broken?: string;
+}
+
+/** Whole lines, UTF-8, with the newlines between them but none after the last (CRLF already made LF). */
+export interface LineBytesChunk {
+  kind: ChunkKind.LineBytes;
+  firstLine: number;
+  bytes: Buffer;
 }
 
 /** Records cut out of a JSON document, each exactly as written: byte ranges of the document. */
@@ -47,11 +55,12 @@ export interface ElementsChunk {
   plain: boolean;
 }
 
-export type StageChunk = TextChunk | ElementsChunk;
+export type StageChunk = TextChunk | LineBytesChunk | ElementsChunk;
 
-/** Characters (bytes, for elements) a chunk carries, for batch sizing and progress. */
+/** Bytes (characters, for text) a chunk carries, for batch sizing and progress. */
 export function chunkSize(chunk: StageChunk): number {
-  return chunk.kind === ChunkKind.Elements ? chunk.size : chunk.text.length;
+  if (chunk.kind === ChunkKind.Elements) return chunk.size;
+  return chunk.kind === ChunkKind.LineBytes ? chunk.bytes.length : chunk.text.length;
 }
 
 export type FileFormat = Extract<Detection, { sourceType: SourceType }> & {
@@ -65,8 +74,8 @@ export type FramedItem = { format: FileFormat } | { skip: string } | { chunk: St
 export interface ParquetLines {
   /** Column names as the file writes them (`account_id`). */
   columns: string[];
-  /** The rows, in order, as newline-terminated lines of space-separated values, '-' for none. */
-  lines: AsyncIterable<string>;
+  /** The rows, in order, as newline-terminated lines of space-separated values, '-' for none (UTF-8). */
+  lines: AsyncIterable<Buffer>;
   /** Releases the file when its lines are not read. */
   close(): Promise<void>;
 }
@@ -139,7 +148,7 @@ export async function* frameRecords(raw: Readable, uri: string, options: FrameOp
     yield* frameDocument(pending, rest);
     return;
   }
-  yield* frameLines(detection, decodedText(pending, rest));
+  yield* frameLines(detection, replayed(pending, rest));
 }
 
 /** Whether bytes hold nothing but whitespace (a byte-order mark counts as whitespace, as String.trim has it). */
@@ -173,15 +182,6 @@ async function* decodedBytes(raw: Readable): AsyncGenerator<Buffer> {
     const message = (error as Error).message;
     throw new DecodeError(gzipped ? `truncated or corrupt gzip (${message})` : `read error (${message})`);
   }
-}
-
-/** Bytes already read, then the rest, as text. */
-async function* decodedText(pending: Buffer[], rest: AsyncIterable<Buffer>): AsyncGenerator<string> {
-  const decoder = new StringDecoder('utf8');
-  for (const buffer of pending) yield decoder.write(buffer);
-  for await (const buffer of rest) yield decoder.write(buffer);
-  const tail = decoder.end();
-  if (tail) yield tail;
 }
 
 class DecodeError extends Error {}
@@ -230,7 +230,7 @@ async function* frameParquet(uri: string, pending: Buffer[], rest: AsyncIterable
 }
 
 /** A Parquet file that fails part-way (a corrupt page) is damaged like a cut-off gzip: what came before is kept. */
-async function* readErrorsAsDamage(lines: AsyncIterable<string>): AsyncGenerator<string> {
+async function* readErrorsAsDamage(lines: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   try {
     yield* lines;
   } catch (error) {
@@ -245,45 +245,70 @@ async function* replayed(pending: Buffer[], rest: AsyncIterable<Buffer>): AsyncG
 
 /**
  * Newline-delimited records: JSON lines, or flow-log lines after an optional header (no header is looked
- * for when the field order is already known, as for Parquet rows).
+ * for when the field order is already known, as for Parquet rows). Lines stay bytes: a newline byte is never
+ * part of a multi-byte character, so cutting at newlines cuts no character.
  */
-async function* frameLines(detection: FileFormat, text: AsyncIterable<string>): AsyncGenerator<FramedItem> {
+async function* frameLines(detection: FileFormat, pieces: AsyncIterable<Buffer>): AsyncGenerator<FramedItem> {
   const format: FileFormat = { ...detection };
   let formatKnown = detection.sourceType !== 'vpcflow' || detection.flowFields !== undefined;
-  let carry = '';
+  let carry: Buffer[] = [];
+  let carryBytes = 0;
   let line = 1;
+
+  /** The bytes carried so far, as one buffer (the carry is emptied). */
+  const takeCarry = (): Buffer => {
+    const whole = carry.length === 1 ? carry[0]! : Buffer.concat(carry, carryBytes);
+    carry = [];
+    carryBytes = 0;
+    return whole;
+  };
+  const keep = (bytes: Buffer): void => {
+    carry = bytes.length ? [bytes] : [];
+    carryBytes = bytes.length;
+  };
 
   /** Flow logs: the first line decides the field order and, if it is a header, is not a record. */
   function* readFormat(final: boolean): Generator<FramedItem> {
-    const newline = carry.indexOf('\n');
-    if (newline === -1 && !final) return;
-    const firstLine = (newline === -1 ? carry : carry.slice(0, newline)).replace(/\r$/, '');
+    const whole = takeCarry();
+    const newline = whole.indexOf(NEWLINE);
+    if (newline === -1 && !final) {
+      keep(whole);
+      return;
+    }
+    const firstLine = whole.toString('utf8', 0, newline === -1 ? whole.length : newline).replace(/\r$/, '');
     Object.assign(format, flowFormat(firstLine));
     formatKnown = true;
     yield { format };
     if (looksLikeHeader(firstLine)) {
-      carry = newline === -1 ? '' : carry.slice(newline + 1);
+      keep(newline === -1 ? Buffer.alloc(0) : whole.subarray(newline + 1));
       line = 2;
+    } else {
+      keep(whole);
     }
   }
 
   function* emit(final: boolean): Generator<FramedItem> {
     if (!formatKnown) yield* readFormat(final);
     if (!formatKnown) return;
-    if (!final && carry.length < CHUNK_TARGET) return;
-    const end = final ? carry.length : carry.lastIndexOf('\n');
-    if (end <= 0) return;
-    const whole = carry.slice(0, end);
-    carry = carry.slice(end + 1);
-    yield* linesChunk(whole, line, detection.sourceType);
-    line += countNewlines(whole) + 1;
+    if (!final && carryBytes < CHUNK_TARGET) return;
+    const whole = takeCarry();
+    const end = final ? whole.length : whole.lastIndexOf(NEWLINE);
+    if (end <= 0) {
+      keep(whole);
+      return;
+    }
+    keep(whole.subarray(end + 1));
+    const lines = whole.subarray(0, end);
+    yield* linesChunk(lines, line, detection.sourceType);
+    line += countNewlines(lines) + 1;
   }
 
   if (formatKnown) yield { format };
   let failure: string | undefined;
   try {
-    for await (const piece of text) {
-      carry += piece;
+    for await (const piece of pieces) {
+      carry.push(piece);
+      carryBytes += piece.length;
       yield* emit(false);
     }
   } catch (error) {
@@ -297,26 +322,33 @@ async function* frameLines(detection: FileFormat, text: AsyncIterable<string>): 
   // Whole lines before the damage are records; the cut-off line after them is quarantined.
   // The whole lines go without their final newline, so `line` ends up on the cut-off line. That line is
   // framed as a line (no record index), like every other record of the file.
-  const lastNewline = carry.lastIndexOf('\n');
-  const partial = carry.slice(lastNewline + 1).replace(/\r$/, '');
-  carry = lastNewline === -1 ? '' : carry.slice(0, lastNewline);
+  const whole = takeCarry();
+  const lastNewline = whole.lastIndexOf(NEWLINE);
+  const partial = whole.toString('utf8', lastNewline + 1).replace(/\r$/, '');
+  keep(lastNewline === -1 ? Buffer.alloc(0) : whole.subarray(0, lastNewline));
   yield* emit(true);
   yield { chunk: { kind: ChunkKind.Lines, firstLine: line, firstIndex: 0, text: partial, broken: `${failure}: the file ends inside this record` } };
 }
 
+const WRAPPER_KEYS = ['"Records"', '"findings"', '"Findings"'];
+
 /** A chunk of whole lines; JSON lines that are themselves wrapper documents are expanded. */
-function* linesChunk(chunkText: string, firstLine: number, sourceType: SourceType): Generator<FramedItem> {
-  if (chunkText.length === 0) return;
-  // The line terminator is not part of a record: CRLF files frame like LF files.
-  const text = chunkText.includes('\r') ? chunkText.replaceAll('\r\n', '\n') : chunkText;
-  const mayHoldWrappers = sourceType !== 'vpcflow' && /"(Records|findings|Findings)"/.test(text);
+function* linesChunk(chunkBytes: Buffer, firstLine: number, sourceType: SourceType): Generator<FramedItem> {
+  if (chunkBytes.length === 0) return;
+  // The line terminator is not part of a record: CRLF files frame like LF files. The lake reads UTF-8 only,
+  // so bytes that are not UTF-8 become U+FFFD, as a text decoder has them.
+  const bytes = isUtf8(chunkBytes) && !chunkBytes.includes(CARRIAGE_RETURN)
+    ? chunkBytes
+    : Buffer.from(chunkBytes.toString('utf8').replaceAll('\r\n', '\n'));
+  const mayHoldWrappers = sourceType !== 'vpcflow' && WRAPPER_KEYS.some((key) => bytes.includes(key));
   if (!mayHoldWrappers) {
-    yield { chunk: { kind: ChunkKind.Lines, firstLine, firstIndex: 0, text } };
+    yield { chunk: { kind: ChunkKind.LineBytes, firstLine, bytes } };
     return;
   }
-  const lines = text.split('\n');
+  const lines = bytes.toString('utf8').split('\n');
   let plain: string[] = [];
   let plainStart = firstLine;
+  const plainChunk = (): FramedItem => ({ chunk: { kind: ChunkKind.LineBytes, firstLine: plainStart, bytes: Buffer.from(plain.join('\n')) } });
   for (let i = 0; i < lines.length; i++) {
     const lineText = lines[i]!;
     if (!WRAPPED_LINE.test(lineText)) {
@@ -324,11 +356,11 @@ function* linesChunk(chunkText: string, firstLine: number, sourceType: SourceTyp
       plain.push(lineText);
       continue;
     }
-    if (plain.length) yield { chunk: { kind: ChunkKind.Lines, firstLine: plainStart, firstIndex: 0, text: plain.join('\n') } };
+    if (plain.length) yield plainChunk();
     plain = [];
     yield* documentChunks(Buffer.from(lineText), firstLine + i);
   }
-  if (plain.length) yield { chunk: { kind: ChunkKind.Lines, firstLine: plainStart, firstIndex: 0, text: plain.join('\n') } };
+  if (plain.length) yield plainChunk();
 }
 
 /**
@@ -406,8 +438,8 @@ function flowFormat(firstLine: string): { flowFields?: string[]; formatError?: s
   };
 }
 
-function countNewlines(text: string): number {
+function countNewlines(bytes: Buffer): number {
   let count = 0;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
+  for (let i = bytes.indexOf(NEWLINE); i !== -1; i = bytes.indexOf(NEWLINE, i + 1)) count++;
   return count;
 }
