@@ -34,7 +34,7 @@ export function parquetLineReader(connection: DuckDBConnection, scratchDir: stri
       await connection.run(`COPY (SELECT ${line} FROM ${source} ORDER BY file_row_number) TO ${sqlString(text)}
         (FORMAT csv, HEADER false, QUOTE '', ESCAPE '')`);
       await rm(parquet, { force: true });
-      return { columns: columns.map((column) => column.name), lines: readText(text, cleanup), close: cleanup };
+      return { columns: columns.map((column) => column.name), lines: readLineBytes(text, cleanup), close: cleanup };
     } catch (error) {
       await cleanup();
       throw error;
@@ -54,7 +54,7 @@ function fieldText({ name, type }: { name: string; type: string }): string {
   return `coalesce(nullif(translate(${text}, chr(9) || chr(10) || chr(13), '   '), ''), '-')`;
 }
 
-async function* readText(file: string, cleanup: () => Promise<void>): AsyncGenerator<Buffer> {
+async function* readLineBytes(file: string, cleanup: () => Promise<void>): AsyncGenerator<Buffer> {
   try {
     yield* createReadStream(file, { highWaterMark: 1 << 20 });
   } finally {
