@@ -9,6 +9,8 @@ import type { ApiDetection, CloudTrailRecord } from '../src/detect/detection.js'
 import { runDetections } from '../src/detect/engine.js';
 import { apiEventFromRecord } from '../src/detect/from-record.js';
 import { apiEvents, apiWatermark } from '../src/detect/lake-events.js';
+import { rowRange } from '../src/detect/lake-rows.js';
+import { timeSlices } from '../src/detect/time-slices.js';
 import { rootCredentialUsage } from '../src/detect/cloudtrail/root-credential-usage.js';
 import { addFilter } from '../src/findings/filters.js';
 import { queryFindings, setArchived } from '../src/findings/store.js';
@@ -48,7 +50,7 @@ describe('events read from the lake', () => {
     ];
     await lake.ingest([writeRecords(records)]);
     const fromLake = [];
-    for await (const chunk of apiEvents(lake.lake.connection, -1, await apiWatermark(lake.lake.connection))) fromLake.push(...chunk);
+    for await (const chunk of apiEvents(lake.lake, -1, await apiWatermark(lake.lake.connection))) fromLake.push(...chunk);
     assert.equal(fromLake.length, records.length);
     const byUid = new Map(records.map((r, i) => [String(r.eventID), apiEventFromRecord(r, null, i + 1)]));
     const normalized = (value: unknown) => (typeof value === 'string' && /^[{[]/.test(value) ? JSON.parse(value) : value);
@@ -67,10 +69,17 @@ describe('events read from the lake', () => {
     }
     // More distinct callers than the reader holds at once: each event carries its own, with the same result.
     const unshared = [];
-    for await (const chunk of apiEvents(lake.lake.connection, -1, await apiWatermark(lake.lake.connection), 'true', 1)) unshared.push(...chunk);
+    for await (const chunk of apiEvents(lake.lake, -1, await apiWatermark(lake.lake.connection), 'true', { sharedLimit: 1 })) unshared.push(...chunk);
     // Without the payloads each event parsed lazily when the checks above read them.
     const fields = (events: ApiEvent[]) => events.map((event) => ({ ...event, parsed: undefined }));
     assert.deepEqual(fields(unshared), fields(fromLake));
+    // Cut into time slices of a few events, read on two connections in turn: the same events in the same order.
+    const mark = await apiWatermark(lake.lake.connection);
+    const slices = await timeSlices(lake.lake.connection, 'api_activity', rowRange(-1, mark), { rows: 25 });
+    assert.ok(slices.length > 3, `${fromLake.length} events in ${slices.length} slices: ${slices.join(" | ")}`);
+    const sliced = [];
+    for await (const chunk of apiEvents(lake.lake, -1, mark, 'true', { sliceRows: 25 })) sliced.push(...chunk);
+    assert.deepEqual(fields(sliced), fields(fromLake));
   });
 });
 
@@ -99,7 +108,7 @@ describe('events whose text holds the field separator', () => {
       const agent = 'curl/8.0 \u001f\u001e odd';
       await lake.ingest([writeRecords([ctEvent({ service: 'iam', name: 'ListUsers', identity: iamUser('odd'), time: '2026-11-02T10:00:00Z', userAgent: agent })])]);
       const events = [];
-      for await (const chunk of apiEvents(lake.lake.connection, -1, await apiWatermark(lake.lake.connection))) events.push(...chunk);
+      for await (const chunk of apiEvents(lake.lake, -1, await apiWatermark(lake.lake.connection))) events.push(...chunk);
       assert.equal(events.length, 1);
       assert.equal(events[0]!.userAgent, 'curl/8.0 \u241f\u001e odd');
       assert.equal(events[0]!.actor.userName, 'odd');

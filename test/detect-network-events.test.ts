@@ -5,6 +5,8 @@ import { after, describe, test } from 'node:test';
 import { assumedRole, ctEvent } from '../src/detect/case-builders.js';
 import { runDetections } from '../src/detect/engine.js';
 import { dnsEvents, dnsWatermark, flowEvents, flowWatermark, parseAnswers, parsedAnswers } from '../src/detect/lake-network-events.js';
+import { rowRange } from '../src/detect/lake-rows.js';
+import { ShortRead, slicedChunks, timeSlices } from '../src/detect/time-slices.js';
 import type { FlowDetection } from '../src/detect/detection.js';
 import { flowSides, isPrivateIp } from '../src/detect/network-event.js';
 import { CASE_ACCOUNT, dnsFromRecord, dnsQuery, FLOW_CASE_HEADER, flowFromLine, flowLine } from '../src/detect/network-records.js';
@@ -46,17 +48,79 @@ describe('flow and DNS events read from the lake', () => {
       ]);
       const connection = lake.lake.connection;
       const fromLake = [];
-      for await (const chunk of flowEvents(connection, -1, await flowWatermark(connection))) fromLake.push(...chunk);
+      for await (const chunk of flowEvents(lake.lake, -1, await flowWatermark(connection))) fromLake.push(...chunk);
       assert.deepEqual(
         fromLake.map(({ fileId, line, ...rest }) => rest),
         flows.map((line) => flowFromLine(line)).map(({ fileId, line, ...rest }) => rest),
       );
       const dnsFromLake = [];
-      for await (const chunk of dnsEvents(connection, -1, await dnsWatermark(connection))) dnsFromLake.push(...chunk);
+      for await (const chunk of dnsEvents(lake.lake, -1, await dnsWatermark(connection))) dnsFromLake.push(...chunk);
       assert.deepEqual(
         dnsFromLake.map(({ fileId, line, ...rest }) => rest),
         queries.map((q) => dnsFromRecord(q)).map(({ fileId, line, ...rest }) => rest),
       );
+    } finally {
+      lake.close();
+    }
+  });
+
+  test('read in time slices, on two connections in turn, come in the same order as read at once', async () => {
+    const lake = await tempLake();
+    try {
+      // Several records share an instant (a slice never splits one); a format without start or end gives records no time, which come last.
+      const times = ['10:00:00', '10:00:00', '10:00:00', '10:07:00', '10:01:00', '10:02:00', '10:02:00', '10:03:00', '10:09:00', '10:04:00'];
+      const timed = times.map((t, i) => flowLine({ src: `198.51.100.${i}`, dst: '10.0.1.25', dstPort: 22 + i, time: `2026-11-02T${t}Z` }));
+      const untimed = ['5 eni-0a1b2c3d4e5f60718 203.0.113.9 10.0.1.25 40000 23 6 1 40 REJECT OK', '5 eni-0a1b2c3d4e5f60718 203.0.113.8 10.0.1.25 40000 25 6 1 40 REJECT OK'];
+      await lake.ingest([
+        write(`AWSLogs/${CASE_ACCOUNT}/vpcflowlogs/us-east-1/2026/11/02/timed.log`, `${FLOW_CASE_HEADER}\n${timed.join('\n')}\n`),
+        write(`AWSLogs/${CASE_ACCOUNT}/vpcflowlogs/us-east-1/2026/11/02/untimed.log`, `version interface-id srcaddr dstaddr srcport dstport protocol packets bytes action log-status\n${untimed.join('\n')}\n`),
+        write(`AWSLogs/${CASE_ACCOUNT}/vpcdnsquerylogs/vpc-1/2026/11/02/dns.log`, `${times.map((t, i) => JSON.stringify(dnsQuery({ name: `host${i}.example.com`, time: `2026-11-02T${t}Z` }))).join('\n')}\n`),
+      ]);
+      const connection = lake.lake.connection;
+      const read = async <T>(events: AsyncGenerator<Iterable<T>>) => {
+        const all: T[] = [];
+        for await (const chunk of events) all.push(...chunk);
+        return all;
+      };
+      const flowMark = await flowWatermark(connection);
+      const slices = await timeSlices(connection, 'network_activity', rowRange(-1, flowMark), { rows: 2 });
+      assert.ok(slices.length >= 5, `${slices.length} slices`);
+      const whole = await read(flowEvents(lake.lake, -1, flowMark));
+      assert.equal(whole.length, 12);
+      assert.deepEqual(whole.slice(-2).map((f) => f.srcIp), ['203.0.113.9', '203.0.113.8']);
+      assert.deepEqual(await read(flowEvents(lake.lake, -1, flowMark, { sliceRows: 2 })), whole);
+      const dnsMark = await dnsWatermark(connection);
+      // Wide rows are cut by their bytes too: ten queries of 10 MB each make more than one slice.
+      assert.equal((await timeSlices(connection, 'dns_activity', rowRange(-1, dnsMark), { rows: 1000 })).length, 1);
+      assert.ok((await timeSlices(connection, 'dns_activity', rowRange(-1, dnsMark), { rows: 1000, rowBytes: '10000000' })).length > 1);
+      const dnsWhole = await read(dnsEvents(lake.lake, -1, dnsMark));
+      assert.equal(dnsWhole.length, 10);
+      assert.deepEqual(await read(dnsEvents(lake.lake, -1, dnsMark, { sliceRows: 2 })), dnsWhole);
+      // Every row is in exactly one slice, and no slice holds more rows than asked unless they share an instant.
+      const counts = [];
+      for (const slice of slices) counts.push(Number((await connection.runAndReadAll(`SELECT count(*) FROM network_activity WHERE ${slice.condition}`)).getRows()[0]![0]));
+      assert.equal(counts.reduce((a, b) => a + b, 0), 12);
+      assert.deepEqual(counts, [3, 1, 2, 2, 4]);
+      assert.deepEqual(slices.map((slice) => slice.rows), counts);
+    } finally {
+      lake.close();
+    }
+  });
+
+  test('a slice whose stream stops early is an error, not the end of the rows', async () => {
+    const lake = await tempLake();
+    try {
+      // DuckDB ends a streamed result at an error inside it; only the slice's row count tells.
+      const failing = () => `SELECT CASE WHEN i = 150000 THEN error('boom') ELSE i END FROM range(300000) t(i)`;
+      let read = 0;
+      await assert.rejects(async () => {
+        for await (const chunk of slicedChunks(lake.lake, 'network_activity', [{ condition: 'true', rows: 300000 }], failing)) read += chunk.rowCount;
+      }, ShortRead);
+      assert.ok(read < 300000);
+      // Slices read in turn on two connections, each checked against its own count.
+      let whole = 0;
+      for await (const chunk of slicedChunks(lake.lake, 'network_activity', [3000, 2000, 1].map((rows) => ({ condition: String(rows), rows })), (rows) => `SELECT 1 FROM range(${rows})`)) whole += chunk.rowCount;
+      assert.equal(whole, 5001);
     } finally {
       lake.close();
     }

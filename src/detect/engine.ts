@@ -15,6 +15,7 @@ import { payloadCondition, payloadRule } from './payloads.js';
 import { dnsEvents, dnsWatermark, flowEvents, flowWatermark } from './lake-network-events.js';
 import { DETECTIONS } from './registry.js';
 import { DetectionRunner, StateStore } from './runner.js';
+import { ShortRead } from './time-slices.js';
 
 /** State not used for this long is dropped, so per-principal state stays bounded as principals come and go. */
 const STATE_RETENTION_MS = 180 * 86_400_000;
@@ -135,7 +136,7 @@ export async function runDetections(lake: Lake, options: DetectOptions = {}): Pr
   try {
     return await detectOnce(lake, options);
   } catch (error) {
-    if (!isOutOfMemory(error)) throw error;
+    if (!isOutOfMemory(error) && !(error instanceof ShortRead)) throw error;
     await setMemoryLimit(lake.connection, lake.memoryLimit);
     const summary = await detectOnce(lake, options);
     summary.warnings.push(`detection ran out of memory at ${limit} and was run again at ${lake.memoryLimit}`);
@@ -172,15 +173,15 @@ async function detectOnce(lake: Lake, options: DetectOptions): Promise<DetectSum
   };
   const progress = () => options.onProgress?.(runner.counts.events + runner.counts.flows + runner.counts.queries);
   const payloads = payloadCondition(payloadRule(runner.detections));
-  for await (const events of apiEvents(connection, after.api, upTo.api, payloads)) {
+  for await (const events of apiEvents(lake, after.api, upTo.api, payloads)) {
     for (const event of events) runner.process(event);
     progress();
   }
-  for await (const flows of flowEvents(connection, after.flow, upTo.flow)) {
+  for await (const flows of flowEvents(lake, after.flow, upTo.flow)) {
     for (const flow of flows) runner.processFlow(flow);
     progress();
   }
-  for await (const queries of dnsEvents(connection, after.dns, upTo.dns)) {
+  for await (const queries of dnsEvents(lake, after.dns, upTo.dns)) {
     for (const query of queries) runner.processDns(query);
     progress();
   }

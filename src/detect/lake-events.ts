@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ApiEvent } from './api-event.js';
-import { type Cell, joinedRows, orNull, rowRange, tableWatermark } from './lake-rows.js';
+import { type Cell, joinedRows, orNull, type ReadOptions, rowRange, tableWatermark } from './lake-rows.js';
+import type { LakeConnections, SliceSize } from './time-slices.js';
 
 /**
  * CloudTrail events from the lake's api_activity table as ApiEvents, in time order. Only the flat
@@ -21,6 +22,12 @@ const fields = (payloads: string) => [
   ...['api_request_data', 'api_response_data', 'additional_event_data', 'resources'].map((column) => `CASE WHEN ${payloads} THEN ${column} END`),
 ];
 const NUMBERS = ['epoch_ms(time)', 'source_file_id', 'source_line', 'row_id'] as const;
+
+/** Time slices (time-slices.ts): an event's width is mostly its JSON payloads, from a few bytes to hundreds of KB. */
+const API_SLICE: SliceSize = {
+  rows: 500_000,
+  rowBytes: `200 + ${['api_request_data', 'api_response_data', 'additional_event_data', 'resources'].map((c) => `coalesce(strlen(${c}::VARCHAR), 0)`).join(' + ')}`,
+};
 
 /** Columns that carry text a caller chose (names, agents, messages): they may hold any character. */
 const FREE_TEXT: ReadonlySet<string> = new Set([
@@ -79,13 +86,13 @@ export const apiWatermark = (connection: DuckDBConnection) => tableWatermark(con
 /**
  * Events stored after `after` up to and including `upTo` (row ids), in time order, chunk by chunk; JSON
  * payloads only where `payloads` (a SQL condition, see payloads.ts) holds, every payload by default. Past
- * `sharedLimit` distinct callers, each event carries its own (lake-rows.ts).
+ * `options.sharedLimit` distinct callers, each event carries its own (lake-rows.ts).
  */
-export async function* apiEvents(connection: DuckDBConnection, after: number, upTo: number, payloads = 'true', sharedLimit?: number): AsyncGenerator<Iterable<ApiEvent>> {
+export async function* apiEvents(lake: LakeConnections, after: number, upTo: number, payloads = 'true', options: ReadOptions = {}): AsyncGenerator<Iterable<ApiEvent>> {
   const rootIdentities = new Map<number, string>();
-  const roots = await connection.runAndReadAll(`SELECT rowid::DOUBLE, json_extract(raw, '$.userIdentity')::VARCHAR FROM api_activity
+  const roots = await lake.connection.runAndReadAll(`SELECT rowid::DOUBLE, json_extract(raw, '$.userIdentity')::VARCHAR FROM api_activity
     WHERE ${rowRange(after, upTo)} AND actor_user_type = 'Root'`);
   for (const [rowId, identity] of roots.getRowsJS()) if (identity !== null) rootIdentities.set(Number(rowId), String(identity));
-  const options = { freeText: FREE_TEXT, numbers: NUMBERS, shared: SHARED, sharedLimit };
-  yield* joinedRows(connection, 'api_activity', fields(payloads), after, upTo, (row, shared, numbers, i) => toEvent(row, shared, numbers, i, rootIdentities), options);
+  const read = { ...options, slice: API_SLICE, freeText: FREE_TEXT, numbers: NUMBERS, shared: SHARED };
+  yield* joinedRows(lake, 'api_activity', fields(payloads), after, upTo, (row, shared, numbers, i) => toEvent(row, shared, numbers, i, rootIdentities), read);
 }

@@ -1,5 +1,6 @@
 import type { DuckDBConnection, DuckDBDoubleVector } from '@duckdb/node-api';
-import { asDouble, type Cell, doubles, joinedRows, oneByOne, orNull, prefetchedChunks, rowRange, sharedColumns, tableWatermark } from './lake-rows.js';
+import { asDouble, type Cell, doubles, joinedRows, oneByOne, orNull, type ReadOptions, rowRange, sharedColumns, sliceSize, tableWatermark } from './lake-rows.js';
+import { type LakeConnections, type SliceSize, slicedChunks, timeSlices } from './time-slices.js';
 import type { DnsAnswer, DnsEvent, FlowEvent } from './network-event.js';
 
 /**
@@ -28,6 +29,10 @@ const DNS_TEXT = [
   'query_type', 'query_class', 'rcode', 'answers', 'connection_info_protocol_name', 'action',
 ] as const;
 const DNS_NUMBERS = ['epoch_ms(time)', 'src_endpoint_port', 'source_file_id', 'source_line'] as const;
+
+/** Time slices (time-slices.ts): flow records are numbers but for their addresses; a query's width is mostly its names. */
+const FLOW_SLICE: SliceSize = { rows: 500_000 };
+const DNS_SLICE: SliceSize = { rows: 500_000, rowBytes: '100 + coalesce(strlen(query_hostname), 0) + coalesce(strlen(answers::VARCHAR), 0)' };
 
 type Origin = Pick<FlowEvent, 'accountId' | 'region' | 'interfaceId' | 'instanceId' | 'vpcId' | 'subnetId'>;
 
@@ -152,7 +157,8 @@ function toDns(row: Cell[], n: Float64Array[], i: number): DnsEvent {
 export const flowWatermark = (connection: DuckDBConnection) => tableWatermark(connection, 'network_activity');
 export const dnsWatermark = (connection: DuckDBConnection) => tableWatermark(connection, 'dns_activity');
 
-export async function* flowEvents(connection: DuckDBConnection, after: number, upTo: number): AsyncGenerator<Iterable<FlowEvent>> {
+export async function* flowEvents(lake: LakeConnections, after: number, upTo: number, options: ReadOptions = {}): AsyncGenerator<Iterable<FlowEvent>> {
+  const { connection } = lake;
   const range = rowRange(after, upTo);
   // Origins are network interfaces: no limit on how many are held.
   const shared = (await sharedColumns(connection, 'network_activity', FLOW_ORIGIN, range))!;
@@ -160,15 +166,16 @@ export async function* flowEvents(connection: DuckDBConnection, after: number, u
     const origins: Origin[] = shared.values.map(([accountId = null, region = null, interfaceId = null, instanceId = null, vpcId = null, subnetId = null]) => ({
       accountId, region, interfaceId, instanceId, vpcId, subnetId,
     }));
-    const result = await connection.stream(`SELECT ${shared.code}, ${asDouble('src4')}, ${asDouble('dst4')},
+    const slices = await timeSlices(connection, 'network_activity', range, sliceSize(options, FLOW_SLICE));
+    const sql = (slice: string) => `SELECT ${shared.code}, ${asDouble('src4')}, ${asDouble('dst4')},
         CASE WHEN src4 IS NULL THEN src_endpoint_ip END, CASE WHEN dst4 IS NULL THEN dst_endpoint_ip END,
         ${FLOW_NUMBERS.map(asDouble).join(', ')}
       FROM (SELECT *, rowid AS row_id, ${ipv4Number('src_endpoint_ip')} AS src4, ${ipv4Number('dst_endpoint_ip')} AS dst4
-            FROM network_activity WHERE ${range}) f
+            FROM network_activity WHERE ${range} AND ${slice}) f
       ${shared.join('f')}
-      ORDER BY f.time, f.row_id`);
+      ORDER BY f.time, f.row_id`;
     const ipv4 = new Ipv4Names();
-    for await (const chunk of prefetchedChunks(result)) {
+    for await (const chunk of slicedChunks(lake, 'network_activity', slices, sql)) {
       const [codes, src4, dst4] = [0, 1, 2].map((k) => doubles(chunk.getColumnVector(k) as DuckDBDoubleVector));
       const [srcText, dstText] = [3, 4].map((k) => chunk.getColumnValues(k) as Cell[]);
       const numbers = FLOW_NUMBERS.map((_, k) => doubles(chunk.getColumnVector(k + 5) as DuckDBDoubleVector));
@@ -180,6 +187,6 @@ export async function* flowEvents(connection: DuckDBConnection, after: number, u
   }
 }
 
-export async function* dnsEvents(connection: DuckDBConnection, after: number, upTo: number): AsyncGenerator<Iterable<DnsEvent>> {
-  yield* joinedRows(connection, 'dns_activity', DNS_TEXT, after, upTo, (row, _shared, numbers, i) => toDns(row, numbers, i), { numbers: DNS_NUMBERS });
+export async function* dnsEvents(lake: LakeConnections, after: number, upTo: number, options: ReadOptions = {}): AsyncGenerator<Iterable<DnsEvent>> {
+  yield* joinedRows(lake, 'dns_activity', DNS_TEXT, after, upTo, (row, _shared, numbers, i) => toDns(row, numbers, i), { ...options, slice: DNS_SLICE, numbers: DNS_NUMBERS });
 }

@@ -1,4 +1,5 @@
-import type { DuckDBConnection, DuckDBDataChunk, DuckDBDoubleVector, DuckDBResult } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDoubleVector } from '@duckdb/node-api';
+import { type LakeConnections, type SliceSize, slicedChunks, timeSlices } from './time-slices.js';
 
 /**
  * Rows of a lake table after a row-id watermark, in time order: text fields (null for NULL) and, optionally,
@@ -21,17 +22,6 @@ export const rowRange = (after: number, upTo: number) => `rowid > ${after} AND r
 /** A numeric field as DOUBLE, NaN standing for NULL (read back with `orNull`). */
 export const asDouble = (sql: string) => `coalesce((${sql})::DOUBLE, 'NaN'::DOUBLE)`;
 export const orNull = (v: number) => (Number.isNaN(v) ? null : v);
-
-/** A result's chunks; the next is fetched (on DuckDB's threads) while the caller works through this one. */
-export async function* prefetchedChunks(result: DuckDBResult): AsyncGenerator<DuckDBDataChunk> {
-  let next = result.fetchChunk();
-  for (;;) {
-    const chunk = await next;
-    if (!chunk || chunk.rowCount === 0) return;
-    next = result.fetchChunk();
-    yield chunk;
-  }
-}
 
 /** The highest row id in a table: the watermark a run processes up to. */
 export async function tableWatermark(connection: DuckDBConnection, table: string): Promise<number> {
@@ -69,9 +59,10 @@ const splitRow = (row: string): Cell[] => row.split(FIELD_SEPARATOR).map((field)
 
 /**
  * Columns whose values repeat across many rows (where a record was logged, who made a call), read once per
- * distinct combination among the rows of `range`: a temp table holds each combination under a code, which
- * the rows' query joins in. Saves converting and splitting the same strings row after row, and one value is
- * then one string (hashed once as a map key).
+ * distinct combination among the rows of `range`: a table holds each combination under a code, which the
+ * rows' query joins in. Saves converting and splitting the same strings row after row, and one value is
+ * then one string (hashed once as a map key). The table is in the instance's in-memory database, not the
+ * lake, so every connection reading a slice joins the same one.
  */
 export interface SharedColumns {
   /** The combinations, by code: `values[code][k]` is the k-th column's value. */
@@ -83,6 +74,9 @@ export interface SharedColumns {
   drop(): Promise<void>;
 }
 
+/** Numbers the in-memory tables of shared columns: readers of one process never share one. */
+let sharedTables = 0;
+
 export async function sharedColumns(
   connection: DuckDBConnection,
   table: string,
@@ -91,13 +85,16 @@ export async function sharedColumns(
   freeText: ReadonlySet<string> = new Set(),
   limit = Infinity,
 ): Promise<SharedColumns | undefined> {
-  const name = `${table}_shared`;
+  const name = `memory.main.${table}_shared_${++sharedTables}`;
   // Aliased s0, s1, …: the rows' own columns keep their names unqualified in the query that joins them.
-  await connection.run(`CREATE OR REPLACE TEMP TABLE ${name} AS
+  await connection.run(`CREATE TABLE ${name} AS
     SELECT (row_number() OVER () - 1)::DOUBLE AS code, * FROM (SELECT DISTINCT ${columns.map((c, k) => `${c} AS s${k}`).join(', ')} FROM ${table} WHERE ${range})`);
+  const drop = async () => {
+    await connection.run(`DROP TABLE IF EXISTS ${name}`);
+  };
   const count = Number((await connection.runAndReadAll(`SELECT count(*) FROM ${name}`)).getRows()[0]![0]);
   if (count > limit) {
-    await connection.run(`DROP TABLE ${name}`);
+    await drop();
     return undefined;
   }
   const values: Cell[][] = [];
@@ -105,24 +102,35 @@ export async function sharedColumns(
   for (const [code, row] of reader.getRowsJS()) values[Number(code)] = splitRow(String(row));
   return {
     values,
-    code: `${name}.code`,
-    join: (alias) => `JOIN ${name} ON ${columns.map((c, k) => `${alias}.${c} IS NOT DISTINCT FROM ${name}.s${k}`).join(' AND ')}`,
-    drop: async () => {
-      await connection.run(`DROP TABLE IF EXISTS ${name}`);
-    },
+    code: 'shared.code',
+    join: (alias) => `JOIN ${name} AS shared ON ${columns.map((c, k) => `${alias}.${c} IS NOT DISTINCT FROM shared.s${k}`).join(' AND ')}`,
+    drop,
   };
 }
 
-/** The rows of `range` in time order, chunk by chunk, each row made by `make` as the chunk is iterated. */
+/** How a reader of rows is cut (tests cut finer): rows per time slice (time-slices.ts), shared columns held. */
+export interface ReadOptions {
+  sliceRows?: number;
+  sharedLimit?: number;
+}
+
+/** A reader's slice size, unless the options set the rows per slice. */
+export const sliceSize = (options: ReadOptions, size: SliceSize): SliceSize => (options.sliceRows ? { rows: options.sliceRows } : size);
+
+/**
+ * The rows of `range` in time order, time slice by time slice (time-slices.ts) and chunk by chunk, each row
+ * made by `make` as the chunk is iterated.
+ */
 export async function* joinedRows<T>(
-  connection: DuckDBConnection,
+  lake: LakeConnections,
   table: string,
   fields: readonly string[],
   after: number,
   upTo: number,
   make: RowMaker<T>,
-  options: { freeText?: ReadonlySet<string>; numbers?: readonly string[]; shared?: readonly string[]; sharedLimit?: number } = {},
+  options: ReadOptions & { slice: SliceSize; freeText?: ReadonlySet<string>; numbers?: readonly string[]; shared?: readonly string[] },
 ): AsyncGenerator<Iterable<T>> {
+  const { connection } = lake;
   const freeText = options.freeText ?? new Set();
   const numbers = options.numbers ?? [];
   const range = rowRange(after, upTo);
@@ -132,12 +140,13 @@ export async function* joinedRows<T>(
   const rowFields = shared ? fields : [...fields, ...sharedFields];
   try {
     const numeric = numbers.map((f) => `, ${asDouble(f)}`).join('');
-    const result = await connection.stream(`SELECT ${joinedText(rowFields, freeText)}${numeric}${shared ? `, ${shared.code}` : ''}
-      FROM (SELECT *, rowid AS row_id FROM ${table} WHERE ${range}) t ${shared?.join('t') ?? ''}
-      ORDER BY t.time, t.row_id`);
+    const slices = await timeSlices(connection, table, range, sliceSize(options, options.slice));
+    const sql = (slice: string) => `SELECT ${joinedText(rowFields, freeText)}${numeric}${shared ? `, ${shared.code}` : ''}
+      FROM (SELECT *, rowid AS row_id FROM ${table} WHERE ${range} AND ${slice}) t ${shared?.join('t') ?? ''}
+      ORDER BY t.time, t.row_id`;
     // Past the limit, each row's shared columns follow its own fields.
     const sharedFrom = sharedFields.length ? fields.length : undefined;
-    for await (const chunk of prefetchedChunks(result)) {
+    for await (const chunk of slicedChunks(lake, table, slices, sql)) {
       const rows = chunk.getColumnValues(0) as string[];
       const values = numbers.map((_, k) => doubles(chunk.getColumnVector(k + 1) as DuckDBDoubleVector));
       const codes = shared ? doubles(chunk.getColumnVector(numbers.length + 1) as DuckDBDoubleVector) : undefined;
