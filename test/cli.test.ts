@@ -123,6 +123,22 @@ describe('gumshoe query', () => {
     assert.match(result.stderr, /gumshoe: query failed: .*nope/);
   });
 
+  test('an error in a row far into the result fails the query, not ends it early', () => {
+    // Streamed straight from DuckDB, this printed the 22,528 rows before the error and exited 0.
+    const failing = runCli(['query', "SELECT CASE WHEN i = 150000 THEN error('bad row ' || i) ELSE i END AS v FROM range(300000) t(i)", '--db', db, '--format', 'csv']);
+    assert.equal(failing.status, 2);
+    assert.match(failing.stderr, /gumshoe: query failed: .*bad row 150000/);
+    assert.equal(failing.stdout, '');
+    // Rows computed first come out all, in the query's order, and statements that cannot be wrapped still run.
+    const ordered = runCli(['query', 'SELECT i FROM range(100000) t(i) ORDER BY i DESC', '--db', db, '--format', 'csv']);
+    assert.equal(ordered.status, 0, ordered.stderr);
+    const lines = ordered.stdout.trim().split('\r\n');
+    assert.deepEqual([lines.length, lines[1], lines.at(-1)], [100001, '99999', '0']);
+    const described = runCli(['query', 'DESCRIBE api_activity', '--db', db, '--format', 'json']);
+    assert.equal(described.status, 0, described.stderr);
+    assert.ok(described.stdout.includes('"column_name":"api_operation"'));
+  });
+
   test('a lake that does not exist is named', () => {
     const result = runCli(['query', 'SELECT 1', '--db', path.join(scratch.dir, 'missing.duckdb')]);
     assert.equal(result.status, 2);
