@@ -21,9 +21,8 @@ import { ShortRead } from './time-slices.js';
 const STATE_RETENTION_MS = 180 * 86_400_000;
 /**
  * DuckDB's memory limit while detections run on a lake at the default limit. Most of it goes to sorting the
- * new rows into time order, which spills to disk past the limit at no measured cost: peak RSS over 5M flow
- * records is 1.1 GB at 256MB against 1.6 GB at 512MB. A run that runs out of memory is run again at the
- * lake's own limit (nothing is stored before a run's end).
+ * new rows into time order, two time slices at a time (time-slices.ts). A run that runs out of memory is run
+ * again at the lake's own limit (nothing is stored before a run's end).
  */
 const DETECT_MEMORY_LIMIT = '256MB';
 
