@@ -76,7 +76,7 @@ describe('events read from the lake', () => {
     // Cut into time slices of a few events, read on two connections in turn: the same events in the same order.
     const mark = await apiWatermark(lake.lake.connection);
     const slices = await timeSlices(lake.lake.connection, 'api_activity', rowRange(-1, mark), { rows: 25 });
-    assert.ok(slices.length > 3, `${fromLake.length} events in ${slices.length} slices: ${slices.join(" | ")}`);
+    assert.ok(slices.length > 3, `${fromLake.length} events in ${slices.length} slices: ${slices.map((slice) => slice.condition).join(' | ')}`);
     const sliced = [];
     for await (const chunk of apiEvents(lake.lake, -1, mark, 'true', { sliceRows: 25 })) sliced.push(...chunk);
     assert.deepEqual(fields(sliced), fields(fromLake));
