@@ -12,7 +12,7 @@ import type { IntelLookup } from '../intel/lookup.js';
 import { DEFAULT_SETTINGS, type Detection, type DetectSettings } from './detection.js';
 import { apiEvents, apiWatermark } from './lake-events.js';
 import { payloadCondition, payloadRule } from './payloads.js';
-import { dnsEvents, dnsWatermark, flowEvents, flowWatermark } from './lake-network-events.js';
+import { dnsEvents, dnsWatermark, flowEvents, flowWatermark, undatedFlows } from './lake-network-events.js';
 import { DETECTIONS } from './registry.js';
 import { DetectionRunner, StateStore } from './runner.js';
 import { ShortRead } from './time-slices.js';
@@ -207,6 +207,8 @@ async function detectOnce(lake: Lake, options: DetectOptions): Promise<DetectSum
     findings: writes.filter((w) => w.archivedBy === null || w.archivedBy === MANUAL_ARCHIVE).map((w) => w.finding),
     warnings: [],
   };
+  const undated = runner.hasFlowDetections ? await undatedFlows(connection, after.flow, upTo.flow) : 0;
+  if (undated > 0) summary.warnings.push(`${undated.toLocaleString('en-US')} flow record(s) have no time (their log format has neither start nor end) and were not examined`);
 
   await connection.run('BEGIN TRANSACTION');
   try {

@@ -157,9 +157,18 @@ function toDns(row: Cell[], n: Float64Array[], i: number): DnsEvent {
 export const flowWatermark = (connection: DuckDBConnection) => tableWatermark(connection, 'network_activity');
 export const dnsWatermark = (connection: DuckDBConnection) => tableWatermark(connection, 'dns_activity');
 
+/**
+ * Flow records with no time: their log format has neither `start` nor `end`. No detection can place them in
+ * time, so they are not read; the engine reports how many.
+ */
+export async function undatedFlows(connection: DuckDBConnection, after: number, upTo: number): Promise<number> {
+  const reader = await connection.runAndReadAll(`SELECT count(*) FROM network_activity WHERE ${rowRange(after, upTo)} AND time IS NULL`);
+  return Number(reader.getRows()[0]![0]);
+}
+
 export async function* flowEvents(lake: LakeConnections, after: number, upTo: number, options: ReadOptions = {}): AsyncGenerator<Iterable<FlowEvent>> {
   const { connection } = lake;
-  const range = rowRange(after, upTo);
+  const range = `${rowRange(after, upTo)} AND time IS NOT NULL`;
   // Origins are network interfaces: no limit on how many are held.
   const shared = (await sharedColumns(connection, 'network_activity', FLOW_ORIGIN, range))!;
   try {
