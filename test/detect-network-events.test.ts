@@ -32,6 +32,9 @@ const flows = [
   flowLine({ src: '2600:1f18:abcd::7', dst: '0.0.0.0', time: '2026-11-02T10:03:00Z' }),
   flowLine({ src: '010.0.1.25', dst: '255.255.255.255', time: '2026-11-02T10:04:00Z' }),
   flowLine({ src: '-', dst: '10.0.1.256', time: '2026-11-02T10:05:00Z', account: '210987654321' }),
+  // 198.51.178.37 takes 10.0.1.25's slot in the reader's cache of printed addresses; 10.0.1.25 must come back as itself.
+  flowLine({ src: '198.51.178.37', dst: '10.0.1.25', time: '2026-11-02T10:06:00Z' }),
+  flowLine({ src: '10.0.1.25', dst: '198.51.178.37', time: '2026-11-02T10:07:00Z' }),
 ];
 const queries = [
   dnsQuery({ name: 'example.com', time: '2026-11-02T10:00:05Z', answers: [['A', '93.184.216.34']] }),

@@ -36,20 +36,25 @@ const DNS_SLICE: SliceSize = { rows: 500_000, rowBytes: '100 + coalesce(strlen(q
 
 type Origin = Pick<FlowEvent, 'accountId' | 'region' | 'interfaceId' | 'instanceId' | 'vpcId' | 'subnetId'>;
 
-/** Dotted quads printed from their numbers, kept so that one address is one string (hashed once as a map key). */
+/**
+ * Dotted quads printed from their numbers, kept so that an address seen again is the same string (hashed
+ * once as a map key). A direct-mapped cache: each address has one slot, and a newcomer takes it over; a
+ * lookup is an array read, where a Map of 200,000 addresses cost 1.1 s of a 5M-flow run.
+ */
 class Ipv4Names {
-  private readonly names = new Map<number, string>();
+  private static readonly SLOTS = 1 << 18;
+  private readonly keys = new Int32Array(Ipv4Names.SLOTS);
+  private readonly names: (string | undefined)[] = new Array(Ipv4Names.SLOTS);
 
   name(value: number): string {
-    // As a signed 32-bit integer the key is a small integer to V8, not a boxed double.
     const key = value | 0;
-    let name = this.names.get(key);
-    if (name === undefined) {
-      name = `${key >>> 24}.${(key >>> 16) & 255}.${(key >>> 8) & 255}.${key & 255}`;
-      // Bounded: a scan of millions of addresses must not grow it without limit.
-      if (this.names.size >= 200_000) this.names.clear();
-      this.names.set(key, name);
-    }
+    // Fibonacci hashing: the multiply spreads neighbouring addresses over the table's top bits.
+    const slot = Math.imul(key, 0x9e3779b1) >>> 14;
+    const cached = this.names[slot];
+    if (cached !== undefined && this.keys[slot] === key) return cached;
+    const name = `${key >>> 24}.${(key >>> 16) & 255}.${(key >>> 8) & 255}.${key & 255}`;
+    this.keys[slot] = key;
+    this.names[slot] = name;
     return name;
   }
 }
