@@ -51,10 +51,11 @@ const SLICE_BYTES = 48 * 2 ** 20;
 export async function timeSlices(connection: DuckDBConnection, table: string, range: string, size: SliceSize): Promise<TimeSlice[]> {
   const totals = await connection.runAndReadAll(`SELECT count(*)::DOUBLE, count(time)::DOUBLE, ${size.rowBytes ? `sum(${size.rowBytes})::DOUBLE` : '0'} FROM ${table} WHERE ${range}`);
   const [count, timed, bytes] = (totals.getRowsJS()[0] as (number | null)[]).map(Number) as [number, number, number];
-  // ORDER BY time would put rows with no time after the last slice's: the caller leaves them out.
+  // No condition on time holds for a row with no time, so it would be in no slice: the caller leaves such rows out.
   if (timed !== count) throw new Error(`${count - timed} rows of ${table} in a time-sliced read have no time`);
   const perSlice = Math.min(size.rows, bytes > 0 ? (count * SLICE_BYTES) / bytes : Infinity);
   const conditions = await cutAtQuantiles(connection, table, range, Math.ceil(count / perSlice));
+  if (conditions.length === 1) return [{ condition: conditions[0]!, rows: count }];
   const counts = await connection.runAndReadAll(`SELECT ${conditions.map((c) => `count(*) FILTER (WHERE ${c})::DOUBLE`).join(', ')} FROM ${table} WHERE ${range}`);
   const rows = counts.getRowsJS()[0] as number[];
   return conditions.map((condition, k) => ({ condition, rows: rows[k]! }));
