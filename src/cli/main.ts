@@ -3,6 +3,7 @@
 // the simulator and the server are imported when an action first needs them, so `--help` stays fast.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type IngestSummary, SOURCE_TYPES, type SourceType } from '../lake/ingest-api.js';
+import { ShortRead } from '../detect/time-slices.js';
 import { isOutOfMemory } from '../lake/db.js';
 import { QUERY_FORMATS, type QueryFormat, runQuery } from '../lake/query.js';
 import { lakeStats, sourceName } from '../lake/stats.js';
@@ -156,8 +157,9 @@ async function main(): Promise<void> {
       return;
     }
     const message = (error as Error).message;
-    if (isOutOfMemory(error)) {
-      console.error(colors.red(`gumshoe: DuckDB ran out of memory (${message.split('\n')[0]}).`));
+    // A slice read short is DuckDB failing inside a streamed result, most likely for memory.
+    if (isOutOfMemory(error) || error instanceof ShortRead) {
+      console.error(colors.red(`gumshoe: ${error instanceof ShortRead ? message : `DuckDB ran out of memory (${message.split('\n')[0]})`}.`));
       console.error('Raise its limit with GUMSHOE_MEMORY_LIMIT=1GB, or commit smaller batches with GUMSHOE_BATCH_RECORDS=65536.');
       process.exitCode = 1;
       return;
