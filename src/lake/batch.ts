@@ -1,7 +1,7 @@
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { cloudTrailNormalizer } from '../normalize/cloudtrail.js';
-import { ChunkKind, chunkSize, type StageChunk, type TextChunk } from '../normalize/frame.js';
+import { CARRIAGE_RETURN, ChunkKind, chunkSize, NEWLINE, type StageChunk, type TextChunk, UNIT_SEPARATOR } from '../normalize/frame.js';
 import { explainUnparsed } from '../normalize/json-fields.js';
 import { guardDutyNormalizer } from '../normalize/guardduty.js';
 import type { BatchFile, Normalizer } from '../normalize/normalizer.js';
@@ -32,8 +32,7 @@ export interface BatchResult {
 const DETAILED_JSON_ERRORS = 10_000;
 
 /** Separates the fields of a stage-file line; valid JSON and flow-log text never contain it. */
-const FIELD = '\x1f';
-const NEWLINE = 0x0a;
+const FIELD = String.fromCharCode(UNIT_SEPARATOR);
 /** Stage lines are copied straight into this buffer from the bytes read, never made strings: the JS heap stays small. */
 const OUT_BUFFER_BYTES = 1 << 20;
 /**
@@ -445,7 +444,7 @@ function tableRecords(chunk: TextChunk): number {
 function holdsLineBreak(bytes: Buffer, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
     const b = bytes[i]!;
-    if (b === NEWLINE || b === 0x0d || b === 0x1f) return true;
+    if (b === NEWLINE || b === CARRIAGE_RETURN || b === UNIT_SEPARATOR) return true;
   }
   return false;
 }

@@ -94,10 +94,10 @@ const CHUNK_TARGET = 4 << 20;
 const SNIFF_BYTES = 64 << 10;
 /** Bytes of a file's start that format detection looks at. */
 const DETECT_BYTES = SNIFF_BYTES * 4;
-const NEWLINE = 10;
-const CARRIAGE_RETURN = 13;
+export const NEWLINE = 10;
+export const CARRIAGE_RETURN = 13;
 /** Separates the fields of a stage-file line (see batch.ts). */
-const UNIT_SEPARATOR = 0x1f;
+export const UNIT_SEPARATOR = 0x1f;
 const PARQUET_MAGIC = Buffer.from('PAR1');
 const WRAPPED_LINE = /^\s*\{\s*"(Records|findings|Findings)"\s*:\s*\[/;
 
