@@ -3,8 +3,7 @@
 // the simulator and the server are imported when an action first needs them, so `--help` stays fast.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type IngestSummary, SOURCE_TYPES, type SourceType } from '../lake/ingest-api.js';
-import { ShortRead } from '../detect/time-slices.js';
-import { isOutOfMemory } from '../lake/db.js';
+import { isOutOfMemory, ShortRead } from '../lake/db.js';
 import { QUERY_FORMATS, type QueryFormat, runQuery } from '../lake/query.js';
 import { lakeStats, sourceName } from '../lake/stats.js';
 import { EVENT_TABLES } from '../lake/schema.js';
@@ -157,8 +156,7 @@ async function main(): Promise<void> {
       return;
     }
     const message = (error as Error).message;
-    // A slice read short is DuckDB failing inside a streamed result, most likely for memory.
-    if (isOutOfMemory(error) || error instanceof ShortRead) {
+    if (isOutOfMemory(error)) {
       console.error(colors.red(`gumshoe: ${error instanceof ShortRead ? message : `DuckDB ran out of memory (${message.split('\n')[0]})`}.`));
       console.error('Raise its limit with GUMSHOE_MEMORY_LIMIT=1GB, or commit smaller batches with GUMSHOE_BATCH_RECORDS=65536.');
       process.exitCode = 1;

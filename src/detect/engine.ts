@@ -15,7 +15,6 @@ import { payloadCondition, payloadRule } from './payloads.js';
 import { dnsEvents, dnsWatermark, flowEvents, flowWatermark, undatedFlows } from './lake-network-events.js';
 import { DETECTIONS } from './registry.js';
 import { DetectionRunner, StateStore } from './runner.js';
-import { ShortRead } from './time-slices.js';
 
 /** State not used for this long is dropped, so per-principal state stays bounded as principals come and go. */
 const STATE_RETENTION_MS = 180 * 86_400_000;
@@ -135,7 +134,7 @@ export async function runDetections(lake: Lake, options: DetectOptions = {}): Pr
   try {
     return await detectOnce(lake, options);
   } catch (error) {
-    if (!isOutOfMemory(error) && !(error instanceof ShortRead)) throw error;
+    if (!isOutOfMemory(error)) throw error;
     await setMemoryLimit(lake.connection, lake.memoryLimit);
     const summary = await detectOnce(lake, options);
     summary.warnings.push(`detection ran out of memory at ${limit} and was run again at ${lake.memoryLimit}`);

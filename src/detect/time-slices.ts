@@ -1,4 +1,5 @@
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBResult } from '@duckdb/node-api';
+import { ShortRead } from '../lake/db.js';
 
 /**
  * Reading a run's rows in time order, one time slice at a time. Sorted all at once, a run kept detections
@@ -77,16 +78,6 @@ async function cutAtQuantiles(connection: DuckDBConnection, table: string, range
   const upTo = (micros: number) => `time <= ${timestampAt(micros)}`;
   const after = (micros: number) => `time > ${timestampAt(micros)}`;
   return [upTo(cuts[0]!), ...cuts.slice(1).map((cut, k) => `${after(cuts[k]!)} AND ${upTo(cut)}`), after(cuts.at(-1)!)];
-}
-
-/**
- * A streamed result that ended before all its rows came. DuckDB reports an error inside a streamed result
- * (running out of memory while reading a sorted slice back, say) as the result's end, not as an error.
- */
-export class ShortRead extends Error {
-  constructor(table: string, read: number, expected: number) {
-    super(`reading ${table} stopped after ${read.toLocaleString('en-US')} of ${expected.toLocaleString('en-US')} rows of a slice (DuckDB most likely ran out of memory)`);
-  }
 }
 
 /**

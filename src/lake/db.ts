@@ -23,7 +23,19 @@ export async function setMemoryLimit(connection: DuckDBConnection, limit: string
   await connection.run(`SET GLOBAL memory_limit = '${limit.replaceAll("'", "''")}'`);
 }
 
-export const isOutOfMemory = (error: unknown): error is Error => error instanceof Error && /Out of Memory Error/.test(error.message);
+/**
+ * A streamed result that ended before all its rows came. DuckDB reports an error inside a streamed result
+ * (running out of memory while reading sorted rows back, say) as the result's end, not as an error.
+ */
+export class ShortRead extends Error {
+  constructor(table: string, read: number, expected: number) {
+    super(`reading ${table} stopped after ${read.toLocaleString('en-US')} of ${expected.toLocaleString('en-US')} rows of a slice (DuckDB most likely ran out of memory)`);
+  }
+}
+
+/** DuckDB ran out of memory, or (a short read) most likely did inside a streamed result. */
+export const isOutOfMemory = (error: unknown): error is Error =>
+  error instanceof ShortRead || (error instanceof Error && /Out of Memory Error/.test(error.message));
 
 export interface LakeOptions {
   /** DuckDB memory ceiling; keeps RSS flat whatever the input size. */
