@@ -12,6 +12,13 @@ export const DEFAULT_DB_FILE = './gumshoe.duckdb';
 const ROW_GROUP_SIZE = 32_768;
 
 /**
+ * The on-disk format the lake is written in. DuckDB otherwise writes v0.10's, which cannot compress text
+ * with zstd (schema.ts). An older lake is upgraded in place when attached; DuckDB releases before 1.5 can no
+ * longer open it.
+ */
+const STORAGE_VERSION = 'v1.5.0';
+
+/**
  * DuckDB's memory ceiling. Ingest (160MB) and detection (256MB) run lower and fall back towards this when
  * they run out of memory there (see lake/ingest.ts, detect/engine.ts); the server and queries use it.
  * GUMSHOE_MEMORY_LIMIT overrides it.
@@ -71,7 +78,7 @@ export class Lake {
     const instance = await DuckDBInstance.create(':memory:', config);
     const connection = await instance.connect();
     try {
-      const mode = options.readOnly ? ', READ_ONLY' : '';
+      const mode = options.readOnly ? ', READ_ONLY' : `, STORAGE_VERSION '${STORAGE_VERSION}'`;
       await connection.run(`ATTACH '${file.replaceAll("'", "''")}' AS lake (ROW_GROUP_SIZE ${ROW_GROUP_SIZE}${mode})`);
       await configureConnection(connection);
       if (!options.readOnly) await createLakeSchema(connection);
