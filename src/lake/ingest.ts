@@ -10,6 +10,7 @@ import { type BatchResult, StagedBatch } from './batch.js';
 import { DEFAULT_MEMORY_LIMIT, type Lake, setMemoryLimit } from './db.js';
 import { countSetting, memoryBytes, memorySetting } from './env-settings.js';
 import { type FileRecord, FileRegistry, type KnownFile } from './file-registry.js';
+import { ScratchBuffer } from '../normalize/scratch-buffer.js';
 import { parquetLineReader } from './parquet-lines.js';
 import type { IngestOptions, IngestSummary, RecordCounts } from './ingest-api.js';
 
@@ -160,6 +161,8 @@ class IngestRun {
   };
   /** Files with records in the current batch, by id; `complete` once all their records are staged. */
   private readonly inBatch = new Map<number, FileRecord>();
+  /** Files are framed one at a time, each into this. */
+  private readonly scratch = new ScratchBuffer();
   private bytesRead = 0;
   private readonly batchRecords = countSetting('GUMSHOE_BATCH_RECORDS', BATCH_RECORDS);
   private readonly batchBytes = countSetting('GUMSHOE_BATCH_BYTES', BATCH_BYTES);
@@ -216,7 +219,7 @@ class IngestRun {
       quarantined: 0,
     };
     let file: BatchFile | undefined;
-    for await (const item of frameRecords(await object.open(), object.uri, { forced: this.options.forceType, parquet: this.parquet })) {
+    for await (const item of frameRecords(await object.open(), object.uri, { forced: this.options.forceType, parquet: this.parquet, scratch: this.scratch })) {
       if ('skip' in item) {
         this.skip(record, item.skip);
         return;

@@ -5,6 +5,7 @@ import { createGunzip } from 'node:zlib';
 import type { SourceType } from '../lake/ingest-api.js';
 import { type Detection, detectFormat, typeFromPath } from './detect.js';
 import { scanJsonDocument } from './json-scan.js';
+import type { ScratchBuffer } from './scratch-buffer.js';
 import { defaultFieldsFor, looksLikeHeader, parseHeader } from './vpcflow-fields.js';
 
 /**
@@ -88,6 +89,8 @@ export interface FrameOptions {
   forced?: SourceType;
   /** Reads Parquet files (VPC flow logs delivered as Parquet). */
   parquet: ParquetReader;
+  /** Where documents and line chunks are joined; what a chunk's bytes view is overwritten by the next file's. */
+  scratch: ScratchBuffer;
 }
 
 const CHUNK_TARGET = 4 << 20;
@@ -122,13 +125,13 @@ export async function* frameRecords(raw: Readable, uri: string, options: FrameOp
     decodeError = error as Error;
   }
   // A minified document is one line, so `pending` may be the whole file; the format shows in its start.
-  const read = Buffer.concat(pending);
-  if (read.subarray(0, PARQUET_MAGIC.length).equals(PARQUET_MAGIC)) {
+  const start = Buffer.concat(pending, Math.min(headBytes, DETECT_BYTES));
+  if (start.subarray(0, PARQUET_MAGIC.length).equals(PARQUET_MAGIC)) {
     yield* frameParquet(uri, pending, decodeError ? failing<Buffer>(decodeError) : bytes, options);
     return;
   }
-  const blank = isBlank(read);
-  const head = new StringDecoder('utf8').write(read.subarray(0, DETECT_BYTES));
+  const blank = pending.every(isBlank);
+  const head = new StringDecoder('utf8').write(start);
   if (blank && !decodeError) {
     yield { skip: 'empty file' };
     return;
@@ -145,10 +148,10 @@ export async function* frameRecords(raw: Readable, uri: string, options: FrameOp
   const rest = decodeError ? failing<Buffer>(decodeError) : bytes;
   if (detection.framing === 'document') {
     yield { format: detection };
-    yield* frameDocument(pending, rest);
+    yield* frameDocument(pending, rest, options.scratch);
     return;
   }
-  yield* frameLines(detection, replayed(pending, rest));
+  yield* frameLines(detection, replayed(pending, rest), options.scratch);
 }
 
 /** Whether bytes hold nothing but whitespace (a byte-order mark counts as whitespace, as String.trim has it). */
@@ -223,7 +226,7 @@ async function* frameParquet(uri: string, pending: Buffer[], rest: AsyncIterable
       return;
     }
     const { error } = parseHeader(fields.join(' '), 'among the Parquet columns');
-    yield* frameLines({ sourceType: 'vpcflow', framing: 'lines', flowFields: fields, formatError: error }, readErrorsAsDamage(file.lines));
+    yield* frameLines({ sourceType: 'vpcflow', framing: 'lines', flowFields: fields, formatError: error }, readErrorsAsDamage(file.lines), options.scratch);
   } finally {
     await file.close();
   }
@@ -248,7 +251,7 @@ async function* replayed(pending: Buffer[], rest: AsyncIterable<Buffer>): AsyncG
  * for when the field order is already known, as for Parquet rows). Lines stay bytes: a newline byte is never
  * part of a multi-byte character, so cutting at newlines cuts no character.
  */
-async function* frameLines(detection: FileFormat, pieces: AsyncIterable<Buffer>): AsyncGenerator<FramedItem> {
+async function* frameLines(detection: FileFormat, pieces: AsyncIterable<Buffer>, scratch: ScratchBuffer): AsyncGenerator<FramedItem> {
   const format: FileFormat = { ...detection };
   let formatKnown = detection.sourceType !== 'vpcflow' || detection.flowFields !== undefined;
   let carry: Buffer[] = [];
@@ -257,7 +260,7 @@ async function* frameLines(detection: FileFormat, pieces: AsyncIterable<Buffer>)
 
   /** The bytes carried so far, as one buffer (the carry is emptied). */
   const takeCarry = (): Buffer => {
-    const whole = carry.length === 1 ? carry[0]! : Buffer.concat(carry, carryBytes);
+    const whole = carry.length === 1 ? carry[0]! : scratch.join(carry, carryBytes);
     carry = [];
     carryBytes = 0;
     return whole;
@@ -367,16 +370,20 @@ function* linesChunk(chunkBytes: Buffer, firstLine: number, sourceType: SourceTy
  * A JSON document (array, wrapper object or pretty-printed records): all its bytes, then scanned. Bytes that
  * are not UTF-8 are replaced (U+FFFD) first, as a text decoder would, since the lake reads UTF-8 only.
  */
-async function* frameDocument(pending: Buffer[], rest: AsyncIterable<Buffer>): AsyncGenerator<FramedItem> {
+async function* frameDocument(pending: Buffer[], rest: AsyncIterable<Buffer>, scratch: ScratchBuffer): AsyncGenerator<FramedItem> {
   const parts = [...pending];
+  let total = parts.reduce((sum, part) => sum + part.length, 0);
   let failure: string | undefined;
   try {
-    for await (const piece of rest) parts.push(piece);
+    for await (const piece of rest) {
+      parts.push(piece);
+      total += piece.length;
+    }
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error;
     failure = error.message;
   }
-  const bytes = Buffer.concat(parts);
+  const bytes = parts.length === 1 ? parts[0]! : scratch.join(parts, total);
   yield* documentChunks(isUtf8(bytes) ? bytes : Buffer.from(bytes.toString('utf8')), 1, failure);
 }
 
