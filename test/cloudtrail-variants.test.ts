@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { scratchDir, type TestLake, tempLake } from './helpers/lake.js';
@@ -50,4 +50,32 @@ test('an EventBridge-wrapped event and the same event delivered plainly are stor
   const [row] = await lake.rows(`SELECT class_uid, activity_id, actor_user_credential_uid, src_endpoint_ip, json_extract_string(api_response_data, '$.accessKey.accessKeyId') AS new_key
     FROM api_activity WHERE api_operation = 'CreateAccessKey'`);
   assert.deepEqual(row, { class_uid: 3001, activity_id: 1, actor_user_credential_uid: 'AKIAEXAMPLEBOB000001', src_endpoint_ip: '198.51.100.7', new_key: 'AKIAEXAMPLENEWKEY001' });
+});
+
+test('JSON lines each holding a Records document give every element as a record, at its line', async () => {
+  const file = path.join(scratch.dir, 'records-per-line.json');
+  const event = (n: number) => ({
+    eventVersion: '1.08', eventTime: `2023-05-11T12:00:0${n}Z`, eventSource: 'iam.amazonaws.com', eventName: 'ListUsers',
+    awsRegion: 'us-east-1', eventID: `c0ffee00-0000-4000-8000-00000000010${n}`, userIdentity: { type: 'Root', accountId: '123456789012' },
+  });
+  writeFileSync(file, [JSON.stringify({ Records: [event(1), event(2)] }), JSON.stringify(event(3)), JSON.stringify({ Records: [event(4)] })].join('\n'));
+  const summary = await lake.ingest([file]);
+  assert.deepEqual([summary.stored, summary.quarantined], [4, 0]);
+  const rows = await lake.rows(`SELECT metadata_uid, source_line FROM api_activity WHERE metadata_uid LIKE 'c0ffee00-%' ORDER BY 1`);
+  assert.deepEqual(rows.map((r) => [String(r.metadata_uid).slice(-1), Number(r.source_line)]), [['1', 1], ['2', 1], ['3', 2], ['4', 3]]);
+});
+
+test('a Route 53 query log line is one record even when it reads like a CloudTrail Records document', async () => {
+  const file = path.join(scratch.dir, 'AWSLogs/123456789012/vpcdnsquerylogs/vpc-0abc/2023/05/11/resolver.log');
+  mkdirSync(path.dirname(file), { recursive: true });
+  const query = {
+    version: '1.100000', account_id: '123456789012', region: 'us-east-1', vpc_id: 'vpc-0abc', query_timestamp: '2023-05-11T12:00:00Z',
+    query_name: 'example.com.', query_type: 'A', query_class: 'IN', rcode: 'NOERROR', answers: [], srcaddr: '10.0.0.5', srcport: '53000',
+    transport: 'UDP', srcids: { instance: 'i-0abc' },
+  };
+  writeFileSync(file, [JSON.stringify(query), JSON.stringify({ Records: [{ a: 1 }, { b: 2 }] })].join('\n'));
+  const summary = await lake.ingest([file]);
+  assert.deepEqual([summary.stored, summary.quarantined], [1, 1]);
+  const [bad] = await lake.rows(`SELECT location, reason FROM quarantine WHERE uri LIKE '%resolver.log'`);
+  assert.deepEqual(bad, { location: 'line 2', reason: 'missing required field query_timestamp' });
 });

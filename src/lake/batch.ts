@@ -107,7 +107,7 @@ export class StagedBatch {
     }
     if (chunk.kind === ChunkKind.LineBytes) {
       const { bytes, firstLine } = chunk;
-      if (bytes.includes(FIELD)) {
+      if (bytes.includes(UNIT_SEPARATOR)) {
         this.toTable(fileId, { kind: ChunkKind.Lines, firstLine, firstIndex: 0, text: bytes.toString('utf8') });
         return;
       }

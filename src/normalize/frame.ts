@@ -333,7 +333,8 @@ async function* frameLines(detection: FileFormat, pieces: AsyncIterable<Buffer>,
   yield { chunk: { kind: ChunkKind.Lines, firstLine: line, firstIndex: 0, text: partial, broken: `${failure}: the file ends inside this record` } };
 }
 
-const WRAPPER_KEYS = ['"Records"', '"findings"', '"Findings"'];
+/** Wrapper documents by the source whose records they hold: CloudTrail's `Records`, GuardDuty's `findings`. */
+const WRAPPER_KEYS: Partial<Record<SourceType, string[]>> = { cloudtrail: ['"Records"'], guardduty: ['"findings"', '"Findings"'] };
 
 /** A chunk of whole lines; JSON lines that are themselves wrapper documents are expanded. */
 function* linesChunk(chunkBytes: Buffer, firstLine: number, sourceType: SourceType): Generator<FramedItem> {
@@ -343,7 +344,8 @@ function* linesChunk(chunkBytes: Buffer, firstLine: number, sourceType: SourceTy
   const bytes = isUtf8(chunkBytes) && !chunkBytes.includes(CARRIAGE_RETURN)
     ? chunkBytes
     : Buffer.from(chunkBytes.toString('utf8').replaceAll('\r\n', '\n'));
-  const mayHoldWrappers = sourceType !== 'vpcflow' && WRAPPER_KEYS.some((key) => bytes.includes(key));
+  // Only looked for in the sources that have them: each key is a scan of every byte.
+  const mayHoldWrappers = WRAPPER_KEYS[sourceType]?.some((key) => bytes.includes(key)) ?? false;
   if (!mayHoldWrappers) {
     yield { chunk: { kind: ChunkKind.LineBytes, firstLine, bytes } };
     return;
