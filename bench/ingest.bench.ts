@@ -221,6 +221,11 @@ interface RecordCounts {
 interface ChildRun extends Measurement {
   exitCode: number | null;
   peakRssMb: number | null;
+  /**
+   * User + system CPU seconds of the run (time(1) only). Steadier than wall time on a machine whose speed
+   * swings: it counts the work done, on both cores, not how long others held them.
+   */
+  cpuSeconds: number | null;
   /** From the CLI summary line "read N = stored N + duplicates N + quarantined N", when present. */
   counts: RecordCounts | null;
   outputTail: string;
@@ -280,6 +285,7 @@ function runGumshoe(gumshoeArgs: string[], records: number): Promise<ChildRun> {
     child.on('close', (exitCode) => {
       const seconds = (performance.now() - started) / 1000;
       let peakRssMb = poller?.stop() ?? null;
+      let cpuSeconds: number | null = null;
       let childStderr = stderr;
       if (useTime) {
         // time(1) appends its report to the child's stderr.
@@ -288,10 +294,13 @@ function runGumshoe(gumshoeArgs: string[], records: number): Promise<ChildRun> {
         childStderr = reportStart >= 0 ? stderr.slice(0, reportStart) : stderr;
         const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(report);
         peakRssMb = rss ? Number(rss[1]) / 1024 : null;
+        const user = /User time \(seconds\): ([\d.]+)/.exec(report);
+        const system = /System time \(seconds\): ([\d.]+)/.exec(report);
+        cpuSeconds = user && system ? Number(user[1]) + Number(system[1]) : null;
         childStderr = childStderr.replace(/Command exited with non-zero status \d+\n?$/, '');
       }
       resolve({
-        exitCode, seconds, recordsPerSecond: records / seconds, peakRssMb,
+        exitCode, seconds, recordsPerSecond: records / seconds, peakRssMb, cpuSeconds,
         counts: parseCounts(stdout + childStderr),
         outputTail: tail(`${stdout}${childStderr}`.trim(), 1500),
       });
@@ -433,7 +442,7 @@ async function benchSource(plan: SourcePlan, entry: ManifestEntry, cliReady: boo
       const lines = run.outputTail.split('\n');
       const shown = run.exitCode === 0 ? lines.slice(-6) : lines.slice(0, 3);
       log(`  ${label}: ${run.exitCode === 0 ? `${fmtInt(run.recordsPerSecond)} records/s` : `FAILED (exit ${run.exitCode})`}` +
-        ` in ${run.seconds.toFixed(2)} s, peak RSS ${run.peakRssMb?.toFixed(0) ?? '?'} MB` +
+        ` in ${run.seconds.toFixed(2)} s${run.cpuSeconds === null ? '' : ` (${run.cpuSeconds.toFixed(1)} CPU-s)`}, peak RSS ${run.peakRssMb?.toFixed(0) ?? '?'} MB` +
         (run.outputTail ? `\n    ${shown.join('\n    ')}` : ''));
     };
 
