@@ -13,7 +13,7 @@ export const SCHEMA_VERSION = 1;
 
 /**
  * The verbatim record is compressed with zstd rather than DuckDB's default choice (FSST for long text):
- * about 1.6× faster to write for CloudTrail and 2.7× smaller on disk (needs the lake's STORAGE_VERSION, db.ts).
+ * for CloudTrail about 1.5× faster to write and 2.7× smaller (needs the lake's STORAGE_VERSION, db.ts).
  */
 const provenance = `
   source_file_id INTEGER NOT NULL,
