@@ -13,7 +13,9 @@ function raw(name: string): string | undefined {
 }
 
 /** A DuckDB memory size such as 512MB or 2GiB. */
-export function memorySetting(name: string, fallback: string): string {
+export function memorySetting(name: string, fallback: string): string;
+export function memorySetting(name: string, fallback?: undefined): string | undefined;
+export function memorySetting(name: string, fallback?: string): string | undefined {
   const value = raw(name);
   if (value === undefined) return fallback;
   if (!MEMORY_SIZE.test(value)) throw new UserError(`${name}=${value} is not a memory size: write it as a number and a unit, like 512MB or 2GB`);

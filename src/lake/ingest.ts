@@ -8,7 +8,8 @@ import { listLocalObjects } from '../sources/local.js';
 import { listS3Objects } from '../sources/s3.js';
 import { type BatchResult, StagedBatch } from './batch.js';
 import { DEFAULT_MEMORY_LIMIT, type Lake, setMemoryLimit } from './db.js';
-import { countSetting, memoryBytes, memorySetting } from './env-settings.js';
+import { countSetting, memorySetting } from './env-settings.js';
+import { IngestMemory } from './ingest-memory.js';
 import { type FileRecord, FileRegistry, type KnownFile } from './file-registry.js';
 import { ScratchBuffer } from '../normalize/scratch-buffer.js';
 import { parquetLineReader } from './parquet-lines.js';
@@ -34,11 +35,11 @@ const INGEST_SETTINGS: Record<string, string> = {
   allocator_bulk_deallocation_flush_threshold: '4MB',
 };
 /**
- * DuckDB's memory limit while ingesting into a lake at the default limit. Peak RSS of the benchmark's 1M
- * CloudTrail events is 459 MB at 160MB against 580 MB at 256MB, at the same speed; at 128MB a batch ran out.
- * What DuckDB needs is not predictable enough from the batch size for a low limit alone, so a batch that
- * runs out of memory is committed again at twice the limit (at most the lake's own), which then holds for
- * the rest of the run.
+ * DuckDB's memory limit while ingesting into a lake at the default limit, for records 512 bytes or wider
+ * (narrower ones start lower: ingest-memory.ts). Peak RSS of the benchmark's 1M CloudTrail events is 459 MB
+ * at 160MB against 580 MB at 256MB, at the same speed; at 128MB a batch ran out. What DuckDB needs is not
+ * predictable enough from the batch size for a low limit alone, so a batch that runs out of memory is
+ * committed again a step up.
  */
 const INGEST_MEMORY_LIMIT = '160MB';
 
@@ -52,8 +53,7 @@ export async function ingest(lake: Lake, targets: string[], options: IngestOptio
   const connection = await lake.connect();
   const restore = await applySettings(connection, INGEST_SETTINGS);
   const lowered = lake.memoryLimit === DEFAULT_MEMORY_LIMIT;
-  const ingestLimit = options.memoryLimit ?? memorySetting('GUMSHOE_INGEST_MEMORY_LIMIT', INGEST_MEMORY_LIMIT);
-  if (lowered) await setMemoryLimit(connection, ingestLimit);
+  const chosenLimit = options.memoryLimit ?? memorySetting('GUMSHOE_INGEST_MEMORY_LIMIT');
   // Row order inside a table carries no meaning (time and source_line do); letting DuckDB write in parallel is faster.
   await connection.run('SET preserve_insertion_order = false');
   // Records wait for their batch in a stage file next to the lake (same disk, never held in memory).
@@ -63,22 +63,12 @@ export async function ingest(lake: Lake, targets: string[], options: IngestOptio
   // Batches commit on a connection of their own, so the next batch is framed while one is being stored.
   const commitConnection = await lake.connect();
   await commitConnection.run('SET preserve_insertion_order = false');
-  let limit = ingestLimit;
-  /** The next limit up, set; undefined at the lake's own. */
-  const raiseMemoryLimit = async (): Promise<string | undefined> => {
-    const ceiling = memoryBytes(lake.memoryLimit);
-    const current = memoryBytes(limit);
-    if (current >= ceiling) return undefined;
-    const doubled = 2 * current;
-    const from = limit;
-    limit = doubled >= ceiling ? lake.memoryLimit : `${Math.ceil(doubled / 1e6)}MB`;
-    await setMemoryLimit(connection, limit);
-    return `a batch ran out of memory at ${from} and was committed at ${limit}, the limit for the rest of the run`;
-  };
+  const memory = lowered ? new IngestMemory(commitConnection, chosenLimit ?? INGEST_MEMORY_LIMIT, chosenLimit === undefined, lake.memoryLimit) : undefined;
+  await memory?.start();
   // Parquet files are converted on a connection of their own while batches commit on theirs.
   const parquetConnection = await lake.connect();
   const parquet = parquetLineReader(parquetConnection, stageDir);
-  const run = new IngestRun(connection, commitConnection, options, stageDir, parquet, lowered ? raiseMemoryLimit : undefined);
+  const run = new IngestRun(connection, commitConnection, options, stageDir, parquet, memory);
   // Ingesting the directory that holds the lake must not read the lake (or its WAL and spill files).
   const lakeFile = path.resolve(lake.file);
   const isLakeFile = (uri: string) => uri === lakeFile || uri.startsWith(`${lakeFile}.`);
@@ -173,8 +163,8 @@ class IngestRun {
     private readonly options: IngestOptions,
     private readonly stageDir: string,
     private readonly parquet: ParquetReader,
-    /** Raises DuckDB's memory limit a step; says what it did (undefined: already at the lake's own). */
-    private raiseMemoryLimit?: () => Promise<string | undefined>,
+    /** DuckDB's memory limit per batch; undefined leaves the lake's own. */
+    private readonly memory?: IngestMemory,
   ) {
     this.registry = new FileRegistry(connection);
   }
@@ -283,14 +273,15 @@ class IngestRun {
   }
 
   private async commit(batch: StagedBatch, files: { record: FileRecord; complete: boolean }[]): Promise<void> {
+    await this.memory?.forBatch(batch.stagedRecords, batch.stagedBytes);
     const result = await batch.commit(
       this.commitConnection,
       async (c, r) => {
         this.tallyFiles(files, r);
         await this.registry.write(c);
       },
-      this.raiseMemoryLimit && (async () => {
-        const raised = await this.raiseMemoryLimit!();
+      this.memory && (async () => {
+        const raised = await this.memory!.raise();
         if (raised) this.summary.warnings.push(raised);
         return raised !== undefined;
       }),

@@ -1,0 +1,65 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { setMemoryLimit } from './db.js';
+import { memoryBytes } from './env-settings.js';
+
+/**
+ * Records this short on average (VPC flow records are about 140 bytes, Route 53 queries about 450) are
+ * committed at NARROW_LIMIT. What DuckDB holds while inserting grows with the width of the rows its
+ * threads are putting into row groups: a batch of 1.4 KB CloudTrail events ran out of memory at 96MB, flow
+ * and DNS batches never did, and for them the default limit was mostly a cache of blocks already written
+ * (10M flow records: peak RSS 405 MB at 96MB against 457–503 MB at 128–160MB, at the same speed).
+ */
+const NARROW_RECORD_BYTES = 512;
+const NARROW_LIMIT = '96MB';
+
+/**
+ * DuckDB's memory limit while ingesting, batch by batch. A batch that runs out of memory is committed again
+ * one step up: narrow batches at the run's limit, then twice that, up to the lake's own limit. A step up
+ * holds for the rest of the run.
+ */
+export class IngestMemory {
+  private applied: string | undefined;
+
+  /**
+   * `limit` is where the run starts (and stays, for wide records); `narrow` lets narrow batches run lower
+   * (only when nobody chose the limit); `ceiling` is the lake's own limit.
+   */
+  constructor(
+    private readonly connection: DuckDBConnection,
+    private limit: string,
+    private narrow: boolean,
+    private readonly ceiling: string,
+  ) {}
+
+  /** Sets the run's limit (before the first batch: converting Parquet files runs under it too). */
+  start(): Promise<void> {
+    return this.apply(this.limit);
+  }
+
+  /** Sets the limit for a batch of `records` records staged in `bytes` bytes. */
+  async forBatch(records: number, bytes: number): Promise<void> {
+    const narrow = this.narrow && records > 0 && bytes / records < NARROW_RECORD_BYTES;
+    await this.apply(narrow ? NARROW_LIMIT : this.limit);
+  }
+
+  /** After a batch ran out of memory: one step up, and what was done; undefined at the lake's own limit. */
+  async raise(): Promise<string | undefined> {
+    const from = this.applied ?? this.limit;
+    if (this.narrow && from === NARROW_LIMIT) {
+      this.narrow = false;
+    } else {
+      const current = memoryBytes(this.limit);
+      const ceiling = memoryBytes(this.ceiling);
+      if (current >= ceiling) return undefined;
+      this.limit = 2 * current >= ceiling ? this.ceiling : `${Math.ceil((2 * current) / 1e6)}MB`;
+    }
+    await this.apply(this.limit);
+    return `a batch ran out of memory at ${from} and was committed at ${this.limit}, the limit for the rest of the run`;
+  }
+
+  private async apply(limit: string): Promise<void> {
+    if (limit === this.applied) return;
+    await setMemoryLimit(this.connection, limit);
+    this.applied = limit;
+  }
+}
