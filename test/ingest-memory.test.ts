@@ -30,12 +30,17 @@ test('narrow batches are committed at 96MB, wide ones at the run limit', async (
   assert.equal(await limitMb(), 160);
 });
 
-test('a narrow batch that runs out at 96MB moves every later batch to the run limit, then up by doubling', async () => {
+test('a narrow batch that runs out moves narrow batches to 128MB, then to the run limit, then up by doubling', async () => {
   const { c, limitMb } = await connection();
   const memory = new IngestMemory(c, '160MB', true, '512MB');
   await memory.forBatch(FLOW.records, FLOW.bytes);
-  assert.equal(await memory.raise(), 'a batch ran out of memory at 96MB and was committed at 160MB, the limit for the rest of the run');
+  assert.equal(await memory.raise(), 'a batch ran out of memory at 96MB and was committed at 128MB, the limit for batches of narrow records from now on');
+  assert.equal(await limitMb(), 128);
+  await memory.forBatch(CLOUDTRAIL.records, CLOUDTRAIL.bytes);
   assert.equal(await limitMb(), 160);
+  await memory.forBatch(FLOW.records, FLOW.bytes);
+  assert.equal(await limitMb(), 128);
+  assert.equal(await memory.raise(), 'a batch ran out of memory at 128MB and was committed at 160MB, the limit for the rest of the run');
   await memory.forBatch(FLOW.records, FLOW.bytes);
   assert.equal(await limitMb(), 160);
   assert.equal(await memory.raise(), 'a batch ran out of memory at 160MB and was committed at 320MB, the limit for the rest of the run');

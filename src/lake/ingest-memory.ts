@@ -10,15 +10,22 @@ import { memoryBytes } from './env-settings.js';
  * (10M flow records: peak RSS 405 MB at 96MB against 457–503 MB at 128–160MB, at the same speed).
  */
 const NARROW_RECORD_BYTES = 512;
-const NARROW_LIMIT = '96MB';
+/**
+ * Narrow batches start at the first; one that runs out of memory moves them to the next, and past the last
+ * they run at the run's limit. A flow batch ran out at 80MB, so 96MB leaves little room, and a step a third
+ * up costs less memory than going straight to the run's limit.
+ */
+const NARROW_LIMITS = ['96MB', '128MB'] as const;
 
 /**
  * DuckDB's memory limit while ingesting, batch by batch. A batch that runs out of memory is committed again
- * one step up: narrow batches at the run's limit, then twice that, up to the lake's own limit. A step up
- * holds for the rest of the run.
+ * one step up: narrow batches through NARROW_LIMITS to the run's limit, then twice that, up to the lake's own
+ * limit. A step up holds for the rest of the run.
  */
 export class IngestMemory {
   private applied: string | undefined;
+  /** Where narrow batches are in NARROW_LIMITS; undefined when they run at the run's limit. */
+  private narrowStep: number | undefined;
 
   /**
    * `limit` is where the run starts (and stays, for wide records); `narrow` lets narrow batches run lower
@@ -27,9 +34,11 @@ export class IngestMemory {
   constructor(
     private readonly connection: DuckDBConnection,
     private limit: string,
-    private narrow: boolean,
+    narrow: boolean,
     private readonly ceiling: string,
-  ) {}
+  ) {
+    this.narrowStep = narrow ? 0 : undefined;
+  }
 
   /** Sets the run's limit (before the first batch: converting Parquet files runs under it too). */
   start(): Promise<void> {
@@ -38,21 +47,24 @@ export class IngestMemory {
 
   /** Sets the limit for a batch of `records` records staged in `bytes` bytes. */
   async forBatch(records: number, bytes: number): Promise<void> {
-    const narrow = this.narrow && records > 0 && bytes / records < NARROW_RECORD_BYTES;
-    await this.apply(narrow ? NARROW_LIMIT : this.limit);
+    const narrow = this.narrowStep !== undefined && records > 0 && bytes / records < NARROW_RECORD_BYTES;
+    await this.apply(narrow ? NARROW_LIMITS[this.narrowStep!]! : this.limit);
   }
 
   /** After a batch ran out of memory: one step up, and what was done; undefined at the lake's own limit. */
   async raise(): Promise<string | undefined> {
     const from = this.applied ?? this.limit;
-    if (this.narrow && from === NARROW_LIMIT) {
-      this.narrow = false;
-    } else {
-      const current = memoryBytes(this.limit);
-      const ceiling = memoryBytes(this.ceiling);
-      if (current >= ceiling) return undefined;
-      this.limit = 2 * current >= ceiling ? this.ceiling : `${Math.ceil((2 * current) / 1e6)}MB`;
+    if (this.narrowStep !== undefined && from === NARROW_LIMITS[this.narrowStep]) {
+      const next = this.narrowStep + 1;
+      this.narrowStep = next < NARROW_LIMITS.length ? next : undefined;
+      const to = this.narrowStep === undefined ? this.limit : NARROW_LIMITS[this.narrowStep]!;
+      await this.apply(to);
+      return `a batch ran out of memory at ${from} and was committed at ${to}, the limit for ${this.narrowStep === undefined ? 'the rest of the run' : 'batches of narrow records from now on'}`;
     }
+    const current = memoryBytes(this.limit);
+    const ceiling = memoryBytes(this.ceiling);
+    if (current >= ceiling) return undefined;
+    this.limit = 2 * current >= ceiling ? this.ceiling : `${Math.ceil((2 * current) / 1e6)}MB`;
     await this.apply(this.limit);
     return `a batch ran out of memory at ${from} and was committed at ${this.limit}, the limit for the rest of the run`;
   }
