@@ -4,10 +4,10 @@ import { memoryBytes } from './env-settings.js';
 
 /**
  * Records this short on average (VPC flow records are about 140 bytes, Route 53 queries about 450) are
- * committed at NARROW_LIMIT. What DuckDB holds while inserting grows with the width of the rows its
- * threads are putting into row groups: a batch of 1.4 KB CloudTrail events ran out of memory at 96MB, flow
- * and DNS batches never did, and for them the default limit was mostly a cache of blocks already written
- * (10M flow records: peak RSS 405 MB at 96MB against 457–503 MB at 128–160MB, at the same speed).
+ * committed at a lower limit (NARROW_LIMITS). What DuckDB holds while inserting grows with the width of the
+ * rows its threads are putting into row groups: a batch of 1.4 KB CloudTrail events ran out of memory at
+ * 96MB, while for flow and DNS most of the default limit was a cache of blocks already written (10M flow
+ * records: peak RSS 405–429 MB at 96MB against 476–521 MB at 160MB, at the same speed).
  */
 const NARROW_RECORD_BYTES = 512;
 /**
