@@ -3,7 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { IngestMemory } from '../src/lake/ingest-memory.js';
+import { StagedBatch } from '../src/lake/batch.js';
+import { ChunkKind } from '../src/normalize/frame.js';
 
 async function connection() {
   const instance = await DuckDBInstance.create(':memory:');
@@ -13,35 +18,36 @@ async function connection() {
   return { c, limitMb };
 }
 
-const FLOW = { records: 524_288, bytes: 524_288 * 142 };
-const CLOUDTRAIL = { records: 300_000, bytes: 300_000 * 1_423 };
+/** Average staged bytes per record, as measured on the benchmark's data. */
+const FLOW = 142;
+const CLOUDTRAIL = 1_423;
 
 test('narrow batches are committed at 96MB, wide ones at the run limit', async () => {
   const { c, limitMb } = await connection();
   const memory = new IngestMemory(c, '160MB', true, '512MB');
   await memory.start();
   assert.equal(await limitMb(), 160);
-  await memory.forBatch(FLOW.records, FLOW.bytes);
+  await memory.forBatch(FLOW);
   assert.equal(await limitMb(), 96);
-  await memory.forBatch(CLOUDTRAIL.records, CLOUDTRAIL.bytes);
+  await memory.forBatch(CLOUDTRAIL);
   assert.equal(await limitMb(), 160);
-  // A batch of records that all went to the staging table (none counted) is treated as wide.
-  await memory.forBatch(0, 4_000);
+  // A batch with no records (file rows only) runs at the run limit.
+  await memory.forBatch(0);
   assert.equal(await limitMb(), 160);
 });
 
 test('a narrow batch that runs out moves narrow batches to 128MB, then to the run limit, then up by doubling', async () => {
   const { c, limitMb } = await connection();
   const memory = new IngestMemory(c, '160MB', true, '512MB');
-  await memory.forBatch(FLOW.records, FLOW.bytes);
+  await memory.forBatch(FLOW);
   assert.equal(await memory.raise(), 'a batch ran out of memory at 96MB and was committed at 128MB, the limit for batches of narrow records from now on');
   assert.equal(await limitMb(), 128);
-  await memory.forBatch(CLOUDTRAIL.records, CLOUDTRAIL.bytes);
+  await memory.forBatch(CLOUDTRAIL);
   assert.equal(await limitMb(), 160);
-  await memory.forBatch(FLOW.records, FLOW.bytes);
+  await memory.forBatch(FLOW);
   assert.equal(await limitMb(), 128);
   assert.equal(await memory.raise(), 'a batch ran out of memory at 128MB and was committed at 160MB, the limit for the rest of the run');
-  await memory.forBatch(FLOW.records, FLOW.bytes);
+  await memory.forBatch(FLOW);
   assert.equal(await limitMb(), 160);
   assert.equal(await memory.raise(), 'a batch ran out of memory at 160MB and was committed at 320MB, the limit for the rest of the run');
   assert.equal(await memory.raise(), 'a batch ran out of memory at 320MB and was committed at 512MB, the limit for the rest of the run');
@@ -52,18 +58,39 @@ test('a narrow batch that runs out moves narrow batches to 128MB, then to the ru
 test('a wide batch that runs out raises the run limit and leaves narrow batches at 96MB', async () => {
   const { c, limitMb } = await connection();
   const memory = new IngestMemory(c, '160MB', true, '512MB');
-  await memory.forBatch(CLOUDTRAIL.records, CLOUDTRAIL.bytes);
+  await memory.forBatch(CLOUDTRAIL);
   assert.equal(await memory.raise(), 'a batch ran out of memory at 160MB and was committed at 320MB, the limit for the rest of the run');
-  await memory.forBatch(FLOW.records, FLOW.bytes);
+  await memory.forBatch(FLOW);
   assert.equal(await limitMb(), 96);
-  await memory.forBatch(CLOUDTRAIL.records, CLOUDTRAIL.bytes);
+  await memory.forBatch(CLOUDTRAIL);
   assert.equal(await limitMb(), 320);
 });
 
 test('a limit the user chose holds for narrow batches too', async () => {
   const { c, limitMb } = await connection();
   const memory = new IngestMemory(c, '200MB', false, '512MB');
-  await memory.forBatch(FLOW.records, FLOW.bytes);
+  await memory.forBatch(FLOW);
   assert.equal(await limitMb(), 200);
   assert.equal(await memory.raise(), 'a batch ran out of memory at 200MB and was committed at 400MB, the limit for the rest of the run');
+});
+
+test('a batch is as wide as its widest source: a few CloudTrail events among many flow records make it wide', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gumshoe-width-'));
+  const batch = new StagedBatch(path.join(dir, 'stage.txt'));
+  try {
+    const lines = (line: string, count: number) => ({ kind: ChunkKind.LineBytes as const, firstLine: 1, bytes: Buffer.from(`${line}\n`.repeat(count)) });
+    const flow = '2 123456789012 eni-0a1b2c3d 10.0.0.5 203.0.113.9 443 49152 6 10 840 1700000000 1700000060 ACCEPT OK';
+    batch.addFile({ fileId: 1, uri: 'flow.log', sourceType: 'vpcflow' }, false);
+    batch.append(1, lines(flow, 1_000));
+    assert.equal(batch.widestRecordBytes(), flow.length + 1);
+    const event = JSON.stringify({ eventVersion: '1.08', eventID: 'e', eventName: 'GetObject', padding: 'x'.repeat(1_200) });
+    batch.addFile({ fileId: 2, uri: 'trail.json', sourceType: 'cloudtrail' }, false);
+    batch.append(2, lines(event, 10));
+    // The average over all 1,010 records would be narrow (about 230 bytes); the CloudTrail events are not.
+    assert.ok(batch.stagedBytes / batch.stagedRecords < 512);
+    assert.equal(batch.widestRecordBytes(), event.length + 1);
+  } finally {
+    batch.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -63,6 +63,8 @@ export class StagedBatch {
   stagedRecords = 0;
   /** Records staged per file, counted as the lake will count them (blank lines are not records). */
   private readonly recordsByFile = new Map<number, number>();
+  /** Bytes staged per file. */
+  private readonly bytesByFile = new Map<number, number>();
   /** Files of the batch that an earlier run read (a changed file, or one a killed run left half-read). */
   private readonly readBefore = new Set<number>();
 
@@ -87,7 +89,9 @@ export class StagedBatch {
   }
 
   append(fileId: number, chunk: StageChunk): void {
-    this.stagedBytes += chunkSize(chunk);
+    const size = chunkSize(chunk);
+    this.stagedBytes += size;
+    this.bytesByFile.set(fileId, (this.bytesByFile.get(fileId) ?? 0) + size);
     let records = 0;
     if (chunk.kind === ChunkKind.Elements) {
       const { bytes, starts, ends } = chunk;
@@ -133,6 +137,23 @@ export class StagedBatch {
   private count(fileId: number, records: number): void {
     this.stagedRecords += records;
     this.recordsByFile.set(fileId, (this.recordsByFile.get(fileId) ?? 0) + records);
+  }
+
+  /**
+   * Staged bytes per record of the source with the widest records in the batch (0 when it holds none): each
+   * source is stored by its own INSERT, and the widest sets what the batch needs.
+   */
+  widestRecordBytes(): number {
+    const bySource = new Map<SourceType, { bytes: number; records: number }>();
+    for (const { fileId, sourceType } of this.files.values()) {
+      const source = bySource.get(sourceType) ?? { bytes: 0, records: 0 };
+      source.bytes += this.bytesByFile.get(fileId) ?? 0;
+      source.records += this.recordsByFile.get(fileId) ?? 0;
+      bySource.set(sourceType, source);
+    }
+    let widest = 0;
+    for (const { bytes, records } of bySource.values()) if (records > 0) widest = Math.max(widest, bytes / records);
+    return widest;
   }
 
   /** Appends one stage line: `prefix`, the record's bytes `bytes[start, end)`, a newline. */
@@ -202,6 +223,7 @@ export class StagedBatch {
     this.tableChunks = [];
     this.files.clear();
     this.recordsByFile.clear();
+    this.bytesByFile.clear();
     this.readBefore.clear();
     this.stagedBytes = 0;
     this.stagedRecords = 0;

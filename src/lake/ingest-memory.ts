@@ -45,9 +45,9 @@ export class IngestMemory {
     return this.apply(this.limit);
   }
 
-  /** Sets the limit for a batch of `records` records staged in `bytes` bytes. */
-  async forBatch(records: number, bytes: number): Promise<void> {
-    const narrow = this.narrowStep !== undefined && records > 0 && bytes / records < NARROW_RECORD_BYTES;
+  /** Sets the limit for a batch whose widest source's records average `recordBytes` (0: no records). */
+  async forBatch(recordBytes: number): Promise<void> {
+    const narrow = this.narrowStep !== undefined && recordBytes > 0 && recordBytes < NARROW_RECORD_BYTES;
     await this.apply(narrow ? NARROW_LIMITS[this.narrowStep!]! : this.limit);
   }
 

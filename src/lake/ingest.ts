@@ -273,7 +273,7 @@ class IngestRun {
   }
 
   private async commit(batch: StagedBatch, files: { record: FileRecord; complete: boolean }[]): Promise<void> {
-    await this.memory?.forBatch(batch.stagedRecords, batch.stagedBytes);
+    await this.memory?.forBatch(batch.widestRecordBytes());
     const result = await batch.commit(
       this.commitConnection,
       async (c, r) => {
