@@ -54,19 +54,20 @@ export class IngestMemory {
   /** After a batch ran out of memory: one step up, and what was done; undefined at the lake's own limit. */
   async raise(): Promise<string | undefined> {
     const from = this.applied ?? this.limit;
+    let to: string;
     if (this.narrowStep !== undefined && from === NARROW_LIMITS[this.narrowStep]) {
       const next = this.narrowStep + 1;
       this.narrowStep = next < NARROW_LIMITS.length ? next : undefined;
-      const to = this.narrowStep === undefined ? this.limit : NARROW_LIMITS[this.narrowStep]!;
-      await this.apply(to);
-      return `a batch ran out of memory at ${from} and was committed at ${to}, the limit for ${this.narrowStep === undefined ? 'the rest of the run' : 'batches of narrow records from now on'}`;
+      to = this.narrowStep === undefined ? this.limit : NARROW_LIMITS[this.narrowStep]!;
+    } else {
+      const current = memoryBytes(this.limit);
+      const ceiling = memoryBytes(this.ceiling);
+      if (current >= ceiling) return undefined;
+      to = this.limit = 2 * current >= ceiling ? this.ceiling : `${Math.ceil((2 * current) / 1e6)}MB`;
     }
-    const current = memoryBytes(this.limit);
-    const ceiling = memoryBytes(this.ceiling);
-    if (current >= ceiling) return undefined;
-    this.limit = 2 * current >= ceiling ? this.ceiling : `${Math.ceil((2 * current) / 1e6)}MB`;
-    await this.apply(this.limit);
-    return `a batch ran out of memory at ${from} and was committed at ${this.limit}, the limit for the rest of the run`;
+    await this.apply(to);
+    const scope = this.narrowStep !== undefined && to === NARROW_LIMITS[this.narrowStep] ? 'batches of narrow records from now on' : 'the rest of the run';
+    return `a batch ran out of memory at ${from} and was committed at ${to}, the limit for ${scope}`;
   }
 
   private async apply(limit: string): Promise<void> {
