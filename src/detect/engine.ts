@@ -10,6 +10,7 @@ import { evidenceToAdd, type FindingWrite, loadFindings, MANUAL_ARCHIVE, writeFi
 import { loadIntel } from '../intel/load.js';
 import type { IntelLookup } from '../intel/lookup.js';
 import { DEFAULT_SETTINGS, type Detection, type DetectSettings } from './detection.js';
+import { HeapBudget } from './heap-budget.js';
 import { apiEvents, apiWatermark } from './lake-events.js';
 import { payloadCondition, payloadRule } from './payloads.js';
 import { dnsEvents, dnsWatermark, flowEvents, flowWatermark, undatedFlows } from './lake-network-events.js';
@@ -24,6 +25,9 @@ const STATE_RETENTION_MS = 180 * 86_400_000;
  * again at the lake's own limit (nothing is stored before a run's end).
  */
 const DETECT_MEMORY_LIMIT = '256MB';
+
+/** The JS heap a run may fill before its garbage is collected in full (heap-budget.ts). */
+const HEAP_BUDGET = 256 * 2 ** 20;
 
 export interface DetectOptions {
   detections?: readonly Detection[];
@@ -169,7 +173,11 @@ async function detectOnce(lake: Lake, options: DetectOptions): Promise<DetectSum
     flow: runner.hasFlowDetections ? await flowWatermark(connection) : after.flow,
     dns: runner.hasDnsDetections ? await dnsWatermark(connection) : after.dns,
   };
-  const progress = () => options.onProgress?.(runner.counts.events + runner.counts.flows + runner.counts.queries);
+  const heap = new HeapBudget(HEAP_BUDGET);
+  const progress = () => {
+    heap.check();
+    options.onProgress?.(runner.counts.events + runner.counts.flows + runner.counts.queries);
+  };
   const payloads = payloadCondition(payloadRule(runner.detections));
   for await (const events of apiEvents(lake, after.api, upTo.api, payloads)) {
     for (const event of events) runner.process(event);
