@@ -55,10 +55,17 @@ export class IngestMemory {
   async raise(): Promise<string | undefined> {
     const from = this.applied ?? this.limit;
     let to: string;
+    let scope = 'the rest of the run';
     if (this.narrowStep !== undefined && from === NARROW_LIMITS[this.narrowStep]) {
       const next = this.narrowStep + 1;
-      this.narrowStep = next < NARROW_LIMITS.length ? next : undefined;
-      to = this.narrowStep === undefined ? this.limit : NARROW_LIMITS[this.narrowStep]!;
+      if (next < NARROW_LIMITS.length) {
+        this.narrowStep = next;
+        to = NARROW_LIMITS[next]!;
+        scope = 'batches of narrow records from now on';
+      } else {
+        this.narrowStep = undefined;
+        to = this.limit;
+      }
     } else {
       const current = memoryBytes(this.limit);
       const ceiling = memoryBytes(this.ceiling);
@@ -66,7 +73,6 @@ export class IngestMemory {
       to = this.limit = 2 * current >= ceiling ? this.ceiling : `${Math.ceil((2 * current) / 1e6)}MB`;
     }
     await this.apply(to);
-    const scope = this.narrowStep !== undefined && to === NARROW_LIMITS[this.narrowStep] ? 'batches of narrow records from now on' : 'the rest of the run';
     return `a batch ran out of memory at ${from} and was committed at ${to}, the limit for ${scope}`;
   }
 
