@@ -25,11 +25,13 @@ if (files.length === 0) {
   process.exit(1);
 }
 // Human-readable progress on stdout; TAP to a file, from which the closing count line is taken.
-const tap = path.join(mkdtempSync(path.join(tmpdir(), 'gumshoe-tap-')), 'results.tap');
+const scratch = mkdtempSync(path.join(tmpdir(), 'gumshoe-tap-'));
+const tap = path.join(scratch, 'results.tap');
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, NO_COLOR: '1' } },
+  // The ASN indexes (src/intel/asn-cache.ts) go to the run's own folder, not the user's cache.
+  { cwd: root, stdio: 'inherit', env: { ...process.env, NO_COLOR: '1', GUMSHOE_CACHE_DIR: path.join(scratch, 'cache') } },
 );
 const summary = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
 const count = (name) => Number(summary.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? 0);

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { asnIndexFile, cachedAsnTable } from '../src/intel/asn-cache.js';
+import { AsnTable, decodeAsnTable, encodeAsnTable, parseAsnCsv } from '../src/intel/asn-table.js';
 import { asnCsvSource, combineSources, Geo, type GeoSource, packageGeo } from '../src/intel/geo.js';
-import { parseIpv4, parseIpv4Range, RangeIndex } from '../src/intel/ip.js';
+import { parseIpv4, parseIpv4Range, parseIpv6, RangeIndex } from '../src/intel/ip.js';
 import { buildLookup } from '../src/intel/matcher.js';
 import { staticIntel } from '../src/intel/static.js';
 import { parseAwsIpRanges } from '../src/intel/update.js';
@@ -159,6 +161,85 @@ describe('pluggable geo sources', () => {
     const lookup = buildLookup({ threats: [], trusted: [], torExits: [], torRelays: [], awsRanges: [], geo });
     assert.deepEqual(lookup.awsRange('52.94.1.1'), { region: 'unknown', service: 'AMAZON' });
     assert.equal(lookup.awsRange('8.8.8.8'), undefined);
+  });
+});
+
+describe('ASN index kept on disk', () => {
+  const v4Probes = ['8.8.8.8', '8.8.4.4', '8.8.5.1', '52.94.76.1', '198.51.100.1', '0.0.0.0', '255.255.255.255'];
+  const v4 = (table: AsnTable<number>) => v4Probes.map((ip) => table.find(parseIpv4(ip)!));
+
+  /** Runs `body` with GUMSHOE_CACHE_DIR set to `dir`, restoring the environment after. */
+  function withCacheDir(dir: string, body: () => void): void {
+    const before = process.env.GUMSHOE_CACHE_DIR;
+    process.env.GUMSHOE_CACHE_DIR = dir;
+    try {
+      body();
+    } finally {
+      if (before === undefined) delete process.env.GUMSHOE_CACHE_DIR;
+      else process.env.GUMSHOE_CACHE_DIR = before;
+    }
+  }
+
+  test('the binary form answers as the parsed CSV does, for both families; a damaged one is refused', () => {
+    const parsed4 = parseAsnCsv(readFileSync(fixture('asn-ipv4.csv'), 'utf8'), 4);
+    const encoded4 = encodeAsnTable(parsed4, 4);
+    const decoded4 = decodeAsnTable(encoded4, 4)!;
+    assert.deepEqual(v4(decoded4), v4(parsed4));
+    assert.deepEqual(decoded4.find(parseIpv4('198.51.100.9')!), { asn: 64500, org: 'Example "Doc" Net' });
+    const parsed6 = parseAsnCsv(readFileSync(fixture('asn-ipv6.csv'), 'utf8'), 6);
+    const decoded6 = decodeAsnTable(encodeAsnTable(parsed6, 6), 6)!;
+    for (const ip of ['2600:1f18:abcd::1', '2001:db8::1', '::1']) {
+      const key = parseIpv6(ip)! >> 64n;
+      assert.deepEqual(decoded6.find(key), parsed6.find(key), ip);
+    }
+    assert.deepEqual(decoded6.find(parseIpv6('2600:1f18:abcd::1')! >> 64n), { asn: 14618, org: 'Amazon.com, Inc.' });
+    assert.equal(decodeAsnTable(encoded4.subarray(0, encoded4.length - 1), 4), undefined, 'truncated');
+    assert.equal(decodeAsnTable(encoded4, 6), undefined, 'other family');
+    assert.equal(decodeAsnTable(Buffer.from('not an index'), 4), undefined);
+  });
+
+  test('the first lookup writes the index, later ones read it, and a changed CSV is indexed again', () => {
+    const scratch = scratchDir();
+    try {
+      const csv = path.join(scratch.dir, 'asn.csv');
+      writeFileSync(csv, readFileSync(fixture('asn-ipv4.csv')));
+      withCacheDir(path.join(scratch.dir, 'cache'), () => {
+        const { file, prefix } = asnIndexFile(csv, 4);
+        assert.deepEqual(cachedAsnTable(csv, 4).find(parseIpv4('8.8.8.8')!), { asn: 15169, org: 'Google LLC' });
+        assert.ok(existsSync(file), 'index written');
+        // An index saying otherwise is what the next lookup answers: the CSV is not parsed again.
+        const planted = new AsnTable<number>(Uint32Array.of(0), Uint32Array.of(0xffffffff), Uint32Array.of(64999), Uint32Array.of(0), ['Planted']);
+        writeFileSync(file, encodeAsnTable(planted, 4));
+        assert.deepEqual(cachedAsnTable(csv, 4).find(parseIpv4('8.8.8.8')!), { asn: 64999, org: 'Planted' });
+        // A damaged index is parsed around and replaced.
+        writeFileSync(file, 'damaged');
+        assert.deepEqual(cachedAsnTable(csv, 4).find(parseIpv4('8.8.8.8')!), { asn: 15169, org: 'Google LLC' });
+        assert.equal(decodeAsnTable(readFileSync(file), 4)?.find(parseIpv4('8.8.8.8')!)?.asn, 15169);
+        // A new version of the data file gets its own index, and the old one goes.
+        writeFileSync(csv, `${readFileSync(csv, 'utf8')}9.9.9.0,9.9.9.255,19281,Quad9\n`);
+        const table = cachedAsnTable(csv, 4);
+        assert.deepEqual(table.find(parseIpv4('9.9.9.9')!), { asn: 19281, org: 'Quad9' });
+        const indexes = readdirSync(path.dirname(file)).filter((name) => name.startsWith(prefix));
+        assert.deepEqual(indexes, [path.basename(asnIndexFile(csv, 4).file)]);
+        assert.notEqual(asnIndexFile(csv, 4).file, file);
+      });
+    } finally {
+      scratch.cleanup();
+    }
+  });
+
+  test('a cache that cannot be written costs only the parse', () => {
+    const scratch = scratchDir();
+    try {
+      const blocker = path.join(scratch.dir, 'a-file');
+      writeFileSync(blocker, '');
+      withCacheDir(path.join(blocker, 'cache'), () => {
+        const geo = new Geo(combineSources({ city: () => undefined }, asnCsvSource({ v4: fixture('asn-ipv4.csv') })));
+        assert.deepEqual(geo.details('52.94.76.1'), { asn: 16509, asnOrg: 'Amazon.com, Inc.' });
+      });
+    } finally {
+      scratch.cleanup();
+    }
   });
 });
 

@@ -6,8 +6,10 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Reader, type Response } from 'mmdb-lib';
+import { cachedAsnTable } from './asn-cache.js';
+import type { AsnTable } from './asn-table.js';
 import type { IpDetails } from './lookup.js';
-import { lastAtOrBelow, parseIpv4, parseIpv6 } from './ip.js';
+import { parseIpv4, parseIpv6 } from './ip.js';
 
 export interface CityRecord {
   countryCode?: string;
@@ -129,124 +131,18 @@ export function mmdbCitySource(files: { v4?: string; v6?: string }): Pick<GeoSou
   };
 }
 
-/**
- * ASN ranges kept compactly: parallel typed arrays of range starts/ends and ASNs, with organisation names
- * deduplicated (400k IPv4 ranges share about 80k names), searched by binary search.
- */
-class AsnTable<K extends number | bigint> {
-  constructor(
-    private readonly starts: ArrayLike<K>,
-    private readonly ends: ArrayLike<K>,
-    private readonly asns: Uint32Array,
-    private readonly orgIndex: Uint32Array,
-    private readonly orgs: string[],
-  ) {}
-
-  find(value: K): AsnRecord | undefined {
-    const i = lastAtOrBelow(this.starts, value);
-    if (i < 0 || this.ends[i]! < value) return undefined;
-    const org = this.orgs[this.orgIndex[i]!];
-    return org ? { asn: this.asns[i]!, org } : { asn: this.asns[i]! };
-  }
-}
-
-/**
- * Parses `start,end,asn,org` CSV (start/end as addresses or as decimal numbers; org possibly quoted), the
- * layout of @ip-location-db/asn. Rows are expected in ascending order, as the package ships them; they are
- * sorted anyway if not.
- */
-function parseAsnCsv<K extends number | bigint>(text: string, toKey: (field: string) => K | undefined): AsnTable<K> {
-  // Parallel arrays, not an object per row: 400k rows load in a fraction of the time.
-  const starts: K[] = [];
-  const ends: K[] = [];
-  const asns: number[] = [];
-  const orgIndex: number[] = [];
-  const orgIds = new Map<string, number>();
-  const orgs: string[] = [];
-  let pos = 0;
-  while (pos < text.length) {
-    let nl = text.indexOf('\n', pos);
-    if (nl < 0) nl = text.length;
-    const lineEnd = text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-    const c1 = text.indexOf(',', pos);
-    const c2 = c1 < 0 || c1 > lineEnd ? -1 : text.indexOf(',', c1 + 1);
-    const lineStart = pos;
-    pos = nl + 1;
-    if (c2 < 0 || c2 > lineEnd) continue;
-    const c3found = text.indexOf(',', c2 + 1);
-    const c3 = c3found < 0 || c3found > lineEnd ? -1 : c3found;
-    const start = toKey(text.slice(lineStart, c1));
-    const end = toKey(text.slice(c1 + 1, c2));
-    const asn = decimal(text, c2 + 1, c3 < 0 ? lineEnd : c3);
-    if (start === undefined || end === undefined || asn === undefined) continue;
-    let org = c3 < 0 ? '' : text.slice(c3 + 1, lineEnd);
-    if (org.startsWith('"')) org = org.slice(1, org.endsWith('"') ? -1 : undefined).replaceAll('""', '"');
-    let id = orgIds.get(org);
-    if (id === undefined) {
-      // A copy: a slice would keep the whole file's text (22 MB for IPv4) alive.
-      id = orgs.push(JSON.parse(JSON.stringify(org)) as string) - 1;
-      orgIds.set(org, id);
-    }
-    starts.push(start);
-    ends.push(end);
-    asns.push(asn);
-    orgIndex.push(id);
-  }
-  // Rows come in ascending order as the package ships them; sorted here if not.
-  let order: number[] | undefined;
-  for (let i = 1; i < starts.length; i++) {
-    if (starts[i]! < starts[i - 1]!) {
-      order = starts.map((_, j) => j).sort((a, b) => (starts[a]! < starts[b]! ? -1 : starts[a]! > starts[b]! ? 1 : 0));
-      break;
-    }
-  }
-  const sorted = <T>(values: T[]): T[] => (order ? order.map((j) => values[j]!) : values);
-  const bigint = starts.length > 0 && typeof starts[0] === 'bigint';
-  const keys = (values: K[]): ArrayLike<K> =>
-    (bigint ? BigUint64Array.from(sorted(values) as bigint[]) : Uint32Array.from(sorted(values) as number[])) as unknown as ArrayLike<K>;
-  return new AsnTable<K>(keys(starts), keys(ends), Uint32Array.from(sorted(asns)), Uint32Array.from(sorted(orgIndex)), orgs);
-}
-
-/** The non-negative integer written in `text[from, to)`, or undefined if it is not all digits (or too long). */
-function decimal(text: string, from: number, to: number): number | undefined {
-  if (to <= from || to - from > 15) return undefined;
-  let value = 0;
-  for (let i = from; i < to; i++) {
-    const digit = text.charCodeAt(i) - 48;
-    if (digit < 0 || digit > 9) return undefined;
-    value = value * 10 + digit;
-  }
-  return value;
-}
-
-/** An IPv4 key: a decimal number (the `-num` CSV) or a dotted quad. */
-function ipv4Key(field: string): number | undefined {
-  const n = decimal(field, 0, field.length);
-  if (n !== undefined) return n <= 0xffffffff ? n : undefined;
-  return parseIpv4(field);
-}
-
-/**
- * An IPv6 key: the upper 64 bits. Routed IPv6 prefixes are /64 or shorter (BGP filters longer ones), so
- * range boundaries fall on /64 boundaries and a 64-bit key fits a BigUint64Array without losing precision.
- */
-function ipv6Key(field: string): bigint | undefined {
-  const value = /^\d+$/.test(field) ? BigInt(field) : parseIpv6(field);
-  return value === undefined ? undefined : value >> 64n;
-}
-
-/** ASN data from CSV files per address family; each file is read and indexed on first use. */
+/** ASN data from CSV files per address family; each file is indexed on first use (asn-cache.ts keeps the index). */
 export function asnCsvSource(files: { v4?: string; v6?: string }): Pick<GeoSource, 'asn'> {
   let v4: AsnTable<number> | null | undefined;
   let v6: AsnTable<bigint> | null | undefined;
   return {
     asn(ip, version) {
       if (version === 4) {
-        v4 ??= files.v4 ? safely(() => parseAsnCsv(readFileSync(files.v4!, 'utf8'), ipv4Key)) ?? null : null;
+        v4 ??= files.v4 ? safely(() => cachedAsnTable(files.v4!, 4)) ?? null : null;
         const key = parseIpv4(ip);
         return key === undefined ? undefined : v4?.find(key);
       }
-      v6 ??= files.v6 ? safely(() => parseAsnCsv(readFileSync(files.v6!, 'utf8'), ipv6Key)) ?? null : null;
+      v6 ??= files.v6 ? safely(() => cachedAsnTable(files.v6!, 6)) ?? null : null;
       const key = parseIpv6(ip);
       return key === undefined ? undefined : v6?.find(key >> 64n);
     },
