@@ -1,21 +1,26 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { bulkInsert } from '../lake/bulk-insert.js';
 import { DEFAULT_MEMORY_LIMIT, isOutOfMemory, type Lake, setMemoryLimit } from '../lake/db.js';
-import { memorySetting } from '../lake/env-settings.js';
+import { countSetting, memorySetting } from '../lake/env-settings.js';
 import type { Occurrence } from '../findings/build.js';
 import { type FindingFilter, listFilters, suppressingFilter } from '../findings/filters.js';
 import type { GuardDutyFinding } from '../findings/guardduty-finding.js';
 import { evidenceToAdd, type FindingWrite, loadFindings, MANUAL_ARCHIVE, writeFindings } from '../findings/store.js';
-import { loadIntel } from '../intel/load.js';
+import { packageGeo } from '../intel/geo.js';
+import { loadIntelData } from '../intel/load.js';
 import type { IntelLookup } from '../intel/lookup.js';
+import { buildLookup } from '../intel/matcher.js';
 import { DEFAULT_SETTINGS, type Detection, type DetectSettings } from './detection.js';
-import { HeapBudget } from './heap-budget.js';
-import { apiEvents, apiWatermark } from './lake-events.js';
+import { DETECTION_HEAP_BUDGET, HeapBudget } from './heap-budget.js';
+import { apiChunks, apiWatermark } from './lake-events.js';
+import { planLanes } from './lane-plan.js';
+import { DetectionLanes, type StateRow } from './lanes.js';
 import { payloadCondition, payloadRule } from './payloads.js';
-import { dnsEvents, dnsWatermark, flowEvents, flowWatermark, undatedFlows } from './lake-network-events.js';
+import { dnsChunks, dnsWatermark, flowChunks, flowWatermark, undatedFlows } from './lake-network-events.js';
 import { DETECTIONS } from './registry.js';
-import { DetectionRunner, StateStore } from './runner.js';
+import { DetectionRunner, type SavedStateRow, StateStore } from './runner.js';
 
 /** State not used for this long is dropped, so per-principal state stays bounded as principals come and go. */
 const STATE_RETENTION_MS = 180 * 86_400_000;
@@ -26,15 +31,14 @@ const STATE_RETENTION_MS = 180 * 86_400_000;
  */
 const DETECT_MEMORY_LIMIT = '256MB';
 
-/** The JS heap a run may fill before its garbage is collected in full (heap-budget.ts). */
-const HEAP_BUDGET = 256 * 2 ** 20;
-
 export interface DetectOptions {
   detections?: readonly Detection[];
   settings?: Partial<DetectSettings>;
   /** Replaces the intel read from the lake (tests). */
   intel?: IntelLookup;
   onProgress?: (events: number) => void;
+  /** Threads detections run on (lanes.ts; default one per core, or GUMSHOE_DETECT_THREADS); 1 with `intel` given. */
+  threads?: number;
   /** DuckDB's memory limit while detecting on a lake at the default limit (default 256MB, or GUMSHOE_DETECT_MEMORY_LIMIT). */
   memoryLimit?: string;
 }
@@ -73,16 +77,16 @@ async function lastWatermarks(connection: DuckDBConnection): Promise<{ api: numb
   return { api: mark(api), flow: mark(flow), dns: mark(dns) };
 }
 
-async function loadState(connection: DuckDBConnection, store: StateStore): Promise<void> {
+async function loadState(connection: DuckDBConnection): Promise<StateRow[]> {
   const reader = await connection.runAndReadAll('SELECT detection_id, key, value::VARCHAR, epoch_ms(used_at)::DOUBLE FROM detection_state');
-  for (const [detection, key, value, usedAt] of reader.getRowsJS()) store.load(String(detection), String(key), JSON.parse(String(value)), Number(usedAt));
+  return reader.getRowsJS().map(([detection, key, value, usedAt]) => [String(detection), String(key), JSON.parse(String(value)), Number(usedAt)]);
 }
 
-async function saveState(connection: DuckDBConnection, store: StateStore, now: number): Promise<void> {
+async function saveState(connection: DuckDBConnection, state: SavedStateRow[], now: number): Promise<void> {
   await connection.run('DELETE FROM detection_state');
-  const rows = [...store.entries()]
-    .filter((e) => now - e.usedAt < STATE_RETENTION_MS)
-    .map((e) => [e.detectionId, e.key, JSON.stringify(e.value), new Date(e.usedAt).toISOString().replace('T', ' ').replace('Z', '')]);
+  const rows = state
+    .filter(([, , , usedAt]) => now - usedAt < STATE_RETENTION_MS)
+    .map(([detectionId, key, value, usedAt]) => [detectionId, key, value, new Date(usedAt).toISOString().replace('T', ' ').replace('Z', '')]);
   await bulkInsert(
     connection,
     'detection_state',
@@ -153,45 +157,56 @@ async function detectOnce(lake: Lake, options: DetectOptions): Promise<DetectSum
   const started = new Date();
   const now = started.getTime();
   const after = await lastWatermarks(connection);
-  const intel = options.intel ?? (await loadIntel(connection));
+  // Worker threads build their own lookup from the intel as data; a lookup given (tests) keeps to one thread.
+  const intelData = options.intel ? undefined : await loadIntelData(connection);
+  const intel = options.intel ?? buildLookup({ ...intelData!, geo: packageGeo() });
   const settings: DetectSettings = {
     ...DEFAULT_SETTINGS,
     ...options.settings,
     organizationAccounts: options.settings?.organizationAccounts ?? (await lakeAccounts(connection)),
   };
+  const detections = options.detections ?? DETECTIONS;
+  const plan = planLanes(detections, intelData ? (options.threads ?? countSetting('GUMSHOE_DETECT_THREADS', availableParallelism())) : 1);
+  const savedState = await loadState(connection);
+  const onWorkers = DetectionLanes.workerIds(plan);
   const state = new StateStore(now);
-  await loadState(connection, state);
-  const runner = new DetectionRunner(options.detections ?? DETECTIONS, intel, settings, state, {
-    intel,
-    detectorId: await detectorId(connection),
-    partition: 'aws',
-  });
+  for (const [detectionId, key, value, usedAt] of savedState) if (!onWorkers.has(detectionId)) state.load(detectionId, key, value, usedAt);
+  const build = { detectorId: await detectorId(connection), partition: 'aws' };
+  const runner = new DetectionRunner(plan[0]!, intel, settings, state, { intel, ...build });
 
   // A source no detection reads keeps its watermark, so detections added later still see its backlog.
+  const reads = (source: Detection['source']) => detections.some((d) => d.source === source);
   const upTo = {
     api: await apiWatermark(connection),
-    flow: runner.hasFlowDetections ? await flowWatermark(connection) : after.flow,
-    dns: runner.hasDnsDetections ? await dnsWatermark(connection) : after.dns,
+    flow: reads('vpcflow') ? await flowWatermark(connection) : after.flow,
+    dns: reads('dns') ? await dnsWatermark(connection) : after.dns,
   };
-  const heap = new HeapBudget(HEAP_BUDGET);
-  const progress = () => {
-    heap.check();
-    options.onProgress?.(runner.counts.events + runner.counts.flows + runner.counts.queries);
-  };
-  const payloads = payloadCondition(payloadRule(runner.detections));
-  for await (const events of apiEvents(lake, after.api, upTo.api, payloads)) {
-    for (const event of events) runner.process(event);
-    progress();
+  const lanes = DetectionLanes.start(runner, plan, savedState, intelData && { ...build, intel: intelData, settings, now });
+  let laneResults: Awaited<ReturnType<DetectionLanes['finish']>>;
+  try {
+    const heap = new HeapBudget(DETECTION_HEAP_BUDGET);
+    const progress = () => {
+      heap.check();
+      options.onProgress?.(lanes.rows.api + lanes.rows.flow + lanes.rows.dns);
+    };
+    const payloads = payloadCondition(payloadRule(detections));
+    for await (const read of apiChunks(lake, after.api, upTo.api, payloads)) {
+      await lanes.process('api', read);
+      progress();
+    }
+    for await (const read of flowChunks(lake, after.flow, upTo.flow)) {
+      await lanes.process('flow', read);
+      progress();
+    }
+    for await (const read of dnsChunks(lake, after.dns, upTo.dns)) {
+      await lanes.process('dns', read);
+      progress();
+    }
+    laneResults = await lanes.finish();
+  } finally {
+    await lanes.stop();
   }
-  for await (const flows of flowEvents(lake, after.flow, upTo.flow)) {
-    for (const flow of flows) runner.processFlow(flow);
-    progress();
-  }
-  for await (const queries of dnsEvents(lake, after.dns, upTo.dns)) {
-    for (const query of queries) runner.processDns(query);
-    progress();
-  }
-  const occurrences = runner.finish();
+  const { occurrences } = laneResults;
 
   const filters = await listFilters(connection);
   const stored = await loadFindings(connection, occurrences.map((o) => o.finding.id));
@@ -203,24 +218,24 @@ async function detectOnce(lake: Lake, options: DetectOptions): Promise<DetectSum
   });
 
   const summary: DetectSummary = {
-    events: runner.counts.events,
-    flows: runner.counts.flows,
-    queries: runner.counts.queries,
-    signals: runner.counts.signals,
-    trusted: runner.counts.trusted,
+    events: lanes.rows.api,
+    flows: lanes.rows.flow,
+    queries: lanes.rows.dns,
+    signals: laneResults.signals,
+    trusted: laneResults.trusted,
     created: writes.filter((w) => !stored.has(w.finding.id)).length,
     updated: writes.filter((w) => stored.has(w.finding.id)).length,
     suppressed: writes.filter((w) => w.archivedBy !== null && w.archivedBy !== MANUAL_ARCHIVE).length,
     findings: writes.filter((w) => w.archivedBy === null || w.archivedBy === MANUAL_ARCHIVE).map((w) => w.finding),
     warnings: [],
   };
-  const undated = runner.hasFlowDetections ? await undatedFlows(connection, after.flow, upTo.flow) : 0;
+  const undated = reads('vpcflow') ? await undatedFlows(connection, after.flow, upTo.flow) : 0;
   if (undated > 0) summary.warnings.push(`${undated.toLocaleString('en-US')} flow record(s) have no time (their log format has neither start nor end) and were not examined`);
 
   await connection.run('BEGIN TRANSACTION');
   try {
     await writeFindings(connection, writes);
-    await saveState(connection, state, now);
+    await saveState(connection, laneResults.state, now);
     await connection.run(
       `INSERT INTO detection_runs VALUES (nextval('detection_run_seq'), '${started.toISOString()}', now(), ${after.api},
         ${Math.max(after.api, upTo.api)}, ${Math.max(after.flow, upTo.flow)}, ${Math.max(after.dns, upTo.dns)},

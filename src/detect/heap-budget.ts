@@ -1,6 +1,9 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
+/** The JS heap a detection run (each of its threads) may fill before its garbage is collected in full. */
+export const DETECTION_HEAP_BUDGET = 256 * 2 ** 20;
+
 /**
  * Keeps the JS heap of a long detection run within a multiple of what it holds live. Detections keep
  * bounded state whose entries are replaced all the time (windows, least-recently-used tables), and V8,

@@ -10,7 +10,7 @@ import type { StateStore } from './runner.js';
  * flow or DNS record that names only an interface or an address can be tied to its instance.
  * Kept in detection state, per account, bounded.
  */
-const STATE_ID = 'instance-inventory';
+export const INVENTORY_STATE_ID = 'instance-inventory';
 const MAX_INSTANCES = 20_000;
 export const INVENTORY_APIS: ReadonlySet<string> = new Set(['RunInstances', 'CreateNetworkInterface', 'AttachNetworkInterface', 'TerminateInstances']);
 
@@ -45,7 +45,7 @@ export class InstanceInventory implements InstanceLookup {
   constructor(private readonly state: StateStore) {}
 
   private account(accountId: string | null): AccountInventory {
-    return this.state.get(STATE_ID, accountId ?? 'unknown', () => ({ instances: {}, interfaces: {}, addresses: {}, order: [] }));
+    return this.state.get(INVENTORY_STATE_ID, accountId ?? 'unknown', () => ({ instances: {}, interfaces: {}, addresses: {}, order: [] }));
   }
 
   observe(event: ApiEvent): void {

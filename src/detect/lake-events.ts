@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ApiEvent } from './api-event.js';
-import { type Cell, joinedRows, orNull, type ReadOptions, rowRange, tableWatermark } from './lake-rows.js';
+import { type Cell, joinedChunks, type JoinedDictionary, joinedRows, orNull, type ReadChunk, type ReadOptions, type RowChunk, rowRange, tableWatermark } from './lake-rows.js';
 import type { LakeConnections, SliceSize } from './time-slices.js';
 
 /**
@@ -83,16 +83,34 @@ function toEvent(row: Cell[], shared: Cell[], n: Float64Array[], i: number, root
 /** The highest row id in api_activity: the watermark a run processes up to. */
 export const apiWatermark = (connection: DuckDBConnection) => tableWatermark(connection, 'api_activity');
 
+/** A joined read's dictionary, and the userIdentity of root's events by row id. */
+export interface ApiDictionary extends JoinedDictionary {
+  rootIdentities: Map<number, string>;
+}
+
 /**
  * Events stored after `after` up to and including `upTo` (row ids), in time order, chunk by chunk; JSON
  * payloads only where `payloads` (a SQL condition, see payloads.ts) holds, every payload by default. Past
  * `options.sharedLimit` distinct callers, each event carries its own (lake-rows.ts).
  */
-export async function* apiEvents(lake: LakeConnections, after: number, upTo: number, payloads = 'true', options: ReadOptions = {}): AsyncGenerator<Iterable<ApiEvent>> {
+export async function* apiChunks(lake: LakeConnections, after: number, upTo: number, payloads = 'true', options: ReadOptions = {}): AsyncGenerator<ReadChunk<ApiDictionary>> {
   const rootIdentities = new Map<number, string>();
   const roots = await lake.connection.runAndReadAll(`SELECT rowid::DOUBLE, json_extract(raw, '$.userIdentity')::VARCHAR FROM api_activity
     WHERE ${rowRange(after, upTo)} AND actor_user_type = 'Root'`);
   for (const [rowId, identity] of roots.getRowsJS()) if (identity !== null) rootIdentities.set(Number(rowId), String(identity));
   const read = { ...options, slice: API_SLICE, freeText: FREE_TEXT, numbers: NUMBERS, shared: SHARED };
-  yield* joinedRows(lake, 'api_activity', fields(payloads), after, upTo, (row, shared, numbers, i) => toEvent(row, shared, numbers, i, rootIdentities), read);
+  let dictionary: ApiDictionary | undefined;
+  for await (const { dictionary: joined, chunk } of joinedChunks(lake, 'api_activity', fields(payloads), after, upTo, read)) {
+    dictionary ??= { ...joined, rootIdentities };
+    yield { dictionary, chunk };
+  }
+}
+
+/** The events of a chunk `apiChunks` read, each made as it is iterated. */
+export const apiEventsOf = (dictionary: ApiDictionary, chunk: RowChunk): Iterable<ApiEvent> =>
+  joinedRows(dictionary, chunk, (row, shared, numbers, i) => toEvent(row, shared, numbers, i, dictionary.rootIdentities));
+
+/** `apiChunks` made into events. */
+export async function* apiEvents(lake: LakeConnections, after: number, upTo: number, payloads = 'true', options: ReadOptions = {}): AsyncGenerator<Iterable<ApiEvent>> {
+  for await (const { dictionary, chunk } of apiChunks(lake, after, upTo, payloads, options)) yield apiEventsOf(dictionary, chunk);
 }

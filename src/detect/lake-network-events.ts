@@ -1,5 +1,8 @@
 import type { DuckDBConnection, DuckDBDoubleVector } from '@duckdb/node-api';
-import { asDouble, type Cell, doubles, joinedRows, oneByOne, orNull, type ReadOptions, rowRange, sharedColumns, sliceSize, tableWatermark } from './lake-rows.js';
+import {
+  asDouble, type Cell, doubles, joinedChunks, type JoinedDictionary, joinedRows, oneByOne, orNull, type ReadChunk, type ReadOptions, type RowChunk, rowRange,
+  sharedColumns, sliceSize, tableWatermark,
+} from './lake-rows.js';
 import { type LakeConnections, type SliceSize, slicedChunks, timeSlices } from './time-slices.js';
 import type { DnsAnswer, DnsEvent, FlowEvent } from './network-event.js';
 
@@ -171,7 +174,17 @@ export async function undatedFlows(connection: DuckDBConnection, after: number, 
   return Number(reader.getRows()[0]![0]);
 }
 
-export async function* flowEvents(lake: LakeConnections, after: number, upTo: number, options: ReadOptions = {}): AsyncGenerator<Iterable<FlowEvent>> {
+/** Where a flow read's records were logged, by code. */
+export interface FlowDictionary {
+  origins: Origin[];
+}
+
+/**
+ * Flow records stored after `after` up to and including `upTo` (row ids), in time order, chunk by chunk: the
+ * numeric fields of FLOW_NUMBERS, then the two addresses as numbers (NaN when given as text), as
+ * `numbers`; the addresses as text, where not numbers, as `text`; the origin as `codes`.
+ */
+export async function* flowChunks(lake: LakeConnections, after: number, upTo: number, options: ReadOptions = {}): AsyncGenerator<ReadChunk<FlowDictionary>> {
   const { connection } = lake;
   const range = `${rowRange(after, upTo)} AND time IS NOT NULL`;
   // Origins are network interfaces: no limit on how many are held.
@@ -180,27 +193,54 @@ export async function* flowEvents(lake: LakeConnections, after: number, upTo: nu
     const origins: Origin[] = shared.values.map(([accountId = null, region = null, interfaceId = null, instanceId = null, vpcId = null, subnetId = null]) => ({
       accountId, region, interfaceId, instanceId, vpcId, subnetId,
     }));
+    const dictionary: FlowDictionary = { origins };
     const slices = await timeSlices(connection, 'network_activity', range, sliceSize(options, FLOW_SLICE));
-    const sql = (slice: string) => `SELECT ${shared.code}, ${asDouble('src4')}, ${asDouble('dst4')},
-        CASE WHEN src4 IS NULL THEN src_endpoint_ip END, CASE WHEN dst4 IS NULL THEN dst_endpoint_ip END,
-        ${FLOW_NUMBERS.map(asDouble).join(', ')}
+    const sql = (slice: string) => `SELECT ${shared.code}, CASE WHEN src4 IS NULL THEN src_endpoint_ip END, CASE WHEN dst4 IS NULL THEN dst_endpoint_ip END,
+        ${FLOW_NUMBERS.map(asDouble).join(', ')}, ${asDouble('src4')}, ${asDouble('dst4')}
       FROM (SELECT *, rowid AS row_id, ${ipv4Number('src_endpoint_ip')} AS src4, ${ipv4Number('dst_endpoint_ip')} AS dst4
             FROM network_activity WHERE ${range} AND ${slice}) f
       ${shared.join('f')}
       ORDER BY f.time, f.row_id`;
-    const ipv4 = new Ipv4Names();
     for await (const chunk of slicedChunks(lake, 'network_activity', slices, sql)) {
-      const [codes, src4, dst4] = [0, 1, 2].map((k) => doubles(chunk.getColumnVector(k) as DuckDBDoubleVector));
-      const [srcText, dstText] = [3, 4].map((k) => chunk.getColumnValues(k) as Cell[]);
-      const numbers = FLOW_NUMBERS.map((_, k) => doubles(chunk.getColumnVector(k + 5) as DuckDBDoubleVector));
-      const address = (value: number, text: Cell) => (Number.isNaN(value) ? text : ipv4.name(value));
-      yield oneByOne(codes!.length, (i) => toFlow(origins[codes![i]!]!, address(src4![i]!, srcText![i]!), address(dst4![i]!, dstText![i]!), numbers, i));
+      yield {
+        dictionary,
+        chunk: {
+          codes: doubles(chunk.getColumnVector(0) as DuckDBDoubleVector),
+          text: [1, 2].map((k) => chunk.getColumnValues(k) as Cell[]),
+          numbers: [...FLOW_NUMBERS, 'src4', 'dst4'].map((_, k) => doubles(chunk.getColumnVector(k + 3) as DuckDBDoubleVector)),
+        },
+      };
     }
   } finally {
     await shared.drop();
   }
 }
 
+/** What makes the flow records of `flowChunks`' chunks; it keeps the addresses it printed (one per reader). */
+export function flowDecoder(): (dictionary: FlowDictionary, chunk: RowChunk) => Iterable<FlowEvent> {
+  const ipv4 = new Ipv4Names();
+  const src4 = FLOW_NUMBERS.length;
+  return ({ origins }, { codes, text: [srcText, dstText], numbers }) => {
+    const address = (value: number, text: Cell) => (Number.isNaN(value) ? text : ipv4.name(value));
+    return oneByOne(codes!.length, (i) => toFlow(origins[codes![i]!]!, address(numbers[src4]![i]!, srcText![i]!), address(numbers[src4 + 1]![i]!, dstText![i]!), numbers, i));
+  };
+}
+
+/** `flowChunks` made into flow records. */
+export async function* flowEvents(lake: LakeConnections, after: number, upTo: number, options: ReadOptions = {}): AsyncGenerator<Iterable<FlowEvent>> {
+  const decode = flowDecoder();
+  for await (const { dictionary, chunk } of flowChunks(lake, after, upTo, options)) yield decode(dictionary, chunk);
+}
+
+/** DNS queries stored after `after` up to and including `upTo` (row ids), in time order, chunk by chunk. */
+export const dnsChunks = (lake: LakeConnections, after: number, upTo: number, options: ReadOptions = {}): AsyncGenerator<ReadChunk<JoinedDictionary>> =>
+  joinedChunks(lake, 'dns_activity', DNS_TEXT, after, upTo, { ...options, slice: DNS_SLICE, numbers: DNS_NUMBERS });
+
+/** The queries of a chunk `dnsChunks` read, each made as it is iterated. */
+export const dnsEventsOf = (dictionary: JoinedDictionary, chunk: RowChunk): Iterable<DnsEvent> =>
+  joinedRows(dictionary, chunk, (row, _shared, numbers, i) => toDns(row, numbers, i));
+
+/** `dnsChunks` made into queries. */
 export async function* dnsEvents(lake: LakeConnections, after: number, upTo: number, options: ReadOptions = {}): AsyncGenerator<Iterable<DnsEvent>> {
-  yield* joinedRows(lake, 'dns_activity', DNS_TEXT, after, upTo, (row, _shared, numbers, i) => toDns(row, numbers, i), { ...options, slice: DNS_SLICE, numbers: DNS_NUMBERS });
+  for await (const { dictionary, chunk } of dnsChunks(lake, after, upTo, options)) yield dnsEventsOf(dictionary, chunk);
 }

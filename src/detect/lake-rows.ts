@@ -40,6 +40,31 @@ export function* oneByOne<T>(length: number, make: (i: number) => T): Generator<
 }
 
 /**
+ * A chunk of rows as DuckDB gave them, before any row is made: plain arrays, so that a detection lane on
+ * another thread can be sent a copy (lanes.ts). `codes` index the reader's dictionary of shared values.
+ */
+export interface RowChunk {
+  text: Cell[][];
+  numbers: Float64Array[];
+  codes?: Float64Array;
+}
+
+/** A chunk and the dictionary its codes refer to: the same object for every chunk of one read. */
+export interface ReadChunk<D> {
+  dictionary: D;
+  chunk: RowChunk;
+}
+
+/**
+ * Where the rows of a joined read find their shared columns: a code into `shared`, or, past the limit of
+ * combinations held, their own fields from `sharedFrom` on.
+ */
+export interface JoinedDictionary {
+  shared?: Cell[][];
+  sharedFrom?: number;
+}
+
+/**
  * Makes row i of a chunk: its text fields, its shared columns' values, and the chunk's numeric fields
  * (`numbers[k][i]` is its k-th numeric field, NaN for NULL).
  */
@@ -117,48 +142,54 @@ export interface ReadOptions {
 /** A reader's slice size, unless the options set the rows per slice. */
 export const sliceSize = (options: ReadOptions, size: SliceSize): SliceSize => (options.sliceRows ? { rows: options.sliceRows } : size);
 
-/**
- * The rows of `range` in time order, time slice by time slice (time-slices.ts) and chunk by chunk, each row
- * made by `make` as the chunk is iterated.
- */
-export async function* joinedRows<T>(
+/** The chunks of `range` in time order, time slice by time slice (time-slices.ts); rows are made by `joinedRows`. */
+export async function* joinedChunks(
   lake: LakeConnections,
   table: string,
   fields: readonly string[],
   after: number,
   upTo: number,
-  make: RowMaker<T>,
   options: ReadOptions & { slice: SliceSize; freeText?: ReadonlySet<string>; numbers?: readonly string[]; shared?: readonly string[] },
-): AsyncGenerator<Iterable<T>> {
+): AsyncGenerator<ReadChunk<JoinedDictionary>> {
   const { connection } = lake;
   const freeText = options.freeText ?? new Set();
   const numbers = options.numbers ?? [];
   const range = rowRange(after, upTo);
   const sharedFields = options.shared ?? [];
   const shared = sharedFields.length ? await sharedColumns(connection, table, sharedFields, range, freeText, options.sharedLimit ?? MAX_SHARED) : undefined;
-  // Too many combinations to hold: the shared columns are read with each row instead.
+  // Too many combinations to hold: the shared columns are read with each row instead, after its own fields.
   const rowFields = shared ? fields : [...fields, ...sharedFields];
+  const dictionary: JoinedDictionary = shared ? { shared: shared.values } : sharedFields.length ? { sharedFrom: fields.length } : {};
   try {
     const numeric = numbers.map((f) => `, ${asDouble(f)}`).join('');
     const slices = await timeSlices(connection, table, range, sliceSize(options, options.slice));
     const sql = (slice: string) => `SELECT ${joinedText(rowFields, freeText)}${numeric}${shared ? `, ${shared.code}` : ''}
       FROM (SELECT *, rowid AS row_id FROM ${table} WHERE ${range} AND ${slice}) t ${shared?.join('t') ?? ''}
       ORDER BY t.time, t.row_id`;
-    // Past the limit, each row's shared columns follow its own fields.
-    const sharedFrom = sharedFields.length ? fields.length : undefined;
     for await (const chunk of slicedChunks(lake, table, slices, sql)) {
-      const rows = chunk.getColumnValues(0) as string[];
-      const values = numbers.map((_, k) => doubles(chunk.getColumnVector(k + 1) as DuckDBDoubleVector));
-      const codes = shared ? doubles(chunk.getColumnVector(numbers.length + 1) as DuckDBDoubleVector) : undefined;
-      yield oneByOne(rows.length, (i) => {
-        const text = splitRow(rows[i]!);
-        const ownShared = codes ? shared!.values[codes[i]!]! : sharedFrom === undefined ? NO_CELLS : text.splice(sharedFrom);
-        return make(text, ownShared, values, i);
-      });
+      yield {
+        dictionary,
+        chunk: {
+          text: [chunk.getColumnValues(0) as string[]],
+          numbers: numbers.map((_, k) => doubles(chunk.getColumnVector(k + 1) as DuckDBDoubleVector)),
+          codes: shared ? doubles(chunk.getColumnVector(numbers.length + 1) as DuckDBDoubleVector) : undefined,
+        },
+      };
     }
   } finally {
     await shared?.drop();
   }
+}
+
+/** The rows of a chunk `joinedChunks` read, each made by `make` as it is iterated. */
+export function joinedRows<T>(dictionary: JoinedDictionary, chunk: RowChunk, make: RowMaker<T>): Generator<T> {
+  const rows = chunk.text[0] as string[];
+  const { codes } = chunk;
+  return oneByOne(rows.length, (i) => {
+    const text = splitRow(rows[i]!);
+    const ownShared = codes ? dictionary.shared![codes[i]!]! : dictionary.sharedFrom === undefined ? NO_CELLS : text.splice(dictionary.sharedFrom);
+    return make(text, ownShared, chunk.numbers, i);
+  });
 }
 
 /** A DOUBLE vector's values; NULL never occurs (coalesced to NaN in SQL). */

@@ -26,6 +26,9 @@ import type {
 import { InstanceInventory } from './instance-inventory.js';
 import type { DnsEvent, FlowEvent } from './network-event.js';
 
+/** A detection_state row as stored: detection id, key, value as JSON text, last used (epoch ms). */
+export type SavedStateRow = [string, string, string, number];
+
 /** Persisted detection state, keyed by detection id and the detection's own key, with when each was last used. */
 export class StateStore {
   /** One map per detection: a lookup hashes the detection's own key only, not a joined one. */
@@ -68,6 +71,14 @@ export class StateStore {
     for (const [detectionId, values] of this.byDetection) {
       for (const [key, { value, usedAt }] of values) yield { detectionId, key, value, usedAt };
     }
+  }
+
+  /**
+   * The entries as detection_state rows, their values as JSON text: made here, since a value may be a class
+   * whose toJSON says what is kept (flow-windows.ts), which a copy to another thread would not keep.
+   */
+  rows(): SavedStateRow[] {
+    return [...this.entries()].map(({ detectionId, key, value, usedAt }) => [detectionId, key, JSON.stringify(value), usedAt]);
   }
 }
 
@@ -207,14 +218,18 @@ export class DetectionRunner {
     return this.dnsDetections.length > 0;
   }
 
-  finish(): Occurrence[] {
+  /**
+   * The run's findings: this runner's, and `others` (other lanes' findings, lanes.ts), which correlation
+   * sees too. Correlation sees each finding once, in key order (whichever lane built it), and may link
+   * members to their sequence; only what it emits is built again.
+   */
+  finish(others: readonly Occurrence[] = []): Occurrence[] {
     for (const finish of this.finishers) finish();
     const built = new Map<string, Occurrence>();
     this.buildChanged(built);
-    // Correlation sees each finding once and may link members to their sequence; only what it emits is built again.
-    const found = [...built.values()];
+    const found = [...built.values(), ...others].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     for (const [detection, context] of this.apiContexts) detection.correlate?.(found, context);
     this.buildChanged(built);
-    return [...built.values()];
+    return [...built.values(), ...others];
   }
 }

@@ -2,7 +2,7 @@
  * Offline IP → country, city, location and ASN, from data shipped in npm packages (DB-IP city Lite as MMDB;
  * RouteViews + NRO + DB-IP ASN ranges as CSV). Nothing is downloaded; see docs/intel.md for the credits.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Reader, type Response } from 'mmdb-lib';
@@ -105,6 +105,46 @@ interface MmdbCity {
   longitude?: number;
 }
 
+/**
+ * City databases in memory that threads share, by file (60–70 MB each): a detection worker thread is handed
+ * the main thread's IPv4 database rather than reading its own copy (lanes.ts). Other files are read as usual.
+ */
+const cityData = new Map<string, Buffer>();
+const readCityData = (file: string): Buffer => cityData.get(file) ?? readFileSync(file);
+
+/** The package's IPv4 city database in shared memory (read once), for a worker to adopt; undefined if missing. */
+export function sharedCityV4(): { file: string; data: SharedArrayBuffer } | undefined {
+  const file = packageGeoFiles().cityV4;
+  if (!file) return undefined;
+  const held = cityData.get(file);
+  if (held) return { file, data: held.buffer as SharedArrayBuffer };
+  const data = safely(() => readShared(file));
+  if (!data) return undefined;
+  cityData.set(file, Buffer.from(data));
+  return { file, data };
+}
+
+function readShared(file: string): SharedArrayBuffer {
+  const fd = openSync(file, 'r');
+  try {
+    const data = new SharedArrayBuffer(fstatSync(fd).size);
+    const view = Buffer.from(data);
+    for (let at = 0; at < view.length; ) {
+      const read = readSync(fd, view, at, view.length - at, at);
+      if (read === 0) throw new Error(`${file} ended early`);
+      at += read;
+    }
+    return data;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Uses a database another thread shared (`sharedCityV4`) for `file`, instead of reading it. */
+export function adoptCityData(file: string, data: SharedArrayBuffer): void {
+  cityData.set(file, Buffer.from(data));
+}
+
 /** City data from one MMDB file per address family (either may be absent); each file is read on first use. */
 export function mmdbCitySource(files: { v4?: string; v6?: string }): Pick<GeoSource, 'city'> {
   const readers: Partial<Record<4 | 6, Reader<Response> | null>> = {};
@@ -113,7 +153,7 @@ export function mmdbCitySource(files: { v4?: string; v6?: string }): Pick<GeoSou
     if (r === undefined) {
       const file = version === 4 ? files.v4 : files.v6;
       // A failed load is remembered so that a missing file costs one attempt, not one per lookup.
-      r = readers[version] = file ? safely(() => new Reader<Response>(readFileSync(file))) ?? null : null;
+      r = readers[version] = file ? safely(() => new Reader<Response>(readCityData(file))) ?? null : null;
     }
     return r;
   };

@@ -7,8 +7,13 @@ import { buildLookup, type IntelData } from './matcher.js';
 import { hasIntelTables } from './store.js';
 
 export async function loadIntel(connection: DuckDBConnection, geo: Geo = packageGeo()): Promise<IntelLookup> {
-  const data: IntelData = { threats: [...BUILTIN_DOMAIN_THREATS], trusted: [], torExits: [], torRelays: [], awsRanges: [], geo };
-  if (!(await hasIntelTables(connection))) return buildLookup(data);
+  return buildLookup({ ...(await loadIntelData(connection)), geo });
+}
+
+/** The lake's active intel sets as data (what a detection worker thread builds its own lookup from). */
+export async function loadIntelData(connection: DuckDBConnection): Promise<Omit<IntelData, 'geo'>> {
+  const data: Omit<IntelData, 'geo'> = { threats: [...BUILTIN_DOMAIN_THREATS], trusted: [], torExits: [], torRelays: [], awsRanges: [] };
+  if (!(await hasIntelTables(connection))) return data;
 
   // Column-wise reads: a 250k-entry list would otherwise build 250k row objects.
   const entries = (await connection.runAndReadAll(`
@@ -44,5 +49,5 @@ export async function loadIntel(connection: DuckDBConnection, geo: Geo = package
     FROM intel_aws_ranges r JOIN intel_sets s ON s.name = r.set_name
     WHERE s.active`)).getRowObjectsJS();
   data.awsRanges = ranges.map((r) => ({ prefix: String(r.prefix), region: String(r.region), service: String(r.service) }));
-  return buildLookup(data);
+  return data;
 }
