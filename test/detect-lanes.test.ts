@@ -105,7 +105,7 @@ describe('detection on several threads', () => {
   test("a worker's failure fails the run", async () => {
     const intel = staticIntel({});
     const runner = new DetectionRunner([dnsThreatIntel], intel, DEFAULT_SETTINGS, new StateStore(), { intel, detectorId: 'test', partition: 'aws' });
-    const setup = { settings: DEFAULT_SETTINGS, intel: { threats: [], trusted: [], torExits: [], torRelays: [], awsRanges: [] }, detectorId: 'test', partition: 'aws', now: Date.now() };
+    const setup = { settings: DEFAULT_SETTINGS, intel: { threats: [], trusted: [], torExits: [], torRelays: [], awsRanges: [] }, detectorId: 'test', partition: 'aws', now: Date.now(), shareCity: false };
     const lanes = DetectionLanes.start(runner, [[dnsThreatIntel], [trafficVolume]], [], setup);
     try {
       // Flow records go to the worker only; this chunk lacks the addresses' columns a flow record is made from.

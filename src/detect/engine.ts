@@ -181,7 +181,7 @@ async function detectOnce(lake: Lake, options: DetectOptions): Promise<DetectSum
     flow: reads('vpcflow') ? await flowWatermark(connection) : after.flow,
     dns: reads('dns') ? await dnsWatermark(connection) : after.dns,
   };
-  const lanes = DetectionLanes.start(runner, plan, savedState, intelData && { ...build, intel: intelData, settings, now });
+  const lanes = DetectionLanes.start(runner, plan, savedState, intelData && { ...build, intel: intelData, settings, now, shareCity: upTo.api > after.api });
   let laneResults: Awaited<ReturnType<DetectionLanes['finish']>>;
   try {
     const heap = new HeapBudget(DETECTION_HEAP_BUDGET);

@@ -38,6 +38,9 @@ export interface LaneSetup {
   cityV4?: { file: string; data: SharedArrayBuffer };
 }
 
+/** What every worker of a run starts from. */
+export type WorkerSetup = Omit<LaneSetup, 'detectionIds' | 'state' | 'cityV4'>;
+
 export type ToLane =
   | { type: 'chunk'; source: EventSource; dictionary?: Dictionaries[EventSource]; chunk: RowChunk }
   | { type: 'finish' };
@@ -154,14 +157,17 @@ export class DetectionLanes {
 
   /**
    * Starts a worker for every lane past the first; `state` is split so that each lane holds its own
-   * detections' state (and a copy of the instance inventory).
+   * detections' state (and a copy of the instance inventory). With `shareCity` (the run has CloudTrail
+   * events, whose detections look up every caller's address) the workers share the main thread's city
+   * database; otherwise a thread reads it only if it builds a finding with a public address.
    */
-  static start(runner: DetectionRunner, plan: Detection[][], state: StateRow[], setup: Omit<LaneSetup, 'detectionIds' | 'state'> | undefined): DetectionLanes {
+  static start(runner: DetectionRunner, plan: Detection[][], state: StateRow[], setup: (WorkerSetup & { shareCity: boolean }) | undefined): DetectionLanes {
     if (plan.length > 1 && !setup) throw new Error('worker lanes need the intel as data');
+    const cityV4 = plan.length > 1 && setup!.shareCity ? sharedCityV4() : undefined;
     const workers = plan.slice(1).map((detections) => {
       const ids = new Set(detections.map((d) => d.id));
       const own = state.filter(([id]) => ids.has(id) || id === INVENTORY_STATE_ID);
-      return new WorkerLane(sourcesOf(detections), { ...setup!, detectionIds: [...ids], state: own, cityV4: sharedCityV4() });
+      return new WorkerLane(sourcesOf(detections), { ...setup!, detectionIds: [...ids], state: own, cityV4 });
     });
     return new DetectionLanes(runner, sourcesOf(plan[0]!), workers);
   }
