@@ -24,6 +24,7 @@ import type {
   Signal,
 } from './detection.js';
 import { InstanceInventory } from './instance-inventory.js';
+import { DETECTIONS } from './registry.js';
 import type { DnsEvent, FlowEvent } from './network-event.js';
 
 /** A detection_state row as stored: detection id, key, value as JSON text, last used (epoch ms). */
@@ -210,26 +211,24 @@ export class DetectionRunner {
     for (const [detection, context] of this.dnsDetections) detection.onDns(query, context);
   }
 
-  get hasFlowDetections(): boolean {
-    return this.flowDetections.length > 0;
-  }
-
-  get hasDnsDetections(): boolean {
-    return this.dnsDetections.length > 0;
-  }
-
   /**
    * The run's findings: this runner's, and `others` (other lanes' findings, lanes.ts), which correlation
-   * sees too. Correlation sees each finding once, in key order (whichever lane built it), and may link
-   * members to their sequence; only what it emits is built again.
+   * sees too. Correlation sees each finding once and may link members to their sequence; only what it emits
+   * is built again. It sees them in the order one thread raises them, whichever lane built them: by first
+   * event, then by the order detections run in, then by key.
    */
   finish(others: readonly Occurrence[] = []): Occurrence[] {
     for (const finish of this.finishers) finish();
     const built = new Map<string, Occurrence>();
     this.buildChanged(built);
-    const found = [...built.values(), ...others].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const found = [...built.values(), ...others].sort(raisedOrder);
     for (const [detection, context] of this.apiContexts) detection.correlate?.(found, context);
     this.buildChanged(built);
     return [...built.values(), ...others];
   }
 }
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const RUN_ORDER = new Map(DETECTIONS.map((d, k) => [d.id, k]));
+const raisedOrder = (a: Occurrence, b: Occurrence) =>
+  compare(a.finding.createdAt, b.finding.createdAt) || (RUN_ORDER.get(a.detectionId) ?? -1) - (RUN_ORDER.get(b.detectionId) ?? -1) || compare(a.key, b.key);
