@@ -43,6 +43,20 @@ describe('gumshoe detect', () => {
     assert.match(result.stderr, /detected: 3 CloudTrail events/);
   });
 
+  test('with GUMSHOE_DETECT_THREADS=2 the built CLI runs detections on a worker thread too, with the same findings', () => {
+    const run = (threads: string) => {
+      const result = runCli(['detect', logs, '--db', path.join(scratch.dir, `threads-${threads}.duckdb`), '--threat-list', threatList], { GUMSHOE_DETECT_THREADS: threads });
+      assert.equal(result.status, 0, result.stderr);
+      return lines(result.stdout).map((f) => `${f.type} ${f.severity} ${f.id} ${f.service.count} ${f.service.eventLastSeen}`);
+    };
+    const one = run('1');
+    assert.ok(one.length >= 2);
+    assert.deepEqual(run('2'), one);
+    const zero = runCli(['detect', '--db', path.join(scratch.dir, 'threads-0.duckdb')], { GUMSHOE_DETECT_THREADS: '0' });
+    assert.equal(zero.status, 2);
+    assert.match(zero.stderr, /GUMSHOE_DETECT_THREADS=0 is not a positive whole number/);
+  });
+
   test('a second run over nothing new writes nothing', () => {
     const result = runCli(['detect', logs, '--db', db]);
     assert.equal(result.status, 0, result.stderr);

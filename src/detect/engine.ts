@@ -37,7 +37,10 @@ export interface DetectOptions {
   /** Replaces the intel read from the lake (tests). */
   intel?: IntelLookup;
   onProgress?: (events: number) => void;
-  /** Threads detections run on (lanes.ts; default one per core, or GUMSHOE_DETECT_THREADS); 1 with `intel` given. */
+  /**
+   * Threads detections run on (lanes.ts): default GUMSHOE_DETECT_THREADS, else one per core for runs of at least
+   * 100,000 new records; always 1 with `intel` given.
+   */
   threads?: number;
   /** DuckDB's memory limit while detecting on a lake at the default limit (default 256MB, or GUMSHOE_DETECT_MEMORY_LIMIT). */
   memoryLimit?: string;
@@ -134,6 +137,19 @@ function mergeWithStored(occurrence: Occurrence, stored: { finding: GuardDutyFin
   return { finding, archivedBy };
 }
 
+/**
+ * Below this many new records a run keeps to one thread unless told otherwise: starting a worker (0.2–0.4 s,
+ * and 50 MB) costs more than it saves.
+ */
+const LANES_FROM_RECORDS = 100_000;
+
+/** The threads a run of `records` new records detects on: as asked, else one per core past LANES_FROM_RECORDS. */
+function threadsFor(records: number, asked: number | undefined): number {
+  const setting = asked ?? countSetting('GUMSHOE_DETECT_THREADS');
+  if (setting !== undefined) return setting;
+  return records >= LANES_FROM_RECORDS ? availableParallelism() : 1;
+}
+
 /** Runs every detection over the CloudTrail, flow and DNS records stored since the last run, and stores the findings. */
 export async function runDetections(lake: Lake, options: DetectOptions = {}): Promise<DetectSummary> {
   if (lake.memoryLimit !== DEFAULT_MEMORY_LIMIT) return detectOnce(lake, options);
@@ -166,14 +182,6 @@ async function detectOnce(lake: Lake, options: DetectOptions): Promise<DetectSum
     organizationAccounts: options.settings?.organizationAccounts ?? (await lakeAccounts(connection)),
   };
   const detections = options.detections ?? DETECTIONS;
-  const plan = planLanes(detections, intelData ? (options.threads ?? countSetting('GUMSHOE_DETECT_THREADS', availableParallelism())) : 1);
-  const savedState = await loadState(connection);
-  const onWorkers = DetectionLanes.workerIds(plan);
-  const state = new StateStore(now);
-  for (const [detectionId, key, value, usedAt] of savedState) if (!onWorkers.has(detectionId)) state.load(detectionId, key, value, usedAt);
-  const build = { detectorId: await detectorId(connection), partition: 'aws' };
-  const runner = new DetectionRunner(plan[0]!, intel, settings, state, { intel, ...build });
-
   // A source no detection reads keeps its watermark, so detections added later still see its backlog.
   const reads = (source: Detection['source']) => detections.some((d) => d.source === source);
   const upTo = {
@@ -181,6 +189,14 @@ async function detectOnce(lake: Lake, options: DetectOptions): Promise<DetectSum
     flow: reads('vpcflow') ? await flowWatermark(connection) : after.flow,
     dns: reads('dns') ? await dnsWatermark(connection) : after.dns,
   };
+  const plan = planLanes(detections, intelData ? threadsFor(upTo.api - after.api + upTo.flow - after.flow + upTo.dns - after.dns, options.threads) : 1);
+  const savedState = await loadState(connection);
+  const onWorkers = DetectionLanes.workerIds(plan);
+  const state = new StateStore(now);
+  for (const [detectionId, key, value, usedAt] of savedState) if (!onWorkers.has(detectionId)) state.load(detectionId, key, value, usedAt);
+  const build = { detectorId: await detectorId(connection), partition: 'aws' };
+  const runner = new DetectionRunner(plan[0]!, intel, settings, state, { intel, ...build });
+
   const lanes = DetectionLanes.start(runner, plan, savedState, intelData && { ...build, intel: intelData, settings, now, shareCity: upTo.api > after.api });
   let laneResults: Awaited<ReturnType<DetectionLanes['finish']>>;
   try {
