@@ -5,7 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import { attackSequence } from '../src/detect/cloudtrail/attack-sequence.js';
 import { DEFAULT_SETTINGS, type Detection } from '../src/detect/detection.js';
 import { dnsThreatIntel } from '../src/detect/dns/dns-threat-intel.js';
-import { runDetections } from '../src/detect/engine.js';
+import { availableParallelism } from 'node:os';
+import { detectionThreads, runDetections } from '../src/detect/engine.js';
 import { MICROS_PER_RECORD, planLanes } from '../src/detect/lane-plan.js';
 import { DetectionLanes } from '../src/detect/lanes.js';
 import { trafficVolume } from '../src/detect/network/traffic-volume.js';
@@ -46,6 +47,24 @@ describe('lane plan', () => {
     assert.ok(plan.length <= 3);
     assert.ok(plan.slice(1).every((lane) => lane.length > 0));
     assert.ok(ids(plan[0]!).includes('test-own-volume'));
+  });
+});
+
+describe('threads per run', () => {
+  test('one for small runs, one per core up to 4 for larger ones, and what is asked whatever the size', () => {
+    const before = process.env.GUMSHOE_DETECT_THREADS;
+    delete process.env.GUMSHOE_DETECT_THREADS;
+    try {
+      assert.equal(detectionThreads(99_999), 1);
+      assert.equal(detectionThreads(100_000), Math.min(availableParallelism(), 4));
+      assert.equal(detectionThreads(10, 3), 3);
+      process.env.GUMSHOE_DETECT_THREADS = '6';
+      assert.equal(detectionThreads(10), 6);
+      assert.equal(detectionThreads(10, 2), 2);
+    } finally {
+      if (before === undefined) delete process.env.GUMSHOE_DETECT_THREADS;
+      else process.env.GUMSHOE_DETECT_THREADS = before;
+    }
   });
 });
 

@@ -37,10 +37,7 @@ export interface DetectOptions {
   /** Replaces the intel read from the lake (tests). */
   intel?: IntelLookup;
   onProgress?: (events: number) => void;
-  /**
-   * Threads detections run on (lanes.ts): default GUMSHOE_DETECT_THREADS, else one per core for runs of at least
-   * 100,000 new records; always 1 with `intel` given.
-   */
+  /** Threads detections run on (lanes.ts; default: see detectionThreads); always 1 with `intel` given. */
   threads?: number;
   /** DuckDB's memory limit while detecting on a lake at the default limit (default 256MB, or GUMSHOE_DETECT_MEMORY_LIMIT). */
   memoryLimit?: string;
@@ -142,12 +139,20 @@ function mergeWithStored(occurrence: Occurrence, stored: { finding: GuardDutyFin
  * and 50 MB) costs more than it saves.
  */
 const LANES_FROM_RECORDS = 100_000;
+/**
+ * Threads used by default, however many cores: every thread makes its own events and has its own heap (50–160
+ * MB more per thread on the benchmark's lakes), and past a few lanes each holds only one or two detections.
+ */
+const DEFAULT_MAX_THREADS = 4;
 
-/** The threads a run of `records` new records detects on: as asked, else one per core past LANES_FROM_RECORDS. */
-function threadsFor(records: number, asked: number | undefined): number {
+/**
+ * The threads a run of `records` new records detects on: as asked (or GUMSHOE_DETECT_THREADS), else one per
+ * core up to DEFAULT_MAX_THREADS from LANES_FROM_RECORDS records on.
+ */
+export function detectionThreads(records: number, asked?: number): number {
   const setting = asked ?? countSetting('GUMSHOE_DETECT_THREADS');
   if (setting !== undefined) return setting;
-  return records >= LANES_FROM_RECORDS ? availableParallelism() : 1;
+  return records >= LANES_FROM_RECORDS ? Math.min(availableParallelism(), DEFAULT_MAX_THREADS) : 1;
 }
 
 /** Runs every detection over the CloudTrail, flow and DNS records stored since the last run, and stores the findings. */
@@ -189,7 +194,7 @@ async function detectOnce(lake: Lake, options: DetectOptions): Promise<DetectSum
     flow: reads('vpcflow') ? await flowWatermark(connection) : after.flow,
     dns: reads('dns') ? await dnsWatermark(connection) : after.dns,
   };
-  const plan = planLanes(detections, intelData ? threadsFor(upTo.api - after.api + upTo.flow - after.flow + upTo.dns - after.dns, options.threads) : 1);
+  const plan = planLanes(detections, intelData ? detectionThreads(upTo.api - after.api + upTo.flow - after.flow + upTo.dns - after.dns, options.threads) : 1);
   const savedState = await loadState(connection);
   const onWorkers = DetectionLanes.workerIds(plan);
   const state = new StateStore(now);
