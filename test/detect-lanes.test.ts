@@ -17,6 +17,7 @@ import { Lake } from '../src/lake/db.js';
 import { ingest } from '../src/lake/ingest.js';
 import { loadSimulatedIntel } from '../src/simulate/intel.js';
 import { simulate } from '../src/simulate/simulate.js';
+import { setEnv } from './helpers/env.js';
 import { scratchDir } from './helpers/lake.js';
 
 const ids = (lane: readonly Detection[]) => lane.map((d) => d.id);
@@ -52,8 +53,7 @@ describe('lane plan', () => {
 
 describe('threads per run', () => {
   test('one for small runs, one per core up to 4 for larger ones, and what is asked whatever the size', () => {
-    const before = process.env.GUMSHOE_DETECT_THREADS;
-    delete process.env.GUMSHOE_DETECT_THREADS;
+    const restore = setEnv({ GUMSHOE_DETECT_THREADS: undefined });
     try {
       assert.equal(detectionThreads(99_999), 1);
       assert.equal(detectionThreads(100_000), Math.min(availableParallelism(), 4));
@@ -62,8 +62,7 @@ describe('threads per run', () => {
       assert.equal(detectionThreads(10), 6);
       assert.equal(detectionThreads(10, 2), 2);
     } finally {
-      if (before === undefined) delete process.env.GUMSHOE_DETECT_THREADS;
-      else process.env.GUMSHOE_DETECT_THREADS = before;
+      restore();
     }
   });
 });

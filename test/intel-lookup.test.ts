@@ -9,6 +9,7 @@ import { parseIpv4, parseIpv4Range, parseIpv6, RangeIndex } from '../src/intel/i
 import { buildLookup } from '../src/intel/matcher.js';
 import { staticIntel } from '../src/intel/static.js';
 import { parseAwsIpRanges } from '../src/intel/update.js';
+import { setEnv } from './helpers/env.js';
 import { scratchDir } from './helpers/lake.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, 'fixtures/intel');
@@ -170,13 +171,11 @@ describe('ASN index kept on disk', () => {
 
   /** Runs `body` with GUMSHOE_CACHE_DIR set to `dir`, restoring the environment after. */
   function withCacheDir(dir: string, body: () => void): void {
-    const before = process.env.GUMSHOE_CACHE_DIR;
-    process.env.GUMSHOE_CACHE_DIR = dir;
+    const restore = setEnv({ GUMSHOE_CACHE_DIR: dir });
     try {
       body();
     } finally {
-      if (before === undefined) delete process.env.GUMSHOE_CACHE_DIR;
-      else process.env.GUMSHOE_CACHE_DIR = before;
+      restore();
     }
   }
 

@@ -8,6 +8,7 @@ import { loadIntel } from '../src/intel/load.js';
 import { getSet, readList } from '../src/intel/store.js';
 import { parseOnionooRelays, resolveFeeds, updateIntel } from '../src/intel/update.js';
 import { UserError } from '../src/sources/input.js';
+import { setEnv } from './helpers/env.js';
 import { tempLake, type TestLake } from './helpers/lake.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, 'fixtures/intel');
@@ -123,13 +124,11 @@ describe('intel update', () => {
   test('URL resolution: defaults, base URL from the environment, bad overrides', () => {
     const defaults = resolveFeeds({ baseUrl: '' });
     assert.equal(defaults.find((f) => f.name === 'AwsIpRanges')!.url, 'https://ip-ranges.amazonaws.com/ip-ranges.json');
-    const saved = process.env.GUMSHOE_INTEL_BASE_URL;
-    process.env.GUMSHOE_INTEL_BASE_URL = 'http://mirror.example/intel/';
+    const restore = setEnv({ GUMSHOE_INTEL_BASE_URL: 'http://mirror.example/intel/' });
     try {
       assert.equal(resolveFeeds().find((f) => f.name === 'Feodo')!.url, 'http://mirror.example/intel/feodo-ipblocklist.txt');
     } finally {
-      if (saved === undefined) delete process.env.GUMSHOE_INTEL_BASE_URL;
-      else process.env.GUMSHOE_INTEL_BASE_URL = saved;
+      restore();
     }
     assert.throws(() => resolveFeeds({ sources: ['Nope=http://x'] }), UserError);
     assert.throws(() => resolveFeeds({ sources: ['Feodo'] }), UserError);

@@ -16,6 +16,7 @@ import {
   type S3ErrorContext,
   type S3SourceOptions,
 } from '../src/sources/s3.js';
+import { setEnv } from './helpers/env.js';
 import { S3RVER_ENV, startS3rver, type S3rverHandle } from './helpers/s3rver.js';
 
 const ACCOUNT = '123456789012';
@@ -322,17 +323,4 @@ async function closedPort(): Promise<number> {
   assert.ok(address && typeof address === 'object');
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return address.port;
-}
-
-/** Sets (or, for undefined, removes) environment variables; returns a function restoring them. */
-function setEnv(vars: Record<string, string | undefined>): () => void {
-  const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
-  const apply = (values: Record<string, string | undefined>) => {
-    for (const [name, value] of Object.entries(values)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  };
-  apply(vars);
-  return () => apply(saved);
 }
