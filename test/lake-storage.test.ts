@@ -1,5 +1,6 @@
-// The lake's on-disk format: verbatim records compressed with zstd (faster to write and smaller than
-// DuckDB's default choice), and lakes written in DuckDB's older default format still open and take new data.
+// The lake's on-disk format: verbatim records and CloudTrail's JSON payloads and ids compressed with zstd
+// (faster to write than DuckDB's default choice), and lakes written in DuckDB's older default format still
+// open and take new data.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -11,17 +12,28 @@ import { dataset, scratchDir, tempLake } from './helpers/lake.js';
 const CT_DOCS = dataset('aws_docs_format_examples/cloudtrail/cloudtrail_user_guide_examples.jsonl');
 const ROUTE53_ELASTIC = dataset('elastic_integration_fixtures/route53_resolver/test-route53.log');
 
-test('every event table keeps its verbatim records zstd-compressed on disk', async () => {
+test('every event table keeps its verbatim records, and CloudTrail its payloads and ids, zstd-compressed on disk', async () => {
   const lake = await tempLake();
   try {
     await lake.ingest([CT_DOCS, ROUTE53_ELASTIC]);
     await lake.lake.connection.run('CHECKPOINT');
-    for (const table of ['api_activity', 'dns_activity']) {
-      const segments = await lake.rows(
-        `SELECT DISTINCT compression FROM pragma_storage_info('${table}') WHERE column_name = 'raw' AND segment_type = 'VARCHAR'`,
-      );
-      assert.deepEqual(segments.map((s) => s.compression), ['ZSTD'], table);
+    const zstdColumns = {
+      api_activity: ['raw', 'api_request_data', 'api_response_data', 'resources', 'additional_event_data', 'api_request_uid', 'metadata_uid'],
+      dns_activity: ['raw'],
+    };
+    for (const [table, columns] of Object.entries(zstdColumns)) {
+      for (const column of columns) {
+        const segments = await lake.rows(
+          `SELECT DISTINCT compression FROM pragma_storage_info('${table}') WHERE column_name = '${column}' AND segment_type <> 'VALIDITY'`,
+        );
+        assert.deepEqual(segments.map((s) => s.compression), ['ZSTD'], `${table}.${column}`);
+      }
     }
+    // Short, repeated text keeps DuckDB's own choice.
+    const principals = await lake.rows(
+      `SELECT DISTINCT compression FROM pragma_storage_info('api_activity') WHERE column_name = 'actor_user_uid' AND segment_type = 'VARCHAR'`,
+    );
+    assert.notDeepEqual(principals.map((s) => s.compression), ['ZSTD']);
   } finally {
     lake.close();
   }
