@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { adoptCityData, packageGeo } from '../intel/geo.js';
 import { buildLookup } from '../intel/matcher.js';
-import { DETECTION_HEAP_BUDGET, HeapBudget } from './heap-budget.js';
+import { CollectionLock, DETECTION_HEAP_BUDGET, HeapBudget } from './heap-budget.js';
 import { type Dictionaries, type EventSource, type FromLane, laneFeeder, type LaneSetup, type ToLane } from './lanes.js';
 import { DETECTIONS } from './registry.js';
 import { DetectionRunner, StateStore } from './runner.js';
@@ -15,7 +15,7 @@ const state = new StateStore(setup.now);
 for (const [detectionId, key, value, usedAt] of setup.state) state.load(detectionId, key, value, usedAt);
 const runner = new DetectionRunner(DETECTIONS.filter((d) => ids.has(d.id)), intel, setup.settings, state, { intel, detectorId: setup.detectorId, partition: setup.partition });
 const feed = laneFeeder(runner);
-const heap = new HeapBudget(DETECTION_HEAP_BUDGET);
+const heap = new HeapBudget(DETECTION_HEAP_BUDGET, new CollectionLock(setup.collectionLock));
 const dictionaries: Partial<Dictionaries> = {};
 const reply = (message: FromLane) => parentPort!.postMessage(message);
 

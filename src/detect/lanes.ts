@@ -3,6 +3,7 @@ import type { Occurrence } from '../findings/build.js';
 import { sharedCityV4 } from '../intel/geo.js';
 import type { IntelData } from '../intel/matcher.js';
 import type { Detection, DetectSettings } from './detection.js';
+import { processCollectionLock } from './heap-budget.js';
 import { INVENTORY_STATE_ID } from './instance-inventory.js';
 import { type ApiDictionary, apiEventsOf } from './lake-events.js';
 import { dnsEventsOf, type FlowDictionary, flowDecoder } from './lake-network-events.js';
@@ -36,10 +37,12 @@ export interface LaneSetup {
   now: number;
   /** The IPv4 city database, shared with the main thread (geo.ts). */
   cityV4?: { file: string; data: SharedArrayBuffer };
+  /** The main thread's lock around heap collections (heap-budget.ts). */
+  collectionLock: SharedArrayBuffer;
 }
 
 /** What every worker of a run starts from. */
-export type WorkerSetup = Omit<LaneSetup, 'detectionIds' | 'state' | 'cityV4'>;
+export type WorkerSetup = Omit<LaneSetup, 'detectionIds' | 'state' | 'cityV4' | 'collectionLock'>;
 
 export type ToLane =
   | { type: 'chunk'; source: EventSource; dictionary?: Dictionaries[EventSource]; chunk: RowChunk }
@@ -167,7 +170,7 @@ export class DetectionLanes {
     const workers = plan.slice(1).map((detections) => {
       const ids = new Set(detections.map((d) => d.id));
       const own = state.filter(([id]) => ids.has(id) || id === INVENTORY_STATE_ID);
-      return new WorkerLane(sourcesOf(detections), { ...setup!, detectionIds: [...ids], state: own, cityV4 });
+      return new WorkerLane(sourcesOf(detections), { ...setup!, detectionIds: [...ids], state: own, cityV4, collectionLock: processCollectionLock.buffer });
     });
     return new DetectionLanes(runner, sourcesOf(plan[0]!), workers);
   }
