@@ -1,7 +1,7 @@
 import type { DuckDBConnection, DuckDBDoubleVector } from '@duckdb/node-api';
 import {
-  asDouble, type Cell, doubles, joinedChunks, type JoinedDictionary, joinedRows, oneByOne, orNull, type ReadChunk, type ReadOptions, type RowChunk, rowRange,
-  sharedColumns, sliceSize, tableWatermark,
+  asDouble, type Cell, doubles, joinedChunks, type JoinedDictionary, joinedRows, oneByOne, orNull, type ReadChunk, type ReadOptions, readOrder, type RowChunk,
+  rowRange, sharedColumns, sliceSize, tableWatermark,
 } from './lake-rows.js';
 import { type LakeConnections, type SliceSize, slicedChunks, timeSlices } from './time-slices.js';
 import type { DnsAnswer, DnsEvent, FlowEvent } from './network-event.js';
@@ -197,10 +197,10 @@ export async function* flowChunks(lake: LakeConnections, after: number, upTo: nu
     const slices = await timeSlices(connection, 'network_activity', range, sliceSize(options, FLOW_SLICE));
     const sql = (slice: string) => `SELECT ${shared.code}, CASE WHEN src4 IS NULL THEN src_endpoint_ip END, CASE WHEN dst4 IS NULL THEN dst_endpoint_ip END,
         ${FLOW_NUMBERS.map(asDouble).join(', ')}, ${asDouble('src4')}, ${asDouble('dst4')}
-      FROM (SELECT *, rowid AS row_id, ${ipv4Number('src_endpoint_ip')} AS src4, ${ipv4Number('dst_endpoint_ip')} AS dst4
+      FROM (SELECT *, ${ipv4Number('src_endpoint_ip')} AS src4, ${ipv4Number('dst_endpoint_ip')} AS dst4
             FROM network_activity WHERE ${range} AND ${slice}) f
       ${shared.join('f')}
-      ORDER BY f.time, f.row_id`;
+      ${readOrder('f')}`;
     for await (const chunk of slicedChunks(lake, 'network_activity', slices, sql)) {
       yield {
         dictionary,

@@ -16,6 +16,13 @@ export type Cell = string | null;
 const FIELD_SEPARATOR = '\u001f';
 const NULL_MARK = '\u001e';
 
+/**
+ * The order rows are read in: by time, then, for rows of the same second, by their record's content (the dedup
+ * key). Row ids would do for the ties, but a parallel ingest numbers rows in no fixed order, so the same logs
+ * ingested twice would put tied rows, and the findings built from them, in different orders.
+ */
+export const readOrder = (alias: string) => `ORDER BY ${alias}.time, ${alias}.dedup_key`;
+
 /** Rows stored after `after` up to and including `upTo` (row ids). */
 export const rowRange = (after: number, upTo: number) => `rowid > ${after} AND rowid <= ${upTo}`;
 
@@ -165,7 +172,7 @@ export async function* joinedChunks(
     const slices = await timeSlices(connection, table, range, sliceSize(options, options.slice));
     const sql = (slice: string) => `SELECT ${joinedText(rowFields, freeText)}${numeric}${shared ? `, ${shared.code}` : ''}
       FROM (SELECT *, rowid AS row_id FROM ${table} WHERE ${range} AND ${slice}) t ${shared?.join('t') ?? ''}
-      ORDER BY t.time, t.row_id`;
+      ${readOrder('t')}`;
     for await (const chunk of slicedChunks(lake, table, slices, sql)) {
       yield {
         dictionary,
