@@ -21,7 +21,8 @@ export class CollectionLock {
 
   hold(work: () => void): void {
     const deadline = Date.now() + LOCK_WAIT_MS;
-    while (Atomics.compareExchange(this.cell, 0, 0, 1) !== 0 && Date.now() < deadline) Atomics.wait(this.cell, 0, 1, LOCK_WAIT_MS);
+    // Past the deadline the lock is taken over: released below like one acquired.
+    while (Atomics.compareExchange(this.cell, 0, 0, 1) !== 0 && Date.now() < deadline) Atomics.wait(this.cell, 0, 1, deadline - Date.now());
     try {
       work();
     } finally {
@@ -31,7 +32,7 @@ export class CollectionLock {
   }
 }
 
-/** The lock of the threads this module is loaded in first: the main thread's, which workers adopt. */
+/** This thread's lock. The main thread's is the process's: workers are given its buffer (lanes.ts) and use that. */
 export const processCollectionLock = new CollectionLock();
 
 /**
