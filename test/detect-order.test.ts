@@ -45,7 +45,7 @@ function writeLogs(dir: string): { first: string[]; second: string[] } {
 }
 
 /** What each reader yields, in order: API names, query names, source ports. */
-async function readOrder(lake: TestLake): Promise<{ api: string[]; dns: string[]; flow: number[] }> {
+async function orderOfReads(lake: TestLake): Promise<{ api: string[]; dns: string[]; flow: number[] }> {
   const { connection } = lake.lake;
   const all = async <T, R>(events: AsyncGenerator<Iterable<T>>, pick: (event: T) => R): Promise<R[]> => {
     const out: R[] = [];
@@ -71,8 +71,8 @@ test('rows of the same second are read in the same order whichever file an inges
     const rowOrder = async (lake: TestLake) => (await lake.rows('SELECT api_operation FROM api_activity ORDER BY rowid')).map((r) => r.api_operation);
     assert.notDeepEqual(await rowOrder(oneWay), await rowOrder(otherWay), 'the two lakes number their rows differently');
 
-    const read = await readOrder(oneWay);
-    assert.deepEqual(await readOrder(otherWay), read);
+    const read = await orderOfReads(oneWay);
+    assert.deepEqual(await orderOfReads(otherWay), read);
     // Time still comes first: the later second is read last.
     assert.equal(read.api.at(-1), 'ListRoles');
     assert.equal(read.dns.at(-1), 'later.example.com');
