@@ -3,7 +3,7 @@
 // same file again never quarantines a record twice.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import type { SourceType } from '../src/lake/ingest.js';
@@ -666,5 +666,62 @@ describe('bad Route 53 Resolver and GuardDuty records', () => {
       stored: 2,
       quarantined: [{ location: 'line 1, record 2', reason: 'missing required field id', raw: second }],
     });
+  });
+});
+
+describe('files that cannot be read, and a mistaken --type: never registered as read for good', () => {
+  const FLOW_TEXT = lines(FLOW_V3);
+  const flowRecords = FLOW_V3.length - 1;
+
+  test('a broken link and a link cycle in a tree: the rest is stored, the broken link named and read once it is mended', async () => {
+    const scratch = scratchDir();
+    const lake = await tempLake();
+    try {
+      const tree = path.join(scratch.dir, 'logs');
+      mkdirSync(path.join(tree, 'flows'), { recursive: true });
+      writeFileSync(path.join(tree, 'flows', 'a.log'), FLOW_TEXT);
+      writeFileSync(path.join(scratch.dir, 'elsewhere.log'), lines([FLOW_V3[0]!, ...longFlowLog(5)]));
+      symlinkSync(path.join(scratch.dir, 'missing.log'), path.join(tree, 'b.log'));
+      symlinkSync(tree, path.join(tree, 'flows', 'loop'));
+      const summary = await lake.ingest([tree]);
+      assert.deepEqual([summary.files, summary.stored, summary.quarantined], [1, flowRecords, 0]);
+      assert.equal(summary.unreadable.length, 1);
+      assert.match(summary.unreadable[0]!, /b\.log: ENOENT/);
+      assert.deepEqual((await lake.rows('SELECT uri FROM ingested_files')).map((r) => path.basename(String(r.uri))), ['a.log']);
+
+      // Mended: the link now leads to a file, which the same command reads.
+      rmSync(path.join(tree, 'b.log'));
+      symlinkSync(path.join(scratch.dir, 'elsewhere.log'), path.join(tree, 'b.log'));
+      const mended = await lake.ingest([tree]);
+      assert.deepEqual([mended.files, mended.filesUnchanged, mended.stored, mended.unreadable], [1, 1, 5, []]);
+    } finally {
+      lake.close();
+      scratch.cleanup();
+    }
+  });
+
+  test('a flow log forced as CloudTrail, then read as what it is: its records stored and the mistaken quarantine dropped', async () => {
+    const scratch = scratchDir();
+    const lake = await tempLake();
+    try {
+      const file = path.join(scratch.dir, 'flows.log');
+      writeFileSync(file, FLOW_TEXT);
+      const mistaken = await lake.ingest([file], { forceType: 'cloudtrail' });
+      // Read as CloudTrail, the header line is a record too.
+      assert.deepEqual([mistaken.stored, mistaken.quarantined], [0, FLOW_V3.length]);
+      // Without --type, or forced as the same type again, the file is known and passed over.
+      assert.equal((await lake.ingest([file])).filesUnchanged, 1);
+      assert.equal((await lake.ingest([file], { forceType: 'cloudtrail' })).filesUnchanged, 1);
+
+      const corrected = await lake.ingest([file], { forceType: 'vpcflow' });
+      assert.deepEqual([corrected.files, corrected.stored, corrected.quarantined], [1, flowRecords, 0]);
+      assert.equal(await lake.count('SELECT count(*) FROM quarantine'), 0);
+      assert.equal(await lake.count('SELECT count(*) FROM network_activity'), flowRecords);
+      const [row] = await lake.rows('SELECT status, source_type FROM ingested_files');
+      assert.deepEqual([row!.status, row!.source_type], ['complete', 'vpcflow']);
+    } finally {
+      lake.close();
+      scratch.cleanup();
+    }
   });
 });

@@ -1,6 +1,8 @@
 import { Option } from 'commander';
 import { DEFAULT_DB_FILE, Lake } from '../lake/db.js';
+import type { IngestSummary } from '../lake/ingest-api.js';
 import { UserError } from '../sources/input.js';
+import { colors } from './output.js';
 
 /** `--db FILE`, shared by every command that opens the lake. */
 export const dbOption = () => new Option('--db <file>', 'lake database file (DuckDB)').default(DEFAULT_DB_FILE);
@@ -34,4 +36,20 @@ function lakeOpenError(file: string, readOnly: boolean, message: string): UserEr
   if (/lock/i.test(message)) return new UserError(`the lake ${file} is in use by another process; wait for it to finish (${message.split('\n')[0]})`);
   if (readOnly && /does not exist|No such file/i.test(message)) return new UserError(`no lake at ${file}; run 'gumshoe ingest' first or pass --db`);
   return new UserError(`cannot open the lake ${file}: ${message.split('\n')[0]}`);
+}
+
+const WARNINGS_SHOWN = 20;
+
+/**
+ * Prints an ingest's warnings (the first few) and names the files it could not read, making the command exit 2:
+ * those are not registered as read, so the same command reads them once the cause (permissions, a failing disk
+ * or network) is fixed.
+ */
+export function reportIngestProblems({ warnings, unreadable }: Pick<IngestSummary, 'warnings' | 'unreadable'>): void {
+  for (const warning of warnings.slice(0, WARNINGS_SHOWN)) console.error(colors.yellow(`warning: ${warning}`));
+  if (warnings.length > WARNINGS_SHOWN) console.error(colors.yellow(`… and ${warnings.length - WARNINGS_SHOWN} more warnings`));
+  if (unreadable.length === 0) return;
+  for (const file of unreadable) console.error(colors.red(`gumshoe: cannot read ${file}`));
+  console.error(colors.red(`gumshoe: ${unreadable.length} file(s) could not be read and are not marked as read; fix the cause and run the same command again to read them`));
+  process.exitCode = 2;
 }

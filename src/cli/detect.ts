@@ -6,7 +6,7 @@ import { type GuardDutyFinding, severityLevel } from '../findings/guardduty-find
 import { type FindingQuery, queryFindings, setArchived } from '../findings/store.js';
 import { addListsFromSpecs } from './intel.js';
 import { UserError } from '../sources/input.js';
-import { dbOption, openLake } from './common.js';
+import { dbOption, openLake, reportIngestProblems } from './common.js';
 import { colors, formatNumber, renderTable } from './output.js';
 import { ingestProgress } from './progress.js';
 
@@ -95,6 +95,7 @@ export function registerDetectCommands(program: Command): void {
             const ingested = await ingest(lake, inputs, { endpoint: options.endpoint, region: options.region, onProgress: progress.update });
             progress.stop();
             console.error(`ingested: read ${formatNumber(ingested.read)} = stored ${formatNumber(ingested.stored)} + duplicates ${formatNumber(ingested.duplicates)} + quarantined ${formatNumber(ingested.quarantined)}`);
+            reportIngestProblems(ingested);
           } finally {
             progress.stop();
           }

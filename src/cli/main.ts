@@ -8,7 +8,7 @@ import { QUERY_FORMATS, type QueryFormat, runQuery } from '../lake/query.js';
 import { lakeStats, sourceName } from '../lake/stats.js';
 import { EVENT_TABLES } from '../lake/schema.js';
 import { UserError } from '../sources/input.js';
-import { dbOption, openLake } from './common.js';
+import { dbOption, openLake, reportIngestProblems } from './common.js';
 import { registerDetectCommands } from './detect.js';
 import { registerFilterCommands } from './filters.js';
 import { registerSimulateCommands } from './simulate.js';
@@ -57,6 +57,7 @@ Re-running is safe: files already read are passed over and records already store
       if (options.json) console.log(JSON.stringify(summary, jsonReplacer, 2));
       else printIngestSummary(summary, options.db);
       if (options.strict && summary.quarantined > 0) process.exitCode = EXIT_QUARANTINED;
+      reportIngestProblems(summary);
     } finally {
       progress?.stop();
       lake.close();
@@ -130,8 +131,6 @@ function printIngestSummary(summary: IngestSummary, db: string): void {
   console.log(`read ${formatNumber(summary.read)} = stored ${formatNumber(summary.stored)} + duplicates ${formatNumber(summary.duplicates)} + quarantined ${formatNumber(summary.quarantined)}` +
     ` in ${summary.seconds.toFixed(1)} s (${formatNumber(rate)} records/s) into ${db}`);
   if (summary.filesUnchanged) console.log(`${formatNumber(summary.filesUnchanged)} file(s) already read earlier were passed over`);
-  for (const warning of summary.warnings.slice(0, 20)) console.error(colors.yellow(`warning: ${warning}`));
-  if (summary.warnings.length > 20) console.error(colors.yellow(`… and ${summary.warnings.length - 20} more warnings`));
   if (summary.quarantined > 0) {
     console.error(colors.yellow(`${formatNumber(summary.quarantined)} record(s) quarantined with their reasons: gumshoe query "SELECT uri, location, reason FROM quarantine" --db ${db}`));
   }

@@ -298,6 +298,7 @@ export class StagedBatch {
     const value = async (sql: string) => (await c.runAndReadAll(sql)).getRows()[0]![0];
     // Rows this transaction appends get row ids above every earlier row's.
     const start = String((await value(`SELECT coalesce(max(rowid), -1) FROM ${table}`)) as bigint | number);
+    await this.dropSupersededQuarantine(c, normalizer.sourceType, files);
     const known = await this.knownKeys(c, table, files);
     const unknown = known ? `ANTI JOIN ${known} k ON k.dedup_key = s.dedup_key` : '';
     for (const select of normalizer.selects(files, recordsOf)) {
@@ -372,6 +373,16 @@ export class StagedBatch {
     );
     await c.run(`CREATE OR REPLACE TEMP TABLE ${name} AS ${selects.join(' UNION ALL ')}`);
     return name;
+  }
+
+  /**
+   * A file read before as another source type (a mistaken --type) is read again as this one: what that reading
+   * quarantined is superseded, and would otherwise count its records twice.
+   */
+  private async dropSupersededQuarantine(c: DuckDBConnection, sourceType: SourceType, files: BatchFile[]): Promise<void> {
+    const readBefore = files.filter((f) => this.readBefore.has(f.fileId)).map((f) => f.fileId);
+    if (readBefore.length === 0) return;
+    await c.run(`DELETE FROM quarantine WHERE source_file_id IN (${readBefore.join(', ')}) AND source_type IS DISTINCT FROM ${sqlString(sourceType)}`);
   }
 
   /** Quarantines the records of a `reject` table (records already in quarantine from an earlier run are skipped). */

@@ -7,6 +7,8 @@ export interface KnownFile {
   fileId: number;
   fingerprint: string;
   status: string;
+  /** The source type its records were read as (none for a skipped file). */
+  sourceType?: SourceType;
 }
 
 /** A row of ingested_files waiting for the next batch transaction. */
@@ -43,10 +45,11 @@ export class FileRegistry {
     const known = new Map<string, KnownFile>();
     if (uris.length === 0) return known;
     const reader = await this.connection.runAndReadAll(
-      `SELECT uri, file_id, fingerprint, status FROM ingested_files WHERE uri IN (${uris.map(sqlString).join(', ')})`,
+      `SELECT uri, file_id, fingerprint, status, source_type FROM ingested_files WHERE uri IN (${uris.map(sqlString).join(', ')})`,
     );
     for (const row of reader.getRowObjectsJS()) {
-      known.set(String(row.uri), { fileId: Number(row.file_id), fingerprint: String(row.fingerprint), status: String(row.status) });
+      const sourceType = row.source_type === null ? undefined : (String(row.source_type) as SourceType);
+      known.set(String(row.uri), { fileId: Number(row.file_id), fingerprint: String(row.fingerprint), status: String(row.status), sourceType });
     }
     return known;
   }

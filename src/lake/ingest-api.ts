@@ -40,5 +40,7 @@ export interface IngestSummary extends RecordCounts {
   filesSkipped: number;
   byType: Partial<Record<SourceType, RecordCounts & { files: number }>>;
   warnings: string[];
+  /** Files that could not be read (permissions, I/O, the network), with why: not registered, so read again next time. */
+  unreadable: string[];
   seconds: number;
 }

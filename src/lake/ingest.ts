@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { type ParquetReader, chunkSize, frameRecords } from '../normalize/frame.js';
 import type { BatchFile } from '../normalize/normalizer.js';
-import type { InputObject } from '../sources/input.js';
+import { type InputObject, UnreadableError } from '../sources/input.js';
 import { listLocalObjects } from '../sources/local.js';
 import { listS3Objects } from '../sources/s3.js';
 import { type BatchResult, StagedBatch } from './batch.js';
@@ -153,7 +153,7 @@ class IngestRun {
   private runId = 0;
   private readonly summary: IngestSummary = {
     files: 0, filesUnchanged: 0, filesSkipped: 0, read: 0, stored: 0, duplicates: 0, quarantined: 0,
-    byType: {}, warnings: [], seconds: 0,
+    byType: {}, warnings: [], unreadable: [], seconds: 0,
   };
   /** Files with records in the current batch, by id; `complete` once all their records are staged. */
   private readonly inBatch = new Map<number, FileRecord>();
@@ -200,9 +200,7 @@ class IngestRun {
   }
 
   private async readObject(object: InputObject, known: KnownFile | undefined): Promise<void> {
-    // A file skipped before is read again when --type is given: that is what the skip message tells users to do.
-    const passedOver = known?.status === 'complete' || (known?.status === 'skipped' && !this.options.forceType);
-    if (known && known.fingerprint === object.fingerprint && passedOver) {
+    if (known && known.fingerprint === object.fingerprint && this.passesOver(known)) {
       this.summary.filesUnchanged++;
       return;
     }
@@ -214,6 +212,28 @@ class IngestRun {
       recordsRead: 0,
       quarantined: 0,
     };
+    try {
+      await this.frameObject(object, record, known);
+    } catch (error) {
+      if (!(error instanceof UnreadableError)) throw error;
+      // Not registered as read: records framed before the failure are stored with the file still 'reading',
+      // so the next run reads it again (and counts those as duplicates).
+      this.summary.unreadable.push(`${object.uri}: ${error.message}`);
+    }
+  }
+
+  /**
+   * Whether an unchanged file read before is passed over. --type reads again a file skipped before (the skip
+   * message tells users to do so) and a file read before as another type (a mistaken --type would otherwise
+   * keep its records in quarantine for good).
+   */
+  private passesOver(known: KnownFile): boolean {
+    const forced = this.options.forceType;
+    if (known.status === 'skipped') return !forced;
+    return known.status === 'complete' && (!forced || forced === known.sourceType);
+  }
+
+  private async frameObject(object: InputObject, record: FileRecord, known: KnownFile | undefined): Promise<void> {
     let file: BatchFile | undefined;
     for await (const item of frameRecords(await object.open(), object.uri, { forced: this.options.forceType, parquet: this.parquet, scratch: this.scratch })) {
       if ('skip' in item) {

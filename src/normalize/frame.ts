@@ -3,6 +3,7 @@ import { Readable, pipeline } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import type { SourceType } from '../lake/ingest-api.js';
+import { UnreadableError } from '../sources/input.js';
 import { type Detection, detectFormat, typeFromPath } from './detect.js';
 import { scanJsonDocument } from './json-scan.js';
 import type { ScratchBuffer } from './scratch-buffer.js';
@@ -122,6 +123,7 @@ export async function* frameRecords(raw: Readable, uri: string, options: FrameOp
       headHasNewline ||= next.value.includes(NEWLINE);
     }
   } catch (error) {
+    if (error instanceof UnreadableError) throw error;
     decodeError = error as Error;
   }
   // A minified document is one line, so `pending` may be the whole file; the format shows in its start.
@@ -167,13 +169,20 @@ function isBlank(bytes: Buffer): boolean {
 /** Decompressed bytes of the object, gunzipping when they start with the gzip magic number. */
 async function* decodedBytes(raw: Readable): AsyncGenerator<Buffer> {
   const iterator = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const first = await iterator.next();
+  const read = async () => {
+    try {
+      return await iterator.next();
+    } catch (error) {
+      throw new UnreadableError((error as Error).message);
+    }
+  };
+  const first = await read();
   if (first.done) return;
   const head = first.value;
   const replay = Readable.from(
     (async function* () {
       yield head;
-      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+      for (let next = await read(); !next.done; next = await read()) yield next.value;
     })(),
     { objectMode: false },
   );
@@ -182,11 +191,12 @@ async function* decodedBytes(raw: Readable): AsyncGenerator<Buffer> {
   try {
     yield* bytes as AsyncIterable<Buffer>;
   } catch (error) {
-    const message = (error as Error).message;
-    throw new DecodeError(gzipped ? `truncated or corrupt gzip (${message})` : `read error (${message})`);
+    if (error instanceof UnreadableError) throw error;
+    throw new DecodeError(`truncated or corrupt gzip (${(error as Error).message})`);
   }
 }
 
+/** The object's bytes are damaged (a corrupt gzip, a broken Parquet file): the records before the damage count. */
 class DecodeError extends Error {}
 
 async function* failing<T>(error: Error): AsyncGenerator<T> {
@@ -209,6 +219,7 @@ async function* frameParquet(uri: string, pending: Buffer[], rest: AsyncIterable
   try {
     file = await parquet(replayed(pending, rest));
   } catch (error) {
+    if (error instanceof UnreadableError) throw error;
     const reason = `not a readable Parquet file (${(error as Error).message.split('\n')[0]})`;
     if (!flowByPath) {
       yield { skip: reason };

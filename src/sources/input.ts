@@ -21,3 +21,9 @@ export class UserError extends Error {
     this.name = 'UserError';
   }
 }
+
+/**
+ * An object could not be read at all or to its end (permissions, I/O, the network): a problem of the reading,
+ * not of the content, so the object is not registered as read and the next run reads it again.
+ */
+export class UnreadableError extends Error {}

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { type InputObject, UserError } from './input.js';
+import { type InputObject, UnreadableError, UserError } from './input.js';
 
 /** Every regular file under the given path (a file or a directory tree), in a stable order. */
 export async function* listLocalObjects(target: string): AsyncGenerator<InputObject> {
@@ -18,7 +18,7 @@ export async function* listLocalObjects(target: string): AsyncGenerator<InputObj
     );
   }
   if (info.isDirectory()) {
-    yield* walk(absolute);
+    yield* walk(absolute, new Set());
   } else if (info.isFile()) {
     yield localObject(absolute, info.size, info.mtimeMs);
   } else {
@@ -26,23 +26,40 @@ export async function* listLocalObjects(target: string): AsyncGenerator<InputObj
   }
 }
 
-async function* walk(directory: string): AsyncGenerator<InputObject> {
+/**
+ * The files of a tree. Symbolic links are followed (each directory once, so a link cycle ends). What cannot be
+ * listed or followed (a directory without permission, a broken link) becomes an object that fails to open:
+ * the run reads the rest and names it, and since it is not registered as read, a later run tries it again.
+ */
+async function* walk(directory: string, visited: Set<string>): AsyncGenerator<InputObject> {
   let entries;
   try {
+    const real = await realpath(directory);
+    if (visited.has(real)) return;
+    visited.add(real);
     entries = await readdir(directory, { withFileTypes: true });
   } catch (error) {
-    throw new UserError(`cannot list directory ${directory}: ${(error as Error).message}`);
+    yield unreadableObject(directory, `cannot list the directory (${(error as Error).message})`);
+    return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const full = path.join(directory, entry.name);
     if (entry.isDirectory()) {
-      yield* walk(full);
-    } else if (entry.isFile()) {
-      const info = await stat(full);
-      yield localObject(full, info.size, info.mtimeMs);
+      yield* walk(full, visited);
+      continue;
     }
+    if (!entry.isFile() && !entry.isSymbolicLink()) continue;
+    let info;
+    try {
+      info = await stat(full);
+    } catch (error) {
+      yield unreadableObject(full, (error as Error).message);
+      continue;
+    }
+    if (info.isDirectory()) yield* walk(full, visited);
+    else if (info.isFile()) yield localObject(full, info.size, info.mtimeMs);
   }
 }
 
@@ -52,5 +69,16 @@ function localObject(file: string, size: number, mtimeMs: number): InputObject {
     size,
     fingerprint: `${size}:${Math.trunc(mtimeMs)}`,
     open: async () => createReadStream(file, { highWaterMark: 1 << 20 }),
+  };
+}
+
+function unreadableObject(uri: string, reason: string): InputObject {
+  return {
+    uri,
+    size: 0,
+    fingerprint: 'unreadable',
+    open: async () => {
+      throw new UnreadableError(reason);
+    },
   };
 }
