@@ -28,6 +28,35 @@ test('flow records without a region field take the region from the S3 key AWS de
   }
 });
 
+test('the same line of a reduced format delivered for two accounts and regions is three records, for one account twice a duplicate', async () => {
+  // No account-id, region or interface-id: only the S3 key tells whose traffic this is (private ranges overlap).
+  const text = 'version srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n2 10.0.0.1 10.0.0.2 443 55555 6 10 1000 1704153600 1704153660 ACCEPT OK\n';
+  const keyed = scratchDir('gumshoe-flow-accounts-');
+  const place = (account: string, region: string, copy = 'a') => {
+    const dir = path.join(keyed.dir, `AWSLogs/${account}/vpcflowlogs/${region}/2024/01/02`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, `${account}_vpcflowlogs_${region}_fl-1_20240102T0000Z_${copy}.log`), text);
+  };
+  place('111111111111', 'us-east-1');
+  place('111111111111', 'us-east-1', 'b');
+  place('222222222222', 'us-east-1');
+  place('111111111111', 'eu-west-1');
+  const lake = await tempLake();
+  try {
+    const summary = await lake.ingest([keyed.dir]);
+    assert.deepEqual([summary.read, summary.stored, summary.duplicates], [4, 3, 1]);
+    const rows = await lake.rows('SELECT cloud_account_uid AS account, cloud_region AS region FROM network_activity ORDER BY 1, 2');
+    assert.deepEqual(rows, [
+      { account: '111111111111', region: 'eu-west-1' },
+      { account: '111111111111', region: 'us-east-1' },
+      { account: '222222222222', region: 'us-east-1' },
+    ]);
+  } finally {
+    lake.close();
+    keyed.cleanup();
+  }
+});
+
 test('lines the fast pattern does not recognise are judged one by one; repeats in a batch and known lines are stored once', async () => {
   const v2 = (port: string, start = '1704067200', separator = ' ') =>
     ['2', '111122223333', 'eni-0a1b2c3d', '10.0.1.5', '52.94.133.131', port, '443', '6', '12', '4096', start, '1704067260', 'ACCEPT', 'OK'].join(separator);

@@ -121,8 +121,24 @@ SELECT
   ${value('packets')} AS traffic_packets,
   ${unmapped} AS unmapped,
   file_id AS source_file_id, line AS source_line, idx AS record_index, raw,
-  md5_number(${sqlString(fields.join(' '))} || chr(10) || raw) AS dedup_key
+  md5_number(${sqlString(fields.join(' '))} || chr(10) || raw${deliveryInKey(fields, delivered)}) AS dedup_key
 FROM typed`;
+}
+
+/** Fields whose ids no two accounts or regions share: a line holding one tells where it was logged. */
+const LOCATING_FIELDS = ['interface-id', 'tgw-attachment-id'];
+
+/**
+ * What the dedup key adds to the format and line: the account and region of the S3 key the file was delivered
+ * under, when the line holds neither them nor an id that only one account and region has. The same line from
+ * two accounts (overlapping private addresses in a reduced format) is then two records, not a duplicate; keys
+ * of formats that locate their lines stay as they were.
+ */
+function deliveryInKey(fields: string[], delivered: { account: string; region: string }): string {
+  if (LOCATING_FIELDS.some((name) => fields.includes(name))) return '';
+  const parts = [['account-id', delivered.account], ['region', delivered.region]].filter(([name]) => !fields.includes(name!));
+  // Files delivered elsewhere (no account or region in their path) keep the key they always had.
+  return parts.map(([, sql]) => ` || coalesce(chr(10) || ${sql}, '')`).join('');
 }
 
 /** A WHEN clause rejecting a malformed value of one field, or '' when any text is acceptable. */
