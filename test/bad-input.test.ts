@@ -467,6 +467,38 @@ describe('bad JSON lines (CloudTrail)', () => {
     });
   });
 
+  test('text and flag fields of the wrong JSON type: quarantined, not stored as their JSON text', async () => {
+    const records = stratusRecords('aws.credential-access.ec2-steal-instance-credentials');
+    const edit = (i: number, change: (r: Json) => void) => edited(records[i]!, change);
+    const arrayRegion = edit(1, (r) => (r.awsRegion = ['us-east-1']));
+    const objectAccount = edit(2, (r) => (r.recipientAccountId = { x: 1 }));
+    const booleanAgent = edit(3, (r) => (r.userAgent = false));
+    const objectAddress = edit(4, (r) => (r.sourceIPAddress = { a: 1 }));
+    const objectError = edit(5, (r) => (r.errorCode = { c: 1 }));
+    const vagueFlag = edit(6, (r) => (r.readOnly = 'maybe'));
+    // Exporters that write flags as strings are read as they mean.
+    const stringFlag = edit(7, (r) => (r.readOnly = 'True'));
+    const content = lines([JSON.stringify(records[0]), arrayRegion, objectAccount, booleanAgent, objectAddress, objectError, vagueFlag, stringFlag]);
+    await runCase({
+      name: 'trail.jsonl',
+      content,
+      type: 'cloudtrail',
+      stored: 2,
+      quarantined: [
+        { location: 'line 2', reason: 'field awsRegion: expected a string, found an array', raw: arrayRegion },
+        { location: 'line 3', reason: 'field recipientAccountId: expected a string, found an object', raw: objectAccount },
+        { location: 'line 4', reason: 'field userAgent: expected a string, found a boolean', raw: booleanAgent },
+        { location: 'line 5', reason: 'field sourceIPAddress: expected a string, found an object', raw: objectAddress },
+        { location: 'line 6', reason: 'field errorCode: expected a string, found an object', raw: objectError },
+        { location: 'line 7', reason: 'field readOnly: expected true or false, found "maybe"', raw: vagueFlag },
+      ],
+      check: async (lake) => {
+        const flags = await lake.rows('SELECT read_only FROM api_activity ORDER BY source_line');
+        assert.deepEqual(flags.map((r) => r.read_only), [records[0]!.readOnly, true]);
+      },
+    });
+  });
+
   test('a bad record inside a pretty-printed array is located by line and record number', async () => {
     const records = stratusRecords('aws.persistence.iam-create-admin-user');
     const broken = structuredClone(records);

@@ -126,7 +126,7 @@ describe('CloudTrail: Stratus Red Team detonation logs (pretty-printed JSON arra
       actor_user_type: 'IAMUser', actor_user_uid: 'arn:aws:iam::562283505220:user/stratus-red-team-nmfalu-jfzdtsvchl',
       actor_user_uid_alt: 'AIDA1ERT0661IN5R239V', actor_user_name: 'stratus-red-team-nmfalu-jfzdtsvchl',
       actor_user_account_uid: '562283505220', actor_user_credential_uid: null,
-      actor_session_issuer: null, actor_session_issuer_name: null, actor_session_is_mfa: null,
+      actor_session_issuer: null, actor_session_issuer_name: null, actor_session_is_mfa: false,
       actor_session_created_time: null, actor_invoked_by: null, actor_idp_name: null,
       src_endpoint_ip: '225.01.00.16', src_endpoint_domain: null, src_endpoint_uid: null,
       http_request_user_agent: 'stratus-red-team_fccf7123-0651-41f5-b06c-460da5ee1c94',
@@ -369,12 +369,14 @@ describe('CloudTrail: AWS documentation examples ({"source_doc", "event"} wrappe
     assert.equal(noMfa.status, 'Success');
     assert.equal(noMfa.actor_user_type, 'IAMUser');
     assert.equal((JSON.parse(String(noMfa.additional_event_data)) as Json).MFAUsed, 'No');
+    assert.equal(noMfa.actor_session_is_mfa, false);
     assert.equal(noMfa.cloud_region, 'us-east-2');
     assert.equal(noMfa.src_endpoint_ip, '192.0.2.0');
     const withMfa = await line(2);
     assert.equal(withMfa.status, 'Success');
     const extra = JSON.parse(String(withMfa.additional_event_data)) as Json;
     assert.equal(extra.MFAUsed, 'Yes');
+    assert.equal(withMfa.actor_session_is_mfa, true);
     assert.equal(extra.MFAIdentifier, 'arn:aws:iam::111122223333:u2f/user/anaya/default-AAAAAAAABBBBBBBBCCCCCCCCDD');
     const root = await line(6);
     assert.equal(root.actor_user_type, 'Root');

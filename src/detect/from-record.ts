@@ -15,9 +15,14 @@ const json = (value: unknown): string | null => (value === undefined || value ==
 
 const bool = (value: unknown): boolean | null => {
   if (typeof value === 'boolean') return value;
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  return null;
+  const word = typeof value === 'string' ? value.toLowerCase() : null;
+  return word === 'true' ? true : word === 'false' ? false : null;
+};
+
+/** A console sign-in's additionalEventData.MFAUsed: "Yes" or "No". */
+const yesNo = (value: unknown): boolean | null => {
+  const word = typeof value === 'string' ? value.toUpperCase() : null;
+  return word === 'YES' ? true : word === 'NO' ? false : null;
 };
 
 const object = (value: unknown): Record<string, unknown> =>
@@ -57,7 +62,7 @@ export function apiEventFromRecord(record: CloudTrailRecord, fileId: number | nu
       accessKeyId: text(who.accessKeyId),
       sessionIssuerArn: text(issuer.arn),
       sessionIssuerName: text(issuer.userName),
-      mfa: bool(attributes.mfaAuthenticated),
+      mfa: bool(attributes.mfaAuthenticated) ?? (name === 'ConsoleLogin' ? yesNo(object(record.additionalEventData).MFAUsed) : null),
       invokedBy: text(who.invokedBy),
     },
     sourceIp: isIp ? source : null,

@@ -9,14 +9,23 @@ import { groupByEnvelope, type Normalizer } from './normalizer.js';
 const V = 'VARCHAR';
 const J = 'JSON';
 
+/**
+ * Text fields a record must hold as JSON strings when present. A value of another type (an array for the
+ * region, an object for the source address) quarantines the record rather than being stored as its JSON text.
+ */
+const STRING_FIELDS = [
+  'eventVersion', 'awsRegion', 'sourceIPAddress', 'userAgent', 'errorCode', 'errorMessage', 'requestID', 'eventID',
+  'eventType', 'eventCategory', 'apiVersion', 'recipientAccountId', 'vpcEndpointId',
+] as const;
+/** Flags a record holds as JSON booleans; some exporters write them as "true"/"false" strings, also accepted. */
+const BOOLEAN_FIELDS = ['readOnly', 'managementEvent'] as const;
+
 /** Fields checked for their JSON type are taken as JSON fragments (see json-fields.ts). */
 const RECORD = {
-  eventVersion: V, eventTime: J, '@timestamp': V, eventSource: J, eventName: J, awsRegion: V,
+  eventTime: J, '@timestamp': V, eventSource: J, eventName: J,
   insightDetails: { eventSource: J, eventName: J },
-  sourceIPAddress: V, userAgent: V, errorCode: V, errorMessage: V,
-  requestParameters: J, responseElements: J, additionalEventData: J, resources: J,
-  requestID: V, eventID: V, eventType: V, eventCategory: V, apiVersion: V, readOnly: V, managementEvent: V,
-  recipientAccountId: V, vpcEndpointId: V, userIdentity: J,
+  requestParameters: J, responseElements: J, additionalEventData: J, resources: J, userIdentity: J,
+  ...Object.fromEntries([...STRING_FIELDS, ...BOOLEAN_FIELDS].map((name) => [name, J])),
 };
 
 const USER_IDENTITY = {
@@ -72,11 +81,11 @@ const ACTIVITY_ID = `CASE WHEN event_name IN (${sqlList(AUTHENTICATION_EVENTS)})
  * report a failed sign-in with only an errorMessage) a response naming the event `"Failure"`. The JSON
  * pointer is only looked up in responses that contain the word.
  */
-const FAILED = `CASE WHEN j.errorCode IS NOT NULL THEN true
+const FAILED = `CASE WHEN errorCode IS NOT NULL THEN true
   WHEN contains(j.responseElements, '"Failure"') THEN coalesce(json_extract_string(j.responseElements, '/' || event_name) = 'Failure', false)
   ELSE false END`;
 
-const IS_IP = `regexp_matches(j.sourceIPAddress, '^([0-9]{1,3}\\.){3}[0-9]{1,3}$|^[0-9a-fA-F:]+:[0-9a-fA-F:.]*$')`;
+const IS_IP = `regexp_matches(sourceIPAddress, '^([0-9]{1,3}\\.){3}[0-9]{1,3}$|^[0-9a-fA-F:]+:[0-9a-fA-F:.]*$')`;
 
 export const cloudTrailNormalizer: Normalizer = {
   sourceType: 'cloudtrail',
@@ -95,7 +104,8 @@ function timedRecords(records: string, envelope: Envelope | undefined): string {
   SELECT t.*, coalesce(${jsonString('j.eventName')}, ${jsonString('j.insightDetails.eventName')}) AS event_name,
     coalesce(${jsonString('j.eventSource')}, ${jsonString('j.insightDetails.eventSource')}) AS event_source,
     coalesce(${jsonString('j.eventTime')}, j."@timestamp") AS event_time_text,
-    try_cast(coalesce(${jsonString('j.eventTime')}, j."@timestamp") AS TIMESTAMPTZ)::TIMESTAMP AS event_time
+    try_cast(coalesce(${jsonString('j.eventTime')}, j."@timestamp") AS TIMESTAMPTZ)::TIMESTAMP AS event_time,
+    ${[...STRING_FIELDS, ...BOOLEAN_FIELDS].map((name) => `${jsonString(`j.${name}`)} AS ${name}`).join(', ')}
   FROM typed t
 )`;
 }
@@ -108,14 +118,21 @@ const REASON = `CASE
     ${expectType('j.eventSource', 'eventSource', 'string')}
     ${expectType('j.userIdentity', 'userIdentity', 'object')}
     ${expectType('j.requestParameters', 'requestParameters', 'object')}
+    ${STRING_FIELDS.map((name) => expectType(`j.${name}`, name, 'string')).join('\n    ')}
+    ${BOOLEAN_FIELDS.map(expectBoolean).join('\n    ')}
     WHEN event_time_text IS NULL THEN 'missing required field eventTime'
     WHEN event_time IS NULL THEN 'field eventTime: not an ISO-8601 time: ' || left(event_time_text, 60)
     WHEN event_name IS NULL THEN 'missing required field eventName'
     WHEN event_source IS NULL THEN 'missing required field eventSource'
   END`;
 
+function expectBoolean(name: string): string {
+  return `WHEN ${name} IS NOT NULL AND lower(${name}) NOT IN ('true', 'false')
+    THEN 'field ${name}: expected true or false, found ' || left(j.${name}, 60)`;
+}
+
 /** The same event delivered twice (org trail and account trail, or a re-export) has the same eventID. */
-const DEDUP_KEY = `md5_number(coalesce('ct:' || j.eventID, 'raw:' || raw))`;
+const DEDUP_KEY = `md5_number(coalesce('ct:' || eventID, 'raw:' || raw))`;
 
 function select(records: string, envelope: Envelope | undefined): string {
   return `
@@ -133,16 +150,16 @@ SELECT
   class_uid * 100 + activity_id AS type_uid,
   CASE WHEN failed THEN 'Failure' ELSE 'Success' END AS status,
   CASE WHEN failed THEN 2 ELSE 1 END AS status_id,
-  coalesce(j.recipientAccountId, who.accountId) AS cloud_account_uid,
-  j.awsRegion AS cloud_region,
+  coalesce(recipientAccountId, who.accountId) AS cloud_account_uid,
+  awsRegion AS cloud_region,
   event_name AS api_operation,
   event_source AS api_service_name,
-  j.apiVersion AS api_version,
-  j.requestID AS api_request_uid,
+  apiVersion AS api_version,
+  requestID AS api_request_uid,
   nullif(j.requestParameters, 'null') AS api_request_data,
   nullif(j.responseElements, 'null') AS api_response_data,
-  j.errorCode AS api_response_error,
-  j.errorMessage AS api_response_message,
+  errorCode AS api_response_error,
+  errorMessage AS api_response_message,
   who.type AS actor_user_type,
   who.arn AS actor_user_uid,
   who.principalId AS actor_user_uid_alt,
@@ -151,22 +168,24 @@ SELECT
   who.accessKeyId AS actor_user_credential_uid,
   who.sessionContext.sessionIssuer.arn AS actor_session_issuer,
   who.sessionContext.sessionIssuer.userName AS actor_session_issuer_name,
-  try_cast(who.sessionContext.attributes.mfaAuthenticated AS BOOLEAN) AS actor_session_is_mfa,
+  -- A console sign-in says whether MFA was used in its additionalEventData, not in a session.
+  coalesce(try_cast(who.sessionContext.attributes.mfaAuthenticated AS BOOLEAN), CASE WHEN event_name = 'ConsoleLogin'
+    THEN CASE upper(json_extract_string(j.additionalEventData, '$.MFAUsed')) WHEN 'YES' THEN true WHEN 'NO' THEN false END END) AS actor_session_is_mfa,
   try_cast(who.sessionContext.attributes.creationDate AS TIMESTAMPTZ)::TIMESTAMP AS actor_session_created_time,
   who.invokedBy AS actor_invoked_by,
   who.sessionContext.webIdFederationData.federatedProvider AS actor_idp_name,
-  CASE WHEN ${IS_IP} THEN j.sourceIPAddress END AS src_endpoint_ip,
-  CASE WHEN NOT ${IS_IP} THEN j.sourceIPAddress END AS src_endpoint_domain,
-  j.vpcEndpointId AS src_endpoint_uid,
-  j.userAgent AS http_request_user_agent,
+  CASE WHEN ${IS_IP} THEN sourceIPAddress END AS src_endpoint_ip,
+  CASE WHEN NOT ${IS_IP} THEN sourceIPAddress END AS src_endpoint_domain,
+  vpcEndpointId AS src_endpoint_uid,
+  userAgent AS http_request_user_agent,
   nullif(j.resources, 'null') AS resources,
   nullif(j.additionalEventData, 'null') AS additional_event_data,
-  j.eventCategory AS event_category,
-  j.eventType AS event_type,
-  try_cast(j.readOnly AS BOOLEAN) AS read_only,
-  try_cast(j.managementEvent AS BOOLEAN) AS management_event,
-  j.eventID AS metadata_uid,
-  j.eventVersion AS metadata_product_version,
+  eventCategory AS event_category,
+  eventType AS event_type,
+  try_cast(readOnly AS BOOLEAN) AS read_only,
+  try_cast(managementEvent AS BOOLEAN) AS management_event,
+  eventID AS metadata_uid,
+  eventVersion AS metadata_product_version,
   file_id AS source_file_id, line AS source_line, idx AS record_index, raw,
   ${DEDUP_KEY} AS dedup_key
 FROM classified`;
