@@ -580,22 +580,29 @@ describe('bad VPC flow logs', () => {
     });
   });
 
-  test('non-numeric ports, bytes and times; negative counts', async () => {
+  test('non-numeric ports, bytes and times; negative counts; ports out of range; addresses that are not addresses', async () => {
     const [header, a, b, c, d] = FLOW_V3;
     const namedPort = a!.replace(' 43416 ', ' http ');
     const textBytes = b!.replace(' 376 7 ', ' 376B 7 ');
     const negativePackets = c!.replace(' 100701 70 ', ' 100701 -70 ');
     const badStart = d!.replace(' 1566848875 ', ' 2019-08-26T19:47:55Z ');
+    const hugePort = b!.replace(' 43416 ', ' 99999 ');
+    const wordAddress = a!.replace(' 52.213.180.42 10.0.0.62 43416', ' notanip 10.0.0.62 43416');
+    const badOctet = a!.replace(' 52.213.180.42 10.0.0.62 6 ', ' 52.213.180.42 10.0.0.620 6 ');
+    const ipv6 = a!.replaceAll('52.213.180.42', '2001:db8::42').replace('IPv4', 'IPv6');
     await runCase({
       name: 'flows.log',
-      content: lines([header!, namedPort, textBytes, negativePackets, badStart, a!]),
+      content: lines([header!, namedPort, textBytes, negativePackets, badStart, hugePort, wordAddress, badOctet, a!, ipv6]),
       type: 'vpcflow',
-      stored: 1,
+      stored: 2,
       quarantined: [
-        { location: 'line 2', reason: 'field srcport: not a non-negative integer: http', raw: namedPort },
+        { location: 'line 2', reason: 'field srcport: not a port number (0–65535): http', raw: namedPort },
         { location: 'line 3', reason: 'field bytes: not a non-negative integer: 376B', raw: textBytes },
         { location: 'line 4', reason: 'field packets: not a non-negative integer: -70', raw: negativePackets },
         { location: 'line 5', reason: 'field start: not an epoch time: 2019-08-26T19:47:55Z', raw: badStart },
+        { location: 'line 6', reason: 'field dstport: not a port number (0–65535): 99999', raw: hugePort },
+        { location: 'line 7', reason: 'field srcaddr: not an IP address: notanip', raw: wordAddress },
+        { location: 'line 8', reason: 'field pkt-dstaddr: not an IP address: 10.0.0.620', raw: badOctet },
       ],
     });
   });
@@ -613,7 +620,7 @@ describe('bad VPC flow logs', () => {
         stored: 0,
         quarantined: [
           { location: 'line 2', reason: 'field bytes: not a non-negative integer: 56.8', raw: decimalBytes },
-          { location: 'line 3', reason: 'field srcport: not a non-negative integer: 5e3', raw: exponentPort },
+          { location: 'line 3', reason: 'field srcport: not a port number (0–65535): 5e3', raw: exponentPort },
         ],
       });
     },
@@ -647,7 +654,9 @@ describe('bad Route 53 Resolver and GuardDuty records', () => {
     const badTime = edit(2, (r) => (r.query_timestamp = 'Sat Dec 11 22:46:23 2021'));
     const badPort = edit(3, (r) => (r.srcport = 'fifty'));
     const noName = edit(4, (r) => delete r.query_name);
-    const content = lines([ROUTE53_LINES[0]!, noTime, badTime, badPort, noName, ROUTE53_LINES[5]!]);
+    const hugePort = edit(3, (r) => (r.srcport = '99999'));
+    const wordAddress = edit(4, (r) => (r.srcaddr = 'notanip'));
+    const content = lines([ROUTE53_LINES[0]!, noTime, badTime, badPort, noName, ROUTE53_LINES[5]!, hugePort, wordAddress]);
     await runCase({
       name: '123456789012_vpcdnsquerylogs_vpc-01e31a7c_20211211T2245Z_0f1e.log',
       content,
@@ -658,6 +667,8 @@ describe('bad Route 53 Resolver and GuardDuty records', () => {
         { location: 'line 3', reason: 'field query_timestamp: not a time: Sat Dec 11 22:46:23 2021', raw: badTime },
         { location: 'line 4', reason: 'field srcport: not a port number: fifty', raw: badPort },
         { location: 'line 5', reason: 'missing required field query_name', raw: noName },
+        { location: 'line 7', reason: 'field srcport: not a port number: 99999', raw: hugePort },
+        { location: 'line 8', reason: 'field srcaddr: not an IP address: notanip', raw: wordAddress },
       ],
     });
   });

@@ -79,7 +79,7 @@ test('lines the fast pattern does not recognise are judged one by one; repeats i
     assert.deepEqual(stored, [{ port: 49152, line: 1 }, { port: 49153, line: 3 }, { port: 49154, line: 4 }]);
     const quarantined = await lake.rows('SELECT source_line::INTEGER AS line, reason FROM quarantine ORDER BY 1');
     assert.deepEqual(quarantined.map((q) => q.line), [5, 6]);
-    assert.match(String(quarantined[0]!.reason), /field srcport: not a non-negative integer: 049155/);
+    assert.match(String(quarantined[0]!.reason), /field srcport: not a port number \(0–65535\): 049155/);
     // The same lines in another file: every valid one is already in the lake.
     writeFileSync(path.join(dir, 'b.log'), `${lines.slice(0, 4).join('\n')}\n`);
     const again = await lake.ingest([dir]);

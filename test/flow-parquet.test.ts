@@ -107,7 +107,7 @@ test('bad Parquet input: every row is stored or quarantined with its row number 
       ['b-columns.log.parquet', 2, 'line 2'],
       ['c-truncated.log.parquet', 1, 'line 1'],
     ]);
-    assert.match(String(quarantined[0]!.reason), /field srcport: not a non-negative integer: -1/);
+    assert.match(String(quarantined[0]!.reason), /field srcport: not a port number \(0–65535\): -1/);
     assert.match(String(quarantined[1]!.reason), /field action: expected one of ACCEPT, REJECT, found ACCEPTED/);
     assert.match(String(quarantined[2]!.reason), /unknown flow-log field 'srcadr' \(did you mean 'srcaddr'\?\) among the Parquet columns/);
     assert.match(String(quarantined[4]!.reason), /not a readable Parquet file/);

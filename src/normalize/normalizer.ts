@@ -34,3 +34,10 @@ export function groupByEnvelope(files: BatchFile[]): [Envelope | undefined, Batc
   for (const file of files) groups.set(file.envelope, [...(groups.get(file.envelope) ?? []), file]);
   return [...groups];
 }
+
+const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+
+/** SQL: whether a text is a dotted-quad IPv4 address, or hexadecimal groups and colons as IPv6 addresses are. */
+export function isIpAddress(text: string): string {
+  return `(regexp_full_match(${text}, '${OCTET}([.]${OCTET}){3}') OR (contains(${text}, ':') AND regexp_full_match(${text}, '[0-9a-fA-F:.]+')))`;
+}

@@ -1,5 +1,5 @@
 import { expectType, jsonString, transformRecord } from './json-fields.js';
-import { groupByEnvelope, type Normalizer } from './normalizer.js';
+import { groupByEnvelope, isIpAddress, type Normalizer } from './normalizer.js';
 
 /** Route 53 Resolver query logs → OCSF DNS Activity (4003). */
 const V = 'VARCHAR';
@@ -35,7 +35,8 @@ SELECT
     WHEN j.query_timestamp IS NULL THEN 'missing required field query_timestamp'
     WHEN query_time IS NULL THEN 'field query_timestamp: not a time: ' || left(j.query_timestamp, 60)
     WHEN query_name IS NULL THEN 'missing required field query_name'
-    WHEN j.srcport IS NOT NULL AND try_cast(j.srcport AS INTEGER) IS NULL THEN 'field srcport: not a port number: ' || left(j.srcport, 60)
+    WHEN j.srcport IS NOT NULL AND NOT coalesce(try_cast(j.srcport AS INTEGER) BETWEEN 0 AND 65535, false) THEN 'field srcport: not a port number: ' || left(j.srcport, 60)
+    WHEN j.srcaddr IS NOT NULL AND NOT ${isIpAddress('j.srcaddr')} THEN 'field srcaddr: not an IP address: ' || left(j.srcaddr, 60)
   END AS reason,
   query_time AS time,
   6 AS activity_id,

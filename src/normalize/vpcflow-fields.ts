@@ -3,7 +3,7 @@
  * in the documented order. A file either names its fields in a header line or uses a default order:
  * the VPC fields up to the version its line length implies, or the transit-gateway default format.
  */
-export type FlowFieldKind = 'text' | 'integer' | 'epoch';
+export type FlowFieldKind = 'text' | 'address' | 'integer' | 'port' | 'epoch';
 
 export interface FlowField {
   name: string;
@@ -14,16 +14,18 @@ export interface FlowField {
 
 const text = (name: string, values?: readonly string[]): FlowField => ({ name, kind: 'text', values });
 const integer = (name: string): FlowField => ({ name, kind: 'integer' });
+const port = (name: string): FlowField => ({ name, kind: 'port' });
+const address = (name: string): FlowField => ({ name, kind: 'address' });
 const epoch = (name: string): FlowField => ({ name, kind: 'epoch' });
 
 /** VPC and subnet flow logs, versions 2 to 8, in documentation order. */
 export const VPC_FIELDS: readonly FlowField[] = [
-  integer('version'), text('account-id'), text('interface-id'), text('srcaddr'), text('dstaddr'),
-  integer('srcport'), integer('dstport'), integer('protocol'), integer('packets'), integer('bytes'),
+  integer('version'), text('account-id'), text('interface-id'), address('srcaddr'), address('dstaddr'),
+  port('srcport'), port('dstport'), integer('protocol'), integer('packets'), integer('bytes'),
   epoch('start'), epoch('end'), text('action', ['ACCEPT', 'REJECT']), text('log-status', ['OK', 'NODATA', 'SKIPDATA']),
   // v3
   text('vpc-id'), text('subnet-id'), text('instance-id'), integer('tcp-flags'), text('type', ['IPv4', 'IPv6', 'EFA']),
-  text('pkt-srcaddr'), text('pkt-dstaddr'),
+  address('pkt-srcaddr'), address('pkt-dstaddr'),
   // v4
   text('region'), text('az-id'), text('sublocation-type'), text('sublocation-id'),
   // v5
@@ -42,7 +44,7 @@ export const TGW_FIELDS: readonly FlowField[] = [
   text('tgw-src-vpc-account-id'), text('tgw-dst-vpc-account-id'), text('tgw-src-vpc-id'), text('tgw-dst-vpc-id'),
   text('tgw-src-subnet-id'), text('tgw-dst-subnet-id'), text('tgw-src-eni'), text('tgw-dst-eni'),
   text('tgw-src-az-id'), text('tgw-dst-az-id'), text('tgw-pair-attachment-id'),
-  text('srcaddr'), text('dstaddr'), integer('srcport'), integer('dstport'), integer('protocol'),
+  address('srcaddr'), address('dstaddr'), port('srcport'), port('dstport'), integer('protocol'),
   integer('packets'), integer('bytes'), epoch('start'), epoch('end'), text('log-status', ['OK', 'NODATA', 'SKIPDATA']),
   text('type', ['IPv4', 'IPv6', 'EFA']), integer('packets-lost-no-route'), integer('packets-lost-blackhole'),
   integer('packets-lost-mtu-exceeded'), integer('packets-lost-ttl-expired'), integer('tcp-flags-count'),

@@ -1,4 +1,4 @@
-import type { BatchFile, Normalizer } from './normalizer.js';
+import { type BatchFile, isIpAddress, type Normalizer } from './normalizer.js';
 import { FLOW_FIELDS } from './vpcflow-fields.js';
 
 /** Fields that become typed Network Activity columns; every other field of a format goes to `unmapped`. */
@@ -56,7 +56,7 @@ function selectForFormat(file: BatchFile, records: string, delivered: { account:
   const conversions = fields.map((name, i) => {
     const kind = FLOW_FIELDS.get(name)?.kind ?? 'text';
     const text = `nullif(p[${i + 1}], '-')`;
-    return `${kind === 'text' ? text : `try_cast(${text} AS BIGINT)`} AS ${column(name)}`;
+    return `${kind === 'text' || kind === 'address' ? text : `try_cast(${text} AS BIGINT)`} AS ${column(name)}`;
   });
   const time = (name: string) =>
     position.has(name) ? `CASE WHEN ${column(name)} BETWEEN 0 AND ${MAX_EPOCH} THEN make_timestamp(${column(name)} * 1000000) END` : 'NULL';
@@ -146,9 +146,12 @@ function fieldCheck(name: string, position: number, converted: string): string {
   const field = FLOW_FIELDS.get(name);
   if (!field) return '';
   const text = `p[${position}]`;
-  if (field.kind === 'integer' || field.kind === 'epoch') {
-    const upper = field.kind === 'epoch' ? ` OR ${converted} > ${MAX_EPOCH}` : '';
-    const expected = field.kind === 'epoch' ? 'an epoch time' : 'a non-negative integer';
+  if (field.kind === 'address') {
+    return `WHEN ${text} <> '-' AND NOT ${isIpAddress(text)} THEN 'field ${name}: not an IP address: ' || left(${text}, 60)`;
+  }
+  if (field.kind === 'integer' || field.kind === 'port' || field.kind === 'epoch') {
+    const upper = field.kind === 'epoch' ? ` OR ${converted} > ${MAX_EPOCH}` : field.kind === 'port' ? ` OR ${converted} > 65535` : '';
+    const expected = { integer: 'a non-negative integer', port: 'a port number (0–65535)', epoch: 'an epoch time' }[field.kind];
     // Comparing the number's own spelling with the text rejects what a cast would round or reinterpret: 56.8, 6.3e2, 0x1F.
     return `WHEN ${text} <> '-' AND (${converted} IS NULL OR ${converted} < 0 OR ${converted}::VARCHAR <> ${text}${upper}) THEN 'field ${name}: not ${expected}: ' || left(${text}, 60)`;
   }
