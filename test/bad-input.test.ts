@@ -204,6 +204,39 @@ describe('truncated gzip', () => {
     });
   });
 
+  test('a small gzip damaged inside or in its checksum: the records before the damage are stored, not the file skipped', async () => {
+    const records = stratusRecords('aws.credential-access.ec2-steal-instance-credentials').map((r) => JSON.stringify(r));
+    const gz = gzipSync(lines(records));
+    const inside = Buffer.from(gz);
+    for (let i = 0; i < 20; i++) inside[(gz.length >> 1) + i]! ^= 0xff;
+    const checksum = Buffer.from(gz);
+    checksum[gz.length - 6]! ^= 0xff;
+    const scratch = scratchDir();
+    const lake = await tempLake();
+    try {
+      const read = async (name: string, content: Buffer) => {
+        const file = path.join(scratch.dir, name);
+        writeFileSync(file, content);
+        const summary = await lake.ingest([file]);
+        assert.equal(summary.read, summary.stored + summary.duplicates + summary.quarantined);
+        const [last] = await lake.rows('SELECT reason FROM quarantine WHERE uri = $1 ORDER BY source_line DESC LIMIT 1', [file]);
+        assert.match(String(last!.reason), /^truncated or corrupt gzip \(incorrect (data|header) check|invalid/);
+        return summary;
+      };
+      // Before the fix, zlib's one write of the whole file took its output with it: 0 stored, the file skipped.
+      // Every whole line of the undamaged start (cut one salvage step before the damage) is stored.
+      const undamaged = salvage(gz.subarray(0, (gz.length >> 1) - 256)).split('\n').length - 1;
+      const damaged = await read('inside.jsonl.gz', inside);
+      assert.ok(undamaged > 0 && damaged.stored >= undamaged, `stored ${damaged.stored}, whole lines before the damage ${undamaged}`);
+      // Only the last few hundred compressed bytes' records can be lost to a bad checksum.
+      const badSum = await read('checksum.jsonl.gz', checksum);
+      assert.ok(badSum.stored + badSum.duplicates >= records.length - 5, `stored ${badSum.stored} + ${badSum.duplicates} of ${records.length}`);
+    } finally {
+      lake.close();
+      scratch.cleanup();
+    }
+  });
+
   test('gzip broken before anything decodes: skipped with the damage named, unless its S3 key names the type', async () => {
     const gz = gzipSync(lines(OTRF_LINES));
     const content = Buffer.concat([gz.subarray(0, 10), Buffer.from('this is not deflate data at all')]);

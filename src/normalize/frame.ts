@@ -179,21 +179,66 @@ async function* decodedBytes(raw: Readable): AsyncGenerator<Buffer> {
   const first = await read();
   if (first.done) return;
   const head = first.value;
+  const gzipped = head[0] === 0x1f && head[1] === 0x8b;
+  // The start of a gzip is kept: zlib drops what the write that meets damage inflated, which for a small file is all of it.
+  const kept: Buffer[] = [];
+  let keptBytes = 0;
+  const keep = (chunk: Buffer) => {
+    if (!gzipped || keptBytes > SALVAGE_BYTES) return;
+    kept.push(chunk);
+    keptBytes += chunk.length;
+  };
   const replay = Readable.from(
     (async function* () {
+      keep(head);
       yield head;
-      for (let next = await read(); !next.done; next = await read()) yield next.value;
+      for (let next = await read(); !next.done; next = await read()) {
+        keep(next.value);
+        yield next.value;
+      }
     })(),
     { objectMode: false },
   );
-  const gzipped = head[0] === 0x1f && head[1] === 0x8b;
-  const bytes = gzipped ? pipeline(replay, createGunzip({ chunkSize: 1 << 20 }), () => {}) : replay;
+  if (!gzipped) {
+    yield* replay as AsyncIterable<Buffer>;
+    return;
+  }
+  let delivered = 0;
   try {
-    yield* bytes as AsyncIterable<Buffer>;
+    for await (const piece of pipeline(replay, createGunzip({ chunkSize: 1 << 20 }), () => {}) as AsyncIterable<Buffer>) {
+      delivered += piece.length;
+      yield piece;
+    }
   } catch (error) {
     if (error instanceof UnreadableError) throw error;
+    if (keptBytes <= SALVAGE_BYTES) {
+      const rest = (await inflatedBeforeDamage(kept)).subarray(delivered);
+      if (rest.length) yield rest;
+    }
     throw new DecodeError(`truncated or corrupt gzip (${(error as Error).message})`);
   }
+}
+
+/** Compressed bytes kept to salvage from: a damaged file larger than this loses what its last read inflated to. */
+const SALVAGE_BYTES = 16 << 20;
+const SALVAGE_STEP = 256;
+
+/** Everything a damaged gzip inflates to before the damage: fed in small steps, zlib hands over each step's output. */
+async function inflatedBeforeDamage(compressed: Buffer[]): Promise<Buffer> {
+  const whole = Buffer.concat(compressed);
+  const steps = Readable.from(
+    (function* () {
+      for (let at = 0; at < whole.length; at += SALVAGE_STEP) yield whole.subarray(at, at + SALVAGE_STEP);
+    })(),
+    { objectMode: false },
+  );
+  const out: Buffer[] = [];
+  try {
+    for await (const piece of pipeline(steps, createGunzip(), () => {}) as AsyncIterable<Buffer>) out.push(piece);
+  } catch {
+    // The damage: what came before it is in `out`.
+  }
+  return Buffer.concat(out);
 }
 
 /** The object's bytes are damaged (a corrupt gzip, a broken Parquet file): the records before the damage count. */
