@@ -185,8 +185,10 @@ async function* decodedBytes(raw: Readable): AsyncGenerator<Buffer> {
   let keptBytes = 0;
   const keep = (chunk: Buffer) => {
     if (!gzipped || keptBytes > SALVAGE_BYTES) return;
-    kept.push(chunk);
     keptBytes += chunk.length;
+    // Past the limit nothing can be salvaged from the start: what was kept goes.
+    if (keptBytes > SALVAGE_BYTES) kept.length = 0;
+    else kept.push(chunk);
   };
   const replay = Readable.from(
     (async function* () {
