@@ -144,6 +144,88 @@ describe('gumshoe query', () => {
     assert.equal(result.status, 2);
     assert.match(result.stderr, /missing\.duckdb/);
   });
+
+  test('--format csv keeps line breaks and tabs inside quoted fields; the table puts each row on one line', () => {
+    const sql = "SELECT 'line1'||chr(10)||'line2' AS s, 'a'||chr(13)||chr(10)||'b' AS c, 'tab'||chr(9)||'x' AS t";
+    const csv = runCli(['query', sql, '--db', db, '--format', 'csv']);
+    assert.equal(csv.status, 0, csv.stderr);
+    assert.equal(csv.stdout, 's,c,t\r\n"line1\nline2","a\r\nb",tab\tx\r\n');
+    const json = runCli(['query', sql, '--db', db, '--format', 'json']);
+    assert.deepEqual(JSON.parse(json.stdout), { s: 'line1\nline2', c: 'a\r\nb', t: 'tab\tx' });
+    const table = runCli(['query', sql, '--db', db]);
+    assert.match(table.stdout, /\nline1 line2\s+a b\s+tab x\n/);
+  });
+
+  // One value of each type the audit found printed wrongly, in every format.
+  const typed = [
+    ["DATE '2024-01-02'", 'd', '2024-01-02', '2024-01-02'],
+    ["TIMESTAMP '2024-01-02 03:04:05.123456'", 'ts', '2024-01-02T03:04:05.123456Z', '2024-01-02 03:04:05.123456'],
+    ["TIMESTAMP '2024-01-02 03:04:05'", 'ts0', '2024-01-02T03:04:05.000Z', '2024-01-02 03:04:05'],
+    ["'infinity'::TIMESTAMP", 'ts_inf', 'infinity', 'infinity'],
+    ["TIMESTAMPTZ '2024-01-02 03:04:05.5+00'", 'ts_tz', '2024-01-02T03:04:05.500Z', '2024-01-02 03:04:05.5+00'],
+    ["'infinity'::DATE", 'd_inf', 'infinity', 'infinity'],
+    ['INTERVAL 3 DAY', 'span', { months: 0, days: 3, micros: 0 }, '3 days'],
+    ["TIME '12:34:56'", 'tm', '12:34:56', '12:34:56'],
+    ['12345678901234567890.123::DECIMAL(38,3)', 'dec', '12345678901234567890.123', '12345678901234567890.123'],
+    ['1.50::DECIMAL(4,2)', 'dec_small', 1.5, '1.50'],
+    ['12345678901234567890::UBIGINT', 'big', '12345678901234567890', '12345678901234567890'],
+    ["'NaN'::DOUBLE", 'nan', 'NaN', 'nan'],
+    ["'-Infinity'::DOUBLE", 'neg_inf', '-Infinity', '-inf'],
+    ["'x'::BLOB", 'blob', 'x', 'x'],
+    ["'\\x00A'::BLOB", 'blob_bytes', '\\x00A', '\\x00A'],
+    ["MAP {'k': 'v'}", 'map', { k: 'v' }, '{k=v}'],
+    ["MAP {1: 'a'}", 'map_int', [{ key: 1, value: 'a' }], '{1=a}'],
+    [`'{"a": [1, 2]}'::JSON`, 'json', { a: [1, 2] }, '{"a": [1, 2]}'],
+  ] as const;
+  const typedSql = `SELECT ${typed.map(([expression, name]) => `${expression} AS ${name}`).join(', ')}`;
+
+  test('--format json gives each DuckDB type as a JSON value without loss', () => {
+    const result = runCli(['query', typedSql, '--db', db, '--format', 'json']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout), Object.fromEntries(typed.map(([, name, json]) => [name, json])));
+  });
+
+  test('--format csv and the table give each value as DuckDB writes it as text', () => {
+    const csv = runCli(['query', typedSql, '--db', db, '--format', 'csv']);
+    assert.equal(csv.status, 0, csv.stderr);
+    const cells = typed.map(([, , , text]) => text);
+    assert.equal(csv.stdout.split('\r\n')[1], [...cells.slice(0, -1), '"{""a"": [1, 2]}"'].join(','));
+    const table = runCli(['query', typedSql, '--db', db]);
+    assert.equal(table.status, 0, table.stderr);
+    assert.deepEqual(table.stdout.split('\n')[2]!.trim().split(/ {2,}/), typed.map(([, , , text]) => text));
+  });
+
+  test('JSON-typed values are nested JSON, digits and all; what JSON readers refuse stays a string', () => {
+    const sql = `SELECT '{"n": 12345678901234567890,\n "s": "x"}'::JSON AS doc, '{"a": NaN}'::JSON AS loose, ['[1]'::JSON] AS list`;
+    const result = runCli(['query', sql, '--db', db, '--format', 'json']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout, '{"doc":{"n": 12345678901234567890,  "s": "x"},"loose":"{\\"a\\": NaN}","list":[[1]]}\n');
+    const lake = runCli(['query', 'SELECT api_request_data FROM api_activity WHERE api_request_data IS NOT NULL LIMIT 1', '--db', db, '--format', 'json']);
+    assert.equal(typeof JSON.parse(lake.stdout).api_request_data, 'object');
+  });
+
+  test('an empty query, or several statements, is refused before anything runs', () => {
+    for (const sql of ['', ' -- only a comment ']) {
+      const result = runCli(['query', sql, '--db', db]);
+      assert.equal(result.status, 2);
+      assert.equal(result.stderr, 'gumshoe: the query is empty: give one SQL statement\n');
+    }
+    const several = runCli(['query', 'SELECT 1; SELECT 2', '--db', db, '--format', 'csv']);
+    assert.equal(several.status, 2);
+    assert.equal(several.stdout, '');
+    assert.equal(several.stderr, 'gumshoe: query takes one SQL statement; this has 2 (run them one at a time)\n');
+    const trailing = runCli(['query', 'SELECT 1 AS one;', '--db', db, '--format', 'csv']);
+    assert.equal(trailing.stdout, 'one\r\n1\r\n');
+  });
+
+  test('an error quotes the query as written, and the query sees no table of gumshoe\'s own', () => {
+    const failing = runCli(['query', "SELECT 1 AS a,\n  CASE WHEN i = 5 THEN 'x' ELSE i::VARCHAR END::INT AS b\nFROM range(10) t(i)", '--db', db]);
+    assert.equal(failing.status, 2);
+    assert.match(failing.stderr, /Could not convert string 'x' to INT32\n\nLINE 2: {3}CASE WHEN i = 5 THEN 'x'/);
+    assert.doesNotMatch(failing.stderr, /gumshoe_rows|MATERIALIZED/);
+    const tables = runCli(['query', 'SELECT DISTINCT table_catalog FROM information_schema.tables', '--db', db, '--format', 'json']);
+    assert.deepEqual(JSON.parse(`[${tables.stdout.trim().split('\n').join(',')}]`), [{ table_catalog: 'lake' }]);
+  });
 });
 
 describe('gumshoe stats', () => {

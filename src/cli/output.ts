@@ -18,7 +18,8 @@ export function renderTable(columns: string[], rows: unknown[][]): string {
   return [colors.bold(line(columns)), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
-export function displayValue(value: unknown): string {
+/** A value as table text; a cell is one line, so line breaks and tabs in it become a space. */
+function displayValue(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (value instanceof Date) return value.toISOString().replace('T', ' ').replace(/\.000Z$|Z$/, '');
   if (typeof value === 'object') return JSON.stringify(value, jsonReplacer);
@@ -26,7 +27,10 @@ export function displayValue(value: unknown): string {
 }
 
 /** JSON has no bigint: small ones become numbers, larger ones (128-bit keys) strings so no digit is lost. */
-export function jsonReplacer(_key: string, value: unknown): unknown {
-  if (typeof value !== 'bigint') return value;
+export function jsonInteger(value: bigint): number | string {
   return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+}
+
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? jsonInteger(value) : value;
 }
