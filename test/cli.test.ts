@@ -248,6 +248,26 @@ describe('gumshoe stats', () => {
     assert.match(result.stdout, /CloudTrail \(API Activity\)\s+api_activity\s+226/);
     assert.match(result.stdout, /quarantined records: 1/);
   });
+
+  test('past ten quarantine reasons, the text form counts the rest; --json lists them all', () => {
+    const lake = path.join(scratch.dir, 'reasons.duckdb');
+    const header = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
+    const good = '2 123456789012 eni-0a1b2c3d 10.0.0.1 10.0.0.2 443 49152 6 10 840 1620000000 1620000060 ACCEPT OK'.split(' ');
+    // Twelve records, each bad in its own field: twelve distinct reasons.
+    const bad = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map((i) => good.map((v, k) => (k === i ? (k === 1 || k === 2 ? '' : 'x') : v)).join(' '));
+    const file = path.join(scratch.dir, 'reasons.log');
+    writeFileSync(file, `${[header, ...bad].join('\n')}\n`);
+    assert.equal(runCli(['ingest', file, '--db', lake]).status, 0);
+    const json = JSON.parse(runCli(['stats', '--db', lake, '--json']).stdout);
+    assert.equal(json.quarantined, 12);
+    assert.equal(json.quarantineReasons.reduce((sum: number, r: { count: number }) => sum + r.count, 0), 12);
+    const text = runCli(['stats', '--db', lake]).stdout;
+    const [, listed] = /quarantined records: 12 \((.*)\)/.exec(text)!;
+    const parts = listed!.split('; ');
+    assert.equal(parts.length, 11);
+    assert.match(parts[10]!, /^\d+ other reasons: \d+$/);
+    assert.equal(parts.reduce((sum, p) => sum + Number(/(\d+)$/.exec(p)![1]), 0), 12);
+  });
 });
 
 test('--help describes every command', () => {

@@ -2,7 +2,7 @@ import { Option } from 'commander';
 import { DEFAULT_DB_FILE, Lake } from '../lake/db.js';
 import type { IngestSummary } from '../lake/ingest-api.js';
 import { UserError } from '../sources/input.js';
-import { colors } from './output.js';
+import { errorColors } from './output.js';
 
 /** `--db FILE`, shared by every command that opens the lake. */
 export const dbOption = () => new Option('--db <file>', 'lake database file (DuckDB)').default(DEFAULT_DB_FILE);
@@ -46,10 +46,10 @@ const WARNINGS_SHOWN = 20;
  * or network) is fixed.
  */
 export function reportIngestProblems({ warnings, unreadable }: Pick<IngestSummary, 'warnings' | 'unreadable'>): void {
-  for (const warning of warnings.slice(0, WARNINGS_SHOWN)) console.error(colors.yellow(`warning: ${warning}`));
-  if (warnings.length > WARNINGS_SHOWN) console.error(colors.yellow(`… and ${warnings.length - WARNINGS_SHOWN} more warnings`));
+  for (const warning of warnings.slice(0, WARNINGS_SHOWN)) console.error(errorColors.yellow(`warning: ${warning}`));
+  if (warnings.length > WARNINGS_SHOWN) console.error(errorColors.yellow(`… and ${warnings.length - WARNINGS_SHOWN} more warnings`));
   if (unreadable.length === 0) return;
-  for (const file of unreadable) console.error(colors.red(`gumshoe: cannot read ${file}`));
-  console.error(colors.red(`gumshoe: ${unreadable.length} file(s) could not be read and are not marked as read; fix the cause and run the same command again to read them`));
+  for (const file of unreadable) console.error(errorColors.red(`gumshoe: cannot read ${file}`));
+  console.error(errorColors.red(`gumshoe: ${unreadable.length} file(s) could not be read and are not marked as read; fix the cause and run the same command again to read them`));
   process.exitCode = 2;
 }

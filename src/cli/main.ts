@@ -14,7 +14,7 @@ import { registerFilterCommands } from './filters.js';
 import { registerSimulateCommands } from './simulate.js';
 import { registerIntelCommands } from './intel.js';
 import { registerServeCommands } from './serve.js';
-import { colors, formatNumber, jsonReplacer, renderTable } from './output.js';
+import { colors, errorColors, formatNumber, jsonReplacer, renderTable } from './output.js';
 import { ingestProgress } from './progress.js';
 
 /** Exit codes: 0 done; 1 internal error (a bug); 2 user error (bad arguments, path, credentials, SQL); 3 records quarantined with --strict. */
@@ -107,7 +107,7 @@ program
         console.log(`${colors.bold(table)} by region: ${s.byRegion.map((r) => `${r.region ?? '(none)'} ${formatNumber(r.count)}`).join(', ')}`);
         console.log(`${colors.bold(table)} by day: ${s.byDay.map((d) => `${d.day} ${formatNumber(d.count)}`).join(', ')}${s.undated ? `, undated ${formatNumber(s.undated)}` : ''}`);
       }
-      console.log(`\nquarantined records: ${formatNumber(stats.quarantined)}${stats.quarantineReasons.length ? ` (${stats.quarantineReasons.map((r) => `${r.reason}: ${r.count}`).join('; ')})` : ''}`);
+      console.log(`\nquarantined records: ${formatNumber(stats.quarantined)}${stats.quarantineReasons.length ? ` (${quarantineSummary(stats.quarantineReasons)})` : ''}`);
       console.log(`files: ${stats.files.map((f) => `${f.status} ${formatNumber(f.count)}`).join(', ') || 'none'}`);
     } finally {
       lake.close();
@@ -121,6 +121,16 @@ registerFilterCommands(program);
 registerSimulateCommands(program);
 registerServeCommands(program);
 
+const REASONS_SHOWN = 10;
+
+/** The commonest quarantine reasons with their counts, and how many records the rest account for. */
+function quarantineSummary(reasons: { reason: string; count: number }[]): string {
+  const shown = reasons.slice(0, REASONS_SHOWN).map((r) => `${r.reason}: ${formatNumber(r.count)}`);
+  const rest = reasons.slice(REASONS_SHOWN);
+  if (rest.length) shown.push(`${rest.length} other reasons: ${formatNumber(rest.reduce((sum, r) => sum + r.count, 0))}`);
+  return shown.join('; ');
+}
+
 function printIngestSummary(summary: IngestSummary, db: string): void {
   const rows = Object.entries(summary.byType).map(([type, c]) => [
     type, formatNumber(c.files), formatNumber(c.read), formatNumber(c.stored), formatNumber(c.duplicates), formatNumber(c.quarantined),
@@ -132,7 +142,7 @@ function printIngestSummary(summary: IngestSummary, db: string): void {
     ` in ${summary.seconds.toFixed(1)} s (${formatNumber(rate)} records/s) into ${db}`);
   if (summary.filesUnchanged) console.log(`${formatNumber(summary.filesUnchanged)} file(s) already read earlier were passed over`);
   if (summary.quarantined > 0) {
-    console.error(colors.yellow(`${formatNumber(summary.quarantined)} record(s) quarantined with their reasons: gumshoe query "SELECT uri, location, reason FROM quarantine" --db ${db}`));
+    console.error(errorColors.yellow(`${formatNumber(summary.quarantined)} record(s) quarantined with their reasons: gumshoe query "SELECT uri, location, reason FROM quarantine" --db ${db}`));
   }
 }
 
@@ -150,18 +160,18 @@ async function main(): Promise<void> {
       return;
     }
     if (error instanceof UserError || error instanceof InvalidArgumentError) {
-      console.error(colors.red(`gumshoe: ${error.message}`));
+      console.error(errorColors.red(`gumshoe: ${error.message}`));
       process.exitCode = error instanceof UserError ? error.exitCode : 2;
       return;
     }
     const message = (error as Error).message;
     if (isOutOfMemory(error)) {
-      console.error(colors.red(`gumshoe: ${error instanceof ShortRead ? message : `DuckDB ran out of memory (${message.split('\n')[0]})`}.`));
+      console.error(errorColors.red(`gumshoe: ${error instanceof ShortRead ? message : `DuckDB ran out of memory (${message.split('\n')[0]})`}.`));
       console.error('Raise its limit with GUMSHOE_MEMORY_LIMIT=1GB, or commit smaller batches with GUMSHOE_BATCH_RECORDS=65536.');
       process.exitCode = 1;
       return;
     }
-    console.error(colors.red(`gumshoe: internal error: ${message}`));
+    console.error(errorColors.red(`gumshoe: internal error: ${message}`));
     if (process.env.GUMSHOE_DEBUG) console.error((error as Error).stack);
     else console.error('(this is a bug; set GUMSHOE_DEBUG=1 for the stack trace and report it)');
     process.exitCode = 1;

@@ -2,6 +2,8 @@ import pc from 'picocolors';
 
 /** Colours only on a terminal and never with NO_COLOR (picocolors honours NO_COLOR and FORCE_COLOR). */
 export const colors = pc.createColors(pc.isColorSupported && Boolean(process.stdout.isTTY));
+/** The same for stderr, which may be a terminal when stdout is not (or a file when stdout is a terminal). */
+export const errorColors = pc.createColors(pc.isColorSupported && Boolean(process.stderr.isTTY));
 
 export function formatNumber(value: number | bigint): string {
   return Number(value).toLocaleString('en-US');

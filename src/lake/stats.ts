@@ -53,7 +53,7 @@ export async function lakeStats(connection: DuckDBConnection): Promise<LakeStats
     };
   }
   const [quarantine] = await rows('SELECT count(*) AS n FROM quarantine');
-  const reasons = await rows(`SELECT regexp_replace(reason, ': .*', '') AS reason, count(*) AS count FROM quarantine GROUP BY 1 ORDER BY 2 DESC LIMIT 10`);
+  const reasons = await rows(`SELECT regexp_replace(reason, ': .*', '') AS reason, count(*) AS count FROM quarantine GROUP BY 1 ORDER BY 2 DESC, 1`);
   const files = await rows('SELECT status, count(*) AS count FROM ingested_files GROUP BY 1 ORDER BY 1');
   const [lastRun] = await rows(`SELECT run_id, started_at::VARCHAR AS started_at, finished_at::VARCHAR AS finished_at, files, files_unchanged,
     files_skipped, records_read, stored, duplicates, quarantined FROM ingest_runs ORDER BY run_id DESC LIMIT 1`);
