@@ -360,6 +360,16 @@ describe('text encoding inside JSON documents (records are cut out as bytes)', (
 describe('text encoding inside line files (lines are framed as bytes)', () => {
   const storedRaws = async (lake: TestLake) => (await lake.rows('SELECT raw, source_line FROM api_activity ORDER BY source_line')).map((r) => [String(r.raw), Number(r.source_line)]);
 
+  test('a byte-order mark before the first JSON line is not part of its record', async () => {
+    await runCase({
+      name: 'exported-from-windows.log',
+      content: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(lines(ROUTE53_LINES.slice(0, 3)))]),
+      type: 'route53',
+      stored: 3,
+      quarantined: [],
+    });
+  });
+
   test('a raw control character in one line: that line is malformed JSON at its own line; later lines keep their numbers', async () => {
     const bad = OTRF_LINES[1]!.replace('"userAgent":"', '"userAgent":"\u001f');
     const content = lines([OTRF_LINES[0]!, bad, OTRF_LINES[2]!, '', OTRF_LINES[3]!]);

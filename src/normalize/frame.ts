@@ -153,8 +153,12 @@ export async function* frameRecords(raw: Readable, uri: string, options: FrameOp
     yield* frameDocument(pending, rest, options.scratch);
     return;
   }
+  // A byte-order mark (Windows editors write one) is not part of the first record.
+  if (pending[0]?.subarray(0, 3).equals(UTF8_BOM)) pending[0] = pending[0].subarray(3);
   yield* frameLines(detection, replayed(pending, rest), options.scratch);
 }
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** Whether bytes hold nothing but whitespace (a byte-order mark counts as whitespace, as String.trim has it). */
 function isBlank(bytes: Buffer): boolean {
