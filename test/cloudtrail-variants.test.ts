@@ -79,3 +79,12 @@ test('a Route 53 query log line is one record even when it reads like a CloudTra
   const [bad] = await lake.rows(`SELECT location, reason FROM quarantine WHERE uri LIKE '%resolver.log'`);
   assert.deepEqual(bad, { location: 'line 2', reason: 'missing required field query_timestamp' });
 });
+
+test('a delivered file with no records ({"Records":[]}) is a CloudTrail file read to its end, not an unknown format', async () => {
+  const file = path.join(scratch.dir, '123456789012_CloudTrail_us-east-1_20230510T1205Z_quiet.json');
+  writeFileSync(file, '{"Records":[]}');
+  const summary = await lake.ingest([file]);
+  assert.deepEqual([summary.files, summary.filesSkipped, summary.read, summary.warnings], [1, 0, 0, []]);
+  const [row] = await lake.rows('SELECT status, source_type FROM ingested_files WHERE uri = $1', [file]);
+  assert.deepEqual([row!.status, row!.source_type], ['complete', 'cloudtrail']);
+});

@@ -73,6 +73,8 @@ export function classifyRecord(value: unknown): SourceType | 'digest' | undefine
   if (isCloudTrailRecord(value)) return 'cloudtrail';
   if ('query_name' in value) return 'route53';
   if (('schemaVersion' in value || 'SchemaVersion' in value) && ('type' in value || 'Type' in value)) return 'guardduty';
+  // An empty wrapper document ({"Records":[]}: a trail's file for a quiet interval) still says whose it is.
+  if (Array.isArray(value.Records)) return 'cloudtrail';
   if (Array.isArray(value.findings) || Array.isArray(value.Findings)) return 'guardduty';
   for (const key of ['detail', 'event']) {
     const inner = classifyRecord(value[key]);
