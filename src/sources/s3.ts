@@ -110,6 +110,9 @@ function resolveRegion(options: S3SourceOptions): string {
 }
 
 async function createS3Client(options: S3SourceOptions, region: string): Promise<S3Client> {
+  // The pinned SDK warns on every run that SDK releases after January 2027 will need Node 22; Gumshoe's own
+  // runtime requirement is what users act on, so the warning is left out unless they ask for it.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { S3Client } = await loadSdk();
   if (!options.endpoint) {
     // Real AWS: follow a 301 to the bucket's actual region rather than failing on a wrong --region.
