@@ -521,24 +521,37 @@ describe('bad JSON lines (CloudTrail)', () => {
     const vagueFlag = edit(6, (r) => (r.readOnly = 'maybe'));
     // Exporters that write flags as strings are read as they mean.
     const stringFlag = edit(7, (r) => (r.readOnly = 'True'));
-    const content = lines([JSON.stringify(records[0]), arrayRegion, objectAccount, booleanAgent, objectAddress, objectError, vagueFlag, stringFlag]);
+    // Text that starts like an array is still text: the S3 console's user agent does.
+    const bracketedAgent = edit(8, (r) => (r.userAgent = '[S3Console/0.4, aws-internal/3 aws-sdk-java/1.11.991]'));
+    const content = lines([JSON.stringify(records[0]), arrayRegion, objectAccount, booleanAgent, objectAddress, objectError, vagueFlag, stringFlag, bracketedAgent]);
     await runCase({
       name: 'trail.jsonl',
       content,
       type: 'cloudtrail',
-      stored: 2,
+      stored: 3,
       quarantined: [
         { location: 'line 2', reason: 'field awsRegion: expected a string, found an array', raw: arrayRegion },
         { location: 'line 3', reason: 'field recipientAccountId: expected a string, found an object', raw: objectAccount },
         { location: 'line 4', reason: 'field userAgent: expected a string, found a boolean', raw: booleanAgent },
         { location: 'line 5', reason: 'field sourceIPAddress: expected a string, found an object', raw: objectAddress },
         { location: 'line 6', reason: 'field errorCode: expected a string, found an object', raw: objectError },
-        { location: 'line 7', reason: 'field readOnly: expected true or false, found "maybe"', raw: vagueFlag },
+        { location: 'line 7', reason: 'field readOnly: expected true or false, found maybe', raw: vagueFlag },
       ],
       check: async (lake) => {
-        const flags = await lake.rows('SELECT read_only FROM api_activity ORDER BY source_line');
-        assert.deepEqual(flags.map((r) => r.read_only), [records[0]!.readOnly, true]);
+        const rows = await lake.rows('SELECT read_only, http_request_user_agent AS agent FROM api_activity ORDER BY source_line');
+        assert.deepEqual(rows.map((r) => r.read_only), [records[0]!.readOnly, true, records[8]!.readOnly]);
+        assert.equal(rows[2]!.agent, '[S3Console/0.4, aws-internal/3 aws-sdk-java/1.11.991]');
       },
+    });
+    // Inside an EventBridge envelope, the field is looked up where the event is.
+    const wrap = (record: string) => JSON.stringify({ 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.ec2', detail: JSON.parse(record) });
+    const wrappedRegion = wrap(edit(9, (r) => (r.awsRegion = ['eu-west-1'])));
+    await runCase({
+      name: 'eventbridge.jsonl',
+      content: lines([wrap(JSON.stringify(records[0])), wrappedRegion]),
+      type: 'cloudtrail',
+      stored: 1,
+      quarantined: [{ location: 'line 2', reason: 'field awsRegion: expected a string, found an array', raw: wrappedRegion }],
     });
   });
 
