@@ -57,6 +57,21 @@ describe('gumshoe detect', () => {
     assert.match(zero.stderr, /GUMSHOE_DETECT_THREADS=0 is not a positive whole number/);
   });
 
+  test('a listed private caller raises nothing, and the list’s private entry is warned about', () => {
+    const trail = path.join(scratch.dir, 'private-callers.json');
+    writeFileSync(trail, [
+      ctEvent({ service: 's3', name: 'ListBuckets', identity: iamUser('intranet-job'), time: '2026-11-02T11:00:00Z', ip: '10.1.2.3' }),
+      ctEvent({ service: 's3', name: 'ListBuckets', identity: iamUser('roaming-laptop'), time: '2026-11-02T11:01:00Z', ip: '203.0.113.99' }),
+    ].map((r) => JSON.stringify(r)).join('\n'));
+    const list = path.join(scratch.dir, 'mixed.txt');
+    writeFileSync(list, '10.0.0.0/8\n203.0.113.99\n');
+    const result = runCli(['detect', trail, '--db', path.join(scratch.dir, 'private.duckdb'), '--threat-list', list]);
+    assert.equal(result.status, 0, result.stderr);
+    const custom = lines(result.stdout).filter((f) => f.type === 'Recon:IAMUser/MaliciousIPCaller.Custom');
+    assert.deepEqual(custom.map((f) => f.resource.accessKeyDetails.userName), ['roaming-laptop']);
+    assert.match(result.stderr, /warning: .*mixed\.txt: 1 private or reserved address entry \(10\.0\.0\.0\/8\) will never match/);
+  });
+
   test('a second run over nothing new writes nothing', () => {
     const result = runCli(['detect', logs, '--db', db]);
     assert.equal(result.status, 0, result.stderr);
@@ -72,6 +87,10 @@ describe('gumshoe detect', () => {
     const table = runCli(['findings', 'list', '--db', db, '--severity', 'low']);
     assert.match(table.stdout, /Policy:IAMUser\/RootCredentialUsage/);
     assert.doesNotMatch(table.stdout, /MaliciousIPCaller/);
+    assert.equal(lines(runCli(['findings', 'list', '--db', db, '--json', '--limit', '1']).stdout).length, 1);
+    assert.deepEqual(lines(runCli(['findings', 'list', '--db', db, '--format', 'guardduty']).stdout), lines(listed.stdout), '--json is --format guardduty');
+    const listedOcsf = lines(runCli(['findings', 'list', '--db', db, '--format', 'ocsf']).stdout);
+    assert.ok(listedOcsf.length === lines(listed.stdout).length && listedOcsf.every((f) => f.class_uid === 2004));
 
     const shown = runCli(['findings', 'show', root.id, '--db', db]);
     assert.equal(JSON.parse(shown.stdout).id, root.id);
@@ -99,5 +118,13 @@ describe('gumshoe detect', () => {
     assert.match(severity.stderr, /--severity/);
     const format = runCli(['detect', '--db', db, '--format', 'xml']);
     assert.equal(format.status, 2);
+    for (const limit of ['-1', '0', 'abc', '1.5']) {
+      const result = runCli(['findings', 'list', '--db', db, '--limit', limit]);
+      assert.equal(result.status, 2, `--limit ${limit}: ${result.stderr}`);
+      assert.match(result.stderr, /--limit <n>.*invalid\. expected a whole number of at least 1/, `--limit ${limit}`);
+    }
+    assert.equal(runCli(['findings', 'export', '--db', db, '--limit', '0']).status, 2);
+    assert.equal(runCli(['findings', 'list', '--db', db, '--format', 'xml']).status, 2);
+    assert.equal(runCli(['findings', 'list', '--db', db, '--format', 'ocsf', '--json']).status, 2, '--json is --format guardduty: not both');
   });
 });

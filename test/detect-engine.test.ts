@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ctEvent, iamUser, root } from '../src/detect/case-builders.js';
+import { assumedRole, ctEvent, iamUser, root } from '../src/detect/case-builders.js';
 import { datasetRecords } from '../src/detect/dataset-records.js';
 import type { ApiEvent } from '../src/detect/api-event.js';
 import type { ApiDetection, CloudTrailRecord } from '../src/detect/detection.js';
@@ -11,6 +11,7 @@ import { apiEventFromRecord } from '../src/detect/from-record.js';
 import { apiEvents, apiWatermark } from '../src/detect/lake-events.js';
 import { rowRange } from '../src/detect/lake-rows.js';
 import { timeSlices } from '../src/detect/time-slices.js';
+import { pentestUserAgent } from '../src/detect/cloudtrail/pentest-user-agent.js';
 import { rootCredentialUsage } from '../src/detect/cloudtrail/root-credential-usage.js';
 import { addFilter } from '../src/findings/filters.js';
 import { queryFindings, setArchived } from '../src/findings/store.js';
@@ -182,6 +183,52 @@ describe('runDetections', () => {
     const [archived] = await queryFindings(lake.lake.connection, { archived: true });
     assert.equal(archived!.service.archived, true);
     assert.equal(archived!.service.count, 5);
+  });
+});
+
+describe('the caller’s userIdentity in access-key findings', () => {
+  const KALI = 'aws-cli/2.23.6 md/awscrt#1.0.0.dev0 ua/2.0 os/linux#6.12.13-cloud-amd64 md/arch#x86_64 lang/python#3.13.2 md/distrib#kali.2025 md/command#sts.get-caller-identity';
+  const calls = [
+    ctEvent({ service: 'sts', name: 'GetCallerIdentity', identity: assumedRole('deployer', 'ci-run-42', undefined, { mfa: true }), time: '2026-11-02T10:00:00Z', userAgent: KALI }),
+    ctEvent({ service: 'sts', name: 'GetCallerIdentity', identity: iamUser('alice'), time: '2026-11-02T10:01:00Z', userAgent: KALI }),
+  ];
+
+  test('is filled from the lake as CloudTrail names it, the role session’s issuer included', async () => {
+    const lake = await tempLake();
+    try {
+      await lake.ingest([writeRecords(calls)]);
+      const { findings } = await runDetections(lake.lake, { intel, detections: [pentestUserAgent] });
+      // As stored and exported: JSON, without the fields left undefined.
+      const identities = new Map(findings.map((f) => [f.resource.accessKeyDetails?.userIdentity?.type, JSON.parse(JSON.stringify(f.resource.accessKeyDetails?.userIdentity))]));
+      const role = (calls[0]!.userIdentity as Record<string, any>);
+      assert.deepEqual(identities.get('AssumedRole'), {
+        type: 'AssumedRole', principalId: role.principalId, arn: role.arn, accountId: '111122223333', accessKeyId: role.accessKeyId,
+        sessionContext: { attributes: { mfaAuthenticated: 'true' }, sessionIssuer: role.sessionContext.sessionIssuer },
+      });
+      const user = calls[1]!.userIdentity as Record<string, any>;
+      assert.deepEqual(identities.get('IAMUser'), { type: 'IAMUser', principalId: user.principalId, arn: user.arn, accountId: '111122223333', accessKeyId: user.accessKeyId, userName: 'alice' });
+    } finally {
+      lake.close();
+    }
+  });
+
+  test('a suppression rule on resource.accessKeyDetails.userIdentity.type archives role sessions, not IAM users', async () => {
+    const lake = await tempLake();
+    try {
+      await addFilter(lake.lake.connection, {
+        name: 'role-sessions',
+        action: 'ARCHIVE',
+        findingCriteria: { Criterion: { 'resource.accessKeyDetails.userIdentity.type': { Eq: ['AssumedRole'] } } },
+      });
+      await lake.ingest([writeRecords(calls)]);
+      const run = await runDetections(lake.lake, { intel, detections: [pentestUserAgent] });
+      assert.equal(run.suppressed, 1);
+      assert.deepEqual(run.findings.map((f) => f.resource.accessKeyDetails?.userName), ['alice']);
+      const [archived] = await queryFindings(lake.lake.connection, { archived: true });
+      assert.equal(archived!.resource.accessKeyDetails?.userIdentity?.sessionContext?.sessionIssuer?.arn, 'arn:aws:iam::111122223333:role/deployer');
+    } finally {
+      lake.close();
+    }
   });
 });
 

@@ -6,7 +6,7 @@ import { asnIndexFile, cachedAsnTable } from '../src/intel/asn-cache.js';
 import { AsnTable, decodeAsnTable, encodeAsnTable, parseAsnCsv } from '../src/intel/asn-table.js';
 import { asnCsvSource, combineSources, Geo, type GeoSource, packageGeo } from '../src/intel/geo.js';
 import { parseIpv4, parseIpv4Range, parseIpv6, RangeIndex } from '../src/intel/ip.js';
-import { buildLookup } from '../src/intel/matcher.js';
+import { buildLookup, isNonRoutableEntry } from '../src/intel/matcher.js';
 import { staticIntel } from '../src/intel/static.js';
 import { parseAwsIpRanges } from '../src/intel/update.js';
 import { setEnv } from './helpers/env.js';
@@ -49,6 +49,28 @@ describe('staticIntel', () => {
     assert.equal(intel.isTrustedIp('192.0.2.10'), true);
     assert.equal(intel.ipThreats('192.0.2.10').length, 1);
     assert.equal(intel.isTrustedIp('192.0.2.16'), false);
+  });
+
+  test('lists only apply to publicly routable addresses (guardduty.md §7): private and reserved ones never match', () => {
+    const lists = staticIntel({
+      threatIps: [{ ip: '10.0.0.0/8', listName: 'Private' }, { ip: '0.0.0.0/0', listName: 'Everything' }],
+      trustedIps: ['192.168.0.0/16', '100.64.0.0/10', '81.2.69.0/24'],
+    });
+    for (const ip of ['10.1.2.3', '192.168.1.1', '172.16.0.1', '172.31.255.254', '127.0.0.1', '169.254.169.254', '100.64.0.1', '0.1.2.3', '192.0.0.9', '198.18.0.1', '224.0.0.251', '255.255.255.255']) {
+      assert.deepEqual(lists.ipThreats(ip), [], ip);
+    }
+    // Just outside the blocks, and the documentation blocks that stand for internet addresses in examples.
+    for (const ip of ['11.0.0.1', '172.32.0.1', '100.128.0.1', '192.169.0.1', '198.20.0.1', '223.255.255.255', '203.0.113.5', '198.51.100.7']) {
+      assert.deepEqual(lists.ipThreats(ip), [{ listName: 'Everything', custom: true }], ip);
+    }
+    assert.equal(lists.isTrustedIp('192.168.1.1'), false);
+    assert.equal(lists.isTrustedIp('100.64.0.1'), false);
+    assert.equal(lists.isTrustedIp('81.2.69.160'), true);
+  });
+
+  test('isNonRoutableEntry: an address or CIDR wholly inside private or reserved space', () => {
+    for (const entry of ['10.0.0.0/8', '10.1.2.3', '172.16.0.0/12', '192.168.10.0/24', '127.0.0.1', '240.0.0.0/4']) assert.equal(isNonRoutableEntry(entry), true, entry);
+    for (const entry of ['0.0.0.0/0', '8.0.0.0/7', '172.0.0.0/8', '203.0.113.0/24', '81.2.69.160', 'bad.example']) assert.equal(isNonRoutableEntry(entry), false, entry);
   });
 
   test('Tor exits and AWS ranges', () => {

@@ -129,8 +129,8 @@ describe('intel store and loadIntel', () => {
     const c = lake.lake.connection;
     const file = path.join(scratch.dir, 'big.txt');
     const lines: string[] = [];
-    for (let i = 0; i < 250_000; i++) lines.push(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
-    lines.push('172.16.0.0/12');
+    for (let i = 0; i < 250_000; i++) lines.push(`11.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+    lines.push('172.32.0.0/12');
     writeFileSync(file, `${lines.join('\n')}\n`);
     let t = Date.now();
     const set = await saveList(c, await readList(file), 'Big', 'threat');
@@ -139,9 +139,9 @@ describe('intel store and loadIntel', () => {
     t = Date.now();
     const intel = await loadIntel(c);
     const loadMs = Date.now() - t;
-    assert.equal(intel.ipThreats('10.3.208.143')[0]?.listName, 'Big');
-    assert.equal(intel.ipThreats('172.20.1.1')[0]?.listName, 'Big');
-    assert.deepEqual(intel.ipThreats('10.4.0.0'), [], 'entry 262,144 is past the end');
+    assert.equal(intel.ipThreats('11.3.208.143')[0]?.listName, 'Big');
+    assert.equal(intel.ipThreats('172.40.1.1')[0]?.listName, 'Big');
+    assert.deepEqual(intel.ipThreats('11.4.0.0'), [], 'entry 262,144 is past the end');
     assert.ok(storeMs < 20_000 && loadMs < 20_000, `store ${storeMs} ms, load ${loadMs} ms`);
     await removeSet(c, 'Big');
   });

@@ -4,14 +4,15 @@ import type { Command } from 'commander';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { UserError } from '../sources/input.js';
 import { isDomainName, normalizeDomain, parseIpv4, parseIpv6 } from '../intel/ip.js';
-import { LIST_FORMATS, type ListProblem } from '../intel/list-formats.js';
+import { LIST_FORMATS, type ListEntry, type ListProblem } from '../intel/list-formats.js';
+import { isNonRoutableEntry } from '../intel/matcher.js';
 import type { IntelLookup } from '../intel/lookup.js';
 import {
   checkSetName, chooseSetName, getSet, type IntelSet, listSets, readList, type ReadList, removeSet, saveList, setActive,
 } from '../intel/store.js';
 import { MANAGED_FEEDS, updateIntel } from '../intel/update.js';
 import { dbOption, openLake } from './common.js';
-import { colors, formatNumber, jsonReplacer, renderTable } from './output.js';
+import { errorColors, formatNumber, jsonReplacer, renderTable } from './output.js';
 
 /** Problems shown per list; the rest are counted. */
 const MAX_WARNINGS = 20;
@@ -115,7 +116,7 @@ its previous contents and the others still load.`)
           ['feed', 'status', 'entries', 'problems', 'sha256'],
           results.map((r) => [r.name, r.ok ? 'loaded' : 'FAILED', r.ok ? formatNumber(r.entries!) : '', r.ok ? formatNumber(r.problems!) : '', r.sha256 ?? '']),
         ));
-        for (const r of results.filter((f) => !f.ok)) console.error(colors.yellow(`warning: ${r.name} (${r.url}): ${r.error}`));
+        for (const r of results.filter((f) => !f.ok)) console.error(errorColors.yellow(`warning: ${r.name} (${r.url}): ${r.error}`));
       }
       const loaded = results.filter((r) => r.ok).length;
       if (loaded === 0) throw new UserError('no feed could be downloaded (is there a network, or a reachable GUMSHOE_INTEL_BASE_URL?)');
@@ -179,6 +180,7 @@ function positiveNumber(value: string, flag: string): number {
 async function readUsableList(spec: string): Promise<ReadList> {
   const list = await readList(spec);
   printProblems(list.location, list.problems);
+  warnNonRoutable(list.location, list.entries);
   if (list.entries.length === 0) {
     throw new UserError(`${list.location}: no valid entries in this ${list.format} list` +
       (list.problems.length ? ` (${formatNumber(list.problems.length)} malformed line(s))` : ''));
@@ -186,9 +188,18 @@ async function readUsableList(spec: string): Promise<ReadList> {
   return list;
 }
 
+/** Entries wholly in private or reserved space load, but never match: lists apply to routable addresses only. */
+function warnNonRoutable(file: string, entries: ListEntry[]): void {
+  const unroutable = entries.filter((entry) => entry.kind !== 'domain' && isNonRoutableEntry(entry.value)).map((entry) => entry.value);
+  if (unroutable.length === 0) return;
+  const examples = `${unroutable.slice(0, 3).join(', ')}${unroutable.length > 3 ? ', …' : ''}`;
+  console.error(errorColors.yellow(`warning: ${file}: ${formatNumber(unroutable.length)} private or reserved address entr${unroutable.length === 1 ? 'y' : 'ies'} (${examples}) ` +
+    'will never match: lists only apply to publicly routable addresses, as in GuardDuty'));
+}
+
 function printProblems(file: string, problems: ListProblem[]): void {
-  for (const p of problems.slice(0, MAX_WARNINGS)) console.error(colors.yellow(`warning: ${file}:${p.line}: ${p.message}`));
-  if (problems.length > MAX_WARNINGS) console.error(colors.yellow(`warning: ${file}: … and ${formatNumber(problems.length - MAX_WARNINGS)} more malformed line(s)`));
+  for (const p of problems.slice(0, MAX_WARNINGS)) console.error(errorColors.yellow(`warning: ${file}:${p.line}: ${p.message}`));
+  if (problems.length > MAX_WARNINGS) console.error(errorColors.yellow(`warning: ${file}: … and ${formatNumber(problems.length - MAX_WARNINGS)} more malformed line(s)`));
 }
 
 /**

@@ -104,11 +104,15 @@ export interface FindingQuery {
   maxSeverity?: number;
   types?: string[];
   ids?: string[];
+  /** At most this many (a whole number ≥ 1); all when left out. */
   limit?: number;
 }
 
 /** Findings as GuardDuty JSON, most severe and most recent first. */
 export async function queryFindings(connection: DuckDBConnection, query: FindingQuery = {}): Promise<GuardDutyFinding[]> {
+  const { limit } = query;
+  // 0 or a fraction would otherwise read as "no limit" or reach DuckDB as a bad LIMIT.
+  if (limit !== undefined && !(Number.isSafeInteger(limit) && limit >= 1)) throw new RangeError(`finding query limit ${limit}: expected a whole number ≥ 1`);
   const where: string[] = [];
   if (query.archived !== undefined) where.push(`archived = ${query.archived}`);
   if (query.minSeverity !== undefined) where.push(`severity >= ${Number(query.minSeverity)}`);
@@ -116,7 +120,7 @@ export async function queryFindings(connection: DuckDBConnection, query: Finding
   if (query.types?.length) where.push(`type IN (${sqlList(query.types)})`);
   if (query.ids?.length) where.push(`id IN (${sqlList(query.ids)})`);
   const sql = `SELECT finding::VARCHAR FROM findings ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY severity DESC, updated_at DESC, id ${query.limit ? `LIMIT ${Number(query.limit)}` : ''}`;
+    ORDER BY severity DESC, updated_at DESC, id ${limit === undefined ? '' : `LIMIT ${limit}`}`;
   const reader = await connection.runAndReadAll(sql);
   return reader.getRowsJS().map(([json]) => JSON.parse(String(json)) as GuardDutyFinding);
 }

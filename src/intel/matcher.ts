@@ -9,6 +9,27 @@ import type { AwsRange, IntelLookup, IpDetails, ThreatMatch } from './lookup.js'
  */
 const AMAZON_ASNS: ReadonlySet<number> = new Set([16509, 14618, 8987, 7224, 62785, 38895, 39111, 9059, 135630, 214101]);
 
+/**
+ * IPv4 blocks that are never a party on the internet (IANA's special-purpose registry): this network,
+ * private (RFC 1918), carrier-grade NAT, loopback, link-local, IETF protocol assignments, benchmarking,
+ * multicast, reserved and broadcast. GuardDuty's lists "only affect traffic to or from publicly routable
+ * addresses" (guardduty.md §7), so lists are not consulted for these. The documentation blocks
+ * (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24) stay routable here: examples, GuardDuty's own docs and the
+ * tests use them for internet addresses.
+ */
+const NON_ROUTABLE_IPV4 = [
+  '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.0.0.0/24',
+  '192.168.0.0/16', '198.18.0.0/15', '224.0.0.0/3',
+].map((cidr) => parseIpv4Range(cidr)!);
+
+const isPubliclyRoutable = (ip: number) => !NON_ROUTABLE_IPV4.some((block) => ip >= block.start && ip <= block.end);
+
+/** A list entry (IPv4 address or CIDR) wholly inside a non-routable block: it can never match. */
+export function isNonRoutableEntry(entry: string): boolean {
+  const range = parseIpv4Range(entry);
+  return range !== undefined && NON_ROUTABLE_IPV4.some((block) => range.start >= block.start && range.end <= block.end);
+}
+
 /** One IPv4 address, CIDR, domain or `*.domain` wildcard, as stored in intel_entries. */
 export interface IntelEntryValue {
   kind: 'ip' | 'cidr' | 'domain';
@@ -59,16 +80,20 @@ class EntryIndex<T> {
     return this.ips.size === 0 && this.cidrs.size === 0;
   }
 
-  ip(ip: string): T[] {
-    if (this.noIps) return [];
+  /** The address to look up, or undefined when there is nothing to match: no address entries, not IPv4, or not routable. */
+  private address(ip: string): number | undefined {
+    if (this.noIps) return undefined;
     const value = parseIpv4(ip.trim());
-    if (value === undefined) return [];
-    return [...(this.ips.get(value) ?? []), ...this.cidrs.find(value)];
+    return value !== undefined && isPubliclyRoutable(value) ? value : undefined;
+  }
+
+  ip(ip: string): T[] {
+    const value = this.address(ip);
+    return value === undefined ? [] : [...(this.ips.get(value) ?? []), ...this.cidrs.find(value)];
   }
 
   hasIp(ip: string): boolean {
-    if (this.noIps) return false;
-    const value = parseIpv4(ip.trim());
+    const value = this.address(ip);
     return value !== undefined && (this.ips.has(value) || this.cidrs.has(value));
   }
 

@@ -12,6 +12,12 @@ const DAY_MS = 86_400_000;
 /** A value unused this long is forgotten: it counts as unseen again. */
 const STALE_DAYS = 90;
 
+/**
+ * Evidence a profile needs besides time before it may call anything unusual: activity on this many distinct
+ * days. A principal seen on a single day has no habits to depart from, however long ago that day was.
+ */
+export const MIN_ACTIVE_DAYS = 3;
+
 /** [first seen (epoch ms), last active day (day index), days active]. */
 export type ValueStats = [number, number, number];
 
@@ -24,27 +30,48 @@ export interface FeatureProfile {
 export interface Profile {
   /** When the scope was first seen (epoch ms): the learning period runs from here. */
   first: number;
+  /** Distinct days (day index) the scope was active, up to MIN_ACTIVE_DAYS of them: whether it has been is all that counts. */
+  days?: number[];
   f: Record<string, FeatureProfile>;
 }
 
 export const dayOf = (ms: number): number => Math.floor(ms / DAY_MS);
 
 export function newProfile(time: number): Profile {
-  return { first: time, f: {} };
+  return { first: time, days: [], f: {} };
 }
 
+/** Still learning: first seen less than `learningDays` ago, or active on fewer than MIN_ACTIVE_DAYS days. */
 export function learning(profile: Profile, time: number, learningDays: number): boolean {
-  return time - profile.first < learningDays * DAY_MS;
+  return time - profile.first < learningDays * DAY_MS || activeDays(profile).length < MIN_ACTIVE_DAYS;
+}
+
+/**
+ * The profile's active days. Profiles saved before these were kept start from the days their values were
+ * last active: true active days, if fewer than there were.
+ */
+function activeDays(profile: Profile): number[] {
+  if (!profile.days) {
+    const lastActive = new Set(Object.values(profile.f).flatMap((feature) => Object.values(feature.v).map((stats) => stats[1])));
+    profile.days = [...lastActive].slice(0, MIN_ACTIVE_DAYS);
+  }
+  return profile.days;
+}
+
+function markActive(profile: Profile, day: number): void {
+  const days = activeDays(profile);
+  if (days.length < MIN_ACTIVE_DAYS && !days.includes(day)) days.push(day);
 }
 
 function stale(stats: ValueStats, time: number): boolean {
   return dayOf(time) - stats[1] > STALE_DAYS;
 }
 
-/** Counts `value` as active today, evicting the least-used value when the feature is over `cap`. */
+/** Counts `value`, and the profile, as active today, evicting the least-used value when the feature is over `cap`. */
 export function observe(profile: Profile, feature: string, value: string, time: number, cap: number): void {
   const values = (profile.f[feature] ??= { n: 0, v: {} });
   const day = dayOf(time);
+  markActive(profile, day);
   const stats = values.v[value];
   if (stats && !stale(stats, time)) {
     if (stats[1] !== day) {

@@ -13,7 +13,9 @@ export interface CallerIntel {
 /**
  * Threat-list and Tor matches for the calling IP, or null when there are none. Calls AWS makes on the
  * caller's behalf carry the service's name instead of an IP and are never matched; console calls
- * (`invokedBy` signin) keep the user's IP and are.
+ * (`invokedBy` signin) keep the user's IP and are. Private callers (through a VPC endpoint, from on-premises
+ * over Direct Connect) never match: the lookup consults lists for publicly routable addresses only, as
+ * GuardDuty does (intel/matcher.ts).
  */
 export function callerIntel(event: ApiEvent, intel: IntelLookup): CallerIntel | null {
   const ip = event.sourceIp;

@@ -4,10 +4,20 @@ import type { ApiDetection } from '../detection.js';
 
 /**
  * Policy:IAMUser/RootCredentialUsage and ShortTermRootCredentialUsage: any request signed by the root
- * user. Calls AWS makes on root's behalf (`invokedBy`, or a service as the source) are not the root user
- * acting, and are skipped. Short-term root credentials are the task-scoped sessions minted by
- * sts:AssumeRoot (`sessionContext.assumedRoot`).
+ * user. Calls AWS makes on root's behalf (a service in `invokedBy` or as the source, `AWS Internal`) are not
+ * the root user acting, and are skipped; the console is (`invokedBy` signin.amazonaws.com, with the user's
+ * own IP, as caller-intel.ts reads it too). Short-term root credentials are the task-scoped sessions minted
+ * by sts:AssumeRoot (`sessionContext.assumedRoot`).
  */
+const CONSOLE = 'signin.amazonaws.com';
+
+function isRootActing(event: ApiEvent): boolean {
+  const { invokedBy } = event.actor;
+  if (event.actor.type !== 'Root' || (invokedBy && invokedBy !== CONSOLE)) return false;
+  // A service acting with root's identity (e.g. AWS Support) reports its own name as the source.
+  return !event.sourceHost?.endsWith('.amazonaws.com') && event.eventType !== 'AwsServiceEvent';
+}
+
 function isAssumedRoot(event: ApiEvent): boolean {
   const session = event.identity?.sessionContext as Record<string, unknown> | undefined;
   return session?.assumedRoot === 'true' || session?.assumedRoot === true;
@@ -39,15 +49,17 @@ export const rootCredentialUsage: ApiDetection = {
     },
   ],
   onEvent(event, context) {
-    if (event.actor.type !== 'Root' || event.actor.invokedBy) return;
-    // A service acting with root's identity (e.g. AWS Support) reports its own name as the source.
-    if (event.sourceHost?.endsWith('.amazonaws.com')) return;
-    if (event.eventType === 'AwsServiceEvent') return;
+    if (!isRootActing(event)) return;
     const type = isAssumedRoot(event) ? 'Policy:IAMUser/ShortTermRootCredentialUsage' : 'Policy:IAMUser/RootCredentialUsage';
     context.emit({ type, event });
   },
   cases: () => [
     { name: 'root console sign-in (Panther)', datasets: [{ panther: 'AWS.Console.RootLogin', test: 'Successful Root Login' }], expect: ['Policy:IAMUser/RootCredentialUsage'] },
+    {
+      name: 'root creates a root access key in the console, invoked by signin (Panther)',
+      datasets: [{ panther: 'AWS.CloudTrail.RootAccessKeyCreated', test: 'Root Access Key Created' }],
+      expect: ['Policy:IAMUser/RootCredentialUsage'],
+    },
     {
       name: 'root access key used from the CLI',
       records: [ctEvent({ service: 'ec2', name: 'DescribeInstances', identity: root(undefined, { accessKeyId: 'AKIAROOTKEYEXAMPLE01' }), time: '2026-11-02T10:00:00Z' })],
@@ -64,6 +76,16 @@ export const rootCredentialUsage: ApiDetection = {
       records: [
         { ...ctEvent({ service: 'iam', name: 'GetAccountSummary', identity: { ...root(), invokedBy: 'support.amazonaws.com' }, time: '2026-11-02T10:00:00Z' }), sourceIPAddress: 'support.amazonaws.com' },
       ],
+      expect: [],
+    },
+    {
+      name: 'a service invoked with root’s identity from a public address is not root use',
+      records: [ctEvent({ service: 's3', name: 'GetBucketAcl', identity: { ...root(), invokedBy: 'cloudtrail.amazonaws.com' }, time: '2026-11-02T10:00:00Z', ip: '203.0.113.40', request: { bucketName: 'trail-logs' } })],
+      expect: [],
+    },
+    {
+      name: 'AWS Internal acting with root’s identity is not root use',
+      records: [{ ...ctEvent({ service: 'iam', name: 'ListAccountAliases', identity: { ...root(), invokedBy: 'AWS Internal' }, time: '2026-11-02T10:00:00Z', userAgent: 'AWS Internal' }), sourceIPAddress: 'AWS Internal' }],
       expect: [],
     },
     {
