@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { encodedPayload } from '../src/detect/dns/data-exfiltration.js';
-import { dnsAction, domainName, looksGenerated } from '../src/detect/dns/domain-names.js';
+import { dnsAction, domainName, looksGenerated, tenantName } from '../src/detect/dns/domain-names.js';
 import { isMiningName } from '../src/detect/dns/domain-reputation.js';
 import modelFile from '../src/detect/dns/dga-model.json' with { type: 'json' };
 import { BENIGN_GENERATED_LOOKING, DGA_FAMILIES, dgaNames, seededRandom } from '../src/detect/dns/name-samples.js';
@@ -35,6 +35,21 @@ describe('DNS names', () => {
     assert.equal(domainName('www.duckdns.org').provider, 'duckdns.org');
     assert.equal(domainName('duckdns.org').provider, null);
     assert.ok(domainName('evil.top').abusedTld);
+  });
+
+  test('a tenant of a CDN or hosting platform holds its own name: the PSL private section, and CDNs it lacks', () => {
+    const tenant = (name: string) => tenantName(domainName(name));
+    assert.equal(tenant('e7.0cc175b9c0f1b6a831c399e269772661.akamaized.net'), '0cc175b9c0f1b6a831c399e269772661.akamaized.net');
+    assert.equal(tenant('e1234.dscb.akamaiedge.net'), 'dscb.akamaiedge.net');
+    assert.equal(tenant('shop.example.com.edgekey.net'), 'com.edgekey.net');
+    assert.equal(tenant('a.b.global.ssl.fastly.net'), 'b.global.ssl.fastly.net');
+    // Not in the PSL: from the shipped list.
+    assert.equal(tenant('x.0cc175b9c0f1b6a8.fastly.net'), '0cc175b9c0f1b6a8.fastly.net');
+    assert.equal(tenant('lh3.googleusercontent.com'), 'lh3.googleusercontent.com');
+    // Dynamic DNS: the holder's name, as `owned` already says; an ordinary domain is its registered domain.
+    assert.equal(tenant('p4x.t1.duckdns.org'), 't1.duckdns.org');
+    assert.equal(tenant('a1b2.data.exfil-c2.com'), 'exfil-c2.com');
+    assert.equal(tenant('fastly.net'), 'fastly.net');
   });
 
   test('AWS, internal, reverse, unqualified and IP names are told apart', () => {

@@ -102,6 +102,13 @@ describe('flow threat intel', () => {
     assert.equal(occurrences[0]!.finding.service.action.networkConnectionAction?.connectionDirection, 'INBOUND');
     assert.deepEqual(occurrences[0]!.finding.service.action.networkConnectionAction?.localPortDetails, { port: 22, portName: 'SSH' });
   });
+
+  test('lists only apply to publicly routable remotes: a listed private peer raises nothing, a listed public one does', () => {
+    const intel = { threatIps: [{ ip: '10.0.0.0/8', listName: 'soc-iocs' }, { ip: '203.0.113.200', listName: 'soc-iocs' }] };
+    const connect = (remote: string) => connectionLines({ remote, opener: 'instance', port: 443, time: '2026-11-02T10:00:00Z' });
+    assert.deepEqual(run(flowThreatIntel, { flows: connect('10.20.30.40'), intel }), []);
+    assert.deepEqual(run(flowThreatIntel, { flows: connect('203.0.113.200'), intel }).map((o) => o.finding.type), ['UnauthorizedAccess:EC2/MaliciousIPCaller.Custom']);
+  });
 });
 
 describe('port probes', () => {
@@ -163,8 +170,31 @@ describe('first-seen', () => {
     assert.equal(log4j!.finding.service.additionalInfo.context, 'Possible log4j callback');
     assert.equal(log4j!.finding.service.additionalInfo.unusual, '1389');
     assert.equal(sip!.finding.severity, 5);
-    assert.deepEqual(sip!.finding.service.additionalInfo, { unusual: '5060', localPort: String(sip!.finding.service.action.networkConnectionAction!.localPortDetails!.port), outBytes: '1912' });
+    assert.deepEqual(sip!.finding.service.additionalInfo, {
+      unusual: '5060',
+      localPort: String(sip!.finding.service.action.networkConnectionAction!.localPortDetails!.port),
+      outBytes: '1912',
+      inBytes: '4800',
+    });
     assert.equal(sip!.finding.service.action.networkConnectionAction?.protocol, 'UDP');
+  });
+
+  test('NetworkPortUnusual has the bytes both ways whichever record of the connection comes first', () => {
+    const [request, reply] = connectionLines({ remote: '198.51.100.98', opener: 'instance', port: 5060, time: '2026-11-03T13:38:00Z', bytesUp: 1_912, bytesDown: 4_621 });
+    const unusual = (lines: string[]) => {
+      const found = byType(run(firstSeen, { flows: [...day1, ...lines], settings: { learningDays: 1 } }), 'Behavior:EC2/NetworkPortUnusual');
+      assert.equal(found.length, 1);
+      return found[0]!.finding.service;
+    };
+    for (const order of [[request!, reply!], [reply!, request!]]) {
+      const service = unusual(order);
+      assert.equal(service.additionalInfo.outBytes, '1912');
+      assert.equal(service.additionalInfo.inBytes, '4621');
+      assert.equal(service.count, 1, 'the reply is the same connection, not a second occurrence');
+      assert.equal(service.action.networkConnectionAction?.localPortDetails?.port, 50_000 + (Date.parse('2026-11-03T13:38:00Z') / 1000) % 10_000);
+    }
+    // A reply whose request is missing (dropped by the log's capture window) is still raised, at the end of the run.
+    assert.deepEqual([unusual([reply!]).additionalInfo.outBytes, unusual([reply!]).additionalInfo.inBytes], ['0', '4621']);
   });
 
   test('history and the learning period carry over between runs through detection state', () => {

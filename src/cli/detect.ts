@@ -1,13 +1,14 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { FINDING_FORMATS, type FindingFormat, formatFinding } from '../findings/export/index.js';
+import { hostOf } from '../detect/instance-inventory.js';
 import { type GuardDutyFinding, severityLevel } from '../findings/guardduty-finding.js';
 import { type FindingQuery, queryFindings, setArchived } from '../findings/store.js';
 import { addListsFromSpecs } from './intel.js';
 import { UserError } from '../sources/input.js';
 import { dbOption, openLake, reportIngestProblems } from './common.js';
-import { colors, formatNumber, renderTable } from './output.js';
+import { colors, errorColors, formatNumber, renderTable } from './output.js';
 import { ingestProgress } from './progress.js';
 
 const SEVERITY_BANDS: Record<string, [number, number]> = { low: [1, 4], medium: [4, 7], high: [7, 9], critical: [9, 10.01] };
@@ -21,6 +22,12 @@ function severityRange(value: string): Pick<FindingQuery, 'minSeverity' | 'maxSe
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!/^[1-9]\d*$/.test(value) || !Number.isSafeInteger(number)) throw new InvalidArgumentError('expected a whole number of at least 1');
+  return number;
+}
 
 /** Where findings go: a file, stdout (`-`), or by default stdout unless it is a terminal. */
 function findingsOutput(output: string | undefined): { stream: Writable; close(): Promise<void> } | undefined {
@@ -58,7 +65,7 @@ function findingRows(findings: GuardDutyFinding[]): string {
 function resourceLabel(finding: GuardDutyFinding): string {
   const { resource } = finding;
   if (resource.resourceType === 'S3Bucket') return resource.s3BucketDetails?.map((b) => b.name).join(', ') ?? 'bucket';
-  if (resource.resourceType === 'Instance') return resource.instanceDetails?.instanceId ?? 'instance';
+  if (resource.resourceType === 'Instance') return resource.instanceDetails ? hostOf(resource.instanceDetails).key : 'instance';
   const key = resource.accessKeyDetails;
   return [key?.userName, key?.accessKeyId].filter(Boolean).join(' ') || 'access key';
 }
@@ -114,7 +121,7 @@ export function registerDetectCommands(program: Command): void {
             ` in ${seconds.toFixed(1)} s → ${summary.created} new, ${summary.updated} updated finding(s)` +
             `${summary.suppressed ? `, ${summary.suppressed} suppressed by filters` : ''}${summary.trusted ? `, ${summary.trusted} signal(s) from trusted IPs dropped` : ''}`,
         );
-        for (const warning of summary.warnings) console.error(colors.yellow(`warning: ${warning}`));
+        for (const warning of summary.warnings) console.error(errorColors.yellow(`warning: ${warning}`));
       } finally {
         lake.close();
       }
@@ -127,7 +134,7 @@ export function registerDetectCommands(program: Command): void {
       .option('--archived', 'archived findings (default: current ones)')
       .option('--severity <level>', 'low, medium, high, critical, or a minimum number 1–10')
       .option('--type <type>', 'finding type (repeatable)', collect)
-      .option('--limit <n>', 'at most this many', (v) => Number(v));
+      .option('--limit <n>', 'at most this many', positiveInteger);
   const query = (options: { archived?: boolean; severity?: string; type?: string[]; limit?: number }): FindingQuery => ({
     archived: Boolean(options.archived),
     ...(options.severity ? severityRange(options.severity) : {}),
@@ -135,13 +142,16 @@ export function registerDetectCommands(program: Command): void {
     limit: options.limit,
   });
 
-  selection(findings.command('list').description('findings, most severe first'))
-    .option('--json', 'GuardDuty JSON, one finding per line')
-    .action(async (options: { db: string; archived?: boolean; severity?: string; type?: string[]; limit?: number; json?: boolean }) => {
+  selection(findings.command('list').description('findings, most severe first: a table, or JSON lines with --format'))
+    // No default: without --format, list prints the table.
+    .addOption(new Option('--format <format>', 'one finding per line in this format instead of the table').choices(FINDING_FORMATS))
+    .addOption(new Option('--json', 'same as --format guardduty').conflicts('format'))
+    .action(async (options: { db: string; archived?: boolean; severity?: string; type?: string[]; limit?: number; format?: FindingFormat; json?: boolean }) => {
       const lake = await openLake(options.db, true);
       try {
         const found = await queryFindings(lake.connection, query(options));
-        if (options.json) await writeFindings(process.stdout, found, 'guardduty');
+        const format = options.format ?? (options.json ? 'guardduty' : undefined);
+        if (format) await writeFindings(process.stdout, found, format);
         else console.log(found.length ? `${findingRows(found)}\n(${found.length} finding${found.length === 1 ? '' : 's'})` : 'no findings');
       } finally {
         lake.close();

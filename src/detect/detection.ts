@@ -159,6 +159,11 @@ export interface NetworkSignal {
   additionalInfo?: Record<string, unknown>;
   vars?: Record<string, string | number>;
   related?: NetworkEvent[];
+  /**
+   * When the activity began, for threshold types raised on the record that crossed the threshold: the
+   * window's first event, the finding's eventFirstSeen.
+   */
+  since?: number;
 }
 
 export interface NetworkDetectionContext {

@@ -23,7 +23,7 @@ import type {
   NetworkSignal,
   Signal,
 } from './detection.js';
-import { InstanceInventory } from './instance-inventory.js';
+import { hostOf, InstanceInventory } from './instance-inventory.js';
 import { DETECTIONS } from './registry.js';
 import type { DnsEvent, FlowEvent } from './network-event.js';
 
@@ -149,14 +149,14 @@ export class DetectionRunner {
     }
   }
 
-  private record(key: string, time: number, severity: number, evidence: EvidenceRef[], build: () => Occurrence): void {
+  private record(key: string, time: number, severity: number, evidence: EvidenceRef[], build: () => Occurrence, since?: number): void {
     this.counts.signals++;
     let pending = this.pending.get(key);
     if (!pending) {
       pending = new PendingOccurrence();
       this.pending.set(key, pending);
     }
-    pending.add(time, severity, evidence, build);
+    pending.add(time, severity, evidence, build, since);
     this.changed.add(key);
   }
 
@@ -186,10 +186,18 @@ export class DetectionRunner {
       this.counts.trusted++;
       return;
     }
-    const instance = signal.instance ?? (signal.event.kind === 'flow' ? this.instances.forFlow(signal.event) : this.instances.forDns(signal.event));
-    const evidence = evidenceOf([signal.event, ...(signal.related ?? [])]);
-    this.record(networkSignalKey(signal, instance.instanceId, spec), signal.event.time, signal.severity ?? spec.severity, evidence, () =>
-      buildNetworkOccurrence(signal, instance, spec, detectionId, this.build),
+    const { event } = signal;
+    const instance = signal.instance ?? (event.kind === 'flow' ? this.instances.forFlow(event) : this.instances.forDns(event));
+    // A flow file outside the S3 layout names no region: the instance's, as CloudTrail recorded it.
+    const region = event.region ?? this.instances.regionOf(instance, event.accountId) ?? 'unknown';
+    const evidence = evidenceOf([event, ...(signal.related ?? [])]);
+    this.record(
+      networkSignalKey(signal, hostOf(instance).key, region, spec),
+      event.time,
+      signal.severity ?? spec.severity,
+      evidence,
+      () => buildNetworkOccurrence(signal, instance, region, spec, detectionId, this.build),
+      signal.since,
     );
   }
 

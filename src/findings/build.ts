@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { ApiEvent } from '../detect/api-event.js';
 import type { FindingTypeSpec, NetworkSignal, Signal } from '../detect/detection.js';
+import { hostOf } from '../detect/instance-inventory.js';
 import { userAgentCategory } from '../detect/user-agent.js';
 import type { IntelLookup, ThreatMatch } from '../intel/lookup.js';
 import type { FindingAction, FindingResource, GuardDutyFinding, InstanceDetails, RemoteIpDetails } from './guardduty-finding.js';
+import { userIdentityOf } from './user-identity.js';
 
 /** An event behind a finding, by where it is stored. */
 export interface EvidenceRef {
@@ -64,6 +66,7 @@ function accessKeyResource(event: ApiEvent): FindingResource {
       principalId: actor.principalId ?? undefined,
       userName: actor.userName ?? (actor.type === 'Root' ? 'Root' : undefined),
       userType: actor.type ?? undefined,
+      userIdentity: userIdentityOf(actor),
     },
   };
 }
@@ -129,7 +132,8 @@ function assemble(parts: FindingParts, spec: FindingTypeSpec, detectionId: strin
     region: parts.region,
     partition: context.partition,
     id,
-    arn: `arn:${context.partition}:guardduty:${parts.region}:${parts.account}:detector/${context.detectorId}/finding/${id}`,
+    // An ARN may leave its region empty; a made-up one ("unknown") would not be a valid ARN.
+    arn: `arn:${context.partition}:guardduty:${parts.region === 'unknown' ? '' : parts.region}:${parts.account}:detector/${context.detectorId}/finding/${id}`,
     type: spec.type,
     resource: parts.resource,
     service: {
@@ -186,9 +190,20 @@ export function apiSignalKey(signal: Signal, spec: FindingTypeSpec): string {
   return aggregationKey(accountOf(signal.event), signal.event.region ?? 'unknown', spec, signal.resourceRole ?? 'TARGET', apiResourceId(signal, spec), signal.aggregateBy);
 }
 
-/** The aggregation key of a flow or DNS signal about an instance. */
-export function networkSignalKey(signal: NetworkSignal, instanceId: string, spec: FindingTypeSpec): string {
-  return aggregationKey(signal.event.accountId ?? 'unknown', signal.event.region ?? 'unknown', spec, signal.resourceRole ?? 'TARGET', instanceId, signal.aggregateBy);
+/** The aggregation key of a flow or DNS signal about a host (hostOf: its instance, else its interface or address). */
+export function networkSignalKey(signal: NetworkSignal, host: string, region: string, spec: FindingTypeSpec): string {
+  return aggregationKey(signal.event.accountId ?? 'unknown', region, spec, signal.resourceRole ?? 'TARGET', host, signal.aggregateBy);
+}
+
+/**
+ * Templates name the host "EC2 instance {instance}"; a host whose instance is unknown is named by its
+ * interface or address instead ("The host 10.9.9.1 is querying…"), not called an instance.
+ */
+function namingHost(spec: FindingTypeSpec, label: string): FindingTypeSpec {
+  const sentenceStart = `${label[0]!.toUpperCase()}${label.slice(1)}`;
+  const name = (text: string) =>
+    text.replace(/EC2 instance \{instance\}/g, (_whole, at: number) => (at === 0 || text.slice(at - 2, at) === '. ' ? sentenceStart : label));
+  return { ...spec, title: name(spec.title), description: name(spec.description) };
 }
 
 /** A CloudTrail signal → one occurrence of its finding, with the GuardDuty JSON of that occurrence. */
@@ -247,28 +262,29 @@ export function buildOccurrence(signal: Signal, spec: FindingTypeSpec, detection
   );
 }
 
-/** A flow or DNS signal → one occurrence of its finding, about the instance. */
-export function buildNetworkOccurrence(signal: NetworkSignal, instance: InstanceDetails, spec: FindingTypeSpec, detectionId: string, context: BuildContext): Occurrence {
+/** A flow or DNS signal → one occurrence of its finding, about the instance (or the host, when no instance is known). */
+export function buildNetworkOccurrence(signal: NetworkSignal, instance: InstanceDetails, region: string, spec: FindingTypeSpec, detectionId: string, context: BuildContext): Occurrence {
   const { event } = signal;
+  const host = hostOf(instance);
   return assemble(
     {
       time: event.time,
       account: event.accountId ?? 'unknown',
-      region: event.region ?? 'unknown',
+      region,
       resource: { resourceType: 'Instance', instanceDetails: instance },
-      resourceId: instance.instanceId,
+      resourceId: host.key,
       role: signal.resourceRole ?? 'TARGET',
       aggregateBy: signal.aggregateBy,
       action: signal.action,
       additionalInfo: signal.additionalInfo ?? {},
       threat: signal.threat,
       severity: signal.severity,
-      vars: { instance: instance.instanceId, ip: signal.remoteIp, domain: signal.domain, ...signal.vars },
+      vars: { instance: host.key, ip: signal.remoteIp, domain: signal.domain, ...signal.vars },
       evidence: evidenceOf([event, ...(signal.related ?? [])]),
       remoteIp: signal.remoteIp ?? null,
       principal: null,
     },
-    spec,
+    namingHost(spec, host.label),
     detectionId,
     context,
   );
@@ -289,9 +305,10 @@ export class PendingOccurrence {
   readonly evidence: EvidenceRef[] = [];
   private latest!: () => Occurrence;
 
-  add(time: number, severity: number, evidence: EvidenceRef[], build: () => Occurrence): void {
+  /** `since`: when the activity behind this occurrence began, for threshold types raised after many events. */
+  add(time: number, severity: number, evidence: EvidenceRef[], build: () => Occurrence, since = time): void {
     this.count++;
-    this.first = Math.min(this.first, time);
+    this.first = Math.min(this.first, since);
     if (time >= this.last) {
       this.last = time;
       this.latest = build;

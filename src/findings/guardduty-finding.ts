@@ -70,6 +70,25 @@ export interface AccessKeyDetails {
   principalId?: string;
   userName?: string;
   userType?: string;
+  userIdentity?: UserIdentity;
+}
+
+/**
+ * The caller as CloudTrail's `userIdentity` block describes it. Not in the AccessKeyDetails API shape, but
+ * GuardDuty's filters name its paths (guardduty.md §6.3), so findings carry it to be filtered on.
+ */
+export interface UserIdentity {
+  type?: string;
+  principalId?: string;
+  arn?: string;
+  accountId?: string;
+  accessKeyId?: string;
+  userName?: string;
+  sessionContext?: {
+    attributes?: { mfaAuthenticated?: string };
+    sessionIssuer?: { type?: string; principalId?: string; arn?: string; accountId?: string; userName?: string };
+    invokedBy?: string;
+  };
 }
 
 export interface S3BucketDetail {
@@ -88,7 +107,8 @@ export interface S3BucketDetail {
 }
 
 export interface InstanceDetails {
-  instanceId: string;
+  /** Left out when no instance is known (an interface or address only): never an interface id. */
+  instanceId?: string;
   availabilityZone?: string;
   iamInstanceProfile?: { arn?: string; id?: string };
   imageId?: string;

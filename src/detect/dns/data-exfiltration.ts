@@ -3,7 +3,7 @@ import type { DnsDetection, NetworkCase } from '../detection.js';
 import type { DnsEvent } from '../network-event.js';
 import { MINUTE, persistedTable } from '../network/flow-windows.js';
 import { nov, querySeries } from './dns-cases.js';
-import { DGA_MODEL, dnsAction, domainName, isGenerated, senderKey, dnsTypeSpec } from './domain-names.js';
+import { DGA_MODEL, dnsAction, domainName, isGenerated, senderKey, dnsTypeSpec, tenantName } from './domain-names.js';
 import { BENIGN_GENERATED_LOOKING, seededRandom } from './name-samples.js';
 
 /**
@@ -11,19 +11,23 @@ import { BENIGN_GENERATED_LOOKING, seededRandom } from './name-samples.js';
  * queries (DNS tunnels such as iodine, dnscat2, DNSExfiltrator; the GuardDuty tester's `dig -f` of ~930
  * long random labels under one domain).
  *
- * A query carries an encoded payload when the labels left of its owner-chosen domain (domain-names.ts),
+ * A query carries an encoded payload when the labels left of its tenant's name (domain-names.ts tenantName:
+ * the owner-chosen domain, or one tenant's name on a CDN or hosting platform),
  * without `_service` labels and all-digit labels, joined, are at least MIN_PAYLOAD characters long and
  * either look random to the trigram model (hex, base32 and base64 all score far above real names) or hold
  * more than FOREIGN_SHARE characters outside letters, digits and hyphens (binary encodings). The finding
- * needs MIN_DISTINCT distinct payloads under one domain from one instance within WINDOW; from then on every
- * further distinct payload is raised into the same finding (one per instance and domain, High).
+ * needs MIN_DISTINCT distinct payloads under one tenant's name from one instance within WINDOW, and starts
+ * (eventFirstSeen) at the window's first; from then on every further distinct payload is raised into the
+ * same finding (one per instance and name, High).
  *
  * Not judged: AWS, internal, reverse-lookup and unqualified names; answers in 127.0.0.0/8 (the DNSBL
  * convention: a listed/not-listed reply, never a tunnel's); and the reputation-lookup zones below, where
  * anti-malware and mail filters look up file hashes and addresses by design (McAfee GTI `*.avqs.mcafee.com`,
  * Sophos, Team Cymru's malware hash registry, Spamhaus, SURBL, URIBL, …). DKIM and ACME lookups put their
- * data in `_domainkey`/`_acme-challenge` labels and short selectors, and CDN or load-balancer hostnames have
- * one hashed label per resource, never fifty new ones in ten minutes.
+ * data in `_domainkey`/`_acme-challenge` labels and short selectors. CDN and hosting platforms give each
+ * customer or resource its own hashed name (`e7.<md5>.akamaized.net`): each is its tenant's, so a page
+ * loading fifty CDN resources is fifty tenants with one short label each, not one tunnel; a CDN or
+ * load-balancer hostname of one tenant has one hashed label per resource, never fifty new ones in ten minutes.
  */
 const TYPE = 'Trojan:EC2/DNSDataExfiltration';
 export const EXFILTRATION = { minPayload: 30, foreignShare: 0.1, minDistinct: 50, windowMs: 10 * MINUTE } as const;
@@ -91,9 +95,20 @@ const cases = (): NetworkCase[] => [
     expect: [TYPE],
   },
   {
+    // duckdns.org is a suffix of the Public Suffix List's private section: the tunnel is its holder's name, t1.duckdns.org.
     name: 'iodine-style base32 payloads under a dynamic-DNS name',
     dns: querySeries(payloads(55, 3, BASE32, 40).map((p) => `p${p}.t1.duckdns.org`), start, 5, { type: 'NULL' }),
     expect: [TYPE],
+  },
+  {
+    name: 'per-resource hashed names of CDN tenants (Akamai, Azure CDN, Fastly), each name its own tenant’s',
+    dns: querySeries(
+      payloads(70, 12, HEX, 32).flatMap((md5, i) => [`e${i}.${md5}.akamaized.net`, `${md5}.azureedge.net`, `${md5}.global.ssl.fastly.net`, `${md5}.map.fastly.net`]),
+      start,
+      1,
+      { answers: [['A', '23.1.1.1']] },
+    ),
+    expect: [],
   },
   {
     name: 'McAfee GTI file-reputation lookups: hex hashes under avqs.mcafee.com, answered in 127.0.0.0/8',
@@ -159,12 +174,14 @@ export const dnsDataExfiltration: DnsDetection = {
   ],
   onDns(query, context) {
     const name = domainName(query.queryName);
+    // The subdomain under the owned name is the longest a tenant's can be: most names stop here.
     if (name.kind !== 'internet' || name.subdomain.length < EXFILTRATION.minPayload) return;
-    const payload = encodedPayload(name.subdomain);
+    const owner = tenantName(name)!;
+    const payload = encodedPayload(name.name.slice(0, Math.max(0, name.name.length - owner.length - 1)));
     if (payload === undefined || isDnsblAnswer(query)) return;
     if (REPUTATION_ZONES.some((zone) => name.name.endsWith(`.${zone}`))) return;
     const table = tunnelTable(context);
-    const key = `${senderKey(query)}|${name.owned}`;
+    const key = `${senderKey(query)}|${owner}`;
     let tunnel = table.get(key);
     if (!tunnel) table.set(key, (tunnel = { h: [], t: [], l: [], c: 0 }));
     while (tunnel.t.length > 0 && query.time - tunnel.t[0]! > EXFILTRATION.windowMs) {
@@ -190,10 +207,11 @@ export const dnsDataExfiltration: DnsDetection = {
       event: query,
       action: dnsAction(query),
       resourceRole: 'ACTOR',
-      aggregateBy: name.owned!,
+      aggregateBy: owner,
       domain: query.queryName,
-      additionalInfo: { domain: query.queryName, tunnelDomain: name.owned, payloadLength: payload.length },
-      vars: { payloads: tunnel.h.length, characters: tunnel.c, owner: name.owned!, minutes: EXFILTRATION.windowMs / MINUTE },
+      since: tunnel.t[0],
+      additionalInfo: { domain: query.queryName, tunnelDomain: owner, payloadLength: payload.length },
+      vars: { payloads: tunnel.h.length, characters: tunnel.c, owner, minutes: EXFILTRATION.windowMs / MINUTE },
     });
   },
   cases,

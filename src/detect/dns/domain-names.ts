@@ -80,6 +80,16 @@ const AWS_REGISTERED = new Set([
   'awsapps.com', 'amazontrust.com', 'awsstatic.com', 'aws.dev', 'amazon.com', 'a2z.com', 'amazon.dev', 'amazonwebservices.com',
 ]);
 /**
+ * CDN and hosting domains that give each customer or resource a hashed name of its own, beyond the Public
+ * Suffix List's private section (which already lists akamaized.net, akamaiedge.net, edgekey.net,
+ * azureedge.net, cloudfront.net, global.ssl.fastly.net, …). From the providers' documented hostname forms.
+ */
+const TENANT_SUFFIXES = new Set([
+  'fastly.net', 'googleusercontent.com', 'fbcdn.net', 'b-cdn.net', 'cdn77.org', 'imgix.net', 'llnwd.net', 'kxcdn.com',
+  'stackpathdns.com', 'msecnd.net', 'z01.azurefd.net',
+]);
+
+/**
  * Top-level names that are never on the internet, whatever the PSL says of them one day: VPC-internal
  * names (ICANN reserved `.internal` for private use), RFC 6761/6762 special-use names, common LAN suffixes.
  */
@@ -145,6 +155,24 @@ export function domainName(name: string): DomainName {
     cache.set(name, parsed);
   }
   return (last = parsed);
+}
+
+/**
+ * The name one tenant of a multi-tenant platform holds: one label under a suffix of the Public Suffix List's
+ * private section (via tldts: `<hash>.akamaized.net`, `shop.myshopify.com`, `host.duckdns.org`) or under
+ * TENANT_SUFFIXES, else the owner-chosen name (`owned`). Each tenant's hashed names are its own: the platform,
+ * not one party, answers for all of them.
+ */
+export function tenantName(name: DomainName): string | null {
+  if (name.owned === null || name.registered === null) return name.owned;
+  const platform = parse(name.name, { allowPrivateDomains: true, extractHostname: false, validateHostname: false });
+  let tenant = platform.isPrivate && platform.domain && platform.domain.length > name.owned.length ? platform.domain : name.owned;
+  for (let suffix = name.registered; suffix !== name.name; ) {
+    const longer = name.name.slice(name.name.lastIndexOf('.', name.name.length - suffix.length - 2) + 1);
+    if (TENANT_SUFFIXES.has(suffix) && longer.length > tenant.length) tenant = longer;
+    suffix = longer;
+  }
+  return tenant;
 }
 
 /** GuardDuty's DNS_REQUEST action for a query: blocked when Route 53 Resolver DNS Firewall denied it. */

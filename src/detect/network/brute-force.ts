@@ -1,6 +1,7 @@
 import type { FlowDetection, FindingTypeSpec, NetworkCase } from '../detection.js';
 import type { FlowEvent } from '../network-event.js';
 import { CASE_PRIVATE_IP, flowLine } from '../network-records.js';
+import { hostOf } from '../instance-inventory.js';
 import { connectionAction, instanceKey } from './connection.js';
 import { connectionLines } from './flow-case-builders.js';
 import { each, spaced } from './flow-volume-cases.js';
@@ -17,8 +18,9 @@ import { MINUTE, persistedTable, viewOf } from './flow-windows.js';
  * sends ~100–300 bytes; an SSH key exchange alone is over 1 KB) and at most 100 packets (a working session
  * soon sends more). Attempts are counted per client port, so a long session logged once per aggregation
  * interval is one attempt. 20 attempts within 10 minutes (an exact sliding window) from one remote address
- * to one instance service raise the finding, on the attempt that reaches the count; the count then starts
- * over, so a long attack grows the finding's count.
+ * to one instance service raise the finding, on the attempt that reaches the count, with the window's first
+ * attempt as its eventFirstSeen. Each further attempt while the attack goes on (until a whole window passes
+ * without one) is a repeat of the same finding: its count and eventLastSeen follow the attack.
  *
  * REJECTed connections do not count: the security group or network ACL dropped the SYN, so no password
  * was tried. Surges of them are Recon:EC2/RejectedTrafficSurge.Gumshoe.
@@ -44,6 +46,8 @@ const ACTOR_SEVERITY = 8;
 interface Attempts {
   t: number[];
   p: number[];
+  /** Set once the window reached the threshold: later attempts repeat the raised finding. */
+  r?: 1;
 }
 
 /** Keyed by instance, role, service and remote address; bounded across instances, least recently used go. */
@@ -66,14 +70,20 @@ function spec(service: Service): FindingTypeSpec {
   };
 }
 
-/** Adds an attempt at `time` from `clientPort`; true when the window now holds the threshold. */
-function attempt(attempts: Attempts, time: number, clientPort: number): boolean {
+/**
+ * Adds an attempt at `time` from `clientPort`: 'raise' when the window now holds the threshold, 'repeat' for
+ * a new attempt of an attack already raised, undefined otherwise (a client port already counted is the
+ * same attempt).
+ */
+function attempt(attempts: Attempts, time: number, clientPort: number): 'raise' | 'repeat' | undefined {
   let expired = 0;
   while (expired < attempts.t.length && time - attempts.t[expired]! > BRUTE_FORCE.windowMs) expired++;
   if (expired > 0) {
     attempts.t.splice(0, expired);
     attempts.p.splice(0, expired);
   }
+  // A whole window without an attempt: the attack is over, a new one must reach the threshold again.
+  if (attempts.t.length === 0) delete attempts.r;
   const again = attempts.p.indexOf(clientPort);
   if (again >= 0) {
     attempts.t.splice(again, 1);
@@ -81,7 +91,17 @@ function attempt(attempts: Attempts, time: number, clientPort: number): boolean 
   }
   attempts.t.push(time);
   attempts.p.push(clientPort);
-  return attempts.t.length >= BRUTE_FORCE.attempts;
+  if (attempts.r) {
+    // Raised: the latest attempts are enough to tell repeats of a client port and the end of the attack.
+    if (attempts.t.length > BRUTE_FORCE.attempts) {
+      attempts.t.shift();
+      attempts.p.shift();
+    }
+    return again >= 0 ? undefined : 'repeat';
+  }
+  if (attempts.t.length < BRUTE_FORCE.attempts) return undefined;
+  attempts.r = 1;
+  return 'raise';
 }
 
 const LOGIN_FAILED = { bytesUp: 2_400, bytesDown: 3_300 };
@@ -171,15 +191,17 @@ export const bruteForce: FlowDetection = {
     const serverPort = actor ? connection.remotePort : connection.localPort;
     const clientPort = actor ? connection.localPort : connection.remotePort;
     const service = BY_PORT.get(serverPort ?? -1);
-    const instance = instanceKey(flow);
-    if (!service || clientPort === null || instance === null || !judged) return;
+    const history = instanceKey(flow);
+    if (!service || clientPort === null || history === null || !judged) return;
     const table = attemptsTable(context);
-    const key = `${instance}|${actor ? 'A' : 'T'}|${service.name}|${connection.remoteIp}`;
+    const key = `${history}|${actor ? 'A' : 'T'}|${service.name}|${connection.remoteIp}`;
     let attempts = table.get(key);
     if (!attempts) table.set(key, (attempts = { t: [], p: [] }));
-    if (!attempt(attempts, flow.time, clientPort)) return;
-    table.delete(key);
-    const instanceId = flow.instanceId ?? context.instances.forFlow(flow).instanceId;
+    const outcome = attempt(attempts, flow.time, clientPort);
+    if (!outcome) return;
+    const instance = context.instances.forFlow(flow);
+    // GuardDuty's title names the instance by its id alone ("… against i-0a1b2c3d4e5f60718"); a host with none, by its interface.
+    const instanceName = instance.instanceId ?? hostOf(instance).label;
     context.emit({
       type: service.type,
       event: flow,
@@ -187,9 +209,10 @@ export const bruteForce: FlowDetection = {
       severity: actor ? ACTOR_SEVERITY : TARGET_SEVERITY,
       resourceRole: actor ? 'ACTOR' : 'TARGET',
       remoteIp: connection.remoteIp!,
+      ...(outcome === 'raise' ? { since: attempts.t[0] } : {}),
       vars: {
-        attacker: actor ? instanceId : connection.remoteIp!,
-        victim: actor ? connection.remoteIp! : instanceId,
+        attacker: actor ? `${instanceName[0]!.toUpperCase()}${instanceName.slice(1)}` : connection.remoteIp!,
+        victim: actor ? connection.remoteIp! : instanceName,
         attempts: BRUTE_FORCE.attempts,
         port: serverPort!,
         minutes: BRUTE_FORCE.windowMs / MINUTE,

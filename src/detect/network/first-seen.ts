@@ -20,7 +20,9 @@ import { connectionLines, everyMinute } from './flow-case-builders.js';
  *   remembered) and fewer than FLEET_COMMON other instances of its account have used. Medium; High on
  *   389/1389 (LDAP, the log4j JNDI callback) with `context`. Ports 25, 53 and 853 are left to the types
  *   above and below. `additionalInfo.unusual` is the port, as GuardDuty writes it (a string). One finding
- *   per port.
+ *   per port. Raised once both records of the connection are in (the request and the reply are logged
+ *   apart), so `outBytes` and `inBytes` are both there, as in GuardDuty's; a record whose other half never
+ *   comes is raised at the end of the run with 0 for the missing direction.
  * - DefenseEvasion:EC2/UnusualDNSResolver: port 53 to a public resolver not used within RECENT; skipped for
  *   instances that talked to RECURSIVE_MIN or more port-53 servers while learning (they are resolvers).
  * - DefenseEvasion:EC2/UnusualDoHActivity: port 443 to a public DoH server (DOH_SERVERS) not used within
@@ -166,7 +168,13 @@ function use(map: BoundedMap<number>, key: string, time: number, cap: number): n
 
 const stale = (last: number | undefined, time: number) => last === undefined || time - last >= RECENT_MS;
 
-function emit(context: NetworkDetectionContext, type: string, flow: FlowEvent, connection: Readonly<Connection>, extra: { severity?: number; aggregateBy?: string; additionalInfo: Record<string, unknown> }): void {
+function emit(
+  context: NetworkDetectionContext,
+  type: string,
+  flow: FlowEvent,
+  connection: Readonly<Connection>,
+  extra: { severity?: number; aggregateBy?: string; additionalInfo: Record<string, unknown>; related?: FlowEvent[] },
+): void {
   context.emit({
     type,
     event: flow,
@@ -175,6 +183,37 @@ function emit(context: NetworkDetectionContext, type: string, flow: FlowEvent, c
     remoteIp: connection.remoteIp!,
     ...extra,
     vars: { port: connection.remotePort!, unusual: String(extra.additionalInfo.unusual) },
+  });
+}
+
+/** Connections to an unusual port whose first record is in, waiting for the other record (by pairKey). */
+const awaitingPair = new WeakMap<NetworkDetectionContext, Map<string, FlowEvent>>();
+const pairKey = (instance: string, connection: Readonly<Connection>) => `${instance}|${connection.remoteIp}|${connection.remotePort}|${connection.localPort}`;
+
+function awaiting(context: NetworkDetectionContext): Map<string, FlowEvent> {
+  let waiting = awaitingPair.get(context);
+  if (!waiting) awaitingPair.set(context, (waiting = new Map()));
+  return waiting;
+}
+
+/** NetworkPortUnusual for a connection's records (one, or the request and the reply), with the bytes each way. */
+function raisePortUnusual(context: NetworkDetectionContext, records: FlowEvent[]): void {
+  const first = records.find((record) => connectionOf(record).request) ?? records[0]!;
+  const connection = connectionOf(first);
+  const port = connection.remotePort!;
+  const log4j = LOG4J_PORTS.has(port);
+  const bytes = (sent: boolean) => records.reduce((sum, record) => sum + ((record.srcIp === connection.localIp) === sent ? record.bytes : 0), 0);
+  emit(context, PORT_UNUSUAL, first, connection, {
+    ...(log4j ? { severity: 8 } : {}),
+    aggregateBy: String(port),
+    additionalInfo: {
+      unusual: String(port),
+      localPort: String(connection.localPort ?? ''),
+      outBytes: String(bytes(true)),
+      inBytes: String(bytes(false)),
+      ...(log4j ? { context: 'Possible log4j callback' } : {}),
+    },
+    related: records.filter((record) => record !== first),
   });
 }
 
@@ -412,21 +451,23 @@ export const firstSeen: FlowDetection = {
     if (provider && stale(use(history.doh, remote, time, MAX_SERVERS), time) && !learning) {
       emit(context, DOH, flow, connection, { additionalInfo: { ...unusual, dohProvider: provider } });
     }
+    const waiting = awaiting(context);
+    const half = waiting.size > 0 ? waiting.get(pairKey(key, connection)) : undefined;
+    if (half && half.srcIp !== flow.srcIp) {
+      waiting.delete(pairKey(key, connection));
+      raisePortUnusual(context, [half, flow]);
+    }
     if (use(history.ports, String(port), time, MAX_PORTS) !== undefined) return;
     // First use by this instance: the account's fleet learns the port too, and a port common there is not unusual.
     const common = fleetUses(context, flow.accountId, port, key);
     if (learning || common) return;
-    const log4j = LOG4J_PORTS.has(port);
-    emit(context, PORT_UNUSUAL, flow, connection, {
-      ...(log4j ? { severity: 8 } : {}),
-      aggregateBy: String(port),
-      additionalInfo: {
-        unusual: String(port),
-        localPort: String(connection.localPort ?? ''),
-        [flow.srcIp === connection.localIp ? 'outBytes' : 'inBytes']: String(flow.bytes),
-        ...(log4j ? { context: 'Possible log4j callback' } : {}),
-      },
-    });
+    waiting.set(pairKey(key, connection), flow);
+  },
+  finish(context) {
+    // Halves whose other record is not in this run: raised with what is known.
+    const waiting = awaiting(context);
+    for (const half of waiting.values()) raisePortUnusual(context, [half]);
+    waiting.clear();
   },
   cases,
 };

@@ -25,7 +25,7 @@ import { MINUTE, persistedTable, viewOf } from './flow-windows.js';
  *   probes make at least 80 % of the instance's connections to that port (exponentially decayed counts,
  *   time constant 10 minutes), so a crawler or monitor that reaches thousands of sites on 443 and meets a
  *   few dead ones is not a sweep. It is about many addresses and names none as its remote IP.
- * Both fire on the probe that reaches the count, then count afresh.
+ * Both fire on the probe that reaches the count, first seen at the window's earliest probe, then count afresh.
  */
 const PORTSCAN_TYPE = 'Recon:EC2/Portscan';
 const SWEEP_TYPE = 'Impact:EC2/PortSweep';
@@ -84,6 +84,12 @@ function enqueue(queue: ProbeQueue, item: string, time: number): void {
     queue.items.splice(at, 0, item);
     queue.times.splice(at, 0, time);
   }
+}
+
+/** The window's earliest probe (the queue's head, after `reaches` has dropped the expired): the scan's eventFirstSeen. */
+function firstProbe(d: Distinct): number {
+  const queue = queueOf(d);
+  return queue.times[queue.head]!;
 }
 
 /**
@@ -237,12 +243,14 @@ export const scans: FlowDetection = {
       sweep.at = Math.max(sweep.at, flow.time);
       if (isProbe && reaches(sweep, remoteIp, flow.time, SWEEP.windowMs, SWEEP.hosts) && sweep.probes >= SWEEP.probeShare * sweep.all) {
         const hosts = sweep.n;
+        const since = firstProbe(sweep);
         table.delete(key);
         context.emit({
           type: SWEEP_TYPE,
           event: flow,
           action: connectionAction(flow, connection, context.intel),
           resourceRole: 'ACTOR',
+          since,
           // About many addresses: the latest is in the action, but a trusted one must not drop the sweep.
           vars: { ip: remoteIp, port: remotePort, hosts, minutes: SWEEP.windowMs / MINUTE },
           additionalInfo: { sweptPort: remotePort, distinctHosts: hosts, windowMinutes: SWEEP.windowMs / MINUTE },
@@ -257,6 +265,7 @@ export const scans: FlowDetection = {
       if (!scan) table.set(key, (scan = { seen: {}, n: 0 }));
       if (reaches(scan, String(remotePort), flow.time, PORTSCAN.windowMs, PORTSCAN.ports)) {
         const ports = scan.n;
+        const since = firstProbe(scan);
         table.delete(key);
         context.emit({
           type: PORTSCAN_TYPE,
@@ -264,6 +273,7 @@ export const scans: FlowDetection = {
           action: connectionAction(flow, connection, context.intel),
           resourceRole: 'ACTOR',
           remoteIp,
+          since,
           vars: { ports, minutes: PORTSCAN.windowMs / MINUTE },
           additionalInfo: { distinctPorts: ports, windowMinutes: PORTSCAN.windowMs / MINUTE },
         });

@@ -263,7 +263,13 @@ function resources(finding: GuardDutyFinding): AsffResource[] {
     });
   }
   const instance = resource.instanceDetails;
-  if (instance) {
+  const host = instance?.instanceId ? undefined : instance?.networkInterfaces?.[0];
+  if (host?.networkInterfaceId) {
+    // No instance known: the interface the flow came from.
+    list.push({ Type: 'AwsEc2NetworkInterface', Id: `arn:${partition}:ec2:${region}:${accountId}:network-interface/${host.networkInterfaceId}`, ...base });
+  } else if (host?.privateIpAddress) {
+    list.push({ Type: 'Other', Id: host.privateIpAddress, ...base });
+  } else if (instance?.instanceId) {
     const interfaces = instance.networkInterfaces ?? [];
     const first = interfaces[0];
     const ipV4 = interfaces.flatMap((i) => [i.publicIp, i.privateIpAddress]).filter((ip): ip is string => Boolean(ip));

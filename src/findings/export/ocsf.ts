@@ -141,9 +141,14 @@ function resources(finding: GuardDutyFinding): OcsfDetectionFinding['resources']
     list.push({ type: 'AwsIamAccessKey', uid: key.accessKeyId ?? key.principalId ?? 'unknown', ...(key.userName && { name: key.userName }), ...base });
   }
   const instance = resource.instanceDetails;
-  if (instance) {
+  if (instance?.instanceId) {
     const name = instance.tags?.find((tag) => tag.key === 'Name')?.value;
     list.push({ type: 'AwsEc2Instance', uid: instance.instanceId, ...(name && { name }), ...base });
+  } else if (instance) {
+    // No instance known: the interface, else the address, the flow or query came from.
+    const eni = instance.networkInterfaces?.[0];
+    if (eni?.networkInterfaceId) list.push({ type: 'AwsEc2NetworkInterface', uid: eni.networkInterfaceId, ...base });
+    else if (eni?.privateIpAddress) list.push({ type: 'Other', uid: eni.privateIpAddress, ...base });
   }
   for (const bucket of resource.s3BucketDetails ?? []) list.push({ type: 'AwsS3Bucket', uid: bucket.arn, name: bucket.name, ...base });
   if (list.length === 0) list.push({ type: 'AwsAccount', uid: accountId, ...base });

@@ -1,0 +1,225 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { assumedRole, ctEvent } from '../src/detect/case-builders.js';
+import { dnsDataExfiltration } from '../src/detect/dns/data-exfiltration.js';
+import { querySeries } from '../src/detect/dns/dns-cases.js';
+import { metadataDnsRebind } from '../src/detect/dns/metadata-rebind.js';
+import { seededRandom } from '../src/detect/dns/name-samples.js';
+import { DEFAULT_SETTINGS, type CloudTrailRecord, type Detection } from '../src/detect/detection.js';
+import { apiEventFromRecord } from '../src/detect/from-record.js';
+import { INVENTORY_STATE_ID } from '../src/detect/instance-inventory.js';
+import { bruteForce } from '../src/detect/network/brute-force.js';
+import { connectionLines } from '../src/detect/network/flow-case-builders.js';
+import { each, spaced } from '../src/detect/network/flow-volume-cases.js';
+import { CASE_ACCOUNT, CASE_PRIVATE_IP, dnsFromRecord, dnsQuery, flowFromLine } from '../src/detect/network-records.js';
+import { DetectionRunner, StateStore } from '../src/detect/runner.js';
+import type { Occurrence } from '../src/findings/build.js';
+import { toAsff } from '../src/findings/export/asff.js';
+import { toOcsf } from '../src/findings/export/ocsf.js';
+import { staticIntel } from '../src/intel/static.js';
+
+/**
+ * Which host a flow or DNS finding is about (the instance inventory built from CloudTrail, else the
+ * interface or address the record names), the region it is in, the instance state it reports, and the
+ * span of activity a threshold finding covers.
+ */
+const INSTANCE = 'i-0a1b2c3d4e5f60718';
+const LAUNCH_ENI = 'eni-0f1e2d3c4b5a69788';
+const SECOND_ENI = 'eni-0bbbbbbbbbbbbbbbb';
+const ops = assumedRole('ops', 'ops');
+const IMDS: [string, string][] = [['A', '169.254.169.254']];
+
+/** RunInstances in eu-west-1 as CloudTrail logs it: one interface with a primary and a secondary address, pending. */
+const launch = ctEvent({
+  service: 'ec2', name: 'RunInstances', identity: ops, time: '2026-01-10T08:00:00Z', region: 'eu-west-1',
+  response: {
+    instancesSet: {
+      items: [{
+        instanceId: INSTANCE, imageId: 'ami-0123456789abcdef0', instanceType: 't3.medium', instanceState: { code: 0, name: 'pending' },
+        placement: { availabilityZone: 'eu-west-1b' }, privateIpAddress: CASE_PRIVATE_IP,
+        networkInterfaceSet: {
+          items: [{
+            networkInterfaceId: LAUNCH_ENI, privateIpAddress: CASE_PRIVATE_IP, subnetId: 'subnet-1', vpcId: 'vpc-1',
+            privateIpAddressesSet: { item: [{ privateIpAddress: CASE_PRIVATE_IP, primary: true }, { privateIpAddress: '10.0.1.26', primary: false }] },
+          }],
+        },
+      }],
+    },
+  },
+});
+/** A second interface as a real create returns it: no attachment yet. */
+const createInterface = ctEvent({
+  service: 'ec2', name: 'CreateNetworkInterface', identity: ops, time: '2026-01-10T08:05:00Z', region: 'eu-west-1',
+  request: { subnetId: 'subnet-2' },
+  response: {
+    networkInterface: {
+      networkInterfaceId: SECOND_ENI, subnetId: 'subnet-2', vpcId: 'vpc-1', status: 'pending', privateIpAddress: '10.0.2.50',
+      privateIpAddressesSet: { item: [{ privateIpAddress: '10.0.2.50', primary: true }, { privateIpAddress: '10.0.2.51', primary: false }] },
+    },
+  },
+});
+const attachInterface = ctEvent({
+  service: 'ec2', name: 'AttachNetworkInterface', identity: ops, time: '2026-01-10T08:06:00Z', region: 'eu-west-1',
+  request: { networkInterfaceId: SECOND_ENI, instanceId: INSTANCE, deviceIndex: 1 },
+  response: { attachmentId: 'eni-attach-0bbbbbbbbbbbbbbbb' },
+});
+const stop = ctEvent({
+  service: 'ec2', name: 'StopInstances', identity: ops, time: '2026-01-10T18:00:00Z', region: 'eu-west-1',
+  request: { instancesSet: { items: [{ instanceId: INSTANCE }] } },
+  response: { instancesSet: { items: [{ instanceId: INSTANCE, currentState: { code: 64, name: 'stopping' }, previousState: { code: 16, name: 'running' } }] } },
+});
+
+interface Input {
+  trail?: CloudTrailRecord[];
+  dns?: Record<string, unknown>[];
+  flows?: string[];
+  /** Flow files outside the S3 layout name no region. */
+  flowRegion?: string | null;
+}
+
+function newRunner(detections: Detection[], state: StateStore): DetectionRunner {
+  const intel = staticIntel({});
+  return new DetectionRunner(detections, intel, DEFAULT_SETTINGS, state, { intel, detectorId: '0'.repeat(32), partition: 'aws' });
+}
+
+/** One detect run over the input, on `state` (carried between runs as the engine does). */
+function run(detections: Detection[], input: Input, state = new StateStore()): Occurrence[] {
+  const runner = newRunner(detections, state);
+  (input.trail ?? []).forEach((record, i) => runner.process(apiEventFromRecord(record, null, i + 1)));
+  const flows = (input.flows ?? []).map((line, i) => ({ ...flowFromLine(line, i + 1), region: input.flowRegion === undefined ? 'us-east-1' : input.flowRegion }));
+  for (const flow of flows.sort((a, b) => a.time - b.time)) runner.processFlow(flow);
+  for (const query of (input.dns ?? []).map((record, i) => dnsFromRecord(record, i + 1))) runner.processDns(query);
+  return runner.finish();
+}
+
+/** What the engine does between runs: state written as JSON and read back, changed by `edit` if given. */
+function reload(state: StateStore, edit: (detectionId: string, value: Record<string, unknown>) => void = () => {}): StateStore {
+  const next = new StateStore();
+  for (const e of state.entries()) {
+    const value = JSON.parse(JSON.stringify(e.value)) as Record<string, unknown>;
+    edit(e.detectionId, value);
+    next.load(e.detectionId, e.key, value, e.usedAt);
+  }
+  return next;
+}
+
+const rebind = (src: string, time: string, instance: string | null = null) => dnsQuery({ name: 'a.rebind-lab.com', time, src, instance, answers: IMDS });
+const instanceOf = (occurrence: Occurrence | undefined) => occurrence?.finding.resource.instanceDetails;
+const sshFrom = (remote: string, eni: string) =>
+  each(spaced('2026-01-11T00:00:00Z', 25, 12), (time) => connectionLines({ remote, opener: 'remote', port: 22, time, instance: null, eni, bytesUp: 2_400, bytesDown: 3_300 }));
+
+describe('hosts with no known instance', () => {
+  test('DNS queries from different hosts are one finding per host, named by its address, claiming no instance', () => {
+    const found = run([metadataDnsRebind], {
+      dns: [rebind('10.9.9.1', '2026-01-11T00:00:00Z'), rebind('10.9.9.2', '2026-01-11T00:05:00Z'), rebind('10.9.9.1', '2026-01-11T00:06:00Z')],
+    });
+    const byHost = new Map(found.map((o) => [o.resourceId, o.finding]));
+    assert.deepEqual([...byHost.keys()].sort(), ['10.9.9.1', '10.9.9.2']);
+    const first = byHost.get('10.9.9.1')!;
+    assert.deepEqual(first.resource.instanceDetails, { networkInterfaces: [{ privateIpAddress: '10.9.9.1' }] });
+    assert.equal(first.service.count, 2);
+    assert.equal(first.title, 'The host 10.9.9.1 is querying a domain that resolves to the instance metadata service.');
+    assert.match(first.description, /^The host 10\.9\.9\.1 resolved a\.rebind-lab\.com /);
+    assert.equal(byHost.get('10.9.9.2')!.service.count, 1);
+  });
+
+  test('a query whose srcids name an instance is that instance’s, even one CloudTrail never described', () => {
+    const [finding] = run([metadataDnsRebind], { dns: [rebind('10.9.9.1', '2026-01-11T00:00:00Z', 'i-0ccccccccccccccc1')] });
+    assert.equal(instanceOf(finding)?.instanceId, 'i-0ccccccccccccccc1');
+    assert.equal(finding!.finding.title, 'EC2 instance i-0ccccccccccccccc1 is querying a domain that resolves to the instance metadata service.');
+  });
+
+  test('flows of an interface no instance is known for are titled and keyed by the interface', () => {
+    const [unknown] = run([bruteForce], { flows: sshFrom('198.51.100.14', 'eni-0aaaaaaaaaaaaaaa1') });
+    assert.equal(unknown!.resourceId, 'eni-0aaaaaaaaaaaaaaa1');
+    assert.deepEqual(instanceOf(unknown), { networkInterfaces: [{ networkInterfaceId: 'eni-0aaaaaaaaaaaaaaa1', privateIpAddress: CASE_PRIVATE_IP }] });
+    assert.equal(unknown!.finding.title, '198.51.100.14 is performing SSH brute force attacks against the network interface eni-0aaaaaaaaaaaaaaa1.');
+    // The same interface, launched with an instance CloudTrail recorded: the instance.
+    const [known] = run([bruteForce], { trail: [launch], flows: sshFrom('198.51.100.14', LAUNCH_ENI) });
+    assert.equal(known!.resourceId, INSTANCE);
+    assert.equal(known!.finding.title, `198.51.100.14 is performing SSH brute force attacks against ${INSTANCE}.`);
+  });
+});
+
+describe('exports of a finding about a host with no known instance', () => {
+  test('ASFF and OCSF name its interface, or its address, never an instance', () => {
+    const [eni] = run([bruteForce], { flows: sshFrom('198.51.100.14', 'eni-0aaaaaaaaaaaaaaa1') });
+    const [host] = run([metadataDnsRebind], { dns: [rebind('10.9.9.1', '2026-01-11T00:00:00Z')] });
+    const [instance] = run([bruteForce], { trail: [launch], flows: sshFrom('198.51.100.14', LAUNCH_ENI) });
+    const asff = (o: Occurrence) => toAsff(o.finding).Resources.map((r) => [r.Type, r.Id]);
+    const ocsf = (o: Occurrence) => toOcsf(o.finding).resources.map((r) => [r.type, r.uid]);
+    assert.deepEqual(asff(eni!), [['AwsEc2NetworkInterface', `arn:aws:ec2:us-east-1:${CASE_ACCOUNT}:network-interface/eni-0aaaaaaaaaaaaaaa1`]]);
+    assert.deepEqual(ocsf(eni!), [['AwsEc2NetworkInterface', 'eni-0aaaaaaaaaaaaaaa1']]);
+    assert.deepEqual(asff(host!), [['Other', '10.9.9.1']]);
+    assert.deepEqual(ocsf(host!), [['Other', '10.9.9.1']]);
+    assert.deepEqual(asff(instance!), [['AwsEc2Instance', `arn:aws:ec2:us-east-1:${CASE_ACCOUNT}:instance/${INSTANCE}`]]);
+  });
+});
+
+describe('the instance inventory', () => {
+  test('an interface created without attachment, then attached, ties all its addresses to the instance, across runs', () => {
+    const first = new StateStore();
+    run([], { trail: [launch, createInterface] }, first);
+    // Created but not attached: its address belongs to no instance yet.
+    assert.equal(instanceOf(run([metadataDnsRebind], { dns: [rebind('10.0.2.50', '2026-01-11T00:00:00Z')] }, reload(first))[0])?.instanceId, undefined);
+    const second = reload(first);
+    run([], { trail: [attachInterface] }, second);
+    for (const address of ['10.0.2.50', '10.0.2.51']) {
+      const [finding] = run([metadataDnsRebind], { dns: [rebind(address, '2026-01-11T00:00:00Z')] }, reload(second));
+      assert.equal(instanceOf(finding)?.instanceId, INSTANCE, address);
+      assert.deepEqual(instanceOf(finding)?.networkInterfaces?.map((eni) => eni.networkInterfaceId), [LAUNCH_ENI, SECOND_ENI]);
+    }
+  });
+
+  test('a launch’s secondary addresses are the instance’s, as its primary is', () => {
+    for (const address of [CASE_PRIVATE_IP, '10.0.1.26']) {
+      assert.equal(instanceOf(run([metadataDnsRebind], { trail: [launch], dns: [rebind(address, '2026-01-11T00:00:00Z')] })[0])?.instanceId, INSTANCE);
+    }
+    assert.equal(instanceOf(run([metadataDnsRebind], { trail: [launch], dns: [rebind('10.0.1.27', '2026-01-11T00:00:00Z')] })[0])?.instanceId, undefined);
+  });
+
+  test('the state reported is the one the last call moved the instance to, not the launch’s pending', () => {
+    const state = new StateStore();
+    const runner = newRunner([], state);
+    runner.process(apiEventFromRecord(launch));
+    assert.equal(runner.instances.byId(INSTANCE, CASE_ACCOUNT)?.instanceState, 'running');
+    runner.process(apiEventFromRecord(stop));
+    assert.equal(runner.instances.byId(INSTANCE, CASE_ACCOUNT)?.instanceState, 'stopped');
+  });
+});
+
+describe('regions of flow findings', () => {
+  test('a flow file that names no region takes the instance’s from CloudTrail', () => {
+    const [finding] = run([bruteForce], { trail: [launch], flows: sshFrom('198.51.100.14', LAUNCH_ENI), flowRegion: null });
+    assert.equal(finding!.finding.region, 'eu-west-1');
+    assert.match(finding!.finding.arn, /^arn:aws:guardduty:eu-west-1:111122223333:detector\//);
+  });
+
+  test('an inventory saved before regions were kept falls back on the availability zone', () => {
+    const state = new StateStore();
+    run([], { trail: [launch] }, state);
+    const older = reload(state, (id, value) => id === INVENTORY_STATE_ID && delete value.regions);
+    const [finding] = run([bruteForce], { flows: sshFrom('198.51.100.14', LAUNCH_ENI), flowRegion: null }, older);
+    assert.equal(finding!.finding.region, 'eu-west-1');
+  });
+
+  test('with no region anywhere the finding says unknown, and its ARN leaves the region empty rather than invent one', () => {
+    const [finding] = run([bruteForce], { flows: sshFrom('198.51.100.14', 'eni-0aaaaaaaaaaaaaaa1'), flowRegion: null });
+    assert.equal(finding!.finding.region, 'unknown');
+    assert.match(finding!.finding.arn, /^arn:aws:guardduty::111122223333:detector\/0{32}\/finding\/[0-9a-f]{32}$/);
+  });
+});
+
+describe('threshold findings span their activity', () => {
+  test('DNSDataExfiltration is first seen at the window’s first payload, and later payloads move its last seen', () => {
+    const random = seededRandom(1);
+    const base32 = 'abcdefghijklmnopqrstuvwxyz234567';
+    const payloads = Array.from({ length: 60 }, () => `${Array.from({ length: 52 }, () => base32[Math.floor(random() * 32)]).join('')}.exfil-c2.com`);
+    const [finding] = run([dnsDataExfiltration], { dns: querySeries(payloads, '2026-01-11T00:00:00Z', 5, { rcode: 'NXDOMAIN', type: 'TXT' }) });
+    assert.ok(finding, 'raised');
+    // Raised on the 50th payload (00:04:05), then ten more.
+    assert.equal(finding.finding.service.eventFirstSeen, '2026-01-11T00:00:00Z');
+    assert.equal(finding.finding.service.eventLastSeen, '2026-01-11T00:04:55Z');
+    assert.equal(finding.finding.service.count, 11);
+  });
+});
