@@ -74,9 +74,29 @@ describe('brute force', () => {
     assert.equal(run([bruteForce], sshAttempts('203.0.113.50', times(20, 95))).length, 0);
   });
 
-  test('the count starts over after a finding: 45 attempts make a finding with count 2', () => {
-    const [finding] = run([bruteForce], sshAttempts('203.0.113.50', spaced('2026-11-02T02:00:00Z', 45, 10)));
-    assert.equal(finding!.finding.service.count, 2);
+  test('the finding spans the attack: first seen at its first attempt, each later attempt a repeat', () => {
+    // 25 attempts 00:00:00–00:04:48: raised on the 20th (00:03:48), then five repeats.
+    const [finding] = run([bruteForce], sshAttempts('203.0.113.50', spaced('2026-11-02T00:00:00Z', 25, 12)));
+    assert.equal(finding!.finding.service.eventFirstSeen, '2026-11-02T00:00:00Z');
+    assert.equal(finding!.finding.service.eventLastSeen, '2026-11-02T00:04:48Z');
+    assert.equal(finding!.finding.service.count, 6);
+    // Nineteen attempts raise nothing, so nothing is counted before the threshold.
+    assert.equal(run([bruteForce], sshAttempts('203.0.113.50', spaced('2026-11-02T00:00:00Z', 19, 12))).length, 0);
+  });
+
+  test('a pause longer than the window ends the attack: the next attempts must reach the threshold again', () => {
+    const lines = [
+      ...sshAttempts('203.0.113.50', spaced('2026-11-02T00:00:00Z', 20, 12)),
+      // Twelve minutes later: a new window, and 19 attempts are not a new attack.
+      ...sshAttempts('203.0.113.50', spaced('2026-11-02T00:15:00Z', 19, 12)),
+    ];
+    const [finding] = run([bruteForce], lines);
+    assert.equal(finding!.finding.service.count, 1);
+    assert.equal(finding!.finding.service.eventLastSeen, '2026-11-02T00:03:48Z');
+    const longer = [...lines, ...sshAttempts('203.0.113.50', spaced('2026-11-02T00:18:48Z', 1, 12))];
+    const [again] = run([bruteForce], longer);
+    assert.equal(again!.finding.service.count, 2);
+    assert.equal(again!.finding.service.eventLastSeen, '2026-11-02T00:18:48Z');
   });
 
   test('an attack split across two runs is still one window', () => {
@@ -85,8 +105,9 @@ describe('brute force', () => {
     assert.equal(run([bruteForce], lines.slice(0, 24), { state }).length, 0);
     const second = run([bruteForce], lines.slice(24), { state: reload(state) });
     assert.equal(second.length, 1);
-    // Raised on the 20th attempt's request record, in the second run.
-    assert.equal(second[0]!.finding.service.eventFirstSeen, '2026-11-02T02:04:45Z');
+    // Raised on the 20th attempt's request record, in the second run; seen first at the first run's first attempt.
+    assert.equal(second[0]!.finding.service.eventFirstSeen, '2026-11-02T02:00:00Z');
+    assert.equal(second[0]!.finding.service.eventLastSeen, '2026-11-02T02:05:45Z');
   });
 
   test('internal attempts are judged only when the record says its direction', () => {
@@ -113,6 +134,9 @@ describe('scans', () => {
     assert.equal(run([scans], probes(29)).length, 0);
     const [found] = run([scans], probes(30));
     assert.equal(found!.finding.type, 'Recon:EC2/Portscan');
+    // Raised on the 30th probe, seen first at the first.
+    assert.equal(found!.finding.service.eventFirstSeen, '2026-11-02T10:00:00Z');
+    assert.equal(found!.finding.service.eventLastSeen, '2026-11-02T10:02:25Z');
     assert.equal(found!.finding.service.resourceRole, 'ACTOR');
     assert.equal(found!.finding.service.action.networkConnectionAction?.remoteIpDetails?.ipAddressV4, '198.51.100.99');
   });
@@ -122,6 +146,7 @@ describe('scans', () => {
     assert.equal(run([scans], sweep(49)).length, 0);
     const [found] = run([scans], sweep(50));
     assert.equal(found!.finding.severity, 8);
+    assert.deepEqual([found!.finding.service.eventFirstSeen, found!.finding.service.eventLastSeen], ['2026-11-02T11:00:00Z', '2026-11-02T11:02:27Z']);
     // The crawler's dead hosts alone are a sweep; its successful fetches are what keep it from being one.
     const crawler = caseOf(scans, 'a crawler').flows!;
     const deadOnly = crawler.filter((line) => line.split(' ')[8] === '1');
@@ -163,7 +188,7 @@ describe('denial of service', () => {
     const busyOnly = relay.filter((line) => line.includes(' 108000 '));
     assert.equal(run([denialOfService], relay).length, 0);
     const [found] = run([denialOfService], busyOnly);
-    // One finding, raised for each flooded 5-minute bucket (six), with the rate and baseline.
+    // One finding, raised again every 5 minutes of the half hour (six times), with the rate and baseline.
     assert.equal(found!.finding.service.count, 6);
     assert.equal(found!.finding.service.additionalInfo.packetsPerSecond, 1800);
     assert.equal(found!.finding.service.additionalInfo.baselinePackets, 0);
@@ -178,6 +203,24 @@ describe('denial of service', () => {
     const second = reload(state);
     assert.equal(run([denialOfService], flood.slice(3), { state: second }).length, 1);
     assert.equal(run([denialOfService], [], { state: reload(second) }).length, 0);
+  });
+
+  test('a flood across the 5-minute mark is one window: raised once, with all its packets', () => {
+    const [found, ...more] = run([denialOfService], caseOf(denialOfService, 'a 3-minute SYN flood across').flows!);
+    assert.equal(more.length, 0);
+    assert.equal(found!.finding.service.count, 1);
+    assert.equal(found!.finding.service.additionalInfo.packets, 120_000);
+  });
+
+  test('the ramp and tail of a flood are not learned: the same flood 20 minutes later is raised again', () => {
+    // 20,000 packets a minute for 5 minutes: only the window of all five reaches the floor.
+    const rampedFlood = (start: string) =>
+      each(spaced(start, 5, 60), (time) => [
+        flowLine({ src: CASE_PRIVATE_IP, dst: '198.51.100.61', srcPort: 45_123, dstPort: 7_777, protocol: 'udp', packets: 20_000, bytes: 1_200_000, time }),
+      ]);
+    const [found] = run([denialOfService], [...rampedFlood('2026-11-02T10:00:00Z'), ...rampedFlood('2026-11-02T10:20:00Z')]);
+    assert.equal(found!.finding.service.count, 2);
+    assert.equal(found!.finding.service.additionalInfo.baselinePackets, 0);
   });
 });
 
@@ -224,15 +267,33 @@ describe('traffic volume', () => {
 });
 
 describe('rejected surge', () => {
-  test('per source: blocked, TARGET, Low from the internet and Medium from inside the VPC', () => {
+  const rejectedAt = (src: string, port: number, time: string, packets = 1) =>
+    flowLine({ src, dst: CASE_PRIVATE_IP, srcPort: 54_321, dstPort: port, packets, bytes: packets * 44, time, action: 'REJECT', direction: 'ingress' });
+  /** The instance's first record at `time`: an hour later its learning period is over. */
+  const watchedSince = (time: string) => flowLine({ src: CASE_PRIVATE_IP, dst: '52.94.236.248', srcPort: 44_000, dstPort: 443, time, direction: 'egress' });
+  const withoutWatch = (lines: string[]) => lines.filter((line) => !line.includes(' 52.94.236.248 '));
+  const info = (o: Occurrence) => o.finding.service.additionalInfo as Record<string, unknown>;
+  const counts = (found: Occurrence[]) => found.map((o) => [info(o).sourceIp ?? info(o).destinationPort, o.finding.service.count]);
+  /** The keys the detection keeps for the case instance, after the engine's JSON round trip. */
+  const keptKeys = (state: StateStore) => {
+    const entry = [...reload(state).entries()].find((e) => e.detectionId === rejectedSurge.id && e.key === 'rates')!;
+    const [[, rates]] = (entry.value as { entries: [string, { sources: { rates: object }; ports: { rates: object } }][] }).entries;
+    return { sources: Object.keys(rates!.sources.rates), ports: Object.keys(rates!.ports.rates) };
+  };
+
+  test('per source: blocked, TARGET, the source as remote end, Low from the internet and Medium from inside the VPC', () => {
     const [scan] = run([rejectedSurge], caseOf(rejectedSurge, 'a SYN scan').flows!);
     const f = scan!.finding;
     assert.equal(f.severity, 2);
     assert.equal(f.service.resourceRole, 'TARGET');
     assert.equal(f.service.action.networkConnectionAction?.blocked, true);
     assert.equal(f.service.action.networkConnectionAction?.connectionDirection, 'INBOUND');
-    assert.equal(f.service.additionalInfo.surge, 'source');
-    assert.equal(f.service.additionalInfo.rejectedPackets, 100);
+    assert.equal(f.service.action.networkConnectionAction?.remoteIpDetails?.ipAddressV4, '45.148.10.81');
+    assert.equal(scan!.remoteIp, '45.148.10.81');
+    assert.equal(info(scan!).surge, 'source');
+    assert.equal(info(scan!).rejectedPackets, 100);
+    assert.equal(info(scan!).thresholdPackets, 100);
+    assert.equal(info(scan!).windowStart, '2026-11-02T09:56:00Z');
     assert.equal(f.title, 'Surge of rejected traffic from 45.148.10.81 at EC2 instance i-0abc123def4567890.');
     // Raised on the 100th packet's record, not at the end of the scan.
     assert.equal(f.service.eventFirstSeen, '2026-11-02T10:01:39Z');
@@ -240,25 +301,120 @@ describe('rejected surge', () => {
     assert.equal(internal!.finding.severity, 5);
   });
 
-  test('per port: many sources, no remote IP of its own', () => {
+  test('per port: no remote end of its own; the sources are listed with their packets, the heaviest first', () => {
     const [rdp] = run([rejectedSurge], caseOf(rejectedSurge, 'a botnet').flows!);
-    assert.equal(rdp!.finding.service.additionalInfo.surge, 'destinationPort');
-    assert.equal(rdp!.finding.service.additionalInfo.destinationPort, 'TCP 3389');
+    const action = rdp!.finding.service.action.networkConnectionAction!;
+    assert.equal(info(rdp!).surge, 'destinationPort');
+    assert.equal(info(rdp!).destinationPort, 'TCP 3389');
     assert.equal(rdp!.remoteIp, null);
+    assert.equal(action.remoteIpDetails, undefined);
+    assert.equal(action.remotePortDetails, undefined);
+    assert.deepEqual(action.localPortDetails, { port: 3389, portName: 'RDP' });
+    // 300 bots of 2 packets each: none stands out, so the first five listed stay.
+    assert.deepEqual(info(rdp!).topSources, ['45.0.0.1', '80.7.13.2', '89.14.26.3', '185.21.39.4', '193.28.52.5'].map((sourceIp) => ({ sourceIp, packets: 2, since: '2026-11-02T11:00:00Z' })));
+    // A heavy source among the bots, whose records each outweigh a bot's, gets in and is listed first: its 7
+    // records of 30 packets (11:00:30–11:02:30) take the port to 500 along with 151 bots.
+    const heavy = each(spaced('2026-11-02T11:00:30Z', 10, 20), (time) => [rejectedAt('198.51.100.77', 3389, time, 30)]);
+    const mixed = run([rejectedSurge], [...caseOf(rejectedSurge, 'a botnet').flows!, ...heavy]).find((o) => info(o).surge === 'destinationPort');
+    assert.equal(mixed!.finding.service.eventFirstSeen, '2026-11-02T11:02:30Z');
+    const [first, ...others] = info(mixed!).topSources as { sourceIp: string; packets: number }[];
+    assert.deepEqual(first, { sourceIp: '198.51.100.77', packets: 7 * 30, since: '2026-11-02T11:00:00Z' });
+    assert.equal(others.length, 4);
   });
 
-  test('the baseline is what keeps the Telnet burst quiet', () => {
-    const telnet = caseOf(rejectedSurge, 'Telnet gets').flows!;
-    const burstOnly = telnet.filter((line) => line.split(' ')[8] === '30' && Number(line.split(' ')[10]) >= Date.parse('2026-11-02T06:00:00Z') / 1000);
-    assert.equal(run([rejectedSurge], telnet).length, 0);
-    assert.equal(run([rejectedSurge], burstOnly).length, 1);
+  test('the floors: 99 packets from a source and 499 to a port stay quiet; 100 and 500 raise', () => {
+    const scan = (n: number) => [watchedSince('2026-11-02T08:00:00Z'), ...each(spaced('2026-11-02T10:00:00Z', n, 1), (time, i) => [rejectedAt('45.148.10.81', 1 + i * 37, time)])];
+    // 2 packets from each bot, spread over 4 minutes 10 seconds: every one is also under the source floor.
+    const botnet = (packets: number) => [
+      watchedSince('2026-11-02T08:00:00Z'),
+      ...each(spaced('2026-11-02T10:00:00Z', Math.ceil(packets / 2), 1), (time, i) => [rejectedAt(`185.${i % 250}.${(i * 7) % 250}.${(i % 200) + 1}`, 3389, time, Math.min(2, packets - 2 * i))]),
+    ];
+    assert.deepEqual(counts(run([rejectedSurge], scan(99))), []);
+    assert.deepEqual(counts(run([rejectedSurge], scan(100))), [['45.148.10.81', 1]]);
+    assert.deepEqual(counts(run([rejectedSurge], botnet(499))), []);
+    assert.deepEqual(counts(run([rejectedSurge], botnet(500))), [['TCP 3389', 1]]);
   });
 
-  test('a surge split across runs is raised in the run that crosses it; the mean carries over', () => {
+  test('the window slides: a scan across the 5-minute mark is seen whole, and one spread over 8 minutes is not', () => {
+    assert.deepEqual(counts(run([rejectedSurge], caseOf(rejectedSurge, 'a two-minute scan').flows!)), [['45.148.10.83', 1]]);
+    // One packet every 4 seconds: at most 90 in any window of 6 clock minutes.
+    const slow = [watchedSince('2026-11-01T22:00:00Z'), ...each(spaced('2026-11-02T00:00:00Z', 120, 4), (time, i) => [rejectedAt('45.148.10.83', 1 + i * 37, time)])];
+    assert.deepEqual(counts(run([rejectedSurge], slow)), []);
+  });
+
+  test('the learning hour: what the instance already gets in its first hour is learned, not raised', () => {
+    const scan = caseOf(rejectedSurge, 'a SYN scan').flows!;
+    assert.deepEqual(counts(run([rejectedSurge], withoutWatch(scan))), []);
+    assert.deepEqual(counts(run([rejectedSurge], [watchedSince('2026-11-02T09:00:00Z'), ...withoutWatch(scan)])), [['45.148.10.81', 1]]);
+    // Watched from 09:30, the whole scan (10:00:00–10:02:29) falls in the learning hour.
+    assert.deepEqual(counts(run([rejectedSurge], [watchedSince('2026-11-02T09:30:00Z'), ...withoutWatch(scan)])), []);
+  });
+
+  test('a flat rate is not a surge: a scanner steady since the instance was new stays quiet, one that arrives later is raised once', () => {
+    const steady = caseOf(rejectedSurge, 'a persistent scanner').flows!;
+    assert.deepEqual(counts(run([rejectedSurge], steady)), []);
+    const arriving = run([rejectedSurge], [watchedSince('2026-11-01T22:00:00Z'), ...steady]);
+    assert.deepEqual(counts(arriving), [['203.0.113.9', 1]]);
+    assert.equal(arriving[0]!.finding.service.eventFirstSeen, '2026-11-02T00:03:00Z');
+  });
+
+  test('a nightly pattern is raised the first night only, each night in its own run', () => {
+    const night = (day: string) => each(spaced(`2026-11-${day}T02:00:00Z`, 60, 60), (time, i) => [rejectedAt('203.0.113.9', 8443, time, 30 + (i % 3))]);
+    let state = new StateStore();
+    const raised = ['01', '02', '03', '04', '05', '06', '07', '08'].map((day, i) => {
+      const found = run([rejectedSurge], [...(i === 0 ? [watchedSince('2026-10-31T12:00:00Z')] : []), ...night(day)], { state });
+      state = reload(state);
+      return found.length;
+    });
+    assert.deepEqual(raised, [1, 0, 0, 0, 0, 0, 0, 0]);
+    assert.deepEqual(keptKeys(state).sources, ['203.0.113.9']);
+  });
+
+  test('the baseline is what keeps the Telnet burst quiet; ten times the usual raises', () => {
+    const telnet = caseOf(rejectedSurge, 'Telnet gets ~300 rejected packets every 5 minutes from bots for six hours, then a burst').flows!;
+    const burstOnly = [watchedSince('2026-11-02T04:00:00Z'), ...telnet.filter((line) => Number(line.split(' ')[10]) >= Date.parse('2026-11-02T06:00:00Z') / 1000)];
+    assert.deepEqual(counts(run([rejectedSurge], telnet)), []);
+    assert.deepEqual(counts(run([rejectedSurge], burstOnly)), [['TCP 23', 1]]);
+    const [tenfold] = run([rejectedSurge], caseOf(rejectedSurge, 'Telnet gets ~300 rejected packets every 5 minutes from bots for six hours, then ten').flows!);
+    assert.equal(info(tenfold!).baselinePackets, 359);
+    assert.equal(info(tenfold!).thresholdPackets, 1793);
+  });
+
+  test('a surge that builds up within the hour is judged against the hours before it, and raised once', () => {
+    const bots = caseOf(rejectedSurge, 'Telnet gets ~300 rejected packets every 5 minutes from bots for six hours, then a burst').flows!.filter(
+      (line) => Number(line.split(' ')[10]) < Date.parse('2026-11-02T06:00:00Z') / 1000,
+    );
+    // From 06:00, 60 more packets each minute than the minute before, for 40 minutes.
+    const ramp = Array.from({ length: 40 }, (_, m) => each(spaced(`2026-11-02T06:${String(m).padStart(2, '0')}:00Z`, m + 1, 1), (time, i) => [rejectedAt(`89.${m}.${i}.1`, 23, time, 60)])).flat();
+    const found = run([rejectedSurge], [...bots, ...ramp]);
+    assert.deepEqual(counts(found), [['TCP 23', 1]]);
+    // Minutes 06:02–06:06 hold (3 + … + 7) × 60 = 1,500 packets; the fifth record of 06:07 passes 5 × 358.5.
+    assert.equal(found[0]!.finding.service.eventFirstSeen, '2026-11-02T06:07:04Z');
+  });
+
+  test('a surge that goes on is one occurrence: it becomes the baseline at the end of its hour', () => {
+    const flood = [watchedSince('2026-11-02T08:00:00Z'), ...each(spaced('2026-11-02T10:00:00Z', 3 * 60 * 4, 15), (time) => [rejectedAt('45.148.10.90', 22, time, 50)])];
+    assert.deepEqual(counts(run([rejectedSurge], flood)), [['45.148.10.90', 1], ['TCP 22', 1]]);
+  });
+
+  test('a surge split across runs is raised in the run that crosses it; windows and baselines carry over', () => {
     const scan = caseOf(rejectedSurge, 'a SYN scan').flows!;
     const state = new StateStore();
-    assert.equal(run([rejectedSurge], scan.slice(0, 60), { state }).length, 0);
-    assert.equal(run([rejectedSurge], scan.slice(60), { state: reload(state) }).length, 1);
+    assert.equal(run([rejectedSurge], scan.slice(0, 61), { state }).length, 0);
+    assert.equal(run([rejectedSurge], scan.slice(61), { state: reload(state) }).length, 1);
+  });
+
+  test('between runs, keys that no longer matter are dropped and those with a baseline are kept', () => {
+    const state = new StateStore();
+    const noise = caseOf(rejectedSurge, 'internet background noise').flows!;
+    const client = each(spaced('2026-11-02T13:00:00Z', 60, 60), (time) => [rejectedAt('203.0.113.9', 8443, time, 30)]);
+    run([rejectedSurge], [...noise, ...client], { state });
+    // The scanners of the last 21 minutes (the window, and time for late records) are still kept: 70 of 200.
+    assert.equal(keptKeys(state).sources.length, 71);
+    // A record an hour later: the scanners' windows are long past and their packets too few to matter.
+    const next = reload(state);
+    run([rejectedSurge], [rejectedAt('198.51.100.23', 443, '2026-11-02T15:00:00Z')], { state: next });
+    assert.deepEqual(keptKeys(next), { sources: ['203.0.113.9', '198.51.100.23'], ports: ['TCP 8443', 'TCP 443'] });
   });
 });
 
@@ -307,11 +463,12 @@ describe('through the engine', () => {
     };
     try {
       const scan = caseOf(rejectedSurge, 'a SYN scan').flows!;
-      await lake.ingest([file('first.log', scan.slice(0, 60))]);
+      // The instance's first record and 60 of the scan, then its other 90.
+      await lake.ingest([file('first.log', scan.slice(0, 61))]);
       const first = await runDetections(lake.lake, { intel: staticIntel({}), detections: DETECTIONS });
-      assert.equal(first.flows, 60);
+      assert.equal(first.flows, 61);
       assert.deepEqual(first.findings, []);
-      await lake.ingest([file('second.log', scan.slice(60))]);
+      await lake.ingest([file('second.log', scan.slice(61))]);
       const second = await runDetections(lake.lake, { intel: staticIntel({}), detections: DETECTIONS });
       assert.equal(second.flows, 90);
       assert.deepEqual(second.findings.map((f) => [f.type, f.service.eventFirstSeen]), [['Recon:EC2/RejectedTrafficSurge.Gumshoe', '2026-11-02T10:01:39Z']]);

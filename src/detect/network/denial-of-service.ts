@@ -9,31 +9,40 @@ import { DAY, MINUTE, persistedTable, viewOf } from './flow-windows.js';
  * Backdoor:EC2/DenialOfService.Dns, .Tcp, .Udp, .UdpOnTcpPorts and .UnusualProtocol (guardduty.md §2.3
  * #2–6): the instance sends a flood of packets to the internet.
  *
- * Counted: request records of connections the instance opened (connection.ts), to public addresses, in
- * 5-minute buckets per instance and class. A server's replies to its clients never count. Class by the
- * remote port and protocol: port 53 (UDP or TCP) → Dns; TCP → Tcp; UDP to a port that only TCP services
- * use (TCP_SERVICE_PORTS) → UdpOnTcpPorts; other UDP → Udp; any protocol but TCP, UDP and ICMP (e.g. IGMP,
- * GRE) → UnusualProtocol. UDP to the web ports is Udp: QUIC runs on 443, and GuardDuty's own tester floods
- * UDP port 80 and expects .Udp (guardduty.md, tester scenarios). ICMP floods have no GuardDuty type and are
- * left out.
+ * Counted: request records of connections the instance opened (connection.ts), to public addresses, per
+ * clock minute, instance and class, in a window that slides by the minute: the record's minute and the 4
+ * before it, so a flood of up to 5 minutes is seen whole wherever it falls. A server's replies to its
+ * clients never count. Class by the remote port and protocol: port 53 (UDP or TCP) → Dns; TCP → Tcp; UDP to
+ * a port that only TCP services use (TCP_SERVICE_PORTS) → UdpOnTcpPorts; other UDP → Udp; any protocol but
+ * TCP, UDP and ICMP (e.g. IGMP, GRE) → UnusualProtocol. UDP to the web ports is Udp: QUIC runs on 443, and
+ * GuardDuty's own tester floods UDP port 80 and expects .Udp (guardduty.md, tester scenarios). ICMP floods
+ * have no GuardDuty type and are left out.
  *
- * A bucket is a flood when all of these hold:
- * - packets ≥ 100,000 in the bucket (~333 per second; GuardDuty's tester sends 400,000);
- * - packets ≥ 10 × the class's baseline: the largest earlier bucket that was not a flood, halving every
- *   7 days, so an instance whose nightly job always sends a lot is judged by that job;
+ * A window is a flood when all of these hold:
+ * - packets ≥ 100,000 in the window (~333 per second; GuardDuty's tester sends 400,000);
+ * - packets ≥ 10 × the class's baseline: the largest earlier window that was not part of a flood, halving
+ *   every 7 days, so an instance whose nightly job always sends a lot is judged by that job. A window is
+ *   learned once no later window can overlap it, and not at all if a flood window overlaps it: the ramp
+ *   and tail of a flood would otherwise raise the bar for the flood itself;
  * - the packets are small (bytes / packets ≤ 600): floods are SYNs, small datagrams and queries, while
  *   uploads and backups fill packets to the MTU;
  * - the instance sent more bytes than it received on those connections: a large download makes the
  *   instance send a stream of small ACKs (or QUIC acknowledgements) but receive far more, and a recursive
  *   resolver receives larger answers than the queries it sends.
- * Buckets are judged when the next bucket of the class begins and, for the open bucket, at the end of a
- * run (so `gumshoe detect` every few minutes reports a flood within minutes), once per bucket. A flood
- * that lasts several buckets raises the same finding again (its count grows) and is never learned.
+ * A window is judged once its newest minute is over (the next minute of the class begins, so both
+ * directions of a minute are in) and, for the open window, at the end of a run (so `gumshoe detect` every
+ * few minutes reports a flood within minutes). A flood is raised once per window length: one that lasts
+ * longer raises the same finding again every 5 minutes (its count grows) and is never learned.
  * Known gaps: a UDP flood from one high port to a higher one looks like replies and is not counted; an
- * instance that floods from the first bucket Gumshoe ever sees of it is judged by the floor alone, and so is
- * a busy instance (a VPN gateway, a metrics relay) in its first busy bucket.
+ * instance that floods from the first window Gumshoe ever sees of it is judged by the floor alone, and so is
+ * a busy instance (a VPN gateway, a metrics relay) in its first busy window.
  */
-const DOS = { bucketMs: 5 * MINUTE, floor: 100_000, multiple: 10, maxAvgPacketBytes: 600, peakHalfLifeMs: 7 * DAY } as const;
+// A 5-minute window, not surge-rates' 6: the floor is a rate per 5 minutes, which a steady sender of 90,000
+// small packets per 5 minutes (a metrics relay) must stay under before its baseline is learned.
+const DOS = { windowMinutes: 5, floor: 100_000, multiple: 10, maxAvgPacketBytes: 600, peakHalfLifeMs: 7 * DAY } as const;
+const WINDOW = DOS.windowMinutes;
+/** Minutes held: the window, and the older minutes of the earlier windows that are not learned yet. */
+const HELD = 2 * WINDOW - 1;
 
 const KINDS = {
   Dns: 'the DNS protocol',
@@ -58,52 +67,98 @@ function kindOf(protocol: number | null, remotePort: number | null): Kind | unde
   return 'UnusualProtocol';
 }
 
+/** One clock minute of a class: request packets and bytes sent, and bytes received back. */
+type Minute = [packets: number, bytes: number, inBytes: number];
+
 interface Volume {
   kind: Kind;
-  /** Open bucket: start, packets and bytes sent, bytes received back, whether it was raised. */
-  b: number;
-  packets: number;
-  bytes: number;
-  inBytes: number;
-  raised: boolean;
-  /** The bucket's largest record, reported as the finding's event. */
+  /** Newest minute (since the epoch) counted. */
+  t: number;
+  /** The HELD minutes up to minute t, oldest first: the last WINDOW of them are the window. */
+  m: Minute[];
+  /** Newest minute whose window was a flood, and newest raised (0: never). */
+  floodAt: number;
+  raisedAt: number;
+  /** The window's largest request record, reported as the finding's event (one that has left the window gives way to the next). */
   top: FlowEvent | null;
-  /** Baseline: largest non-flood bucket, as of `peakAt`. */
+  /** Baseline: largest learned window, as of `peakAt`. */
   peak: number;
   peakAt: number;
 }
 
-const volumes = persistedTable<Volume>('volume', 20_000);
+// Not the bucket design's 'volume' table: its entries are not these.
+const volumes = persistedTable<Volume>('minutes', 20_000);
+
+const minuteOf = (time: number) => Math.floor(time / MINUTE);
+const newVolume = (kind: Kind, minute: number): Volume => ({
+  kind,
+  t: minute,
+  m: Array.from({ length: HELD }, (): Minute => [0, 0, 0]),
+  floodAt: 0,
+  raisedAt: 0,
+  top: null,
+  peak: 0,
+  peakAt: minute * MINUTE,
+});
+/** A held minute's totals; undefined once the minute has slid out (or is after t). */
+const slotOf = (v: Volume, minute: number): Minute | undefined => v.m[HELD - 1 - (v.t - minute)];
+
+function windowTotals(v: Volume, end: number): Minute {
+  const totals: Minute = [0, 0, 0];
+  for (let minute = end - WINDOW + 1; minute <= end; minute++) {
+    const slot = slotOf(v, minute);
+    if (slot) for (let i = 0; i < 3; i++) totals[i]! += slot[i]!;
+  }
+  return totals;
+}
 
 const decayedPeak = (v: Volume, at: number) => v.peak * 0.5 ** (Math.max(0, at - v.peakAt) / DOS.peakHalfLifeMs);
 
-function isFlood(v: Volume): boolean {
-  return (
-    v.packets >= Math.max(DOS.floor, DOS.multiple * decayedPeak(v, v.b)) && v.bytes <= DOS.maxAvgPacketBytes * v.packets && v.bytes > v.inBytes
-  );
+function isFlood([packets, bytes, inBytes]: Minute, baseline: number): boolean {
+  return packets >= Math.max(DOS.floor, DOS.multiple * baseline) && bytes <= DOS.maxAvgPacketBytes * packets && bytes > inBytes;
 }
 
-/** Raises the open bucket if it is a flood and has not been raised yet. */
+/** Learns the window ending at minute `end`, unless a flood window overlaps it. */
+function learn(v: Volume, end: number): void {
+  if (v.floodAt > end - WINDOW) return;
+  const at = end * MINUTE;
+  v.peak = Math.max(decayedPeak(v, at), windowTotals(v, end)[0]);
+  v.peakAt = at;
+}
+
+/**
+ * Slides to minute `to`. Windows that no window still to be judged can overlap (those ending WINDOW minutes
+ * or more before `to`) are learned first, while their minutes are held.
+ */
+function advance(v: Volume, to: number): void {
+  for (let end = v.t - WINDOW + 1; end <= Math.min(to - WINDOW, v.t); end++) learn(v, end);
+  const moved = Math.min(to - v.t, HELD);
+  v.m.splice(0, moved);
+  for (let i = 0; i < moved; i++) v.m.push([0, 0, 0]);
+  v.t = to;
+}
+
+/** Judges the window ending at minute t. A flood is raised, and raised again only once that window has slid past. */
 function judge(v: Volume, context: NetworkDetectionContext): void {
-  if (v.raised || !v.top || !isFlood(v)) return;
-  v.raised = true;
-  const connection = connectionOf(v.top);
-  const minutes = DOS.bucketMs / MINUTE;
+  const window = windowTotals(v, v.t);
+  const baseline = decayedPeak(v, v.t * MINUTE);
+  if (!v.top || !isFlood(window, baseline)) return;
+  v.floodAt = v.t;
+  if (v.t < v.raisedAt + WINDOW) return;
+  v.raisedAt = v.t;
+  raise(v.kind, v.top, window, baseline, context);
+}
+
+function raise(kind: Kind, event: FlowEvent, [packets, bytes, inBytes]: Minute, baseline: number, context: NetworkDetectionContext): void {
+  const connection = connectionOf(event);
   context.emit({
-    type: `Backdoor:EC2/DenialOfService.${v.kind}`,
-    event: v.top,
-    action: connectionAction(v.top, connection, context.intel),
+    type: `Backdoor:EC2/DenialOfService.${kind}`,
+    event,
+    action: connectionAction(event, connection, context.intel),
     resourceRole: 'ACTOR',
     remoteIp: connection.remoteIp ?? undefined,
-    vars: { packets: v.packets, minutes },
-    additionalInfo: {
-      packets: v.packets,
-      bytes: v.bytes,
-      inBytes: v.inBytes,
-      packetsPerSecond: Math.round(v.packets / (minutes * 60)),
-      baselinePackets: Math.round(decayedPeak(v, v.b)),
-      windowMinutes: minutes,
-    },
+    vars: { packets, minutes: WINDOW },
+    additionalInfo: { packets, bytes, inBytes, packetsPerSecond: Math.round(packets / (WINDOW * 60)), baselinePackets: Math.round(baseline), windowMinutes: WINDOW },
   });
 }
 
@@ -125,7 +180,7 @@ const flood = (o: { dst: string; dstPort: number; protocol: 'tcp' | 'udp'; packe
   each(spaced(o.start, o.minutes, 60), (time) => [
     flowLine({ src: CASE_PRIVATE_IP, dst: o.dst, srcPort: o.srcPort ?? 45_123, dstPort: o.dstPort, protocol: o.protocol, packets: o.packets, bytes: o.packets * o.size, time, tcpFlags: o.protocol === 'tcp' ? 2 : 0 }),
   ]);
-/** A later NTP query (UDP too), so the UDP bucket before it is judged on closing, not at the end of the run. */
+/** A later NTP query (UDP too), so the UDP window before it is judged when its minute is over, not at the end of the run. */
 const ntpLater = (time: string) => [flowLine({ src: CASE_PRIVATE_IP, dst: '129.6.15.28', srcPort: 38_123, dstPort: 123, protocol: 'udp', packets: 1, bytes: 76, time })];
 /** A record of another IP protocol (flowLine knows tcp, udp and icmp). */
 const withProtocol = (line: string, protocol: number) => line.split(' ').map((field, i) => (i === 7 ? String(protocol) : i === 5 || i === 6 ? '0' : field)).join(' ');
@@ -155,6 +210,16 @@ const cases = (): NetworkCase[] => [
     name: 'an IGMP flood (IP protocol 2)',
     flows: flood({ dst: '198.51.100.82', dstPort: 0, protocol: 'udp', packets: 90_000, size: 60, start: '2026-11-02T10:00:00Z', minutes: 3 }).map((line) => withProtocol(line, 2)),
     expect: ['Backdoor:EC2/DenialOfService.UnusualProtocol'],
+  },
+  {
+    name: 'a 3-minute IGMP flood across the 5-minute mark (10:04–10:07), which clock-aligned buckets would split in two',
+    flows: flood({ dst: '198.51.100.83', dstPort: 0, protocol: 'udp', packets: 40_000, size: 60, start: '2026-11-02T10:04:00Z', minutes: 3 }).map((line) => withProtocol(line, 2)),
+    expect: ['Backdoor:EC2/DenialOfService.UnusualProtocol'],
+  },
+  {
+    name: 'a 3-minute SYN flood across the 5-minute mark (10:04–10:07)',
+    flows: flood({ dst: '198.51.100.84', dstPort: 443, protocol: 'tcp', packets: 40_000, size: 54, start: '2026-11-02T10:04:00Z', minutes: 3 }),
+    expect: ['Backdoor:EC2/DenialOfService.Tcp'],
   },
   {
     name: 'a metrics relay always sends ~90,000 small UDP packets per 5 minutes; a busy half hour at 6× stays within its baseline',
@@ -213,30 +278,29 @@ export const denialOfService: FlowDetection = {
     if (!kind || instance === null) return;
     const table = volumes(context);
     const key = `${instance}|${kind}`;
-    const bucket = flow.time - (flow.time % DOS.bucketMs);
+    const minute = minuteOf(flow.time);
     let v = table.get(key);
-    if (!v) table.set(key, (v = { kind, b: bucket, packets: 0, bytes: 0, inBytes: 0, raised: false, top: null, peak: 0, peakAt: bucket }));
-    if (bucket > v.b) {
+    if (!v) table.set(key, (v = newVolume(kind, minute)));
+    if (minute > v.t) {
       judge(v, context);
-      if (!v.raised) {
-        v.peak = Math.max(decayedPeak(v, v.b), v.packets);
-        v.peakAt = v.b;
-      }
-      Object.assign(v, { b: bucket, packets: 0, bytes: 0, inBytes: 0, raised: false, top: null });
+      advance(v, minute);
     }
+    // A late record counts in its minute while that is held.
+    const slot = slotOf(v, minute);
+    if (!slot) return;
     if (!connection.request) {
-      v.inBytes += flow.bytes;
+      slot[2] += flow.bytes;
       return;
     }
-    v.packets += flow.packets;
-    v.bytes += flow.bytes;
-    if (!v.top || flow.packets > v.top.packets) v.top = flow;
+    slot[0] += flow.packets;
+    slot[1] += flow.bytes;
+    if (!v.top || minuteOf(v.top.time) <= v.t - WINDOW || flow.packets > v.top.packets) v.top = flow;
   },
   finish(context) {
     const table = volumes(context);
     for (const v of table.values()) judge(v, context);
     // A baseline below floor / multiple never changes the threshold: such classes need not be stored.
-    table.retain((v) => v.packets > 0 || DOS.multiple * decayedPeak(v, v.b) >= DOS.floor);
+    table.retain((v) => v.m.some(([packets]) => packets > 0) || DOS.multiple * decayedPeak(v, v.t * MINUTE) >= DOS.floor);
   },
   cases,
 };

@@ -1,10 +1,11 @@
-import type { FlowDetection, NetworkCase } from '../detection.js';
-import { isPrivateIp, protocolName } from '../network-event.js';
+import type { FlowDetection, NetworkCase, NetworkDetectionContext } from '../detection.js';
+import { isPrivateIp, protocolName, type FlowEvent } from '../network-event.js';
 import { CASE_PRIVATE_IP, flowLine } from '../network-records.js';
-import { connectionAction, instanceKey } from './connection.js';
+import { type Connection, connectionAction, instanceKey } from './connection.js';
 import { connectionLines } from './flow-case-builders.js';
 import { each, spaced } from './flow-volume-cases.js';
 import { makeRoom, MINUTE, persistedTable, viewOf } from './flow-windows.js';
+import { baselineSpent, crosses, newRate, noteSource, type Rate, SURGE, threshold, topSources, weight, windowPast, windowStart } from './surge-rates.js';
 
 /**
  * Recon:EC2/RejectedTrafficSurge.Gumshoe, Gumshoe's own type (issue 4, "What operators asked for"): a surge
@@ -12,31 +13,28 @@ import { makeRoom, MINUTE, persistedTable, viewOf } from './flow-windows.js';
  * within minutes rather than in a batch.
  *
  * Counted: packets of REJECTed records arriving at the instance (the security group or network ACL
- * dropped them), per instance and source address and per instance and destination port (with protocol),
- * in 5-minute buckets. Each key keeps an exponentially weighted mean of its earlier buckets
- * (m ← m + 0.02·(count − m) per bucket, idle buckets counting as 0). The finding is raised on the very
- * record that takes the open bucket to max(floor, 10 × m) — 100 packets for a source, 500 for a port —
- * once per key and bucket, so `gumshoe detect` run every few minutes reports a surge in the
- * run that first sees it. Buckets and means are kept in detection state, so a surge split across two runs
- * counts as one.
+ * dropped them), per instance and source address and per instance and destination port (with protocol), in
+ * a window that slides by the minute: the record's minute and the 5 before it, so any 5 minutes that hold a
+ * surge are seen whole, wherever they fall. Each key's baseline is the largest window it reached in earlier
+ * clock hours, halving every week (surge-rates.ts). The finding is raised on the very record that takes the
+ * window to max(floor, 5 × baseline), floor 100 packets for a source and 500 for a port, at most once per
+ * key and hour. A surge is learned like any window, so one that goes on, or recurs daily or weekly at its
+ * size, is not raised again; one that builds up within the hour is still judged against the hours before.
+ * For the first hour after an instance's first record of any kind, windows are only learned: a rate
+ * that was already going when Gumshoe started watching is not a surge. Rates live in detection state, so a
+ * surge split across two `gumshoe detect` runs counts as one.
  *
  * Severity Low: the traffic was blocked. Medium when a private address surges, since scanning from
  * inside the network suggests a compromised peer (private sources count only when the flow-direction field
  * says which interface logged the record: flow-windows.ts FlowView.judged). Role TARGET. Per-source findings
- * carry the source (trusted IP lists apply); per-port findings are about many sources and carry none.
- * State per instance: at most 512 sources and 256 ports; when full the half with the least
- * traffic and baseline goes; keys whose mean fell below one packet are dropped between runs.
+ * carry the source (trusted IP lists apply); per-port findings are about many sources: no remote end, and
+ * the heaviest sources listed in additionalInfo.
+ * State: at most 4,096 instances (least recently seen forgotten), each with at most 512 sources and 256
+ * ports; when full, the half with the least traffic and baseline goes. Between runs, keys whose window is
+ * past and whose baseline no longer lifts their threshold above the floor are dropped.
  */
 const TYPE = 'Recon:EC2/RejectedTrafficSurge.Gumshoe';
-const SURGE = { bucketMs: 5 * MINUTE, alpha: 0.02, multiple: 10, sourceFloor: 100, portFloor: 500, maxSources: 512, maxPorts: 256 } as const;
-
-interface Rate {
-  /** Open bucket's start and packet count; mean of earlier buckets; raised in this bucket. */
-  b: number;
-  c: number;
-  m: number;
-  raised: boolean;
-}
+const CAPS = { maxSources: 512, maxPorts: 256 } as const;
 
 interface Rates {
   rates: Record<string, Rate>;
@@ -44,98 +42,153 @@ interface Rates {
 }
 
 interface InstanceRates {
+  /** Time of the instance's first record: its learning period starts there. */
+  first: number;
   sources: Rates;
   ports: Rates;
 }
 
-const table = persistedTable<InstanceRates>('instances', 4_096);
+// Not the bucket design's 'instances' table: its rates are not these.
+const table = persistedTable<InstanceRates>('rates', 4_096);
 
-/** Folds the open bucket into the mean and opens `bucket`. */
-function roll(r: Rate, bucket: number): void {
-  const idle = (bucket - r.b) / SURGE.bucketMs - 1;
-  r.m = (r.m + SURGE.alpha * (r.c - r.m)) * (1 - SURGE.alpha) ** idle;
-  r.b = bucket;
-  r.c = 0;
-  r.raised = false;
+function instanceRates(context: NetworkDetectionContext, instance: string, time: number): InstanceRates {
+  const instances = table(context);
+  let rates = instances.get(instance);
+  if (!rates) instances.set(instance, (rates = { first: time, sources: { rates: {}, n: 0 }, ports: { rates: {}, n: 0 } }));
+  return rates;
 }
 
-/** Adds packets to the key's bucket; the threshold when this record crosses it, else 0. */
-function bump(rates: Rates, key: string, cap: number, bucket: number, packets: number, floor: number): number {
-  let r = rates.rates[key];
-  if (!r) {
-    rates.n = makeRoom(rates.rates, rates.n, cap, (x) => x.c + x.m) + 1;
-    rates.rates[key] = r = { b: bucket, c: 0, m: 0, raised: false };
+function rateOf(rates: Rates, key: string, cap: number, minute: number): Rate {
+  let rate = rates.rates[key];
+  if (!rate) {
+    rates.n = makeRoom(rates.rates, rates.n, cap, weight) + 1;
+    rates.rates[key] = rate = newRate(minute);
   }
-  if (bucket > r.b) roll(r, bucket);
-  r.c += packets;
-  const threshold = Math.max(floor, SURGE.multiple * r.m);
-  if (r.raised || r.c < threshold) return 0;
-  r.raised = true;
-  return threshold;
+  return rate;
 }
 
-/**
- * Between runs: keys whose mean, with their last bucket folded in, is under one packet are as good as new.
- * Only buckets that ended LATE_MS before the latest one seen go, so records of a bucket that arrive in the
- * next run (other interfaces deliver later) still add to it.
- */
-const LATE_MS = 15 * MINUTE;
-function prune(rates: Rates, latest: number): void {
-  for (const [key, r] of Object.entries(rates.rates)) {
-    if (r.b + SURGE.bucketMs + LATE_MS <= latest && r.m + SURGE.alpha * (r.c - r.m) < 1) {
-      delete rates.rates[key];
-      rates.n--;
-    }
-  }
+interface Surge {
+  by: 'source' | 'destinationPort';
+  key: string;
+  rate: Rate;
+  floor: number;
+}
+
+function emitSurge(context: NetworkDetectionContext, flow: FlowEvent, connection: Readonly<Connection>, { by, key, rate, floor }: Surge): void {
+  const bySource = by === 'source';
+  const what = bySource ? `from ${key}` : `to port ${key}`;
+  const limit = threshold(rate, floor);
+  // A port's surge comes from many sources: naming the one whose record crossed would mislead.
+  const remote = bySource ? connection : { ...connection, remoteIp: null, remotePort: null };
+  context.emit({
+    type: TYPE,
+    event: flow,
+    action: connectionAction(flow, { ...remote, direction: 'INBOUND' }, context.intel),
+    severity: bySource && isPrivateIp(key) ? 5 : 2,
+    resourceRole: 'TARGET',
+    aggregateBy: `${by} ${key}`,
+    ...(bySource ? { remoteIp: key } : {}),
+    vars: { what, packets: rate.w, minutes: SURGE.windowMinutes, threshold: Math.ceil(limit), multiple: SURGE.multiple, baseline: Math.round(rate.p), floor },
+    additionalInfo: {
+      surge: by,
+      [bySource ? 'sourceIp' : 'destinationPort']: key,
+      rejectedPackets: rate.w,
+      thresholdPackets: Math.ceil(limit),
+      baselinePackets: Math.round(rate.p),
+      windowStart: windowStart(rate),
+      windowMinutes: SURGE.windowMinutes,
+      ...(bySource ? {} : { topSources: topSources(rate) }),
+    },
+  });
 }
 
 const rejected = (remote: string, port: number, time: string, o: { packets?: number; clientPort?: number; protocol?: 'tcp' | 'udp' } = {}) =>
   flowLine({ src: remote, dst: CASE_PRIVATE_IP, srcPort: o.clientPort ?? 54_321, dstPort: port, protocol: o.protocol, packets: o.packets ?? 1, bytes: (o.packets ?? 1) * 44, time, action: 'REJECT', direction: 'ingress' });
+/** The instance's first record, an ordinary HTTPS call: from an hour after it, its learning period is over. */
+const watchedSince = (time: string) => flowLine({ src: CASE_PRIVATE_IP, dst: '52.94.236.248', srcPort: 44_000, dstPort: 443, time, direction: 'egress' });
 const SCAN_PORTS = Array.from({ length: 150 }, (_, i) => [1, 7, 9, 13, 21, 22, 23, 25, 26, 37][i % 10]! + Math.floor(i / 10) * 100);
 /** `count` distinct internet addresses (a botnet, or background scanners). */
 const sources = (count: number, seed = 0) => Array.from({ length: count }, (_, i) => `${[45, 80, 89, 185, 193][(i + seed) % 5]}.${(i * 7 + seed) % 250}.${(i * 13) % 250}.${(i % 250) + 1}`);
+/** Bots knocking on Telnet: 30 packets every 30 seconds (about 300 per 5 minutes), from 00:00 for `hours`. */
+const telnetBots = (date: string, hours: number) => each(spaced(`${date}T00:00:00Z`, hours * 120, 30), (time, i) => [rejected(sources(hours * 120, 1)[i]!, 23, time, { packets: 30 })]);
+/** `records` of 30 packets to Telnet 5 seconds apart, from new bots. */
+const telnetBurst = (start: string, records: number) => each(spaced(start, records, 5), (time, i) => [rejected(sources(records, 2)[i]!, 23, time, { packets: 30 })]);
+/** A client retrying blocked 8443: 5 records of 30 packets every 5 minutes (150), for `minutes`. */
+const retrying = (start: string, minutes: number) => each(spaced(start, minutes, 60), (time, i) => [rejected('203.0.113.9', 8443, time, { packets: 30, clientPort: 51_000 + i })]);
 
 const cases = (): NetworkCase[] => [
   {
     name: 'a SYN scan of 150 ports from one internet address, every packet rejected by the security group',
-    flows: each(spaced('2026-11-02T10:00:00Z', 150, 1), (time, i) => [rejected('45.148.10.81', SCAN_PORTS[i]!, time)]),
+    flows: [watchedSince('2026-11-02T08:00:00Z'), ...each(spaced('2026-11-02T10:00:00Z', 150, 1), (time, i) => [rejected('45.148.10.81', SCAN_PORTS[i]!, time)])],
     expect: [TYPE],
   },
   {
     name: 'a botnet of 300 addresses hammers blocked RDP within five minutes',
-    flows: each(spaced('2026-11-02T11:00:00Z', 300, 1), (time, i) => [rejected(sources(300)[i]!, 3389, time, { packets: 2, clientPort: 50_000 + i })]),
+    flows: [watchedSince('2026-11-02T09:00:00Z'), ...each(spaced('2026-11-02T11:00:00Z', 300, 1), (time, i) => [rejected(sources(300)[i]!, 3389, time, { packets: 2, clientPort: 50_000 + i })])],
     expect: [TYPE],
   },
   {
     name: 'another instance in the VPC probes this one’s closed ports',
-    flows: each(spaced('2026-11-02T12:00:00Z', 120, 1), (time, i) => [
-      flowLine({ src: '10.0.7.44', dst: CASE_PRIVATE_IP, srcPort: 44_000 + i, dstPort: 1 + i * 11, packets: 1, bytes: 44, time, action: 'REJECT', direction: 'ingress', tcpFlags: 2 }),
-    ]),
+    flows: [
+      watchedSince('2026-11-02T10:00:00Z'),
+      ...each(spaced('2026-11-02T12:00:00Z', 120, 1), (time, i) => [
+        flowLine({ src: '10.0.7.44', dst: CASE_PRIVATE_IP, srcPort: 44_000 + i, dstPort: 1 + i * 11, packets: 1, bytes: 44, time, action: 'REJECT', direction: 'ingress', tcpFlags: 2 }),
+      ]),
+    ],
+    expect: [TYPE],
+  },
+  {
+    name: 'a two-minute scan across the 5-minute mark (00:04–00:06), which clock-aligned buckets would split in two',
+    flows: [watchedSince('2026-11-01T22:00:00Z'), ...each(spaced('2026-11-02T00:04:00Z', 120, 1), (time, i) => [rejected('45.148.10.83', SCAN_PORTS[i]!, time)])],
+    expect: [TYPE],
+  },
+  {
+    name: 'Telnet gets ~300 rejected packets every 5 minutes from bots for six hours, then ten times that',
+    flows: [...telnetBots('2026-11-02', 6), ...telnetBurst('2026-11-02T06:00:00Z', 100)],
     expect: [TYPE],
   },
   {
     name: 'internet background noise: 200 scanners knock once or twice on random ports over an hour',
-    flows: each(spaced('2026-11-02T13:00:00Z', 200, 18), (time, i) => [rejected(sources(200, 3)[i]!, [23, 445, 3389, 8080, 5900, 6379, 22, 1433][i % 8]!, time, { packets: 1 + (i % 2), clientPort: 40_000 + i })]),
+    flows: [watchedSince('2026-11-02T11:00:00Z'), ...each(spaced('2026-11-02T13:00:00Z', 200, 18), (time, i) => [rejected(sources(200, 3)[i]!, [23, 445, 3389, 8080, 5900, 6379, 22, 1433][i % 8]!, time, { packets: 1 + (i % 2), clientPort: 40_000 + i })])],
     expect: [],
   },
   {
-    name: 'Telnet gets ~300 rejected packets every 5 minutes for six hours from bots, then a 5× burst stays within its baseline',
+    name: 'Telnet gets ~300 rejected packets every 5 minutes from bots for six hours, then a burst of four times that stays within its baseline',
+    flows: [...telnetBots('2026-11-02', 6), ...telnetBurst('2026-11-02T06:00:00Z', 40)],
+    expect: [],
+  },
+  {
+    name: 'a persistent scanner keeps hitting blocked 8443 at 150 packets every 5 minutes for 12 hours, as it did when the instance was first seen',
+    flows: retrying('2026-11-02T00:00:00Z', 12 * 60),
+    expect: [],
+  },
+  {
+    name: 'a nightly job retries a blocked port for an hour at 02:00, every night since the instance was first seen',
+    flows: ['01', '02', '03', '04'].flatMap((day) => retrying(`2026-11-${day}T02:00:00Z`, 60)),
+    expect: [],
+  },
+  {
+    name: 'just under the floors: one address sends 99 packets, and 250 addresses send 499 to RDP',
     flows: [
-      ...each(spaced('2026-11-02T00:00:00Z', 72 * 10, 30), (time, i) => [rejected(sources(720, 1)[i]!, 23, time, { packets: 30 })]),
-      ...each(spaced('2026-11-02T06:00:00Z', 50, 5), (time, i) => [rejected(sources(50, 2)[i]!, 23, time, { packets: 30 })]),
+      watchedSince('2026-11-02T08:00:00Z'),
+      ...each(spaced('2026-11-02T10:00:00Z', 99, 1), (time, i) => [rejected('45.148.10.81', SCAN_PORTS[i]!, time)]),
+      ...each(spaced('2026-11-02T11:00:00Z', 250, 1), (time, i) => [rejected(sources(250)[i]!, 3389, time, { packets: i === 0 ? 1 : 2, clientPort: 50_000 + i })]),
     ],
     expect: [],
   },
   {
     name: 'a desktop client keeps retrying a port the security group blocks',
-    flows: each(spaced('2026-11-02T14:00:00Z', 60, 30), (time, i) => [rejected('198.51.100.23', 8443, time, { packets: 2, clientPort: 51_000 + i })]),
+    flows: [watchedSince('2026-11-02T12:00:00Z'), ...each(spaced('2026-11-02T14:00:00Z', 60, 30), (time, i) => [rejected('198.51.100.23', 8443, time, { packets: 2, clientPort: 51_000 + i })])],
     expect: [],
   },
   {
     name: 'the instance’s own egress rules reject its retries (outbound, not a surge at it)',
-    flows: each(spaced('2026-11-02T15:00:00Z', 300, 1), (time, i) =>
-      connectionLines({ remote: '203.0.113.9', opener: 'instance', port: 25, time, clientPort: 45_000 + i, action: 'REJECT', bytesUp: 60 }),
-    ),
+    flows: [
+      watchedSince('2026-11-02T13:00:00Z'),
+      ...each(spaced('2026-11-02T15:00:00Z', 300, 1), (time, i) =>
+        connectionLines({ remote: '203.0.113.9', opener: 'instance', port: 25, time, clientPort: 45_000 + i, action: 'REJECT', bytesUp: 60 }),
+      ),
+    ],
     expect: [],
   },
 ];
@@ -152,62 +205,51 @@ export const rejectedSurge: FlowDetection = {
       mitre: { tactic: 'TA0043 Reconnaissance', technique: 'T1595 Active Scanning' },
       title: 'Surge of rejected traffic {what} at EC2 instance {instance}.',
       description:
-        'Security groups or network ACLs rejected {packets} packets {what} at EC2 instance {instance} within {minutes} minutes, above {threshold} ({multiple}× the usual {baseline}). Someone is scanning or hammering the instance; the traffic was blocked.',
+        'Security groups or network ACLs rejected {packets} packets {what} at EC2 instance {instance} within {minutes} minutes, reaching the threshold of {threshold} (the larger of {floor} and {multiple}× the most seen in earlier hours, {baseline}). Someone is scanning or hammering the instance; the traffic was blocked.',
       remediation:
         'Check what the source wants (scan, brute force, a misconfigured client) and whether any of its traffic was accepted elsewhere. Block persistent sources at the network ACL or WAF; if the source is inside the VPC, investigate that host.',
     },
   ],
   onFlow(flow, context) {
+    const instance = instanceKey(flow);
+    if (instance === null) return;
+    // Every record starts the instance's learning period, so a first scan of a quiet instance is not missed.
+    const rates = instanceRates(context, instance, flow.time);
     if (flow.action !== 'REJECT') return;
     // A rejected record is the packets that were dropped: they count when they came to the instance.
     const { connection, sent, judged } = viewOf(flow);
     if (sent || !judged) return;
-    const instance = instanceKey(flow);
-    if (instance === null) return;
-    const instances = table(context);
-    let rates = instances.get(instance);
-    if (!rates) instances.set(instance, (rates = { sources: { rates: {}, n: 0 }, ports: { rates: {}, n: 0 } }));
-    const bucket = flow.time - (flow.time % SURGE.bucketMs);
+    const learning = flow.time < rates.first + SURGE.learningMs;
+    const minute = Math.floor(flow.time / MINUTE);
     const remoteIp = connection.remoteIp!;
-    const port = connection.localPort === null ? null : `${protocolName(flow.protocol)} ${connection.localPort}`;
-    const surges: { by: 'source' | 'destinationPort'; key: string; threshold: number }[] = [];
-    const bySource = bump(rates.sources, remoteIp, SURGE.maxSources, bucket, flow.packets, SURGE.sourceFloor);
-    if (bySource) surges.push({ by: 'source', key: remoteIp, threshold: bySource });
-    const byPort = port === null ? 0 : bump(rates.ports, port, SURGE.maxPorts, bucket, flow.packets, SURGE.portFloor);
-    if (byPort) surges.push({ by: 'destinationPort', key: port!, threshold: byPort });
-    for (const { by, key, threshold } of surges) {
-      const r = (by === 'source' ? rates.sources : rates.ports).rates[key]!;
-      const what = by === 'source' ? `from ${key}` : `to port ${key}`;
-      context.emit({
-        type: TYPE,
-        event: flow,
-        action: connectionAction(flow, { ...connection, direction: 'INBOUND' }, context.intel),
-        severity: by === 'source' && isPrivateIp(remoteIp) ? 5 : 2,
-        resourceRole: 'TARGET',
-        aggregateBy: `${by} ${key}`,
-        ...(by === 'source' ? { remoteIp } : {}),
-        vars: { what, packets: r.c, minutes: SURGE.bucketMs / MINUTE, threshold, multiple: SURGE.multiple, baseline: Math.round(r.m) },
-        additionalInfo: {
-          surge: by,
-          [by === 'source' ? 'sourceIp' : 'destinationPort']: key,
-          rejectedPackets: r.c,
-          thresholdPackets: threshold,
-          baselinePackets: Math.round(r.m * 100) / 100,
-          bucketStart: new Date(bucket).toISOString(),
-          windowMinutes: SURGE.bucketMs / MINUTE,
-        },
-      });
-    }
+    const source = rateOf(rates.sources, remoteIp, CAPS.maxSources, minute);
+    if (crosses(source, minute, flow.packets, SURGE.sourceFloor, learning)) emitSurge(context, flow, connection, { by: 'source', key: remoteIp, rate: source, floor: SURGE.sourceFloor });
+    if (connection.localPort === null) return;
+    const port = `${protocolName(flow.protocol)} ${connection.localPort}`;
+    const byPort = rateOf(rates.ports, port, CAPS.maxPorts, minute);
+    const surging = crosses(byPort, minute, flow.packets, SURGE.portFloor, learning);
+    noteSource(byPort, remoteIp, flow.packets);
+    if (surging) emitSurge(context, flow, connection, { by: 'destinationPort', key: port, rate: byPort, floor: SURGE.portFloor });
   },
   finish(context) {
     const instances = table(context);
     let latest = 0;
-    for (const rates of instances.values()) for (const r of Object.values(rates.ports.rates).concat(Object.values(rates.sources.rates))) latest = Math.max(latest, r.b);
+    for (const rates of instances.values()) for (const r of Object.values(rates.ports.rates).concat(Object.values(rates.sources.rates))) latest = Math.max(latest, r.t);
     for (const rates of instances.values()) {
-      prune(rates.sources, latest);
-      prune(rates.ports, latest);
+      forgetSpent(rates.sources, latest, SURGE.sourceFloor);
+      forgetSpent(rates.ports, latest, SURGE.portFloor);
     }
-    instances.retain((rates) => rates.sources.n + rates.ports.n > 0);
   },
   cases,
 };
+
+/** Between runs: keys past their window go when their baseline is spent; a port's sources listed for it go. */
+function forgetSpent(rates: Rates, latestMinute: number, floor: number): void {
+  for (const [key, rate] of Object.entries(rates.rates)) {
+    if (!windowPast(rate, latestMinute)) continue;
+    if (baselineSpent(rate, latestMinute, floor)) {
+      delete rates.rates[key];
+      rates.n--;
+    } else delete rate.top;
+  }
+}
