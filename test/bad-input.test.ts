@@ -486,7 +486,7 @@ describe('bad JSON lines (CloudTrail)', () => {
     });
   });
 
-  test('fields of the wrong JSON type', async () => {
+  test('fields of the wrong JSON type: quarantined, not stored as their JSON text', async () => {
     const records = stratusRecords('aws.credential-access.ec2-steal-instance-credentials');
     const edit = (i: number, change: (r: Json) => void) => edited(records[i]!, change);
     const numericName = edit(1, (r) => (r.eventName = 42));
@@ -494,25 +494,6 @@ describe('bad JSON lines (CloudTrail)', () => {
     const arrayParameters = edit(3, (r) => (r.requestParameters = [{ instanceId: 'i-0123' }]));
     const numericTime = edit(4, (r) => (r.eventTime = 1722375075));
     const objectSource = edit(5, (r) => (r.eventSource = { name: 'ec2.amazonaws.com' }));
-    const content = lines([JSON.stringify(records[0]), numericName, stringIdentity, arrayParameters, numericTime, objectSource, JSON.stringify(records[6])]);
-    await runCase({
-      name: 'trail.jsonl',
-      content,
-      type: 'cloudtrail',
-      stored: 2,
-      quarantined: [
-        { location: 'line 2', reason: 'field eventName: expected a string, found a number', raw: numericName },
-        { location: 'line 3', reason: 'field userIdentity: expected an object, found a string', raw: stringIdentity },
-        { location: 'line 4', reason: 'field requestParameters: expected an object, found an array', raw: arrayParameters },
-        { location: 'line 5', reason: 'field eventTime: expected a string, found a number', raw: numericTime },
-        { location: 'line 6', reason: 'field eventSource: expected a string, found an object', raw: objectSource },
-      ],
-    });
-  });
-
-  test('text and flag fields of the wrong JSON type: quarantined, not stored as their JSON text', async () => {
-    const records = stratusRecords('aws.credential-access.ec2-steal-instance-credentials');
-    const edit = (i: number, change: (r: Json) => void) => edited(records[i]!, change);
     const arrayRegion = edit(1, (r) => (r.awsRegion = ['us-east-1']));
     const objectAccount = edit(2, (r) => (r.recipientAccountId = { x: 1 }));
     const booleanAgent = edit(3, (r) => (r.userAgent = false));
@@ -523,19 +504,27 @@ describe('bad JSON lines (CloudTrail)', () => {
     const stringFlag = edit(7, (r) => (r.readOnly = 'True'));
     // Text that starts like an array is still text: the S3 console's user agent does.
     const bracketedAgent = edit(8, (r) => (r.userAgent = '[S3Console/0.4, aws-internal/3 aws-sdk-java/1.11.991]'));
-    const content = lines([JSON.stringify(records[0]), arrayRegion, objectAccount, booleanAgent, objectAddress, objectError, vagueFlag, stringFlag, bracketedAgent]);
+    const content = lines([
+      JSON.stringify(records[0]), numericName, stringIdentity, arrayParameters, numericTime, objectSource,
+      arrayRegion, objectAccount, booleanAgent, objectAddress, objectError, vagueFlag, stringFlag, bracketedAgent,
+    ]);
     await runCase({
       name: 'trail.jsonl',
       content,
       type: 'cloudtrail',
       stored: 3,
       quarantined: [
-        { location: 'line 2', reason: 'field awsRegion: expected a string, found an array', raw: arrayRegion },
-        { location: 'line 3', reason: 'field recipientAccountId: expected a string, found an object', raw: objectAccount },
-        { location: 'line 4', reason: 'field userAgent: expected a string, found a boolean', raw: booleanAgent },
-        { location: 'line 5', reason: 'field sourceIPAddress: expected a string, found an object', raw: objectAddress },
-        { location: 'line 6', reason: 'field errorCode: expected a string, found an object', raw: objectError },
-        { location: 'line 7', reason: 'field readOnly: expected true or false, found maybe', raw: vagueFlag },
+        { location: 'line 2', reason: 'field eventName: expected a string, found a number', raw: numericName },
+        { location: 'line 3', reason: 'field userIdentity: expected an object, found a string', raw: stringIdentity },
+        { location: 'line 4', reason: 'field requestParameters: expected an object, found an array', raw: arrayParameters },
+        { location: 'line 5', reason: 'field eventTime: expected a string, found a number', raw: numericTime },
+        { location: 'line 6', reason: 'field eventSource: expected a string, found an object', raw: objectSource },
+        { location: 'line 7', reason: 'field awsRegion: expected a string, found an array', raw: arrayRegion },
+        { location: 'line 8', reason: 'field recipientAccountId: expected a string, found an object', raw: objectAccount },
+        { location: 'line 9', reason: 'field userAgent: expected a string, found a boolean', raw: booleanAgent },
+        { location: 'line 10', reason: 'field sourceIPAddress: expected a string, found an object', raw: objectAddress },
+        { location: 'line 11', reason: 'field errorCode: expected a string, found an object', raw: objectError },
+        { location: 'line 12', reason: 'field readOnly: expected true or false, found maybe', raw: vagueFlag },
       ],
       check: async (lake) => {
         const rows = await lake.rows('SELECT read_only, http_request_user_agent AS agent FROM api_activity ORDER BY source_line');
@@ -554,7 +543,6 @@ describe('bad JSON lines (CloudTrail)', () => {
       quarantined: [{ location: 'line 2', reason: 'field awsRegion: expected a string, found an array', raw: wrappedRegion }],
     });
   });
-
   test('a bad record inside a pretty-printed array is located by line and record number', async () => {
     const records = stratusRecords('aws.persistence.iam-create-admin-user');
     const broken = structuredClone(records);
