@@ -60,7 +60,7 @@ function selectForFormat(file: BatchFile, records: string, delivered: { account:
   });
   const time = (name: string) =>
     position.has(name) ? `CASE WHEN ${column(name)} BETWEEN 0 AND ${MAX_EPOCH} THEN make_timestamp(${column(name)} * 1000000) END` : 'NULL';
-  const checks = fields.map((name, i) => fieldCheck(name, i + 1, column(name))).filter(Boolean).join('\n    ');
+  const checks = fields.map((name, i) => fieldCheck(name, i + 1, column(name), position)).filter(Boolean).join('\n    ');
   const formatError = file.formatError ? `WHEN true THEN ${sqlString(file.formatError)}` : '';
   const describedFormat = fields.length ? `${fields.length} fields` : 'a known field order';
   const unmappedFields = fields.filter((name) => !MAPPED.has(name));
@@ -142,12 +142,17 @@ function deliveryInKey(fields: string[], delivered: { account: string; region: s
 }
 
 /** A WHEN clause rejecting a malformed value of one field, or '' when any text is acceptable. */
-function fieldCheck(name: string, position: number, converted: string): string {
+/** The address a packet-level address usually repeats: checked already, so an equal one needs no check of its own. */
+const PACKET_ADDRESS_OF: Record<string, string> = { 'pkt-srcaddr': 'srcaddr', 'pkt-dstaddr': 'dstaddr' };
+
+function fieldCheck(name: string, position: number, converted: string, positions: Map<string, number>): string {
   const field = FLOW_FIELDS.get(name);
   if (!field) return '';
   const text = `p[${position}]`;
   if (field.kind === 'address') {
-    return `WHEN ${text} <> '-' AND NOT ${isIpAddress(text)} THEN 'field ${name}: not an IP address: ' || left(${text}, 60)`;
+    const repeated = positions.get(PACKET_ADDRESS_OF[name] ?? '');
+    const same = repeated ? ` AND ${text} <> p[${repeated}]` : '';
+    return `WHEN ${text} <> '-'${same} AND NOT ${isIpAddress(text)} THEN 'field ${name}: not an IP address: ' || left(${text}, 60)`;
   }
   if (field.kind === 'integer' || field.kind === 'port' || field.kind === 'epoch') {
     const upper = field.kind === 'epoch' ? ` OR ${converted} > ${MAX_EPOCH}` : field.kind === 'port' ? ` OR ${converted} > 65535` : '';
