@@ -5,6 +5,7 @@ import {
 } from './lake-rows.js';
 import { type LakeConnections, type SliceSize, slicedChunks, timeSlices } from './time-slices.js';
 import type { DnsAnswer, DnsEvent, FlowEvent } from './network-event.js';
+import { DOTTED_QUAD } from '../normalize/normalizer.js';
 
 /**
  * VPC flow records and DNS queries from the lake, in time order, after a row-id watermark.
@@ -22,8 +23,6 @@ const FLOW_NUMBERS = [
   'traffic_packets', 'traffic_bytes', "CASE action WHEN 'Allowed' THEN 1 WHEN 'Denied' THEN 2 END",
   "CASE connection_info_direction WHEN 'Inbound' THEN 1 WHEN 'Outbound' THEN 2 END", 'connection_info_tcp_flags', 'source_file_id', 'source_line',
 ] as const;
-const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
-const DOTTED_QUAD = `'${OCTET}([.]${OCTET}){3}'`;
 const ipv4Number = (column: string) =>
   `CASE WHEN regexp_full_match(${column}, ${DOTTED_QUAD}) THEN ${[0, 1, 2, 3].map((k) => `split_part(${column}, '.', ${k + 1})::UBIGINT * ${256 ** (3 - k)}`).join(' + ')} END`;
 

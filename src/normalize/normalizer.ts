@@ -36,8 +36,10 @@ export function groupByEnvelope(files: BatchFile[]): [Envelope | undefined, Batc
 }
 
 const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+/** SQL string literal: the regular expression of a dotted-quad IPv4 address (no leading zeros, octets to 255). */
+export const DOTTED_QUAD = `'${OCTET}([.]${OCTET}){3}'`;
 
 /** SQL: whether a text is a dotted-quad IPv4 address, or hexadecimal groups and colons as IPv6 addresses are. */
 export function isIpAddress(text: string): string {
-  return `(regexp_full_match(${text}, '${OCTET}([.]${OCTET}){3}') OR (contains(${text}, ':') AND regexp_full_match(${text}, '[0-9a-fA-F:.]+')))`;
+  return `(regexp_full_match(${text}, ${DOTTED_QUAD}) OR (contains(${text}, ':') AND regexp_full_match(${text}, '[0-9a-fA-F:.]+')))`;
 }
