@@ -689,6 +689,23 @@ describe('bad VPC flow logs', () => {
       ],
     });
   });
+
+  test('a line of nothing but dashes has no time: quarantined; a NODATA line with its times is stored', async () => {
+    const header = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
+    const dashes = '2 - - - - - - - - - - - - -';
+    const noStart = '2 123456789012 eni-0a1b2c3d - - - - - - - - - - NODATA';
+    const nodata = '2 123456789012 eni-0a1b2c3d - - - - - - - 1566848875 1566848935 - NODATA';
+    await runCase({
+      name: 'flows.log',
+      content: lines([header, dashes, noStart, nodata]),
+      type: 'vpcflow',
+      stored: 1,
+      quarantined: [
+        { location: 'line 2', reason: 'fields start and end: both missing', raw: dashes },
+        { location: 'line 3', reason: 'fields start and end: both missing', raw: noStart },
+      ],
+    });
+  });
 });
 
 describe('bad Route 53 Resolver and GuardDuty records', () => {

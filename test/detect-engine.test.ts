@@ -13,6 +13,7 @@ import { rowRange } from '../src/detect/lake-rows.js';
 import { timeSlices } from '../src/detect/time-slices.js';
 import { pentestUserAgent } from '../src/detect/cloudtrail/pentest-user-agent.js';
 import { rootCredentialUsage } from '../src/detect/cloudtrail/root-credential-usage.js';
+import { matchesCriteria, parseCriteria } from '../src/findings/criteria.js';
 import { addFilter } from '../src/findings/filters.js';
 import { queryFindings, setArchived } from '../src/findings/store.js';
 import { staticIntel } from '../src/intel/static.js';
@@ -293,5 +294,17 @@ describe('correlation', () => {
     const sequence = found.find((o) => o.finding.type === 'AttackSequence:S3/CompromisedData')!;
     const members = found.filter((o) => o.finding.associatedAttackSequenceArn === sequence.finding.arn);
     assert.ok(members.length >= 5, `${members.length} linked findings`);
+  });
+
+  test('an attack sequence names the caller as its member findings do, so filters on the identity match both', () => {
+    const incident = INCIDENTS.find((s) => s.id === 'incident/leaked-access-key')!;
+    const found = runCase(DETECTIONS, { name: incident.id, records: incident.records, expect: incident.expect, intel: incident.intel });
+    const sequence = found.find((o) => o.finding.type === 'AttackSequence:S3/CompromisedData')!;
+    const member = found.find((o) => o.finding.associatedAttackSequenceArn === sequence.finding.arn)!;
+    const identity = sequence.finding.resource.accessKeyDetails?.userIdentity;
+    assert.ok(identity?.arn, 'the sequence carries the caller\'s ARN');
+    assert.deepEqual(identity, member.finding.resource.accessKeyDetails?.userIdentity);
+    const criteria = parseCriteria({ criterion: { 'resource.accessKeyDetails.userIdentity.arn': { eq: [identity.arn] } } });
+    assert.equal(matchesCriteria(sequence.finding, criteria), true);
   });
 });

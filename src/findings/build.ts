@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { ApiEvent } from '../detect/api-event.js';
+import type { ApiActor, ApiEvent } from '../detect/api-event.js';
 import type { FindingTypeSpec, NetworkSignal, Signal } from '../detect/detection.js';
 import { hostOf } from '../detect/instance-inventory.js';
 import { userAgentCategory } from '../detect/user-agent.js';
 import type { IntelLookup, ThreatMatch } from '../intel/lookup.js';
-import type { FindingAction, FindingResource, GuardDutyFinding, InstanceDetails, RemoteIpDetails } from './guardduty-finding.js';
+import type { AccessKeyDetails, FindingAction, FindingResource, GuardDutyFinding, InstanceDetails, RemoteIpDetails } from './guardduty-finding.js';
 import { userIdentityOf } from './user-identity.js';
 
 /** An event behind a finding, by where it is stored. */
@@ -57,18 +57,19 @@ function callerType(event: ApiEvent): string {
   return 'Domain';
 }
 
-function accessKeyResource(event: ApiEvent): FindingResource {
-  const { actor } = event;
+/** The caller's access key as GuardDuty describes it, with the caller's identity for filters. */
+export function accessKeyDetailsOf(actor: ApiActor): AccessKeyDetails {
   return {
-    resourceType: 'AccessKey',
-    accessKeyDetails: {
-      accessKeyId: actor.accessKeyId ?? undefined,
-      principalId: actor.principalId ?? undefined,
-      userName: actor.userName ?? (actor.type === 'Root' ? 'Root' : undefined),
-      userType: actor.type ?? undefined,
-      userIdentity: userIdentityOf(actor),
-    },
+    accessKeyId: actor.accessKeyId ?? undefined,
+    principalId: actor.principalId ?? undefined,
+    userName: actor.userName ?? (actor.type === 'Root' ? 'Root' : undefined),
+    userType: actor.type ?? undefined,
+    userIdentity: userIdentityOf(actor),
   };
+}
+
+function accessKeyResource(event: ApiEvent): FindingResource {
+  return { resourceType: 'AccessKey', accessKeyDetails: accessKeyDetailsOf(event.actor) };
 }
 
 function fill(template: string, vars: Record<string, string | number | undefined>): string {

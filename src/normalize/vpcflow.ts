@@ -61,6 +61,10 @@ function selectForFormat(file: BatchFile, records: string, delivered: { account:
   const time = (name: string) =>
     position.has(name) ? `CASE WHEN ${column(name)} BETWEEN 0 AND ${MAX_EPOCH} THEN make_timestamp(${column(name)} * 1000000) END` : 'NULL';
   const checks = fields.map((name, i) => fieldCheck(name, i + 1, column(name), position)).filter(Boolean).join('\n    ');
+  // A record without a time cannot be placed on a timeline, searched by day or detected on: it is not a record.
+  const timeCheck = position.has('start') || position.has('end')
+    ? `WHEN coalesce(${time('start')}, ${time('end')}) IS NULL THEN 'fields start and end: both missing'`
+    : '';
   const formatError = file.formatError ? `WHEN true THEN ${sqlString(file.formatError)}` : '';
   const describedFormat = fields.length ? `${fields.length} fields` : 'a known field order';
   const unmappedFields = fields.filter((name) => !MAPPED.has(name));
@@ -85,6 +89,7 @@ SELECT
     ${formatError}
     WHEN len(p) <> ${fields.length} THEN 'expected ${describedFormat}, found ' || len(p)
     ${checks}
+    ${timeCheck}
   END AS reason,
   coalesce(${time('start')}, ${time('end')}) AS time,
   ${time('start')} AS start_time,
@@ -141,10 +146,10 @@ function deliveryInKey(fields: string[], delivered: { account: string; region: s
   return parts.map(([, sql]) => ` || coalesce(chr(10) || ${sql}, '')`).join('');
 }
 
-/** A WHEN clause rejecting a malformed value of one field, or '' when any text is acceptable. */
 /** The address a packet-level address usually repeats: checked already, so an equal one needs no check of its own. */
 const PACKET_ADDRESS_OF: Record<string, string> = { 'pkt-srcaddr': 'srcaddr', 'pkt-dstaddr': 'dstaddr' };
 
+/** A WHEN clause rejecting a malformed value of one field, or '' when any text is acceptable. */
 function fieldCheck(name: string, position: number, converted: string, positions: Map<string, number>): string {
   const field = FLOW_FIELDS.get(name);
   if (!field) return '';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { buildOccurrence, type Occurrence } from '../../findings/build.js';
+import { accessKeyDetailsOf, buildOccurrence, type Occurrence } from '../../findings/build.js';
+import type { AccessKeyDetails } from '../../findings/guardduty-finding.js';
 import { ApiEvent } from '../api-event.js';
 import { assumedRole, awsService, ctEvent, iamUser, instanceRole, repeated, root } from '../case-builders.js';
 import type { ApiDetection, CloudTrailRecord, DetectionContext, FindingTypeSpec, Signal } from '../detection.js';
@@ -75,7 +76,7 @@ interface Credential {
   findings: FindingRef[];
   calls: CallRef[];
   /** The access key and principal the sequence finding is filed under, fixed at its first emission. */
-  key?: { accessKeyId?: string; principalId?: string; userName?: string; userType?: string };
+  key?: AccessKeyDetails;
   bucket?: string;
 }
 
@@ -322,10 +323,10 @@ function correlate(occurrences: readonly Occurrence[], context: DetectionContext
     const anchor = mine.at(-1);
     const event = anchor ? eventOf(anchor) : run?.events.at(-1);
     if (!event) continue;
-    state.key ??= {
-      accessKeyId: event.actor.accessKeyId ?? undefined, principalId: event.actor.principalId ?? undefined,
-      userName: event.actor.userName ?? undefined, userType: event.actor.type ?? undefined,
-    };
+    // The member finding's key keeps the caller's whole identity, which a stand-in event only partly carries.
+    state.key ??= { ...(anchor?.finding.resource.accessKeyDetails ?? accessKeyDetailsOf(event.actor)) };
+    // State saved before sequences carried the caller's identity gains it now, so filters on it match.
+    state.key.userIdentity ??= anchor?.finding.resource.accessKeyDetails?.userIdentity ?? accessKeyDetailsOf(event.actor).userIdentity;
     if (verdict.data) state.bucket ??= mainBucket(verdict.calls);
     const type = verdict.data ? 'AttackSequence:S3/CompromisedData' : 'AttackSequence:IAM/CompromisedCredentials';
     const also = verdict.data && verdict.credentials ? ['AttackSequence:IAM/CompromisedCredentials'] : [];
