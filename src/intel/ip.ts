@@ -168,7 +168,8 @@ export function lastAtOrBelow<K extends number | bigint>(sorted: ArrayLike<K>, v
 
 /** Lower-cased, without a trailing dot: how domains are compared. */
 export function normalizeDomain(domain: string): string {
-  return domain.trim().toLowerCase().replace(/\.$/, '');
+  const name = domain.trim().toLowerCase();
+  return name.endsWith('.') ? name.slice(0, -1) : name;
 }
 
 const LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
@@ -178,10 +179,4 @@ export function isDomainName(text: string): boolean {
   if (text.length > 253 || parseIpv4(text) !== undefined) return false;
   const labels = text.split('.');
   return labels.length >= 2 && labels.every((l) => LABEL.test(l)) && !/^\d+$/.test(labels.at(-1)!);
-}
-
-/** The domain and each of its parents, most specific first: a.b.example.org, b.example.org, example.org, org. */
-export function domainAndParents(domain: string): string[] {
-  const labels = normalizeDomain(domain).split('.');
-  return labels.map((_, i) => labels.slice(i).join('.'));
 }

@@ -1,6 +1,6 @@
 /** The in-memory IntelLookup behind both loadIntel (lake tables) and staticIntel (plain arrays). */
 import type { Geo } from './geo.js';
-import { domainAndParents, normalizeDomain, parseIpv4, parseIpv4Range, parseIpv6, parseIpv6Range, RangeIndex } from './ip.js';
+import { normalizeDomain, parseIpv4, parseIpv4Range, parseIpv6, parseIpv6Range, RangeIndex } from './ip.js';
 import type { AwsRange, IntelLookup, IpDetails, ThreatMatch } from './lookup.js';
 
 /**
@@ -99,15 +99,22 @@ class EntryIndex<T> {
 
   /** Exact entries for the name itself; wildcard entries for any of its parents (not the apex itself). */
   domain(domain: string): T[] {
-    const names = domainAndParents(domain);
-    const hits = [...(this.domains.get(names[0]!) ?? [])];
-    for (const parent of names.slice(1)) hits.push(...(this.wildcards.get(parent) ?? []));
+    if (this.domains.size === 0 && this.wildcards.size === 0) return [];
+    const name = normalizeDomain(domain);
+    const hits = [...(this.domains.get(name) ?? [])];
+    if (this.wildcards.size === 0) return hits;
+    // Each parent in turn (b.example.org, example.org, org), without building the list of them.
+    for (let dot = name.indexOf('.'); dot >= 0; dot = name.indexOf('.', dot + 1)) {
+      const entries = this.wildcards.get(name.slice(dot + 1));
+      if (entries) hits.push(...entries);
+    }
     return hits;
   }
 }
 
 /** One match per list: the same list may hold an IP and a CIDR around it. */
 function onePerList(matches: ThreatMatch[]): ThreatMatch[] {
+  if (matches.length < 2) return matches;
   const seen = new Set<string>();
   return matches.filter((m) => !seen.has(m.listName) && seen.add(m.listName));
 }

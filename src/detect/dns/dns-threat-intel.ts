@@ -5,7 +5,7 @@ import type { DnsDetection, FindingTypeSpec, NetworkCase, NetworkDetectionContex
 import type { DnsEvent } from '../network-event.js';
 import { dnsQuery } from '../network-records.js';
 import { nov, querySeries, resolved } from './dns-cases.js';
-import { answerThreats, dnsAction, domainThreats, C2_MITRE, dnsTypeSpec } from './domain-names.js';
+import { dnsAction, domainThreats, C2_MITRE, dnsTypeSpec } from './domain-names.js';
 
 /**
  * The DNS threat-intel types (guardduty.md §2.4 #1, 2, 5, 8, 10, 12, 13, 14): the queried name is on a
@@ -67,7 +67,7 @@ function typeOf(match: ThreatMatch): string | undefined {
 function blackholeAnswer(query: DnsEvent, context: NetworkDetectionContext): { ip: string; match: ThreatMatch } | undefined {
   for (const answer of query.answers) {
     if (answer.type !== 'A' && answer.type !== 'AAAA') continue;
-    const match = answerThreats(context.intel, answer.data).find((m) => threatCategory(m.threatName) === 'Blackhole');
+    const match = context.intel.ipThreats(answer.data).find((m) => threatCategory(m.threatName) === 'Blackhole');
     if (match) return { ip: answer.data, match };
   }
   return undefined;

@@ -352,39 +352,27 @@ export function senderKey(query: DnsEvent): string {
 
 interface ThreatCache {
   map: Map<string, ThreatMatch[]>;
-  look: (key: string) => ThreatMatch[];
   lastKey?: string;
   last?: ThreatMatch[];
 }
-const threatCaches = new WeakMap<IntelLookup, { domains: ThreatCache; ips: ThreatCache }>();
-
-function remembered(intel: IntelLookup, kind: 'domains' | 'ips', key: string): ThreatMatch[] {
-  let caches = threatCaches.get(intel);
-  if (!caches) {
-    caches = { domains: { map: new Map(), look: (name) => intel.domainThreats(name) }, ips: { map: new Map(), look: (ip) => intel.ipThreats(ip) } };
-    threatCaches.set(intel, caches);
-  }
-  const cache = caches[kind];
-  if (cache.lastKey === key) return cache.last!;
-  let matches = cache.map.get(key);
-  if (!matches) {
-    if (cache.map.size >= CACHE_LIMIT) cache.map.clear();
-    cache.map.set(key, (matches = cache.look(key)));
-  }
-  cache.lastKey = key;
-  return (cache.last = matches);
-}
+const threatCaches = new WeakMap<IntelLookup, ThreatCache>();
 
 /**
- * intel.domainThreats for a query name and intel.ipThreats for an answer, remembered per intel lookup:
- * resolvers see the same names and answers over and over, and several DNS detections ask about each.
+ * intel.domainThreats for a query name, remembered per intel lookup: resolvers see the same names over and
+ * over, and several DNS detections ask about each. (Answers are not remembered: an address lookup costs less
+ * than the map would, answers repeat less, and most address lists are empty.)
  */
 export function domainThreats(intel: IntelLookup, name: string): ThreatMatch[] {
-  return remembered(intel, 'domains', name);
-}
-
-export function answerThreats(intel: IntelLookup, ip: string): ThreatMatch[] {
-  return remembered(intel, 'ips', ip);
+  let cache = threatCaches.get(intel);
+  if (!cache) threatCaches.set(intel, (cache = { map: new Map() }));
+  if (cache.lastKey === name) return cache.last!;
+  let matches = cache.map.get(name);
+  if (!matches) {
+    if (cache.map.size >= CACHE_LIMIT) cache.map.clear();
+    cache.map.set(name, (matches = intel.domainThreats(name)));
+  }
+  cache.lastKey = name;
+  return (cache.last = matches);
 }
 
 /** A DNS finding type: always about the querying instance, from Route 53 Resolver logs. */

@@ -22,9 +22,12 @@ const IMDS_V4 = parseIpv4('169.254.169.254')!;
 const IMDS_V6 = parseIpv6('fd00:ec2::254')!;
 const IPV4_MAPPED = 0xffff00000000n;
 
+/** Every spelling of either IPv6 form has the group fd00 or ffff: other answers need no parse. */
+const IMDS_V6_GROUP = /fd00|ffff/i;
+
 function isImds(answer: DnsAnswer): boolean {
   if (answer.type === 'A') return parseIpv4(answer.data.trim()) === IMDS_V4;
-  if (answer.type !== 'AAAA') return false;
+  if (answer.type !== 'AAAA' || !IMDS_V6_GROUP.test(answer.data)) return false;
   const v6 = parseIpv6(answer.data.trim());
   return v6 === IMDS_V6 || v6 === IPV4_MAPPED + BigInt(IMDS_V4);
 }
@@ -52,6 +55,24 @@ const cases = (): NetworkCase[] => [
     name: 'the IPv6 IMDS endpoint in an AAAA answer',
     dns: [dnsQuery({ name: 'v6.rebind-lab.com', type: 'AAAA', time: nov(3, '09:15:00'), answers: [['AAAA', 'fd00:ec2::254']] })],
     expect: [TYPE],
+  },
+  {
+    name: 'IMDS in other IPv6 spellings: upper case and uncompressed, IPv4-mapped dotted and in hex',
+    dns: [
+      dnsQuery({ name: 'a.rebind-lab.com', type: 'AAAA', time: nov(3, '09:15:00'), answers: [['AAAA', 'FD00:0EC2:0:0:0:0:0:0254']], instance: 'i-0aaa00000000000a1' }),
+      dnsQuery({ name: 'b.rebind-lab.com', type: 'AAAA', time: nov(3, '09:15:00'), answers: [['AAAA', '::ffff:169.254.169.254']], instance: 'i-0aaa00000000000a2' }),
+      dnsQuery({ name: 'c.rebind-lab.com', type: 'AAAA', time: nov(3, '09:15:00'), answers: [['AAAA', '0:0:0:0:0:FFFF:A9FE:A9FE']], instance: 'i-0aaa00000000000a3' }),
+    ],
+    expect: [TYPE, TYPE, TYPE],
+  },
+  {
+    name: 'ordinary AAAA answers, and near misses of the IPv6 forms',
+    dns: [
+      dnsQuery({ name: 'www.example.com', type: 'AAAA', time: nov(3, '09:15:00'), answers: [['AAAA', '2606:2800:21f:cb07:6820:80da:af6b:8b2c']] }),
+      dnsQuery({ name: 'x.example.com', type: 'AAAA', time: nov(3, '09:15:01'), answers: [['AAAA', 'fd00:ec2::253']] }),
+      dnsQuery({ name: 'y.example.com', type: 'AAAA', time: nov(3, '09:15:02'), answers: [['AAAA', '::ffff:169.254.169.123']] }),
+    ],
+    expect: [],
   },
   {
     name: 'instance-data.ec2.internal and metadata.google.internal resolve to IMDS by design',
