@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { assumedRole, ctEvent, iamUser, root } from '../src/detect/case-builders.js';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { datasetRecords } from '../src/detect/dataset-records.js';
 import type { ApiEvent } from '../src/detect/api-event.js';
 import type { ApiDetection, CloudTrailRecord } from '../src/detect/detection.js';
@@ -14,8 +15,12 @@ import { timeSlices } from '../src/detect/time-slices.js';
 import { pentestUserAgent } from '../src/detect/cloudtrail/pentest-user-agent.js';
 import { rootCredentialUsage } from '../src/detect/cloudtrail/root-credential-usage.js';
 import { matchesCriteria, parseCriteria } from '../src/findings/criteria.js';
-import { addFilter } from '../src/findings/filters.js';
+import { addFilter, removeFilter, updateFilter } from '../src/findings/filters.js';
 import { queryFindings, setArchived } from '../src/findings/store.js';
+import { partitionOf } from '../src/findings/build.js';
+import { toAsff } from '../src/findings/export/asff.js';
+import { toOcsf } from '../src/findings/export/ocsf.js';
+import { s3PublicAccess } from '../src/detect/cloudtrail/s3-public-access.js';
 import { staticIntel } from '../src/intel/static.js';
 import { runCase } from '../src/detect/cases.js';
 import { DETECTIONS } from '../src/detect/registry.js';
@@ -184,6 +189,117 @@ describe('runDetections', () => {
     const [archived] = await queryFindings(lake.lake.connection, { archived: true });
     assert.equal(archived!.service.archived, true);
     assert.equal(archived!.service.count, 5);
+  });
+});
+
+describe('a suppression rule archives new occurrences only while it exists and is an ARCHIVE rule', () => {
+  const ROOT_USAGE = 'Policy:IAMUser/RootCredentialUsage';
+  const rule = { name: 'root-is-expected', action: 'ARCHIVE' as const, findingCriteria: { criterion: { type: { equals: [ROOT_USAGE] } } } };
+  const ways: [string, (connection: DuckDBConnection) => Promise<unknown>][] = [
+    ['removed', (connection) => removeFilter(connection, rule.name)],
+    ['switched to NOOP', (connection) => updateFilter(connection, rule.name, { action: 'NOOP' })],
+    ['narrowed so it no longer matches', (connection) => updateFilter(connection, rule.name, { findingCriteria: { criterion: { type: { equals: ['Recon:EC2/Portscan'] } } } })],
+  ];
+  for (const [how, undo] of ways) {
+    test(`${how}: its findings stay archived until they recur, then are current and published`, async () => {
+      const lake = await tempLake();
+      try {
+        const connection = lake.lake.connection;
+        await addFilter(connection, rule);
+        await lake.ingest([writeRecords([rootCall('2026-11-02T10:00:00Z')])]);
+        const suppressed = await runDetections(lake.lake, { intel, detections: [rootCredentialUsage] });
+        assert.deepEqual([suppressed.suppressed, suppressed.findings.length], [1, 0]);
+
+        await undo(connection);
+        // GuardDuty does not unarchive when a rule goes: the archived finding stays as it is…
+        assert.equal((await queryFindings(connection, { archived: true })).length, 1);
+        // …and its next occurrence is no longer the rule's to archive.
+        await lake.ingest([writeRecords([rootCall('2026-11-03T10:00:00Z')])]);
+        const recurred = await runDetections(lake.lake, { intel, detections: [rootCredentialUsage] });
+        assert.deepEqual([recurred.suppressed, recurred.updated], [0, 1]);
+        assert.deepEqual(recurred.findings.map((f) => [f.type, f.service.archived, f.service.count]), [[ROOT_USAGE, false, 2]]);
+        assert.equal((await queryFindings(connection, { archived: true })).length, 0);
+        assert.equal(await lake.count(`SELECT count(*) FROM findings WHERE archived_by IS NOT NULL`), 0);
+      } finally {
+        lake.close();
+      }
+    });
+  }
+
+  test('while the rule is there, a recurring finding stays archived', async () => {
+    const lake = await tempLake();
+    try {
+      await addFilter(lake.lake.connection, rule);
+      for (const day of ['02', '03']) {
+        await lake.ingest([writeRecords([rootCall(`2026-11-${day}T10:00:00Z`)])]);
+        const run = await runDetections(lake.lake, { intel, detections: [rootCredentialUsage] });
+        assert.deepEqual([run.suppressed, run.findings.length], [1, 0], `day ${day}`);
+      }
+      assert.deepEqual((await lake.rows('SELECT archived_by, count FROM findings')).map((r) => [r.archived_by, Number(r.count)]), [[rule.name, 2]]);
+    } finally {
+      lake.close();
+    }
+  });
+});
+
+describe('partition', () => {
+  test('follows the region: China, GovCloud and ISO regions have their own, every other region is aws', () => {
+    assert.equal(partitionOf('us-east-1'), 'aws');
+    assert.equal(partitionOf('eu-central-2'), 'aws');
+    assert.equal(partitionOf('cn-north-1'), 'aws-cn');
+    assert.equal(partitionOf('cn-northwest-1'), 'aws-cn');
+    assert.equal(partitionOf('us-gov-west-1'), 'aws-us-gov');
+    assert.equal(partitionOf('us-gov-east-1'), 'aws-us-gov');
+    assert.equal(partitionOf('us-iso-east-1'), 'aws-iso');
+    assert.equal(partitionOf('us-isob-east-1'), 'aws-iso-b');
+    assert.equal(partitionOf('unknown'), 'aws');
+    assert.equal(partitionOf('unknown', 'aws-cn'), 'aws-cn');
+  });
+
+  test('findings in cn-north-1 and us-gov-west-1 name their partition in the finding, its ARNs, ASFF and OCSF', async () => {
+    const lake = await tempLake();
+    try {
+      const call = (region: string, account: string) => ctEvent({ service: 'iam', name: 'ListUsers', identity: root(account), time: '2026-11-02T10:00:00Z', region });
+      await lake.ingest([writeRecords([call('cn-north-1', '222233334444'), call('us-gov-west-1', '333344445555'), call('us-east-1', '111122223333')])]);
+      const { findings } = await runDetections(lake.lake, { intel, detections: [rootCredentialUsage] });
+      const expected: Record<string, string> = { 'cn-north-1': 'aws-cn', 'us-gov-west-1': 'aws-us-gov', 'us-east-1': 'aws' };
+      assert.deepEqual(findings.map((f) => f.region).sort(), Object.keys(expected).sort());
+      for (const finding of findings) {
+        const partition = expected[finding.region]!;
+        assert.equal(finding.partition, partition, finding.region);
+        assert.ok(finding.arn.startsWith(`arn:${partition}:guardduty:${finding.region}:${finding.accountId}:detector/`), finding.arn);
+        const asff = toAsff(finding);
+        assert.equal(asff.ProductArn, `arn:${partition}:securityhub:${finding.region}:${finding.accountId}:product/${finding.accountId}/default`);
+        assert.equal(asff.Id, finding.arn);
+        assert.ok(asff.Resources.every((r) => r.Partition === partition), JSON.stringify(asff.Resources));
+        assert.ok(toOcsf(finding).resources.every((r) => r.cloud_partition === partition));
+      }
+      // A partition filter can now match.
+      const govOnly = parseCriteria({ criterion: { partition: { equals: ['aws-us-gov'] } } });
+      assert.deepEqual(findings.filter((f) => matchesCriteria(f, govOnly)).map((f) => f.region), ['us-gov-west-1']);
+    } finally {
+      lake.close();
+    }
+  });
+
+  test('a bucket in a China region gets an aws-cn bucket ARN, in the finding and as the ASFF resource id', async () => {
+    const lake = await tempLake();
+    try {
+      const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws-cn:s3:::cn-public/*' }] };
+      await lake.ingest([writeRecords([ctEvent({
+        service: 's3', name: 'PutBucketPolicy', identity: iamUser('ops', '222233334444'), time: '2026-11-02T10:00:00Z', region: 'cn-north-1',
+        request: { bucketName: 'cn-public', bucketPolicy: policy, policy: [''], Host: 'cn-public.s3.cn-north-1.amazonaws.com.cn' },
+      })])]);
+      const { findings } = await runDetections(lake.lake, { intel, detections: [s3PublicAccess] });
+      assert.ok(findings.length > 0, 'a public-access finding');
+      for (const finding of findings) {
+        assert.deepEqual(finding.resource.s3BucketDetails?.map((b) => b.arn), ['arn:aws-cn:s3:::cn-public'], finding.type);
+        const bucket = toAsff(finding).Resources.find((r) => r.Type === 'AwsS3Bucket');
+        assert.deepEqual([bucket?.Id, bucket?.Partition], ['arn:aws-cn:s3:::cn-public', 'aws-cn']);
+      }
+    } finally {
+      lake.close();
+    }
   });
 });
 

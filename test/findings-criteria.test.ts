@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { CriteriaError, type FindingCriteria, KNOWN_PATHS, matchesCriteria, parseCriteria } from '../src/findings/criteria.js';
+import { attributeKind, CriteriaError, type FindingCriteria, KNOWN_PATHS, matchesCriteria, nearestName, parseCriteria } from '../src/findings/criteria.js';
 import type { GuardDutyFinding } from '../src/findings/guardduty-finding.js';
 
 const fixture = (name: string) =>
@@ -94,6 +94,44 @@ describe('parseCriteria validation names the field and the problem', () => {
     rejects({ criterion: { severity: { equals: ['high'] } } }, 'severity', /"high" is not a number/);
   });
 
+  test('values an attribute can never hold are refused, naming the attribute and the value', () => {
+    rejects({ criterion: { 'service.count': { equals: ['abc'] } } }, 'service.count', /^criterion "service\.count": equals value "abc" is not a number$/);
+    rejects({ criterion: { 'service.count': { notEquals: [''] } } }, 'service.count', /notEquals value "" is not a number/);
+    rejects({ criterion: { 'service.action.networkConnectionAction.localPortDetails.port': { eq: ['ssh'] } } }, 'service.action.networkConnectionAction.localPortDetails.port', /eq value "ssh" is not a number/);
+    rejects({ criterion: { 'service.action.awsApiCallAction.remoteIpDetails.organization.asn': { equals: ['AS64496'] } } }, 'service.action.awsApiCallAction.remoteIpDetails.organization.asn', /"AS64496" is not a number/);
+    rejects({ criterion: { 'service.archived': { equals: ['maybe'] } } }, 'service.archived', /^criterion "service\.archived": equals value "maybe" is not true or false$/);
+    rejects({ criterion: { 'service.action.dnsRequestAction.blocked': { Eq: ['yes'] } } }, 'service.action.dnsRequestAction.blocked', /Eq value "yes" is not true or false/);
+  });
+
+  test('comparisons on text or true/false attributes are refused: they could never match', () => {
+    rejects({ criterion: { region: { GreaterThanOrEqual: 1 } } }, 'region',
+      /^criterion "region": GreaterThanOrEqual 1 can never match: GreaterThanOrEqual compares numbers and times, and this attribute holds text; use equals, notEquals, matches or notMatches$/);
+    rejects({ criterion: { type: { lt: 5 } } }, 'type', /lt 5 can never match/);
+    rejects({ criterion: { accountId: { gt: '111122223333' } } }, 'accountId', /gt "111122223333" can never match: .* holds text/);
+    rejects({ criterion: { 'service.archived': { gt: 0 } } }, 'service.archived', /gt 0 can never match: .* holds true or false; use equals or notEquals$/);
+  });
+
+  test('what can match is still accepted: numbers, booleans in any case, times, and anything on free-form attributes', () => {
+    parseCriteria({ criterion: { 'service.count': { equals: ['12', '1.5'], gte: 2 }, 'service.archived': { Eq: ['TRUE', 'false'] } } });
+    parseCriteria({ criterion: { 'resource.accessKeyDetails.userIdentity.sessionContext.attributes.mfaAuthenticated': { equals: ['false'] } } });
+    parseCriteria({ criterion: { 'service.action.awsApiCallAction.remoteIpDetails.geoLocation.lat': { gt: 52 }, confidence: { lte: 0 } } });
+    parseCriteria({ criterion: { 'service.additionalInfo.inBytes': { gt: 1000 }, 'service.additionalInfo.localPort': { equals: ['22'] }, 'service.additionalInfo.threatName': { equals: ['x'] } } });
+    parseCriteria({ criterion: { 'service.detection.anomaly.score': { gte: 3 }, region: { matches: ['cn-*'] }, 'service.count': { matches: ['1*'] } } });
+    assert.equal(matches(ec2, { 'service.archived': { equals: ['FALSE'] } }), true, 'booleans compare in any case');
+  });
+
+  test('every typed attribute is a known one; free-form ones take anything', () => {
+    // 6 timestamps, 15 numbers (severity, confidence, count, ports, lat/lon/asn of 3 remote IPs), 18 booleans:
+    // all of them among the known paths, so none is misspelt.
+    const typed = [...KNOWN_PATHS].filter((path) => !['text', 'free-form'].includes(attributeKind(path)));
+    assert.equal(typed.length, 6 + 15 + 18, typed.join('\n'));
+    for (const path of ['service.count', 'severity', 'confidence', 'service.action.portProbeAction.portProbeDetails.localPortDetails.port']) assert.equal(attributeKind(path), 'number', path);
+    for (const path of ['service.archived', 'service.action.portProbeAction.blocked', 'service.action.awsApiCallAction.remoteAccountDetails.affiliated']) assert.equal(attributeKind(path), 'boolean', path);
+    assert.equal(attributeKind('updatedAt'), 'timestamp');
+    assert.equal(attributeKind('region'), 'text');
+    assert.equal(attributeKind('service.additionalInfo.inBytes'), 'free-form');
+  });
+
   test('too many values, patterns or attributes', () => {
     const values = Array.from({ length: 51 }, (_, i) => `t${i}`);
     rejects({ criterion: { type: { equals: values } } }, 'type', /equals has 51 values, at most 50 are allowed/);
@@ -122,6 +160,15 @@ describe('parseCriteria validation names the field and the problem', () => {
     rejects({ criteria: { type: { eq: ['a'] } } }, 'criteria', /^"criteria" is not a criteria key; the only one is "criterion"$/);
     rejects({ criterion: [] }, 'criterion', /^"criterion" must be an object mapping attribute paths to conditions$/);
     rejects([], 'criterion', /must be given as a JSON object/);
+  });
+});
+
+describe('nearestName', () => {
+  test('the same name in another case, else one a few edits away, else nothing', () => {
+    const known = ['Recon:IAMUser/MaliciousIPCaller', 'Recon:IAMUser/TorIPCaller', 'Policy:IAMUser/RootCredentialUsage'];
+    assert.equal(nearestName('Recon:IAMUser/MaliciousIpCaller', known), 'Recon:IAMUser/MaliciousIPCaller');
+    assert.equal(nearestName('Policy:IAMUser/RootCredentialUse', known), 'Policy:IAMUser/RootCredentialUsage');
+    assert.equal(nearestName('Foo:Bar/Baz', known), undefined);
   });
 });
 

@@ -1,10 +1,12 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { FINDING_FORMATS, type FindingFormat, formatFinding } from '../findings/export/index.js';
 import { hostOf } from '../detect/instance-inventory.js';
 import { type GuardDutyFinding, severityLevel } from '../findings/guardduty-finding.js';
-import { type FindingQuery, queryFindings, setArchived } from '../findings/store.js';
+import { nearestName } from '../findings/criteria.js';
+import { findingTypesInLake, type FindingQuery, queryFindings, setArchived, unknownFindingIds } from '../findings/store.js';
 import { addListsFromSpecs } from './intel.js';
 import { UserError } from '../sources/input.js';
 import { dbOption, openLake, reportIngestProblems } from './common.js';
@@ -27,6 +29,20 @@ function positiveInteger(value: string): number {
   const number = Number(value);
   if (!/^[1-9]\d*$/.test(value) || !Number.isSafeInteger(number)) throw new InvalidArgumentError('expected a whole number of at least 1');
   return number;
+}
+
+/**
+ * Refuses a `--type` that no detection raises and no finding in the lake has (a typo would otherwise list
+ * nothing, as if there were no such findings), suggesting the type it most likely meant.
+ */
+async function checkTypes(connection: DuckDBConnection, types: string[] | undefined): Promise<void> {
+  if (!types?.length) return;
+  const known = new Set([...(await loadFindingTypeSpecs()).keys(), ...(await findingTypesInLake(connection))]);
+  for (const type of types) {
+    if (known.has(type)) continue;
+    const near = nearestName(type, known);
+    throw new UserError(`--type: unknown finding type '${type}'${near ? ` (did you mean '${near}'?)` : ''}; the types are listed in docs/finding-types.md`);
+  }
 }
 
 /** Where findings go: a file, stdout (`-`), or by default stdout unless it is a terminal. */
@@ -149,6 +165,7 @@ export function registerDetectCommands(program: Command): void {
     .action(async (options: { db: string; archived?: boolean; severity?: string; type?: string[]; limit?: number; format?: FindingFormat; json?: boolean }) => {
       const lake = await openLake(options.db, true);
       try {
+        await checkTypes(lake.connection, options.type);
         const found = await queryFindings(lake.connection, query(options));
         const format = options.format ?? (options.json ? 'guardduty' : undefined);
         if (format) await writeFindings(process.stdout, found, format);
@@ -190,6 +207,7 @@ export function registerDetectCommands(program: Command): void {
     .action(async (options: { db: string; archived?: boolean; severity?: string; type?: string[]; limit?: number; format: FindingFormat; output: string }) => {
       const lake = await openLake(options.db, true);
       try {
+        await checkTypes(lake.connection, options.type);
         const found = await queryFindings(lake.connection, query(options));
         const output = findingsOutput(options.output)!;
         await writeFindings(output.stream, found, options.format);
@@ -209,8 +227,14 @@ export function registerDetectCommands(program: Command): void {
       .action(async (ids: string[], options: { db: string }) => {
         const lake = await openLake(options.db);
         try {
+          // As ingest does with unreadable files: do what can be done, then name what could not and exit 2,
+          // so a mistyped id in a triage script does not pass for done.
+          const unknown = await unknownFindingIds(lake.connection, ids);
           const changed = await setArchived(lake.connection, ids, archived);
           console.log(`${changed} finding(s) ${name}d`);
+          if (unknown.length) {
+            throw new UserError(`no finding with id ${unknown.join(', ')}; list them with 'gumshoe findings list${archived ? '' : ' --archived'}'`);
+          }
         } finally {
           lake.close();
         }

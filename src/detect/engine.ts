@@ -4,10 +4,10 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { bulkInsert } from '../lake/bulk-insert.js';
 import { DEFAULT_MEMORY_LIMIT, isOutOfMemory, type Lake, setMemoryLimit } from '../lake/db.js';
 import { countSetting, memorySetting } from '../lake/env-settings.js';
-import type { Occurrence } from '../findings/build.js';
+import { DEFAULT_PARTITION, type Occurrence } from '../findings/build.js';
 import { type FindingFilter, listFilters, suppressingFilter } from '../findings/filters.js';
 import type { GuardDutyFinding } from '../findings/guardduty-finding.js';
-import { evidenceToAdd, type FindingWrite, loadFindings, MANUAL_ARCHIVE, writeFindings } from '../findings/store.js';
+import { evidenceToAdd, type FindingWrite, loadFindings, writeFindings } from '../findings/store.js';
 import { packageGeo } from '../intel/geo.js';
 import { loadIntelData } from '../intel/load.js';
 import type { IntelLookup } from '../intel/lookup.js';
@@ -105,7 +105,7 @@ async function lakeAccounts(connection: DuckDBConnection): Promise<Set<string>> 
  * Folds this run's occurrence into the stored finding: count and first/last seen accumulate, details are
  * the latest occurrence's, and suppression rules decide whether it is archived.
  */
-function mergeWithStored(occurrence: Occurrence, stored: { finding: GuardDutyFinding; archivedBy: string | null } | undefined, now: string, filters: FindingFilter[]): { finding: GuardDutyFinding; archivedBy: string | null } {
+function mergeWithStored(occurrence: Occurrence, stored: { finding: GuardDutyFinding } | undefined, now: string, filters: FindingFilter[]): { finding: GuardDutyFinding; archivedBy: string | null } {
   const run = occurrence.finding;
   let finding: GuardDutyFinding;
   if (!stored) {
@@ -126,10 +126,11 @@ function mergeWithStored(occurrence: Occurrence, stored: { finding: GuardDutyFin
       },
     };
   }
-  // A suppression rule archives new findings and new occurrences; a finding archived by hand comes back
-  // when it occurs again, as in GuardDuty.
-  const rule = suppressingFilter({ ...finding, service: { ...finding.service, archived: false } }, filters);
-  const archivedBy = rule ?? (stored?.archivedBy && stored.archivedBy !== MANUAL_ARCHIVE ? stored.archivedBy : null);
+  // A suppression rule archives new findings and new occurrences that match it, for as long as it exists
+  // (guardduty.md §6.4): only the ARCHIVE rules of now decide. So once the rule that archived a finding is
+  // removed, made NOOP or narrowed, the finding's next occurrence is current and published again, as a
+  // finding archived by hand comes back when it occurs again. Until it recurs it stays archived.
+  const archivedBy = suppressingFilter({ ...finding, service: { ...finding.service, archived: false } }, filters) ?? null;
   finding.service = { ...finding.service, archived: archivedBy !== null };
   return { finding, archivedBy };
 }
@@ -199,7 +200,8 @@ async function detectOnce(lake: Lake, options: DetectOptions): Promise<DetectSum
   const onWorkers = DetectionLanes.workerIds(plan);
   const state = new StateStore(now);
   for (const [detectionId, key, value, usedAt] of savedState) if (!onWorkers.has(detectionId)) state.load(detectionId, key, value, usedAt);
-  const build = { detectorId: await detectorId(connection), partition: 'aws' };
+  // Each finding's partition follows its region (partitionOf); this one is for findings with no region.
+  const build = { detectorId: await detectorId(connection), partition: DEFAULT_PARTITION };
   const runner = new DetectionRunner(plan[0]!, intel, settings, state, { intel, ...build });
 
   const lanes = DetectionLanes.start(runner, plan, savedState, intelData && { ...build, intel: intelData, settings, now, shareCity: upTo.api > after.api });
@@ -246,8 +248,8 @@ async function detectOnce(lake: Lake, options: DetectOptions): Promise<DetectSum
     trusted: laneResults.trusted,
     created: writes.filter((w) => !stored.has(w.finding.id)).length,
     updated: writes.filter((w) => stored.has(w.finding.id)).length,
-    suppressed: writes.filter((w) => w.archivedBy !== null && w.archivedBy !== MANUAL_ARCHIVE).length,
-    findings: writes.filter((w) => w.archivedBy === null || w.archivedBy === MANUAL_ARCHIVE).map((w) => w.finding),
+    suppressed: writes.filter((w) => w.archivedBy !== null).length,
+    findings: writes.filter((w) => w.archivedBy === null).map((w) => w.finding),
     warnings: [],
   };
   const undated = reads('vpcflow') ? await undatedFlows(connection, after.flow, upTo.flow) : 0;

@@ -32,7 +32,48 @@ export interface Occurrence {
 export interface BuildContext {
   intel: IntelLookup;
   detectorId: string;
+  /** The partition of a finding whose region is unknown; every other finding's follows its region (partitionOf). */
   partition: string;
+}
+
+/** The commercial partition, for findings whose region is unknown. */
+export const DEFAULT_PARTITION = 'aws';
+
+/** Region prefixes of the partitions other than `aws` (China, GovCloud, the isolated ISO regions). */
+const PARTITION_PREFIXES: [prefix: string, partition: string][] = [
+  ['cn-', 'aws-cn'],
+  ['us-gov-', 'aws-us-gov'],
+  ['us-iso-', 'aws-iso'],
+  ['us-isob-', 'aws-iso-b'],
+  ['eu-isoe-', 'aws-iso-e'],
+  ['us-isof-', 'aws-iso-f'],
+];
+
+/**
+ * The AWS partition a region belongs to (guardduty.md §3.2: `aws`, `aws-cn`, `aws-us-gov`): a finding's
+ * ARNs, and Security Hub's product ARN for it, must name it. `fallback` for a region that is not known.
+ */
+export function partitionOf(region: string, fallback = DEFAULT_PARTITION): string {
+  if (region === '' || region === 'unknown') return fallback;
+  return PARTITION_PREFIXES.find(([prefix]) => region.startsWith(prefix))?.[1] ?? DEFAULT_PARTITION;
+}
+
+/** An ARN Gumshoe wrote in the commercial partition (`arn:aws:s3:::…`), moved to the finding's partition. */
+function inPartition(arn: string, partition: string): string {
+  return arn.startsWith('arn:aws:') ? `arn:${partition}:${arn.slice('arn:aws:'.length)}` : arn;
+}
+
+/** The resource with the bucket and object ARNs the detections name in `aws` moved to the finding's partition. */
+function resourceInPartition(resource: FindingResource, partition: string): FindingResource {
+  if (partition === DEFAULT_PARTITION || !resource.s3BucketDetails) return resource;
+  const s3BucketDetails = resource.s3BucketDetails.map((bucket) => ({
+    ...bucket,
+    arn: inPartition(bucket.arn, partition),
+    ...(bucket.s3ObjectDetails && {
+      s3ObjectDetails: bucket.s3ObjectDetails.map((object) => (object.objectArn ? { ...object, objectArn: inPartition(object.objectArn, partition) } : object)),
+    }),
+  }));
+  return { ...resource, s3BucketDetails };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -127,16 +168,17 @@ function assemble(parts: FindingParts, spec: FindingTypeSpec, detectionId: strin
   }
   Object.assign(additionalInfo, parts.additionalInfo);
   const vars = { account: parts.account, region: parts.region, listName: parts.threat?.listName, ...parts.vars };
+  const partition = partitionOf(parts.region, context.partition);
   const finding: GuardDutyFinding = {
     schemaVersion: '2.0',
     accountId: parts.account,
     region: parts.region,
-    partition: context.partition,
+    partition,
     id,
     // An ARN may leave its region empty; a made-up one ("unknown") would not be a valid ARN.
-    arn: `arn:${context.partition}:guardduty:${parts.region === 'unknown' ? '' : parts.region}:${parts.account}:detector/${context.detectorId}/finding/${id}`,
+    arn: `arn:${partition}:guardduty:${parts.region === 'unknown' ? '' : parts.region}:${parts.account}:detector/${context.detectorId}/finding/${id}`,
     type: spec.type,
-    resource: parts.resource,
+    resource: resourceInPartition(parts.resource, partition),
     service: {
       serviceName: 'guardduty',
       detectorId: context.detectorId,

@@ -135,6 +135,43 @@ function expandBraces(pattern: string): string[] {
 /** Every attribute path accepted without the free-form rule, for validation and did-you-mean. */
 export const KNOWN_PATHS: ReadonlySet<string> = new Set(PATH_PATTERNS.flatMap(expandBraces));
 
+const REMOTE_IP_PARENTS = 'service.action.{awsApiCallAction,networkConnectionAction,portProbeAction.portProbeDetails}.remoteIpDetails';
+
+/** Known attributes holding numbers (asn is a string of digits in GuardDuty's JSON, compared as a number). */
+const NUMBER_PATHS: ReadonlySet<string> = new Set([
+  '{confidence,severity}',
+  'service.count',
+  `${REMOTE_IP_PARENTS}.{geoLocation.{lat,lon},organization.asn}`,
+  'service.action.networkConnectionAction.{localPortDetails.port,remotePortDetails.port}',
+  'service.action.portProbeAction.portProbeDetails.localPortDetails.port',
+].flatMap(expandBraces));
+
+/** Known attributes holding true/false (mfaAuthenticated as the strings CloudTrail writes). */
+const BOOLEAN_PATHS: ReadonlySet<string> = new Set([
+  'service.archived',
+  'service.action.{dnsRequestAction,networkConnectionAction,portProbeAction}.blocked',
+  'service.action.awsApiCallAction.remoteAccountDetails.affiliated',
+  'resource.accessKeyDetails.userIdentity.sessionContext.attributes.mfaAuthenticated',
+  `resource.s3BucketDetails.publicAccess.permissionConfiguration.accountLevelPermissions.${BLOCK_PUBLIC_ACCESS}`,
+  `resource.s3BucketDetails.publicAccess.permissionConfiguration.bucketLevelPermissions.{accessControlList.${PUBLIC_READ_WRITE},` +
+    `${BLOCK_PUBLIC_ACCESS},bucketPolicy.${PUBLIC_READ_WRITE}}`,
+].flatMap(expandBraces));
+
+/**
+ * What an attribute holds, so that a condition that can never match it is refused when the filter is
+ * saved rather than archiving nothing unnoticed. Free-form paths vary by finding type: anything goes.
+ */
+export type AttributeKind = 'timestamp' | 'number' | 'boolean' | 'text' | 'free-form';
+
+export function attributeKind(path: string): AttributeKind {
+  if (isFreeForm(path)) return 'free-form';
+  if (TIMESTAMP_PATHS.has(path)) return 'timestamp';
+  if (NUMBER_PATHS.has(path)) return 'number';
+  return BOOLEAN_PATHS.has(path) ? 'boolean' : 'text';
+}
+
+const isFreeForm = (path: string) => FREE_FORM_PREFIXES.some((prefix) => path.startsWith(prefix) && path.length > prefix.length);
+
 /** Validates criteria in any accepted form and returns them in canonical wire form; throws CriteriaError. */
 export function parseCriteria(input: unknown): FindingCriteria {
   if (!isRecord(input)) throw new CriteriaError('criterion', 'must be given as a JSON object like {"criterion": {...}}', 'key');
@@ -161,8 +198,7 @@ export function parseCriteria(input: unknown): FindingCriteria {
 }
 
 function checkPath(path: string): void {
-  if (KNOWN_PATHS.has(path)) return;
-  if (FREE_FORM_PREFIXES.some((prefix) => path.startsWith(prefix) && path.length > prefix.length)) return;
+  if (KNOWN_PATHS.has(path) || isFreeForm(path)) return;
   const suggestions = closestPaths(path).map((known) => `"${known}"`);
   const hint = suggestions.length > 1 ? `one of ${suggestions.join(', ')}` : suggestions[0];
   throw new CriteriaError(path, `unknown attribute${hint ? ` (did you mean ${hint}?)` : ''}`);
@@ -170,18 +206,25 @@ function checkPath(path: string): void {
 
 /** Known paths a typo likely meant: the same in another case, a few edits away, or (a few) ending with it. */
 function closestPaths(path: string): string[] {
+  const best = nearestName(path, KNOWN_PATHS);
+  if (best) return [best];
   const lower = path.toLowerCase();
+  return [...KNOWN_PATHS].filter((known) => known.toLowerCase().endsWith(`.${lower}`)).slice(0, 3);
+}
+
+/** The name a typo likely meant: the same in another case, else the nearest a few edits away (for did-you-mean). */
+export function nearestName(name: string, known: Iterable<string>): string | undefined {
+  const lower = name.toLowerCase();
   let best: string | undefined;
-  let bestDistance = Math.min(3, Math.floor(path.length / 4));
-  for (const known of KNOWN_PATHS) {
-    const distance = known.toLowerCase() === lower ? 0 : editDistance(lower, known.toLowerCase(), bestDistance);
+  let bestDistance = Math.min(3, Math.floor(name.length / 4));
+  for (const candidate of known) {
+    const distance = candidate.toLowerCase() === lower ? 0 : editDistance(lower, candidate.toLowerCase(), bestDistance);
     if (distance <= bestDistance && (distance < bestDistance || best === undefined)) {
-      best = known;
+      best = candidate;
       bestDistance = distance;
     }
   }
-  if (best) return [best];
-  return [...KNOWN_PATHS].filter((known) => known.toLowerCase().endsWith(`.${lower}`)).slice(0, 3);
+  return best;
 }
 
 /** Levenshtein distance, giving up (returning limit + 1) once it must exceed `limit`. */
@@ -230,18 +273,30 @@ function parseValues(path: string, name: string, op: Operator, value: unknown): 
     if (patterns && (item.length === 0 || item.length > MAX_PATTERN_LENGTH)) {
       throw new CriteriaError(path, `${name} patterns must be 1–${MAX_PATTERN_LENGTH} characters long`);
     }
-    if ((op === 'equals' || op === 'notEquals') && (TIMESTAMP_PATHS.has(path) || path === 'severity')) {
-      const parsed = TIMESTAMP_PATHS.has(path) ? epochMillis(item) : item.trim() === '' ? NaN : Number(item);
-      if (Number.isNaN(parsed)) {
-        const expected = TIMESTAMP_PATHS.has(path) ? 'epoch milliseconds or an ISO-8601 time' : 'a number';
-        throw new CriteriaError(path, `${name} value "${item}" is not ${expected}`);
-      }
-    }
+    if (op === 'equals' || op === 'notEquals') checkValueKind(path, name, item);
   }
   return value as string[];
 }
 
+/** What (not)equals values of each kind of attribute must look like to ever compare equal. */
+const VALUE_FORMS: Partial<Record<AttributeKind, { fits: (value: string) => boolean; expected: string }>> = {
+  timestamp: { fits: (value) => !Number.isNaN(epochMillis(value)), expected: 'epoch milliseconds or an ISO-8601 time' },
+  number: { fits: (value) => value.trim() !== '' && !Number.isNaN(Number(value)), expected: 'a number' },
+  boolean: { fits: (value) => /^(true|false)$/i.test(value), expected: 'true or false' },
+};
+
+function checkValueKind(path: string, name: string, value: string): void {
+  const form = VALUE_FORMS[attributeKind(path)];
+  if (form && !form.fits(value)) throw new CriteriaError(path, `${name} value "${value}" is not ${form.expected}`);
+}
+
 function parseNumber(path: string, name: string, value: unknown): number {
+  const kind = attributeKind(path);
+  // Comparisons are numeric (guardduty.md §6.2): on text or true/false they could never match.
+  if (kind === 'text' || kind === 'boolean') {
+    const holds = kind === 'text' ? 'text; use equals, notEquals, matches or notMatches' : 'true or false; use equals or notEquals';
+    throw new CriteriaError(path, `${name} ${JSON.stringify(value)} can never match: ${name} compares numbers and times, and this attribute holds ${holds}`);
+  }
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
     const unit = TIMESTAMP_PATHS.has(path) ? ' (epoch milliseconds)' : '';
     throw new CriteriaError(path, `${name} must be an integer${unit}, got ${describe(value)}`);
@@ -298,7 +353,8 @@ function satisfies(values: Leaf[], path: string, condition: Condition): boolean 
 
 function equalsValue(value: Leaf, wanted: string, path: string): boolean {
   if (TIMESTAMP_PATHS.has(path)) return numericValue(value, path) === epochMillis(wanted);
-  if (typeof value === 'boolean') return String(value) === wanted.toLowerCase();
+  // A boolean held as a string (mfaAuthenticated "true") compares as the boolean does, in any case.
+  if (typeof value === 'boolean' || BOOLEAN_PATHS.has(path)) return String(value).toLowerCase() === wanted.toLowerCase();
   if (typeof value === 'number') {
     if (wanted.trim() === '') return false;
     // Severity levels are filtered by integer buckets: "7" means 7.0–7.9 (guardduty.md §5).

@@ -125,6 +125,30 @@ export async function queryFindings(connection: DuckDBConnection, query: Finding
   return reader.getRowsJS().map(([json]) => JSON.parse(String(json)) as GuardDutyFinding);
 }
 
+/** The ids no stored finding has, in the order given. */
+export async function unknownFindingIds(connection: DuckDBConnection, ids: string[]): Promise<string[]> {
+  const stored = await loadFindings(connection, ids);
+  return [...new Set(ids)].filter((id) => !stored.has(id));
+}
+
+/**
+ * The finding types the lake holds: those of stored findings, and of imported GuardDuty findings
+ * (`detection_finding`), including types no Gumshoe detection raises. A lake opened read-only that
+ * predates a table has none from it.
+ */
+export async function findingTypesInLake(connection: DuckDBConnection): Promise<Set<string>> {
+  const tables = (await connection.runAndReadAll(
+    `SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND table_name IN ('findings', 'detection_finding')`,
+  )).getRowsJS().map(([name]) => String(name));
+  const selects = [
+    ...(tables.includes('findings') ? ['SELECT DISTINCT type FROM findings'] : []),
+    ...(tables.includes('detection_finding') ? ['SELECT DISTINCT finding_type FROM detection_finding WHERE finding_type IS NOT NULL'] : []),
+  ];
+  if (selects.length === 0) return new Set();
+  const reader = await connection.runAndReadAll(selects.join(' UNION '));
+  return new Set(reader.getRowsJS().map(([type]) => String(type)));
+}
+
 /** Archives or unarchives findings by id (GuardDuty ArchiveFindings / UnarchiveFindings); returns how many changed. */
 export async function setArchived(connection: DuckDBConnection, ids: string[], archived: boolean): Promise<number> {
   const stored = await loadFindings(connection, ids);
