@@ -15,14 +15,28 @@ import { bucketOf } from './s3-resources.js';
  * high-risk API calls and S3 object reads, deletes and writes (onEvent), remembered per credential (the
  * principal ARN: user, or role session) across runs for WINDOW_MS.
  *
- * Each distinct finding type of the credential scores: evidence the credential is in the wrong hands
- * (credential exfiltration, threat-list or Tor caller, pentest tool, impossible travel) 3; others by
- * severity, High 2, Medium 1, Low 0.5.
- * - CompromisedCredentials: at least two finding types scoring CREDENTIALS_SCORE or more, one point added
- *   when the credential also made high-risk calls (persistence, privilege escalation, defence evasion, …).
- * - CompromisedData: the credential read, deleted or wrote S3 objects (data events, or S3 exfiltration and
- *   impact findings) at or after its first suspicious signal, and either its findings other than those S3
- *   anomalies score DATA_SCORE, or all its findings score CREDENTIALS_SCORE with an S3 anomaly among them.
+ * Signals, each counted once: every finding of the credential, and every group of its high-risk calls or S3
+ * object calls (API × bucket) that is not already the event of one of those findings (a CreateUser that
+ * raised a threat-list finding is that finding, not a second signal; S3 object calls are only folded into
+ * S3 findings, since a finding about the caller, such as credential exfiltration, says nothing of the data).
+ * A sequence needs at least MIN_SIGNALS signals resting on at least MIN_EVENTS distinct events (one API call
+ * that raises three findings is one action, not a sequence) and spanning at least MIN_TACTICS attack
+ * tactics (stages), within WINDOW_MS.
+ *
+ * Each finding type scores once: evidence the credential is in the wrong hands (credential exfiltration,
+ * threat-list or Tor caller, pentest tool, impossible travel) 3; others by severity, High 2, Medium 1,
+ * Low 0.5. The wrong-hands types of one family (Recon:IAMUser/ and UnauthorizedAccess:IAMUser/
+ * MaliciousIPCaller.Custom, PenTest:IAMUser/ and PenTest:S3/KaliLinux…) report the same caller, so the
+ * family scores once.
+ * - CompromisedCredentials: at least two scoring types or families, scoring CREDENTIALS_SCORE or more, one
+ *   point added when the credential also made high-risk calls (persistence, privilege escalation, defence
+ *   evasion, …) that no finding reports.
+ * - CompromisedData: the credential read, deleted or wrote S3 objects (S3 data events with their bucket)
+ *   at or after its first suspicious signal, and either its findings other than the S3 data-event
+ *   anomalies score DATA_SCORE, or all its findings score CREDENTIALS_SCORE with such an anomaly among
+ *   them. Bucket-configuration calls (PutBucketPolicy…) and their findings are management events: they
+ *   can make the credential suspect, never stand for the data access. The finding is filed under the
+ *   bucket written or deleted last (else read), with its s3BucketDetails.
  * When both hold, one CompromisedData finding names CompromisedCredentials in additionalSequenceTypes.
  * Member findings of the run point to the sequence through associatedAttackSequenceArn.
  */
@@ -32,7 +46,15 @@ const LEAD_MS = 3_600_000;
 const CREDENTIALS_SCORE = 4;
 const DATA_SCORE = 3;
 const CREDENTIAL_TYPES = /CredentialExfiltration|MaliciousIPCaller|TorIPCaller|^PenTest:|ConsoleLoginSuccess\.B/;
-const S3_DATA_FINDING = /^(Exfiltration|Impact):S3\/AnomalousBehavior/;
+/** Anomalies of S3 data events (object reads, deletes, writes); Impact:S3/AnomalousBehavior.Permission is a management event. */
+const S3_DATA_FINDING = /^(Exfiltration:S3\/AnomalousBehavior|Impact:S3\/AnomalousBehavior\.(Delete|Write))$/;
+/** Findings about a bucket or its objects, which already stand for the S3 object calls they were raised on. */
+const S3_FINDING = /^[A-Za-z]+:S3\//;
+const MIN_SIGNALS = 2;
+const MIN_EVENTS = 3;
+const MIN_TACTICS = 2;
+/** Event keys kept per finding and per call group: enough to tell MIN_EVENTS distinct events apart. */
+const EVENT_KEYS = 3;
 const SEQUENCE_TYPE = /^AttackSequence:/;
 
 const MAX_REFS = 20;
@@ -55,6 +77,10 @@ interface FindingRef {
   ip: string | null;
   /** Sequence indicator keys and values the finding contributes. */
   indicators: [string, string][];
+  /** The bucket of an S3 finding. */
+  bucket?: string | null;
+  /** Keys of its latest events (at most EVENT_KEYS); absent in state saved before they were kept. */
+  events?: string[];
 }
 
 /** A high-risk call (CLOUD_TRAIL) or an S3 object call (S3_DATA_EVENTS) of the credential. */
@@ -70,6 +96,10 @@ interface CallRef {
   first: number;
   last: number;
   ip: string | null;
+  /** Keys of its latest events (at most EVENT_KEYS); absent in state saved before they were kept. */
+  events?: string[];
+  /** Every call of the group seen so far was an event of a finding of the credential (not a signal of its own). */
+  covered?: boolean;
 }
 
 interface Credential {
@@ -99,6 +129,12 @@ function runCalls(context: DetectionContext): Map<string, RunCalls> {
 
 const credentialOf = (event: ApiEvent): string => event.actor.arn ?? event.principalKey;
 
+/** Identifies one CloudTrail event, as an ApiEvent or as a finding's evidence reference. */
+const eventKey = (e: { uid?: string | null; fileId: number | null; line: number | null; time: number }): string => e.uid ?? `${e.fileId}:${e.line}:${e.time}`;
+
+/** The distinct keys of both lists, the latest EVENT_KEYS of them. */
+const latestKeys = (a: readonly string[], b: readonly string[]): string[] => [...new Set([...a, ...b])].slice(-EVENT_KEYS);
+
 function onEvent(event: ApiEvent, context: DetectionContext): void {
   let call: Pick<CallRef, 'kind' | 'tactic'> | undefined;
   if (event.isS3DataEvent) {
@@ -124,8 +160,14 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
     ref.count++;
     ref.failures += Number(event.failed);
     ref.last = event.time;
+    const events = (ref.events ??= []);
+    events.push(eventKey(event));
+    if (events.length > EVENT_KEYS) events.shift();
   } else if (calls.calls.size < MAX_REFS) {
-    calls.calls.set(key, { ...call, service: event.service, api: event.api, bucket, count: 1, failures: Number(event.failed), first: event.time, last: event.time, ip: event.sourceIp });
+    calls.calls.set(key, {
+      ...call, service: event.service, api: event.api, bucket, count: 1, failures: Number(event.failed), first: event.time, last: event.time, ip: event.sourceIp,
+      events: [eventKey(event)],
+    });
   }
   // The latest few calls, as evidence and as the finding's event when no member finding is in this run.
   calls.events.push(event);
@@ -158,18 +200,29 @@ function findingRef(o: Occurrence): FindingRef {
   return {
     id: f.id, arn: f.arn, type: f.type, severity: f.severity, first: time(f.service.eventFirstSeen), last: time(f.service.eventLastSeen),
     count: f.service.count, tactic: o.spec.mitre.tactic, technique: o.spec.mitre.technique, ip: o.remoteIp, indicators: indicatorsOf(o),
+    bucket: f.resource.s3BucketDetails?.[0]?.name ?? null, events: latestKeys([], o.evidence.map(eventKey)),
   };
 }
+
+/**
+ * What a finding type scores as: the wrong-hands types of one family (everything after the `/`, e.g.
+ * MaliciousIPCaller.Custom or KaliLinux) report one caller whatever the API class, so they are one;
+ * every other type is its own.
+ */
+const scoreKey = (type: string): string => (CREDENTIAL_TYPES.test(type) ? `~${type.slice(type.indexOf('/') + 1)}` : type);
+
+/** `TA0004 Privilege Escalation` and `PrivilegeEscalation` alike → `PrivilegeEscalation`. */
+const tacticName = (tactic: string): string => tactic.replace(/^TA\d+ /, '').replace(/\s+/g, '');
 
 function weight(f: FindingRef): number {
   if (CREDENTIAL_TYPES.test(f.type)) return 3;
   return f.severity >= 7 ? 2 : f.severity >= 4 ? 1 : 0.5;
 }
 
-/** Score of the distinct finding types, each at its best weight. */
+/** Score of the distinct finding types (one per wrong-hands family), each at its best weight. */
 function score(findings: FindingRef[]): number {
   const best = new Map<string, number>();
-  for (const f of findings) best.set(f.type, Math.max(best.get(f.type) ?? 0, weight(f)));
+  for (const f of findings) best.set(scoreKey(f.type), Math.max(best.get(scoreKey(f.type)) ?? 0, weight(f)));
   return [...best.values()].reduce((a, b) => a + b, 0);
 }
 
@@ -209,7 +262,22 @@ function grouped(pairs: [string, string][]): { key: string; values: string[] }[]
   return [...byKey].map(([key, values]) => ({ key, values: [...values].slice(0, 20) }));
 }
 
-function sequenceDetail(cred: string, type: string, state: Credential, calls: CallRef[], also: string[], context: DetectionContext): Record<string, unknown> {
+/** What the credential did to S3 objects, e.g. `read objects 25 times and deleted objects once`. */
+function dataActivity(calls: CallRef[]): string {
+  const s3 = calls.filter((c) => c.kind === 'S3_DATA_EVENTS');
+  const times = (n: number) => (n === 1 ? 'once' : n === 2 ? 'twice' : `${n} times`);
+  const sum = (pick: (c: CallRef) => boolean) => s3.filter(pick).reduce((n, c) => n + c.count, 0);
+  const parts = [
+    ['read', sum((c) => c.tactic === 'Exfiltration')],
+    ['deleted', sum((c) => c.tactic === 'Impact' && c.api.startsWith('Delete'))],
+    ['wrote', sum((c) => c.tactic === 'Impact' && !c.api.startsWith('Delete'))],
+  ] as const;
+  const done = parts.filter(([, n]) => n > 0).map(([verb, n]) => `${verb} objects ${times(n)}`);
+  return done.length > 1 ? `${done.slice(0, -1).join(', ')} and ${done.at(-1)}` : (done[0] ?? 'accessed objects');
+}
+
+function sequenceDetail(cred: string, type: string, state: Credential, verdict: Evaluation, also: string[], context: DetectionContext): Record<string, unknown> {
+  const { calls } = verdict;
   const ips = [...new Set([...state.findings.map((f) => f.ip), ...calls.map((c) => c.ip)].filter((ip): ip is string => ip !== null))].slice(0, 20);
   const buckets = [...new Set(calls.map((c) => c.bucket).filter((b): b is string => b !== null))];
   const keyUid = state.key?.accessKeyId ?? state.key?.principalId ?? cred;
@@ -228,10 +296,11 @@ function sequenceDetail(cred: string, type: string, state: Credential, calls: Ca
   const signals = [
     ...state.findings.map((f) => ({
       uid: f.arn, type: 'FINDING', name: f.type, createdAt: iso(f.first), updatedAt: iso(f.last), firstSeenAt: iso(f.first), lastSeenAt: iso(f.last),
-      severity: f.severity, count: f.count, resourceUids: [keyUid], actorIds: [cred], endpointIds: f.ip ? [f.ip] : [],
+      severity: f.severity, count: f.count, resourceUids: f.bucket ? [keyUid, `arn:aws:s3:::${f.bucket}`] : [keyUid], actorIds: [cred], endpointIds: f.ip ? [f.ip] : [],
       signalIndicators: grouped(f.indicators),
     })),
-    ...calls.map((c) => ({
+    // Calls that raised a finding are that finding's signal, not one more.
+    ...verdict.signalCalls.map((c) => ({
       uid: `${c.kind}:${c.service}:${c.api}${c.bucket ? `:${c.bucket}` : ''}`, type: c.kind, name: c.api,
       description: `${c.count} call(s) of ${c.service} ${c.api}${c.bucket ? ` on ${c.bucket}` : ''}${c.failures ? `, ${c.failures} failed` : ''}`,
       createdAt: iso(c.first), updatedAt: iso(c.last), firstSeenAt: iso(c.first), lastSeenAt: iso(c.last), count: c.count,
@@ -246,7 +315,7 @@ function sequenceDetail(cred: string, type: string, state: Credential, calls: Ca
   }
   const description =
     type === 'AttackSequence:S3/CompromisedData'
-      ? `Credentials of ${cred} showed signs of compromise (${[...new Set(state.findings.map((f) => f.type))].join(', ')}) and then read, deleted or wrote objects in ${buckets.join(', ') || 'S3 buckets'}.`
+      ? `Credentials of ${cred} showed signs of compromise (${[...new Set(state.findings.map((f) => f.type))].join(', ')}) and then ${dataActivity(calls)} in ${buckets.join(', ')}.`
       : `Credentials of ${cred} were tied to several suspicious behaviours within ${WINDOW_MS / 3_600_000} hours: ${[...new Set(state.findings.map((f) => f.type))].join(', ')}.`;
   return {
     uid: createHash('sha256').update(`${type}|${cred}`).digest('hex').slice(0, 32),
@@ -265,26 +334,58 @@ interface Evaluation {
   data: boolean;
   /** The calls that belong to the sequence: from shortly before its first finding on. */
   calls: CallRef[];
+  /** Those of them that are signals of their own: no finding was raised on them. */
+  signalCalls: CallRef[];
+  /** Signals of the sequence, each finding and each call group counted once. */
+  signals: number;
+}
+
+/** Distinct events under the findings and calls, counted up to EVENT_KEYS per item (enough to compare with MIN_EVENTS). */
+function distinctEvents(findings: FindingRef[], calls: CallRef[]): number {
+  const keys = new Set<string>();
+  for (const f of findings) for (const key of f.events ?? [`finding:${f.id}`]) keys.add(key);
+  for (const c of calls) for (const key of c.events ?? [`call:${c.service}:${c.api}:${c.bucket}`]) keys.add(key);
+  return keys.size;
 }
 
 function evaluate(state: Credential): Evaluation {
   const start = Math.min(...state.findings.map((f) => f.first)) - LEAD_MS;
   const calls = state.calls.filter((c) => c.last >= start);
-  const highRisk = calls.some((c) => c.kind === 'CLOUD_TRAIL');
-  const types = new Set(state.findings.map((f) => f.type));
+  const signalCalls = calls.filter((c) => !c.covered);
+  const signals = state.findings.length + signalCalls.length;
+  const tactics = new Set([...state.findings.map((f) => tacticName(f.tactic)), ...calls.map((c) => tacticName(c.tactic))]);
+  const sequence = signals >= MIN_SIGNALS && tactics.size >= MIN_TACTICS && distinctEvents(state.findings, calls) >= MIN_EVENTS;
+  // A high-risk call only adds to the score when no finding already reports it.
+  const highRisk = signalCalls.some((c) => c.kind === 'CLOUD_TRAIL');
+  const kinds = new Set(state.findings.map((f) => scoreKey(f.type)));
   const all = score(state.findings);
-  const credentials = types.size >= 2 && all + (highRisk ? 1 : 0) >= CREDENTIALS_SCORE;
+  const credentials = sequence && kinds.size >= 2 && all + (highRisk ? 1 : 0) >= CREDENTIALS_SCORE;
   const suspicion = state.findings.filter((f) => !S3_DATA_FINDING.test(f.type));
   const s3Anomaly = state.findings.some((f) => S3_DATA_FINDING.test(f.type));
-  const s3Activity = s3Anomaly || calls.some((c) => c.kind === 'S3_DATA_EVENTS');
-  const data = s3Activity && (score(suspicion) >= DATA_SCORE || (s3Anomaly && all >= CREDENTIALS_SCORE));
-  return { credentials, data, calls };
+  // Object reads, deletes or writes on a named bucket: S3 data events, not bucket-configuration calls or their findings.
+  const s3Activity = calls.some((c) => c.kind === 'S3_DATA_EVENTS' && c.bucket !== null);
+  const data = sequence && s3Activity && (score(suspicion) >= DATA_SCORE || (s3Anomaly && all >= CREDENTIALS_SCORE));
+  return { credentials, data, calls, signalCalls, signals };
 }
 
 /** The bucket a data sequence is filed under: the latest one written or deleted, else read. */
 function mainBucket(calls: CallRef[]): string | undefined {
-  const s3 = calls.filter((c) => c.bucket !== null).sort((a, b) => Number(a.tactic === 'Impact') - Number(b.tactic === 'Impact') || a.last - b.last);
+  const s3 = calls.filter((c) => c.kind === 'S3_DATA_EVENTS' && c.bucket !== null).sort((a, b) => Number(a.tactic === 'Impact') - Number(b.tactic === 'Impact') || a.last - b.last);
   return s3.at(-1)?.bucket ?? undefined;
+}
+
+/**
+ * Marks this run's call groups whose every kept event is an event of one of the credential's findings of
+ * the run: a high-risk call with any finding, an S3 object call with an S3 finding.
+ */
+function markCovered(run: RunCalls | undefined, mine: readonly Occurrence[]): void {
+  if (!run) return;
+  const any = new Set(mine.flatMap((o) => o.evidence.map(eventKey)));
+  const s3 = new Set(mine.filter((o) => S3_FINDING.test(o.finding.type)).flatMap((o) => o.evidence.map(eventKey)));
+  for (const c of run.calls.values()) {
+    const by = c.kind === 'CLOUD_TRAIL' ? any : s3;
+    c.covered = (c.events ?? []).length > 0 && c.events!.every((key) => by.has(key));
+  }
 }
 
 function correlate(occurrences: readonly Occurrence[], context: DetectionContext): void {
@@ -303,13 +404,17 @@ function correlate(occurrences: readonly Occurrence[], context: DetectionContext
   for (const cred of touched) {
     const state = context.state<Credential>(`c:${cred}`, () => ({ findings: [], calls: [] }));
     const mine = (members.get(cred) ?? []).sort((a, b) => a.finding.service.eventLastSeen.localeCompare(b.finding.service.eventLastSeen));
-    merge(state.findings, mine.map(findingRef), (a, b) => a.id === b.id, (a, b) => Object.assign(a, { ...b, first: Math.min(a.first, b.first), count: Math.max(a.count, b.count) }));
+    merge(state.findings, mine.map(findingRef), (a, b) => a.id === b.id, (a, b) =>
+      Object.assign(a, { ...b, first: Math.min(a.first, b.first), count: Math.max(a.count, b.count), events: latestKeys(a.events ?? [], b.events ?? []) }));
     const run = calls.get(cred);
+    markCovered(run, mine);
     merge(state.calls, [...(run?.calls.values() ?? [])], (a, b) => a.service === b.service && a.api === b.api && a.bucket === b.bucket, (a, b) => {
       a.count += b.count;
       a.failures += b.failures;
       a.last = Math.max(a.last, b.last);
       a.ip = b.ip;
+      a.events = latestKeys(a.events ?? [], b.events ?? []);
+      a.covered = Boolean(a.covered && b.covered);
     });
     const latest = Math.max(...state.findings.map((f) => f.last), ...state.calls.map((c) => c.last));
     state.findings = state.findings.filter((f) => latest - f.last <= WINDOW_MS).slice(-MAX_REFS);
@@ -334,13 +439,13 @@ function correlate(occurrences: readonly Occurrence[], context: DetectionContext
     const signal: Signal = {
       type,
       event,
-      severity: Math.min(10, 9 + 0.2 * Math.max(0, new Set(state.findings.map((f) => f.type)).size - 2)),
+      severity: Math.min(10, 9 + 0.2 * Math.max(0, new Set(state.findings.map((f) => scoreKey(f.type))).size - 2)),
       aggregateBy: cred,
       resource: { accessKeyDetails: state.key },
       ...(verdict.data && state.bucket ? { buckets: [{ arn: `arn:aws:s3:::${state.bucket}`, name: state.bucket, type: 'Destination' }] } : {}),
       related,
-      detection: { sequence: sequenceDetail(cred, type, state, verdict.calls, also, context) },
-      vars: { credential: state.key.userName ?? cred, signals: state.findings.length + verdict.calls.length, bucket: state.bucket ?? 'S3' },
+      detection: { sequence: sequenceDetail(cred, type, state, verdict, also, context) },
+      vars: { credential: state.key.userName ?? cred, signals: verdict.signals, ...(verdict.data && state.bucket ? { bucket: state.bucket } : {}) },
     };
     context.emit(signal);
     const built = anchor ?? occurrences.find((o) => o.principal === cred);
@@ -372,6 +477,12 @@ const s3 = (identity: Record<string, unknown>, name: string, bucket: string, t: 
 
 const tester = assumedRole('gd-tester-role', 'tester-session');
 const erin = iamUser('erin');
+const dana = iamUser('dana');
+const THREAT_IP = '198.51.100.23';
+const TOR_EXIT = '185.220.101.45';
+const KALI = 'aws-cli/2.15.30 md/awscrt#0.19.19 ua/2.0 os/linux#6.5.0-kali3-amd64 md/arch#x86_64 lang/python#3.11.8 md/distrib#kali.2024';
+/** A bucket policy that lets another account read every object. */
+const externalRead = (bucket: string) => ({ bucketName: bucket, bucketPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999988887777:root' }, Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` }] } });
 
 const cases: ApiDetection['cases'] = () => [
   {
@@ -406,6 +517,54 @@ const cases: ApiDetection['cases'] = () => [
     intel: { awsIps: AWS_RANGES },
     with: ['anomalous-behavior', 's3-anomalous-behavior'],
     expect: ['AttackSequence:S3/CompromisedData'],
+  },
+  {
+    name: 'credentials used from a threat-listed IP open a bucket to another account, then download from it',
+    records: [
+      ctEvent({ service: 'iam', name: 'ListUsers', identity: dana, time: '2026-11-15T09:00:00Z', ip: THREAT_IP, userAgent: CLI }),
+      ctEvent({ service: 's3', name: 'PutBucketPolicy', identity: dana, time: '2026-11-15T09:02:00Z', ip: THREAT_IP, userAgent: CLI, request: externalRead('finance-archive') }),
+      ...repeated(5, '2026-11-15T09:05:00Z', 0.5, (t, i) => s3(dana, 'GetObject', 'finance-archive', t, THREAT_IP, `ledger/2026-${i + 1}.csv`)),
+    ],
+    intel: { threatIps: [{ ip: THREAT_IP, listName: 'IncidentIOCs', custom: true }] },
+    with: ['iam-threat-intel', 's3-threat-intel', 'gumshoe-sharing-externally'],
+    expect: ['AttackSequence:S3/CompromisedData'],
+  },
+  {
+    // Two findings and a high-risk call, all of one management event: no object was read, written or deleted.
+    name: 'a lone PutBucketPolicy from a new network by a user who only ever read the bucket',
+    records: [
+      ...repeated(14, '2026-11-01T09:00:00Z', 24 * 60, (t) => s3(dana, 'GetObject', 'finance-archive', t, '81.2.69.160', 'reports/daily.csv')),
+      ctEvent({ service: 's3', name: 'PutBucketPolicy', identity: dana, time: '2026-11-15T09:00:00Z', ip: VPS_IP, userAgent: CLI, request: externalRead('finance-archive') }),
+    ],
+    with: ['s3-anomalous-behavior', 'gumshoe-sharing-externally'],
+    expect: [],
+  },
+  {
+    // Both findings report the same threat-list IP (one family), and CreateUser is the event of one of them.
+    name: 'ListUsers and a denied CreateUser from an IP on the threat list: two calls, no sequence',
+    records: [
+      ctEvent({ service: 'iam', name: 'ListUsers', identity: iamUser('alice'), time: '2026-11-15T09:00:00Z', ip: THREAT_IP, userAgent: CLI }),
+      ctEvent({ service: 'iam', name: 'CreateUser', identity: iamUser('alice'), time: '2026-11-15T09:01:00Z', ip: THREAT_IP, userAgent: CLI, request: { userName: 'backup-svc' }, errorCode: 'AccessDenied' }),
+    ],
+    intel: { threatIps: [{ ip: THREAT_IP, listName: 'IncidentIOCs', custom: true }] },
+    with: ['iam-threat-intel'],
+    expect: [],
+  },
+  {
+    name: 'two high-risk calls by one credential with no finding',
+    records: [
+      ctEvent({ service: 'iam', name: 'CreateAccessKey', identity: erin, time: '2026-11-15T09:00:00Z', ip: '81.2.69.160', userAgent: CLI, request: { userName: 'svc-backup' } }),
+      ctEvent({ service: 'iam', name: 'AttachUserPolicy', identity: erin, time: '2026-11-15T09:01:00Z', ip: '81.2.69.160', userAgent: CLI, request: { userName: 'svc-backup', policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' } }),
+    ],
+    expect: [],
+  },
+  {
+    // A Tor exit and a Kali agent on one GetObject: two wrong-hands findings and an object read, but one action.
+    name: 'one object download from a Tor exit with a Kali agent: one event, no sequence',
+    records: [s3(dana, 'GetObject', 'finance-archive', '2026-11-15T09:00:00Z', TOR_EXIT, 'ledger/2026-10.csv')].map((r) => ({ ...r, userAgent: KALI })),
+    intel: { torExits: [TOR_EXIT] },
+    with: ['s3-threat-intel', 'pentest-user-agent'],
+    expect: [],
   },
   {
     name: 'Stratus ec2-steal-instance-credentials alone: one finding, no sequence',
@@ -451,6 +610,8 @@ function spec(type: string, dataSource: FindingTypeSpec['dataSource'], resourceT
 export const attackSequence: ApiDetection = {
   id: 'attack-sequence',
   source: 'cloudtrail',
+  // S3 object calls are filed under their bucket (requestParameters.bucketName, or the resources list).
+  payloads: { services: ['s3.amazonaws.com'] },
   types: [
     spec(
       'AttackSequence:IAM/CompromisedCredentials',
