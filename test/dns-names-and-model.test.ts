@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { encodedPayload } from '../src/detect/dns/data-exfiltration.js';
+import { encodedPayload, lookupShape } from '../src/detect/dns/data-exfiltration.js';
 import { dnsAction, domainName, looksGenerated, tenantName } from '../src/detect/dns/domain-names.js';
 import { isMiningName } from '../src/detect/dns/domain-reputation.js';
 import modelFile from '../src/detect/dns/dga-model.json' with { type: 'json' };
@@ -103,6 +103,25 @@ describe('DNS names', () => {
     assert.equal(encodedPayload('payments-service-production-eu-west-1-canary'), undefined);
     assert.equal(encodedPayload('selector1-contoso-com._domainkey'), undefined);
     assert.equal(encodedPayload('short.abc123'), undefined);
+  });
+
+  test('hash-lookup shape: one digest-length label (hex MD5/SHA-1/SHA-256, or base32 of them) in front of a list zone', () => {
+    const random = seededRandom(4);
+    const draw = (alphabet: string, n: number) => Array.from({ length: n }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+    const hex = (n: number) => draw('0123456789abcdef', n);
+    const b32 = (n: number) => draw('abcdefghijklmnopqrstuvwxyz234567', n);
+    assert.deepEqual(lookupShape(`${hex(40)}.ebl`), { zone: 'ebl', length: 40 });
+    assert.deepEqual(lookupShape(`${hex(32)}.malware.hash`), { zone: 'malware.hash', length: 32 });
+    assert.deepEqual(lookupShape(`${hex(64)}.bl`), { zone: 'bl', length: 64 });
+    assert.deepEqual(lookupShape(`${b32(52)}._file.hash.dq`), { zone: '_file.hash.dq', length: 52 });
+    assert.deepEqual(lookupShape(`${b32(26)}.list`), { zone: 'list', length: 26 });
+    // Straight under the domain (the GuardDuty tester), other lengths, several data labels (dnscat2), iodine's prefix.
+    assert.equal(lookupShape(b32(52)), undefined);
+    assert.equal(lookupShape(`${hex(41)}.ebl`), undefined);
+    assert.equal(lookupShape(`${hex(48)}.bl`), undefined);
+    assert.equal(lookupShape(`${hex(63)}.${hex(27)}`), undefined);
+    assert.equal(lookupShape(`p${b32(40)}.t1`), undefined);
+    assert.equal(lookupShape(`${hex(20)}-${hex(19)}.bl`), undefined);
   });
 });
 

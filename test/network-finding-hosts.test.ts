@@ -222,4 +222,23 @@ describe('threshold findings span their activity', () => {
     assert.equal(finding.finding.service.eventLastSeen, '2026-01-11T00:04:55Z');
     assert.equal(finding.finding.service.count, 11);
   });
+
+  test('DNSDataExfiltration: hash-lookup-shaped payloads need 200 in 10 minutes; one of another shape brings 50 back for a window', () => {
+    const random = seededRandom(2);
+    const hex = (n: number) => Array.from({ length: n }, () => '0123456789abcdef'[Math.floor(random() * 16)]).join('');
+    const lookups = (n: number) => Array.from({ length: n }, () => `${hex(64)}.bl.rep-check.example.com`);
+    const series = (names: string[], start = '2026-01-11T00:00:00Z') => querySeries(names, start, 2, { rcode: 'NXDOMAIN' });
+    assert.equal(run([dnsDataExfiltration], { dns: series(lookups(199)) }).length, 0);
+    const [found] = run([dnsDataExfiltration], { dns: series(lookups(201)) });
+    assert.equal(found!.finding.service.count, 2);
+    assert.equal(found!.finding.service.eventFirstSeen, '2026-01-11T00:00:00Z');
+    // Another length in the zone, another shape (two data labels): 50 is enough while it is in the window.
+    assert.equal(run([dnsDataExfiltration], { dns: series([...lookups(60), `${hex(40)}.bl.rep-check.example.com`]) }).length, 1);
+    assert.equal(run([dnsDataExfiltration], { dns: series([...lookups(60), `${hex(50)}.${hex(30)}.rep-check.example.com`]) }).length, 1);
+    // Once that payload has left the window, 150 more hash-shaped ones are below 200 again.
+    const odd = series([`${hex(50)}.${hex(30)}.rep-check.example.com`]);
+    assert.equal(run([dnsDataExfiltration], { dns: [...odd, ...series(lookups(150), '2026-01-11T00:10:01Z')] }).length, 0);
+    // The same, its odd payload a minute later: within the window, the hash-shaped ones count at 50.
+    assert.equal(run([dnsDataExfiltration], { dns: [...odd, ...series(lookups(150), '2026-01-11T00:01:00Z')] }).length, 1);
+  });
 });

@@ -4,18 +4,19 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import type { Occurrence } from '../src/findings/build.js';
 import { DEFAULT_SETTINGS, type DetectSettings, type FlowDetection, type NetworkCase } from '../src/detect/detection.js';
-import { bruteForce } from '../src/detect/network/brute-force.js';
+import { ansiblePlay, bruteForce, internetHost } from '../src/detect/network/brute-force.js';
 import { connectionLines } from '../src/detect/network/flow-case-builders.js';
 import { each, spaced } from '../src/detect/network/flow-volume-cases.js';
 import { denialOfService } from '../src/detect/network/denial-of-service.js';
 import { rejectedSurge } from '../src/detect/network/rejected-surge.js';
 import { scans } from '../src/detect/network/scans.js';
 import { p95, trafficVolume } from '../src/detect/network/traffic-volume.js';
-import { CASE_ACCOUNT, CASE_PRIVATE_IP, FLOW_CASE_HEADER, flowFromLine, flowLine } from '../src/detect/network-records.js';
+import { CASE_ACCOUNT, CASE_ENI, CASE_PRIVATE_IP, FLOW_CASE_HEADER, flowFromLine, flowLine } from '../src/detect/network-records.js';
 import { DetectionRunner, StateStore } from '../src/detect/runner.js';
 import type { IntelLookup } from '../src/intel/lookup.js';
 import { staticIntel } from '../src/intel/static.js';
 import { runDetections } from '../src/detect/engine.js';
+import { matchesCriteria, parseCriteria } from '../src/findings/criteria.js';
 import { dataset, scratchDir, tempLake } from './helpers/lake.js';
 
 /**
@@ -126,6 +127,57 @@ describe('brute force', () => {
     const fresh = sessions.map((line, i) => line.replace(/ 5200([012]) 22 /, ` ${30_000 + i} 22 `));
     assert.equal(run([bruteForce], fresh).length, 1);
   });
+
+  /** `hosts` internet hosts with `perHost` failed SSH logins each, one attempt every `seconds` from 00:00, from the instance. */
+  const spray = (hosts: number, perHost: number, seconds: number, extra: Partial<Parameters<typeof connectionLines>[0]> = {}) =>
+    each(spaced('2026-11-02T00:00:00Z', hosts * perHost, seconds), (time, i) =>
+      connectionLines({ remote: internetHost(i % hosts), opener: 'instance', port: 22, time, clientPort: 40_000 + i, bytesUp: 2_400, bytesDown: 3_300, ...extra }),
+    );
+
+  test('spraying: 60 short logins to 20 internet hosts within 10 minutes raise the ACTOR finding; 59, 19 hosts or 11 minutes do not', () => {
+    const [found, ...more] = run([bruteForce], spray(20, 3, 5));
+    assert.equal(more.length, 0);
+    const f = found!.finding;
+    assert.deepEqual([f.type, f.severity, f.service.resourceRole, f.service.action.networkConnectionAction?.connectionDirection], ['UnauthorizedAccess:EC2/SSHBruteForce', 8, 'ACTOR', 'OUTBOUND']);
+    assert.equal(f.title, `i-0abc123def4567890 is performing SSH brute force attacks against 20 internet hosts (the latest ${internetHost(19)}).`);
+    assert.deepEqual(f.service.additionalInfo, { attempts: 60, distinctHosts: 20, windowMinutes: 10 });
+    assert.equal(f.service.eventFirstSeen, '2026-11-02T00:00:00Z');
+    assert.equal(f.service.eventLastSeen, '2026-11-02T00:04:55Z');
+    // No host had more than three attempts: nothing but the instance's total sees it.
+    assert.equal(run([bruteForce], spray(20, 3, 5).slice(2)).length, 0, '59 attempts');
+    assert.equal(run([bruteForce], spray(19, 4, 5)).length, 0, '76 attempts on 19 hosts');
+    assert.equal(run([bruteForce], spray(20, 3, 11)).length, 0, '60 attempts over 11 minutes');
+    // Each further attempt while it goes on is a repeat of the one finding.
+    assert.equal(run([bruteForce], spray(40, 3, 5))[0]!.finding.service.count, 61);
+    // Split across two runs, the window is one: raised in the second, first seen in the first.
+    const state = new StateStore();
+    assert.equal(run([bruteForce], spray(20, 3, 5).slice(0, 80), { state }).length, 0);
+    const [second] = run([bruteForce], spray(20, 3, 5).slice(80), { state: reload(state) });
+    assert.equal(second!.finding.service.eventFirstSeen, '2026-11-02T00:00:00Z');
+    assert.equal(second!.finding.service.resourceRole, 'ACTOR');
+  });
+
+  test('spraying counts ACCEPTed attempts only, to public addresses, at most 16 KB sent, at the connection’s SYN', () => {
+    assert.equal(run([bruteForce], spray(40, 3, 2, { action: 'REJECT' })).length, 0, 'the egress security group dropped them');
+    assert.equal(run([bruteForce], spray(40, 3, 2, { remote: '10.0.9.9' }).map((line, i) => line.replace(/ 10\.0\.9\.9 /g, ` 10.0.9.${10 + (i >> 1) % 40} `))).length, 0, 'VPC hosts');
+    // The Ansible play's guards: each one, taken away, lets the same play fire.
+    assert.equal(run([bruteForce], ansiblePlay()).length, 0);
+    assert.equal(run([bruteForce], ansiblePlay({ publicHosts: 200 })).length, 0, 'long connections to public hosts');
+    assert.equal(run([bruteForce], ansiblePlay({ publicHosts: 0, firstBytes: 3_000 })).length, 0, 'short connections to private hosts');
+    const small = run([bruteForce], ansiblePlay({ publicHosts: 200, firstBytes: 3_000 }));
+    assert.deepEqual(small.map((o) => o.finding.service.resourceRole), ['ACTOR'], 'without the size guard');
+    assert.equal(run([bruteForce], ansiblePlay({ publicHosts: 200, laterFlags: 2 })).length, 1, 'without the SYN guard');
+  });
+
+  test('ACTOR titles name the instance by its id as it is, a host without one by its interface', () => {
+    const winrm = caseOf(bruteForce, 'the instance hammers a remote WinRM').flows!;
+    const [actor] = run([bruteForce], winrm);
+    assert.equal(actor!.finding.title, 'i-0abc123def4567890 is performing WinRM brute force attacks against 198.51.100.77.');
+    assert.match(actor!.finding.description, /^i-0abc123def4567890 made 20 short WinRM connection attempts to 198\.51\.100\.77 /);
+    const unknown = winrm.map((line) => line.replace(` ${CASE_ENI} `, ' eni-0aaaaaaaaaaaaaaa1 ').replace(' i-0abc123def4567890 ', ' - '));
+    const [byInterface] = run([bruteForce], unknown);
+    assert.equal(byInterface!.finding.title, 'The network interface eni-0aaaaaaaaaaaaaaa1 is performing WinRM brute force attacks against 198.51.100.77.');
+  });
 });
 
 describe('scans', () => {
@@ -192,6 +244,9 @@ describe('denial of service', () => {
     assert.equal(found!.finding.service.count, 6);
     assert.equal(found!.finding.service.additionalInfo.packetsPerSecond, 1800);
     assert.equal(found!.finding.service.additionalInfo.baselinePackets, 0);
+    // inBytes is GuardDuty's key, and GuardDuty writes it as a string (guardduty.md §3.6); Gumshoe's own counters stay numbers.
+    assert.equal(found!.finding.service.additionalInfo.inBytes, '0');
+    assert.equal(typeof found!.finding.service.additionalInfo.packets, 'number');
   });
 
   test('a flood reaching the floor only in the next run is raised then, once', () => {
@@ -242,6 +297,15 @@ describe('traffic volume', () => {
     assert.equal(found!.finding.type, 'Behavior:EC2/TrafficVolumeUnusual');
     assert.equal(found!.finding.service.additionalInfo.remoteHost, '203.0.113.201');
     assert.equal(found!.finding.service.count, 1);
+    // outBytes as GuardDuty writes it, a string of digits; filters compare it as a number all the same.
+    const { outBytes, thresholdBytes } = found!.finding.service.additionalInfo as { outBytes: unknown; thresholdBytes: number };
+    assert.match(String(outBytes), /^\d+$/);
+    assert.equal(typeof outBytes, 'string');
+    assert.ok(Number(outBytes) >= thresholdBytes);
+    const matches = (criterion: Record<string, unknown>) => matchesCriteria(found!.finding, parseCriteria({ criterion }));
+    assert.equal(matches({ 'service.additionalInfo.outBytes': { greaterThanOrEqual: thresholdBytes } }), true);
+    assert.equal(matches({ 'service.additionalInfo.outBytes': { lessThan: thresholdBytes } }), false);
+    assert.equal(matches({ 'service.additionalInfo.outBytes': { equals: [outBytes] } }), true);
   });
 
   test('S3 addresses are one host: a backup that reaches a new S3 address each night stays quiet', () => {

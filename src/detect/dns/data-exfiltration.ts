@@ -1,6 +1,5 @@
-import { parseIpv4 } from '../../intel/ip.js';
+import { createHash } from 'node:crypto';
 import type { DnsDetection, NetworkCase } from '../detection.js';
-import type { DnsEvent } from '../network-event.js';
 import { MINUTE, persistedTable } from '../network/flow-windows.js';
 import { nov, querySeries } from './dns-cases.js';
 import { DGA_MODEL, dnsAction, domainName, isGenerated, senderKey, dnsTypeSpec, tenantName } from './domain-names.js';
@@ -20,27 +19,62 @@ import { BENIGN_GENERATED_LOOKING, seededRandom } from './name-samples.js';
  * (eventFirstSeen) at the window's first; from then on every further distinct payload is raised into the
  * same finding (one per instance and name, High).
  *
- * Not judged: AWS, internal, reverse-lookup and unqualified names; answers in 127.0.0.0/8 (the DNSBL
- * convention: a listed/not-listed reply, never a tunnel's); and the reputation-lookup zones below, where
- * anti-malware and mail filters look up file hashes and addresses by design (McAfee GTI `*.avqs.mcafee.com`,
- * Sophos, Team Cymru's malware hash registry, Spamhaus, SURBL, URIBL, …). DKIM and ACME lookups put their
- * data in `_domainkey`/`_acme-challenge` labels and short selectors. CDN and hosting platforms give each
+ * Not judged: AWS, internal, reverse-lookup and unqualified names, and the reputation-lookup zones below,
+ * where anti-malware and mail filters look up file hashes and addresses by design (McAfee GTI
+ * `*.avqs.mcafee.com`, Sophos, Team Cymru's malware hash registry, Spamhaus (its HBL too), SURBL (hashbl),
+ * MSBL's email blocklist `ebl.msbl.org`, CIRCL hashlookup, …). Their queries go to their operators' name
+ * servers, never an attacker's, so the list costs no evasion. DKIM and ACME lookups put their data in
+ * `_domainkey`/`_acme-challenge` labels and short selectors. CDN and hosting platforms give each
  * customer or resource its own hashed name (`e7.<md5>.akamaized.net`): each is its tenant's, so a page
  * loading fifty CDN resources is fifty tenants with one short label each, not one tunnel; a CDN or
  * load-balancer hostname of one tenant has one hashed label per resource, never fifty new ones in ten minutes.
+ *
+ * Hash lookups under zones not on the list: a reputation lookup puts exactly one label in front of a fixed
+ * list zone, a digest of fixed length (MD5, SHA-1 or SHA-256 in hex: 32, 40, 64 characters; or such a
+ * digest in base32: 26, 32, 52), and every query of that zone has the same length (`<sha1>.ebl.msbl.org`,
+ * `<md5>.malware.hash.cymru.com`). A tunnel varies its lengths, spreads data over several labels, puts it
+ * straight under its domain or mixes these. While every payload of a window under one tenant name has that
+ * shape (each zone one length; at most LOOKUP_ZONES zones), the finding needs LOOKUP_MIN_DISTINCT (200)
+ * distinct payloads instead of 50; a payload of any other shape makes the next 10 minutes count at 50 again.
+ * The trade-off: a tunnel can take on this shape (`<64 hex>.bl.attacker.example`), but then each query
+ * carries at most 32 bytes and 199 queries per 10 minutes stay unseen, about 6.4 KB, no more than the
+ * ~7 KB that any tunnel already moves unseen below 50 payloads of up to ~150 bytes each (the slow-tunnel
+ * miss). Answers are not evidence: a DNSBL answers 127.0.0.x when listed, but so can an attacker's name
+ * server, so an answer in 127.0.0.0/8 no longer lets a query pass (it did before, which a tunnel could
+ * use to hide any volume). A mail server that looks up more than 200 distinct hashes in 10 minutes against
+ * an unlisted zone raises the finding (add the zone to a trusted entity list).
  */
 const TYPE = 'Trojan:EC2/DNSDataExfiltration';
-export const EXFILTRATION = { minPayload: 30, foreignShare: 0.1, minDistinct: 50, windowMs: 10 * MINUTE } as const;
+export const EXFILTRATION = { minPayload: 30, foreignShare: 0.1, minDistinct: 50, lookupMinDistinct: 200, windowMs: 10 * MINUTE } as const;
 const MAX_TUNNELS = 20_000;
+/** More list zones than this under one name within a window is not a lookup service. */
+const LOOKUP_ZONES = 16;
 
 /** Zones that answer reputation lookups whose query names are hashes or encoded addresses by design. */
 const REPUTATION_ZONES = [
   'avqs.mcafee.com', 'avts.mcafee.com', 'sophosxl.net', 'hash.cymru.com', 'spamhaus.org', 'spamhaus.net', 'surbl.org', 'uribl.com',
   'spamcop.net', 'barracudacentral.org', 'sorbs.net', 'mailspike.net', 'dnswl.org', 'abuseat.org', 'senderbase.org',
+  // MSBL's email blocklist (rspamd MSBL_EBL: SHA-1 of the sender address), rspamd's own email list (blake2, base32),
+  // Rambler's email list (rspamd RAMBLER_EMAILBL), CIRCL hashlookup (MD5/SHA-1 of known files).
+  'msbl.org', 'email.rspamd.com', 'email-bl.rambler.ru', 'dns.hashlookup.circl.lu',
 ];
 
-const LOOPBACK = parseIpv4('127.0.0.0')!;
-const isDnsblAnswer = (query: DnsEvent) => query.answers.some((a) => a.type === 'A' && (parseIpv4(a.data.trim()) ?? 0) >>> 24 === LOOPBACK >>> 24);
+const HEX_DIGEST = /^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64})$/;
+/** Base32 digests, in any of the alphabets in use (RFC 4648, rspamd's z-base-32-like one): MD5, SHA-1, SHA-256. */
+const BASE32_DIGEST = /^(?:[a-z0-9]{26}|[a-z0-9]{32}|[a-z0-9]{52})$/;
+
+/**
+ * A hash lookup's shape: the subdomain under the tenant name is one digest label in front of at least one
+ * list label (`<sha1>.ebl` of `<sha1>.ebl.msbl.org`). The zone (the list labels) and the digest's length;
+ * undefined for anything else.
+ */
+export function lookupShape(subdomain: string): { zone: string; length: number } | undefined {
+  const dot = subdomain.indexOf('.');
+  if (dot < 0) return undefined;
+  const digest = subdomain.slice(0, dot);
+  if (!HEX_DIGEST.test(digest) && !BASE32_DIGEST.test(digest)) return undefined;
+  return { zone: subdomain.slice(dot + 1), length: digest.length };
+}
 
 /** The payload a query's subdomain carries, or undefined when it does not look encoded. */
 export function encodedPayload(subdomain: string): string | undefined {
@@ -70,6 +104,22 @@ interface Tunnel {
   /** Each payload's length, and their sum: the characters moved within the window. */
   l: number[];
   c: number;
+  /** Each list zone of the window's hash-lookup-shaped payloads, with its digest length. */
+  z?: Record<string, number>;
+  /** When a payload last broke the hash-lookup shape: another shape, another length in a zone, too many zones. */
+  m?: number;
+}
+
+/** Notes the shape of a new payload; true while every payload of the window has a hash lookup's. */
+function lookupOnly(tunnel: Tunnel, shape: { zone: string; length: number } | undefined, time: number): boolean {
+  const zones = (tunnel.z ??= {});
+  if (!shape) tunnel.m = time;
+  else if (zones[shape.zone] !== shape.length) {
+    const known = zones[shape.zone] !== undefined;
+    if (known || Object.keys(zones).length >= LOOKUP_ZONES) tunnel.m = time;
+    if (known || Object.keys(zones).length < LOOKUP_ZONES) zones[shape.zone] = shape.length;
+  }
+  return tunnel.m === undefined || time - tunnel.m > EXFILTRATION.windowMs;
 }
 const tunnelTable = persistedTable<Tunnel>('tunnels', MAX_TUNNELS);
 
@@ -80,6 +130,8 @@ function payloads(count: number, seed: number, alphabet: string, length: number)
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 const HEX = '0123456789abcdef';
 const start = nov(5, '01:30:00');
+const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
+const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 /** A dnscat2-style name: hex payload split into labels of at most 63 characters. */
 const dnscat = (hex: string, domain: string) => `${hex.match(/.{1,63}/g)!.join('.')}.${domain}`;
 
@@ -122,6 +174,42 @@ const cases = (): NetworkCase[] => [
       ...querySeries(payloads(60, 6, BASE32, 52).map((p) => `${p}._file.hash.dq.spamhaus.net`), start, 2, { rcode: 'NXDOMAIN' }),
     ],
     expect: [],
+  },
+  {
+    // The audit's mail server: rspamd's MSBL_EBL rule looks up SHA-1 of each sender and reply-to address.
+    name: 'rspamd’s MSBL email blocklist: SHA-1 of 80 sender addresses under ebl.msbl.org, NXDOMAIN',
+    dns: querySeries(Array.from({ length: 80 }, (_, i) => `${sha1(`user${i}@example${i % 7}.com`)}.ebl.msbl.org`), start, 7, { rcode: 'NXDOMAIN' }),
+    expect: [],
+  },
+  {
+    name: 'hash lookups against a blocklist not on the list: 120 SHA-1 and 60 MD5 in two zones of one operator, some listed',
+    dns: querySeries(
+      Array.from({ length: 180 }, (_, i) => (i % 3 === 2 ? `${md5(`https://shop${i}.example/landing`)}.hashbl.blocklist-example.org` : `${sha1(`sender${i}@mail${i % 11}.example`)}.ebl.blocklist-example.org`)),
+      start,
+      3,
+      { rcode: 'NXDOMAIN' },
+    ).map((query, i) => (i % 40 === 0 ? { ...query, rcode: 'NOERROR', answers: [{ Rdata: '127.0.0.2', Type: 'A', Class: 'IN' }] } : query)),
+    expect: [],
+  },
+  {
+    name: 'evasion: a tunnel dressed as hash lookups (64-hex chunks under bl.<its domain>) past 200 queries in 10 minutes',
+    dns: querySeries(payloads(250, 10, HEX, 64).map((p) => `${p}.bl.mail-rep-check.net`), start, 2, { rcode: 'NXDOMAIN' }),
+    expect: [TYPE],
+  },
+  {
+    name: 'evasion: a tunnel padding chunks to SHA-1 length, with a shorter last chunk for each file (mixed lengths)',
+    dns: querySeries(payloads(60, 11, HEX, 40).map((p, i) => `${i % 10 === 9 ? p.slice(0, 34) : p}.ebl.mail-rep-check.net`), start, 5, { rcode: 'NXDOMAIN' }),
+    expect: [TYPE],
+  },
+  {
+    name: 'evasion: digest-length chunks in front of a sequence number (a new zone per query)',
+    dns: querySeries(payloads(60, 13, BASE32, 52).map((p, i) => `${p}.${i}.telemetry-sync.org`), start, 5, { type: 'TXT', rcode: 'NXDOMAIN' }),
+    expect: [TYPE],
+  },
+  {
+    name: 'evasion: a tunnel whose name server answers 127.0.0.2, as a DNSBL does for a listed entry',
+    dns: querySeries(payloads(60, 14, HEX, 90).map((p) => dnscat(p, 'cdn-sync.io')), start, 5, { answers: [['A', '127.0.0.2']] }),
+    expect: [TYPE],
   },
   {
     name: 'DKIM and ACME TXT lookups for many domains',
@@ -177,8 +265,9 @@ export const dnsDataExfiltration: DnsDetection = {
     // The subdomain under the owned name is the longest a tenant's can be: most names stop here.
     if (name.kind !== 'internet' || name.subdomain.length < EXFILTRATION.minPayload) return;
     const owner = tenantName(name)!;
-    const payload = encodedPayload(name.name.slice(0, Math.max(0, name.name.length - owner.length - 1)));
-    if (payload === undefined || isDnsblAnswer(query)) return;
+    const subdomain = name.name.slice(0, Math.max(0, name.name.length - owner.length - 1));
+    const payload = encodedPayload(subdomain);
+    if (payload === undefined) return;
     if (REPUTATION_ZONES.some((zone) => name.name.endsWith(`.${zone}`))) return;
     const table = tunnelTable(context);
     const key = `${senderKey(query)}|${owner}`;
@@ -189,19 +278,22 @@ export const dnsDataExfiltration: DnsDetection = {
       tunnel.t.shift();
       tunnel.c -= tunnel.l.shift()!;
     }
+    // A new window: the zones seen before it say nothing about this one.
+    if (tunnel.t.length === 0) delete tunnel.z;
     const id = hash(payload);
     if (tunnel.h.includes(id)) return;
+    const threshold = lookupOnly(tunnel, lookupShape(subdomain), query.time) ? EXFILTRATION.lookupMinDistinct : EXFILTRATION.minDistinct;
     tunnel.h.push(id);
     tunnel.t.push(query.time);
     tunnel.l.push(payload.length);
     tunnel.c += payload.length;
-    // Only the threshold matters: keep the latest few times it.
-    if (tunnel.h.length > 2 * EXFILTRATION.minDistinct) {
+    // Only the threshold matters: keep the latest few times it (hash-lookup-shaped windows, up to their own).
+    while (tunnel.h.length > Math.max(threshold, 2 * EXFILTRATION.minDistinct)) {
       tunnel.h.shift();
       tunnel.t.shift();
       tunnel.c -= tunnel.l.shift()!;
     }
-    if (tunnel.h.length < EXFILTRATION.minDistinct) return;
+    if (tunnel.h.length < threshold) return;
     context.emit({
       type: TYPE,
       event: query,

@@ -28,6 +28,22 @@ import { MINUTE, persistedTable, viewOf } from './flow-windows.js';
  * Role: TARGET (Low) when the remote end opened the connections, ACTOR (High) when the instance did.
  * Remote ends are public addresses, or private ones when the flow-direction field says which interface
  * logged the record (flow-windows.ts FlowView.judged).
+ *
+ * Spraying (ACTOR only): a compromised instance rarely hammers one host; it tries a few logins on each of
+ * many internet hosts, so no single address reaches 20. Per instance and service, every outbound attempt
+ * to a public address that is also a whole short login (below) counts towards one total: 60 such attempts
+ * within 10 minutes (the latest 60, an exact sliding window) that reach at least 20 distinct public
+ * addresses raise the same ACTOR finding (High), on the attempt that completes them, first seen at the
+ * window's first. Further attempts while it goes on are repeats, as above. A short login, beyond an
+ * attempt's size rules: at most 16 KB sent (a failed SSH, RDP/NLA or WinRM login sends 2–6 KB; a session
+ * that does work, or configuration management pushing a module, sends more) and, where the format logs
+ * TCP flags, the record holds the connection's SYN (a connection is counted once, at its start, not in
+ * every aggregation interval it stays open). What this leaves out is what a bastion or configuration
+ * management host does: its targets are mostly private (VPC, peered networks, VPN), and it opens a few long
+ * connections per host (ControlPersist), whose first records carry the key exchange and the module
+ * upload and whose later records carry no SYN. Internal spraying across private addresses is therefore
+ * not totalled (one private host hammered 20 times still is, with v5 flow logs), and REJECTed attempts
+ * count nowhere, as above.
  */
 const SERVICES = [
   { type: 'UnauthorizedAccess:EC2/SSHBruteForce', name: 'SSH', ports: [22] },
@@ -38,20 +54,25 @@ type Service = (typeof SERVICES)[number];
 const BY_PORT: ReadonlyMap<number, Service> = new Map(SERVICES.flatMap((s) => s.ports.map((port) => [port, s] as const)));
 
 const TCP = 6;
+const SYN = 2;
 const BRUTE_FORCE = { attempts: 20, windowMs: 10 * MINUTE, minBytes: 600, maxPackets: 100 } as const;
+/** An instance spraying logins over the internet: the window's attempts to public addresses, how many of them, how large each. */
+export const SPRAY = { attempts: 60, hosts: 20, windowMs: 10 * MINUTE, maxBytes: 16_000 } as const;
 const TARGET_SEVERITY = 2;
 const ACTOR_SEVERITY = 8;
 
-/** Attempt times (oldest first) and their client ports, within the window. */
-interface Attempts {
+/** Attempt times (oldest first) and what tells attempts apart (client port; remote address and client port), within the window. */
+interface Attempts<Id = number> {
   t: number[];
-  p: number[];
+  p: Id[];
   /** Set once the window reached the threshold: later attempts repeat the raised finding. */
   r?: 1;
 }
 
 /** Keyed by instance, role, service and remote address; bounded across instances, least recently used go. */
 const attemptsTable = persistedTable<Attempts>('attempts', 20_000);
+/** Keyed by instance and service: its outbound attempts to public addresses, ids `<remote address> <client port>`. */
+const spraysTable = persistedTable<Attempts<string>>('sprays', 20_000);
 
 function spec(service: Service): FindingTypeSpec {
   return {
@@ -71,41 +92,93 @@ function spec(service: Service): FindingTypeSpec {
 }
 
 /**
- * Adds an attempt at `time` from `clientPort`: 'raise' when the window now holds the threshold, 'repeat' for
- * a new attempt of an attack already raised, undefined otherwise (a client port already counted is the
- * same attempt).
+ * Adds an attempt at `time` told apart by `id`: 'raise' when the window now holds `threshold` attempts (and
+ * `enough` of them, for sprays: enough distinct hosts), 'repeat' for a new attempt of an attack already
+ * raised, undefined otherwise (an id already counted is the same attempt). Only the latest `threshold`
+ * attempts are kept: the threshold is reached with the latest, and repeats need only tell recent ids apart.
  */
-function attempt(attempts: Attempts, time: number, clientPort: number): 'raise' | 'repeat' | undefined {
+function attempt<Id>(attempts: Attempts<Id>, time: number, id: Id, threshold: number, windowMs: number, enough: (ids: readonly Id[]) => boolean = () => true): 'raise' | 'repeat' | undefined {
   let expired = 0;
-  while (expired < attempts.t.length && time - attempts.t[expired]! > BRUTE_FORCE.windowMs) expired++;
+  while (expired < attempts.t.length && time - attempts.t[expired]! > windowMs) expired++;
   if (expired > 0) {
     attempts.t.splice(0, expired);
     attempts.p.splice(0, expired);
   }
   // A whole window without an attempt: the attack is over, a new one must reach the threshold again.
   if (attempts.t.length === 0) delete attempts.r;
-  const again = attempts.p.indexOf(clientPort);
+  const again = attempts.p.indexOf(id);
   if (again >= 0) {
     attempts.t.splice(again, 1);
     attempts.p.splice(again, 1);
   }
   attempts.t.push(time);
-  attempts.p.push(clientPort);
-  if (attempts.r) {
-    // Raised: the latest attempts are enough to tell repeats of a client port and the end of the attack.
-    if (attempts.t.length > BRUTE_FORCE.attempts) {
-      attempts.t.shift();
-      attempts.p.shift();
-    }
-    return again >= 0 ? undefined : 'repeat';
+  attempts.p.push(id);
+  if (attempts.t.length > threshold) {
+    attempts.t.shift();
+    attempts.p.shift();
   }
-  if (attempts.t.length < BRUTE_FORCE.attempts) return undefined;
+  if (attempts.r) return again >= 0 ? undefined : 'repeat';
+  if (attempts.t.length < threshold || !enough(attempts.p)) return undefined;
   attempts.r = 1;
   return 'raise';
 }
 
+/** A spray's window reaches SPRAY.hosts distinct remote addresses. */
+const sprayedHosts = (ids: readonly string[]) => new Set(ids.map((id) => id.slice(0, id.indexOf(' ')))).size;
+
+/**
+ * The outbound attempt counts towards the instance's spray total: to a public address, at most
+ * SPRAY.maxBytes sent, and the connection's start where the format logs TCP flags.
+ */
+function sprayAttempt(flow: FlowEvent, remotePublic: boolean): boolean {
+  return remotePublic && flow.bytes <= SPRAY.maxBytes && (flow.tcpFlags === null || (flow.tcpFlags & SYN) !== 0);
+}
+
+/** A sentence starts with the host's name: an instance id as it is (`i-0…`), else its label capitalised ("The network interface …"). */
+function sentenceStart(instanceId: string | undefined, label: string): string {
+  return instanceId ?? `${label[0]!.toUpperCase()}${label.slice(1)}`;
+}
+
 const LOGIN_FAILED = { bytesUp: 2_400, bytesDown: 3_300 };
 const sshFrom = (remote: string, times: string[]) => each(times, (time) => connectionLines({ remote, opener: 'remote', port: 22, time, ...LOGIN_FAILED }));
+
+/** The `i`th of many distinct internet addresses. */
+export const internetHost = (i: number) => `5.${10 + Math.floor(i / 200)}.${i % 200}.${22 + (i % 7)}`;
+/** `hosts` internet hosts, `perHost` login attempts on each, one every `seconds` from `start`, from the instance. */
+const spray = (start: string, hosts: number, perHost: number, seconds: number, port: number, sizes = LOGIN_FAILED) =>
+  each(spaced(start, hosts * perHost, seconds), (time, i) =>
+    connectionLines({ remote: internetHost(Math.floor(i / perHost)), opener: 'instance', port, time, clientPort: 40_000 + i, ...sizes }),
+  );
+
+/**
+ * An Ansible controller (ControlPersist) running a play on 200 hosts, 180 in the VPC and 20 on the internet
+ * (`publicHosts` of them): two connections per host, a few minutes apart, each opening with the key
+ * exchange, facts and module upload (~58 KB sent), then logged once a minute while tasks run (no SYN). With
+ * `firstBytes`, the opening records are that small instead; with `laterFlags`, the later records carry those
+ * TCP flags (2: as if each were a new connection). The tests take each guard away in turn.
+ */
+export function ansiblePlay(o: { publicHosts?: number; firstBytes?: number; laterFlags?: number } = {}): string[] {
+  const publicHosts = o.publicHosts ?? 20;
+  const host = (h: number) => (h < 200 - publicHosts ? `10.0.${8 + Math.floor(h / 100)}.${10 + (h % 100)}` : internetHost(h));
+  const t0 = Date.parse('2026-11-02T15:00:00Z');
+  const at = (seconds: number) => new Date(t0 + seconds * 1000).toISOString();
+  return Array.from({ length: 200 }, (_, h) => h).flatMap((h) =>
+    [0, 1].flatMap((c) => {
+      const remote = host(h);
+      const srcPort = 42_000 + h * 2 + c;
+      const start = h + c * 240;
+      const sent = (time: string, packets: number, bytes: number, tcpFlags: number) =>
+        flowLine({ src: CASE_PRIVATE_IP, dst: remote, srcPort, dstPort: 22, packets, bytes, time, tcpFlags, direction: 'egress' });
+      const received = (time: string, packets: number, bytes: number, tcpFlags: number) =>
+        flowLine({ src: remote, dst: CASE_PRIVATE_IP, srcPort: 22, dstPort: srcPort, packets, bytes, time, tcpFlags, direction: 'ingress' });
+      return [
+        sent(at(start), 64, o.firstBytes ?? 58_000, 2),
+        received(at(start), 50, 41_000, 18),
+        ...[1, 2, 3].flatMap((m) => [sent(at(start + 60 * m), 38, 4_100, o.laterFlags ?? (m === 3 ? 1 : 0)), received(at(start + 60 * m), 30, 6_000, m === 3 ? 1 : 0)]),
+      ];
+    }),
+  );
+}
 
 /** Remote address and client port of each admin session: three through the office NAT, one from home. */
 const BASTION_SESSIONS: [string, number][] = [['198.51.100.23', 52_000], ['198.51.100.23', 52_001], ['198.51.100.23', 52_002], ['192.0.2.200', 61_000]];
@@ -172,6 +245,28 @@ const cases = (): NetworkCase[] => [
     expect: [],
   },
   {
+    name: 'a compromised instance sprays SSH logins over the internet: 3 attempts each on 200 hosts in 10 minutes (actor)',
+    flows: spray('2026-11-02T16:00:00Z', 200, 3, 1, 22),
+    expect: ['UnauthorizedAccess:EC2/SSHBruteForce'],
+  },
+  {
+    name: 'RDP password spraying: one NLA attempt on each of 70 internet hosts in 7 minutes (actor)',
+    flows: spray('2026-11-02T17:00:00Z', 70, 1, 6, 3389, { bytesUp: 3_900, bytesDown: 5_200 }),
+    expect: ['UnauthorizedAccess:EC2/RDPBruteForce'],
+  },
+  {
+    name: 'an Ansible controller runs a play on 200 hosts, 20 of them on the internet: two long connections per host',
+    flows: ansiblePlay(),
+    expect: [],
+  },
+  {
+    name: 'an uptime monitor checks the SSH banner of 100 internet servers every 2 minutes (connect and close)',
+    flows: each(spaced('2026-11-02T18:00:00Z', 5, 120), (time, round) =>
+      Array.from({ length: 100 }, (_, h) => connectionLines({ remote: internetHost(h), opener: 'instance', port: 22, time, clientPort: 45_000 + round * 100 + h, bytesUp: 180, bytesDown: 120 })).flat(),
+    ),
+    expect: [],
+  },
+  {
     name: 'a CI runner fetches a few repositories over SSH from a git forge',
     flows: each(spaced('2026-11-02T14:00:00Z', 8, 70), (time) => connectionLines({ remote: '140.82.112.3', opener: 'instance', port: 22, time, bytesUp: 3_100, bytesDown: 9_800 })),
     expect: [],
@@ -185,7 +280,7 @@ export const bruteForce: FlowDetection = {
   onFlow(flow: FlowEvent, context) {
     if (flow.protocol !== TCP || flow.action !== 'ACCEPT' || flow.bytes < BRUTE_FORCE.minBytes || flow.packets > BRUTE_FORCE.maxPackets) return;
     if (!BY_PORT.has(flow.dstPort ?? -1) && !BY_PORT.has(flow.srcPort ?? -1)) return;
-    const { connection, judged } = viewOf(flow);
+    const { connection, judged, remotePublic } = viewOf(flow);
     if (!connection.request || connection.direction === 'UNKNOWN') return;
     const actor = connection.direction === 'OUTBOUND';
     const serverPort = actor ? connection.remotePort : connection.localPort;
@@ -193,36 +288,54 @@ export const bruteForce: FlowDetection = {
     const service = BY_PORT.get(serverPort ?? -1);
     const history = instanceKey(flow);
     if (!service || clientPort === null || history === null || !judged) return;
+    const remoteIp = connection.remoteIp!;
     const table = attemptsTable(context);
-    const key = `${history}|${actor ? 'A' : 'T'}|${service.name}|${connection.remoteIp}`;
+    const key = `${history}|${actor ? 'A' : 'T'}|${service.name}|${remoteIp}`;
     let attempts = table.get(key);
     if (!attempts) table.set(key, (attempts = { t: [], p: [] }));
-    const outcome = attempt(attempts, flow.time, clientPort);
+    const single = attempt(attempts, flow.time, clientPort, BRUTE_FORCE.attempts, BRUTE_FORCE.windowMs);
+    let spray: Attempts<string> | undefined;
+    let sprayed: 'raise' | 'repeat' | undefined;
+    if (actor && sprayAttempt(flow, remotePublic)) {
+      const sprays = spraysTable(context);
+      const sprayKey = `${history}|${service.name}`;
+      spray = sprays.get(sprayKey);
+      if (!spray) sprays.set(sprayKey, (spray = { t: [], p: [] }));
+      sprayed = attempt(spray, flow.time, `${remoteIp} ${clientPort}`, SPRAY.attempts, SPRAY.windowMs, (ids) => sprayedHosts(ids) >= SPRAY.hosts);
+    }
+    // One attempt is one occurrence of the instance's finding, whichever count it completes: a raise first (it
+    // carries where the attack began), the attack on one address before the spray.
+    const bySpray = sprayed !== undefined && (single === undefined || (single === 'repeat' && sprayed === 'raise'));
+    const outcome = bySpray ? sprayed : single;
     if (!outcome) return;
     const instance = context.instances.forFlow(flow);
     // GuardDuty's title names the instance by its id alone ("… against i-0a1b2c3d4e5f60718"); a host with none, by its interface.
-    const instanceName = instance.instanceId ?? hostOf(instance).label;
+    const label = hostOf(instance).label;
+    const instanceName = instance.instanceId ?? label;
+    const hosts = bySpray ? sprayedHosts(spray!.p) : 0;
+    const window = bySpray ? SPRAY : BRUTE_FORCE;
     context.emit({
       type: service.type,
       event: flow,
       action: connectionAction(flow, connection, context.intel),
       severity: actor ? ACTOR_SEVERITY : TARGET_SEVERITY,
       resourceRole: actor ? 'ACTOR' : 'TARGET',
-      remoteIp: connection.remoteIp!,
-      ...(outcome === 'raise' ? { since: attempts.t[0] } : {}),
+      remoteIp,
+      ...(outcome === 'raise' ? { since: (bySpray ? spray! : attempts).t[0] } : {}),
       vars: {
-        attacker: actor ? `${instanceName[0]!.toUpperCase()}${instanceName.slice(1)}` : connection.remoteIp!,
-        victim: actor ? connection.remoteIp! : instanceName,
-        attempts: BRUTE_FORCE.attempts,
+        attacker: actor ? sentenceStart(instance.instanceId, label) : remoteIp,
+        victim: !actor ? instanceName : bySpray ? `${hosts} internet hosts (the latest ${remoteIp})` : remoteIp,
+        attempts: window.attempts,
         port: serverPort!,
-        minutes: BRUTE_FORCE.windowMs / MINUTE,
+        minutes: window.windowMs / MINUTE,
       },
-      additionalInfo: { attempts: BRUTE_FORCE.attempts, windowMinutes: BRUTE_FORCE.windowMs / MINUTE },
+      additionalInfo: { attempts: window.attempts, ...(bySpray ? { distinctHosts: hosts } : {}), windowMinutes: window.windowMs / MINUTE },
     });
   },
   finish(context) {
     // Only attempts within a window of the latest one can still count; the rest need not be stored.
     attemptsTable(context).retainRecent((a) => a.t[a.t.length - 1] ?? 0, BRUTE_FORCE.windowMs);
+    spraysTable(context).retainRecent((a) => a.t[a.t.length - 1] ?? 0, SPRAY.windowMs);
   },
   cases,
 };

@@ -158,7 +158,8 @@ function raise(kind: Kind, event: FlowEvent, [packets, bytes, inBytes]: Minute, 
     resourceRole: 'ACTOR',
     remoteIp: connection.remoteIp ?? undefined,
     vars: { packets, minutes: WINDOW },
-    additionalInfo: { packets, bytes, inBytes, packetsPerSecond: Math.round(packets / (WINDOW * 60)), baselinePackets: Math.round(baseline), windowMinutes: WINDOW },
+    // inBytes is one of GuardDuty's own keys, a string there (guardduty.md §3.6); the rest are Gumshoe's counters, numbers.
+    additionalInfo: { packets, bytes, inBytes: String(inBytes), packetsPerSecond: Math.round(packets / (WINDOW * 60)), baselinePackets: Math.round(baseline), windowMinutes: WINDOW },
   });
 }
 

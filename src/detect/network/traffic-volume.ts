@@ -200,7 +200,8 @@ export const trafficVolume: FlowDetection = {
       remoteIp,
       aggregateBy: host,
       vars: { volume: gb(h.bytes), host, multiple: VOLUME.multiple, threshold: gb(h.limit) },
-      additionalInfo: { outBytes: h.bytes, thresholdBytes: h.limit, hostPeakBytes: Math.round(h.peak), instanceP95Bytes: p95(iv.hist), remoteHost: host },
+      // outBytes is one of GuardDuty's own keys, a string there (guardduty.md §3.6); the rest are Gumshoe's counters, numbers.
+      additionalInfo: { outBytes: String(h.bytes), thresholdBytes: h.limit, hostPeakBytes: Math.round(h.peak), instanceP95Bytes: p95(iv.hist), remoteHost: host },
     });
   },
   cases,
