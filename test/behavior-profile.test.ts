@@ -1,10 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ctEvent, iamUser } from '../src/detect/case-builders.js';
+import { assumedRole, ctEvent, iamUser, repeated } from '../src/detect/case-builders.js';
 import { runCase, typesRaised } from '../src/detect/cases.js';
 import { anomalousBehavior } from '../src/detect/cloudtrail/anomalous-behavior.js';
-import { learning, MIN_ACTIVE_DAYS, newProfile, observe, type Profile } from '../src/detect/cloudtrail/behavior-profile.js';
+import {
+  isUnusual,
+  isUnusualNetwork,
+  learning,
+  MIN_ACTIVE_DAYS,
+  newProfile,
+  observe,
+  type Profile,
+  uaCategory,
+} from '../src/detect/cloudtrail/behavior-profile.js';
+import { s3AnomalousBehavior } from '../src/detect/cloudtrail/s3-anomalous-behavior.js';
 import type { CloudTrailRecord } from '../src/detect/detection.js';
+import type { Occurrence } from '../src/findings/build.js';
 
 const DAY = 86_400_000;
 const at = (iso: string) => Date.parse(iso);
@@ -55,5 +66,153 @@ describe('AnomalousBehavior needs a profile with evidence', () => {
 
   test('the same calls spread over three days make a profile to depart from', () => {
     assert.deepEqual(raised([office('01', 'StartInstances'), office('02', 'StopInstances'), office('03', 'DescribeInstances'), stolenKey]), ['Persistence:IAMUser/AnomalousBehavior']);
+  });
+});
+
+describe('a value is unusual until it is established', () => {
+  const start = at('2026-11-01T09:00:00Z');
+  const HOUR = 3_600_000;
+
+  test('seen minutes, hours or a day ago is still unusual; three active days or the learning period establish it', () => {
+    const profile = newProfile(start - 30 * DAY);
+    assert.equal(isUnusual(profile, 'asn', 'AS1', start, 7), true, 'never seen');
+    observe(profile, 'asn', 'AS1', start, 50);
+    assert.equal(isUnusual(profile, 'asn', 'AS1', start + 15 * 60_000, 7), true, '15 minutes after the first call');
+    for (let call = 1; call < 30; call++) observe(profile, 'asn', 'AS1', start + call * 10 * 60_000, 50);
+    assert.equal(isUnusual(profile, 'asn', 'AS1', start + 6 * HOUR, 7), true, 'thirty calls on one day are still one day');
+    observe(profile, 'asn', 'AS1', start + DAY, 50);
+    assert.equal(isUnusual(profile, 'asn', 'AS1', start + DAY + HOUR, 7), true, 'two days');
+    observe(profile, 'asn', 'AS1', start + 2 * DAY, 50);
+    assert.equal(isUnusual(profile, 'asn', 'AS1', start + 2 * DAY + HOUR, 7), false, 'three active days: a habit');
+  });
+
+  test('a value seen once is established after the learning period (at least a day), and forgotten after 90 idle days', () => {
+    const profile = newProfile(start - 30 * DAY);
+    observe(profile, 'ua', 'Boto3', start, 30);
+    assert.equal(isUnusual(profile, 'ua', 'Boto3', start + 6 * DAY, 7), true);
+    assert.equal(isUnusual(profile, 'ua', 'Boto3', start + 7 * DAY, 7), false, 'known for a whole learning period');
+    assert.equal(isUnusual(profile, 'ua', 'Boto3', start + 23 * HOUR, 0), true, 'a learning period of 0 still leaves today’s values unusual');
+    assert.equal(isUnusual(profile, 'ua', 'Boto3', start + 25 * HOUR, 0), false);
+    assert.equal(isUnusual(profile, 'ua', 'Boto3', start + 92 * DAY, 7), true, 'forgotten');
+  });
+
+  test('another ASN of an established organisation is the same network; an unknown organisation merges with nothing', () => {
+    const profile = newProfile(start - 30 * DAY);
+    for (let day = 0; day < 3; day++) {
+      observe(profile, 'asn', 'asnNumber: 14618 asnOrg: Amazon.com, Inc.', start + day * DAY, 50);
+      observe(profile, 'asn', 'asnNumber: 64500 asnOrg: unknown', start + day * DAY, 50);
+    }
+    const later = start + 3 * DAY;
+    assert.equal(isUnusualNetwork(profile, 'asnNumber: 16509 asnOrg: Amazon.com, Inc.', later, 7), false);
+    assert.equal(isUnusualNetwork(profile, 'asnNumber: 37148 asnOrg: Globacom Limited', later, 7), true);
+    assert.equal(isUnusualNetwork(profile, 'asnNumber: 64501 asnOrg: unknown', later, 7), true);
+  });
+
+  test('a service console’s own agent is the console', () => {
+    assert.equal(uaCategory('console.ec2.amazonaws.com'), 'AWS Console');
+    assert.equal(uaCategory('Mozilla/5.0 (Macintosh) AppleWebKit/537.36 Chrome/126.0.0.0 Safari/537.36'), 'AWS Console');
+    assert.equal(uaCategory('ec2.amazonaws.com'), 'AWS Console');
+    assert.equal(uaCategory('python-requests/2.31.0'), 'http-client');
+  });
+});
+
+// ---- Whole findings ----
+
+const OFFICE_IP = '81.2.69.160';
+const LAGOS_IP = '41.203.64.1';
+const NAT_IP = '52.94.1.1';
+const HTTP_AGENT = 'python-requests/2.31.0';
+const sam = iamUser('dev-sam');
+
+function run(detection: typeof anomalousBehavior, records: CloudTrailRecord[]): Occurrence[] {
+  return runCase([detection], { name: 'whole findings', records, expect: [] });
+}
+const byType = (occurrences: Occurrence[]) => new Map(occurrences.map((o) => [o.finding.type, o.finding]));
+const info = (finding: { service: { additionalInfo?: unknown } }) => finding.service.additionalInfo as Record<string, Record<string, string> & { anomalousAPIs?: string }>;
+
+/** Three weeks of office work: read-only calls on every day. */
+const officeWork: CloudTrailRecord[] = repeated(21 * 4, '2026-11-01T09:00:00Z', 360, (time, i) =>
+  ctEvent({ service: i % 2 ? 'ec2' : 's3', name: i % 2 ? 'DescribeInstances' : 'ListBuckets', identity: sam, time, ip: OFFICE_IP }));
+const attacker = (service: string, name: string, time: string, request?: Record<string, unknown>): CloudTrailRecord =>
+  ctEvent({ service, name, identity: sam, time: `2026-11-22T${time}Z`, ip: LAGOS_IP, userAgent: HTTP_AGENT, request });
+
+describe('IAM AnomalousBehavior: one finding per tactic, judged against what is established', () => {
+  test('a burst of five tactics gives five findings, each with only its own calls as anomalous APIs', () => {
+    const found = byType(run(anomalousBehavior, [
+      ...officeWork,
+      attacker('ec2', 'CreateSnapshot', '03:00:00', { volumeId: 'vol-0abc' }),
+      attacker('cloudtrail', 'StopLogging', '03:00:20', { name: 'org-trail' }),
+      attacker('iam', 'AttachUserPolicy', '03:00:40', { userName: 'dev-sam', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }),
+      attacker('secretsmanager', 'GetSecretValue', '03:01:00', { secretId: 'prod/db' }),
+      attacker('ec2', 'TerminateInstances', '03:01:20', { instancesSet: { items: [{ instanceId: 'i-0abc' }] } }),
+    ]));
+    const apis = Object.fromEntries([...found].map(([type, f]) => [type, info(f).anomalies!.anomalousAPIs]));
+    assert.deepEqual(apis, {
+      'Exfiltration:IAMUser/AnomalousBehavior': 'ec2.amazonaws.com:[CreateSnapshot:success]',
+      'DefenseEvasion:IAMUser/AnomalousBehavior': 'cloudtrail.amazonaws.com:[StopLogging:success]',
+      'PrivilegeEscalation:IAMUser/AnomalousBehavior': 'iam.amazonaws.com:[AttachUserPolicy:success]',
+      'CredentialAccess:IAMUser/AnomalousBehavior': 'secretsmanager.amazonaws.com:[GetSecretValue:success]',
+      'Impact:IAMUser/AnomalousBehavior': 'ec2.amazonaws.com:[TerminateInstances:success]',
+    });
+    assert.equal(found.get('PrivilegeEscalation:IAMUser/AnomalousBehavior')!.service.action.awsApiCallAction!.api, 'AttachUserPolicy');
+    assert.equal(found.get('Exfiltration:IAMUser/AnomalousBehavior')!.severity, 8);
+    assert.equal(found.get('PrivilegeEscalation:IAMUser/AnomalousBehavior')!.severity, 5);
+  });
+
+  test('repeats of one tactic update one finding: within a burst, and bursts apart', () => {
+    const found = run(anomalousBehavior, [
+      ...officeWork,
+      attacker('ec2', 'TerminateInstances', '03:00:00'),
+      attacker('ec2', 'DeleteSecurityGroup', '03:02:00'),
+      attacker('ec2', 'DeleteVolume', '04:30:00'),
+    ]);
+    assert.deepEqual(found.map((o) => [o.finding.type, o.finding.service.count]), [['Impact:IAMUser/AnomalousBehavior', 2]]);
+  });
+
+  test('after a GetCallerIdentity from the new network, the network is still reported unusual and not profiled', () => {
+    const [finding] = run(anomalousBehavior, [
+      ...officeWork,
+      attacker('sts', 'GetCallerIdentity', '03:00:00'),
+      attacker('iam', 'AttachUserPolicy', '03:15:00', { userName: 'dev-sam', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }),
+    ]).map((o) => o.finding);
+    assert.equal(finding?.type, 'PrivilegeEscalation:IAMUser/AnomalousBehavior');
+    const { unusualBehavior, profiledBehavior } = info(finding!);
+    assert.equal(unusualBehavior!.unusualASNsUserIdentityProfiling, 'asnNumber: 37148 asnOrg: Globacom Limited');
+    assert.equal(unusualBehavior!.unusualUserAgentsUserIdentityProfiling, 'http-client');
+    assert.ok(!Object.values(profiledBehavior!).some((v) => v.includes('Globacom')), 'the attacker’s network is not shown as profiled');
+    assert.equal(profiledBehavior!.frequentProfiledASNsUserIdentityProfiling, 'asnNumber: 20712 asnOrg: Andrews & Arnold Ltd');
+  });
+});
+
+describe('S3 AnomalousBehavior: the principal’s baseline decides', () => {
+  const etl = assumedRole('etl-role', 'etl-job');
+  const s3Get = (bucket: string, time: string, ip: string, key: string): CloudTrailRecord =>
+    ctEvent({ service: 's3', name: 'GetObject', identity: etl, time, ip, data: true, request: { bucketName: bucket, key, Host: `${bucket}.s3.amazonaws.com` } });
+  const etlWork = repeated(21 * 6, '2026-11-01T02:00:00Z', 240, (time, i) => s3Get('prod-data', time, NAT_IP, `daily/${i}.parquet`));
+  const readsOf = (bucket: string, count: number) => repeated(count, '2026-11-22T03:00:00Z', 1 / 60, (time, i) => s3Get(bucket, time, LAGOS_IP, `emp/${i}.pdf`));
+
+  test('a few reads of a bucket with no history: Medium, marked as without a bucket baseline', () => {
+    const [finding, ...others] = run(s3AnomalousBehavior, [...etlWork, ...readsOf('hr-records', 20)]).map((o) => o.finding);
+    assert.equal(others.length, 0);
+    assert.equal(finding!.type, 'Exfiltration:S3/AnomalousBehavior');
+    assert.equal(finding!.severity, 5);
+    assert.equal(finding!.service.count, 20);
+    assert.equal((finding!.service.additionalInfo as Record<string, unknown>).bucketProfileLearning, true);
+  });
+
+  test('a bulk read of a bucket with no history: High', () => {
+    const [finding] = run(s3AnomalousBehavior, [...etlWork, ...readsOf('hr-records', 400)]).map((o) => o.finding);
+    assert.equal(finding!.type, 'Exfiltration:S3/AnomalousBehavior');
+    assert.equal(finding!.severity, 8);
+    assert.equal(finding!.service.count, 400);
+  });
+
+  test('reads of a bucket with a baseline of its own: High from the first read, no learning mark', () => {
+    const hrApp = assumedRole('hr-app', 'hr-app-task');
+    const hrWork = repeated(21 * 5, '2026-11-01T02:30:00Z', 288, (time, i) =>
+      ctEvent({ service: 's3', name: 'GetObject', identity: hrApp, time, ip: NAT_IP, data: true, request: { bucketName: 'hr-records', key: `emp/${i}.pdf`, Host: 'hr-records.s3.amazonaws.com' } }));
+    const [finding] = run(s3AnomalousBehavior, [...etlWork, ...hrWork, ...readsOf('hr-records', 5)]).map((o) => o.finding);
+    assert.equal(finding!.severity, 8);
+    assert.equal((finding!.service.additionalInfo as Record<string, unknown>).bucketProfileLearning, undefined);
   });
 });

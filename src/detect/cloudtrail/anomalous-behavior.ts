@@ -7,7 +7,8 @@ import {
   asnLabel,
   bareApi,
   countryOf,
-  isNew,
+  isUnusual,
+  isUnusualNetwork,
   learning,
   newProfile,
   observe,
@@ -22,10 +23,16 @@ import {
  * The eight `*:IAMUser/AnomalousBehavior` types (guardduty.md §2.1, §8). Every management call is
  * profiled per principal and per account (API, ASN, user-agent category, country, user name and type, as
  * days active). After the principal's learning period, a call fires when its API belongs to an attack
- * tactic, is new for the principal, AND comes with at least one new context feature (ASN, agent category
- * or country): a new API from the usual place and tool is normal admin work, and a new place alone is
- * travel. Anomalous calls of one identity less than ten minutes apart are merged into one finding whose
- * type follows the highest-risk API. Failed calls count: denied enumeration is what an intruder does.
+ * tactic, is unusual for the principal, AND comes with at least one unusual context feature (ASN, agent
+ * category, or country where the ASN is unknown or unusual too): a new API from the usual place and tool is
+ * normal admin work, and a new place alone is travel. "Unusual" is not "first seen a moment ago": a value
+ * stays unusual until it is established in the profile (behavior-profile `established`: active on 3
+ * distinct days, or known for the learning period), so an intruder's harmless first calls do not make their
+ * network familiar before the harmful ones, however far apart they are. Each tactic is its own finding type
+ * (guardduty.md §2.1 lists them with their own severities): the anomalous calls of one identity are grouped
+ * per tactic, calls of one tactic less than ten minutes apart form one occurrence whose anomalous APIs are
+ * those calls, and repeats update the same finding. Failed calls count: denied enumeration is what an
+ * intruder does.
  */
 export type Tactic =
   | 'CredentialAccess'
@@ -110,9 +117,6 @@ const TACTIC_OF = new Map<string, HighRiskTactic>(
   Object.entries(TACTIC_APIS).flatMap(([tactic, apis]) => apis.map((api) => [api, tactic as HighRiskTactic] as const)),
 );
 
-/** Highest risk first: the primary API of a burst is the one whose tactic comes first here. */
-const RISK: readonly Tactic[] = ['Exfiltration', 'Impact', 'DefenseEvasion', 'PrivilegeEscalation', 'CredentialAccess', 'Persistence', 'InitialAccess', 'Discovery'];
-
 /** Lambda's CloudTrail names carry an API version (`UpdateFunctionCode20150331v2`). */
 const API_VERSION = /\d{8}(v\d+)?$/;
 
@@ -128,7 +132,7 @@ export function apiTactic(event: Pick<ApiEvent, 'api' | 'serviceShort' | 'reques
   return highRiskTactic(event) ?? (isReconCall(event) ? 'Discovery' : undefined);
 }
 
-/** Calls of one identity less than this apart form one burst, reported as one finding. */
+/** Anomalous calls of one identity and one tactic less than this apart form one burst, reported as one occurrence. */
 const BURST_MS = 10 * 60_000;
 /** Evidence events kept per burst. */
 const BURST_EVENTS = 25;
@@ -141,8 +145,6 @@ interface Burst {
   principalKey: string;
   account: string;
   start: number;
-  /** Values first seen at or after this count as new for the burst (a little before its start). */
-  since: number;
   last: number;
   primary: ApiEvent;
   tactic: Tactic;
@@ -153,6 +155,7 @@ interface Burst {
 }
 
 interface RunState {
+  /** Open bursts by tactic and principal. */
   bursts: Map<string, Burst>;
   nextSweep: number;
 }
@@ -189,19 +192,14 @@ const TACTIC_TEXT: Record<Tactic, string> = {
   PrivilegeEscalation: 'privilege escalation',
 };
 
-function record(burst: Burst, event: ApiEvent, tactic: Tactic): void {
+function record(burst: Burst, event: ApiEvent): void {
   burst.last = event.time;
   const calls = burst.calls.get(event.service) ?? new Set<string>();
   calls.add(`${event.api}:${outcome(event)}`);
   burst.calls.set(event.service, calls);
   if (burst.events.length < BURST_EVENTS) burst.events.push(event);
-  const rank = RISK.indexOf(tactic);
-  const current = RISK.indexOf(burst.tactic);
-  // A successful call outranks a failed one of the same tactic.
-  if (rank < current || (rank === current && burst.primary.failed && !event.failed)) {
-    burst.primary = event;
-    burst.tactic = tactic;
-  }
+  // The first successful call is the primary one: a denied attempt only until something succeeds.
+  if (burst.primary.failed && !event.failed) burst.primary = event;
 }
 
 /** `iam.amazonaws.com:[CreateAccessKey:success , AttachUserPolicy:AccessDenied]`, the primary's service first. */
@@ -211,6 +209,7 @@ function anomalousApis(burst: Burst): string {
 }
 
 function flush(burst: Burst, context: DetectionContext): void {
+  const { learningDays } = context.settings;
   const principal = context.state<Profile>(`p:${burst.principalKey}`, () => newProfile(burst.start));
   const account = context.state<Profile>(`a:${burst.account}`, () => newProfile(burst.start));
   const profiles: ProfiledFeature[] = [
@@ -236,7 +235,7 @@ function flush(burst: Burst, context: DetectionContext): void {
       { scope: 'AccountProfiling', name: 'UserAgents', values: list(u.accountAgents) },
       { scope: 'AccountProfiling', name: 'UserTypes', values: list(u.accountTypes) },
     ],
-    burst.since,
+    { time: burst.start, learningDays },
     { isUnusualUserIdentity: 'false' },
   );
   const what = [
@@ -272,6 +271,7 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
   const key = event.principalKey;
   const accountId = event.accountId ?? event.actor.accountId ?? 'unknown';
   const { time } = event;
+  const { learningDays } = context.settings;
   const principal = context.state<Profile>(`p:${key}`, () => newProfile(time));
   const account = context.state<Profile>(`a:${accountId}`, () => newProfile(time));
   const api = `${event.serviceShort}:${event.api}`;
@@ -280,40 +280,42 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
   const country = countryOf(event.sourceIp, context.intel);
   const type = userTypeLabel(event);
 
-  let burst = run.bursts.get(key);
-  if (burst && time - burst.last > BURST_MS) {
-    flush(burst, context);
-    run.bursts.delete(key);
-    burst = undefined;
-  }
-
-  const tactic = learning(principal, time, context.settings.learningDays) ? undefined : apiTactic(event);
-  // Values first seen in the last few minutes still count as new: an intruder's GetCallerIdentity must
-  // not make their ASN familiar before their first CreateAccessKey, nor a burst's first call its others.
-  const since = Math.min(burst?.start ?? time, time - BURST_MS);
-  if (tactic && isNew(principal, 'api', api, since)) {
-    const newAsn = asn !== null && isNew(principal, 'asn', asn, since);
-    const newAgent = isNew(principal, 'ua', agent, since);
-    const newCountry = country !== null && isNew(principal, 'country', country, since);
+  const tactic = learning(principal, time, learningDays) ? undefined : apiTactic(event);
+  // Unusual means not yet established, not "first seen a moment ago": an intruder's GetCallerIdentity must
+  // not make their ASN familiar before their CreateAccessKey, minutes or hours later.
+  const unusual = (profile: Profile, feature: string, value: string) => isUnusual(profile, feature, value, time, learningDays);
+  if (tactic && unusual(principal, 'api', api)) {
+    const newAsn = asn !== null && isUnusualNetwork(principal, asn, time, learningDays);
+    const newAgent = unusual(principal, 'ua', agent);
+    // A new country counts only where the network is unknown or unusual too: the same provider's or
+    // CI's addresses geolocate all over the world, and GuardDuty profiles the ASN, not the country.
+    const newCountry = country !== null && (asn === null || newAsn) && unusual(principal, 'country', country);
     if (newAsn || newAgent || newCountry) {
+      const burstKey = `${tactic} ${key}`;
+      let burst = run.bursts.get(burstKey);
+      if (burst && time - burst.last > BURST_MS) {
+        flush(burst, context);
+        run.bursts.delete(burstKey);
+        burst = undefined;
+      }
       if (!burst) {
         const sets = () => new Set<string>();
         burst = {
-          principalKey: key, account: accountId, start: time, since, last: time, primary: event, tactic, calls: new Map(), events: [],
+          principalKey: key, account: accountId, start: time, last: time, primary: event, tactic, calls: new Map(), events: [],
           unusual: { apis: sets(), asns: sets(), agents: sets(), countries: sets(), accountApis: sets(), accountAsns: sets(), accountAgents: sets(), accountTypes: sets() },
         };
-        run.bursts.set(key, burst);
+        run.bursts.set(burstKey, burst);
       }
-      record(burst, event, tactic);
+      record(burst, event);
       const u = burst.unusual;
       u.apis.add(api);
       if (newAsn) u.asns.add(asn);
       if (newAgent) u.agents.add(agent);
       if (newCountry) u.countries.add(country);
-      if (isNew(account, 'api', api, burst.since)) u.accountApis.add(api);
-      if (asn !== null && isNew(account, 'asn', asn, burst.since)) u.accountAsns.add(asn);
-      if (isNew(account, 'ua', agent, burst.since)) u.accountAgents.add(agent);
-      if (isNew(account, 'type', type, burst.since)) u.accountTypes.add(type);
+      if (unusual(account, 'api', api)) u.accountApis.add(api);
+      if (asn !== null && isUnusualNetwork(account, asn, time, learningDays)) u.accountAsns.add(asn);
+      if (unusual(account, 'ua', agent)) u.accountAgents.add(agent);
+      if (unusual(account, 'type', type)) u.accountTypes.add(type);
     }
   }
 
@@ -352,8 +354,22 @@ const OFFICE_IP_2 = '81.2.69.161';
 const VPS_IP = '51.15.1.1'; // Scaleway, Netherlands
 const FOREIGN_IP = '77.88.8.8'; // Yandex, Russia
 const RUNNER_IPS = ['20.42.65.92', '20.85.1.1']; // one ASN (Microsoft), as hosted CI runners are
+const RUNNER_IP_AU = '20.42.247.236'; // the same Microsoft ASN, geolocated in Australia
+const HOME_IP = '86.1.1.1'; // Virgin Media, UK
+const LAGOS_IP = '41.203.64.1'; // Globacom, Nigeria
+const AMAZON_14618 = '3.80.0.1';
+const AMAZON_16509 = '52.0.0.1';
+const BOTO_AGENT = 'Boto3/1.34.51 md/Botocore#1.34.51 ua/2.0 os/linux#6.1.0';
+const HTTP_AGENT = 'python-requests/2.31.0';
+const ADMIN_POLICY = 'arn:aws:iam::aws:policy/AdministratorAccess';
+
+/** One call of `alice` (or `identity`) from `ip` with `agent`. */
+const call = (service: string, name: string, time: string, ip: string, agent: string, request?: Record<string, unknown>, identity = alice): CloudTrailRecord =>
+  ctEvent({ service, name, identity, time, ip, userAgent: agent, request });
 
 /** Two weeks of everyday work before `end`: a few calls a day from the usual place and tool. */
+const alice = iamUser('alice');
+
 function history(identity: Record<string, unknown>, end: string, options: { ip?: string | string[]; agent?: string; apis?: [string, string][] } = {}): CloudTrailRecord[] {
   const apis = options.apis ?? [['ec2', 'DescribeInstances'], ['s3', 'ListBuckets'], ['sts', 'GetCallerIdentity'], ['iam', 'ListUsers']];
   const start = new Date(Date.parse(end) - 14 * 86_400_000).toISOString().replace('.000Z', 'Z');
@@ -364,8 +380,6 @@ function history(identity: Record<string, unknown>, end: string, options: { ip?:
   });
 }
 
-const alice = iamUser('alice');
-
 const cases: ApiDetection['cases'] = () => [
   {
     name: 'stolen key: CreateAccessKey and a denied AttachUserPolicy from a VPS, after two weeks of office work',
@@ -374,7 +388,8 @@ const cases: ApiDetection['cases'] = () => [
       ctEvent({ service: 'iam', name: 'CreateAccessKey', identity: alice, time: '2026-11-15T09:00:00Z', ip: VPS_IP, userAgent: 'Boto3/1.34.51 md/Botocore#1.34.51 ua/2.0 os/linux#6.1.0', request: { userName: 'alice' } }),
       ctEvent({ service: 'iam', name: 'AttachUserPolicy', identity: alice, time: '2026-11-15T09:03:00Z', ip: VPS_IP, userAgent: 'Boto3/1.34.51 md/Botocore#1.34.51 ua/2.0 os/linux#6.1.0', errorCode: 'AccessDenied', request: { userName: 'alice', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' } }),
     ],
-    expect: ['PrivilegeEscalation:IAMUser/AnomalousBehavior'],
+    // Two tactics, two findings: CreateAccessKey is persistence, AttachUserPolicy privilege escalation.
+    expect: ['Persistence:IAMUser/AnomalousBehavior', 'PrivilegeEscalation:IAMUser/AnomalousBehavior'],
   },
   {
     name: 'Stratus iam-backdoor-user: CreateAccessKey from an unfamiliar tool',
@@ -386,7 +401,8 @@ const cases: ApiDetection['cases'] = () => [
     name: 'Stratus secretsmanager-retrieve-secrets after two weeks of CLI work',
     records: history(iamUser('christophe', '903144391865'), '2024-07-31T12:30:00Z', { ip: '86.245.153.234' }),
     datasets: [{ stratus: 'aws.credential-access.secretsmanager-retrieve-secrets' }],
-    expect: ['CredentialAccess:IAMUser/AnomalousBehavior'],
+    // ListSecrets first (discovery), then GetSecretValue (credential access): one finding each.
+    expect: ['CredentialAccess:IAMUser/AnomalousBehavior', 'Discovery:IAMUser/AnomalousBehavior'],
   },
   {
     name: 'Stratus cloudtrail-stop after two weeks of CLI work',
@@ -426,6 +442,110 @@ const cases: ApiDetection['cases'] = () => [
       ctEvent({ service: 'ssm', name: 'StartSession', identity: assumedRole('deployer', 'GitHubActions'), time: '2026-11-15T09:00:00Z', ip: VPS_IP, userAgent: CLI_AGENT, request: { target: 'i-0abc1234def567890' } }),
     ],
     expect: ['InitialAccess:IAMUser/AnomalousBehavior'],
+  },
+  // ---- A value stays unusual until it is established (seen minutes or a day ago is not learned) ----
+  {
+    name: 'stolen key: GetCallerIdentity from a new network, AttachUserPolicy AdministratorAccess 15 minutes later',
+    records: [
+      ...history(alice, '2026-11-15T09:00:00Z'),
+      call('sts', 'GetCallerIdentity', '2026-11-15T09:00:00Z', LAGOS_IP, HTTP_AGENT),
+      call('iam', 'AttachUserPolicy', '2026-11-15T09:15:00Z', LAGOS_IP, HTTP_AGENT, { userName: 'alice', policyArn: ADMIN_POLICY }),
+    ],
+    expect: ['PrivilegeEscalation:IAMUser/AnomalousBehavior'],
+  },
+  {
+    name: 'stolen key used unhurriedly, a call every 20 minutes: every tactic still found',
+    records: [
+      ...history(alice, '2026-11-15T09:00:00Z'),
+      call('sts', 'GetCallerIdentity', '2026-11-15T09:00:00Z', LAGOS_IP, HTTP_AGENT),
+      call('secretsmanager', 'GetSecretValue', '2026-11-15T09:20:00Z', LAGOS_IP, HTTP_AGENT, { secretId: 'prod/db' }),
+      call('iam', 'CreateAccessKey', '2026-11-15T09:40:00Z', LAGOS_IP, HTTP_AGENT, { userName: 'svc-backup' }),
+      call('cloudtrail', 'StopLogging', '2026-11-15T10:00:00Z', LAGOS_IP, HTTP_AGENT, { name: 'org-trail' }),
+      call('ec2', 'CreateSnapshot', '2026-11-15T10:20:00Z', LAGOS_IP, HTTP_AGENT, { volumeId: 'vol-0abc1234def567890' }),
+    ],
+    expect: [
+      'CredentialAccess:IAMUser/AnomalousBehavior', 'DefenseEvasion:IAMUser/AnomalousBehavior', 'Exfiltration:IAMUser/AnomalousBehavior',
+      'Persistence:IAMUser/AnomalousBehavior',
+    ],
+  },
+  {
+    name: 'the intruder tries the key one day and comes back the next from the same network',
+    records: [
+      ...history(alice, '2026-11-15T09:00:00Z'),
+      call('sts', 'GetCallerIdentity', '2026-11-15T09:00:00Z', VPS_IP, BOTO_AGENT),
+      call('iam', 'ListUsers', '2026-11-15T09:01:00Z', VPS_IP, BOTO_AGENT),
+      call('iam', 'CreateAccessKey', '2026-11-16T11:00:00Z', VPS_IP, BOTO_AGENT, { userName: 'alice' }),
+    ],
+    expect: ['Persistence:IAMUser/AnomalousBehavior'],
+  },
+  {
+    name: 'a new home network in use on three days is established: a new high-risk API from it is admin work',
+    records: [
+      ...history(alice, '2026-11-15T09:00:00Z'),
+      ...['12', '13', '14'].map((day) => call('ec2', 'DescribeInstances', `2026-11-${day}T18:00:00Z`, HOME_IP, CLI_AGENT)),
+      call('iam', 'CreateAccessKey', '2026-11-15T18:00:00Z', HOME_IP, CLI_AGENT, { userName: 'bob' }),
+    ],
+    expect: [],
+  },
+  {
+    name: 'a network first seen more than the learning period ago is established, however rarely used',
+    records: [
+      ...history(alice, '2026-11-15T09:00:00Z'),
+      call('sts', 'GetCallerIdentity', '2026-11-06T20:00:00Z', HOME_IP, BOTO_AGENT),
+      call('iam', 'CreateAccessKey', '2026-11-15T20:00:00Z', HOME_IP, BOTO_AGENT, { userName: 'bob' }),
+    ],
+    expect: [],
+  },
+  {
+    name: 'the usual read-only calls from a network first seen this morning',
+    records: [
+      ...history(alice, '2026-11-15T08:00:00Z'),
+      ...['08:00', '10:30', '13:00', '16:45'].flatMap((time) => [
+        call('ec2', 'DescribeInstances', `2026-11-15T${time}:00Z`, HOME_IP, CLI_AGENT),
+        call('iam', 'ListUsers', `2026-11-15T${time}:30Z`, HOME_IP, CLI_AGENT),
+      ]),
+    ],
+    expect: [],
+  },
+  {
+    name: 'a CI role on a runner address of its usual network that geolocates to another country',
+    records: [
+      ...history(assumedRole('deployer', 'GitHubActions'), '2026-11-15T09:00:00Z', { ip: RUNNER_IPS, agent: TERRAFORM_AGENT }),
+      call('iam', 'CreateRole', '2026-11-15T09:00:00Z', RUNNER_IP_AU, TERRAFORM_AGENT, { roleName: 'app-runtime' }, assumedRole('deployer', 'GitHubActions')),
+    ],
+    expect: [],
+  },
+  {
+    name: 'a workload role on another of Amazon’s ASNs is on its usual network',
+    records: [
+      ...history(assumedRole('reports-lambda', 'reports-fn'), '2026-11-15T09:00:00Z', { ip: AMAZON_14618, agent: BOTO_AGENT }),
+      call('ssm', 'GetParameter', '2026-11-15T09:00:00Z', AMAZON_16509, BOTO_AGENT, { name: '/reports/db-password', withDecryption: true }, assumedRole('reports-lambda', 'reports-fn')),
+    ],
+    expect: [],
+  },
+  {
+    name: 'an SSO console user whose EC2 console page speaks as console.ec2.amazonaws.com',
+    records: [
+      ...history(assumedRole('AWSReservedSSO_PowerUserAccess_6996851910e4b1c4', 'jane@example.com'), '2026-11-15T09:00:00Z', { agent: CONSOLE_AGENT }),
+      call('ec2', 'DescribeSecurityGroups', '2026-11-15T09:00:00Z', OFFICE_IP, 'console.ec2.amazonaws.com', undefined, assumedRole('AWSReservedSSO_PowerUserAccess_6996851910e4b1c4', 'jane@example.com')),
+    ],
+    expect: [],
+  },
+  // ---- One finding per tactic ----
+  {
+    name: 'one burst of five tactics from a new network: five findings, each with its own calls',
+    records: [
+      ...history(alice, '2026-11-15T09:00:00Z'),
+      call('ec2', 'CreateSnapshot', '2026-11-15T09:00:00Z', LAGOS_IP, HTTP_AGENT, { volumeId: 'vol-0abc1234def567890' }),
+      call('cloudtrail', 'StopLogging', '2026-11-15T09:00:20Z', LAGOS_IP, HTTP_AGENT, { name: 'org-trail' }),
+      call('iam', 'AttachUserPolicy', '2026-11-15T09:00:40Z', LAGOS_IP, HTTP_AGENT, { userName: 'alice', policyArn: ADMIN_POLICY }),
+      call('secretsmanager', 'GetSecretValue', '2026-11-15T09:01:00Z', LAGOS_IP, HTTP_AGENT, { secretId: 'prod/db' }),
+      call('ec2', 'TerminateInstances', '2026-11-15T09:01:20Z', LAGOS_IP, HTTP_AGENT, { instancesSet: { items: [{ instanceId: 'i-0abc1234def567890' }] } }),
+    ],
+    expect: [
+      'CredentialAccess:IAMUser/AnomalousBehavior', 'DefenseEvasion:IAMUser/AnomalousBehavior', 'Exfiltration:IAMUser/AnomalousBehavior',
+      'Impact:IAMUser/AnomalousBehavior', 'PrivilegeEscalation:IAMUser/AnomalousBehavior',
+    ],
   },
   {
     name: 'a new high-risk API from the usual office and tool is admin work',

@@ -6,6 +6,7 @@ import { userAgentCategory } from '../user-agent.js';
  * Frequency profiles for the anomaly detections (guardduty.md §8.5): per scope (principal, account,
  * bucket) and feature (API, ASN, user-agent category, country, user name, user type, bucket), how many
  * distinct days each value was active. Plain JSON objects, because they live in persisted detection state.
+ * A value is judged unusual until it is established (see `established`): seen is not yet learned.
  */
 const DAY_MS = 86_400_000;
 
@@ -101,10 +102,35 @@ function evictLeastUsed(values: FeatureProfile, keep: string): void {
   }
 }
 
-/** Unseen before `since` (epoch ms): never seen, forgotten, or first seen at or after `since`. */
+/**
+ * Unseen before `since` (epoch ms): never seen, forgotten, or first seen at or after `since`. A plain
+ * first-seen test; the anomaly types judge with `isUnusual`, for which a value seen only minutes ago is
+ * still unusual.
+ */
 export function isNew(profile: Profile, feature: string, value: string, since: number): boolean {
   const stats = profile.f[feature]?.v[value];
   return !stats || stats[0] >= since || stale(stats, since);
+}
+
+/**
+ * Whether a known value has become part of the profile by `time`: active on MIN_ACTIVE_DAYS distinct days
+ * (a habit), or first seen at least the learning period ago (at least a day: it has been through a whole
+ * learning period of the model, like a scope that has finished learning). A value first seen minutes, hours
+ * or a couple of days ago is not yet profiled, however many calls came with it: the calls an intruder makes
+ * first with stolen keys do not make their network familiar. The bound is what keeps a new office or tool
+ * from staying unusual for ever: it is learned after three days of use, or after the learning period.
+ */
+export function established(stats: ValueStats, time: number, learningDays: number): boolean {
+  return stats[2] >= MIN_ACTIVE_DAYS || time - stats[0] >= Math.max(1, learningDays) * DAY_MS;
+}
+
+/**
+ * Unusual for the profile at `time` (the anomaly types' "unseen"): never seen, forgotten after STALE_DAYS,
+ * or seen but not yet established.
+ */
+export function isUnusual(profile: Profile, feature: string, value: string, time: number, learningDays: number): boolean {
+  const stats = profile.f[feature]?.v[value];
+  return !stats || stale(stats, time) || !established(stats, time, learningDays);
 }
 
 type Frequency = 'frequent' | 'infrequent' | 'rare';
@@ -116,14 +142,20 @@ function frequency(stats: ValueStats, profile: Profile, time: number): Frequency
   return perMonth >= 4 ? 'frequent' : perMonth >= 1 ? 'infrequent' : 'rare';
 }
 
-/** The profiled values known before `before`, most active first, at most `limit` per frequency. */
-function profiledValues(profile: Profile, feature: string, before: number, limit = 20): Record<Frequency, string[]> {
+/** When a report is made, and the learning period that decides which values are established. */
+export interface AsOf {
+  time: number;
+  learningDays: number;
+}
+
+/** The values established at `asOf` (isUnusual's complement), most active first, at most `limit` per frequency. */
+function profiledValues(profile: Profile, feature: string, asOf: AsOf, limit = 20): Record<Frequency, string[]> {
   const out: Record<Frequency, string[]> = { frequent: [], infrequent: [], rare: [] };
   const values = Object.entries(profile.f[feature]?.v ?? {})
-    .filter(([, stats]) => stats[0] < before && !stale(stats, before))
+    .filter(([, stats]) => !stale(stats, asOf.time) && established(stats, asOf.time, asOf.learningDays))
     .sort((a, b) => b[1][2] - a[1][2]);
   for (const [value, stats] of values) {
-    const list = out[frequency(stats, profile, before)];
+    const list = out[frequency(stats, profile, asOf.time)];
     if (list.length < limit) list.push(value);
   }
   return out;
@@ -139,6 +171,8 @@ const uaCache = new Map<string, string>();
  * a new tool.
  */
 const CONSOLE_CATEGORIES = new Set(['browser', 'AWS Console', 'AWS Service', 'AWS Internal', 'AwsSignin']);
+/** A service console's own agent (`console.ec2.amazonaws.com`), which userAgentCategory leaves as OTHER. */
+const SERVICE_CONSOLE = /^console\.[a-z0-9-]+\.amazonaws\.com$/;
 
 /**
  * The agent category profiled (userAgentCategory, console agents as one), memoised because agents repeat
@@ -148,8 +182,9 @@ export function uaCategory(userAgent: string | null): string {
   if (!userAgent) return 'OTHER';
   let category = uaCache.get(userAgent);
   if (category === undefined) {
-    category = userAgentCategory(userAgent.startsWith('[') ? userAgent.slice(1, userAgent.endsWith(']') ? -1 : undefined) : userAgent);
-    if (CONSOLE_CATEGORIES.has(category)) category = 'AWS Console';
+    const agent = userAgent.startsWith('[') ? userAgent.slice(1, userAgent.endsWith(']') ? -1 : undefined) : userAgent;
+    category = userAgentCategory(agent);
+    if (CONSOLE_CATEGORIES.has(category) || SERVICE_CONSOLE.test(agent)) category = 'AWS Console';
     if (uaCache.size >= 10_000) uaCache.clear();
     uaCache.set(userAgent, category);
   }
@@ -161,6 +196,23 @@ export function asnLabel(ip: string | null, intel: IntelLookup): string | null {
   if (!ip) return null;
   const { asn, asnOrg } = intel.ipDetails(ip);
   return asn === undefined ? null : `asnNumber: ${asn} asnOrg: ${asnOrg ?? 'unknown'}`;
+}
+
+const ORG_MARK = ' asnOrg: ';
+
+/**
+ * Whether a network (an `asnLabel`) is unusual for the profile's `asn` feature: unusual itself, and no
+ * other ASN of the same organisation established either. One provider's several ASNs (Amazon's 16509 and
+ * 14618) are one network for its workloads; an organisation that is unknown merges with nothing.
+ */
+export function isUnusualNetwork(profile: Profile, asn: string, time: number, learningDays: number): boolean {
+  if (!isUnusual(profile, 'asn', asn, time, learningDays)) return false;
+  const org = asn.slice(asn.indexOf(ORG_MARK) + ORG_MARK.length);
+  if (!asn.includes(ORG_MARK) || org === 'unknown') return true;
+  for (const [value, stats] of Object.entries(profile.f.asn?.v ?? {})) {
+    if (value !== asn && value.endsWith(ORG_MARK + org) && !stale(stats, time) && established(stats, time, learningDays)) return false;
+  }
+  return true;
 }
 
 export function countryOf(ip: string | null, intel: IntelLookup): string | null {
@@ -210,17 +262,17 @@ export interface AnomalyReport {
 
 /**
  * The legacy `additionalInfo` strings (`frequentProfiledAPIsUserIdentityProfiling`, `unusualASNs…`) and the
- * structured `service.detection.anomaly` objects for the same profiles, as of just before `before`.
+ * structured `service.detection.anomaly` objects for the same profiles: the values established at `asOf`.
  */
 export function anomalyReport(
   profiled: ProfiledFeature[],
   unusual: UnusualFeature[],
-  before: number,
+  asOf: AsOf,
   extraUnusual: Record<string, string> = {},
 ): AnomalyReport {
   const report: AnomalyReport = { profiledBehavior: {}, unusualBehavior: { ...extraUnusual }, anomaly: { profiles: {}, unusual: { behavior: {} } } };
   for (const { scope, name, profile, feature, display } of profiled) {
-    const values = profiledValues(profile, feature, before);
+    const values = profiledValues(profile, feature, asOf);
     for (const freq of ['frequent', 'infrequent', 'rare'] as const) {
       const shown = display ? values[freq].map(display) : values[freq];
       if (shown.length === 0) continue;

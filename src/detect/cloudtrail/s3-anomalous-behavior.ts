@@ -8,7 +8,8 @@ import {
   asnLabel,
   countryOf,
   dayOf,
-  isNew,
+  isUnusual,
+  isUnusualNetwork,
   learning,
   newProfile,
   observe,
@@ -23,16 +24,21 @@ import { bucketDetail, bucketOf } from './s3-resources.js';
  * The five `*:S3/AnomalousBehavior*` types (guardduty.md §2.5, §8). S3 data events, and the bucket
  * permission calls (policy, ACL, ownership, block public access), are profiled per principal, per bucket
  * and per principal × bucket: who uses a bucket, from which ASN, country and tool, and how many calls of
- * each kind (discovery, read, delete, write, permission) a day. After the learning period of both the
- * bucket and the principal, a call fires when
- * - novelty: the principal never made this kind of call on this bucket (or never used the bucket) AND it
- *   comes from a new network (ASN or country) for the principal; for listing a new tool is enough
+ * each kind (discovery, read, delete, write, permission) a day. After the principal's learning period, a
+ * call fires when
+ * - novelty: this kind of call on this bucket is unusual for the principal (or the bucket is) AND it comes
+ *   from an unusual network (ASN or country) for the principal; for listing an unusual tool is enough
  *   (Discovery is Low); or
  * - volume: the principal's calls of this kind on this bucket over the past 24 hours exceed
  *   max(VOLUME_MIN[kind], VOLUME_FACTOR × its historical daily maximum) — a job that suddenly deletes or
  *   reads far more than it ever did. The finding is raised when the count crosses the threshold.
- * Values first seen less than NEW_MS before a call still count as new, so every call of an intruder's first
- * minutes lands in the finding. AWS services writing logs or replicating, and anonymous requests to public
+ * Unusual means not yet established in the profile (behavior-profile `established`: active on 3 distinct
+ * days, or known for the learning period), not "first seen a moment ago": an intruder's first listing does
+ * not make their network familiar for the reads that follow, and every call of theirs that day lands in
+ * the finding. The principal's baseline decides: a bucket still learning (new, or read on fewer than 3 days,
+ * as archives and HR or backup buckets are) does not silence it, but, having no baseline of its own to
+ * confirm the anomaly, lowers the severity one level until the principal's calls of that kind on it reach
+ * BULK_CALLS in 24 hours. AWS services writing logs or replicating, and anonymous requests to public
  * objects (which GuardDuty does not analyse), are skipped.
  */
 type Kind = 'Discovery' | 'Exfiltration' | 'Delete' | 'Write' | 'Permission';
@@ -52,6 +58,9 @@ const PERMISSION_APIS = new Set([
 ]);
 const DELETE_APIS = new Set(['DeleteObject', 'DeleteObjects', 'DeleteObjectVersion']);
 
+/** GuardDuty's default severities (guardduty.md §2.5). */
+const SEVERITY: Record<Kind, number> = { Discovery: 2, Exfiltration: 8, Delete: 8, Write: 5, Permission: 8 };
+
 const KIND_TEXT: Record<Kind, string> = { Discovery: 'listing', Exfiltration: 'read', Delete: 'delete', Write: 'write', Permission: 'permission' };
 
 function kindOf(api: string): Kind {
@@ -61,7 +70,10 @@ function kindOf(api: string): Kind {
   return DELETE_APIS.has(api) ? 'Delete' : 'Write';
 }
 
-const NEW_MS = 10 * 60_000;
+/** Calls of one kind on one bucket in 24 hours that keep a novel finding's full severity on a bucket still learning. */
+const BULK_CALLS = 100;
+/** One severity level lower: High (8) to Medium (5), Medium to Low (2); Low stays Low. */
+const lower = (severity: number): number => Math.max(2, severity - 3);
 const VOLUME_FACTOR = 10;
 const VOLUME_MIN: Record<Kind, number> = { Discovery: 500, Exfiltration: 1000, Delete: 100, Write: 2000, Permission: 20 };
 const HOUR_MS = 3_600_000;
@@ -146,17 +158,22 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
   const principalVolume = count(principal, kind, time);
 
   const { learningDays } = context.settings;
-  if (!learning(principal.profile, time, learningDays) && !learning(target.profile, time, learningDays)) {
-    const since = time - NEW_MS;
-    const newPair = pair.profile.first >= since;
-    const newKind = isNew(pair.profile, 'kind', kind, since);
-    const newAsn = asn !== null && isNew(principal.profile, 'asn', asn, since);
-    const newCountry = country !== null && isNew(principal.profile, 'country', country, since);
-    const newAgent = isNew(principal.profile, 'ua', agent, since);
+  // Only the principal's own learning period silences it: rarely used buckets are the usual targets.
+  if (!learning(principal.profile, time, learningDays)) {
+    const unusual = (profile: Profile, feature: string, value: string) => isUnusual(profile, feature, value, time, learningDays);
+    const newPair = unusual(principal.profile, 'bucket', bucket);
+    const newKind = unusual(pair.profile, 'kind', kind);
+    const newAsn = asn !== null && isUnusualNetwork(principal.profile, asn, time, learningDays);
+    // A new country counts only where the network is unknown or unusual too: the same provider's or
+    // CI's addresses geolocate all over the world, and GuardDuty profiles the ASN, not the country.
+    const newCountry = country !== null && (asn === null || newAsn) && unusual(principal.profile, 'country', country);
+    const newAgent = unusual(principal.profile, 'ua', agent);
     const novel = newKind && (newAsn || newCountry || (kind === 'Discovery' && newAgent));
     const threshold = Math.max(VOLUME_MIN[kind], VOLUME_FACTOR * pairVolume.max);
     const surge = !newPair && !learning(pair.profile, time, learningDays) && past24(pairVolume) === threshold + 1;
     if (novel || surge) {
+      const bucketLearning = learning(target.profile, time, learningDays);
+      const severity = novel && !surge && bucketLearning && past24(pairVolume) < BULK_CALLS ? lower(SEVERITY[kind]) : SEVERITY[kind];
       const report = anomalyReport(
         [
           { scope: 'UserIdentityProfiling', name: 'ASNs', profile: principal.profile, feature: 'asn' },
@@ -168,11 +185,11 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
         [
           { scope: 'UserIdentityProfiling', name: 'ASNs', values: newAsn ? [asn] : [] },
           { scope: 'UserIdentityProfiling', name: 'UserAgents', values: newAgent ? [agent] : [] },
-          { scope: 'UserIdentityProfiling', name: 'Buckets', values: isNew(principal.profile, 'bucket', bucket, since) ? [bucket] : [] },
-          { scope: 'BucketProfiling', name: 'ASNs', values: asn !== null && isNew(target.profile, 'asn', asn, since) ? [asn] : [] },
-          { scope: 'BucketProfiling', name: 'UserNames', values: isNew(target.profile, 'principal', name, since) ? [name] : [] },
+          { scope: 'UserIdentityProfiling', name: 'Buckets', values: newPair ? [bucket] : [] },
+          { scope: 'BucketProfiling', name: 'ASNs', values: asn !== null && unusual(target.profile, 'asn', asn) ? [asn] : [] },
+          { scope: 'BucketProfiling', name: 'UserNames', values: unusual(target.profile, 'principal', name) ? [name] : [] },
         ],
-        since,
+        { time, learningDays },
         { isUnusualUserIdentity: String(newPair) },
       );
       addVolumes(report, [
@@ -181,13 +198,19 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
         { scope: 'UserIdentityProfiling', dailyAverage: dailyAverage(principalVolume), dailyMax: principalVolume.max, past24Hours: past24(principalVolume) },
       ]);
       const why = novel
-        ? `its first ${KIND_TEXT[kind]} call on the bucket, from ${[newAsn ? `network ${asn}` : null, newCountry ? `country ${country}` : null, newAgent ? `tool ${agent}` : null].filter(Boolean).join(', ')} not seen for it before`
+        ? `${KIND_TEXT[kind]} calls on the bucket are not in its profile, nor is ${[newAsn ? `network ${asn}` : null, newCountry ? `country ${country}` : null, newAgent ? `tool ${agent}` : null].filter(Boolean).join(', ')}` +
+          (bucketLearning ? ' (the bucket itself has too little history for a baseline of its own)' : '')
         : `${past24(pairVolume)} such calls in 24 hours against a historical daily maximum of ${pairVolume.max}`;
       context.emit({
         type: TYPE[kind],
         event,
+        severity,
         buckets: [bucketDetail(event, bucket)],
-        additionalInfo: { profiledBehavior: report.profiledBehavior, unusualBehavior: report.unusualBehavior },
+        additionalInfo: {
+          profiledBehavior: report.profiledBehavior,
+          unusualBehavior: report.unusualBehavior,
+          ...(bucketLearning ? { bucketProfileLearning: true } : {}),
+        },
         detection: { anomaly: report.anomaly },
         vars: { why },
       });
@@ -205,11 +228,11 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
   observe(target.profile, 'principal', name, time, CAPS.principal);
 }
 
-function spec(kind: Kind, severity: number, mitre: FindingTypeSpec['mitre'], remediation: string): FindingTypeSpec {
+function spec(kind: Kind, mitre: FindingTypeSpec['mitre'], remediation: string): FindingTypeSpec {
   return {
     type: TYPE[kind],
     dataSource: 'S3DataEvents',
-    severity,
+    severity: SEVERITY[kind],
     resourceType: 'S3Bucket',
     mitre,
     title: `An anomalous S3 ${KIND_TEXT[kind]} call ({api}) was made on bucket {bucket} by {principal}.`,
@@ -223,6 +246,9 @@ function spec(kind: Kind, severity: number, mitre: FindingTypeSpec['mitre'], rem
 const AWS_IP = '52.94.1.1';
 const OFFICE_IP = '81.2.69.160';
 const VPS_IP = '51.15.1.1';
+const HOME_IP = '86.1.1.1'; // Virgin Media, UK
+const LAGOS_IP = '41.203.64.1'; // Globacom, Nigeria
+const AMAZON_14618 = '3.80.0.1'; // Amazon's other ASN (AWS_IP is in 16509)
 const SDK_AGENT = 'aws-sdk-java/2.25.6 Linux/6.1.0 OpenJDK_64-Bit_Server_VM/17.0.10';
 
 /** `perDay` calls a day for `days` days up to `end`, of `name` on `bucket`. */
@@ -242,6 +268,16 @@ const wafRole = instanceRole('MordorNginxStack-BankingWAFRole-9S3E0UAE1MM0', 'i-
 const bankingApp = instanceRole('MordorBankingAppRole', 'i-044b1baf4c96e1b62', OTRF_ACCOUNT);
 const pipeline = assumedRole('reports-pipeline', 'nightly');
 const dana = iamUser('dana');
+const etl = assumedRole('etl-role', 'etl-job');
+const hrApp = assumedRole('hr-app', 'hr-app-task');
+
+/** Three weeks of the ETL role reading prod-data from its NAT, and of the HR app reading hr-records. */
+const etlHistory = (end: string): CloudTrailRecord[] => [
+  ...daily(etl, 'prod-data', end, 21, 30, 'GetObject', AWS_IP),
+  ...daily(hrApp, 'hr-records', end, 21, 5, 'GetObject', AWS_IP),
+];
+const reads = (identity: Record<string, unknown>, bucket: string, count: number, start: string, ip: string): CloudTrailRecord[] =>
+  repeated(count, start, 1 / 60, (time, i) => s3Call(identity, 'GetObject', bucket, time, ip, { key: `emp/${i}.pdf` }));
 
 const cases: ApiDetection['cases'] = () => [
   {
@@ -300,11 +336,68 @@ const cases: ApiDetection['cases'] = () => [
     expect: [],
   },
   {
-    name: 'CloudTrail delivering log files, and a new bucket during its learning period',
+    name: 'CloudTrail delivering log files, and a delete in a bucket with no history yet from the usual office',
     records: [
       ...daily(dana, 'finance-archive', '2026-11-15T09:00:00Z', 14, 4, 'GetObject', OFFICE_IP, CLI_AGENT),
       { ...s3Call(awsService('cloudtrail.amazonaws.com'), 'PutObject', 'org-trail-logs', '2026-11-15T09:00:00Z', OFFICE_IP, { key: `AWSLogs/${ACCOUNT}/CloudTrail/x.json.gz` }), sourceIPAddress: 'cloudtrail.amazonaws.com' },
+      s3Call(dana, 'DeleteObject', 'scratch-new-bucket', '2026-11-15T09:05:00Z', OFFICE_IP, { key: 'tmp/a.txt' }),
+    ],
+    expect: [],
+  },
+  // ---- The principal's baseline decides, whatever the bucket's own history ----
+  {
+    name: 'a delete in a bucket with no history yet, from a network new for a user past learning (Medium: no bucket baseline)',
+    records: [
+      ...daily(dana, 'finance-archive', '2026-11-15T09:00:00Z', 14, 4, 'GetObject', OFFICE_IP, CLI_AGENT),
       s3Call(dana, 'DeleteObject', 'scratch-new-bucket', '2026-11-15T09:05:00Z', VPS_IP, { key: 'tmp/a.txt' }),
+    ],
+    expect: ['Impact:S3/AnomalousBehavior.Delete'],
+  },
+  {
+    name: '400 reads from Lagos of a bucket no one has read before, by a role three weeks past learning',
+    records: [...etlHistory('2026-11-15T09:00:00Z'), ...reads(etl, 'payroll-archive', 400, '2026-11-15T09:00:00Z', LAGOS_IP)],
+    expect: ['Exfiltration:S3/AnomalousBehavior'],
+  },
+  {
+    name: 'a role past learning reads a bucket with no history from its usual network',
+    records: [...etlHistory('2026-11-15T09:00:00Z'), ...reads(etl, 'payroll-archive', 40, '2026-11-15T09:00:00Z', AWS_IP)],
+    expect: [],
+  },
+  // ---- A value stays unusual until it is established (seen minutes or a day ago is not learned) ----
+  {
+    name: 'stolen role reads its usual bucket from Lagos, then a bucket it never read 15 minutes later',
+    records: [
+      ...etlHistory('2026-11-15T09:00:00Z'),
+      s3Call(etl, 'GetObject', 'prod-data', '2026-11-15T09:00:00Z', LAGOS_IP, { key: 'daily/0/part-0.parquet' }),
+      ...reads(etl, 'hr-records', 20, '2026-11-15T09:15:00Z', LAGOS_IP),
+    ],
+    expect: ['Exfiltration:S3/AnomalousBehavior'],
+  },
+  {
+    name: 'the intruder tries the role one day and reads the HR bucket the next, from the same network',
+    records: [
+      ...etlHistory('2026-11-15T09:00:00Z'),
+      s3Call(etl, 'GetObject', 'prod-data', '2026-11-15T09:00:00Z', LAGOS_IP, { key: 'daily/0/part-0.parquet' }),
+      ...reads(etl, 'hr-records', 20, '2026-11-16T10:00:00Z', LAGOS_IP),
+    ],
+    expect: ['Exfiltration:S3/AnomalousBehavior'],
+  },
+  {
+    name: 'a user reads a new bucket from a home network in use on three days',
+    records: [
+      ...daily(dana, 'finance-archive', '2026-11-15T09:00:00Z', 14, 4, 'GetObject', OFFICE_IP, CLI_AGENT),
+      ...daily(pipeline, 'marketing-assets', '2026-11-15T09:00:00Z', 14, 4, 'PutObject', AWS_IP),
+      ...['12', '13', '14'].map((day) => s3Call(dana, 'GetObject', 'finance-archive', `2026-11-${day}T19:00:00Z`, HOME_IP, { key: 'q3/summary.pdf' })),
+      s3Call(dana, 'GetObject', 'marketing-assets', '2026-11-15T19:00:00Z', HOME_IP, { key: 'brand/logo.png' }),
+    ],
+    expect: [],
+  },
+  {
+    name: 'a pipeline reads a new bucket from another of Amazon’s ASNs',
+    records: [
+      ...daily(pipeline, 'reports-staging', '2026-11-15T00:00:00Z', 14, 10, 'GetObject', AWS_IP),
+      ...daily(dana, 'reports-archive', '2026-11-15T00:00:00Z', 14, 2, 'GetObject', OFFICE_IP, CLI_AGENT),
+      s3Call(pipeline, 'GetObject', 'reports-archive', '2026-11-15T02:00:00Z', AMAZON_14618, { key: 'reports/2026-11-14.csv' }, SDK_AGENT),
     ],
     expect: [],
   },
@@ -315,15 +408,15 @@ export const s3AnomalousBehavior: ApiDetection = {
   source: 'cloudtrail',
   payloads: { services: ['s3.amazonaws.com'] },
   types: [
-    spec('Discovery', 2, { tactic: 'TA0007 Discovery', technique: 'T1619 Cloud Storage Object Discovery' },
+    spec('Discovery', { tactic: 'TA0007 Discovery', technique: 'T1619 Cloud Storage Object Discovery' },
       'Confirm the identity’s owner listed this bucket from this place. Unexpected listing often precedes data theft: if unexpected, rotate the credentials.'),
-    spec('Exfiltration', 8, { tactic: 'TA0010 Exfiltration', technique: 'T1530 Data from Cloud Storage' },
+    spec('Exfiltration', { tactic: 'TA0010 Exfiltration', technique: 'T1530 Data from Cloud Storage' },
       'Check which objects were read and whether the identity should read them from there. If not, rotate the credentials, review the bucket policy and assess the data exposed.'),
-    spec('Delete', 8, { tactic: 'TA0040 Impact', technique: 'T1485 Data Destruction' },
+    spec('Delete', { tactic: 'TA0040 Impact', technique: 'T1485 Data Destruction' },
       'Check whether the deletions were planned. If not, rotate the credentials, restore the objects from versions or backups, and enable versioning and MFA delete on the bucket.'),
-    spec('Permission', 8, { tactic: 'TA0040 Impact', technique: 'T1222 File and Directory Permissions Modification' },
+    spec('Permission', { tactic: 'TA0040 Impact', technique: 'T1222 File and Directory Permissions Modification' },
       'Review the new bucket policy or ACL. Revert it if it was not planned, rotate the credentials used, and keep Block Public Access on.'),
-    spec('Write', 5, { tactic: 'TA0040 Impact', technique: 'T1565.001 Data Manipulation: Stored Data Manipulation' },
+    spec('Write', { tactic: 'TA0040 Impact', technique: 'T1565.001 Data Manipulation: Stored Data Manipulation' },
       'Check the objects written (for example ransom notes or replaced files). If unexpected, rotate the credentials and restore the objects from previous versions.'),
   ],
   onEvent,
