@@ -28,11 +28,11 @@ import {
  * normal admin work, and a new place alone is travel. "Unusual" is not "first seen a moment ago": a value
  * stays unusual until it is established in the profile (behavior-profile `established`: active on 3
  * distinct days, or known for the learning period), so an intruder's harmless first calls do not make their
- * network familiar before the harmful ones, however far apart they are. Each tactic is its own finding type
- * (guardduty.md §2.1 lists them with their own severities): the anomalous calls of one identity are grouped
- * per tactic, calls of one tactic less than ten minutes apart form one occurrence whose anomalous APIs are
- * those calls, and repeats update the same finding. Failed calls count: denied enumeration is what an
- * intruder does.
+ * network familiar before the harmful ones, however far apart they are. As in GuardDuty (guardduty.md §8.1),
+ * anomalous calls of one identity less than ten minutes apart are one burst, reported as one finding: its
+ * anomalous APIs list every call, and the highest-risk call is the primary API, whose tactic names the type.
+ * Calls further apart are findings of their own, and repeats update the same finding. Failed calls count:
+ * denied enumeration is what an intruder does.
  */
 export type Tactic =
   | 'CredentialAccess'
@@ -117,6 +117,9 @@ const TACTIC_OF = new Map<string, HighRiskTactic>(
   Object.entries(TACTIC_APIS).flatMap(([tactic, apis]) => apis.map((api) => [api, tactic as HighRiskTactic] as const)),
 );
 
+/** Highest risk first: the primary API of a burst is the one whose tactic comes first here. */
+const RISK: readonly Tactic[] = ['Exfiltration', 'Impact', 'DefenseEvasion', 'PrivilegeEscalation', 'CredentialAccess', 'Persistence', 'InitialAccess', 'Discovery'];
+
 /** Lambda's CloudTrail names carry an API version (`UpdateFunctionCode20150331v2`). */
 const API_VERSION = /\d{8}(v\d+)?$/;
 
@@ -132,7 +135,7 @@ export function apiTactic(event: Pick<ApiEvent, 'api' | 'serviceShort' | 'reques
   return highRiskTactic(event) ?? (isReconCall(event) ? 'Discovery' : undefined);
 }
 
-/** Anomalous calls of one identity and one tactic less than this apart form one burst, reported as one occurrence. */
+/** Anomalous calls of one identity less than this apart form one burst, reported as one finding. */
 const BURST_MS = 10 * 60_000;
 /** Evidence events kept per burst. */
 const BURST_EVENTS = 25;
@@ -155,7 +158,6 @@ interface Burst {
 }
 
 interface RunState {
-  /** Open bursts by tactic and principal. */
   bursts: Map<string, Burst>;
   nextSweep: number;
 }
@@ -192,14 +194,19 @@ const TACTIC_TEXT: Record<Tactic, string> = {
   PrivilegeEscalation: 'privilege escalation',
 };
 
-function record(burst: Burst, event: ApiEvent): void {
+function record(burst: Burst, event: ApiEvent, tactic: Tactic): void {
   burst.last = event.time;
   const calls = burst.calls.get(event.service) ?? new Set<string>();
   calls.add(`${event.api}:${outcome(event)}`);
   burst.calls.set(event.service, calls);
   if (burst.events.length < BURST_EVENTS) burst.events.push(event);
-  // The first successful call is the primary one: a denied attempt only until something succeeds.
-  if (burst.primary.failed && !event.failed) burst.primary = event;
+  const rank = RISK.indexOf(tactic);
+  const current = RISK.indexOf(burst.tactic);
+  // A successful call outranks a failed one of the same tactic.
+  if (rank < current || (rank === current && burst.primary.failed && !event.failed)) {
+    burst.primary = event;
+    burst.tactic = tactic;
+  }
 }
 
 /** `iam.amazonaws.com:[CreateAccessKey:success , AttachUserPolicy:AccessDenied]`, the primary's service first. */
@@ -291,11 +298,10 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
     // CI's addresses geolocate all over the world, and GuardDuty profiles the ASN, not the country.
     const newCountry = country !== null && (asn === null || newAsn) && unusual(principal, 'country', country);
     if (newAsn || newAgent || newCountry) {
-      const burstKey = `${tactic} ${key}`;
-      let burst = run.bursts.get(burstKey);
+      let burst = run.bursts.get(key);
       if (burst && time - burst.last > BURST_MS) {
         flush(burst, context);
-        run.bursts.delete(burstKey);
+        run.bursts.delete(key);
         burst = undefined;
       }
       if (!burst) {
@@ -304,9 +310,9 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
           principalKey: key, account: accountId, start: time, last: time, primary: event, tactic, calls: new Map(), events: [],
           unusual: { apis: sets(), asns: sets(), agents: sets(), countries: sets(), accountApis: sets(), accountAsns: sets(), accountAgents: sets(), accountTypes: sets() },
         };
-        run.bursts.set(burstKey, burst);
+        run.bursts.set(key, burst);
       }
-      record(burst, event);
+      record(burst, event, tactic);
       const u = burst.unusual;
       u.apis.add(api);
       if (newAsn) u.asns.add(asn);
@@ -388,8 +394,8 @@ const cases: ApiDetection['cases'] = () => [
       ctEvent({ service: 'iam', name: 'CreateAccessKey', identity: alice, time: '2026-11-15T09:00:00Z', ip: VPS_IP, userAgent: 'Boto3/1.34.51 md/Botocore#1.34.51 ua/2.0 os/linux#6.1.0', request: { userName: 'alice' } }),
       ctEvent({ service: 'iam', name: 'AttachUserPolicy', identity: alice, time: '2026-11-15T09:03:00Z', ip: VPS_IP, userAgent: 'Boto3/1.34.51 md/Botocore#1.34.51 ua/2.0 os/linux#6.1.0', errorCode: 'AccessDenied', request: { userName: 'alice', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' } }),
     ],
-    // Two tactics, two findings: CreateAccessKey is persistence, AttachUserPolicy privilege escalation.
-    expect: ['Persistence:IAMUser/AnomalousBehavior', 'PrivilegeEscalation:IAMUser/AnomalousBehavior'],
+    // One burst: AttachUserPolicy (privilege escalation) outranks CreateAccessKey (persistence) as its primary API.
+    expect: ['PrivilegeEscalation:IAMUser/AnomalousBehavior'],
   },
   {
     name: 'Stratus iam-backdoor-user: CreateAccessKey from an unfamiliar tool',
@@ -401,8 +407,8 @@ const cases: ApiDetection['cases'] = () => [
     name: 'Stratus secretsmanager-retrieve-secrets after two weeks of CLI work',
     records: history(iamUser('christophe', '903144391865'), '2024-07-31T12:30:00Z', { ip: '86.245.153.234' }),
     datasets: [{ stratus: 'aws.credential-access.secretsmanager-retrieve-secrets' }],
-    // ListSecrets first (discovery), then GetSecretValue (credential access): one finding each.
-    expect: ['CredentialAccess:IAMUser/AnomalousBehavior', 'Discovery:IAMUser/AnomalousBehavior'],
+    // ListSecrets (discovery) and GetSecretValue (credential access) in one burst: credential access names it.
+    expect: ['CredentialAccess:IAMUser/AnomalousBehavior'],
   },
   {
     name: 'Stratus cloudtrail-stop after two weeks of CLI work',
@@ -533,7 +539,7 @@ const cases: ApiDetection['cases'] = () => [
   },
   // ---- One finding per tactic ----
   {
-    name: 'one burst of five tactics from a new network: five findings, each with its own calls',
+    name: 'one burst of five tactics from a new network: one finding, named by its highest-risk call (exfiltration)',
     records: [
       ...history(alice, '2026-11-15T09:00:00Z'),
       call('ec2', 'CreateSnapshot', '2026-11-15T09:00:00Z', LAGOS_IP, HTTP_AGENT, { volumeId: 'vol-0abc1234def567890' }),
@@ -542,10 +548,7 @@ const cases: ApiDetection['cases'] = () => [
       call('secretsmanager', 'GetSecretValue', '2026-11-15T09:01:00Z', LAGOS_IP, HTTP_AGENT, { secretId: 'prod/db' }),
       call('ec2', 'TerminateInstances', '2026-11-15T09:01:20Z', LAGOS_IP, HTTP_AGENT, { instancesSet: { items: [{ instanceId: 'i-0abc1234def567890' }] } }),
     ],
-    expect: [
-      'CredentialAccess:IAMUser/AnomalousBehavior', 'DefenseEvasion:IAMUser/AnomalousBehavior', 'Exfiltration:IAMUser/AnomalousBehavior',
-      'Impact:IAMUser/AnomalousBehavior', 'PrivilegeEscalation:IAMUser/AnomalousBehavior',
-    ],
+    expect: ['Exfiltration:IAMUser/AnomalousBehavior'],
   },
   {
     name: 'a new high-risk API from the usual office and tool is admin work',
