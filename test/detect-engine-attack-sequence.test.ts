@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ctEvent, iamUser, instanceRole, repeated } from '../src/detect/case-builders.js';
 import { runCase } from '../src/detect/cases.js';
+import { datasetRecords } from '../src/detect/dataset-records.js';
 import type { CloudTrailRecord, DetectionCase } from '../src/detect/detection.js';
 import { runDetections } from '../src/detect/engine.js';
 import { DETECTIONS } from '../src/detect/registry.js';
@@ -22,9 +23,15 @@ import { scratchDir, tempLake } from './helpers/lake.js';
 const scratch = scratchDir('gumshoe-sequence-');
 after(() => scratch.cleanup());
 
+interface Indicator {
+  key: string;
+  values: string[];
+}
+
 interface Sequence {
   description: string;
-  signals: { type: string; name: string; uid: string; resourceUids: string[] }[];
+  signals: { type: string; name: string; uid: string; resourceUids: string[]; count: number; firstSeenAt: string; lastSeenAt: string; signalIndicators: Indicator[] }[];
+  sequenceIndicators: Indicator[];
   resources: { uid: string; resourceType: string }[];
   additionalSequenceTypes?: string[];
 }
@@ -86,12 +93,20 @@ describe('attack sequences: what they say', () => {
     assert.equal(finding.resource.resourceType, 'S3Bucket');
     assert.deepEqual(finding.resource.s3BucketDetails?.map((b) => b.name), ['acme-prod-customer-data']);
     assert.match(finding.title, /^Potential data compromise of S3 bucket acme-prod-customer-data by web-frontend-role/);
-    assert.match(finding.description, /objects in acme-prod-customer-data \(2 signals/);
+    assert.match(finding.description, /objects in acme-prod-customer-data \(3 signals/);
     const detail = sequenceOf(finding);
     assert.match(detail.description, /then read objects 25 times in acme-prod-customer-data\.$/);
     assert.ok(detail.resources.some((r) => r.resourceType === 'S3_BUCKET' && r.uid === 'arn:aws:s3:::acme-prod-customer-data'));
-    // The credential-exfiltration finding and the object reads: the reads are about the data, the finding about the caller.
-    assert.deepEqual(detail.signals.map((s) => `${s.type} ${s.name}`), ['FINDING UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS', 'S3_DATA_EVENTS GetObject']);
+    // The credential-exfiltration finding (ListBuckets among its events), the listing and the object reads: the
+    // S3 data events are about the data, the finding about the caller. The listing is a Discovery signal of its
+    // own, unless an S3 anomaly finding was raised on it (then it is that finding).
+    const names = detail.signals.map((s) => `${s.type} ${s.name}`);
+    const anomaly = 'FINDING Discovery:S3/AnomalousBehavior';
+    assert.deepEqual(names.filter((n) => n !== anomaly), [
+      'FINDING UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS',
+      ...(names.includes(anomaly) ? [] : ['S3_DATA_EVENTS ListObjects']),
+      'S3_DATA_EVENTS GetObject',
+    ]);
   });
 
   test('a call that raised a finding is that finding’s signal, not one more: the stated count is the signals listed', () => {
@@ -107,7 +122,7 @@ describe('attack sequences: what they say', () => {
     assert.ok(detail.signals.some((s) => s.name === 'UnauthorizedAccess:S3/MaliciousIPCaller.Custom' && s.resourceUids.includes('arn:aws:s3:::acme-prod-customer-data')));
   });
 
-  test('stolen instance credentials creating a key and attaching admin rights: three findings are three signals', () => {
+  test('stolen instance credentials creating a key and attaching admin rights: each finding is one signal, its calls none', () => {
     const orders = instanceRole('orders-instance-role', 'i-0c1d2e3f4a5b60718');
     const history = repeated(56, '2026-11-01T09:00:00Z', 360, (t) => ctEvent({ service: 'sqs', name: 'ReceiveMessage', identity: orders, time: t, ip: '3.5.140.2', userAgent: 'aws-sdk-java/2.25.6' }));
     const found = all({
@@ -123,8 +138,84 @@ describe('attack sequences: what they say', () => {
     const [sequence] = sequences(found);
     assert.equal(sequence?.finding.type, 'AttackSequence:IAM/CompromisedCredentials');
     const detail = sequenceOf(sequence!.finding);
-    assert.deepEqual(detail.signals.map((s) => s.type), ['FINDING', 'FINDING', 'FINDING']);
+    // Credential exfiltration, the key created for another user, the admin policy (and any anomaly finding on these calls).
+    assert.ok(detail.signals.length >= 3, detail.signals.map((s) => s.name).join(', '));
+    assert.deepEqual(detail.signals.filter((s) => s.type !== 'FINDING').map((s) => s.name), []);
+    assert.equal(statedSignals(sequence!.finding), detail.signals.length);
+  });
+});
+
+/** The OTRF cloud-breach capture: an instance's credentials used from 1.2.3.4 to list a bucket and read two objects. */
+const otrf = () => datasetRecords({ otrf: 'all' });
+const OTRF_SESSION = /MordorNginxStack-BankingWAFRole-9S3E0UAE1MM0\/i-0317f6c6b66ae9c40$/;
+
+describe('attack sequences: span and discovery (OTRF cloud breach)', () => {
+  test('the sequence spans its signals: from the credential theft’s first call to the last read', () => {
+    const found = all({ records: otrf(), expect: [] });
+    const [sequence] = sequences(found);
+    assert.equal(sequence?.finding.type, 'AttackSequence:S3/CompromisedData');
+    const theft = found.find((o) => o.finding.type === 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS' && OTRF_SESSION.test(o.principal ?? ''))!;
+    assert.equal(theft.finding.service.eventFirstSeen, '2020-09-14T01:00:04Z');
+    const { service } = sequence!.finding;
+    assert.deepEqual([service.eventFirstSeen, service.eventLastSeen], ['2020-09-14T01:00:04Z', '2020-09-14T01:13:20Z']);
+    assert.equal(sequence!.finding.createdAt, '2020-09-14T01:00:04.000Z');
+    // The first call of the sequence (ListBuckets at 01:00:04) is among its evidence.
+    assert.ok(sequence!.evidence.some((ref) => ref.time === Date.parse('2020-09-14T01:00:04Z')), JSON.stringify(sequence!.evidence));
+    assert.equal(new Set(sequence!.evidence.map((ref) => ref.uid)).size, sequence!.evidence.length, 'each event once');
+    // Every signal lies within the finding's span.
+    const detail = sequenceOf(sequence!.finding);
+    for (const s of detail.signals) assert.ok(s.firstSeenAt.slice(0, 19) >= service.eventFirstSeen.slice(0, 19) && s.lastSeenAt.slice(0, 19) <= service.eventLastSeen.slice(0, 19), s.name);
+  });
+
+  test('the bucket listings are a Discovery signal of the sequence; ListBuckets is the theft finding’s event', () => {
+    const [sequence] = sequences(all({ records: otrf(), expect: [] }));
+    const detail = sequenceOf(sequence!.finding);
+    assert.deepEqual(detail.signals.map((s) => `${s.type} ${s.name} ${s.count}`), [
+      'FINDING UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS 11',
+      'S3_DATA_EVENTS ListObjects 7',
+      'S3_DATA_EVENTS GetObject 2',
+    ]);
+    const listing = detail.signals.find((s) => s.name === 'ListObjects')!;
+    assert.deepEqual(listing.signalIndicators, [{ key: 'ATTACK_TACTIC', values: ['Discovery'] }]);
+    assert.deepEqual([listing.firstSeenAt, listing.lastSeenAt], ['2020-09-14T01:00:33.000Z', '2020-09-14T01:13:20.000Z']);
+    assert.deepEqual(detail.sequenceIndicators.find((i) => i.key === 'ATTACK_TACTIC')?.values, ['Credential Access', 'Discovery', 'Exfiltration']);
+    assert.equal(detail.sequenceIndicators.find((i) => i.key === 'HIGH_RISK_API'), undefined, 'listing is no high-risk call');
     assert.equal(statedSignals(sequence!.finding), 3);
+    // Filed under the bucket read; the description speaks of the reads only.
+    assert.deepEqual(sequence!.finding.resource.s3BucketDetails?.map((b) => b.name), ['mordors3stack-s3bucket-llp2yingx64a']);
+    assert.match(detail.description, /then read objects twice in mordors3stack-s3bucket-llp2yingx64a\.$/);
+  });
+
+  test('discovery alone never makes CompromisedData: the breach without its two object reads', () => {
+    const found = all({ records: otrf().filter((r) => r.eventName !== 'GetObject'), expect: [] });
+    assert.ok(found.some((o) => o.finding.type === 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS'));
+    assert.deepEqual(sequences(found).map((o) => o.finding.type), []);
+  });
+
+  test('listing many buckets does not push the object reads out of the sequence', () => {
+    const orders = instanceRole('orders-instance-role', 'i-0c1d2e3f4a5b60718');
+    const history = repeated(56, '2026-11-01T09:00:00Z', 360, (t) => ctEvent({ service: 'sqs', name: 'ReceiveMessage', identity: orders, time: t, ip: '3.5.140.2', userAgent: 'aws-sdk-java/2.25.6' }));
+    const list = (bucket: string, time: string) =>
+      ctEvent({ service: 's3', name: 'ListObjects', identity: orders, time, ip: '51.15.1.1', userAgent: CLI, data: true, request: { bucketName: bucket, 'list-type': '2' } });
+    const found = all({
+      records: [
+        ...history,
+        ctEvent({ service: 's3', name: 'ListBuckets', identity: orders, time: '2026-11-15T09:00:00Z', ip: '51.15.1.1', userAgent: CLI }),
+        ...repeated(30, '2026-11-15T09:01:00Z', 0.1, (t, i) => list(`bucket-${i}`, t)),
+        ...repeated(3, '2026-11-15T09:10:00Z', 1, (t, i) =>
+          ctEvent({ service: 's3', name: 'GetObject', identity: orders, time: t, ip: '51.15.1.1', userAgent: CLI, data: true, request: { bucketName: 'orders-export', key: `day-${i}.csv` } })),
+      ],
+      intel: { awsIps: ['3.5.140.0/22'] },
+      expect: [],
+    });
+    const [sequence] = sequences(found);
+    assert.equal(sequence?.finding.type, 'AttackSequence:S3/CompromisedData', found.map((o) => o.finding.type).join(', '));
+    assert.deepEqual(sequence!.finding.resource.s3BucketDetails?.map((b) => b.name), ['orders-export']);
+    const detail = sequenceOf(sequence!.finding);
+    const listings = detail.signals.filter((s) => s.name === 'ListObjects');
+    assert.equal(listings.reduce((n, s) => n + s.count, 0), 30, 'every listing counted');
+    assert.ok(listings.length <= 6, `${listings.length} listing signals`);
+    assert.deepEqual([sequence!.finding.service.eventFirstSeen, sequence!.finding.service.eventLastSeen], ['2026-11-15T09:00:00Z', '2026-11-15T09:12:00Z']);
   });
 });
 
@@ -161,6 +252,15 @@ describe('attack sequences across runs', () => {
       assert.deepEqual(detail.signals.map((s) => s.type), ['FINDING', 'FINDING', 'FINDING', 'FINDING']);
       assert.equal(statedSignals(sequence), 4);
       assert.match(detail.description, /then read objects 5 times in finance-archive\.$/);
+      // The sequence starts at its first signal, the ListUsers of the first run, and ends at the last read.
+      assert.deepEqual([sequence.service.eventFirstSeen, sequence.service.eventLastSeen], ['2026-11-15T09:00:00Z', '2026-11-15T10:04:00Z']);
+
+      // More reads later extend it; its start stays.
+      await lake.ingest([write([getObject('2026-11-15T11:00:00Z', THREAT_IP, 'ledger/2026-6.csv')])]);
+      const third = await runDetections(lake.lake, { intel });
+      const extended = third.findings.find((f) => f.type === 'AttackSequence:S3/CompromisedData');
+      assert.equal(extended?.id, sequence.id);
+      assert.deepEqual([extended?.service.eventFirstSeen, extended?.service.eventLastSeen], ['2026-11-15T09:00:00Z', '2026-11-15T11:00:00Z']);
     } finally {
       lake.close();
     }

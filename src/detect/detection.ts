@@ -61,6 +61,8 @@ export interface Signal {
   related?: ApiEvent[];
   /** `service.detection` content (anomaly profiles, attack-sequence signals). */
   detection?: { anomaly?: unknown; sequence?: unknown };
+  /** When the activity began, if before `event` (an attack sequence's first signal): the finding's eventFirstSeen. */
+  since?: number;
 }
 
 /** Settings that tune stateful detections; persisted nowhere, passed per run. */

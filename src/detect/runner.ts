@@ -173,7 +173,7 @@ export class DetectionRunner {
       return;
     }
     const evidence = evidenceOf([signal.event, ...(signal.related ?? [])]);
-    this.record(apiSignalKey(signal, spec), signal.event.time, signal.severity ?? spec.severity, evidence, () => buildOccurrence(signal, spec, detectionId, this.build));
+    this.record(apiSignalKey(signal, spec), signal.event.time, signal.severity ?? spec.severity, evidence, () => buildOccurrence(signal, spec, detectionId, this.build), signal.since);
   }
 
   private emitNetwork(detectionId: string, spec: FindingTypeSpec, signal: NetworkSignal): void {

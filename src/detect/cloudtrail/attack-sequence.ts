@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { accessKeyDetailsOf, buildOccurrence, type Occurrence } from '../../findings/build.js';
+import { accessKeyDetailsOf, buildOccurrence, EVIDENCE_LIMIT, type EvidenceRef, type Occurrence } from '../../findings/build.js';
 import type { AccessKeyDetails } from '../../findings/guardduty-finding.js';
 import { ApiEvent } from '../api-event.js';
 import { assumedRole, awsService, ctEvent, iamUser, instanceRole, repeated, root } from '../case-builders.js';
@@ -12,13 +12,17 @@ import { bucketOf } from './s3-resources.js';
 /**
  * Extended Threat Detection for credentials (guardduty.md §2.6): AttackSequence:IAM/CompromisedCredentials
  * and AttackSequence:S3/CompromisedData, built from the run's findings (correlate) plus the credential's
- * high-risk API calls and S3 object reads, deletes and writes (onEvent), remembered per credential (the
- * principal ARN: user, or role session) across runs for WINDOW_MS.
+ * high-risk API calls, S3 object reads, deletes and writes, and S3 discovery (S3 data events of the
+ * Discovery class such as ListObjects, and the management ListBuckets) (onEvent), remembered per credential
+ * (the principal ARN: user, or role session) across runs for WINDOW_MS.
  *
- * Signals, each counted once: every finding of the credential, and every group of its high-risk calls or S3
- * object calls (API × bucket) that is not already the event of one of those findings (a CreateUser that
- * raised a threat-list finding is that finding, not a second signal; S3 object calls are only folded into
- * S3 findings, since a finding about the caller, such as credential exfiltration, says nothing of the data).
+ * Signals, each counted once: every finding of the credential, and every group of its high-risk calls, S3
+ * object calls or S3 discovery calls (API × bucket) that is not already the event of one of those findings
+ * (a CreateUser or ListBuckets that raised a threat-list finding is that finding, not a second signal; S3
+ * data events are only folded into S3 findings, since a finding about the caller, such as credential
+ * exfiltration, says nothing of the data). Discovery is a stage of the sequence, as in GuardDuty's S3
+ * scenario (ListBuckets → ListObjects → object writes and deletes, guardduty.md §2.6): its groups are
+ * signals with the Discovery tactic, never high-risk calls and never data access.
  * A sequence needs at least MIN_SIGNALS signals resting on at least MIN_EVENTS distinct events (one API call
  * that raises three findings is one action, not a sequence) and spanning at least MIN_TACTICS attack
  * tactics (stages), within WINDOW_MS.
@@ -37,8 +41,15 @@ import { bucketOf } from './s3-resources.js';
  *   them. Bucket-configuration calls (PutBucketPolicy…) and their findings are management events: they
  *   can make the credential suspect, never stand for the data access. The finding is filed under the
  *   bucket written or deleted last (else read), with its s3BucketDetails.
+ *   Listing buckets or objects is no data access: discovery alone never makes CompromisedData.
  * When both hold, one CompromisedData finding names CompromisedCredentials in additionalSequenceTypes.
  * Member findings of the run point to the sequence through associatedAttackSequenceArn.
+ *
+ * The finding spans the whole sequence: eventFirstSeen is its earliest signal's first event (a call group
+ * whose calls began before the sequence window, LEAD_MS before its first finding, does not pull it back),
+ * eventLastSeen its latest signal's last; later runs extend it as for any finding. It is emitted at its
+ * latest event, whose details the finding shows, with its start as `since` and the start's event (when
+ * known) first among its evidence.
  */
 const WINDOW_MS = 24 * 3_600_000;
 /** S3 activity counts when it starts no earlier than this before the first suspicious finding. */
@@ -58,6 +69,13 @@ const EVENT_KEYS = 3;
 const SEQUENCE_TYPE = /^AttackSequence:/;
 
 const MAX_REFS = 20;
+/**
+ * Of those, discovery groups kept per credential: an intruder listing every bucket must not push out the
+ * groups of object reads and high-risk calls. Further discovery calls of the API join its bucket-less group.
+ */
+const DISCOVERY_REFS = 5;
+/** Management calls that enumerate S3 (the data-event ones are told by s3DataClass). */
+const S3_DISCOVERY_APIS = new Set(['ListBuckets']);
 /** Per run, calls are kept for this many credentials, with a few of their events as evidence. */
 const RUN_CREDENTIALS = 10_000;
 const RUN_EVENTS = 3;
@@ -81,15 +99,20 @@ interface FindingRef {
   bucket?: string | null;
   /** Keys of its latest events (at most EVENT_KEYS); absent in state saved before they were kept. */
   events?: string[];
+  /** Its earliest event known (evidence for the sequence's start); absent in state saved before it was kept. */
+  start?: EvidenceRef;
 }
 
-/** A high-risk call (CLOUD_TRAIL) or an S3 object call (S3_DATA_EVENTS) of the credential. */
+/**
+ * A high-risk call or a management S3 discovery call (CLOUD_TRAIL), or an S3 data event: object read, write
+ * or delete, or discovery such as ListObjects (S3_DATA_EVENTS), of the credential.
+ */
 interface CallRef {
   kind: 'CLOUD_TRAIL' | 'S3_DATA_EVENTS';
   service: string;
   api: string;
   bucket: string | null;
-  /** Tactic for CLOUD_TRAIL calls; Exfiltration or Impact for S3. */
+  /** Tactic of a high-risk call; Exfiltration or Impact for S3 object calls; Discovery for discovery calls. */
   tactic: string;
   count: number;
   failures: number;
@@ -100,6 +123,8 @@ interface CallRef {
   events?: string[];
   /** Every call of the group seen so far was an event of a finding of the credential (not a signal of its own). */
   covered?: boolean;
+  /** Its first event (evidence for the sequence's start); absent in state saved before it was kept. */
+  start?: EvidenceRef;
 }
 
 interface Credential {
@@ -114,6 +139,8 @@ interface Credential {
 interface RunCalls {
   calls: Map<string, CallRef>;
   events: ApiEvent[];
+  /** Discovery groups among `calls` (at most DISCOVERY_REFS, bucket-less ones aside). */
+  discovery: number;
 }
 
 const runs = new WeakMap<DetectionContext, Map<string, RunCalls>>();
@@ -135,26 +162,40 @@ const eventKey = (e: { uid?: string | null; fileId: number | null; line: number 
 /** The distinct keys of both lists, the latest EVENT_KEYS of them. */
 const latestKeys = (a: readonly string[], b: readonly string[]): string[] => [...new Set([...a, ...b])].slice(-EVENT_KEYS);
 
+const refOf = (e: { uid?: string | null; fileId: number | null; line: number | null; time: number }): EvidenceRef => ({ uid: e.uid ?? null, fileId: e.fileId, line: e.line, time: e.time });
+/** The earlier of two event references. */
+const earlier = (a: EvidenceRef | undefined, b: EvidenceRef | undefined): EvidenceRef | undefined => (a && b ? (b.time < a.time ? b : a) : (a ?? b));
+
+const DISCOVERY = 'Discovery';
+const isDiscovery = (c: Pick<CallRef, 'tactic'>): boolean => c.tactic === DISCOVERY;
+
 function onEvent(event: ApiEvent, context: DetectionContext): void {
   let call: Pick<CallRef, 'kind' | 'tactic'> | undefined;
   if (event.isS3DataEvent) {
-    const family = s3DataClass(event.api);
-    if (family !== 'Discovery') call = { kind: 'S3_DATA_EVENTS', tactic: family };
+    call = { kind: 'S3_DATA_EVENTS', tactic: s3DataClass(event.api) };
+  } else if (event.service === 's3.amazonaws.com' && S3_DISCOVERY_APIS.has(event.api)) {
+    call = { kind: 'CLOUD_TRAIL', tactic: DISCOVERY };
   } else {
     const tactic = highRiskTactic(event);
     if (tactic) call = { kind: 'CLOUD_TRAIL', tactic };
   }
   if (!call || event.actor.invokedBy || event.actor.type === 'AWSService') return;
-  const bucket = call.kind === 'S3_DATA_EVENTS' ? bucketOf(event) : null;
+  let bucket = call.kind === 'S3_DATA_EVENTS' ? bucketOf(event) : null;
   const cred = credentialOf(event);
   const byCred = runCalls(context);
   let calls = byCred.get(cred);
   if (!calls) {
-    calls = { calls: new Map(), events: [] };
+    calls = { calls: new Map(), events: [], discovery: 0 };
     byCred.set(cred, calls);
     trimOldest(byCred, RUN_CREDENTIALS);
   }
-  const key = `${event.service}|${event.api}|${bucket ?? ''}`;
+  let key = `${event.service}|${event.api}|${bucket ?? ''}`;
+  const discovery = isDiscovery(call) && bucket !== null;
+  if (discovery && !calls.calls.has(key) && calls.discovery >= DISCOVERY_REFS) {
+    // Past the discovery groups kept per bucket, the API's calls are counted together.
+    bucket = null;
+    key = `${event.service}|${event.api}|`;
+  }
   const ref = calls.calls.get(key);
   if (ref) {
     ref.count++;
@@ -166,8 +207,9 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
   } else if (calls.calls.size < MAX_REFS) {
     calls.calls.set(key, {
       ...call, service: event.service, api: event.api, bucket, count: 1, failures: Number(event.failed), first: event.time, last: event.time, ip: event.sourceIp,
-      events: [eventKey(event)],
+      events: [eventKey(event)], start: refOf(event),
     });
+    if (discovery && bucket !== null) calls.discovery++;
   }
   // The latest few calls, as evidence and as the finding's event when no member finding is in this run.
   calls.events.push(event);
@@ -201,6 +243,7 @@ function findingRef(o: Occurrence): FindingRef {
     id: f.id, arn: f.arn, type: f.type, severity: f.severity, first: time(f.service.eventFirstSeen), last: time(f.service.eventLastSeen),
     count: f.service.count, tactic: o.spec.mitre.tactic, technique: o.spec.mitre.technique, ip: o.remoteIp, indicators: indicatorsOf(o),
     bucket: f.resource.s3BucketDetails?.[0]?.name ?? null, events: latestKeys([], o.evidence.map(eventKey)),
+    start: o.evidence.map(refOf).reduce<EvidenceRef | undefined>(earlier, undefined),
   };
 }
 
@@ -280,6 +323,8 @@ function sequenceDetail(cred: string, type: string, state: Credential, verdict: 
   const { calls } = verdict;
   const ips = [...new Set([...state.findings.map((f) => f.ip), ...calls.map((c) => c.ip)].filter((ip): ip is string => ip !== null))].slice(0, 20);
   const buckets = [...new Set(calls.map((c) => c.bucket).filter((b): b is string => b !== null))];
+  // The buckets whose objects were read, written or deleted (listing one is no data access).
+  const dataBuckets = [...new Set(calls.filter((c) => !isDiscovery(c)).map((c) => c.bucket).filter((b): b is string => b !== null))];
   const keyUid = state.key?.accessKeyId ?? state.key?.principalId ?? cred;
   const resources = [
     { uid: keyUid, name: state.key?.userName ?? cred, resourceType: 'ACCESS_KEY', service: 'IAM', data: { accessKey: { principalId: state.key?.principalId, userName: state.key?.userName, userType: state.key?.userType } } },
@@ -305,17 +350,17 @@ function sequenceDetail(cred: string, type: string, state: Credential, verdict: 
       description: `${c.count} call(s) of ${c.service} ${c.api}${c.bucket ? ` on ${c.bucket}` : ''}${c.failures ? `, ${c.failures} failed` : ''}`,
       createdAt: iso(c.first), updatedAt: iso(c.last), firstSeenAt: iso(c.first), lastSeenAt: iso(c.last), count: c.count,
       resourceUids: c.bucket ? [`arn:aws:s3:::${c.bucket}`] : [keyUid], actorIds: [cred], endpointIds: c.ip ? [c.ip] : [],
-      signalIndicators: [{ key: c.kind === 'CLOUD_TRAIL' ? 'HIGH_RISK_API' : 'ATTACK_TACTIC', values: [c.kind === 'CLOUD_TRAIL' ? c.api : c.tactic] }],
+      signalIndicators: [highRiskCall(c) ? { key: 'HIGH_RISK_API', values: [c.api] } : { key: 'ATTACK_TACTIC', values: [c.tactic] }],
     })),
   ].slice(0, 100);
   const indicators: [string, string][] = state.findings.flatMap((f) => f.indicators);
   for (const c of calls) {
-    if (c.kind === 'CLOUD_TRAIL') indicators.push(['HIGH_RISK_API', `${c.service.split('.')[0]}:${c.api}`]);
+    if (highRiskCall(c)) indicators.push(['HIGH_RISK_API', `${c.service.split('.')[0]}:${c.api}`]);
     indicators.push(['ATTACK_TACTIC', c.tactic.replace(/([a-z])([A-Z])/g, '$1 $2')]);
   }
   const description =
     type === 'AttackSequence:S3/CompromisedData'
-      ? `Credentials of ${cred} showed signs of compromise (${[...new Set(state.findings.map((f) => f.type))].join(', ')}) and then ${dataActivity(calls)} in ${buckets.join(', ')}.`
+      ? `Credentials of ${cred} showed signs of compromise (${[...new Set(state.findings.map((f) => f.type))].join(', ')}) and then ${dataActivity(calls)} in ${dataBuckets.join(', ')}.`
       : `Credentials of ${cred} were tied to several suspicious behaviours within ${WINDOW_MS / 3_600_000} hours: ${[...new Set(state.findings.map((f) => f.type))].join(', ')}.`;
   return {
     uid: createHash('sha256').update(`${type}|${cred}`).digest('hex').slice(0, 32),
@@ -329,6 +374,9 @@ function sequenceDetail(cred: string, type: string, state: Credential, verdict: 
   };
 }
 
+/** A high-risk management call (persistence, privilege escalation, …), not discovery. */
+const highRiskCall = (c: CallRef): boolean => c.kind === 'CLOUD_TRAIL' && !isDiscovery(c);
+
 interface Evaluation {
   credentials: boolean;
   data: boolean;
@@ -338,6 +386,8 @@ interface Evaluation {
   signalCalls: CallRef[];
   /** Signals of the sequence, each finding and each call group counted once. */
   signals: number;
+  /** Calls from this time on belong to the sequence: LEAD_MS before its first finding. */
+  start: number;
 }
 
 /** Distinct events under the findings and calls, counted up to EVENT_KEYS per item (enough to compare with MIN_EVENTS). */
@@ -356,27 +406,72 @@ function evaluate(state: Credential): Evaluation {
   const tactics = new Set([...state.findings.map((f) => tacticName(f.tactic)), ...calls.map((c) => tacticName(c.tactic))]);
   const sequence = signals >= MIN_SIGNALS && tactics.size >= MIN_TACTICS && distinctEvents(state.findings, calls) >= MIN_EVENTS;
   // A high-risk call only adds to the score when no finding already reports it.
-  const highRisk = signalCalls.some((c) => c.kind === 'CLOUD_TRAIL');
+  const highRisk = signalCalls.some(highRiskCall);
   const kinds = new Set(state.findings.map((f) => scoreKey(f.type)));
   const all = score(state.findings);
   const credentials = sequence && kinds.size >= 2 && all + (highRisk ? 1 : 0) >= CREDENTIALS_SCORE;
   const suspicion = state.findings.filter((f) => !S3_DATA_FINDING.test(f.type));
   const s3Anomaly = state.findings.some((f) => S3_DATA_FINDING.test(f.type));
-  // Object reads, deletes or writes on a named bucket: S3 data events, not bucket-configuration calls or their findings.
-  const s3Activity = calls.some((c) => c.kind === 'S3_DATA_EVENTS' && c.bucket !== null);
+  // Object reads, deletes or writes on a named bucket: S3 data events, not bucket-configuration calls or their
+  // findings, and not discovery (listing buckets or objects).
+  const s3Activity = calls.some((c) => c.kind === 'S3_DATA_EVENTS' && c.bucket !== null && !isDiscovery(c));
   const data = sequence && s3Activity && (score(suspicion) >= DATA_SCORE || (s3Anomaly && all >= CREDENTIALS_SCORE));
-  return { credentials, data, calls, signalCalls, signals };
+  return { credentials, data, calls, signalCalls, signals, start };
 }
 
-/** The bucket a data sequence is filed under: the latest one written or deleted, else read. */
+/** The sequence's span, and its first event when known. */
+interface Span {
+  first: number;
+  last: number;
+  start?: EvidenceRef;
+}
+
+/**
+ * From the earliest first to the latest last of the sequence's signals: its findings and its call groups
+ * (covered or not, they are its activity). A call group that began before the sequence's calls do (a habit
+ * the attacker's calls joined) only extends its end: when its calls in the window began is not known.
+ */
+function spanOf(findings: FindingRef[], verdict: Evaluation): Span {
+  const items: { first: number; last: number; start?: EvidenceRef }[] = [
+    ...findings,
+    ...verdict.calls.map((c) => (c.first >= verdict.start ? c : { first: Number.POSITIVE_INFINITY, last: c.last })),
+  ];
+  let span: Span = { first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY };
+  for (const item of items) {
+    if (item.first < span.first) span = { first: item.first, last: span.last, ...(item.start?.time === item.first ? { start: item.start } : {}) };
+    span.last = Math.max(span.last, item.last);
+  }
+  return span;
+}
+
+/** The bucket a data sequence is filed under: the latest one written or deleted, else read (never one only listed). */
 function mainBucket(calls: CallRef[]): string | undefined {
-  const s3 = calls.filter((c) => c.kind === 'S3_DATA_EVENTS' && c.bucket !== null).sort((a, b) => Number(a.tactic === 'Impact') - Number(b.tactic === 'Impact') || a.last - b.last);
+  const s3 = calls.filter((c) => c.kind === 'S3_DATA_EVENTS' && c.bucket !== null && !isDiscovery(c)).sort((a, b) => Number(a.tactic === 'Impact') - Number(b.tactic === 'Impact') || a.last - b.last);
   return s3.at(-1)?.bucket ?? undefined;
 }
 
 /**
+ * The calls kept per credential: the latest MAX_REFS, high-risk and object calls first, then discovery
+ * groups, at most DISCOVERY_REFS of them per bucket (bucket-less ones, one per API, aside).
+ */
+function keptCalls(calls: CallRef[]): CallRef[] {
+  const others = calls.filter((c) => !isDiscovery(c)).slice(-MAX_REFS);
+  const perBucket = new Set(calls.filter((c) => isDiscovery(c) && c.bucket !== null).slice(-DISCOVERY_REFS));
+  const discovery = calls.filter((c) => isDiscovery(c) && (c.bucket === null || perBucket.has(c)));
+  const kept = new Set([...others, ...discovery.slice(discovery.length - Math.min(discovery.length, MAX_REFS - others.length))]);
+  return calls.filter((c) => kept.has(c));
+}
+
+/** The sequence's start as evidence: the caller and call of `event`, at the start's time and, when known, its place in the lake. */
+function startEvent(event: ApiEvent, span: Span): ApiEvent {
+  const { uid, fileId, line } = span.start ?? { uid: null, fileId: null, line: null };
+  return new ApiEvent({ ...event, uid, fileId, line, time: span.first });
+}
+
+/**
  * Marks this run's call groups whose every kept event is an event of one of the credential's findings of
- * the run: a high-risk call with any finding, an S3 object call with an S3 finding.
+ * the run: a management call (high-risk, or ListBuckets) with any finding, an S3 data event (object call
+ * or listing) with an S3 finding.
  */
 function markCovered(run: RunCalls | undefined, mine: readonly Occurrence[]): void {
   if (!run) return;
@@ -405,28 +500,34 @@ function correlate(occurrences: readonly Occurrence[], context: DetectionContext
     const state = context.state<Credential>(`c:${cred}`, () => ({ findings: [], calls: [] }));
     const mine = (members.get(cred) ?? []).sort((a, b) => a.finding.service.eventLastSeen.localeCompare(b.finding.service.eventLastSeen));
     merge(state.findings, mine.map(findingRef), (a, b) => a.id === b.id, (a, b) =>
-      Object.assign(a, { ...b, first: Math.min(a.first, b.first), count: Math.max(a.count, b.count), events: latestKeys(a.events ?? [], b.events ?? []) }));
+      Object.assign(a, {
+        ...b, first: Math.min(a.first, b.first), count: Math.max(a.count, b.count), events: latestKeys(a.events ?? [], b.events ?? []), start: earlier(a.start, b.start),
+      }));
     const run = calls.get(cred);
     markCovered(run, mine);
     merge(state.calls, [...(run?.calls.values() ?? [])], (a, b) => a.service === b.service && a.api === b.api && a.bucket === b.bucket, (a, b) => {
       a.count += b.count;
       a.failures += b.failures;
+      a.first = Math.min(a.first, b.first);
       a.last = Math.max(a.last, b.last);
+      a.start = earlier(a.start, b.start);
       a.ip = b.ip;
       a.events = latestKeys(a.events ?? [], b.events ?? []);
       a.covered = Boolean(a.covered && b.covered);
     });
     const latest = Math.max(...state.findings.map((f) => f.last), ...state.calls.map((c) => c.last));
     state.findings = state.findings.filter((f) => latest - f.last <= WINDOW_MS).slice(-MAX_REFS);
-    state.calls = state.calls.filter((c) => latest - c.last <= WINDOW_MS).slice(-MAX_REFS);
+    state.calls = keptCalls(state.calls.filter((c) => latest - c.last <= WINDOW_MS));
     if (state.findings.length === 0) continue;
     setEntry(suspects, cred, latest, SUSPECTS);
 
     const verdict = evaluate(state);
     if (!verdict.credentials && !verdict.data) continue;
-    // Stand-in event: a member finding of this run, else this run's latest call of the credential.
+    // Stand-in event: the latest of a member finding of this run and this run's latest call of the credential.
     const anchor = mine.at(-1);
-    const event = anchor ? eventOf(anchor) : run?.events.at(-1);
+    const anchorEvent = anchor ? eventOf(anchor) : undefined;
+    const lastCall = run?.events.at(-1);
+    const event = anchorEvent && lastCall ? (lastCall.time > anchorEvent.time ? lastCall : anchorEvent) : (anchorEvent ?? lastCall);
     if (!event) continue;
     // The member finding's key keeps the caller's whole identity, which a stand-in event only partly carries.
     state.key ??= { ...(anchor?.finding.resource.accessKeyDetails ?? accessKeyDetailsOf(event.actor)) };
@@ -435,7 +536,17 @@ function correlate(occurrences: readonly Occurrence[], context: DetectionContext
     if (verdict.data) state.bucket ??= mainBucket(verdict.calls);
     const type = verdict.data ? 'AttackSequence:S3/CompromisedData' : 'AttackSequence:IAM/CompromisedCredentials';
     const also = verdict.data && verdict.credentials ? ['AttackSequence:IAM/CompromisedCredentials'] : [];
-    const related = [...mine.flatMap((o) => o.evidence.map((ref) => eventOf(o, ref))), ...(run?.events ?? [])].filter((e) => e.uid !== event.uid).slice(0, 49);
+    // The sequence began before this event: the finding is first seen at its start, with the start's event as evidence.
+    const span = spanOf(state.findings, verdict);
+    const early = span.first < event.time ? startEvent(event, span) : undefined;
+    // A finding keeps EVIDENCE_LIMIT events: the emitted ones, and as many other events (each once) as fit.
+    const seen = new Set([eventKey(event), ...(early ? [eventKey(early)] : [])]);
+    const related = [
+      ...(early && span.start ? [early] : []),
+      ...[...mine.flatMap((o) => o.evidence.map((ref) => eventOf(o, ref))), ...(run?.events ?? [])]
+        .filter((e) => !seen.has(eventKey(e)) && seen.add(eventKey(e)) !== undefined)
+        .slice(0, EVIDENCE_LIMIT - (early ? 2 : 1)),
+    ];
     const signal: Signal = {
       type,
       event,
@@ -444,6 +555,7 @@ function correlate(occurrences: readonly Occurrence[], context: DetectionContext
       resource: { accessKeyDetails: state.key },
       ...(verdict.data && state.bucket ? { buckets: [{ arn: `arn:aws:s3:::${state.bucket}`, name: state.bucket, type: 'Destination' }] } : {}),
       related,
+      ...(early ? { since: early.time } : {}),
       detection: { sequence: sequenceDetail(cred, type, state, verdict, also, context) },
       vars: { credential: state.key.userName ?? cred, signals: verdict.signals, ...(verdict.data && state.bucket ? { bucket: state.bucket } : {}) },
     };
