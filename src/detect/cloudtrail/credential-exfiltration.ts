@@ -1,6 +1,7 @@
 import { parseIpv4, parseIpv6 } from '../../intel/ip.js';
+import type { IntelLookup } from '../../intel/lookup.js';
 import type { ApiEvent } from '../api-event.js';
-import { ACCOUNT, assumedRole, awsService, ctEvent, instanceRole, OTHER_ACCOUNT, repeated } from '../case-builders.js';
+import { ACCOUNT, assumedRole, awsService, ctEvent, iamUser, instanceRole, OTHER_ACCOUNT, repeated } from '../case-builders.js';
 import type { ApiDetection, CloudTrailRecord, DetectionContext } from '../detection.js';
 import { dayOf, isNew, newProfile, observe, type Profile } from './behavior-profile.js';
 import { type BoundedMap, boundedMap, getEntry, instanceOfSession, setEntry } from './gumshoe-common.js';
@@ -12,22 +13,62 @@ import { type BoundedMap, boundedMap, getEntry, instanceOfSession, setEntry } fr
  *   `sessionContext.ec2RoleDelivery`). Lambda credentials: sessions that lambda.amazonaws.com created with
  *   sts:AssumeRole (the session is named after the function, or `awslambda_…`), or whose caller runs in the
  *   Lambda runtime (`exec-env/AWS_Lambda_…` in the user agent).
- * - OutsideAWS: the source IP is public and outside AWS's published ranges. Private addresses (calls
- *   through VPC endpoints) and AWS service hosts never count.
+ * - Inside or outside AWS: inside when AWS's published ranges hold the address or, where they do not (not
+ *   loaded, or stale), when it is announced by one of Amazon's ASNs (the offline @ip-location-db data).
+ *   Private addresses (calls through VPC endpoints) and AWS service hosts are never remote; calls a service
+ *   makes on the role's behalf (`invokedBy`) are not judged.
+ * - OutsideAWS: the source IP is public and outside AWS.
  * - InsideAWS: the IP or VPC endpoint belongs to another account. CloudTrail does not say who owns an AWS
- *   address, so ownership is learned: the addresses and endpoints each account's own instances call
- *   from. Addresses no monitored account uses stay unknown and raise nothing (a documented blind spot).
- * - ML suppression as GuardDuty describes it: per role, a remote network (/24, IPv6 /48) or remote account
- *   that keeps using the credentials on LEARNED_DAYS distinct days is expected from then on; new ones
- *   still alert.
+ *   address (GuardDuty knows every EC2 address's owner; we do not), so ownership is learned: an address or
+ *   endpoint belongs to an account once two of its instances used it, or one did on two days (a NAT gateway,
+ *   an autoscaling group's shared egress, an instance's own public IP). Credentials used from an address
+ *   another monitored account owns raise InsideAWS naming that account.
+ * - InsideAWS from an address whose owner is unknown (remote account not named). The address is judged not
+ *   to be the instance's own when the logs show it belongs to someone else:
+ *   1. Concurrent use: after the account's first day of instance activity (LEARNING_MS, while its egress
+ *      addresses are learned), the instance's credentials are used from an AWS address its account does
+ *      not own while the instance keeps calling from an address its account does own, the two interleaved
+ *      within CONCURRENT_MS. An instance egresses through one public address at a time: a stop/start, a
+ *      new Elastic IP or a replaced NAT gateway moves it from one address to the next and never back, so
+ *      only interleaving counts. IPv4 and IPv6 are compared separately (dual-stack instances use both).
+ *      When the foreign call comes first and the instance's own call after it, the finding is raised on
+ *      the own call's arrival, for the foreign call (this needs both in one run).
+ *   2. Someone else's machine: the address was used by long-term credentials (an IAM user's or root's
+ *      `AKIA…` key) within CO_USE_MS before, and no instance of the account had used it before those keys
+ *      did: a person's or another workload's host, where instance credentials have no business (the Stratus
+ *      detonation: the operator's machine fetches the credentials through SSM and uses them itself).
+ *   An address judged foreign is never counted towards the account's ownership of it.
+ * - Blind spots: with no history (a single call, or an account whose instances are seen for the first time)
+ *   an AWS address cannot be told from the instance's own, so nothing is raised; nor for a thief who uses
+ *   only the stolen session while the instance itself stays silent, unless long-term keys give the thief's
+ *   host away; nor for another account's VPC endpoint that no monitored instance uses. An instance that
+ *   also holds long-term keys (a bad practice) can raise rule 2 once if its keys are seen before its role;
+ *   an instance spreading its calls over several egress proxies its account does not yet own can raise rule 1.
+ * - ML suppression as GuardDuty describes it: per role, a remote network (/24, IPv6 /48), remote account or
+ *   unknown-owner AWS address that keeps using the credentials on LEARNED_DAYS distinct days is expected from
+ *   then on; new ones still alert.
  */
 const LEARNED_DAYS = 3;
 const ROLE_REMOTES = 200;
 const OWNERS = 20_000;
 const LAMBDA_SESSIONS = 10_000;
+const KEY_ADDRESSES = 5_000;
+const INSTANCES = 10_000;
+/** Public addresses remembered per instance. */
+const INSTANCE_ADDRESSES = 4;
+const MINUTE = 60_000;
+/** Two addresses used by one instance within this of each other, interleaved, are used concurrently. */
+const CONCURRENT_MS = 15 * MINUTE;
+/** Long-term keys on an address this recently make it someone's machine. */
+const CO_USE_MS = 60 * MINUTE;
+/** An account's instance egress is learned for this long before concurrent use is judged. */
+const LEARNING_MS = 24 * 60 * MINUTE;
 
 const LAMBDA_HOST = 'lambda.amazonaws.com';
 const LAMBDA_RUNTIME = 'exec-env/AWS_Lambda_';
+
+/** Amazon's ASNs, as src/intel/matcher.ts lists them for its offline fallback. */
+const AMAZON_ASNS: ReadonlySet<number> = new Set([16509, 14618, 8987, 7224, 62785, 38895, 39111, 9059, 135630, 214101]);
 
 /** RFC 1918, carrier-grade NAT, loopback, link-local, IPv6 unique-local and link-local. */
 function isPrivate(ip: string): boolean {
@@ -51,6 +92,29 @@ function network(ip: string): string {
   return v6 === undefined ? ip : `${(v6 >> 80n).toString(16)}::/48`;
 }
 
+const isV4 = (ip: string): boolean => parseIpv4(ip) !== undefined;
+
+/** Per intel lookup, the addresses already classified (one run asks about the same few addresses often). */
+const awsMemo = new WeakMap<IntelLookup, Map<string, boolean>>();
+let lastMemo: { intel: IntelLookup; memo: Map<string, boolean> } | undefined;
+
+/** In AWS's published ranges or, where they do not hold it, announced by an Amazon ASN. */
+function isAws(ip: string, intel: IntelLookup): boolean {
+  if (lastMemo?.intel !== intel) {
+    let memo = awsMemo.get(intel);
+    if (!memo) awsMemo.set(intel, (memo = new Map()));
+    lastMemo = { intel, memo };
+  }
+  const memo = lastMemo.memo;
+  let inside = memo.get(ip);
+  if (inside === undefined) {
+    inside = intel.awsRange(ip) !== undefined || AMAZON_ASNS.has(intel.ipDetails(ip).asn ?? -1);
+    if (memo.size >= 50_000) memo.clear();
+    memo.set(ip, inside);
+  }
+  return inside;
+}
+
 const sessionName = (event: ApiEvent): string => {
   const arn = event.actor.arn ?? '';
   return arn.slice(arn.lastIndexOf('/') + 1);
@@ -69,15 +133,51 @@ interface Owner {
   instances: string[];
   day: number;
   owned: boolean;
+  /** When the claim started (absent in state saved before it was kept). */
+  first?: number;
+}
+
+/** Long-term keys seen on an AWS address: first and last use, and by whom. */
+interface KeyUse {
+  first: number;
+  last: number;
+  by: string;
 }
 
 interface Shared {
   owners: BoundedMap<Owner>;
   /** Role sessions known to be minted by Lambda → first seen. */
   lambda: BoundedMap<number>;
+  /** AWS address → long-term keys used from it. */
+  keys?: BoundedMap<KeyUse>;
+  /** `account|instance` → the public AWS addresses its credentials were used from: [first, last]. */
+  instances?: BoundedMap<Record<string, [number, number]>>;
+  /** Account → its first instance-credential call. */
+  accounts?: BoundedMap<number>;
 }
 
-const shared = (context: DetectionContext): Shared => context.state<Shared>('shared', () => ({ owners: boundedMap(), lambda: boundedMap() }));
+const shared = (context: DetectionContext): Shared => {
+  const state = context.state<Shared>('shared', () => ({ owners: boundedMap(), lambda: boundedMap() }));
+  state.keys ??= boundedMap();
+  state.instances ??= boundedMap();
+  state.accounts ??= boundedMap();
+  return state;
+};
+
+/** A call from an address no owner is known for, kept (in memory, for the run) until the instance's next own call. */
+interface Pending {
+  event: ApiEvent;
+  address: string;
+  roleName: string;
+}
+
+const pendingCalls = new WeakMap<Shared, Map<string, Pending>>();
+
+function pendingOf(state: Shared): Map<string, Pending> {
+  let pending = pendingCalls.get(state);
+  if (!pending) pendingCalls.set(state, (pending = new Map()));
+  return pending;
+}
 
 /** Learns the Lambda sessions from the AssumeRole calls Lambda makes for its functions. */
 function learnLambdaSession(event: ApiEvent, context: DetectionContext): void {
@@ -99,7 +199,24 @@ function isLambdaSession(event: ApiEvent, context: DetectionContext): boolean {
   return true;
 }
 
-type Where = { kind: 'outside' } | { kind: 'inside'; owner: string | undefined; via: string } | { kind: 'home' };
+/** An IAM user's or root's long-term access key. */
+const isLongTermKey = (event: ApiEvent): boolean =>
+  (event.actor.type === 'IAMUser' || event.actor.type === 'Root') && (event.actor.accessKeyId?.startsWith('AKIA') ?? false);
+
+/** Remembers the AWS addresses long-term keys are used from. */
+function noteLongTermKey(event: ApiEvent, context: DetectionContext): void {
+  const ip = event.sourceIp!;
+  // Private addresses and service names are in no AWS range and no ASN: the memo answers for them too.
+  if (event.vpcEndpointId || !isAws(ip, context.intel)) return;
+  const keys = shared(context).keys!;
+  const seen = getEntry(keys, ip);
+  if (seen) {
+    seen.last = Math.max(seen.last, event.time);
+    seen.by = event.actor.arn ?? seen.by;
+  } else setEntry(keys, ip, { first: event.time, last: event.time, by: event.actor.arn ?? 'unknown' }, KEY_ADDRESSES);
+}
+
+type Where = { kind: 'outside' } | { kind: 'inside'; owner: string | undefined; via: string; public: boolean } | { kind: 'home' };
 
 /** Where a call came from, as far as the logs tell. */
 function whereFrom(event: ApiEvent, context: DetectionContext): Where {
@@ -107,11 +224,16 @@ function whereFrom(event: ApiEvent, context: DetectionContext): Where {
   const via = event.vpcEndpointId ?? ip;
   if (!event.vpcEndpointId) {
     if (isPrivate(ip)) return { kind: 'home' };
-    if (!context.intel.awsRange(ip)) return { kind: 'outside' };
+    if (!isAws(ip, context.intel)) return { kind: 'outside' };
   }
   const owner = getEntry(shared(context).owners, via);
-  return { kind: 'inside', owner: owner?.owned ? owner.account : undefined, via };
+  return { kind: 'inside', owner: owner?.owned ? owner.account : undefined, via, public: !event.vpcEndpointId };
 }
+
+const ownedBy = (context: DetectionContext, via: string, account: string): boolean => {
+  const owner = getEntry(shared(context).owners, via);
+  return owner !== undefined && owner.owned && owner.account === account;
+};
 
 /** Counts a use of `via` by one of `account`'s instances towards that account's ownership of it. */
 function claim(context: DetectionContext, via: string, account: string, instance: string, time: number): void {
@@ -119,7 +241,7 @@ function claim(context: DetectionContext, via: string, account: string, instance
   const claimed = getEntry(owners, via);
   if (!claimed || claimed.account !== account) {
     // A contested claim starts over: nobody owns the address yet.
-    setEntry(owners, via, { account, instances: [instance], day: dayOf(time), owned: false }, OWNERS);
+    setEntry(owners, via, { account, instances: [instance], day: dayOf(time), owned: false, first: time }, OWNERS);
     return;
   }
   if (!claimed.instances.includes(instance)) claimed.instances.push(instance);
@@ -132,12 +254,150 @@ function learnedRemote(role: Profile, remote: string, time: number): boolean {
   return stats !== undefined && !isNew(role, 'remote', remote, time) && stats[2] >= LEARNED_DAYS;
 }
 
+/** What one instance-credential call is about: enough to raise a finding on it. */
+interface Use {
+  event: ApiEvent;
+  account: string;
+  instance: string;
+  roleName: string;
+  role: Profile;
+}
+
+/** InsideAWS from an address another monitored account owns. */
+function insideKnown(use: Use, context: DetectionContext, via: string, owner: string): void {
+  const remote = `acct:${owner}`;
+  if (!learnedRemote(use.role, remote, use.event.time)) {
+    const affiliated = context.settings.organizationAccounts.has(owner);
+    context.emit({
+      type: 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.InsideAWS',
+      event: use.event,
+      severity: affiliated ? 5 : 8,
+      aggregateBy: owner,
+      remoteAccount: { accountId: owner, affiliated },
+      instance: { instanceId: use.instance },
+      vars: { role: use.roleName, instance: use.instance, remoteAccount: owner, remote: `account ${owner}`, via, owner: `which belongs to AWS account ${owner}` },
+    });
+  }
+  observe(use.role, 'remote', remote, use.event.time, ROLE_REMOTES);
+}
+
+/** InsideAWS from an AWS address judged not to be the instance's own; its owner is unknown. */
+function insideUnknown(
+  use: Use,
+  context: DetectionContext,
+  address: string,
+  evidence: { reason: 'concurrent-use' | 'long-term-key-address'; text: string; info: Record<string, string> },
+  related?: ApiEvent,
+): void {
+  const remote = `aws:${address}`;
+  if (!learnedRemote(use.role, remote, use.event.time)) {
+    context.emit({
+      type: 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.InsideAWS',
+      event: use.event,
+      aggregateBy: `address:${address}`,
+      instance: { instanceId: use.instance },
+      additionalInfo: { remoteAccountOwner: 'UNKNOWN', evidence: evidence.reason, ...evidence.info },
+      ...(related ? { related: [related] } : {}),
+      vars: {
+        role: use.roleName,
+        instance: use.instance,
+        remoteAccount: 'unknown',
+        remote: `whoever runs ${address}`,
+        via: address,
+        owner: `an AWS address that account ${use.account}'s instances are not known to use (${evidence.text})`,
+      },
+    });
+  }
+  observe(use.role, 'remote', remote, use.event.time, ROLE_REMOTES);
+}
+
+/** Records that the instance's credentials were used from `address` at `time`: [first, last] per address, the most recent few. */
+function rememberAddress(state: Shared, instanceKey: string, stored: Record<string, [number, number]> | undefined, address: string, time: number): void {
+  const addresses = stored ?? {};
+  const seen = addresses[address];
+  if (seen) {
+    seen[1] = time;
+    return;
+  }
+  addresses[address] = [time, time];
+  const all = Object.keys(addresses);
+  if (all.length > INSTANCE_ADDRESSES) delete addresses[all.reduce((a, b) => (addresses[a]![1] <= addresses[b]![1] ? a : b))];
+  if (!stored) setEntry(state.instances!, instanceKey, addresses, INSTANCES);
+}
+
+/**
+ * A call with instance credentials from a public AWS address no account is known to own, or that the
+ * instance's own account owns. Returns true when the address was judged foreign (or may yet be): it is
+ * then not claimed for the account.
+ */
+function judgeAwsAddress(use: Use, context: DetectionContext, state: Shared, address: string, ownAddress: boolean): boolean {
+  const time = use.event.time;
+  const instanceKey = `${use.account}|${use.instance}`;
+  const stored = getEntry(state.instances!, instanceKey);
+  const addresses = stored ?? {};
+  const firstHere = addresses[address]?.[0] ?? time;
+  const pending = pendingOf(state);
+
+  if (ownAddress) {
+    // The instance at home: a foreign call kept from just before is now interleaved with its own.
+    const kept = pending.size ? pending.get(instanceKey) : undefined;
+    const keptFirst = kept ? addresses[kept.address]?.[0] : undefined;
+    if (kept && kept.address !== address && isV4(kept.address) === isV4(address) && time - kept.event.time <= CONCURRENT_MS && keptFirst !== undefined && firstHere < keptFirst && !ownedBy(context, kept.address, use.account)) {
+      pending.delete(instanceKey);
+      insideUnknown({ ...use, event: kept.event, roleName: kept.roleName }, context, kept.address, concurrent(address), use.event);
+    }
+    rememberAddress(state, instanceKey, stored, address, time);
+    return false;
+  }
+
+  // 1. Concurrent use with an address the account owns, which the instance used before this one.
+  const accountFirst = getEntry(state.accounts!, use.account) ?? time;
+  const learned = time - accountFirst >= LEARNING_MS;
+  const homes = learned
+    ? Object.entries(addresses).filter(([other, [first]]) => other !== address && isV4(other) === isV4(address) && first < firstHere && ownedBy(context, other, use.account))
+    : [];
+  const interleaved = homes.find(([, [, last]]) => last > firstHere && time - last <= CONCURRENT_MS);
+  // 2. Someone's machine: long-term keys were used here lately, and before any of the account's instances.
+  const keys = getEntry(state.keys!, address);
+  const claimed = getEntry(state.owners, address);
+  const claimedFirst = claimed && claimed.account === use.account ? (claimed.first ?? 0) : Infinity;
+  const someones = keys !== undefined && time - keys.last <= CO_USE_MS && keys.first < claimedFirst;
+  let foreign = true;
+  if (interleaved) {
+    pending.delete(instanceKey);
+    insideUnknown(use, context, address, concurrent(interleaved[0]));
+  } else if (someones) {
+    insideUnknown(use, context, address, {
+      reason: 'long-term-key-address',
+      text: `long-term access keys of ${keys.by} were used from it first, the last time ${time - keys.last < MINUTE ? 'under a minute' : `${Math.round((time - keys.last) / MINUTE)} min`} earlier`,
+      info: { longTermKeyPrincipal: keys.by },
+    });
+  } else if (homes.some(([, [, last]]) => time - last <= CONCURRENT_MS)) {
+    // Right after a call from home: concurrent if the instance calls from home again soon, a move if not.
+    if (pending.size >= 10_000) pending.delete(pending.keys().next().value!);
+    pending.set(instanceKey, { event: use.event, address, roleName: use.roleName });
+  } else foreign = false;
+  rememberAddress(state, instanceKey, stored, address, time);
+  return foreign;
+}
+
+const concurrent = (home: string) => ({
+  reason: 'concurrent-use' as const,
+  text: `the instance was calling from its own address ${home} at the same time`,
+  info: { instanceAddress: home },
+});
+
 function onEvent(event: ApiEvent, context: DetectionContext): void {
   if (event.actor.invokedBy === LAMBDA_HOST && event.api === 'AssumeRole') {
     learnLambdaSession(event, context);
     return;
   }
-  if (event.actor.type !== 'AssumedRole' || !event.sourceIp || event.actor.invokedBy) return;
+  if (!event.sourceIp || event.actor.invokedBy) return;
+  if (isLongTermKey(event)) {
+    noteLongTermKey(event, context);
+    return;
+  }
+  if (event.actor.type !== 'AssumedRole') return;
   const instance = instanceOfSession(event);
   const lambda = instance === null && isLambdaSession(event, context);
   if (instance === null && !lambda) return;
@@ -160,27 +420,19 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
     observe(role, 'remote', remote, event.time, ROLE_REMOTES);
     return;
   }
-  if (where.kind !== 'inside' || instance === null) return;
-  if (where.owner === undefined) {
-    // The credentials' own instances teach whose address or endpoint this is.
-    claim(context, where.via, account, instance, event.time);
+  if (instance === null) return;
+  const state = shared(context);
+  if (getEntry(state.accounts!, account) === undefined) setEntry(state.accounts!, account, event.time, OWNERS);
+  if (where.kind !== 'inside') return;
+  const use: Use = { event, account, instance, roleName, role };
+  if (where.owner !== undefined && where.owner !== account) {
+    insideKnown(use, context, where.via, where.owner);
     return;
   }
-  if (where.owner === account) return;
-  const remote = `acct:${where.owner}`;
-  if (!learnedRemote(role, remote, event.time)) {
-    const affiliated = context.settings.organizationAccounts.has(where.owner);
-    context.emit({
-      type: 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.InsideAWS',
-      event,
-      severity: affiliated ? 5 : 8,
-      aggregateBy: where.owner,
-      remoteAccount: { accountId: where.owner, affiliated },
-      instance: { instanceId: instance },
-      vars: { role: roleName, instance, remoteAccount: where.owner, via: where.via },
-    });
-  }
-  observe(role, 'remote', remote, event.time, ROLE_REMOTES);
+  // Public addresses are judged; a VPC endpoint only by whose instances use it.
+  const foreign = where.public && judgeAwsAddress(use, context, state, where.via, where.owner === account);
+  // The credentials' own instances teach whose address or endpoint this is.
+  if (where.owner === undefined && !foreign) claim(context, where.via, account, instance, event.time);
 }
 
 // ---- Cases ----
@@ -190,6 +442,7 @@ const OTHER_NAT_IP = '52.94.1.1'; // Amazon, Ashburn
 const AWS_RANGES = ['3.5.140.0/22', '52.94.0.0/16'];
 const OFFICE_EGRESS = '81.2.69.160';
 const LINODE_IP = '45.33.32.156';
+const SDK_AGENT = 'aws-sdk-java/2.25.6 Linux/6.1.0 OpenJDK_64-Bit_Server_VM/17.0.10';
 
 const appRole = instanceRole('app-instance-role', 'i-0a1b2c3d4e5f60718');
 const otherAccountRoles = ['i-0f9e8d7c6b5a49382', 'i-0f9e8d7c6b5a49383'].map((id) => instanceRole('batch-instance-role', id, OTHER_ACCOUNT));
@@ -197,7 +450,7 @@ const otherAccountRoles = ['i-0f9e8d7c6b5a49382', 'i-0f9e8d7c6b5a49383'].map((id
 /** An instance's own calls, every `minutes`, from its NAT gateway or through a VPC endpoint. */
 function instanceWork(identity: Record<string, unknown>, count: number, start: string, minutes: number, from: { ip: string; vpce?: string }): CloudTrailRecord[] {
   return repeated(count, start, minutes, (time, i) => {
-    const record = ctEvent({ service: i % 2 ? 's3' : 'sqs', name: i % 2 ? 'ListBuckets' : 'ReceiveMessage', identity, time, ip: from.ip, userAgent: 'aws-sdk-java/2.25.6 Linux/6.1.0 OpenJDK_64-Bit_Server_VM/17.0.10' });
+    const record = ctEvent({ service: i % 2 ? 's3' : 'sqs', name: i % 2 ? 'ListBuckets' : 'ReceiveMessage', identity, time, ip: from.ip, userAgent: SDK_AGENT });
     return from.vpce ? { ...record, vpcEndpointId: from.vpce } : record;
   });
 }
@@ -212,14 +465,60 @@ const lambdaAssume = (time: string): CloudTrailRecord => ({
   sourceIPAddress: LAMBDA_HOST,
 });
 
+/** Amazon addresses (by ASN: these cases load no published ranges) used below, none shared with another case or the simulation's background. */
+const APP_NAT = '34.195.23.71';
+const THIEF_EC2 = '35.80.1.2'; // Amazon, Oregon
+const PANTHER_NAT = '3.91.171.20';
+const PANTHER_INSTANCE = 'i-0abcdef1234567890';
+const STOP_START_IPS = ['54.87.12.4', '54.210.8.9'];
+const ASG_NATS = ['3.94.211.5', '52.70.3.33'];
+const BASTION_IP = '44.205.17.3';
+const PROXY_POOL = ['18.205.93.2', '54.87.201.40'];
+const DUAL_STACK_V6 = '2600:1f18:4a3:6b00::10';
+const CLI = 'aws-cli/2.17.3 md/awscrt#0.20.11 ua/2.0 os/linux#6.1.0 md/arch#x86_64 lang/python#3.11.8';
+
+const workerRole = instanceRole('worker-instance-role', 'i-0b2c3d4e5f6a70819');
+/** The instance of Panther's IMDS rule tests, exactly as its records name it. */
+const pantherInstance = {
+  type: 'AssumedRole',
+  principalId: `AROAEXAMPLE:${PANTHER_INSTANCE}`,
+  arn: `arn:aws:sts::123456789012:assumed-role/MyAppRole/${PANTHER_INSTANCE}`,
+  accountId: '123456789012',
+  accessKeyId: 'ASIAIOSFODNN7EXAMPLE',
+  sessionContext: { sessionIssuer: { type: 'Role', arn: 'arn:aws:iam::123456789012:role/MyAppRole' }, ec2RoleDelivery: '2.0' },
+};
+const pantherAmazonAsn = { panther: 'AWS.CloudTrail.IMDSCredentialExfiltration', test: 'IMDS Credentials Used From Amazon.com ASN Source IP' };
+const instanceId = (n: number) => `i-0c${String(n).padStart(15, '0')}`;
+
 const cases: ApiDetection['cases'] = () => [
   { name: 'OTRF: SSRF-stolen instance credentials list and read a bucket from outside AWS', datasets: [{ otrf: 'malicious' }], expect: ['UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS'] },
   {
-    // Stratus anonymised every address (the operator's IAM user shares the stolen session's); with published ranges loaded that do not hold it, it is the operator's machine outside AWS.
-    name: 'Stratus ec2-steal-instance-credentials: stolen session used from the operator’s machine',
+    // Stratus anonymised the operator's address to one in Amazon's space (AS16509): his IAM user runs SSM against the
+    // instance from it, then the instance's session shows up there. Real ASN data, no published ranges.
+    name: 'Stratus ec2-steal-instance-credentials: the session used from the AWS host the operator’s long-term key calls from',
     datasets: [{ stratus: 'aws.credential-access.ec2-steal-instance-credentials' }],
-    intel: { awsIps: AWS_RANGES },
-    expect: ['UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS'],
+    expect: ['UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.InsideAWS'],
+  },
+  {
+    // The record alone names no history; here the instance keeps calling from its NAT gateway (2 days, so owned)
+    // around it. Its own call five minutes later shows the two addresses interleaved.
+    name: 'Panther IMDS credentials from an Amazon ASN address, while the instance keeps calling from its own NAT gateway',
+    datasets: [pantherAmazonAsn],
+    records: [
+      ...instanceWork(pantherInstance, 49, '2024-01-13T10:00:00Z', 60, { ip: PANTHER_NAT }),
+      ...instanceWork(pantherInstance, 7, '2024-01-15T10:07:00Z', 5, { ip: PANTHER_NAT }),
+    ],
+    expect: ['UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.InsideAWS'],
+  },
+  {
+    name: 'a stolen session used from another EC2 host while the instance goes on calling from its NAT gateway',
+    records: [
+      ...instanceWork(workerRole, 60, '2026-11-01T00:00:00Z', 60, { ip: APP_NAT }),
+      ...instanceWork(workerRole, 20, '2026-11-03T12:00:00Z', 1, { ip: APP_NAT }),
+      ...['GetCallerIdentity', 'ListBuckets', 'ListSecrets'].map((name, i) =>
+        ctEvent({ service: name === 'ListBuckets' ? 's3' : name === 'ListSecrets' ? 'secretsmanager' : 'sts', name, identity: workerRole, time: `2026-11-03T12:0${2 * i + 1}:30Z`, ip: THIEF_EC2, userAgent: CLI })),
+    ],
+    expect: ['UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.InsideAWS'],
   },
   { name: 'IMDS credentials used from a public IP (Panther)', datasets: [{ panther: 'AWS.CloudTrail.IMDSCredentialExfiltration', test: 'IMDS Credentials Used From Public IP' }], expect: ['UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS'] },
   {
@@ -260,6 +559,67 @@ const cases: ApiDetection['cases'] = () => [
     ],
     intel: { awsIps: AWS_RANGES },
     expect: ['UnauthorizedAccess:IAMUser/ResourceCredentialExfiltration.OutsideAWS'],
+  },
+  {
+    // No history says whose address it is: the instance's own public IP looks the same (documented blind spot).
+    name: 'Panther IMDS credentials from an Amazon ASN address, the record alone: nothing known about the instance',
+    datasets: [pantherAmazonAsn],
+    expect: [],
+  },
+  {
+    // Published ranges loaded but missing the NAT's address: Amazon's ASN still places it inside AWS.
+    name: 'an instance behind a NAT address the loaded ranges miss but Amazon announces',
+    records: instanceWork(workerRole, 30, '2026-11-01T00:00:00Z', 60, { ip: APP_NAT }),
+    intel: { awsIps: AWS_RANGES },
+    expect: [],
+  },
+  {
+    name: 'a stopped and started instance comes back with a new public IP, and stays on it',
+    records: [
+      ...instanceWork(workerRole, 40, '2026-11-01T00:00:00Z', 60, { ip: STOP_START_IPS[0]! }),
+      ...instanceWork(workerRole, 10, '2026-11-02T16:00:00Z', 1, { ip: STOP_START_IPS[0]! }),
+      ...instanceWork(workerRole, 30, '2026-11-02T16:12:00Z', 1, { ip: STOP_START_IPS[1]! }),
+    ],
+    expect: [],
+  },
+  {
+    name: 'an autoscaling group behind one NAT gateway scales out, then the NAT gateway is replaced',
+    records: [
+      ...[1, 2, 3, 4].flatMap((n) => instanceWork(instanceRole('web-asg-role', instanceId(n)), 48, '2026-11-01T00:00:00Z', 60, { ip: ASG_NATS[0]! })),
+      ...[5, 6, 7, 8].flatMap((n) => instanceWork(instanceRole('web-asg-role', instanceId(n)), 20, `2026-11-03T0${n}:00:00Z`, 3, { ip: ASG_NATS[0]! })),
+      ...[1, 2, 5, 6].flatMap((n) => instanceWork(instanceRole('web-asg-role', instanceId(n)), 20, '2026-11-03T10:00:00Z', 2, { ip: ASG_NATS[1]! })),
+    ],
+    expect: [],
+  },
+  {
+    name: 'one instance through its NAT gateway, VPC endpoints and dual-stack IPv6, with a service calling for it',
+    records: [
+      ...instanceWork(workerRole, 50, '2026-11-01T00:00:00Z', 60, { ip: APP_NAT }),
+      ...instanceWork(workerRole, 30, '2026-11-03T09:00:00Z', 2, { ip: APP_NAT }),
+      ...instanceWork(workerRole, 30, '2026-11-03T09:01:00Z', 2, { ip: '10.1.4.20', vpce: 'vpce-0aa11bb22cc33dd44' }),
+      ...instanceWork(workerRole, 30, '2026-11-03T09:00:30Z', 2, { ip: DUAL_STACK_V6 }),
+      ctEvent({ service: 'kms', name: 'Decrypt', identity: { ...workerRole, invokedBy: 'ssm.amazonaws.com' }, time: '2026-11-03T09:20:00Z', ip: THIEF_EC2 }),
+    ],
+    expect: [],
+  },
+  {
+    // Without the first day's learning, the second proxy address would look like a concurrent foreign one.
+    name: 'a new account’s instances egress through a pool of two proxy addresses, learned on its first day',
+    records: [
+      ...[1, 2].flatMap((n) => instanceWork(instanceRole('etl-role', instanceId(20 + n)), 10, '2026-11-01T00:00:00Z', 3, { ip: PROXY_POOL[0]! })),
+      ...instanceWork(instanceRole('etl-role', instanceId(21)), 40, '2026-11-01T00:30:00Z', 1, { ip: PROXY_POOL[1]! }),
+      ...instanceWork(instanceRole('etl-role', instanceId(21)), 40, '2026-11-01T00:30:30Z', 1, { ip: PROXY_POOL[0]! }),
+      ...[1, 2].flatMap((n) => instanceWork(instanceRole('etl-role', instanceId(20 + n)), 30, '2026-11-01T02:00:00Z', 60, { ip: PROXY_POOL[n % 2]! })),
+    ],
+    expect: [],
+  },
+  {
+    name: 'a bastion whose instance role was calling before an administrator’s access key was used on it',
+    records: [
+      ...instanceWork(instanceRole('bastion-role', 'i-0d4e5f6a7b8c90123'), 20, '2026-11-01T08:00:00Z', 10, { ip: BASTION_IP }),
+      ...repeated(10, '2026-11-01T09:00:00Z', 5, (time) => ctEvent({ service: 'ec2', name: 'DescribeInstances', identity: iamUser('ops-admin'), time, ip: BASTION_IP, userAgent: CLI })),
+    ],
+    expect: [],
   },
   { name: 'OTRF benign: console admin and the EC2 service minting instance credentials', datasets: [{ otrf: 'benign' }], expect: [] },
   { name: 'instance workload from a private address (Panther)', datasets: [{ panther: 'AWS.CloudTrail.IMDSCredentialExfiltration', test: 'Normal EC2 Workload From Private IP' }], expect: [] },
@@ -312,8 +672,8 @@ export const credentialExfiltration: ApiDetection = {
       resourceType: 'AccessKey',
       mitre: { tactic: 'TA0006 Credential Access', technique: 'T1552.005 Unsecured Credentials: Cloud Instance Metadata API' },
       title: 'Credentials for instance role {role} used from a different AWS account.',
-      description: 'Credentials created exclusively for EC2 instance {instance} through instance role {role} were used from {via}, which belongs to AWS account {remoteAccount}.',
-      remediation: 'Confirm whether account {remoteAccount} is meant to use this role. If not, revoke the role’s active sessions, find how the credentials left the instance, enforce IMDSv2 and restrict the role with aws:EC2InstanceSourceVPC / aws:EC2InstanceSourcePrivateIPv4 conditions.',
+      description: 'Credentials created exclusively for EC2 instance {instance} through instance role {role} were used from {via}, {owner}.',
+      remediation: 'Confirm whether {remote} is meant to use this role. If not, revoke the role’s active sessions, find how the credentials left the instance, enforce IMDSv2 and restrict the role with aws:EC2InstanceSourceVPC / aws:EC2InstanceSourcePrivateIPv4 conditions.',
     },
     {
       type: 'UnauthorizedAccess:IAMUser/ResourceCredentialExfiltration.OutsideAWS',

@@ -27,6 +27,14 @@ import {
  * user, SSO or console session) replacing the code of a function that someone else deploys is Medium; a new
  * automation role doing so is Low; a principal that deployed code on an earlier day is a known pipeline. On a
  * function with no history, only people are reported, at Low; a CI role's first deploy just teaches us.
+ *
+ * Layers are judged on the function's resulting configuration: the layers the request sets and the layers the
+ * response lists (the authoritative result; some records carry them only there). A layer (ignoring its
+ * version) the function is not known to use is reported, except when IaC set it. When the request names no
+ * layers and the function's layers were never seen (no CreateFunction or configuration response before), the
+ * response's layers may predate monitoring: they are reported only for people with their own identity (IAM
+ * users, root, federated users, SSO sessions), and taken as the function's baseline for anyone else (a CI
+ * role's routine change). Only layers judged this way are learned as known.
  */
 const POLICY = 'Persistence:Lambda/ResourcePolicyBackdoor.Gumshoe';
 const LAYER = 'Persistence:Lambda/LayerAdded.Gumshoe';
@@ -99,26 +107,44 @@ function onAddPermission(event: ApiEvent, context: DetectionContext, fn: string)
   });
 }
 
+/** People with an identity of their own: IAM users, root, federated users, SSO sessions (not any role used from the console). */
+function isNamedPerson(event: ApiEvent): boolean {
+  const { type, sessionIssuerArn, sessionIssuerName } = event.actor;
+  if (type === 'IAMUser' || type === 'Root' || type === 'FederatedUser') return true;
+  return type === 'AssumedRole' && ((sessionIssuerArn?.includes('/aws-reserved/sso.amazonaws.com/') ?? false) || (sessionIssuerName?.startsWith('AWSReservedSSO_') ?? false));
+}
+
+/** The function's layers after a call: request and response, one entry per ARN. */
+function resultingLayers(event: ApiEvent): { layers: string[]; requested: boolean; responded: boolean } {
+  const request = event.request ?? {};
+  const response = event.response;
+  const requested = Array.isArray(request.layers);
+  // A response with the function's configuration but no `layers` says it has none.
+  const responded = response !== null && response !== undefined && Object.keys(response).length > 0;
+  return { layers: [...new Set([...layersIn(request.layers), ...layersIn(response?.layers)])], requested, responded };
+}
+
 function onConfiguration(event: ApiEvent, context: DetectionContext, fn: string, key: string): void {
-  const requested = layersIn(event.request?.layers);
-  if (requested.length && !isIacAgent(event.userAgent)) {
-    const known = getEntry(state(context).layers, key) ?? [];
-    const added = requested.filter((l) => !known.includes(layerBase(l)));
+  const { layers, requested, responded } = resultingLayers(event);
+  const known = getEntry(state(context).layers, key);
+  const added = layers.filter((l) => !(known ?? []).includes(layerBase(l)));
+  // Without a layer request or any earlier view of the function, its listed layers may simply predate us.
+  const judged = requested || known !== undefined || isNamedPerson(event);
+  if (added.length && judged && !isIacAgent(event.userAgent)) {
     const foreign = added.find((l) => {
       const account = accountOf(l);
       return account !== null && isExternalAccount(account, event, context.settings) && !wasHabit(state(context).habits, `layer>${ownAccount(event)}>${account}`, event.time);
     });
-    if (added.length) {
-      context.emit({
-        type: LAYER,
-        event,
-        severity: foreign ? 5 : undefined,
-        aggregateBy: fn,
-        vars: { function: fn, layer: foreign ?? added[0], origin: foreign ? `from AWS account ${accountOf(foreign)}, outside the organization` : 'from this account or a known publisher' },
-      });
-    }
+    const origin = foreign ? `from AWS account ${accountOf(foreign)}, outside the organization` : 'from this account or a known publisher';
+    context.emit({
+      type: LAYER,
+      event,
+      severity: foreign ? 5 : undefined,
+      aggregateBy: fn,
+      vars: { function: fn, layer: foreign ?? added[0], origin: requested ? origin : `${origin}; listed in the call’s resulting configuration` },
+    });
   }
-  learnLayers(context, key, [...requested, ...layersIn(event.response?.layers)]);
+  if (layers.length || requested || responded) learnLayers(context, key, layers);
 }
 
 function onCodeUpdate(event: ApiEvent, context: DetectionContext, fn: string, key: string): void {
@@ -147,7 +173,7 @@ function onLambdaEvent(event: ApiEvent, context: DetectionContext): void {
       return onAddPermission(event, context, fn);
     case 'CreateFunction':
       addDeployer(context, key, event.principalKey);
-      return learnLayers(context, key, layersIn(event.request?.layers));
+      return learnLayers(context, key, resultingLayers(event).layers);
     case 'UpdateFunctionConfiguration':
       return onConfiguration(event, context, fn, key);
     case 'UpdateFunctionCode':
@@ -232,9 +258,42 @@ export const lambdaPersistence: ApiDetection = {
       records: [lambda('UpdateFunctionConfiguration20150331v2', { functionName: 'payments-api', layers: [layerArn(ACCOUNT, 'my-extension', 1)] }, '2026-11-02T10:00:00Z', dev)],
       expect: [LAYER],
     },
+    { name: 'Panther: IAM user adds a layer (only the response lists it)', datasets: [{ panther: 'AWS.Lambda.UpdateFunctionConfiguration', test: 'IAM User Updates Lambda Configuration with Layers' }], expect: [LAYER] },
+    { name: 'Panther: SSO session adds a layer (only the response lists it)', datasets: [{ panther: 'AWS.Lambda.UpdateFunctionConfiguration', test: 'SSO AssumedRole Updates Lambda Configuration with Layers' }], expect: [LAYER] },
+    { name: 'Panther: federated user adds a layer (only the response lists it)', datasets: [{ panther: 'AWS.Lambda.UpdateFunctionConfiguration', test: 'FederatedUser Updates Lambda Configuration with Layers' }], expect: [LAYER] },
+    {
+      name: 'a layer that appears only in the response, on a function whose layers were known, is judged rather than learned',
+      records: [
+        lambda('CreateFunction20150331', { functionName: 'invoices', runtime: 'nodejs20.x', layers: [layerArn(ACCOUNT, 'shared-libs', 3)] }, '2026-10-01T09:00:00Z', ciRole, {
+          response: { functionName: 'invoices', layers: [{ arn: layerArn(ACCOUNT, 'shared-libs', 3) }] },
+        }),
+        lambda('UpdateFunctionConfiguration20150331v2', { functionName: 'invoices', timeout: 30 }, '2026-11-02T10:00:00Z', ciRole, {
+          response: { functionName: 'invoices', layers: [{ arn: layerArn(ACCOUNT, 'shared-libs', 3) }, { arn: layerArn(OTHER_ACCOUNT, 'otel-collector', 12) }] },
+        }),
+      ],
+      expect: [LAYER],
+    },
     { name: 'Panther: AddPermission events that name no principal', datasets: [{ panther: 'AWS.Potential.Backdoor.Lambda', test: 'Lambda Add Permission Event v2' }, { panther: 'AWS.Potential.Backdoor.Lambda', test: 'Lambda Add Permission Event' }], expect: [] },
     { name: 'Panther: RemovePermission', datasets: [{ panther: 'AWS.Potential.Backdoor.Lambda', test: 'Lambda Remove Permission Event' }], expect: [] },
     { name: 'Panther: configuration change without layers', datasets: [{ panther: 'AWS.Lambda.UpdateFunctionConfiguration', test: 'Lambda Update Function Configuration without Layers' }], expect: [] },
+    { name: 'Panther: a CI role’s configuration change lists the function’s layer', datasets: [{ panther: 'AWS.Lambda.UpdateFunctionConfiguration', test: 'AssumedRole Updates Lambda Configuration with Layers (Normal CI/CD)' }], expect: [] },
+    {
+      name: 'a developer changes the timeout of a function whose layers are known; Terraform sets a new layer',
+      records: [
+        lambda('CreateFunction20150331', { functionName: 'reports', runtime: 'python3.12', layers: [layerArn(ACCOUNT, 'pandas', 4)] }, '2026-10-01T09:00:00Z', ciRole),
+        lambda('UpdateFunctionConfiguration20150331v2', { functionName: 'reports', timeout: 60 }, '2026-11-02T10:00:00Z', dev, {
+          response: { functionName: 'reports', layers: [{ arn: layerArn(ACCOUNT, 'pandas', 4) }] },
+        }),
+        lambda('UpdateFunctionConfiguration20150331v2', { functionName: 'reports', memorySize: 1024 }, '2026-11-02T11:00:00Z', ciRole, {
+          userAgent: TERRAFORM_AGENT,
+          response: { functionName: 'reports', layers: [{ arn: layerArn(ACCOUNT, 'pandas', 4) }, { arn: layerArn(ACCOUNT, 'powertools', 2) }] },
+        }),
+        lambda('UpdateFunctionConfiguration20150331v2', { functionName: 'reports', timeout: 90 }, '2026-11-03T10:00:00Z', dev, {
+          response: { functionName: 'reports', layers: [{ arn: layerArn(ACCOUNT, 'pandas', 5) }, { arn: layerArn(ACCOUNT, 'powertools', 2) }] },
+        }),
+      ],
+      expect: [],
+    },
     { name: 'Panther: DeleteFunction', datasets: [{ panther: 'AWS.Lambda.UpdateFunctionCode', test: 'Delete Function Event' }], expect: [] },
     {
       name: 'service triggers: S3 and API Gateway permissions scoped to their source',
