@@ -16,6 +16,7 @@ import { DetectionRunner, StateStore } from '../src/detect/runner.js';
 import type { IntelLookup } from '../src/intel/lookup.js';
 import { staticIntel } from '../src/intel/static.js';
 import { runDetections } from '../src/detect/engine.js';
+import { runCase, typesRaised } from '../src/detect/cases.js';
 import { matchesCriteria, parseCriteria } from '../src/findings/criteria.js';
 import { dataset, scratchDir, tempLake } from './helpers/lake.js';
 
@@ -440,11 +441,12 @@ describe('rejected surge', () => {
     assert.deepEqual(counts(run([rejectedSurge], telnet)), []);
     assert.deepEqual(counts(run([rejectedSurge], burstOnly)), [['TCP 23', 1]]);
     const [tenfold] = run([rejectedSurge], caseOf(rejectedSurge, 'Telnet gets ~300 rejected packets every 5 minutes from bots for six hours, then ten').flows!);
-    assert.equal(info(tenfold!).baselinePackets, 359);
-    assert.equal(info(tenfold!).thresholdPackets, 1793);
+    // The bots' 360-packet windows, joined 71–80 minutes after they ended and decayed since: 360 × 0.5^(78 / 60 / 168).
+    assert.equal(info(tenfold!).baselinePackets, 358);
+    assert.equal(info(tenfold!).thresholdPackets, 1791);
   });
 
-  test('a surge that builds up within the hour is judged against the hours before it, and raised once', () => {
+  test('a surge that builds up is judged against the traffic before it, not against its own start, and raised once', () => {
     const bots = caseOf(rejectedSurge, 'Telnet gets ~300 rejected packets every 5 minutes from bots for six hours, then a burst').flows!.filter(
       (line) => Number(line.split(' ')[10]) < Date.parse('2026-11-02T06:00:00Z') / 1000,
     );
@@ -452,11 +454,19 @@ describe('rejected surge', () => {
     const ramp = Array.from({ length: 40 }, (_, m) => each(spaced(`2026-11-02T06:${String(m).padStart(2, '0')}:00Z`, m + 1, 1), (time, i) => [rejectedAt(`89.${m}.${i}.1`, 23, time, 60)])).flat();
     const found = run([rejectedSurge], [...bots, ...ramp]);
     assert.deepEqual(counts(found), [['TCP 23', 1]]);
-    // Minutes 06:02–06:06 hold (3 + … + 7) × 60 = 1,500 packets; the fifth record of 06:07 passes 5 × 358.5.
+    // Minutes 06:02–06:06 hold (3 + … + 7) × 60 = 1,500 packets; the fifth record of 06:07 passes 5 × 358.1.
     assert.equal(found[0]!.finding.service.eventFirstSeen, '2026-11-02T06:07:04Z');
+    // Moved so that it starts just before a clock hour, or anywhere else, it is raised at the same point of the ramp.
+    const moved = (lines: string[], seconds: number) =>
+      lines.map((line) => line.split(' ').map((field, i) => (i === 10 || i === 11 ? String(Number(field) + seconds) : field)).join(' '));
+    for (const seconds of [-7 * 60, -3 * 60, -60, -17, 17, 29 * 60 + 43, 53 * 60, 57 * 60 + 30]) {
+      const at = run([rejectedSurge], moved([...bots, ...ramp], seconds));
+      assert.deepEqual(counts(at), [['TCP 23', 1]], `moved ${seconds} s`);
+      assert.equal(Date.parse(at[0]!.finding.service.eventFirstSeen) - Date.parse('2026-11-02T06:07:04Z'), seconds * 1000, `moved ${seconds} s`);
+    }
   });
 
-  test('a surge that goes on is one occurrence: it becomes the baseline at the end of its hour', () => {
+  test('a surge that goes on is one occurrence: it is not raised again before the window that raised it is baseline', () => {
     const flood = [watchedSince('2026-11-02T08:00:00Z'), ...each(spaced('2026-11-02T10:00:00Z', 3 * 60 * 4, 15), (time) => [rejectedAt('45.148.10.90', 22, time, 50)])];
     assert.deepEqual(counts(run([rejectedSurge], flood)), [['45.148.10.90', 1], ['TCP 22', 1]]);
   });
@@ -466,6 +476,34 @@ describe('rejected surge', () => {
     const state = new StateStore();
     assert.equal(run([rejectedSurge], scan.slice(0, 61), { state }).length, 0);
     assert.equal(run([rejectedSurge], scan.slice(61), { state: reload(state) }).length, 1);
+  });
+
+  test('rates stored by the version that learned whole clock hours are read: their hour counts as learned', () => {
+    const scan = caseOf(rejectedSurge, 'a SYN scan').flows!;
+    const state = new StateStore();
+    run([rejectedSurge], scan.slice(0, 61), { state });
+    // The same state as that version wrote it: q the hour's largest window, r whether the hour was raised.
+    const legacy = new StateStore();
+    for (const e of state.entries()) {
+      const value = JSON.parse(JSON.stringify(e.value, (key, v) => (key === 'v' ? undefined : v)));
+      if (e.detectionId === rejectedSurge.id && e.key === 'rates') {
+        for (const [, rates] of value.entries) {
+          for (const rate of [...Object.values(rates.sources.rates), ...Object.values(rates.ports.rates)] as Record<string, unknown>[]) {
+            rate.q = Math.max(...(rate.b as number[]));
+            rate.r = false;
+            delete rate.b;
+            delete rate.f;
+          }
+        }
+      }
+      legacy.load(e.detectionId, e.key, value, e.usedAt);
+    }
+    // The 60 packets seen are baseline now (threshold 300): the scan's other 90 do not raise, and nothing breaks.
+    assert.deepEqual(counts(run([rejectedSurge], scan.slice(61), { state: legacy })), []);
+    assert.deepEqual(keptKeys(legacy).sources, ['45.148.10.81']);
+    // Its windows up to 150 packets have joined the baseline by 13:00: 1,500 more in 5 minutes pass 5 × 150.
+    const later = each(spaced('2026-11-02T13:00:00Z', 300, 1), (time, i) => [rejectedAt('45.148.10.81', 1 + i, time, 5)]);
+    assert.deepEqual(counts(run([rejectedSurge], later, { state: reload(legacy) })), [['45.148.10.81', 1]]);
   });
 
   test('between runs, keys that no longer matter are dropped and those with a baseline are kept', () => {
@@ -480,6 +518,32 @@ describe('rejected surge', () => {
     run([rejectedSurge], [rejectedAt('198.51.100.23', 443, '2026-11-02T15:00:00Z')], { state: next });
     assert.deepEqual(keptKeys(next), { sources: ['203.0.113.9', '198.51.100.23'], ports: ['TCP 8443', 'TCP 443'] });
   });
+});
+
+describe('rejected surge: the verdict does not depend on where the clock falls', () => {
+  const START = FLOW_CASE_HEADER.split(' ').indexOf('start');
+  const END = FLOW_CASE_HEADER.split(' ').indexOf('end');
+  /** The case's flow records moved by `seconds`, keeping their spacing (start and end alike). */
+  const shiftedBy = (c: NetworkCase, seconds: number): NetworkCase => ({
+    ...c,
+    flows: c.flows!.map((line) => {
+      const parts = line.split(' ');
+      for (const i of [START, END]) parts[i] = String(Number(parts[i]) + seconds);
+      return parts.join(' ');
+    }),
+  });
+  // Every minute across an hour, forwards and back, some odd seconds, and shifts of hours and a day.
+  const minutes = Array.from({ length: 60 }, (_, m) => m * 60);
+  const offsets = [...new Set([...minutes, ...minutes.map((s) => -s), 17, 43, 61, 119, 299, 301, 3_599, -17, -43, -301, 3_600, 5_400, 7_200, 30_000, -3_600, 86_400])].sort((a, b) => a - b);
+  const label = (s: number) => `${s < 0 ? '-' : ''}${Math.floor(Math.abs(s) / 3_600)}:${String(Math.floor((Math.abs(s) % 3_600) / 60)).padStart(2, '0')}:${String(Math.abs(s) % 60).padStart(2, '0')}`;
+
+  for (const detectionCase of rejectedSurge.cases()) {
+    test(detectionCase.name, () => {
+      const expected = [...new Set(detectionCase.expect)].sort();
+      const wrong = offsets.filter((s) => JSON.stringify(typesRaised(runCase([rejectedSurge], shiftedBy(detectionCase, s)))) !== JSON.stringify(expected));
+      assert.deepEqual(wrong.map(label), [], `expected ${JSON.stringify(expected)} at every offset`);
+    });
+  }
 });
 
 describe('bounded state', () => {

@@ -5,7 +5,7 @@ import { type Connection, connectionAction, instanceKey } from './connection.js'
 import { connectionLines } from './flow-case-builders.js';
 import { each, spaced } from './flow-volume-cases.js';
 import { makeRoom, MINUTE, persistedTable, viewOf } from './flow-windows.js';
-import { baselineSpent, crosses, newRate, noteSource, type Rate, SURGE, threshold, topSources, weight, windowPast, windowStart } from './surge-rates.js';
+import { baselineSpent, crosses, newRate, noteSource, type Rate, SURGE, threshold, topSources, upgradeRate, weight, windowPast, windowStart } from './surge-rates.js';
 
 /**
  * Recon:EC2/RejectedTrafficSurge.Gumshoe, Gumshoe's own type (issue 4, "What operators asked for"): a surge
@@ -15,11 +15,15 @@ import { baselineSpent, crosses, newRate, noteSource, type Rate, SURGE, threshol
  * Counted: packets of REJECTed records arriving at the instance (the security group or network ACL
  * dropped them), per instance and source address and per instance and destination port (with protocol), in
  * a window that slides by the minute: the record's minute and the 5 before it, so any 5 minutes that hold a
- * surge are seen whole, wherever they fall. Each key's baseline is the largest window it reached in earlier
- * clock hours, halving every week (surge-rates.ts). The finding is raised on the very record that takes the
- * window to max(floor, 5 × baseline), floor 100 packets for a source and 500 for a port, at most once per
- * key and hour. A surge is learned like any window, so one that goes on, or recurs daily or weekly at its
- * size, is not raised again; one that builds up within the hour is still judged against the hours before.
+ * surge are seen whole, wherever they fall. Each key's baseline is the largest window it reached before,
+ * halving every week; a window joins it 71 to 80 minutes after it ended (in 10-minute blocks, surge-rates.ts),
+ * so traffic lasting up to an hour is judged against the windows before it and never against its own,
+ * wherever it falls relative to the clock: a burst that begins a few minutes before a clock hour is judged as
+ * one that begins after it. The finding is raised on the very record that takes the window to
+ * max(floor, 5 × baseline), floor 100 packets for a source and 500 for a port; the key is not raised again
+ * until the window that raised it has joined its baseline. A surge is learned like any window, so one that
+ * goes on, or recurs daily or weekly at its size, is not raised again; one that builds up is still judged
+ * against the traffic before it.
  * For the first hour after an instance's first record of any kind, windows are only learned: a rate
  * that was already going when Gumshoe started watching is not a surge. Rates live in detection state, so a
  * surge split across two `gumshoe detect` runs counts as one.
@@ -46,6 +50,8 @@ interface InstanceRates {
   first: number;
   sources: Rates;
   ports: Rates;
+  /** 2 once its rates are in the current form (surge-rates.ts upgradeRate): state of earlier versions has none. */
+  v?: 2;
 }
 
 // Not the bucket design's 'instances' table: its rates are not these.
@@ -54,7 +60,16 @@ const table = persistedTable<InstanceRates>('rates', 4_096);
 function instanceRates(context: NetworkDetectionContext, instance: string, time: number): InstanceRates {
   const instances = table(context);
   let rates = instances.get(instance);
-  if (!rates) instances.set(instance, (rates = { first: time, sources: { rates: {}, n: 0 }, ports: { rates: {}, n: 0 } }));
+  if (!rates) instances.set(instance, (rates = { first: time, sources: { rates: {}, n: 0 }, ports: { rates: {}, n: 0 }, v: 2 }));
+  else upgraded(rates);
+  return rates;
+}
+
+function upgraded(rates: InstanceRates): InstanceRates {
+  if (rates.v !== 2) {
+    for (const rate of Object.values(rates.sources.rates).concat(Object.values(rates.ports.rates))) upgradeRate(rate);
+    rates.v = 2;
+  }
   return rates;
 }
 
@@ -236,6 +251,7 @@ export const rejectedSurge: FlowDetection = {
     let latest = 0;
     for (const rates of instances.values()) for (const r of Object.values(rates.ports.rates).concat(Object.values(rates.sources.rates))) latest = Math.max(latest, r.t);
     for (const rates of instances.values()) {
+      upgraded(rates);
       forgetSpent(rates.sources, latest, SURGE.sourceFloor);
       forgetSpent(rates.ports, latest, SURGE.portFloor);
     }

@@ -1,7 +1,14 @@
 /**
  * The per-key rates behind Recon:EC2/RejectedTrafficSurge.Gumshoe (rejected-surge.ts): a sliding window of
- * rejected packets, and a baseline that is the most the key reached in earlier hours. Plain JSON, so they
- * live in detection state between runs.
+ * rejected packets, and a baseline that is the most the key reached in the windows before the surge, never
+ * the surge's own. Plain JSON, so they live in detection state between runs.
+ *
+ * Windows join the baseline after a delay that does not depend on the clock hour: a window belongs to the
+ * 10-minute block of its last minute, and the block's largest window joins when the eighth block after it
+ * begins, 71 to 80 minutes after the window ended. So traffic lasting up to an hour is never judged against a
+ * window holding any of its own packets (its windows end at most 65 minutes after it began), wherever it
+ * falls relative to the clock. (Learning the current clock hour into the baseline at the hour's end made a
+ * burst that began a few minutes before the hour its own baseline after it, and it was missed.)
  */
 import { MINUTE } from './flow-windows.js';
 
@@ -15,6 +22,10 @@ export const SURGE = {
   portFloor: 500,
   /** The baseline halves every week, so a pattern that recurs daily or weekly stays learned. */
   baselineHalfLifeHours: 7 * 24,
+  /** Windows wait to join the baseline in blocks of this many minutes… */
+  blockMinutes: 10,
+  /** …this many blocks (the window's own and the 7 after it): 71–80 minutes after the window ended. */
+  pendingBlocks: 8,
   /** After an instance's first record, windows are only learned for this long. */
   learningMs: 60 * MINUTE,
   /** Per-port keys list this many of the sources hitting the port. */
@@ -22,6 +33,7 @@ export const SURGE = {
 } as const;
 
 const SLOTS = SURGE.windowMinutes;
+const BLOCKS = SURGE.pendingBlocks;
 /**
  * Records of another interface can arrive in the next run: a key is kept this long past its window, so its
  * late records still count in it.
@@ -38,33 +50,50 @@ export interface Rate {
   s: number[];
   /** Packets in the window (the sum of s). */
   w: number;
-  /** Baseline: the largest window of the hours before minute t's hour, decayed (while learning, of this one too). */
+  /** Baseline: the largest window of the blocks that have joined it, decayed (while learning, every window). */
   p: number;
-  /** Largest window so far in minute t's hour: it joins the baseline when the hour is over. */
-  q: number;
-  /** Raised in minute t's hour. */
-  r: boolean;
+  /**
+   * The largest window of each block still waiting to join the baseline, oldest first: the last is minute
+   * t's block, the first the one 7 blocks before it. Not decayed yet (whole packets keep state small): a
+   * block is decayed for the time since it ended when it joins.
+   */
+  b: number[];
+  /** Minute of the window that raised the key, until that window has joined the baseline. */
+  f?: number;
   /** Per-port keys: the heaviest sources seen lately. */
   top?: TopSource[];
 }
 
-const hourOf = (minute: number) => Math.floor(minute / 60);
+const blockOf = (minute: number) => Math.floor(minute / SURGE.blockMinutes);
 /** A minute as GuardDuty writes times (eventFirstSeen): to the second. */
 const minuteIso = (minute: number) => new Date(minute * MINUTE).toISOString().replace('.000Z', 'Z');
-const decay = (hours: number) => 0.5 ** (hours / SURGE.baselineHalfLifeHours);
+const decay = (minutes: number) => 0.5 ** (minutes / 60 / SURGE.baselineHalfLifeHours);
 
 export function newRate(minute: number): Rate {
-  return { t: minute, s: new Array<number>(SLOTS).fill(0), w: 0, p: 0, q: 0, r: false };
+  return { t: minute, s: new Array<number>(SLOTS).fill(0), w: 0, p: 0, b: new Array<number>(BLOCKS).fill(0) };
 }
 
-/** Slides the window to `minute`. A finished hour joins the baseline, so it is judged from the next one on. */
+/**
+ * A rate stored by an earlier version, which learned each clock hour's largest window (q) at the hour's end
+ * and flagged the hour raised (r): its hour is taken as learned, which is what that version did next.
+ */
+export function upgradeRate(rate: Rate): void {
+  if (Array.isArray(rate.b)) return;
+  const legacy = rate as Rate & { q?: number; r?: boolean };
+  rate.p = Math.max(rate.p, legacy.q ?? 0);
+  rate.b = new Array<number>(BLOCKS).fill(0);
+  delete legacy.q;
+  delete legacy.r;
+}
+
+/** Slides the window to `minute`. The baseline decays, and blocks that are 8 blocks old join it. */
 function advance(rate: Rate, minute: number): void {
-  const hours = hourOf(minute) - hourOf(rate.t);
-  if (hours > 0) {
-    rate.p = Math.max(rate.p, rate.q) * decay(hours);
-    rate.q = 0;
-    rate.r = false;
-  }
+  const blocks = blockOf(minute) - blockOf(rate.t);
+  rate.p *= decay(minute - rate.t);
+  const oldest = blockOf(rate.t) - BLOCKS + 1;
+  for (let i = 0; i < Math.min(blocks, BLOCKS); i++) rate.p = Math.max(rate.p, rate.b[i]! * decay(minute - (oldest + i + 1) * SURGE.blockMinutes));
+  for (let i = 0; i < BLOCKS; i++) rate.b[i] = i + blocks < BLOCKS ? rate.b[i + blocks]! : 0;
+  if (rate.f !== undefined && blockOf(minute) - blockOf(rate.f) >= BLOCKS) delete rate.f;
   const moved = minute - rate.t;
   let sum = 0;
   for (let i = 0; i < SLOTS; i++) sum += rate.s[i] = i + moved < SLOTS ? rate.s[i + moved]! : 0;
@@ -76,8 +105,9 @@ export const threshold = (rate: Rate, floor: number) => Math.max(floor, SURGE.mu
 
 /**
  * Counts a record's packets in its minute's slot (a late record whose minute has left the window counts no
- * more). True when they take the window to the threshold, at most once per key and hour; while the instance
- * is learning, the window is baseline at once and nothing is raised.
+ * more). True when they take the window to the threshold; a raised key is not raised again until the window
+ * that raised it has joined its baseline, so a surge that goes on is raised once. While the instance is
+ * learning, the window is baseline at once and nothing is raised.
  */
 export function crosses(rate: Rate, minute: number, packets: number, floor: number, learning: boolean): boolean {
   if (minute > rate.t) advance(rate, minute);
@@ -85,13 +115,14 @@ export function crosses(rate: Rate, minute: number, packets: number, floor: numb
   if (slot < 0) return false;
   rate.s[slot]! += packets;
   rate.w += packets;
-  rate.q = Math.max(rate.q, rate.w);
+  rate.b[BLOCKS - 1] = Math.max(rate.b[BLOCKS - 1]!, rate.w);
   if (learning) {
     rate.p = Math.max(rate.p, rate.w);
     return false;
   }
-  if (rate.r || rate.w < threshold(rate, floor)) return false;
-  return (rate.r = true);
+  if (rate.f !== undefined || rate.w < threshold(rate, floor)) return false;
+  rate.f = rate.t;
+  return true;
 }
 
 /**
@@ -129,11 +160,11 @@ export function topSources(rate: Rate): { sourceIp: string; packets: number; sin
 export const windowStart = (rate: Rate) => minuteIso(rate.t - SLOTS + 1);
 
 /** What makeRoom keeps when a table is full: keys with traffic or a baseline that raises their threshold. */
-export const weight = (rate: Rate) => Math.max(rate.w, rate.p, rate.q);
+export const weight = (rate: Rate) => Math.max(rate.w, rate.p, ...rate.b);
 
 /** Past its window and the time late records are waited for: nothing more counts in the window. */
 export const windowPast = (rate: Rate, latestMinute: number) => rate.t + SLOTS + LATE_MINUTES <= latestMinute;
 
 /** The key's baseline no longer lifts its threshold above the floor: with its window past, it is as good as new. */
 export const baselineSpent = (rate: Rate, latestMinute: number, floor: number) =>
-  SURGE.multiple * Math.max(rate.p, rate.q) * decay(hourOf(latestMinute) - hourOf(rate.t)) < floor;
+  SURGE.multiple * Math.max(rate.p, ...rate.b) * decay(latestMinute - rate.t) < floor;
