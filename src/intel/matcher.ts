@@ -7,7 +7,7 @@ import type { AwsRange, IntelLookup, IpDetails, ThreatMatch } from './lookup.js'
  * ASNs Amazon announces AWS space from (9059 and 8987: AWS Ireland; 135630: AWS China; 214101: European
  * Sovereign Cloud); used to place an IP inside AWS when no ip-ranges.json is loaded.
  */
-const AMAZON_ASNS: ReadonlySet<number> = new Set([16509, 14618, 8987, 7224, 62785, 38895, 39111, 9059, 135630, 214101]);
+export const AMAZON_ASNS: ReadonlySet<number> = new Set([16509, 14618, 8987, 7224, 62785, 38895, 39111, 9059, 135630, 214101]);
 
 /**
  * IPv4 blocks that are never a party on the internet (IANA's special-purpose registry): this network,

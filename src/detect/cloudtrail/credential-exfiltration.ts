@@ -1,5 +1,6 @@
 import { parseIpv4, parseIpv6 } from '../../intel/ip.js';
 import type { IntelLookup } from '../../intel/lookup.js';
+import { AMAZON_ASNS } from '../../intel/matcher.js';
 import type { ApiEvent } from '../api-event.js';
 import { ACCOUNT, assumedRole, awsService, ctEvent, iamUser, instanceRole, OTHER_ACCOUNT, repeated } from '../case-builders.js';
 import type { ApiDetection, CloudTrailRecord, DetectionContext } from '../detection.js';
@@ -67,8 +68,6 @@ const LEARNING_MS = 24 * 60 * MINUTE;
 const LAMBDA_HOST = 'lambda.amazonaws.com';
 const LAMBDA_RUNTIME = 'exec-env/AWS_Lambda_';
 
-/** Amazon's ASNs, as src/intel/matcher.ts lists them for its offline fallback. */
-const AMAZON_ASNS: ReadonlySet<number> = new Set([16509, 14618, 8987, 7224, 62785, 38895, 39111, 9059, 135630, 214101]);
 
 /** RFC 1918, carrier-grade NAT, loopback, link-local, IPv6 unique-local and link-local. */
 function isPrivate(ip: string): boolean {
