@@ -36,6 +36,30 @@ test('narrow batches are committed at 96MB, wide ones at the run limit', async (
   assert.equal(await limitMb(), 160);
 });
 
+test('a narrow batch re-reading files an earlier run read runs at the run limit; the next new one at 96MB again', async () => {
+  const { c, limitMb } = await connection();
+  const memory = new IngestMemory(c, '160MB', true, '512MB');
+  await memory.start();
+  await memory.forBatch(FLOW, true);
+  assert.equal(await limitMb(), 160);
+  await memory.forBatch(FLOW);
+  assert.equal(await limitMb(), 96);
+});
+
+test('a batch re-reads when any of its files was read before', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gumshoe-rereads-'));
+  try {
+    const batch = new StagedBatch(path.join(dir, 'stage'));
+    batch.addFile({ fileId: 1, uri: 'a.log', sourceType: 'vpcflow' }, false);
+    assert.equal(batch.rereads, false);
+    batch.addFile({ fileId: 2, uri: 'b.log', sourceType: 'vpcflow' }, true);
+    assert.equal(batch.rereads, true);
+    batch.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a narrow batch that runs out moves narrow batches to 128MB, then to the run limit, then up by doubling', async () => {
   const { c, limitMb } = await connection();
   const memory = new IngestMemory(c, '160MB', true, '512MB');

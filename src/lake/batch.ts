@@ -83,6 +83,11 @@ export class StagedBatch {
     return this.files.size === 0;
   }
 
+  /** Whether an earlier run read any of the batch's files: its known keys are then looked up, which needs memory. */
+  get rereads(): boolean {
+    return this.readBefore.size > 0;
+  }
+
   addFile(file: BatchFile, readBefore: boolean): void {
     this.files.set(file.fileId, file);
     if (readBefore) this.readBefore.add(file.fileId);

@@ -45,9 +45,13 @@ export class IngestMemory {
     return this.apply(this.limit);
   }
 
-  /** Sets the limit for a batch whose widest source's records average `recordBytes` (0: no records). */
-  async forBatch(recordBytes: number): Promise<void> {
-    const narrow = this.narrowStep !== undefined && recordBytes > 0 && recordBytes < NARROW_RECORD_BYTES;
+  /**
+   * Sets the limit for a batch whose widest source's records average `recordBytes` (0: no records). A batch
+   * that `rereads` files an earlier run read builds hash tables of their known keys as well, which ran out of
+   * memory at every narrow limit (flow, 5M records re-read): it runs at the run's limit.
+   */
+  async forBatch(recordBytes: number, rereads = false): Promise<void> {
+    const narrow = this.narrowStep !== undefined && !rereads && recordBytes > 0 && recordBytes < NARROW_RECORD_BYTES;
     await this.apply(narrow ? NARROW_LIMITS[this.narrowStep!]! : this.limit);
   }
 

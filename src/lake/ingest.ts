@@ -299,7 +299,7 @@ class IngestRun {
   }
 
   private async commit(batch: StagedBatch, files: { record: FileRecord; complete: boolean }[]): Promise<void> {
-    await this.memory?.forBatch(batch.widestRecordBytes());
+    await this.memory?.forBatch(batch.widestRecordBytes(), batch.rereads);
     const result = await batch.commit(
       this.commitConnection,
       async (c, r) => {
