@@ -5,7 +5,11 @@
  */
 export const STRATUS_TECHNIQUES: Readonly<Record<string, readonly string[]>> = {
   'aws.credential-access.ec2-get-password-data': ['CredentialAccess:EC2/PasswordDataRetrievalBurst.Gumshoe'],
-  'aws.credential-access.ec2-steal-instance-credentials': ['UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS', 'Execution:EC2/SsmRemoteExecution.Gumshoe'],
+  'aws.credential-access.ec2-steal-instance-credentials': [
+    'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.InsideAWS',
+    'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS',
+    'Execution:EC2/SsmRemoteExecution.Gumshoe',
+  ],
   'aws.credential-access.secretsmanager-batch-retrieve-secrets': ['CredentialAccess:IAMUser/SecretsMassRetrieved.Gumshoe'],
   'aws.credential-access.secretsmanager-retrieve-secrets': ['CredentialAccess:IAMUser/SecretsMassRetrieved.Gumshoe'],
   'aws.credential-access.ssm-retrieve-securestring-parameters': ['CredentialAccess:IAMUser/SecureParametersMassDecrypted.Gumshoe'],
