@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { assumedRole, ctEvent, iamUser, root } from '../src/detect/case-builders.js';
+import { assumedRole, ctEvent, iamUser, instanceRole, root } from '../src/detect/case-builders.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { datasetRecords } from '../src/detect/dataset-records.js';
 import type { ApiEvent } from '../src/detect/api-event.js';
@@ -164,6 +164,29 @@ describe('runDetections', () => {
     // GuardDuty keeps the latest occurrence's details.
     assert.equal(updated!.service.action.awsApiCallAction?.remoteIpDetails?.ipAddressV4, '198.51.100.77');
     assert.equal(await lake.count(`SELECT count(*) FROM finding_evidence WHERE finding_id = '${finding!.id}'`), 3);
+  });
+
+  test('an instance-role finding carries ec2RoleDelivery and sourceIdentity from the stored event, and filters on them match', async () => {
+    const identity = instanceRole('web-role', 'i-0abc1234def567890');
+    (identity.sessionContext as Record<string, unknown>).sourceIdentity = 'deploy-bot';
+    const kali = 'aws-cli/2.13.4 Python/3.11.4 Linux/6.3.0-kali1-amd64 exe/x86_64.kali.2023 prompt/off command/sts.get-caller-identity';
+    const fresh = await tempLake();
+    try {
+      await fresh.ingest([writeRecords([ctEvent({ service: 'sts', name: 'GetCallerIdentity', identity, time: '2026-11-02T11:00:00Z', ip: '203.0.113.40', userAgent: kali })])]);
+      const run = await runDetections(fresh.lake, { intel, detections: [pentestUserAgent] });
+      const [finding] = run.findings;
+      assert.equal(finding?.type, 'PenTest:IAMUser/KaliLinux');
+      const context = finding!.resource.accessKeyDetails?.userIdentity?.sessionContext;
+      assert.equal(context?.ec2RoleDelivery, '2.0');
+      assert.equal(context?.sourceIdentity, 'deploy-bot');
+      // An empty webIdFederationData, as CloudTrail writes for other sessions, is left out.
+      assert.equal(context?.webIdFederationData, undefined);
+      assert.equal(context?.sessionIssuer?.userName, 'web-role');
+      const criteria = parseCriteria({ criterion: { 'resource.accessKeyDetails.userIdentity.sessionContext.ec2RoleDelivery': { eq: ['2.0'] } } });
+      assert.equal(matchesCriteria(finding!, criteria), true);
+    } finally {
+      fresh.close();
+    }
   });
 
   test('a finding archived by hand comes back when the activity recurs', async () => {

@@ -7,6 +7,7 @@ import { countSetting, memorySetting } from '../lake/env-settings.js';
 import { DEFAULT_PARTITION, type Occurrence } from '../findings/build.js';
 import { type FindingFilter, listFilters, suppressingFilter } from '../findings/filters.js';
 import type { GuardDutyFinding } from '../findings/guardduty-finding.js';
+import { addSessionDetails } from '../findings/session-context.js';
 import { evidenceToAdd, type FindingWrite, loadFindings, writeFindings } from '../findings/store.js';
 import { packageGeo } from '../intel/geo.js';
 import { loadIntelData } from '../intel/load.js';
@@ -230,6 +231,7 @@ async function detectOnce(lake: Lake, options: DetectOptions): Promise<DetectSum
     await lanes.stop();
   }
   const { occurrences } = laneResults;
+  await addSessionDetails(connection, occurrences);
 
   const filters = await listFilters(connection);
   const stored = await loadFindings(connection, occurrences.map((o) => o.finding.id));

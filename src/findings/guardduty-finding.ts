@@ -88,6 +88,10 @@ export interface UserIdentity {
     attributes?: { mfaAuthenticated?: string };
     sessionIssuer?: { type?: string; principalId?: string; arn?: string; accountId?: string; userName?: string };
     invokedBy?: string;
+    /** Instance-role credentials: the IMDS version that delivered them ("1.0" or "2.0"). */
+    ec2RoleDelivery?: string;
+    sourceIdentity?: string;
+    webIdFederationData?: { federatedProvider: string; attributes?: Record<string, unknown> };
   };
 }
 

@@ -29,8 +29,8 @@ function sessionIssuer(actor: ApiActor): NonNullable<UserIdentity['sessionContex
 /**
  * `resource.accessKeyDetails.userIdentity`: the caller in CloudTrail's userIdentity terms, at the paths
  * GuardDuty's filters name (guardduty.md §6.3), built from the columns the lake keeps for every event.
- * Fields the lake does not keep (sessionContext.ec2RoleDelivery, sourceIdentity, webIdFederationData) are
- * left out rather than guessed.
+ * Fields the lake keeps no column for (sessionContext.ec2RoleDelivery, sourceIdentity, webIdFederationData)
+ * are added from the stored record once the run's findings are built (session-context.ts).
  */
 export function userIdentityOf(actor: ApiActor): UserIdentity {
   const session = SESSION_TYPES.has(actor.type ?? '');
