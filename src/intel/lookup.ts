@@ -43,6 +43,8 @@ export interface IntelLookup {
   isTorRelay(ip: string): boolean;
   /** The AWS published range holding this IP, or undefined when it is outside AWS. */
   awsRange(ip: string): AwsRange | undefined;
+  /** In a published range or, where the loaded ranges miss it (stale, or none loaded), announced by an Amazon ASN. */
+  isInsideAws(ip: string): boolean;
   /** Country, city, location and ASN, as far as known. */
   ipDetails(ip: string): IpDetails;
 }

@@ -7,7 +7,7 @@ import type { AwsRange, IntelLookup, IpDetails, ThreatMatch } from './lookup.js'
  * ASNs Amazon announces AWS space from (9059 and 8987: AWS Ireland; 135630: AWS China; 214101: European
  * Sovereign Cloud); used to place an IP inside AWS when no ip-ranges.json is loaded.
  */
-export const AMAZON_ASNS: ReadonlySet<number> = new Set([16509, 14618, 8987, 7224, 62785, 38895, 39111, 9059, 135630, 214101]);
+const AMAZON_ASNS: ReadonlySet<number> = new Set([16509, 14618, 8987, 7224, 62785, 38895, 39111, 9059, 135630, 214101]);
 
 /**
  * IPv4 blocks that are never a party on the internet (IANA's special-purpose registry): this network,
@@ -139,8 +139,12 @@ export function buildLookup(data: IntelData): IntelLookup {
   const awsV6 = new RangeIndex<AwsRange, bigint>(aws6);
   const geo = data.geo;
   const ipDetails = (ip: string): IpDetails => geo?.details(ip) ?? {};
+  const amazonAsn = (ip: string): boolean => {
+    const asn = geo?.asn(ip.trim());
+    return asn !== undefined && AMAZON_ASNS.has(asn);
+  };
 
-  return {
+  const lookup: IntelLookup = {
     ipThreats: (ip) => onePerList(threats.ip(ip)),
     domainThreats: (domain) => onePerList(threats.domain(domain)),
     isTrustedIp: (ip) => trusted.hasIp(ip),
@@ -149,16 +153,15 @@ export function buildLookup(data: IntelData): IntelLookup {
     isTorRelay: (ip) => torRelays.hasIp(ip),
     awsRange(ip) {
       const text = ip.trim();
-      if (awsV4.size + awsV6.size === 0) {
-        const asn = geo?.asn(text);
-        return asn !== undefined && AMAZON_ASNS.has(asn) ? { region: 'unknown', service: 'AMAZON' } : undefined;
-      }
+      if (awsV4.size + awsV6.size === 0) return amazonAsn(text) ? { region: 'unknown', service: 'AMAZON' } : undefined;
       const v4 = parseIpv4(text);
       const v6 = v4 === undefined ? parseIpv6(text) : undefined;
       const ranges = v4 !== undefined ? awsV4.find(v4) : v6 !== undefined ? awsV6.find(v6) : [];
       // ip-ranges.json lists most EC2 space twice, as AMAZON and as EC2: the narrowest, most specific one wins.
       return ranges.find((r) => r.service !== 'AMAZON') ?? ranges[0];
     },
+    isInsideAws: (ip) => lookup.awsRange(ip) !== undefined || amazonAsn(ip),
     ipDetails,
   };
+  return lookup;
 }

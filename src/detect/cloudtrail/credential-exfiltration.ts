@@ -1,6 +1,5 @@
 import { parseIpv4, parseIpv6 } from '../../intel/ip.js';
 import type { IntelLookup } from '../../intel/lookup.js';
-import { AMAZON_ASNS } from '../../intel/matcher.js';
 import type { ApiEvent } from '../api-event.js';
 import { ACCOUNT, assumedRole, awsService, ctEvent, iamUser, instanceRole, OTHER_ACCOUNT, repeated } from '../case-builders.js';
 import type { ApiDetection, CloudTrailRecord, DetectionContext } from '../detection.js';
@@ -93,21 +92,15 @@ function network(ip: string): string {
 
 const isV4 = (ip: string): boolean => parseIpv4(ip) !== undefined;
 
-/** Per intel lookup, the addresses already classified (one run asks about the same few addresses often). */
+/** Per intel lookup, the addresses already placed inside or outside AWS (one run asks about the same few often). */
 const awsMemo = new WeakMap<IntelLookup, Map<string, boolean>>();
-let lastMemo: { intel: IntelLookup; memo: Map<string, boolean> } | undefined;
 
-/** In AWS's published ranges or, where they do not hold it, announced by an Amazon ASN. */
 function isAws(ip: string, intel: IntelLookup): boolean {
-  if (lastMemo?.intel !== intel) {
-    let memo = awsMemo.get(intel);
-    if (!memo) awsMemo.set(intel, (memo = new Map()));
-    lastMemo = { intel, memo };
-  }
-  const memo = lastMemo.memo;
+  let memo = awsMemo.get(intel);
+  if (!memo) awsMemo.set(intel, (memo = new Map()));
   let inside = memo.get(ip);
   if (inside === undefined) {
-    inside = intel.awsRange(ip) !== undefined || AMAZON_ASNS.has(intel.ipDetails(ip).asn ?? -1);
+    inside = intel.isInsideAws(ip);
     if (memo.size >= 50_000) memo.clear();
     memo.set(ip, inside);
   }
