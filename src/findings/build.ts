@@ -374,5 +374,9 @@ export class PendingOccurrence {
   }
 }
 
-export const evidenceOf = (events: { uid?: string | null; fileId: number | null; line: number | null; time: number }[]): EvidenceRef[] =>
-  events.map((e) => ({ uid: e.uid ?? null, fileId: e.fileId, line: e.line, time: e.time }));
+/** Where an event is stored (an ApiEvent, a NetworkEvent, or a reference already). */
+export type EventPlace = { uid?: string | null; fileId: number | null; line: number | null; time: number };
+
+export const evidenceRef = (e: EventPlace): EvidenceRef => ({ uid: e.uid ?? null, fileId: e.fileId, line: e.line, time: e.time });
+
+export const evidenceOf = (events: EventPlace[]): EvidenceRef[] => events.map(evidenceRef);

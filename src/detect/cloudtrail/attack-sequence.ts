@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { accessKeyDetailsOf, buildOccurrence, EVIDENCE_LIMIT, type EvidenceRef, type Occurrence } from '../../findings/build.js';
+import { accessKeyDetailsOf, buildOccurrence, type EventPlace, evidenceRef, EVIDENCE_LIMIT, type EvidenceRef, type Occurrence } from '../../findings/build.js';
 import type { AccessKeyDetails } from '../../findings/guardduty-finding.js';
 import { ApiEvent } from '../api-event.js';
 import { assumedRole, awsService, ctEvent, iamUser, instanceRole, repeated, root } from '../case-builders.js';
@@ -157,12 +157,11 @@ function runCalls(context: DetectionContext): Map<string, RunCalls> {
 const credentialOf = (event: ApiEvent): string => event.actor.arn ?? event.principalKey;
 
 /** Identifies one CloudTrail event, as an ApiEvent or as a finding's evidence reference. */
-const eventKey = (e: { uid?: string | null; fileId: number | null; line: number | null; time: number }): string => e.uid ?? `${e.fileId}:${e.line}:${e.time}`;
+const eventKey = (e: EventPlace): string => e.uid ?? `${e.fileId}:${e.line}:${e.time}`;
 
 /** The distinct keys of both lists, the latest EVENT_KEYS of them. */
 const latestKeys = (a: readonly string[], b: readonly string[]): string[] => [...new Set([...a, ...b])].slice(-EVENT_KEYS);
 
-const refOf = (e: { uid?: string | null; fileId: number | null; line: number | null; time: number }): EvidenceRef => ({ uid: e.uid ?? null, fileId: e.fileId, line: e.line, time: e.time });
 /** The earlier of two event references. */
 const earlier = (a: EvidenceRef | undefined, b: EvidenceRef | undefined): EvidenceRef | undefined => (a && b ? (b.time < a.time ? b : a) : (a ?? b));
 
@@ -207,7 +206,7 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
   } else if (calls.calls.size < MAX_REFS) {
     calls.calls.set(key, {
       ...call, service: event.service, api: event.api, bucket, count: 1, failures: Number(event.failed), first: event.time, last: event.time, ip: event.sourceIp,
-      events: [eventKey(event)], start: refOf(event),
+      events: [eventKey(event)], start: evidenceRef(event),
     });
     if (discovery && bucket !== null) calls.discovery++;
   }
@@ -239,11 +238,12 @@ function indicatorsOf(o: Occurrence): [string, string][] {
 
 function findingRef(o: Occurrence): FindingRef {
   const f = o.finding;
+  const first = o.evidence.reduce<EvidenceRef | undefined>(earlier, undefined);
   return {
     id: f.id, arn: f.arn, type: f.type, severity: f.severity, first: time(f.service.eventFirstSeen), last: time(f.service.eventLastSeen),
     count: f.service.count, tactic: o.spec.mitre.tactic, technique: o.spec.mitre.technique, ip: o.remoteIp, indicators: indicatorsOf(o),
     bucket: f.resource.s3BucketDetails?.[0]?.name ?? null, events: latestKeys([], o.evidence.map(eventKey)),
-    start: o.evidence.map(refOf).reduce<EvidenceRef | undefined>(earlier, undefined),
+    start: first && evidenceRef(first),
   };
 }
 
