@@ -73,7 +73,7 @@ export function isAwsServiceCall(event: ApiEvent): boolean {
 }
 
 /** IAM Identity Center (SSO) permission-set sessions. */
-function isSsoSession(event: ApiEvent): boolean {
+export function isSsoSession(event: ApiEvent): boolean {
   return (event.actor.sessionIssuerArn?.includes('/aws-reserved/sso.amazonaws.com/') ?? false) || (event.actor.sessionIssuerName?.startsWith('AWSReservedSSO_') ?? false);
 }
 

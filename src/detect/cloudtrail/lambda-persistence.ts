@@ -10,6 +10,7 @@ import {
   isExternalAccount,
   isIacAgent,
   isPersonLike,
+  isSsoSession,
   list,
   obj,
   ownAccount,
@@ -109,9 +110,9 @@ function onAddPermission(event: ApiEvent, context: DetectionContext, fn: string)
 
 /** People with an identity of their own: IAM users, root, federated users, SSO sessions (not any role used from the console). */
 function isNamedPerson(event: ApiEvent): boolean {
-  const { type, sessionIssuerArn, sessionIssuerName } = event.actor;
+  const { type } = event.actor;
   if (type === 'IAMUser' || type === 'Root' || type === 'FederatedUser') return true;
-  return type === 'AssumedRole' && ((sessionIssuerArn?.includes('/aws-reserved/sso.amazonaws.com/') ?? false) || (sessionIssuerName?.startsWith('AWSReservedSSO_') ?? false));
+  return type === 'AssumedRole' && isSsoSession(event);
 }
 
 /** The function's layers after a call: request and response, one entry per ARN. */
