@@ -8,6 +8,7 @@ import {
   bareApi,
   countryOf,
   isUnusual,
+  isUnusualCountry,
   isUnusualNetwork,
   learning,
   newProfile,
@@ -294,9 +295,7 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
   if (tactic && unusual(principal, 'api', api)) {
     const newAsn = asn !== null && isUnusualNetwork(principal, asn, time, learningDays);
     const newAgent = unusual(principal, 'ua', agent);
-    // A new country counts only where the network is unknown or unusual too: the same provider's or
-    // CI's addresses geolocate all over the world, and GuardDuty profiles the ASN, not the country.
-    const newCountry = country !== null && (asn === null || newAsn) && unusual(principal, 'country', country);
+    const newCountry = isUnusualCountry(principal, country, asn !== null, newAsn, time, learningDays);
     if (newAsn || newAgent || newCountry) {
       let burst = run.bursts.get(key);
       if (burst && time - burst.last > BURST_MS) {
@@ -317,7 +316,7 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
       u.apis.add(api);
       if (newAsn) u.asns.add(asn);
       if (newAgent) u.agents.add(agent);
-      if (newCountry) u.countries.add(country);
+      if (newCountry) u.countries.add(country!);
       if (unusual(account, 'api', api)) u.accountApis.add(api);
       if (asn !== null && isUnusualNetwork(account, asn, time, learningDays)) u.accountAsns.add(asn);
       if (unusual(account, 'ua', agent)) u.accountAgents.add(agent);

@@ -215,6 +215,15 @@ export function isUnusualNetwork(profile: Profile, asn: string, time: number, le
   return true;
 }
 
+/**
+ * Whether a caller's country is unusual for the profile: only where its network is unknown or unusual too
+ * (`networkUnusual`), since one provider's or CI's addresses geolocate all over the world and GuardDuty
+ * profiles the ASN, not the country.
+ */
+export function isUnusualCountry(profile: Profile, country: string | null, networkKnown: boolean, networkUnusual: boolean, time: number, learningDays: number): boolean {
+  return country !== null && (!networkKnown || networkUnusual) && isUnusual(profile, 'country', country, time, learningDays);
+}
+
 export function countryOf(ip: string | null, intel: IntelLookup): string | null {
   return ip ? (intel.ipDetails(ip).countryCode ?? null) : null;
 }

@@ -9,6 +9,7 @@ import {
   countryOf,
   dayOf,
   isUnusual,
+  isUnusualCountry,
   isUnusualNetwork,
   learning,
   newProfile,
@@ -164,9 +165,7 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
     const newPair = unusual(principal.profile, 'bucket', bucket);
     const newKind = unusual(pair.profile, 'kind', kind);
     const newAsn = asn !== null && isUnusualNetwork(principal.profile, asn, time, learningDays);
-    // A new country counts only where the network is unknown or unusual too: the same provider's or
-    // CI's addresses geolocate all over the world, and GuardDuty profiles the ASN, not the country.
-    const newCountry = country !== null && (asn === null || newAsn) && unusual(principal.profile, 'country', country);
+    const newCountry = isUnusualCountry(principal.profile, country, asn !== null, newAsn, time, learningDays);
     const newAgent = unusual(principal.profile, 'ua', agent);
     const novel = newKind && (newAsn || newCountry || (kind === 'Discovery' && newAgent));
     const threshold = Math.max(VOLUME_MIN[kind], VOLUME_FACTOR * pairVolume.max);
