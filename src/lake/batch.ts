@@ -123,10 +123,10 @@ export class StagedBatch {
       for (let start = 0, line = firstLine; start <= bytes.length; line++) {
         const newline = bytes.indexOf(NEWLINE, start);
         const end = newline === -1 ? bytes.length : newline;
-        // Blank lines are not records.
+        // Blank lines, empty or of spaces and tabs only, are not records.
         if (end - start > MAX_FILE_LINE) {
           this.toTable(fileId, { kind: ChunkKind.Lines, firstLine: line, firstIndex: 0, text: bytes.toString('utf8', start, end) });
-        } else if (end > start) {
+        } else if (!isBlank(bytes, start, end)) {
           this.writeBytes(`${fileId}${FIELD}${line}${FIELD}${FIELD}`, bytes, start, end);
           records++;
         }
@@ -305,7 +305,7 @@ export class StagedBatch {
     const start = String((await value(`SELECT coalesce(max(rowid), -1) FROM ${table}`)) as bigint | number);
     await this.dropSupersededQuarantine(c, normalizer.sourceType, files);
     const known = await this.knownKeys(c, table, files);
-    const unknown = known ? `ANTI JOIN ${known} k ON k.dedup_key = s.dedup_key` : '';
+    const unknown = known ? `ANTI JOIN ${known} k ON ${sameRecord('k', 's')}` : '';
     for (const select of normalizer.selects(files, recordsOf)) {
       await c.run(`INSERT INTO ${table} (${columns}) SELECT ${columns} FROM (${select}) s ${unknown} WHERE s.reason IS NULL`);
     }
@@ -340,14 +340,17 @@ export class StagedBatch {
       range.lo !== null ? `time BETWEEN ${sqlString(String(range.lo))} AND ${sqlString(String(range.hi))}` : 'false',
       range.undated === true ? 'time IS NULL' : 'false',
     ].join(' OR ');
+    // A repeat is the same key at the same time, within the batch as against the lake, so that where batches
+    // end cannot decide it (a CloudTrail key is the eventID alone, and samples reuse ids at other times).
     const removed = await c.run(`DELETE FROM ${table} WHERE rowid IN (
-      WITH batch AS (SELECT rowid AS id, dedup_key, source_file_id, source_line FROM ${table} WHERE rowid > ${start}),
+      WITH batch AS (SELECT rowid AS id, dedup_key, time, source_file_id, source_line FROM ${table} WHERE rowid > ${start}),
       repeated AS (SELECT dedup_key FROM batch GROUP BY 1 HAVING count(*) > 1)
-      SELECT id FROM batch SEMI JOIN (
-        SELECT dedup_key FROM ${table} WHERE rowid <= ${start} AND (${window}) AND dedup_key IN (SELECT dedup_key FROM batch)) known USING (dedup_key)
+      SELECT id FROM batch b SEMI JOIN (
+        SELECT dedup_key, time FROM ${table} WHERE rowid <= ${start} AND (${window}) AND dedup_key IN (SELECT dedup_key FROM batch)) known
+        ON ${sameRecord('known', 'b')}
       UNION ALL
       SELECT id FROM (
-        SELECT id, row_number() OVER (PARTITION BY dedup_key ORDER BY source_file_id, source_line, id) AS n
+        SELECT id, row_number() OVER (PARTITION BY dedup_key, time ORDER BY source_file_id, source_line, id) AS n
         FROM batch SEMI JOIN repeated USING (dedup_key))
       WHERE n > 1)`);
     const stored = [...inserted.values()].reduce((sum, n) => sum + n, 0) - Number(removed.rowsChanged);
@@ -356,12 +359,12 @@ export class StagedBatch {
     return [known, rejected].filter((name): name is string => name !== undefined);
   }
 
-  /** The keys the lake holds from those of `files` an earlier run read, in a temp table; undefined when none. */
+  /** The keys and times the lake holds from those of `files` an earlier run read, in a temp table; undefined when none. */
   private async knownKeys(c: DuckDBConnection, table: string, files: BatchFile[]): Promise<string | undefined> {
     const readBefore = files.filter((f) => this.readBefore.has(f.fileId)).map((f) => f.fileId);
     if (readBefore.length === 0) return undefined;
     const name = `known_${table}`;
-    await c.run(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT DISTINCT dedup_key FROM ${table} WHERE source_file_id IN (${readBefore.join(', ')})`);
+    await c.run(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT DISTINCT dedup_key, time FROM ${table} WHERE source_file_id IN (${readBefore.join(', ')})`);
     return name;
   }
 
@@ -371,10 +374,10 @@ export class StagedBatch {
    */
   private async reject(c: DuckDBConnection, normalizer: Normalizer, files: BatchFile[], known: string | undefined): Promise<string> {
     const name = `rejected_${normalizer.table}`;
-    const isKnown = known ? ` OR dedup_key IN (SELECT dedup_key FROM ${known})` : '';
+    const isKnown = known ? ` OR EXISTS (SELECT 1 FROM ${known} k WHERE ${sameRecord('k', 'r')})` : '';
     const selects = normalizer.selects(files, recordsOf).map(
       (select) => `SELECT source_file_id, source_line, record_index, reason, CASE WHEN reason IS NOT NULL THEN raw END AS raw
-        FROM (${select}) WHERE reason IS NOT NULL${isKnown}`,
+        FROM (${select}) r WHERE reason IS NOT NULL${isKnown}`,
     );
     await c.run(`CREATE OR REPLACE TEMP TABLE ${name} AS ${selects.join(' UNION ALL ')}`);
     return name;
@@ -440,6 +443,9 @@ async function columnsOf(c: DuckDBConnection, table: string): Promise<string[]> 
   return columns;
 }
 
+/** SQL: rows `a` and `b` are the same record, a repeat: the same dedup key at the same time (or both undated). */
+const sameRecord = (a: string, b: string) => `${a}.dedup_key = ${b}.dedup_key AND ${a}.time IS NOT DISTINCT FROM ${b}.time`;
+
 /** Records staged in the table: lines split out of their chunks, with the line (and document index) each came from. */
 const SPLIT_RECORDS = `
   WITH pieces AS (
@@ -454,8 +460,8 @@ const SPLIT_RECORDS = `
   )
   SELECT file_id, line, CASE WHEN kind = ${ChunkKind.Lines} THEN NULL ELSE first_index END AS idx, raw, broken
   FROM records
-  -- Blank lines are not records.
-  WHERE broken IS NOT NULL OR raw <> ''`;
+  -- Blank lines, empty or of spaces and tabs only, are not records.
+  WHERE broken IS NOT NULL OR trim(raw, ' ' || chr(9) || chr(13)) <> ''`;
 
 /** Every staged record: the stage file, read in parallel, and the few records staged in the table. */
 function stagedRecords(stageFile: string): string {
@@ -475,7 +481,21 @@ function recordsOf(fileIds: number[]): string {
 function tableRecords(chunk: TextChunk): number {
   if (chunk.kind !== ChunkKind.Lines) return chunk.broken || chunk.text !== '' ? 1 : 0;
   const parts = chunk.text.split('\n');
-  return chunk.broken ? parts.length : parts.filter((part) => part !== '').length;
+  return chunk.broken ? parts.length : parts.filter((part) => !BLANK_LINE.test(part)).length;
+}
+
+/** A line of spaces, tabs and carriage returns only (the stage SQL's `trim` uses the same three). */
+const BLANK_LINE = /^[ \t\r]*$/;
+const SPACE = 0x20;
+const TAB = 0x09;
+
+/** Whether bytes `[start, end)` are a blank line. Records start with a non-blank byte, so most lines cost one test. */
+function isBlank(bytes: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const b = bytes[i]!;
+    if (b !== SPACE && b !== TAB && b !== CARRIAGE_RETURN) return false;
+  }
+  return true;
 }
 
 /** Whether bytes `[start, end)` hold a byte that cannot be inside a stage-file line. */
