@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { assumedRole, ctEvent, iamUser, TERRAFORM_AGENT } from '../src/detect/case-builders.js';
 import type { CliResult } from './helpers/cli.js';
 import { scratchDir } from './helpers/lake.js';
 
@@ -106,6 +108,95 @@ describe('gumshoe intel add/list/lookup/deactivate/remove', () => {
     const again = await cli(['intel', 'remove', 'threat-ips', '--db', db]);
     assert.equal(again.status, 2);
     assert.match(again.stderr, /no intel list named 'threat-ips'/);
+  });
+});
+
+describe('gumshoe intel accounts add/list/remove', () => {
+  const accountsDb = path.join(scratch.dir, 'accounts.duckdb');
+  const declared = async () => JSON.parse((await cli(['intel', 'accounts', 'list', '--json', '--db', accountsDb])).stdout).map((a: { accountId: string }) => a.accountId);
+
+  test('list without a lake: none declared', async () => {
+    const result = await cli(['intel', 'accounts', 'list', '--db', accountsDb]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /no organisation accounts declared; only the accounts whose events are in the lake count/);
+    assert.deepEqual(await declared(), []);
+    assert.equal(existsSync(accountsDb), false);
+  });
+
+  test('add stores the accounts in the lake; adding one again says so', async () => {
+    const first = await cli(['intel', 'accounts', 'add', '777788889999', '999988887777', '777788889999', '--db', accountsDb]);
+    assert.equal(first.status, 0, first.stderr);
+    assert.equal(first.stdout.trim(), 'added 2 organisation account(s): 777788889999, 999988887777');
+    const again = await cli(['intel', 'accounts', 'add', '999988887777', '555566667777', '--db', accountsDb]);
+    assert.equal(again.stdout.trim(), 'added 1 organisation account(s): 555566667777; already declared: 999988887777');
+    assert.deepEqual(await declared(), ['555566667777', '777788889999', '999988887777']);
+    const table = await cli(['intel', 'accounts', 'list', '--db', accountsDb]);
+    assert.match(table.stdout, /account\s+added/);
+    assert.match(table.stdout, /777788889999\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+  });
+
+  test('an id that is not exactly 12 digits is a user error naming it, and nothing is added', async () => {
+    const result = await cli(['intel', 'accounts', 'add', '123412341234', '12345', 'arn:aws:iam::123412341234:root', '1234123412345', '--db', accountsDb]);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /^gumshoe: not an AWS account id \(12 digits\): '12345', 'arn:aws:iam::123412341234:root', '1234123412345'/);
+    assert.deepEqual(await declared(), ['555566667777', '777788889999', '999988887777']);
+    const fresh = path.join(scratch.dir, 'never-created.duckdb');
+    assert.equal((await cli(['intel', 'accounts', 'add', 'abc', '--db', fresh])).status, 2);
+    assert.equal(existsSync(fresh), false);
+  });
+
+  test('remove: the declared ones go, an undeclared one is named with exit 2', async () => {
+    const result = await cli(['intel', 'accounts', 'remove', '555566667777', '121212121212', '--db', accountsDb]);
+    assert.equal(result.status, 2);
+    assert.equal(result.stdout.trim(), 'removed 1 organisation account(s): 555566667777');
+    assert.match(result.stderr, /gumshoe: not a declared organisation account: 121212121212; see 'gumshoe intel accounts list'/);
+    assert.deepEqual(await declared(), ['777788889999', '999988887777']);
+    const bad = await cli(['intel', 'accounts', 'remove', '7777-8888-9999', '--db', accountsDb]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /not an AWS account id \(12 digits\): '7777-8888-9999'/);
+    const noLake = await cli(['intel', 'accounts', 'remove', '777788889999', '--db', path.join(scratch.dir, 'none.duckdb')]);
+    assert.equal(noLake.status, 2);
+    assert.match(noLake.stderr, /no lake at .*none\.duckdb/);
+  });
+
+  test('detect counts declared accounts as the organisation’s; Terraform sharing outside it is Low', async () => {
+    // One workload account's trail: the backup (777788889999) and management (999988887777) accounts have no events in it.
+    const ci = assumedRole('TerraformApply', 'ci-run-8812');
+    const shareSnapshot = (snapshotId: string, account: string, identity: Record<string, unknown>, time: string, userAgent?: string) =>
+      ctEvent({
+        service: 'ec2',
+        name: 'ModifySnapshotAttribute',
+        identity,
+        userAgent,
+        time,
+        request: { snapshotId, attributeType: 'CREATE_VOLUME_PERMISSION', createVolumePermission: { add: { items: [{ userId: account }] } } },
+      });
+    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999988887777:root' }, Action: 'sts:AssumeRole' }] });
+    const trail = (name: string, records: Record<string, unknown>[]) => {
+      const file = path.join(scratch.dir, name);
+      writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n'));
+      return file;
+    };
+    const detect = async (file: string) => {
+      const result = await cli(['detect', file, '--db', accountsDb]);
+      assert.equal(result.status, 0, result.stderr);
+      return result.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string; severity: number; title: string })
+        .map((f) => `${f.type} ${f.severity} ${/snap-\w+/.exec(f.title)?.[0] ?? f.title}`).sort();
+    };
+    const first = trail('first.json', [
+      shareSnapshot('snap-0backup', '777788889999', ci, '2026-11-02T10:00:00Z', TERRAFORM_AGENT),
+      ctEvent({ service: 'iam', name: 'CreateRole', identity: ci, userAgent: TERRAFORM_AGENT, time: '2026-11-02T10:00:01Z', request: { roleName: 'OrgAudit', assumeRolePolicyDocument: trust } }),
+      shareSnapshot('snap-0partner', '444455556666', ci, '2026-11-02T10:00:02Z', TERRAFORM_AGENT),
+      shareSnapshot('snap-0byhand', '121212121212', iamUser('alice'), '2026-11-02T10:00:03Z'),
+    ]);
+    assert.deepEqual(await detect(first), [
+      'Exfiltration:EC2/SnapshotSharedExternally.Gumshoe 2 snap-0partner',
+      'Exfiltration:EC2/SnapshotSharedExternally.Gumshoe 8 snap-0byhand',
+    ].sort());
+    // Once removed, the backup account is outside again for the events detected from then on.
+    assert.equal((await cli(['intel', 'accounts', 'remove', '777788889999', '--db', accountsDb])).status, 0);
+    const second = trail('second.json', [shareSnapshot('snap-0later', '777788889999', iamUser('alice'), '2026-11-03T10:00:00Z')]);
+    assert.deepEqual(await detect(second), ['Exfiltration:EC2/SnapshotSharedExternally.Gumshoe 8 snap-0later']);
   });
 });
 

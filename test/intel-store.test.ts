@@ -6,7 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import { addListsFromSpecs } from '../src/cli/intel.js';
 import { loadIntel } from '../src/intel/load.js';
 import { INTEL_DDL } from '../src/intel/schema.js';
-import { chooseSetName, getSet, listSets, readList, removeSet, saveList, saveSet, setActive } from '../src/intel/store.js';
+import {
+  addOrgAccounts, chooseSetName, declaredOrgAccounts, getSet, listOrgAccounts, listSets, readList, removeOrgAccounts, removeSet, saveList, saveSet, setActive,
+} from '../src/intel/store.js';
 import { UserError } from '../src/sources/input.js';
 import { scratchDir, tempLake, type TestLake } from './helpers/lake.js';
 
@@ -146,3 +148,26 @@ describe('intel store and loadIntel', () => {
     await removeSet(c, 'Big');
   });
 });
+
+describe('the organisation’s accounts', () => {
+  test('a lake from before the table existed has none; adding creates it; add and remove report what they did', async () => {
+    const c = lake.lake.connection;
+    await c.run('DROP TABLE IF EXISTS intel_org_accounts');
+    assert.deepEqual(await listOrgAccounts(c), []);
+    assert.deepEqual(await addOrgAccounts(c, ['777788889999', '999988887777', '777788889999']), ['777788889999', '999988887777']);
+    assert.deepEqual(await addOrgAccounts(c, ['999988887777']), []);
+    const [first] = await listOrgAccounts(c);
+    assert.equal(first!.accountId, '777788889999');
+    assert.ok(first!.addedAt instanceof Date);
+    assert.deepEqual(await removeOrgAccounts(c, ['999988887777', '121212121212']), { removed: ['999988887777'], unknown: ['121212121212'] });
+    assert.deepEqual(await declaredOrgAccounts(c), ['777788889999']);
+  });
+
+  test('an id that is not 12 digits is refused before anything is stored', async () => {
+    const c = lake.lake.connection;
+    await assert.rejects(addOrgAccounts(c, ['444455556666', '4444-5555-6666']), (e: unknown) =>
+      e instanceof UserError && e.message === "not an AWS account id (12 digits): '4444-5555-6666'");
+    assert.deepEqual(await declaredOrgAccounts(c), ['777788889999']);
+  });
+});
+

@@ -8,7 +8,8 @@ import { LIST_FORMATS, type ListEntry, type ListProblem } from '../intel/list-fo
 import { isNonRoutableEntry } from '../intel/matcher.js';
 import type { IntelLookup } from '../intel/lookup.js';
 import {
-  checkSetName, chooseSetName, getSet, type IntelSet, listSets, readList, type ReadList, removeSet, saveList, setActive,
+  addOrgAccounts, checkAccountIds, checkSetName, chooseSetName, getSet, type IntelSet, listOrgAccounts, listSets, readList, type ReadList,
+  removeOrgAccounts, removeSet, saveList, setActive,
 } from '../intel/store.js';
 import { MANAGED_FEEDS, updateIntel } from '../intel/update.js';
 import { dbOption, openLake } from './common.js';
@@ -20,7 +21,7 @@ const MAX_WARNINGS = 20;
 export function registerIntelCommands(program: Command): void {
   const intel = program
     .command('intel')
-    .description('threat and trusted lists, managed intel feeds (AWS ranges, Tor, public blocklists), IP/domain lookups');
+    .description("threat and trusted lists, managed intel feeds (AWS ranges, Tor, public blocklists), IP/domain lookups, the organisation's accounts");
 
   intel
     .command('add')
@@ -145,6 +146,69 @@ its previous contents and the others still load.`)
         return;
       }
       for (const [key, value] of Object.entries(result)) console.log(`${`${key}:`.padEnd(13)}${describe(value)}`);
+    });
+
+  registerAccountCommands(intel);
+}
+
+const ACCOUNTS_HELP = `
+A snapshot, AMI or RDS snapshot shared with an account, a bucket policy letting it read and a role trusting
+it are findings only when the account is outside the organisation. The accounts whose events are in the lake are
+the organisation's; declare the others (backup, security, log-archive and management accounts a per-account
+trail never shows) so that detect does not call them outside. Declarations apply to events detected from
+then on; findings already raised stay until archived.`;
+
+/** `gumshoe intel accounts add|list|remove`: the organisation's accounts, kept in the lake for every later detect. */
+function registerAccountCommands(intel: Command): void {
+  const accounts = intel
+    .command('accounts')
+    .description("the organisation's AWS accounts: sharing with them or trusting them is not outside the organisation")
+    .addHelpText('after', ACCOUNTS_HELP);
+
+  accounts
+    .command('add')
+    .description("declare accounts as the organisation's (kept in the lake; every later detect uses them)")
+    .argument('<account-ids...>', '12-digit AWS account ids')
+    .addOption(dbOption())
+    .addHelpText('after', ACCOUNTS_HELP)
+    .action(async (ids: string[], options: { db: string }) => {
+      checkAccountIds(ids);
+      const added = await withLake(options.db, false, (c) => addOrgAccounts(c, ids));
+      const already = [...new Set(ids)].filter((id) => !added.includes(id));
+      console.log(`added ${added.length} organisation account(s)${added.length ? `: ${added.join(', ')}` : ''}` +
+        `${already.length ? `; already declared: ${already.join(', ')}` : ''}`);
+    });
+
+  accounts
+    .command('list')
+    .description("the accounts declared as the organisation's")
+    .addOption(dbOption())
+    .option('--json', 'print as JSON')
+    .action(async (options: { db: string; json?: boolean }) => {
+      const declared = existsSync(options.db) ? await withLake(options.db, true, listOrgAccounts) : [];
+      if (options.json) {
+        console.log(JSON.stringify(declared, jsonReplacer, 2));
+        return;
+      }
+      if (declared.length === 0) {
+        console.log("no organisation accounts declared; only the accounts whose events are in the lake count as the organisation's. " +
+          "Declare others with 'gumshoe intel accounts add ACCOUNT-ID...'");
+        return;
+      }
+      console.log(renderTable(['account', 'added'], declared.map((a) => [a.accountId, a.addedAt.toISOString().slice(0, 19).replace('T', ' ')])));
+    });
+
+  accounts
+    .command('remove')
+    .description("stop counting accounts as the organisation's")
+    .argument('<account-ids...>', '12-digit AWS account ids')
+    .addOption(dbOption())
+    .action(async (ids: string[], options: { db: string }) => {
+      checkAccountIds(ids);
+      const { removed, unknown } = await withExistingLake(options.db, (c) => removeOrgAccounts(c, ids));
+      // As `findings archive` does: remove the declared ones, then name the others and exit 2.
+      if (removed.length) console.log(`removed ${removed.length} organisation account(s): ${removed.join(', ')}`);
+      if (unknown.length) throw new UserError(`not a declared organisation account: ${unknown.join(', ')}; see 'gumshoe intel accounts list'`);
     });
 }
 

@@ -12,6 +12,7 @@ import { evidenceToAdd, type FindingWrite, loadFindings, writeFindings } from '.
 import { packageGeo } from '../intel/geo.js';
 import { loadIntelData } from '../intel/load.js';
 import type { IntelLookup } from '../intel/lookup.js';
+import { declaredOrgAccounts } from '../intel/store.js';
 import { buildLookup } from '../intel/matcher.js';
 import { DEFAULT_SETTINGS, type Detection, type DetectSettings } from './detection.js';
 import { DETECTION_HEAP_BUDGET, HeapBudget } from './heap-budget.js';
@@ -96,10 +97,13 @@ async function saveState(connection: DuckDBConnection, state: SavedStateRow[], n
   );
 }
 
-/** The accounts in the lake: the organisation's own, for "affiliated" decisions unless given. */
-async function lakeAccounts(connection: DuckDBConnection): Promise<Set<string>> {
+/**
+ * The organisation's accounts, for "outside account" and "affiliated" decisions unless given: those owning
+ * events in the lake, and those declared with `gumshoe intel accounts add` (which a per-account trail never shows).
+ */
+async function organizationAccounts(connection: DuckDBConnection): Promise<Set<string>> {
   const reader = await connection.runAndReadAll('SELECT DISTINCT cloud_account_uid FROM api_activity WHERE cloud_account_uid IS NOT NULL');
-  return new Set(reader.getRowsJS().map(([account]) => String(account)));
+  return new Set([...reader.getRowsJS().map(([account]) => String(account)), ...(await declaredOrgAccounts(connection))]);
 }
 
 /**
@@ -186,7 +190,7 @@ async function detectOnce(lake: Lake, options: DetectOptions): Promise<DetectSum
   const settings: DetectSettings = {
     ...DEFAULT_SETTINGS,
     ...options.settings,
-    organizationAccounts: options.settings?.organizationAccounts ?? (await lakeAccounts(connection)),
+    organizationAccounts: options.settings?.organizationAccounts ?? (await organizationAccounts(connection)),
   };
   const detections = options.detections ?? DETECTIONS;
   // A source no detection reads keeps its watermark, so detections added later still see its backlog.

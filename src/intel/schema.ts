@@ -1,6 +1,7 @@
 /**
  * Lake tables for threat intelligence. A set is one list or feed; its IPs, CIDRs and domains are rows of
  * intel_entries, and AWS's published prefixes (which carry a region and service) rows of intel_aws_ranges.
+ * intel_org_accounts holds the accounts declared as the organisation's (`gumshoe intel accounts add`).
  */
 export const INTEL_DDL: string[] = [
   `CREATE TABLE IF NOT EXISTS intel_sets (
@@ -25,4 +26,7 @@ export const INTEL_DDL: string[] = [
     region VARCHAR NOT NULL,
     service VARCHAR NOT NULL,
     network_border_group VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS intel_org_accounts (
+    account_id VARCHAR PRIMARY KEY, -- 12 digits
+    added_at TIMESTAMP NOT NULL)`,
 ];

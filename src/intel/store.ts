@@ -1,4 +1,7 @@
-/** Intel sets in the lake: read a list file or URL, store its entries in bulk, list/remove/activate sets. */
+/**
+ * Intel sets in the lake: read a list file or URL, store its entries in bulk, list/remove/activate sets; and the
+ * accounts declared as the organisation's.
+ */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -190,9 +193,14 @@ export function saveList(connection: DuckDBConnection, list: ReadList, name: str
 }
 
 /** False when the lake has no intel tables yet (a read-only lake created before they existed). */
-export async function hasIntelTables(connection: DuckDBConnection): Promise<boolean> {
+export function hasIntelTables(connection: DuckDBConnection): Promise<boolean> {
+  return hasTable(connection, 'intel_sets');
+}
+
+async function hasTable(connection: DuckDBConnection, table: string): Promise<boolean> {
   const reader = await connection.runAndReadAll(
-    "SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = current_database() AND table_name = 'intel_sets'",
+    'SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = current_database() AND table_name = $1',
+    [table],
   );
   return Number(reader.getRowObjectsJS()[0]?.n ?? 0) > 0;
 }
@@ -252,4 +260,53 @@ export async function setActive(connection: DuckDBConnection, name: string, acti
   await requireSet(connection, name);
   await connection.run('UPDATE intel_sets SET active = $1 WHERE name = $2', [active, name]);
   return (await getSet(connection, name))!;
+}
+
+// ---- the organisation's accounts ----
+
+/**
+ * An account declared as the organisation's. Accounts whose events are in the lake are the organisation's
+ * anyway; these are the others a per-account trail never shows (backup, security, management accounts), so
+ * that sharing with them or trusting them is not "outside the organization".
+ */
+export interface OrgAccount {
+  accountId: string;
+  addedAt: Date;
+}
+
+/** Names every value that is not an AWS account id (exactly 12 digits). */
+export function checkAccountIds(ids: string[]): void {
+  const bad = ids.filter((id) => !/^\d{12}$/.test(id));
+  if (bad.length) throw new UserError(`not an AWS account id (12 digits): ${bad.map((id) => `'${id}'`).join(', ')}`);
+}
+
+export async function listOrgAccounts(connection: DuckDBConnection): Promise<OrgAccount[]> {
+  if (!(await hasTable(connection, 'intel_org_accounts'))) return [];
+  const reader = await connection.runAndReadAll('SELECT account_id, added_at FROM intel_org_accounts ORDER BY account_id');
+  return reader.getRowObjectsJS().map((row) => ({ accountId: String(row.account_id), addedAt: row.added_at as Date }));
+}
+
+/** The declared account ids (what detections add to the lake's own accounts). */
+export async function declaredOrgAccounts(connection: DuckDBConnection): Promise<string[]> {
+  return (await listOrgAccounts(connection)).map((account) => account.accountId);
+}
+
+/** Declares accounts as the organisation's; returns those that were not declared already. */
+export async function addOrgAccounts(connection: DuckDBConnection, ids: string[]): Promise<string[]> {
+  checkAccountIds(ids);
+  await ensureIntelSchema(connection);
+  const declared = new Set(await declaredOrgAccounts(connection));
+  const added = [...new Set(ids)].filter((id) => !declared.has(id));
+  for (const id of added) await connection.run('INSERT INTO intel_org_accounts VALUES ($1, now()::TIMESTAMP)', [id]);
+  return added;
+}
+
+/** Removes the declared accounts among `ids`; the others are returned as unknown for the caller to name. */
+export async function removeOrgAccounts(connection: DuckDBConnection, ids: string[]): Promise<{ removed: string[]; unknown: string[] }> {
+  checkAccountIds(ids);
+  const declared = new Set(await declaredOrgAccounts(connection));
+  const unique = [...new Set(ids)];
+  const removed = unique.filter((id) => declared.has(id));
+  for (const id of removed) await connection.run('DELETE FROM intel_org_accounts WHERE account_id = $1', [id]);
+  return { removed, unknown: unique.filter((id) => !declared.has(id)) };
 }

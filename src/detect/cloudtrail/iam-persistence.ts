@@ -237,6 +237,18 @@ const sts = (name: string, request: Record<string, unknown>, time = '2026-11-02T
 const trust = (principal: unknown, condition?: Record<string, unknown>) =>
   JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: principal, Action: 'sts:AssumeRole', ...(condition ? { Condition: condition } : {}) }] });
 const terraform = assumedRole('TerraformApply', 'ci-run-8812');
+const MANAGEMENT_ACCOUNT = '999988887777';
+/** What Control Tower's StackSet creates in every enrolled account: a role the management account assumes. */
+const controlTowerRole = () => ({
+  ...iam(
+    'CreateRole',
+    { roleName: 'AWSControlTowerExecution', assumeRolePolicyDocument: trust({ AWS: `arn:aws:iam::${MANAGEMENT_ACCOUNT}:root` }) },
+    '2026-11-02T10:00:00Z',
+    { ...assumedRole('stacksets-exec-5d1f2c', 'stackset-session'), invokedBy: 'cloudformation.amazonaws.com' },
+    'cloudformation.amazonaws.com',
+  ),
+  sourceIPAddress: 'cloudformation.amazonaws.com',
+});
 
 export const iamPersistence: ApiDetection = {
   id: 'gumshoe-iam-persistence',
@@ -397,6 +409,17 @@ export const iamPersistence: ApiDetection = {
         iam('CreateRole', { roleName: 'OwnAccountAdmin', assumeRolePolicyDocument: trust({ AWS: `arn:aws:iam::${ACCOUNT}:root` }) }, '2026-11-02T10:00:04Z', terraform, TERRAFORM_AGENT),
       ],
       settings: { organizationAccounts: ['777788889999'] },
+      expect: [],
+    },
+    {
+      name: 'Control Tower’s execution role, trusting a management account the lake has no events of: an outside account',
+      records: [controlTowerRole()],
+      expect: [TRUST],
+    },
+    {
+      name: 'Control Tower’s execution role, trusting the management account declared as the organization’s',
+      records: [controlTowerRole()],
+      settings: { organizationAccounts: [MANAGEMENT_ACCOUNT] },
       expect: [],
     },
     {

@@ -10,6 +10,7 @@ import {
   boundedMap,
   isAwsServiceCall,
   isExternalAccount,
+  isIacAgent,
   list,
   obj,
   ownAccount,
@@ -26,7 +27,8 @@ import { bucketDetail } from './s3-resources.js';
  * (Policy:S3/BucketAnonymousAccessGranted), so a `*` bucket principal is left to that type.
  *
  * Accounts in `settings.organizationAccounts` are ours. An account this account has already shared with on
- * an earlier day (a DR or partner account) is a habit: still reported, at Low.
+ * an earlier day (a DR or partner account) is a habit, and a share made through infrastructure as code is a
+ * reviewed change: both still reported, at Low. Making a resource public is High whoever does it.
  */
 const SNAPSHOT = 'Exfiltration:EC2/SnapshotSharedExternally.Gumshoe';
 const AMI = 'Exfiltration:EC2/AmiSharedExternally.Gumshoe';
@@ -95,6 +97,15 @@ function describeTarget(target: string): string {
   return target === PUBLIC ? 'everyone (public)' : `AWS account ${target}`;
 }
 
+/** Low for a habitual target or a share made through infrastructure as code; the type's own (High) otherwise. */
+function shareSeverity(target: string, event: ApiEvent, habits: BoundedMap<number>): number | undefined {
+  // Making something public is exposure however reviewed; as RoleTrustBackdoor keeps a bare `*` at its own.
+  if (target === PUBLIC) return undefined;
+  // Recorded for IaC shares too, so a target Terraform set up is a habit for the hands-on shares that follow.
+  const habit = wasHabit(habits, `${ownAccount(event)}>${target}`, event.time);
+  return habit || isIacAgent(event.userAgent) ? 2 : undefined;
+}
+
 function onShare(event: ApiEvent, context: DetectionContext): void {
   if (event.failed || isAwsServiceCall(event)) return;
   const share = shareOf(event);
@@ -102,11 +113,10 @@ function onShare(event: ApiEvent, context: DetectionContext): void {
   const habits = context.state<BoundedMap<number>>('share-targets', boundedMap);
   for (const target of new Set(share.targets)) {
     if (target !== PUBLIC && !isExternalAccount(target, event, context.settings)) continue;
-    const habit = target !== PUBLIC && wasHabit(habits, `${ownAccount(event)}>${target}`, event.time);
     context.emit({
       type: share.type,
       event,
-      severity: habit ? 2 : undefined,
+      severity: shareSeverity(target, event, habits),
       aggregateBy: `${share.resource}>${target}`,
       remoteAccount: target === PUBLIC ? undefined : { accountId: target, affiliated: false },
       buckets: share.type === BUCKET ? [bucketDetail(event, share.resource)] : undefined,
@@ -131,6 +141,29 @@ const snapshotShare = (target: Record<string, unknown>, identity = admin, extra:
     response: { _return: true },
     ...extra,
   });
+
+const terraform = assumedRole('TerraformApply', 'ci-run-8812');
+const BACKUP_ACCOUNT = '777788889999';
+/** A CI pipeline's Terraform apply sharing an EBS snapshot, an AMI and an RDS snapshot with `account`. */
+const terraformShares = (account: string) => [
+  snapshotShare({ userId: account }, terraform, { userAgent: TERRAFORM_AGENT }),
+  ctEvent({
+    service: 'ec2',
+    name: 'ModifyImageAttribute',
+    identity: terraform,
+    userAgent: TERRAFORM_AGENT,
+    time: '2026-11-02T10:00:01Z',
+    request: { imageId: 'ami-0c55b159cbfafe1f0', attributeType: 'launchPermission', launchPermission: { add: { items: [{ userId: account }] } } },
+  }),
+  ctEvent({
+    service: 'rds',
+    name: 'ModifyDBSnapshotAttribute',
+    identity: terraform,
+    userAgent: TERRAFORM_AGENT,
+    time: '2026-11-02T10:00:02Z',
+    request: { dBSnapshotIdentifier: 'orders-nightly', attributeName: 'restore', valuesToAdd: [account] },
+  }),
+];
 
 const bucketPolicy = (statements: Record<string, unknown>[], identity = admin, userAgent?: string) =>
   ctEvent({
@@ -241,8 +274,26 @@ export const sharingExternally: ApiDetection = {
     },
     {
       name: 'snapshot shared with the organization’s backup account',
-      records: [snapshotShare({ userId: '777788889999' })],
-      settings: { organizationAccounts: ['777788889999'] },
+      records: [snapshotShare({ userId: BACKUP_ACCOUNT })],
+      settings: { organizationAccounts: [BACKUP_ACCOUNT] },
+      expect: [],
+    },
+    {
+      name: 'Terraform sharing with an account outside the organization: still reported (Low, a reviewed change)',
+      records: terraformShares(OTHER_ACCOUNT),
+      expect: [SNAPSHOT, AMI, RDS],
+    },
+    {
+      name: 'Terraform sharing with the organization’s backup account and letting it read a log bucket (declared account)',
+      records: [
+        ...terraformShares(BACKUP_ACCOUNT),
+        bucketPolicy(
+          [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${BACKUP_ACCOUNT}:role/log-shipper` }, Action: ['s3:GetObject', 's3:ListBucket'], Resource: 'arn:aws:s3:::acme-customer-exports/*' }],
+          terraform,
+          TERRAFORM_AGENT,
+        ),
+      ],
+      settings: { organizationAccounts: [BACKUP_ACCOUNT] },
       expect: [],
     },
     {
@@ -277,7 +328,7 @@ export const sharingExternally: ApiDetection = {
             { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::acme-customer-exports/*', Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc123def4' } } },
             { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/DataPipeline` }, Action: 's3:*', Resource: 'arn:aws:s3:::acme-customer-exports/*' },
           ],
-          assumedRole('TerraformApply', 'ci-run-8812'),
+          terraform,
           TERRAFORM_AGENT,
         ),
       ],
