@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { ctEvent, iamUser, instanceRole, repeated } from '../src/detect/case-builders.js';
+import { ctEvent, iamUser, instanceRole, repeated, TERRAFORM_AGENT } from '../src/detect/case-builders.js';
 import { runCase } from '../src/detect/cases.js';
+import { attackSequence } from '../src/detect/cloudtrail/attack-sequence.js';
 import { datasetRecords } from '../src/detect/dataset-records.js';
 import type { CloudTrailRecord, DetectionCase } from '../src/detect/detection.js';
 import { runDetections } from '../src/detect/engine.js';
@@ -42,6 +43,12 @@ const all = (c: Omit<DetectionCase, 'name'>) => runCase(DETECTIONS, { name: 'att
 const incident = (id: string) => {
   const scenario = INCIDENTS.find((s) => s.id === id)!;
   return all({ records: scenario.records, expect: scenario.expect, intel: scenario.intel });
+};
+/** The detection's own case whose name starts with `name`, run with every detection. */
+const ownCase = (name: string) => {
+  const found = attackSequence.cases().find((c) => c.name.startsWith(name));
+  assert.ok(found, name);
+  return found;
 };
 /** The signal count a sequence's description states. */
 const statedSignals = (f: GuardDutyFinding) => Number(/(\d+) (suspicious )?signals/.exec(f.description)?.[1]);
@@ -82,6 +89,47 @@ describe('attack sequences: what is no sequence', () => {
       expect: [],
     });
     assert.deepEqual(found.map((o) => o.finding.type).sort(), ['Recon:IAMUser/MaliciousIPCaller.Custom', 'UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom']);
+  });
+});
+
+describe('attack sequences: whose hands the credential is in', () => {
+  const TEARDOWN_FINDINGS = ['DefenseEvasion:IAMUser/DnsQueryLoggingDeleted.Gumshoe', 'DefenseEvasion:IAMUser/FlowLogsDeleted.Gumshoe', 'DefenseEvasion:IAMUser/SecurityServiceDisabled.Gumshoe'];
+  const types = (found: Occurrence[]) => [...new Set(found.map((o) => o.finding.type))].sort();
+
+  test('an administrator tearing down a region by hand from the office raises the Medium findings and no sequence', () => {
+    const found = all(ownCase('an SSO administrator decommissions a region by hand'));
+    assert.deepEqual(types(found), TEARDOWN_FINDINGS);
+    assert.deepEqual(sequences(found).map((o) => o.finding.type), []);
+  });
+
+  test('the same teardown from a Tor exit is a compromised credential, its findings linked to the sequence', () => {
+    const found = all(ownCase('the same teardown by the administrator’s session from a Tor exit'));
+    const [sequence, ...more] = sequences(found);
+    assert.equal(sequence?.finding.type, 'AttackSequence:IAM/CompromisedCredentials');
+    assert.equal(more.length, 0);
+    const names = sequenceOf(sequence!.finding).signals.filter((s) => s.type === 'FINDING').map((s) => s.name);
+    assert.deepEqual([...new Set(names)].sort(), [...TEARDOWN_FINDINGS, 'UnauthorizedAccess:IAMUser/TorIPCaller'].sort());
+    for (const o of found.filter((f) => f !== sequence)) assert.equal(o.finding.associatedAttackSequenceArn, sequence!.finding.arn, o.finding.type);
+  });
+
+  test('a Terraform apply of the CI role raises its persistence and sharing findings and no sequence', () => {
+    const found = all(ownCase('a Terraform apply from a GitHub Actions OIDC session'));
+    const raised = types(found);
+    for (const type of ['Persistence:IAMUser/RoleTrustBackdoor.Gumshoe', 'Exfiltration:EC2/SnapshotSharedExternally.Gumshoe']) assert.ok(raised.includes(type), raised.join(', '));
+    assert.deepEqual(sequences(found).map((o) => o.finding.type), []);
+  });
+
+  test('a finding raised on a Terraform call stays out of a sequence the credential makes otherwise', () => {
+    const { records = [], intel } = ownCase('the same teardown by the administrator’s session from a Tor exit');
+    const identity = records[0]!.userIdentity;
+    const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::444455556666:root' }, Action: 'sts:AssumeRole' }] };
+    const backdoor = ctEvent({ service: 'iam', name: 'CreateRole', identity, time: '2026-11-15T15:30:00Z', ip: '81.2.69.160', userAgent: TERRAFORM_AGENT, request: { roleName: 'ops-access', assumeRolePolicyDocument: JSON.stringify(trust) } });
+    const found = all({ records: [...records, backdoor], intel, expect: [] });
+    assert.ok(found.some((o) => o.finding.type === 'Persistence:IAMUser/RoleTrustBackdoor.Gumshoe'), types(found).join(', '));
+    const [sequence] = sequences(found);
+    const detail = sequenceOf(sequence!.finding);
+    assert.ok(!detail.signals.some((s) => s.name === 'Persistence:IAMUser/RoleTrustBackdoor.Gumshoe' || s.name === 'CreateRole'), detail.signals.map((s) => s.name).join(', '));
+    assert.equal(found.find((o) => o.finding.type === 'Persistence:IAMUser/RoleTrustBackdoor.Gumshoe')!.finding.associatedAttackSequenceArn, undefined);
   });
 });
 

@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import { accessKeyDetailsOf, buildOccurrence, type EventPlace, evidenceRef, EVIDENCE_LIMIT, type EvidenceRef, type Occurrence } from '../../findings/build.js';
 import type { AccessKeyDetails } from '../../findings/guardduty-finding.js';
 import { ApiEvent } from '../api-event.js';
-import { assumedRole, awsService, ctEvent, iamUser, instanceRole, repeated, root } from '../case-builders.js';
+import { assumedRole, awsService, CONSOLE_AGENT, ctEvent, iamUser, instanceRole, repeated, root, TERRAFORM_AGENT } from '../case-builders.js';
 import type { ApiDetection, CloudTrailRecord, DetectionContext, FindingTypeSpec, Signal } from '../detection.js';
 import { highRiskTactic } from './anomalous-behavior.js';
 import { s3DataClass } from './api-classes.js';
-import { type BoundedMap, boundedMap, getEntry, setEntry, trimOldest } from './gumshoe-common.js';
+import { type BoundedMap, boundedMap, getEntry, isIacAgent, setEntry, trimOldest } from './gumshoe-common.js';
 import { bucketOf } from './s3-resources.js';
+import { s3Ransomware } from './s3-ransomware.js';
 
 /**
  * Extended Threat Detection for credentials (guardduty.md §2.6): AttackSequence:IAM/CompromisedCredentials
@@ -26,6 +27,20 @@ import { bucketOf } from './s3-resources.js';
  * A sequence needs at least MIN_SIGNALS signals resting on at least MIN_EVENTS distinct events (one API call
  * that raises three findings is one action, not a sequence) and spanning at least MIN_TACTICS attack
  * tactics (stages), within WINDOW_MS.
+ *
+ * Whose hands: both sequences say the credential is used by someone else, so both need at least one finding
+ * that says so: a wrong-hands type (CREDENTIAL_TYPES: credential exfiltration, threat-list or Tor caller,
+ * pentest tool, impossible travel), an anomaly of its behaviour (ANOMALY_TYPES: IAM or S3
+ * AnomalousBehavior, which carry the unusual APIs, networks and ASNs as indicators), or intent no owner has
+ * (HOSTILE_TYPES: a ransom note). Without one, however
+ * many findings the owner's own work raises (an administrator tearing down a VPC by hand deletes its flow
+ * logs, DNS query logging and Config recorder: four Medium findings) they stay findings, not a Critical.
+ * Infrastructure as code: the calls of Terraform, CloudFormation or Pulumi (isIacAgent) are reviewed
+ * changes, and a pipeline's apply can raise several persistence or sharing findings at once. Their call
+ * groups are not kept, and findings raised on them (judged by the call the finding reports) are left out
+ * of the sequence altogether rather than weighed 0: a 0 would still fill MIN_SIGNALS, MIN_TACTICS and the
+ * types counted, and list a reviewed change as a sign of compromise. Wrong-hands types are kept whatever
+ * the agent: they are about who calls, not the change (an agent string is the caller's to choose).
  *
  * Each finding type scores once: evidence the credential is in the wrong hands (credential exfiltration,
  * threat-list or Tor caller, pentest tool, impossible travel) 3; others by severity, High 2, Medium 1,
@@ -56,7 +71,12 @@ const WINDOW_MS = 24 * 3_600_000;
 const LEAD_MS = 3_600_000;
 const CREDENTIALS_SCORE = 4;
 const DATA_SCORE = 3;
+/** Findings that the credential is in the wrong hands: who calls, whatever the call. */
 const CREDENTIAL_TYPES = /CredentialExfiltration|MaliciousIPCaller|TorIPCaller|^PenTest:|ConsoleLoginSuccess\.B/;
+/** Behaviour unlike the credential's own profile (IAM and S3: new API, network, ASN, …). */
+const ANOMALY_TYPES = /\/AnomalousBehavior(\.|$)/;
+/** Intent no owner has: a ransom note left in the victim's bucket. */
+const HOSTILE_TYPES = /^Impact:S3\/RansomNoteUploaded\./;
 /** Anomalies of S3 data events (object reads, deletes, writes); Impact:S3/AnomalousBehavior.Permission is a management event. */
 const S3_DATA_FINDING = /^(Exfiltration:S3\/AnomalousBehavior|Impact:S3\/AnomalousBehavior\.(Delete|Write))$/;
 /** Findings about a bucket or its objects, which already stand for the S3 object calls they were raised on. */
@@ -178,7 +198,8 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
     const tactic = highRiskTactic(event);
     if (tactic) call = { kind: 'CLOUD_TRAIL', tactic };
   }
-  if (!call || event.actor.invokedBy || event.actor.type === 'AWSService') return;
+  // Calls of infrastructure-as-code tools are reviewed changes, no signal of their own (see raisedByIac).
+  if (!call || event.actor.invokedBy || event.actor.type === 'AWSService' || isIacAgent(event.userAgent)) return;
   let bucket = call.kind === 'S3_DATA_EVENTS' ? bucketOf(event) : null;
   const cred = credentialOf(event);
   const byCred = runCalls(context);
@@ -256,6 +277,17 @@ const scoreKey = (type: string): string => (CREDENTIAL_TYPES.test(type) ? `~${ty
 
 /** `TA0004 Privilege Escalation` and `PrivilegeEscalation` alike → `PrivilegeEscalation`. */
 const tacticName = (tactic: string): string => tactic.replace(/^TA\d+ /, '').replace(/\s+/g, '');
+
+/** Someone else may hold the credential: a wrong-hands finding, an anomaly of its behaviour, or hostile intent. */
+const suspectType = (type: string): boolean => CREDENTIAL_TYPES.test(type) || ANOMALY_TYPES.test(type) || HOSTILE_TYPES.test(type);
+
+/**
+ * A finding raised on an infrastructure-as-code call (the call it reports, its latest in the run) is a
+ * reviewed change, not a behaviour of the credential's holder: it stays out of the sequence. A wrong-hands
+ * type stays in: it is about who calls (a threat-listed IP, stolen instance credentials), not the change.
+ */
+const raisedByIac = (o: Occurrence): boolean =>
+  isIacAgent(o.finding.service.action.awsApiCallAction?.userAgent ?? null) && !CREDENTIAL_TYPES.test(o.finding.type);
 
 function weight(f: FindingRef): number {
   if (CREDENTIAL_TYPES.test(f.type)) return 3;
@@ -409,13 +441,15 @@ function evaluate(state: Credential): Evaluation {
   const highRisk = signalCalls.some(highRiskCall);
   const kinds = new Set(state.findings.map((f) => scoreKey(f.type)));
   const all = score(state.findings);
-  const credentials = sequence && kinds.size >= 2 && all + (highRisk ? 1 : 0) >= CREDENTIALS_SCORE;
+  // However many findings a person's own work raises, a compromise needs a sign the credential left their hands.
+  const suspect = state.findings.some((f) => suspectType(f.type));
+  const credentials = sequence && suspect && kinds.size >= 2 && all + (highRisk ? 1 : 0) >= CREDENTIALS_SCORE;
   const suspicion = state.findings.filter((f) => !S3_DATA_FINDING.test(f.type));
   const s3Anomaly = state.findings.some((f) => S3_DATA_FINDING.test(f.type));
   // Object reads, deletes or writes on a named bucket: S3 data events, not bucket-configuration calls or their
   // findings, and not discovery (listing buckets or objects).
   const s3Activity = calls.some((c) => c.kind === 'S3_DATA_EVENTS' && c.bucket !== null && !isDiscovery(c));
-  const data = sequence && s3Activity && (score(suspicion) >= DATA_SCORE || (s3Anomaly && all >= CREDENTIALS_SCORE));
+  const data = sequence && suspect && s3Activity && (score(suspicion) >= DATA_SCORE || (s3Anomaly && all >= CREDENTIALS_SCORE));
   return { credentials, data, calls, signalCalls, signals, start };
 }
 
@@ -487,7 +521,7 @@ function correlate(occurrences: readonly Occurrence[], context: DetectionContext
   const suspects = context.state<BoundedMap<number>>('suspects', boundedMap);
   const members = new Map<string, Occurrence[]>();
   for (const o of occurrences) {
-    if (SEQUENCE_TYPE.test(o.finding.type) || !o.principal) continue;
+    if (SEQUENCE_TYPE.test(o.finding.type) || !o.principal || raisedByIac(o)) continue;
     const list = members.get(o.principal) ?? [];
     list.push(o);
     members.set(o.principal, list);
@@ -596,6 +630,48 @@ const KALI = 'aws-cli/2.15.30 md/awscrt#0.19.19 ua/2.0 os/linux#6.5.0-kali3-amd6
 /** A bucket policy that lets another account read every object. */
 const externalRead = (bucket: string) => ({ bucketName: bucket, bucketPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999988887777:root' }, Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` }] } });
 
+/** An SSO administrator's console session. */
+const ssoAdmin = assumedRole('AWSReservedSSO_AdministratorAccess_7e7a1b2c3d4e5f60', 'erin@acme.example');
+const OFFICE_IP = '81.2.69.160';
+/** Decommissioning an unused region by hand: its instances and VPC, with the flow logs, DNS query logging and Config recorder that watched it. */
+const TEARDOWN: [service: string, name: string, request: Record<string, unknown>][] = [
+  ['ec2', 'TerminateInstances', { instancesSet: { items: [{ instanceId: 'i-0de5000000000001' }] } }],
+  ['ec2', 'DeleteFlowLogs', { DeleteFlowLogsRequest: { FlowLogId: { tag: 1, content: 'fl-0de50000000000001' } } }],
+  ['route53resolver', 'DisassociateResolverQueryLogConfig', { resolverQueryLogConfigId: 'rqlc-0de500000000001', resourceId: 'vpc-0de500000000001' }],
+  ['route53resolver', 'DeleteResolverQueryLogConfig', { resolverQueryLogConfigId: 'rqlc-0de500000000001' }],
+  ['config', 'StopConfigurationRecorder', { configurationRecorderName: 'default' }],
+  ['config', 'DeleteConfigurationRecorder', { configurationRecorderName: 'default' }],
+  ['ec2', 'DeleteNatGateway', { DeleteNatGatewayRequest: { NatGatewayId: 'nat-0de5000000000001' } }],
+  ['ec2', 'DeleteVpc', { vpcId: 'vpc-0de500000000001' }],
+];
+/** The teardown in the console of eu-west-1 from `ip`, a call every two minutes. */
+const teardown = (ip: string): CloudTrailRecord[] =>
+  repeated(TEARDOWN.length, '2026-11-15T15:10:00Z', 2, (t, i) => {
+    const [service, name, request] = TEARDOWN[i]!;
+    return ctEvent({ service, name, identity: ssoAdmin, time: t, ip, userAgent: CONSOLE_AGENT, region: 'eu-west-1', request });
+  });
+
+/** A GitHub Actions job's session of the deploy role, through OIDC. */
+const ciSession = assumedRole('github-actions-deploy', 'GitHubActions-7770');
+(ciSession.sessionContext as Record<string, unknown>).webIdFederationData = { federatedProvider: 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com', attributes: {} };
+const RUNNER_IP = '20.55.14.25';
+const BACKUP_ACCOUNT = '444455556666';
+/** A Terraform apply that shares backups with the organisation's backup account and lets its restore automation in. */
+const terraformApply = (): CloudTrailRecord[] => {
+  const call = (service: string, name: string, time: string, request: Record<string, unknown>) =>
+    ctEvent({ service, name, identity: ciSession, time, ip: RUNNER_IP, userAgent: TERRAFORM_AGENT, request });
+  const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${BACKUP_ACCOUNT}:role/restore-automation` }, Action: 'sts:AssumeRole' }] };
+  return [
+    call('iam', 'CreateRole', '2026-11-15T15:00:10Z', { roleName: 'backup-restore-operator', assumeRolePolicyDocument: JSON.stringify(trust) }),
+    call('iam', 'AttachRolePolicy', '2026-11-15T15:00:12Z', { roleName: 'backup-restore-operator', policyArn: 'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores' }),
+    call('ec2', 'ModifyInstanceAttribute', '2026-11-15T15:00:30Z', { instanceId: 'i-0f00aa11bb22cc330', userData: '<sensitiveDataRemoved>' }),
+    call('ec2', 'ModifySnapshotAttribute', '2026-11-15T15:01:00Z', { snapshotId: 'snap-0abcabcabcabcabc1', createVolumePermission: { add: { items: [{ userId: BACKUP_ACCOUNT }] } }, attributeType: 'CREATE_VOLUME_PERMISSION' }),
+    call('ec2', 'ModifyImageAttribute', '2026-11-15T15:01:10Z', { imageId: 'ami-0aaabbbcccdddeee1', launchPermission: { add: { items: [{ userId: BACKUP_ACCOUNT }] } }, attributeType: 'launchPermission' }),
+    call('rds', 'ModifyDBSnapshotAttribute', '2026-11-15T15:01:20Z', { dBSnapshotIdentifier: 'orders-db-pre-migration', attributeName: 'restore', valuesToAdd: [BACKUP_ACCOUNT] }),
+    call('s3', 'PutBucketPolicy', '2026-11-15T15:01:40Z', externalRead('acme-backup-exports')),
+  ];
+};
+
 const cases: ApiDetection['cases'] = () => [
   {
     name: 'OTRF: stolen instance credentials, then the bucket listed and read',
@@ -697,6 +773,34 @@ const cases: ApiDetection['cases'] = () => [
       s3(erin, 'GetObject', 'design-archive', '2026-11-15T09:03:00Z', FOREIGN_IP, 'spec.pdf'),
     ],
     with: ['anomalous-behavior', 's3-anomalous-behavior'],
+    expect: [],
+  },
+  {
+    // No history and no intel: the note alone says whose hands the credential is in.
+    name: 'a key with no history downloads a bucket, deletes every version and leaves a ransom note (Stratus shape)',
+    records: s3Ransomware.cases!()[0]!.records,
+    with: ['gumshoe-s3-ransomware'],
+    expect: ['AttackSequence:S3/CompromisedData'],
+  },
+  {
+    // The audit's D2: four Medium defence-evasion findings and high-risk calls of one person, nothing about who holds the session.
+    name: 'an SSO administrator decommissions a region by hand from the office: no sign the session is in other hands',
+    records: teardown(OFFICE_IP),
+    with: ['gumshoe-logging-tampering', 'iam-threat-intel', 'anomalous-behavior'],
+    expect: [],
+  },
+  {
+    name: 'the same teardown by the administrator’s session from a Tor exit',
+    records: teardown(TOR_EXIT),
+    intel: { torExits: [TOR_EXIT] },
+    with: ['gumshoe-logging-tampering', 'iam-threat-intel'],
+    expect: ['AttackSequence:IAM/CompromisedCredentials'],
+  },
+  {
+    // The audit's D1: persistence and sharing findings of the CI role, every one raised on a Terraform call.
+    name: 'a Terraform apply from a GitHub Actions OIDC session shares backups with another account and trusts its restore role',
+    records: terraformApply(),
+    with: ['gumshoe-iam-persistence', 'gumshoe-sharing-externally', 'anomalous-behavior'],
     expect: [],
   },
   {
