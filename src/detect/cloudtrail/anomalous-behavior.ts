@@ -2,6 +2,7 @@ import type { ApiEvent } from '../api-event.js';
 import { assumedRole, CLI_AGENT, CONSOLE_AGENT, ctEvent, iamUser, repeated, TERRAFORM_AGENT } from '../case-builders.js';
 import type { ApiDetection, CloudTrailRecord, DetectionContext, FindingTypeSpec } from '../detection.js';
 import { isReconCall } from './api-classes.js';
+import { apiName } from './gumshoe-common.js';
 import {
   anomalyReport,
   asnLabel,
@@ -121,13 +122,11 @@ const TACTIC_OF = new Map<string, HighRiskTactic>(
 /** Highest risk first: the primary API of a burst is the one whose tactic comes first here. */
 const RISK: readonly Tactic[] = ['Exfiltration', 'Impact', 'DefenseEvasion', 'PrivilegeEscalation', 'CredentialAccess', 'Persistence', 'InitialAccess', 'Discovery'];
 
-/** Lambda's CloudTrail names carry an API version (`UpdateFunctionCode20150331v2`). */
-const API_VERSION = /\d{8}(v\d+)?$/;
-
 /** The tactic of a high-risk API in the table, or undefined. */
 export function highRiskTactic(event: Pick<ApiEvent, 'api' | 'serviceShort'>): HighRiskTactic | undefined {
   const service = event.serviceShort;
-  const api = service === 'lambda' ? event.api.replace(API_VERSION, '') : event.api;
+  // Lambda's CloudTrail names carry an API version (`UpdateFunctionCode20150331v2`).
+  const api = service === 'lambda' ? apiName(event.api) : event.api;
   return TACTIC_OF.get(`${service}:${api}`);
 }
 

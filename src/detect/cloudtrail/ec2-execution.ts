@@ -4,7 +4,9 @@ import type { ApiDetection, DetectionContext } from '../detection.js';
 import {
   type BoundedMap,
   boundedMap,
+  type Burst,
   firstTime,
+  flushDeferred,
   getEntry,
   HABIT_AGE,
   HOUR,
@@ -19,6 +21,7 @@ import {
   obj,
   ownAccount,
   present,
+  reportWhenWindowCloses,
   scalar,
   setEntry,
   str,
@@ -60,47 +63,47 @@ const MANY_INSTANCES = 20;
 
 const habits = (context: DetectionContext) => context.state<BoundedMap<number>>('ec2-habits', boundedMap);
 
-/** Reports a burst once per window unless the principal has made such bursts a habit. */
-function fireBurst(context: DetectionContext, name: string, event: ApiEvent, burst: { fired: boolean }, evidence: string): ApiEvent[] | null {
-  if (burst.fired) return null;
+/** Marks a burst reported; false when it already was, or when the principal has made such bursts a habit. */
+function shouldReport(context: DetectionContext, name: string, event: ApiEvent, burst: { fired: boolean }): boolean {
+  if (burst.fired) return false;
   burst.fired = true;
-  const related = takeEvidence(context, evidence, event);
-  return wasHabit(habits(context), `${name}>${event.principalKey}`, event.time) ? null : related;
+  return !wasHabit(habits(context), `${name}>${event.principalKey}`, event.time);
 }
 
 // ---- user data and passwords ----
 
-function onUserDataRead(event: ApiEvent, context: DetectionContext): void {
-  if (event.request?.attribute !== 'userData') return;
-  const { burst, evidence } = trackBurst(context, 'userdata', event.principalKey, event, present(event.request.instanceId), READ_WINDOW);
+/**
+ * Medium when probing, when the reads succeed on as many instances (getting the secrets is worse than being
+ * refused them), or for a very large sweep.
+ */
+function readSeverity(burst: Burst): number | undefined {
+  const read = burst.items.filter((instance) => !burst.denied.includes(instance)).length;
+  return isProbing(burst, READ_FAILURES) || read >= READ_INSTANCES || burst.items.length >= 2 * READ_INSTANCES ? 5 : undefined;
+}
+
+/**
+ * Bulk reads of a secret instances hold (user data, Windows passwords). With `scannersLow`, workload roles
+ * (inventory and security scanners, which read every instance's user data) stay Low unless probing.
+ */
+function onInstanceSecretRead(event: ApiEvent, context: DetectionContext, name: string, type: string, scannersLow: boolean): void {
+  const { burst, evidence } = trackBurst(context, name, event.principalKey, event, present(event.request?.instanceId), READ_WINDOW);
   if (burst.items.length < READ_INSTANCES && !isProbing(burst, READ_FAILURES)) return;
-  const related = fireBurst(context, 'userdata', event, burst, evidence);
-  if (!related) return;
-  context.emit({
-    type: USER_DATA_READ,
-    event,
-    related,
-    severity: isProbing(burst, READ_FAILURES) ? 5 : undefined,
-    vars: { instances: burst.items.length, denied: burst.denied.length },
+  if (!shouldReport(context, name, event, burst)) return;
+  reportWhenWindowCloses(context, evidence, burst, READ_WINDOW, event, (related) => {
+    const severity = scannersLow && !isPersonLike(event) ? (isProbing(burst, READ_FAILURES) ? 5 : undefined) : readSeverity(burst);
+    context.emit({ type, event, related, severity, vars: { instances: burst.items.length, denied: burst.denied.length } });
   });
 }
 
-function onPasswordData(event: ApiEvent, context: DetectionContext): void {
-  const { burst, evidence } = trackBurst(context, 'password', event.principalKey, event, present(event.request?.instanceId), READ_WINDOW);
-  if (burst.items.length < READ_INSTANCES) return;
-  const related = fireBurst(context, 'password', event, burst, evidence);
-  if (!related) return;
-  context.emit({
-    type: PASSWORD,
-    event,
-    related,
-    severity: isProbing(burst, READ_FAILURES) || burst.items.length >= 2 * READ_INSTANCES ? 5 : undefined,
-    vars: { instances: burst.items.length, denied: burst.denied.length },
-  });
+function onUserDataRead(event: ApiEvent, context: DetectionContext): void {
+  if (event.request?.attribute === 'userData') onInstanceSecretRead(event, context, 'userdata', USER_DATA_READ, true);
 }
+
+/** `{userData: {...}}`, or the CLI's `--attribute userData --value …` form. */
+const changesUserData = (request: Record<string, unknown>) => 'userData' in request || request.attribute === 'userData';
 
 function onUserDataChange(event: ApiEvent, context: DetectionContext): void {
-  if (!event.request || !('userData' in event.request)) return;
+  if (!event.request || !changesUserData(event.request)) return;
   const instanceId = str(event.request.instanceId) ?? 'unknown-instance';
   context.emit({ type: USER_DATA, event, severity: isIacAgent(event.userAgent) ? 2 : undefined, instance: { instanceId }, vars: { instanceId } });
 }
@@ -119,11 +122,42 @@ function unusualLaunch(instanceType: string, count: number): { reason: string; k
   return null;
 }
 
-function onRunInstances(event: ApiEvent, context: DetectionContext): void {
+/** A request field as CloudTrail writes it: camelCase, or PascalCase inside `CreateFleetRequest`-style wrappers. */
+function field(value: unknown, name: string): unknown {
+  const record = obj(value);
+  return record?.[name] ?? record?.[name[0]!.toUpperCase() + name.slice(1)];
+}
+
+const numberOf = (value: unknown) => Number(scalar(value)) || 1;
+const typesOf = (values: unknown[]) => values.map(scalar).filter((t): t is string => t !== undefined);
+/** Instance types a fleet's launch-template overrides ask for (the template's own type is not in the request). */
+const overrideTypes = (configs: unknown) => typesOf(list(configs).flatMap((c) => list(field(c, 'overrides')).map((o) => field(o, 'instanceType'))));
+
+/** The instance types and number of instances a launch request asks for, from each launching API's request shape. */
+function launchRequest(event: ApiEvent): { types: string[]; count: number } {
   const request = event.request ?? {};
-  const instanceType = scalar(request.instanceType) ?? 'unknown';
-  const count = Math.max(1, ...list(request.instancesSet).map((i) => Number(str(obj(i)?.maxCount)) || 1));
-  const unusual = unusualLaunch(instanceType, count);
+  switch (event.api) {
+    case 'RequestSpotInstances':
+      return { types: typesOf([field(request.launchSpecification, 'instanceType')]), count: numberOf(request.instanceCount) };
+    case 'CreateFleet': {
+      const fleet = field(request, 'createFleetRequest') ?? request;
+      return { types: overrideTypes(field(fleet, 'launchTemplateConfigs')), count: numberOf(field(field(fleet, 'targetCapacitySpecification'), 'totalTargetCapacity')) };
+    }
+    case 'RequestSpotFleet': {
+      const config = field(field(request, 'requestSpotFleetRequest') ?? request, 'spotFleetRequestConfig');
+      const specifications = list(field(config, 'launchSpecifications')).map((spec) => field(spec, 'instanceType'));
+      return { types: [...typesOf(specifications), ...overrideTypes(field(config, 'launchTemplateConfigs'))], count: numberOf(field(config, 'targetCapacity')) };
+    }
+    default:
+      return { types: typesOf([request.instanceType]), count: Math.max(1, ...list(request.instancesSet).map((i) => numberOf(obj(i)?.maxCount))) };
+  }
+}
+
+function onLaunch(event: ApiEvent, context: DetectionContext): void {
+  const { types, count } = launchRequest(event);
+  const [instanceType, unusual] = (types.length ? types : ['unknown'])
+    .map((type) => [type, unusualLaunch(type, count)] as const)
+    .find(([, why]) => why !== null) ?? ['', null];
   if (!unusual) return;
   // What the account already launched successfully on an earlier day is its normal.
   const key = `launch>${ownAccount(event)}>${unusual.kind}`;
@@ -172,8 +206,9 @@ function onIngress(event: ApiEvent, context: DetectionContext): void {
   for (const p of permissions(request)) {
     // `/0` in any form: anonymised logs keep the prefix length but not always the zero address.
     if (!p.cidrs.some((c) => c.endsWith('/0'))) continue;
-    const allPorts = p.protocol === '-1' || p.protocol === 'all';
     const tcp = p.protocol === 'tcp' || p.protocol === '6';
+    // Every protocol, or every TCP port (0–65535; 1–65535 is the same opening).
+    const allPorts = p.protocol === '-1' || p.protocol === 'all' || (tcp && p.from <= 1 && p.to >= 65535);
     const ports = allPorts ? ['all ports'] : tcp ? ADMIN_PORTS.filter(([port]) => p.from <= port && port <= p.to).map(([, label]) => label) : [];
     if (!ports.length) continue;
     const group = str(request.groupId) ?? str(request.groupName) ?? 'unknown-group';
@@ -190,8 +225,11 @@ function onInstanceConnect(event: ApiEvent, context: DetectionContext): void {
   const first = firstTime(habits(context), `connect>${event.principalKey}`, event.time);
   const { burst, evidence } = trackBurst(context, 'connect', event.principalKey, event, present(instanceId), CONNECT_WINDOW);
   if (burst.items.length >= CONNECT_INSTANCES) {
-    const related = fireBurst(context, 'connect', event, burst, evidence);
-    if (related) context.emit({ type: CONNECT, event, related, severity: 5, vars: { instances: burst.items.length, scope: `${burst.items.length} instances` } });
+    if (shouldReport(context, 'connect', event, burst)) {
+      reportWhenWindowCloses(context, evidence, burst, CONNECT_WINDOW, event, (related) =>
+        context.emit({ type: CONNECT, event, related, severity: 5, vars: { instances: burst.items.length, scope: `${burst.items.length} instances` } }),
+      );
+    }
     return;
   }
   // A principal's first use is worth a Low note once the account's normal users are known.
@@ -212,7 +250,9 @@ function onDeregister(event: ApiEvent, context: DetectionContext): void {
   const { burst, evidence } = trackBurst(context, 'deregister', event.principalKey, event, present(event.request?.imageId), DEREGISTER_WINDOW);
   if (burst.items.length >= DEREGISTER_IMAGES && !burst.fired) {
     burst.fired = true;
-    context.emit({ type: DEREGISTER, event, severity: 5, related: takeEvidence(context, evidence, event), vars: { images: burst.items.length, image: burst.items.join(', ') } });
+    reportWhenWindowCloses(context, evidence, burst, DEREGISTER_WINDOW, event, (related) =>
+      context.emit({ type: DEREGISTER, event, severity: 5, related, vars: { images: burst.items.length, image: burst.items.join(', ') } }),
+    );
     return;
   }
   if (burst.calls === 1 && isPersonLike(event) && !isIacAgent(event.userAgent)) {
@@ -220,12 +260,16 @@ function onDeregister(event: ApiEvent, context: DetectionContext): void {
   }
 }
 
+/** Launches are judged whoever makes them: Auto Scaling and fleets launch what someone asked for. */
+const LAUNCH_APIS = new Set(['RunInstances', 'RequestSpotInstances', 'CreateFleet', 'RequestSpotFleet']);
+
 function onEc2Event(event: ApiEvent, context: DetectionContext): void {
-  if (event.api === 'RunInstances') return onRunInstances(event, context);
+  flushDeferred(context, event.time);
+  if (LAUNCH_APIS.has(event.api)) return onLaunch(event, context);
   if (isAwsServiceCall(event)) return;
   // Denied reads are part of the enumeration signal; denied changes changed nothing.
   if (event.api === 'DescribeInstanceAttribute') return onUserDataRead(event, context);
-  if (event.api === 'GetPasswordData') return onPasswordData(event, context);
+  if (event.api === 'GetPasswordData') return onInstanceSecretRead(event, context, 'password', PASSWORD, false);
   if (event.failed) return;
   switch (event.api) {
     case 'ModifyInstanceAttribute':
@@ -295,13 +339,20 @@ const terraform = assumedRole('TerraformApply', 'ci-run-8812');
 const webRole = instanceRole('web-server', 'i-0a12b34c56d78e90f');
 const fromInstance = (service: string, name: string, second: number, identity = webRole, errorCode?: string) =>
   ctEvent({ service, name, time: at(0, second), identity, request: {}, errorCode, ip: '10.0.3.17' });
+const HOSTING = '159.89.41.17';
+const intruder = iamUser('build-bot');
+const INSTANCES = ['i-0a12b34c56d78e901', 'i-0b23c45d67e89f012', 'i-0c34d56e78f90a123', 'i-0d45e67f89a01b234', 'i-0e56f78a90b12c345', 'i-0f67a89b01c23d456'];
+/** Six Windows passwords read, and all six returned: worse than being refused. */
+export const PASSWORDS_READ = 'Windows passwords of six instances read successfully by an IAM user';
+export const ALL_TCP_PORTS = 'every TCP port opened to ::/0';
+export const SIX_AMIS = 'six AMIs deregistered within an hour';
 const ingress = (cidr: string, from: number, to: number, identity = terraform, protocol = 'tcp') =>
   ec2('AuthorizeSecurityGroupIngress', { groupId: 'sg-003dc7f1f1c686164', ipPermissions: { items: [{ ipProtocol: protocol, fromPort: from, toPort: to, ipRanges: { items: [{ cidrIp: cidr }] } }] } }, at(0), identity, { userAgent: TERRAFORM_AGENT });
 
 export const ec2Execution: ApiDetection = {
   id: 'gumshoe-ec2-execution',
   source: 'cloudtrail',
-  apis: ['ModifyInstanceAttribute', 'DescribeInstanceAttribute', 'GetPasswordData', 'RunInstances', 'AuthorizeSecurityGroupIngress', 'SendSSHPublicKey', 'SendSerialConsoleSSHPublicKey', 'EnableSerialConsoleAccess', 'DeregisterImage'],
+  apis: ['ModifyInstanceAttribute', 'DescribeInstanceAttribute', 'GetPasswordData', ...LAUNCH_APIS, 'AuthorizeSecurityGroupIngress', 'SendSSHPublicKey', 'SendSerialConsoleSSHPublicKey', 'EnableSerialConsoleAccess', 'DeregisterImage'],
   types: [
     {
       type: USER_DATA,
@@ -340,7 +391,7 @@ export const ec2Execution: ApiDetection = {
       resourceType: 'AccessKey',
       mitre: { tactic: 'TA0040 Impact', technique: 'T1496 Resource Hijacking' },
       title: 'An unusual EC2 launch ({instanceType}) {outcome}.',
-      description: '{principal} called RunInstances from {ip} and it {outcome}: {reason}. Attackers launch such instances for cryptomining.',
+      description: '{principal} called {api} from {ip} and it {outcome}: {reason}. Attackers launch such instances for cryptomining.',
       remediation: 'Check who needs these instances. If nobody does, terminate them, revoke the caller’s credentials, and cap instance types with an SCP or service quotas.',
     },
     {
@@ -385,6 +436,7 @@ export const ec2Execution: ApiDetection = {
     },
   ],
   onEvent: onEc2Event,
+  finish: (context) => flushDeferred(context),
   cases: () => [
     { name: 'Stratus: user data replaced on a stopped instance', datasets: [{ stratus: 'aws.execution.ec2-user-data' }], expect: [USER_DATA] },
     { name: 'Panther: user data changed', datasets: [{ panther: 'AWS.EC2.Startup.Script.Change', test: 'ModifyInstanceAttributeUserdata' }], expect: [USER_DATA] },
@@ -421,6 +473,65 @@ export const ec2Execution: ApiDetection = {
       ],
       expect: [OPEN_PORT],
     },
+    {
+      name: 'user data replaced with the CLI’s --attribute userData --value form',
+      records: [ec2('ModifyInstanceAttribute', { instanceId: INSTANCES[2], attribute: 'userData', value: '<sensitiveDataRemoved>' }, at(0), intruder, { ip: HOSTING, response: { _return: true } })],
+      expect: [USER_DATA],
+    },
+    {
+      name: PASSWORDS_READ,
+      records: INSTANCES.map((id, i) => ec2('GetPasswordData', { instanceId: id }, at(0, 20 * i), intruder, { ip: HOSTING, response: { instanceId: id, timestamp: 1761900000000, passwordData: '<sensitiveDataRemoved>' } })),
+      expect: [PASSWORD],
+    },
+    {
+      name: 'user data of six instances read successfully by an IAM user',
+      records: INSTANCES.map((id, i) => ec2('DescribeInstanceAttribute', { instanceId: id, attribute: 'userData' }, at(0, 10 * i), intruder, { ip: HOSTING, response: { instanceId: id, userData: '<sensitiveDataRemoved>' } })),
+      expect: [USER_DATA_READ],
+    },
+    {
+      name: 'four p4d.24xlarge Spot Instances requested (RequestSpotInstances)',
+      records: [
+        ec2('RequestSpotInstances', { instanceCount: 4, type: 'one-time', launchSpecification: { imageId: 'ami-0c101f26f147fa7fd', instanceType: 'p4d.24xlarge' } }, at(0), intruder, {
+          ip: HOSTING,
+          response: { spotInstanceRequestSet: { items: [{ spotInstanceRequestId: 'sir-0a1b2c3d', state: 'open' }] } },
+        }),
+      ],
+      expect: [LAUNCH],
+    },
+    {
+      name: 'an instant EC2 Fleet of ten g5.48xlarge (CreateFleet, as CloudTrail wraps it)',
+      records: [
+        ec2(
+          'CreateFleet',
+          {
+            CreateFleetRequest: {
+              Type: 'instant',
+              TargetCapacitySpecification: { TotalTargetCapacity: 10, DefaultTargetCapacityType: 'on-demand' },
+              LaunchTemplateConfigs: { LaunchTemplateSpecification: { LaunchTemplateId: 'lt-0abc1234def567890', Version: '$Latest' }, Overrides: { InstanceType: 'g5.48xlarge', tag: 1 }, tag: 1 },
+            },
+          },
+          at(0),
+          intruder,
+          { ip: HOSTING, response: { CreateFleetResponse: { fleetId: 'fleet-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d' } } },
+        ),
+      ],
+      expect: [LAUNCH],
+    },
+    {
+      name: 'a Spot Fleet of x2iedn.32xlarge (RequestSpotFleet launch specifications)',
+      records: [
+        ec2(
+          'RequestSpotFleet',
+          { spotFleetRequestConfig: { iamFleetRole: 'arn:aws:iam::111122223333:role/aws-ec2-spot-fleet-tagging-role', targetCapacity: 8, launchSpecifications: { items: [{ imageId: 'ami-0c101f26f147fa7fd', instanceType: 'x2iedn.32xlarge' }] } } },
+          at(0),
+          intruder,
+          { ip: HOSTING, response: { spotFleetRequestId: 'sfr-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d' } },
+        ),
+      ],
+      expect: [LAUNCH],
+    },
+    { name: ALL_TCP_PORTS, records: [ec2('AuthorizeSecurityGroupIngress', { groupId: 'sg-0b1c2d3e4f5a6b7c8', ipPermissions: { items: [{ ipProtocol: 'tcp', fromPort: 0, toPort: 65535, ipv6Ranges: { items: [{ cidrIpv6: '::/0' }] } }] } }, at(0), intruder, { ip: HOSTING })], expect: [OPEN_PORT] },
+    { name: SIX_AMIS, records: repeated(6, at(0), 2, (time, i) => ec2('DeregisterImage', { imageId: `ami-0b87ea1d00707811${i}` }, time, intruder, { ip: HOSTING })), expect: [DEREGISTER] },
     { name: 'Panther: instance type change; a different API', datasets: [{ panther: 'AWS.EC2.Startup.Script.Change', test: 'ModifyInstanceAttribute-NoUserData' }, { panther: 'AWS.EC2.Startup.Script.Change', test: 'NoModifyInstanceAttribute' }], expect: [] },
     { name: 'Panther: a security scanner reading user data through CloudFormation', datasets: [{ panther: 'AWS.EC2.DownloadInstanceUserData', test: 'Panther Cloud Security Scanning' }], expect: [] },
     { name: 'Panther: single password-data reads', datasets: [{ panther: 'AWS.EC2.ManyPasswordReadAttempts', test: 'Successful Attempt' }, { panther: 'AWS.EC2.ManyPasswordReadAttempts', test: 'Unsuccessful Attempt' }], expect: [] },
@@ -449,6 +560,30 @@ export const ec2Execution: ApiDetection = {
       ],
       // The first g5 launch is reported once (the family was new then); the later one is not.
       expect: [LAUNCH],
+    },
+    {
+      name: 'ordinary Spot and fleet launches: m6i.large ×2, a Karpenter-style fleet of c7g and m7g',
+      records: [
+        ec2('RequestSpotInstances', { instanceCount: 2, launchSpecification: { imageId: 'ami-2', instanceType: 'm6i.large' } }, at(0), ops),
+        ec2(
+          'CreateFleet',
+          {
+            CreateFleetRequest: {
+              Type: 'instant',
+              TargetCapacitySpecification: { TotalTargetCapacity: 3 },
+              LaunchTemplateConfigs: { LaunchTemplateSpecification: { LaunchTemplateName: 'karpenter-default' }, Overrides: [{ InstanceType: 'c7g.xlarge', tag: 1 }, { InstanceType: 'm7g.2xlarge', tag: 2 }], tag: 1 },
+            },
+          },
+          at(1),
+          assumedRole('KarpenterController', '1730000000000000000'),
+        ),
+      ],
+      expect: [],
+    },
+    {
+      name: 'another instance attribute changed in the --attribute/--value form',
+      records: [ec2('ModifyInstanceAttribute', { instanceId: 'i-0a12b34c56d78e90f', attribute: 'disableApiTermination', value: 'true' }, at(0), ops)],
+      expect: [],
     },
     {
       name: 'the image pipeline’s daily AMI clean-up',

@@ -84,6 +84,13 @@ export function isPersonLike(event: ApiEvent): boolean {
   return type === 'AssumedRole' && (isSsoSession(event) || isConsoleAgent(event.userAgent));
 }
 
+/** People with an identity of their own: IAM users, root, federated users, SSO sessions (not any role used from the console). */
+export function isNamedPerson(event: ApiEvent): boolean {
+  const { type } = event.actor;
+  if (type === 'IAMUser' || type === 'Root' || type === 'FederatedUser') return true;
+  return type === 'AssumedRole' && isSsoSession(event);
+}
+
 /** The caller's own name, to tell "for myself" from "for someone else": user name, or role session name. */
 export function callerName(event: ApiEvent): string | null {
   const { actor } = event;
@@ -91,6 +98,29 @@ export function callerName(event: ApiEvent): string | null {
   const arn = actor.arn ?? '';
   const slash = arn.lastIndexOf('/');
   return slash >= 0 ? arn.slice(slash + 1) : null;
+}
+
+/**
+ * A person's role session as findings name it: the session name (an SSO user, `frank@acme.example`) with
+ * the role it runs under, since the role alone (a permission set) is shared by many people. Undefined for
+ * everyone else, whose engine-filled `{principal}` already names them.
+ */
+export function personLabel(event: ApiEvent): string | undefined {
+  if (event.actor.type !== 'AssumedRole' || !isPersonLike(event)) return undefined;
+  const session = callerName(event);
+  const role = event.actor.sessionIssuerName ?? event.actor.userName;
+  return session && role ? `${session} (${role})` : undefined;
+}
+
+/** Template variables that make `{principal}` name the person behind a role session (see personLabel). */
+export function personVars(event: ApiEvent): Record<string, string> {
+  const label = personLabel(event);
+  return label ? { principal: label } : {};
+}
+
+/** An API as people know it: Lambda's CloudTrail names carry a version (`UpdateFunctionCode20150331v2`). */
+export function apiName(api: string): string {
+  return api.replace(/\d{8}(v\d+)?$/, '');
 }
 
 /** EC2 instance-profile credentials: the session name is the instance id. */
@@ -281,8 +311,6 @@ export interface Burst {
   deniedCalls: number;
   /** Distinct items seen, kept up to a cap a little above the threshold. */
   items: string[];
-  /** Calls that touched an unknown number of items at once (a whole path, a filter). */
-  bulk: number;
   fired: boolean;
 }
 
@@ -313,18 +341,17 @@ export function trackBurst(
   event: ApiEvent,
   items: readonly string[],
   windowMs: number,
-  options: { itemCap?: number; bulk?: boolean } = {},
+  options: { itemCap?: number } = {},
 ): { burst: Burst; evidence: string } {
   const bursts = context.state<BoundedMap<Burst>>(`burst:${name}`, boundedMap);
   let burst = getEntry(bursts, key);
   if (!burst || event.time - burst.start > windowMs || event.time < burst.start) {
     if (burst) dropEvidence(context, `${name}|${key}@${burst.start}`);
-    burst = { start: event.time, calls: 0, denied: [], deniedCalls: 0, items: [], bulk: 0, fired: false };
+    burst = { start: event.time, calls: 0, denied: [], deniedCalls: 0, items: [], fired: false };
     setEntry(bursts, key, burst, 2000);
   }
   const denied = isDenied(event);
   burst.calls++;
-  if (options.bulk) burst.bulk++;
   if (denied) burst.deniedCalls++;
   const cap = options.itemCap ?? 50;
   for (const item of items) {
@@ -334,6 +361,23 @@ export function trackBurst(
   const evidenceKey = `${name}|${key}@${burst.start}`;
   keepEvidence(context, evidenceKey, event);
   return { burst, evidence: evidenceKey };
+}
+
+/**
+ * Reports a burst once its window has closed (or the run ends), so that the finding states everything the
+ * burst reached, not the threshold it crossed; `report` then gets the burst's evidence. The detection must
+ * call `flushDeferred` before tracking each event and when it finishes.
+ */
+export function reportWhenWindowCloses(
+  context: DetectionContext,
+  evidenceKey: string,
+  burst: Burst,
+  windowMs: number,
+  trigger: ApiEvent,
+  report: (related: ApiEvent[]) => void,
+): void {
+  // Just past the window: an event exactly at its end still belongs to it (trackBurst).
+  defer(context, `burst|${evidenceKey}`, burst.start + windowMs + 1, () => report(takeEvidence(context, evidenceKey, trigger)));
 }
 
 /**

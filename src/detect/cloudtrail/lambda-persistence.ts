@@ -3,14 +3,15 @@ import { assumedRole, ctEvent, iamUser, OTHER_ACCOUNT, ACCOUNT, TERRAFORM_AGENT 
 import type { ApiDetection, DetectionContext } from '../detection.js';
 import {
   accountOf,
+  apiName,
   type BoundedMap,
   boundedMap,
   getEntry,
   isAwsServiceCall,
   isExternalAccount,
   isIacAgent,
+  isNamedPerson,
   isPersonLike,
-  isSsoSession,
   list,
   obj,
   ownAccount,
@@ -41,8 +42,6 @@ const POLICY = 'Persistence:Lambda/ResourcePolicyBackdoor.Gumshoe';
 const LAYER = 'Persistence:Lambda/LayerAdded.Gumshoe';
 const CODE = 'Persistence:Lambda/FunctionCodeOverwritten.Gumshoe';
 
-/** Lambda's CloudTrail names carry an API version: `UpdateFunctionCode20150331v2`. */
-const baseName = (api: string) => api.replace(/\d{8}(v\d+)?$/, '');
 const versions = (name: string) => [name, `${name}20150331`, `${name}20150331v2`];
 
 /** `my-fn`, or `my-fn` from `arn:aws:lambda:eu-west-1:111122223333:function:my-fn:prod`. */
@@ -108,13 +107,6 @@ function onAddPermission(event: ApiEvent, context: DetectionContext, fn: string)
   });
 }
 
-/** People with an identity of their own: IAM users, root, federated users, SSO sessions (not any role used from the console). */
-function isNamedPerson(event: ApiEvent): boolean {
-  const { type } = event.actor;
-  if (type === 'IAMUser' || type === 'Root' || type === 'FederatedUser') return true;
-  return type === 'AssumedRole' && isSsoSession(event);
-}
-
 /** The function's layers after a call: request and response, one entry per ARN. */
 function resultingLayers(event: ApiEvent): { layers: string[]; requested: boolean; responded: boolean } {
   const request = event.request ?? {};
@@ -155,13 +147,15 @@ function onCodeUpdate(event: ApiEvent, context: DetectionContext, fn: string, ke
   const knownDeployer = wasHabit(state(context).habits, `deploy>${event.principalKey}`, event.time);
   if (deployers.includes(event.principalKey) || knownDeployer) return;
   const person = isPersonLike(event) && !isIacAgent(event.userAgent);
+  // The API as people know it, without Lambda's version suffix.
+  const named = { function: fn, api: apiName(event.api) };
   if (deployers.length) {
     // Someone's hands on a function a pipeline owns is the overwrite; a second pipeline is only noted.
     const usual = `it is normally deployed by ${deployers.join(', ')}`;
-    context.emit({ type: CODE, event, severity: person ? 5 : undefined, aggregateBy: fn, vars: { function: fn, usual } });
+    context.emit({ type: CODE, event, severity: person ? 5 : undefined, aggregateBy: fn, vars: { ...named, usual } });
     return;
   }
-  if (person) context.emit({ type: CODE, event, aggregateBy: fn, vars: { function: fn, usual: 'no earlier deployment of it was seen' } });
+  if (person) context.emit({ type: CODE, event, aggregateBy: fn, vars: { ...named, usual: 'no earlier deployment of it was seen' } });
 }
 
 function onLambdaEvent(event: ApiEvent, context: DetectionContext): void {
@@ -169,7 +163,7 @@ function onLambdaEvent(event: ApiEvent, context: DetectionContext): void {
   const fn = functionName(event.request?.functionName) ?? functionName(event.response?.functionName);
   if (!fn) return;
   const key = functionKey(event, fn);
-  switch (baseName(event.api)) {
+  switch (apiName(event.api)) {
     case 'AddPermission':
       return onAddPermission(event, context, fn);
     case 'CreateFunction':

@@ -1,23 +1,29 @@
 import type { ApiEvent } from '../api-event.js';
-import { assumedRole, awsService, ctEvent, iamUser, repeated, TERRAFORM_AGENT } from '../case-builders.js';
+import { assumedRole, awsService, CONSOLE_AGENT, ctEvent, iamUser, repeated, TERRAFORM_AGENT } from '../case-builders.js';
 import type { ApiDetection, DetectionContext } from '../detection.js';
 import {
   type BoundedMap,
   boundedMap,
-  type Burst,
+  callerName,
+  flushDeferred,
   getEntry,
   HABIT_AGE,
+  HOUR,
   isAwsServiceCall,
   isIacAgent,
+  isNamedPerson,
   isPersonLike,
   isProbing,
+  isSsoSession,
   learningOver,
   list,
   MINUTE,
+  ownAccount,
+  personVars,
   present,
+  reportWhenWindowCloses,
   setEntry,
   str,
-  takeEvidence,
   trackBurst,
   wasHabit,
 } from './gumshoe-common.js';
@@ -28,6 +34,10 @@ import {
  *
  * People (IAM users, SSO and console sessions) reading many secrets are Medium; workload roles that read
  * their configuration at start-up are Low, and once a principal has done it on an earlier day it is a habit.
+ * People opening sessions on a few instances from a network the account's people already use are Low.
+ *
+ * The detection sees every event, to learn those networks from the people's own calls; it reads the
+ * payloads of its own APIs only.
  */
 const SSM_EXEC = 'Execution:EC2/SsmRemoteExecution.Gumshoe';
 const PARAMETERS = 'CredentialAccess:IAMUser/SecureParametersMassDecrypted.Gumshoe';
@@ -38,18 +48,84 @@ const EXEC_WINDOW = 15 * MINUTE;
 const FAN_OUT = 3;
 const READ_WINDOW = 10 * MINUTE;
 /**
- * Distinct secrets, or parameters (stores hold many more of those), read within the window; a call that
- * reads every secret matching a filter, or a whole parameter path, counts as `bulk` of them.
+ * Distinct secrets, or parameters (stores hold many more of those), read within the window. A whole path
+ * counts `path` of them: reading one environment's configuration (chamber, direnv) is routine, three paths
+ * is sweeping the store.
  */
-const THRESHOLDS: Record<string, { many: number; bulk: number }> = { [SECRETS]: { many: 10, bulk: 10 }, [PARAMETERS]: { many: 20, bulk: 10 } };
+const THRESHOLDS: Record<string, { many: number; path: number }> = { [SECRETS]: { many: 10, path: 10 }, [PARAMETERS]: { many: 20, path: 7 } };
+/** A batch of this many secret ids is a bulk read, like a filter. */
+const BATCH_IDS = 3;
+/** A batch this soon after the caller listed the secrets takes what the listing showed. */
+const LIST_THEN_BATCH = HOUR;
 const DENIED_SECRETS = 5;
 /** AWS-managed documents that patch, inventory or configure agents rather than run arbitrary commands. */
 const MAINTENANCE_DOCUMENT =
   /^(AWS-(RunPatchBaseline|ApplyPatchBaseline|ConfigureAWSPackage|UpdateSSMAgent|UpdateEC2Config|GatherSoftwareInventory|RefreshAssociation|FindWindowsUpdates|InstallWindowsUpdates|ConfigureCloudWatch)|AmazonCloudWatch-|AmazonInspector2-)/;
+const PAYLOAD_APIS = [
+  'SendCommand',
+  'StartSession',
+  'GetParameter',
+  'GetParameters',
+  'GetParametersByPath',
+  'GetSecretValue',
+  'BatchGetSecretValue',
+  'ListSecrets',
+  'UpdateNotebookInstanceLifecycleConfig',
+  'UpdateNotebookInstance',
+];
 
 const habits = (context: DetectionContext) => context.state<BoundedMap<number>>('ssm-habits', boundedMap);
+/** `account>network` → when one of the account's people first called from it. */
+const peopleNetworks = (context: DetectionContext) => context.state<BoundedMap<number>>('people-networks', boundedMap);
+/** Role session or user → when it last listed the secrets. */
+const listings = (context: DetectionContext) => context.state<BoundedMap<number>>('secret-listings', boundedMap);
+
+// ---- the networks the account's people work from ----
+
+/** The caller's network: its ASN, or without geo data its /24 (IPv6: /48). */
+function networkOf(event: ApiEvent, context: DetectionContext): string | null {
+  const ip = event.sourceIp;
+  if (!ip) return null;
+  const asn = context.intel.ipDetails(ip).asn;
+  if (asn !== undefined) return `AS${asn}`;
+  return ip.includes(':') ? ip.split(':').slice(0, 3).join(':') : ip.split('.').slice(0, 3).join('.');
+}
+
+function learnNetwork(event: ApiEvent, context: DetectionContext): void {
+  const network = networkOf(event, context);
+  const key = `${ownAccount(event)}>${network}`;
+  if (network && getEntry(peopleNetworks(context), key) === undefined) setEntry(peopleNetworks(context), key, event.time, 5000);
+}
+
+/** Established: one of the account's people called from it on an earlier day, not just now. */
+function fromEstablishedNetwork(event: ApiEvent, context: DetectionContext): boolean {
+  const first = getEntry(peopleNetworks(context), `${ownAccount(event)}>${networkOf(event, context)}`);
+  return first !== undefined && event.time - first >= HABIT_AGE;
+}
 
 // ---- Run Command and Session Manager ----
+
+/**
+ * Whose habit running commands is: the principal (for a role session, its role: an SSO permission set) and,
+ * for an SSO user, the person under any permission set, so that an operator's new permission set is not new.
+ */
+function execHabitKeys(event: ApiEvent): string[] {
+  const person = isSsoSession(event) ? callerName(event) : null;
+  return [`exec>${event.principalKey}`, ...(person ? [`exec-person>${ownAccount(event)}>${person}`] : [])];
+}
+
+/** Whether running commands is already a habit; records the first time for each key. */
+function isExecHabit(event: ApiEvent, context: DetectionContext): { habit: boolean; first: boolean } {
+  const firsts = execHabitKeys(event).map((key) => {
+    const first = getEntry(habits(context), key);
+    if (first === undefined) setEntry(habits(context), key, event.time, 5000);
+    return first;
+  });
+  return { habit: firsts.some((first) => first !== undefined && event.time - first >= HABIT_AGE), first: firsts.every((first) => first === undefined) };
+}
+
+const execAction = (api: string, instances: number) =>
+  api === 'StartSession' ? (instances === 1 ? 'opened a shell session' : 'opened shell sessions') : 'ran commands';
 
 function onRemoteExecution(event: ApiEvent, context: DetectionContext): void {
   const request = event.request ?? {};
@@ -57,20 +133,24 @@ function onRemoteExecution(event: ApiEvent, context: DetectionContext): void {
   if (MAINTENANCE_DOCUMENT.test(document)) return;
   const instances = event.api === 'StartSession' ? present(request.target) : list(request.instanceIds).map(String);
   const byTag = list(request.targets).length > 0;
-  const key = `exec>${event.principalKey}`;
-  const first = getEntry(habits(context), key);
   // People who run commands on instances every week are the fleet's operators.
-  if (first !== undefined && event.time - first >= HABIT_AGE) return;
-  if (first === undefined) setEntry(habits(context), key, event.time, 5000);
+  const { habit, first } = isExecHabit(event, context);
+  if (habit) return;
   const { burst, evidence } = trackBurst(context, 'exec', event.principalKey, event, instances, EXEC_WINDOW);
   if ((burst.items.length >= FAN_OUT || byTag) && !burst.fired) {
     burst.fired = true;
-    const scope = byTag ? 'every instance matching a tag' : `${burst.items.length} instances`;
-    context.emit({ type: SSM_EXEC, event, severity: 5, related: takeEvidence(context, evidence, event), vars: { scope, document } });
+    // A person at work from the account's usual networks, on a few named instances: an operator, not a fan-out.
+    const routine = !byTag && isPersonLike(event) && fromEstablishedNetwork(event, context);
+    reportWhenWindowCloses(context, evidence, burst, EXEC_WINDOW, event, (related) => {
+      const scope = byTag ? 'every instance matching a tag' : `${burst.items.length} instances`;
+      const vars = { ...personVars(event), scope, document, action: execAction(event.api, burst.items.length) };
+      context.emit({ type: SSM_EXEC, event, severity: routine ? 2 : 5, related, vars });
+    });
     return;
   }
-  if (first === undefined && learningOver(context, event)) {
-    context.emit({ type: SSM_EXEC, event, vars: { scope: `instance ${instances[0] ?? 'unknown'}`, document } });
+  if (first && learningOver(context, event)) {
+    const vars = { ...personVars(event), scope: `instance ${instances[0] ?? 'unknown'}`, document, action: execAction(event.api, 1) };
+    context.emit({ type: SSM_EXEC, event, vars });
   }
 }
 
@@ -78,51 +158,71 @@ function onRemoteExecution(event: ApiEvent, context: DetectionContext): void {
 
 const isTrue = (value: unknown) => value === true || value === 'true';
 
-function secretsRead(event: ApiEvent): { items: string[]; bulk: boolean } | null {
+/**
+ * What a read took, as distinct items: names, `path:` for a parameter path, `all:` for a read that takes
+ * the whole store at once (the root path, a recursive top-level path, a filter, a batch of listed ids).
+ */
+function secretsRead(event: ApiEvent, context: DetectionContext): string[] | null {
   const request = event.request ?? {};
   switch (event.api) {
     case 'GetParameter':
-      return isTrue(request.withDecryption) ? { items: present(request.name), bulk: false } : null;
+      return isTrue(request.withDecryption) ? present(request.name) : null;
     case 'GetParameters':
-      return isTrue(request.withDecryption) ? { items: list(request.names).map(String), bulk: false } : null;
+      return isTrue(request.withDecryption) ? list(request.names).map(String) : null;
     case 'GetParametersByPath':
-      return isTrue(request.withDecryption) ? { items: [`path:${str(request.path) ?? '/'}`], bulk: true } : null;
+      return isTrue(request.withDecryption) ? [pathItem(str(request.path) ?? '/', isTrue(request.recursive))] : null;
     case 'GetSecretValue':
-      return { items: present(request.secretId), bulk: false };
+      return present(request.secretId);
     case 'BatchGetSecretValue': {
       const ids = list(request.secretIdList).map(String);
-      return ids.length ? { items: ids, bulk: false } : { items: ['filter:' + JSON.stringify(request.filters ?? null)], bulk: true };
+      if (!ids.length) return [`all:filter ${JSON.stringify(request.filters ?? null)}`];
+      return isBulkBatch(event, context, ids) ? [...ids, 'all:batch'] : ids;
     }
     default:
       return null;
   }
 }
 
-function describeRead(burst: Burst, noun: string): string {
-  const named = burst.items.filter((i) => !/^(path|filter):/.test(i)).length;
-  const bulk = `every one of the ${noun} under a path or matching a filter (${burst.bulk} bulk call(s))`;
-  if (!burst.bulk) return `${named} ${noun}`;
-  return named ? `${named} ${noun} by name and ${bulk}` : bulk;
+/** The root, or a top-level path read recursively (`/prod`), holds a whole environment. */
+function pathItem(path: string, recursive: boolean): string {
+  const depth = path.split('/').filter(Boolean).length;
+  return depth === 0 || (recursive && depth === 1) ? `all:${path}` : `path:${path}`;
+}
+
+function isBulkBatch(event: ApiEvent, context: DetectionContext, ids: string[]): boolean {
+  const listed = getEntry(listings(context), event.actor.arn ?? event.principalKey);
+  return ids.length >= BATCH_IDS || (listed !== undefined && event.time - listed <= LIST_THEN_BATCH);
+}
+
+function readWeight(items: string[], type: string): number {
+  const { many, path } = THRESHOLDS[type]!;
+  return items.reduce((sum, item) => sum + (item.startsWith('all:') ? many : item.startsWith('path:') ? path : 1), 0);
+}
+
+function describeRead(items: string[], noun: string): string {
+  const named = items.filter((i) => !/^(path|all):/.test(i)).length;
+  const paths = items.filter((i) => /^(path|all):\//.test(i)).map((i) => i.slice(i.indexOf(':') + 1));
+  const parts = [
+    ...(named ? [`${named} ${noun}${items.includes('all:batch') ? ' in a batch' : ''}`] : []),
+    ...(paths.length ? [`every one of the ${noun} under ${paths.length === 1 ? 'path' : `${paths.length} paths`} ${paths.slice(0, 5).join(', ')}`] : []),
+    ...(items.some((i) => i.startsWith('all:filter')) ? [`every one of the ${noun} matching a filter`] : []),
+  ];
+  return parts.join(' and ');
 }
 
 function onSecretRead(event: ApiEvent, context: DetectionContext): void {
-  const read = secretsRead(event);
-  if (!read) return;
+  const items = secretsRead(event, context);
+  if (!items) return;
   const type = event.serviceShort === 'ssm' ? PARAMETERS : SECRETS;
-  const { many, bulk } = THRESHOLDS[type]!;
-  const { burst, evidence } = trackBurst(context, type, event.principalKey, event, read.items, READ_WINDOW, { itemCap: 2 * many, bulk: read.bulk });
-  const weight = burst.items.length + burst.bulk * (bulk - 1);
-  const probing = isProbing(burst, DENIED_SECRETS);
-  if (burst.fired || (weight < many && !probing)) return;
+  const { many } = THRESHOLDS[type]!;
+  const { burst, evidence } = trackBurst(context, type, event.principalKey, event, items, READ_WINDOW, { itemCap: 2 * many });
+  if (burst.fired || (readWeight(burst.items, type) < many && !isProbing(burst, DENIED_SECRETS))) return;
   burst.fired = true;
-  const related = takeEvidence(context, evidence, event);
   if (wasHabit(habits(context), `${type}>${event.principalKey}`, event.time)) return;
-  context.emit({
-    type,
-    event,
-    related,
-    severity: isPersonLike(event) || probing ? undefined : 2,
-    vars: { what: describeRead(burst, type === PARAMETERS ? 'parameters' : 'secrets'), denied: burst.denied.length },
+  reportWhenWindowCloses(context, evidence, burst, READ_WINDOW, event, (related) => {
+    const probing = isProbing(burst, DENIED_SECRETS);
+    const vars = { ...personVars(event), what: describeRead(burst.items, type === PARAMETERS ? 'parameters' : 'secrets'), denied: burst.denied.length };
+    context.emit({ type, event, related, severity: isPersonLike(event) || probing ? undefined : 2, vars });
   });
 }
 
@@ -137,7 +237,9 @@ function onNotebook(event: ApiEvent, context: DetectionContext): void {
 }
 
 function onEvent(event: ApiEvent, context: DetectionContext): void {
+  flushDeferred(context, event.time);
   if (isAwsServiceCall(event)) return;
+  if (isNamedPerson(event)) learnNetwork(event, context);
   switch (event.api) {
     case 'SendCommand':
     case 'StartSession':
@@ -146,6 +248,9 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
     case 'UpdateNotebookInstanceLifecycleConfig':
     case 'UpdateNotebookInstance':
       if (!event.failed) onNotebook(event, context);
+      return;
+    case 'ListSecrets':
+      if (!event.failed) setEntry(listings(context), event.actor.arn ?? event.principalKey, event.time, 2000);
       return;
     default:
       // Denied reads count: probing for secrets one can't read is part of the pattern.
@@ -158,27 +263,31 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
 const at = (minute: number, second = 0) => new Date(Date.UTC(2026, 10, 2, 10, minute, second)).toISOString().replace('.000Z', 'Z');
 const admin = assumedRole('AWSReservedSSO_Admin_0a1b2c3d', 'alice@example.com');
 const appRole = assumedRole('orders-api-task', 'a1b2c3d4e5f6');
-const sendCommand = (instanceIds: string[], document: string, time: string, identity: Record<string, unknown>) =>
-  ctEvent({ service: 'ssm', name: 'SendCommand', identity, time, request: { documentName: document, instanceIds, interactive: false, parameters: 'HIDDEN_DUE_TO_SECURITY_REASONS' } });
-const startSession = (target: string, time: string, identity: Record<string, unknown>) =>
-  ctEvent({ service: 'ssm', name: 'StartSession', identity, time, request: { target }, response: { sessionId: 'x-0123', tokenValue: 'Value hidden due to security reasons.' } });
-const getSecret = (name: string, time: string, identity: Record<string, unknown>) =>
-  ctEvent({ service: 'secretsmanager', name: 'GetSecretValue', identity, time, request: { secretId: name } });
+const sendCommand = (instanceIds: string[], document: string, time: string, identity: Record<string, unknown>, ip?: string) =>
+  ctEvent({ service: 'ssm', name: 'SendCommand', identity, time, ip, request: { documentName: document, instanceIds, interactive: false, parameters: 'HIDDEN_DUE_TO_SECURITY_REASONS' } });
+const startSession = (target: string, time: string, identity: Record<string, unknown>, ip?: string) =>
+  ctEvent({ service: 'ssm', name: 'StartSession', identity, time, ip, request: { target }, response: { sessionId: 'x-0123', tokenValue: 'Value hidden due to security reasons.' } });
+const getSecret = (name: string, time: string, identity: Record<string, unknown>, extra: { userAgent?: string } = {}) =>
+  ctEvent({ service: 'secretsmanager', name: 'GetSecretValue', identity, time, request: { secretId: name }, ...extra });
+const listSecrets = (time: string, identity: Record<string, unknown>, extra: { userAgent?: string } = {}) =>
+  ctEvent({ service: 'secretsmanager', name: 'ListSecrets', identity, time, request: { maxResults: 100 }, ...extra });
+const batchGet = (secretIdList: string[], time: string, identity: Record<string, unknown>) =>
+  ctEvent({ service: 'secretsmanager', name: 'BatchGetSecretValue', identity, time, request: { secretIdList } });
+const byPath = (path: string, time: string, identity: Record<string, unknown>, recursive = true) =>
+  ctEvent({ service: 'ssm', name: 'GetParametersByPath', identity, time, request: { path, recursive, withDecryption: true } });
+const OFFICE = '198.51.100.40';
+const HOSTING = '159.89.41.17';
+const onCall = assumedRole('AWSReservedSSO_OnCallOperator_3f2a1b0c', 'frank@acme.example');
+/** A colleague's ordinary work from the office the day before: the account's people use that network. */
+const officeYesterday = ctEvent({ service: 'ec2', name: 'DescribeInstances', identity: assumedRole('AWSReservedSSO_Admin_0a1b2c3d', 'bob@acme.example'), time: '2026-11-01T09:30:00Z', ip: '198.51.100.12', request: {} });
+/** An on-call engineer's first Session Manager use: three instances from the office, then a restart command. */
+export const ON_CALL_SESSIONS = 'an on-call engineer’s first shell sessions on three instances from the office network (Low)';
 
 export const ssmAndSecrets: ApiDetection = {
   id: 'gumshoe-ssm-and-secrets',
   source: 'cloudtrail',
-  apis: [
-    'SendCommand',
-    'StartSession',
-    'GetParameter',
-    'GetParameters',
-    'GetParametersByPath',
-    'GetSecretValue',
-    'BatchGetSecretValue',
-    'UpdateNotebookInstanceLifecycleConfig',
-    'UpdateNotebookInstance',
-  ],
+  // Every event: the networks people work from are learned from all their calls.
+  payloads: { apis: PAYLOAD_APIS },
   types: [
     {
       type: SSM_EXEC,
@@ -186,7 +295,7 @@ export const ssmAndSecrets: ApiDetection = {
       severity: 2,
       resourceType: 'AccessKey',
       mitre: { tactic: 'TA0002 Execution', technique: 'T1651 Cloud Administration Command' },
-      title: '{principal} ran commands on {scope} through Systems Manager.',
+      title: '{principal} {action} on {scope} through Systems Manager.',
       description: '{principal} called {api} ({document}) on {scope} from {ip}, and has not been seen running commands on instances before.',
       remediation: 'Review the command or session (SSM command history, session logs). If the principal is not one of the fleet’s operators, revoke its credentials and check the instances.',
     },
@@ -222,6 +331,7 @@ export const ssmAndSecrets: ApiDetection = {
     },
   ],
   onEvent,
+  finish: (context) => flushDeferred(context),
   cases: () => [
     { name: 'Stratus: shell commands sent to three instances', datasets: [{ stratus: 'aws.execution.ssm-send-command' }], expect: [SSM_EXEC] },
     { name: 'Stratus: SecureString parameters decrypted in bulk', datasets: [{ stratus: 'aws.credential-access.ssm-retrieve-securestring-parameters' }], expect: [PARAMETERS] },
@@ -256,6 +366,40 @@ export const ssmAndSecrets: ApiDetection = {
       records: [startSession('i-0a12b34c56d78e90f', '2026-11-20T10:00:00Z', iamUser('mallory'))],
       settings: { learningDays: 0 },
       expect: [SSM_EXEC],
+    },
+    {
+      name: ON_CALL_SESSIONS,
+      records: [
+        officeYesterday,
+        ...['i-0a1b2c3d4e5f60718', 'i-0b2c3d4e5f6071829', 'i-0c3d4e5f607182930'].map((id, i) => startSession(id, at(i * 4), onCall, OFFICE)),
+        sendCommand(['i-0a1b2c3d4e5f60718'], 'AWS-RunShellScript', at(14), onCall, OFFICE),
+      ],
+      expect: [SSM_EXEC],
+    },
+    {
+      name: 'the same sessions by an IAM user’s long-term key from a hosting provider (Medium)',
+      records: [officeYesterday, ...['i-0a1b2c3d4e5f60718', 'i-0b2c3d4e5f6071829', 'i-0c3d4e5f607182930'].map((id, i) => startSession(id, at(i), iamUser('svc-deploy'), HOSTING))],
+      expect: [SSM_EXEC],
+    },
+    {
+      name: 'parameters of three environments read by path in a few minutes',
+      records: ['/dev/orders/', '/staging/orders/', '/prod/orders/'].map((path, i) => byPath(path, at(0, 20 * i), admin)),
+      expect: [PARAMETERS],
+    },
+    {
+      name: 'the whole parameter store read recursively from the root',
+      records: [byPath('/', at(0), iamUser('mallory'))],
+      expect: [PARAMETERS],
+    },
+    {
+      name: 'ListSecrets, then one BatchGetSecretValue of five named secrets',
+      records: [listSecrets(at(0), iamUser('mallory')), batchGet(['prod/orders/db', 'prod/orders/stripe', 'staging/orders/db', 'prod/auth/jwt-signing', 'prod/partner/api'], at(0, 5), iamUser('mallory'))],
+      expect: [SECRETS],
+    },
+    {
+      name: 'two named secrets batch-read right after listing them',
+      records: [listSecrets(at(0), iamUser('mallory')), batchGet(['prod/orders/db', 'prod/orders/stripe'], at(0, 5), iamUser('mallory'))],
+      expect: [SECRETS],
     },
     {
       name: 'notebook given a new lifecycle script (Stratus sagemaker-update-lifecycle-config shape)',
@@ -303,6 +447,28 @@ export const ssmAndSecrets: ApiDetection = {
       records: [
         ...repeated(8, at(0), 0.05, (time, i) => getSecret(`orders/config-${i}`, time, appRole)),
         ctEvent({ service: 'ssm', name: 'GetParameters', identity: iamUser('dave'), time: at(5), request: { names: ['/app/db', '/app/api', '/app/flag'], withDecryption: true } }),
+      ],
+      expect: [],
+    },
+    {
+      name: 'a developer pulling dev and staging configuration by path (chamber, direnv)',
+      records: [byPath('/dev/orders/', at(0), admin, false), byPath('/staging/orders/', at(0, 30), admin, false)],
+      expect: [],
+    },
+    {
+      name: 'a developer browsing four secrets in the console after listing them; an app batch-reading its two secrets',
+      records: [
+        listSecrets(at(0), admin, { userAgent: CONSOLE_AGENT }),
+        ...['prod/orders/db', 'prod/orders/stripe', 'prod/auth/jwt', 'prod/partner/api'].map((id, i) => getSecret(id, at(1 + i), admin, { userAgent: CONSOLE_AGENT })),
+        batchGet(['orders/config', 'orders/db'], at(2), appRole),
+      ],
+      expect: [],
+    },
+    {
+      name: 'an SSO operator whose commands are a habit under another permission set',
+      records: [
+        startSession('i-0a1b2c3d4e5f60718', '2026-11-01T09:00:00Z', assumedRole('AWSReservedSSO_Admin_0a1b2c3d', 'frank@acme.example'), OFFICE),
+        ...['i-0a1b2c3d4e5f60718', 'i-0b2c3d4e5f6071829', 'i-0c3d4e5f607182930'].map((id, i) => startSession(id, at(i), onCall, HOSTING)),
       ],
       expect: [],
     },
