@@ -90,6 +90,14 @@ export async function writeFindings(connection: DuckDBConnection, writes: Findin
     ],
     evidence,
   );
+  // A finding continued by a later run (a burst, a sequence) can name an event it already holds: keep one row.
+  // The table is small (at most EVIDENCE_LIMIT rows a finding), so it is checked whole.
+  if (evidence.length === 0) return;
+  await connection.run(`DELETE FROM finding_evidence WHERE rowid IN (
+    SELECT id FROM (
+      SELECT rowid AS id, row_number() OVER (PARTITION BY finding_id, event_uid, source_file_id, source_line ORDER BY rowid) AS n
+      FROM finding_evidence)
+    WHERE n > 1)`);
 }
 
 /** Evidence of an occurrence that still fits under the per-finding limit. */

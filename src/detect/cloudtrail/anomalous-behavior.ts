@@ -1,8 +1,9 @@
-import type { ApiEvent } from '../api-event.js';
+import { ApiEvent, type ApiEventFields } from '../api-event.js';
+import { type EvidenceRef, evidenceRef } from '../../findings/build.js';
 import { assumedRole, CLI_AGENT, CONSOLE_AGENT, ctEvent, iamUser, repeated, TERRAFORM_AGENT } from '../case-builders.js';
 import type { ApiDetection, CloudTrailRecord, DetectionContext, FindingTypeSpec } from '../detection.js';
 import { isReconCall } from './api-classes.js';
-import { apiName } from './gumshoe-common.js';
+import { addItem, apiName } from './gumshoe-common.js';
 import {
   anomalyReport,
   asnLabel,
@@ -35,6 +36,17 @@ import {
  * anomalous APIs list every call, and the highest-risk call is the primary API, whose tactic names the type.
  * Calls further apart are findings of their own, and repeats update the same finding. Failed calls count:
  * denied enumeration is what an intruder does.
+ *
+ * A run boundary is not the end of a burst (detect on a 5-minute schedule splits most of them): an open
+ * burst is kept in detection state (its primary call without payloads, its calls per service, references
+ * to its first 25 calls) until a later call of the identity, or the newest event of a run, is more than the
+ * gap past its last call. Each run reports, at its end, every burst that took calls in it, as it stands, so
+ * a run over a finished batch reports the bursts at its end at once; a later run that continues the burst
+ * reports it again with every call so far, the primary still the highest-risk one of the whole burst, and
+ * so updates the same finding (same identity, same type): a burst split between runs gives the finding a
+ * batch run gives, counted once per run that reported it. Only a later call of a higher tactic than the
+ * burst had when reported changes its type, and so makes a new finding (listing every call of the burst):
+ * the earlier, lower one stays as it was reported, since it was raised before the escalation was seen.
  */
 export type Tactic =
   | 'CredentialAccess'
@@ -139,39 +151,57 @@ export function apiTactic(event: Pick<ApiEvent, 'api' | 'serviceShort' | 'reques
 const BURST_MS = 10 * 60_000;
 /** Evidence events kept per burst. */
 const BURST_EVENTS = 25;
+/** Distinct `Api:outcome` entries kept per service, and values per unusual feature, in one burst. */
+const BURST_ITEMS = 100;
+/** Open bursts kept in state; beyond, the one opened first is reported and closed. */
+const OPEN_BURSTS = 1000;
 
 /** Values kept per feature (least-used evicted beyond): principal and account scope. */
 const PRINCIPAL_CAPS = { api: 400, asn: 50, ua: 30, country: 30 };
 const ACCOUNT_CAPS = { api: 2000, asn: 300, ua: 100, country: 100, type: 12, name: 2000 };
 
+type UnusualFeature = 'apis' | 'asns' | 'agents' | 'countries' | 'accountApis' | 'accountAsns' | 'accountAgents' | 'accountTypes';
+const UNUSUAL_FEATURES: readonly UnusualFeature[] = ['apis', 'asns', 'agents', 'countries', 'accountApis', 'accountAsns', 'accountAgents', 'accountTypes'];
+
+/** A burst as kept in detection state (plain JSON) while it may still grow, across runs. */
 interface Burst {
   principalKey: string;
   account: string;
   start: number;
   last: number;
-  primary: ApiEvent;
+  /** The highest-risk call so far, without its payloads: a report reads its flat fields only. */
+  primary: ApiEventFields;
   tactic: Tactic;
-  /** eventSource → `Api:outcome` entries, in order of first appearance. */
-  calls: Map<string, Set<string>>;
-  events: ApiEvent[];
-  unusual: Record<'apis' | 'asns' | 'agents' | 'countries' | 'accountApis' | 'accountAsns' | 'accountAgents' | 'accountTypes', Set<string>>;
+  /** eventSource → `Api:outcome` entries, both in order of first appearance. */
+  calls: Record<string, string[]>;
+  /** Where the burst's first calls are stored: the finding's evidence. */
+  evidence: EvidenceRef[];
+  unusual: Record<UnusualFeature, string[]>;
+  /** The type and evidence count of the last report, if any, and whether calls came since. */
+  reported: { tactic: Tactic; evidence: number } | null;
+  changed: boolean;
 }
 
-interface RunState {
-  bursts: Map<string, Burst>;
+/** Open bursts by principal key. */
+type OpenBursts = Record<string, Burst>;
+
+const openBursts = (context: DetectionContext): OpenBursts => context.state<OpenBursts>('open-bursts', () => ({}));
+
+/** Per run (runner context): the newest event time seen, and when open bursts are next checked for their end. */
+interface RunClock {
+  newest: number;
   nextSweep: number;
 }
 
-/** Open bursts live for one run only (they are flushed by finish), per runner context. */
-const runs = new WeakMap<DetectionContext, RunState>();
+const clocks = new WeakMap<DetectionContext, RunClock>();
 
-function runState(context: DetectionContext): RunState {
-  let run = runs.get(context);
-  if (!run) {
-    run = { bursts: new Map(), nextSweep: 0 };
-    runs.set(context, run);
+function runClock(context: DetectionContext): RunClock {
+  let clock = clocks.get(context);
+  if (!clock) {
+    clock = { newest: Number.NEGATIVE_INFINITY, nextSweep: Number.NEGATIVE_INFINITY };
+    clocks.set(context, clock);
   }
-  return run;
+  return clock;
 }
 
 /** Calls a person or workload made directly; AWS acting on its behalf is not the identity's behaviour. */
@@ -181,7 +211,7 @@ function profiled(event: ApiEvent): boolean {
   return event.eventCategory !== 'Data' && event.managementEvent !== false;
 }
 
-const outcome = (event: ApiEvent): string => (event.failed ? (event.errorCode ?? 'Failure') : 'success');
+const outcome = (event: Pick<ApiEventFields, 'failed' | 'errorCode'>): string => (event.failed ? (event.errorCode ?? 'Failure') : 'success');
 
 const TACTIC_TEXT: Record<Tactic, string> = {
   CredentialAccess: 'credential access',
@@ -194,28 +224,60 @@ const TACTIC_TEXT: Record<Tactic, string> = {
   PrivilegeEscalation: 'privilege escalation',
 };
 
-function record(burst: Burst, event: ApiEvent, tactic: Tactic): void {
-  burst.last = event.time;
-  const calls = burst.calls.get(event.service) ?? new Set<string>();
-  calls.add(`${event.api}:${outcome(event)}`);
-  burst.calls.set(event.service, calls);
-  if (burst.events.length < BURST_EVENTS) burst.events.push(event);
+const NO_PAYLOADS = { requestText: null, responseText: null, additionalText: null, resourcesText: null, identityText: null };
+
+/** The event's flat fields, for state: payloads are not needed to report it, and `parsed` is its own cache. */
+function storedEvent(event: ApiEvent): ApiEventFields {
+  const { parsed: _cache, ...fields } = event as unknown as ApiEventFields & { parsed: unknown };
+  return { ...fields, ...NO_PAYLOADS };
+}
+
+function newBurst(event: ApiEvent, account: string, tactic: Tactic): Burst {
+  const unusual = Object.fromEntries(UNUSUAL_FEATURES.map((feature) => [feature, []])) as unknown as Burst['unusual'];
+  const { time } = event;
+  return { principalKey: event.principalKey, account, start: time, last: time, primary: storedEvent(event), tactic, calls: {}, evidence: [], unusual, reported: null, changed: true };
+}
+
+/** Whether a call at `time` belongs to the burst: less than the burst gap from its calls (older data may arrive later). */
+const continues = (burst: Burst, time: number): boolean => time - burst.last <= BURST_MS && burst.start - time <= BURST_MS;
+
+function addCall(burst: Burst, event: ApiEvent, tactic: Tactic): void {
+  burst.start = Math.min(burst.start, event.time);
+  burst.last = Math.max(burst.last, event.time);
+  addItem((burst.calls[event.service] ??= []), `${event.api}:${outcome(event)}`, BURST_ITEMS);
+  if (burst.evidence.length < BURST_EVENTS) burst.evidence.push(evidenceRef(event));
+  burst.changed = true;
   const rank = RISK.indexOf(tactic);
   const current = RISK.indexOf(burst.tactic);
   // A successful call outranks a failed one of the same tactic.
   if (rank < current || (rank === current && burst.primary.failed && !event.failed)) {
-    burst.primary = event;
+    burst.primary = storedEvent(event);
     burst.tactic = tactic;
   }
 }
 
 /** `iam.amazonaws.com:[CreateAccessKey:success , AttachUserPolicy:AccessDenied]`, the primary's service first. */
 function anomalousApis(burst: Burst): string {
-  const services = [...burst.calls.keys()].sort((a, b) => Number(b === burst.primary.service) - Number(a === burst.primary.service));
-  return services.map((service) => `${service}:[${[...burst.calls.get(service)!].join(' , ')}]`).join(' , ');
+  const primaryFirst = (service: string) => Number(service !== burst.primary.service);
+  const services = Object.keys(burst.calls).sort((a, b) => primaryFirst(a) - primaryFirst(b));
+  return services.map((service) => `${service}:[${burst.calls[service]!.join(' , ')}]`).join(' , ');
 }
 
-function flush(burst: Burst, context: DetectionContext): void {
+const samePlace = (a: EvidenceRef, b: ApiEventFields): boolean => a.uid === b.uid && a.fileId === b.fileId && a.line === b.line && a.time === b.time;
+
+/**
+ * The evidence a report adds: what earlier reports of the same finding have not, or every call when the
+ * finding is new (the first report, or a higher tactic since). As events: only their place is read, so the
+ * calls stored by reference stand in as copies of the primary at their place.
+ */
+function newEvidence(burst: Burst): ApiEvent[] {
+  const from = burst.reported?.tactic === burst.tactic ? burst.reported.evidence : 0;
+  return burst.evidence.slice(from).filter((ref) => !samePlace(ref, burst.primary)).map((ref) => new ApiEvent({ ...burst.primary, ...ref }));
+}
+
+/** Emits the burst as it stands, if calls came since its last report; later reports of it update the same finding. */
+function report(burst: Burst, context: DetectionContext): void {
+  if (!burst.changed) return;
   const { learningDays } = context.settings;
   const principal = context.state<Profile>(`p:${burst.principalKey}`, () => newProfile(burst.start));
   const account = context.state<Profile>(`a:${burst.account}`, () => newProfile(burst.start));
@@ -230,51 +292,83 @@ function flush(burst: Burst, context: DetectionContext): void {
     { scope: 'AccountProfiling', name: 'UserTypes', profile: account, feature: 'type' },
   ];
   const u = burst.unusual;
-  const list = (values: Set<string>, display?: (v: string) => string) => [...values].map(display ?? ((v) => v));
-  const report = anomalyReport(
+  const profile = anomalyReport(
     profiles,
     [
-      { scope: 'UserIdentityProfiling', name: 'APIs', values: list(u.apis, bareApi) },
-      { scope: 'UserIdentityProfiling', name: 'ASNs', values: list(u.asns) },
-      { scope: 'UserIdentityProfiling', name: 'UserAgents', values: list(u.agents) },
-      { scope: 'AccountProfiling', name: 'APIs', values: list(u.accountApis, bareApi) },
-      { scope: 'AccountProfiling', name: 'ASNs', values: list(u.accountAsns) },
-      { scope: 'AccountProfiling', name: 'UserAgents', values: list(u.accountAgents) },
-      { scope: 'AccountProfiling', name: 'UserTypes', values: list(u.accountTypes) },
+      { scope: 'UserIdentityProfiling', name: 'APIs', values: u.apis.map(bareApi) },
+      { scope: 'UserIdentityProfiling', name: 'ASNs', values: u.asns },
+      { scope: 'UserIdentityProfiling', name: 'UserAgents', values: u.agents },
+      { scope: 'AccountProfiling', name: 'APIs', values: u.accountApis.map(bareApi) },
+      { scope: 'AccountProfiling', name: 'ASNs', values: u.accountAsns },
+      { scope: 'AccountProfiling', name: 'UserAgents', values: u.accountAgents },
+      { scope: 'AccountProfiling', name: 'UserTypes', values: u.accountTypes },
     ],
     { time: burst.start, learningDays },
     { isUnusualUserIdentity: 'false' },
   );
   const what = [
-    ...(u.asns.size ? [`network ${[...u.asns].join(', ')}`] : []),
-    ...(u.agents.size ? [`user agent ${[...u.agents].join(', ')}`] : []),
-    ...(u.countries.size ? [`country ${[...u.countries].join(', ')}`] : []),
+    ...(u.asns.length ? [`network ${u.asns.join(', ')}`] : []),
+    ...(u.agents.length ? [`user agent ${u.agents.join(', ')}`] : []),
+    ...(u.countries.length ? [`country ${u.countries.join(', ')}`] : []),
   ].join('; ');
   const apis = anomalousApis(burst);
   context.emit({
     type: `${burst.tactic}:IAMUser/AnomalousBehavior`,
-    event: burst.primary,
-    related: burst.events.filter((e) => e !== burst.primary),
-    additionalInfo: { anomalies: { anomalousAPIs: apis }, profiledBehavior: report.profiledBehavior, unusualBehavior: report.unusualBehavior },
-    detection: { anomaly: report.anomaly },
+    event: new ApiEvent(burst.primary),
+    related: newEvidence(burst),
+    since: burst.start,
+    additionalInfo: { anomalies: { anomalousAPIs: apis }, profiledBehavior: profile.profiledBehavior, unusualBehavior: profile.unusualBehavior },
+    detection: { anomaly: profile.anomaly },
     vars: { apis, unusual: what },
   });
+  burst.reported = { tactic: burst.tactic, evidence: burst.evidence.length };
+  burst.changed = false;
 }
 
-function sweep(run: RunState, context: DetectionContext, now: number): void {
-  for (const [key, burst] of run.bursts) {
-    if (now - burst.last > BURST_MS) {
-      flush(burst, context);
-      run.bursts.delete(key);
-    }
+function close(open: OpenBursts, key: string, context: DetectionContext): void {
+  report(open[key]!, context);
+  delete open[key];
+}
+
+/** Reports and forgets the bursts over at `now`: no call for longer than the burst gap. */
+function closeBurstsOver(context: DetectionContext, now: number): void {
+  const open = openBursts(context);
+  for (const [key, burst] of Object.entries(open)) if (now - burst.last > BURST_MS) close(open, key, context);
+}
+
+/** The identity's open burst that `event` continues, else a new one (an open burst it cannot continue is over). */
+function burstFor(context: DetectionContext, event: ApiEvent, account: string, tactic: Tactic): Burst {
+  const open = openBursts(context);
+  const key = event.principalKey;
+  const current = open[key];
+  if (current && continues(current, event.time)) return current;
+  if (current) close(open, key, context);
+  else if (Object.keys(open).length >= OPEN_BURSTS) close(open, Object.keys(open)[0]!, context);
+  return (open[key] = newBurst(event, account, tactic));
+}
+
+/**
+ * The end of a run: every burst that took calls is reported as it stands, so that a run over a finished
+ * batch reports the bursts at its end; those within the burst gap of the run's newest event stay open for
+ * the next run.
+ */
+function finish(context: DetectionContext): void {
+  const open = openBursts(context);
+  const newest = clocks.get(context)?.newest ?? Number.NEGATIVE_INFINITY;
+  for (const [key, burst] of Object.entries(open)) {
+    if (newest - burst.last > BURST_MS) close(open, key, context);
+    else report(burst, context);
   }
-  run.nextSweep = now + BURST_MS;
 }
 
 function onEvent(event: ApiEvent, context: DetectionContext): void {
+  const clock = runClock(context);
+  clock.newest = Math.max(clock.newest, event.time);
   if (!profiled(event)) return;
-  const run = runState(context);
-  if (event.time >= run.nextSweep) sweep(run, context, event.time);
+  if (event.time >= clock.nextSweep) {
+    closeBurstsOver(context, event.time);
+    clock.nextSweep = event.time + BURST_MS;
+  }
   const key = event.principalKey;
   const accountId = event.accountId ?? event.actor.accountId ?? 'unknown';
   const { time } = event;
@@ -296,30 +390,18 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
     const newAgent = unusual(principal, 'ua', agent);
     const newCountry = isUnusualCountry(principal, country, asn !== null, newAsn, time, learningDays);
     if (newAsn || newAgent || newCountry) {
-      let burst = run.bursts.get(key);
-      if (burst && time - burst.last > BURST_MS) {
-        flush(burst, context);
-        run.bursts.delete(key);
-        burst = undefined;
-      }
-      if (!burst) {
-        const sets = () => new Set<string>();
-        burst = {
-          principalKey: key, account: accountId, start: time, last: time, primary: event, tactic, calls: new Map(), events: [],
-          unusual: { apis: sets(), asns: sets(), agents: sets(), countries: sets(), accountApis: sets(), accountAsns: sets(), accountAgents: sets(), accountTypes: sets() },
-        };
-        run.bursts.set(key, burst);
-      }
-      record(burst, event, tactic);
+      const burst = burstFor(context, event, accountId, tactic);
+      addCall(burst, event, tactic);
       const u = burst.unusual;
-      u.apis.add(api);
-      if (newAsn) u.asns.add(asn);
-      if (newAgent) u.agents.add(agent);
-      if (newCountry) u.countries.add(country!);
-      if (unusual(account, 'api', api)) u.accountApis.add(api);
-      if (asn !== null && isUnusualNetwork(account, asn, time, learningDays)) u.accountAsns.add(asn);
-      if (unusual(account, 'ua', agent)) u.accountAgents.add(agent);
-      if (unusual(account, 'type', type)) u.accountTypes.add(type);
+      const note = (feature: UnusualFeature, value: string) => addItem(u[feature], value, BURST_ITEMS);
+      note('apis', api);
+      if (newAsn) note('asns', asn);
+      if (newAgent) note('agents', agent);
+      if (newCountry) note('countries', country!);
+      if (unusual(account, 'api', api)) note('accountApis', api);
+      if (asn !== null && isUnusualNetwork(account, asn, time, learningDays)) note('accountAsns', asn);
+      if (unusual(account, 'ua', agent)) note('accountAgents', agent);
+      if (unusual(account, 'type', type)) note('accountTypes', type);
     }
   }
 
@@ -618,12 +700,7 @@ export const anomalousBehavior: ApiDetection = {
       'Review the permission changes. Revert any that were not planned, rotate the credentials used and check what the added permissions were used for.'),
   ],
   onEvent,
-  finish(context) {
-    const run = runs.get(context);
-    if (!run) return;
-    for (const burst of run.bursts.values()) flush(burst, context);
-    run.bursts.clear();
-  },
+  finish,
   cases,
 };
 
