@@ -3,10 +3,12 @@
 // same file again never quarantines a record twice.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import type { SourceType } from '../src/lake/ingest.js';
+import { detectFormat } from '../src/normalize/detect.js';
 import { dataset, scratchDir, tempLake, type TestLake } from './helpers/lake.js';
 
 type Json = Record<string, any>;
@@ -827,5 +829,156 @@ describe('files that cannot be read, and a mistaken --type: never registered as 
       lake.close();
       scratch.cleanup();
     }
+  });
+});
+
+describe('issue 2 audit: per-record envelopes, eventTime spellings, header lines among flow records', () => {
+  test('CloudTrail eventTime: lower-case t and z and minute 24 stored; a bare date and hour 24 quarantined naming the field', async () => {
+    const records = stratusRecords('aws.credential-access.ssm-retrieve-securestring-parameters');
+    const at = (i: number, eventTime: string) => edited(records[i]!, (r) => (r.eventTime = eventTime));
+    const lowerZ = at(0, '2024-05-01T10:00:00z');
+    const lowerT = at(1, '2024-05-01t10:00:01Z');
+    const bareDate = at(2, '2024-05-01');
+    const hour24 = at(3, '2024-05-01T24:00:00Z');
+    const minute24 = at(4, '2024-05-01T10:24:00Z');
+    const spacedHour24 = at(5, '2024-05-01 24:00:00');
+    await runCase({
+      name: 'trail.jsonl',
+      content: lines([lowerZ, lowerT, bareDate, hour24, minute24, spacedHour24]),
+      type: 'cloudtrail',
+      stored: 3,
+      quarantined: [
+        { location: 'line 3', reason: 'field eventTime: a date without a time of day: 2024-05-01', raw: bareDate },
+        { location: 'line 4', reason: 'field eventTime: hour 24 (RFC 3339 allows 00 to 23): 2024-05-01T24:00:00Z', raw: hour24 },
+        { location: 'line 6', reason: 'field eventTime: hour 24 (RFC 3339 allows 00 to 23): 2024-05-01 24:00:00', raw: spacedHour24 },
+      ],
+      check: async (lake) => {
+        const times = await lake.rows('SELECT time FROM api_activity ORDER BY source_line');
+        assert.deepEqual(times.map((r) => (r.time as Date).toISOString()), ['2024-05-01T10:00:00.000Z', '2024-05-01T10:00:01.000Z', '2024-05-01T10:24:00.000Z']);
+      },
+    });
+  });
+
+  test('bare and EventBridge-wrapped events in one file: both stored; a bad one of either shape gets its true reason', async () => {
+    const records = stratusRecords('aws.credential-access.ssm-retrieve-securestring-parameters');
+    const wrap = (record: string) => JSON.stringify({ version: '0', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.ssm', time: '2024-05-01T10:00:00Z', region: 'us-east-1', resources: [], detail: JSON.parse(record) });
+    const edit = (i: number, change: (r: Json) => void) => edited(records[i]!, change);
+    const wrappedNoTime = wrap(edit(2, (r) => delete r.eventTime));
+    const wrappedArrayRegion = wrap(edit(3, (r) => (r.awsRegion = ['eu-west-1'])));
+    // Valid JSON (JSON.parse reads it) that is not Unicode text: the lake's parser refuses it.
+    const loneSurrogate = edit(4, (r) => (r.userAgent = 'agent \ud800'));
+    assert.match(loneSurrogate, /\\ud800/);
+    const escapedPair = edit(5, (r) => (r.userAgent = 'SMILE')).replace('SMILE', '\\ud83d\\ude00');
+    await runCase({
+      name: 'mixed.jsonl',
+      content: lines([JSON.stringify(records[0]), wrap(JSON.stringify(records[1])), wrappedNoTime, wrappedArrayRegion, loneSurrogate, escapedPair]),
+      type: 'cloudtrail',
+      stored: 3,
+      quarantined: [
+        { location: 'line 3', reason: 'missing required field eventTime', raw: wrappedNoTime },
+        { location: 'line 4', reason: 'field awsRegion: expected a string, found an array', raw: wrappedArrayRegion },
+        { location: 'line 5', reason: 'field userAgent: an unpaired UTF-16 surrogate escape, not Unicode text', raw: loneSurrogate },
+      ],
+      check: async (lake) => {
+        const stored = await lake.rows('SELECT metadata_uid, http_request_user_agent AS agent FROM api_activity ORDER BY source_line');
+        assert.deepEqual(stored.map((r) => r.metadata_uid), [records[0]!.eventID, records[1]!.eventID, records[5]!.eventID]);
+        assert.equal(stored[2]!.agent, '\u{1F600}');
+      },
+    });
+  });
+
+  test('a header line among flow records: one naming other fields, or the same fields spaced otherwise, is quarantined as such', async () => {
+    const [header, a, b, c] = FLOW_V3;
+    const otherHeader = header!.split(' ').slice(0, -1).join(' ');
+    const respaced = header!.replaceAll(' ', '  ');
+    await runCase({
+      name: 'joined.log',
+      content: lines([header!, a!, otherHeader, b!, respaced, c!]),
+      type: 'vpcflow',
+      stored: 3,
+      quarantined: [
+        { location: 'line 3', reason: 'a second header line with other fields', raw: otherHeader },
+        { location: 'line 5', reason: 'the header line again (two logs joined end to end?)', raw: respaced },
+      ],
+    });
+  });
+
+  test('an upper-case flow header is read like a lower-case one', async () => {
+    const [header, a, b] = FLOW_V3;
+    await runCase({ name: 'upper.log', content: lines([header!.toUpperCase(), a!, b!]), type: 'vpcflow', stored: 2, quarantined: [] });
+  });
+
+  test('the same header line again (two logs joined with cat) is passed over, not counted as read', async () => {
+    const [header, a, b, c] = FLOW_V3;
+    await runCase({ name: 'joined.log', content: [header, a, b, header, c].join('\r\n') + '\r\n', type: 'vpcflow', stored: 3, quarantined: [] });
+  });
+});
+
+describe('a bad first line, or a first record longer than the detection window: the file is read, not skipped', () => {
+  const good = OTRF_LINES.slice(0, 5);
+  const cutOff = OTRF_LINES[5]!.slice(0, 120);
+  const firstLines: [string, string, string | RegExp][] = [
+    ['cut off (a partial write)', cutOff, `malformed JSON: ${parseError(cutOff)}`],
+    ['an empty object', '{}', /^missing required field /],
+    ["an export's metadata line", JSON.stringify({ exportedAt: '2024-05-04T12:00:00Z', count: 5 }), /^missing required field /],
+  ];
+  for (const [kind, first, reason] of firstLines) {
+    test(`CloudTrail JSON lines whose first line is ${kind}: that line quarantined at line 1, the rest stored`, () =>
+      runCase({ name: 'export.jsonl', content: lines([first, ...good]), type: 'cloudtrail', stored: good.length, quarantined: [{ location: 'line 1', reason, raw: first }] }));
+  }
+
+  test('Route 53 JSON lines whose first line is cut off', () => {
+    const cut = ROUTE53_LINES[0]!.slice(0, 40);
+    return runCase({
+      name: 'resolver.log',
+      content: lines([cut, ...ROUTE53_LINES]),
+      type: 'route53',
+      stored: ROUTE53_LINES.length,
+      quarantined: [{ location: 'line 1', reason: `malformed JSON: ${parseError(cut)}`, raw: cut }],
+    });
+  });
+
+  test('with --type the lines are framed as lines too (not one record running to the end); --strict exits 3', async () => {
+    const scratch = scratchDir();
+    const lake = await tempLake();
+    try {
+      const file = path.join(scratch.dir, 'export.jsonl');
+      writeFileSync(file, lines([cutOff, ...good]));
+      const summary = await lake.ingest([file], { forceType: 'cloudtrail' });
+      assert.deepEqual([summary.read, summary.stored, summary.quarantined], [good.length + 1, good.length, 1]);
+      assert.deepEqual(await lake.rows('SELECT location, raw FROM quarantine'), [{ location: 'line 1', raw: cutOff }]);
+      const cli = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'ingest', file, '--db', path.join(scratch.dir, 'cli.duckdb'), '--strict'], {
+        cwd: path.resolve(import.meta.dirname, '..'),
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1' },
+      });
+      assert.equal(cli.status, 3, cli.stderr);
+    } finally {
+      lake.close();
+      scratch.cleanup();
+    }
+  });
+
+  const withTemplate = (record: Json) => edited(record, (r) => { r.requestParameters = { templateBody: 'x'.repeat(300_000) }; });
+
+  test('a 300 KB first line (a CreateStack with its template) in JSON lines', () => {
+    const big = withTemplate(JSON.parse(OTRF_LINES[0]!));
+    return runCase({ name: 'stacks.jsonl', content: lines([big, ...OTRF_LINES.slice(1, 10)]), type: 'cloudtrail', stored: 10, quarantined: [] });
+  });
+
+  test('a gzipped minified {"Records":[…]} file outside the AWSLogs layout whose first record is 300 KB', () => {
+    const [first, ...rest] = stratusRecords('aws.persistence.iam-create-admin-user');
+    const doc = `{"Records":[${[withTemplate(first!), ...rest.map((r) => JSON.stringify(r))].join(',')}]}`;
+    return runCase({ name: 'trail.json.gz', content: gzipSync(doc), type: 'cloudtrail', stored: rest.length + 1, quarantined: [] });
+  });
+
+  test('a first record longer than detection reads is classified from the keys its start names', () => {
+    const start = `{"eventVersion":"1.08","eventSource":"iam.amazonaws.com","requestParameters":{"policy":"${'x'.repeat(1000)}`;
+    assert.equal(detectFormat('/x/huge.jsonl', start, undefined, 'open'), undefined);
+    assert.deepEqual(detectFormat('/x/huge.jsonl', start, undefined, 'limit'), { sourceType: 'cloudtrail', framing: 'lines' });
+    assert.deepEqual(detectFormat('/x/huge.json', `{"Records":[${start}`, undefined, 'limit'), { sourceType: 'cloudtrail', framing: 'document' });
+    assert.deepEqual(detectFormat('/x/bridge.jsonl', `{"version":"0","detail":${start}`, undefined, 'limit'), { sourceType: 'cloudtrail', framing: 'lines' });
+    const resolver = `{"version":"1.100000","query_name":"a.example.","answers":[${'{"Rdata":"192.0.2.1"},'.repeat(50)}`;
+    assert.deepEqual(detectFormat('/x/huge.log', resolver, undefined, 'limit'), { sourceType: 'route53', framing: 'lines' });
   });
 });

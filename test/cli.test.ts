@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli } from './helpers/cli.js';
@@ -81,6 +81,49 @@ describe('gumshoe ingest', () => {
       assert.deepEqual([summary.filesSkipped, summary.warnings], [0, []], `run ${run}`);
       assert.equal(summary.files + summary.filesUnchanged, 1, `run ${run}`);
     }
+  });
+
+  test('a file named several times (a directory, the file in it, another spelling, a link) is read and registered once', () => {
+    const dir = path.join(scratch.dir, 'named-twice');
+    mkdirSync(dir);
+    const file = path.join(dir, 'flows.log');
+    copyFileSync(path.join(flows, 'v2_default_format.log'), file);
+    symlinkSync(file, path.join(dir, 'link.log'));
+    const lakeFile = path.join(scratch.dir, 'named-twice.duckdb');
+    const result = runCli(['ingest', dir, file, file, path.join(dir, '..', 'named-twice', 'flows.log'), '--db', lakeFile, '--json']);
+    assert.equal(result.status, 0, result.stderr);
+    const summary = JSON.parse(result.stdout);
+    assert.deepEqual([summary.files, summary.read, summary.stored, summary.duplicates, summary.filesUnchanged], [1, 7, 7, 0, 0]);
+    const rows = JSON.parse(`[${runCli(['query', 'SELECT uri, records_read FROM ingested_files', '--db', lakeFile, '--format', 'json']).stdout.trim().split('\n').join(',')}]`);
+    assert.deepEqual(rows, [{ uri: file, records_read: 7 }]);
+    // Named twice again, unchanged: passed over once, not counted twice.
+    const again = JSON.parse(runCli(['ingest', file, dir, '--db', lakeFile, '--json']).stdout);
+    assert.deepEqual([again.files, again.filesUnchanged], [0, 1]);
+  });
+
+  test('two different files are both read, whatever names reach them', () => {
+    const dir = path.join(scratch.dir, 'two-files');
+    mkdirSync(dir);
+    copyFileSync(path.join(flows, 'v2_default_format.log'), path.join(dir, 'a.log'));
+    copyFileSync(path.join(flows, 'v2_default_format.log'), path.join(dir, 'b.log'));
+    const result = runCli(['ingest', dir, path.join(dir, 'b.log'), '--db', path.join(scratch.dir, 'two-files.duckdb'), '--json']);
+    assert.equal(result.status, 0, result.stderr);
+    const summary = JSON.parse(result.stdout);
+    assert.deepEqual([summary.files, summary.read, summary.stored, summary.duplicates], [2, 14, 7, 7]);
+  });
+
+  test('a directory without files is named: exit 2 when it is the only input, a warning beside others', () => {
+    const empty = path.join(scratch.dir, 'empty-dir');
+    mkdirSync(empty);
+    const lakeFile = path.join(scratch.dir, 'empty.duckdb');
+    const alone = runCli(['ingest', empty, '--db', lakeFile]);
+    assert.equal(alone.status, 2, alone.stderr);
+    assert.match(alone.stderr, /gumshoe: .*empty-dir holds no files; check the path/);
+    assert.doesNotMatch(alone.stderr, /\n\s+at /);
+    const beside = runCli(['ingest', empty, path.join(flows, 'v2_default_format.log'), '--db', lakeFile]);
+    assert.equal(beside.status, 0, beside.stderr);
+    assert.match(beside.stderr, /warning: .*empty-dir holds no files; check the path/);
+    assert.match(beside.stdout, /read 7 = stored 7/);
   });
 
   test('an unknown --type is refused with the allowed choices', () => {

@@ -1,10 +1,10 @@
 // Unit tests for the pieces that decide what a file is and where its records are, before the lake sees it:
-// the JSON document scanner, format detection (paths, first bytes, envelopes) and the flow-log field catalogue.
+// the JSON document scanner, format detection (paths, first bytes) and the flow-log field catalogue.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { classifyRecord, detectFormat, envelopeOf, typeFromPath } from '../src/normalize/detect.js';
+import { classifyRecord, detectFormat, typeFromPath } from '../src/normalize/detect.js';
 import { type JsonSpan, scanJsonDocument } from '../src/normalize/json-scan.js';
 import { defaultFieldsFor, looksLikeHeader, parseHeader, TGW_FIELDS, VPC_FIELDS } from '../src/normalize/vpcflow-fields.js';
 import { dataset } from './helpers/lake.js';
@@ -208,7 +208,7 @@ describe('typeFromPath', () => {
   });
 });
 
-describe('classifyRecord and envelopeOf', () => {
+describe('classifyRecord', () => {
   const cloudTrail = { eventVersion: '1.08', eventTime: '2024-07-31T13:05:00Z', eventSource: 'iam.amazonaws.com', eventName: 'CreateUser' };
   const finding = { schemaVersion: '2.0', id: 'f1', type: 'Recon:EC2/PortProbeUnprotectedPort', severity: 2 };
 
@@ -227,15 +227,10 @@ describe('classifyRecord and envelopeOf', () => {
   test('wrappers: EventBridge detail (CloudTrail and GuardDuty) and a labelled dataset event', () => {
     const ctEvent = { version: '0', id: 'e1', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.iam', detail: cloudTrail };
     assert.equal(classifyRecord(ctEvent), 'cloudtrail');
-    assert.equal(envelopeOf(ctEvent), 'detail');
     const gdEvent = { version: '0', id: 'e2', 'detail-type': 'GuardDuty Finding', source: 'aws.guardduty', detail: finding };
     assert.equal(classifyRecord(gdEvent), 'guardduty');
-    assert.equal(envelopeOf(gdEvent), 'detail');
     const labelled = { label: { technique_id: 'aws.persistence.iam-create-admin-user', malicious: true }, event: cloudTrail };
     assert.equal(classifyRecord(labelled), 'cloudtrail');
-    assert.equal(envelopeOf(labelled), 'event');
-    assert.equal(envelopeOf(cloudTrail), undefined);
-    assert.equal(envelopeOf(finding), undefined);
   });
 
   test('what is not an event record', () => {
@@ -253,35 +248,35 @@ describe('detectFormat', () => {
   const ctRecord = JSON.stringify({ eventVersion: '1.08', eventTime: '2024-07-31T13:05:00Z', eventSource: 'iam.amazonaws.com', eventName: 'CreateUser' });
 
   test('CloudTrail: Records document, JSON lines, pretty-printed array', () => {
-    assert.deepEqual(detectFormat('/x/trail.json', `{"Records":[${ctRecord},${ctRecord}]}`), { sourceType: 'cloudtrail', framing: 'document', envelope: undefined });
-    assert.deepEqual(detectFormat('/x/trail.jsonl', `${ctRecord}\n${ctRecord}\n`), { sourceType: 'cloudtrail', framing: 'lines', envelope: undefined });
-    assert.deepEqual(detectFormat(STRATUS_USER_DATA, readFileSync(STRATUS_USER_DATA, 'utf8')), { sourceType: 'cloudtrail', framing: 'document', envelope: undefined });
+    assert.deepEqual(detectFormat('/x/trail.json', `{"Records":[${ctRecord},${ctRecord}]}`), { sourceType: 'cloudtrail', framing: 'document'});
+    assert.deepEqual(detectFormat('/x/trail.jsonl', `${ctRecord}\n${ctRecord}\n`), { sourceType: 'cloudtrail', framing: 'lines'});
+    assert.deepEqual(detectFormat(STRATUS_USER_DATA, readFileSync(STRATUS_USER_DATA, 'utf8')), { sourceType: 'cloudtrail', framing: 'document'});
   });
 
   test('a Records document larger than the sniffed head is still a CloudTrail document', () => {
     const head = `{"Records":[${ctRecord},{"eventVersion":"1.08","eventSou`;
-    assert.deepEqual(detectFormat('/x/big.json', head), { sourceType: 'cloudtrail', framing: 'document', envelope: undefined });
+    assert.deepEqual(detectFormat('/x/big.json', head), { sourceType: 'cloudtrail', framing: 'document'});
   });
 
-  test('EventBridge envelopes and the labelled Stratus dataset carry their envelope', () => {
+  test('EventBridge envelopes and the labelled Stratus dataset are read as lines of their source', () => {
     const bridge = JSON.stringify({ version: '0', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.iam', detail: JSON.parse(ctRecord) });
-    assert.deepEqual(detectFormat('/x/events.jsonl', `${bridge}\n`), { sourceType: 'cloudtrail', framing: 'lines', envelope: 'detail' });
+    assert.deepEqual(detectFormat('/x/events.jsonl', `${bridge}\n`), { sourceType: 'cloudtrail', framing: 'lines' });
     const gd = JSON.stringify({ version: '0', 'detail-type': 'GuardDuty Finding', source: 'aws.guardduty', detail: { schemaVersion: '2.0', id: 'f', type: 't' } });
-    assert.deepEqual(detectFormat('/x/gd.jsonl', `${gd}\n`), { sourceType: 'guardduty', framing: 'lines', envelope: 'detail' });
+    assert.deepEqual(detectFormat('/x/gd.jsonl', `${gd}\n`), { sourceType: 'guardduty', framing: 'lines' });
     const labelled = gunzipSync(readFileSync(dataset('stratus_detonation_logs/all_events_labelled.jsonl.gz'))).toString('utf8');
-    assert.deepEqual(detectFormat('/x/all_events_labelled.jsonl', labelled.slice(0, 65536)), { sourceType: 'cloudtrail', framing: 'lines', envelope: 'event' });
+    assert.deepEqual(detectFormat('/x/all_events_labelled.jsonl', labelled.slice(0, 65536)), { sourceType: 'cloudtrail', framing: 'lines' });
   });
 
   test('Route 53 and GuardDuty real files', () => {
     const r53 = readFileSync(dataset('elastic_integration_fixtures/route53_resolver/test-route53.log'), 'utf8');
-    assert.deepEqual(detectFormat('/x/test-route53.log', r53), { sourceType: 'route53', framing: 'lines', envelope: undefined });
+    assert.deepEqual(detectFormat('/x/test-route53.log', r53), { sourceType: 'route53', framing: 'lines'});
     const example = readFileSync(dataset('aws_docs_format_examples/route53_resolver/example_01.json'), 'utf8');
-    assert.deepEqual(detectFormat('/x/example_01.json', example), { sourceType: 'route53', framing: 'lines', envelope: undefined });
+    assert.deepEqual(detectFormat('/x/example_01.json', example), { sourceType: 'route53', framing: 'lines'});
     const gd = readFileSync(dataset('elastic_integration_fixtures/guardduty/test-guardduty.log'), 'utf8');
-    assert.deepEqual(detectFormat('/x/test-guardduty.log', gd), { sourceType: 'guardduty', framing: 'lines', envelope: undefined });
-    assert.deepEqual(detectFormat('/x/findings.json', '{"findings":[]}'), { sourceType: 'guardduty', framing: 'document', envelope: undefined });
+    assert.deepEqual(detectFormat('/x/test-guardduty.log', gd), { sourceType: 'guardduty', framing: 'lines'});
+    assert.deepEqual(detectFormat('/x/findings.json', '{"findings":[]}'), { sourceType: 'guardduty', framing: 'document'});
     assert.deepEqual(detectFormat('/x/findings.json', '{"Findings":[{"SchemaVersion":"2.0","Id":"a","Type":"b"}]}'), {
-      sourceType: 'guardduty', framing: 'document', envelope: undefined,
+      sourceType: 'guardduty', framing: 'document',
     });
   });
 
@@ -301,7 +296,7 @@ describe('detectFormat', () => {
     assert.deepEqual(detectFormat(digestKey, digest), skip);
     assert.deepEqual(detectFormat(digestKey, `{"Records":[${ctRecord}]}`), skip);
     assert.deepEqual(detectFormat('/x/unnamed.json', digest), skip);
-    assert.deepEqual(detectFormat(digestKey, `{"Records":[${ctRecord}]}`, 'cloudtrail'), { sourceType: 'cloudtrail', framing: 'document', envelope: undefined });
+    assert.deepEqual(detectFormat(digestKey, `{"Records":[${ctRecord}]}`, 'cloudtrail'), { sourceType: 'cloudtrail', framing: 'document'});
   });
 
   test('files that are not logs are skipped with a reason; --type forces a format', () => {
@@ -313,18 +308,18 @@ describe('detectFormat', () => {
     const labels = gunzipSync(readFileSync(dataset('otrf_aws_cloud_breach_s3/labels.jsonl.gz'))).toString('utf8');
     assert.deepEqual(detectFormat('/x/labels.jsonl', labels), notOurs);
     assert.deepEqual(detectFormat('/x/README.md', '# notes', 'vpcflow'), { sourceType: 'vpcflow', framing: 'lines' });
-    assert.deepEqual(detectFormat('/x/asff.json', asff, 'guardduty'), { sourceType: 'guardduty', framing: 'document', envelope: undefined });
+    assert.deepEqual(detectFormat('/x/asff.json', asff, 'guardduty'), { sourceType: 'guardduty', framing: 'document'});
   });
 
   test('the S3 key layout decides when the content cannot', () => {
     const flowKey = `s3://logs/AWSLogs/${ACCOUNT}/vpcflowlogs/us-east-1/2024/07/31/${ACCOUNT}_vpcflowlogs_us-east-1_fl-0abc_20240731T1305Z_0f1e.log.gz`;
     assert.deepEqual(detectFormat(flowKey, 'garbage first line\n'), { sourceType: 'vpcflow', framing: 'lines' });
     const trailKey = `s3://logs/AWSLogs/${ACCOUNT}/CloudTrail/us-east-1/2024/07/31/${ACCOUNT}_CloudTrail_us-east-1_20240731T1305Z_abc.json.gz`;
-    assert.deepEqual(detectFormat(trailKey, '{"Records":[]}'), { sourceType: 'cloudtrail', framing: 'document', envelope: undefined });
+    assert.deepEqual(detectFormat(trailKey, '{"Records":[]}'), { sourceType: 'cloudtrail', framing: 'document'});
   });
 
   test('a UTF-8 byte-order mark and leading blank lines do not hide the format', () => {
-    assert.deepEqual(detectFormat('/x/t.json', `\uFEFF\n\n{"Records":[${ctRecord}]}`), { sourceType: 'cloudtrail', framing: 'document', envelope: undefined });
+    assert.deepEqual(detectFormat('/x/t.json', `\uFEFF\n\n{"Records":[${ctRecord}]}`), { sourceType: 'cloudtrail', framing: 'document'});
   });
 });
 
@@ -361,7 +356,9 @@ describe('flow-log fields', () => {
     assert.equal(looksLikeHeader('2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK'), false);
     assert.equal(looksLikeHeader('hello world'), false);
     assert.equal(looksLikeHeader('version'), false);
-    assert.equal(looksLikeHeader('Version Account-Id'), false);
+    // Names in any case: some exports upper-case the header.
+    assert.equal(looksLikeHeader('VERSION ACCOUNT-ID'), true);
+    assert.equal(looksLikeHeader('Hello World'), false);
   });
 
   test('defaultFieldsFor maps each default line length to its version', () => {

@@ -1,14 +1,17 @@
 // DuckDB's memory limit while ingesting, batch by batch: narrow records (flow, DNS) run lower than wide ones
-// (CloudTrail), and a batch that runs out of memory steps the limit up for the rest of the run.
+// (CloudTrail), and a batch that runs out of memory steps the limit up for the rest of the run. Framing's own
+// memory is bounded by the largest record.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { IngestMemory } from '../src/lake/ingest-memory.js';
 import { StagedBatch } from '../src/lake/batch.js';
-import { ChunkKind } from '../src/normalize/frame.js';
+import { ChunkKind, frameRecords } from '../src/normalize/frame.js';
+import { ScratchBuffer } from '../src/normalize/scratch-buffer.js';
 
 async function connection() {
   const instance = await DuckDBInstance.create(':memory:');
@@ -117,4 +120,45 @@ test('a batch is as wide as its widest source: a few CloudTrail events among man
     batch.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a JSON document is framed window by window: the bytes held are bounded by its largest record, not by the document', async () => {
+  const RECORDS = 80_000;
+  const LARGE = 50_000;
+  const record = (i: number) => {
+    const pad = i === LARGE ? 'L'.repeat(6 << 20) : 'p'.repeat(1_000);
+    return `{"eventVersion":"1.08","eventTime":"2024-05-01T10:00:00Z","eventSource":"iam.amazonaws.com","eventName":"CreateUser","eventID":"${i}","pad":"${pad}"}`;
+  };
+  /** About 90 MB of {"Records":[…]}, made a megabyte at a time: never whole in memory here either. */
+  async function* document(): AsyncGenerator<Buffer> {
+    let piece: string[] = ['{"Records":['];
+    let size = 0;
+    for (let i = 0; i < RECORDS; i++) {
+      piece.push(i === 0 ? record(i) : `,${record(i)}`);
+      size += 1_150;
+      if (size >= 1 << 20 || i === LARGE) {
+        yield Buffer.from(piece.join(''));
+        piece = [];
+        size = 0;
+      }
+    }
+    yield Buffer.from(`${piece.join('')}]}`);
+  }
+  const options = { scratch: new ScratchBuffer(), parquet: async () => assert.fail('not Parquet') };
+  let records = 0;
+  let largest = 0;
+  let held = 0;
+  for await (const item of frameRecords(Readable.from(document(), { objectMode: false }), '/x/export.json', options)) {
+    if (!('chunk' in item)) continue;
+    const { chunk } = item;
+    assert.equal(chunk.kind, ChunkKind.Elements);
+    if (chunk.kind !== ChunkKind.Elements) continue;
+    records += chunk.starts.length;
+    chunk.starts.forEach((start, i) => (largest = Math.max(largest, chunk.ends[i]! - start)));
+    held = Math.max(held, chunk.bytes.buffer.byteLength);
+  }
+  assert.equal(records, RECORDS);
+  assert.equal(largest, record(LARGE).length);
+  // The window: the record still open (at most the 6 MB one) and about 4 MB read after it, with room to grow.
+  assert.ok(held < 24 << 20, `framing held ${held} bytes of a ${RECORDS * 1_150 + (6 << 20)}-byte document`);
 });

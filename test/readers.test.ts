@@ -348,14 +348,15 @@ describe('CloudTrail: AWS documentation examples ({"source_doc", "event"} wrappe
   });
   after(() => lake?.close());
 
-  test('19 read; the examples that reuse another example\'s eventID count as duplicates', async () => {
-    assert.deepEqual(summary.byType, { cloudtrail: { files: 1, read: 19, stored: 16, duplicates: 3, quarantined: 0 } });
-    // Lines 5, 7 and 19 repeat the eventIDs of lines 4, 6 and 18.
+  test('19 read; the examples that repeat another example\'s eventID and time count as duplicates', async () => {
+    assert.deepEqual(summary.byType, { cloudtrail: { files: 1, read: 19, stored: 17, duplicates: 2, quarantined: 0 } });
+    // Lines 5 and 7 repeat the eventIDs and times of lines 4 and 6; line 19 reuses line 18's eventID at another time.
     const lines = (await rows(lake, 'SELECT source_line FROM api_activity ORDER BY 1')).map((r) => r.source_line);
-    assert.deepEqual(lines, [1, 2, 3, 4, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]);
+    assert.deepEqual(lines, [1, 2, 3, 4, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
     assert.equal(events[4]!.eventID, events[3]!.eventID);
     assert.equal(events[6]!.eventID, events[5]!.eventID);
     assert.equal(events[18]!.eventID, events[17]!.eventID);
+    assert.notEqual(events[18]!.eventTime, events[17]!.eventTime);
   });
 
   async function line(n: number): Promise<Row> {
@@ -908,8 +909,9 @@ describe('the whole datasets tree in one run', () => {
   test(
     'each CloudTrail event is stored once, though the labelled Stratus file and the per-technique files share a batch',
     async () => {
-      assert.equal(await lake.count('SELECT count(*) - count(DISTINCT metadata_uid) FROM api_activity WHERE metadata_uid IS NOT NULL'), 0);
-      assert.equal(summary.byType.cloudtrail!.stored, 574 - 3 - 226);
+      // Once per eventID and time: the AWS guide's examples reuse one eventID at two times (two events).
+      assert.equal(await lake.count('SELECT count(*) - count(DISTINCT (metadata_uid, time)) FROM api_activity WHERE metadata_uid IS NOT NULL'), 0);
+      assert.equal(summary.byType.cloudtrail!.stored, 574 - 2 - 226);
     },
   );
 });
@@ -945,4 +947,86 @@ describe('gzip and plain files give identical rows', () => {
   test('a pretty-printed CloudTrail array', () => compare(path.join(STRATUS_LOGS, 'aws.execution.ssm-send-command.json'), 'ssm-send-command.json', 'api_activity'));
   test('CloudTrail JSON lines (OTRF)', () => compare(OTRF, 'otrf.jsonl', 'api_activity'));
   test('a flow log with a header', () => compare(path.join(DOC_FLOWS, 'custom_format_01.log'), 'flow.log', 'network_activity'));
+});
+
+describe('records of both shapes in one file, decided record by record (issue 2 audit)', () => {
+  const STRATUS_USER = path.join(STRATUS_LOGS, 'aws.persistence.iam-create-admin-user.json');
+  const wrapCloudTrail = (detail: Json) => JSON.stringify({ version: '0', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.iam', time: detail.eventTime, region: 'eu-west-3', resources: [], detail });
+
+  /** Ingests files written into a scratch directory; returns the summary of one run over all of them. */
+  async function ingestFiles(lake: TestLake, dir: string, files: Record<string, string[]>): Promise<IngestSummary> {
+    const paths = Object.entries(files).map(([name, content]) => {
+      const file = path.join(dir, name);
+      writeFileSync(file, `${content.join('\n')}\n`);
+      return file;
+    });
+    const summary = await lake.ingest(paths);
+    assertSummaryInvariant(summary);
+    return summary;
+  }
+
+  test('CloudTrail: wrapped first or bare first, every event stored with its own columns; the other file all duplicates', async () => {
+    const scratch = scratchDir();
+    const lake = await tempLake();
+    try {
+      const records = JSON.parse(readFileSync(STRATUS_USER, 'utf8')) as Json[];
+      const wrappedFirst = [wrapCloudTrail(records[0]!), JSON.stringify(records[1]), wrapCloudTrail(records[2]!)];
+      const first = await ingestFiles(lake, scratch.dir, { 'wrapped-first.jsonl': wrappedFirst });
+      assert.deepEqual(first.byType, { cloudtrail: { files: 1, read: 3, stored: 3, duplicates: 0, quarantined: 0 } });
+      const stored = await rows(lake, 'SELECT source_line, api_operation, metadata_uid, cloud_region, time FROM api_activity ORDER BY source_line');
+      assert.deepEqual(
+        stored.map((r) => [r.source_line, r.api_operation, r.metadata_uid, r.cloud_region, (r.time as Date).toISOString()]),
+        records.map((r, i) => [i + 1, r.eventName, r.eventID, r.awsRegion, new Date(r.eventTime).toISOString()]),
+      );
+      // The same events, bare first: every one known already.
+      const bareFirst = [JSON.stringify(records[0]), wrapCloudTrail(records[1]!), JSON.stringify(records[2])];
+      const second = await ingestFiles(lake, scratch.dir, { 'bare-first.jsonl': bareFirst });
+      assert.deepEqual(second.byType, { cloudtrail: { files: 1, read: 3, stored: 0, duplicates: 3, quarantined: 0 } });
+      assert.equal(await lake.count('SELECT count(*) FROM quarantine'), 0);
+    } finally {
+      lake.close();
+      scratch.cleanup();
+    }
+  });
+
+  test('GuardDuty and Route 53: a bare record and a wrapped one in the same file are both stored', async () => {
+    const scratch = scratchDir();
+    const lake = await tempLake();
+    try {
+      const [bare, inner] = jsonLines(readFileSync(GUARDDUTY, 'utf8')).map((line) => JSON.parse(line) as Json);
+      const wrappedFinding = JSON.stringify({ version: '0', id: 'envelope-id', 'detail-type': 'GuardDuty Finding', source: 'aws.guardduty', region: 'us-east-1', resources: [], detail: inner });
+      const [query, other] = jsonLines(readFileSync(ROUTE53_ELASTIC, 'utf8'));
+      const summary = await ingestFiles(lake, scratch.dir, {
+        'findings.jsonl': [JSON.stringify(bare), wrappedFinding],
+        'queries.jsonl': [query!, JSON.stringify({ label: 'benign', event: JSON.parse(other!) })],
+      });
+      assert.deepEqual(summary.byType.guardduty, { files: 1, read: 2, stored: 2, duplicates: 0, quarantined: 0 });
+      assert.deepEqual(summary.byType.route53, { files: 1, read: 2, stored: 2, duplicates: 0, quarantined: 0 });
+      const findings = await rows(lake, 'SELECT finding_uid, finding_type FROM detection_finding ORDER BY source_line');
+      assert.deepEqual(findings.map((r) => [r.finding_uid, r.finding_type]), [[bare!.id, bare!.type], [inner!.id, inner!.type]]);
+      const queries = await rows(lake, 'SELECT query_hostname FROM dns_activity ORDER BY source_line');
+      assert.deepEqual(queries.map((r) => r.query_hostname), [JSON.parse(query!).query_name, JSON.parse(other!).query_name]);
+    } finally {
+      lake.close();
+      scratch.cleanup();
+    }
+  });
+
+  test('GuardDuty: one update with its time spelt …00Z and …00.000Z is stored once; a later update is stored', async () => {
+    const scratch = scratchDir();
+    const lake = await tempLake();
+    try {
+      const finding = JSON.parse(jsonLines(readFileSync(GUARDDUTY, 'utf8'))[0]!) as Json;
+      const at = (updatedAt: string) => JSON.stringify({ ...finding, updatedAt });
+      const summary = await ingestFiles(lake, scratch.dir, {
+        'findings.jsonl': [at('2024-05-01T10:00:00.000Z'), at('2024-05-01T10:00:00Z'), at('2024-05-01T10:00:01.000Z')],
+      });
+      assert.deepEqual(summary.byType.guardduty, { files: 1, read: 3, stored: 2, duplicates: 1, quarantined: 0 });
+      const stored = await rows(lake, 'SELECT source_line, modified_time FROM detection_finding ORDER BY source_line');
+      assert.deepEqual(stored.map((r) => [r.source_line, (r.modified_time as Date).toISOString()]), [[1, '2024-05-01T10:00:00.000Z'], [3, '2024-05-01T10:00:01.000Z']]);
+    } finally {
+      lake.close();
+      scratch.cleanup();
+    }
+  });
 });

@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { generateCloudTrail, generateDnsLogs, generateFlowLogs } from '../src/simulate/background.js';
 import { Lake } from '../src/lake/db.js';
 import { memoryBytes } from '../src/lake/env-settings.js';
+import { ingest } from '../src/lake/ingest.js';
 import { runCli, startCli } from './helpers/cli.js';
 import { scratchDir } from './helpers/lake.js';
 
@@ -124,6 +125,21 @@ test('a batch that runs out of memory at the ingest limit is committed again at 
   raises.forEach((w: string, i: number) => assert.equal(w, `a batch ran out of memory at ${steps[i]} and was committed at ${steps[i + 1]}, the limit for the rest of the run`));
   assert.equal(summary.read, summary.stored + summary.duplicates + summary.quarantined);
   assert.deepEqual(await fingerprint(tight), await fingerprint(roomy));
+});
+
+test('the progress counts records as they are read, before their batch commits; the summary only committed ones', async () => {
+  const lake = await Lake.open(path.join(scratch.dir, 'progress.duckdb'));
+  const reported: number[] = [];
+  try {
+    // Default batches: the whole input is one batch, committed at the end.
+    const summary = await ingest(lake, [input], { onProgress: (progress) => reported.push(progress.records) });
+    assert.ok(reported.slice(0, -1).some((records) => records > 0), 'records are counted before the commit');
+    assert.ok(reported.every((records, i) => i === 0 || records >= reported[i - 1]!), 'the count never goes back');
+    assert.equal(reported.at(-1), summary.read);
+    assert.equal(summary.read, summary.stored + summary.duplicates + summary.quarantined);
+  } finally {
+    lake.close();
+  }
 });
 
 test('memory sizes count as DuckDB counts them: KB, MB, GB in thousands, KiB, MiB, GiB in 1024s', () => {

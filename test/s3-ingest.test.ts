@@ -70,3 +70,49 @@ test('credentials S3 rejects are a clear user error', () => {
   assert.equal(result.status, 2);
   assert.match(result.stderr, /AWS credentials were rejected/);
 });
+
+test('a prefix that matches no object is named: exit 2 when it is the only input, a warning beside others', () => {
+  const lakeFile = path.join(scratch.dir, 'empty-prefix.duckdb');
+  const alone = runCli(['ingest', 's3://trail-bucket/nope/', '--endpoint', s3.endpoint, '--db', lakeFile], S3RVER_ENV);
+  assert.equal(alone.status, 2, alone.stderr);
+  assert.match(alone.stderr, /gumshoe: s3:\/\/trail-bucket\/nope\/ matched no objects; check the prefix/);
+  const beside = runCli(['ingest', 's3://trail-bucket/nope/', 's3://trail-bucket/AWSLogs/', '--endpoint', s3.endpoint, '--db', lakeFile, '--json'], S3RVER_ENV);
+  assert.equal(beside.status, 0, beside.stderr);
+  const summary = JSON.parse(beside.stdout);
+  assert.ok(summary.stored > 0);
+  assert.ok(summary.warnings.includes('s3://trail-bucket/nope/ matched no objects; check the prefix'), summary.warnings.join('\n'));
+});
+
+test('a prefix named twice, or inside another, reads each object once', () => {
+  const lakeFile = path.join(scratch.dir, 'overlap.duckdb');
+  const result = runCli(['ingest', 's3://trail-bucket/AWSLogs/', 's3://trail-bucket/AWSLogs/', 's3://trail-bucket/AWSLogs/143434273843/vpcflowlogs/', '--endpoint', s3.endpoint, '--db', lakeFile, '--json'], S3RVER_ENV);
+  assert.equal(result.status, 0, result.stderr);
+  const summary = JSON.parse(result.stdout);
+  assert.equal(summary.duplicates, 0);
+  const rows = runCli(['query', 'SELECT count(*) AS files, count(DISTINCT uri) AS uris FROM ingested_files', '--db', lakeFile, '--format', 'json']);
+  const { files, uris } = JSON.parse(rows.stdout);
+  assert.equal(files, uris);
+  assert.equal(files, summary.files + summary.filesSkipped);
+});
+
+test('an object replaced under its key is read again like a changed file: new records added, none deleted', async () => {
+  const lakeFile = path.join(scratch.dir, 'replaced.duckdb');
+  const key = 'replaced/trail.jsonl';
+  const event = (id: string) => JSON.stringify({ eventVersion: '1.08', eventTime: '2024-05-06T00:00:00Z', eventName: 'GetCallerIdentity', eventSource: 'sts.amazonaws.com', eventID: id });
+  const run = () => JSON.parse(runCli(['ingest', 's3://trail-bucket/replaced/', '--endpoint', s3.endpoint, '--db', lakeFile, '--json'], S3RVER_ENV).stdout);
+  const fileRows = () => JSON.parse(runCli(['query', 'SELECT file_id, records_read FROM ingested_files', '--db', lakeFile, '--format', 'json']).stdout);
+  await s3.putObjects('trail-bucket', [[key, `${event('old-1')}\n${event('kept-2')}\n`]]);
+  assert.deepEqual([run().stored, fileRows().records_read], [2, 2]);
+  const { file_id: fileId } = fileRows();
+
+  await s3.putObjects('trail-bucket', [[key, `${event('kept-2')}\n${event('new-3')}\n${event('new-4')}\n`]]);
+  const second = run();
+  assert.deepEqual([second.files, second.read, second.stored, second.duplicates], [1, 3, 2, 1]);
+  // One row for the object, under the same id, counting the version read last.
+  assert.deepEqual(fileRows(), { file_id: fileId, records_read: 3 });
+  const ids = runCli(['query', `SELECT string_agg(metadata_uid, ',' ORDER BY metadata_uid) AS ids FROM api_activity WHERE source_file_id = ${fileId}`, '--db', lakeFile, '--format', 'json']);
+  assert.deepEqual(JSON.parse(ids.stdout), { ids: 'kept-2,new-3,new-4,old-1' });
+
+  const third = run();
+  assert.deepEqual([third.read, third.filesUnchanged], [0, 1]);
+});

@@ -32,6 +32,17 @@ export interface FileRecord {
 export class FileRegistry {
   private nextId = 1;
   private readonly pending = new Map<number, FileRecord>();
+  /**
+   * Files this run took up whose rows are not committed yet, by uri: `lookup` cannot find them in the lake,
+   * and without this a file named twice would get two ids and two rows. Emptied as rows commit, so it stays
+   * as small as a batch's files.
+   */
+  private readonly uncommitted = new Map<string, number>();
+  /** Ids of every file this run took up (read, skipped or passed over): numbers, small even for millions of files. */
+  private readonly takenUp = new Set<number>();
+  /** Uris of the rows written in the current transaction, then of those committed since the last `lookup`. */
+  private writing: string[] = [];
+  private committedSinceLookup: string[] = [];
 
   constructor(private readonly connection: DuckDBConnection) {}
 
@@ -42,6 +53,10 @@ export class FileRegistry {
 
   /** One query for a whole page of listed objects. */
   async lookup(uris: string[]): Promise<Map<string, KnownFile>> {
+    // What committed before this query, the query finds: dropped here, not at the commit, so that a page
+    // looked up before a commit still has its files in `uncommitted`.
+    for (const uri of this.committedSinceLookup) this.uncommitted.delete(uri);
+    this.committedSinceLookup = [];
     const known = new Map<string, KnownFile>();
     if (uris.length === 0) return known;
     const reader = await this.connection.runAndReadAll(
@@ -54,8 +69,17 @@ export class FileRegistry {
     return known;
   }
 
-  newId(): number {
-    return this.nextId++;
+  /** Whether this run has taken up the file already (`known`: what `lookup` found for `uri`). */
+  takenUpThisRun(uri: string, known: KnownFile | undefined): boolean {
+    return this.uncommitted.has(uri) || (known !== undefined && this.takenUp.has(known.fileId));
+  }
+
+  /** Takes up a file for this run; returns its id: the one the lake knows it by, else a new one. */
+  takeUp(uri: string, known: KnownFile | undefined): number {
+    const id = known?.fileId ?? this.nextId++;
+    this.takenUp.add(id);
+    if (!known) this.uncommitted.set(uri, id);
+    return id;
   }
 
   /** Queues a row; the latest word on a file wins. */
@@ -73,6 +97,7 @@ export class FileRegistry {
     // Taken before the await: files framed meanwhile are noted for the next transaction.
     const rows = [...this.pending.values()];
     this.pending.clear();
+    this.writing.push(...rows.map((f) => f.uri));
     const values = rows.map((f) =>
       `(${f.fileId}, ${sqlString(f.uri)}, ${sqlString(f.fingerprint)}, ${f.sourceType ? sqlString(f.sourceType) : 'NULL'},
         ${f.format ? sqlString(f.format) : 'NULL'}, ${sqlString(f.status)}, ${f.recordsRead}, ${f.quarantined},
@@ -84,5 +109,11 @@ export class FileRegistry {
       ON CONFLICT (file_id) DO UPDATE SET fingerprint = excluded.fingerprint, source_type = excluded.source_type,
         format = excluded.format, status = excluded.status, records_read = excluded.records_read,
         quarantined = excluded.quarantined, note = excluded.note, completed_at = excluded.completed_at`);
+  }
+
+  /** After the transaction that wrote the rows committed: the next `lookup` finds them in the lake. */
+  committed(): void {
+    this.committedSinceLookup.push(...this.writing);
+    this.writing = [];
   }
 }

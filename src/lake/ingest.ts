@@ -1,9 +1,10 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { type ParquetReader, chunkSize, frameRecords } from '../normalize/frame.js';
 import type { BatchFile } from '../normalize/normalizer.js';
-import { type InputObject, UnreadableError } from '../sources/input.js';
+import { type InputObject, UnreadableError, UserError } from '../sources/input.js';
 import { listLocalObjects } from '../sources/local.js';
 import { listS3Objects } from '../sources/s3.js';
 import { type BatchResult, StagedBatch } from './batch.js';
@@ -29,6 +30,8 @@ const BATCH_RECORDS = 1_048_576;
 const BATCH_BYTES = 512 << 20;
 /** Listed objects are checked against the lake a page at a time. */
 const LOOKUP_PAGE = 500;
+/** The progress line is told about records framed at most this often (it redraws 5 times a second). */
+const PROGRESS_INTERVAL_MS = 200;
 /**
  * DuckDB settings while ingesting (restored afterwards). Without jemalloc (the Node build has none), memory
  * DuckDB frees stays with the C allocator unless a low flush threshold makes DuckDB hand it back after each
@@ -77,11 +80,18 @@ export async function ingest(lake: Lake, targets: string[], options: IngestOptio
   const isLakeFile = (uri: string) => uri === lakeFile || uri.startsWith(`${lakeFile}.`);
   try {
     await run.begin(targets);
+    const empty: string[] = [];
     for (const target of targets) {
       const objects = target.startsWith('s3://')
         ? listS3Objects(target, { endpoint: options.endpoint, region: options.region })
         : listLocalObjects(target);
-      for await (const page of pages(objects, LOOKUP_PAGE)) await run.readPage(page.filter((object) => !isLakeFile(object.uri)));
+      let listed = 0;
+      for await (const page of pages(objects, LOOKUP_PAGE)) {
+        const inputs = page.filter((object) => !isLakeFile(object.uri));
+        listed += inputs.length;
+        await run.readPage(inputs);
+      }
+      if (listed === 0) empty.push(target);
     }
     await run.drain();
     const summary = await run.finish();
@@ -90,6 +100,7 @@ export async function ingest(lake: Lake, targets: string[], options: IngestOptio
     // checkpoint that came before the run's last write, 507–614 MB against 422 MB over 10M).
     await connection.run('CHECKPOINT');
     summary.seconds = (Date.now() - started) / 1000;
+    reportEmptyInputs(empty, targets.length, summary);
     return summary;
   } finally {
     await run.close();
@@ -99,6 +110,21 @@ export async function ingest(lake: Lake, targets: string[], options: IngestOptio
     if (lowered) await setMemoryLimit(connection, lake.memoryLimit);
     connection.closeSync();
   }
+}
+
+/**
+ * An input that lists nothing is most often a mistyped prefix or path, which would otherwise pass as a run
+ * that read nothing. When no input listed anything the run is a user error (exit 2, as for a missing path);
+ * one empty input among others is a warning, and the others are read.
+ */
+function reportEmptyInputs(empty: string[], inputs: number, summary: IngestSummary): void {
+  const messages = empty.map(nothingListed);
+  if (empty.length > 0 && empty.length === inputs) throw new UserError(messages.join('; '));
+  summary.warnings.push(...messages);
+}
+
+function nothingListed(target: string): string {
+  return target.startsWith('s3://') ? `${target} matched no objects; check the prefix` : `${target} holds no files; check the path`;
 }
 
 /** Sets global DuckDB settings; returns their previous values. */
@@ -160,6 +186,14 @@ class IngestRun {
   /** Files are framed one at a time, each into this. */
   private readonly scratch = new ScratchBuffer();
   private bytesRead = 0;
+  /** Records of the batch being committed, until its counts reach the summary: the progress line counts them. */
+  private committingRecords = 0;
+  private lastProgress = 0;
+  /**
+   * Real paths of the files this run read through a symbolic link (a link to a file, a linked directory):
+   * the same file under another name is read once. Files reached by their own path the registry keeps.
+   */
+  private readonly readThroughLinks = new Set<string>();
   private readonly batchRecords = countSetting('GUMSHOE_BATCH_RECORDS', BATCH_RECORDS);
   private readonly batchBytes = countSetting('GUMSHOE_BATCH_BYTES', BATCH_BYTES);
 
@@ -195,17 +229,34 @@ class IngestRun {
   }
 
   async readPage(objects: InputObject[]): Promise<void> {
-    const known = await this.registry.lookup(objects.map((o) => o.uri));
-    for (const object of objects) await this.readObject(object, known.get(object.uri));
+    const named = await Promise.all(objects.map(async (object) => ({ object, real: await realPathOf(object) })));
+    const known = await this.registry.lookup([...new Set(named.flatMap(({ object, real }) => [object.uri, real]))]);
+    for (const { object, real } of named) {
+      if (this.takenUpAlready(object.uri, real, known)) continue;
+      await this.readObject(object, known.get(object.uri));
+    }
+  }
+
+  /**
+   * Whether this run has read (or passed over) the file already, under this name or another: an input that
+   * overlaps another (a directory and a file in it) or a link. Each file is read once per run.
+   */
+  private takenUpAlready(uri: string, real: string, known: Map<string, KnownFile>): boolean {
+    if (this.registry.takenUpThisRun(uri, known.get(uri)) || this.readThroughLinks.has(real)) return true;
+    if (real === uri) return false;
+    if (this.registry.takenUpThisRun(real, known.get(real))) return true;
+    this.readThroughLinks.add(real);
+    return false;
   }
 
   private async readObject(object: InputObject, known: KnownFile | undefined): Promise<void> {
+    const fileId = this.registry.takeUp(object.uri, known);
     if (known && known.fingerprint === object.fingerprint && this.passesOver(known)) {
       this.summary.filesUnchanged++;
       return;
     }
     const record: FileRecord = {
-      fileId: known?.fileId ?? this.registry.newId(),
+      fileId,
       uri: object.uri,
       fingerprint: object.fingerprint,
       status: 'reading',
@@ -251,6 +302,7 @@ class IngestRun {
       }
       this.current.append(record.fileId, item.chunk);
       this.bytesRead += chunkSize(item.chunk);
+      this.reportProgress(object.uri);
       if (this.current.stagedRecords >= this.batchRecords || this.current.stagedBytes >= this.batchBytes) {
         await this.flush();
         this.current.addFile(file!, known !== undefined);
@@ -259,7 +311,20 @@ class IngestRun {
     }
     this.summary.files++;
     record.status = 'complete';
-    this.options.onProgress?.({ filesDone: this.summary.files, records: this.summary.read, bytes: this.bytesRead, currentUri: object.uri });
+    this.reportProgress(object.uri, true);
+  }
+
+  /**
+   * Tells the progress line the files done and the records framed so far: those committed, those of the
+   * batch being committed and those staged. Committed counts alone stay at 0 until the first batch commits,
+   * which for an ingest under a batch's size is the end.
+   */
+  private reportProgress(currentUri: string | undefined, always = false): void {
+    const now = Date.now();
+    if (!this.options.onProgress || (!always && now - this.lastProgress < PROGRESS_INTERVAL_MS)) return;
+    this.lastProgress = now;
+    const records = this.summary.read + this.committingRecords + this.current.stagedRecords;
+    this.options.onProgress({ filesDone: this.summary.files, records, bytes: this.bytesRead, currentUri });
   }
 
   private skip(record: FileRecord, reason: string): void {
@@ -285,6 +350,7 @@ class IngestRun {
     const files = [...this.inBatch.values()].map((record) => ({ record, complete: record.status === 'complete' }));
     this.inBatch.clear();
     await this.committing;
+    this.committingRecords = batch.stagedRecords;
     this.current = this.spare;
     this.spare = batch;
     const commit = this.commit(batch, files);
@@ -312,13 +378,15 @@ class IngestRun {
         return raised !== undefined;
       }),
     );
+    this.registry.committed();
     for (const [sourceType, counts] of result.byType) {
       const total = (this.summary.byType[sourceType] ??= { files: 0, read: 0, stored: 0, duplicates: 0, quarantined: 0 });
       addCounts(total, counts);
       addCounts(this.summary, counts);
     }
+    this.committingRecords = 0;
     for (const { record, complete } of files) if (complete) this.summary.byType[record.sourceType!]!.files++;
-    this.options.onProgress?.({ filesDone: this.summary.files, records: this.summary.read, bytes: this.bytesRead });
+    this.reportProgress(undefined, true);
   }
 
   private tallyFiles(files: { record: FileRecord; complete: boolean }[], result: BatchResult): void {
@@ -340,6 +408,15 @@ class IngestRun {
     );
     return s;
   }
+}
+
+/**
+ * The object's real location, what tells two names of one file apart: an S3 object's uri, a local file's
+ * path with every link resolved (its own path when that fails: it is then reported as unreadable).
+ */
+async function realPathOf(object: InputObject): Promise<string> {
+  if (object.uri.startsWith('s3://')) return object.uri;
+  return realpath(object.uri).catch(() => object.uri);
 }
 
 function addCounts(target: RecordCounts, counts: RecordCounts): void {

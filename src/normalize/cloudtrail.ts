@@ -1,10 +1,10 @@
-import { type Envelope, expectType, jsonString, transformRecord } from './json-fields.js';
-import { groupByEnvelope, type Normalizer } from './normalizer.js';
+import { envelopeOf, expectType, jsonString, parseTime, type Structure, transformRecord, unwrapRecord } from './json-fields.js';
+import type { Normalizer } from './normalizer.js';
 
 /**
  * CloudTrail → OCSF API Activity (6003), with the login and IAM-change events routed to Authentication
  * (3002) and Account Change (3001) as Amazon Security Lake does. Accepts plain records and records
- * wrapped in an EventBridge envelope (`detail`) or a labelled-dataset wrapper (`event`).
+ * wrapped in an EventBridge envelope (`detail`) or a labelled-dataset wrapper (`event`), mixed in one file.
  */
 const V = 'VARCHAR';
 const J = 'JSON';
@@ -24,12 +24,15 @@ const STRING_FIELDS = [
 const BOOLEAN_FIELDS = ['readOnly', 'managementEvent'] as const;
 
 /** Fields checked for their JSON type are taken as JSON fragments (see json-fields.ts). */
-const RECORD = {
+const RECORD: Structure = {
   eventTime: J, '@timestamp': V, eventSource: J, eventName: J,
   insightDetails: { eventSource: J, eventName: J },
   requestParameters: J, responseElements: J, additionalEventData: J, resources: J, userIdentity: J,
   ...Object.fromEntries([...STRING_FIELDS, ...BOOLEAN_FIELDS].map((name) => [name, V])),
 };
+
+/** Fields a CloudTrail record has and no envelope (EventBridge's, a dataset's) has: a record holding one is bare. */
+const OWN_FIELDS = ['eventTime', 'eventName', 'eventSource', 'insightDetails'];
 
 const USER_IDENTITY = {
   type: V, principalId: V, arn: V, accountId: V, accessKeyId: V, userName: V, invokedBy: V,
@@ -93,28 +96,41 @@ const IS_IP = `regexp_matches(j.sourceIPAddress, '^([0-9]{1,3}\\.){3}[0-9]{1,3}$
 export const cloudTrailNormalizer: Normalizer = {
   sourceType: 'cloudtrail',
   table: 'api_activity',
-  selects: (files, from) => groupByEnvelope(files).map(([envelope, group]) => select(from(group.map((f) => f.fileId)), envelope)),
+  selects: (files, from) => [select(from(files.map((f) => f.fileId)))],
 };
 
-/** CTEs `typed` and `timed`: each record parsed once into `j`, with its name and time. */
-function timedRecords(records: string, envelope: Envelope | undefined): string {
-  return `typed AS (
-  SELECT r.*, CASE WHEN r.broken IS NULL THEN ${transformRecord('r.raw', RECORD, envelope)} END AS j
+/** CTEs `parsed`, `typed` and `timed`: each record parsed once into `j` (out of its envelope, if any), with its name and time. */
+function timedRecords(records: string): string {
+  return `parsed AS (
+  SELECT r.*, CASE WHEN r.broken IS NULL THEN ${transformRecord('r.raw', RECORD)} END AS parsed
   FROM ${records} r
+), typed AS (
+  SELECT p.* EXCLUDE (parsed), ${unwrapRecord('parsed', RECORD, OWN_FIELDS)} AS j, ${envelopeOf('parsed', OWN_FIELDS)} AS envelope
+  FROM parsed p
 ), timed AS (
   -- Logstash-shipped CloudTrail may carry the time only as @timestamp.
   -- Insights events name the API they are about in insightDetails.
   SELECT t.*, coalesce(${jsonString('j.eventName')}, ${jsonString('j.insightDetails.eventName')}) AS event_name,
     coalesce(${jsonString('j.eventSource')}, ${jsonString('j.insightDetails.eventSource')}) AS event_source,
     coalesce(${jsonString('j.eventTime')}, j."@timestamp") AS event_time_text,
-    try_cast(coalesce(${jsonString('j.eventTime')}, j."@timestamp") AS TIMESTAMPTZ)::TIMESTAMP AS event_time,
+    ${parseTime(`coalesce(${jsonString('j.eventTime')}, j."@timestamp")`)} AS event_time,
     -- Here, beside the parse, not in the verdict: there a second use of raw cost DuckDB enough memory that a
     -- batch of 370,000 events ran out at the ingest limit (160MB).
     CASE WHEN ${STRING_FIELDS.map((name) => `left(j.${name}, 1) IN ('[', '{') OR j.${name} IN ('true', 'false')`).join(' OR ')}
-      THEN ${wrongType(envelope ? `$.${envelope}.` : '$.')} END AS wrong_type
+      THEN ${wrongType()} END AS wrong_type
   FROM typed t
 )`;
 }
+
+/**
+ * WHEN clauses for times DuckDB's cast accepts and RFC 3339 does not. CloudTrail always writes a full timestamp:
+ * a bare date (cast as midnight) would put the event at the wrong time, and hour 24 (cast as the next day's
+ * midnight) is not a time RFC 3339 allows. Every time of day holds a ':'; the regular expression only runs for
+ * the few times holding '24:'.
+ */
+const INCOMPLETE_TIME = `WHEN NOT contains(event_time_text, ':') THEN 'field eventTime: a date without a time of day: ' || left(event_time_text, 60)
+    WHEN contains(event_time_text, '24:') AND regexp_matches(event_time_text, '[Tt ]24:')
+      THEN 'field eventTime: hour 24 (RFC 3339 allows 00 to 23): ' || left(event_time_text, 60)`;
 
 /** Why a record is quarantined, or NULL. */
 const REASON = `CASE
@@ -128,6 +144,7 @@ const REASON = `CASE
     ${BOOLEAN_FIELDS.map(expectBoolean).join('\n    ')}
     WHEN event_time_text IS NULL THEN 'missing required field eventTime'
     WHEN event_time IS NULL THEN 'field eventTime: not an ISO-8601 time: ' || left(event_time_text, 60)
+    ${INCOMPLETE_TIME}
     WHEN event_name IS NULL THEN 'missing required field eventName'
     WHEN event_source IS NULL THEN 'missing required field eventSource'
     WHEN wrong_type IS NOT NULL THEN wrong_type
@@ -138,11 +155,12 @@ function expectBoolean(name: string): string {
     THEN 'field ${name}: expected true or false, found ' || left(j.${name}, 60)`;
 }
 
-/** SQL: which text field of the record (at JSON path prefix `path`) holds a value that is not a string, if any. */
-function wrongType(path: string): string {
+/** SQL: which text field of the record (inside its envelope, if any) holds a value that is not a string, if any. */
+function wrongType(): string {
+  const path = `coalesce('$.' || envelope || '.', '$.')`;
   const found = (type: string) => `CASE ${type} WHEN 'OBJECT' THEN 'an object' WHEN 'ARRAY' THEN 'an array' WHEN 'BOOLEAN' THEN 'a boolean' ELSE 'a number' END`;
   return `CASE ${STRING_FIELDS.map((name) => {
-    const type = `json_type(raw, '${path}${name}')`;
+    const type = `json_type(raw, ${path} || '${name}')`;
     return `WHEN ${type} NOT IN ('VARCHAR', 'NULL') THEN 'field ${name}: expected a string, found ' || ${found(type)}`;
   }).join(' ')} END`;
 }
@@ -150,9 +168,9 @@ function wrongType(path: string): string {
 /** The same event delivered twice (org trail and account trail, or a re-export) has the same eventID. */
 const DEDUP_KEY = `md5_number(coalesce('ct:' || j.eventID, 'raw:' || raw))`;
 
-function select(records: string, envelope: Envelope | undefined): string {
+function select(records: string): string {
   return `
-WITH ${timedRecords(records, envelope)}, classified AS (
+WITH ${timedRecords(records)}, classified AS (
   SELECT n.*,
     CASE WHEN left(j.userIdentity, 1) = '{' THEN json_transform(j.userIdentity, '${JSON.stringify(USER_IDENTITY)}') END AS who,
     ${CLASS_UID} AS class_uid, ${ACTIVITY_ID} AS activity_id, ${FAILED} AS failed

@@ -1,5 +1,4 @@
 import type { SourceType } from '../lake/ingest-api.js';
-import type { Envelope } from './json-fields.js';
 import { scanJsonDocument } from './json-scan.js';
 import { looksLikeHeader } from './vpcflow-fields.js';
 
@@ -7,7 +6,7 @@ import { looksLikeHeader } from './vpcflow-fields.js';
 export type Framing = 'lines' | 'document';
 
 export type Detection =
-  | { sourceType: SourceType; framing: Framing; envelope?: Envelope }
+  | { sourceType: SourceType; framing: Framing }
   | { skip: string };
 
 const WRAPPER_KEYS = ['Records', 'findings', 'Findings'];
@@ -22,21 +21,40 @@ export function typeFromPath(uri: string): SourceType | 'digest' | undefined {
   return undefined;
 }
 
-/** Decides a file's format from its first bytes (decompressed) and its path. */
-export function detectFormat(uri: string, head: string, forced?: SourceType): Detection {
+/**
+ * How much of the file a head is: all of it, as much as detection reads (the rest unseen), or a part that
+ * more can be read after.
+ */
+export type HeadEnd = 'file' | 'limit' | 'open';
+
+/** Non-blank lines of a JSON-lines head searched for the first record: the lines before it may be bad. */
+const SAMPLE_LINES = 20;
+
+const DIGEST_SKIP = { skip: 'CloudTrail digest file (integrity hashes, no events)' };
+
+/**
+ * Decides a file's format from its first bytes (decompressed) and its path. With a head that more can be
+ * read after ('open'), returns undefined when the head ends before what decides the format (its first
+ * record, or first line); the caller then reads more and asks again.
+ */
+export function detectFormat(uri: string, head: string, forced?: SourceType): Detection;
+export function detectFormat(uri: string, head: string, forced: SourceType | undefined, end: HeadEnd): Detection | undefined;
+export function detectFormat(uri: string, head: string, forced?: SourceType, end: HeadEnd = 'file'): Detection | undefined {
   const fromPath = typeFromPath(uri);
-  if (fromPath === 'digest' && !forced) return { skip: 'CloudTrail digest file (integrity hashes, no events)' };
+  if (fromPath === 'digest' && !forced) return DIGEST_SKIP;
   const text = head.replace(/^\uFEFF/, '').trimStart();
-  const firstLine = text.slice(0, indexOrEnd(text, '\n')).trim();
   if (text.startsWith('{') || text.startsWith('[')) {
-    const { framing, sample } = sampleJson(text, firstLine);
-    const sampled = sample === undefined ? undefined : classifyRecord(sample);
-    if (sampled === 'digest' && !forced) return { skip: 'CloudTrail digest file (integrity hashes, no events)' };
-    const sourceType = forced ?? (sampled !== 'digest' ? sampled : undefined) ?? pathType(fromPath);
+    const sampled = sampleJson(text, end);
+    if (!sampled) return undefined;
+    if (sampled.sourceType === 'digest' && !forced) return DIGEST_SKIP;
+    const sourceType = forced ?? pathType(sampled.sourceType) ?? pathType(fromPath);
     if (!sourceType) return { skip: 'JSON that is not CloudTrail, Route 53 Resolver or GuardDuty (use --type to force)' };
-    return { sourceType, framing, envelope: envelopeOf(sample) };
+    return { sourceType, framing: sampled.framing };
   }
   if (forced) return { sourceType: forced, framing: 'lines' };
+  const newline = text.indexOf('\n');
+  if (newline === -1 && end === 'open') return undefined;
+  const firstLine = text.slice(0, newline === -1 ? text.length : newline).trim();
   if (looksLikeHeader(firstLine) || /^\d+\s+\S+/.test(firstLine)) return { sourceType: 'vpcflow', framing: 'lines' };
   const hinted = pathType(fromPath);
   if (hinted) return { sourceType: hinted, framing: hinted === 'vpcflow' ? 'lines' : 'document' };
@@ -47,22 +65,104 @@ function pathType(type: SourceType | 'digest' | undefined): SourceType | undefin
   return type === 'digest' ? undefined : type;
 }
 
-/** JSON lines when the first line is a whole record; otherwise a document to scan. */
-function sampleJson(text: string, firstLine: string): { framing: Framing; sample?: unknown } {
-  const parsed = tryParse(firstLine);
-  if (isPlainObject(parsed)) {
-    const wrapper = WRAPPER_KEYS.find((key) => Array.isArray(parsed[key]));
-    if (!wrapper) return { framing: 'lines', sample: parsed };
-    const records = parsed[wrapper] as unknown[];
-    return { framing: 'document', sample: records[0] ?? { [wrapper]: [] } };
+interface JsonSample {
+  framing: Framing;
+  sourceType?: SourceType | 'digest';
+}
+
+function sampleOf(framing: Framing, record: unknown): JsonSample {
+  return { framing, sourceType: classifyRecord(record) };
+}
+
+/**
+ * JSON lines when a line among the first few is a whole record of a known kind; a document when the text is
+ * one (an array, a wrapper, a record written over several lines). A bad first line (cut off, `{}`, an
+ * export's metadata) does not decide: the records after it do, and framing as lines then quarantines it.
+ * Undefined when the head ends before the first record does and more can be read.
+ */
+function sampleJson(text: string, end: HeadEnd): JsonSample | undefined {
+  const lines = leadingLines(text, end === 'file');
+  const first = lines.length ? tryParse(lines[0]!) : undefined;
+  if (Array.isArray(first)) return sampleOf('document', first[0]);
+  let documentCut = false;
+  if (isPlainObject(first)) {
+    const wrapper = WRAPPER_KEYS.find((key) => Array.isArray(first[key]));
+    if (wrapper) return sampleOf('document', (first[wrapper] as unknown[])[0] ?? { [wrapper]: [] });
+    if (classifyRecord(first)) return sampleOf('lines', first);
+  } else {
+    // Line 1 is not JSON on its own: a document written over several lines, or a bad line before good ones.
+    const record = firstDocumentRecord(text);
+    if (record !== undefined && record !== CUT) return sampleOf('document', record);
+    documentCut = record === CUT;
   }
-  if (Array.isArray(parsed)) return { framing: 'document', sample: parsed[0] };
+  if (!text.startsWith('[')) {
+    const line = firstRecordLine(lines);
+    if (line) return sampleOf('lines', line);
+  }
+  if (end === 'open' && (documentCut || lines.length < SAMPLE_LINES)) return undefined;
+  if (end === 'limit') return sampleFromKeys(text);
+  return isPlainObject(first) ? sampleOf('lines', first) : { framing: 'document' };
+}
+
+/** The first `SAMPLE_LINES` non-blank lines that the text holds whole (`whole`: the text is the whole file). */
+function leadingLines(text: string, whole: boolean): string[] {
+  const lines: string[] = [];
+  for (let start = 0; start < text.length && lines.length < SAMPLE_LINES;) {
+    const newline = text.indexOf('\n', start);
+    if (newline === -1 && !whole) break;
+    const end = newline === -1 ? text.length : newline;
+    const line = text.slice(start, end).trim();
+    if (line) lines.push(line);
+    start = end + 1;
+  }
+  return lines;
+}
+
+/**
+ * The first line that parses as a record of a known kind, among lines that all start like JSON-lines
+ * records: a pretty-printed document's inner lines (`"key": …`) rule the text out as JSON lines.
+ */
+function firstRecordLine(lines: string[]): Record<string, unknown> | undefined {
+  for (const line of lines) {
+    if (!line.startsWith('{')) return undefined;
+    const parsed = tryParse(line);
+    if (isPlainObject(parsed) && classifyRecord(parsed)) return parsed;
+  }
+  return undefined;
+}
+
+const CUT = Symbol('the text ends inside the first record');
+
+/** The first record of the text read as a JSON document; CUT when the text ends inside it; undefined when it is not JSON. */
+function firstDocumentRecord(text: string): unknown {
   const bytes = Buffer.from(text);
   for (const span of scanJsonDocument(bytes)) {
-    if (span.broken || span.empty) continue;
-    return { framing: 'document', sample: tryParse(bytes.toString('utf8', span.start, span.end)) };
+    if (span.empty) continue;
+    if (span.broken) return CUT;
+    return tryParse(bytes.toString('utf8', span.start, span.end));
   }
-  return { framing: 'document' };
+  return undefined;
+}
+
+/** Keys that name a record's source, looked for when its first record is too long to parse (longer than the head). */
+const NAMING_KEYS: [RegExp, SourceType][] = [
+  [/"eventSource"\s*:/, 'cloudtrail'],
+  [/"query_name"\s*:/, 'route53'],
+  [/"[sS]chemaVersion"\s*:/, 'guardduty'],
+];
+
+/**
+ * A head that ends inside a first record longer than detection reads: JSON.parse needs the record whole, so
+ * its type is the first naming key its start holds. Framed and counted like any other, the record is then
+ * stored or quarantined, not the file skipped for its size.
+ */
+function sampleFromKeys(text: string): JsonSample {
+  const document = /^(\[|\{\s*"(Records|findings|Findings)"\s*:\s*\[|\{\s*\n)/.test(text);
+  const framing: Framing = document ? 'document' : 'lines';
+  const named = NAMING_KEYS.map(([key, type]) => ({ at: text.search(key), type })).filter(({ at }) => at >= 0);
+  if (named.length === 0) return { framing };
+  const { type } = named.reduce((a, b) => (b.at < a.at ? b : a));
+  return { framing, sourceType: type };
 }
 
 /** The source type one record belongs to, looking inside EventBridge and dataset wrappers. */
@@ -83,16 +183,6 @@ export function classifyRecord(value: unknown): SourceType | 'digest' | undefine
   return undefined;
 }
 
-/** The wrapper key a record sits under (EventBridge `detail`, a labelled dataset's `event`), if any. */
-export function envelopeOf(value: unknown): Envelope | undefined {
-  if (!isPlainObject(value)) return undefined;
-  if (isBareRecord(value)) return undefined;
-  for (const key of ['detail', 'event'] as const) {
-    if (isPlainObject(value[key]) && isBareRecord(value[key])) return key;
-  }
-  return undefined;
-}
-
 /**
  * A CloudTrail record names its service, or pairs its operation with a time, version or caller. A bare
  * `eventName` is not enough: label and index files keyed by eventID/eventName (e.g. a dataset's
@@ -102,10 +192,6 @@ function isCloudTrailRecord(value: Record<string, unknown>): boolean {
   if ('eventSource' in value) return true;
   if ('insightDetails' in value && 'eventTime' in value) return true;
   return 'eventName' in value && ['eventTime', '@timestamp', 'eventVersion', 'userIdentity'].some((key) => key in value);
-}
-
-function isBareRecord(value: Record<string, unknown>): boolean {
-  return ['eventName', 'eventSource', 'insightDetails', 'query_name', 'schemaVersion', 'SchemaVersion'].some((key) => key in value);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -118,9 +204,4 @@ function tryParse(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function indexOrEnd(text: string, needle: string): number {
-  const i = text.indexOf(needle);
-  return i === -1 ? text.length : i;
 }

@@ -4,8 +4,8 @@ import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import type { SourceType } from '../lake/ingest-api.js';
 import { UnreadableError } from '../sources/input.js';
-import { type Detection, detectFormat, typeFromPath } from './detect.js';
-import { scanJsonDocument } from './json-scan.js';
+import { type Detection, detectFormat, type HeadEnd, typeFromPath } from './detect.js';
+import { JsonDocumentScan, NEED_MORE, type ScanItem } from './json-scan.js';
 import type { ScratchBuffer } from './scratch-buffer.js';
 import { defaultFieldsFor, looksLikeHeader, parseHeader } from './vpcflow-fields.js';
 
@@ -96,8 +96,13 @@ export interface FrameOptions {
 
 const CHUNK_TARGET = 4 << 20;
 const SNIFF_BYTES = 64 << 10;
-/** Bytes of a file's start that format detection looks at. */
+/** Bytes of a file's start that format detection looks at first; more when its first record goes on past them. */
 const DETECT_BYTES = SNIFF_BYTES * 4;
+/**
+ * Most bytes read for detection. A first record longer than this is classified from the keys its start names
+ * (detect.ts), and then framed and counted like any other: the file is not skipped for its size.
+ */
+const MAX_DETECT_BYTES = 64 << 20;
 export const NEWLINE = 10;
 export const CARRIAGE_RETURN = 13;
 /** Separates the fields of a stage-file line (see batch.ts). */
@@ -109,45 +114,35 @@ const WRAPPED_LINE = /^\s*\{\s*"(Records|findings|Findings)"\s*:\s*\[/;
 export async function* frameRecords(raw: Readable, uri: string, options: FrameOptions): AsyncGenerator<FramedItem> {
   const { forced } = options;
   const bytes = decodedBytes(raw);
-  let headBytes = 0;
-  let headHasNewline = false;
-  let decodeError: Error | undefined;
-  const pending: Buffer[] = [];
-  try {
-    // Pulled by hand: breaking out of for-await would close the stream the rest is read from.
-    while (headBytes < SNIFF_BYTES || !headHasNewline) {
-      const next = await bytes.next();
-      if (next.done) break;
-      pending.push(next.value);
-      headBytes += next.value.length;
-      headHasNewline ||= next.value.includes(NEWLINE);
-    }
-  } catch (error) {
-    if (error instanceof UnreadableError) throw error;
-    decodeError = error as Error;
-  }
-  // A minified document is one line, so `pending` may be the whole file; the format shows in its start.
-  const start = Buffer.concat(pending, Math.min(headBytes, DETECT_BYTES));
-  if (start.subarray(0, PARQUET_MAGIC.length).equals(PARQUET_MAGIC)) {
-    yield* frameParquet(uri, pending, decodeError ? failing<Buffer>(decodeError) : bytes, options);
+  const head = new Head(bytes);
+  await head.fill(SNIFF_BYTES);
+  const { pending } = head;
+  if (head.startsWith(PARQUET_MAGIC)) {
+    yield* frameParquet(uri, pending, head.error ? failing<Buffer>(head.error) : bytes, options);
     return;
   }
-  const blank = pending.every(isBlank);
-  const head = new StringDecoder('utf8').write(start);
-  if (blank && !decodeError) {
+  // The head grows until it holds what decides the format: the first record, whole (see detect.ts).
+  let window = DETECT_BYTES;
+  let detection = detectFormat(uri, head.text(window), forced, head.end(window));
+  while (!detection) {
+    window = Math.min(window * 2, MAX_DETECT_BYTES);
+    await head.fill(window);
+    detection = detectFormat(uri, head.text(window), forced, head.end(window));
+  }
+  const blank = head.ended && pending.every(isBlank);
+  if (blank && !head.error) {
     yield { skip: 'empty file' };
     return;
   }
-  const detection = detectFormat(uri, head, forced);
   if ('skip' in detection) {
     // A file that breaks before anything recognisable is named for the damage, not for its (unseen) format.
-    const reason = !decodeError
+    const reason = !head.error
       ? detection.skip
-      : blank ? `${decodeError.message}: nothing could be read` : `${detection.skip}; ${decodeError.message}`;
+      : blank ? `${head.error.message}: nothing could be read` : `${detection.skip}; ${head.error.message}`;
     yield { skip: reason };
     return;
   }
-  const rest = decodeError ? failing<Buffer>(decodeError) : bytes;
+  const rest = head.error ? failing<Buffer>(head.error) : bytes;
   if (detection.framing === 'document') {
     yield { format: detection };
     yield* frameDocument(pending, rest, options.scratch);
@@ -156,6 +151,51 @@ export async function* frameRecords(raw: Readable, uri: string, options: FrameOp
   // A byte-order mark (Windows editors write one) is not part of the first record.
   if (pending[0]?.subarray(0, 3).equals(UTF8_BOM)) pending[0] = pending[0].subarray(3);
   yield* frameLines(detection, replayed(pending, rest), options.scratch);
+}
+
+/** A file's first bytes, read as format detection needs them and then replayed to the framer. */
+class Head {
+  readonly pending: Buffer[] = [];
+  bytes = 0;
+  ended = false;
+  /** The damage that ended the bytes early (a corrupt gzip), if any. */
+  error: Error | undefined;
+
+  constructor(private readonly source: AsyncGenerator<Buffer>) {}
+
+  /** Reads until `target` bytes are held or the bytes end. */
+  async fill(target: number): Promise<void> {
+    try {
+      // Pulled by hand: breaking out of for-await would close the stream the rest is read from.
+      while (!this.ended && this.bytes < target) {
+        const next = await this.source.next();
+        if (next.done) this.ended = true;
+        else {
+          this.pending.push(next.value);
+          this.bytes += next.value.length;
+        }
+      }
+    } catch (error) {
+      if (error instanceof UnreadableError) throw error;
+      this.error = error as Error;
+      this.ended = true;
+    }
+  }
+
+  startsWith(magic: Buffer): boolean {
+    return Buffer.concat(this.pending, Math.min(this.bytes, magic.length)).equals(magic);
+  }
+
+  /** The first `window` bytes, decoded (a character the window cuts is left out). */
+  text(window: number): string {
+    return new StringDecoder('utf8').write(Buffer.concat(this.pending, Math.min(this.bytes, window)));
+  }
+
+  /** What follows the first `window` bytes: nothing, bytes detection will not read, or bytes it may read. */
+  end(window: number): HeadEnd {
+    if (this.ended && this.bytes <= window) return 'file';
+    return window >= MAX_DETECT_BYTES ? 'limit' : 'open';
+  }
 }
 
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -303,8 +343,9 @@ async function* readErrorsAsDamage(lines: AsyncIterable<Buffer>): AsyncGenerator
   }
 }
 
+/** The head's pieces, then the rest; each piece is let go once handed on (a head can be tens of megabytes). */
 async function* replayed(pending: Buffer[], rest: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  yield* pending;
+  for (let piece = pending.shift(); piece; piece = pending.shift()) yield piece;
   yield* rest;
 }
 
@@ -319,6 +360,8 @@ async function* frameLines(detection: FileFormat, pieces: AsyncIterable<Buffer>,
   let carry: Buffer[] = [];
   let carryBytes = 0;
   let line = 1;
+  /** Flow logs: the header line, so that a repeat of it (two logs joined with cat) is passed over like it. */
+  let header: Buffer | undefined;
 
   /** The bytes carried so far, as one buffer (the carry is emptied). */
   const takeCarry = (): Buffer => {
@@ -347,6 +390,7 @@ async function* frameLines(detection: FileFormat, pieces: AsyncIterable<Buffer>,
     if (looksLikeHeader(firstLine)) {
       keep(newline === -1 ? Buffer.alloc(0) : whole.subarray(newline + 1));
       line = 2;
+      header = Buffer.from(firstLine);
     } else {
       keep(whole);
     }
@@ -364,6 +408,7 @@ async function* frameLines(detection: FileFormat, pieces: AsyncIterable<Buffer>,
     }
     keep(whole.subarray(end + 1));
     const lines = whole.subarray(0, end);
+    if (header) blankCopies(lines, header);
     yield* linesChunk(lines, line, detection.sourceType);
     line += countNewlines(lines) + 1;
   }
@@ -431,67 +476,121 @@ function* linesChunk(chunkBytes: Buffer, firstLine: number, sourceType: SourceTy
 }
 
 /**
- * A JSON document (array, wrapper object or pretty-printed records): all its bytes, then scanned. Bytes that
- * are not UTF-8 are replaced (U+FFFD) first, as a text decoder would, since the lake reads UTF-8 only.
+ * A JSON document (array, wrapper object or pretty-printed records), scanned as it is read: each window of
+ * about CHUNK_TARGET new bytes yields the records completed in it, and only the record still open is carried
+ * into the next, so memory is bounded by the largest record, not by the document.
  */
 async function* frameDocument(pending: Buffer[], rest: AsyncIterable<Buffer>, scratch: ScratchBuffer): AsyncGenerator<FramedItem> {
-  const parts = [...pending];
-  let total = parts.reduce((sum, part) => sum + part.length, 0);
+  const pieces = replayed(pending, rest);
+  const scan = new JsonDocumentScan();
+  const spans = scan.spans();
+  const records = new ElementsFramer(1);
+  let window: Buffer = Buffer.alloc(0);
   let failure: string | undefined;
-  try {
-    for await (const piece of rest) {
-      parts.push(piece);
-      total += piece.length;
+  for (let final = false; !final;) {
+    const kept = window.subarray(scan.keepFrom);
+    const parts = [kept];
+    let total = kept.length;
+    try {
+      while (!final && total - kept.length < CHUNK_TARGET) {
+        const next = await pieces.next();
+        if (next.done) final = true;
+        else {
+          parts.push(next.value);
+          total += next.value.length;
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      failure = error.message;
+      final = true;
     }
-  } catch (error) {
-    if (!(error instanceof DecodeError)) throw error;
-    failure = error.message;
+    const dropped = scan.keepFrom;
+    // A window that is one piece as read (a small file, most often) needs no copy.
+    window = kept.length === 0 && parts.length === 2 ? parts[1]! : scratch.join(parts, total);
+    scan.feed(window, dropped, final);
+    yield* records.frame(window, spans, failure);
   }
-  const bytes = parts.length === 1 ? parts[0]! : scratch.join(parts, total);
-  yield* documentChunks(isUtf8(bytes) ? bytes : Buffer.from(bytes.toString('utf8')), 1, failure);
+  if (failure && records.count === 0) {
+    yield { chunk: { kind: ChunkKind.Single, firstLine: 1, firstIndex: 0, text: window.toString('utf8'), broken: `${failure}: no complete record before the damage` } };
+  }
 }
 
-function* documentChunks(bytes: Buffer, lineOffset: number, failure?: string): Generator<FramedItem> {
-  let starts: number[] = [];
-  let ends: number[] = [];
-  let lines: number[] = [];
-  let size = 0;
-  let index = 0;
-  let firstIndex = 0;
-  // One check for the whole document spares a check per record: a minified document is one line.
-  const lastNewline = bytes.lastIndexOf(NEWLINE, bytes.length - 2);
-  const plain = lastNewline === -1 && !bytes.includes(CARRIAGE_RETURN) && !bytes.includes(UNIT_SEPARATOR);
-  const flush = function* (): Generator<FramedItem> {
-    if (starts.length === 0) return;
-    yield { chunk: { kind: ChunkKind.Elements, firstIndex, bytes, starts, ends, elementLines: lines, size, plain } };
-    starts = [];
-    ends = [];
-    lines = [];
-    size = 0;
-  };
-  for (const span of scanJsonDocument(bytes)) {
-    if (span.empty) continue;
-    const line = span.line + lineOffset - 1;
-    if (span.broken) {
-      yield* flush();
-      const broken = span.broken && failure ? `${failure}: the file ends inside this record` : span.broken;
-      yield { chunk: { kind: ChunkKind.Single, firstLine: line, firstIndex: index, text: bytes.toString('utf8', span.start, span.end), broken } };
-      index++;
-      firstIndex = index;
-      continue;
+/** A document that is all in memory (a JSON line holding a wrapper document), starting on line `firstLine`. */
+function documentChunks(bytes: Buffer, firstLine: number): Generator<FramedItem> {
+  const scan = new JsonDocumentScan();
+  scan.feed(bytes, 0, true);
+  return new ElementsFramer(firstLine).frame(bytes, scan.spans());
+}
+
+/** Turns a document's spans into chunks: whole records as Elements chunks, broken ones one by one. */
+class ElementsFramer {
+  /** Records (whole or broken) framed so far: the next one's index in the document. */
+  count = 0;
+  private firstIndex = 0;
+  private starts: number[] = [];
+  private ends: number[] = [];
+  private lines: number[] = [];
+  private size = 0;
+
+  constructor(private readonly firstLine: number) {}
+
+  /**
+   * The records of `bytes` that `spans` yields until it needs more bytes. Every chunk is yielded before
+   * this returns: the next window overwrites these bytes.
+   */
+  *frame(bytes: Buffer, spans: Generator<ScanItem>, failure?: string): Generator<FramedItem> {
+    for (let item = spans.next(); !item.done && item.value !== NEED_MORE; item = spans.next()) {
+      const span = item.value;
+      if (span.empty) continue;
+      const line = span.line + this.firstLine - 1;
+      if (span.broken) {
+        yield* this.flush(bytes);
+        const broken = failure ? `${failure}: the file ends inside this record` : span.broken;
+        yield { chunk: { kind: ChunkKind.Single, firstLine: line, firstIndex: this.count++, text: bytes.toString('utf8', span.start, span.end), broken } };
+        continue;
+      }
+      if (this.starts.length === 0) this.firstIndex = this.count;
+      this.starts.push(span.start);
+      this.ends.push(span.end);
+      this.lines.push(line);
+      this.size += span.end - span.start;
+      this.count++;
+      if (this.size >= CHUNK_TARGET) yield* this.flush(bytes);
     }
-    if (starts.length === 0) firstIndex = index;
-    starts.push(span.start);
-    ends.push(span.end);
-    lines.push(line);
-    size += span.end - span.start;
-    index++;
-    if (size >= CHUNK_TARGET) yield* flush();
+    yield* this.flush(bytes);
   }
-  yield* flush();
-  if (failure && index === 0) {
-    yield { chunk: { kind: ChunkKind.Single, firstLine: lineOffset, firstIndex: 0, text: bytes.toString('utf8'), broken: `${failure}: no complete record before the damage` } };
+
+  private *flush(bytes: Buffer): Generator<FramedItem> {
+    if (this.starts.length === 0) return;
+    yield { chunk: elementsChunk(bytes, this.firstIndex, this.starts, this.ends, this.lines, this.size) };
+    this.starts = [];
+    this.ends = [];
+    this.lines = [];
+    this.size = 0;
   }
+}
+
+/**
+ * Records `bytes[starts[i], ends[i])` as a chunk. Bytes that are not UTF-8 are replaced (U+FFFD), as a text
+ * decoder would, since the lake reads UTF-8 only; a record's bytes never cut a character, so each is
+ * replaced on its own.
+ */
+function elementsChunk(bytes: Buffer, firstIndex: number, starts: number[], ends: number[], elementLines: number[], size: number): ElementsChunk {
+  // One check for all the records spares a check per record: a minified document is one line.
+  const records = bytes.subarray(starts[0], ends[ends.length - 1]);
+  const plain = !records.includes(NEWLINE) && !records.includes(CARRIAGE_RETURN) && !records.includes(UNIT_SEPARATOR);
+  if (isUtf8(records)) return { kind: ChunkKind.Elements, firstIndex, bytes, starts, ends, elementLines, size, plain };
+  const texts = starts.map((start, i) => Buffer.from(bytes.toString('utf8', start, ends[i])));
+  const fixedStarts: number[] = [];
+  const fixedEnds: number[] = [];
+  let at = 0;
+  for (const text of texts) {
+    fixedStarts.push(at);
+    at += text.length;
+    fixedEnds.push(at);
+  }
+  return { kind: ChunkKind.Elements, firstIndex, bytes: Buffer.concat(texts, at), starts: fixedStarts, ends: fixedEnds, elementLines, size: at, plain };
 }
 
 /** The field order of a flow-log file, from its header line or the default order its first line fits. */
@@ -508,6 +607,18 @@ function flowFormat(firstLine: string): { flowFields?: string[]; formatError?: s
     formatError: `no header line, and the first line's ${tokens.length} fields match no default flow-log format (v2–v8 or transit gateway); add the header line your flow log's LogFormat names`,
   };
 }
+
+/** Overwrites each whole line equal to `line` with spaces: a blank line is not a record, and line numbers stay. */
+function blankCopies(bytes: Buffer, line: Buffer): void {
+  for (let at = bytes.indexOf(line); at !== -1; at = bytes.indexOf(line, at + line.length)) {
+    const end = at + line.length;
+    const startsLine = at === 0 || bytes[at - 1] === NEWLINE;
+    const endsLine = end === bytes.length || bytes[end] === NEWLINE || (bytes[end] === CARRIAGE_RETURN && (end + 1 === bytes.length || bytes[end + 1] === NEWLINE));
+    if (startsLine && endsLine) bytes.fill(SPACE, at, end);
+  }
+}
+
+const SPACE = 0x20;
 
 function countNewlines(bytes: Buffer): number {
   let count = 0;

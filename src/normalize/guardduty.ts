@@ -1,5 +1,5 @@
-import { transformRecord } from './json-fields.js';
-import { groupByEnvelope, type Normalizer } from './normalizer.js';
+import { parseTime, type Structure, transformRecord, unwrapRecord } from './json-fields.js';
+import type { Normalizer } from './normalizer.js';
 
 /**
  * GuardDuty findings (GetFindings JSON in camelCase, the AWS CLI's PascalCase, or EventBridge envelopes)
@@ -11,34 +11,40 @@ const pascal = (name: string) => name[0]!.toUpperCase() + name.slice(1);
  * Each spelling is parsed into its own struct: DuckDB matches JSON keys case-sensitively but struct fields
  * case-insensitively, so one struct holding both `id` and `Id` could never read `Id`.
  */
-const CAMEL = {
+const CAMEL: Structure = {
   ...Object.fromEntries(FIELDS.map((f) => [f, 'VARCHAR'])),
   resource: { resourceType: 'VARCHAR' },
   service: { count: 'VARCHAR', archived: 'VARCHAR', eventFirstSeen: 'VARCHAR', eventLastSeen: 'VARCHAR' },
 };
-const PASCAL = {
+const PASCAL: Structure = {
   ...Object.fromEntries(FIELDS.map((f) => [pascal(f), 'VARCHAR'])),
   Resource: { ResourceType: 'VARCHAR' },
   Service: { Count: 'VARCHAR', Archived: 'VARCHAR', EventFirstSeen: 'VARCHAR', EventLastSeen: 'VARCHAR' },
 };
 
+/** Fields a finding has and no envelope has (EventBridge's has an `id`, not a `type`): a record holding one is bare. */
+const OWN_FIELDS = ['type', 'updatedAt', 'createdAt'];
+
 /** A finding field in either spelling: `j` holds the camelCase struct, `k` the PascalCase one. */
 const field = (name: string) => `coalesce(j.${name}, k.${pascal(name)})`;
-const time = (expression: string) => `try_cast(${expression} AS TIMESTAMPTZ)::TIMESTAMP`;
 
 export const guardDutyNormalizer: Normalizer = {
   sourceType: 'guardduty',
   table: 'detection_finding',
-  selects: (files, from) =>
-    groupByEnvelope(files).map(
-      ([envelope, group]) => `
-WITH typed AS (
-  SELECT r.*, CASE WHEN r.broken IS NULL THEN ${transformRecord('r.raw', CAMEL, envelope)} END AS j,
-    CASE WHEN r.broken IS NULL THEN ${transformRecord('r.raw', PASCAL, envelope)} END AS k
-  FROM ${from(group.map((f) => f.fileId))} r
+  selects: (files, from) => [
+    `
+WITH parsed AS (
+  SELECT r.*, CASE WHEN r.broken IS NULL THEN ${transformRecord('r.raw', CAMEL)} END AS camel,
+    CASE WHEN r.broken IS NULL THEN ${transformRecord('r.raw', PASCAL)} END AS pascal
+  FROM ${from(files.map((f) => f.fileId))} r
+), typed AS (
+  SELECT p.* EXCLUDE (camel, pascal), ${unwrapRecord('camel', CAMEL, OWN_FIELDS)} AS j,
+    ${unwrapRecord('pascal', PASCAL, OWN_FIELDS.map(pascal))} AS k
+  FROM parsed p
 ), scored AS (
   SELECT t.*, try_cast(${field('severity')} AS DOUBLE) AS score,
-    ${time(`coalesce(${field('updatedAt')}, ${field('createdAt')})`)} AS finding_time
+    ${parseTime(`coalesce(${field('updatedAt')}, ${field('createdAt')})`)} AS finding_time,
+    ${parseTime(field('updatedAt'))} AS updated_time
   FROM typed t
 )
 SELECT
@@ -63,15 +69,16 @@ SELECT
   ${field('accountId')} AS cloud_account_uid,
   ${field('region')} AS cloud_region,
   coalesce(j.resource.resourceType, k.Resource.ResourceType) AS resource_type,
-  ${time(field('createdAt'))} AS created_time,
-  ${time(field('updatedAt'))} AS modified_time,
-  ${time('coalesce(j.service.eventFirstSeen, k.Service.EventFirstSeen)')} AS first_seen_time,
-  ${time('coalesce(j.service.eventLastSeen, k.Service.EventLastSeen)')} AS last_seen_time,
+  ${parseTime(field('createdAt'))} AS created_time,
+  updated_time AS modified_time,
+  ${parseTime('coalesce(j.service.eventFirstSeen, k.Service.EventFirstSeen)')} AS first_seen_time,
+  ${parseTime('coalesce(j.service.eventLastSeen, k.Service.EventLastSeen)')} AS last_seen_time,
   try_cast(coalesce(j.service.count, k.Service.Count) AS BIGINT) AS count,
   try_cast(coalesce(j.service.archived, k.Service.Archived) AS BOOLEAN) AS archived,
   'GuardDuty' AS metadata_product_name,
   file_id AS source_file_id, line AS source_line, idx AS record_index, raw,
-  md5_number('gd:' || ${field('id')} || '@' || coalesce(${field('updatedAt')}, '')) AS dedup_key
+  -- The update's instant, not its text: an exporter that drops the milliseconds (…00Z for …00.000Z) writes the same update.
+  md5_number('gd:' || ${field('id')} || '@' || coalesce(epoch_us(updated_time)::VARCHAR, '')) AS dedup_key
 FROM scored`,
-    ),
+  ],
 };

@@ -23,19 +23,68 @@ export function jsonString(fragment: string): string {
   return `json_extract_string(${fragment}, '$')`;
 }
 
-/**
- * SQL: parse a record into a struct once; records inside an envelope are taken from it. NULL when not valid
- * JSON or not a JSON object: json_transform turns an array or a scalar into a struct of NULLs, which would
- * pass for a record missing its fields. (The regular expression only runs for text not starting with '{'.)
- */
-export function transformRecord(raw: string, structure: object, envelope?: Envelope): string {
-  const spec = envelope ? { [envelope]: structure } : structure;
-  const isObject = `CASE WHEN left(${raw}, 1) = '{' THEN true ELSE regexp_matches(${raw}, '^\\s*\\{') END`;
-  const transformed = `(CASE WHEN ${isObject} THEN TRY(json_transform(${raw}, '${JSON.stringify(spec).replaceAll("'", "''")}')) END)`;
-  return envelope ? `${transformed}.${envelope}` : transformed;
+/** A json_transform structure: field names to DuckDB types, or to nested structures. */
+export interface Structure {
+  [field: string]: string | Structure;
 }
 
-/** Why a record the lake could not parse is not a record: JSON.parse's own words, or its JSON type. */
+/** Wrappers a record may sit in, in the order they are looked for. */
+const ENVELOPES: readonly Envelope[] = ['detail', 'event'];
+
+/**
+ * SQL: parse a record into a struct once: `structure`'s fields, and each envelope's content as a JSON fragment
+ * (a fragment costs nothing when absent, where a nested struct per envelope doubled the parse time). NULL when
+ * not valid JSON or not a JSON object: json_transform turns an array or a scalar into a struct of NULLs, which
+ * would pass for a record missing its fields. (The regular expression only runs for text not starting with '{'.)
+ */
+export function transformRecord(raw: string, structure: Structure): string {
+  const spec = { ...structure, ...Object.fromEntries(ENVELOPES.map((envelope) => [envelope, 'JSON'])) };
+  const isObject = `CASE WHEN left(${raw}, 1) = '{' THEN true ELSE regexp_matches(${raw}, '^\\s*\\{') END`;
+  return `(CASE WHEN ${isObject} THEN TRY(json_transform(${raw}, ${transformSpec(spec)})) END)`;
+}
+
+/**
+ * SQL: the envelope a parsed record sits in ('detail', 'event'), or NULL for a bare record. Decided per record,
+ * so one file may mix EventBridge events and bare ones: a record holding one of `ownFields` (the source's own
+ * fields, which no wrapper has) is bare; otherwise it sits in the first envelope holding a JSON object.
+ */
+export function envelopeOf(parsed: string, ownFields: readonly string[]): string {
+  const bare = ownFields.map((name) => `${parsed}."${name}" IS NOT NULL`).join(' OR ');
+  return `CASE WHEN ${bare} THEN NULL ${ENVELOPES.map((e) => `WHEN left(${parsed}.${e}, 1) = '{' THEN '${e}'`).join(' ')} END`;
+}
+
+/**
+ * SQL: the record's fields as a struct of `structure`, from a parsed record (transformRecord): the record itself,
+ * or the content of its envelope. Only a wrapped record's content is parsed a second time.
+ */
+export function unwrapRecord(parsed: string, structure: Structure, ownFields: readonly string[]): string {
+  const wrapped = ENVELOPES.map((e) => `WHEN '${e}' THEN json_transform(${parsed}.${e}, ${transformSpec(structure)})`);
+  // The cast by name drops the envelope fragments, so both branches have the same type.
+  return `CASE ${envelopeOf(parsed, ownFields)} ${wrapped.join(' ')} ELSE ${parsed}::${sqlType(structure)} END`;
+}
+
+/**
+ * SQL: an ISO-8601 time as a UTC TIMESTAMP, NULL when not one. RFC 3339 allows a lower-case t and z, which
+ * DuckDB's cast refuses: such a time is upper-cased and cast again (only when the first cast fails).
+ */
+export function parseTime(text: string): string {
+  return `coalesce(try_cast(${text} AS TIMESTAMPTZ), try_cast(upper(${text}) AS TIMESTAMPTZ))::TIMESTAMP`;
+}
+
+function transformSpec(structure: Structure): string {
+  return `'${JSON.stringify(structure).replaceAll("'", "''")}'`;
+}
+
+function sqlType(type: string | Structure): string {
+  if (typeof type === 'string') return type;
+  return `STRUCT(${Object.entries(type).map(([name, inner]) => `"${name}" ${sqlType(inner)}`).join(', ')})`;
+}
+
+/**
+ * Why a record the lake could not parse is not a record: JSON.parse's own words, or its JSON type. Never
+ * "malformed JSON" for valid JSON: an object the lake's parser refused holds a string that is not Unicode text
+ * (an unpaired surrogate escape such as \ud800, which JSON.parse lets through).
+ */
 export function explainUnparsed(text: string): string {
   let value: unknown;
   try {
@@ -45,5 +94,23 @@ export function explainUnparsed(text: string): string {
   }
   if (value === null || typeof value !== 'object') return `not a JSON object (found ${value === null ? 'null' : typeof value})`;
   if (Array.isArray(value)) return 'not a JSON object (found an array)';
-  return 'malformed JSON';
+  const field = illFormedField(value, '');
+  if (field !== undefined) return `field ${field}: an unpaired UTF-16 surrogate escape, not Unicode text`;
+  return "valid JSON, but the lake's JSON parser refused it";
+}
+
+/** With the u flag a surrogate pair reads as one code point, so only a lone surrogate is of category Cs. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** The dotted path of the first key or string value holding an unpaired surrogate, if any. */
+function illFormedField(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    const at = path ? `${path}.${key}` : key;
+    if (LONE_SURROGATE.test(key)) return at;
+    const found = illFormedField(inner, at);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }

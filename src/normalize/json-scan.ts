@@ -32,32 +32,92 @@ const CLOSE_BRACKET = 93;
 const COMMA = 44;
 const COLON = 58;
 
+/** Yielded by an incremental scan when the bytes given so far end before the next span does. */
+export const NEED_MORE = Symbol('need more bytes');
+export type ScanItem = JsonSpan | typeof NEED_MORE;
+
+/** The spans of a whole document. */
 export function* scanJsonDocument(text: Uint8Array): Generator<JsonSpan> {
-  const scanner = new Scanner(text);
-  scanner.skipWhitespace();
-  while (scanner.pos < text.length) {
-    const c = text[scanner.pos];
-    if (c === OPEN_BRACKET) {
-      yield* scanner.arrayElements();
-    } else if (c === OPEN_BRACE) {
-      yield* scanner.objectOrWrappedRecords();
-    } else {
-      // Not JSON at this point: hand the rest to the lake as one broken record.
-      yield { start: scanner.pos, end: text.length, line: scanner.line, broken: 'not a JSON value' };
-      return;
-    }
-    scanner.skipWhitespace();
-  }
+  const scan = new JsonDocumentScan();
+  scan.feed(text, 0, true);
+  for (const item of scan.spans()) if (item !== NEED_MORE) yield item;
 }
 
-class Scanner {
+/**
+ * Scans a document that arrives in windows: `spans()` yields NEED_MORE when the window ends inside what it
+ * scans; the caller then feeds the next window, which must start at `keepFrom` of this one. A record cut by
+ * a window's end is scanned again from its start in the next, so only the record still open is carried, and
+ * offsets are those of the current window.
+ */
+export class JsonDocumentScan {
   pos = 0;
   line = 1;
+  private text: Uint8Array = new Uint8Array(0);
+  /** No bytes come after this window: what it cuts short is truncated. */
+  private final = false;
   private nextNewline = -1;
+  /** Start of the top-level object being scanned, which is a record (so kept whole) until it is found to be a wrapper; else -1. */
+  private objectStart = -1;
 
-  constructor(private readonly text: Uint8Array) {}
+  /** The next window: the bytes of the last one from `dropped` (its keepFrom) on, and what follows them. */
+  feed(text: Uint8Array, dropped: number, final: boolean): void {
+    this.text = text;
+    this.final = final;
+    this.pos -= dropped;
+    if (this.objectStart >= 0) this.objectStart -= dropped;
+    this.nextNewline = -1;
+  }
 
-  skipWhitespace(): void {
+  /** Where the bytes the scan still needs start: what comes before it may be dropped. */
+  get keepFrom(): number {
+    return this.objectStart >= 0 ? this.objectStart : this.pos;
+  }
+
+  *spans(): Generator<ScanItem> {
+    for (;;) {
+      this.skipWhitespace();
+      if (this.atWindowEnd()) {
+        if (this.final) return;
+        yield NEED_MORE;
+        continue;
+      }
+      const c = this.text[this.pos];
+      if (c === OPEN_BRACKET) {
+        yield* this.arrayElements();
+      } else if (c === OPEN_BRACE) {
+        yield* this.objectOrWrappedRecords();
+      } else {
+        // Not JSON at this point: hand the rest to the lake as one broken record.
+        yield* this.restOfFile('not a JSON value');
+        return;
+      }
+    }
+  }
+
+  /** Whether the window ends at pos (or inside a byte-order mark there, which the next window completes). */
+  private atWindowEnd(): boolean {
+    const t = this.text;
+    return this.pos >= t.length || (!this.final && t[this.pos] === 0xef && this.pos + 3 > t.length);
+  }
+
+  /** Rewinds to `pos` (a step the window cut short) and asks for more bytes. */
+  private *retryFrom(pos: number, line: number): Generator<ScanItem> {
+    this.pos = pos;
+    this.line = line;
+    this.nextNewline = -1;
+    yield NEED_MORE;
+  }
+
+  private *restOfFile(reason: string): Generator<ScanItem> {
+    this.objectStart = this.pos;
+    while (!this.final) yield NEED_MORE;
+    const start = this.objectStart;
+    this.objectStart = -1;
+    this.pos = this.text.length;
+    yield { start, end: this.text.length, line: this.line, broken: reason };
+  }
+
+  private skipWhitespace(): void {
     const t = this.text;
     while (this.pos < t.length) {
       const c = t[this.pos];
@@ -68,8 +128,11 @@ class Scanner {
     }
   }
 
-  /** Moves past one JSON value starting at pos; returns false when the text ends first. */
-  skipValue(): boolean {
+  /**
+   * Moves past one JSON value starting at pos; returns false when the text ends first. When more bytes may
+   * come, a scalar the window ends on may go on in them, so it is not whole either.
+   */
+  private skipValue(): boolean {
     const t = this.text;
     const start = this.pos;
     let depth = 0;
@@ -97,11 +160,11 @@ class Scanner {
       }
       this.pos++;
     }
-    return depth === 0;
+    return depth === 0 && this.final;
   }
 
   /** pos is on an opening quote; moves past the closing one. Jumps between quotes with indexOf: most of a record is strings. */
-  skipString(): boolean {
+  private skipString(): boolean {
     const t = this.text;
     let from = this.pos + 1;
     for (;;) {
@@ -136,13 +199,16 @@ class Scanner {
     return i === -1 ? Infinity : i;
   }
 
-  *arrayElements(): Generator<JsonSpan> {
-    const t = this.text;
+  private *arrayElements(): Generator<ScanItem> {
     this.pos++; // [
     for (;;) {
       this.skipWhitespace();
-      if (this.pos >= t.length) return;
-      const c = t[this.pos];
+      if (this.atWindowEnd()) {
+        if (this.final) return;
+        yield NEED_MORE;
+        continue;
+      }
+      const c = this.text[this.pos];
       if (c === CLOSE_BRACKET) {
         this.pos++;
         return;
@@ -153,31 +219,43 @@ class Scanner {
       }
       const start = this.pos;
       const line = this.line;
-      if (!this.skipValue()) {
-        yield { start, end: t.length, line, broken: 'truncated JSON document: the file ends inside this record' };
+      if (this.skipValue()) {
+        yield { start, end: this.pos, line };
+      } else if (this.final) {
+        yield { start, end: this.text.length, line, broken: 'truncated JSON document: the file ends inside this record' };
         return;
+      } else {
+        yield* this.retryFrom(start, line);
       }
-      yield { start, end: this.pos, line };
     }
   }
 
-  /** An object: either a wrapper whose record array is yielded element by element, or one record. */
-  *objectOrWrappedRecords(): Generator<JsonSpan> {
-    const t = this.text;
-    const start = this.pos;
+  /**
+   * An object: either a wrapper whose record array is yielded element by element, or one record. Until it is
+   * known to be a wrapper, the object is kept whole (objectStart), since it may be the record.
+   */
+  private *objectOrWrappedRecords(): Generator<ScanItem> {
     const line = this.line;
-    const spans: JsonSpan[] = [];
+    this.objectStart = this.pos;
     let wrapped = false;
+    let records = 0;
     this.pos++; // {
     for (;;) {
       this.skipWhitespace();
-      if (this.pos >= t.length) break;
+      const stepStart = this.pos;
+      const stepLine = this.line;
+      if (this.atWindowEnd()) {
+        if (this.final) break;
+        yield NEED_MORE;
+        continue;
+      }
+      const t = this.text;
       const c = t[this.pos];
       if (c === CLOSE_BRACE) {
         this.pos++;
-        if (!wrapped) yield { start, end: this.pos, line };
-        else if (spans.length === 0) yield { start, end: this.pos, line, empty: true };
-        else yield* spans;
+        if (!wrapped) yield { start: this.objectStart, end: this.pos, line };
+        else if (records === 0) yield { start: this.objectStart, end: this.pos, line, empty: true };
+        this.objectStart = -1;
         return;
       }
       if (c === COMMA || c === COLON) {
@@ -185,35 +263,47 @@ class Scanner {
         continue;
       }
       if (c !== QUOTE) {
-        if (!this.skipValue()) break;
+        if (this.skipValue()) continue;
+        if (this.final) break;
+        yield* this.retryFrom(stepStart, stepLine);
         continue;
       }
       const keyStart = this.pos + 1;
-      if (!this.skipString()) break;
+      if (!this.skipString()) {
+        if (this.final) break;
+        yield* this.retryFrom(stepStart, stepLine);
+        continue;
+      }
       const key = this.pos - 1 - keyStart <= MAX_WRAPPER_KEY ? String.fromCharCode(...t.subarray(keyStart, this.pos - 1)) : '';
       this.skipWhitespace();
       if (t[this.pos] === COLON) this.pos++;
       this.skipWhitespace();
       if (WRAPPER_KEYS.has(key) && t[this.pos] === OPEN_BRACKET) {
         wrapped = true;
-        for (const span of this.arrayElements()) {
-          if (span.broken) {
-            yield* spans;
-            yield span;
+        for (const item of this.arrayElements()) {
+          if (item !== NEED_MORE && !item.broken) {
+            records++;
+            // Its records are what is kept now, not the wrapper.
+            this.objectStart = -1;
+          }
+          yield item;
+          if (item !== NEED_MORE && item.broken) {
+            this.objectStart = -1;
             return;
           }
-          spans.push(span);
         }
       } else if (!this.skipValue()) {
-        break;
+        if (this.final) break;
+        yield* this.retryFrom(stepStart, stepLine);
       }
     }
     // The text ended inside the object.
+    const start = this.objectStart;
+    this.objectStart = -1;
     if (wrapped) {
-      yield* spans;
-      yield { start: this.pos, end: t.length, line: this.line, broken: 'truncated JSON document: the file ends before its closing brace' };
+      yield { start: this.pos, end: this.text.length, line: this.line, broken: 'truncated JSON document: the file ends before its closing brace' };
     } else {
-      yield { start, end: t.length, line, broken: 'truncated JSON document: the file ends inside this record' };
+      yield { start, end: this.text.length, line, broken: 'truncated JSON document: the file ends inside this record' };
     }
   }
 }

@@ -1,14 +1,11 @@
 import type { SourceType } from '../lake/ingest-api.js';
 import type { EventTable } from '../lake/schema.js';
-import type { Envelope } from './json-fields.js';
 
 /** A file taking part in a batch, as the normalizers see it. */
 export interface BatchFile {
   fileId: number;
   uri: string;
   sourceType: SourceType;
-  /** JSON sources: the wrapper each record sits in (EventBridge `detail`, a dataset's `event`), if any. */
-  envelope?: Envelope;
   /** VPC Flow Logs: the field names of the file's format, in order. */
   flowFields?: string[];
   /** VPC Flow Logs: why the file's header cannot be used (every record is quarantined with it). */
@@ -26,13 +23,6 @@ export interface Normalizer {
   sourceType: SourceType;
   table: EventTable;
   selects(files: BatchFile[], from: RecordSource): string[];
-}
-
-/** Files grouped by the envelope their records sit in: each group is parsed with its own struct path. */
-export function groupByEnvelope(files: BatchFile[]): [Envelope | undefined, BatchFile[]][] {
-  const groups = new Map<Envelope | undefined, BatchFile[]>();
-  for (const file of files) groups.set(file.envelope, [...(groups.get(file.envelope) ?? []), file]);
-  return [...groups];
 }
 
 const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';

@@ -1,29 +1,33 @@
-import { expectType, jsonString, transformRecord } from './json-fields.js';
-import { groupByEnvelope, isIpAddress, type Normalizer } from './normalizer.js';
+import { expectType, jsonString, parseTime, type Structure, transformRecord, unwrapRecord } from './json-fields.js';
+import { isIpAddress, type Normalizer } from './normalizer.js';
 
 /** Route 53 Resolver query logs → OCSF DNS Activity (4003). */
 const V = 'VARCHAR';
-const RECORD = {
+const RECORD: Structure = {
   version: V, account_id: V, region: V, vpc_id: V, query_timestamp: V, query_name: 'JSON', query_type: V,
   query_class: V, rcode: V, answers: 'JSON', srcaddr: V, srcport: V, transport: V,
   srcids: { instance: V, resolver_endpoint: V, resolver_network_interface: V },
   firewall_rule_group_id: V, firewall_domain_list_id: V, firewall_rule_action: V,
 };
 
+/** Fields a query log record has and no envelope has: a record holding one is bare. */
+const OWN_FIELDS = ['query_name', 'query_timestamp'];
+
 const RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET', 'NXRRSET', 'NOTAUTH', 'NOTZONE'];
 
 export const route53Normalizer: Normalizer = {
   sourceType: 'route53',
   table: 'dns_activity',
-  selects: (files, from) =>
-    groupByEnvelope(files).map(
-      ([envelope, group]) => `
-WITH typed AS (
-  SELECT r.*, CASE WHEN r.broken IS NULL THEN ${transformRecord('r.raw', RECORD, envelope)} END AS j
-  FROM ${from(group.map((f) => f.fileId))} r
+  selects: (files, from) => [
+    `
+WITH parsed AS (
+  SELECT r.*, CASE WHEN r.broken IS NULL THEN ${transformRecord('r.raw', RECORD)} END AS parsed
+  FROM ${from(files.map((f) => f.fileId))} r
+), typed AS (
+  SELECT p.* EXCLUDE (parsed), ${unwrapRecord('parsed', RECORD, OWN_FIELDS)} AS j FROM parsed p
 ), timed AS (
   -- Panther-style exports write the time as 'YYYY-MM-DD HH:MM:SS'; both forms cast.
-  SELECT t.*, try_cast(j.query_timestamp AS TIMESTAMPTZ)::TIMESTAMP AS query_time, ${jsonString('j.query_name')} AS query_name
+  SELECT t.*, ${parseTime('j.query_timestamp')} AS query_time, ${jsonString('j.query_name')} AS query_name
   FROM typed t
 )
 SELECT
@@ -65,5 +69,5 @@ SELECT
   file_id AS source_file_id, line AS source_line, idx AS record_index, raw,
   md5_number('dns:' || raw) AS dedup_key
 FROM timed`,
-    ),
+  ],
 };

@@ -69,9 +69,12 @@ export function defaultFieldsFor(tokens: string[]): string[] | undefined {
   return undefined;
 }
 
-/** Parses a header line; reports unknown names with the nearest known one, saying `where` they are. */
+/**
+ * Parses a header line; reports unknown names with the nearest known one, saying `where` they are. Names are
+ * matched in any case (the documentation writes them in lower case; some exports upper-case the header).
+ */
 export function parseHeader(line: string, where = 'in the header (line 1)'): { fields: string[]; error?: string } {
-  const fields = line.trim().split(/\s+/);
+  const fields = line.trim().split(/\s+/).map((name) => name.toLowerCase());
   const unknown = fields.filter((name) => !FLOW_FIELDS.has(name));
   if (unknown.length > 0) {
     const described = unknown.map((name) => {
@@ -88,7 +91,7 @@ export function parseHeader(line: string, where = 'in the header (line 1)'): { f
 /** A header line names fields; a data line starts with a number (the version) or '-'. */
 export function looksLikeHeader(line: string): boolean {
   const tokens = line.trim().split(/\s+/);
-  return tokens.length > 1 && tokens.every((t) => /^[a-z][a-z0-9-]*$/.test(t)) && tokens.some((t) => FLOW_FIELDS.has(t));
+  return tokens.length > 1 && tokens.every((t) => /^[a-z][a-z0-9-]*$/i.test(t)) && tokens.some((t) => FLOW_FIELDS.has(t.toLowerCase()));
 }
 
 function nearestFieldName(name: string): string | undefined {

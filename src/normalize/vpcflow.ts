@@ -66,6 +66,7 @@ function selectForFormat(file: BatchFile, records: string, delivered: { account:
     ? `WHEN coalesce(${time('start')}, ${time('end')}) IS NULL THEN 'fields start and end: both missing'`
     : '';
   const formatError = file.formatError ? `WHEN true THEN ${sqlString(file.formatError)}` : '';
+  const headerLine = headerLineCheck(fields);
   const describedFormat = fields.length ? `${fields.length} fields` : 'a known field order';
   const unmappedFields = fields.filter((name) => !MAPPED.has(name));
   const unmapped = unmappedFields.length
@@ -87,6 +88,7 @@ SELECT
   CASE
     WHEN broken IS NOT NULL THEN broken
     ${formatError}
+    ${headerLine}
     WHEN len(p) <> ${fields.length} THEN 'expected ${describedFormat}, found ' || len(p)
     ${checks}
     ${timeCheck}
@@ -128,6 +130,20 @@ SELECT
   file_id AS source_file_id, line AS source_line, idx AS record_index, raw,
   md5_number(${sqlString(fields.join(' '))} || chr(10) || raw${deliveryInKey(fields, delivered)}) AS dedup_key
 FROM typed`;
+}
+
+const FIELD_NAMES = [...FLOW_FIELDS.keys()].map(sqlString).join(', ');
+
+/**
+ * A WHEN clause for a header line among the records (two logs joined end to end with cat): one naming the
+ * file's own fields again (reached only where the reader did not pass over the repeat itself), or one naming
+ * other fields, whose records would be read in the wrong order. A line is a header when its first word is a
+ * field name; only words starting with a letter are looked up, so lines starting with a number cost one test.
+ */
+function headerLineCheck(fields: string[]): string {
+  const namesField = `ascii(p[1]) >= 65 AND lower(p[1]) IN (${FIELD_NAMES})`;
+  const sameFields = `list_transform(p, name -> lower(name)) = [${fields.map(sqlString).join(', ')}]::VARCHAR[]`;
+  return `WHEN ${namesField} THEN CASE WHEN ${sameFields} THEN 'the header line again (two logs joined end to end?)' ELSE 'a second header line with other fields' END`;
 }
 
 /** Fields whose ids no two accounts or regions share: a line holding one tells where it was logged. */
