@@ -10,6 +10,7 @@ import type { CloudTrailRecord, DetectionCase } from '../src/detect/detection.js
 import { runDetections } from '../src/detect/engine.js';
 import { DETECTIONS } from '../src/detect/registry.js';
 import type { Occurrence } from '../src/findings/build.js';
+import { queryFindings } from '../src/findings/store.js';
 import type { GuardDutyFinding } from '../src/findings/guardduty-finding.js';
 import { staticIntel } from '../src/intel/static.js';
 import { INCIDENTS } from '../src/simulate/incidents.js';
@@ -309,8 +310,52 @@ describe('attack sequences across runs', () => {
       const extended = third.findings.find((f) => f.type === 'AttackSequence:S3/CompromisedData');
       assert.equal(extended?.id, sequence.id);
       assert.deepEqual([extended?.service.eventFirstSeen, extended?.service.eventLastSeen], ['2026-11-15T09:00:00Z', '2026-11-15T11:00:00Z']);
+      // A signal counts as its member finding does: the reads of both runs.
+      const reads = third.findings.find((f) => f.type === 'UnauthorizedAccess:S3/MaliciousIPCaller.Custom')!;
+      assert.equal(reads.service.count, 6);
+      assert.equal(sequenceOf(extended!).signals.find((s) => s.name === reads.type)?.count, 6);
     } finally {
       lake.close();
     }
+  });
+
+  /** The lake's attack sequences after one run per batch of records: type, count, span and severity. */
+  async function sequencesAfter(...batches: CloudTrailRecord[][]): Promise<string[]> {
+    const lake = await tempLake();
+    try {
+      for (const records of batches) {
+        await lake.ingest([write(records)]);
+        await runDetections(lake.lake, { intel: staticIntel(threatList) });
+      }
+      const found = await queryFindings(lake.lake.connection);
+      return found.filter((f) => f.type.startsWith('AttackSequence:')).map((f) => `${f.type} ×${f.service.count} ${f.service.eventFirstSeen}→${f.service.eventLastSeen} ${f.severity}`);
+    } finally {
+      lake.close();
+    }
+  }
+  const eve = iamUser('eve');
+  const call = (name: string, time: string, ip: string, request?: Record<string, unknown>) => ctEvent({ service: name === 'GetCallerIdentity' ? 'sts' : 'iam', name, identity: eve, time, ip, userAgent: CLI, ...(request ? { request } : {}) });
+  /** The audit's repro: eve's key lists users, creates an administrator and a key for it from a threat-listed IP. */
+  const takeover = (day: string, ip: string) => [
+    call('ListUsers', `${day}T10:00:00Z`, ip),
+    call('CreateUser', `${day}T10:02:00Z`, ip, { userName: 'backup-admin' }),
+    call('AttachUserPolicy', `${day}T10:03:00Z`, ip, { userName: 'backup-admin', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }),
+    call('CreateAccessKey', `${day}T10:04:00Z`, ip, { userName: 'backup-admin' }),
+  ];
+
+  test('a sequence, then one call of the key two days later: the same sequence from one run as from one run a day', async () => {
+    const later = [call('GetCallerIdentity', '2026-11-12T10:30:00Z', THREAT_IP)];
+    // The batch judges each 24-hour window of the key, not only the one ending at its latest call.
+    const batch = await sequencesAfter([...takeover('2026-11-10', THREAT_IP), ...later]);
+    assert.deepEqual(batch, ['AttackSequence:IAM/CompromisedCredentials ×1 2026-11-10T10:00:00Z→2026-11-10T10:04:00Z 9']);
+    assert.deepEqual(await sequencesAfter(takeover('2026-11-10', THREAT_IP), later), batch);
+  });
+
+  test('a threat-list hit one day and the owner’s admin work two days later are no sequence, from one run or one a day', async () => {
+    const hit = [call('ListUsers', '2026-11-10T10:00:00Z', THREAT_IP)];
+    const work = takeover('2026-11-12', '81.2.69.160').slice(1);
+    // Together they would score (a wrong-hands finding, an admin user created, three events, two tactics): no window holds both.
+    assert.deepEqual(await sequencesAfter([...hit, ...work]), []);
+    assert.deepEqual(await sequencesAfter(hit, work), []);
   });
 });

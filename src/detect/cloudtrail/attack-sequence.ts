@@ -60,11 +60,20 @@ import { s3Ransomware } from './s3-ransomware.js';
  * When both hold, one CompromisedData finding names CompromisedCredentials in additionalSequenceTypes.
  * Member findings of the run point to the sequence through associatedAttackSequenceArn.
  *
+ * Windows: however the logs are split into runs, the same sequences. Each finding and call group keeps a few
+ * of its events (MARKS, spread over its activity), and every 24-hour window ending at an event of the run
+ * is judged in time order, so a run of several days judges each day, not only the day before the
+ * credential's latest call. Qualifying windows that overlap are one sequence (one aggregation key, so a
+ * later run continues the same finding): its events stay in state while a later window can still join it,
+ * and a later run emits it again only when it gained a signal or a later event, never for the same
+ * activity judged again. Its severity comes from all its signals' types; a signal's count is its member
+ * finding's count so far (tallied across runs).
+ *
  * The finding spans the whole sequence: eventFirstSeen is its earliest signal's first event (a call group
  * whose calls began before the sequence window, LEAD_MS before its first finding, does not pull it back),
  * eventLastSeen its latest signal's last; later runs extend it as for any finding. It is emitted at its
- * latest event, whose details the finding shows, with its start as `since` and the start's event (when
- * known) first among its evidence.
+ * latest event, whose details the finding shows, with its start as `since`, and its signals' events as
+ * evidence (those after what an earlier run emitted, when it continues).
  */
 const WINDOW_MS = 24 * 3_600_000;
 /** S3 activity counts when it starts no earlier than this before the first suspicious finding. */
@@ -84,8 +93,15 @@ const S3_FINDING = /^[A-Za-z]+:S3\//;
 const MIN_SIGNALS = 2;
 const MIN_EVENTS = 3;
 const MIN_TACTICS = 2;
-/** Event keys kept per finding and per call group: enough to tell MIN_EVENTS distinct events apart. */
+/** Event keys counted per finding and per call group in a window: enough to tell MIN_EVENTS distinct events apart. */
 const EVENT_KEYS = 3;
+/**
+ * Events (time and place) kept between runs per finding and per call group: the first and last, and others
+ * spread over its activity, so each 24-hour window it was active in still sees it (thinned). Within a run a
+ * finding has its run's evidence, a call group up to RUN_MARKS.
+ */
+const MARKS = 8;
+const RUN_MARKS = 16;
 const SEQUENCE_TYPE = /^AttackSequence:/;
 
 const MAX_REFS = 20;
@@ -117,9 +133,11 @@ interface FindingRef {
   indicators: [string, string][];
   /** The bucket of an S3 finding. */
   bucket?: string | null;
-  /** Keys of its latest events (at most EVENT_KEYS); absent in state saved before they were kept. */
+  /** Its events, time-ordered (between runs at most MARKS): which windows it is in, and the sequence's evidence. */
+  marks?: EvidenceRef[];
+  /** Keys of its latest events: in a window's view; in state saved before marks were kept. */
   events?: string[];
-  /** Its earliest event known (evidence for the sequence's start); absent in state saved before it was kept. */
+  /** Its earliest event: in a window's view; in state saved before marks were kept. */
   start?: EvidenceRef;
 }
 
@@ -139,11 +157,13 @@ interface CallRef {
   first: number;
   last: number;
   ip: string | null;
-  /** Keys of its latest events (at most EVENT_KEYS); absent in state saved before they were kept. */
+  /** Its events, time-ordered (between runs at most MARKS): which windows it is in, and the sequence's evidence. */
+  marks?: EvidenceRef[];
+  /** Keys of its latest events: in a window's view; in state saved before marks were kept. */
   events?: string[];
   /** Every call of the group seen so far was an event of a finding of the credential (not a signal of its own). */
   covered?: boolean;
-  /** Its first event (evidence for the sequence's start); absent in state saved before it was kept. */
+  /** Its first event: in a window's view; in state saved before marks were kept. */
   start?: EvidenceRef;
 }
 
@@ -153,6 +173,22 @@ interface Credential {
   /** The access key and principal the sequence finding is filed under, fixed at its first emission. */
   key?: AccessKeyDetails;
   bucket?: string;
+  /** Member findings' counts so far by id (the latest MAX_REFS): a signal counts as its finding does, across runs. */
+  tally?: [id: string, count: number][];
+  /** The latest sequence while a later window can still join it. */
+  sequence?: OpenSequence;
+}
+
+/** A sequence as emitted so far: qualifying windows chain into one while they overlap. */
+interface OpenSequence {
+  /** Start of its first qualifying window: its signals' events from here on are kept while it is open. */
+  from: number;
+  /** End of its last qualifying window. */
+  to: number;
+  /** Its latest event emitted: later events are new. */
+  last: number;
+  /** Its signals emitted (finding ids, call group keys): a new one is news. */
+  signals: string[];
 }
 
 /** Calls seen in this run, with their events for evidence, before we know whether the credential matters. */
@@ -179,11 +215,28 @@ const credentialOf = (event: ApiEvent): string => event.actor.arn ?? event.princ
 /** Identifies one CloudTrail event, as an ApiEvent or as a finding's evidence reference. */
 const eventKey = (e: EventPlace): string => e.uid ?? `${e.fileId}:${e.line}:${e.time}`;
 
-/** The distinct keys of both lists, the latest EVENT_KEYS of them. */
-const latestKeys = (a: readonly string[], b: readonly string[]): string[] => [...new Set([...a, ...b])].slice(-EVENT_KEYS);
+/** A mark with no place in the lake (a finding's first-seen time beyond its evidence, or state saved before marks). */
+const unplaced = (m: EvidenceRef): boolean => m.uid === null && m.fileId === null;
+const placeless = (time: number): EvidenceRef => ({ uid: null, fileId: null, line: null, time });
 
-/** The earlier of two event references. */
-const earlier = (a: EvidenceRef | undefined, b: EvidenceRef | undefined): EvidenceRef | undefined => (a && b ? (b.time < a.time ? b : a) : (a ?? b));
+/**
+ * The marks, each event once, time-ordered, at most `cap`: the first and last stay, and while there are too
+ * many the one whose neighbours are closest goes, so what is kept stays spread over the activity (a burst
+ * thins to its ends, a call a day keeps one mark a day).
+ */
+function thinned(marks: readonly EvidenceRef[], cap = Number.POSITIVE_INFINITY): EvidenceRef[] {
+  const byKey = new Map(marks.map((m) => [eventKey(m), m]));
+  const out = [...byKey.values()].sort((a, b) => a.time - b.time);
+  while (out.length > cap) {
+    let drop = 1;
+    for (let i = 2; i < out.length - 1; i++) if (out[i + 1]!.time - out[i - 1]!.time < out[drop + 1]!.time - out[drop - 1]!.time) drop = i;
+    out.splice(drop, 1);
+  }
+  return out;
+}
+
+/** A ref's marks; state saved before marks were kept has its first, last and latest event keys only. */
+const marksOf = (ref: FindingRef | CallRef): EvidenceRef[] => ref.marks ?? thinned([ref.start ?? placeless(ref.first), placeless(ref.last)]);
 
 const DISCOVERY = 'Discovery';
 const isDiscovery = (c: Pick<CallRef, 'tactic'>): boolean => c.tactic === DISCOVERY;
@@ -220,14 +273,16 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
   if (ref) {
     ref.count++;
     ref.failures += Number(event.failed);
-    ref.last = event.time;
-    const events = (ref.events ??= []);
-    events.push(eventKey(event));
-    if (events.length > EVENT_KEYS) events.shift();
+    ref.first = Math.min(ref.first, event.time);
+    ref.last = Math.max(ref.last, event.time);
+    const marks = ref.marks!;
+    marks.push(evidenceRef(event));
+    // Thinned now and then, not on every call: a busy group costs a short list.
+    if (marks.length > 2 * RUN_MARKS) ref.marks = thinned(marks, RUN_MARKS);
   } else if (calls.calls.size < MAX_REFS) {
     calls.calls.set(key, {
       ...call, service: event.service, api: event.api, bucket, count: 1, failures: Number(event.failed), first: event.time, last: event.time, ip: event.sourceIp,
-      events: [eventKey(event)], start: evidenceRef(event),
+      marks: [evidenceRef(event)],
     });
     if (discovery && bucket !== null) calls.discovery++;
   }
@@ -257,14 +312,16 @@ function indicatorsOf(o: Occurrence): [string, string][] {
   return out;
 }
 
-function findingRef(o: Occurrence): FindingRef {
+/** The run's occurrence of a finding, `count` being the finding's count so far (this run's included). */
+function findingRef(o: Occurrence, count: number): FindingRef {
   const f = o.finding;
-  const first = o.evidence.reduce<EvidenceRef | undefined>(earlier, undefined);
+  const first = time(f.service.eventFirstSeen);
+  // The evidence is the run's latest events: its first-seen time stands for the earlier ones.
+  const marks = o.evidence.some((e) => e.time <= first) ? o.evidence : [placeless(first), ...o.evidence];
   return {
-    id: f.id, arn: f.arn, type: f.type, severity: f.severity, first: time(f.service.eventFirstSeen), last: time(f.service.eventLastSeen),
-    count: f.service.count, tactic: o.spec.mitre.tactic, technique: o.spec.mitre.technique, ip: o.remoteIp, indicators: indicatorsOf(o),
-    bucket: f.resource.s3BucketDetails?.[0]?.name ?? null, events: latestKeys([], o.evidence.map(eventKey)),
-    start: first && evidenceRef(first),
+    id: f.id, arn: f.arn, type: f.type, severity: f.severity, first, last: time(f.service.eventLastSeen),
+    count, tactic: o.spec.mitre.tactic, technique: o.spec.mitre.technique, ip: o.remoteIp, indicators: indicatorsOf(o),
+    bucket: f.resource.s3BucketDetails?.[0]?.name ?? null, marks: thinned(marks),
   };
 }
 
@@ -496,10 +553,9 @@ function keptCalls(calls: CallRef[]): CallRef[] {
   return calls.filter((c) => kept.has(c));
 }
 
-/** The sequence's start as evidence: the caller and call of `event`, at the start's time and, when known, its place in the lake. */
-function startEvent(event: ApiEvent, span: Span): ApiEvent {
-  const { uid, fileId, line } = span.start ?? { uid: null, fileId: null, line: null };
-  return new ApiEvent({ ...event, uid, fileId, line, time: span.first });
+/** `event`'s caller and call, at the time and place of `mark`. */
+function eventAt(event: ApiEvent, mark: EvidenceRef): ApiEvent {
+  return new ApiEvent({ ...event, uid: mark.uid, fileId: mark.fileId, line: mark.line, time: mark.time });
 }
 
 /**
@@ -513,8 +569,201 @@ function markCovered(run: RunCalls | undefined, mine: readonly Occurrence[]): vo
   const s3 = new Set(mine.filter((o) => S3_FINDING.test(o.finding.type)).flatMap((o) => o.evidence.map(eventKey)));
   for (const c of run.calls.values()) {
     const by = c.kind === 'CLOUD_TRAIL' ? any : s3;
-    c.covered = (c.events ?? []).length > 0 && c.events!.every((key) => by.has(key));
+    c.covered = marksOf(c).every((m) => by.has(eventKey(m)));
   }
+}
+
+const callKey = (c: CallRef): string => `${c.service}|${c.api}|${c.bucket ?? ''}`;
+
+/** Adds the run's occurrences of a finding to the credential's tally: the finding's count so far. */
+function tallied(state: Credential, id: string, count: number): number {
+  const tally = (state.tally ??= []);
+  const at = tally.findIndex(([known]) => known === id);
+  const total = (at >= 0 ? tally.splice(at, 1)[0]![1] : 0) + count;
+  tally.push([id, total]);
+  if (tally.length > MAX_REFS) tally.shift();
+  return total;
+}
+
+/** State saved before marks were kept gains them from what it has. */
+function upgrade(ref: FindingRef | CallRef): void {
+  ref.marks = marksOf(ref);
+  delete ref.events;
+  delete ref.start;
+}
+
+/** Folds the run's findings and call groups of the credential into its state; returns the run's earliest event. */
+function mergeRun(state: Credential, mine: readonly Occurrence[], run: RunCalls | undefined): number {
+  for (const ref of [...state.findings, ...state.calls]) upgrade(ref);
+  const found = mine.map((o) => findingRef(o, tallied(state, o.finding.id, o.finding.service.count)));
+  const called = [...(run?.calls.values() ?? [])].map((c) => Object.assign(c, { marks: thinned(marksOf(c), RUN_MARKS) }));
+  merge(state.findings, found, (a, b) => a.id === b.id, (a, b) =>
+    Object.assign(a, { ...b, first: Math.min(a.first, b.first), last: Math.max(a.last, b.last), marks: thinned([...marksOf(a), ...marksOf(b)]) }));
+  markCovered(run, mine);
+  merge(state.calls, called, (a, b) => a.service === b.service && a.api === b.api && a.bucket === b.bucket, (a, b) => {
+    a.count += b.count;
+    a.failures += b.failures;
+    a.first = Math.min(a.first, b.first);
+    a.last = Math.max(a.last, b.last);
+    a.ip = b.ip;
+    a.marks = thinned([...marksOf(a), ...marksOf(b)]);
+    a.covered = Boolean(a.covered && b.covered);
+  });
+  return Math.min(...[...found, ...called].flatMap((r) => marksOf(r).map((m) => m.time)));
+}
+
+/** The ref as seen in [from, to]: its marks there, and its first, last, start and event keys from them. */
+function within<T extends FindingRef | CallRef>(ref: T, owner: string, from: number, to: number): T | undefined {
+  const marks = marksOf(ref).filter((m) => m.time >= from && m.time <= to);
+  const first = marks[0];
+  if (!first) return undefined;
+  // A mark with no place is told apart by its owner, so two findings first seen at one second are two events.
+  const events = marks.slice(-EVENT_KEYS).map((m) => (unplaced(m) ? `${owner}@${m.time}` : eventKey(m)));
+  return { ...ref, marks, first: first.time, last: marks.at(-1)!.time, events, ...(unplaced(first) ? {} : { start: first }) };
+}
+
+/** The credential's findings and calls as seen in [from, to]. */
+function viewOf(state: Credential, from: number, to: number): Credential {
+  return {
+    ...state,
+    findings: state.findings.flatMap((f) => within(f, f.id, from, to) ?? []),
+    calls: state.calls.flatMap((c) => within(c, callKey(c), from, to) ?? []),
+  };
+}
+
+/**
+ * Ends of the windows worth judging, at marks from `since` on (earlier windows were judged by earlier runs):
+ * a window ending at a mark sees part of the next one's unless a mark leaves before the next, so only the
+ * ends after which one leaves, and the last, are judged (a sequence only grows with its signals).
+ */
+function windowEnds(times: readonly number[], since: number): number[] {
+  const ends: number[] = [];
+  let oldest = 0;
+  times.forEach((end, i) => {
+    while (times[oldest]! < end - WINDOW_MS) oldest++;
+    const next = times[i + 1];
+    if (end >= since && (next === undefined || times[oldest]! < next - WINDOW_MS)) ends.push(end);
+  });
+  return ends;
+}
+
+interface Range {
+  from: number;
+  to: number;
+}
+
+const qualifies = (v: Evaluation): boolean => v.credentials || v.data;
+
+/**
+ * The credential's 24-hour windows that make a sequence, in time order, from `since` on; windows that
+ * overlap are one sequence, spanning from the first one's start to the last one's end.
+ */
+function sequenceRanges(state: Credential, since: number): Range[] {
+  const times = [...new Set([...state.findings, ...state.calls].flatMap((r) => marksOf(r).map((m) => m.time)))].sort((a, b) => a - b);
+  const ranges: Range[] = [];
+  for (const end of windowEnds(times, since)) {
+    const view = viewOf(state, end - WINDOW_MS, end);
+    // The cheap test first: no sequence without a sign the credential is in other hands.
+    if (!view.findings.some((f) => suspectType(f.type)) || !qualifies(evaluate(view))) continue;
+    const last = ranges.at(-1);
+    if (last && end - WINDOW_MS <= last.to) last.to = end;
+    else ranges.push({ from: end - WINDOW_MS, to: end });
+  }
+  return ranges;
+}
+
+/**
+ * The sequence's event: its latest event, as this run saw it (a call of the credential or a member
+ * finding's call), else a finding or call of this run placed there.
+ */
+function latestEvent(latest: EvidenceRef, mine: readonly Occurrence[], run: RunCalls | undefined): ApiEvent | undefined {
+  const key = eventKey(latest);
+  const call = run?.events.find((e) => eventKey(e) === key);
+  if (call) return call;
+  const member = mine.find((o) => o.evidence.some((e) => eventKey(e) === key)) ?? mine.at(-1);
+  if (member) return eventOf(member, latest);
+  const template = run?.events.at(-1);
+  return template && eventAt(template, latest);
+}
+
+/**
+ * Emits the sequence the credential's signals in `range` make: a new one, or the open sequence it continues
+ * when that gained a signal or a later event (the same activity judged again is no new occurrence).
+ */
+function emitSequence(cred: string, state: Credential, range: Range, open: OpenSequence | undefined, mine: readonly Occurrence[], run: RunCalls | undefined, context: DetectionContext): void {
+  const view = viewOf(state, range.from, range.to);
+  const verdict = evaluate(view);
+  if (!qualifies(verdict)) return;
+  const span = spanOf(view.findings, verdict);
+  const signals = [...view.findings.map((f) => f.id), ...verdict.signalCalls.map(callKey)];
+  const news = !open || span.last > open.last || signals.some((s) => !open.signals.includes(s));
+  state.sequence = { from: range.from, to: range.to, last: Math.max(span.last, open?.last ?? span.last), signals };
+  if (!news) return;
+
+  // Its events, each once, time-ordered; a continued sequence's earlier ones are in its evidence already.
+  const marks = [...view.findings, ...verdict.calls]
+    .flatMap((r) => marksOf(r))
+    .filter((m) => !unplaced(m) && m.time >= span.first && (!open || m.time > open.last))
+    .sort((a, b) => a.time - b.time);
+  const latest = marks.at(-1) ?? placeless(span.last);
+  const event = latestEvent(latest, mine, run);
+  if (!event) return;
+  const anchor = mine.find((o) => view.findings.some((f) => f.id === o.finding.id));
+  // The member finding's key keeps the caller's whole identity, which a stand-in event only partly carries.
+  state.key ??= { ...(anchor?.finding.resource.accessKeyDetails ?? accessKeyDetailsOf(event.actor)) };
+  // State saved before sequences carried the caller's identity gains it now, so filters on it match.
+  state.key.userIdentity ??= anchor?.finding.resource.accessKeyDetails?.userIdentity ?? accessKeyDetailsOf(event.actor).userIdentity;
+  if (verdict.data) state.bucket ??= mainBucket(verdict.calls);
+  const type = verdict.data ? 'AttackSequence:S3/CompromisedData' : 'AttackSequence:IAM/CompromisedCredentials';
+  const also = verdict.data && verdict.credentials ? ['AttackSequence:IAM/CompromisedCredentials'] : [];
+  const seen = new Set([eventKey(event)]);
+  const related = marks
+    .filter((m) => !seen.has(eventKey(m)) && seen.add(eventKey(m)) !== undefined)
+    .slice(0, EVIDENCE_LIMIT - 1)
+    .map((m) => eventAt(event, m));
+  const signal: Signal = {
+    type,
+    event,
+    // From the distinct types of the whole sequence, so however runs split it, it ends as severe.
+    severity: Math.min(10, 9 + 0.2 * Math.max(0, new Set(view.findings.map((f) => scoreKey(f.type))).size - 2)),
+    aggregateBy: cred,
+    resource: { accessKeyDetails: state.key },
+    ...(verdict.data && state.bucket ? { buckets: [{ arn: `arn:aws:s3:::${state.bucket}`, name: state.bucket, type: 'Destination' }] } : {}),
+    related,
+    // The sequence began before this event: the finding is first seen at its start.
+    ...(span.first < event.time ? { since: span.first } : {}),
+    detection: { sequence: sequenceDetail(cred, type, view, verdict, also, context) },
+    vars: { credential: state.key.userName ?? cred, signals: verdict.signals, ...(verdict.data && state.bucket ? { bucket: state.bucket } : {}) },
+  };
+  context.emit(signal);
+  linkMembers(signal, type, mine.filter((o) => view.findings.some((f) => f.id === o.finding.id)), context);
+}
+
+/** Member findings of the run point to their sequence. */
+function linkMembers(signal: Signal, type: string, members: readonly Occurrence[], context: DetectionContext): void {
+  const built = members[0];
+  if (!built) return;
+  const spec = attackSequence.types.find((t) => t.type === type)!;
+  const arn = buildOccurrence(signal, spec, attackSequence.id, { intel: context.intel, detectorId: built.finding.service.detectorId, partition: built.finding.partition }).finding.arn;
+  for (const o of members) o.finding.associatedAttackSequenceArn = arn;
+}
+
+/**
+ * Forgets what no later window can see: events more than WINDOW_MS before the latest, except those of a
+ * sequence still open (so its signals and evidence stay whole), and a sequence no later window can join.
+ * What is kept is thinned to MARKS events per finding and call group.
+ */
+function prune(state: Credential): void {
+  const latest = Math.max(...[...state.findings, ...state.calls].flatMap((r) => marksOf(r).map((m) => m.time)));
+  if (state.sequence && latest - state.sequence.to > WINDOW_MS) delete state.sequence;
+  const from = Math.min(latest - WINDOW_MS, state.sequence?.from ?? Number.POSITIVE_INFINITY);
+  const keep = <T extends FindingRef | CallRef>(refs: T[]): T[] =>
+    refs.flatMap((r) => {
+      const marks = marksOf(r).filter((m) => m.time >= from);
+      return marks.length ? [Object.assign(r, { marks: thinned(marks, MARKS) })] : [];
+    });
+  state.findings = keep(state.findings).slice(-MAX_REFS);
+  state.calls = keptCalls(keep(state.calls));
 }
 
 function correlate(occurrences: readonly Occurrence[], context: DetectionContext): void {
@@ -533,72 +782,16 @@ function correlate(occurrences: readonly Occurrence[], context: DetectionContext
   for (const cred of touched) {
     const state = context.state<Credential>(`c:${cred}`, () => ({ findings: [], calls: [] }));
     const mine = (members.get(cred) ?? []).sort((a, b) => a.finding.service.eventLastSeen.localeCompare(b.finding.service.eventLastSeen));
-    merge(state.findings, mine.map(findingRef), (a, b) => a.id === b.id, (a, b) =>
-      Object.assign(a, {
-        ...b, first: Math.min(a.first, b.first), count: Math.max(a.count, b.count), events: latestKeys(a.events ?? [], b.events ?? []), start: earlier(a.start, b.start),
-      }));
     const run = calls.get(cred);
-    markCovered(run, mine);
-    merge(state.calls, [...(run?.calls.values() ?? [])], (a, b) => a.service === b.service && a.api === b.api && a.bucket === b.bucket, (a, b) => {
-      a.count += b.count;
-      a.failures += b.failures;
-      a.first = Math.min(a.first, b.first);
-      a.last = Math.max(a.last, b.last);
-      a.start = earlier(a.start, b.start);
-      a.ip = b.ip;
-      a.events = latestKeys(a.events ?? [], b.events ?? []);
-      a.covered = Boolean(a.covered && b.covered);
-    });
-    const latest = Math.max(...state.findings.map((f) => f.last), ...state.calls.map((c) => c.last));
-    state.findings = state.findings.filter((f) => latest - f.last <= WINDOW_MS).slice(-MAX_REFS);
-    state.calls = keptCalls(state.calls.filter((c) => latest - c.last <= WINDOW_MS));
+    const since = mergeRun(state, mine, run);
+    // Every window holding an event of this run is judged, in time order: a run of several days judges each day.
+    for (const range of sequenceRanges(state, since)) {
+      const open = state.sequence && range.from <= state.sequence.to ? state.sequence : undefined;
+      emitSequence(cred, state, open ? { from: Math.min(open.from, range.from), to: range.to } : range, open, mine, run, context);
+    }
+    prune(state);
     if (state.findings.length === 0) continue;
-    setEntry(suspects, cred, latest, SUSPECTS);
-
-    const verdict = evaluate(state);
-    if (!verdict.credentials && !verdict.data) continue;
-    // Stand-in event: the latest of a member finding of this run and this run's latest call of the credential.
-    const anchor = mine.at(-1);
-    const anchorEvent = anchor ? eventOf(anchor) : undefined;
-    const lastCall = run?.events.at(-1);
-    const event = anchorEvent && lastCall ? (lastCall.time > anchorEvent.time ? lastCall : anchorEvent) : (anchorEvent ?? lastCall);
-    if (!event) continue;
-    // The member finding's key keeps the caller's whole identity, which a stand-in event only partly carries.
-    state.key ??= { ...(anchor?.finding.resource.accessKeyDetails ?? accessKeyDetailsOf(event.actor)) };
-    // State saved before sequences carried the caller's identity gains it now, so filters on it match.
-    state.key.userIdentity ??= anchor?.finding.resource.accessKeyDetails?.userIdentity ?? accessKeyDetailsOf(event.actor).userIdentity;
-    if (verdict.data) state.bucket ??= mainBucket(verdict.calls);
-    const type = verdict.data ? 'AttackSequence:S3/CompromisedData' : 'AttackSequence:IAM/CompromisedCredentials';
-    const also = verdict.data && verdict.credentials ? ['AttackSequence:IAM/CompromisedCredentials'] : [];
-    // The sequence began before this event: the finding is first seen at its start, with the start's event as evidence.
-    const span = spanOf(state.findings, verdict);
-    const early = span.first < event.time ? startEvent(event, span) : undefined;
-    // A finding keeps EVIDENCE_LIMIT events: the emitted ones, and as many other events (each once) as fit.
-    const seen = new Set([eventKey(event), ...(early ? [eventKey(early)] : [])]);
-    const related = [
-      ...(early && span.start ? [early] : []),
-      ...[...mine.flatMap((o) => o.evidence.map((ref) => eventOf(o, ref))), ...(run?.events ?? [])]
-        .filter((e) => !seen.has(eventKey(e)) && seen.add(eventKey(e)) !== undefined)
-        .slice(0, EVIDENCE_LIMIT - (early ? 2 : 1)),
-    ];
-    const signal: Signal = {
-      type,
-      event,
-      severity: Math.min(10, 9 + 0.2 * Math.max(0, new Set(state.findings.map((f) => scoreKey(f.type))).size - 2)),
-      aggregateBy: cred,
-      resource: { accessKeyDetails: state.key },
-      ...(verdict.data && state.bucket ? { buckets: [{ arn: `arn:aws:s3:::${state.bucket}`, name: state.bucket, type: 'Destination' }] } : {}),
-      related,
-      ...(early ? { since: early.time } : {}),
-      detection: { sequence: sequenceDetail(cred, type, state, verdict, also, context) },
-      vars: { credential: state.key.userName ?? cred, signals: verdict.signals, ...(verdict.data && state.bucket ? { bucket: state.bucket } : {}) },
-    };
-    context.emit(signal);
-    const built = anchor ?? occurrences.find((o) => o.principal === cred);
-    if (!built) continue;
-    const spec = attackSequence.types.find((t) => t.type === type)!;
-    const arn = buildOccurrence(signal, spec, attackSequence.id, { intel: context.intel, detectorId: built.finding.service.detectorId, partition: built.finding.partition }).finding.arn;
-    for (const o of mine) o.finding.associatedAttackSequenceArn = arn;
+    setEntry(suspects, cred, Math.max(...state.findings.map((f) => f.last), ...state.calls.map((c) => c.last)), SUSPECTS);
   }
 }
 
