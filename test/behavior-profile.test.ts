@@ -49,6 +49,44 @@ describe('learning: time and evidence', () => {
   });
 });
 
+describe('older events arriving late (a backfill)', () => {
+  const newest = at('2026-11-21T09:00:00Z');
+  const stats = (profile: Profile, value: string) => profile.f.api!.v[value]!;
+  const day = (time: number) => Math.floor(time / DAY);
+
+  test('first seen moves back to the earliest event, last active stays the latest', () => {
+    const profile = newProfile(newest);
+    observe(profile, 'api', 'ec2:DescribeInstances', newest, 100);
+    observe(profile, 'api', 'ec2:DescribeInstances', newest - 20 * DAY, 100);
+    assert.equal(profile.first, newest - 20 * DAY);
+    assert.deepEqual(stats(profile, 'ec2:DescribeInstances').slice(0, 3), [newest - 20 * DAY, day(newest), 2]);
+    assert.equal(learning(profile, newest + DAY, 7), true, 'two active days');
+    observe(profile, 'api', 'ec2:DescribeInstances', newest - 10 * DAY, 100);
+    assert.equal(learning(profile, newest + DAY, 7), false, 'learning since the earliest event, not the first one processed');
+  });
+
+  test('older days count once each, however many events they hold; a later day back in order counts too', () => {
+    const profile = newProfile(newest);
+    observe(profile, 'api', 'ec2:DescribeInstances', newest, 100);
+    // A backfill run: the older days, each day's events together, in time order.
+    for (const older of [10, 9, 8]) for (let call = 0; call < 5; call++) observe(profile, 'api', 'ec2:DescribeInstances', newest - older * DAY + call * 60_000, 100);
+    observe(profile, 'api', 'ec2:DescribeInstances', newest + 60_000, 100);
+    assert.equal(stats(profile, 'ec2:DescribeInstances')[2], 4, 'the newest day and three older ones');
+    observe(profile, 'api', 'ec2:DescribeInstances', newest + DAY, 100);
+    assert.deepEqual(stats(profile, 'ec2:DescribeInstances'), [newest - 10 * DAY, day(newest + DAY), 5], 'back in time order, no late day kept');
+  });
+
+  test('a value used on three older days is established; used many times on one older day it is not', () => {
+    const habit = newProfile(newest);
+    for (const older of [3, 2, 1]) observe(habit, 'asn', 'AS1', newest - older * DAY, 50);
+    assert.equal(isUnusual(habit, 'asn', 'AS1', newest, 7), false);
+    const once = newProfile(newest);
+    observe(once, 'asn', 'AS1', newest - 2 * 60_000, 50);
+    for (let call = 0; call < 10; call++) observe(once, 'asn', 'AS1', newest - 2 * DAY + call * 60_000, 50);
+    assert.equal(isUnusual(once, 'asn', 'AS1', newest, 7), true, 'two active days, first seen two days ago');
+  });
+});
+
 describe('AnomalousBehavior needs a profile with evidence', () => {
   const alice = iamUser('alice');
   const OFFICE_IP = '81.2.69.160';

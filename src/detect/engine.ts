@@ -71,12 +71,43 @@ async function detectorId(connection: DuckDBConnection): Promise<string> {
   return id;
 }
 
+/** A row id per event table. */
+type Watermarks = { api: number; flow: number; dns: number };
+
 /** The last row id of each event table that earlier runs processed (-1: none yet). */
-async function lastWatermarks(connection: DuckDBConnection): Promise<{ api: number; flow: number; dns: number }> {
+async function lastWatermarks(connection: DuckDBConnection): Promise<Watermarks> {
   const reader = await connection.runAndReadAll('SELECT max(api_up_to), max(flow_up_to), max(dns_up_to) FROM detection_runs');
   const [api, flow, dns] = reader.getRowsJS()[0] ?? [];
   const mark = (value: unknown) => (value === null || value === undefined ? -1 : Number(value));
   return { api: mark(api), flow: mark(flow), dns: mark(dns) };
+}
+
+/** Lateness normal delivery brings (files of the last minutes arriving after newer ones); beyond it, rows are a backfill. */
+const BACKFILL_SLACK = '1 HOUR';
+const SOURCES = [
+  { key: 'api', table: 'api_activity', name: 'CloudTrail event' },
+  { key: 'flow', table: 'network_activity', name: 'flow record' },
+  { key: 'dns', table: 'dns_activity', name: 'DNS query' },
+] as const;
+
+/**
+ * Warnings for sources whose new rows are older than rows earlier runs processed (a backfill): learned state
+ * takes them in (first seen is the earliest event), but windows over that period are judged out of order.
+ */
+async function backfillWarnings(connection: DuckDBConnection, after: Watermarks, upTo: Watermarks): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const { key, table, name } of SOURCES) {
+    if (after[key] < 0 || upTo[key] <= after[key]) continue;
+    const reader = await connection.runAndReadAll(`WITH learned AS (SELECT max(time) AS t FROM ${table} WHERE rowid <= ${after[key]})
+      SELECT count(*)::DOUBLE, strftime(any_value(learned.t), '%Y-%m-%dT%H:%MZ') FROM ${table}, learned
+      WHERE rowid > ${after[key]} AND rowid <= ${upTo[key]} AND time < learned.t - INTERVAL ${BACKFILL_SLACK}`);
+    const [older, latest] = reader.getRowsJS()[0] ?? [];
+    if (Number(older) > 0) {
+      warnings.push(`${Number(older).toLocaleString('en-US')} ${name}(s) of this run are older than what earlier runs processed (up to ${String(latest)}): ` +
+        'baselines and first-seen times take them in, but windows over that period (bursts, brute force, scans, floods, sequences) were judged out of order');
+    }
+  }
+  return warnings;
 }
 
 async function loadState(connection: DuckDBConnection): Promise<StateRow[]> {
@@ -256,7 +287,7 @@ async function detectOnce(lake: Lake, options: DetectOptions): Promise<DetectSum
     updated: writes.filter((w) => stored.has(w.finding.id)).length,
     suppressed: writes.filter((w) => w.archivedBy !== null).length,
     findings: writes.filter((w) => w.archivedBy === null).map((w) => w.finding),
-    warnings: [],
+    warnings: await backfillWarnings(connection, after, upTo),
   };
   const undated = reads('vpcflow') ? await undatedFlows(connection, after.flow, upTo.flow) : 0;
   if (undated > 0) summary.warnings.push(`${undated.toLocaleString('en-US')} flow record(s) have no time (their log format has neither start nor end) and were not examined`);

@@ -19,8 +19,12 @@ const STALE_DAYS = 90;
  */
 export const MIN_ACTIVE_DAYS = 3;
 
-/** [first seen (epoch ms), last active day (day index), days active]. */
-export type ValueStats = [number, number, number];
+/**
+ * [first seen (epoch ms), last active day (day index), days active, and, while older days arrive late (a
+ * backfill), the older day counted last]. First seen is the earliest event seen, last active the latest,
+ * whatever order the events came in.
+ */
+export type ValueStats = [number, number, number, number?];
 
 export interface FeatureProfile {
   /** Number of values, kept so the cap check does not count keys. */
@@ -72,18 +76,34 @@ function stale(stats: ValueStats, time: number): boolean {
 export function observe(profile: Profile, feature: string, value: string, time: number, cap: number): void {
   const values = (profile.f[feature] ??= { n: 0, v: {} });
   const day = dayOf(time);
+  // Older logs ingested after newer ones (a backfill) move the learning period's start back.
+  profile.first = Math.min(profile.first, time);
   markActive(profile, day);
   const stats = values.v[value];
   if (stats && !stale(stats, time)) {
-    if (stats[1] !== day) {
-      stats[1] = day;
-      stats[2]++;
-    }
+    countDay(stats, day, time);
     return;
   }
   if (!stats) values.n++;
   values.v[value] = [time, day, 1];
   if (values.n > cap) evictLeastUsed(values, value);
+}
+
+/**
+ * Counts `day` as one of the value's active days unless it already is. Days arrive in time order within a
+ * run, so a day is known counted if it is the last active day, the first-seen day or, for older days
+ * arriving late, the older day counted last. (A backfill of a day in the middle of days already counted
+ * cannot be told apart and counts again: it only makes the value established a little sooner.)
+ */
+function countDay(stats: ValueStats, day: number, time: number): void {
+  const counted = day === stats[1] || day === dayOf(stats[0]) || day === stats[3];
+  stats[0] = Math.min(stats[0], time);
+  if (counted) return;
+  stats[2]++;
+  if (day > stats[1]) {
+    stats[1] = day;
+    stats.length = 3; // back in time order: no late day to remember
+  } else stats[3] = day;
 }
 
 function evictLeastUsed(values: FeatureProfile, keep: string): void {

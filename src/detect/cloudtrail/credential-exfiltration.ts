@@ -4,7 +4,7 @@ import type { ApiEvent } from '../api-event.js';
 import { ACCOUNT, assumedRole, awsService, ctEvent, iamUser, instanceRole, OTHER_ACCOUNT, repeated } from '../case-builders.js';
 import type { ApiDetection, CloudTrailRecord, DetectionContext } from '../detection.js';
 import { dayOf, isNew, newProfile, observe, type Profile } from './behavior-profile.js';
-import { type BoundedMap, boundedMap, getEntry, instanceOfSession, setEntry } from './gumshoe-common.js';
+import { type BoundedMap, boundedMap, earliestSeen, getEntry, instanceOfSession, setEntry } from './gumshoe-common.js';
 
 /**
  * Credentials minted for one compute resource, used from somewhere else (guardduty.md §2.1 #21, #22, #25).
@@ -203,6 +203,7 @@ function noteLongTermKey(event: ApiEvent, context: DetectionContext): void {
   const keys = shared(context).keys!;
   const seen = getEntry(keys, ip);
   if (seen) {
+    seen.first = Math.min(seen.first, event.time);
     seen.last = Math.max(seen.last, event.time);
     seen.by = event.actor.arn ?? seen.by;
   } else setEntry(keys, ip, { first: event.time, last: event.time, by: event.actor.arn ?? 'unknown' }, KEY_ADDRESSES);
@@ -236,8 +237,10 @@ function claim(context: DetectionContext, via: string, account: string, instance
     setEntry(owners, via, { account, instances: [instance], day: dayOf(time), owned: false, first: time }, OWNERS);
     return;
   }
+  if (claimed.first !== undefined) claimed.first = Math.min(claimed.first, time);
   if (!claimed.instances.includes(instance)) claimed.instances.push(instance);
-  if (claimed.instances.length >= 2 || dayOf(time) > claimed.day) claimed.owned = true;
+  // Another day, before or after (older logs may arrive late), makes two days of use.
+  if (claimed.instances.length >= 2 || dayOf(time) !== claimed.day) claimed.owned = true;
 }
 
 /** True when the role's credentials have kept coming from `remote` on enough days to be expected. */
@@ -308,7 +311,8 @@ function rememberAddress(state: Shared, instanceKey: string, stored: Record<stri
   const addresses = stored ?? {};
   const seen = addresses[address];
   if (seen) {
-    seen[1] = time;
+    seen[0] = Math.min(seen[0], time);
+    seen[1] = Math.max(seen[1], time);
     return;
   }
   addresses[address] = [time, time];
@@ -414,7 +418,7 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
   }
   if (instance === null) return;
   const state = shared(context);
-  if (getEntry(state.accounts!, account) === undefined) setEntry(state.accounts!, account, event.time, OWNERS);
+  earliestSeen(state.accounts!, account, event.time, OWNERS);
   if (where.kind !== 'inside') return;
   const use: Use = { event, account, instance, roleName, role };
   if (where.owner !== undefined && where.owner !== account) {

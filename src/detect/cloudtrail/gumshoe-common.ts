@@ -266,16 +266,27 @@ export function setEntry<V>(map: BoundedMap<V>, key: string, value: V, cap: numb
 export const HABIT_AGE = 12 * HOUR;
 
 /**
- * Records that `key` happened at `time` and says whether it was already a habit: first seen at least
- * HABIT_AGE earlier. A burst does not make itself a habit; a repeat on a later day does.
+ * Records `time` as when `key` was first seen unless an earlier time is known, and returns the earliest.
+ * Older logs ingested after newer ones (a backfill) move it back, so a learning period or a habit is
+ * measured from the earliest event, not from the first one processed.
+ */
+export function earliestSeen(map: BoundedMap<number>, key: string, time: number, cap: number): number {
+  const first = getEntry(map, key);
+  if (first !== undefined && first <= time) return first;
+  setEntry(map, key, time, cap);
+  return time;
+}
+
+/**
+ * Records that `key` happened at `time` and says whether it was already a habit: seen at least HABIT_AGE
+ * apart from this use. A burst does not make itself a habit; a repeat on a later day does. An older use
+ * arriving late (a backfill) is measured against the later use already seen, never with a negative age:
+ * a routine that recurs a day later is a habit, not a first.
  */
 export function wasHabit(map: BoundedMap<number>, key: string, time: number, cap = 5000): boolean {
-  const first = getEntry(map, key);
-  if (first === undefined) {
-    setEntry(map, key, time, cap);
-    return false;
-  }
-  return time - first >= HABIT_AGE;
+  const known = getEntry(map, key);
+  earliestSeen(map, key, time, cap);
+  return known !== undefined && Math.abs(time - known) >= HABIT_AGE;
 }
 
 /** Records `key` and says whether this is the very first time it is seen. */
@@ -288,12 +299,7 @@ export function firstTime(map: BoundedMap<number>, key: string, time: number, ca
 /** Whether the account has been watched for the configured learning period (first-seen types wait for it). */
 export function learningOver(context: DetectionContext, event: ApiEvent): boolean {
   const since = context.state<BoundedMap<number>>('account-first-seen', boundedMap);
-  const account = ownAccount(event) ?? 'unknown';
-  let first = getEntry(since, account);
-  if (first === undefined) {
-    first = event.time;
-    setEntry(since, account, first, 1000);
-  }
+  const first = earliestSeen(since, ownAccount(event) ?? 'unknown', event.time, 1000);
   return event.time - first >= context.settings.learningDays * DAY;
 }
 

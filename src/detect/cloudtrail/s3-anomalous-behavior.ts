@@ -90,6 +90,8 @@ interface Volume {
   days: number;
   hour: number;
   hours: number[];
+  /** An older day arriving late (a backfill) and its calls so far: [day, calls]. */
+  late?: [number, number];
 }
 
 interface Scope {
@@ -115,6 +117,7 @@ function count(scope: Scope, kind: Kind, time: number): Volume {
     }
     v.today = 0;
     v.day = day;
+    delete v.late;
   }
   if (hour > v.hour) {
     for (let h = v.hour + 1; h <= Math.min(hour, v.hour + 24); h++) v.hours[h % 24] = 0;
@@ -122,7 +125,22 @@ function count(scope: Scope, kind: Kind, time: number): Volume {
   }
   if (v.hour - hour < 24) v.hours[hour % 24]!++;
   if (day === v.day) v.today++;
+  if (day < v.day) countLate(v, day);
   return v;
+}
+
+/**
+ * Folds a call of an older day into the history as it comes: older logs ingested after newer ones (a
+ * backfill) are the history the daily maximum and average are made of. Within a run calls come in time
+ * order, so a late day's calls arrive together.
+ */
+function countLate(v: Volume, day: number): void {
+  if (v.late?.[0] !== day) {
+    v.late = [day, 0];
+    v.days++;
+  }
+  v.max = Math.max(v.max, ++v.late[1]);
+  v.sum++;
 }
 
 const past24 = (v: Volume | undefined): number => (v ? v.hours.reduce((a, b) => a + b, 0) : 0);

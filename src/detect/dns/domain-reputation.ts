@@ -259,11 +259,13 @@ export const domainReputation: DnsDetection = {
 
     const account = query.accountId ?? 'unknown';
     const starts = accountStarts(context);
-    const since = (starts[account] ??= query.time);
+    // Older logs ingested after newer ones (a backfill) move the account's learning start and a domain's first query back.
+    const since = (starts[account] = Math.min(starts[account] ?? query.time, query.time));
     const domains = seenTable(context);
     const key = `${account}|${name.owned}`;
     let seen = domains.get(key);
     if (!seen) domains.set(key, (seen = { f: query.time, q: 0, x: 0 }));
+    seen.f = Math.min(seen.f, query.time);
     seen.q++;
     if (query.rcode === 'NXDOMAIN') seen.x++;
 

@@ -104,7 +104,7 @@ export function dohProvider(ip: string): string | undefined {
 }
 
 interface History {
-  /** First record seen for the instance: its learning period starts here. */
+  /** Earliest record seen for the instance, whatever order records came in: its learning period starts here. */
   since: number;
   /** Remote server port → last use. */
   ports: BoundedMap<number>;
@@ -420,6 +420,8 @@ export const firstSeen: FlowDetection = {
     const key = instanceKey(flow);
     if (key === null) return;
     const history = historyOf(context, key, flow.time);
+    // Older logs ingested after newer ones (a backfill) move the learning period's start back.
+    history.since = Math.min(history.since, flow.time);
     if (flow.action !== 'ACCEPT' || (flow.protocol !== TCP && flow.protocol !== UDP) || flow.srcIp === null || flow.dstIp === null) return;
     const connection = connectionOf(flow);
     const port = connection.remotePort;

@@ -46,7 +46,7 @@ interface Rates {
 }
 
 interface InstanceRates {
-  /** Time of the instance's first record: its learning period starts there. */
+  /** Time of the instance's earliest record: its learning period starts there. */
   first: number;
   sources: Rates;
   ports: Rates;
@@ -61,7 +61,11 @@ function instanceRates(context: NetworkDetectionContext, instance: string, time:
   const instances = table(context);
   let rates = instances.get(instance);
   if (!rates) instances.set(instance, (rates = { first: time, sources: { rates: {}, n: 0 }, ports: { rates: {}, n: 0 }, v: 2 }));
-  else upgraded(rates);
+  else {
+    upgraded(rates);
+    // Older logs ingested after newer ones (a backfill) move the learning period's start back.
+    rates.first = Math.min(rates.first, time);
+  }
   return rates;
 }
 

@@ -46,6 +46,7 @@ interface HostDay {
 }
 
 interface InstanceVolume {
+  /** The instance's earliest record, whatever order records came in: its learning period starts here. */
   first: number;
   /** UTC day index of `bytes` in `hosts`. */
   day: number;
@@ -53,6 +54,8 @@ interface InstanceVolume {
   hist: number[];
   hosts: Record<string, HostDay>;
   n: number;
+  /** An older day arriving late (a backfill): its per-host volumes, folded into the history once complete. */
+  late?: { day: number; bytes: Record<string, number> };
 }
 
 const instances = persistedTable<InstanceVolume>('instances', 4_096);
@@ -113,6 +116,40 @@ function rollover(iv: InstanceVolume, day: number): void {
     }
   }
   iv.day = day;
+}
+
+/**
+ * Counts a record of a day older than the instance's current one (older logs ingested after newer ones):
+ * it belongs to the history, never to today's volume. Records come in time order within a run, so a late
+ * day is complete once another day comes.
+ */
+function countLate(iv: InstanceVolume, day: number, host: string, bytes: number): void {
+  if (iv.late && iv.late.day !== day) foldLate(iv);
+  const late = (iv.late ??= { day, bytes: {} });
+  if (!(host in late.bytes) && Object.keys(late.bytes).length >= VOLUME.maxHosts) return;
+  late.bytes[host] = (late.bytes[host] ?? 0) + bytes;
+}
+
+/** Adds the late day's per-host volumes to the history, aged as if its day had been closed the day after. */
+function foldLate(iv: InstanceVolume): void {
+  if (!iv.late) return;
+  const age = Math.max(0, iv.day - iv.late.day - 1);
+  const peakKeep = 0.5 ** (age / VOLUME.peakHalfLifeDays);
+  for (const [key, bytes] of Object.entries(iv.late.bytes)) {
+    if (iv.hist.length === 0) iv.hist = new Array<number>(BINS).fill(0);
+    iv.hist[bin(bytes)]! += VOLUME.historyDailyDecay ** age;
+    const peak = bytes * peakKeep;
+    if (peak < VOLUME.forgetBytes && !iv.hosts[key]) continue;
+    const h = (iv.hosts[key] ??= newHost(iv));
+    h.peak = Math.max(h.peak, peak);
+  }
+  delete iv.late;
+}
+
+/** A host's entry for today, making room for it among the instance's hosts. */
+function newHost(iv: InstanceVolume): HostDay {
+  iv.n = makeRoom(iv.hosts, iv.n, VOLUME.maxHosts, (x) => Math.max(x.bytes, x.peak)) + 1;
+  return { bytes: 0, peak: 0, limit: 0, raised: false };
 }
 
 const GB = 1e9;
@@ -180,13 +217,14 @@ export const trafficVolume: FlowDetection = {
     const day = Math.floor(flow.time / DAY);
     let iv = table.get(instance);
     if (!iv) table.set(instance, (iv = { first: flow.time, day, hist: [], hosts: {}, n: 0 }));
-    if (day > iv.day) rollover(iv, day);
+    iv.first = Math.min(iv.first, flow.time);
     const host = hostOf(remoteIp, flow.bytes, context);
-    let h = iv.hosts[host];
-    if (!h) {
-      iv.n = makeRoom(iv.hosts, iv.n, VOLUME.maxHosts, (x) => Math.max(x.bytes, x.peak)) + 1;
-      iv.hosts[host] = h = { bytes: 0, peak: 0, limit: 0, raised: false };
+    if (day < iv.day) return countLate(iv, day, host, flow.bytes);
+    if (day > iv.day) {
+      foldLate(iv);
+      rollover(iv, day);
     }
+    const h = (iv.hosts[host] ??= newHost(iv));
     h.bytes += flow.bytes;
     if (h.raised || h.bytes < VOLUME.floorBytes || flow.time - iv.first < context.settings.learningDays * DAY) return;
     if (h.limit === 0) h.limit = Math.max(VOLUME.floorBytes, VOLUME.multiple * Math.max(p95(iv.hist), h.peak));
