@@ -5,7 +5,6 @@ import {
   type BoundedMap,
   boundedMap,
   getEntry,
-  HABIT_AGE,
   HOUR,
   isAwsServiceCall,
   isConsoleAgent,
@@ -63,8 +62,7 @@ function onBedrock(event: ApiEvent, context: DetectionContext): void {
     return;
   }
   const first = getEntry(s.invokers, who);
-  if (first !== undefined && event.time - first >= HABIT_AGE) return;
-  if (first === undefined && !event.failed) setEntry(s.invokers, who, event.time, 5000);
+  if (wasHabit(s.invokers, who, event.time, 5000, !event.failed)) return;
   const model = str(event.request?.modelId) ?? 'unknown model';
   const recon = getEntry(s.recon, who);
   if (scripted && recon !== undefined && event.time - recon <= RECON_TO_INVOKE && event.time >= recon) {

@@ -7,8 +7,6 @@ import {
   type Burst,
   firstTime,
   flushDeferred,
-  getEntry,
-  HABIT_AGE,
   HOUR,
   instanceOfSession,
   isProbing,
@@ -23,7 +21,6 @@ import {
   present,
   reportWhenWindowCloses,
   scalar,
-  setEntry,
   str,
   takeEvidence,
   trackBurst,
@@ -161,9 +158,7 @@ function onLaunch(event: ApiEvent, context: DetectionContext): void {
   if (!unusual) return;
   // What the account already launched successfully on an earlier day is its normal.
   const key = `launch>${ownAccount(event)}>${unusual.kind}`;
-  const first = getEntry(habits(context), key);
-  if (first !== undefined && event.time - first >= HABIT_AGE) return;
-  if (!event.failed && first === undefined) setEntry(habits(context), key, event.time, 5000);
+  if (wasHabit(habits(context), key, event.time, 5000, !event.failed)) return;
   context.emit({
     type: LAUNCH,
     event,

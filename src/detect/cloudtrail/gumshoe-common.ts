@@ -281,11 +281,12 @@ export function earliestSeen(map: BoundedMap<number>, key: string, time: number,
  * Records that `key` happened at `time` and says whether it was already a habit: seen at least HABIT_AGE
  * apart from this use. A burst does not make itself a habit; a repeat on a later day does. An older use
  * arriving late (a backfill) is measured against the later use already seen, never with a negative age:
- * a routine that recurs a day later is a habit, not a first.
+ * a routine that recurs a day later is a habit, not a first. `record: false` asks without recording (a
+ * failed call does not make a habit).
  */
-export function wasHabit(map: BoundedMap<number>, key: string, time: number, cap = 5000): boolean {
+export function wasHabit(map: BoundedMap<number>, key: string, time: number, cap = 5000, record = true): boolean {
   const known = getEntry(map, key);
-  earliestSeen(map, key, time, cap);
+  if (record) earliestSeen(map, key, time, cap);
   return known !== undefined && Math.abs(time - known) >= HABIT_AGE;
 }
 

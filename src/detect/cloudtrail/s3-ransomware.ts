@@ -11,7 +11,6 @@ import {
   dropEvidence,
   flushDeferred,
   getEntry,
-  HABIT_AGE,
   HOUR,
   isExternalAccount,
   isIacAgent,
@@ -19,6 +18,7 @@ import {
   setEntry,
   str,
   takeEvidence,
+  wasHabit,
 } from './gumshoe-common.js';
 import { bucketDetail } from './s3-resources.js';
 
@@ -89,8 +89,7 @@ function onDelete(event: ApiEvent, context: DetectionContext, bucket: string, ke
   }
   keepEvidence(context, `${key}@${w.start}`, event);
   const deleters = state(context).deleters;
-  const firstDelete = getEntry(deleters, key);
-  if (firstDelete === undefined) setEntry(deleters, key, event.time, 5000);
+  const habitual = wasHabit(deleters, key, event.time);
   if (w.destroyed || isIacAgent(event.userAgent)) return;
 
   const versionPurge = w.versionDeletes >= VERSION_DELETES || (w.listedVersions && w.batchCalls > 0);
@@ -99,7 +98,6 @@ function onDelete(event: ApiEvent, context: DetectionContext, bucket: string, ke
   if (!versionPurge && !readThenDelete && !mass) return;
   w.destroyed = true;
   // A principal that has deleted here on an earlier day (a retention job) is not new to this bucket.
-  const habitual = firstDelete !== undefined && event.time - firstDelete >= HABIT_AGE;
   const targeted = versionPurge || readThenDelete;
   if (habitual && !targeted) return;
   const how = versionPurge

@@ -5,6 +5,7 @@ import {
   type BoundedMap,
   boundedMap,
   callerName,
+  earliestSeen,
   flushDeferred,
   getEntry,
   HABIT_AGE,
@@ -94,7 +95,7 @@ function networkOf(event: ApiEvent, context: DetectionContext): string | null {
 function learnNetwork(event: ApiEvent, context: DetectionContext): void {
   const network = networkOf(event, context);
   const key = `${ownAccount(event)}>${network}`;
-  if (network && getEntry(peopleNetworks(context), key) === undefined) setEntry(peopleNetworks(context), key, event.time, 5000);
+  if (network) earliestSeen(peopleNetworks(context), key, event.time, 5000);
 }
 
 /** Established: one of the account's people called from it on an earlier day, not just now. */
@@ -116,12 +117,11 @@ function execHabitKeys(event: ApiEvent): string[] {
 
 /** Whether running commands is already a habit; records the first time for each key. */
 function isExecHabit(event: ApiEvent, context: DetectionContext): { habit: boolean; first: boolean } {
-  const firsts = execHabitKeys(event).map((key) => {
-    const first = getEntry(habits(context), key);
-    if (first === undefined) setEntry(habits(context), key, event.time, 5000);
-    return first;
-  });
-  return { habit: firsts.some((first) => first !== undefined && event.time - first >= HABIT_AGE), first: firsts.every((first) => first === undefined) };
+  const keys = execHabitKeys(event);
+  const first = keys.every((key) => getEntry(habits(context), key) === undefined);
+  // Every key is recorded, not only up to the first habit found.
+  const habitual = keys.map((key) => wasHabit(habits(context), key, event.time));
+  return { habit: habitual.some(Boolean), first };
 }
 
 const execAction = (api: string, instances: number) =>
