@@ -29,24 +29,27 @@ const SECOND_ENI = 'eni-0bbbbbbbbbbbbbbbb';
 const ops = assumedRole('ops', 'ops');
 const IMDS: [string, string][] = [['A', '169.254.169.254']];
 
-/** RunInstances in eu-west-1 as CloudTrail logs it: one interface with a primary and a secondary address, pending. */
-const launch = ctEvent({
-  service: 'ec2', name: 'RunInstances', identity: ops, time: '2026-01-10T08:00:00Z', region: 'eu-west-1',
-  response: {
-    instancesSet: {
-      items: [{
-        instanceId: INSTANCE, imageId: 'ami-0123456789abcdef0', instanceType: 't3.medium', instanceState: { code: 0, name: 'pending' },
-        placement: { availabilityZone: 'eu-west-1b' }, privateIpAddress: CASE_PRIVATE_IP,
-        networkInterfaceSet: {
-          items: [{
-            networkInterfaceId: LAUNCH_ENI, privateIpAddress: CASE_PRIVATE_IP, subnetId: 'subnet-1', vpcId: 'vpc-1',
-            privateIpAddressesSet: { item: [{ privateIpAddress: CASE_PRIVATE_IP, primary: true }, { privateIpAddress: '10.0.1.26', primary: false }] },
-          }],
-        },
-      }],
+/** RunInstances in eu-west-1 as CloudTrail logs it: one interface with its addresses (the first primary), pending. */
+function runInstance(instanceId: string, eni: string, addresses: string[], time: string): CloudTrailRecord {
+  return ctEvent({
+    service: 'ec2', name: 'RunInstances', identity: ops, time, region: 'eu-west-1',
+    response: {
+      instancesSet: {
+        items: [{
+          instanceId, imageId: 'ami-0123456789abcdef0', instanceType: 't3.medium', instanceState: { code: 0, name: 'pending' },
+          placement: { availabilityZone: 'eu-west-1b' }, privateIpAddress: addresses[0],
+          networkInterfaceSet: {
+            items: [{
+              networkInterfaceId: eni, privateIpAddress: addresses[0], subnetId: 'subnet-1', vpcId: 'vpc-1',
+              privateIpAddressesSet: { item: addresses.map((privateIpAddress, i) => ({ privateIpAddress, primary: i === 0 })) },
+            }],
+          },
+        }],
+      },
     },
-  },
-});
+  });
+}
+const launch = runInstance(INSTANCE, LAUNCH_ENI, [CASE_PRIVATE_IP, '10.0.1.26'], '2026-01-10T08:00:00Z');
 /** A second interface as a real create returns it: no attachment yet. */
 const createInterface = ctEvent({
   service: 'ec2', name: 'CreateNetworkInterface', identity: ops, time: '2026-01-10T08:05:00Z', region: 'eu-west-1',
@@ -63,11 +66,17 @@ const attachInterface = ctEvent({
   request: { networkInterfaceId: SECOND_ENI, instanceId: INSTANCE, deviceIndex: 1 },
   response: { attachmentId: 'eni-attach-0bbbbbbbbbbbbbbbb' },
 });
-const stop = ctEvent({
-  service: 'ec2', name: 'StopInstances', identity: ops, time: '2026-01-10T18:00:00Z', region: 'eu-west-1',
-  request: { instancesSet: { items: [{ instanceId: INSTANCE }] } },
-  response: { instancesSet: { items: [{ instanceId: INSTANCE, currentState: { code: 64, name: 'stopping' }, previousState: { code: 16, name: 'running' } }] } },
-});
+const STATE_CODES: Record<string, number> = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80 };
+/** Stop, Start or TerminateInstances of one instance, moving it from `previous` to `current`. */
+function stateCall(name: string, instanceId: string, time: string, previous: string, current: string): CloudTrailRecord {
+  const state = (stateName: string) => ({ code: STATE_CODES[stateName], name: stateName });
+  return ctEvent({
+    service: 'ec2', name, identity: ops, time, region: 'eu-west-1',
+    request: { instancesSet: { items: [{ instanceId }] } },
+    response: { instancesSet: { items: [{ instanceId, currentState: state(current), previousState: state(previous) }] } },
+  });
+}
+const stop = stateCall('StopInstances', INSTANCE, '2026-01-10T18:00:00Z', 'running', 'stopping');
 
 interface Input {
   trail?: CloudTrailRecord[];
@@ -105,8 +114,8 @@ function reload(state: StateStore, edit: (detectionId: string, value: Record<str
 
 const rebind = (src: string, time: string, instance: string | null = null) => dnsQuery({ name: 'a.rebind-lab.com', time, src, instance, answers: IMDS });
 const instanceOf = (occurrence: Occurrence | undefined) => occurrence?.finding.resource.instanceDetails;
-const sshFrom = (remote: string, eni: string) =>
-  each(spaced('2026-01-11T00:00:00Z', 25, 12), (time) => connectionLines({ remote, opener: 'remote', port: 22, time, instance: null, eni, bytesUp: 2_400, bytesDown: 3_300 }));
+const sshFrom = (remote: string, eni: string, start = '2026-01-11T00:00:00Z') =>
+  each(spaced(start, 25, 12), (time) => connectionLines({ remote, opener: 'remote', port: 22, time, instance: null, eni, bytesUp: 2_400, bytesDown: 3_300 }));
 
 describe('hosts with no known instance', () => {
   test('DNS queries from different hosts are one finding per host, named by its address, claiming no instance', () => {
@@ -185,6 +194,78 @@ describe('the instance inventory', () => {
     assert.equal(runner.instances.byId(INSTANCE, CASE_ACCOUNT)?.instanceState, 'running');
     runner.process(apiEventFromRecord(stop));
     assert.equal(runner.instances.byId(INSTANCE, CASE_ACCOUNT)?.instanceState, 'stopped');
+  });
+});
+
+describe('addresses and interfaces reused within one batch', () => {
+  // i-…1 runs on 10.0.1.50 from 01-10, is terminated on 01-11; i-…2 gets 10.0.1.50 on 01-12.
+  const FIRST = 'i-0aaa0000000000001';
+  const SECOND = 'i-0bbb0000000000002';
+  const REUSED = '10.0.1.50';
+  const FIRST_ENI = 'eni-0aaa0000000000001';
+  const days = [
+    [runInstance(FIRST, FIRST_ENI, [REUSED], '2026-01-10T08:00:00Z')],
+    [stateCall('TerminateInstances', FIRST, '2026-01-11T08:00:00Z', 'running', 'shutting-down')],
+    [runInstance(SECOND, 'eni-0bbb0000000000002', [REUSED], '2026-01-12T08:00:00Z')],
+  ];
+  /** Per host a finding is about: its instance (none: the address), the state reported and the count. */
+  const hosts = (found: Occurrence[]) =>
+    Object.fromEntries(found.map((o) => [o.resourceId, [instanceOf(o)?.instanceId ?? null, instanceOf(o)?.instanceState ?? null, o.finding.service.count]]));
+
+  test('a query is the instance that had the address at its time, in one batch as in a run per day', () => {
+    // Each day's queries, the first day's including one from before any launch.
+    const queries = [[rebind(REUSED, '2026-01-09T12:00:00Z'), rebind(REUSED, '2026-01-10T12:00:00Z')], [], [rebind(REUSED, '2026-01-12T12:00:00Z')]];
+    // Before its launch, an address is nobody's: not the instance that got it later.
+    const expected = { [REUSED]: [null, null, 1], [FIRST]: [FIRST, 'running', 1], [SECOND]: [SECOND, 'running', 1] };
+    assert.deepEqual(hosts(run([metadataDnsRebind], { trail: days.flat(), dns: queries.flat() })), expected);
+    let state = new StateStore();
+    const perDay = days.flatMap((trail, day) => {
+      const found = run([metadataDnsRebind], { trail, dns: queries[day] }, state);
+      state = reload(state);
+      return found;
+    });
+    assert.deepEqual(hosts(perDay), expected);
+  });
+
+  test('the state reported is the instance’s at the query’s time, not one a later call set', () => {
+    const at = (time: string) => hosts(run([metadataDnsRebind], { trail: days.flat(), dns: [rebind(REUSED, time)] }));
+    assert.deepEqual(at('2026-01-10T12:00:00Z'), { [FIRST]: [FIRST, 'running', 1] });
+    assert.deepEqual(at('2026-01-11T12:00:00Z'), { [FIRST]: [FIRST, 'terminated', 1] });
+    // The inventory itself holds the latest.
+    const runner = newRunner([], new StateStore());
+    days.flat().forEach((record) => runner.process(apiEventFromRecord(record)));
+    assert.equal(runner.instances.byId(FIRST, CASE_ACCOUNT)?.instanceState, 'terminated');
+  });
+
+  test('flows of an interface attached to another instance later are the first instance’s until then', () => {
+    const moved = [
+      ...days.flat(),
+      ctEvent({
+        service: 'ec2', name: 'AttachNetworkInterface', identity: ops, time: '2026-01-12T09:00:00Z', region: 'eu-west-1',
+        request: { networkInterfaceId: FIRST_ENI, instanceId: SECOND, deviceIndex: 1 }, response: { attachmentId: 'eni-attach-0aaa' },
+      }),
+    ];
+    // SSH attempts at midnight on 01-11, before the first instance was terminated: its interface, running.
+    const [before] = run([bruteForce], { trail: moved, flows: sshFrom('198.51.100.14', FIRST_ENI) });
+    assert.deepEqual([before!.resourceId, instanceOf(before)?.instanceState], [FIRST, 'running']);
+    const [after] = run([bruteForce], { trail: moved, flows: sshFrom('198.51.100.14', FIRST_ENI, '2026-01-12T10:00:00Z') });
+    assert.deepEqual([after!.resourceId, instanceOf(after)?.instanceState], [SECOND, 'running']);
+  });
+
+  test('an inventory saved with plain instance ids still names its instances, and learns later owners', () => {
+    const state = new StateStore();
+    run([], { trail: days[0] }, state);
+    const plainIds = (value: Record<string, unknown>) => {
+      for (const map of [value.addresses, value.interfaces] as Record<string, { id: string } | string>[]) {
+        for (const [key, owners] of Object.entries(map)) map[key] = typeof owners === 'string' ? owners : owners.id;
+      }
+      delete value.states;
+    };
+    const older = reload(state, (id, value) => id === INVENTORY_STATE_ID && plainIds(value));
+    assert.deepEqual(hosts(run([metadataDnsRebind], { dns: [rebind(REUSED, '2026-01-10T12:00:00Z')] }, older)), { [FIRST]: [FIRST, 'running', 1] });
+    const later = run([metadataDnsRebind], { trail: [...days[1]!, ...days[2]!], dns: [rebind(REUSED, '2026-01-10T12:00:00Z'), rebind(REUSED, '2026-01-12T12:00:00Z')] }, reload(older));
+    // A plain id owned its address since ever, and its instance was running until it was terminated.
+    assert.deepEqual(hosts(later), { [FIRST]: [FIRST, 'running', 1], [SECOND]: [SECOND, 'running', 1] });
   });
 });
 

@@ -10,22 +10,51 @@ import type { StateStore } from './runner.js';
  * and their state as later calls leave it (Start/Stop/TerminateInstances), so that a flow or DNS record
  * that names only an interface or an address can be tied to its instance. Kept in detection state, per
  * account, bounded.
+ *
+ * Addresses are reused (an instance terminated, another launched with its address) and a run reads all its
+ * CloudTrail before its flow and DNS records, so owners and states are kept as short timelines and a record
+ * is tied to the instance that had its address at the record's time, in the state it was in then: a batch
+ * over several days names the same instance as a run per day.
  */
 export const INVENTORY_STATE_ID = 'instance-inventory';
 const MAX_INSTANCES = 20_000;
 /** Interfaces remembered from CreateNetworkInterface; most never reach an instance (Lambda, endpoints, load balancers). */
 const MAX_INTERFACES = 20_000;
+/** Owners kept per interface or address, and states per instance: enough for reuse within a batch. */
+const TIMELINE_LENGTH = 4;
 const STATE_CHANGES = ['StartInstances', 'StopInstances', 'TerminateInstances'];
 export const INVENTORY_APIS: ReadonlySet<string> = new Set(['RunInstances', 'CreateNetworkInterface', 'AttachNetworkInterface', ...STATE_CHANGES]);
 
 type NetworkInterface = NonNullable<InstanceDetails['networkInterfaces']>[number];
 
+/** A value from a time on (epoch ms), until the next entry of its timeline. */
+interface Since<T> {
+  from: number;
+  value: T;
+}
+/** Entries oldest first, at most TIMELINE_LENGTH. */
+type Timeline<T> = Since<T>[];
+/**
+ * The instance an interface or address has had since `from`, and those it had before, oldest first. The
+ * latest is kept apart from the rest: every record looks it up, and one object to read keeps that as fast
+ * as a plain id.
+ */
+interface Owner {
+  id: string;
+  from: number;
+  earlier?: Timeline<string>;
+}
+/** A plain id, as earlier versions saved owners: the owner at any time. */
+type Owners = Owner | string;
+
 interface AccountInventory {
   instances: Record<string, InstanceDetails>;
-  /** Network interface id → instance id. */
-  interfaces: Record<string, string>;
-  /** Private IP → instance id (addresses are unique within a VPC; rarely reused across VPCs of one account). */
-  addresses: Record<string, string>;
+  /** Network interface id → its instances over time. */
+  interfaces: Record<string, Owners>;
+  /** Private IP → its instances over time (addresses are unique within a VPC; rarely reused across VPCs of one account). */
+  addresses: Record<string, Owners>;
+  /** Instance id → its states over time; `instanceState` is the latest. Not kept for instances saved by earlier versions. */
+  states: Record<string, Timeline<string>>;
   /** Instance ids, oldest first, to evict beyond MAX_INSTANCES. */
   order: string[];
   /** Interfaces as created, by id: a real create has no attachment, so its addresses wait for AttachNetworkInterface. */
@@ -50,6 +79,54 @@ const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
  */
 const SETTLED: Record<string, string> = { pending: 'running', stopping: 'stopped', 'shutting-down': 'terminated' };
 const settled = (state: string | undefined) => (state === undefined ? undefined : (SETTLED[state] ?? state));
+
+/**
+ * Adds `value` from `from` on, in time order (CloudTrail can arrive late), keeping the newest entries. A value
+ * the timeline already has at that time is kept as is; one that follows it unchanged now starts earlier.
+ */
+function insertSince<T>(timeline: Timeline<T>, from: number, value: T): void {
+  let at = timeline.length;
+  while (at > 0 && timeline[at - 1]!.from > from) at--;
+  if (timeline[at - 1]?.value === value) return;
+  if (timeline[at]?.value === value) timeline[at]!.from = from;
+  else timeline.splice(at, 0, { from, value });
+  if (timeline.length > TIMELINE_LENGTH) timeline.shift();
+}
+
+/** The value at `time`: the latest entry from before it; none before the first. Allocates nothing (hot path). */
+function valueAt<T>(timeline: Timeline<T>, time: number): T | undefined {
+  for (let i = timeline.length - 1; i >= 0; i--) if (timeline[i]!.from <= time) return timeline[i]!.value;
+  return undefined;
+}
+
+/** The owner at `time`: nearly every record is from after the latest got the interface or address. */
+function ownerAt(owners: Owners | undefined, time: number): string | undefined {
+  if (typeof owners !== 'object') return owners;
+  if (owners.from <= time) return owners.id;
+  return owners.earlier && valueAt(owners.earlier, time);
+}
+
+/** All owners as one timeline; a plain id saved by an earlier version owned it since ever. */
+function ownersTimeline(owners: Owners | undefined): Timeline<string> {
+  if (owners === undefined) return [];
+  if (typeof owners === 'string') return [{ from: 0, value: owners }];
+  return [...(owners.earlier ?? []), { from: owners.from, value: owners.id }];
+}
+
+/** A (non-empty) timeline of owners as the latest and the earlier ones. */
+function ownersOf(timeline: Timeline<string>): Owner {
+  const { from, value: id } = timeline[timeline.length - 1]!;
+  return timeline.length > 1 ? { id, from, earlier: timeline.slice(0, -1) } : { id, from };
+}
+
+const ownedBy = (owners: Owners, instanceId: string): boolean =>
+  typeof owners === 'string' ? owners === instanceId : owners.id === instanceId || (owners.earlier?.some((o) => o.value === instanceId) ?? false);
+
+function addOwner(map: Record<string, Owners>, key: string, instanceId: string, time: number): void {
+  const timeline = ownersTimeline(map[key]);
+  insertSince(timeline, time, instanceId);
+  map[key] = ownersOf(timeline);
+}
 
 /** An interface as RunInstances (networkInterfaceSet) or CreateNetworkInterface describes it. */
 function interfaceOf(eni: Json): NetworkInterface {
@@ -102,40 +179,42 @@ export class InstanceInventory implements InstanceLookup {
 
   private account(accountId: string | null): AccountInventory {
     const inventory = this.state.get<AccountInventory>(INVENTORY_STATE_ID, accountId ?? 'unknown', () => ({
-      instances: {}, interfaces: {}, addresses: {}, order: [], created: {}, createdCount: 0, regions: {},
+      instances: {}, interfaces: {}, addresses: {}, states: {}, order: [], created: {}, createdCount: 0, regions: {},
     }));
-    // Inventories saved by earlier versions lack the later maps.
+    // Inventories saved by earlier versions lack the later maps (and hold plain ids as owners: see Owners).
     inventory.created ??= {};
     inventory.createdCount ??= Object.keys(inventory.created).length;
     inventory.regions ??= {};
+    inventory.states ??= {};
     return inventory;
   }
 
   observe(event: ApiEvent): void {
     if (!INVENTORY_APIS.has(event.api) || event.failed) return;
     const inventory = this.account(event.accountId);
+    const { time } = event;
     if (event.api === 'RunInstances') {
-      for (const item of items(event.response?.instancesSet)) this.addInstance(inventory, item, event.region);
+      for (const item of items(event.response?.instancesSet)) this.addInstance(inventory, item, event.region, time);
     } else if (event.api === 'CreateNetworkInterface') {
       const created = object(event.response?.networkInterface);
       const eni = interfaceOf(created);
       const instanceId = str(object(created.attachment).instanceId);
-      if (instanceId) this.attach(inventory, instanceId, eni);
+      if (instanceId) this.attach(inventory, instanceId, eni, time);
       else if (eni.networkInterfaceId) this.remember(inventory, eni.networkInterfaceId, eni);
     } else if (event.api === 'AttachNetworkInterface') {
       const id = str(event.request?.networkInterfaceId);
       const instanceId = str(event.request?.instanceId);
-      if (id && instanceId) this.attach(inventory, instanceId, inventory.created[id] ?? { networkInterfaceId: id });
+      if (id && instanceId) this.attach(inventory, instanceId, inventory.created[id] ?? { networkInterfaceId: id }, time);
     } else {
       for (const item of items(event.response?.instancesSet)) {
         const instance = inventory.instances[str(item.instanceId) ?? ''];
         const state = settled(str(object(item.currentState).name));
-        if (instance && state) instance.instanceState = state;
+        if (instance && state) this.changeState(inventory, instance, state, time);
       }
     }
   }
 
-  private addInstance(inventory: AccountInventory, item: Json, region: string | null): void {
+  private addInstance(inventory: AccountInventory, item: Json, region: string | null, time: number): void {
     const instanceId = str(item.instanceId);
     if (!instanceId) return;
     const interfaces = items(item.networkInterfaceSet).map(interfaceOf);
@@ -156,8 +235,11 @@ export class InstanceInventory implements InstanceLookup {
       tags: items(item.tagSet).flatMap((t) => (str(t.key) ? [{ key: str(t.key)!, value: str(t.value) ?? '' }] : [])),
     };
     if (region) inventory.regions[instanceId] = region;
+    // A launch starts the instance's timeline (a saved one of the same id would be of a launch replayed).
+    inventory.states[instanceId] = [];
+    if (state) this.changeState(inventory, inventory.instances[instanceId]!, state, time);
     inventory.order.push(instanceId);
-    for (const eni of interfaces) this.link(inventory, instanceId, eni);
+    for (const eni of interfaces) this.link(inventory, instanceId, eni, time);
     while (inventory.order.length > MAX_INSTANCES) this.forget(inventory, inventory.order.shift()!);
   }
 
@@ -172,25 +254,41 @@ export class InstanceInventory implements InstanceLookup {
     }
   }
 
+  /** Records the state a call moved an instance to; `instanceState` stays the latest, whatever order calls arrive in. */
+  private changeState(inventory: AccountInventory, instance: InstanceDetails, state: string, time: number): void {
+    const id = instance.instanceId!;
+    // An instance saved by an earlier version has its state from an unknown time: kept as the state since ever.
+    const states = (inventory.states[id] ??= instance.instanceState ? [{ from: 0, value: instance.instanceState }] : []);
+    insertSince(states, time, state);
+    instance.instanceState = states[states.length - 1]!.value;
+  }
+
   /** Ties an interface and its addresses to an instance, and lists it among the instance's interfaces. */
-  private attach(inventory: AccountInventory, instanceId: string, eni: NetworkInterface): void {
-    this.link(inventory, instanceId, eni);
+  private attach(inventory: AccountInventory, instanceId: string, eni: NetworkInterface, time: number): void {
+    this.link(inventory, instanceId, eni, time);
     const instance = inventory.instances[instanceId];
     if (instance && !instance.networkInterfaces?.some((known) => known.networkInterfaceId === eni.networkInterfaceId)) {
       instance.networkInterfaces = [...(instance.networkInterfaces ?? []), eni];
     }
   }
 
-  private link(inventory: AccountInventory, instanceId: string, eni: NetworkInterface): void {
-    if (eni.networkInterfaceId) inventory.interfaces[eni.networkInterfaceId] = instanceId;
-    for (const address of addressesOf(eni)) inventory.addresses[address] = instanceId;
+  /** The interface and its addresses belong to the instance from `time` on. */
+  private link(inventory: AccountInventory, instanceId: string, eni: NetworkInterface, time: number): void {
+    if (eni.networkInterfaceId) addOwner(inventory.interfaces, eni.networkInterfaceId, instanceId, time);
+    for (const address of addressesOf(eni)) addOwner(inventory.addresses, address, instanceId, time);
   }
 
   private forget(inventory: AccountInventory, instanceId: string): void {
     delete inventory.instances[instanceId];
     delete inventory.regions[instanceId];
+    delete inventory.states[instanceId];
     for (const map of [inventory.interfaces, inventory.addresses]) {
-      for (const [key, value] of Object.entries(map)) if (value === instanceId) delete map[key];
+      for (const [key, owners] of Object.entries(map)) {
+        if (!ownedBy(owners, instanceId)) continue;
+        const rest = ownersTimeline(owners).filter((owner) => owner.value !== instanceId);
+        if (rest.length === 0) delete map[key];
+        else map[key] = ownersOf(rest);
+      }
     }
   }
 
@@ -204,11 +302,13 @@ export class InstanceInventory implements InstanceLookup {
     return recorded ?? regionOfZone(instance.availabilityZone);
   }
 
-  private resolve(accountId: string | null, instanceId: string | null, interfaceId: string | null, address: string | null): InstanceDetails {
+  /** The instance of a record at `time`, as it was then. */
+  private resolve(accountId: string | null, time: number, instanceId: string | null, interfaceId: string | null, address: string | null): InstanceDetails {
     const inventory = this.account(accountId);
-    const id = instanceId ?? (interfaceId ? inventory.interfaces[interfaceId] : undefined) ?? (address ? inventory.addresses[address] : undefined);
+    const id =
+      instanceId ?? (interfaceId ? ownerAt(inventory.interfaces[interfaceId], time) : undefined) ?? (address ? ownerAt(inventory.addresses[address], time) : undefined);
     const known = id ? inventory.instances[id] : undefined;
-    if (known) return known;
+    if (known) return this.asOf(inventory, known, time);
     // Unknown to CloudTrail: what the log itself says, and no instance id it does not give.
     return {
       ...(id ? { instanceId: id } : {}),
@@ -216,11 +316,26 @@ export class InstanceInventory implements InstanceLookup {
     };
   }
 
+  /**
+   * An instance as it was at `time`: itself when its state then is its latest (the usual case, no copy), else a
+   * copy with the state then; with none known then (a record from before its launch), no state.
+   */
+  private asOf(inventory: AccountInventory, instance: InstanceDetails, time: number): InstanceDetails {
+    // A running instance's records are from times it ran (a stopped one keeps its addresses but sends nothing):
+    // no need to read its states, on the lookup of every record.
+    if (instance.instanceState === 'running') return instance;
+    const states = inventory.states[instance.instanceId!];
+    const state = states ? valueAt(states, time) : instance.instanceState;
+    if (state === instance.instanceState) return instance;
+    const { instanceState: _latest, ...rest } = instance;
+    return state === undefined ? rest : { ...rest, instanceState: state };
+  }
+
   forFlow(flow: FlowEvent): InstanceDetails {
-    return this.resolve(flow.accountId, flow.instanceId, flow.interfaceId, flowSides(flow).localIp);
+    return this.resolve(flow.accountId, flow.time, flow.instanceId, flow.interfaceId, flowSides(flow).localIp);
   }
 
   forDns(dns: DnsEvent): InstanceDetails {
-    return this.resolve(dns.accountId, dns.instanceId, null, dns.srcIp);
+    return this.resolve(dns.accountId, dns.time, dns.instanceId, null, dns.srcIp);
   }
 }

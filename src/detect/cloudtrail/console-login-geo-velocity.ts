@@ -1,4 +1,4 @@
-import type { ApiEvent } from '../api-event.js';
+import { ApiEvent, type ApiEventFields } from '../api-event.js';
 import { assumedRole, CONSOLE_AGENT, ctEvent, iamUser } from '../case-builders.js';
 import type { ApiDetection, CloudTrailRecord, DetectionContext } from '../detection.js';
 
@@ -6,12 +6,16 @@ import type { ApiDetection, CloudTrailRecord, DetectionContext } from '../detect
  * UnauthorizedAccess:IAMUser/ConsoleLoginSuccess.B: successful console sign-ins of one identity, close in
  * time, from places too far apart to travel between (guardduty.md §2.1 #20).
  *
- * Each sign-in is compared with the identity's recent successful ones (last RECENT within WINDOW_MS):
+ * Each sign-in is compared with the identity's successful ones kept (the newest RECENT) within WINDOW_MS:
  * impossible when the great-circle distance is at least MIN_KM (closer pairs are within city-level
  * geolocation error) and covering it needs more than MAX_KMH (faster than an airliner). Skipped, because
  * their location says nothing about where the person is: addresses inside AWS (WorkSpaces, Cloud9, VPNs
  * run on EC2 geolocate to the data centre) and pairs on one network (ASN), such as a corporate proxy or
  * VPN provider whose exits span continents. Role sessions are keyed by session (the person), not by role.
+ *
+ * A sign-in is raised once, at its own time, when some earlier one within the window makes it impossible,
+ * whatever order the logs arrive in: a late, older sign-in is also compared with the newer ones already
+ * seen, and raises a newer one that no earlier sign-in had made impossible (see raiseNewer).
  */
 const MIN_KM = 500;
 const MAX_KMH = 1000;
@@ -25,6 +29,20 @@ interface Login {
   lon: number;
   place: string;
   asn?: number;
+  /** The sign-in event's region and place in the lake, to raise it from a later run (not in older saved state). */
+  region?: string | null;
+  uid?: string | null;
+  fileId?: number | null;
+  line?: number | null;
+  /** Already raised: a sign-in is one occurrence however many earlier ones make it impossible. */
+  raised?: true;
+}
+
+interface Trip {
+  from: Login;
+  to: Login;
+  km: number;
+  kmh: number;
 }
 
 const EARTH_KM = 6371;
@@ -44,7 +62,77 @@ function locate(event: ApiEvent, context: DetectionContext): Login | null {
   const geo = context.intel.ipDetails(ip);
   if (geo.lat === undefined || geo.lon === undefined) return null;
   const place = [geo.city, geo.countryName ?? geo.countryCode].filter(Boolean).join(', ') || ip;
-  return { time: event.time, ip, lat: geo.lat, lon: geo.lon, place, asn: geo.asn };
+  return { time: event.time, ip, lat: geo.lat, lon: geo.lon, place, asn: geo.asn, region: event.region, uid: event.uid, fileId: event.fileId, line: event.line };
+}
+
+/** The trip between two sign-ins, whichever came first, when it is too far and too fast to be one person's. */
+function impossibleTrip(a: Login, b: Login): Trip | undefined {
+  const [from, to] = a.time <= b.time ? [a, b] : [b, a];
+  if (to.time - from.time > WINDOW_MS) return undefined;
+  if (from.asn !== undefined && from.asn === to.asn) return undefined;
+  const km = distanceKm(from, to);
+  if (km < MIN_KM) return undefined;
+  const kmh = km / (Math.max(to.time - from.time, 60_000) / 3_600_000);
+  return kmh > MAX_KMH ? { from, to, km, kmh } : undefined;
+}
+
+/** The fastest impossible trip to `login` from an earlier sign-in in `history`. */
+function fastestTo(login: Login, history: readonly Login[]): Trip | undefined {
+  let fastest: Trip | undefined;
+  for (const from of history) {
+    if (from.time > login.time) continue;
+    const trip = impossibleTrip(from, login);
+    if (trip && (!fastest || trip.kmh > fastest.kmh)) fastest = trip;
+  }
+  return fastest;
+}
+
+/**
+ * A newer sign-in from an earlier run, as an event: the late one's call (its agent, MFA, …) at the newer one's
+ * time, address, region and place in the lake, which are what the finding and its evidence show.
+ */
+function standIn(login: Login, late: ApiEvent): ApiEvent {
+  const { uid = null, region = null, fileId = null, line = null } = login;
+  const { parsed: _cache, ...fields } = late as unknown as ApiEventFields & { parsed: unknown };
+  return new ApiEvent({ ...fields, time: login.time, sourceIp: login.ip, region, uid, fileId, line });
+}
+
+/** Raises the trip's later sign-in, whose event is `event`. */
+function raise(trip: Trip, event: ApiEvent, context: DetectionContext): void {
+  const { from, to, km, kmh } = trip;
+  const minutes = Math.round((to.time - from.time) / 60_000);
+  to.raised = true;
+  context.emit({
+    type: 'UnauthorizedAccess:IAMUser/ConsoleLoginSuccess.B',
+    event,
+    additionalInfo: {
+      previousLogin: { ipAddressV4: from.ip, location: from.place, time: new Date(from.time).toISOString() },
+      distanceKm: Math.round(km),
+      minutesBetween: minutes,
+      speedKmh: Math.round(kmh),
+    },
+    vars: { place: to.place, previousIp: from.ip, previousPlace: from.place, km: Math.round(km), minutes },
+  });
+}
+
+/**
+ * A sign-in that arrives after newer ones (a late log file) is the earlier end of trips to them: each newer
+ * one not raised yet is raised now, as a run over all the logs in time order would have raised it.
+ */
+function raiseNewer(login: Login, history: readonly Login[], event: ApiEvent, context: DetectionContext): void {
+  for (const later of history) {
+    // Saved by an earlier version (no place in the lake): whether it was raised is not known.
+    if (later.time <= login.time || later.raised || later.uid === undefined) continue;
+    const trip = impossibleTrip(login, later);
+    if (trip) raise(trip, standIn(later, event), context);
+  }
+}
+
+/** The history with `login` added in time order, the newest RECENT kept. */
+function remember(history: Login[], login: Login): void {
+  const at = history.findIndex((l) => l.time > login.time);
+  history.splice(at < 0 ? history.length : at, 0, login);
+  if (history.length > RECENT) history.splice(0, history.length - RECENT);
 }
 
 function onEvent(event: ApiEvent, context: DetectionContext): void {
@@ -53,34 +141,10 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
   if (!login) return;
   const who = event.actor.arn ?? event.principalKey;
   const history = context.state<Login[]>(`u:${who}`, () => []);
-  const recent = history.filter((l) => login.time - l.time <= WINDOW_MS && l.time <= login.time);
-
-  let fastest: { from: Login; km: number; kmh: number } | undefined;
-  for (const from of recent) {
-    if (from.asn !== undefined && from.asn === login.asn) continue;
-    const km = distanceKm(from, login);
-    if (km < MIN_KM) continue;
-    const hours = Math.max(login.time - from.time, 60_000) / 3_600_000;
-    const kmh = km / hours;
-    if (kmh > MAX_KMH && (!fastest || kmh > fastest.kmh)) fastest = { from, km, kmh };
-  }
-  if (fastest) {
-    const { from, km, kmh } = fastest;
-    const minutes = Math.round((login.time - from.time) / 60_000);
-    context.emit({
-      type: 'UnauthorizedAccess:IAMUser/ConsoleLoginSuccess.B',
-      event,
-      additionalInfo: {
-        previousLogin: { ipAddressV4: from.ip, location: from.place, time: new Date(from.time).toISOString() },
-        distanceKm: Math.round(km),
-        minutesBetween: minutes,
-        speedKmh: Math.round(kmh),
-      },
-      vars: { place: login.place, previousIp: from.ip, previousPlace: from.place, km: Math.round(km), minutes },
-    });
-  }
-  recent.push(login);
-  history.splice(0, history.length, ...recent.slice(-RECENT));
+  const fastest = fastestTo(login, history);
+  if (fastest) raise(fastest, event, context);
+  raiseNewer(login, history, event, context);
+  remember(history, login);
 }
 
 // ---- Cases ----
