@@ -1,4 +1,4 @@
-import { parseTime, type Structure, transformRecord, unwrapRecord } from './json-fields.js';
+import { envelopeOf, parseTime, type Structure, transformRecord, unwrappedText } from './json-fields.js';
 import type { Normalizer } from './normalizer.js';
 
 /**
@@ -22,9 +22,6 @@ const PASCAL: Structure = {
   Service: { Count: 'VARCHAR', Archived: 'VARCHAR', EventFirstSeen: 'VARCHAR', EventLastSeen: 'VARCHAR' },
 };
 
-/** Fields a finding has and no envelope has (EventBridge's has an `id`, not a `type`): a record holding one is bare. */
-const OWN_FIELDS = ['type', 'updatedAt', 'createdAt'];
-
 /** A finding field in either spelling: `j` holds the camelCase struct, `k` the PascalCase one. */
 const field = (name: string) => `coalesce(j.${name}, k.${pascal(name)})`;
 
@@ -33,14 +30,12 @@ export const guardDutyNormalizer: Normalizer = {
   table: 'detection_finding',
   selects: (files, from) => [
     `
-WITH parsed AS (
-  SELECT r.*, CASE WHEN r.broken IS NULL THEN ${transformRecord('r.raw', CAMEL)} END AS camel,
-    CASE WHEN r.broken IS NULL THEN ${transformRecord('r.raw', PASCAL)} END AS pascal
+WITH enveloped AS (
+  SELECT r.*, CASE WHEN r.broken IS NULL THEN ${unwrappedText('r.raw', envelopeOf('r.raw'))} END AS own
   FROM ${from(files.map((f) => f.fileId))} r
 ), typed AS (
-  SELECT p.* EXCLUDE (camel, pascal), ${unwrapRecord('camel', CAMEL, OWN_FIELDS)} AS j,
-    ${unwrapRecord('pascal', PASCAL, OWN_FIELDS.map(pascal))} AS k
-  FROM parsed p
+  SELECT e.* EXCLUDE (own), ${transformRecord('e.own', CAMEL)} AS j, ${transformRecord('e.own', PASCAL)} AS k
+  FROM enveloped e
 ), scored AS (
   SELECT t.*, try_cast(${field('severity')} AS DOUBLE) AS score,
     ${parseTime(`coalesce(${field('updatedAt')}, ${field('createdAt')})`)} AS finding_time,

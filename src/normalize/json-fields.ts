@@ -32,35 +32,31 @@ export interface Structure {
 const ENVELOPES: readonly Envelope[] = ['detail', 'event'];
 
 /**
- * SQL: parse a record into a struct once: `structure`'s fields, and each envelope's content as a JSON fragment
- * (a fragment costs nothing when absent, where a nested struct per envelope doubled the parse time). NULL when
- * not valid JSON or not a JSON object: json_transform turns an array or a scalar into a struct of NULLs, which
- * would pass for a record missing its fields. (The regular expression only runs for text not starting with '{'.)
+ * SQL: parse a record into a struct once. NULL when not valid JSON or not a JSON object: json_transform turns
+ * an array or a scalar into a struct of NULLs, which would pass for a record missing its fields. (The regular
+ * expression only runs for text not starting with '{'.)
  */
 export function transformRecord(raw: string, structure: Structure): string {
-  const spec = { ...structure, ...Object.fromEntries(ENVELOPES.map((envelope) => [envelope, 'JSON'])) };
   const isObject = `CASE WHEN left(${raw}, 1) = '{' THEN true ELSE regexp_matches(${raw}, '^\\s*\\{') END`;
-  return `(CASE WHEN ${isObject} THEN TRY(json_transform(${raw}, ${transformSpec(spec)})) END)`;
+  return `(CASE WHEN ${isObject} THEN TRY(json_transform(${raw}, ${transformSpec(structure)})) END)`;
 }
 
 /**
- * SQL: the envelope a parsed record sits in ('detail', 'event'), or NULL for a bare record. Decided per record,
- * so one file may mix EventBridge events and bare ones: a record holding one of `ownFields` (the source's own
- * fields, which no wrapper has) is bare; otherwise it sits in the first envelope holding a JSON object.
+ * SQL: the wrapper a record sits in ('detail', 'event'), or NULL for a bare record. Decided per record, so one
+ * file may mix EventBridge events and bare ones. No source's own record has a top-level `detail` or `event`
+ * object, so a record holding one is wrapped. Only records whose text names a wrapper are parsed for it
+ * (TRY: a malformed record is explained later), which keeps bare records to their one parse.
  */
-export function envelopeOf(parsed: string, ownFields: readonly string[]): string {
-  const bare = ownFields.map((name) => `${parsed}."${name}" IS NOT NULL`).join(' OR ');
-  return `CASE WHEN ${bare} THEN NULL ${ENVELOPES.map((e) => `WHEN left(${parsed}.${e}, 1) = '{' THEN '${e}'`).join(' ')} END`;
+export function envelopeOf(raw: string): string {
+  const named = ENVELOPES.map((e) => `contains(${raw}, '"${e}"')`).join(' OR ');
+  const holding = ENVELOPES.map((e) => `WHEN TRY(json_type(${raw}, '$.${e}')) = 'OBJECT' THEN '${e}'`).join(' ');
+  return `CASE WHEN ${named} THEN CASE ${holding} END END`;
 }
 
-/**
- * SQL: the record's fields as a struct of `structure`, from a parsed record (transformRecord): the record itself,
- * or the content of its envelope. Only a wrapped record's content is parsed a second time.
- */
-export function unwrapRecord(parsed: string, structure: Structure, ownFields: readonly string[]): string {
-  const wrapped = ENVELOPES.map((e) => `WHEN '${e}' THEN json_transform(${parsed}.${e}, ${transformSpec(structure)})`);
-  // The cast by name drops the envelope fragments, so both branches have the same type.
-  return `CASE ${envelopeOf(parsed, ownFields)} ${wrapped.join(' ')} ELSE ${parsed}::${sqlType(structure)} END`;
+/** SQL: the record's own text: its wrapper's content (see envelopeOf), or the whole record. */
+export function unwrappedText(raw: string, envelope: string): string {
+  const wrapped = ENVELOPES.map((e) => `WHEN '${e}' THEN json_extract(${raw}, '$.${e}')::VARCHAR`).join(' ');
+  return `CASE ${envelope} ${wrapped} ELSE ${raw} END`;
 }
 
 /**
@@ -75,10 +71,6 @@ function transformSpec(structure: Structure): string {
   return `'${JSON.stringify(structure).replaceAll("'", "''")}'`;
 }
 
-function sqlType(type: string | Structure): string {
-  if (typeof type === 'string') return type;
-  return `STRUCT(${Object.entries(type).map(([name, inner]) => `"${name}" ${sqlType(inner)}`).join(', ')})`;
-}
 
 /**
  * Why a record the lake could not parse is not a record: JSON.parse's own words, or its JSON type. Never

@@ -75,12 +75,7 @@ export class JsonDocumentScan {
 
   *spans(): Generator<ScanItem> {
     for (;;) {
-      this.skipWhitespace();
-      if (this.atWindowEnd()) {
-        if (this.final) return;
-        yield NEED_MORE;
-        continue;
-      }
+      if (yield* this.awaitValue()) return;
       const c = this.text[this.pos];
       if (c === OPEN_BRACKET) {
         yield* this.arrayElements();
@@ -98,6 +93,16 @@ export class JsonDocumentScan {
   private atWindowEnd(): boolean {
     const t = this.text;
     return this.pos >= t.length || (!this.final && t[this.pos] === 0xef && this.pos + 3 > t.length);
+  }
+
+  /** Skips whitespace, asking for more bytes while the window ends there; true when the input is over. */
+  private *awaitValue(): Generator<ScanItem, boolean> {
+    for (;;) {
+      this.skipWhitespace();
+      if (!this.atWindowEnd()) return false;
+      if (this.final) return true;
+      yield NEED_MORE;
+    }
   }
 
   /** Rewinds to `pos` (a step the window cut short) and asks for more bytes. */
@@ -202,12 +207,7 @@ export class JsonDocumentScan {
   private *arrayElements(): Generator<ScanItem> {
     this.pos++; // [
     for (;;) {
-      this.skipWhitespace();
-      if (this.atWindowEnd()) {
-        if (this.final) return;
-        yield NEED_MORE;
-        continue;
-      }
+      if (yield* this.awaitValue()) return;
       const c = this.text[this.pos];
       if (c === CLOSE_BRACKET) {
         this.pos++;
@@ -241,14 +241,9 @@ export class JsonDocumentScan {
     let records = 0;
     this.pos++; // {
     for (;;) {
-      this.skipWhitespace();
+      if (yield* this.awaitValue()) break;
       const stepStart = this.pos;
       const stepLine = this.line;
-      if (this.atWindowEnd()) {
-        if (this.final) break;
-        yield NEED_MORE;
-        continue;
-      }
       const t = this.text;
       const c = t[this.pos];
       if (c === CLOSE_BRACE) {

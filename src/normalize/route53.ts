@@ -1,4 +1,4 @@
-import { expectType, jsonString, parseTime, type Structure, transformRecord, unwrapRecord } from './json-fields.js';
+import { envelopeOf, expectType, jsonString, parseTime, type Structure, transformRecord, unwrappedText } from './json-fields.js';
 import { isIpAddress, type Normalizer } from './normalizer.js';
 
 /** Route 53 Resolver query logs → OCSF DNS Activity (4003). */
@@ -10,9 +10,6 @@ const RECORD: Structure = {
   firewall_rule_group_id: V, firewall_domain_list_id: V, firewall_rule_action: V,
 };
 
-/** Fields a query log record has and no envelope has: a record holding one is bare. */
-const OWN_FIELDS = ['query_name', 'query_timestamp'];
-
 const RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET', 'NXRRSET', 'NOTAUTH', 'NOTZONE'];
 
 export const route53Normalizer: Normalizer = {
@@ -20,11 +17,12 @@ export const route53Normalizer: Normalizer = {
   table: 'dns_activity',
   selects: (files, from) => [
     `
-WITH parsed AS (
-  SELECT r.*, CASE WHEN r.broken IS NULL THEN ${transformRecord('r.raw', RECORD)} END AS parsed
+WITH enveloped AS (
+  SELECT r.*, CASE WHEN r.broken IS NULL THEN ${envelopeOf('r.raw')} END AS envelope
   FROM ${from(files.map((f) => f.fileId))} r
 ), typed AS (
-  SELECT p.* EXCLUDE (parsed), ${unwrapRecord('parsed', RECORD, OWN_FIELDS)} AS j FROM parsed p
+  SELECT e.* EXCLUDE (envelope), CASE WHEN e.broken IS NULL THEN ${transformRecord(`(${unwrappedText('e.raw', 'e.envelope')})`, RECORD)} END AS j
+  FROM enveloped e
 ), timed AS (
   -- Panther-style exports write the time as 'YYYY-MM-DD HH:MM:SS'; both forms cast.
   SELECT t.*, ${parseTime('j.query_timestamp')} AS query_time, ${jsonString('j.query_name')} AS query_name
