@@ -103,7 +103,7 @@ export const cloudTrailNormalizer: Normalizer = {
  */
 function timedRecords(records: string): string {
   return `typed AS (
-  SELECT r.*, CASE WHEN r.broken IS NULL THEN ${transformRecord(`(${unwrappedText('r.raw', envelopeOf('r.raw'))})`, RECORD)} END AS j
+  SELECT r.*, CASE WHEN r.broken IS NULL THEN ${transformRecord(`(${unwrappedText('r.raw', envelopeOf('r.raw', BARE_START))})`, RECORD)} END AS j
   FROM ${records} r
 ), timed AS (
   -- Logstash-shipped CloudTrail may carry the time only as @timestamp.
@@ -119,6 +119,9 @@ function timedRecords(records: string): string {
   FROM typed t
 )`;
 }
+
+/** How CloudTrail starts every record it writes. */
+const BARE_START = '{"eventVersion"';
 
 /** Why a record is quarantined, or NULL. */
 const REASON = `CASE

@@ -45,12 +45,14 @@ export function transformRecord(raw: string, structure: Structure): string {
  * SQL: the wrapper a record sits in ('detail', 'event'), or NULL for a bare record. Decided per record, so one
  * file may mix EventBridge events and bare ones. No source's own record has a top-level `detail` or `event`
  * object, so a record holding one is wrapped. Only records whose text names a wrapper are parsed for it
- * (TRY: a malformed record is explained later), which keeps bare records to their one parse.
+ * (TRY: a malformed record is explained later), which keeps bare records to their one parse; a record that
+ * starts as the source writes its own (`bareStart`, e.g. CloudTrail's `{"eventVersion"`) is not searched at all.
  */
-export function envelopeOf(raw: string): string {
+export function envelopeOf(raw: string, bareStart?: string): string {
   const named = ENVELOPES.map((e) => `contains(${raw}, '"${e}"')`).join(' OR ');
   const holding = ENVELOPES.map((e) => `WHEN TRY(json_type(${raw}, '$.${e}')) = 'OBJECT' THEN '${e}'`).join(' ');
-  return `CASE WHEN ${named} THEN CASE ${holding} END END`;
+  const bare = bareStart ? `WHEN starts_with(${raw}, '${bareStart}') THEN NULL ` : '';
+  return `CASE ${bare}WHEN ${named} THEN CASE ${holding} END END`;
 }
 
 /** SQL: the record's own text: its wrapper's content (see envelopeOf), or the whole record. */

@@ -18,7 +18,7 @@ export const route53Normalizer: Normalizer = {
   selects: (files, from) => [
     `
 WITH enveloped AS (
-  SELECT r.*, CASE WHEN r.broken IS NULL THEN ${envelopeOf('r.raw')} END AS envelope
+  SELECT r.*, CASE WHEN r.broken IS NULL THEN ${envelopeOf('r.raw', '{"version":"1.')} END AS envelope
   FROM ${from(files.map((f) => f.fileId))} r
 ), typed AS (
   SELECT e.* EXCLUDE (envelope), CASE WHEN e.broken IS NULL THEN ${transformRecord(`(${unwrappedText('e.raw', 'e.envelope')})`, RECORD)} END AS j
