@@ -102,6 +102,17 @@ export class ApiEvent implements ApiEventFields {
     Object.assign(this, fields);
   }
 
+  /** The event's own fields, without its parse cache: for state, or for a copy. */
+  fields(): ApiEventFields {
+    const { parsed: _cache, ...fields } = this;
+    return fields;
+  }
+
+  /** The same call and caller with some fields changed (another time and place in the lake). */
+  with(changes: Partial<ApiEventFields>): ApiEvent {
+    return new ApiEvent({ ...this.fields(), ...changes });
+  }
+
   /** requestParameters, or null. */
   get request(): Json | null {
     if (this.parsed.request === undefined) this.parsed.request = parseObject(this.requestText);

@@ -68,6 +68,14 @@ export interface Ipv4Range {
 }
 
 /** An IPv4 address or CIDR as an inclusive range; host bits below the prefix are ignored. */
+/** The network an address is in, as activity is grouped by it without ASN data: IPv4 /24, IPv6 /48. */
+export function networkPrefix(ip: string): string {
+  const v4 = parseIpv4(ip);
+  if (v4 !== undefined) return `${ip.slice(0, ip.lastIndexOf('.'))}.0/24`;
+  const v6 = parseIpv6(ip);
+  return v6 === undefined ? ip : `${(v6 >> 80n).toString(16)}::/48`;
+}
+
 export function parseIpv4Range(text: string): Ipv4Range | undefined {
   const slash = text.indexOf('/');
   if (slash < 0) {

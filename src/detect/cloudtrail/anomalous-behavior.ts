@@ -226,10 +226,9 @@ const TACTIC_TEXT: Record<Tactic, string> = {
 
 const NO_PAYLOADS = { requestText: null, responseText: null, additionalText: null, resourcesText: null, identityText: null };
 
-/** The event's flat fields, for state: payloads are not needed to report it, and `parsed` is its own cache. */
+/** The event's own fields, for state: payloads are not needed to report it. */
 function storedEvent(event: ApiEvent): ApiEventFields {
-  const { parsed: _cache, ...fields } = event as unknown as ApiEventFields & { parsed: unknown };
-  return { ...fields, ...NO_PAYLOADS };
+  return { ...event.fields(), ...NO_PAYLOADS };
 }
 
 function newBurst(event: ApiEvent, account: string, tactic: Tactic): Burst {

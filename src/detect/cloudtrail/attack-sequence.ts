@@ -555,7 +555,7 @@ function keptCalls(calls: CallRef[]): CallRef[] {
 
 /** `event`'s caller and call, at the time and place of `mark`. */
 function eventAt(event: ApiEvent, mark: EvidenceRef): ApiEvent {
-  return new ApiEvent({ ...event, uid: mark.uid, fileId: mark.fileId, line: mark.line, time: mark.time });
+  return event.with({ uid: mark.uid, fileId: mark.fileId, line: mark.line, time: mark.time });
 }
 
 /**

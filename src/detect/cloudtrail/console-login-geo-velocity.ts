@@ -1,4 +1,4 @@
-import { ApiEvent, type ApiEventFields } from '../api-event.js';
+import type { ApiEvent } from '../api-event.js';
 import { assumedRole, CONSOLE_AGENT, ctEvent, iamUser } from '../case-builders.js';
 import type { ApiDetection, CloudTrailRecord, DetectionContext } from '../detection.js';
 
@@ -93,8 +93,7 @@ function fastestTo(login: Login, history: readonly Login[]): Trip | undefined {
  */
 function standIn(login: Login, late: ApiEvent): ApiEvent {
   const { uid = null, region = null, fileId = null, line = null } = login;
-  const { parsed: _cache, ...fields } = late as unknown as ApiEventFields & { parsed: unknown };
-  return new ApiEvent({ ...fields, time: login.time, sourceIp: login.ip, region, uid, fileId, line });
+  return late.with({ time: login.time, sourceIp: login.ip, region, uid, fileId, line });
 }
 
 /** Raises the trip's later sign-in, whose event is `event`. */

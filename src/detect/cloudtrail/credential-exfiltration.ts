@@ -1,4 +1,4 @@
-import { parseIpv4, parseIpv6 } from '../../intel/ip.js';
+import { networkPrefix, parseIpv4, parseIpv6 } from '../../intel/ip.js';
 import type { IntelLookup } from '../../intel/lookup.js';
 import type { ApiEvent } from '../api-event.js';
 import { ACCOUNT, assumedRole, awsService, ctEvent, iamUser, instanceRole, OTHER_ACCOUNT, repeated } from '../case-builders.js';
@@ -80,14 +80,6 @@ function isPrivate(ip: string): boolean {
   if (v6 === undefined) return true; // not an address: nothing to judge
   const top = Number(v6 >> 112n);
   return v6 === 1n || (top & 0xfe00) === 0xfc00 || (top & 0xffc0) === 0xfe80;
-}
-
-/** The remote network a learned use is keyed by: IPv4 /24, IPv6 /48. */
-function network(ip: string): string {
-  const v4 = parseIpv4(ip);
-  if (v4 !== undefined) return `${ip.slice(0, ip.lastIndexOf('.'))}.0/24`;
-  const v6 = parseIpv6(ip);
-  return v6 === undefined ? ip : `${(v6 >> 80n).toString(16)}::/48`;
 }
 
 const isV4 = (ip: string): boolean => parseIpv4(ip) !== undefined;
@@ -405,7 +397,7 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
   const roleName = event.actor.sessionIssuerName ?? roleArn;
 
   if (where.kind === 'outside') {
-    const remote = `net:${network(event.sourceIp)}`;
+    const remote = `net:${networkPrefix(event.sourceIp)}`;
     if (!learnedRemote(role, remote, event.time)) {
       context.emit(
         instance

@@ -1,3 +1,4 @@
+import { networkPrefix } from '../../intel/ip.js';
 import type { ApiEvent } from '../api-event.js';
 import { assumedRole, awsService, CONSOLE_AGENT, ctEvent, iamUser, repeated, TERRAFORM_AGENT } from '../case-builders.js';
 import type { ApiDetection, DetectionContext } from '../detection.js';
@@ -88,8 +89,7 @@ function networkOf(event: ApiEvent, context: DetectionContext): string | null {
   const ip = event.sourceIp;
   if (!ip) return null;
   const asn = context.intel.ipDetails(ip).asn;
-  if (asn !== undefined) return `AS${asn}`;
-  return ip.includes(':') ? ip.split(':').slice(0, 3).join(':') : ip.split('.').slice(0, 3).join('.');
+  return asn !== undefined ? `AS${asn}` : networkPrefix(ip);
 }
 
 function learnNetwork(event: ApiEvent, context: DetectionContext): void {
