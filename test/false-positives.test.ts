@@ -79,6 +79,11 @@ describe('Gumshoe types: severity and wording of routine work and of attacks', (
     assert.match(finding!.title, /deregistered 6 AMI\(s\)/);
   });
 
+  test('a cross-account role trust deployed through infrastructure as code is Low, as shares are', () => {
+    const findings = findingsOf('gumshoe-iam-persistence', 'a backdoor role deployed through CloudFormation is still reported (as infrastructure as code, Low)');
+    assert.deepEqual(findings.map((f) => f.severity), [2]);
+  });
+
   test('Lambda’s versioned API names read as the API', () => {
     const [finding] = findingsOf('gumshoe-lambda-persistence', 'Stratus: function code overwritten by an IAM user');
     assert.match(finding!.description, /called UpdateFunctionCode on/);

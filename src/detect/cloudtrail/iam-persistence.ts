@@ -86,7 +86,8 @@ function onTrustPolicy(event: ApiEvent, context: DetectionContext): void {
       // A vendor integration names its account and requires an external id; attackers rarely bother.
       const vendorShaped = conditionKeys(statement).has('sts:externalid');
       const habit = wasHabit(state(context).habits, `trust>${ownAccount(event)}>${account}`, event.time);
-      const severity = vendorShaped || habit ? 2 : isIacAgent(event.userAgent) ? 5 : undefined;
+      // Infrastructure as code is reviewed work, Low as for shares; a bare `*` above keeps its own severity.
+      const severity = vendorShaped || habit || isIacAgent(event.userAgent) ? 2 : undefined;
       context.emit({
         type: TRUST,
         event,
@@ -386,7 +387,7 @@ export const iamPersistence: ApiDetection = {
       expect: [TRUST_ANCHOR],
     },
     {
-      name: 'a backdoor role deployed through CloudFormation is still reported (as infrastructure as code, Medium)',
+      name: 'a backdoor role deployed through CloudFormation is still reported (as infrastructure as code, Low)',
       records: [
         {
           ...iam('CreateRole', { roleName: 'support-access', assumeRolePolicyDocument: trust({ AWS: `arn:aws:iam::${OTHER_ACCOUNT}:root` }) }, '2026-11-02T10:00:00Z', { ...admin, invokedBy: 'cloudformation.amazonaws.com' }, 'cloudformation.amazonaws.com'),
