@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { CONSOLE_AGENT, ctEvent, iamUser } from '../src/detect/case-builders.js';
+import { assumedRole, CONSOLE_AGENT, ctEvent, iamUser } from '../src/detect/case-builders.js';
 import { consoleLoginGeoVelocity } from '../src/detect/cloudtrail/console-login-geo-velocity.js';
-import type { CloudTrailRecord } from '../src/detect/detection.js';
+import { lambdaPersistence } from '../src/detect/cloudtrail/lambda-persistence.js';
+import type { ApiDetection, CloudTrailRecord } from '../src/detect/detection.js';
 import { runDetections } from '../src/detect/engine.js';
 import { queryFindings } from '../src/findings/store.js';
 import { staticIntel } from '../src/intel/static.js';
@@ -44,12 +45,16 @@ const london13 = signIn('2026-11-10T13:00:00Z', LONDON);
 type Summary = { type: string; count: number; firstSeen: string; lastSeen: string; ip: string | undefined };
 
 /** Runs detect once per group of records, in the order given, on a fresh lake; `check` sees the lake after each run. */
-async function afterRuns(runs: CloudTrailRecord[][], check: (lake: TestLake, run: number) => Promise<void> = async () => {}): Promise<Summary[]> {
+async function afterRuns(
+  runs: CloudTrailRecord[][],
+  check: (lake: TestLake, run: number) => Promise<void> = async () => {},
+  detections: ApiDetection[] = [consoleLoginGeoVelocity],
+): Promise<Summary[]> {
   const lake = await tempLake();
   try {
     for (const [i, records] of runs.entries()) {
       await lake.ingest([writeRecords(records)]);
-      await runDetections(lake.lake, { intel, detections: [consoleLoginGeoVelocity] });
+      await runDetections(lake.lake, { intel, detections });
       await check(lake, i);
     }
     return await summaries(lake);
@@ -97,5 +102,23 @@ describe('console sign-ins arriving out of time order (ConsoleLoginSuccess.B)', 
     assert.deepEqual(await afterRuns([[sydney12, london13], [signIn('2026-11-09T09:00:00Z', PARIS)]]), [
       { type: TYPE, count: 1, firstSeen: '2026-11-10T13:00:00Z', lastSeen: '2026-11-10T13:00:00Z', ip: LONDON },
     ]);
+  });
+});
+
+describe('Lambda deploys arriving newest first (FunctionCodeOverwritten)', () => {
+  const deploy = (name: string, time: string, role: string) =>
+    ctEvent({ service: 'lambda', name, identity: assumedRole(role, 'ci'), time, request: { functionName: 'billing-export' } });
+  const created = deploy('CreateFunction20150331', '2026-11-01T09:00:00Z', 'terraform-ci');
+  const terraformDeploy = deploy('UpdateFunctionCode20150331v2', '2026-11-03T09:00:00Z', 'terraform-ci');
+  const actionsDeploy = deploy('UpdateFunctionCode20150331v2', '2026-11-05T09:00:00Z', 'github-actions');
+
+  test('a deployer first seen later is not the usual deployer of an older deploy', async () => {
+    const newestFirst = await afterRuns([[actionsDeploy], [terraformDeploy], [created]], undefined, [lambdaPersistence]);
+    assert.deepEqual(newestFirst, []);
+  });
+
+  test('in time order the second pipeline is noted, Low', async () => {
+    const inOrder = await afterRuns([[created], [terraformDeploy], [actionsDeploy]], undefined, [lambdaPersistence]);
+    assert.deepEqual(inOrder.map((f) => f.type), ['Persistence:Lambda/FunctionCodeOverwritten.Gumshoe']);
   });
 });

@@ -58,8 +58,8 @@ const layerBase = (arn: string) => arn.replace(/:\d+$/, '');
 interface LambdaState {
   /** function → layers (without version) it is known to use. */
   layers: BoundedMap<string[]>;
-  /** function → principals that created it or deployed its code. */
-  deployers: BoundedMap<string[]>;
+  /** function → principals that created it or deployed its code, each with its earliest such call. */
+  deployers: BoundedMap<Record<string, number>>;
   habits: BoundedMap<number>;
 }
 
@@ -79,9 +79,19 @@ function learnLayers(context: DetectionContext, key: string, layers: string[]): 
   setEntry(state(context).layers, key, merged, 5000);
 }
 
-function addDeployer(context: DetectionContext, key: string, principal: string): void {
-  const deployers = (getEntry(state(context).deployers, key) ?? []).filter((p) => p !== principal);
-  setEntry(state(context).deployers, key, [...deployers, principal].slice(-5), 5000);
+/** Keeps the five most recent deployers, each at its earliest deploy, whatever order the logs arrive in. */
+function addDeployer(context: DetectionContext, key: string, event: ApiEvent): void {
+  const deployers = { ...getEntry(state(context).deployers, key) };
+  deployers[event.principalKey] = Math.min(deployers[event.principalKey] ?? Infinity, event.time);
+  const recent = Object.entries(deployers).sort((a, b) => b[1] - a[1]).slice(0, 5);
+  setEntry(state(context).deployers, key, Object.fromEntries(recent), 5000);
+}
+
+/** Who had deployed the function before this call: a deployer first seen later is not yet its usual one. */
+function deployersBefore(context: DetectionContext, key: string, event: ApiEvent): string[] {
+  return Object.entries(getEntry(state(context).deployers, key) ?? {})
+    .filter(([, time]) => time <= event.time)
+    .map(([principal]) => principal);
 }
 
 function onAddPermission(event: ApiEvent, context: DetectionContext, fn: string): void {
@@ -141,8 +151,8 @@ function onConfiguration(event: ApiEvent, context: DetectionContext, fn: string,
 }
 
 function onCodeUpdate(event: ApiEvent, context: DetectionContext, fn: string, key: string): void {
-  const deployers = getEntry(state(context).deployers, key) ?? [];
-  addDeployer(context, key, event.principalKey);
+  const deployers = deployersBefore(context, key, event);
+  addDeployer(context, key, event);
   // A pipeline that has deployed (any function) on an earlier day is a known deployer.
   const knownDeployer = wasHabit(state(context).habits, `deploy>${event.principalKey}`, event.time);
   if (deployers.includes(event.principalKey) || knownDeployer) return;
@@ -167,7 +177,7 @@ function onLambdaEvent(event: ApiEvent, context: DetectionContext): void {
     case 'AddPermission':
       return onAddPermission(event, context, fn);
     case 'CreateFunction':
-      addDeployer(context, key, event.principalKey);
+      addDeployer(context, key, event);
       return learnLayers(context, key, resultingLayers(event).layers);
     case 'UpdateFunctionConfiguration':
       return onConfiguration(event, context, fn, key);
