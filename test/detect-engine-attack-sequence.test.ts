@@ -351,6 +351,13 @@ describe('attack sequences across runs', () => {
     assert.deepEqual(await sequencesAfter(takeover('2026-11-10', THREAT_IP), later), batch);
   });
 
+  test('a sequence that grows in a later run is updated, counted once as in one run', async () => {
+    const calls = takeover('2026-11-10', THREAT_IP);
+    const batch = await sequencesAfter(calls);
+    assert.deepEqual(batch, ['AttackSequence:IAM/CompromisedCredentials ×1 2026-11-10T10:00:00Z→2026-11-10T10:04:00Z 9']);
+    assert.deepEqual(await sequencesAfter(calls.slice(0, 3), calls.slice(3)), batch);
+  });
+
   test('a threat-list hit one day and the owner’s admin work two days later are no sequence, from one run or one a day', async () => {
     const hit = [call('ListUsers', '2026-11-10T10:00:00Z', THREAT_IP)];
     const work = takeover('2026-11-12', '81.2.69.160').slice(1);

@@ -63,6 +63,11 @@ export interface Signal {
   detection?: { anomaly?: unknown; sequence?: unknown };
   /** When the activity began, if before `event` (an attack sequence's first signal): the finding's eventFirstSeen. */
   since?: number;
+  /**
+   * Reports again an occurrence an earlier signal counted (a burst or sequence that grew, maybe in a later
+   * run): it updates the finding without counting it again, so a split run counts as a batch does.
+   */
+  continues?: boolean;
 }
 
 /** Settings that tune stateful detections; persisted nowhere, passed per run. */

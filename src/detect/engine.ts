@@ -145,7 +145,8 @@ function mergeWithStored(occurrence: Occurrence, stored: { finding: GuardDutyFin
   const run = occurrence.finding;
   let finding: GuardDutyFinding;
   if (!stored) {
-    finding = { ...run, createdAt: now, updatedAt: now };
+    // A continued occurrence whose first report is gone (a finding deleted by hand) is counted here.
+    finding = { ...run, createdAt: now, updatedAt: now, service: { ...run.service, count: Math.max(1, run.service.count) } };
   } else {
     const before = stored.finding;
     const newer = run.service.eventLastSeen >= before.service.eventLastSeen ? run : before;

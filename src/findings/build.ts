@@ -348,9 +348,12 @@ export class PendingOccurrence {
   readonly evidence: EvidenceRef[] = [];
   private latest!: () => Occurrence;
 
-  /** `since`: when the activity behind this occurrence began, for threshold types raised after many events. */
-  add(time: number, severity: number, evidence: EvidenceRef[], build: () => Occurrence, since = time): void {
-    this.count++;
+  /**
+   * `since`: when the activity behind this occurrence began, for threshold types raised after many events;
+   * `counted`: false for a report of an occurrence counted before (Signal.continues).
+   */
+  add(time: number, severity: number, evidence: EvidenceRef[], build: () => Occurrence, since = time, counted = true): void {
+    if (counted) this.count++;
     this.first = Math.min(this.first, since);
     if (time >= this.last) {
       this.last = time;

@@ -43,8 +43,8 @@ import {
  * gap past its last call. Each run reports, at its end, every burst that took calls in it, as it stands, so
  * a run over a finished batch reports the bursts at its end at once; a later run that continues the burst
  * reports it again with every call so far, the primary still the highest-risk one of the whole burst, and
- * so updates the same finding (same identity, same type): a burst split between runs gives the finding a
- * batch run gives, counted once per run that reported it. Only a later call of a higher tactic than the
+ * so updates the same finding (same identity, same type) without counting it again: a burst split between
+ * runs gives the finding a batch run gives, count included. Only a later call of a higher tactic than the
  * burst had when reported changes its type, and so makes a new finding (listing every call of the burst):
  * the earlier, lower one stays as it was reported, since it was raised before the escalation was seen.
  */
@@ -319,6 +319,8 @@ function report(burst: Burst, context: DetectionContext): void {
     additionalInfo: { anomalies: { anomalousAPIs: apis }, profiledBehavior: profile.profiledBehavior, unusualBehavior: profile.unusualBehavior },
     detection: { anomaly: profile.anomaly },
     vars: { apis, unusual: what },
+    // An earlier report of this burst under the same type counted it: this one only updates the finding.
+    continues: burst.reported?.tactic === burst.tactic,
   });
   burst.reported = { tactic: burst.tactic, evidence: burst.evidence.length };
   burst.changed = false;
