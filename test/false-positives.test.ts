@@ -84,6 +84,14 @@ describe('Gumshoe types: severity and wording of routine work and of attacks', (
     assert.deepEqual(findings.map((f) => f.severity), [2]);
   });
 
+  test('a burst reported when its window closes spans its calls and shows the latest', () => {
+    const [finding, ...rest] = findingsOf('gumshoe-ssm-and-secrets', 'Stratus: 20 secrets retrieved one by one');
+    assert.equal(rest.length, 0);
+    // The detonation's 20 GetSecretValue calls run from 12:36:48 to 12:36:52; the threshold is crossed at 12:36:50.
+    assert.deepEqual([finding!.service.eventFirstSeen, finding!.service.eventLastSeen], ['2024-07-31T12:36:48Z', '2024-07-31T12:36:52Z']);
+    assert.equal(finding!.service.count, 1);
+  });
+
   test('Lambda’s versioned API names read as the API', () => {
     const [finding] = findingsOf('gumshoe-lambda-persistence', 'Stratus: function code overwritten by an IAM user');
     assert.match(finding!.description, /called UpdateFunctionCode on/);

@@ -73,7 +73,7 @@ function onBedrock(event: ApiEvent, context: DetectionContext): void {
     const { burst, evidence } = trackBurst(context, 'bedrock-failures', who, event, [model], HOUR);
     if (burst.calls >= FAILED_INVOCATIONS && !burst.fired) {
       burst.fired = true;
-      context.emit({ type: BEDROCK, event, severity: 5, related: takeEvidence(context, evidence, event), vars: { pattern: `made ${burst.calls} failing invocations (${event.errorCode}), probing which models it can use` } });
+      context.emit({ type: BEDROCK, event, since: burst.start, severity: 5, related: takeEvidence(context, evidence, event), vars: { pattern: `made ${burst.calls} failing invocations (${event.errorCode}), probing which models it can use` } });
     }
     return;
   }
@@ -91,7 +91,7 @@ function onSes(event: ApiEvent, context: DetectionContext): void {
   if (wasHabit(state(context).habits, `ses>${event.principalKey}`, event.time)) return;
   // Stolen keys are mostly long-term IAM user keys (AKIA…).
   const longTermKey = event.actor.accessKeyId?.startsWith('AKIA') ?? false;
-  context.emit({ type: SES, event, related, severity: longTermKey ? 5 : undefined, vars: { apis: burst.items.join(', ') } });
+  context.emit({ type: SES, event, since: burst.start, related, severity: longTermKey ? 5 : undefined, vars: { apis: burst.items.join(', ') } });
 }
 
 function onEvent(event: ApiEvent, context: DetectionContext): void {

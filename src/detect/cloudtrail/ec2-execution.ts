@@ -86,9 +86,9 @@ function onInstanceSecretRead(event: ApiEvent, context: DetectionContext, name: 
   const { burst, evidence } = trackBurst(context, name, event.principalKey, event, present(event.request?.instanceId), READ_WINDOW);
   if (burst.items.length < READ_INSTANCES && !isProbing(burst, READ_FAILURES)) return;
   if (!shouldReport(context, name, event, burst)) return;
-  reportWhenWindowCloses(context, evidence, burst, READ_WINDOW, event, (related) => {
+  reportWhenWindowCloses(context, evidence, burst, READ_WINDOW, event, (window) => {
     const severity = scannersLow && !isPersonLike(event) ? (isProbing(burst, READ_FAILURES) ? 5 : undefined) : readSeverity(burst);
-    context.emit({ type, event, related, severity, vars: { instances: burst.items.length, denied: burst.denied.length } });
+    context.emit({ type, ...window, severity, vars: { instances: burst.items.length, denied: burst.denied.length } });
   });
 }
 
@@ -221,8 +221,8 @@ function onInstanceConnect(event: ApiEvent, context: DetectionContext): void {
   const { burst, evidence } = trackBurst(context, 'connect', event.principalKey, event, present(instanceId), CONNECT_WINDOW);
   if (burst.items.length >= CONNECT_INSTANCES) {
     if (shouldReport(context, 'connect', event, burst)) {
-      reportWhenWindowCloses(context, evidence, burst, CONNECT_WINDOW, event, (related) =>
-        context.emit({ type: CONNECT, event, related, severity: 5, vars: { instances: burst.items.length, scope: `${burst.items.length} instances` } }),
+      reportWhenWindowCloses(context, evidence, burst, CONNECT_WINDOW, event, (window) =>
+        context.emit({ type: CONNECT, ...window, severity: 5, vars: { instances: burst.items.length, scope: `${burst.items.length} instances` } }),
       );
     }
     return;
@@ -245,8 +245,8 @@ function onDeregister(event: ApiEvent, context: DetectionContext): void {
   const { burst, evidence } = trackBurst(context, 'deregister', event.principalKey, event, present(event.request?.imageId), DEREGISTER_WINDOW);
   if (burst.items.length >= DEREGISTER_IMAGES && !burst.fired) {
     burst.fired = true;
-    reportWhenWindowCloses(context, evidence, burst, DEREGISTER_WINDOW, event, (related) =>
-      context.emit({ type: DEREGISTER, event, severity: 5, related, vars: { images: burst.items.length, image: burst.items.join(', ') } }),
+    reportWhenWindowCloses(context, evidence, burst, DEREGISTER_WINDOW, event, (window) =>
+      context.emit({ type: DEREGISTER, ...window, severity: 5, vars: { images: burst.items.length, image: burst.items.join(', ') } }),
     );
     return;
   }
@@ -316,6 +316,7 @@ function onAnyEvent(event: ApiEvent, context: DetectionContext): void {
   context.emit({
     type: ENUMERATION,
     event,
+    since: burst.start,
     related,
     severity: isProbing(burst, READ_FAILURES) ? 5 : undefined,
     instance: { instanceId },

@@ -381,10 +381,20 @@ export function reportWhenWindowCloses(
   burst: Burst,
   windowMs: number,
   trigger: ApiEvent,
-  report: (related: ApiEvent[]) => void,
+  report: (window: BurstWindow) => void,
 ): void {
   // Just past the window: an event exactly at its end still belongs to it (trackBurst).
-  defer(context, `burst|${evidenceKey}`, burst.start + windowMs + 1, () => report(takeEvidence(context, evidenceKey, trigger)));
+  defer(context, `burst|${evidenceKey}`, burst.start + windowMs + 1, () => {
+    const { latest, events } = takeWindow(context, evidenceKey) ?? { latest: trigger, events: [] };
+    report({ event: latest, related: events.filter((e) => e !== latest), since: burst.start });
+  });
+}
+
+/** A closed burst window as its finding reports it: the latest call, other calls as evidence, its start. */
+export interface BurstWindow {
+  event: ApiEvent;
+  related: ApiEvent[];
+  since: number;
 }
 
 /**
@@ -402,7 +412,13 @@ export function trimOldest<K, V>(map: Map<K, V>, cap: number): void {
 
 // ---- evidence kept in memory for one run ----
 
-const evidence = new WeakMap<object, Map<string, ApiEvent[]>>();
+/** A window's first events, as evidence, and its latest event, which the finding shows. */
+interface KeptWindow {
+  events: ApiEvent[];
+  latest: ApiEvent;
+}
+
+const evidence = new WeakMap<object, Map<string, KeptWindow>>();
 /** Open windows whose events are held, per detection: bounds the memory a run keeps. */
 const EVIDENCE_KEYS = 2000;
 
@@ -413,19 +429,25 @@ export function keepEvidence(context: DetectionContext, key: string, event: ApiE
     byKey = new Map();
     evidence.set(context, byKey);
   }
-  let events = byKey.get(key);
-  if (!events) {
-    events = [];
-    byKey.set(key, events);
+  let kept = byKey.get(key);
+  if (!kept) {
+    kept = { events: [], latest: event };
+    byKey.set(key, kept);
     trimOldest(byKey, EVIDENCE_KEYS);
   }
-  if (events.length < cap) events.push(event);
+  if (kept.events.length < cap) kept.events.push(event);
+  if (event.time >= kept.latest.time) kept.latest = event;
+}
+
+/** The window's kept events and its latest one, forgotten here. */
+function takeWindow(context: DetectionContext, key: string): KeptWindow | undefined {
+  const kept = evidence.get(context)?.get(key);
+  dropEvidence(context, key);
+  return kept;
 }
 
 export function takeEvidence(context: DetectionContext, key: string, except?: ApiEvent): ApiEvent[] {
-  const events = evidence.get(context)?.get(key) ?? [];
-  dropEvidence(context, key);
-  return events.filter((e) => e !== except);
+  return (takeWindow(context, key)?.events ?? []).filter((e) => e !== except);
 }
 
 /** Forgets the events of a window that closed without firing. */

@@ -107,7 +107,7 @@ function onDelete(event: ApiEvent, context: DetectionContext, bucket: string, ke
       : [w.deleted.length ? `deleted ${w.deleted.length} objects one by one` : '', w.batchCalls ? `ran ${w.batchCalls} batch deletions of up to 1,000 objects each` : ''].filter(Boolean).join(' and ');
   const related = takeEvidence(context, `${key}@${w.start}`, event);
   defer(context, `teardown|${key}`, w.start + WINDOW, () =>
-    context.emit({ type: DELETION, event, severity: targeted && !habitual ? 8 : 5, related, buckets: [bucketDetail(event, bucket)], vars: { how } }),
+    context.emit({ type: DELETION, event, since: w.start, severity: targeted && !habitual ? 8 : 5, related, buckets: [bucketDetail(event, bucket)], vars: { how } }),
   );
 }
 
@@ -130,7 +130,7 @@ function onWrite(event: ApiEvent, context: DetectionContext, bucket: string, key
   if (w.encrypted || w.rewritten.length < REWRITES) return;
   w.encrypted = true;
   const how = str(request[SSE_C]) ? 'a customer-provided key (SSE-C)' : `a KMS key in account ${kmsAccount}`;
-  context.emit({ type: ENCRYPTION, event, related: takeEvidence(context, `${key}@${w.start}`, event), buckets: [bucketDetail(event, bucket)], vars: { count: w.rewritten.length, how } });
+  context.emit({ type: ENCRYPTION, event, since: w.start, related: takeEvidence(context, `${key}@${w.start}`, event), buckets: [bucketDetail(event, bucket)], vars: { count: w.rewritten.length, how } });
 }
 
 function onS3Event(event: ApiEvent, context: DetectionContext): void {

@@ -141,10 +141,10 @@ function onRemoteExecution(event: ApiEvent, context: DetectionContext): void {
     burst.fired = true;
     // A person at work from the account's usual networks, on a few named instances: an operator, not a fan-out.
     const routine = !byTag && isPersonLike(event) && fromEstablishedNetwork(event, context);
-    reportWhenWindowCloses(context, evidence, burst, EXEC_WINDOW, event, (related) => {
+    reportWhenWindowCloses(context, evidence, burst, EXEC_WINDOW, event, (window) => {
       const scope = byTag ? 'every instance matching a tag' : `${burst.items.length} instances`;
       const vars = { ...personVars(event), scope, document, action: execAction(event.api, burst.items.length) };
-      context.emit({ type: SSM_EXEC, event, severity: routine ? 2 : 5, related, vars });
+      context.emit({ type: SSM_EXEC, ...window, severity: routine ? 2 : 5, vars });
     });
     return;
   }
@@ -219,10 +219,10 @@ function onSecretRead(event: ApiEvent, context: DetectionContext): void {
   if (burst.fired || (readWeight(burst.items, type) < many && !isProbing(burst, DENIED_SECRETS))) return;
   burst.fired = true;
   if (wasHabit(habits(context), `${type}>${event.principalKey}`, event.time)) return;
-  reportWhenWindowCloses(context, evidence, burst, READ_WINDOW, event, (related) => {
+  reportWhenWindowCloses(context, evidence, burst, READ_WINDOW, event, (window) => {
     const probing = isProbing(burst, DENIED_SECRETS);
     const vars = { ...personVars(event), what: describeRead(burst.items, type === PARAMETERS ? 'parameters' : 'secrets'), denied: burst.denied.length };
-    context.emit({ type, event, related, severity: isPersonLike(event) || probing ? undefined : 2, vars });
+    context.emit({ type, ...window, severity: isPersonLike(event) || probing ? undefined : 2, vars });
   });
 }
 
