@@ -7,7 +7,8 @@ import type { ApiDetection } from '../detection.js';
  * user. Calls AWS makes on root's behalf (a service in `invokedBy` or as the source, `AWS Internal`) are not
  * the root user acting, and are skipped; the console is (`invokedBy` signin.amazonaws.com, with the user's
  * own IP, as caller-intel.ts reads it too). Short-term root credentials are the task-scoped sessions minted
- * by sts:AssumeRoot (`sessionContext.assumedRoot`).
+ * by sts:AssumeRoot (`sessionContext.assumedRoot`). A failed sign-in (a wrong root password, which anyone
+ * who knows the e-mail can type) used no root credential; a refused call signed with a root key did.
  */
 const CONSOLE = 'signin.amazonaws.com';
 
@@ -49,7 +50,7 @@ export const rootCredentialUsage: ApiDetection = {
     },
   ],
   onEvent(event, context) {
-    if (!isRootActing(event)) return;
+    if (!isRootActing(event) || (event.failed && event.eventType === 'AwsConsoleSignIn')) return;
     const type = isAssumedRoot(event) ? 'Policy:IAMUser/ShortTermRootCredentialUsage' : 'Policy:IAMUser/RootCredentialUsage';
     context.emit({ type, event });
   },
@@ -71,6 +72,15 @@ export const rootCredentialUsage: ApiDetection = {
       expect: ['Policy:IAMUser/ShortTermRootCredentialUsage'],
     },
     { name: 'a role session is not root (Panther)', datasets: [{ panther: 'AWS.Console.RootLogin', test: 'Non-Login Event' }], expect: [] },
+    { name: 'a failed root sign-in used no root credential (Panther)', datasets: [{ panther: 'AWS.Console.RootLoginFailed', test: 'Failed Root Login' }], expect: [] },
+    { name: 'a failed root password change (Panther)', datasets: [{ panther: 'AWS.CloudTrail.RootPasswordChanged', test: 'Root Password Change Failed' }], expect: [] },
+    {
+      name: 'a refused call signed with a root access key is still root use',
+      records: [
+        ctEvent({ service: 'iam', name: 'CreateUser', identity: root(undefined, { accessKeyId: 'AKIAROOTKEYEXAMPLE01' }), time: '2026-11-02T10:00:00Z', errorCode: 'AccessDenied' }),
+      ],
+      expect: ['Policy:IAMUser/RootCredentialUsage'],
+    },
     {
       name: 'AWS acting on root’s behalf is not root use',
       records: [
