@@ -23,9 +23,15 @@ const CATEGORIES: [RegExp, string][] = [
   [/^python-requests|^curl\/|^Wget\//i, 'http-client'],
 ];
 
+/** The agent without the brackets CloudTrail puts around it in S3 data events (`[aws-cli/2.15.0 …]`). */
+export function bareAgent(userAgent: string): string {
+  return userAgent.startsWith('[') ? userAgent.slice(1, userAgent.endsWith(']') ? -1 : undefined) : userAgent;
+}
+
 export function userAgentCategory(userAgent: string | null): string {
   if (!userAgent) return 'OTHER';
-  for (const [pattern, category] of CATEGORIES) if (pattern.test(userAgent)) return category;
+  const agent = bareAgent(userAgent);
+  for (const [pattern, category] of CATEGORIES) if (pattern.test(agent)) return category;
   return 'OTHER';
 }
 

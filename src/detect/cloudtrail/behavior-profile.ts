@@ -1,6 +1,6 @@
 import type { ApiEvent } from '../api-event.js';
 import type { IntelLookup } from '../../intel/lookup.js';
-import { userAgentCategory } from '../user-agent.js';
+import { bareAgent, userAgentCategory } from '../user-agent.js';
 
 /**
  * Frequency profiles for the anomaly detections (guardduty.md §8.5): per scope (principal, account,
@@ -202,9 +202,8 @@ export function uaCategory(userAgent: string | null): string {
   if (!userAgent) return 'OTHER';
   let category = uaCache.get(userAgent);
   if (category === undefined) {
-    const agent = userAgent.startsWith('[') ? userAgent.slice(1, userAgent.endsWith(']') ? -1 : undefined) : userAgent;
-    category = userAgentCategory(agent);
-    if (CONSOLE_CATEGORIES.has(category) || SERVICE_CONSOLE.test(agent)) category = 'AWS Console';
+    category = userAgentCategory(userAgent);
+    if (CONSOLE_CATEGORIES.has(category) || SERVICE_CONSOLE.test(bareAgent(userAgent))) category = 'AWS Console';
     if (uaCache.size >= 10_000) uaCache.clear();
     uaCache.set(userAgent, category);
   }
