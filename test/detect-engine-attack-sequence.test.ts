@@ -34,7 +34,8 @@ interface Sequence {
   description: string;
   signals: { type: string; name: string; uid: string; resourceUids: string[]; count: number; firstSeenAt: string; lastSeenAt: string; signalIndicators: Indicator[] }[];
   sequenceIndicators: Indicator[];
-  resources: { uid: string; resourceType: string }[];
+  resources: { uid: string; name: string; resourceType: string; data?: { accessKey?: { userName?: string; userType?: string } } }[];
+  actors: { user: { name: string; type?: string; credentialUid?: string } }[];
   additionalSequenceTypes?: string[];
 }
 
@@ -214,6 +215,13 @@ describe('attack sequences: span and discovery (OTRF cloud breach)', () => {
     // Every signal lies within the finding's span.
     const detail = sequenceOf(sequence!.finding);
     for (const s of detail.signals) assert.ok(s.firstSeenAt.slice(0, 19) >= service.eventFirstSeen.slice(0, 19) && s.lastSeenAt.slice(0, 19) <= service.eventLastSeen.slice(0, 19), s.name);
+    // Its actor and access-key resource name the credential, as the finding's accessKeyDetails do.
+    const key = sequence!.finding.resource.accessKeyDetails!;
+    const { user } = detail.actors[0]!;
+    assert.deepEqual([user.name, user.type, user.credentialUid], [key.userName, 'AssumedRole', key.accessKeyId]);
+    const accessKey = detail.resources.find((r) => r.resourceType === 'ACCESS_KEY')!;
+    assert.equal(accessKey.uid, key.accessKeyId);
+    assert.deepEqual(accessKey.data?.accessKey?.userType, 'AssumedRole');
   });
 
   test('the bucket listings are a Discovery signal of the sequence; ListBuckets is the theft finding’s event', () => {

@@ -732,7 +732,8 @@ function emitSequence(cred: string, state: Credential, range: Range, open: OpenS
     related,
     // The sequence began before this event: the finding is first seen at its start.
     ...(span.first < event.time ? { since: span.first } : {}),
-    detection: { sequence: sequenceDetail(cred, type, view, verdict, also, context) },
+    // The view was taken before the credential's key and bucket were known: the detail names them.
+    detection: { sequence: sequenceDetail(cred, type, { ...view, key: state.key, bucket: state.bucket }, verdict, also, context) },
     // An open sequence was counted when first emitted; growing updates it, as in one batch.
     continues: open !== undefined,
     vars: { credential: state.key.userName ?? cred, signals: verdict.signals, ...(verdict.data && state.bucket ? { bucket: state.bucket } : {}) },
