@@ -266,9 +266,11 @@ describe('OCSF Detection Finding', () => {
     assert.deepEqual(evidence!.connection_info, { protocol_name: 'tcp', direction_id: 1, direction: 'Inbound' });
   });
 
-  test('activity: Create for a first sighting, Update after repeats, Close when archived', () => {
+  test('activity: Create for a first sighting, Update after a later run, Close when archived', () => {
     const fresh = { ...iam, updatedAt: iam.createdAt, service: { ...iam.service, count: 1 } };
     assert.deepEqual([toOcsf(fresh).activity_id, toOcsf(fresh).type_uid], [1, 200401]);
+    // Created with eleven occurrences in its first run: still a Create.
+    assert.equal(toOcsf({ ...fresh, service: { ...fresh.service, count: 11 } }).activity_id, 1);
     const touched = { ...fresh, updatedAt: '2025-06-10T07:00:00.000Z' };
     assert.equal(toOcsf(touched).activity_id, 2);
     const archived = { ...iam, service: { ...iam.service, archived: true } };

@@ -60,7 +60,8 @@ export const ATTACK_VERSION = 'v15';
 
 export function toOcsf(finding: GuardDutyFinding, spec?: FindingTypeSpec): OcsfDetectionFinding {
   const { service } = finding;
-  const activity: OcsfActivity = service.archived ? 3 : service.count > 1 || millis(finding.updatedAt) > millis(finding.createdAt) ? 2 : 1;
+  // A finding created with many occurrences in one run is still a Create: only a later update is an Update.
+  const activity: OcsfActivity = service.archived ? 3 : millis(finding.updatedAt) > millis(finding.createdAt) ? 2 : 1;
   const level = severityLevel(finding.severity);
   const attack = spec && mitreAttack(spec);
   return {
