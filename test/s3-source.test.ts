@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DeleteObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
-import { UserError, type InputObject } from '../src/sources/input.js';
+import { UnreadableError, UserError, type InputObject } from '../src/sources/input.js';
 import {
   listS3Objects,
   parseS3Uri,
@@ -232,6 +232,13 @@ test('an unreachable endpoint fails fast with a UserError naming it', async () =
   assert.ok(Date.now() - started < 5000, 'retries are kept short for custom endpoints');
 });
 
+test('a region that cannot be a host name is a UserError naming where it came from', async () => {
+  await assert.rejects(collect('s3://logs/', s3.endpoint, { region: 'eu west-1' }), {
+    name: 'UserError',
+    message: 'invalid AWS region "eu west-1" (from --region): expected a name such as eu-west-1',
+  });
+});
+
 test('an invalid endpoint URL is a UserError', async () => {
   await assert.rejects(collect('s3://logs/', 'not a url'), {
     name: 'UserError',
@@ -239,16 +246,17 @@ test('an invalid endpoint URL is a UserError', async () => {
   });
 });
 
-test('open() of an object deleted after listing is a UserError naming its URI', async () => {
+test('open() of an object deleted after listing is unreadable, naming its URI: the other objects are still read', async () => {
   const key = 'deleted/soon.json';
   await s3.putObjects('logs', [[key, '{}']]);
   const [object] = await collect(`s3://logs/${key}`, s3.endpoint);
   assert.ok(object);
   await s3.client.send(new DeleteObjectCommand({ Bucket: 'logs', Key: key }));
 
-  await assert.rejects(object.open(), {
-    name: 'UserError',
-    message: `S3 object not found: s3://logs/${key} (was it deleted after it was listed?)`,
+  await assert.rejects(object.open(), (error: Error) => {
+    assert.ok(error instanceof UnreadableError, String(error));
+    assert.equal(error.message, `S3 object not found: s3://logs/${key} (was it deleted after it was listed?)`);
+    return true;
   });
 });
 
@@ -283,6 +291,14 @@ test('SDK errors s3rver cannot produce map to the documented UserErrors', () => 
     [
       serviceError('SlowDown', 503, 'Please reduce your request rate.'),
       'S3 error listing s3://logs/AWSLogs/: SlowDown: Please reduce your request rate',
+    ],
+    [
+      Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }),
+      'TLS failed with the S3 endpoint https://s3.us-east-1.amazonaws.com: self-signed certificate (for a private certificate authority, name its certificate in NODE_EXTRA_CA_CERTS)',
+    ],
+    [
+      Object.assign(new Error('write EPROTO 80EB1C0B:error:0A00010B:SSL routines:ssl3_get_record:wrong version number'), { code: 'EPROTO' }),
+      'TLS failed with the S3 endpoint https://s3.us-east-1.amazonaws.com: write EPROTO 80EB1C0B:error:0A00010B:SSL routines:ssl3_get_record:wrong version number (does the endpoint speak plain http? then write it as http://)',
     ],
   ];
   for (const [error, message] of cases) {

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { S3Client, _Object as S3ObjectSummary } from '@aws-sdk/client-s3';
-import { type InputObject, UserError } from './input.js';
+import { type InputObject, UnreadableError, UserError } from './input.js';
 
 /** The AWS SDK takes ~0.25 s to load: only when an s3:// input is listed, not with every command. */
 const loadSdk = () => import('@aws-sdk/client-s3');
@@ -43,6 +43,17 @@ const NETWORK_ERROR_CODES = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'EPIPE',
+]);
+
+/** TLS failures: an https endpoint that speaks plain http, or a certificate Node does not trust. */
+const TLS_ERROR_CODES = new Set([
+  'EPROTO',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
 /** Splits `s3://bucket/some/prefix` into bucket and key prefix (possibly empty). */
@@ -106,7 +117,13 @@ export async function* listS3Objects(
 }
 
 function resolveRegion(options: S3SourceOptions): string {
-  return options.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1';
+  const region = options.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1';
+  // The SDK builds host names from it and fails deep inside with an error that looks like a bug.
+  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/i.test(region)) {
+    const from = options.region ? '--region' : process.env.AWS_REGION ? 'AWS_REGION' : 'AWS_DEFAULT_REGION';
+    throw new UserError(`invalid AWS region "${region}" (from ${from}): expected a name such as eu-west-1`);
+  }
+  return region;
 }
 
 async function createS3Client(options: S3SourceOptions, region: string): Promise<S3Client> {
@@ -160,7 +177,9 @@ async function openS3Object(
   try {
     response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   } catch (error) {
-    throw toS3UserError(error, context);
+    const converted = toS3UserError(error, context);
+    // One object refused, gone or failing does not stop the others; credentials and the endpoint do.
+    throw converted instanceof UserError && isObjectError(error) ? new UnreadableError(converted.message) : converted;
   }
   const body = response.Body;
   // In Node the SDK returns an IncomingMessage; anything else means a non-Node HTTP handler.
@@ -198,11 +217,19 @@ export function toS3UserError(error: unknown, context: S3ErrorContext): Error {
   if (name === 'PermanentRedirect' || name === 'AuthorizationHeaderMalformed') {
     return new UserError(`bucket ${context.bucket} is not in region ${context.region}: ${message} (set --region)`);
   }
+  const endpoint = context.endpoint ?? `https://s3.${context.region}.amazonaws.com`;
   const code = networkErrorCode(error);
   if (code !== undefined) {
-    const endpoint = context.endpoint ?? `https://s3.${context.region}.amazonaws.com`;
     const detail = message.includes(code) ? message : `${code} ${message}`;
     return new UserError(`cannot reach the S3 endpoint ${endpoint}: ${detail}`);
+  }
+  const tls = tlsErrorCode(error);
+  if (tls !== undefined) {
+    const hint =
+      tls === 'EPROTO'
+        ? 'does the endpoint speak plain http? then write it as http://'
+        : 'for a private certificate authority, name its certificate in NODE_EXTRA_CA_CERTS';
+    return new UserError(`TLS failed with the S3 endpoint ${endpoint}: ${message} (${hint})`);
   }
   if (isS3ServiceError(error)) {
     return new UserError(`S3 error ${describeAction(context)}: ${name}: ${message}`);
@@ -220,19 +247,30 @@ function errorName(error: Error): string {
   return typeof code === 'string' ? code : error.name;
 }
 
-/** The errno code of a connection failure, looking inside AggregateError (happy-eyeballs dialing). */
-function networkErrorCode(error: Error): string | undefined {
+/** The error code among `codes` of a connection failure, looking inside AggregateError (happy-eyeballs dialing). */
+function connectionErrorCode(error: Error, codes: ReadonlySet<string>): string | undefined {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code !== undefined && NETWORK_ERROR_CODES.has(code)) return code;
+  if (code !== undefined && codes.has(code)) return code;
   if (error instanceof AggregateError) {
     for (const inner of error.errors) {
       if (inner instanceof Error) {
-        const innerCode = networkErrorCode(inner);
+        const innerCode = connectionErrorCode(inner, codes);
         if (innerCode !== undefined) return innerCode;
       }
     }
   }
   return undefined;
+}
+
+const networkErrorCode = (error: Error) => connectionErrorCode(error, NETWORK_ERROR_CODES);
+const tlsErrorCode = (error: Error) => connectionErrorCode(error, TLS_ERROR_CODES);
+
+/** An error of one object (denied, deleted since the listing, KMS, a server error), not of the bucket or credentials. */
+function isObjectError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const name = errorName(error);
+  if (CREDENTIAL_ERRORS.has(name) || name === 'NoSuchBucket' || name === 'PermanentRedirect' || name === 'AuthorizationHeaderMalformed') return false;
+  return networkErrorCode(error) === undefined && tlsErrorCode(error) === undefined && isS3ServiceError(error);
 }
 
 function isS3ServiceError(error: Error): boolean {
