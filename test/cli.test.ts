@@ -182,6 +182,14 @@ describe('gumshoe query', () => {
     assert.ok(described.stdout.includes('"column_name":"api_operation"'));
   });
 
+  test('an empty or in-memory --db is refused: what it stored would be lost at exit', () => {
+    for (const file of ['', ':memory:']) {
+      const result = runCli(['ingest', dataset('aws_docs_format_examples', 'vpcflow', 'custom_format_07.log'), '--db', file]);
+      assert.equal(result.status, 2, result.stderr);
+      assert.match(result.stderr, /--db needs a file for the lake/);
+    }
+  });
+
   test('a lake that does not exist is named', () => {
     const result = runCli(['query', 'SELECT 1', '--db', path.join(scratch.dir, 'missing.duckdb')]);
     assert.equal(result.status, 2);
@@ -226,6 +234,12 @@ describe('gumshoe query', () => {
     const result = runCli(['query', typedSql, '--db', db, '--format', 'json']);
     assert.equal(result.status, 0, result.stderr);
     assert.deepEqual(JSON.parse(result.stdout), Object.fromEntries(typed.map(([, name, json]) => [name, json])));
+  });
+
+  test('--format csv tells NULL (an empty field) from the empty string ("")', () => {
+    const csv = runCli(['query', "SELECT '' AS e, NULL AS n, 'x' AS x", '--db', db, '--format', 'csv']);
+    assert.equal(csv.status, 0, csv.stderr);
+    assert.equal(csv.stdout, 'e,n,x\r\n"",,x\r\n');
   });
 
   test('--format csv and the table give each value as DuckDB writes it as text', () => {
@@ -283,6 +297,10 @@ describe('gumshoe stats', () => {
     assert.equal(stats.tables.api_activity.byRegion.reduce((sum: number, r: { count: number }) => sum + r.count, 0), 226);
     assert.equal(stats.quarantined, 1);
     assert.equal(stats.tables.network_activity.undated, 4);
+    // Times as `query --format json` gives them: ISO 8601, UTC.
+    const first = runCli(['query', 'SELECT min(time) AS t FROM api_activity', '--db', db, '--format', 'json']);
+    assert.equal(stats.tables.api_activity.first, JSON.parse(first.stdout).t);
+    assert.match(stats.lastRun.started_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
   test('the text form names each source', () => {

@@ -15,6 +15,10 @@ const LOCK_WAIT_MS = 10_000;
  * and missing files into one-line user errors.
  */
 export async function openLake(file: string, readOnly = false): Promise<Lake> {
+  // DuckDB takes both as an in-memory database: everything stored would be lost at exit (an unset $LAKE, say).
+  if (file.trim() === '' || file.startsWith(':memory:')) {
+    throw new UserError(`--db needs a file for the lake, not ${file.trim() === '' ? 'an empty path' : file} (DuckDB would keep it in memory and lose it at exit)`);
+  }
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
     try {

@@ -37,14 +37,14 @@ export async function runQuery(connection: DuckDBConnection, sql: string, format
   const types = result.columnTypes();
   let count = 0;
   const tableRows: string[][] = [];
-  if (format === 'csv') out.write(csvLine(columns));
+  if (format === 'csv') out.write(csvLine(columns.map(csvCell)));
   for await (const rows of result.yieldRows()) {
     for (const row of rows) {
       count++;
       if (format === 'json') {
         out.write(`${jsonObject(columns.map((name, i) => [name, row[i], types[i]]))}\n`);
       } else if (format === 'csv') {
-        out.write(csvLine(row.map(textCell)));
+        out.write(csvLine(row.map(csvCell)));
       } else if (tableRows.length < TABLE_ROW_LIMIT) {
         tableRows.push(row.map(textCell));
       }
@@ -122,11 +122,14 @@ function textCell(value: DuckDBValue): string {
 }
 
 function csvLine(cells: string[]): string {
-  return `${cells.map(csvCell).join(',')}\r\n`;
+  return `${cells.join(',')}\r\n`;
 }
 
-function csvCell(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+/** NULL is an empty field and the empty string `""`, as DuckDB's own COPY writes them, so the two stay apart. */
+function csvCell(value: DuckDBValue): string {
+  if (value === null) return '';
+  const text = String(value);
+  return text === '' || /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /** A JSON object from [name, value, type] entries: a row, a STRUCT or a MAP with text keys. */

@@ -31,11 +31,14 @@ export function sourceName(table: EventTable): string {
   return SOURCE_NAMES[table];
 }
 
+/** A lake time (UTC) as ISO 8601, as `query --format json` writes it. */
+const iso = (column: string) => `strftime(${column}, '%Y-%m-%dT%H:%M:%S.%gZ')`;
+
 export async function lakeStats(connection: DuckDBConnection): Promise<LakeStats> {
   const rows = async (sql: string) => (await connection.runAndReadAll(sql)).getRowObjectsJS();
   const tables = {} as Record<EventTable, TableStats>;
   for (const table of EVENT_TABLES) {
-    const [totals] = await rows(`SELECT count(*) AS events, min(time)::VARCHAR AS first, max(time)::VARCHAR AS last,
+    const [totals] = await rows(`SELECT count(*) AS events, ${iso('min(time)')} AS first, ${iso('max(time)')} AS last,
       count(*) FILTER (time IS NULL) AS undated FROM ${table}`);
     const group = async (expression: string) =>
       (await rows(`SELECT ${expression} AS key, count(*) AS count FROM ${table} GROUP BY 1 ORDER BY 1 NULLS LAST`)).map((r) => ({
@@ -55,7 +58,7 @@ export async function lakeStats(connection: DuckDBConnection): Promise<LakeStats
   const [quarantine] = await rows('SELECT count(*) AS n FROM quarantine');
   const reasons = await rows(`SELECT regexp_replace(reason, ': .*', '') AS reason, count(*) AS count FROM quarantine GROUP BY 1 ORDER BY 2 DESC, 1`);
   const files = await rows('SELECT status, count(*) AS count FROM ingested_files GROUP BY 1 ORDER BY 1');
-  const [lastRun] = await rows(`SELECT run_id, started_at::VARCHAR AS started_at, finished_at::VARCHAR AS finished_at, files, files_unchanged,
+  const [lastRun] = await rows(`SELECT run_id, ${iso('started_at')} AS started_at, ${iso('finished_at')} AS finished_at, files, files_unchanged,
     files_skipped, records_read, stored, duplicates, quarantined FROM ingest_runs ORDER BY run_id DESC LIMIT 1`);
   return {
     tables,
