@@ -1,11 +1,11 @@
-import type { FlowDetection, FindingTypeSpec, NetworkCase } from '../detection.js';
-import type { FlowEvent } from '../network-event.js';
+import type { FlowDetection, FindingTypeSpec, NetworkCase, NetworkDetectionContext } from '../detection.js';
+import { type FlowEvent, isPrivateIp } from '../network-event.js';
 import { CASE_PRIVATE_IP, flowLine } from '../network-records.js';
 import { hostOf } from '../instance-inventory.js';
 import { connectionAction, instanceKey } from './connection.js';
 import { connectionLines } from './flow-case-builders.js';
 import { each, spaced } from './flow-volume-cases.js';
-import { MINUTE, persistedTable, viewOf } from './flow-windows.js';
+import { DAY, Lru, MINUTE, persistedTable, viewOf } from './flow-windows.js';
 
 /**
  * UnauthorizedAccess:EC2/SSHBruteForce, UnauthorizedAccess:EC2/RDPBruteForce and Impact:EC2/WinRMBruteForce
@@ -44,6 +44,25 @@ import { MINUTE, persistedTable, viewOf } from './flow-windows.js';
  * upload and whose later records carry no SYN. Internal spraying across private addresses is therefore
  * not totalled (one private host hammered 20 times still is, with v5 flow logs), and REJECTed attempts
  * count nowhere, as above.
+ *
+ * Distributed attacks (TARGET, the mirror image): a botnet takes turns on one instance, each address below
+ * 20. Per instance and service, inbound whole short logins (the same rules) from public addresses count
+ * towards one total: the latest DISTRIBUTED.attempts (100) within 10 minutes, from at least 10 distinct
+ * addresses, raise the TARGET finding (Low), titled after the group ("A group of 60 internet hosts (the
+ * latest …)"). The bar is above a spray's because an exposed SSH port gets a few tries from internet scanners
+ * all day (tens an hour, each scanner a handful); an admin's logins are few and long (a working session
+ * sends over 16 KB); 10 addresses rather than 20, since a botnet's members may take their turns one after
+ * the other (8 tries each: 13 addresses in the latest 100), and a handful of automated clients is not one.
+ *
+ * NAT gateways: a NAT interface logs each connection it forwards twice, as it arrives from the client
+ * (10.0.1.21:sport → R:22) and after translation (its own 10.0.0.10:nport → R:22): the same packets and bytes
+ * in the same second, from two private addresses (with pkt-dstaddr the lake stores the arriving record's
+ * final destination; without it the arriving record is addressed to the NAT: 10.0.1.21 → 10.0.0.10:22). An
+ * instance's interface sends a connection once, from its own address. Two such records on one interface
+ * mark it as forwarding (NAT gateway, NAT instance; remembered in detection state), and its attempts are not
+ * counted at all: they are the subnet's egress, not one host's, and each client's own interface (flow logs
+ * on the VPC or subnet) judges that client. Not caught, hence: a brute force seen only in a NAT's log, and a
+ * NAT instance's own attempts.
  */
 const SERVICES = [
   { type: 'UnauthorizedAccess:EC2/SSHBruteForce', name: 'SSH', ports: [22] },
@@ -56,8 +75,14 @@ const BY_PORT: ReadonlyMap<number, Service> = new Map(SERVICES.flatMap((s) => s.
 const TCP = 6;
 const SYN = 2;
 const BRUTE_FORCE = { attempts: 20, windowMs: 10 * MINUTE, minBytes: 600, maxPackets: 100 } as const;
-/** An instance spraying logins over the internet: the window's attempts to public addresses, how many of them, how large each. */
-export const SPRAY = { attempts: 60, hosts: 20, windowMs: 10 * MINUTE, maxBytes: 16_000 } as const;
+/** A whole short login sends at most this much (a failed SSH, RDP/NLA or WinRM login sends 2–6 KB). */
+const SHORT_LOGIN_BYTES = 16_000;
+/** An instance spraying logins over the internet (ACTOR): the window's attempts to public addresses, and how many hosts they reach. */
+export const SPRAY = { attempts: 60, hosts: 20, windowMs: 10 * MINUTE } as const;
+/** Many internet hosts taking turns on one instance (TARGET): above an exposed SSH port's all-day scanner noise. */
+export const DISTRIBUTED = { attempts: 100, hosts: 10, windowMs: 10 * MINUTE } as const;
+/** A NAT logs the arriving and the translated record of a connection within this of each other. */
+const NAT_PAIR_MS = 1_000;
 const TARGET_SEVERITY = 2;
 const ACTOR_SEVERITY = 8;
 
@@ -71,8 +96,10 @@ interface Attempts<Id = number> {
 
 /** Keyed by instance, role, service and remote address; bounded across instances, least recently used go. */
 const attemptsTable = persistedTable<Attempts>('attempts', 20_000);
-/** Keyed by instance and service: its outbound attempts to public addresses, ids `<remote address> <client port>`. */
+/** Keyed by instance, role and service: its short logins to or from public addresses, ids `<remote address> <client port>`. */
 const spraysTable = persistedTable<Attempts<string>>('sprays', 20_000);
+/** Interfaces seen forwarding (NAT gateways and instances) → when last seen doing so. */
+const forwardersTable = persistedTable<number>('forwarders', 4_096);
 
 function spec(service: Service): FindingTypeSpec {
   return {
@@ -123,15 +150,50 @@ function attempt<Id>(attempts: Attempts<Id>, time: number, id: Id, threshold: nu
   return 'raise';
 }
 
-/** A spray's window reaches SPRAY.hosts distinct remote addresses. */
-const sprayedHosts = (ids: readonly string[]) => new Set(ids.map((id) => id.slice(0, id.indexOf(' ')))).size;
+/** The distinct remote addresses of a many-host window. */
+const distinctHosts = (ids: readonly string[]) => new Set(ids.map((id) => id.slice(0, id.indexOf(' ')))).size;
 
 /**
- * The outbound attempt counts towards the instance's spray total: to a public address, at most
- * SPRAY.maxBytes sent, and the connection's start where the format logs TCP flags.
+ * The attempt counts towards the instance's many-host total: with a public address, at most
+ * SHORT_LOGIN_BYTES sent by the client, and the connection's start where the format logs TCP flags.
  */
-function sprayAttempt(flow: FlowEvent, remotePublic: boolean): boolean {
-  return remotePublic && flow.bytes <= SPRAY.maxBytes && (flow.tcpFlags === null || (flow.tcpFlags & SYN) !== 0);
+function shortLogin(flow: FlowEvent, remotePublic: boolean): boolean {
+  return remotePublic && flow.bytes <= SHORT_LOGIN_BYTES && (flow.tcpFlags === null || (flow.tcpFlags & SYN) !== 0);
+}
+
+interface Logged {
+  time: number;
+  src: string;
+  dst: string;
+}
+
+/** Per run: the latest attempt-sized record per interface, server port and size, to pair a NAT's two records of a connection. */
+const recentRecords = new WeakMap<NetworkDetectionContext, Lru<Logged>>();
+
+/**
+ * Two records of one connection through a NAT: from two private addresses, and the translated one to a
+ * public address that the arriving one also names (the same remote) or that goes out from the address the
+ * arriving one was sent to (v2 without pkt-dstaddr).
+ */
+function translatedPair(a: Logged, b: Logged): boolean {
+  if (a.src === b.src || !isPrivateIp(a.src) || !isPrivateIp(b.src) || Math.abs(a.time - b.time) > NAT_PAIR_MS) return false;
+  const outward = (record: Logged) => !isPrivateIp(record.dst);
+  return (a.dst === b.dst && outward(a)) || (a.dst === b.src && outward(b)) || (b.dst === a.src && outward(a));
+}
+
+/** Whether the flow's interface forwards others' connections (a NAT): learned from its records, remembered across runs. */
+function forwarding(flow: FlowEvent, context: NetworkDetectionContext): boolean {
+  const eni = flow.interfaceId;
+  if (eni === null || flow.srcIp === null || flow.dstIp === null) return false;
+  const forwarders = forwardersTable(context);
+  let recent = recentRecords.get(context);
+  if (!recent) recentRecords.set(context, (recent = new Lru(4_096)));
+  const key = `${eni}|${flow.dstPort}|${flow.packets}|${flow.bytes}`;
+  const record = { time: flow.time, src: flow.srcIp, dst: flow.dstIp };
+  const before = recent.get(key);
+  recent.set(key, record);
+  if (before && translatedPair(before, record)) forwarders.set(eni, flow.time);
+  return forwarders.get(eni) !== undefined;
 }
 
 /** A sentence starts with the host's name: an instance id as it is (`i-0…`), else its label capitalised ("The network interface …"). */
@@ -179,6 +241,40 @@ export function ansiblePlay(o: { publicHosts?: number; firstBytes?: number; late
     }),
   );
 }
+
+/** A NAT gateway's interface and its own address, a git forge, and CI runners in a private subnet behind it. */
+export const NAT = { eni: 'eni-0a00000000000nat1', ip: '10.0.0.10', forge: '140.82.112.3', runners: ['10.0.1.21', '10.0.1.22', '10.0.1.23', '10.0.1.24'] } as const;
+
+/**
+ * How a NAT gateway's interface logs one git fetch over SSH by `runner` (no instance id): the record as it
+ * arrives (`shape` 'final': with its final destination, as v2 files written that way and the lake's
+ * pkt-dstaddr give it; 'nat': addressed to the NAT, as a v2 file without pkt-dstaddr has it; 'none': left
+ * out), the record after translation, and the reply. With `direction`, v5's flow-direction field.
+ */
+export function natFetch(runner: string, time: string, i: number, o: { shape?: 'final' | 'nat' | 'none'; direction?: boolean } = {}): string[] {
+  const shape = o.shape ?? 'final';
+  const common = { time, packets: 25, bytes: 6_200, eni: NAT.eni, instance: null, tcpFlags: 3 } as const;
+  const dir = (d: 'ingress' | 'egress') => (o.direction ? { direction: d } : {});
+  const natPort = 20_000 + i;
+  return [
+    ...(shape === 'none' ? [] : [flowLine({ ...common, src: runner, dst: shape === 'nat' ? NAT.ip : NAT.forge, srcPort: 40_000 + i, dstPort: 22, ...dir('ingress') })]),
+    flowLine({ ...common, src: NAT.ip, dst: NAT.forge, srcPort: natPort, dstPort: 22, ...dir('egress') }),
+    flowLine({ ...common, src: NAT.forge, dst: NAT.ip, srcPort: 22, dstPort: natPort, bytes: 9_800, packets: 22, tcpFlags: 19, ...dir('ingress') }),
+  ];
+}
+
+/** Each runner fetches `perRunner` times within 10 minutes, through the NAT. */
+export const natFetches = (perRunner: number, o: Parameters<typeof natFetch>[3] = {}, runners: readonly string[] = NAT.runners) =>
+  each(spaced('2026-11-02T10:00:00Z', perRunner * runners.length, 600 / (perRunner * runners.length)), (time, i) => natFetch(runners[i % runners.length]!, time, i, o));
+
+/**
+ * `sources` internet addresses on the instance's SSH, `perSource` failed logins each, within `minutes`: all at
+ * once (round robin), or `inTurn` (each address's tries one after the other, then the next address).
+ */
+export const sshBotnet = (sources: number, perSource: number, minutes = 10, inTurn = false) =>
+  each(spaced('2026-11-02T03:00:00Z', sources * perSource, (minutes * 60) / (sources * perSource)), (time, i) =>
+    connectionLines({ remote: internetHost(inTurn ? Math.floor(i / perSource) : i % sources), opener: 'remote', port: 22, time, clientPort: 33_000 + i, ...LOGIN_FAILED }),
+  );
 
 /** Remote address and client port of each admin session: three through the office NAT, one from home. */
 const BASTION_SESSIONS: [string, number][] = [['198.51.100.23', 52_000], ['198.51.100.23', 52_001], ['198.51.100.23', 52_002], ['192.0.2.200', 61_000]];
@@ -267,6 +363,29 @@ const cases = (): NetworkCase[] => [
     expect: [],
   },
   {
+    name: 'a NAT gateway forwards four CI runners’ git fetches over SSH, 8 each in 10 minutes, each logged as it arrives and after translation',
+    flows: natFetches(8),
+    expect: [],
+  },
+  {
+    name: 'a CI runner behind the NAT gateway hammers an internet SSH server: its own interface’s records raise the ACTOR finding',
+    flows: each(spaced('2026-11-02T10:00:00Z', 30, 10), (time, i) => [
+      ...connectionLines({ remote: NAT.forge, local: NAT.runners[0], opener: 'instance', port: 22, time, clientPort: 40_000 + i, instance: 'i-0runner000000001', eni: 'eni-0runner00000001', ...LOGIN_FAILED }),
+      ...natFetch(NAT.runners[0], time, i),
+    ]),
+    expect: ['UnauthorizedAccess:EC2/SSHBruteForce'],
+  },
+  {
+    name: 'a botnet takes turns on the instance: 60 internet addresses, 8 failed SSH logins each, in 10 minutes (target)',
+    flows: sshBotnet(60, 8),
+    expect: ['UnauthorizedAccess:EC2/SSHBruteForce'],
+  },
+  {
+    name: 'a busy hour of internet SSH scanners on an exposed bastion: 45 addresses, 2 tries each in 10 minutes',
+    flows: sshBotnet(45, 2),
+    expect: [],
+  },
+  {
     name: 'a CI runner fetches a few repositories over SSH from a git forge',
     flows: each(spaced('2026-11-02T14:00:00Z', 8, 70), (time) => connectionLines({ remote: '140.82.112.3', opener: 'instance', port: 22, time, bytesUp: 3_100, bytesDown: 9_800 })),
     expect: [],
@@ -280,6 +399,7 @@ export const bruteForce: FlowDetection = {
   onFlow(flow: FlowEvent, context) {
     if (flow.protocol !== TCP || flow.action !== 'ACCEPT' || flow.bytes < BRUTE_FORCE.minBytes || flow.packets > BRUTE_FORCE.maxPackets) return;
     if (!BY_PORT.has(flow.dstPort ?? -1) && !BY_PORT.has(flow.srcPort ?? -1)) return;
+    if (forwarding(flow, context)) return;
     const { connection, judged, remotePublic } = viewOf(flow);
     if (!connection.request || connection.direction === 'UNKNOWN') return;
     const actor = connection.direction === 'OUTBOUND';
@@ -289,31 +409,35 @@ export const bruteForce: FlowDetection = {
     const history = instanceKey(flow);
     if (!service || clientPort === null || history === null || !judged) return;
     const remoteIp = connection.remoteIp!;
+    const role = actor ? 'A' : 'T';
     const table = attemptsTable(context);
-    const key = `${history}|${actor ? 'A' : 'T'}|${service.name}|${remoteIp}`;
+    const key = `${history}|${role}|${service.name}|${remoteIp}`;
     let attempts = table.get(key);
     if (!attempts) table.set(key, (attempts = { t: [], p: [] }));
     const single = attempt(attempts, flow.time, clientPort, BRUTE_FORCE.attempts, BRUTE_FORCE.windowMs);
-    let spray: Attempts<string> | undefined;
-    let sprayed: 'raise' | 'repeat' | undefined;
-    if (actor && sprayAttempt(flow, remotePublic)) {
-      const sprays = spraysTable(context);
-      const sprayKey = `${history}|${service.name}`;
-      spray = sprays.get(sprayKey);
-      if (!spray) sprays.set(sprayKey, (spray = { t: [], p: [] }));
-      sprayed = attempt(spray, flow.time, `${remoteIp} ${clientPort}`, SPRAY.attempts, SPRAY.windowMs, (ids) => sprayedHosts(ids) >= SPRAY.hosts);
+    // Many hosts, a few attempts each: a spray by the instance, or a botnet taking turns on it.
+    const many = actor ? SPRAY : DISTRIBUTED;
+    let crowd: Attempts<string> | undefined;
+    let crowded: 'raise' | 'repeat' | undefined;
+    if (shortLogin(flow, remotePublic)) {
+      const crowds = spraysTable(context);
+      const crowdKey = `${history}|${role}|${service.name}`;
+      crowd = crowds.get(crowdKey);
+      if (!crowd) crowds.set(crowdKey, (crowd = { t: [], p: [] }));
+      crowded = attempt(crowd, flow.time, `${remoteIp} ${clientPort}`, many.attempts, many.windowMs, (ids) => distinctHosts(ids) >= many.hosts);
     }
     // One attempt is one occurrence of the instance's finding, whichever count it completes: a raise first (it
-    // carries where the attack began), the attack on one address before the spray.
-    const bySpray = sprayed !== undefined && (single === undefined || (single === 'repeat' && sprayed === 'raise'));
-    const outcome = bySpray ? sprayed : single;
+    // carries where the attack began), the attack by one address before the many-host total.
+    const byMany = crowded !== undefined && (single === undefined || (single === 'repeat' && crowded === 'raise'));
+    const outcome = byMany ? crowded : single;
     if (!outcome) return;
     const instance = context.instances.forFlow(flow);
     // GuardDuty's title names the instance by its id alone ("… against i-0a1b2c3d4e5f60718"); a host with none, by its interface.
     const label = hostOf(instance).label;
     const instanceName = instance.instanceId ?? label;
-    const hosts = bySpray ? sprayedHosts(spray!.p) : 0;
-    const window = bySpray ? SPRAY : BRUTE_FORCE;
+    const hosts = byMany ? distinctHosts(crowd!.p) : 0;
+    const crowdName = `${hosts} internet hosts (the latest ${remoteIp})`;
+    const window = byMany ? many : BRUTE_FORCE;
     context.emit({
       type: service.type,
       event: flow,
@@ -321,21 +445,23 @@ export const bruteForce: FlowDetection = {
       severity: actor ? ACTOR_SEVERITY : TARGET_SEVERITY,
       resourceRole: actor ? 'ACTOR' : 'TARGET',
       remoteIp,
-      ...(outcome === 'raise' ? { since: (bySpray ? spray! : attempts).t[0] } : {}),
+      ...(outcome === 'raise' ? { since: (byMany ? crowd! : attempts).t[0] } : {}),
       vars: {
-        attacker: actor ? sentenceStart(instance.instanceId, label) : remoteIp,
-        victim: !actor ? instanceName : bySpray ? `${hosts} internet hosts (the latest ${remoteIp})` : remoteIp,
+        attacker: actor ? sentenceStart(instance.instanceId, label) : byMany ? `A group of ${crowdName}` : remoteIp,
+        victim: !actor ? instanceName : byMany ? crowdName : remoteIp,
         attempts: window.attempts,
         port: serverPort!,
         minutes: window.windowMs / MINUTE,
       },
-      additionalInfo: { attempts: window.attempts, ...(bySpray ? { distinctHosts: hosts } : {}), windowMinutes: window.windowMs / MINUTE },
+      additionalInfo: { attempts: window.attempts, ...(byMany ? { distinctHosts: hosts } : {}), windowMinutes: window.windowMs / MINUTE },
     });
   },
   finish(context) {
     // Only attempts within a window of the latest one can still count; the rest need not be stored.
     attemptsTable(context).retainRecent((a) => a.t[a.t.length - 1] ?? 0, BRUTE_FORCE.windowMs);
-    spraysTable(context).retainRecent((a) => a.t[a.t.length - 1] ?? 0, SPRAY.windowMs);
+    spraysTable(context).retainRecent((a) => a.t[a.t.length - 1] ?? 0, Math.max(SPRAY.windowMs, DISTRIBUTED.windowMs));
+    // A NAT is long-lived; an interface not seen forwarding for a month may have been reused.
+    forwardersTable(context).retainRecent((time) => time, 30 * DAY);
   },
   cases,
 };
