@@ -11,7 +11,11 @@ import { connectionLines, everyMinute } from './flow-case-builders.js';
  * history is kept from the first record seen; nothing is raised until `learningDays` have passed since
  * then. Only ACCEPTed TCP/UDP connections the instance opened to a public address count (connectionOf:
  * both records of a connection, and never the replies of connections others opened to the instance), so a
- * server answering clients on their ephemeral ports teaches and raises nothing.
+ * server answering clients on their ephemeral ports teaches and raises nothing. A TCP record of headers only
+ * (at most PROBE.packets packets, PROBE.bytes bytes: a scan's SYN, its RST answer, a connect-and-close)
+ * communicated nothing: it neither teaches nor raises any of these types, so a port scan is Recon:EC2/Portscan
+ * alone (scans.ts), not a finding per scanned port, and the RST of a probed port 53 does not make the
+ * scanned host a resolver. Such a record still completes a waiting connection's byte counts.
  *
  * - Backdoor:EC2/Spambot: port 25 to at least SPAM_MIN_HOSTS remote hosts the instance never mailed
  *   before within SPAM_WINDOW, by an instance that mailed fewer than SPAM_MIN_HOSTS hosts while learning
@@ -20,7 +24,8 @@ import { connectionLines, everyMinute } from './flow-case-builders.js';
  *   remembered) and fewer than FLEET_COMMON other instances of its account have used. Medium; High on
  *   389/1389 (LDAP, the log4j JNDI callback) with `context`. Ports 25, 53 and 853 are left to the types
  *   above and below. `additionalInfo.unusual` is the port, as GuardDuty writes it (a string). One finding
- *   per port. Raised once both records of the connection are in (the request and the reply are logged
+ *   per instance and remote host (GuardDuty updates a finding with the latest occurrence: a service scanned
+ *   port by port with data is one finding whose count grows, `unusual` its latest port). Raised once both records of the connection are in (the request and the reply are logged
  *   apart), so `outBytes` and `inBytes` are both there, as in GuardDuty's; a record whose other half never
  *   comes is raised at the end of the run with 0 for the missing direction.
  * - DefenseEvasion:EC2/UnusualDNSResolver: port 53 to a public resolver not used within RECENT; skipped for
@@ -52,6 +57,11 @@ const FLEET_COMMON = 3;
 const MAX_FLEET_PORTS = 4096;
 const MAX_SMTP_HOSTS = 256;
 const MAX_SERVERS = 64;
+/** At most this many packets of headers only (SYN 60 bytes with options, ACK and RST 40–52): nothing was said. */
+const PROBE = { packets: 3, bytes: 180 } as const;
+
+/** A TCP record that carried no data: a probe, its answer, or a connect-and-close. */
+const headersOnly = (flow: FlowEvent) => flow.protocol === TCP && flow.packets <= PROBE.packets && flow.bytes <= PROBE.bytes;
 
 /**
  * Public DoH services' anycast addresses, from each provider's documentation: Google Public DNS
@@ -205,7 +215,7 @@ function raisePortUnusual(context: NetworkDetectionContext, records: FlowEvent[]
   const bytes = (sent: boolean) => records.reduce((sum, record) => sum + ((record.srcIp === connection.localIp) === sent ? record.bytes : 0), 0);
   emit(context, PORT_UNUSUAL, first, connection, {
     ...(log4j ? { severity: 8 } : {}),
-    aggregateBy: String(port),
+    aggregateBy: connection.remoteIp!,
     additionalInfo: {
       unusual: String(port),
       localPort: String(connection.localPort ?? ''),
@@ -232,6 +242,9 @@ const day1 = ordinaryDay('2026-11-02');
 /** Eight ordinary days up to 2026-11-02: past the default learning period, as the simulator replays cases. */
 const week = Array.from({ length: 8 }, (_, i) => ordinaryDay(new Date(Date.parse('2026-10-26T00:00:00Z') + i * DAY).toISOString().slice(0, 10))).flat();
 const MX_HOSTS = Array.from({ length: 12 }, (_, i) => `203.0.113.${20 + i}`);
+/** Ports 30–69 of one public host, one connection a second from 12:00 on 2026-11-03: `bytesUp`/`bytesDown` each (44/40: SYN and RST, nmap -sT). */
+export const portScan = (bytesUp = 44, bytesDown = 40) =>
+  Array.from({ length: 40 }, (_, i) => connectionLines({ remote: '45.79.40.40', opener: 'instance', port: 30 + i, clientPort: 50_000 + i, time: `2026-11-03T12:00:${String(i).padStart(2, '0')}Z`, bytesUp, bytesDown })).flat();
 
 const cases = (): NetworkCase[] => [
   {
@@ -267,6 +280,16 @@ const cases = (): NetworkCase[] => [
     name: 'DNS over TLS to Quad9 on 853',
     flows: [...week, ...connectionLines({ remote: '9.9.9.9', opener: 'instance', port: 853, time: '2026-11-03T12:00:00Z', bytesUp: 1_200, bytesDown: 3_400 })],
     expect: [DOT],
+  },
+  {
+    name: 'nmap -sT of 40 ports of one public host after learning (SYN answered by RST): no port is used, 53 is no resolver',
+    flows: [...week, ...portScan()],
+    expect: [],
+  },
+  {
+    name: 'a banner-grabbing scan of 40 ports of one host (data on each) is one finding for that host',
+    flows: [...week, ...portScan(900, 2_400)],
+    expect: [PORT_UNUSUAL, RESOLVER],
   },
   {
     name: 'everything new happens inside the learning period: nothing is raised',
@@ -427,6 +450,13 @@ export const firstSeen: FlowDetection = {
     const port = connection.remotePort;
     const remote = connection.remoteIp!;
     if (connection.direction !== 'OUTBOUND' || port === null || port === 0 || isPrivateIp(remote)) return;
+    const waiting = awaiting(context);
+    const half = waiting.size > 0 ? waiting.get(pairKey(key, connection)) : undefined;
+    if (half && half.srcIp !== flow.srcIp) {
+      waiting.delete(pairKey(key, connection));
+      raisePortUnusual(context, [half, flow]);
+    }
+    if (headersOnly(flow)) return;
     const time = flow.time;
     const learning = time - history.since < context.settings.learningDays * DAY;
     const unusual = { unusual: remote };
@@ -452,12 +482,6 @@ export const firstSeen: FlowDetection = {
     const provider = port === 443 ? dohProvider(remote) : undefined;
     if (provider && stale(use(history.doh, remote, time, MAX_SERVERS), time) && !learning) {
       emit(context, DOH, flow, connection, { additionalInfo: { ...unusual, dohProvider: provider } });
-    }
-    const waiting = awaiting(context);
-    const half = waiting.size > 0 ? waiting.get(pairKey(key, connection)) : undefined;
-    if (half && half.srcIp !== flow.srcIp) {
-      waiting.delete(pairKey(key, connection));
-      raisePortUnusual(context, [half, flow]);
     }
     if (use(history.ports, String(port), time, MAX_PORTS) !== undefined) return;
     // First use by this instance: the account's fleet learns the port too, and a port common there is not unusual.
