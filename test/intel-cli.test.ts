@@ -98,6 +98,57 @@ describe('gumshoe intel add/list/lookup/deactivate/remove', () => {
     assert.equal(JSON.parse(result.stdout).asn, 15169);
   });
 
+  test('add --name of a list of the other role, or of a managed feed, is refused (exit 2) naming it; the same role replaces', async () => {
+    const partners = path.join(scratch.dir, 'partners.txt');
+    writeFileSync(partners, '192.0.2.1\n');
+    const trusted = await cli(['intel', 'add', partners, '--name', 'threat-ips', '--trusted', '--db', db]);
+    assert.equal(trusted.status, 2);
+    assert.match(trusted.stderr, /cannot store the trusted list .*partners\.txt as 'threat-ips': 'threat-ips' is already a threat list \(custom, from .*threat-ips\.txt\)/);
+    assert.equal(JSON.parse((await cli(['intel', 'lookup', '198.51.100.7', '--json', '--db', db])).stdout).threats[0]?.listName, 'threat-ips');
+    const tor = await cli(['intel', 'add', partners, '--name', 'TorExitNodes', '--db', db]);
+    assert.equal(tor.status, 2);
+    assert.match(tor.stderr, /'TorExitNodes' is the name of the managed feed TorExitNodes \('gumshoe intel update'\)\. .*choose another --name/);
+    const same = await cli(['intel', 'add', partners, '--name', 'Office egress', '--trusted', '--db', db]);
+    assert.match(same.stdout, /replaced trusted list 'Office egress'/);
+    const unnamed = await cli(['intel', 'add', `${fixture('trusted-ips.txt')}:txt`, '--trusted', '--name', 'Office egress', '--db', db]);
+    assert.equal(unnamed.status, 0, unnamed.stderr);
+  });
+
+  test('add --managed [--category]: categories pick the managed types; the combinations that mean nothing are refused', async () => {
+    const pools = path.join(scratch.dir, 'mining-pools.txt');
+    writeFileSync(pools, '203.0.113.80\n203.0.113.81\n');
+    const added = await cli(['intel', 'add', pools, '--managed', '--category', 'cryptocurrency', '--db', db]);
+    assert.equal(added.status, 0, added.stderr);
+    assert.match(added.stdout, /added threat list 'mining-pools'.*\nmanaged intel, by category: Cryptocurrency 2/);
+    const lookup = JSON.parse((await cli(['intel', 'lookup', '203.0.113.80', '--json', '--db', db])).stdout);
+    const pool = lookup.threats.find((m: { listName: string }) => m.listName === 'mining-pools');
+    assert.deepEqual([pool.custom, pool.threatName], [false, 'Cryptocurrency']);
+    const et = await cli(['intel', 'add', fixture('proofpoint.csv'), '--managed', '--name', 'et-iqrisk', '--db', db]);
+    assert.match(et.stdout, /managed intel, by category: .*CommandAndControl 1/);
+    const list = JSON.parse((await cli(['intel', 'list', '--json', '--db', db])).stdout) as { name: string; feed: string; category?: string }[];
+    assert.deepEqual(list.filter((s) => s.feed === 'user-managed').map((s) => [s.name, s.category]), [['et-iqrisk', undefined], ['mining-pools', 'Cryptocurrency']]);
+    for (const [args, message] of [
+      [['--managed', '--trusted'], /a trusted list has no categories/],
+      [['--category', 'DropPoint'], /--category only applies with --managed/],
+      [['--managed', '--category', 'bitcoin'], /unknown category 'bitcoin'; use one of CommandAndControl, Cryptocurrency/],
+    ] as const) {
+      const refused = await cli(['intel', 'add', pools, ...args, '--db', db]);
+      assert.equal(refused.status, 2, args.join(' '));
+      assert.match(refused.stderr, message);
+    }
+    assert.equal((await cli(['intel', 'remove', 'mining-pools', '--db', db])).status, 0);
+    assert.equal((await cli(['intel', 'remove', 'et-iqrisk', '--db', db])).status, 0);
+  });
+
+  test('add: a UTF-16 list saved by Windows PowerShell loads', async () => {
+    const file = path.join(scratch.dir, 'ps-blocklist.txt');
+    writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('198.51.100.11\r\n198.51.100.12\r\n', 'utf16le')]));
+    const result = await cli(['intel', 'add', file, '--db', db]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /added threat list 'ps-blocklist' \(TXT\).*: 2 entries, 0 malformed/);
+    assert.equal((await cli(['intel', 'remove', 'ps-blocklist', '--db', db])).status, 0);
+  });
+
   test('deactivate, activate and remove', async () => {
     assert.match((await cli(['intel', 'deactivate', 'threat-ips', '--db', db])).stdout, /threat list 'threat-ips' is inactive/);
     assert.deepEqual(JSON.parse((await cli(['intel', 'lookup', '198.51.100.7', '--json', '--db', db])).stdout).threats, []);
@@ -209,6 +260,7 @@ describe('gumshoe intel update', () => {
         '/torbulkexitlist': '185.220.101.1\n',
         '/feodo-ipblocklist.txt': '# Feodo\n198.51.100.50\n',
         '/compromised-ips.txt': '203.0.113.99\n',
+        '/feodo-empty.txt': '# Feodo\n# END 0 entries\n',
         '/onionoo-relays.json': '{"relays":[{"or_addresses":["185.220.101.2:9001"]}]}',
       };
       const body = bodies[req.url ?? ''];
@@ -231,6 +283,14 @@ describe('gumshoe intel update', () => {
     assert.deepEqual(lookup.threats.map((m: { listName: string; custom: boolean }) => [m.listName, m.custom]), [['Feodo', false]]);
     const tor = JSON.parse((await cli(['intel', 'lookup', '185.220.101.1', '--json', '--db', db])).stdout);
     assert.equal(tor.torExit, true);
+  });
+
+  test("a feed that says it lists nothing shows as empty, not FAILED", async () => {
+    const result = await cli(['intel', 'update', '--db', db, '--source', `Feodo=${base}/feodo-empty.txt`], { GUMSHOE_INTEL_BASE_URL: base });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /Feodo\s+empty\s+0\s+0\s+[0-9a-f]{64}/);
+    assert.doesNotMatch(result.stderr, /Feodo/);
+    assert.deepEqual(JSON.parse((await cli(['intel', 'lookup', '198.51.100.50', '--json', '--db', db])).stdout).threats, []);
   });
 
   test('--source overrides a URL; when no feed loads it is a user error', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { detectFormat, type ListFormat, parseList, parseListSpec, type ParsedList } from '../src/intel/list-formats.js';
+import { decodeListText, detectFormat, type ListFormat, parseList, parseListSpec, type ParsedList } from '../src/intel/list-formats.js';
 import { UserError } from '../src/sources/input.js';
 import { scratchDir } from './helpers/lake.js';
 
@@ -103,6 +103,39 @@ describe('list formats', () => {
     ]);
     assert.equal(list.skipped, 1);
     assert.deepEqual(problemLines(list), [42, 64], 'lines of the broken indicator and the IPv6 object');
+  });
+
+  test('STIX 2.1: network-traffic src_ref/dst_ref values (MISP ip-dst / ip-src) are address indicators', () => {
+    const indicator = (id: string, pattern: string) => ({ type: 'indicator', spec_version: '2.1', id: `indicator--${id}`, name: 'MISP ip-dst', pattern, pattern_type: 'stix' });
+    const bundle = JSON.stringify({
+      type: 'bundle',
+      objects: [
+        indicator('1', "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = '198.51.100.220']"),
+        indicator('2', "[network-traffic:src_ref.type = 'ipv4-addr' AND network-traffic:src_ref.value = '203.0.113.0/25']"),
+        indicator('3', "[network-traffic:dst_ref.type = 'domain-name' AND network-traffic:dst_ref.value = 'c2.bad.example']"),
+        indicator('4', "[network-traffic:dst_ref.type = 'ipv6-addr' AND network-traffic:dst_ref.value = '2001:db8::1']"),
+        indicator('5', "[network-traffic:dst_port = 4444]"),
+      ],
+    }, null, 1);
+    const list = parseList(bundle, 'STIX');
+    assert.deepEqual(values(list), ['ip:198.51.100.220 (MISP ip-dst)', 'cidr:203.0.113.0/25 (MISP ip-dst)', 'domain:c2.bad.example (MISP ip-dst)']);
+    assert.equal(list.problems.length, 1, 'the IPv6 value is reported as unsupported');
+    assert.match(list.problems[0]!.message, /IPv6 entries are not supported/);
+    assert.equal(list.skipped, 1, 'a port-only pattern holds no address');
+  });
+
+  test('UTF-16 list files, with a BOM either way or without one, decode; UTF-8 stays as it is', () => {
+    const text = '198.51.100.10\r\n# Windows PowerShell Out-File\r\n203.0.113.0/24\r\n';
+    const le = Buffer.from(text, 'utf16le');
+    const be = Buffer.from(le).swap16();
+    const bom = (order: number[], body: Buffer) => Buffer.concat([Buffer.from(order), body]);
+    for (const [label, bytes] of [['LE BOM', bom([0xff, 0xfe], le)], ['BE BOM', bom([0xfe, 0xff], be)], ['LE no BOM', le], ['BE no BOM', be]] as const) {
+      const decoded = decodeListText(bytes);
+      assert.equal(decoded, text, label);
+      assert.deepEqual(values(parseList(decoded)), ['ip:198.51.100.10', 'cidr:203.0.113.0/24'], label);
+    }
+    assert.equal(decodeListText(Buffer.from('\ufeffbad.example\n', 'utf8')), '\ufeffbad.example\n', 'UTF-8 BOM left to the parser');
+    assert.equal(decodeListText(Buffer.from('café.example\n', 'utf8')), 'café.example\n');
   });
 
   test('STIX 2.1: invalid JSON is one problem, not an exception', () => {

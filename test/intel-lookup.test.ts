@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { asnIndexFile, cachedAsnTable } from '../src/intel/asn-cache.js';
 import { AsnTable, decodeAsnTable, encodeAsnTable, parseAsnCsv } from '../src/intel/asn-table.js';
 import { asnCsvSource, combineSources, Geo, type GeoSource, packageGeo } from '../src/intel/geo.js';
-import { parseIpv4, parseIpv4Range, parseIpv6, RangeIndex } from '../src/intel/ip.js';
+import { ipv4Of, parseIpv4, parseIpv4Range, parseIpv6, RangeIndex, unmapIpv4 } from '../src/intel/ip.js';
 import { buildLookup, isNonRoutableEntry } from '../src/intel/matcher.js';
 import { staticIntel } from '../src/intel/static.js';
 import { parseAwsIpRanges } from '../src/intel/update.js';
@@ -87,6 +87,49 @@ describe('staticIntel', () => {
     assert.deepEqual(plain.awsRange('52.94.76.1'), { region: 'unknown', service: 'AMAZON' });
     assert.equal(plain.awsRange('8.8.8.8'), undefined);
     assert.equal(plain.awsRange('garbage'), undefined);
+  });
+});
+
+describe('IPv6 addresses that carry an IPv4 one (IPv4-mapped, NAT64) are judged as that IPv4 address', () => {
+  const intel = staticIntel({
+    threatIps: [{ ip: '45.9.148.3' }, { ip: '185.244.25.9', listName: 'Feodo', custom: false, threatName: 'CommandAndControl' }],
+    trustedIps: ['192.0.2.0/28'],
+    torExits: ['185.220.101.1'],
+    awsIps: ['44.192.0.0/11'],
+  });
+
+  test('ipv4Of / unmapIpv4: ::ffff:0:0/96 and 64:ff9b::/96 in every spelling; other IPv6 is not IPv4', () => {
+    for (const text of ['::ffff:45.9.148.3', '::FFFF:2d09:9403', '0:0:0:0:0:ffff:2d09:9403', '64:ff9b::45.9.148.3', '64:ff9b::2d09:9403', '0064:ff9b:0:0:0:0:2d09:9403']) {
+      assert.equal(ipv4Of(text), parseIpv4('45.9.148.3'), text);
+      assert.equal(unmapIpv4(text), '45.9.148.3', text);
+    }
+    for (const text of ['::1', '::45.9.148.3', '2001:db8::2d09:9403', '64:ff9b:1::2d09:9403', 'fe80::ffff:2d09:9403', 'garbage', '']) {
+      assert.equal(ipv4Of(text), undefined, text);
+      assert.equal(unmapIpv4(text), text, text);
+    }
+    assert.equal(unmapIpv4('8.8.8.8'), '8.8.8.8');
+  });
+
+  test('threat, trusted and Tor lists match the carried address', () => {
+    assert.equal(intel.ipThreats('::ffff:45.9.148.3')[0]?.listName, 'TestThreatList');
+    assert.equal(intel.ipThreats('64:ff9b::b9f4:1909')[0]?.listName, 'Feodo', 'C&C reached through NAT64 (audit-net D5)');
+    assert.equal(intel.isTrustedIp('::ffff:192.0.2.5'), true);
+    assert.equal(intel.isTorExit('::ffff:185.220.101.1'), true);
+    assert.deepEqual(intel.ipThreats('::ffff:10.0.0.1'), [], 'a mapped private address stays private');
+  });
+
+  test('inside AWS by the IPv4 ranges, and by the Amazon ASN without ranges', () => {
+    assert.deepEqual(intel.awsRange('::ffff:44.200.1.1'), { region: 'us-east-1', service: 'EC2' });
+    assert.equal(intel.isInsideAws('64:ff9b::44.200.1.1'), true);
+    assert.equal(intel.isInsideAws('::ffff:8.8.8.8'), false);
+    assert.deepEqual(staticIntel({}).awsRange('::ffff:52.94.76.1'), { region: 'unknown', service: 'AMAZON' });
+  });
+
+  test('geo and ASN are those of the IPv4 address', () => {
+    const geo = packageGeo();
+    assert.deepEqual(geo.details('::ffff:8.8.8.8'), geo.details('8.8.8.8'));
+    assert.equal(geo.details('64:ff9b::808:808').asn, 15169);
+    assert.equal(geo.asn('::ffff:8.8.8.8'), 15169);
   });
 });
 

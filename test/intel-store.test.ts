@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { addListsFromSpecs } from '../src/cli/intel.js';
@@ -41,7 +41,7 @@ describe('intel store and loadIntel', () => {
   test('a custom threat list: matches carry list name, threat name and the file sha256', async () => {
     const c = lake.lake.connection;
     const list = await readList(`${fixture('otx.csv')}:OTX_CSV`);
-    const set = await saveList(c, list, await chooseSetName(c, list, 'threat'), 'threat');
+    const set = await saveList(c, list, (await chooseSetName(c, list, 'threat')).name, 'threat');
     assert.equal(set.name, 'otx');
     assert.deepEqual([set.role, set.feed, set.format, set.entries, set.problems, set.active], ['threat', 'custom', 'OTX_CSV', 4, 2, true]);
     assert.equal(set.sha256, fileSha(fixture('otx.csv')));
@@ -104,13 +104,20 @@ describe('intel store and loadIntel', () => {
     await assert.rejects(setActive(c, 'nope', true), /no intel list named 'nope'/);
   });
 
-  test('default names: the file name, reused for the same file, numbered for another file of that name', async () => {
+  test('default names: the file name, also for a copy from another path (an update); numbered for another role, a feed name or a file taken in the run', async () => {
     const c = lake.lake.connection;
     const other = path.join(scratch.dir, 'otx.csv');
     copyFileSync(fixture('otx.csv'), other);
-    assert.equal(await chooseSetName(c, await readList(fixture('otx.csv')), 'threat'), 'otx');
-    assert.equal(await chooseSetName(c, await readList(other), 'threat'), 'otx-2');
-    assert.equal(await chooseSetName(c, await readList(fixture('otx.csv')), 'trusted'), 'otx-2');
+    assert.deepEqual(await chooseSetName(c, await readList(fixture('otx.csv')), 'threat'), { name: 'otx' });
+    assert.deepEqual(await chooseSetName(c, await readList(other), 'threat'), { name: 'otx' });
+    const trusted = await chooseSetName(c, await readList(fixture('otx.csv')), 'trusted');
+    assert.equal(trusted.name, 'otx-2');
+    assert.match(trusted.notBaseName!, /'otx' is already a threat list \(custom, from .*otx\.csv\)/);
+    const inRun = await chooseSetName(c, await readList(other), 'threat', new Map([['otx', 'lists/otx.csv']]));
+    assert.deepEqual(inRun, { name: 'otx-2', notBaseName: "lists/otx.csv, also given in this run, is stored as 'otx'" });
+    const feodo = path.join(scratch.dir, 'feodo.txt');
+    writeFileSync(feodo, '198.51.100.9\n');
+    assert.deepEqual(await chooseSetName(c, await readList(feodo), 'threat'), { name: 'feodo-2', notBaseName: "'feodo' is the name of the managed feed Feodo ('gumshoe intel update')" });
   });
 
   test('addListsFromSpecs: stores each list once, re-activates an unchanged one, rejects a list with no valid entry', async () => {
@@ -125,6 +132,68 @@ describe('intel store and loadIntel', () => {
     await assert.rejects(addListsFromSpecs(c, [fixture('empty-of-valid.txt')], 'trusted'), (e: unknown) =>
       e instanceof UserError && /no valid entries/.test(e.message));
     assert.equal(await getSet(c, 'empty-of-valid'), undefined);
+  });
+
+  test('addListsFromSpecs: a copy from a new path updates the list of its name (no NAME-2); two files of one name in a run stay two lists', async () => {
+    const c = lake.lake.connection;
+    const day = (d: string, body: string) => {
+      const file = path.join(scratch.dir, d, 'corp-block.txt');
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, body);
+      return file;
+    };
+    const first = day('2026-11-20', '198.51.100.10\n198.51.100.70\n');
+    const second = day('2026-11-21', '198.51.100.70\n');
+    await addListsFromSpecs(c, [first], 'threat');
+    const [updated] = await addListsFromSpecs(c, [second], 'threat');
+    assert.deepEqual([updated!.name, updated!.entries, updated!.source], ['corp-block', 1, second]);
+    assert.equal(await getSet(c, 'corp-block-2'), undefined);
+    const intel = await loadIntel(c);
+    assert.deepEqual(intel.ipThreats('198.51.100.10'), [], 'an entry taken off the list no longer matches');
+    assert.deepEqual(intel.ipThreats('198.51.100.70').map((m) => m.listName), ['corp-block'], 'one match, not one per copy');
+    const sets = await addListsFromSpecs(c, [first, second], 'threat');
+    assert.deepEqual(sets.map((set) => [set.name, set.source]), [['corp-block', first], ['corp-block-2', second]]);
+    await removeSet(c, 'corp-block');
+    await removeSet(c, 'corp-block-2');
+  });
+
+  test('a list declared managed: its matches are not custom, entries without a category take the declared one, updates keep the declaration', async () => {
+    const c = lake.lake.connection;
+    const file = path.join(scratch.dir, 'pools.txt');
+    writeFileSync(file, '203.0.113.80\n');
+    const set = await saveList(c, await readList(file), 'pools', 'threat', { feed: 'user-managed', category: 'Cryptocurrency' });
+    assert.deepEqual([set.feed, set.category], ['user-managed', 'Cryptocurrency']);
+    const match = (ip: string, list: string) => loadIntel(c).then((intel) => intel.ipThreats(ip).find((m) => m.listName === list));
+    assert.deepEqual(await match('203.0.113.80', 'pools'), { listName: 'pools', custom: false, threatName: 'Cryptocurrency', fileSha256: set.sha256 });
+    const et = await saveList(c, await readList(fixture('proofpoint.csv')), 'et-managed', 'threat', { feed: 'user-managed' });
+    assert.equal(et.category, undefined);
+    assert.deepEqual([(await match('198.51.100.61', 'et-managed'))?.custom, (await match('198.51.100.61', 'et-managed'))?.threatName], [false, 'CnC'], 'its own category');
+    const moved = path.join(scratch.dir, 'new', 'pools.txt');
+    mkdirSync(path.dirname(moved), { recursive: true });
+    writeFileSync(moved, '203.0.113.81\n');
+    const [update] = await addListsFromSpecs(c, [moved], 'threat');
+    assert.deepEqual([update!.name, update!.feed, update!.category], ['pools', 'user-managed', 'Cryptocurrency']);
+    assert.equal((await match('203.0.113.81', 'pools'))?.threatName, 'Cryptocurrency');
+    await removeSet(c, 'pools');
+    await removeSet(c, 'et-managed');
+  });
+
+  test('saveList refuses a name held by a list of the other role or by a managed feed, and replaces within a role', async () => {
+    const c = lake.lake.connection;
+    const file = path.join(scratch.dir, 'partners.txt');
+    writeFileSync(file, '192.0.2.1\n');
+    const list = await readList(file);
+    await saveList(c, list, 'corp-block', 'threat');
+    await assert.rejects(saveList(c, list, 'corp-block', 'trusted'), (e: unknown) =>
+      e instanceof UserError && /'corp-block' is already a threat list \(custom, from .*partners\.txt\)/.test(e.message) && /gumshoe intel remove corp-block/.test(e.message));
+    assert.equal((await getSet(c, 'corp-block'))?.role, 'threat', 'the threat list is untouched');
+    await saveSet(c, { name: 'TorExitNodes', role: 'reference', feed: 'tor-exit', problems: 0, entries: [{ kind: 'ip', value: '185.220.101.1' }] });
+    for (const [name, role] of [['TorExitNodes', 'threat'], ['AwsIpRanges', 'threat'], ['feodo', 'trusted'], ['GuardDutyTesterDomains', 'threat']] as const) {
+      await assert.rejects(saveList(c, list, name, role), (e: unknown) => e instanceof UserError && /is the name of (the managed feed|the built-in set)/.test(e.message), name);
+    }
+    assert.equal((await loadIntel(c)).isTorExit('185.220.101.1'), true, 'the Tor exits are untouched');
+    assert.equal((await saveList(c, list, 'corp-block', 'threat')).role, 'threat', 'same role: replaced');
+    await removeSet(c, 'corp-block');
   });
 
   test('250,000 entries store in bulk and match by binary search', async () => {

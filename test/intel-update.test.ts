@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadIntel } from '../src/intel/load.js';
 import { getSet, readList } from '../src/intel/store.js';
-import { parseOnionooRelays, resolveFeeds, updateIntel } from '../src/intel/update.js';
+import { parseOnionooRelays, parseTxtFeed, resolveFeeds, updateIntel } from '../src/intel/update.js';
 import { UserError } from '../src/sources/input.js';
 import { setEnv } from './helpers/env.js';
 import { tempLake, type TestLake } from './helpers/lake.js';
@@ -119,6 +119,64 @@ describe('intel update', () => {
     await updateIntel(lake.lake.connection, { baseUrl: base });
     assert.equal((await getSet(lake.lake.connection, 'Feodo'))?.active, false);
     assert.deepEqual((await loadIntel(lake.lake.connection)).ipThreats('198.51.100.50'), []);
+  });
+
+  test('a TXT feed cut off mid-line (no final line end) is a failed download that keeps the previous set', async () => {
+    serveAll();
+    routes.set('/torbulkexitlist', { status: 200, body: '185.220.101.1\n185.220.101.2\n185.220.101.3\n199.249.230.87\n' });
+    await updateIntel(lake.lake.connection, { baseUrl: base });
+    routes.set('/torbulkexitlist', { status: 200, body: '185.220.101.1\n185.22' });
+    const tor = (await updateIntel(lake.lake.connection, { baseUrl: base })).find((r) => r.name === 'TorExitNodes')!;
+    assert.equal(tor.ok, false);
+    assert.match(tor.error!, /cut off: the last line, '185\.22', has no line end/);
+    const intel = await loadIntel(lake.lake.connection);
+    assert.equal(intel.isTorExit('199.249.230.87'), true, 'previous contents kept');
+    assert.equal((await getSet(lake.lake.connection, 'TorExitNodes'))?.entries, 4);
+  });
+
+  test('a feed shrinking below half of a set of 20 or more fails, unless accepted; smaller sets are not guarded', async () => {
+    serveAll();
+    const ips = (n: number) => Array.from({ length: n }, (_, i) => `203.0.113.${i + 1}\n`).join('');
+    routes.set('/compromised-ips.txt', { status: 200, body: ips(40) });
+    await updateIntel(lake.lake.connection, { baseUrl: base });
+    routes.set('/compromised-ips.txt', { status: 200, body: ips(19) });
+    const shrunk = (await updateIntel(lake.lake.connection, { baseUrl: base })).find((r) => r.name === 'EmergingThreats')!;
+    assert.equal(shrunk.ok, false);
+    assert.match(shrunk.error!, /shrank from 40 to 19 entries \(below half\).*--accept-shrink/);
+    assert.equal((await getSet(lake.lake.connection, 'EmergingThreats'))?.entries, 40, 'previous contents kept');
+    routes.set('/compromised-ips.txt', { status: 200, body: ips(20) });
+    assert.equal((await updateIntel(lake.lake.connection, { baseUrl: base })).find((r) => r.name === 'EmergingThreats')!.entries, 20, 'half is no shrink');
+    routes.set('/compromised-ips.txt', { status: 200, body: ips(3) });
+    const accepted = (await updateIntel(lake.lake.connection, { baseUrl: base, acceptShrink: true })).find((r) => r.name === 'EmergingThreats')!;
+    assert.deepEqual([accepted.ok, accepted.entries], [true, 3]);
+    routes.set('/compromised-ips.txt', { status: 200, body: ips(1) });
+    assert.equal((await updateIntel(lake.lake.connection, { baseUrl: base })).find((r) => r.name === 'EmergingThreats')!.entries, 1, '3 entries are not guarded');
+  });
+
+  test("a feed that says it lists nothing (Feodo's '# END 0 entries') empties its set; a stated size it does not hold fails", async () => {
+    serveAll();
+    await lake.lake.connection.run("UPDATE intel_sets SET active = true WHERE name = 'Feodo'");
+    await updateIntel(lake.lake.connection, { baseUrl: base });
+    assert.equal((await loadIntel(lake.lake.connection)).ipThreats('198.51.100.50')[0]?.listName, 'Feodo');
+    const header = FEED_BODIES['/feodo-ipblocklist.txt']!.split('\n').filter((l) => l.startsWith('#')).join('\n');
+    routes.set('/feodo-ipblocklist.txt', { status: 200, body: `${header}\n# DstIP\n198.51.100.50\n# END 2 entries\n` });
+    const short = (await updateIntel(lake.lake.connection, { baseUrl: base })).find((r) => r.name === 'Feodo')!;
+    assert.equal(short.ok, false);
+    assert.match(short.error!, /incomplete: the feed says it holds 2 entries, 1 were read/);
+    routes.set('/feodo-ipblocklist.txt', { status: 200, body: `${header}\n# DstIP\n# END 0 entries\n` });
+    const empty = (await updateIntel(lake.lake.connection, { baseUrl: base })).find((r) => r.name === 'Feodo')!;
+    assert.deepEqual([empty.ok, empty.entries], [true, 0]);
+    assert.deepEqual((await loadIntel(lake.lake.connection)).ipThreats('198.51.100.50'), [], 'withdrawn C&C addresses no longer match');
+    routes.set('/feodo-ipblocklist.txt', { status: 200, body: `${header}\n` });
+    const broken = (await updateIntel(lake.lake.connection, { baseUrl: base })).find((r) => r.name === 'Feodo')!;
+    assert.equal(broken.ok, false, 'no entries and no stated size: a broken download');
+    assert.match(broken.error!, /no entries/);
+  });
+
+  test('parseTxtFeed: a cut-off comment is harmless; a stated size counts malformed lines too', () => {
+    assert.equal(parseTxtFeed('198.51.100.1\n# END 1 ent').entries.length, 1);
+    assert.deepEqual(parseTxtFeed('198.51.100.1\nnot-an-ip!\n# END 2 entries\n').problems, 1);
+    assert.equal(parseTxtFeed('# END 0 entries\n').sizeConfirmed, true);
   });
 
   test('URL resolution: defaults, base URL from the environment, bad overrides', () => {

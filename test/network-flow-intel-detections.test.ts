@@ -1,18 +1,27 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
 import { runCase } from '../src/detect/cases.js';
 import { DEFAULT_SETTINGS, type Detection, type NetworkCase } from '../src/detect/detection.js';
 import { connectionOf } from '../src/detect/network/connection.js';
-import { dohProvider, firstSeen } from '../src/detect/network/first-seen.js';
+import { dohProvider, firstSeen, portScan } from '../src/detect/network/first-seen.js';
 import { connectionLines, everyMinute } from '../src/detect/network/flow-case-builders.js';
 import { flowThreatIntel } from '../src/detect/network/flow-threat-intel.js';
 import { portProbe } from '../src/detect/network/port-probe.js';
+import { scans } from '../src/detect/network/scans.js';
 import { tor } from '../src/detect/network/tor.js';
 import { flowFromLine, flowLine } from '../src/detect/network-records.js';
 import { DetectionRunner, StateStore } from '../src/detect/runner.js';
 import { staticIntel } from '../src/intel/static.js';
 import { THREAT_CATEGORIES, threatCategory } from '../src/intel/threat-categories.js';
-import { MANAGED_FEEDS } from '../src/intel/update.js';
+import { MANAGED_FEEDS } from '../src/intel/feeds.js';
+import { loadIntel } from '../src/intel/load.js';
+import { CUSTOM, type ListDeclaration, readList, saveList } from '../src/intel/store.js';
+import { scratchDir, tempLake } from './helpers/lake.js';
+
+const scratch = scratchDir('gumshoe-flow-intel-');
+after(() => scratch.cleanup());
 
 const run = (detection: Detection, c: Omit<NetworkCase, 'name' | 'expect'>) => runCase([detection], { name: 'test', expect: [], ...c });
 const byType = (occurrences: ReturnType<typeof run>, type: string) => occurrences.filter((o) => o.finding.type === type);
@@ -111,6 +120,58 @@ describe('flow threat intel', () => {
   });
 });
 
+describe('threat intel the user declares managed (intel add --managed)', () => {
+  const managedList = [
+    'ip, category, score, first_seen, last_seen, ports (|)',
+    '198.51.100.31, 1, 127, 2024-01-01, 2024-03-01,',
+    '198.51.100.32, 32, 90, 2024-01-01, 2024-03-01, 3333',
+    '198.51.100.33, 4, 80, 2024-01-01, 2024-03-01,',
+    '198.51.100.34, 23, 60, 2024-01-01, 2024-03-01,',
+  ].join('\n');
+
+  async function flowTypes(declared: ListDeclaration): Promise<string[]> {
+    const lake = await tempLake();
+    try {
+      const file = path.join(scratch.dir, 'et-iqrisk.csv');
+      writeFileSync(file, managedList);
+      await saveList(lake.lake.connection, await readList(file), 'et-iqrisk', 'threat', declared);
+      const intel = await loadIntel(lake.lake.connection);
+      const runner = new DetectionRunner([flowThreatIntel], intel, DEFAULT_SETTINGS, new StateStore(), { intel, detectorId: '0'.repeat(32), partition: 'aws' });
+      const remotes = ['198.51.100.31', '198.51.100.32', '198.51.100.33', '198.51.100.34'];
+      for (const [i, remote] of remotes.entries()) {
+        for (const line of connectionLines({ remote, opener: 'instance', port: 443, time: `2026-11-02T10:0${i}:00Z` })) runner.processFlow(flowFromLine(line));
+      }
+      return runner.finish().map((o) => `${o.finding.type} ${o.finding.service.additionalInfo.threatListName}`).sort();
+    } finally {
+      lake.close();
+    }
+  }
+
+  test('its Proofpoint categories raise C&C, BitcoinTool.B, DropPoint and BlackholeTraffic; the same list uploaded gives .Custom', async () => {
+    assert.deepEqual(await flowTypes({ feed: 'user-managed' }), [
+      'Backdoor:EC2/C&CActivity.B et-iqrisk',
+      'CryptoCurrency:EC2/BitcoinTool.B et-iqrisk',
+      'Trojan:EC2/BlackholeTraffic et-iqrisk',
+      'Trojan:EC2/DropPoint et-iqrisk',
+    ]);
+    assert.deepEqual(await flowTypes(CUSTOM), ['UnauthorizedAccess:EC2/MaliciousIPCaller.Custom et-iqrisk']);
+  });
+});
+
+describe('flows to an IPv6 address carrying an IPv4 one', () => {
+  test('C&C reached through NAT64 (64:ff9b::/96) is the listed IPv4 C&C; reported as the IPv6 address logged, with the IPv4 geo', () => {
+    const [finding] = run(flowThreatIntel, {
+      flows: connectionLines({ remote: '64:ff9b::808:808', local: '2600:1f18:aaaa:bbbb::25', opener: 'instance', port: 443, time: '2026-11-02T10:00:00Z' }),
+      intel: { threatIps: [{ ip: '8.8.8.8', listName: 'Feodo', custom: false, threatName: 'CommandAndControl' }] },
+    });
+    assert.equal(finding?.finding.type, 'Backdoor:EC2/C&CActivity.B');
+    const remote = finding!.finding.service.action.networkConnectionAction!.remoteIpDetails!;
+    assert.equal(remote.ipAddressV6, '64:ff9b::808:808');
+    assert.equal(remote.ipAddressV4, undefined);
+    assert.equal(remote.organization?.asn, '15169');
+  });
+});
+
 describe('port probes', () => {
   const scanners = Array.from({ length: 12 }, (_, i) => `192.0.2.${40 + i}`);
   const intel = { threatIps: scanners.map((ip) => ({ ip, listName: 'ProofPoint', custom: false, threatName: 'Scanner' })) };
@@ -129,6 +190,19 @@ describe('port probes', () => {
     assert.equal(details[0]!.remoteIpDetails?.ipAddressV4, scanners[10], 'newest first');
     assert.deepEqual(details[0]!.localPortDetails, { port: 9200, portName: 'Elasticsearch' });
     assert.deepEqual(details[0]!.localIpDetails, { ipAddressV4: '10.0.1.25' });
+  });
+
+  test('probes by scanners on different lists: the evidence names every list, threatListName the latest probe\'s', () => {
+    const [finding] = run(portProbe, {
+      flows: [...probe('203.0.113.21', 22, '2026-11-02T10:00:00Z'), ...probe('203.0.113.22', 3389, '2026-11-02T10:05:00Z'), ...probe('203.0.113.21', 8080, '2026-11-02T10:06:00Z')],
+      intel: { threatIps: [{ ip: '203.0.113.21', listName: 'scanners-a', threatName: 'Scanner' }, { ip: '203.0.113.22', listName: 'scanners-b', threatName: 'Brute_Forcer' }] },
+    });
+    assert.equal(finding!.finding.service.count, 3);
+    assert.equal(finding!.finding.service.additionalInfo.threatListName, 'scanners-a');
+    assert.deepEqual(finding!.finding.service.evidence!.threatIntelligenceDetails.map((d) => [d.threatListName, d.threatNames]), [
+      ['scanners-a', ['Scanner']],
+      ['scanners-b', ['Brute_Forcer']],
+    ]);
   });
 
   test('EMR ports are named in the details', () => {
@@ -210,6 +284,25 @@ describe('first-seen', () => {
     assert.deepEqual(runWith(state, day1), []);
     assert.deepEqual(runWith(state, later), ['Behavior:EC2/NetworkPortUnusual']);
     assert.deepEqual(runWith(new StateStore(), later), [], 'an instance first seen now is still learning');
+  });
+
+  test('a port scan is one Portscan: its probes neither raise nor teach a port, and the probed 53 is no resolver', () => {
+    const later = connectionLines({ remote: '198.51.100.7', opener: 'instance', port: 31, time: '2026-11-03T13:00:00Z', bytesUp: 2_000 });
+    const occurrences = runCase([firstSeen, scans], { name: 'scan', expect: [], flows: [...day1, ...portScan(), ...later], settings: { learningDays: 1 } });
+    assert.deepEqual(occurrences.map((o) => [o.finding.type, o.finding.service.additionalInfo.unusual]), [
+      ['Recon:EC2/Portscan', undefined],
+      ['Behavior:EC2/NetworkPortUnusual', '31'],
+    ]);
+  });
+
+  test('NetworkPortUnusual is one finding per remote host: a scan with data on 40 ports counts up, another host is another finding', () => {
+    const other = connectionLines({ remote: '198.51.100.7', opener: 'instance', port: 8081, time: '2026-11-03T13:00:00Z', bytesUp: 2_000 });
+    const found = byType(run(firstSeen, { flows: [...day1, ...portScan(900, 2_400), ...other], settings: { learningDays: 1 } }), 'Behavior:EC2/NetworkPortUnusual');
+    assert.deepEqual(
+      found.map((o) => [o.finding.service.action.networkConnectionAction?.remoteIpDetails?.ipAddressV4, o.finding.service.count, o.finding.service.additionalInfo.unusual]),
+      [['45.79.40.40', 39, '69'], ['198.51.100.7', 1, '8081']],
+      'port 53 of the scanned host goes to UnusualDNSResolver',
+    );
   });
 
   test('DoH servers are known by address, IPv4 and IPv6, exact or by range', () => {

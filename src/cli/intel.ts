@@ -7,11 +7,13 @@ import { isDomainName, normalizeDomain, parseIpv4, parseIpv6 } from '../intel/ip
 import { LIST_FORMATS, type ListEntry, type ListProblem } from '../intel/list-formats.js';
 import { isNonRoutableEntry } from '../intel/matcher.js';
 import type { IntelLookup } from '../intel/lookup.js';
+import { MANAGED_FEEDS } from '../intel/feeds.js';
 import {
-  addOrgAccounts, checkAccountIds, checkSetName, chooseSetName, getSet, type IntelSet, listOrgAccounts, listSets, readList, type ReadList,
-  removeOrgAccounts, removeSet, saveList, setActive,
+  addOrgAccounts, checkAccountIds, checkSetName, chooseSetName, CUSTOM, declarationOf, getSet, type IntelSet, type ListDeclaration, listOrgAccounts, listSets,
+  readList, type ReadList, removeOrgAccounts, removeSet, saveList, setActive,
 } from '../intel/store.js';
-import { MANAGED_FEEDS, updateIntel } from '../intel/update.js';
+import { THREAT_CATEGORIES, type ThreatCategory, threatCategory } from '../intel/threat-categories.js';
+import { updateIntel } from '../intel/update.js';
 import { dbOption, openLake } from './common.js';
 import { errorColors, formatNumber, jsonReplacer, renderTable } from './output.js';
 
@@ -29,20 +31,33 @@ export function registerIntelCommands(program: Command): void {
     .argument('<list>', `FILE[:FORMAT] or URL[:FORMAT]; FORMAT one of ${LIST_FORMATS.join(', ')} (detected when omitted)`)
     .option('--name <name>', 'list name shown in findings (default: the file name without extension)')
     .option('--trusted', 'a trusted list: no findings for its entries')
+    .option('--managed', "declare a threat list managed intel: each entry's category picks the finding type, instead of the .Custom types")
+    .option('--category <category>', `with --managed: the category of entries that name none (all of a TXT list); one of ${THREAT_CATEGORIES.join(', ')}`)
     .addOption(dbOption())
     .option('--json', 'print the result as JSON')
     .addHelpText('after', `
 TXT holds one IPv4 address, CIDR, domain or *.wildcard domain per line. STIX takes STIX 1.2 XML and STIX 2.1
 JSON bundles. Malformed lines are reported as warnings (file:line: message) and the rest is loaded; IPv6
-entries are reported as unsupported (GuardDuty lists are IPv4 only).`)
-    .action(async (spec: string, options: { name?: string; trusted?: boolean; db: string; json?: boolean }) => {
+entries are reported as unsupported (GuardDuty lists are IPv4 only).
+
+A name already used by a list of the other role (threat/trusted) or by a managed feed is refused; a list of
+the same role and name is replaced.
+
+--managed: the list is managed intel, as GuardDuty's own feeds are. Each entry's category (Proofpoint ET
+category, STIX title or label, OTX/AlienVault activity, FireEye malware family, else --category) selects the
+type: CommandAndControl → Backdoor:EC2/C&CActivity.B(!DNS), Cryptocurrency → CryptoCurrency:EC2/BitcoinTool.B(!DNS),
+DropPoint → Trojan:EC2/DropPoint(!DNS), Blackhole → Trojan:EC2/BlackholeTraffic(!DNS), Malicious → the
+MaliciousIPCaller types without .Custom (see docs/intel.md).`)
+    .action(async (spec: string, options: { name?: string; trusted?: boolean; managed?: boolean; category?: string; db: string; json?: boolean }) => {
       if (options.name !== undefined) checkSetName(options.name);
       const role = options.trusted ? 'trusted' : 'threat';
+      const declared = listDeclaration(options);
       const list = await readUsableList(spec);
       await withLake(options.db, false, async (c) => {
-        const name = options.name ?? (await chooseSetName(c, list, role));
-        const before = await getSet(c, name);
-        const set = await saveList(c, list, name, role);
+        const chosen = options.name === undefined ? await chooseSetName(c, list, role) : { name: options.name };
+        if (chosen.notBaseName) console.error(errorColors.yellow(`warning: ${list.location}: stored as '${chosen.name}', since ${chosen.notBaseName}`));
+        const before = await getSet(c, chosen.name);
+        const set = await saveList(c, list, chosen.name, role, declared);
         if (options.json) {
           console.log(JSON.stringify({ ...set, replaced: Boolean(before), skipped: list.skipped, problemLines: list.problems }, jsonReplacer, 2));
           return;
@@ -50,6 +65,7 @@ entries are reported as unsupported (GuardDuty lists are IPv4 only).`)
         console.log(`${before ? 'replaced' : 'added'} ${role} list '${set.name}' (${set.format}) from ${set.source}: ` +
           `${formatNumber(set.entries)} entries, ${formatNumber(set.problems)} malformed line(s)` +
           `${list.skipped ? `, ${formatNumber(list.skipped)} unsupported indicator(s) skipped` : ''}; sha256 ${set.sha256}`);
+        if (declared.feed === 'user-managed') console.log(`managed intel, by category: ${categoryCounts(list.entries, declared.category)}`);
       });
     });
 
@@ -103,19 +119,25 @@ entries are reported as unsupported (GuardDuty lists are IPv4 only).`)
     .option('--source <name=url>', `override a feed's URL (repeatable); names: ${MANAGED_FEEDS.map((f) => f.name).join(', ')}`,
       (value: string, previous: string[] = []) => [...previous, value])
     .option('--timeout <seconds>', 'per-feed download timeout', (v) => positiveNumber(v, '--timeout'), 30)
+    .option('--accept-shrink', 'store a feed even when it shrank below half of its previous entries')
     .addOption(dbOption())
     .option('--json', 'print the result as JSON')
     .addHelpText('after', `
 Feeds: ${MANAGED_FEEDS.map((f) => `${f.name} ${f.url}`).join('\n       ')}
 GUMSHOE_INTEL_BASE_URL=URL fetches every feed from URL/<file> instead (a mirror). A feed that fails keeps
-its previous contents and the others still load.`)
-    .action(async (options: { source?: string[]; timeout: number; db: string; json?: boolean }) => {
-      const results = await withLake(options.db, false, (c) => updateIntel(c, { sources: options.source, timeoutMs: options.timeout * 1000 }));
+its previous contents and the others still load. A download fails when it is cut off (a last line without
+a line end, fewer entries than the feed says it holds), holds no entry, or holds fewer than half the
+entries of a set of 20 or more (unless --accept-shrink). A feed that says it lists nothing (Feodo's
+"# END 0 entries") empties its set: status "empty".`)
+    .action(async (options: { source?: string[]; timeout: number; acceptShrink?: boolean; db: string; json?: boolean }) => {
+      const results = await withLake(options.db, false, (c) =>
+        updateIntel(c, { sources: options.source, timeoutMs: options.timeout * 1000, acceptShrink: options.acceptShrink }));
       if (options.json) console.log(JSON.stringify(results, jsonReplacer, 2));
       else {
         console.log(renderTable(
           ['feed', 'status', 'entries', 'problems', 'sha256'],
-          results.map((r) => [r.name, r.ok ? 'loaded' : 'FAILED', r.ok ? formatNumber(r.entries!) : '', r.ok ? formatNumber(r.problems!) : '', r.sha256 ?? '']),
+          results.map((r) => [r.name, r.ok ? (r.entries === 0 ? 'empty' : 'loaded') : 'FAILED', r.ok ? formatNumber(r.entries!) : '',
+            r.ok ? formatNumber(r.problems!) : '', r.sha256 ?? '']),
         ));
         for (const r of results.filter((f) => !f.ok)) console.error(errorColors.yellow(`warning: ${r.name} (${r.url}): ${r.error}`));
       }
@@ -234,6 +256,27 @@ function describe(value: unknown): string {
   return String(value);
 }
 
+/** `--managed [--category C]` as a declaration; the option combinations that mean nothing are usage errors. */
+function listDeclaration(options: { trusted?: boolean; managed?: boolean; category?: string }): ListDeclaration {
+  if (options.managed && options.trusted) throw new UserError('--managed declares a threat list managed intel; a trusted list has no categories');
+  if (options.category !== undefined && !options.managed) throw new UserError('--category only applies with --managed (a custom list always gives the .Custom types)');
+  if (!options.managed) return CUSTOM;
+  if (options.category === undefined) return { feed: 'user-managed' };
+  const category = THREAT_CATEGORIES.find((c) => c.toLowerCase() === options.category!.toLowerCase());
+  if (!category) throw new UserError(`unknown category '${options.category}'; use one of ${THREAT_CATEGORIES.join(', ')}`);
+  return { feed: 'user-managed', category };
+}
+
+/** `CommandAndControl 3, Cryptocurrency 2`: what a managed list's entries will raise, most common first. */
+function categoryCounts(entries: ListEntry[], fallback: ThreatCategory | undefined): string {
+  const counts = new Map<ThreatCategory, number>();
+  for (const entry of entries) {
+    const category = threatCategory(entry.threatName ?? fallback);
+    counts.set(category, (counts.get(category) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([category, n]) => `${category} ${formatNumber(n)}`).join(', ');
+}
+
 function positiveNumber(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new UserError(`${flag} expects a positive number, got '${value}'`);
@@ -267,20 +310,25 @@ function printProblems(file: string, problems: ListProblem[]): void {
 }
 
 /**
- * For `gumshoe detect --threat-list/--trusted-ips FILE[:FORMAT]`: stores each list (named after its file, see
- * chooseSetName), printing problems as warnings. A file stored before with the same content is not re-read
- * into the lake, only re-activated.
+ * For `gumshoe detect --threat-list/--trusted-ips FILE[:FORMAT]`: stores each list under its file's base name
+ * (chooseSetName), printing problems as warnings. A file from a new path updates the list of that name,
+ * keeping how it was declared (custom or managed); two files of one base name in a run stay two lists, and
+ * the second's name is printed. The same file with the same content is not re-read, only re-activated.
  */
 export async function addListsFromSpecs(connection: DuckDBConnection, specs: string[], role: 'threat' | 'trusted'): Promise<IntelSet[]> {
   const sets: IntelSet[] = [];
+  const taken = new Map<string, string>();
   for (const spec of specs) {
     const list = await readUsableList(spec);
-    const name = await chooseSetName(connection, list, role);
+    const { name, notBaseName } = await chooseSetName(connection, list, role, taken);
+    if (notBaseName) console.error(errorColors.yellow(`warning: ${list.location}: stored as ${role} list '${name}', since ${notBaseName}`));
+    taken.set(name, list.location);
     const existing = await getSet(connection, name);
-    if (existing?.sha256 === list.sha256) sets.push(existing.active ? existing : await setActive(connection, name, true));
-    else sets.push(await saveList(connection, list, name, role));
+    if (existing?.sha256 === list.sha256 && existing.source === list.source) sets.push(existing.active ? existing : await setActive(connection, name, true));
+    else sets.push(await saveList(connection, list, name, role, declarationOf(existing)));
     const set = sets.at(-1)!;
-    console.error(`${role} list '${set.name}': ${formatNumber(set.entries)} entries, ${formatNumber(set.problems)} malformed line(s)`);
+    const moved = existing?.source !== undefined && existing.source !== list.source ? ` (updated from a new location; was ${existing.source})` : '';
+    console.error(`${role} list '${set.name}': ${formatNumber(set.entries)} entries, ${formatNumber(set.problems)} malformed line(s)${moved}`);
   }
   return sets;
 }

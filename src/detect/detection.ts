@@ -163,6 +163,11 @@ export interface NetworkSignal {
   remoteIp?: string;
   domain?: string;
   threat?: ThreatMatch;
+  /**
+   * Every list behind an occurrence that aggregates several remote parties (port probes by scanners on
+   * different lists), latest first; the evidence names each. Defaults to `threat` alone.
+   */
+  threats?: ThreatMatch[];
   additionalInfo?: Record<string, unknown>;
   vars?: Record<string, string | number>;
   related?: NetworkEvent[];

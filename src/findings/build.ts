@@ -4,7 +4,7 @@ import type { FindingTypeSpec, NetworkSignal, Signal } from '../detect/detection
 import { hostOf } from '../detect/instance-inventory.js';
 import { userAgentCategory } from '../detect/user-agent.js';
 import type { IntelLookup, ThreatMatch } from '../intel/lookup.js';
-import type { AccessKeyDetails, FindingAction, FindingResource, GuardDutyFinding, InstanceDetails, RemoteIpDetails } from './guardduty-finding.js';
+import type { AccessKeyDetails, FindingAction, FindingResource, GuardDutyFinding, InstanceDetails, RemoteIpDetails, ThreatIntelligenceDetail } from './guardduty-finding.js';
 import { userIdentityOf } from './user-identity.js';
 
 /** An event behind a finding, by where it is stored. */
@@ -142,7 +142,8 @@ interface FindingParts {
   aggregateBy?: string;
   action: FindingAction;
   additionalInfo: Record<string, unknown>;
-  threat?: ThreatMatch;
+  /** The threat lists behind the occurrence, latest first: the first gives threatListName and the title's list. */
+  threats: ThreatMatch[];
   severity?: number;
   vars: Record<string, string | number | undefined>;
   detection?: { anomaly?: unknown; sequence?: unknown };
@@ -162,12 +163,13 @@ function assemble(parts: FindingParts, spec: FindingTypeSpec, detectionId: strin
   const key = aggregationKey(parts.account, parts.region, spec, parts.role, parts.resourceId, parts.aggregateBy);
   const id = findingId(key);
   const additionalInfo: Record<string, unknown> = {};
-  if (parts.threat) {
-    additionalInfo.threatListName = parts.threat.listName;
-    if (parts.threat.threatName) additionalInfo.threatName = parts.threat.threatName;
+  const [threat] = parts.threats;
+  if (threat) {
+    additionalInfo.threatListName = threat.listName;
+    if (threat.threatName) additionalInfo.threatName = threat.threatName;
   }
   Object.assign(additionalInfo, parts.additionalInfo);
-  const vars = { account: parts.account, region: parts.region, listName: parts.threat?.listName, ...parts.vars };
+  const vars = { account: parts.account, region: parts.region, listName: threat?.listName, ...parts.vars };
   const partition = partitionOf(parts.region, context.partition);
   const finding: GuardDutyFinding = {
     schemaVersion: '2.0',
@@ -183,17 +185,7 @@ function assemble(parts: FindingParts, spec: FindingTypeSpec, detectionId: strin
       serviceName: 'guardduty',
       detectorId: context.detectorId,
       action: parts.action,
-      evidence: parts.threat
-        ? {
-            threatIntelligenceDetails: [
-              {
-                threatListName: parts.threat.listName,
-                threatNames: parts.threat.threatName ? [parts.threat.threatName] : undefined,
-                threatFileSha256: parts.threat.fileSha256,
-              },
-            ],
-          }
-        : null,
+      evidence: threat ? { threatIntelligenceDetails: threatIntelligenceDetails(parts.threats) } : null,
       archived: false,
       count: 1,
       eventFirstSeen: isoSeconds(parts.time),
@@ -210,6 +202,21 @@ function assemble(parts: FindingParts, spec: FindingTypeSpec, detectionId: strin
     description: fill(spec.description, vars),
   };
   return { key, detectionId, spec, finding, evidence: parts.evidence, remoteIp: parts.remoteIp, principal: parts.principal, resourceId: parts.resourceId };
+}
+
+/** One entry per list, in the order given, with the threat names its matches carried. */
+function threatIntelligenceDetails(threats: ThreatMatch[]): ThreatIntelligenceDetail[] {
+  const byList = new Map<string, { listName: string; names: string[]; fileSha256?: string }>();
+  for (const match of threats) {
+    const list = byList.get(match.listName) ?? { listName: match.listName, names: [], fileSha256: match.fileSha256 };
+    byList.set(match.listName, list);
+    if (match.threatName && !list.names.includes(match.threatName)) list.names.push(match.threatName);
+  }
+  return [...byList.values()].map((list) => ({
+    threatListName: list.listName,
+    threatNames: list.names.length ? list.names : undefined,
+    threatFileSha256: list.fileSha256,
+  }));
 }
 
 /** The aggregation key: repeats of the same type on the same resource (and discriminator) are one finding. */
@@ -283,7 +290,7 @@ export function buildOccurrence(signal: Signal, spec: FindingTypeSpec, detection
       aggregateBy: signal.aggregateBy,
       action,
       additionalInfo: { ...additionalInfo, ...signal.additionalInfo },
-      threat: signal.threat,
+      threats: signal.threat ? [signal.threat] : [],
       severity: signal.severity,
       vars: {
         api: event.api,
@@ -320,7 +327,7 @@ export function buildNetworkOccurrence(signal: NetworkSignal, instance: Instance
       aggregateBy: signal.aggregateBy,
       action: signal.action,
       additionalInfo: signal.additionalInfo ?? {},
-      threat: signal.threat,
+      threats: signal.threats ?? (signal.threat ? [signal.threat] : []),
       severity: signal.severity,
       vars: { instance: host.key, ip: signal.remoteIp, domain: signal.domain, ...signal.vars },
       evidence: evidenceOf([event, ...(signal.related ?? [])]),

@@ -9,7 +9,7 @@ import { Reader, type Response } from 'mmdb-lib';
 import { cachedAsnTable } from './asn-cache.js';
 import type { AsnTable } from './asn-table.js';
 import type { IpDetails } from './lookup.js';
-import { parseIpv4, parseIpv6 } from './ip.js';
+import { parseIpv4, parseIpv6, unmapIpv4 } from './ip.js';
 
 export interface CityRecord {
   countryCode?: string;
@@ -30,7 +30,10 @@ export interface GeoSource {
   asn(ip: string, version: 4 | 6): AsnRecord | undefined;
 }
 
-/** Cached IpDetails over a GeoSource; never throws, and answers {} for anything that is not an IP. */
+/**
+ * Cached IpDetails over a GeoSource; never throws, and answers {} for anything that is not an IP. An IPv6
+ * address carrying an IPv4 one (IPv4-mapped, NAT64; ip.ts unmapIpv4) is looked up as that IPv4 address.
+ */
 export class Geo {
   private readonly cache = new Map<string, IpDetails>();
 
@@ -39,7 +42,7 @@ export class Geo {
   details(ip: string): IpDetails {
     const cached = this.cache.get(ip);
     if (cached) return cached;
-    const details = this.compute(ip.trim());
+    const details = this.compute(unmapIpv4(ip.trim()));
     // Lookups run per flow record; a bound keeps a scan of millions of distinct IPs from growing without limit.
     if (this.cache.size >= 200_000) this.cache.clear();
     this.cache.set(ip, details);
@@ -48,7 +51,7 @@ export class Geo {
 
   /** Only the ASN: no city lookup, no cache (a binary search over the ranges). */
   asn(ip: string): number | undefined {
-    const text = ip.trim();
+    const text = unmapIpv4(ip.trim());
     const version = parseIpv4(text) !== undefined ? 4 : parseIpv6(text) !== undefined ? 6 : undefined;
     return version ? safely(() => this.source.asn(text, version))?.asn : undefined;
   }

@@ -25,6 +25,35 @@ export function parseIpv4(text: string): number | undefined {
   return dots === 3 && digits > 0 && octet <= 255 ? value * 256 + octet : undefined;
 }
 
+/** IPv4-mapped (::ffff:0:0/96, RFC 4291) and NAT64 well-known-prefix (64:ff9b::/96, RFC 6052) addresses. */
+const EMBEDDING_PREFIXES = [0xffffn << 32n, 0x64ff9bn << 96n];
+const LOW_32_BITS = 0xffffffffn;
+
+/**
+ * The IPv4 address an address is, as a number: a dotted quad, or an IPv6 address that carries one in its
+ * low 32 bits (IPv4-mapped `::ffff:a.b.c.d`, NAT64 `64:ff9b::a.b.c.d`, in any spelling). Such a peer is that
+ * IPv4 host, so geo, ASN, lists, Tor and AWS ranges judge it as one. Other IPv6 addresses give undefined.
+ */
+export function ipv4Of(text: string): number | undefined {
+  const v4 = parseIpv4(text);
+  if (v4 !== undefined || !mayEmbedIpv4(text)) return v4;
+  const v6 = parseIpv6(text);
+  return v6 !== undefined && EMBEDDING_PREFIXES.includes(v6 & ~LOW_32_BITS) ? Number(v6 & LOW_32_BITS) : undefined;
+}
+
+/** Both forms start with `:`, `0` or `6`; most IPv6 traffic (2000::/3) is ruled out without a parse. */
+function mayEmbedIpv4(text: string): boolean {
+  const first = text.charCodeAt(0);
+  return (first === 58 || first === 48 || first === 54) && text.includes(':');
+}
+
+/** The dotted IPv4 address an IPv4-mapped or NAT64 address carries; any other text as it is. */
+export function unmapIpv4(text: string): string {
+  if (!mayEmbedIpv4(text)) return text;
+  const v4 = ipv4Of(text);
+  return v4 === undefined ? text : formatIpv4(v4);
+}
+
 export function formatIpv4(value: number): string {
   return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
 }

@@ -143,6 +143,38 @@ function truncate(text: string): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+/**
+ * A list file's text. UTF-8 unless it is UTF-16: with a byte order mark (Windows PowerShell 5.1 writes
+ * UTF-16LE with one by default), or without one when NUL bytes fill every other byte, as they do in UTF-16
+ * text that is mostly ASCII (addresses, domains, CSV).
+ */
+export function decodeListText(bytes: Uint8Array): string {
+  const order = utf16ByteOrder(bytes);
+  if (!order) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const even = Buffer.from(bytes.subarray(0, bytes.length - (bytes.length % 2)));
+  // Node decodes UTF-16LE only; big-endian text is swapped into it. The decoder drops a leading BOM.
+  return new TextDecoder('utf-16le').decode(order === 'BE' ? even.swap16() : even);
+}
+
+/** How many leading bytes decide whether a file without a BOM is UTF-16. */
+const UTF16_SNIFF_BYTES = 512;
+
+function utf16ByteOrder(bytes: Uint8Array): 'LE' | 'BE' | undefined {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'LE';
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'BE';
+  const pairs = Math.floor(Math.min(bytes.length, UTF16_SNIFF_BYTES) / 2);
+  let evenNuls = 0;
+  let oddNuls = 0;
+  for (let i = 0; i < pairs; i++) {
+    if (bytes[2 * i] === 0) evenNuls++;
+    if (bytes[2 * i + 1] === 0) oddNuls++;
+  }
+  // Text in UTF-8 has no NUL at all; "clearly UTF-16" is NULs on one side of most pairs and none on the other.
+  if (pairs >= 2 && oddNuls > pairs * 0.8 && evenNuls === 0) return 'LE';
+  if (pairs >= 2 && evenNuls > pairs * 0.8 && oddNuls === 0) return 'BE';
+  return undefined;
+}
+
 function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
@@ -362,11 +394,18 @@ interface Stix2Object {
   objects?: unknown;
 }
 
-const STIX2_COMPARISON = /\b(ipv4-addr|ipv6-addr|domain-name):value\s*(=|ISSUBSET)\s*'((?:[^'\\]|\\.)*)'/g;
+/**
+ * A comparison of an address or domain: `ipv4-addr:value = '…'` (also ipv6-addr, domain-name, ISSUBSET), or
+ * the referenced end of a connection, `network-traffic:dst_ref.value = '…'` (src_ref too), as MISP and other
+ * exporters write ip-dst / ip-src. The `…_ref.type = 'ipv4-addr'` comparison beside it needs no reading: the
+ * value itself tells an address from a domain.
+ */
+const STIX2_COMPARISON = /\b(?:(?:ipv4-addr|ipv6-addr|domain-name):value|network-traffic:(?:src|dst)_ref\.value)\s*(?:=|ISSUBSET)\s*'(?<value>(?:[^'\\]|\\.)*)'/g;
 
 /**
  * STIX 2.1 JSON (a bundle, one object or an array): indicators whose pattern compares ipv4-addr or
- * domain-name values (OR'd comparisons each give an entry), and ipv4-addr / domain-name objects.
+ * domain-name values, or network-traffic src_ref/dst_ref values (OR'd comparisons each give an entry), and
+ * ipv4-addr / domain-name objects.
  */
 function parseStix2(text: string, out: ListBuilder): void {
   const lineAt = lineLocator(text);
@@ -398,7 +437,7 @@ function parseStix2(text: string, out: ListBuilder): void {
         : Array.isArray(object.indicator_types) && typeof object.indicator_types[0] === 'string' ? object.indicator_types[0] : undefined;
       const comparisons = [...object.pattern.matchAll(STIX2_COMPARISON)];
       if (comparisons.length === 0) out.skipped++;
-      for (const [, , , value] of comparisons) out.add(value!.replace(/\\(.)/g, '$1'), line, threatName);
+      for (const { groups } of comparisons) out.add(groups!.value!.replace(/\\(.)/g, '$1'), line, threatName);
     } else if (object.type === 'ipv4-addr' || object.type === 'ipv6-addr' || object.type === 'domain-name') {
       if (typeof object.value === 'string') out.add(object.value, line);
       else out.problem(line, `${object.type} object has no value`);

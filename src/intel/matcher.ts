@@ -1,6 +1,6 @@
 /** The in-memory IntelLookup behind both loadIntel (lake tables) and staticIntel (plain arrays). */
 import type { Geo } from './geo.js';
-import { normalizeDomain, parseIpv4, parseIpv4Range, parseIpv6, parseIpv6Range, RangeIndex } from './ip.js';
+import { ipv4Of, normalizeDomain, parseIpv4Range, parseIpv6, parseIpv6Range, RangeIndex } from './ip.js';
 import type { AwsRange, IntelLookup, IpDetails, ThreatMatch } from './lookup.js';
 
 /**
@@ -80,10 +80,13 @@ class EntryIndex<T> {
     return this.ips.size === 0 && this.cidrs.size === 0;
   }
 
-  /** The address to look up, or undefined when there is nothing to match: no address entries, not IPv4, or not routable. */
+  /**
+   * The address to look up, or undefined when there is nothing to match: no address entries, not IPv4 (nor
+   * an IPv6 address carrying one, see ipv4Of), or not routable.
+   */
   private address(ip: string): number | undefined {
     if (this.noIps) return undefined;
-    const value = parseIpv4(ip.trim());
+    const value = ipv4Of(ip.trim());
     return value !== undefined && isPubliclyRoutable(value) ? value : undefined;
   }
 
@@ -154,7 +157,7 @@ export function buildLookup(data: IntelData): IntelLookup {
     awsRange(ip) {
       const text = ip.trim();
       if (awsV4.size + awsV6.size === 0) return amazonAsn(text) ? { region: 'unknown', service: 'AMAZON' } : undefined;
-      const v4 = parseIpv4(text);
+      const v4 = ipv4Of(text);
       const v6 = v4 === undefined ? parseIpv6(text) : undefined;
       const ranges = v4 !== undefined ? awsV4.find(v4) : v6 !== undefined ? awsV6.find(v6) : [];
       // ip-ranges.json lists most EC2 space twice, as AMAZON and as EC2: the narrowest, most specific one wins.

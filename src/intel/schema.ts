@@ -7,14 +7,17 @@ export const INTEL_DDL: string[] = [
   `CREATE TABLE IF NOT EXISTS intel_sets (
     name VARCHAR PRIMARY KEY,
     role VARCHAR NOT NULL,      -- threat | trusted | reference (Tor and AWS ranges: facts, not verdicts)
-    feed VARCHAR NOT NULL,      -- custom | managed | tor-exit | tor-relay | aws-ranges
+    feed VARCHAR NOT NULL,      -- custom | user-managed | managed | tor-exit | tor-relay | aws-ranges
     format VARCHAR,
     source VARCHAR,             -- absolute path or URL it was read from
     sha256 VARCHAR,             -- of the file as read, for threatIntelligenceDetails[].threatFileSha256
+    category VARCHAR,           -- user-managed lists: the category of entries that name none
     entries BIGINT NOT NULL,
     problems BIGINT NOT NULL,
     active BOOLEAN NOT NULL,
     loaded_at TIMESTAMP NOT NULL)`,
+  // Lakes whose intel_sets predate the column.
+  'ALTER TABLE intel_sets ADD COLUMN IF NOT EXISTS category VARCHAR',
   `CREATE TABLE IF NOT EXISTS intel_entries (
     set_name VARCHAR NOT NULL,
     kind VARCHAR NOT NULL,      -- ip | cidr | domain (a wildcard is stored as *.parent)

@@ -7,11 +7,22 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { UserError } from '../sources/input.js';
-import { type ListEntry, parseList, parseListSpec, type ParsedList } from './list-formats.js';
+import { TESTER_LIST } from './builtin-domains.js';
+import { MANAGED_FEEDS } from './feeds.js';
+import { decodeListText, type ListEntry, parseList, parseListSpec, type ParsedList } from './list-formats.js';
 import { INTEL_DDL } from './schema.js';
+import type { ThreatCategory } from './threat-categories.js';
 
 export type IntelRole = 'threat' | 'trusted' | 'reference';
-export type IntelFeed = 'custom' | 'managed' | 'tor-exit' | 'tor-relay' | 'aws-ranges';
+/**
+ * Where a set comes from. The user's lists: `custom` (uploaded, the `.Custom` finding types) and
+ * `user-managed` (declared managed intel with `intel add --managed`: its categories pick the type). The
+ * others are the managed feeds of `intel update`.
+ */
+export type UserFeed = 'custom' | 'user-managed';
+export type IntelFeed = UserFeed | 'managed' | 'tor-exit' | 'tor-relay' | 'aws-ranges';
+
+export const isUserList = (set: Pick<IntelSet, 'feed'>): boolean => set.feed === 'custom' || set.feed === 'user-managed';
 
 export interface IntelSet {
   name: string;
@@ -20,6 +31,8 @@ export interface IntelSet {
   format?: string;
   source?: string;
   sha256?: string;
+  /** For a list declared managed: the category of its entries that name none. */
+  category?: ThreatCategory;
   entries: number;
   problems: number;
   active: boolean;
@@ -41,6 +54,7 @@ export interface SetContent {
   format?: string;
   source?: string;
   sha256?: string;
+  category?: ThreatCategory;
   problems: number;
   entries: ListEntry[];
   awsRanges?: AwsPrefix[];
@@ -94,7 +108,7 @@ export async function readList(spec: string): Promise<ReadList> {
   const bytes = await readSource(location, isUrl);
   const source = isUrl ? location : path.resolve(location);
   const fileName = isUrl ? new URL(location).pathname : location;
-  const parsed = parseList(bytes.toString('utf8'), format, fileName);
+  const parsed = parseList(decodeListText(bytes), format, fileName);
   return { ...parsed, location, source, sha256: sha256(bytes), baseName: setNameFrom(path.basename(fileName)) };
 }
 
@@ -110,16 +124,47 @@ export function checkSetName(name: string): void {
   }
 }
 
+/** Names no user list may take (compared ignoring case): the managed feeds and the built-in tester set. */
+const RESERVED_NAMES: ReadonlyMap<string, string> = new Map([
+  ...MANAGED_FEEDS.map((f): [string, string] => [f.name.toLowerCase(), `the managed feed ${f.name} ('gumshoe intel update')`]),
+  [TESTER_LIST.toLowerCase(), `the built-in set ${TESTER_LIST}`],
+]);
+
 /**
- * The name a list file gets when none is given: its base name, reused when that set came from the same
- * source with the same role (re-adding a file updates it), otherwise the first free `base-2`, `base-3`, ….
+ * Why a user list of `role` cannot be stored as `name`, or undefined when it can: the name is free, or holds
+ * a list the user added with the same role, which it then replaces. GuardDuty keeps threat and trusted lists
+ * apart (guardduty.md §7), and managed feeds are not the user's to overwrite.
  */
-export async function chooseSetName(connection: DuckDBConnection, list: ReadList, role: IntelRole): Promise<string> {
+export function nameClash(name: string, role: 'threat' | 'trusted', existing: IntelSet | undefined): string | undefined {
+  const reserved = RESERVED_NAMES.get(name.toLowerCase());
+  if (reserved) return `'${name}' is the name of ${reserved}`;
+  if (!existing || (isUserList(existing) && existing.role === role)) return undefined;
+  return `'${name}' is already a ${existing.role} list (${existing.feed}${existing.source ? `, from ${existing.source}` : ''})`;
+}
+
+export interface ChosenName {
+  name: string;
+  /** Why the list did not get its base name, when it did not. */
+  notBaseName?: string;
+}
+
+/**
+ * The name a list file gets when none is given: its base name, so that a new copy of a list (another path,
+ * same file name) updates the list of that name, as GuardDuty's UpdateThreatIntelSet does with a new
+ * location. When that name is another role's list or a managed feed (nameClash), or `taken` by another file
+ * of this run, the first usable `base-2`, `base-3`, ….
+ */
+export async function chooseSetName(
+  connection: DuckDBConnection, list: ReadList, role: 'threat' | 'trusted', taken: ReadonlyMap<string, string> = new Map(),
+): Promise<ChosenName> {
   await ensureIntelSchema(connection);
+  let notBaseName: string | undefined;
   for (let n = 1; ; n++) {
     const name = n === 1 ? list.baseName : `${list.baseName}-${n}`;
-    const existing = await getSet(connection, name);
-    if (!existing || (existing.source === list.source && existing.role === role)) return name;
+    const takenBy = taken.get(name);
+    const obstacle = takenBy !== undefined ? `${takenBy}, also given in this run, is stored as '${name}'` : nameClash(name, role, await getSet(connection, name));
+    if (!obstacle) return { name, ...(notBaseName ? { notBaseName } : {}) };
+    notBaseName ??= obstacle;
   }
 }
 
@@ -157,9 +202,10 @@ export async function saveSet(connection: DuckDBConnection, content: SetContent,
       ranges.closeSync();
     }
     await connection.run(
-      `INSERT OR REPLACE INTO intel_sets (name, role, feed, format, source, sha256, entries, problems, active, loaded_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now()::TIMESTAMP)`,
-      [content.name, content.role, content.feed, content.format ?? null, content.source ?? null, content.sha256 ?? null, count, content.problems, active],
+      `INSERT OR REPLACE INTO intel_sets (name, role, feed, format, source, sha256, category, entries, problems, active, loaded_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now()::TIMESTAMP)`,
+      [content.name, content.role, content.feed, content.format ?? null, content.source ?? null, content.sha256 ?? null, content.category ?? null,
+        count, content.problems, active],
     );
     await connection.run('COMMIT');
   } catch (error) {
@@ -178,17 +224,37 @@ function uniqueEntries(entries: ListEntry[]): ListEntry[] {
   });
 }
 
-/** Stores a read list as a custom (user) set. */
-export function saveList(connection: DuckDBConnection, list: ReadList, name: string, role: 'threat' | 'trusted'): Promise<IntelSet> {
+/** How the user declared a list: uploaded (custom), or managed intel whose entries without a category take `category`. */
+export type ListDeclaration = { feed: 'custom' } | { feed: 'user-managed'; category?: ThreatCategory };
+
+export const CUSTOM: ListDeclaration = { feed: 'custom' };
+
+/** How a stored list was declared, so that an update of it keeps the declaration. */
+export function declarationOf(set: IntelSet | undefined): ListDeclaration {
+  return set?.feed === 'user-managed' ? { feed: 'user-managed', ...(set.category ? { category: set.category } : {}) } : CUSTOM;
+}
+
+/**
+ * Stores a read list as a user set, replacing a list of the same name and role; refuses a name held by a
+ * list of the other role or by a managed feed (nameClash).
+ */
+export async function saveList(connection: DuckDBConnection, list: ReadList, name: string, role: 'threat' | 'trusted', declared = CUSTOM): Promise<IntelSet> {
+  const clash = nameClash(name, role, await getSet(connection, name));
+  if (clash) {
+    throw new UserError(`cannot store the ${role} list ${list.location} as '${name}': ${clash}. ` +
+      `Threat lists, trusted lists and managed feeds are kept apart; choose another --name${RESERVED_NAMES.has(name.toLowerCase()) ? '' : `, or first 'gumshoe intel remove ${name}'`}`);
+  }
+  const category = declared.feed === 'user-managed' ? declared.category : undefined;
   return saveSet(connection, {
     name,
     role,
-    feed: 'custom',
+    feed: declared.feed,
     format: list.format,
     source: list.source,
     sha256: list.sha256,
+    category,
     problems: list.problems.length,
-    entries: list.entries,
+    entries: category ? list.entries.map((e) => (e.threatName ? e : { ...e, threatName: category })) : list.entries,
   });
 }
 
@@ -227,6 +293,7 @@ function toSet(row: Record<string, unknown>): IntelSet {
     format: optional(row.format),
     source: optional(row.source),
     sha256: optional(row.sha256),
+    ...(row.category ? { category: row.category as ThreatCategory } : {}),
     entries: Number(row.entries),
     problems: Number(row.problems),
     active: row.active === true,

@@ -5,45 +5,9 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { UserError } from '../sources/input.js';
 import { parseIpv4 } from './ip.js';
-import type { ThreatCategory } from './threat-categories.js';
 import { type ListEntry, parseList } from './list-formats.js';
-import { type AwsPrefix, FETCH_TIMEOUT_MS, getSet, type IntelFeed, readSource, saveSet, sha256 } from './store.js';
-
-export interface FeedDefinition {
-  /** The set name in the lake, and the name `--source name=URL` uses. */
-  name: string;
-  feed: Exclude<IntelFeed, 'custom'>;
-  url: string;
-  /** File name under GUMSHOE_INTEL_BASE_URL, which replaces every default URL (mirrors, tests). */
-  file: string;
-  /** For threat feeds: what their entries are, stored as ThreatMatch.threatName. */
-  threatName?: ThreatCategory;
-}
-
-export const MANAGED_FEEDS: readonly FeedDefinition[] = [
-  { name: 'AwsIpRanges', feed: 'aws-ranges', url: 'https://ip-ranges.amazonaws.com/ip-ranges.json', file: 'ip-ranges.json' },
-  { name: 'TorExitNodes', feed: 'tor-exit', url: 'https://check.torproject.org/torbulkexitlist', file: 'torbulkexitlist' },
-  {
-    name: 'TorRelays',
-    feed: 'tor-relay',
-    url: 'https://onionoo.torproject.org/details?type=relay&running=true&fields=or_addresses',
-    file: 'onionoo-relays.json',
-  },
-  {
-    name: 'Feodo',
-    feed: 'managed',
-    url: 'https://feodotracker.abuse.ch/downloads/ipblocklist.txt',
-    file: 'feodo-ipblocklist.txt',
-    threatName: 'CommandAndControl',
-  },
-  {
-    name: 'EmergingThreats',
-    feed: 'managed',
-    url: 'https://rules.emergingthreats.net/blockrules/compromised-ips.txt',
-    file: 'compromised-ips.txt',
-    threatName: 'Malicious',
-  },
-];
+import { type FeedDefinition, MANAGED_FEEDS } from './feeds.js';
+import { type AwsPrefix, FETCH_TIMEOUT_MS, getSet, isUserList, readSource, saveSet, sha256 } from './store.js';
 
 const INTEL_BASE_URL_ENV = 'GUMSHOE_INTEL_BASE_URL';
 
@@ -53,6 +17,8 @@ export interface UpdateOptions {
   /** Replaces every default URL by `${baseUrl}/${feed.file}`; defaults to $GUMSHOE_INTEL_BASE_URL. */
   baseUrl?: string;
   timeoutMs?: number;
+  /** Store a feed that shrank below half of its previous size (SHRINK_GUARD) instead of failing it. */
+  acceptShrink?: boolean;
 }
 
 export interface FeedResult {
@@ -60,6 +26,7 @@ export interface FeedResult {
   feed: FeedDefinition['feed'];
   url: string;
   ok: boolean;
+  /** 0 when the feed says it lists nothing (Feodo's `# END 0 entries`): the set is emptied. */
   entries?: number;
   /** Lines or records that could not be read. */
   problems?: number;
@@ -89,6 +56,8 @@ interface FeedContent {
   entries: ListEntry[];
   awsRanges?: AwsPrefix[];
   problems: number;
+  /** The feed states how many entries it holds and that many were read: complete, however small. */
+  sizeConfirmed?: boolean;
 }
 
 /** AWS's ip-ranges.json: `prefixes[].ip_prefix` and `ipv6_prefixes[].ipv6_prefix`, with region and service. */
@@ -148,15 +117,47 @@ export function parseOnionooRelays(text: string): FeedContent {
   return { entries: [...ips].map((value) => ({ kind: 'ip', value })), problems };
 }
 
+/** Feodo Tracker's last line, `# END 3 entries`: how many entries the list holds. */
+const DECLARED_SIZE = /^#\s*END\s+(\d+)\s+entr(?:y|ies)\b/im;
+
+/**
+ * A one-entry-per-line feed. Every line of a complete download ends with a line break: a last data line
+ * without one was cut off in transit, and fails the feed. A feed that states its size must hold that many
+ * lines of entries (or malformed ones); then it is complete even when empty.
+ */
+export function parseTxtFeed(text: string, threatName?: string): FeedContent {
+  const last = text.slice(text.lastIndexOf('\n') + 1).trim();
+  if (last !== '' && !last.startsWith('#')) throw new Error(`cut off: the last line, '${last.slice(0, 40)}', has no line end`);
+  const parsed = parseList(text, 'TXT');
+  const declared = DECLARED_SIZE.exec(text)?.[1];
+  const read = parsed.entries.length + parsed.problems.length;
+  if (declared !== undefined && Number(declared) !== read) throw new Error(`incomplete: the feed says it holds ${declared} entries, ${read} were read`);
+  const entries = threatName ? parsed.entries.map((e) => ({ ...e, threatName })) : parsed.entries;
+  return { entries, problems: parsed.problems.length, sizeConfirmed: declared !== undefined };
+}
+
 function parseFeed(feed: FeedDefinition, text: string): FeedContent {
   if (feed.feed === 'aws-ranges') return parseAwsIpRanges(text);
   if (feed.feed === 'tor-relay') return parseOnionooRelays(text);
-  const parsed = parseList(text, 'TXT');
-  const entries = feed.threatName ? parsed.entries.map((e) => ({ ...e, threatName: feed.threatName })) : parsed.entries;
-  return { entries, problems: parsed.problems.length };
+  return parseTxtFeed(text, feed.threatName);
 }
 
-/** Downloads every feed in parallel, then stores those that downloaded and parsed with at least one entry. */
+/**
+ * A download that leaves fewer than half the entries of the set it replaces is taken for a partial one
+ * (a mirror mid-sync, a feed published half-written) unless the feed confirms its size. Sets below
+ * `minimum` entries are not guarded: a handful of entries come and go.
+ */
+export const SHRINK_GUARD = { fraction: 0.5, minimum: 20 };
+
+function shrinkage(previous: number | undefined, count: number): string | undefined {
+  if (previous === undefined || previous < SHRINK_GUARD.minimum || count >= previous * SHRINK_GUARD.fraction) return undefined;
+  return `shrank from ${previous} to ${count} entries (below half), which looks like a partial download; previous contents kept (--accept-shrink stores it)`;
+}
+
+/**
+ * Downloads every feed in parallel, then stores those that downloaded and parsed whole: with at least one
+ * entry, or none when the feed says so; and not shrunk past SHRINK_GUARD unless `acceptShrink`.
+ */
 export async function updateIntel(connection: DuckDBConnection, options: UpdateOptions = {}): Promise<FeedResult[]> {
   const feeds = resolveFeeds(options);
   const timeoutMs = options.timeoutMs ?? FETCH_TIMEOUT_MS;
@@ -172,9 +173,12 @@ export async function updateIntel(connection: DuckDBConnection, options: UpdateO
     try {
       const content = parseFeed(feed, download.value.toString('utf8'));
       const count = content.awsRanges?.length ?? content.entries.length;
-      if (count === 0) throw new Error(`no entries in ${feed.url} (${content.problems} unreadable)`);
+      if (count === 0 && !content.sizeConfirmed) throw new Error(`no entries in ${feed.url} (${content.problems} unreadable)`);
       const existing = await getSet(connection, feed.name);
-      if (existing?.feed === 'custom') throw new Error(`a list you added is named ${feed.name}; rename it to update this feed`);
+      // Lakes from before feed names were reserved may hold a user list under one.
+      if (existing && isUserList(existing)) throw new Error(`a list you added is named ${feed.name}; rename it to update this feed`);
+      const shrunk = content.sizeConfirmed || options.acceptShrink ? undefined : shrinkage(existing?.entries, count);
+      if (shrunk) throw new Error(shrunk);
       const hash = sha256(download.value);
       const role = feed.feed === 'managed' ? 'threat' : 'reference';
       const format = feed.feed === 'aws-ranges' || feed.feed === 'tor-relay' ? 'JSON' : 'TXT';

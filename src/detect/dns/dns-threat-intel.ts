@@ -17,8 +17,11 @@ import { dnsAction, domainThreats, C2_MITRE, dnsTypeSpec } from './domain-names.
  *   Scanner) and the tester's reputation probes are the domain-reputation detection's.
  * - A custom (user) list's match, whatever its category, raises Impact:EC2/MaliciousDomainRequest.Custom,
  *   one finding per list.
- * - Trojan:EC2/BlackholeTraffic!DNS also when an A/AAAA answer is an address a list files as a black hole
- *   or sinkhole: the name is being redirected to one, whatever the name.
+ * - Trojan:EC2/BlackholeTraffic!DNS also when an A/AAAA answer is an address a managed list files as a
+ *   black hole or sinkhole: the name is being redirected to one, whatever the name. A custom list's address
+ *   in an answer raises nothing here: uploaded lists drive only the `.Custom` types (guardduty.md §7), and
+ *   the DNS one, MaliciousDomainRequest.Custom, is for listed domains. Connecting to the address is what
+ *   raises UnauthorizedAccess:EC2/MaliciousIPCaller.Custom (flow-threat-intel.ts), as for any listed IP.
  * Raised whatever the answer (NXDOMAIN too: asking is the sign) and when DNS Firewall blocked the query
  * (`blocked: true`). resourceRole ACTOR: the instance asked. A name on a trusted entity list raises nothing
  * (checked by the runner on `domain`).
@@ -67,7 +70,7 @@ function typeOf(match: ThreatMatch): string | undefined {
 function blackholeAnswer(query: DnsEvent, context: NetworkDetectionContext): { ip: string; match: ThreatMatch } | undefined {
   for (const answer of query.answers) {
     if (answer.type !== 'A' && answer.type !== 'AAAA') continue;
-    const match = context.intel.ipThreats(answer.data).find((m) => threatCategory(m.threatName) === 'Blackhole');
+    const match = context.intel.ipThreats(answer.data).find((m) => !m.custom && threatCategory(m.threatName) === 'Blackhole');
     if (match) return { ip: answer.data, match };
   }
   return undefined;
@@ -141,6 +144,12 @@ const cases = (): NetworkCase[] => [
     name: 'a custom-listed domain that is also on the trusted entity list is trusted',
     dns: [resolved('cdn.invoice-portal-secure.com', nov(2, '14:22:10'), '203.0.113.7')],
     intel: { threatDomains: [{ domain: '*.invoice-portal-secure.com', ...CORP_FEED }], trustedDomains: ['cdn.invoice-portal-secure.com'] },
+    expect: [],
+  },
+  {
+    name: 'a sinkhole address on the user’s custom list in an answer: custom lists give .Custom types, and no DNS one is about addresses',
+    dns: [resolved('updates.freshcleanerapp.net', nov(2, '08:00:00'), SINKHOLE_IP)],
+    intel: { threatIps: [{ ip: SINKHOLE_IP, ...CORP_FEED, threatName: 'Sinkhole' }] },
     expect: [],
   },
   {

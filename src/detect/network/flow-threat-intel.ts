@@ -9,12 +9,15 @@ import { connectionLines, everyMinute } from './flow-case-builders.js';
  * - A managed feed's match raises the type of its category (src/intel/threat-categories.ts): C&C,
  *   cryptocurrency, black hole, drop point. Its other categories (Malicious, Scanner, Phishing, …) have no
  *   flow type of their own here: inbound ones are Recon:EC2/PortProbe* (port-probe.ts).
+ *   A list the user declared managed intel (`intel add --managed`) counts as managed here.
  * - A custom list's match, whatever its category, raises MaliciousIPCaller.Custom, one finding per list.
  * - The instance opened the connection (resourceRole ACTOR, OUTBOUND): raised even when the flow was
  *   REJECTed (blocked = true), since trying to reach a C&C server is the sign of compromise. The remote end
  *   opened it (TARGET, INBOUND): raised only when ACCEPTed, as rejected inbound traffic from listed IPs is
  *   the internet's background noise. A connection counts once per record window (its request record).
- * Threat lists are IPv4 only, so IPv6 flows and records without addresses (NODATA, SKIPDATA) never match.
+ * Threat lists are IPv4 only, so IPv6 flows and records without addresses (NODATA, SKIPDATA) never match,
+ * except to an IPv6 address that carries an IPv4 one (NAT64 `64:ff9b::/96`, IPv4-mapped), which the lookup
+ * judges as that IPv4 address (src/intel/ip.ts ipv4Of).
  */
 const MANAGED_TYPES: Partial<Record<ThreatCategory, string>> = {
   CommandAndControl: 'Backdoor:EC2/C&CActivity.B',

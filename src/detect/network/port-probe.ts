@@ -1,6 +1,6 @@
 import { remoteIpDetails } from '../../findings/build.js';
 import type { InstanceDetails, PortProbeAction } from '../../findings/guardduty-finding.js';
-import type { IntelLookup } from '../../intel/lookup.js';
+import type { IntelLookup, ThreatMatch } from '../../intel/lookup.js';
 import { threatCategory } from '../../intel/threat-categories.js';
 import { assumedRole, ctEvent } from '../case-builders.js';
 import type { FlowDetection, NetworkCase } from '../detection.js';
@@ -22,7 +22,8 @@ import { connectionLines, everyMinute } from './flow-case-builders.js';
  *   not an EMR node (EMR tags its nodes `aws:elasticmapreduce:*` at launch). High.
  * - Otherwise PortProbeUnprotectedPort: Low, High on Elasticsearch's 9200/9300.
  * Probes of one instance make one finding per type whose count grows; its portProbeDetails list the latest
- * MAX_DETAILS distinct (port, scanner) pairs, newest first.
+ * MAX_DETAILS distinct (port, scanner) pairs, newest first, and its evidence names the list of each of them
+ * (threatListName: the latest probe's list).
  */
 const UNPROTECTED = 'Recon:EC2/PortProbeUnprotectedPort';
 const EMR = 'Recon:EC2/PortProbeEMRUnprotectedPort';
@@ -58,6 +59,8 @@ interface Probe {
   port: number;
   localIp: string | null;
   remoteIp: string;
+  /** The list that named the scanner; older state (before it was kept) has none. */
+  threat?: ThreatMatch;
 }
 
 const isEmrNode = (instance: InstanceDetails) => instance.tags === undefined || instance.tags.some((t) => t.key.startsWith('aws:elasticmapreduce:'));
@@ -213,7 +216,7 @@ export const portProbe: FlowDetection = {
     const type = EMR_PORTS.has(localPort) && isEmrNode(instance) ? EMR : UNPROTECTED;
     const key = `${instanceKey(flow) ?? connection.localIp}|${type}`;
     const probes = context.state<Probe[]>(key, () => []);
-    const latest: Probe = { port: localPort, localIp: connection.localIp, remoteIp: remoteIp! };
+    const latest: Probe = { port: localPort, localIp: connection.localIp, remoteIp: remoteIp!, threat };
     const kept = probes.filter((p) => p.port !== latest.port || p.remoteIp !== latest.remoteIp).slice(0, MAX_DETAILS - 1);
     probes.splice(0, probes.length, latest, ...kept);
     context.emit({
@@ -225,6 +228,7 @@ export const portProbe: FlowDetection = {
       instance,
       remoteIp: remoteIp!,
       threat,
+      threats: probes.flatMap((p) => (p.threat ? [p.threat] : [])),
       additionalInfo: { localPort: String(localPort) },
       vars: { port: localPort },
     });
