@@ -1,27 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Occurrence } from '../src/findings/build.js';
-import { DEFAULT_SETTINGS } from '../src/detect/detection.js';
 import { dnsDataExfiltration, SLOW, slowTunnel } from '../src/detect/dns/data-exfiltration.js';
-import { dnsFromRecord } from '../src/detect/network-records.js';
-import { DetectionRunner, StateStore } from '../src/detect/runner.js';
-import { staticIntel } from '../src/intel/static.js';
+import { StateStore } from '../src/detect/runner.js';
+import { reload, runQueries, stateSize } from './helpers/network-runs.js';
 
-/** DNSDataExfiltration's long window (audit-net D4): slow tunnels by per-domain volume over hours, in bounded state. */
-function run(records: Record<string, unknown>[], state = new StateStore()): Occurrence[] {
-  const intel = staticIntel({});
-  const runner = new DetectionRunner([dnsDataExfiltration], intel, DEFAULT_SETTINGS, state, { intel, detectorId: '0'.repeat(32), partition: 'aws' });
-  for (const query of records.map((record, i) => dnsFromRecord(record, i + 1))) runner.processDns(query);
-  return runner.finish();
-}
-
-function reload(state: StateStore): StateStore {
-  const next = new StateStore();
-  for (const e of state.entries()) next.load(e.detectionId, e.key, JSON.parse(JSON.stringify(e.value)), e.usedAt);
-  return next;
-}
-
-const stateSize = (state: StateStore) => [...state.entries()].reduce((n, e) => n + JSON.stringify(e.value).length, 0);
+/** DNSDataExfiltration's long window : slow tunnels by per-domain volume over hours, in bounded state. */
+const run = (records: Record<string, unknown>[], state = new StateStore()): Occurrence[] => runQueries([dnsDataExfiltration], records, { state });
 
 describe('slow DNS tunnels', () => {
   test('the audit’s tunnel (a query every 20 s) is raised within its first hours, first seen at its first payload', () => {

@@ -1,30 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Occurrence } from '../src/findings/build.js';
-import { DEFAULT_SETTINGS } from '../src/detect/detection.js';
 import { bruteForce, internetHost, NAT, natFetch, natFetches, sshBotnet } from '../src/detect/network/brute-force.js';
 import { connectionLines } from '../src/detect/network/flow-case-builders.js';
 import { each, spaced } from '../src/detect/network/flow-volume-cases.js';
-import { flowFromLine } from '../src/detect/network-records.js';
-import { DetectionRunner, StateStore } from '../src/detect/runner.js';
-import { staticIntel } from '../src/intel/static.js';
+import { StateStore } from '../src/detect/runner.js';
+import { reload, runFlows } from './helpers/network-runs.js';
 
 /**
  * Brute force beyond one attacking address (the many-host TARGET total) and NAT gateways' interfaces (each
  * connection logged twice, the subnet's egress on one interface): audit-net D1 and D3.
  */
-function run(lines: string[], state = new StateStore()): Occurrence[] {
-  const intel = staticIntel({});
-  const runner = new DetectionRunner([bruteForce], intel, DEFAULT_SETTINGS, state, { intel, detectorId: '0'.repeat(32), partition: 'aws' });
-  for (const flow of lines.map((line, i) => flowFromLine(line, i + 1)).sort((a, b) => a.time - b.time)) runner.processFlow(flow);
-  return runner.finish();
-}
-
-function reload(state: StateStore): StateStore {
-  const next = new StateStore();
-  for (const e of state.entries()) next.load(e.detectionId, e.key, JSON.parse(JSON.stringify(e.value)), e.usedAt);
-  return next;
-}
+const run = (lines: string[], state = new StateStore()): Occurrence[] => runFlows([bruteForce], lines, { state });
 
 describe('brute force through a NAT gateway', () => {
   test('a NAT’s interface raises nothing for its runners’ fetches, whichever way the arriving record is written', () => {

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import type { Occurrence } from '../src/findings/build.js';
-import { DEFAULT_SETTINGS, type DetectSettings, type FlowDetection, type NetworkCase } from '../src/detect/detection.js';
+import type { FlowDetection, NetworkCase } from '../src/detect/detection.js';
 import { ansiblePlay, bruteForce, internetHost } from '../src/detect/network/brute-force.js';
 import { connectionLines } from '../src/detect/network/flow-case-builders.js';
 import { each, spaced } from '../src/detect/network/flow-volume-cases.js';
@@ -11,14 +11,15 @@ import { denialOfService } from '../src/detect/network/denial-of-service.js';
 import { rejectedSurge } from '../src/detect/network/rejected-surge.js';
 import { scans } from '../src/detect/network/scans.js';
 import { p95, trafficVolume } from '../src/detect/network/traffic-volume.js';
-import { CASE_ACCOUNT, CASE_ENI, CASE_PRIVATE_IP, FLOW_CASE_HEADER, flowFromLine, flowLine } from '../src/detect/network-records.js';
-import { DetectionRunner, StateStore } from '../src/detect/runner.js';
+import { CASE_ACCOUNT, CASE_ENI, CASE_PRIVATE_IP, FLOW_CASE_HEADER, flowLine } from '../src/detect/network-records.js';
+import { StateStore } from '../src/detect/runner.js';
 import type { IntelLookup } from '../src/intel/lookup.js';
 import { staticIntel } from '../src/intel/static.js';
 import { runDetections } from '../src/detect/engine.js';
 import { runCase, typesRaised } from '../src/detect/cases.js';
 import { matchesCriteria, parseCriteria } from '../src/findings/criteria.js';
 import { dataset, scratchDir, tempLake } from './helpers/lake.js';
+import { type NetworkRunOptions, reload, runFlows, stateSize } from './helpers/network-runs.js';
 
 /**
  * The volumetric flow detections beyond their own cases: roles and severities, exact thresholds, that each
@@ -28,21 +29,8 @@ import { dataset, scratchDir, tempLake } from './helpers/lake.js';
 const DETECTIONS: FlowDetection[] = [bruteForce, scans, denialOfService, trafficVolume, rejectedSurge];
 
 /** Runs flow lines through the detections, on `state` (persisted across calls like the engine's). */
-function run(detections: FlowDetection[], lines: string[], o: { state?: StateStore; intel?: IntelLookup; settings?: Partial<DetectSettings> } = {}): Occurrence[] {
-  const intel = o.intel ?? staticIntel({});
-  const runner = new DetectionRunner(detections, intel, { ...DEFAULT_SETTINGS, ...o.settings }, o.state ?? new StateStore(), { intel, detectorId: '0'.repeat(32), partition: 'aws' });
-  for (const flow of lines.map((line, i) => flowFromLine(line, i + 1)).sort((a, b) => a.time - b.time)) runner.processFlow(flow);
-  return runner.finish();
-}
+const run = (detections: FlowDetection[], lines: string[], o: NetworkRunOptions = {}): Occurrence[] => runFlows(detections, lines, o);
 
-/** What the engine does between runs: state written as JSON and read back. */
-function reload(state: StateStore): StateStore {
-  const next = new StateStore();
-  for (const e of state.entries()) next.load(e.detectionId, e.key, JSON.parse(JSON.stringify(e.value)), e.usedAt);
-  return next;
-}
-
-const stateSize = (state: StateStore) => [...state.entries()].reduce((n, e) => n + JSON.stringify(e.value).length, 0);
 const caseOf = (detection: FlowDetection, prefix: string): NetworkCase => {
   const found = detection.cases().find((c) => c.name.startsWith(prefix));
   assert.ok(found, `no case "${prefix}"`);
