@@ -178,8 +178,10 @@ async function openS3Object(
     response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   } catch (error) {
     const converted = toS3UserError(error, context);
-    // One object refused, gone or failing does not stop the others; credentials and the endpoint do.
-    throw converted instanceof UserError && isObjectError(error) ? new UnreadableError(converted.message) : converted;
+    // One object refused, gone or failing does not stop the others; credentials and the endpoint do. The
+    // run names the object in front of the reason.
+    if (!(converted instanceof UserError && isObjectError(error))) throw converted;
+    throw new UnreadableError(converted.message.replace(` ${describeAction(context)}`, '').replace(`: ${context.uri}`, ''));
   }
   const body = response.Body;
   // In Node the SDK returns an IncomingMessage; anything else means a non-Node HTTP handler.
