@@ -288,6 +288,32 @@ const VALUE_FORMS: Partial<Record<AttributeKind, { fits: (value: string) => bool
 function checkValueKind(path: string, name: string, value: string): void {
   const form = VALUE_FORMS[attributeKind(path)];
   if (form && !form.fits(value)) throw new CriteriaError(path, `${name} value "${value}" is not ${form.expected}`);
+  checkEnumValue(path, name, value);
+}
+
+const PROTOCOLS = ['TCP', 'UDP', 'ICMP', 'ICMPV6', 'GRE', 'ESP', 'SCTP'];
+
+/**
+ * Attributes holding one of a few upper-case words (guardduty.md §2.3, §3.3, §3.5). Compared exactly, so a
+ * value in another case or outside a closed set would match nothing, and under notEquals everything: it is
+ * refused. Open sets (other plans' action types and resource types, rarer protocols) refuse only a known
+ * value spelt in another case.
+ */
+const ENUMERATED: Record<string, { values: string[]; closed: boolean }> = {
+  'service.resourceRole': { values: ['ACTOR', 'TARGET'], closed: true },
+  'service.action.networkConnectionAction.connectionDirection': { values: ['INBOUND', 'OUTBOUND', 'UNKNOWN'], closed: true },
+  'service.action.actionType': { values: ['AWS_API_CALL', 'NETWORK_CONNECTION', 'PORT_PROBE', 'DNS_REQUEST', 'KUBERNETES_API_CALL', 'RDS_LOGIN_ATTEMPT'], closed: false },
+  'service.action.networkConnectionAction.protocol': { values: PROTOCOLS, closed: false },
+  'service.action.dnsRequestAction.protocol': { values: ['UDP', 'TCP'], closed: false },
+  'resource.resourceType': { values: ['AccessKey', 'Instance', 'S3Bucket'], closed: false },
+};
+
+function checkEnumValue(path: string, name: string, value: string): void {
+  const known = ENUMERATED[path];
+  if (!known || known.values.includes(value)) return;
+  const meant = known.values.find((candidate) => candidate.toLowerCase() === value.toLowerCase());
+  if (meant) throw new CriteriaError(path, `${name} value "${value}" never matches: values compare exactly (did you mean "${meant}"?)`);
+  if (known.closed) throw new CriteriaError(path, `${name} value "${value}" is not one of ${known.values.join(', ')}`);
 }
 
 function parseNumber(path: string, name: string, value: unknown): number {
@@ -318,8 +344,26 @@ type Leaf = string | number | boolean;
  * none to. A missing attribute fails equals, matches and the comparisons, and passes notEquals/notMatches.
  */
 export function matchesCriteria(finding: GuardDutyFinding, criteria: FindingCriteria): boolean {
-  return Object.entries(criteria.criterion).every(([path, condition]) => satisfies(valuesAt(finding, path), path, condition));
+  return Object.entries(criteria.criterion).every(([path, condition]) => satisfies(valuesOf(finding, path), path, condition));
 }
+
+/**
+ * Documented attributes whose value the finding holds under another name, as GuardDuty writes it:
+ * Behavior:EC2/NetworkPortUnusual reports the unusual port as `additionalInfo.unusual` itself ("5060",
+ * guardduty.md §3.8), while the filter attribute is `service.additionalInfo.unusual.port` (§6.3).
+ */
+const ALIASES: Record<string, (finding: GuardDutyFinding) => unknown> = {
+  'service.additionalInfo.unusual.port': (finding) =>
+    finding.type === 'Behavior:EC2/NetworkPortUnusual' ? finding.service.additionalInfo?.unusual : undefined,
+};
+
+function valuesOf(finding: GuardDutyFinding, path: string): Leaf[] {
+  const values = valuesAt(finding, path);
+  const alias = ALIASES[path]?.(finding);
+  return isLeaf(alias) ? [...values, alias] : values;
+}
+
+const isLeaf = (value: unknown): value is Leaf => ['string', 'number', 'boolean'].includes(typeof value);
 
 function valuesAt(root: unknown, path: string): Leaf[] {
   let nodes: unknown[] = [root];
@@ -329,7 +373,7 @@ function valuesAt(root: unknown, path: string): Leaf[] {
       return Array.isArray(child) ? child : [child];
     });
   }
-  return nodes.filter((node): node is Leaf => ['string', 'number', 'boolean'].includes(typeof node));
+  return nodes.filter(isLeaf);
 }
 
 function satisfies(values: Leaf[], path: string, condition: Condition): boolean {

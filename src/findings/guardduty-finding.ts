@@ -192,3 +192,12 @@ export function severityLevel(severity: number): SeverityLevel {
   if (severity >= 4) return 'Medium';
   return 'Low';
 }
+
+/**
+ * The address a DNS finding's host queried from: the primary private address of its (first) interface, which
+ * for a host without a known instance is the query's source address itself.
+ */
+export function hostAddress(finding: GuardDutyFinding): string | undefined {
+  const eni = finding.resource.instanceDetails?.networkInterfaces?.[0];
+  return eni?.privateIpAddress ?? eni?.privateIpAddresses?.[0]?.privateIpAddress;
+}

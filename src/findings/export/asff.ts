@@ -2,6 +2,7 @@ import type { FindingTypeSpec } from '../../detect/detection.js';
 import {
   type FindingAction,
   type GuardDutyFinding,
+  hostAddress,
   type PortDetails,
   type RemoteIpDetails,
   severityLevel,
@@ -178,7 +179,7 @@ export function toAsff(finding: GuardDutyFinding, spec?: FindingTypeSpec): AsffF
     ...(spec && { Remediation: { Recommendation: { Text: truncate(spec.remediation, MAX_REMEDIATION) } } }),
     ProductFields: productFields(finding),
     Resources: resources(finding),
-    ...optional('Network', network(finding.service.action)),
+    ...optional('Network', network(finding.service.action, hostAddress(finding))),
     ...optional('Action', action(finding)),
     FindingProviderFields: { Severity: { Label: label, Original: original }, Types: types },
     RecordState: finding.service.archived ? 'ARCHIVED' : 'ACTIVE',
@@ -235,10 +236,21 @@ function productFields(finding: GuardDutyFinding): Record<string, string> {
   };
   const { action, evidence, additionalInfo, detection: _detection, ...scalars } = finding.service;
   add('aws/guardduty/service', scalars);
-  add('aws/guardduty/service/action', action);
+  add('aws/guardduty/service/action', probesCut(action));
   add('aws/guardduty/service/evidence', evidence);
   add('aws/guardduty/service/additionalInfo', additionalInfo);
   return fields;
+}
+
+/**
+ * The action with only the latest port probe: each probe flattens to up to 13 fields, so ten of them would
+ * fill the cap and drop the evidence and additionalInfo (the threat list and threat name) behind them.
+ * Every probe is still in `Action.PortProbeAction`.
+ */
+function probesCut(action: FindingAction): FindingAction {
+  const probe = action.portProbeAction;
+  if (!probe || probe.portProbeDetails.length <= 1) return action;
+  return { ...action, portProbeAction: { ...probe, portProbeDetails: probe.portProbeDetails.slice(0, 1) } };
 }
 
 function resources(finding: GuardDutyFinding): AsffResource[] {
@@ -318,7 +330,7 @@ function defined(object: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Source and destination of network actions, the source being the remote side of inbound traffic. */
-function network(action: FindingAction): AsffNetwork | undefined {
+function network(action: FindingAction, source?: string): AsffNetwork | undefined {
   const connection = action.networkConnectionAction;
   if (connection) {
     const outbound = connection.connectionDirection === 'OUTBOUND';
@@ -350,7 +362,8 @@ function network(action: FindingAction): AsffNetwork | undefined {
     }) as AsffNetwork;
   }
   const dns = action.dnsRequestAction;
-  if (dns) return { Direction: 'OUT', Protocol: dns.protocol, DestinationDomain: dns.domain };
+  // The querying host is the source: its address is in the resource (GuardDuty's DNS action does not repeat it).
+  if (dns) return defined({ Direction: 'OUT', Protocol: dns.protocol, SourceIpV4: source, DestinationDomain: dns.domain }) as AsffNetwork;
   return undefined;
 }
 

@@ -1,5 +1,5 @@
 import type { FindingTypeSpec } from '../../detect/detection.js';
-import { type GuardDutyFinding, type RemoteIpDetails, severityLevel } from '../guardduty-finding.js';
+import { type GuardDutyFinding, hostAddress, type RemoteIpDetails, severityLevel } from '../guardduty-finding.js';
 import { findingEventId } from './eventbridge.js';
 
 /** An OCSF 1.1.0 Detection Finding (class 2004). Times are epoch milliseconds. */
@@ -196,17 +196,21 @@ function evidences(finding: GuardDutyFinding): Record<string, unknown>[] {
   }
   const probe = action.portProbeAction;
   if (probe) {
+    // A probe is a connection the scanner opened to the instance (inbound), as a TARGET NETWORK_CONNECTION is.
     return probe.portProbeDetails.map((detail) => ({
       src_endpoint: endpoint(detail.remoteIpDetails) ?? {},
-      dst_endpoint: defined({ ip: detail.localIpDetails?.ipAddressV4, port: detail.localPortDetails.port }),
+      dst_endpoint: defined({
+        ip: detail.localIpDetails?.ipAddressV4,
+        port: detail.localPortDetails.port,
+        instance_uid: finding.resource.instanceDetails?.instanceId,
+      }),
+      connection_info: { direction_id: 1, direction: 'Inbound' },
     }));
   }
   const dns = action.dnsRequestAction;
   if (dns) {
-    return [{
-      query: { hostname: dns.domain },
-      ...(finding.resource.instanceDetails && { src_endpoint: { instance_uid: finding.resource.instanceDetails.instanceId } }),
-    }];
+    const source = defined({ ip: hostAddress(finding), instance_uid: finding.resource.instanceDetails?.instanceId });
+    return [{ query: { hostname: dns.domain }, ...(Object.keys(source).length && { src_endpoint: source }) }];
   }
   return [];
 }
