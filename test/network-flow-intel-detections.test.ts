@@ -211,6 +211,12 @@ describe('port probes', () => {
     assert.equal(emr!.finding.severity, 8);
     assert.deepEqual(emr!.finding.service.action.portProbeAction!.portProbeDetails[0]!.localPortDetails, { port: 8088, portName: 'YARN ResourceManager' });
   });
+
+  test('on a server that is no EMR node, the port has the name every other finding gives it', () => {
+    const notebook = portProbe.cases().find((c) => c.name.startsWith('port 8888 on a tagged non-EMR'))!;
+    const [finding] = runCase([portProbe], notebook);
+    assert.deepEqual(finding!.finding.service.action.portProbeAction!.portProbeDetails[0]!.localPortDetails, { port: 8888, portName: 'HTTP' });
+  });
 });
 
 describe('Tor', () => {

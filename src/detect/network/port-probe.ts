@@ -65,9 +65,10 @@ interface Probe {
 
 const isEmrNode = (instance: InstanceDetails) => instance.tags === undefined || instance.tags.some((t) => t.key.startsWith('aws:elasticmapreduce:'));
 
-function detail(probe: Probe, intel: IntelLookup): ProbeDetail {
+/** A probe as portProbeDetails lists it; EMR's service names only in the EMR type, as other findings name ports. */
+function detail(probe: Probe, intel: IntelLookup, emr: boolean): ProbeDetail {
   return {
-    localPortDetails: { port: probe.port, portName: EMR_PORTS.get(probe.port) ?? portName(probe.port) },
+    localPortDetails: { port: probe.port, portName: (emr && EMR_PORTS.get(probe.port)) || portName(probe.port) },
     ...(probe.localIp && !probe.localIp.includes(':') ? { localIpDetails: { ipAddressV4: probe.localIp } } : {}),
     remoteIpDetails: remoteIpDetails(probe.remoteIp, intel),
   };
@@ -222,7 +223,7 @@ export const portProbe: FlowDetection = {
     context.emit({
       type,
       event: flow,
-      action: { actionType: 'PORT_PROBE', portProbeAction: { blocked: false, portProbeDetails: probes.map((p) => detail(p, context.intel)) } },
+      action: { actionType: 'PORT_PROBE', portProbeAction: { blocked: false, portProbeDetails: probes.map((p) => detail(p, context.intel, type === EMR)) } },
       severity: type === UNPROTECTED ? (ELASTICSEARCH.has(localPort) ? HIGH : LOW) : HIGH,
       resourceRole: 'TARGET',
       instance,
