@@ -30,7 +30,7 @@ const ops = assumedRole('ops', 'ops');
 const IMDS: [string, string][] = [['A', '169.254.169.254']];
 
 /** RunInstances in eu-west-1 as CloudTrail logs it: one interface with its addresses (the first primary), pending. */
-function runInstance(instanceId: string, eni: string, addresses: string[], time: string): CloudTrailRecord {
+function runInstance(instanceId: string, eni: string, addresses: string[], time: string, more: Record<string, unknown> = {}): CloudTrailRecord {
   return ctEvent({
     service: 'ec2', name: 'RunInstances', identity: ops, time, region: 'eu-west-1',
     response: {
@@ -42,6 +42,7 @@ function runInstance(instanceId: string, eni: string, addresses: string[], time:
             items: [{
               networkInterfaceId: eni, privateIpAddress: addresses[0], subnetId: 'subnet-1', vpcId: 'vpc-1',
               privateIpAddressesSet: { item: addresses.map((privateIpAddress, i) => ({ privateIpAddress, primary: i === 0 })) },
+              ...more,
             }],
           },
         }],
@@ -185,6 +186,15 @@ describe('the instance inventory', () => {
       assert.equal(instanceOf(run([metadataDnsRebind], { trail: [launch], dns: [rebind(address, '2026-01-11T00:00:00Z')] })[0])?.instanceId, INSTANCE);
     }
     assert.equal(instanceOf(run([metadataDnsRebind], { trail: [launch], dns: [rebind('10.0.1.27', '2026-01-11T00:00:00Z')] })[0])?.instanceId, undefined);
+  });
+
+  test('a launch’s public address, public name and IPv6 addresses are in the finding’s interface, when the response has them', () => {
+    const record = runInstance(INSTANCE, LAUNCH_ENI, [CASE_PRIVATE_IP], '2026-01-10T08:00:00Z', {
+      association: { publicIp: '54.170.20.30', publicDnsName: 'ec2-54-170-20-30.eu-west-1.compute.amazonaws.com' },
+      ipv6AddressesSet: { items: [{ ipv6Address: '2a05:d018:1:2::10' }] },
+    });
+    const [eni] = instanceOf(run([metadataDnsRebind], { trail: [record], dns: [rebind(CASE_PRIVATE_IP, '2026-01-11T00:00:00Z')] })[0])!.networkInterfaces!;
+    assert.deepEqual([eni!.publicIp, eni!.publicDnsName, eni!.ipv6Addresses], ['54.170.20.30', 'ec2-54-170-20-30.eu-west-1.compute.amazonaws.com', ['2a05:d018:1:2::10']]);
   });
 
   test('the state reported is the one the last call moved the instance to, not the launch’s pending', () => {

@@ -134,11 +134,20 @@ function interfaceOf(eni: Json): NetworkInterface {
     const privateIpAddress = str(a.privateIpAddress);
     return privateIpAddress ? [{ privateIpAddress, privateDnsName: str(a.privateDnsName) }] : [];
   });
+  const ipv6Addresses = items(eni.ipv6AddressesSet).flatMap((a) => str(a.ipv6Address) ?? []);
+  // A launch response rarely has the public address yet; when it does, on the interface's association
+  // (or, for an instance described without interfaces, as its ipAddress and dnsName).
+  const association = object(eni.association);
+  const publicIp = str(association.publicIp) ?? str(eni.ipAddress);
+  const publicDnsName = str(association.publicDnsName) ?? str(eni.dnsName);
   return {
     networkInterfaceId: str(eni.networkInterfaceId),
     privateIpAddress: str(eni.privateIpAddress),
     privateDnsName: str(eni.privateDnsName),
     ...(secondary.length > 0 ? { privateIpAddresses: secondary } : {}),
+    ...(publicIp ? { publicIp } : {}),
+    ...(publicDnsName ? { publicDnsName } : {}),
+    ...(ipv6Addresses.length > 0 ? { ipv6Addresses } : {}),
     subnetId: str(eni.subnetId),
     vpcId: str(eni.vpcId),
     securityGroups: items(eni.groupSet).map((g) => ({ groupId: str(g.groupId), groupName: str(g.groupName) })),
