@@ -201,6 +201,7 @@ describe('ASFF', () => {
     assert.equal(asff.Description.length, 1024);
     assert.equal(asff.Remediation, undefined, 'no remediation without a spec');
     assert.throws(() => toAsff({ ...iam, accountId: '', description: '' }), /cannot be exported to ASFF: AwsAccountId, Description empty/);
+    assert.throws(() => toAsff({ ...iam, region: 'unknown' }), { name: 'UserError', message: /has no region, which ASFF requires: read its logs from their S3 layout/ });
   });
 });
 

@@ -1,4 +1,5 @@
 import type { FindingTypeSpec } from '../../detect/detection.js';
+import { UserError } from '../../sources/input.js';
 import {
   type FindingAction,
   type GuardDutyFinding,
@@ -191,6 +192,14 @@ export function toAsff(finding: GuardDutyFinding, spec?: FindingTypeSpec): AsffF
     return value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
   });
   if (missing.length) throw new Error(`finding ${finding.id} cannot be exported to ASFF: ${missing.join(', ')} empty`);
+  // Security Hub refuses a finding outside a region; flow logs read outside the S3 layout, in a format
+  // without the region field, whose interface CloudTrail never described, have none.
+  if (region === 'unknown') {
+    throw new UserError(
+      `finding ${finding.id} (${finding.type}) has no region, which ASFF requires: read its logs from their S3 layout ` +
+        `(AWSLogs/<account>/vpcflowlogs/<region>/…) or in a flow log format with the region field`,
+    );
+  }
   return asff;
 }
 
