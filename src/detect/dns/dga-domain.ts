@@ -2,7 +2,7 @@ import type { DnsDetection, NetworkCase } from '../detection.js';
 import { dnsQuery } from '../network-records.js';
 import { MINUTE, persistedTable } from '../network/flow-windows.js';
 import { after, nov, querySeries } from './dns-cases.js';
-import { dnsAction, domainName, labelRandomness, looksGenerated, senderKey, dnsTypeSpec } from './domain-names.js';
+import { dnsAction, domainName, domainThreats, labelRandomness, looksGenerated, senderKey, dnsTypeSpec } from './domain-names.js';
 import { BENIGN_GENERATED_LOOKING, DGA_FAMILIES, dgaNames } from './name-samples.js';
 
 /**
@@ -41,6 +41,11 @@ const cases = (): NetworkCase[] => [
   {
     name: 'Cryptolocker-shaped names: eight NXDOMAIN in four minutes, then one resolves',
     dns: [...querySeries(dgaNames(cryptolocker!, 8, 3), start, 30, nx), dnsQuery({ name: 'qmvtrkbwplxzhd.ru', time: after(start, 250), answers: [['A', '203.0.113.61']] })],
+    expect: [TYPE],
+  },
+  {
+    name: 'the GuardDuty tester’s C&C name after a DGA burst is a listed name, not the burst’s latest generated one',
+    dns: [...querySeries(dgaNames(cryptolocker!, 6, 3), start, 30, nx), dnsQuery({ name: 'c2.guarddutyc2activityb.com', time: after(start, 200), answers: [['A', '198.51.100.8']] })],
     expect: [TYPE],
   },
   {
@@ -95,6 +100,8 @@ export const dgaDomainRequest: DnsDetection = {
   onDns(query, context) {
     const name = domainName(query.queryName);
     if (name.kind !== 'internet' || name.label === null || !looksGenerated(name.label)) return;
+    // A listed name is known, not generated (the tester's C&C label looks random): its own types report it.
+    if (domainThreats(context.intel, query.queryName).length > 0) return;
     const table = recentTable(context);
     const key = senderKey(query);
     let recent = table.get(key);
