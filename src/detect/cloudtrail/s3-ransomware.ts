@@ -15,6 +15,7 @@ import {
   isExternalAccount,
   isIacAgent,
   keepEvidence,
+  learningOver,
   setEntry,
   str,
   takeEvidence,
@@ -25,9 +26,13 @@ import { bucketDetail } from './s3-resources.js';
 /**
  * S3 ransomware from CloudTrail S3 data events, per principal and bucket within an hour:
  * - mass deletion: object versions deleted one by one, a version listing followed by DeleteObjects, objects
- *   deleted right after being downloaded, or plain volume (100 keys, or 5 DeleteObjects calls of up to 1,000);
+ *   deleted right after being downloaded, or plain volume (100 keys, or 5 DeleteObjects calls of up to 1,000).
+ *   A principal that deleted or wrote objects in the bucket on an earlier day (retention, backup rotation,
+ *   ingestion jobs that delete each file they load) is reported only for version purges; while the account
+ *   is in its learning period, volume and download-then-delete are Low. One finding per principal and bucket;
  * - re-encryption with a key the owner does not hold: objects the principal just read written back with a
- *   customer-provided key (SSE-C) or a KMS key from an outside account;
+ *   customer-provided key (SSE-C) or a KMS key from an outside account, whole or in parts
+ *   (CreateMultipartUpload + UploadPartCopy, as `aws s3 cp` copies objects over 8 MB);
  * - a ransom note uploaded by the same principal after either.
  *
  * Emptying a bucket and then deleting it (console "Empty" then "Delete", `terraform destroy`) is teardown,
@@ -44,7 +49,9 @@ const READ_THEN_DELETE = 20;
 const MASS_KEYS = 100;
 const MASS_BATCHES = 5;
 const REWRITES = 5;
-const NOTE_NAME = /ransom|readme|read[_-]?me|recover|restore|decrypt|encrypted|deleted|how[_-]?to|instructions|warning|contact|payment|bitcoin|btc/i;
+/** Names ransom notes go by (only looked for right after the same principal destroyed or re-encrypted objects). */
+const NOTE_NAME =
+  /ransom|read[\s_-]?me|recover|restore|decrypt|encrypted|deleted|how[\s_-]?to|instructions|warning|attention|contact|payment|bitcoin|btc|locked|unlock|leak|your[\s_-]?(?:files|data)|(?:get|files)[\s_-]?back|(?:^|[\W_])note(?:[\W_]|$)/i;
 const SSE_C = 'x-amz-server-side-encryption-customer-algorithm';
 const KMS_KEY = 'x-amz-server-side-encryption-aws-kms-key-id';
 
@@ -59,15 +66,20 @@ interface BucketWindow {
   destroyed: boolean;
   encrypted: boolean;
   noted: boolean;
+  /** Multipart uploads started with a key the owner does not hold: object key → how it is encrypted. */
+  uploads?: Record<string, string>;
 }
 
 interface RansomState {
   windows: BoundedMap<BucketWindow>;
   /** principal|bucket → first deletion seen. */
   deleters: BoundedMap<number>;
+  /** principal|bucket → first object written (a backup or export job rotating its own objects). */
+  writers?: BoundedMap<number>;
 }
 
-const state = (context: DetectionContext) => context.state<RansomState>('s3-ransom', () => ({ windows: boundedMap(), deleters: boundedMap() }));
+const state = (context: DetectionContext) => context.state<RansomState>('s3-ransom', () => ({ windows: boundedMap(), deleters: boundedMap(), writers: boundedMap() }));
+const writersOf = (context: DetectionContext): BoundedMap<number> => (state(context).writers ??= boundedMap());
 
 function windowFor(context: DetectionContext, key: string, time: number): BucketWindow {
   const windows = state(context).windows;
@@ -80,7 +92,7 @@ function windowFor(context: DetectionContext, key: string, time: number): Bucket
   return w;
 }
 
-function onDelete(event: ApiEvent, context: DetectionContext, bucket: string, key: string, w: BucketWindow): void {
+function onDelete(event: ApiEvent, context: DetectionContext, bucket: string, key: string, w: BucketWindow, learned: boolean): void {
   const objectKey = str(event.request?.key);
   if (event.api === 'DeleteObjects') w.batchCalls++;
   else if (objectKey) {
@@ -89,38 +101,56 @@ function onDelete(event: ApiEvent, context: DetectionContext, bucket: string, ke
   }
   keepEvidence(context, `${key}@${w.start}`, event);
   const deleters = state(context).deleters;
-  const habitual = wasHabit(deleters, key, event.time);
+  // A principal that deleted here, or wrote objects here, on an earlier day (a retention or backup job
+  // rotating its own objects) is not new to this bucket.
+  const habitual = wasHabit(deleters, key, event.time) || wasHabit(writersOf(context), key, event.time, 5000, false);
   if (w.destroyed || isIacAgent(event.userAgent)) return;
 
   const versionPurge = w.versionDeletes >= VERSION_DELETES || (w.listedVersions && w.batchCalls > 0);
-  const readThenDelete = w.deleted.filter((k) => w.read.includes(k)).length >= READ_THEN_DELETE;
+  // DeleteObjects names no keys in CloudTrail: a batch deletion after READ_THEN_DELETE downloads counts too.
+  const readThenDelete = w.deleted.filter((k) => w.read.includes(k)).length >= READ_THEN_DELETE || (w.batchCalls > 0 && w.read.length >= READ_THEN_DELETE);
   const mass = w.deleted.length >= MASS_KEYS || w.batchCalls >= MASS_BATCHES;
   if (!versionPurge && !readThenDelete && !mass) return;
   w.destroyed = true;
-  // A principal that has deleted here on an earlier day (a retention job) is not new to this bucket.
-  const targeted = versionPurge || readThenDelete;
-  if (habitual && !targeted) return;
+  // A principal that has deleted here on an earlier day is not new to this bucket: a retention job, or an
+  // ingestion job that reads each incoming file and then deletes it. Only purging versions is still reported.
+  if (habitual && !versionPurge) return;
   const how = versionPurge
     ? 'deleted every version of the objects (nothing left to restore)'
     : readThenDelete
       ? 'downloaded objects and then deleted them'
       : [w.deleted.length ? `deleted ${w.deleted.length} objects one by one` : '', w.batchCalls ? `ran ${w.batchCalls} batch deletions of up to 1,000 objects each` : ''].filter(Boolean).join(' and ');
+  // While the account is still being learned (the lake's first days: every retention or ingestion job is
+  // "new"), plain volume and download-then-delete are Low; after that, a principal new to deleting here is
+  // High for download-then-delete and Medium for volume. A version purge is High, Medium for a habitual deleter.
+  const severity = versionPurge ? (habitual ? 5 : 8) : !learned ? 2 : readThenDelete ? 8 : 5;
   const related = takeEvidence(context, `${key}@${w.start}`, event);
   defer(context, `teardown|${key}`, w.start + WINDOW, () =>
-    context.emit({ type: DELETION, event, since: w.start, severity: targeted && !habitual ? 8 : 5, related, buckets: [bucketDetail(event, bucket)], vars: { how } }),
+    context.emit({ type: DELETION, event, since: w.start, severity, aggregateBy: event.principalKey, related, buckets: [bucketDetail(event, bucket)], vars: { how } }),
   );
 }
 
 function onWrite(event: ApiEvent, context: DetectionContext, bucket: string, key: string, w: BucketWindow): void {
   const request = event.request ?? {};
   const objectKey = str(request.key) ?? '';
-  if ((w.destroyed || w.encrypted) && !w.noted && NOTE_NAME.test(objectKey)) {
+  if ((w.destroyed || w.encrypted) && !w.noted && event.api !== 'UploadPartCopy' && NOTE_NAME.test(objectKey)) {
     w.noted = true;
     context.emit({ type: NOTE, event, buckets: [bucketDetail(event, bucket)], vars: { key: objectKey } });
     return;
   }
   const kmsAccount = accountOf(str(request[KMS_KEY]) ?? '');
-  const foreignKey = str(request[SSE_C]) !== undefined || (kmsAccount !== null && isExternalAccount(kmsAccount, event, context.settings));
+  let foreignKey = str(request[SSE_C]) !== undefined || (kmsAccount !== null && isExternalAccount(kmsAccount, event, context.settings));
+  let how = str(request[SSE_C]) ? 'a customer-provided key (SSE-C)' : `a KMS key in account ${kmsAccount}`;
+  // Large objects are rewritten in parts (aws s3 cp over 8 MB): CreateMultipartUpload carries the
+  // encryption, UploadPartCopy the copy source (and, for SSE-C, the key again).
+  if (event.api === 'CreateMultipartUpload' && foreignKey) {
+    const uploads = (w.uploads ??= {});
+    if (Object.keys(uploads).length < REWRITES * 4) uploads[objectKey] = how;
+  }
+  if (event.api === 'UploadPartCopy' && w.uploads?.[objectKey] !== undefined) {
+    how = str(request[SSE_C]) ? how : w.uploads[objectKey]!;
+    foreignKey = true;
+  }
   if (!foreignKey) return;
   const source = decodeURIComponent(str(request['x-amz-copy-source']) ?? '').replace(/^\//, '').replace(/\?versionId=.*$/, '');
   const inPlace = source === `${bucket}/${objectKey}` || w.read.includes(objectKey);
@@ -129,7 +159,6 @@ function onWrite(event: ApiEvent, context: DetectionContext, bucket: string, key
   keepEvidence(context, `${key}@${w.start}`, event);
   if (w.encrypted || w.rewritten.length < REWRITES) return;
   w.encrypted = true;
-  const how = str(request[SSE_C]) ? 'a customer-provided key (SSE-C)' : `a KMS key in account ${kmsAccount}`;
   context.emit({ type: ENCRYPTION, event, since: w.start, related: takeEvidence(context, `${key}@${w.start}`, event), buckets: [bucketDetail(event, bucket)], vars: { count: w.rewritten.length, how } });
 }
 
@@ -137,6 +166,7 @@ function onS3Event(event: ApiEvent, context: DetectionContext): void {
   flushDeferred(context, event.time);
   const bucket = event.bucketName;
   if (!bucket || event.failed) return;
+  const learned = learningOver(context, event);
   const key = `${event.principalKey}|${bucket}`;
   if (event.api === 'DeleteBucket') return cancelDeferred(context, `teardown|${key}`);
   const w = windowFor(context, key, event.time);
@@ -152,9 +182,14 @@ function onS3Event(event: ApiEvent, context: DetectionContext): void {
       return;
     case 'DeleteObject':
     case 'DeleteObjects':
-      return onDelete(event, context, bucket, key, w);
+      return onDelete(event, context, bucket, key, w, learned);
     case 'PutObject':
     case 'CopyObject':
+    case 'CreateMultipartUpload':
+    case 'UploadPartCopy':
+    case 'CompleteMultipartUpload':
+      wasHabit(writersOf(context), key, event.time);
+      if (event.api === 'CompleteMultipartUpload') return;
       return onWrite(event, context, bucket, key, w);
   }
 }
@@ -171,7 +206,7 @@ const thief = iamUser('mallory');
 export const s3Ransomware: ApiDetection = {
   id: 'gumshoe-s3-ransomware',
   source: 'cloudtrail',
-  apis: ['GetObject', 'PutObject', 'CopyObject', 'DeleteObject', 'DeleteObjects', 'ListObjectVersions', 'ListBucketVersions', 'DeleteBucket'],
+  apis: ['GetObject', 'PutObject', 'CopyObject', 'CreateMultipartUpload', 'UploadPartCopy', 'CompleteMultipartUpload', 'DeleteObject', 'DeleteObjects', 'ListObjectVersions', 'ListBucketVersions', 'DeleteBucket'],
   types: [
     {
       type: DELETION,
@@ -239,6 +274,43 @@ export const s3Ransomware: ApiDetection = {
       name: 'in-place copies to a KMS key in an outside account',
       records: files.slice(0, 6).map((f, i) => s3('CopyObject', { bucketName, key: f, 'x-amz-copy-source': `${bucketName}/${f}`, 'x-amz-server-side-encryption': 'aws:kms', [KMS_KEY]: `arn:aws:kms:us-east-1:${OTHER_ACCOUNT}:key/attacker` }, at(0, i), thief)),
       expect: [ENCRYPTION],
+    },
+    {
+      name: 'ransom notes under other names after a version purge: spaces, ATTENTION, NOTE, your files',
+      records: ['HOW TO GET YOUR FILES BACK.txt', '!!!_ATTENTION_!!!.txt', 'NOTE.html', 'YOUR_DATA_IS_LOCKED.txt'].flatMap((note, n) => [
+        s3('ListObjectVersions', { bucketName: `b${n}`, versions: '' }, at(n * 5), thief),
+        s3('DeleteObjects', { bucketName: `b${n}`, delete: '' }, at(n * 5 + 1), thief),
+        s3('PutObject', { bucketName: `b${n}`, key: note }, at(n * 5 + 2), thief),
+      ]),
+      expect: [DELETION, NOTE],
+    },
+    {
+      name: 'large objects copied onto themselves in parts with SSE-C (aws s3 cp --sse-c over 8 MB)',
+      records: files.slice(0, 6).flatMap((f, i) => [
+        s3('CreateMultipartUpload', { bucketName, key: f, uploads: '', [SSE_C]: 'AES256' }, at(0, i * 6), thief),
+        ...[1, 2].map((part) => s3('UploadPartCopy', { bucketName, key: f, partNumber: String(part), uploadId: `u${i}`, 'x-amz-copy-source': `${bucketName}/${f}`, [SSE_C]: 'AES256' }, at(0, i * 6 + part), thief)),
+        s3('CompleteMultipartUpload', { bucketName, key: f, uploadId: `u${i}` }, at(0, i * 6 + 3), thief),
+      ]),
+      expect: [ENCRYPTION],
+    },
+    {
+      name: 'large objects copied onto themselves in parts to a KMS key in an outside account',
+      records: files.slice(0, 6).flatMap((f, i) => [
+        s3('CreateMultipartUpload', { bucketName, key: f, uploads: '', 'x-amz-server-side-encryption': 'aws:kms', [KMS_KEY]: `arn:aws:kms:us-east-1:${OTHER_ACCOUNT}:key/attacker` }, at(0, i * 6), thief),
+        s3('UploadPartCopy', { bucketName, key: f, partNumber: '1', uploadId: `u${i}`, 'x-amz-copy-source': `${bucketName}/${f}` }, at(0, i * 6 + 1), thief),
+        s3('CompleteMultipartUpload', { bucketName, key: f, uploadId: `u${i}` }, at(0, i * 6 + 2), thief),
+      ]),
+      expect: [ENCRYPTION],
+    },
+    {
+      name: 'large objects uploaded in parts with the account’s own KMS key and copied from another bucket',
+      records: files.slice(0, 6).flatMap((f, i) => [
+        s3('CreateMultipartUpload', { bucketName, key: f, uploads: '', 'x-amz-server-side-encryption': 'aws:kms', [KMS_KEY]: 'arn:aws:kms:us-east-1:111122223333:key/own' }, at(0, i * 6), thief),
+        s3('UploadPartCopy', { bucketName, key: f, partNumber: '1', uploadId: `u${i}`, 'x-amz-copy-source': `${bucketName}/${f}` }, at(0, i * 6 + 1), thief),
+        s3('CreateMultipartUpload', { bucketName, key: `copy/${f}`, uploads: '', [SSE_C]: 'AES256' }, at(0, i * 6 + 2), thief),
+        s3('UploadPartCopy', { bucketName, key: `copy/${f}`, partNumber: '1', uploadId: `v${i}`, 'x-amz-copy-source': `staging/${f}`, [SSE_C]: 'AES256' }, at(0, i * 6 + 3), thief),
+      ]),
+      expect: [],
     },
     {
       name: 'Panther: single object deletions and an SSE-C copy',
