@@ -32,7 +32,13 @@ import { bucketDetail, bucketOf } from './s3-resources.js';
  *   (Discovery is Low); or
  * - volume: the principal's calls of this kind on this bucket over the past 24 hours exceed
  *   max(VOLUME_MIN[kind], VOLUME_FACTOR × its historical daily maximum) — a job that suddenly deletes or
- *   reads far more than it ever did. The finding is raised when the count crosses the threshold.
+ *   reads far more than it ever did. The finding is raised when the count crosses the threshold; or
+ * - bulk from a new network: BULK_CALLS calls of a kind the principal already makes on the bucket (not
+ *   listing) within 24 hours from one ASN unusual for it — stolen credentials draining the bucket their
+ *   owner reads every day.
+ * Presigned-URL requests (AuthenticationMethod QueryString) come from whoever holds the link: their network
+ * and country are neither judged nor learned.
+ * Findings are one per principal and bucket (aggregateBy the principal).
  * Unusual means not yet established in the profile (behavior-profile `established`: active on 3 distinct
  * days, or known for the learning period), not "first seen a moment ago": an intruder's first listing does
  * not make their network familiar for the reads that follow, and every call of theirs that day lands in
@@ -97,6 +103,24 @@ interface Volume {
 interface Scope {
   profile: Profile;
   volume: Partial<Record<Kind, Volume>>;
+  /** Calls of each kind from networks unusual for the principal: kind|asn → [first call, calls] in 24 hours. */
+  offNet?: Record<string, [number, number]>;
+}
+
+/** Calls of one kind on a bucket from one network new for the principal within 24 hours (presigned URLs aside). */
+function offNetwork(pair: Scope, kind: Kind, asn: string, time: number): [number, number] {
+  const map = (pair.offNet ??= {});
+  const key = `${kind}|${asn}`;
+  for (const [k, [start]] of Object.entries(map)) if (time - start > 24 * HOUR_MS || start > time) delete map[k];
+  const entry = (map[key] ??= [time, 0]);
+  if (Object.keys(map).length > 8) delete map[Object.keys(map)[0]!];
+  entry[1]++;
+  return entry;
+}
+
+/** A presigned URL: the caller's address is whoever holds the link, not where the principal works from. */
+function isPresigned(event: ApiEvent): boolean {
+  return (event.additional as Record<string, unknown> | null)?.AuthenticationMethod === 'QueryString';
 }
 
 interface PrincipalScope extends Scope {
@@ -167,9 +191,12 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
     pair = scope(time);
     setEntry(principal.buckets, bucket, pair, PAIRS_PER_PRINCIPAL);
   }
-  const asn = asnLabel(event.sourceIp, context.intel);
+  // A presigned URL is used from wherever its holder is (a customer's browser): that network and country
+  // say nothing of the principal that signed it, so they are neither judged nor learned.
+  const presigned = isPresigned(event);
+  const asn = presigned ? null : asnLabel(event.sourceIp, context.intel);
   const agent = uaCategory(event.userAgent);
-  const country = countryOf(event.sourceIp, context.intel);
+  const country = presigned ? null : countryOf(event.sourceIp, context.intel);
   const name = userNameLabel(event);
 
   const pairVolume = count(pair, kind, time);
@@ -185,7 +212,11 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
     const newAsn = asn !== null && isUnusualNetwork(principal.profile, asn, time, learningDays);
     const newCountry = isUnusualCountry(principal.profile, country, asn !== null, newAsn, time, learningDays);
     const newAgent = unusual(principal.profile, 'ua', agent);
-    const novel = newKind && (newAsn || newCountry || (kind === 'Discovery' && newAgent));
+    // A kind of call the principal does here, but in bulk from a network it never used (stolen
+    // credentials draining the bucket their owner reads every day): BULK_CALLS calls in 24 hours.
+    const offNet = !newKind && kind !== 'Discovery' && newAsn ? offNetwork(pair, kind, asn, time) : null;
+    const bulkOffNetwork = offNet !== null && offNet[1] === BULK_CALLS;
+    const novel = (newKind && (newAsn || newCountry || (kind === 'Discovery' && newAgent))) || bulkOffNetwork;
     const threshold = Math.max(VOLUME_MIN[kind], VOLUME_FACTOR * pairVolume.max);
     const surge = !newPair && !learning(pair.profile, time, learningDays) && past24(pairVolume) === threshold + 1;
     if (novel || surge) {
@@ -214,7 +245,9 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
         { scope: 'BucketUserIdentityProfiling', dailyAverage: dailyAverage(pairVolume), dailyMax: pairVolume.max, past24Hours: past24(pairVolume) },
         { scope: 'UserIdentityProfiling', dailyAverage: dailyAverage(principalVolume), dailyMax: principalVolume.max, past24Hours: past24(principalVolume) },
       ]);
-      const why = novel
+      const why = bulkOffNetwork
+        ? `${BULK_CALLS} ${KIND_TEXT[kind]} calls on the bucket in 24 hours from network ${asn}${newCountry ? ` in ${country}` : ''}, which is not in its profile`
+        : novel
         ? `${KIND_TEXT[kind]} calls on the bucket are not in its profile, nor is ${[newAsn ? `network ${asn}` : null, newCountry ? `country ${country}` : null, newAgent ? `tool ${agent}` : null].filter(Boolean).join(', ')}` +
           (bucketLearning ? ' (the bucket itself has too little history for a baseline of its own)' : '')
         : `${past24(pairVolume)} such calls in 24 hours against a historical daily maximum of ${pairVolume.max}`;
@@ -222,6 +255,10 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
         type: TYPE[kind],
         event,
         severity,
+        // One finding per principal and bucket: another identity's anomaly on the bucket is another finding.
+        aggregateBy: who,
+        // Bulk from a new network spans its calls: eventFirstSeen is the first of them.
+        ...(bulkOffNetwork && offNet ? { since: offNet[0] } : {}),
         buckets: [bucketDetail(event, bucket)],
         additionalInfo: {
           profiledBehavior: report.profiledBehavior,
