@@ -366,6 +366,15 @@ describe('attack sequences across runs', () => {
     assert.deepEqual(await sequencesAfter(calls.slice(0, 3), calls.slice(3)), batch);
   });
 
+  test('a read from a pentest distribution joining the owner’s reads of the day before is no S3 sequence, from one run or one a day', async () => {
+    const kaliAgent = 'aws-cli/2.23.6 md/awscrt#1.0.0.dev0 ua/2.0 os/linux#6.12.13-cloud-amd64 md/arch#x86_64 lang/python#3.13.2 md/distrib#kali.2025 md/command#s3api.get-object';
+    const owner = Array.from({ length: 5 }, (_, i) => getObject(`2026-11-10T20:0${i}:00Z`, '81.2.69.160', `reports/q${i + 1}.csv`));
+    const kali = [{ ...getObject('2026-11-11T16:00:00Z', '81.2.69.160', 'reports/q1.csv'), userAgent: kaliAgent }];
+    // The owner's reads are a habit the pentest call joined, 20 hours before it: not the sequence's data access.
+    assert.deepEqual(await sequencesAfter(owner, kali), []);
+    assert.deepEqual(await sequencesAfter([...owner, ...kali]), []);
+  });
+
   test('a threat-list hit one day and the owner’s admin work two days later are no sequence, from one run or one a day', async () => {
     const hit = [call('ListUsers', '2026-11-10T10:00:00Z', THREAT_IP)];
     const work = takeover('2026-11-12', '81.2.69.160').slice(1);

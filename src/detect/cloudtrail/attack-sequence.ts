@@ -487,10 +487,29 @@ function distinctEvents(findings: FindingRef[], calls: CallRef[]): number {
   return keys.size;
 }
 
+/**
+ * The group's calls from `start` on, its start of activity kept (see spanOf): a habit the attacker's calls
+ * joined brings only those calls to the sequence, not the ones before it.
+ */
+function callsFrom(c: CallRef, start: number): CallRef | undefined {
+  const joined = within(c, callKey(c), start, Number.POSITIVE_INFINITY);
+  return joined && { ...joined, first: c.first };
+}
+
+/**
+ * Whether the group's calls in the sequence are all events of its findings (as markCovered judges a run's
+ * groups): also true when the group's earlier calls, out of the sequence, were not.
+ */
+function coveredIn(c: CallRef, findings: FindingRef[]): boolean {
+  if (c.covered) return true;
+  const by = new Set(findings.filter((f) => c.kind === 'CLOUD_TRAIL' || S3_FINDING.test(f.type)).flatMap((f) => marksOf(f).map(eventKey)));
+  return marksOf(c).every((m) => by.has(eventKey(m)));
+}
+
 function evaluate(state: Credential): Evaluation {
   const start = Math.min(...state.findings.map((f) => f.first)) - LEAD_MS;
-  const calls = state.calls.filter((c) => c.last >= start);
-  const signalCalls = calls.filter((c) => !c.covered);
+  const calls = state.calls.flatMap((c) => callsFrom(c, start) ?? []);
+  const signalCalls = calls.filter((c) => !coveredIn(c, state.findings));
   const signals = state.findings.length + signalCalls.length;
   const tactics = new Set([...state.findings.map((f) => tacticName(f.tactic)), ...calls.map((c) => tacticName(c.tactic))]);
   const sequence = signals >= MIN_SIGNALS && tactics.size >= MIN_TACTICS && distinctEvents(state.findings, calls) >= MIN_EVENTS;
