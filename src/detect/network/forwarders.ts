@@ -1,0 +1,101 @@
+import type { NetworkDetectionContext } from '../detection.js';
+import { type FlowEvent, isPrivateIp } from '../network-event.js';
+import { flowLine } from '../network-records.js';
+import { DAY, Lru, persistedTable } from './flow-windows.js';
+
+/**
+ * NAT gateways and NAT instances. A NAT interface logs each connection it forwards twice, as it arrives from
+ * the client (10.0.1.21:sport → R:22) and after translation (its own 10.0.0.10:nport → R:22): the same
+ * packets and bytes in the same second, from two private addresses (with pkt-dstaddr the lake stores the
+ * arriving record's final destination; without it the arriving record is addressed to the NAT: 10.0.1.21 →
+ * 10.0.0.10:22). An instance's interface sends a connection once, from its own address. Two such records on
+ * one interface mark it as forwarding, remembered in detection state for FORGET_MS.
+ *
+ * What a forwarding interface sends is the subnet's egress, not one host's: detections that judge a host by
+ * its own history or attempts leave it out, and each client's own interface (flow logs on the VPC or subnet)
+ * judges that client. Each such detection keeps its own recognition (forwarderRecognition), since detections
+ * may run on different threads.
+ */
+const NAT_PAIR_MS = 1_000;
+/** A NAT is long-lived; an interface not seen forwarding for a month may have been reused. */
+const FORGET_MS = 30 * DAY;
+
+interface Logged {
+  time: number;
+  src: string;
+  dst: string;
+}
+
+/**
+ * Two records of one connection through a NAT: from two private addresses, and the translated one to a
+ * public address that the arriving one also names (the same remote) or that goes out from the address the
+ * arriving one was sent to (v2 without pkt-dstaddr).
+ */
+function translatedPair(a: Logged, b: Logged): boolean {
+  if (a.src === b.src || Math.abs(a.time - b.time) > NAT_PAIR_MS) return false;
+  const outward = (record: Logged) => !isPrivateIp(record.dst);
+  return (a.dst === b.dst && outward(a)) || (a.dst === b.src && outward(b)) || (b.dst === a.src && outward(a));
+}
+
+export interface ForwarderRecognition {
+  /** Learns from the record; whether its interface forwards others' connections. */
+  forwarding(flow: FlowEvent, context: NetworkDetectionContext): boolean;
+  /** Whether the interface is known to forward, without learning from a record. */
+  known(interfaceId: string | null, context: NetworkDetectionContext): boolean;
+  /** Between runs: forgets interfaces not seen forwarding for FORGET_MS. */
+  finish(context: NetworkDetectionContext): void;
+}
+
+/** One detection's recognition of forwarding interfaces, kept in its state as table `forwarders`. */
+export function forwarderRecognition(): ForwarderRecognition {
+  const forwardersTable = persistedTable<number>('forwarders', 4_096);
+  /** Per run: the latest private-source record per interface, server port and size, to pair a NAT's two records. */
+  const recentRecords = new WeakMap<NetworkDetectionContext, Lru<Logged>>();
+  return {
+    forwarding(flow, context) {
+      const eni = flow.interfaceId;
+      if (eni === null || flow.srcIp === null || flow.dstIp === null) return false;
+      const forwarders = forwardersTable(context);
+      // Both records of a forwarded connection come from private addresses: others cannot be half of a pair.
+      if (isPrivateIp(flow.srcIp)) {
+        let recent = recentRecords.get(context);
+        if (!recent) recentRecords.set(context, (recent = new Lru(4_096)));
+        const key = `${eni}|${flow.dstPort}|${flow.packets}|${flow.bytes}`;
+        const record = { time: flow.time, src: flow.srcIp, dst: flow.dstIp };
+        const before = recent.get(key);
+        recent.set(key, record);
+        if (before && translatedPair(before, record)) forwarders.set(eni, flow.time);
+      }
+      return forwarders.get(eni) !== undefined;
+    },
+    known: (interfaceId, context) => interfaceId !== null && forwardersTable(context).get(interfaceId) !== undefined,
+    finish(context) {
+      forwardersTable(context).retainRecent((time) => time, FORGET_MS);
+    },
+  };
+}
+
+// ---- case builders ----
+
+/** A NAT gateway's interface and its own address, a git forge, and CI runners in a private subnet behind it. */
+export const NAT = { eni: 'eni-0a00000000000nat1', ip: '10.0.0.10', forge: '140.82.112.3', runners: ['10.0.1.21', '10.0.1.22', '10.0.1.23', '10.0.1.24'] } as const;
+
+/**
+ * How a NAT gateway's interface logs one git fetch over SSH by `runner` (no instance id): the record as it
+ * arrives (`shape` 'final': with its final destination, as v2 files written that way and the lake's
+ * pkt-dstaddr give it; 'nat': addressed to the NAT, as a v2 file without pkt-dstaddr has it; 'none': left
+ * out), the record after translation, and the reply. With `direction`, v5's flow-direction field; `port`
+ * is the server port (22 unless given).
+ */
+export function natFetch(runner: string, time: string, i: number, o: { shape?: 'final' | 'nat' | 'none'; direction?: boolean; port?: number } = {}): string[] {
+  const shape = o.shape ?? 'final';
+  const port = o.port ?? 22;
+  const common = { time, packets: 25, bytes: 6_200, eni: NAT.eni, instance: null, tcpFlags: 3 } as const;
+  const dir = (d: 'ingress' | 'egress') => (o.direction ? { direction: d } : {});
+  const natPort = 20_000 + i;
+  return [
+    ...(shape === 'none' ? [] : [flowLine({ ...common, src: runner, dst: shape === 'nat' ? NAT.ip : NAT.forge, srcPort: 40_000 + i, dstPort: port, ...dir('ingress') })]),
+    flowLine({ ...common, src: NAT.ip, dst: NAT.forge, srcPort: natPort, dstPort: port, ...dir('egress') }),
+    flowLine({ ...common, src: NAT.forge, dst: NAT.ip, srcPort: port, dstPort: natPort, bytes: 9_800, packets: 22, tcpFlags: 19, ...dir('ingress') }),
+  ];
+}
