@@ -1,7 +1,7 @@
 import type { NetworkDetectionContext } from '../detection.js';
 import { type FlowEvent, isPrivateIp } from '../network-event.js';
 import { flowLine } from '../network-records.js';
-import { DAY, Lru, persistedTable } from './flow-windows.js';
+import { DAY, persistedTable } from './flow-windows.js';
 
 /**
  * NAT gateways and NAT instances. A NAT interface logs each connection it forwards twice, as it arrives from
@@ -24,7 +24,26 @@ interface Logged {
   time: number;
   src: string;
   dst: string;
+  dstPort: number | null;
+  packets: number;
+  bytes: number;
 }
+
+/** An interface's records of the last PAIR_SPAN_MS or so, by sizeKey: the candidates to pair a record with. */
+interface Recent {
+  since: number;
+  records: Map<number, Logged>;
+}
+
+/** Records kept to pair with: older ones go every PAIR_SPAN_MS of flow time, or when an interface has this many. */
+const PAIR_SPAN_MS = 2 * NAT_PAIR_MS;
+const MAX_RECENT = 8_192;
+const MAX_INTERFACES = 4_096;
+
+/** A number for the record's server port and size: cheaper per record than a string key (fields compared on a hit). */
+const sizeKey = (flow: FlowEvent): number => (flow.bytes * 131 + flow.packets) * 65_536 + (flow.dstPort ?? 0);
+
+const sameSize = (a: Logged, b: Logged): boolean => a.dstPort === b.dstPort && a.packets === b.packets && a.bytes === b.bytes;
 
 /**
  * Two records of one connection through a NAT: from two private addresses, and the translated one to a
@@ -32,9 +51,22 @@ interface Logged {
  * arriving one was sent to (v2 without pkt-dstaddr).
  */
 function translatedPair(a: Logged, b: Logged): boolean {
-  if (a.src === b.src || Math.abs(a.time - b.time) > NAT_PAIR_MS) return false;
+  if (a.src === b.src || !sameSize(a, b) || Math.abs(a.time - b.time) > NAT_PAIR_MS) return false;
   const outward = (record: Logged) => !isPrivateIp(record.dst);
   return (a.dst === b.dst && outward(a)) || (a.dst === b.src && outward(b)) || (b.dst === a.src && outward(a));
+}
+
+/** The interface's records to pair with, fresh: per run, a few seconds of each interface's records. */
+function recentOf(byInterface: Map<string, Recent>, eni: string, time: number): Recent {
+  let recent = byInterface.get(eni);
+  if (!recent) {
+    if (byInterface.size >= MAX_INTERFACES) byInterface.clear();
+    byInterface.set(eni, (recent = { since: time, records: new Map() }));
+  } else if (time - recent.since > PAIR_SPAN_MS || recent.records.size >= MAX_RECENT) {
+    recent.records.clear();
+    recent.since = time;
+  }
+  return recent;
 }
 
 export interface ForwarderRecognition {
@@ -49,8 +81,8 @@ export interface ForwarderRecognition {
 /** One detection's recognition of forwarding interfaces, kept in its state as table `forwarders`. */
 export function forwarderRecognition(): ForwarderRecognition {
   const forwardersTable = persistedTable<number>('forwarders', 4_096);
-  /** Per run: the latest private-source record per interface, server port and size, to pair a NAT's two records. */
-  const recentRecords = new WeakMap<NetworkDetectionContext, Lru<Logged>>();
+  /** Per run: each interface's latest private-source records, to pair a NAT's two records of a connection. */
+  const recentRecords = new WeakMap<NetworkDetectionContext, Map<string, Recent>>();
   return {
     forwarding(flow, context) {
       const eni = flow.interfaceId;
@@ -58,12 +90,13 @@ export function forwarderRecognition(): ForwarderRecognition {
       const forwarders = forwardersTable(context);
       // Both records of a forwarded connection come from private addresses: others cannot be half of a pair.
       if (isPrivateIp(flow.srcIp)) {
-        let recent = recentRecords.get(context);
-        if (!recent) recentRecords.set(context, (recent = new Lru(4_096)));
-        const key = `${eni}|${flow.dstPort}|${flow.packets}|${flow.bytes}`;
-        const record = { time: flow.time, src: flow.srcIp, dst: flow.dstIp };
-        const before = recent.get(key);
-        recent.set(key, record);
+        let byInterface = recentRecords.get(context);
+        if (!byInterface) recentRecords.set(context, (byInterface = new Map()));
+        const { records } = recentOf(byInterface, eni, flow.time);
+        const key = sizeKey(flow);
+        const record = { time: flow.time, src: flow.srcIp, dst: flow.dstIp, dstPort: flow.dstPort, packets: flow.packets, bytes: flow.bytes };
+        const before = records.get(key);
+        records.set(key, record);
         if (before && translatedPair(before, record)) forwarders.set(eni, flow.time);
       }
       return forwarders.get(eni) !== undefined;
