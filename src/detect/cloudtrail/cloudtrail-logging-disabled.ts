@@ -10,8 +10,10 @@ import { grantsServiceAction } from './s3-policy-evaluation.js';
  * - UpdateTrail that narrows what the trail records or where it delivers: multi-region turned off,
  *   global service events (IAM, STS, CloudFront) turned off, or CloudWatch Logs delivery removed (an empty
  *   log group ARN; alarms built on it go quiet). Each fires only if the trail was not already known to be
- *   that way, so console or Terraform updates that resend unchanged settings stay quiet. Moving the trail
- *   to another bucket or changing its KMS key is routine and not flagged.
+ *   that way, so console or Terraform updates that resend unchanged settings stay quiet. An organization
+ *   trail turned into an account trail (member accounts stop being recorded) fires only when the trail is
+ *   known to have been an organization trail: most trails never are. Moving the trail to another bucket
+ *   or changing its KMS key is routine and not flagged.
  * - DeleteBucket of a bucket that holds trail logs. Trail buckets are learned per account from
  *   CreateTrail and UpdateTrail (request or response `s3BucketName`) and from bucket policies that let
  *   cloudtrail.amazonaws.com write objects (the policy is put before the trail is created). StartLogging
@@ -24,6 +26,7 @@ interface TrailState {
   multiRegion?: boolean;
   globalEvents?: boolean;
   cloudWatch?: boolean;
+  organization?: boolean;
 }
 
 interface AccountTrails {
@@ -46,6 +49,7 @@ function learnTrail(trails: AccountTrails, name: string, fields: Record<string, 
   if (typeof fields.isMultiRegionTrail === 'boolean') trail.multiRegion = fields.isMultiRegionTrail;
   if (typeof fields.includeGlobalServiceEvents === 'boolean') trail.globalEvents = fields.includeGlobalServiceEvents;
   if (typeof fields.cloudWatchLogsLogGroupArn === 'string') trail.cloudWatch = fields.cloudWatchLogsLogGroupArn !== '';
+  if (typeof fields.isOrganizationTrail === 'boolean') trail.organization = fields.isOrganizationTrail;
   remember(trails.trails, name, trail, CAP);
   return trail;
 }
@@ -56,6 +60,7 @@ function narrowed(before: TrailState, request: Record<string, unknown>): string[
   if (request.isMultiRegionTrail === false && before.multiRegion !== false) what.push('stopped recording in other regions');
   if (request.includeGlobalServiceEvents === false && before.globalEvents !== false) what.push('stopped recording global service events');
   if (request.cloudWatchLogsLogGroupArn === '' && before.cloudWatch !== false) what.push('stopped delivering to CloudWatch Logs');
+  if (request.isOrganizationTrail === false && before.organization === true) what.push('stopped recording the organization’s member accounts');
   return what;
 }
 
@@ -178,6 +183,11 @@ export const cloudtrailLoggingDisabled: ApiDetection = {
       expect: ['Stealth:IAMUser/CloudTrailLoggingDisabled'],
     },
     {
+      name: 'an organization trail turned into an account trail',
+      records: [createTrail('2026-10-01T08:00:00Z', { isOrganizationTrail: true }), trailEvent('UpdateTrail', { name: TRAIL_ARN, isOrganizationTrail: false })],
+      expect: ['Stealth:IAMUser/CloudTrailLoggingDisabled'],
+    },
+    {
       name: 'CloudWatch Logs delivery removed from a trail',
       records: [trailEvent('UpdateTrail', { name: 'security-trail', cloudWatchLogsLogGroupArn: '', cloudWatchLogsRoleArn: '' })],
       expect: ['Stealth:IAMUser/CloudTrailLoggingDisabled'],
@@ -206,7 +216,7 @@ export const cloudtrailLoggingDisabled: ApiDetection = {
       name: 'a single-region trail updated with its settings resent',
       records: [
         createTrail('2026-10-01T08:00:00Z', { isMultiRegionTrail: false, name: 'eu-only' }),
-        trailEvent('UpdateTrail', { name: 'eu-only', isMultiRegionTrail: false, includeGlobalServiceEvents: true, enableLogFileValidation: true }),
+        trailEvent('UpdateTrail', { name: 'eu-only', isMultiRegionTrail: false, includeGlobalServiceEvents: true, enableLogFileValidation: true, isOrganizationTrail: false }),
       ],
       expect: [],
     },

@@ -11,15 +11,17 @@
  *   fixed account, organization paths under a fixed organization id, s3:DataAccessPointAccount/Arn, the SSE-KMS key id, aws:PrincipalIsAWSService, or
  *   aws:SourceIp CIDRs no wider than /8 (IPv4) or /32 (IPv6). Conditions are ANDed, so one pinning
  *   key is enough; values of one key are ORed, so all must be fixed ("vpc-*" is not).
- * - a condition that only needs *some* signed-in principal (aws:PrincipalArn like `arn:aws:iam::*`,
- *   aws:PrincipalType, aws:PrincipalTag/…, Null aws:PrincipalArn false) shuts out anonymous callers but
- *   still admits every AWS account: `authenticated`.
+ * - a condition that only needs *some* signed-in principal or service (aws:PrincipalArn like
+ *   `arn:aws:iam::*`, aws:PrincipalType, aws:PrincipalTag/…, Bool aws:MultiFactorAuthPresent, aws:SourceArn
+ *   of any account, Null aws:PrincipalArn false) shuts out anonymous callers, whose requests lack these
+ *   keys, but still admits every AWS account: `authenticated`.
  * - negated operators, `…IfExists` and `ForAllValues:` on an Allow do not pin anything: they hold when the
  *   key is absent, as it is for anonymous internet requests.
  * - a Deny that applies to everyone and covers the allowed actions and resources takes them back when it
  *   has no condition, or only negated conditions on pinning keys ("deny unless from vpce-1"); a negated
- *   condition on a principal key ("deny unless signed in") lowers anonymous to authenticated. Deny with
- *   NotAction or NotResource is ignored (it may not cover the grant), erring towards reporting exposure.
+ *   or `…IfExists` condition on a key anonymous requests lack ("deny unless signed in", BoolIfExists MFA false) lowers
+ *   anonymous to authenticated. Deny with NotAction or NotResource is ignored (it may not cover the
+ *   grant), erring towards reporting exposure.
  *
  * Read and write say which kinds of S3 action the exposed statements allow (Get/List versus
  * Put/Delete/…), for the finding's `allowsPublicReadAccess`/`allowsPublicWriteAccess`.
@@ -112,10 +114,32 @@ const PINNING = new Set([
   's3:x-amz-server-side-encryption-aws-kms-key-id',
 ]);
 
-/** Keys present only for signed-in callers: any condition on them excludes anonymous requests. */
-const isPrincipalKey = (key: string) => key.startsWith('aws:principal') || key === 'aws:userid' || key === 'aws:username';
+/**
+ * Keys absent from anonymous requests: the caller's identity and session, and the source of a
+ * service-to-service call. A positive condition on one of them excludes anonymous callers.
+ */
+const SIGNED_ONLY = new Set([
+  'aws:userid',
+  'aws:username',
+  'aws:multifactorauthpresent',
+  'aws:multifactorauthage',
+  'aws:tokenissuetime',
+  'aws:federatedprovider',
+  'aws:sourceidentity',
+  'aws:calledvia',
+  'aws:calledviafirst',
+  'aws:calledvialast',
+  'aws:sourcearn',
+  'aws:sourceaccount',
+  'aws:sourceowner',
+  'aws:sourceorgid',
+  'aws:sourceorgpaths',
+]);
+const isSignedOnlyKey = (key: string) => key.startsWith('aws:principal') || SIGNED_ONLY.has(key);
 
 const POSITIVE = new Set(['stringequals', 'stringequalsignorecase', 'stringlike', 'arnequals', 'arnlike', 'ipaddress']);
+/** Operators that can only match a present key, beyond the pinning ones above. */
+const MATCHES_PRESENT = /^(bool|numeric(equals|lessthan|lessthanequals|greaterthan|greaterthanequals)|date(equals|lessthan|lessthanequals|greaterthan|greaterthanequals))$/;
 const NEGATIVE = new Set(['stringnotequals', 'stringnotequalsignorecase', 'stringnotlike', 'arnnotequals', 'arnnotlike', 'notipaddress']);
 
 const hasWildcard = (value: string) => /[*?]|\$\{/.test(value);
@@ -159,17 +183,18 @@ function entryEffect(operator: string, key: string, values: string[], effect: 'A
   if (op === 'null') {
     // Null false: the key must be present (Allow); Null true: deny when it is absent (Deny).
     const wantsPresent = values.every((v) => v.toLowerCase() === (effect === 'Allow' ? 'false' : 'true'));
-    return wantsPresent && isPrincipalKey(k) ? 'authenticates' : 'none';
+    return wantsPresent && isSignedOnlyKey(k) ? 'authenticates' : 'none';
   }
   if (effect === 'Allow') {
     if (forAll || ifExists) return 'none';
-    if (op === 'bool') return k === 'aws:principalisawsservice' && values.every((v) => v.toLowerCase() === 'true') ? 'pins' : 'none';
-    if (!POSITIVE.has(op)) return 'none';
-    return pinned ? 'pins' : isPrincipalKey(k) ? 'authenticates' : 'none';
+    if (op === 'bool' && k === 'aws:principalisawsservice' && values.every((v) => v.toLowerCase() === 'true')) return 'pins';
+    if (POSITIVE.has(op) && pinned) return 'pins';
+    return (POSITIVE.has(op) || MATCHES_PRESENT.test(op)) && isSignedOnlyKey(k) ? 'authenticates' : 'none';
   }
-  // A Deny with a negated condition denies whoever does not match: absent keys count as not matching.
-  if (forAll || !NEGATIVE.has(op)) return 'none';
-  return pinned ? 'pins' : isPrincipalKey(k) ? 'authenticates' : 'none';
+  // A Deny with a negated condition, or an …IfExists one, denies callers that lack the key (anonymous ones).
+  if (forAll) return 'none';
+  if (NEGATIVE.has(op)) return pinned ? 'pins' : isSignedOnlyKey(k) ? 'authenticates' : 'none';
+  return ifExists && isSignedOnlyKey(k) ? 'authenticates' : 'none';
 }
 
 function entries(condition: Json): { operator: string; key: string; values: string[] }[] {

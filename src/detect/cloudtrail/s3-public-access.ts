@@ -14,7 +14,8 @@ import { bucketOf } from './s3-resources.js';
  *   counts as on (S3's default for new buckets), so re-applying the same relaxed settings fires once.
  * - Policy:S3/BucketAnonymousAccessGranted / BucketPublicAccessGranted: a successful PutBucketPolicy,
  *   PutBucketAcl or CreateBucket whose policy or ACL, evaluated by s3-policy-evaluation, opens the bucket to
- *   anyone (anonymous) or to every AWS account (authenticated), more than that source was known to.
+ *   anyone (anonymous) or to every AWS account (authenticated), more than that source was known to:
+ *   to wider callers, or to the same callers for read or write access they did not have.
  * - Stealth:S3/ServerAccessLoggingDisabled: a successful PutBucketLogging with an empty
  *   BucketLoggingStatus, unless logging is already known to be off.
  * Per account the detection remembers the Block Public Access flags, each bucket's policy and ACL
@@ -101,6 +102,13 @@ function bucketDetails(name: string, account: AccountState, bucket: BucketState)
 
 const RANK: Record<Exposure, number> = { none: 0, authenticated: 1, anonymous: 2 };
 
+/** True when the new grant opens the bucket to more callers than before, or to the same ones for more (write on top of read). */
+function widens(grant: AccessGrant, before: AccessGrant | undefined): boolean {
+  if (grant.exposure === 'none') return false;
+  if (!before || RANK[grant.exposure] > RANK[before.exposure]) return true;
+  return RANK[grant.exposure] === RANK[before.exposure] && ((grant.write && !before.write) || (grant.read && !before.read));
+}
+
 function rights(grant: AccessGrant): string {
   return grant.read && grant.write ? 'read and write' : grant.write ? 'write' : 'read';
 }
@@ -166,7 +174,7 @@ function handle(event: ApiEvent, context: DetectionContext): void {
   const before = viaPolicy ? bucket.policy : bucket.acl;
   if (viaPolicy) bucket.policy = grant;
   else bucket.acl = grant;
-  if (grant.exposure === 'none' || (before && RANK[before.exposure] >= RANK[grant.exposure])) return;
+  if (!widens(grant, before)) return;
   const type = grant.exposure === 'anonymous' ? 'Policy:S3/BucketAnonymousAccessGranted' : 'Policy:S3/BucketPublicAccessGranted';
   emitBucket(type, { vars: { via: viaPolicy ? 'bucket policy' : 'ACL', rights: rights(grant) } });
 }
