@@ -106,6 +106,8 @@ const DDL = [
     cloud_account_uid VARCHAR, cloud_region VARCHAR, resource_type VARCHAR,
     created_time TIMESTAMP, modified_time TIMESTAMP, first_seen_time TIMESTAMP, last_seen_time TIMESTAMP,
     count BIGINT, archived BOOLEAN, metadata_product_name VARCHAR,${provenance})`,
+  // Added after the first lakes were made: sample findings (CreateSampleFindings) are not activity to correlate.
+  `ALTER TABLE detection_finding ADD COLUMN IF NOT EXISTS sample BOOLEAN`,
 ];
 
 export async function createLakeSchema(connection: DuckDBConnection): Promise<void> {

@@ -1,5 +1,6 @@
 import { envelopeOf, parseTime, type Structure, transformRecord, unwrappedText } from './json-fields.js';
 import type { Normalizer } from './normalizer.js';
+import { sqlString } from './vpcflow.js';
 
 /**
  * GuardDuty findings (GetFindings JSON in camelCase, the AWS CLI's PascalCase, or EventBridge envelopes)
@@ -14,16 +15,39 @@ const pascal = (name: string) => name[0]!.toUpperCase() + name.slice(1);
 const CAMEL: Structure = {
   ...Object.fromEntries(FIELDS.map((f) => [f, 'VARCHAR'])),
   resource: { resourceType: 'VARCHAR' },
-  service: { count: 'VARCHAR', archived: 'VARCHAR', eventFirstSeen: 'VARCHAR', eventLastSeen: 'VARCHAR' },
+  service: {
+    count: 'VARCHAR', archived: 'VARCHAR', eventFirstSeen: 'VARCHAR', eventLastSeen: 'VARCHAR',
+    additionalInfo: { sample: 'VARCHAR', value: 'VARCHAR' },
+  },
 };
 const PASCAL: Structure = {
   ...Object.fromEntries(FIELDS.map((f) => [pascal(f), 'VARCHAR'])),
+  // Only Security Hub's ASFF has it: such a record is refused by name, not as a finding missing its type.
+  ProductArn: 'VARCHAR',
   Resource: { ResourceType: 'VARCHAR' },
-  Service: { Count: 'VARCHAR', Archived: 'VARCHAR', EventFirstSeen: 'VARCHAR', EventLastSeen: 'VARCHAR' },
+  Service: {
+    Count: 'VARCHAR', Archived: 'VARCHAR', EventFirstSeen: 'VARCHAR', EventLastSeen: 'VARCHAR',
+    AdditionalInfo: { Sample: 'VARCHAR', Value: 'VARCHAR' },
+  },
 };
+
+/** Security Hub's format renames and drops GuardDuty's fields: refused by name rather than read half-way. */
+const ASFF_REFUSAL =
+  'a Security Hub ASFF finding, not GuardDuty finding JSON: import findings as GuardDuty writes them (aws guardduty get-findings, or EventBridge "GuardDuty Finding" events)';
 
 /** A finding field in either spelling: `j` holds the camelCase struct, `k` the PascalCase one. */
 const field = (name: string) => `coalesce(j.${name}, k.${pascal(name)})`;
+
+/**
+ * SQL: whether GuardDuty made the finding up (CreateSampleFindings): placeholder resources that must not be
+ * correlated as real activity. It says so in additionalInfo.sample (true or "true"), in the JSON text of
+ * additionalInfo.value (all that some exports keep), and with a `[SAMPLE]` title.
+ */
+const isSample = () => {
+  const info = (name: string) => `coalesce(j.service.additionalInfo.${name}, k.Service.AdditionalInfo.${pascal(name)})`;
+  const flag = `coalesce(${info('sample')}, TRY(json_extract_string(${info('value')}, '$.sample')))`;
+  return `(coalesce(try_cast(${flag} AS BOOLEAN), false) OR coalesce(starts_with(${field('title')}, '[SAMPLE]'), false))`;
+};
 
 export const guardDutyNormalizer: Normalizer = {
   sourceType: 'guardduty',
@@ -46,6 +70,7 @@ SELECT
   CASE
     WHEN broken IS NOT NULL THEN broken
     WHEN j IS NULL THEN 'malformed JSON'
+    WHEN k.ProductArn IS NOT NULL THEN ${sqlString(ASFF_REFUSAL)}
     WHEN ${field('id')} IS NULL THEN 'missing required field id'
     WHEN ${field('type')} IS NULL THEN 'missing required field type'
     WHEN coalesce(${field('updatedAt')}, ${field('createdAt')}) IS NULL THEN 'missing required field updatedAt'
@@ -70,6 +95,7 @@ SELECT
   ${parseTime('coalesce(j.service.eventLastSeen, k.Service.EventLastSeen)')} AS last_seen_time,
   try_cast(coalesce(j.service.count, k.Service.Count) AS BIGINT) AS count,
   try_cast(coalesce(j.service.archived, k.Service.Archived) AS BOOLEAN) AS archived,
+  ${isSample()} AS sample,
   'GuardDuty' AS metadata_product_name,
   file_id AS source_file_id, line AS source_line, idx AS record_index, raw,
   -- The update's instant, not its text: an exporter that drops the milliseconds (…00Z for …00.000Z) writes the same update.

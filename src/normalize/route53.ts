@@ -10,6 +10,22 @@ const RECORD: Structure = {
   firewall_rule_group_id: V, firewall_domain_list_id: V, firewall_rule_action: V,
 };
 
+/** Record types by number, for types written in RFC 3597's generic form (`TYPE65`) or as a bare number. */
+const RECORD_TYPES: Record<string, string> = {
+  1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 13: 'HINFO', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV', 35: 'NAPTR',
+  43: 'DS', 46: 'RRSIG', 48: 'DNSKEY', 52: 'TLSA', 64: 'SVCB', 65: 'HTTPS', 99: 'SPF', 255: 'ANY', 257: 'CAA',
+};
+
+/**
+ * SQL: the query type by its name, so that `TYPE65`, `65` and `HTTPS` are one type to search and detect on.
+ * Only a type starting with a digit or `TYPE` is looked up; a number without a name stays as written.
+ */
+function queryTypeName(type: string): string {
+  const byNumber = Object.entries(RECORD_TYPES).map(([n, name]) => `WHEN '${n}' THEN '${name}'`).join(' ');
+  const generic = `starts_with(${type}, 'TYPE') OR ascii(${type}) BETWEEN 48 AND 57`;
+  return `CASE WHEN ${generic} THEN CASE ltrim(${type}, 'TYPE') ${byNumber} ELSE ${type} END ELSE ${type} END`;
+}
+
 const RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET', 'NXRRSET', 'NOTAUTH', 'NOTZONE'];
 
 export const route53Normalizer: Normalizer = {
@@ -53,7 +69,7 @@ SELECT
   j.srcids.resolver_endpoint AS dst_endpoint_instance_uid,
   j.srcids.resolver_network_interface AS dst_endpoint_interface_uid,
   query_name AS query_hostname,
-  j.query_type AS query_type,
+  ${queryTypeName('j.query_type')} AS query_type,
   j.query_class AS query_class,
   j.rcode AS rcode,
   list_position([${RCODES.map((r) => `'${r}'`).join(', ')}], upper(j.rcode)) - 1 AS rcode_id,

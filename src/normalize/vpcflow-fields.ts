@@ -10,10 +10,16 @@ export interface FlowField {
   kind: FlowFieldKind;
   /** Allowed literal values, besides '-'. */
   values?: readonly string[];
+  /** Largest value of an integer field; unset for 64-bit counters (any BIGINT). */
+  max?: number;
 }
 
+/** Integer fields other than counters land in 32-bit lake columns: a larger value is malformed, not storable. */
+const INT32_MAX = 2 ** 31 - 1;
+
 const text = (name: string, values?: readonly string[]): FlowField => ({ name, kind: 'text', values });
-const integer = (name: string): FlowField => ({ name, kind: 'integer' });
+const integer = (name: string, max = INT32_MAX): FlowField => ({ name, kind: 'integer', max });
+const counter = (name: string): FlowField => ({ name, kind: 'integer' });
 const port = (name: string): FlowField => ({ name, kind: 'port' });
 const address = (name: string): FlowField => ({ name, kind: 'address' });
 const epoch = (name: string): FlowField => ({ name, kind: 'epoch' });
@@ -21,7 +27,7 @@ const epoch = (name: string): FlowField => ({ name, kind: 'epoch' });
 /** VPC and subnet flow logs, versions 2 to 8, in documentation order. */
 export const VPC_FIELDS: readonly FlowField[] = [
   integer('version'), text('account-id'), text('interface-id'), address('srcaddr'), address('dstaddr'),
-  port('srcport'), port('dstport'), integer('protocol'), integer('packets'), integer('bytes'),
+  port('srcport'), port('dstport'), integer('protocol', 255), counter('packets'), counter('bytes'),
   epoch('start'), epoch('end'), text('action', ['ACCEPT', 'REJECT']), text('log-status', ['OK', 'NODATA', 'SKIPDATA']),
   // v3
   text('vpc-id'), text('subnet-id'), text('instance-id'), integer('tcp-flags'), text('type', ['IPv4', 'IPv6', 'EFA']),
@@ -44,10 +50,10 @@ export const TGW_FIELDS: readonly FlowField[] = [
   text('tgw-src-vpc-account-id'), text('tgw-dst-vpc-account-id'), text('tgw-src-vpc-id'), text('tgw-dst-vpc-id'),
   text('tgw-src-subnet-id'), text('tgw-dst-subnet-id'), text('tgw-src-eni'), text('tgw-dst-eni'),
   text('tgw-src-az-id'), text('tgw-dst-az-id'), text('tgw-pair-attachment-id'),
-  address('srcaddr'), address('dstaddr'), port('srcport'), port('dstport'), integer('protocol'),
-  integer('packets'), integer('bytes'), epoch('start'), epoch('end'), text('log-status', ['OK', 'NODATA', 'SKIPDATA']),
-  text('type', ['IPv4', 'IPv6', 'EFA']), integer('packets-lost-no-route'), integer('packets-lost-blackhole'),
-  integer('packets-lost-mtu-exceeded'), integer('packets-lost-ttl-expired'), integer('tcp-flags-count'),
+  address('srcaddr'), address('dstaddr'), port('srcport'), port('dstport'), integer('protocol', 255),
+  counter('packets'), counter('bytes'), epoch('start'), epoch('end'), text('log-status', ['OK', 'NODATA', 'SKIPDATA']),
+  text('type', ['IPv4', 'IPv6', 'EFA']), counter('packets-lost-no-route'), counter('packets-lost-blackhole'),
+  counter('packets-lost-mtu-exceeded'), counter('packets-lost-ttl-expired'), counter('tcp-flags-count'),
   text('region'), text('flow-direction', ['ingress', 'egress']), text('pkt-src-aws-service'), text('pkt-dst-aws-service'),
 ];
 

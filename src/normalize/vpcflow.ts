@@ -176,8 +176,10 @@ function fieldCheck(name: string, position: number, converted: string, positions
     return `WHEN ${text} <> '-'${same} AND NOT ${isIpAddress(text)} THEN 'field ${name}: not an IP address: ' || left(${text}, 60)`;
   }
   if (field.kind === 'integer' || field.kind === 'port' || field.kind === 'epoch') {
-    const upper = field.kind === 'epoch' ? ` OR ${converted} > ${MAX_EPOCH}` : field.kind === 'port' ? ` OR ${converted} > 65535` : '';
-    const expected = { integer: 'a non-negative integer', port: 'a port number (0–65535)', epoch: 'an epoch time' }[field.kind];
+    const max = { integer: field.max, port: 65535, epoch: MAX_EPOCH }[field.kind];
+    const upper = max === undefined ? '' : ` OR ${converted} > ${max}`;
+    const integer = field.max === undefined ? 'a non-negative integer' : `an integer (0–${field.max})`;
+    const expected = { integer, port: 'a port number (0–65535)', epoch: 'an epoch time' }[field.kind];
     // Comparing the number's own spelling with the text rejects what a cast would round or reinterpret: 56.8, 6.3e2, 0x1F.
     return `WHEN ${text} <> '-' AND (${converted} IS NULL OR ${converted} < 0 OR ${converted}::VARCHAR <> ${text}${upper}) THEN 'field ${name}: not ${expected}: ' || left(${text}, 60)`;
   }
