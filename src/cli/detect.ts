@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, openSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { type Command, InvalidArgumentError, Option } from 'commander';
@@ -6,7 +6,7 @@ import { FINDING_FORMATS, type FindingFormat, formatFinding } from '../findings/
 import { hostOf } from '../detect/instance-inventory.js';
 import { type GuardDutyFinding, severityLevel } from '../findings/guardduty-finding.js';
 import { nearestName } from '../findings/criteria.js';
-import { findingTypesInLake, type FindingQuery, queryFindings, setArchived, unknownFindingIds } from '../findings/store.js';
+import { findingTypesInLake, type FindingQuery, MIN_ID_PREFIX, queryFindings, type ResolvedIds, resolveFindingIds, setArchived } from '../findings/store.js';
 import { addListsFromSpecs } from './intel.js';
 import { UserError } from '../sources/input.js';
 import { dbOption, openLake, reportIngestProblems } from './common.js';
@@ -49,8 +49,21 @@ async function checkTypes(connection: DuckDBConnection, types: string[] | undefi
 function findingsOutput(output: string | undefined): { stream: Writable; close(): Promise<void> } | undefined {
   if (output === undefined && process.stdout.isTTY) return undefined;
   if (output === undefined || output === '-') return { stream: process.stdout, close: async () => {} };
-  const stream = createWriteStream(output);
-  return { stream, close: () => new Promise((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve()))) };
+  const failed = (error: Error) => new UserError(`--output: cannot write findings to ${output}: ${error.message}`);
+  // Opened now, so that a path that cannot be written is a one-line error before any work is done.
+  let fd: number;
+  try {
+    fd = openSync(output, 'w');
+  } catch (error) {
+    throw failed(error as Error);
+  }
+  const stream = createWriteStream(output, { fd });
+  let failure: Error | undefined;
+  stream.on('error', (error) => (failure ??= error));
+  return {
+    stream,
+    close: () => new Promise((resolve, reject) => stream.end((error?: Error | null) => (error ?? failure ? reject(failed((error ?? failure)!)) : resolve()))),
+  };
 }
 
 /** The finding types' specs (remediation, MITRE); they come with every detection, so are loaded only when used. */
@@ -83,7 +96,19 @@ function resourceLabel(finding: GuardDutyFinding): string {
   if (resource.resourceType === 'S3Bucket') return resource.s3BucketDetails?.map((b) => b.name).join(', ') ?? 'bucket';
   if (resource.resourceType === 'Instance') return resource.instanceDetails ? hostOf(resource.instanceDetails).key : 'instance';
   const key = resource.accessKeyDetails;
-  return [key?.userName, key?.accessKeyId].filter(Boolean).join(' ') || 'access key';
+  const caller = [key?.userName, key?.accessKeyId].filter(Boolean).join(' ') || 'access key';
+  // Bucket settings findings (Policy:S3/*, Stealth:S3/*) are about the caller's key and the bucket it changed.
+  const buckets = resource.s3BucketDetails?.map((b) => b.name).join(', ');
+  return buckets ? `${buckets} (by ${caller})` : caller;
+}
+
+/** What was wrong with the ids given, if anything: unknown ones, and abbreviations that name several findings. */
+function idProblem({ unknown, ambiguous }: ResolvedIds, listCommand: string): string | undefined {
+  const problems = [
+    ...(unknown.length ? [`no finding with id ${unknown.join(', ')}; list them with '${listCommand}'`] : []),
+    ...ambiguous.map(([prefix, matches]) => `id ${prefix} is the start of several findings (${matches.join(', ')}); give more of it`),
+  ];
+  return problems.length ? problems.join('\n') : undefined;
 }
 
 const formatOption = () => new Option('--format <format>', 'finding format').choices(FINDING_FORMATS).default('guardduty');
@@ -108,8 +133,8 @@ export function registerDetectCommands(program: Command): void {
       if (options.learningDays !== undefined && !(options.learningDays >= 0)) throw new UserError('--learning-days: expected a number of days ≥ 0');
       const [{ runDetections }, { ingest }] = await Promise.all([import('../detect/engine.js'), import('../lake/ingest.js')]);
       const lake = await openLake(options.db);
-      const output = findingsOutput(options.output);
       try {
+        const output = findingsOutput(options.output);
         if (options.threatList?.length) await addListsFromSpecs(lake.connection, options.threatList, 'threat');
         if (options.trustedIps?.length) await addListsFromSpecs(lake.connection, options.trustedIps, 'trusted');
         if (inputs.length) {
@@ -178,14 +203,17 @@ export function registerDetectCommands(program: Command): void {
   findings
     .command('show')
     .description('one finding in full, with its remediation and the events behind it')
-    .argument('<id>', 'finding id')
+    .argument('<id>', `finding id, or its first ${MIN_ID_PREFIX} or more characters`)
     .addOption(dbOption())
     .addOption(formatOption())
-    .action(async (id: string, options: { db: string; format: FindingFormat }) => {
+    .action(async (given: string, options: { db: string; format: FindingFormat }) => {
       const lake = await openLake(options.db, true);
       try {
+        const resolved = await resolveFindingIds(lake.connection, [given]);
+        const problem = idProblem(resolved, 'gumshoe findings list');
+        if (problem) throw new UserError(problem);
+        const id = resolved.found[0]!;
         const [finding] = await queryFindings(lake.connection, { ids: [id] });
-        if (!finding) throw new UserError(`no finding with id ${id}; list them with 'gumshoe findings list'`);
         const spec = (await loadFindingTypeSpecs()).get(finding.type);
         console.log(JSON.stringify(formatFinding(options.format, finding, spec), null, 2));
         if (process.stdout.isTTY && spec) console.log(`\n${colors.bold('Remediation')}: ${spec.remediation}\n${colors.bold('MITRE ATT&CK')}: ${spec.mitre.tactic} / ${spec.mitre.technique}`);
@@ -222,19 +250,18 @@ export function registerDetectCommands(program: Command): void {
     findings
       .command(name)
       .description(archived ? 'archive findings by hand (they come back if the activity recurs)' : 'return archived findings to the current list')
-      .argument('<ids...>', 'finding ids')
+      .argument('<ids...>', `finding ids, or their first ${MIN_ID_PREFIX} or more characters`)
       .addOption(dbOption())
       .action(async (ids: string[], options: { db: string }) => {
         const lake = await openLake(options.db);
         try {
           // As ingest does with unreadable files: do what can be done, then name what could not and exit 2,
           // so a mistyped id in a triage script does not pass for done.
-          const unknown = await unknownFindingIds(lake.connection, ids);
-          const changed = await setArchived(lake.connection, ids, archived);
+          const resolved = await resolveFindingIds(lake.connection, ids);
+          const changed = await setArchived(lake.connection, resolved.found, archived);
           console.log(`${changed} finding(s) ${name}d`);
-          if (unknown.length) {
-            throw new UserError(`no finding with id ${unknown.join(', ')}; list them with 'gumshoe findings list${archived ? '' : ' --archived'}'`);
-          }
+          const problem = idProblem(resolved, `gumshoe findings list${archived ? '' : ' --archived'}`);
+          if (problem) throw new UserError(problem);
         } finally {
           lake.close();
         }

@@ -5,7 +5,7 @@ import { hostOf } from '../detect/instance-inventory.js';
 import { userAgentCategory } from '../detect/user-agent.js';
 import type { IntelLookup, ThreatMatch } from '../intel/lookup.js';
 import type { AccessKeyDetails, FindingAction, FindingResource, GuardDutyFinding, InstanceDetails, RemoteIpDetails, ThreatIntelligenceDetail } from './guardduty-finding.js';
-import { userIdentityOf } from './user-identity.js';
+import { sessionNameFromArn, userIdentityOf } from './user-identity.js';
 
 /** An event behind a finding, by where it is stored. */
 export interface EvidenceRef {
@@ -98,12 +98,17 @@ function callerType(event: ApiEvent): string {
   return 'Domain';
 }
 
+/** The caller's name as GuardDuty gives it in accessKeyDetails.userName: the user, the session's role, or Root. */
+function callerName(actor: ApiActor): string | undefined {
+  return actor.userName ?? (actor.type === 'Root' ? 'Root' : sessionNameFromArn(actor.arn));
+}
+
 /** The caller's access key as GuardDuty describes it, with the caller's identity for filters. */
 export function accessKeyDetailsOf(actor: ApiActor): AccessKeyDetails {
   return {
     accessKeyId: actor.accessKeyId ?? undefined,
     principalId: actor.principalId ?? undefined,
-    userName: actor.userName ?? (actor.type === 'Root' ? 'Root' : undefined),
+    userName: callerName(actor),
     userType: actor.type ?? undefined,
     userIdentity: userIdentityOf(actor),
   };
@@ -124,7 +129,7 @@ function fill(template: string, vars: Record<string, string | number | undefined
 function principalLabel(event: ApiEvent): string {
   const { actor } = event;
   if (actor.type === 'Root') return 'Root';
-  return actor.userName ?? actor.arn ?? actor.principalId ?? 'unknown principal';
+  return callerName(actor) ?? actor.arn ?? actor.principalId ?? 'unknown principal';
 }
 
 export function findingId(key: string): string {

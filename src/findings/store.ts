@@ -133,10 +133,38 @@ export async function queryFindings(connection: DuckDBConnection, query: Finding
   return reader.getRowsJS().map(([json]) => JSON.parse(String(json)) as GuardDutyFinding);
 }
 
-/** The ids no stored finding has, in the order given. */
-export async function unknownFindingIds(connection: DuckDBConnection, ids: string[]): Promise<string[]> {
+/** The shortest abbreviation of a finding id looked up by prefix: shorter ones would match too many findings. */
+export const MIN_ID_PREFIX = 6;
+
+/** Finding ids as given, full or abbreviated to a unique prefix (as with git), resolved to stored ids. */
+export interface ResolvedIds {
+  /** Full ids of the findings named, each once, in the order given. */
+  found: string[];
+  /** What matched no stored finding. */
+  unknown: string[];
+  /** Prefixes that matched more than one finding, with (some of) the findings they match. */
+  ambiguous: [prefix: string, matches: string[]][];
+}
+
+export async function resolveFindingIds(connection: DuckDBConnection, ids: string[]): Promise<ResolvedIds> {
   const stored = await loadFindings(connection, ids);
-  return [...new Set(ids)].filter((id) => !stored.has(id));
+  const resolved: ResolvedIds = { found: [], unknown: [], ambiguous: [] };
+  for (const id of new Set(ids)) {
+    const matches = stored.has(id) ? [id] : await idsStartingWith(connection, id);
+    if (matches.length === 1) resolved.found.push(matches[0]!);
+    else if (matches.length === 0) resolved.unknown.push(id);
+    else resolved.ambiguous.push([id, matches]);
+  }
+  resolved.found = [...new Set(resolved.found)];
+  return resolved;
+}
+
+/** Up to a few stored ids starting with `prefix`; none for a prefix too short or not hexadecimal. */
+async function idsStartingWith(connection: DuckDBConnection, prefix: string): Promise<string[]> {
+  const normal = prefix.toLowerCase();
+  if (normal.length < MIN_ID_PREFIX || !/^[0-9a-f]+$/.test(normal)) return [];
+  const reader = await connection.runAndReadAll('SELECT id FROM findings WHERE starts_with(id, $1) ORDER BY id LIMIT 5', [normal]);
+  return reader.getRowsJS().map(([id]) => String(id));
 }
 
 /**

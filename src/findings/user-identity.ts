@@ -12,6 +12,18 @@ function issuerType(arn: string): string | undefined {
   return kind === 'role' ? 'Role' : kind === 'user' ? 'IAMUser' : undefined;
 }
 
+/**
+ * The name a session's ARN carries when CloudTrail left the issuer's name out (instance-role sessions often
+ * do): the role of `assumed-role/<role>/<session>`, the user of `federated-user/<name>`.
+ */
+export function sessionNameFromArn(arn: string | null | undefined): string | undefined {
+  const [kind, name] = (arn?.split(':')[5] ?? '').split('/');
+  return (kind === 'assumed-role' || kind === 'federated-user') && name ? name : undefined;
+}
+
+/** `arn:aws:iam::111122223333:role/service-role/deployer` → deployer. */
+const lastPathSegment = (arn: string) => arn.split(':')[5]?.split('/').pop() || undefined;
+
 function sessionIssuer(actor: ApiActor): NonNullable<UserIdentity['sessionContext']>['sessionIssuer'] {
   const arn = actor.sessionIssuerArn;
   if (!arn) return undefined;
@@ -22,7 +34,7 @@ function sessionIssuer(actor: ApiActor): NonNullable<UserIdentity['sessionContex
     principalId: roleId,
     arn,
     accountId: arn.split(':')[4] || (actor.accountId ?? undefined),
-    userName: actor.sessionIssuerName ?? undefined,
+    userName: actor.sessionIssuerName ?? (issuerType(arn) === 'Root' ? undefined : lastPathSegment(arn)),
   };
 }
 
