@@ -375,6 +375,20 @@ describe('attack sequences across runs', () => {
     assert.deepEqual(await sequencesAfter([...owner, ...kali]), []);
   });
 
+  test('a sequence whose latest call comes from a trusted address is still raised: trust covers the call’s own findings', async () => {
+    const office = '81.2.69.160';
+    const lake = await tempLake();
+    try {
+      await lake.ingest([write([...takeover('2026-11-10', THREAT_IP), call('CreateLoginProfile', '2026-11-10T10:06:00Z', office, { userName: 'backup-admin' })])]);
+      const run = await runDetections(lake.lake, { intel: staticIntel({ ...threatList, trustedIps: [office] }) });
+      const sequence = run.findings.find((f) => f.type === 'AttackSequence:IAM/CompromisedCredentials');
+      assert.ok(sequence, run.findings.map((f) => f.type).join(', '));
+      assert.equal(sequence.service.eventLastSeen, '2026-11-10T10:06:00Z');
+    } finally {
+      lake.close();
+    }
+  });
+
   test('a threat-list hit one day and the owner’s admin work two days later are no sequence, from one run or one a day', async () => {
     const hit = [call('ListUsers', '2026-11-10T10:00:00Z', THREAT_IP)];
     const work = takeover('2026-11-12', '81.2.69.160').slice(1);

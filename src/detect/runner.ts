@@ -168,7 +168,8 @@ export class DetectionRunner {
 
   private emitApi(detectionId: string, spec: FindingTypeSpec, signal: Signal): void {
     const ip = signal.event.sourceIp;
-    if (ip && this.intel.isTrustedIp(ip)) {
+    // An attack sequence is about its member findings (each judged by its own call's address), not its latest call.
+    if (ip && !spec.type.startsWith('AttackSequence:') && this.intel.isTrustedIp(ip)) {
       this.counts.trusted++;
       return;
     }
