@@ -22,7 +22,9 @@ import { type BoundedMap, boundedMap, earliestSeen, getEntry, instanceOfSession,
  *   address (GuardDuty knows every EC2 address's owner; we do not), so ownership is learned: an address or
  *   endpoint belongs to an account once two of its instances used it, or one did on two days (a NAT gateway,
  *   an autoscaling group's shared egress, an instance's own public IP). Credentials used from an address
- *   another monitored account owns raise InsideAWS naming that account.
+ *   another monitored account owns raise InsideAWS naming that account, once the instance was seen with an
+ *   egress of its own (another address or endpoint no other account owns): an instance in a subnet shared
+ *   through AWS RAM (a shared VPC) egresses only through the owner account's NAT gateways and endpoints.
  * - InsideAWS from an address whose owner is unknown (remote account not named). The address is judged not
  *   to be the instance's own when the logs show it belongs to someone else:
  *   1. Concurrent use: after the account's first day of instance activity (LEARNING_MS, while its egress
@@ -41,7 +43,8 @@ import { type BoundedMap, boundedMap, earliestSeen, getEntry, instanceOfSession,
  * - Blind spots: with no history (a single call, or an account whose instances are seen for the first time)
  *   an AWS address cannot be told from the instance's own, so nothing is raised; nor for a thief who uses
  *   only the stolen session while the instance itself stays silent, unless long-term keys give the thief's
- *   host away; nor for another account's VPC endpoint that no monitored instance uses. An instance that
+ *   host away; nor for another account's VPC endpoint that no monitored instance uses; nor, from another monitored
+ *   account's address, for an instance whose only egress seen is another account's (a shared VPC). An instance that
  *   also holds long-term keys (a bad practice) can raise rule 2 once if its keys are seen before its role;
  *   an instance spreading its calls over several egress proxies its account does not yet own can raise rule 1.
  * - ML suppression as GuardDuty describes it: per role, a remote network (/24, IPv6 /48), remote account or
@@ -369,6 +372,27 @@ function judgeAwsAddress(use: Use, context: DetectionContext, state: Shared, add
   return foreign;
 }
 
+/** Remembers a VPC endpoint the instance's credentials were used through; never judged foreign itself. */
+function rememberEndpoint(state: Shared, use: Use, endpoint: string): false {
+  const instanceKey = `${use.account}|${use.instance}`;
+  rememberAddress(state, instanceKey, getEntry(state.instances!, instanceKey), endpoint, use.event.time);
+  return false;
+}
+
+/**
+ * Whether the instance was seen calling from an address or VPC endpoint other than `via` that no other
+ * account owns: its own egress. An instance in a subnet shared through AWS RAM (a shared VPC) egresses
+ * through the owner account's NAT gateways and endpoints only; those are not another account's hands.
+ */
+function hasOwnEgress(context: DetectionContext, state: Shared, use: Use, via: string): boolean {
+  const addresses = getEntry(state.instances!, `${use.account}|${use.instance}`) ?? {};
+  return Object.keys(addresses).some((other) => {
+    if (other === via) return false;
+    const owner = getEntry(state.owners, other);
+    return !owner?.owned || owner.account === use.account;
+  });
+}
+
 const concurrent = (home: string) => ({
   reason: 'concurrent-use' as const,
   text: `the instance was calling from its own address ${home} at the same time`,
@@ -394,7 +418,7 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
   const roleArn = event.actor.sessionIssuerArn ?? event.principalKey;
   const role = context.state<Profile>(`role:${roleArn}`, () => newProfile(event.time));
   const where = whereFrom(event, context);
-  const roleName = event.actor.sessionIssuerName ?? roleArn;
+  const roleName = event.actor.sessionIssuerName ?? roleArn.slice(roleArn.lastIndexOf('/') + 1);
 
   if (where.kind === 'outside') {
     const remote = `net:${networkPrefix(event.sourceIp)}`;
@@ -414,11 +438,12 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
   if (where.kind !== 'inside') return;
   const use: Use = { event, account, instance, roleName, role };
   if (where.owner !== undefined && where.owner !== account) {
-    insideKnown(use, context, where.via, where.owner);
+    // Without an egress of its own, the instance may sit in a subnet another account shares with it.
+    if (hasOwnEgress(context, state, use, where.via)) insideKnown(use, context, where.via, where.owner);
     return;
   }
-  // Public addresses are judged; a VPC endpoint only by whose instances use it.
-  const foreign = where.public && judgeAwsAddress(use, context, state, where.via, where.owner === account);
+  // Public addresses are judged; a VPC endpoint only by whose instances use it (and remembered as the instance's).
+  const foreign = where.public ? judgeAwsAddress(use, context, state, where.via, where.owner === account) : rememberEndpoint(state, use, where.via);
   // The credentials' own instances teach whose address or endpoint this is.
   if (where.owner === undefined && !foreign) claim(context, where.via, account, instance, event.time);
 }
@@ -527,6 +552,17 @@ const cases: ApiDetection['cases'] = () => [
     ],
     intel: { awsIps: AWS_RANGES },
     expect: ['UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.InsideAWS'],
+  },
+  {
+    name: 'a shared VPC: an instance in a subnet another account shares calls only through that account’s NAT gateway and VPC endpoint',
+    records: [
+      ...otherAccountRoles.flatMap((identity) => instanceWork(identity, 6, '2026-11-01T00:00:00Z', 60, { ip: OTHER_NAT_IP })),
+      ...otherAccountRoles.flatMap((identity) => instanceWork(identity, 6, '2026-11-01T00:30:00Z', 60, { ip: '10.20.1.15', vpce: 'vpce-0b1c2d3e4f5a60718' })),
+      ...instanceWork(appRole, 12, '2026-11-01T02:00:00Z', 30, { ip: OTHER_NAT_IP }),
+      ...instanceWork(appRole, 6, '2026-11-01T02:10:00Z', 60, { ip: '10.20.7.9', vpce: 'vpce-0b1c2d3e4f5a60718' }),
+    ],
+    intel: { awsIps: AWS_RANGES },
+    expect: [],
   },
   {
     name: 'instance credentials used through another organisation account’s VPC endpoint (affiliated: Medium)',
