@@ -12,7 +12,7 @@ import { BENIGN_GENERATED_LOOKING, seededRandom } from './name-samples.js';
  *
  * A query carries an encoded payload when the labels left of its tenant's name (domain-names.ts tenantName:
  * the owner-chosen domain, or one tenant's name on a CDN or hosting platform),
- * without `_service` labels and all-digit labels, joined, are at least MIN_PAYLOAD characters long and
+ * without `_service` labels and a leading reversed IP address, joined, are at least MIN_PAYLOAD characters long and
  * either look random to the trigram model (hex, base32 and base64 all score far above real names) or hold
  * more than FOREIGN_SHARE characters outside letters, digits and hyphens (binary encodings). The finding
  * needs MIN_DISTINCT distinct payloads under one tenant's name from one instance within WINDOW, and starts
@@ -89,12 +89,20 @@ export function lookupShape(subdomain: string): { zone: string; length: number }
   return { zone: subdomain.slice(dot + 1), length: digest.length };
 }
 
+/**
+ * A reversed IPv4 or IPv6 address at the start of a name (`4.3.2.1.zen.…`, 32 nibbles): what blocklists and
+ * ASN services look up. Only this is left out of a payload: digits elsewhere are data (a decimal-encoded
+ * tunnel sends nothing but digit labels).
+ */
+const REVERSED_ADDRESS = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){4}|^(?:[0-9a-f]\.){32}/;
+
 /** The payload a query's subdomain carries, or undefined when it does not look encoded. */
 export function encodedPayload(subdomain: string): string | undefined {
   if (subdomain.length < EXFILTRATION.minPayload) return undefined;
   const payload = subdomain
+    .replace(REVERSED_ADDRESS, '')
     .split('.')
-    .filter((label) => !label.startsWith('_') && !/^\d+$/.test(label))
+    .filter((label) => !label.startsWith('_'))
     .join('');
   if (payload.length < EXFILTRATION.minPayload) return undefined;
   const plain = payload.replace(/[^a-z0-9-]/g, '');
@@ -276,6 +284,25 @@ const cases = (): NetworkCase[] => [
     name: 'evasion: a tunnel whose name server answers 127.0.0.2, as a DNSBL does for a listed entry',
     dns: querySeries(payloads(60, 14, HEX, 90).map((p) => dnscat(p, 'cdn-sync.io')), start, 5, { answers: [['A', '127.0.0.2']] }),
     expect: [TYPE],
+  },
+  {
+    name: 'evasion: a decimal-encoded tunnel, nothing but digit labels',
+    dns: querySeries(payloads(60, 17, '0123456789', 100).map((p) => `${p.slice(0, 60)}.${p.slice(60)}.cdn-sync.io`), start, 5, { type: 'TXT' }),
+    expect: [TYPE],
+  },
+  {
+    // Abusix Mail Intelligence puts the subscriber's key after the address: only the address varies.
+    name: 'reversed IPv4 and IPv6 lookups under zones not listed: Abusix with a subscriber key, Team Cymru’s IPv6 ASN zone',
+    dns: querySeries(
+      payloads(120, 18, HEX, 32).map((p, i) => {
+        const octets = [0, 2, 4, 6].map((k) => parseInt(p.slice(k, k + 2), 16)).join('.');
+        return i % 2 ? `${[...p].join('.')}.origin6.asn.cymru.com` : `${octets}.9f3b27c1d4e5a6b7c8d9e0f1a2b3c4d5.combined.mail.abusix.zone`;
+      }),
+      start,
+      2,
+      { type: 'TXT', rcode: 'NXDOMAIN' },
+    ),
+    expect: [],
   },
   {
     name: 'DKIM and ACME TXT lookups for many domains',

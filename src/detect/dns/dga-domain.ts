@@ -23,6 +23,11 @@ import { BENIGN_GENERATED_LOOKING, DGA_FAMILIES, dgaNames } from './name-samples
  */
 const TYPE = 'Trojan:EC2/DGADomainRequest.B';
 export const DGA = { minNxdomain: 5, windowMs: 10 * MINUTE } as const;
+/**
+ * Query types that ask for an address to connect to, as malware walking its DGA list does. A mail server
+ * asks MX, SPF/DMARC TXT and other types of spam senders' domains, often generated and gone: not counted.
+ */
+const ADDRESS_QUERY_TYPES = new Set(['A', 'AAAA', 'ANY', 'CNAME', 'HTTPS', 'SVCB']);
 /** Senders tracked at once; the least recently active go first. */
 const MAX_SENDERS = 20_000;
 
@@ -59,6 +64,17 @@ const cases = (): NetworkCase[] => [
     expect: [TYPE],
   },
   {
+    // About a third of random letters behind `xn--` decode to no valid name and are judged; the rest (CJK strings and such) are not.
+    name: 'evasion: Cryptolocker-shaped names behind a punycode prefix (xn--…)',
+    dns: querySeries(dgaNames(cryptolocker!, 40, 23).map((name) => `xn--${name}`), start, 5, nx),
+    expect: [TYPE],
+  },
+  {
+    name: 'international (punycode) names that fail: Cyrillic, German, Chinese, Japanese',
+    dns: querySeries(['xn--e1afmkfd.xn--p1ai', 'xn--mller-kva.de', 'xn--fiqs8s.com', 'xn--zckzah.jp', 'xn--d1acufc.xn--p1ai', 'xn--80asehdb.com', 'xn--bcher-kva.com'], start, 10, nx),
+    expect: [],
+  },
+  {
     name: 'four generated-looking NXDOMAIN names are below the threshold',
     dns: querySeries(dgaNames(cryptolocker!, 4, 3), start, 30, nx),
     expect: [],
@@ -76,6 +92,14 @@ const cases = (): NetworkCase[] => [
   {
     name: 'Chrome’s intranet-redirect probes: random single-label names, with the VPC search domain appended',
     dns: querySeries(['qxqzjbtrpx', 'vlkuwdmgsnay', 'brhgoekcqzt', 'qxqzjbtrpx.ec2.internal', 'vlkuwdmgsnay.ec2.internal', 'brhgoekcqzt.ec2.internal'], start, 1, nx),
+    expect: [],
+  },
+  {
+    name: 'a mail server’s MX and DMARC lookups of spam senders’ generated, vanished domains',
+    dns: dgaNames(cryptolocker!, 20, 22).flatMap((name, i) => [
+      dnsQuery({ name, time: after(start, 20 * i), type: 'MX', ...nx }),
+      dnsQuery({ name: `_dmarc.${name}`, time: after(start, 20 * i + 1), type: 'TXT', ...nx }),
+    ]),
     expect: [],
   },
   {
@@ -98,6 +122,7 @@ export const dgaDomainRequest: DnsDetection = {
     }),
   ],
   onDns(query, context) {
+    if (!ADDRESS_QUERY_TYPES.has(query.queryType ?? 'A')) return;
     const name = domainName(query.queryName);
     if (name.kind !== 'internet' || name.label === null || !looksGenerated(name.label)) return;
     // A listed name is known, not generated (the tester's C&C label looks random): its own types report it.

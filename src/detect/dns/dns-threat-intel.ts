@@ -5,7 +5,7 @@ import type { DnsDetection, FindingTypeSpec, NetworkCase, NetworkDetectionContex
 import type { DnsEvent } from '../network-event.js';
 import { dnsQuery } from '../network-records.js';
 import { nov, querySeries, resolved } from './dns-cases.js';
-import { dnsAction, domainThreats, C2_MITRE, dnsTypeSpec } from './domain-names.js';
+import { dnsAction, domainThreats, findingDomain, C2_MITRE, dnsTypeSpec } from './domain-names.js';
 
 /**
  * The DNS threat-intel types (guardduty.md §2.4 #1, 2, 5, 8, 10, 12, 13, 14): the queried name is on a
@@ -177,7 +177,7 @@ export const dnsThreatIntel: DnsDetection = {
         resourceRole: 'ACTOR',
         domain: query.queryName,
         threat,
-        ...(threat.custom ? { aggregateBy: threat.listName } : {}),
+        aggregateBy: threat.custom ? threat.listName : findingDomain(query.queryName),
         additionalInfo: { domain: query.queryName, ...extra },
       });
     };

@@ -5,6 +5,7 @@ import type { FindingTypeSpec } from '../detection.js';
  * GuardDuty DNS_REQUEST action, and how random its labels look (a character trigram model trained on real
  * domain names, dga-model.json, see scripts/train-dga-model.ts and docs/detections-network.md).
  */
+import { domainToUnicode } from 'node:url';
 import { parse } from 'tldts';
 import type { FindingAction } from '../../findings/guardduty-finding.js';
 import type { IntelLookup, ThreatMatch } from '../../intel/lookup.js';
@@ -175,6 +176,16 @@ export function tenantName(name: DomainName): string | null {
   return tenant;
 }
 
+/**
+ * The domain a DNS finding is about: one tenant's or owner's name (`a.evil.example` and `b.evil.example`
+ * together), else the query name. One finding per instance and domain keeps each domain an analyst must
+ * block: a finding shows only its latest occurrence.
+ */
+export function findingDomain(queryName: string): string {
+  const name = domainName(queryName);
+  return tenantName(name) ?? name.name;
+}
+
 /** GuardDuty's DNS_REQUEST action for a query: blocked when Route 53 Resolver DNS Firewall denied it. */
 export function dnsAction(query: DnsEvent): FindingAction {
   const registered = domainName(query.queryName).registered;
@@ -333,12 +344,20 @@ export function labelRandomness(label: string): Randomness | undefined {
 const MIN_ENTROPY = 2.5;
 
 /**
+ * A punycode label that decodes to a valid internationalised name: its ASCII form is an encoding, not a
+ * chosen spelling, so the model cannot judge it. About a third of random letters behind `xn--` decode to
+ * no valid name: those are judged, so a DGA cannot hide behind the prefix alone.
+ */
+export function isIdn(label: string): boolean {
+  return label.startsWith('xn--') && domainToUnicode(label) !== '';
+}
+
+/**
  * A label that looks algorithmically generated: long enough to judge, at or above its length's threshold,
- * spread over enough characters, and not a punycode (IDN) label, whose ASCII form is an encoding rather than
- * a chosen name.
+ * spread over enough characters, and not an internationalised (punycode) name.
  */
 export function isGenerated(label: string, randomness: Randomness | undefined): boolean {
-  return !label.startsWith('xn--') && randomness?.score !== undefined && randomness.score >= 1 && randomness.entropy >= MIN_ENTROPY;
+  return randomness?.score !== undefined && randomness.score >= 1 && randomness.entropy >= MIN_ENTROPY && !isIdn(label);
 }
 
 export function looksGenerated(label: string): boolean {

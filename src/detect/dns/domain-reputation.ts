@@ -6,7 +6,7 @@ import type { DnsEvent } from '../network-event.js';
 import { DAY, MINUTE, persistedTable } from '../network/flow-windows.js';
 import { after, nov, querySeries, resolved } from './dns-cases.js';
 import { dnsQuery } from '../network-records.js';
-import { type DomainName, dnsAction, domainName, domainThreats, labelRandomness, C2_MITRE, dnsTypeSpec } from './domain-names.js';
+import { type DomainName, dnsAction, domainName, domainThreats, findingDomain, isIdn, labelRandomness, C2_MITRE, dnsTypeSpec } from './domain-names.js';
 import { DGA_FAMILIES, dgaNames } from './name-samples.js';
 
 /**
@@ -38,7 +38,7 @@ import { DGA_FAMILIES, dgaNames } from './name-samples.js';
  * - Impact:EC2/SuspiciousDomainRequest.Reputation (Low): a new domain with risk ≥ suspiciousRisk 0.5 (a
  *   generated-looking name that also fails, or a random-ish one that mostly fails).
  * The GuardDuty tester's `*-rep.guarddutyc2activityb.com` probes (builtin-domains.ts) raise their type
- * directly. One finding per instance and type; names on a trusted entity list raise nothing (runner).
+ * directly. One finding per instance, type and domain (findingDomain); trusted entity list names raise nothing (runner).
  * Queries Route 53 Resolver DNS Firewall blocked are left out: the account's own policy already judged the
  * domain and no connection followed (a listed domain still raises its threat-intel type, blocked or not).
  */
@@ -72,10 +72,14 @@ const POOL_TOKENS = new Set(['pool', 'mine', 'miner', 'mining', 'stratum', 'hash
 /** Tokens that are about mining on their own (pool.ntp.org has `pool`, but no coin). */
 const MINING_TOKENS = new Set(['xmr', 'monero', 'stratum', 'xmrig', 'cryptonight', 'randomx']);
 
+/** Time-service tokens: NTP servers name their stratum (`stratum-1.ntp.example.edu`), mining pools do not say ntp. */
+const TIME_TOKENS = new Set(['ntp', 'time', 'clock', 'gps', 'ptp']);
+
 function miningName(name: DomainName): boolean {
   if (name.label !== null && POOL_BRANDS.has(name.label)) return true;
   const tokens = name.name.split(/[.-]/);
-  if (tokens.some((t) => MINING_TOKENS.has(t))) return true;
+  const timeService = tokens.some((t) => TIME_TOKENS.has(t));
+  if (tokens.some((t) => MINING_TOKENS.has(t) && !(t === 'stratum' && timeService))) return true;
   return tokens.some((t) => POOL_TOKENS.has(t)) && tokens.some((t) => COIN_TOKENS.has(t));
 }
 
@@ -107,7 +111,7 @@ export interface Risk {
 
 export function riskOf(name: DomainName, seen: Seen): Risk {
   const score = labelRandomness(name.label!)?.score ?? 0;
-  const randomness = name.label!.startsWith('xn--') ? 0 : Math.min(1, Math.max(0, score));
+  const randomness = isIdn(name.label!) ? 0 : Math.min(1, Math.max(0, score));
   const infrastructure = name.providerKind ? REPUTATION.infrastructure.provider : name.abusedTld ? REPUTATION.infrastructure.abusedTld : 0;
   const failure = seen.q >= REPUTATION.minQueries ? seen.x / seen.q : 0;
   const w = REPUTATION.weights;
@@ -119,7 +123,10 @@ const round = (n: number) => Math.round(n * 100) / 100;
 
 function verdictOf(risk: Risk): ReputationVerdict | undefined {
   if (risk.risk >= REPUTATION.maliciousRisk) return 'Malicious';
-  if (risk.infrastructure > 0 && risk.risk >= REPUTATION.abusedRisk) return 'Abused';
+  // Abused is about the name and where it sits: a dead name that keeps failing (an expired .xyz in a stale
+  // config) has connected to nothing, so failures do not count towards it.
+  const nameRisk = round(risk.risk - REPUTATION.weights.failure * risk.failure);
+  if (risk.infrastructure > 0 && nameRisk >= REPUTATION.abusedRisk) return 'Abused';
   if (risk.risk >= REPUTATION.suspiciousRisk) return 'Suspicious';
   return undefined;
 }
@@ -140,6 +147,7 @@ function emit(context: NetworkDetectionContext, query: DnsEvent, verdict: Reputa
     event: query,
     action: dnsAction(query),
     resourceRole: 'ACTOR',
+    aggregateBy: findingDomain(query.queryName),
     domain: query.queryName,
     ...(threat ? { threat } : {}),
     additionalInfo: { domain: query.queryName, ...(risk ? { reputation: risk } : {}) },
@@ -223,7 +231,7 @@ const cases = (): NetworkCase[] => [
     dns: [
       ...learned(EVERYDAY),
       ...querySeries(
-        ['myhomelab.duckdns.org', 'docs.python.org', 'fonts.googleapis.com', 'd3kz1ylq6ml7nh.cloudfront.net', '0.amazon.pool.ntp.org', 'a1b2c3d4e5.execute-api.us-east-1.amazonaws.com', 'shop.mybakery.xyz', 'coinbase.com', 'status.minecraft.net'],
+        ['myhomelab.duckdns.org', 'docs.python.org', 'fonts.googleapis.com', 'd3kz1ylq6ml7nh.cloudfront.net', '0.amazon.pool.ntp.org', 'a1b2c3d4e5.execute-api.us-east-1.amazonaws.com', 'stratum-1.ntp.physics.example.edu', 'shop.mybakery.xyz', 'coinbase.com', 'status.minecraft.net'],
         afterLearning(0),
         30,
         { answers: [['A', '192.0.2.77']] },
@@ -234,6 +242,11 @@ const cases = (): NetworkCase[] => [
   {
     name: 'lookups the account’s DNS Firewall blocked (a mining pool, a new dynamic-DNS name) are the firewall’s',
     dns: [...learned(EVERYDAY), ...querySeries(['pool.minexmr.com', 'xxpp5je3fi.duckdns.org', 'kqzvxwhtrplmf.ddns.net'], afterLearning(0), 30, { rcode: 'NXDOMAIN', firewallAction: 'BLOCK' })],
+    expect: [],
+  },
+  {
+    name: 'after learning, a dead international name on an abused TLD that a stale config keeps asking for',
+    dns: [...learned(EVERYDAY), ...querySeries(new Array<string>(5).fill('xn--zckzah.xyz'), afterLearning(0), 60, { rcode: 'NXDOMAIN' })],
     expect: [],
   },
   {

@@ -3,14 +3,14 @@ import type { DnsAnswer } from '../network-event.js';
 import type { DnsDetection, NetworkCase } from '../detection.js';
 import { dnsQuery } from '../network-records.js';
 import { nov, resolved } from './dns-cases.js';
-import { dnsAction, domainName, dnsTypeSpec } from './domain-names.js';
+import { dnsAction, domainName, findingDomain, dnsTypeSpec } from './domain-names.js';
 
 /**
  * UnauthorizedAccess:EC2/MetadataDNSRebind (guardduty.md §2.4 #15): a query answered with the instance
  * metadata service's address, 169.254.169.254 or its IPv6 form fd00:ec2::254 (also as an IPv4-mapped IPv6
  * address), for a name that is not an AWS-internal name. Software on the instance that fetches such a name
  * (an SSRF-prone fetcher, a browser) is steered at IMDS while its checks see a harmless host name: DNS
- * rebinding. One finding per instance, High.
+ * rebinding. One finding per instance and domain (findingDomain), High.
  *
  * Left alone: names under `.internal` (instance-data.ec2.internal, metadata.google.internal) and other
  * non-internet suffixes, unqualified names, and AWS-operated domains. Other link-local answers (the VPC
@@ -110,7 +110,7 @@ export const metadataDnsRebind: DnsDetection = {
   onDns(query, context) {
     if (!query.answers.some(isImds)) return;
     if (domainName(query.queryName).kind !== 'internet') return;
-    context.emit({ type: TYPE, event: query, action: dnsAction(query), resourceRole: 'ACTOR', domain: query.queryName, additionalInfo: { domain: query.queryName } });
+    context.emit({ type: TYPE, event: query, action: dnsAction(query), resourceRole: 'ACTOR', aggregateBy: findingDomain(query.queryName), domain: query.queryName, additionalInfo: { domain: query.queryName } });
   },
   cases,
 };
