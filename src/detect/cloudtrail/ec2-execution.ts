@@ -102,7 +102,9 @@ const changesUserData = (request: Record<string, unknown>) => 'userData' in requ
 function onUserDataChange(event: ApiEvent, context: DetectionContext): void {
   if (!event.request || !changesUserData(event.request)) return;
   const instanceId = str(event.request.instanceId) ?? 'unknown-instance';
-  context.emit({ type: USER_DATA, event, severity: isIacAgent(event.userAgent) ? 2 : undefined, instance: { instanceId }, vars: { instanceId } });
+  // A deploy pipeline that rewrites user data on every release (blue/green) has made it a routine: Low.
+  const routine = wasHabit(habits(context), `userdata-change>${event.principalKey}`, event.time);
+  context.emit({ type: USER_DATA, event, severity: routine || isIacAgent(event.userAgent) ? 2 : undefined, instance: { instanceId }, vars: { instanceId } });
 }
 
 // ---- instance launches ----

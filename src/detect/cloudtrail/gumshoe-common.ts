@@ -45,10 +45,13 @@ export function scalar(value: unknown): string | undefined {
 
 // ---- who is calling ----
 
-/** Infrastructure-as-code tools: changes they make are reviewed code, not hands on a keyboard. */
+/**
+ * Infrastructure-as-code tools: changes they make are reviewed code, not hands on a keyboard. Terraform's
+ * AWS provider names itself whatever core runs it (OpenTofu, CDK for Terraform), so it counts too.
+ */
 export function isIacAgent(userAgent: string | null): boolean {
   const category = userAgentCategory(userAgent);
-  return category === 'Terraform' || category === 'CloudFormation' || /pulumi/i.test(userAgent ?? '');
+  return category === 'Terraform' || category === 'CloudFormation' || /pulumi|terraform-provider-aws\/|OpenTofu\//i.test(userAgent ?? '');
 }
 
 export function isConsoleAgent(userAgent: string | null): boolean {

@@ -24,6 +24,7 @@ import {
   MINUTE,
   obj,
   ownAccount,
+  personVars,
   policyDocument,
   setEntry,
   str,
@@ -48,6 +49,8 @@ const FEDERATION = 'Persistence:IAMUser/FederationTokenCreated.Gumshoe';
 const TRUST_ANCHOR = 'Persistence:RolesAnywhere/TrustAnchorCreated.Gumshoe';
 
 const GRACE = 2 * MINUTE;
+/** Condition keys that pin a `*` trust to the accounts their values name. */
+const PINNING_KEYS = new Set(['aws:principalaccount', 'aws:principalarn', 'aws:sourceaccount', 'aws:sourcearn']);
 const ADMIN_POLICIES = new Set(['arn:aws:iam::aws:policy/AdministratorAccess', 'arn:aws:iam::aws:policy/IAMFullAccess']);
 
 interface IamState {
@@ -76,28 +79,41 @@ function onTrustPolicy(event: ApiEvent, context: DetectionContext): void {
   for (const statement of allowStatements(document)) {
     if (!actionsOf(statement).some((a) => a === 'sts:assumerole' || a === 'sts:*' || a === '*')) continue;
     for (const principal of awsPrincipals(statement)) {
-      if (principal === '*') {
-        if (isScopedWildcard(statement)) continue;
-        context.emit({ type: TRUST, event, aggregateBy: `${role}>*`, vars: { role, target: 'any AWS principal (*)' } });
+      if (principal === '*' && !isScopedWildcard(statement)) {
+        context.emit({ type: TRUST, event, aggregateBy: `${role}>*`, vars: { ...personVars(event), role, target: 'any AWS principal (*)' } });
         continue;
       }
-      const account = accountOf(principal);
-      if (!account || !isExternalAccount(account, event, context.settings)) continue;
-      // A vendor integration names its account and requires an external id; attackers rarely bother.
-      const vendorShaped = conditionKeys(statement).has('sts:externalid');
-      const habit = wasHabit(state(context).habits, `trust>${ownAccount(event)}>${account}`, event.time);
-      // Infrastructure as code is reviewed work, Low as for shares; a bare `*` above keeps its own severity.
-      const severity = vendorShaped || habit || isIacAgent(event.userAgent) ? 2 : undefined;
-      context.emit({
-        type: TRUST,
-        event,
-        severity,
-        aggregateBy: `${role}>${account}`,
-        remoteAccount: { accountId: account, affiliated: false },
-        vars: { role, target: `AWS account ${account}` },
-      });
+      // A `*` pinned by a condition trusts the accounts the condition names.
+      for (const account of principal === '*' ? pinnedAccounts(statement) : [accountOf(principal)]) trustAccount(event, context, statement, role, account);
     }
   }
+}
+
+/** Accounts a `*` principal's condition pins it to (`aws:PrincipalAccount`, `aws:PrincipalArn`, …). */
+function pinnedAccounts(statement: Record<string, unknown>): (string | null)[] {
+  const accounts = Object.values(obj(statement.Condition) ?? {}).flatMap((operator) =>
+    Object.entries(obj(operator) ?? {})
+      .filter(([key]) => PINNING_KEYS.has(key.toLowerCase()))
+      .flatMap(([, values]) => list(values).map((v) => accountOf(str(v) ?? ''))),
+  );
+  return [...new Set(accounts)];
+}
+
+function trustAccount(event: ApiEvent, context: DetectionContext, statement: Record<string, unknown>, role: string, account: string | null): void {
+  if (!account || !isExternalAccount(account, event, context.settings)) return;
+  // A vendor integration names its account and requires an external id; attackers rarely bother.
+  const vendorShaped = conditionKeys(statement).has('sts:externalid');
+  const habit = wasHabit(state(context).habits, `trust>${ownAccount(event)}>${account}`, event.time);
+  // Infrastructure as code is reviewed work, Low as for shares; a bare `*` above keeps its own severity.
+  const severity = vendorShaped || habit || isIacAgent(event.userAgent) ? 2 : undefined;
+  context.emit({
+    type: TRUST,
+    event,
+    severity,
+    aggregateBy: `${role}>${account}`,
+    remoteAccount: { accountId: account, affiliated: false },
+    vars: { ...personVars(event), role, target: `AWS account ${account}` },
+  });
 }
 
 // ---- users: creation, admin rights, keys and passwords for others ----
@@ -114,7 +130,7 @@ function unlessProvisioning(context: DetectionContext, event: ApiEvent, user: st
 }
 
 function adminUser(context: DetectionContext, event: ApiEvent, user: string): void {
-  context.emit({ type: ADMIN_USER, event, severity: isIacAgent(event.userAgent) ? 2 : undefined, aggregateBy: user, vars: { user } });
+  context.emit({ type: ADMIN_USER, event, severity: isIacAgent(event.userAgent) ? 2 : undefined, aggregateBy: user, vars: { ...personVars(event), user } });
 }
 
 function onCreateUser(event: ApiEvent, context: DetectionContext, user: string): void {
@@ -144,20 +160,21 @@ function onOtherUsersCredential(event: ApiEvent, context: DetectionContext, user
   const request = event.request ?? {};
   const iac = isIacAgent(event.userAgent);
   if (event.api === 'CreateAccessKey') {
-    // Administrators issue keys to other users; a workload role doing it is not administration.
-    const workload = !isPersonLike(event) && !iac;
-    unlessProvisioning(context, event, user, () => context.emit({ type: OTHER_KEY, event, severity: workload ? 5 : undefined, aggregateBy: user, vars: { user } }));
+    // Administrators issue keys to other users; a workload role doing it is not administration, unless it
+    // did so on an earlier day too (a key-rotation job).
+    const workload = !isPersonLike(event) && !iac && !wasHabit(state(context).habits, `keys-for-others>${event.principalKey}`, event.time);
+    unlessProvisioning(context, event, user, () => context.emit({ type: OTHER_KEY, event, severity: workload ? 5 : undefined, aggregateBy: user, vars: { ...personVars(event), user } }));
     return;
   }
   const resetRequired = request.passwordResetRequired === true || request.passwordResetRequired === 'true';
   if (event.api === 'UpdateLoginProfile') {
     // A help-desk reset makes the user choose a new password at next sign-in.
     if (resetRequired) return;
-    unlessProvisioning(context, event, user, () => context.emit({ type: LOGIN_UPDATED, event, severity: iac ? 2 : undefined, aggregateBy: user, vars: { user } }));
+    unlessProvisioning(context, event, user, () => context.emit({ type: LOGIN_UPDATED, event, severity: iac ? 2 : undefined, aggregateBy: user, vars: { ...personVars(event), user } }));
     return;
   }
   unlessProvisioning(context, event, user, () =>
-    context.emit({ type: LOGIN_CREATED, event, severity: iac || resetRequired ? 2 : undefined, aggregateBy: user, vars: { user } }),
+    context.emit({ type: LOGIN_CREATED, event, severity: iac || resetRequired ? 2 : undefined, aggregateBy: user, vars: { ...personVars(event), user } }),
   );
 }
 
@@ -168,7 +185,7 @@ function onFederationToken(event: ApiEvent, context: DetectionContext): void {
   const request = event.request ?? {};
   const managed = list(request.policyArns).map((p) => str(obj(p)?.arn) ?? str(p) ?? '');
   const broad = grantsEverything(request.policy) || managed.some((arn) => ADMIN_POLICIES.has(arn));
-  context.emit({ type: FEDERATION, event, severity: broad ? 5 : undefined, vars: { name: str(request.name) ?? 'unnamed', scope: broad ? 'all actions' : 'a scoped policy' } });
+  context.emit({ type: FEDERATION, event, severity: broad ? 5 : undefined, vars: { ...personVars(event), name: str(request.name) ?? 'unnamed', scope: broad ? 'all actions' : 'a scoped policy' } });
 }
 
 function onTrustAnchor(event: ApiEvent, context: DetectionContext): void {
@@ -181,7 +198,7 @@ function onTrustAnchor(event: ApiEvent, context: DetectionContext): void {
     event,
     severity: ownCa || isIacAgent(event.userAgent) ? 2 : undefined,
     aggregateBy: str(event.request?.name) ?? str(event.request?.trustAnchorId) ?? '',
-    vars: { anchor: str(event.request?.name) ?? str(event.request?.trustAnchorId) ?? 'unnamed', sourceType },
+    vars: { ...personVars(event), anchor: str(event.request?.name) ?? str(event.request?.trustAnchorId) ?? 'unnamed', sourceType },
   });
 }
 

@@ -4,6 +4,7 @@ import type { ApiDetection, DetectionContext } from '../detection.js';
 import {
   type BoundedMap,
   boundedMap,
+  DAY,
   getEntry,
   HOUR,
   isAwsServiceCall,
@@ -11,6 +12,7 @@ import {
   list,
   obj,
   ownAccount,
+  personVars,
   setEntry,
   str,
 } from './gumshoe-common.js';
@@ -51,6 +53,18 @@ const trailName = (value: unknown) => (str(value) ?? '').replace(/^.*:trail\//, 
 type Json = Record<string, unknown>;
 const objects = (value: unknown) => list(value).map(obj).filter((o): o is Json => o !== null);
 
+/**
+ * What an advanced field selector leaves out: event sources, or event names (StopLogging, CreateAccessKey:
+ * an attacker hides just the calls that would give him away), by `notEquals` or `notStartsWith`.
+ */
+function exclusions(field: Json): string[] {
+  return [...list(field.notEquals), ...list(field.notStartsWith).map((prefix) => `${String(prefix)}*`)].map(String);
+}
+
+function excludedBy(selectors: Json[], field: string): string[] {
+  return selectors.flatMap((s) => objects(s.fieldSelectors).filter((f) => f.field === field).flatMap(exclusions)).filter((e) => !ROUTINE_EXCLUSIONS.has(e));
+}
+
 /** What an event-selector change stops recording, or null when management events stay recorded. */
 function selectorWeakening(request: Json): string | null {
   const advanced = objects(request.advancedEventSelectors);
@@ -59,9 +73,10 @@ function selectorWeakening(request: Json): string | null {
     const management = advanced.filter((s) => fields(s).some((f) => f.field === 'eventCategory' && list(f.equals).includes('Management')));
     if (!management.length) return 'management events are no longer recorded';
     if (management.every((s) => fields(s).some((f) => f.field === 'readOnly' && list(f.equals).includes('true')))) return 'write management events are no longer recorded';
-    const excluded = management.flatMap((s) => fields(s).filter((f) => f.field === 'eventSource').flatMap((f) => list(f.notEquals).map(String)));
-    const unusual = excluded.filter((e) => !ROUTINE_EXCLUSIONS.has(e));
-    return unusual.length ? `management events from ${unusual.join(', ')} are excluded` : null;
+    const sources = excludedBy(management, 'eventSource');
+    if (sources.length) return `management events from ${sources.join(', ')} are excluded`;
+    const names = excludedBy(management, 'eventName');
+    return names.length ? `management events ${names.join(', ')} are excluded` : null;
   }
   if (!('eventSelectors' in request)) return null;
   const management = objects(request.eventSelectors).filter((s) => s.includeManagementEvents !== false);
@@ -79,12 +94,19 @@ function onEventSelectors(event: ApiEvent, context: DetectionContext): void {
   const created = getEntry(state(context).trails, `${ownAccount(event)}/${trail}`);
   // Setting up a new data-events trail: the creator configures it within the hour.
   if (created && created.by === event.principalKey && event.time - created.time <= HOUR) return;
-  context.emit({ type: SELECTORS, event, severity: isIacAgent(event.userAgent) ? 2 : undefined, aggregateBy: trail, vars: { trail, weakening } });
+  context.emit({ type: SELECTORS, event, severity: isIacAgent(event.userAgent) ? 2 : undefined, aggregateBy: trail, vars: { ...personVars(event), trail, weakening } });
 }
 
-function expirationDays(rule: Json): number | null {
-  const days = Number(str(obj(rule.Expiration)?.Days));
-  return Number.isFinite(days) && days > 0 ? days : null;
+/**
+ * Days until the rule expires objects: its `Days`, or for an expiration `Date` the days from the change to
+ * that date (0 for a date already past: everything goes at once).
+ */
+function expirationDays(rule: Json, now: number): number | null {
+  const expiration = obj(rule.Expiration);
+  const days = Number(str(expiration?.Days));
+  if (Number.isFinite(days) && days > 0) return days;
+  const date = Date.parse(str(expiration?.Date) ?? '');
+  return Number.isFinite(date) ? Math.max(0, Math.ceil((date - now) / DAY)) : null;
 }
 
 function onLifecycle(event: ApiEvent, context: DetectionContext): void {
@@ -93,7 +115,7 @@ function onLifecycle(event: ApiEvent, context: DetectionContext): void {
   const request = event.request ?? {};
   const configuration = obj(request.LifecycleConfiguration) ?? obj(request.lifecycleConfiguration) ?? {};
   const rules = objects(configuration.Rule ?? configuration.Rules);
-  const short = rules.find((r) => r.Status === 'Enabled' && (expirationDays(r) ?? Infinity) <= SHORT_EXPIRATION_DAYS);
+  const short = rules.find((r) => r.Status === 'Enabled' && (expirationDays(r, event.time) ?? Infinity) <= SHORT_EXPIRATION_DAYS);
   if (!short) return;
   const scope = JSON.stringify([short.ID, short.Prefix, short.Filter]);
   const trailBucket =
@@ -104,7 +126,7 @@ function onLifecycle(event: ApiEvent, context: DetectionContext): void {
     event,
     severity: isIacAgent(event.userAgent) ? 2 : undefined,
     buckets: [bucketDetail(event, bucket)],
-    vars: { days: expirationDays(short) ?? SHORT_EXPIRATION_DAYS },
+    vars: { ...personVars(event), days: expirationDays(short, event.time) ?? SHORT_EXPIRATION_DAYS },
   });
 }
 
@@ -126,6 +148,12 @@ function securityServiceChange(event: ApiEvent): string | null {
       return 'the AWS Config recorder was deleted';
     case 'config:DeleteDeliveryChannel':
       return 'the AWS Config delivery channel was deleted';
+    case 'inspector2:Disable':
+      return 'Amazon Inspector scanning was disabled';
+    case 'macie2:DisableMacie':
+      return 'Amazon Macie was disabled';
+    case 'access-analyzer:DeleteAnalyzer':
+      return 'an IAM Access Analyzer analyzer was deleted';
     default:
       return null;
   }
@@ -139,7 +167,7 @@ function onLoggingEvent(event: ApiEvent, context: DetectionContext): void {
   }
   if (event.api === 'LeaveOrganization') {
     // A denied attempt is reported too: it shows intent, and a later try may succeed.
-    context.emit({ type: LEAVE_ORG, event, severity: event.failed ? undefined : 8, vars: { outcome: event.failed ? `was denied (${event.errorCode})` : 'succeeded' } });
+    context.emit({ type: LEAVE_ORG, event, severity: event.failed ? undefined : 8, vars: { ...personVars(event), outcome: event.failed ? `was denied (${event.errorCode})` : 'succeeded' } });
     return;
   }
   if (event.failed || isAwsServiceCall(event)) return;
@@ -161,16 +189,16 @@ function onLoggingEvent(event: ApiEvent, context: DetectionContext): void {
       return onLifecycle(event, context);
     case 'DeleteFlowLogs': {
       const ids = list(obj(request.DeleteFlowLogsRequest)?.FlowLogId ?? request.flowLogIds).map((id) => str(obj(id)?.content) ?? str(id) ?? '');
-      context.emit({ type: FLOW_LOGS, event, severity: iac, vars: { flowLogs: ids.filter(Boolean).join(', ') || 'unknown' } });
+      context.emit({ type: FLOW_LOGS, event, severity: iac, vars: { ...personVars(event), flowLogs: ids.filter(Boolean).join(', ') || 'unknown' } });
       return;
     }
     case 'DeleteResolverQueryLogConfig':
     case 'DisassociateResolverQueryLogConfig':
-      context.emit({ type: DNS_LOGS, event, severity: iac, vars: { config: str(request.resolverQueryLogConfigId) ?? 'unknown' } });
+      context.emit({ type: DNS_LOGS, event, severity: iac, vars: { ...personVars(event), config: str(request.resolverQueryLogConfigId) ?? 'unknown' } });
       return;
     default: {
       const change = securityServiceChange(event);
-      if (change) context.emit({ type: SECURITY, event, severity: iac, aggregateBy: change, vars: { change } });
+      if (change) context.emit({ type: SECURITY, event, severity: iac, aggregateBy: change, vars: { ...personVars(event), change } });
     }
   }
 }
@@ -205,6 +233,9 @@ export const loggingTampering: ApiDetection = {
     'DisableSecurityHub',
     'StopConfigurationRecorder',
     'DeleteConfigurationRecorder',
+    'Disable',
+    'DisableMacie',
+    'DeleteAnalyzer',
     'DeleteDeliveryChannel',
     'LeaveOrganization',
   ],

@@ -14,6 +14,7 @@ import {
   list,
   obj,
   ownAccount,
+  personVars,
   policyDocument,
   resourcesOf,
   str,
@@ -120,7 +121,7 @@ function onShare(event: ApiEvent, context: DetectionContext): void {
       aggregateBy: `${share.resource}>${target}`,
       remoteAccount: target === PUBLIC ? undefined : { accountId: target, affiliated: false },
       buckets: share.type === BUCKET ? [bucketDetail(event, share.resource)] : undefined,
-      vars: { resource: share.resource, target: describeTarget(target) },
+      vars: { ...personVars(event), resource: share.resource, target: describeTarget(target) },
     });
   }
 }
