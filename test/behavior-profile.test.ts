@@ -11,6 +11,7 @@ import {
   newProfile,
   observe,
   type Profile,
+  relearnIfDormant,
   uaCategory,
 } from '../src/detect/cloudtrail/behavior-profile.js';
 import { s3AnomalousBehavior } from '../src/detect/cloudtrail/s3-anomalous-behavior.js';
@@ -32,6 +33,19 @@ describe('learning: time and evidence', () => {
     observe(profile, 'api', 'iam:ListUsers', start + 2 * DAY, 100);
     assert.equal(learning(profile, start + 30 * DAY, 7), false, 'three days, and the learning period is over');
     assert.equal(learning(profile, start + 6 * DAY, 7), true, 'three days, but still within the learning period');
+  });
+
+  test('a profile back after more than 90 days unseen learns again from its return', () => {
+    const start = at('2026-01-05T09:00:00Z');
+    const profile = newProfile(start);
+    for (let day = 0; day < 5; day++) observe(profile, 'api', 'iam:ListUsers', start + day * DAY, 100);
+    relearnIfDormant(profile, start + 90 * DAY);
+    assert.equal(learning(profile, start + 90 * DAY, 7), false, 'within 90 days of its last day: still known');
+    const back = start + 100 * DAY;
+    relearnIfDormant(profile, back);
+    assert.equal(learning(profile, back, 7), true);
+    observe(profile, 'api', 'iam:ListUsers', back, 100);
+    assert.equal(learning(profile, back + 30 * DAY, 7), true, 'one active day since its return is no evidence');
   });
 
   test('a profile saved before active days were kept counts the days its values were last active', () => {
@@ -151,6 +165,7 @@ describe('a value is unusual until it is established', () => {
     assert.equal(uaCategory('Mozilla/5.0 (Macintosh) AppleWebKit/537.36 Chrome/126.0.0.0 Safari/537.36'), 'AWS Console');
     assert.equal(uaCategory('ec2.amazonaws.com'), 'AWS Console');
     assert.equal(uaCategory('python-requests/2.31.0'), 'http-client');
+    assert.equal(uaCategory('aws-cli/2.22.4 md/awscrt#0.22.0 ua/2.0 os/linux#6.1.115 exec-env/CloudShell md/command#s3.ls'), 'AWS Console', 'CloudShell');
   });
 });
 

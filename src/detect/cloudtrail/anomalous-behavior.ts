@@ -8,7 +8,9 @@ import {
   anomalyReport,
   asnLabel,
   bareApi,
+  CONSOLE_CATEGORY,
   countryOf,
+  inCloudShell,
   isUnusual,
   isUnusualCountry,
   isUnusualNetwork,
@@ -17,6 +19,7 @@ import {
   observe,
   type Profile,
   type ProfiledFeature,
+  relearnIfDormant,
   uaCategory,
   userNameLabel,
   userTypeLabel,
@@ -28,7 +31,10 @@ import {
  * days active). After the principal's learning period, a call fires when its API belongs to an attack
  * tactic, is unusual for the principal, AND comes with at least one unusual context feature (ASN, agent
  * category, or country where the ASN is unknown or unusual too): a new API from the usual place and tool is
- * normal admin work, and a new place alone is travel. "Unusual" is not "first seen a moment ago": a value
+ * normal admin work, and a new place alone is travel; opening the console is no new tool. A principal still
+ * learning (new, or back after its values were forgotten) is judged against the account once the account has
+ * learned: its network must be unusual for the account, and its agent category or the API too
+ * (isUnusualUserIdentity). "Unusual" is not "first seen a moment ago": a value
  * stays unusual until it is established in the profile (behavior-profile `established`: active on 3
  * distinct days, or known for the learning period), so an intruder's harmless first calls do not make their
  * network familiar before the harmful ones, however far apart they are. As in GuardDuty (guardduty.md §8.1),
@@ -160,8 +166,7 @@ const OPEN_BURSTS = 1000;
 const PRINCIPAL_CAPS = { api: 400, asn: 50, ua: 30, country: 30 };
 const ACCOUNT_CAPS = { api: 2000, asn: 300, ua: 100, country: 100, type: 12, name: 2000 };
 
-type UnusualFeature = 'apis' | 'asns' | 'agents' | 'countries' | 'accountApis' | 'accountAsns' | 'accountAgents' | 'accountTypes';
-const UNUSUAL_FEATURES: readonly UnusualFeature[] = ['apis', 'asns', 'agents', 'countries', 'accountApis', 'accountAsns', 'accountAgents', 'accountTypes'];
+type UnusualFeature = 'apis' | 'asns' | 'agents' | 'countries' | 'accountApis' | 'accountAsns' | 'accountAgents' | 'accountTypes' | 'accountNames';
 
 /** A burst as kept in detection state (plain JSON) while it may still grow, across runs. */
 interface Burst {
@@ -176,7 +181,10 @@ interface Burst {
   calls: Record<string, string[]>;
   /** Where the burst's first calls are stored: the finding's evidence. */
   evidence: EvidenceRef[];
-  unusual: Record<UnusualFeature, string[]>;
+  /** Unusual values per feature (a burst saved before a feature was added lacks its list). */
+  unusual: Partial<Record<UnusualFeature, string[]>>;
+  /** Whether the identity was still learning, and so judged against the account (isUnusualUserIdentity). */
+  newIdentity?: boolean;
   /** The type and evidence count of the last report, if any, and whether calls came since. */
   reported: { tactic: Tactic; evidence: number } | null;
   changed: boolean;
@@ -202,6 +210,17 @@ function runClock(context: DetectionContext): RunClock {
     clocks.set(context, clock);
   }
   return clock;
+}
+
+/**
+ * Whose behaviour is profiled: the principal (a role whatever its session names: CI runs, instances), but
+ * for an IAM Identity Center role each person signed in through it, named by the session: the people who
+ * share a permission set do not share habits, nor bursts.
+ */
+function identityKey(event: ApiEvent): string {
+  const { sessionIssuerName, arn } = event.actor;
+  if (!sessionIssuerName?.startsWith('AWSReservedSSO_') || !arn) return event.principalKey;
+  return `${event.principalKey}/${arn.slice(arn.lastIndexOf('/') + 1)}`;
 }
 
 /** Calls a person or workload made directly; AWS acting on its behalf is not the identity's behaviour. */
@@ -232,9 +251,8 @@ function storedEvent(event: ApiEvent): ApiEventFields {
 }
 
 function newBurst(event: ApiEvent, account: string, tactic: Tactic): Burst {
-  const unusual = Object.fromEntries(UNUSUAL_FEATURES.map((feature) => [feature, []])) as unknown as Burst['unusual'];
   const { time } = event;
-  return { principalKey: event.principalKey, account, start: time, last: time, primary: storedEvent(event), tactic, calls: {}, evidence: [], unusual, reported: null, changed: true };
+  return { principalKey: identityKey(event), account, start: time, last: time, primary: storedEvent(event), tactic, calls: {}, evidence: [], unusual: {}, reported: null, changed: true };
 }
 
 /** Whether a call at `time` belongs to the burst: less than the burst gap from its calls (older data may arrive later). */
@@ -290,25 +308,27 @@ function report(burst: Burst, context: DetectionContext): void {
     { scope: 'AccountProfiling', name: 'UserNames', profile: account, feature: 'name' },
     { scope: 'AccountProfiling', name: 'UserTypes', profile: account, feature: 'type' },
   ];
-  const u = burst.unusual;
+  const u = (feature: UnusualFeature): string[] => burst.unusual[feature] ?? [];
   const profile = anomalyReport(
     profiles,
     [
-      { scope: 'UserIdentityProfiling', name: 'APIs', values: u.apis.map(bareApi) },
-      { scope: 'UserIdentityProfiling', name: 'ASNs', values: u.asns },
-      { scope: 'UserIdentityProfiling', name: 'UserAgents', values: u.agents },
-      { scope: 'AccountProfiling', name: 'APIs', values: u.accountApis.map(bareApi) },
-      { scope: 'AccountProfiling', name: 'ASNs', values: u.accountAsns },
-      { scope: 'AccountProfiling', name: 'UserAgents', values: u.accountAgents },
-      { scope: 'AccountProfiling', name: 'UserTypes', values: u.accountTypes },
+      { scope: 'UserIdentityProfiling', name: 'APIs', values: u('apis').map(bareApi) },
+      { scope: 'UserIdentityProfiling', name: 'ASNs', values: u('asns') },
+      { scope: 'UserIdentityProfiling', name: 'UserAgents', values: u('agents') },
+      { scope: 'AccountProfiling', name: 'APIs', values: u('accountApis').map(bareApi) },
+      { scope: 'AccountProfiling', name: 'ASNs', values: u('accountAsns') },
+      { scope: 'AccountProfiling', name: 'UserAgents', values: u('accountAgents') },
+      { scope: 'AccountProfiling', name: 'UserNames', values: u('accountNames') },
+      { scope: 'AccountProfiling', name: 'UserTypes', values: u('accountTypes') },
     ],
     { time: burst.start, learningDays },
-    { isUnusualUserIdentity: 'false' },
+    { isUnusualUserIdentity: String(burst.newIdentity === true) },
   );
   const what = [
-    ...(u.asns.length ? [`network ${u.asns.join(', ')}`] : []),
-    ...(u.agents.length ? [`user agent ${u.agents.join(', ')}`] : []),
-    ...(u.countries.length ? [`country ${u.countries.join(', ')}`] : []),
+    ...(burst.newIdentity ? ['identity'] : []),
+    ...(u('asns').length ? [`network ${u('asns').join(', ')}`] : []),
+    ...(u('agents').length ? [`user agent ${u('agents').join(', ')}`] : []),
+    ...(u('countries').length ? [`country ${u('countries').join(', ')}`] : []),
   ].join('; ');
   const apis = anomalousApis(burst);
   context.emit({
@@ -340,7 +360,7 @@ function closeBurstsOver(context: DetectionContext, now: number): void {
 /** The identity's open burst that `event` continues, else a new one (an open burst it cannot continue is over). */
 function burstFor(context: DetectionContext, event: ApiEvent, account: string, tactic: Tactic): Burst {
   const open = openBursts(context);
-  const key = event.principalKey;
+  const key = identityKey(event);
   const current = open[key];
   if (current && continues(current, event.time)) return current;
   if (current) close(open, key, context);
@@ -370,19 +390,27 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
     closeBurstsOver(context, event.time);
     clock.nextSweep = event.time + BURST_MS;
   }
-  const key = event.principalKey;
+  const key = identityKey(event);
   const accountId = event.accountId ?? event.actor.accountId ?? 'unknown';
   const { time } = event;
   const { learningDays } = context.settings;
   const principal = context.state<Profile>(`p:${key}`, () => newProfile(time));
   const account = context.state<Profile>(`a:${accountId}`, () => newProfile(time));
   const api = `${event.serviceShort}:${event.api}`;
-  const asn = asnLabel(event.sourceIp, context.intel);
+  // CloudShell's addresses are AWS's: its network is neither judged nor learned for the user.
+  const place = inCloudShell(event.userAgent) ? null : event.sourceIp;
+  const asn = asnLabel(place, context.intel);
   const agent = uaCategory(event.userAgent);
-  const country = countryOf(event.sourceIp, context.intel);
+  const country = countryOf(place, context.intel);
   const type = userTypeLabel(event);
+  const name = userNameLabel(event);
 
-  const tactic = learning(principal, time, learningDays) ? undefined : apiTactic(event);
+  relearnIfDormant(principal, time);
+  relearnIfDormant(account, time);
+  // A principal still learning (new, seen on too few days, or back from dormancy) is judged against the
+  // account once the account has learned: a backdoor user or role must not get a week's grace.
+  const newIdentity = learning(principal, time, learningDays);
+  const tactic = newIdentity && learning(account, time, learningDays) ? undefined : apiTactic(event);
   // Unusual means not yet established, not "first seen a moment ago": an intruder's GetCallerIdentity must
   // not make their ASN familiar before their CreateAccessKey, minutes or hours later.
   const unusual = (profile: Profile, feature: string, value: string) => isUnusual(profile, feature, value, time, learningDays);
@@ -390,19 +418,28 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
     const newAsn = asn !== null && isUnusualNetwork(principal, asn, time, learningDays);
     const newAgent = unusual(principal, 'ua', agent);
     const newCountry = isUnusualCountry(principal, country, asn !== null, newAsn, time, learningDays);
-    if (newAsn || newAgent || newCountry) {
+    const accountAsn = asn !== null && isUnusualNetwork(account, asn, time, learningDays);
+    const accountAgent = unusual(account, 'ua', agent);
+    const accountApi = unusual(account, 'api', api);
+    // Opening the console is no new tool: whoever holds a password or session from elsewhere shows on the network.
+    const anomalous = newIdentity
+      ? accountAsn && (accountAgent || accountApi)
+      : newAsn || newCountry || (newAgent && agent !== CONSOLE_CATEGORY);
+    if (anomalous) {
       const burst = burstFor(context, event, accountId, tactic);
       addCall(burst, event, tactic);
+      if (newIdentity) burst.newIdentity = true;
       const u = burst.unusual;
-      const note = (feature: UnusualFeature, value: string) => addItem(u[feature], value, BURST_ITEMS);
+      const note = (feature: UnusualFeature, value: string) => addItem((u[feature] ??= []), value, BURST_ITEMS);
       note('apis', api);
       if (newAsn) note('asns', asn);
       if (newAgent) note('agents', agent);
       if (newCountry) note('countries', country!);
-      if (unusual(account, 'api', api)) note('accountApis', api);
-      if (asn !== null && isUnusualNetwork(account, asn, time, learningDays)) note('accountAsns', asn);
-      if (unusual(account, 'ua', agent)) note('accountAgents', agent);
+      if (accountApi) note('accountApis', api);
+      if (accountAsn) note('accountAsns', asn);
+      if (accountAgent) note('accountAgents', agent);
       if (unusual(account, 'type', type)) note('accountTypes', type);
+      if (unusual(account, 'name', name)) note('accountNames', name);
     }
   }
 
@@ -415,7 +452,7 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
   if (asn !== null) observe(account, 'asn', asn, time, ACCOUNT_CAPS.asn);
   if (country !== null) observe(account, 'country', country, time, ACCOUNT_CAPS.country);
   observe(account, 'type', type, time, ACCOUNT_CAPS.type);
-  observe(account, 'name', userNameLabel(event), time, ACCOUNT_CAPS.name);
+  observe(account, 'name', name, time, ACCOUNT_CAPS.name);
 }
 
 function spec(tactic: Tactic, severity: number, mitre: FindingTypeSpec['mitre'], remediation: string): FindingTypeSpec {

@@ -37,6 +37,8 @@ export interface Profile {
   first: number;
   /** Distinct days (day index) the scope was active, up to MIN_ACTIVE_DAYS of them: whether it has been is all that counts. */
   days?: number[];
+  /** The last day (day index) the scope was active. */
+  last?: number;
   f: Record<string, FeatureProfile>;
 }
 
@@ -66,6 +68,23 @@ function activeDays(profile: Profile): number[] {
 function markActive(profile: Profile, day: number): void {
   const days = activeDays(profile);
   if (days.length < MIN_ACTIVE_DAYS && !days.includes(day)) days.push(day);
+  profile.last = Math.max(lastActive(profile), day);
+}
+
+/** The profile's last active day; profiles saved before it was kept start from their values' last active day. */
+function lastActive(profile: Profile): number {
+  profile.last ??= Math.max(...Object.values(profile.f).flatMap((feature) => Object.values(feature.v).map((stats) => stats[1])));
+  return profile.last;
+}
+
+/**
+ * A scope back after more than STALE_DAYS unseen, when every value it had is forgotten, learns again from
+ * `time`, as if first seen: what it does now (a quarterly job) is no departure from habits it no longer has.
+ */
+export function relearnIfDormant(profile: Profile, time: number): void {
+  if (dayOf(time) - lastActive(profile) <= STALE_DAYS) return;
+  profile.first = time;
+  profile.days = [];
 }
 
 function stale(stats: ValueStats, time: number): boolean {
@@ -191,8 +210,16 @@ const uaCache = new Map<string, string>();
  * a new tool.
  */
 const CONSOLE_CATEGORIES = new Set(['browser', 'AWS Console', 'AWS Service', 'AWS Internal', 'AwsSignin']);
+/** The category every console agent is profiled as. */
+export const CONSOLE_CATEGORY = 'AWS Console';
 /** A service console's own agent (`console.ec2.amazonaws.com`), which userAgentCategory leaves as OTHER. */
 const SERVICE_CONSOLE = /^console\.[a-z0-9-]+\.amazonaws\.com$/;
+
+/**
+ * CloudShell, the console's own shell: its CLI calls come from AWS's addresses, not the user's, so they
+ * are the console user at work and say nothing of where the user is.
+ */
+export const inCloudShell = (userAgent: string | null): boolean => userAgent !== null && userAgent.includes('exec-env/CloudShell');
 
 /**
  * The agent category profiled (userAgentCategory, console agents as one), memoised because agents repeat
@@ -203,7 +230,7 @@ export function uaCategory(userAgent: string | null): string {
   let category = uaCache.get(userAgent);
   if (category === undefined) {
     category = userAgentCategory(userAgent);
-    if (CONSOLE_CATEGORIES.has(category) || SERVICE_CONSOLE.test(bareAgent(userAgent))) category = 'AWS Console';
+    if (CONSOLE_CATEGORIES.has(category) || SERVICE_CONSOLE.test(bareAgent(userAgent)) || inCloudShell(userAgent)) category = CONSOLE_CATEGORY;
     if (uaCache.size >= 10_000) uaCache.clear();
     uaCache.set(userAgent, category);
   }
