@@ -11,6 +11,7 @@ import {
   isAwsServiceCall,
   isExternalAccount,
   isIacAgent,
+  isScopedWildcard,
   list,
   obj,
   ownAccount,
@@ -24,7 +25,8 @@ import { bucketDetail } from './s3-resources.js';
 
 /**
  * Data shared out of the account: an EBS snapshot, AMI or RDS snapshot opened to another account or to
- * everyone, or a bucket policy that lets another account read. GuardDuty only sees the public-bucket case
+ * everyone, a bucket policy that lets another account read, or a Secrets Manager resource policy that lets
+ * another account (or anyone: a `*` no condition scopes) read a secret. GuardDuty only sees the public-bucket case
  * (Policy:S3/BucketAnonymousAccessGranted), so a `*` bucket principal is left to that type.
  *
  * Accounts in `settings.organizationAccounts` are ours. An account this account has already shared with on
@@ -35,6 +37,7 @@ const SNAPSHOT = 'Exfiltration:EC2/SnapshotSharedExternally.Gumshoe';
 const AMI = 'Exfiltration:EC2/AmiSharedExternally.Gumshoe';
 const RDS = 'Exfiltration:RDS/SnapshotSharedExternally.Gumshoe';
 const BUCKET = 'Exfiltration:S3/BucketPolicyGrantsExternalAccount.Gumshoe';
+const SECRET = 'Exfiltration:SecretsManager/SecretSharedExternally.Gumshoe';
 
 const PUBLIC = 'public';
 
@@ -58,6 +61,19 @@ function permissionAdds(value: unknown): string[] {
 /** Bucket-policy actions that let the grantee take data or take over the bucket (not write-only log delivery). */
 function isReadOrControl(action: string): boolean {
   return action === '*' || action === 's3:*' || /^s3:(get|list|delete|putbucketpolicy|putbucketacl|putobjectacl|restoreobject)/.test(action);
+}
+
+/** Secret actions that hand over the value or control of the secret (not DescribeSecret or tagging). */
+function readsSecret(action: string): boolean {
+  return action === '*' || action === 'secretsmanager:*' || /^secretsmanager:(getsecretvalue|batchgetsecretvalue|putresourcepolicy|putsecretvalue|updatesecret)$/.test(action);
+}
+
+/** Accounts (or PUBLIC) a secret's resource policy lets read it. */
+function secretReaders(policy: unknown, owner: string | null): string[] {
+  return allowStatements(policyDocument(policy))
+    .filter((s) => s.NotAction !== undefined || actionsOf(s).some(readsSecret))
+    .flatMap((s) => awsPrincipals(s).map((p) => (p === '*' ? (isScopedWildcard(s) ? null : PUBLIC) : accountOf(p))))
+    .filter((a): a is string => a !== null && a !== owner);
 }
 
 function bucketOwner(event: ApiEvent): string | null {
@@ -89,6 +105,9 @@ function shareOf(event: ApiEvent): Share | null {
         .filter((a): a is string => a !== null && a !== owner);
       return { type: BUCKET, resource: event.bucketName ?? 'unknown-bucket', targets };
     }
+    case 'PutResourcePolicy':
+      if (event.service !== 'secretsmanager.amazonaws.com') return null;
+      return { type: SECRET, resource: str(request.secretId) ?? 'unknown-secret', targets: secretReaders(request.resourcePolicy, ownAccount(event)) };
     default:
       return null;
   }
@@ -177,10 +196,24 @@ const bucketPolicy = (statements: Record<string, unknown>[], identity = admin, u
     resources: [{ accountId: ACCOUNT, type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::acme-customer-exports' }],
   });
 
+/** PutResourcePolicy on a secret, its policy as CloudTrail records it: a JSON string. */
+const secretPolicy = (secretId: string, Principal: unknown, Condition?: Record<string, unknown>, Action = 'secretsmanager:GetSecretValue') =>
+  ctEvent({
+    service: 'secretsmanager',
+    name: 'PutResourcePolicy',
+    identity: admin,
+    time: '2026-11-02T10:00:00Z',
+    request: {
+      secretId,
+      resourcePolicy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal, Action, Resource: '*', ...(Condition ? { Condition } : {}) }] }),
+      blockPublicPolicy: false,
+    },
+  });
+
 export const sharingExternally: ApiDetection = {
   id: 'gumshoe-sharing-externally',
   source: 'cloudtrail',
-  apis: ['ModifySnapshotAttribute', 'ModifyImageAttribute', 'ModifyDBSnapshotAttribute', 'ModifyDBClusterSnapshotAttribute', 'PutBucketPolicy'],
+  apis: ['ModifySnapshotAttribute', 'ModifyImageAttribute', 'ModifyDBSnapshotAttribute', 'ModifyDBClusterSnapshotAttribute', 'PutBucketPolicy', 'PutResourcePolicy'],
   types: [
     {
       type: SNAPSHOT,
@@ -222,6 +255,17 @@ export const sharingExternally: ApiDetection = {
       description: '{principal} set a bucket policy on {bucket} from {ip} that allows {target}, outside the organization, to read or control the bucket.',
       remediation:
         'Check the bucket policy. If the external account is not a known partner, remove its statement, review the bucket’s data events for reads by that account, and rotate the credentials of the principal that changed the policy.',
+    },
+    {
+      type: SECRET,
+      dataSource: 'CloudTrailManagement',
+      severity: 8,
+      resourceType: 'AccessKey',
+      mitre: EXFIL,
+      title: 'The resource policy of secret {resource} lets {target} read it.',
+      description: '{principal} put a resource policy on Secrets Manager secret {resource} from {ip} that lets {target}, outside the organization, read the secret value.',
+      remediation:
+        'Check the secret’s resource policy. If the account is not a known partner, remove its statement (DeleteResourcePolicy), rotate the secret, look for GetSecretValue calls from that account, and rotate the credentials of the principal that changed the policy.',
     },
   ],
   onEvent: onShare,
@@ -270,6 +314,21 @@ export const sharingExternally: ApiDetection = {
       datasets: [
         { panther: 'AWS.CloudTrail.ResourceMadePublic', test: 'S3 Made Publicly Accessible' },
         { panther: 'AWS.CloudTrail.ResourceMadePublic', test: 'S3 Not Made Publicly Accessible' },
+      ],
+      expect: [],
+    },
+    {
+      name: 'a secret’s resource policy lets an outside account read it, and another lets anyone',
+      records: [secretPolicy('prod/db-password', { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:root` }), secretPolicy('prod/api-key', '*')],
+      expect: [SECRET],
+    },
+    {
+      name: 'secret policies for our own roles, an org-scoped `*`, DescribeSecret only for a partner, and another service’s PutResourcePolicy',
+      records: [
+        secretPolicy('prod/db-password', { AWS: `arn:aws:iam::${ACCOUNT}:role/app` }),
+        secretPolicy('prod/shared', '*', { StringEquals: { 'aws:PrincipalOrgID': 'o-abc123def4' } }),
+        secretPolicy('prod/catalogue', { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:root` }, undefined, 'secretsmanager:DescribeSecret'),
+        ctEvent({ service: 'logs', name: 'PutResourcePolicy', identity: admin, time: '2026-11-02T10:00:00Z', request: { policyName: 'route53-query-logging', policyDocument: JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:root` }, Action: 'logs:PutLogEvents', Resource: '*' }] }) } }),
       ],
       expect: [],
     },
