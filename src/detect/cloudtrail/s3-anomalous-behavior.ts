@@ -7,6 +7,7 @@ import {
   anomalyReport,
   asnLabel,
   countryOf,
+  inCloudShell,
   dayOf,
   isUnusual,
   isUnusualCountry,
@@ -191,12 +192,12 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
     pair = scope(time);
     setEntry(principal.buckets, bucket, pair, PAIRS_PER_PRINCIPAL);
   }
-  // A presigned URL is used from wherever its holder is (a customer's browser): that network and country
-  // say nothing of the principal that signed it, so they are neither judged nor learned.
-  const presigned = isPresigned(event);
-  const asn = presigned ? null : asnLabel(event.sourceIp, context.intel);
+  // A presigned URL is used from wherever its holder is (a customer's browser), and CloudShell from AWS's
+  // addresses: that network and country say nothing of the principal, so they are neither judged nor learned.
+  const place = isPresigned(event) || inCloudShell(event.userAgent) ? null : event.sourceIp;
+  const asn = asnLabel(place, context.intel);
   const agent = uaCategory(event.userAgent);
-  const country = presigned ? null : countryOf(event.sourceIp, context.intel);
+  const country = countryOf(place, context.intel);
   const name = userNameLabel(event);
 
   const pairVolume = count(pair, kind, time);
@@ -304,6 +305,7 @@ const HOME_IP = '86.1.1.1'; // Virgin Media, UK
 const LAGOS_IP = '41.203.64.1'; // Globacom, Nigeria
 const AMAZON_14618 = '3.80.0.1'; // Amazon's other ASN (AWS_IP is in 16509)
 const SDK_AGENT = 'aws-sdk-java/2.25.6 Linux/6.1.0 OpenJDK_64-Bit_Server_VM/17.0.10';
+const CLOUDSHELL_AGENT = 'aws-cli/2.15.30 Python/3.11.6 Linux/4.14.255-314-253.539.amzn2.x86_64 exec-env/CloudShell exe/x86_64.amzn.2 prompt/off command/s3.rm';
 
 /** `perDay` calls a day for `days` days up to `end`, of `name` on `bucket`. */
 function daily(identity: Record<string, unknown>, bucket: string, end: string, days: number, perDay: number, name: string, ip: string, agent = SDK_AGENT): CloudTrailRecord[] {
@@ -406,6 +408,14 @@ const cases: ApiDetection['cases'] = () => [
       s3Call(dana, 'DeleteObject', 'scratch-new-bucket', '2026-11-15T09:05:00Z', VPS_IP, { key: 'tmp/a.txt' }),
     ],
     expect: ['Impact:S3/AnomalousBehavior.Delete'],
+  },
+  {
+    name: 'the same delete from CloudShell: its Amazon address is not the user’s network',
+    records: [
+      ...daily(dana, 'finance-archive', '2026-11-15T09:00:00Z', 14, 4, 'GetObject', OFFICE_IP, CLI_AGENT),
+      s3Call(dana, 'DeleteObject', 'scratch-new-bucket', '2026-11-15T09:05:00Z', AMAZON_14618, { key: 'tmp/a.txt' }, CLOUDSHELL_AGENT),
+    ],
+    expect: [],
   },
   {
     name: '400 reads from Lagos of a bucket no one has read before, by a role three weeks past learning',
