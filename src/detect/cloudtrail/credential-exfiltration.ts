@@ -450,7 +450,7 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
 
 // ---- Cases ----
 
-const NAT_IP = '3.5.140.2'; // Amazon, Incheon
+const NAT_IP = '3.5.141.2'; // Amazon, Incheon (not the attack-sequence cases' NAT: scenarios share one simulated organisation)
 const OTHER_NAT_IP = '52.94.1.1'; // Amazon, Ashburn
 const AWS_RANGES = ['3.5.140.0/22', '52.94.0.0/16'];
 const OFFICE_EGRESS = '81.2.69.160';
