@@ -52,6 +52,8 @@ interface BurstFinding {
   type: string;
   count: number;
   apis: string;
+  /** eventFirstSeen→eventLastSeen */
+  seen: string;
 }
 
 /** Ingests and detects each part in turn on one fresh lake; the IAM anomaly findings after each run. */
@@ -67,7 +69,12 @@ async function detectInRuns(...parts: CloudTrailRecord[][]): Promise<BurstFindin
       const findings = await queryFindings(lake.lake.connection);
       afterEachRun.push(
         findings
-          .map((f) => ({ type: f.type, count: f.service.count, apis: String((f.service.additionalInfo.anomalies as { anomalousAPIs: string }).anomalousAPIs) }))
+          .map((f) => ({
+            type: f.type,
+            count: f.service.count,
+            apis: String((f.service.additionalInfo.anomalies as { anomalousAPIs: string }).anomalousAPIs),
+            seen: `${f.service.eventFirstSeen}→${f.service.eventLastSeen}`,
+          }))
           .sort((a, b) => a.type.localeCompare(b.type)),
       );
     }
@@ -90,6 +97,8 @@ describe('an IAM anomaly burst split between detect runs', () => {
     assert.equal(batch.length, 1);
     assert.equal(batch[0]!.type, 'Exfiltration:IAMUser/AnomalousBehavior');
     for (const call of CALLS) assert.ok(batch[0]!.apis.includes(call), `${call} in ${batch[0]!.apis}`);
+    // The finding shows its highest-risk call, and spans the whole burst: first call to last.
+    assert.equal(batch[0]!.seen, '2026-11-15T11:58:40Z→2026-11-15T12:00:00Z');
     // Reported by the run that saw it begin, then continued into the same finding by the next.
     assert.deepEqual(firstRun!.map((f) => f.type), ['Exfiltration:IAMUser/AnomalousBehavior']);
     assert.ok(!firstRun![0]!.apis.includes('GetSecretValue'));
@@ -118,8 +127,8 @@ describe('IAM anomaly bursts more than ten minutes apart', () => {
     const later = intruder('ec2', 'TerminateInstances', '2026-11-15T12:10:41Z', { instancesSet: { items: [{ instanceId: 'i-0abc1234def567890' }] } });
     const [, split] = await detectInRuns([...history, burst[0]!], [later]);
     assert.deepEqual(split, [
-      { type: 'Exfiltration:IAMUser/AnomalousBehavior', count: 1, apis: 'ec2.amazonaws.com:[CreateSnapshot:success]' },
-      { type: 'Impact:IAMUser/AnomalousBehavior', count: 1, apis: 'ec2.amazonaws.com:[TerminateInstances:success]' },
+      { type: 'Exfiltration:IAMUser/AnomalousBehavior', count: 1, apis: 'ec2.amazonaws.com:[CreateSnapshot:success]', seen: '2026-11-15T11:58:40Z→2026-11-15T11:58:40Z' },
+      { type: 'Impact:IAMUser/AnomalousBehavior', count: 1, apis: 'ec2.amazonaws.com:[TerminateInstances:success]', seen: '2026-11-15T12:10:41Z→2026-11-15T12:10:41Z' },
     ]);
   });
 
@@ -128,6 +137,8 @@ describe('IAM anomaly bursts more than ten minutes apart', () => {
     const [batch] = await detectInRuns([...history, burst[0]!, later]);
     const [, split] = await detectInRuns([...history, burst[0]!], [later]);
     assert.deepEqual(split, batch);
-    assert.deepEqual(split, [{ type: 'Exfiltration:IAMUser/AnomalousBehavior', count: 2, apis: 'ec2.amazonaws.com:[CopySnapshot:success]' }]);
+    assert.deepEqual(split, [
+      { type: 'Exfiltration:IAMUser/AnomalousBehavior', count: 2, apis: 'ec2.amazonaws.com:[CopySnapshot:success]', seen: '2026-11-15T11:58:40Z→2026-11-15T12:20:00Z' },
+    ]);
   });
 });

@@ -63,6 +63,8 @@ export interface Signal {
   detection?: { anomaly?: unknown; sequence?: unknown };
   /** When the activity began, if before `event` (an attack sequence's first signal): the finding's eventFirstSeen. */
   since?: number;
+  /** When the activity ended, if after `event` (a burst's last call, `event` its telling one): the finding's eventLastSeen. */
+  until?: number;
   /**
    * Reports again an occurrence an earlier signal counted (a burst or sequence that grew, maybe in a later
    * run): it updates the finding without counting it again, so a split run counts as a batch does.

@@ -149,14 +149,14 @@ export class DetectionRunner {
     }
   }
 
-  private record(key: string, time: number, severity: number, evidence: EvidenceRef[], build: () => Occurrence, since?: number, counted?: boolean): void {
+  private record(key: string, time: number, severity: number, evidence: EvidenceRef[], build: () => Occurrence, since?: number, counted?: boolean, until?: number): void {
     this.counts.signals++;
     let pending = this.pending.get(key);
     if (!pending) {
       pending = new PendingOccurrence();
       this.pending.set(key, pending);
     }
-    pending.add(time, severity, evidence, build, since, counted);
+    pending.add(time, severity, evidence, build, since, counted, until);
     this.changed.add(key);
   }
 
@@ -174,7 +174,7 @@ export class DetectionRunner {
       return;
     }
     const evidence = evidenceOf([signal.event, ...(signal.related ?? [])]);
-    this.record(apiSignalKey(signal, spec), signal.event.time, signal.severity ?? spec.severity, evidence, () => buildOccurrence(signal, spec, detectionId, this.build), signal.since, !signal.continues);
+    this.record(apiSignalKey(signal, spec), signal.event.time, signal.severity ?? spec.severity, evidence, () => buildOccurrence(signal, spec, detectionId, this.build), signal.since, !signal.continues, signal.until);
   }
 
   private emitNetwork(detectionId: string, spec: FindingTypeSpec, signal: NetworkSignal): void {

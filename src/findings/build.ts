@@ -356,17 +356,21 @@ export class PendingOccurrence {
   count = 0;
   first = Number.POSITIVE_INFINITY;
   last = Number.NEGATIVE_INFINITY;
+  /** The latest activity: `last`, or later when an occurrence's activity went on past its event (`until`). */
+  lastSeen = Number.NEGATIVE_INFINITY;
   severity = 0;
   readonly evidence: EvidenceRef[] = [];
   private latest!: () => Occurrence;
 
   /**
    * `since`: when the activity behind this occurrence began, for threshold types raised after many events;
-   * `counted`: false for a report of an occurrence counted before (Signal.continues).
+   * `counted`: false for a report of an occurrence counted before (Signal.continues); `until`: when the
+   * activity ended, if after `time`.
    */
-  add(time: number, severity: number, evidence: EvidenceRef[], build: () => Occurrence, since = time, counted = true): void {
+  add(time: number, severity: number, evidence: EvidenceRef[], build: () => Occurrence, since = time, counted = true, until = time): void {
     if (counted) this.count++;
     this.first = Math.min(this.first, since);
+    this.lastSeen = Math.max(this.lastSeen, time, until);
     if (time >= this.last) {
       this.last = time;
       this.latest = build;
@@ -384,7 +388,7 @@ export class PendingOccurrence {
     occurrence.finding.createdAt = iso(this.first);
     occurrence.finding.service.count = this.count;
     occurrence.finding.service.eventFirstSeen = isoSeconds(this.first);
-    occurrence.finding.service.eventLastSeen = isoSeconds(this.last);
+    occurrence.finding.service.eventLastSeen = isoSeconds(this.lastSeen);
     return { ...occurrence, evidence: [...this.evidence] };
   }
 }

@@ -336,6 +336,7 @@ function report(burst: Burst, context: DetectionContext): void {
     event: new ApiEvent(burst.primary),
     related: newEvidence(burst),
     since: burst.start,
+    until: burst.last,
     additionalInfo: { anomalies: { anomalousAPIs: apis }, profiledBehavior: profile.profiledBehavior, unusualBehavior: profile.unusualBehavior },
     detection: { anomaly: profile.anomaly },
     vars: { apis, unusual: what },
