@@ -304,7 +304,8 @@ describe('detectFormat', () => {
     assert.deepEqual(detectFormat('/x/meta.yaml', 'title: AWS cloud breach\nid: SDAWS-200914011940\n'), { skip: 'not a recognised log format (use --type to force)' });
     const asff = readFileSync(dataset('aws_docs_format_examples/securityhub_asff/sample-control-findings_01.json'), 'utf8');
     const notOurs = { skip: 'JSON that is not CloudTrail, Route 53 Resolver or GuardDuty (use --type to force)' };
-    assert.deepEqual(detectFormat('/x/asff.json', asff), notOurs);
+    // Security Hub's findings are named, not lumped with other JSON: they are findings, but not in GuardDuty's format.
+    assert.deepEqual(detectFormat('/x/asff.json', asff), { skip: 'Security Hub ASFF findings, not GuardDuty finding JSON: import findings as GuardDuty writes them' });
     const labels = gunzipSync(readFileSync(dataset('otrf_aws_cloud_breach_s3/labels.jsonl.gz'))).toString('utf8');
     assert.deepEqual(detectFormat('/x/labels.jsonl', labels), notOurs);
     assert.deepEqual(detectFormat('/x/README.md', '# notes', 'vpcflow'), { sourceType: 'vpcflow', framing: 'lines' });

@@ -871,7 +871,7 @@ describe('the whole datasets tree in one run', () => {
     assert.equal(summary.filesSkipped, SKIPPED.length);
     const skipped = await rows(lake, "SELECT uri, note FROM ingested_files WHERE status = 'skipped' ORDER BY uri");
     assert.deepEqual(skipped.map((r) => r.uri), SKIPPED);
-    assert.ok(skipped.every((r) => /^(not a recognised log format|JSON that is not CloudTrail)/.test(String(r.note))));
+    assert.ok(skipped.every((r) => /^(not a recognised log format|JSON that is not CloudTrail|Security Hub ASFF findings)/.test(String(r.note))));
     assert.deepEqual(summary.warnings.slice().sort(), skipped.map((r) => `skipped ${r.uri}: ${r.note}`).sort());
   });
 

@@ -31,6 +31,7 @@ export type HeadEnd = 'file' | 'limit' | 'open';
 const SAMPLE_LINES = 20;
 
 const DIGEST_SKIP = { skip: 'CloudTrail digest file (integrity hashes, no events)' };
+const ASFF_SKIP = { skip: 'Security Hub ASFF findings, not GuardDuty finding JSON: import findings as GuardDuty writes them' };
 
 /**
  * Decides a file's format from its first bytes (decompressed) and its path. With a head that more can be
@@ -47,6 +48,7 @@ export function detectFormat(uri: string, head: string, forced?: SourceType, end
     const sampled = sampleJson(text, end);
     if (!sampled) return undefined;
     if (sampled.sourceType === 'digest' && !forced) return DIGEST_SKIP;
+    if (sampled.sourceType === 'asff' && !forced) return ASFF_SKIP;
     const sourceType = forced ?? pathType(sampled.sourceType) ?? pathType(fromPath);
     if (!sourceType) return { skip: 'JSON that is not CloudTrail, Route 53 Resolver or GuardDuty (use --type to force)' };
     return { sourceType, framing: sampled.framing };
@@ -61,13 +63,16 @@ export function detectFormat(uri: string, head: string, forced?: SourceType, end
   return { skip: 'not a recognised log format (use --type to force)' };
 }
 
-function pathType(type: SourceType | 'digest' | undefined): SourceType | undefined {
-  return type === 'digest' ? undefined : type;
+/** Records that are recognised but not read: CloudTrail digests, and Security Hub's ASFF findings. */
+type NotRead = 'digest' | 'asff';
+
+function pathType(type: SourceType | NotRead | undefined): SourceType | undefined {
+  return type === 'digest' || type === 'asff' ? undefined : type;
 }
 
 interface JsonSample {
   framing: Framing;
-  sourceType?: SourceType | 'digest';
+  sourceType?: SourceType | NotRead;
 }
 
 function sampleOf(framing: Framing, record: unknown): JsonSample {
@@ -166,8 +171,9 @@ function sampleFromKeys(text: string): JsonSample {
 }
 
 /** The source type one record belongs to, looking inside EventBridge and dataset wrappers. */
-export function classifyRecord(value: unknown): SourceType | 'digest' | undefined {
+export function classifyRecord(value: unknown): SourceType | NotRead | undefined {
   if (!isPlainObject(value)) return undefined;
+  if ('ProductArn' in value && 'AwsAccountId' in value) return 'asff';
   if (value['detail-type'] === 'GuardDuty Finding') return 'guardduty';
   if ('digestStartTime' in value || 'digestPublicKeyFingerprint' in value) return 'digest';
   if (isCloudTrailRecord(value)) return 'cloudtrail';
