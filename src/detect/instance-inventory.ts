@@ -315,7 +315,7 @@ export class InstanceInventory implements InstanceLookup {
   private resolve(accountId: string | null, time: number, instanceId: string | null, interfaceId: string | null, address: string | null): InstanceDetails {
     const inventory = this.account(accountId);
     const id =
-      instanceId ?? (interfaceId ? ownerAt(inventory.interfaces[interfaceId], time) : undefined) ?? (address ? ownerAt(inventory.addresses[address], time) : undefined);
+      instanceId ?? (interfaceId ? ownerAt(inventory.interfaces[interfaceId], time) : undefined) ?? this.addressOwner(inventory, address, interfaceId, time);
     const known = id ? inventory.instances[id] : undefined;
     if (known) return this.asOf(inventory, known, time);
     // Unknown to CloudTrail: what the log itself says, and no instance id it does not give.
@@ -323,6 +323,18 @@ export class InstanceInventory implements InstanceLookup {
       ...(id ? { instanceId: id } : {}),
       networkInterfaces: [{ ...(interfaceId ? { networkInterfaceId: interfaceId } : {}), ...(address ? { privateIpAddress: address } : {}) }],
     };
+  }
+
+  /**
+   * The instance that had `address` at `time`, unless the record's interface is not one of its own: the
+   * address of a terminated instance reused by a load balancer, or the same address in another VPC, is
+   * another host.
+   */
+  private addressOwner(inventory: AccountInventory, address: string | null, interfaceId: string | null, time: number): string | undefined {
+    const id = address ? ownerAt(inventory.addresses[address], time) : undefined;
+    const interfaces = id ? inventory.instances[id]?.networkInterfaces : undefined;
+    if (!interfaceId || !interfaces?.some((eni) => eni.networkInterfaceId)) return id;
+    return interfaces.some((eni) => eni.networkInterfaceId === interfaceId) ? id : undefined;
   }
 
   /**

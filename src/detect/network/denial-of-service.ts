@@ -11,8 +11,8 @@ import { DAY, MINUTE, persistedTable, viewOf } from './flow-windows.js';
  *
  * Counted: request records of connections the instance opened (connection.ts), to public addresses, per
  * clock minute, instance and class, in a window that slides by the minute: the record's minute and the 4
- * before it, so a flood of up to 5 minutes is seen whole wherever it falls. A server's replies to its
- * clients never count. Class by the remote port and protocol: port 53 (UDP or TCP) → Dns; TCP → Tcp; UDP to
+ * before it, so a flood of up to 5 minutes is seen whole wherever it falls; a record longer than a minute
+ * (10-minute aggregation) is spread over its minutes (count). A server's replies to its clients never count. Class by the remote port and protocol: port 53 (UDP or TCP) → Dns; TCP → Tcp; UDP to
  * a port that only TCP services use (TCP_SERVICE_PORTS) → UdpOnTcpPorts; other UDP → Udp; any protocol but
  * TCP, UDP and ICMP (e.g. IGMP, GRE) → UnusualProtocol. UDP to the web ports is Udp: QUIC runs on 443, and
  * GuardDuty's own tester floods UDP port 80 and expects .Udp (guardduty.md, tester scenarios). ICMP floods
@@ -32,17 +32,19 @@ import { DAY, MINUTE, persistedTable, viewOf } from './flow-windows.js';
  * A window is judged once its newest minute is over (the next minute of the class begins, so both
  * directions of a minute are in) and, for the open window, at the end of a run (so `gumshoe detect` every
  * few minutes reports a flood within minutes). A flood is raised once per window length: one that lasts
- * longer raises the same finding again every 5 minutes (its count grows) and is never learned.
+ * longer raises the same finding again every 5 minutes (its count grows) for an hour, then is learned (learn).
  * Known gaps: a UDP flood from one high port to a higher one looks like replies and is not counted; an
  * instance that floods from the first window Gumshoe ever sees of it is judged by the floor alone, and so is
- * a busy instance (a VPN gateway, a metrics relay) in its first busy window.
+ * a busy instance (a VPN gateway, a metrics relay) in its first busy hour.
  */
 // A 5-minute window, not surge-rates' 6: the floor is a rate per 5 minutes, which a steady sender of 90,000
 // small packets per 5 minutes (a metrics relay) must stay under before its baseline is learned.
-const DOS = { windowMinutes: 5, floor: 100_000, multiple: 10, maxAvgPacketBytes: 600, peakHalfLifeMs: 7 * DAY } as const;
+const DOS = { windowMinutes: 5, floor: 100_000, multiple: 10, maxAvgPacketBytes: 600, peakHalfLifeMs: 7 * DAY, learnFloodAfterMinutes: 60 } as const;
 const WINDOW = DOS.windowMinutes;
 /** Minutes held: the window, and the older minutes of the earlier windows that are not learned yet. */
 const HELD = 2 * WINDOW - 1;
+/** Longest span a record is spread over: flow logs aggregate over 1 or 10 minutes. */
+const SPREAD_MINUTES = 10;
 
 const KINDS = {
   Dns: 'the DNS protocol',
@@ -76,9 +78,13 @@ interface Volume {
   t: number;
   /** The HELD minutes up to minute t, oldest first: the last WINDOW of them are the window. */
   m: Minute[];
+  /** The minutes after t that records already reach (see count), nearest first. */
+  a?: (Minute | null)[];
   /** Newest minute whose window was a flood, and newest raised (0: never). */
   floodAt: number;
   raisedAt: number;
+  /** First minute of the flood going on at floodAt (absent in state of earlier versions: floodAt). */
+  floodSince?: number;
   /** The window's largest request record, reported as the finding's event (one that has left the window gives way to the next). */
   top: FlowEvent | null;
   /** Baseline: largest learned window, as of `peakAt`. */
@@ -102,11 +108,13 @@ const newVolume = (kind: Kind, minute: number): Volume => ({
 });
 /** A held minute's totals; undefined once the minute has slid out (or is after t). */
 const slotOf = (v: Volume, minute: number): Minute | undefined => v.m[HELD - 1 - (v.t - minute)];
+/** A minute's totals, held or still waiting in `a`. */
+const minuteAt = (v: Volume, minute: number): Minute | null | undefined => (minute <= v.t ? slotOf(v, minute) : v.a?.[minute - v.t - 1]);
 
 function windowTotals(v: Volume, end: number): Minute {
   const totals: Minute = [0, 0, 0];
   for (let minute = end - WINDOW + 1; minute <= end; minute++) {
-    const slot = slotOf(v, minute);
+    const slot = minuteAt(v, minute);
     if (slot) for (let i = 0; i < 3; i++) totals[i]! += slot[i]!;
   }
   return totals;
@@ -118,35 +126,71 @@ function isFlood([packets, bytes, inBytes]: Minute, baseline: number): boolean {
   return packets >= Math.max(DOS.floor, DOS.multiple * baseline) && bytes <= DOS.maxAvgPacketBytes * packets && bytes > inBytes;
 }
 
-/** Learns the window ending at minute `end`, unless a flood window overlaps it. */
+/**
+ * Learns the window ending at minute `end`, unless a flood window overlaps it. A flood that has gone on for
+ * an hour is learned all the same: a new service that always sends that much (a metrics relay, a VPN
+ * gateway) is raised for its first hour, not every 5 minutes for ever.
+ */
 function learn(v: Volume, end: number): void {
-  if (v.floodAt > end - WINDOW) return;
+  if (v.floodAt > end - WINDOW && end - (v.floodSince ?? v.floodAt) < DOS.learnFloodAfterMinutes) return;
   const at = end * MINUTE;
   v.peak = Math.max(decayedPeak(v, at), windowTotals(v, end)[0]);
   v.peakAt = at;
 }
 
 /**
+ * Adds a record's counts evenly over the minutes from its start to its end, so that a record of a 10-minute
+ * aggregation interval counts at its rate, as ten 1-minute records would: 150,000 packets in 10 minutes is
+ * not 150,000 in one window. Minutes after t wait in `a` until the window reaches them.
+ */
+function count(v: Volume, flow: FlowEvent, counts: Minute): void {
+  const first = minuteOf(flow.time);
+  const last = Math.min(Math.max(first, minuteOf(flow.end - 1)), first + SPREAD_MINUTES - 1);
+  const share = 1 / (last - first + 1);
+  for (let minute = first; minute <= last; minute++) {
+    const slot = minute <= v.t ? slotOf(v, minute) : ((v.a ??= [])[minute - v.t - 1] ??= [0, 0, 0]);
+    if (slot) for (let i = 0; i < 3; i++) slot[i]! += counts[i]! * share;
+  }
+}
+
+/**
  * Slides to minute `to`. Windows that no window still to be judged can overlap (those ending WINDOW minutes
  * or more before `to`) are learned first, while their minutes are held.
  */
-function advance(v: Volume, to: number): void {
+function slide(v: Volume, to: number): void {
   for (let end = v.t - WINDOW + 1; end <= Math.min(to - WINDOW, v.t); end++) learn(v, end);
+  const entering = v.a?.splice(0, to - v.t) ?? [];
   const moved = Math.min(to - v.t, HELD);
   v.m.splice(0, moved);
-  for (let i = 0; i < moved; i++) v.m.push([0, 0, 0]);
+  for (let minute = to - moved + 1; minute <= to; minute++) v.m.push(entering[minute - v.t - 1] ?? [0, 0, 0]);
   v.t = to;
+  if (v.a?.length === 0) delete v.a;
 }
 
-/** Judges the window ending at minute t. A flood is raised, and raised again only once that window has slid past. */
-function judge(v: Volume, context: NetworkDetectionContext): void {
-  const window = windowTotals(v, v.t);
-  const baseline = decayedPeak(v, v.t * MINUTE);
+/**
+ * Moves to minute `to`, a record's start: every minute before it is complete (records arrive in time order),
+ * so each window ending in one that earlier records reach is judged on the way.
+ */
+function advance(v: Volume, to: number, context: NetworkDetectionContext): void {
+  judge(v, context);
+  while (v.a && v.t < to - 1) {
+    slide(v, v.t + 1);
+    judge(v, context);
+  }
+  slide(v, to);
+}
+
+/** Judges the window ending at minute `end` (t, or one records reach already). A flood is raised, and raised again only once that window has slid past. */
+function judge(v: Volume, context: NetworkDetectionContext, end = v.t): void {
+  const window = windowTotals(v, end);
+  const baseline = decayedPeak(v, end * MINUTE);
   if (!v.top || !isFlood(window, baseline)) return;
-  v.floodAt = v.t;
-  if (v.t < v.raisedAt + WINDOW) return;
-  v.raisedAt = v.t;
-  raise(v.kind, v.top, window, baseline, context);
+  // A flood window that does not overlap the last one starts a new flood.
+  if (v.floodAt <= end - WINDOW) v.floodSince = end;
+  v.floodAt = Math.max(v.floodAt, end);
+  if (end < v.raisedAt + WINDOW) return;
+  v.raisedAt = end;
+  raise(v.kind, v.top, window.map(Math.round) as Minute, baseline, context);
 }
 
 function raise(kind: Kind, event: FlowEvent, [packets, bytes, inBytes]: Minute, baseline: number, context: NetworkDetectionContext): void {
@@ -282,26 +326,22 @@ export const denialOfService: FlowDetection = {
     const minute = minuteOf(flow.time);
     let v = table.get(key);
     if (!v) table.set(key, (v = newVolume(kind, minute)));
-    if (minute > v.t) {
-      judge(v, context);
-      advance(v, minute);
-    }
-    // A late record counts in its minute while that is held.
-    const slot = slotOf(v, minute);
-    if (!slot) return;
+    if (minute > v.t) advance(v, minute, context);
+    // A late record counts in its minutes while they are held.
+    if (!slotOf(v, minute)) return;
     if (!connection.request) {
-      slot[2] += flow.bytes;
+      count(v, flow, [0, 0, flow.bytes]);
       return;
     }
-    slot[0] += flow.packets;
-    slot[1] += flow.bytes;
+    count(v, flow, [flow.packets, flow.bytes, 0]);
     if (!v.top || minuteOf(v.top.time) <= v.t - WINDOW || flow.packets > v.top.packets) v.top = flow;
   },
   finish(context) {
     const table = volumes(context);
-    for (const v of table.values()) judge(v, context);
+    // The open window, and those ending in the minutes the last records reach: no later record may come.
+    for (const v of table.values()) for (let end = v.t; end <= v.t + (v.a?.length ?? 0); end++) judge(v, context, end);
     // A baseline below floor / multiple never changes the threshold: such classes need not be stored.
-    table.retain((v) => v.m.some(([packets]) => packets > 0) || DOS.multiple * decayedPeak(v, v.t * MINUTE) >= DOS.floor);
+    table.retain((v) => v.a !== undefined || v.m.some(([packets]) => packets > 0) || DOS.multiple * decayedPeak(v, v.t * MINUTE) >= DOS.floor);
   },
   cases,
 };

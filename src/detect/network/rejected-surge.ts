@@ -97,6 +97,7 @@ function emitSurge(context: NetworkDetectionContext, flow: FlowEvent, connection
   const bySource = by === 'source';
   const what = bySource ? `from ${key}` : `to port ${key}`;
   const limit = threshold(rate, floor);
+  const packets = Math.round(rate.w);
   // A port's surge comes from many sources: naming the one whose record crossed would mislead.
   const remote = bySource ? connection : { ...connection, remoteIp: null, remotePort: null };
   context.emit({
@@ -107,11 +108,11 @@ function emitSurge(context: NetworkDetectionContext, flow: FlowEvent, connection
     resourceRole: 'TARGET',
     aggregateBy: `${by} ${key}`,
     ...(bySource ? { remoteIp: key } : {}),
-    vars: { what, packets: rate.w, minutes: SURGE.windowMinutes, threshold: Math.ceil(limit), multiple: SURGE.multiple, baseline: Math.round(rate.p), floor },
+    vars: { what, packets, minutes: SURGE.windowMinutes, threshold: Math.ceil(limit), multiple: SURGE.multiple, baseline: Math.round(rate.p), floor },
     additionalInfo: {
       surge: by,
       [bySource ? 'sourceIp' : 'destinationPort']: key,
-      rejectedPackets: rate.w,
+      rejectedPackets: packets,
       thresholdPackets: Math.ceil(limit),
       baselinePackets: Math.round(rate.p),
       windowStart: windowStart(rate),
@@ -119,6 +120,16 @@ function emitSurge(context: NetworkDetectionContext, flow: FlowEvent, connection
       ...(bySource ? {} : { topSources: topSources(rate) }),
     },
   });
+}
+
+/**
+ * The packets of a record that one window can hold: a record longer than the window (flow logs aggregate over
+ * up to 10 minutes) counts at its rate, so a client retrying 15 packets a minute is under the floor in
+ * 10-minute records as in 1-minute ones. Counted whole in the record's minute, as before.
+ */
+function packetsInWindow(flow: FlowEvent): number {
+  const minutes = (flow.end - flow.time) / MINUTE;
+  return minutes > SURGE.windowMinutes ? (flow.packets * SURGE.windowMinutes) / minutes : flow.packets;
 }
 
 const rejected = (remote: string, port: number, time: string, o: { packets?: number; clientPort?: number; protocol?: 'tcp' | 'udp' } = {}) =>
@@ -241,12 +252,13 @@ export const rejectedSurge: FlowDetection = {
     const learning = flow.time < rates.first + SURGE.learningMs;
     const minute = Math.floor(flow.time / MINUTE);
     const remoteIp = connection.remoteIp!;
+    const packets = packetsInWindow(flow);
     const source = rateOf(rates.sources, remoteIp, CAPS.maxSources, minute);
-    if (crosses(source, minute, flow.packets, SURGE.sourceFloor, learning)) emitSurge(context, flow, connection, { by: 'source', key: remoteIp, rate: source, floor: SURGE.sourceFloor });
+    if (crosses(source, minute, packets, SURGE.sourceFloor, learning)) emitSurge(context, flow, connection, { by: 'source', key: remoteIp, rate: source, floor: SURGE.sourceFloor });
     if (connection.localPort === null) return;
     const port = `${protocolName(flow.protocol)} ${connection.localPort}`;
     const byPort = rateOf(rates.ports, port, CAPS.maxPorts, minute);
-    const surging = crosses(byPort, minute, flow.packets, SURGE.portFloor, learning);
+    const surging = crosses(byPort, minute, packets, SURGE.portFloor, learning);
     noteSource(byPort, remoteIp, flow.packets);
     if (surging) emitSurge(context, flow, connection, { by: 'destinationPort', key: port, rate: byPort, floor: SURGE.portFloor });
   },

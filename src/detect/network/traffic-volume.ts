@@ -16,7 +16,8 @@ import { DAY, makeRoom, persistedTable, viewOf } from './flow-windows.js';
  * The day's bytes to a host raise the finding, once per host and day, on the record that crosses
  * max(1 GiB, 10 × max(p95, peak)), where
  * - p95 is the 95th percentile of the instance's earlier per-host daily volumes (a log2 histogram, each
- *   day weighing 0.95 times the next), and
+ *   day weighing 0.95 times the next; AWS services' hosts left out: a nightly backup to S3 would make every
+ *   new host's tens of gigabytes look ordinary), and
  * - peak is this host's largest earlier daily volume, halving every 30 days: a nightly backup that always
  *   ships 50 GB to the same place is judged against 50 GB.
  * Days that were raised are not learned. No finding while the instance is in its learning period
@@ -68,6 +69,22 @@ const HOST_KEY_CACHE = 100_000;
  */
 const LOOKUP_MIN_BYTES = 1_000_000;
 
+/** Host keys of an AWS service's addresses start with this. */
+const AWS_SERVICE = 'AWS ';
+
+/**
+ * Whether a host's daily volumes join the instance's history (p95). An AWS service's do not: a nightly 40 GB
+ * backup to S3 is judged against S3's own peak, and must not make 50 GB to a new internet host look ordinary.
+ */
+const inHistory = (host: string) => !host.startsWith(AWS_SERVICE);
+
+/** Adds one host's daily volume, weighing `weight`, to the instance's history. */
+function addToHistory(iv: InstanceVolume, host: string, bytes: number, weight: number): void {
+  if (!inHistory(host)) return;
+  if (iv.hist.length === 0) iv.hist = new Array<number>(BINS).fill(0);
+  iv.hist[bin(bytes)]! += weight;
+}
+
 function hostOf(ip: string, bytes: number, context: NetworkDetectionContext): string {
   let cache = hostKeys.get(context);
   if (!cache) hostKeys.set(context, (cache = new Map()));
@@ -75,7 +92,7 @@ function hostOf(ip: string, bytes: number, context: NetworkDetectionContext): st
   if (host === undefined) {
     if (bytes < LOOKUP_MIN_BYTES) return ip;
     const range = context.intel.awsRange(ip);
-    host = range && range.service !== 'AMAZON' && range.service !== 'EC2' ? `AWS ${range.service} ${range.region}` : ip;
+    host = range && range.service !== 'AMAZON' && range.service !== 'EC2' ? `${AWS_SERVICE}${range.service} ${range.region}` : ip;
     if (cache.size >= HOST_KEY_CACHE) cache.clear();
     cache.set(ip, host);
   }
@@ -105,8 +122,7 @@ function rollover(iv: InstanceVolume, day: number): void {
   for (const [key, h] of Object.entries(iv.hosts)) {
     h.peak *= peakKeep;
     if (h.bytes > 0 && !h.raised) {
-      if (iv.hist.length === 0) iv.hist = new Array<number>(BINS).fill(0);
-      iv.hist[bin(h.bytes)]! += 1;
+      addToHistory(iv, key, h.bytes, 1);
       h.peak = Math.max(h.peak, h.bytes);
     }
     Object.assign(h, { bytes: 0, limit: 0, raised: false });
@@ -136,8 +152,7 @@ function foldLate(iv: InstanceVolume): void {
   const age = Math.max(0, iv.day - iv.late.day - 1);
   const peakKeep = 0.5 ** (age / VOLUME.peakHalfLifeDays);
   for (const [key, bytes] of Object.entries(iv.late.bytes)) {
-    if (iv.hist.length === 0) iv.hist = new Array<number>(BINS).fill(0);
-    iv.hist[bin(bytes)]! += VOLUME.historyDailyDecay ** age;
+    addToHistory(iv, key, bytes, VOLUME.historyDailyDecay ** age);
     const peak = bytes * peakKeep;
     if (peak < VOLUME.forgetBytes && !iv.hosts[key]) continue;
     const h = (iv.hosts[key] ??= newHost(iv));
