@@ -65,15 +65,16 @@ import { s3Ransomware } from './s3-ransomware.js';
  * is judged in time order, so a run of several days judges each day, not only the day before the
  * credential's latest call. Qualifying windows that overlap are one sequence (one aggregation key, so a
  * later run continues the same finding): its events stay in state while a later window can still join it,
- * and a later run emits it again only when it gained a signal or a later event, never for the same
- * activity judged again. Its severity comes from all its signals' types; a signal's count is its member
+ * and a later run emits it again only when it gained a signal, a later event or an earlier one (logs
+ * delivered late), never for the same activity judged again. Its severity comes from all its signals' types; a signal's count is its member
  * finding's count so far (tallied across runs).
  *
  * The finding spans the whole sequence: eventFirstSeen is its earliest signal's first event (a call group
  * whose calls began before the sequence window, LEAD_MS before its first finding, does not pull it back),
  * eventLastSeen its latest signal's last; later runs extend it as for any finding. It is emitted at its
- * latest event, whose details the finding shows, with its start as `since`, and its signals' events as
- * evidence (those after what an earlier run emitted, when it continues).
+ * latest event, whose details the finding shows (also when the news is earlier: the stored finding keeps
+ * the details of its latest occurrence), with its start as `since`, and its signals' events as
+ * evidence (those outside the span an earlier run emitted, when it continues).
  */
 const WINDOW_MS = 24 * 3_600_000;
 /** S3 activity counts when it starts no earlier than this before the first suspicious finding. */
@@ -185,6 +186,8 @@ interface OpenSequence {
   from: number;
   /** End of its last qualifying window. */
   to: number;
+  /** Its earliest event emitted: earlier ones (logs delivered late) are new. Absent in state saved before. */
+  first?: number;
   /** Its latest event emitted: later events are new. */
   last: number;
   /** Its signals emitted (finding ids, call group keys): a new one is news. */
@@ -715,17 +718,21 @@ function emitSequence(cred: string, state: Credential, range: Range, open: OpenS
   if (!qualifies(verdict)) return;
   const span = spanOf(view.findings, verdict);
   const signals = [...view.findings.map((f) => f.id), ...verdict.signalCalls.map(callKey)];
-  const news = !open || span.last > open.last || signals.some((s) => !open.signals.includes(s));
-  state.sequence = { from: range.from, to: range.to, last: Math.max(span.last, open?.last ?? span.last), signals };
+  // Within the span an earlier run emitted (from its start when state saved before `first` was kept).
+  const emitted = (time: number) => open !== undefined && time >= (open.first ?? Number.NEGATIVE_INFINITY) && time <= open.last;
+  const news = !open || !emitted(span.first) || span.last > open.last || signals.some((s) => !open.signals.includes(s));
+  state.sequence = { from: range.from, to: range.to, first: Math.min(span.first, open?.first ?? span.first), last: Math.max(span.last, open?.last ?? span.last), signals };
   if (!news) return;
 
-  // Its events, each once, time-ordered; a continued sequence's earlier ones are in its evidence already.
-  const marks = [...view.findings, ...verdict.calls]
+  // Its events, each once, time-ordered; a continued sequence's events within what it emitted are in its evidence already.
+  const events = [...view.findings, ...verdict.calls]
     .flatMap((r) => marksOf(r))
-    .filter((m) => !unplaced(m) && m.time >= span.first && (!open || m.time > open.last))
+    .filter((m) => !unplaced(m) && m.time >= span.first)
     .sort((a, b) => a.time - b.time);
-  const latest = marks.at(-1) ?? placeless(span.last);
-  const event = latestEvent(latest, mine, run);
+  const marks = events.filter((m) => !emitted(m.time));
+  // At its latest event even when the news is earlier (logs delivered late): the stored finding keeps the
+  // details of its latest occurrence, so this one's signals must not read as older.
+  const event = latestEvent(events.at(-1) ?? placeless(span.last), mine, run);
   if (!event) return;
   const anchor = mine.find((o) => view.findings.some((f) => f.id === o.finding.id));
   // The member finding's key keeps the caller's whole identity, which a stand-in event only partly carries.
