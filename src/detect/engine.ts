@@ -17,6 +17,7 @@ import { buildLookup } from '../intel/matcher.js';
 import { DEFAULT_SETTINGS, type Detection, type DetectSettings } from './detection.js';
 import { DETECTION_HEAP_BUDGET, HeapBudget } from './heap-budget.js';
 import { apiChunks, apiWatermark } from './lake-events.js';
+import { rowIdOfRow, rowsUpTo } from './lake-rows.js';
 import { planLanes } from './lane-plan.js';
 import { DetectionLanes, type StateRow } from './lanes.js';
 import { payloadCondition, payloadRule } from './payloads.js';
@@ -71,24 +72,49 @@ async function detectorId(connection: DuckDBConnection): Promise<string> {
   return id;
 }
 
-/** A row id per event table. */
+/** A row id (or a count of rows) per event table. */
 type Watermarks = { api: number; flow: number; dns: number };
+
+const SOURCES = [
+  { key: 'api', table: 'api_activity', name: 'CloudTrail event' },
+  { key: 'flow', table: 'network_activity', name: 'flow record' },
+  { key: 'dns', table: 'dns_activity', name: 'DNS query' },
+] as const;
+
+/** `value` of each event table, one query at a time (one connection). */
+async function perSource(value: (key: keyof Watermarks, table: string) => Promise<number>): Promise<Watermarks> {
+  const values: Watermarks = { api: -1, flow: -1, dns: -1 };
+  for (const { key, table } of SOURCES) values[key] = await value(key, table);
+  return values;
+}
+
+/**
+ * How many rows of each event table earlier runs processed, in lake_meta: row ids alone do not say, since a
+ * checkpoint that compacts deleted rows (an ingest's repeats) away renumbers the rows after them (rowIdOfRow).
+ */
+const PROCESSED_ROWS_KEY = 'detect_processed_rows';
 
 /** The last row id of each event table that earlier runs processed (-1: none yet). */
 async function lastWatermarks(connection: DuckDBConnection): Promise<Watermarks> {
   const reader = await connection.runAndReadAll('SELECT max(api_up_to), max(flow_up_to), max(dns_up_to) FROM detection_runs');
   const [api, flow, dns] = reader.getRowsJS()[0] ?? [];
   const mark = (value: unknown) => (value === null || value === undefined ? -1 : Number(value));
-  return { api: mark(api), flow: mark(flow), dns: mark(dns) };
+  const stored = { api: mark(api), flow: mark(flow), dns: mark(dns) };
+  const counted = await connection.runAndReadAll(`SELECT value FROM lake_meta WHERE key = '${PROCESSED_ROWS_KEY}'`);
+  const processed = counted.getRowsJS()[0]?.[0];
+  // A lake whose runs predate the count has their row ids only.
+  if (processed === undefined) return stored;
+  const rows = JSON.parse(String(processed)) as Watermarks;
+  return perSource((key, table) => rowIdOfRow(connection, table, rows[key], stored[key]));
+}
+
+/** How many rows of each event table are processed once this run is stored. */
+async function processedRows(connection: DuckDBConnection, after: Watermarks, upTo: Watermarks): Promise<Watermarks> {
+  return perSource((key, table) => rowsUpTo(connection, table, Math.max(after[key], upTo[key])));
 }
 
 /** Lateness normal delivery brings (files of the last minutes arriving after newer ones); beyond it, rows are a backfill. */
 const BACKFILL_SLACK = '1 HOUR';
-const SOURCES = [
-  { key: 'api', table: 'api_activity', name: 'CloudTrail event' },
-  { key: 'flow', table: 'network_activity', name: 'flow record' },
-  { key: 'dns', table: 'dns_activity', name: 'DNS query' },
-] as const;
 
 /**
  * Warnings for sources whose new rows are older than rows earlier runs processed (a backfill): learned state
@@ -290,6 +316,7 @@ async function detectOnce(lake: Lake, options: DetectOptions): Promise<DetectSum
     findings: writes.filter((w) => w.archivedBy === null).map((w) => w.finding),
     warnings: await backfillWarnings(connection, after, upTo),
   };
+  const processed = await processedRows(connection, after, upTo);
   const undated = reads('vpcflow') ? await undatedFlows(connection, after.flow, upTo.flow) : 0;
   if (undated > 0) summary.warnings.push(`${undated.toLocaleString('en-US')} flow record(s) have no time (their log format has neither start nor end) and were not examined`);
 
@@ -303,6 +330,8 @@ async function detectOnce(lake: Lake, options: DetectOptions): Promise<DetectSum
         ${summary.events}, ${summary.flows}, ${summary.queries}, ${summary.signals}, ${summary.trusted},
         ${summary.created}, ${summary.updated}, ${summary.suppressed})`,
     );
+    await connection.run(`INSERT INTO lake_meta VALUES ('${PROCESSED_ROWS_KEY}', '${JSON.stringify(processed)}')
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
     await connection.run('COMMIT');
   } catch (error) {
     await connection.run('ROLLBACK');

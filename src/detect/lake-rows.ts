@@ -36,6 +36,29 @@ export async function tableWatermark(connection: DuckDBConnection, table: string
   return Number(reader.getRows()[0]![0]);
 }
 
+/** How many rows of a table have a row id up to `rowId`. */
+export async function rowsUpTo(connection: DuckDBConnection, table: string, rowId: number): Promise<number> {
+  const reader = await connection.runAndReadAll(`SELECT count(*)::BIGINT FROM ${table} WHERE rowid <= ${rowId}`);
+  return Number(reader.getRows()[0]![0]);
+}
+
+/**
+ * Where a run that processed the first `rows` rows of a table stopped: the row id `stored` with that count
+ * while it still ends that many rows, else the row id of the `rows`-th row in row-id order (-1 for none). A
+ * checkpoint that compacts deleted rows away gives the rows after them lower row ids, so a stored row id can
+ * end up past rows stored later; the rows a run processed stay the first ones (only rows an ingest appends
+ * are ever deleted, by that ingest), so their count finds the place again.
+ */
+export async function rowIdOfRow(connection: DuckDBConnection, table: string, rows: number, stored: number): Promise<number> {
+  if (rows <= 0) return -1;
+  // Usually no checkpoint has renumbered rows since: the row id stored still ends the first `rows` rows.
+  if (stored >= 0 && (await rowsUpTo(connection, table, stored)) === rows) return stored;
+  // Fewer rows than that (a lake restored from an older copy): all of them were processed.
+  const reader = await connection.runAndReadAll(`SELECT coalesce((SELECT rowid FROM ${table} ORDER BY rowid LIMIT 1 OFFSET ${rows - 1}),
+    (SELECT max(rowid) FROM ${table}), -1)::BIGINT`);
+  return Number(reader.getRows()[0]![0]);
+}
+
 /**
  * A chunk's rows, each made as it is iterated. Made all at once, a chunk's 2,048 objects live through the
  * work on the whole chunk, long enough to be moved out of V8's young generation, and die in the old one:

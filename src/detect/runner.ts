@@ -83,6 +83,25 @@ export class StateStore {
   }
 }
 
+/**
+ * A detection's error, naming the detection: the message alone (a TypeError deep in one of dozens of
+ * detections, maybe on a worker thread) does not tell an operator or a bug report which one failed.
+ */
+export class DetectionFailed extends Error {
+  constructor(detectionId: string, cause: unknown) {
+    super(`detection ${detectionId} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/** `work` with its failure named after the detection. */
+const naming = (detectionId: string, work: () => void) => () => {
+  try {
+    work();
+  } catch (error) {
+    throw new DetectionFailed(detectionId, error);
+  }
+};
+
 export interface RunnerCounts {
   events: number;
   flows: number;
@@ -133,7 +152,7 @@ export class DetectionRunner {
       if (detection.source === 'cloudtrail') {
         const context: DetectionContext = { ...common, emit: (signal: Signal) => this.emitApi(detection.id, spec(signal.type), signal) };
         this.apiContexts.push([detection, context]);
-        if (detection.finish) this.finishers.push(() => detection.finish!(context));
+        if (detection.finish) this.finishers.push(naming(detection.id, () => detection.finish!(context)));
         if (!detection.apis) this.everyEvent.push([detection, context]);
         for (const api of detection.apis ?? []) this.byApi.set(api, [...(this.byApi.get(api) ?? []), [detection, context]]);
       } else {
@@ -142,7 +161,7 @@ export class DetectionRunner {
           instances: this.instances,
           emit: (signal: NetworkSignal) => this.emitNetwork(detection.id, spec(signal.type), signal),
         };
-        if (detection.finish) this.finishers.push(() => detection.finish!(context));
+        if (detection.finish) this.finishers.push(naming(detection.id, () => detection.finish!(context)));
         if (detection.source === 'vpcflow') this.flowDetections.push([detection, context]);
         else this.dnsDetections.push([detection, context]);
       }
@@ -205,19 +224,34 @@ export class DetectionRunner {
   process(event: ApiEvent): void {
     this.counts.events++;
     this.instances.observe(event);
-    for (const [detection, context] of this.everyEvent) detection.onEvent(event, context);
-    const routed = this.byApi.get(event.api);
-    if (routed) for (const [detection, context] of routed) detection.onEvent(event, context);
+    let current: Detection | undefined;
+    try {
+      for (const [detection, context] of this.everyEvent) (current = detection).onEvent(event, context);
+      const routed = this.byApi.get(event.api);
+      if (routed) for (const [detection, context] of routed) (current = detection).onEvent(event, context);
+    } catch (error) {
+      throw new DetectionFailed(current!.id, error);
+    }
   }
 
   processFlow(flow: FlowEvent): void {
     this.counts.flows++;
-    for (const [detection, context] of this.flowDetections) detection.onFlow(flow, context);
+    let current: Detection | undefined;
+    try {
+      for (const [detection, context] of this.flowDetections) (current = detection).onFlow(flow, context);
+    } catch (error) {
+      throw new DetectionFailed(current!.id, error);
+    }
   }
 
   processDns(query: DnsEvent): void {
     this.counts.queries++;
-    for (const [detection, context] of this.dnsDetections) detection.onDns(query, context);
+    let current: Detection | undefined;
+    try {
+      for (const [detection, context] of this.dnsDetections) (current = detection).onDns(query, context);
+    } catch (error) {
+      throw new DetectionFailed(current!.id, error);
+    }
   }
 
   /**
@@ -231,7 +265,7 @@ export class DetectionRunner {
     const built = new Map<string, Occurrence>();
     this.buildChanged(built);
     const found = [...built.values(), ...others].sort(raisedOrder);
-    for (const [detection, context] of this.apiContexts) detection.correlate?.(found, context);
+    for (const [detection, context] of this.apiContexts) if (detection.correlate) naming(detection.id, () => detection.correlate!(found, context))();
     this.buildChanged(built);
     return [...built.values(), ...others];
   }
