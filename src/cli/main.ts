@@ -9,7 +9,7 @@ import { QUERY_FORMATS, type QueryFormat, runQuery } from '../lake/query.js';
 import { lakeStats, sourceName } from '../lake/stats.js';
 import { EVENT_TABLES } from '../lake/schema.js';
 import { UserError } from '../sources/input.js';
-import { dbOption, openLake, reportIngestProblems } from './common.js';
+import { dbOption, lakeFault, openLake, reportIngestProblems } from './common.js';
 import { registerDetectCommands } from './detect.js';
 import { registerFilterCommands } from './filters.js';
 import { registerSimulateCommands } from './simulate.js';
@@ -26,7 +26,17 @@ const program = new Command()
   .description('Self-hosted threat detection and investigation for AWS logs (CloudTrail, VPC Flow, Route 53 DNS).')
   .version('0.1.0')
   .showHelpAfterError()
-  .exitOverride();
+  .exitOverride()
+  .addHelpText('after', `
+Examples:
+  gumshoe demo                                        simulate an attacked organisation, detect, explain
+  gumshoe ingest ./AWSLogs s3://my-trail-bucket/AWSLogs/
+  gumshoe detect --threat-list blocklist.txt          detect over what is new; findings as GuardDuty JSON lines
+  gumshoe findings list --severity high               what was found, most severe first
+  gumshoe query "SELECT type, count(*) FROM findings GROUP BY 1"
+
+The lake is ./gumshoe.duckdb unless --db names another. Exit codes: 0 done, 1 internal error, 2 user error,
+3 quarantined records with ingest --strict, 130 interrupted (Ctrl-C). 'gumshoe <command> --help' for more.`);
 
 program
   .command('ingest')
@@ -42,35 +52,51 @@ program
 Formats are detected per file: CloudTrail (delivered {"Records":[…]} files, JSON lines, EventBridge events;
 digest files are skipped), VPC Flow Logs (text, any version 2–8 or transit gateway, header or default order),
 Route 53 Resolver query logs (JSON lines) and GuardDuty findings. .gz is read transparently.
-Re-running is safe: files already read are passed over and records already stored count as duplicates.`)
+Re-running is safe: files already read are passed over and records already stored count as duplicates.
+Ctrl-C keeps what was committed; the same command then reads the rest.
+
+Examples:
+  gumshoe ingest ./AWSLogs                                   a tree in AWS's S3 key layout
+  gumshoe ingest export.jsonl.gz --type cloudtrail           force the format
+  gumshoe ingest s3://my-trail-bucket/AWSLogs/123456789012/ --region eu-west-1
+  gumshoe ingest s3://logs/ --endpoint http://127.0.0.1:9000 an S3-compatible store (MinIO, s3rver)`)
   .action(async (inputs: string[], options: { db: string; type?: SourceType; endpoint?: string; region?: string; json?: boolean; strict?: boolean }) => {
     const { ingest } = await import('../lake/ingest.js');
     const lake = await openLake(options.db);
-    const progress = options.json ? undefined : ingestProgress();
+    const progress = ingestProgress(options.json);
     try {
       const summary = await ingest(lake, inputs, {
         forceType: options.type,
         endpoint: options.endpoint,
         region: options.region,
-        onProgress: progress?.update,
+        onProgress: progress.update,
       });
-      progress?.stop();
+      progress.stop();
       if (options.json) console.log(JSON.stringify(summary, jsonReplacer, 2));
       else printIngestSummary(summary, options.db);
       if (options.strict && summary.quarantined > 0) process.exitCode = EXIT_QUARANTINED;
       reportIngestProblems(withoutMemoryNotes(summary));
     } finally {
-      progress?.stop();
+      progress.stop();
       lake.close();
     }
   });
 
 program
   .command('query')
-  .description('run SQL against the lake (tables: api_activity, network_activity, dns_activity, detection_finding, quarantine, ingested_files)')
+  .description('run one SQL statement (DuckDB) against the lake, read-only')
   .argument('<sql>', 'one SQL statement')
   .addOption(dbOption())
   .addOption(new Option('--format <format>', 'table, json (one object per line) or csv').choices(QUERY_FORMATS).default('table'))
+  .addHelpText('after', `
+Tables: api_activity (CloudTrail), network_activity (VPC flow), dns_activity (Route 53), detection_finding
+(imported GuardDuty findings), findings (Gumshoe's), finding_evidence, quarantine, ingested_files, ingest_runs.
+'SHOW TABLES' and 'DESCRIBE api_activity' list them and their columns.
+
+Examples:
+  gumshoe query "SELECT actor_user_uid, api_operation, count(*) n FROM api_activity WHERE status = 'Failure' GROUP BY ALL ORDER BY n DESC LIMIT 10"
+  gumshoe query "SELECT uri, location, reason FROM quarantine" --format json
+  gumshoe query "SELECT type, severity, title FROM findings WHERE NOT archived" --format csv > findings.csv`)
   .action(async (sql: string, options: { db: string; format: QueryFormat }) => {
     const lake = await openLake(options.db, true);
     try {
@@ -85,6 +111,10 @@ program
   .description('what the lake holds: events per source, account, region and day; time range; quarantine')
   .addOption(dbOption())
   .option('--json', 'print as JSON')
+  .addHelpText('after', `
+Examples:
+  gumshoe stats
+  gumshoe stats --db lake.duckdb --json`)
   .action(async (options: { db: string; json?: boolean }) => {
     const lake = await openLake(options.db, true);
     try {
@@ -165,7 +195,8 @@ async function main(): Promise<void> {
   });
   try {
     await program.parseAsync(process.argv);
-  } catch (error) {
+  } catch (caught) {
+    const error = lakeFault(caught) ?? caught;
     if (error instanceof CommanderError) {
       process.exitCode = error.exitCode === 0 ? 0 : 2;
       return;

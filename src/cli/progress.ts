@@ -1,9 +1,27 @@
 import { SingleBar } from 'cli-progress';
 import type { IngestProgress } from '../lake/ingest-api.js';
+import { exitOnInterrupt } from './common.js';
 
-/** A progress line on a terminal (files, records/s, MB read); silent when output is piped. */
-export function ingestProgress(): { update(progress: IngestProgress): void; stop(): void } {
-  if (!process.stderr.isTTY || process.env.CI) return { update() {}, stop() {} };
+/** What an interrupted ingest keeps, and how to finish it. */
+const INTERRUPTED_INGEST = 'the files committed so far stay in the lake; run the same command again to read the rest';
+
+/**
+ * An ingest's progress line on a terminal (files, records/s, MB read), silent when output is piped or `quiet`.
+ * Until stop(), Ctrl-C ends the ingest at once, saying what was kept, with the terminal's cursor given back.
+ */
+export function ingestProgress(quiet = false): { update(progress: IngestProgress): void; stop(): void } {
+  const bar = quiet || !process.stderr.isTTY || process.env.CI ? undefined : startBar();
+  const stopCatchingInterrupts = exitOnInterrupt(INTERRUPTED_INGEST, () => bar?.stop());
+  return {
+    update: bar?.update ?? (() => {}),
+    stop() {
+      stopCatchingInterrupts();
+      bar?.stop();
+    },
+  };
+}
+
+function startBar(): { update(progress: IngestProgress): void; stop(): void } {
   const started = Date.now();
   const bar = new SingleBar(
     {

@@ -1,3 +1,4 @@
+import { accessSync, constants as fsConstants, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CoverageReport } from '../simulate/coverage.js';
@@ -12,6 +13,21 @@ const integer = (name: string) => (value: string) => {
   if (!Number.isInteger(number) || number < 0) throw new UserError(`${name}: expected a whole number, not '${value}'`);
   return number;
 };
+
+/**
+ * The output folder, made and checked before anything is simulated: a folder that cannot be written is the
+ * user's to fix, and some (under /proc) fail only deep inside the writers.
+ */
+function writableDir(dir: string, option: string): string {
+  const resolved = path.resolve(dir);
+  try {
+    mkdirSync(resolved, { recursive: true });
+    accessSync(resolved, fsConstants.W_OK);
+  } catch (error) {
+    throw new UserError(`${option}: cannot write to ${dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); pass a folder you can write`);
+  }
+  return resolved;
+}
 
 interface SimulationFlags {
   scenario?: string[];
@@ -72,7 +88,7 @@ export function registerSimulateCommands(program: Command): void {
       const lake = await openLake(options.db);
       try {
         console.log(colors.bold('Simulating an AWS organisation under attack …'));
-        const demo = await runDemo(lake, path.resolve(options.out), options.events, options.seed);
+        const demo = await runDemo(lake, writableDir(options.out, '--out'), options.events, options.seed);
         const { simulation, ingested, detected, findings } = demo;
         console.log(
           `  ${simulation.accounts.length} accounts, ${simulation.start.slice(0, 10)} to ${simulation.end.slice(0, 10)}: ` +
@@ -107,7 +123,7 @@ export function registerSimulateCommands(program: Command): void {
       return;
     }
     const result = await simulate({
-      outDir: path.resolve(options.out),
+      outDir: writableDir(options.out, '--out'),
       seed: options.seed,
       days: options.days,
       accounts: options.accounts,
@@ -141,7 +157,7 @@ export function registerSimulateCommands(program: Command): void {
         scenarios: options.scenario ?? [],
         all: options.all ?? !options.scenario?.length,
       },
-      options.keep ? path.resolve(options.keep) : undefined,
+      options.keep ? writableDir(options.keep, '--keep') : undefined,
     );
     if (options.json) console.log(JSON.stringify(report, null, 2));
     else printCoverage(report);
