@@ -309,6 +309,10 @@ describe('attack sequences across runs', () => {
       assert.deepEqual(detail.signals.map((s) => s.type), ['FINDING', 'FINDING', 'FINDING', 'FINDING']);
       assert.equal(statedSignals(sequence), 4);
       assert.match(detail.description, /then read objects 5 times in finance-archive\.$/);
+      // Members the first run raised point to the sequence the second run raised, as the second run's do.
+      const members = (await queryFindings(lake.lake.connection)).filter((f) => !f.type.startsWith('AttackSequence:'));
+      assert.deepEqual(members.map((f) => [f.type, f.associatedAttackSequenceArn]).sort(), members.map((f) => [f.type, sequence.arn]).sort());
+      assert.ok(members.some((f) => f.type === 'Recon:IAMUser/MaliciousIPCaller.Custom'), members.map((f) => f.type).join(', '));
       // The sequence starts at its first signal, the ListUsers of the first run, and ends at the last read.
       assert.deepEqual([sequence.service.eventFirstSeen, sequence.service.eventLastSeen], ['2026-11-15T09:00:00Z', '2026-11-15T10:04:00Z']);
 
@@ -322,6 +326,13 @@ describe('attack sequences across runs', () => {
       const reads = third.findings.find((f) => f.type === 'UnauthorizedAccess:S3/MaliciousIPCaller.Custom')!;
       assert.equal(reads.service.count, 6);
       assert.equal(sequenceOf(extended!).signals.find((s) => s.name === reads.type)?.count, 6);
+
+      // A member recurring days later, in a run that raises no sequence, stays linked to it.
+      await lake.ingest([write([ctEvent({ service: 'iam', name: 'ListUsers', identity: dana, time: '2026-11-18T09:00:00Z', ip: THREAT_IP, userAgent: CLI })])]);
+      const fourth = await runDetections(lake.lake, { intel });
+      const recon = fourth.findings.find((f) => f.type === 'Recon:IAMUser/MaliciousIPCaller.Custom');
+      assert.equal(recon?.service.count, 2);
+      assert.equal(recon?.associatedAttackSequenceArn, sequence.arn);
     } finally {
       lake.close();
     }

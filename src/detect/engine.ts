@@ -8,7 +8,7 @@ import { DEFAULT_PARTITION, type Occurrence } from '../findings/build.js';
 import { type FindingFilter, listFilters, suppressingFilter } from '../findings/filters.js';
 import type { GuardDutyFinding } from '../findings/guardduty-finding.js';
 import { addSessionDetails } from '../findings/session-context.js';
-import { evidenceToAdd, type FindingWrite, loadFindings, writeFindings } from '../findings/store.js';
+import { evidenceToAdd, type FindingWrite, linkSequenceMembers, loadFindings, writeFindings } from '../findings/store.js';
 import { packageGeo } from '../intel/geo.js';
 import { loadIntelData } from '../intel/load.js';
 import type { IntelLookup } from '../intel/lookup.js';
@@ -176,8 +176,11 @@ function mergeWithStored(occurrence: Occurrence, stored: { finding: GuardDutyFin
   } else {
     const before = stored.finding;
     const newer = run.service.eventLastSeen >= before.service.eventLastSeen ? run : before;
+    // A member finding keeps its attack sequence when it recurs in a run that raises none.
+    const sequenceArn = run.associatedAttackSequenceArn ?? before.associatedAttackSequenceArn;
     finding = {
       ...newer,
+      ...(sequenceArn ? { associatedAttackSequenceArn: sequenceArn } : {}),
       severity: Math.max(before.severity, run.severity),
       createdAt: before.createdAt,
       updatedAt: now,
@@ -323,6 +326,7 @@ async function detectOnce(lake: Lake, options: DetectOptions): Promise<DetectSum
   await connection.run('BEGIN TRANSACTION');
   try {
     await writeFindings(connection, writes);
+    await linkSequenceMembers(connection, writes.map((w) => w.finding));
     await saveState(connection, laneResults.state, now);
     await connection.run(
       `INSERT INTO detection_runs VALUES (nextval('detection_run_seq'), '${started.toISOString()}', now(), ${after.api},

@@ -45,6 +45,21 @@ export async function loadFindings(connection: DuckDBConnection, ids: string[]):
   return found;
 }
 
+/**
+ * Points the stored member findings of the attack sequences among `findings` to their sequence: members that
+ * earlier runs raised (a sequence a later run completes) are not in the run that raises it. Linking is no
+ * occurrence: count and times stay. Run inside the caller's transaction.
+ */
+export async function linkSequenceMembers(connection: DuckDBConnection, findings: GuardDutyFinding[]): Promise<void> {
+  for (const sequence of findings.filter((f) => f.type.startsWith('AttackSequence:'))) {
+    const signals = ((sequence.service.detection as { sequence?: { signals?: { type: string; uid: string }[] } } | undefined)?.sequence?.signals ?? []);
+    const ids = signals.filter((s) => s.type === 'FINDING').map((s) => s.uid.slice(s.uid.lastIndexOf('/') + 1));
+    if (ids.length === 0) continue;
+    const link = JSON.stringify({ associatedAttackSequenceArn: sequence.arn }).replaceAll("'", "''");
+    await connection.run(`UPDATE findings SET finding = json_merge_patch(finding, '${link}') WHERE id IN (${sqlList(ids)})`);
+  }
+}
+
 /** A finding to write: its JSON, the occurrence it came from, and the evidence still to add. */
 export interface FindingWrite {
   finding: GuardDutyFinding;

@@ -58,7 +58,8 @@ import { s3Ransomware } from './s3-ransomware.js';
  *   bucket written or deleted last (else read), with its s3BucketDetails.
  *   Listing buckets or objects is no data access: discovery alone never makes CompromisedData.
  * When both hold, one CompromisedData finding names CompromisedCredentials in additionalSequenceTypes.
- * Member findings of the run point to the sequence through associatedAttackSequenceArn.
+ * Member findings point to the sequence through associatedAttackSequenceArn: the run's here, those earlier
+ * runs raised when the run is stored (linkSequenceMembers); a member keeps the link when it recurs later.
  *
  * Windows: however the logs are split into runs, the same sequences. Each finding and call group keeps a few
  * of its events (MARKS, spread over its activity), and every 24-hour window ending at an event of the run
