@@ -154,6 +154,26 @@ describe('Ctrl-C during ingest', () => {
   }
 });
 
+describe('Ctrl-C during detection', () => {
+  test('exits 130 saying the run stored nothing; the next detect does the whole work', async () => {
+    const logs = path.join(scratch.dir, 'logs-detect');
+    writeFlowLogs(logs, 80, 15_000);
+    const file = path.join(scratch.dir, 'interrupted-detection.duckdb');
+    assert.equal(gumshoe(['ingest', logs, '--db', file, '--json']).status, 0);
+    const child = spawn(process.execPath, [...ARGS, 'detect', '--db', file, '--output', '-'], { env: ENV });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // Past start-up (under a second), well inside the detection of 1,200,000 records (about 5 s here).
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    child.kill('SIGINT');
+    assert.equal(await exited, 130, stderr);
+    assert.match(stderr, /gumshoe: interrupted; this run stored nothing; the next detect does its work again/);
+    const runs = gumshoe(['query', 'SELECT count(*) AS n FROM detection_runs', '--db', file, '--format', 'json']);
+    assert.equal(JSON.parse(runs.stdout).n, 0);
+  });
+});
+
 /** The commands a help text lists under "Commands:", without commander's own `help`. */
 function subcommands(help: string): string[] {
   const section = help.split(/^Commands:$/m)[1]?.split(/\n\n/)[0] ?? '';

@@ -63,6 +63,10 @@ describe('gumshoe findings, from the source', () => {
     assert.match(ambiguous.stdout, /^0 finding\(s\) archived$/m);
     assert.equal(ambiguous.stderr.trim(), `gumshoe: id 8758e0 is the start of several findings (${PUBLIC}, ${TWIN}); give more of it`);
 
+    const short = gumshoe(['findings', 'show', '8758', '--db', lake.file]);
+    assert.equal(short.status, 2);
+    assert.match(short.stderr, /no finding with id 8758;.*\n.*first 6 or more characters, not fewer/);
+
     const archived = gumshoe(['findings', 'archive', '8758e06', '--db', lake.file]);
     assert.equal(archived.status, 0, archived.stderr);
     assert.match(archived.stdout, /^1 finding\(s\) archived$/m);

@@ -9,7 +9,7 @@ import { nearestName } from '../findings/criteria.js';
 import { findingTypesInLake, type FindingQuery, MIN_ID_PREFIX, queryFindings, type ResolvedIds, resolveFindingIds, setArchived } from '../findings/store.js';
 import { addListsFromSpecs } from './intel.js';
 import { UserError } from '../sources/input.js';
-import { dbOption, openLake, reportIngestProblems } from './common.js';
+import { dbOption, exitOnInterrupt, openLake, reportIngestProblems } from './common.js';
 import { colors, errorColors, formatNumber, renderTable } from './output.js';
 import { ingestProgress } from './progress.js';
 
@@ -106,6 +106,7 @@ function resourceLabel(finding: GuardDutyFinding): string {
 function idProblem({ unknown, ambiguous }: ResolvedIds, listCommand: string): string | undefined {
   const problems = [
     ...(unknown.length ? [`no finding with id ${unknown.join(', ')}; list them with '${listCommand}'`] : []),
+    ...(unknown.some((id) => id.length < MIN_ID_PREFIX) ? [`an id may be shortened to its first ${MIN_ID_PREFIX} or more characters, not fewer`] : []),
     ...ambiguous.map(([prefix, matches]) => `id ${prefix} is the start of several findings (${matches.join(', ')}); give more of it`),
   ];
   return problems.length ? problems.join('\n') : undefined;
@@ -149,7 +150,9 @@ export function registerDetectCommands(program: Command): void {
           }
         }
         const started = Date.now();
-        const summary = await runDetections(lake, { settings: options.learningDays === undefined ? {} : { learningDays: options.learningDays } });
+        // A run stores everything in one transaction at its end: an interrupted one leaves the lake as it was.
+        const stopCatchingInterrupts = exitOnInterrupt('this run stored nothing; the next detect does its work again', () => {});
+        const summary = await runDetections(lake, { settings: options.learningDays === undefined ? {} : { learningDays: options.learningDays } }).finally(stopCatchingInterrupts);
         const seconds = (Date.now() - started) / 1000;
         if (output) {
           await writeFindings(output.stream, summary.findings, options.format);
