@@ -14,11 +14,10 @@ const ACK = 16;
 const EPHEMERAL_START = 32768;
 
 /**
- * Whether the record's source opened the connection, or undefined when the record does not say. A
- * well-known port (< 1024) facing an ephemeral one settles it: the well-known end serves. Otherwise TCP
- * flags do: flow logs report SYN as 2 and SYN-ACK as 18, so SYN without ACK is the opener's record.
- * Otherwise the server is the end with the well-known port, else the end outside the ephemeral range, else
- * the lower port.
+ * Whether the record's source opened the connection, as far as the record shows it, or undefined when it
+ * does not. A well-known port (< 1024) facing an ephemeral one settles it: the well-known end serves.
+ * Otherwise TCP flags do: flow logs report SYN as 2 and SYN-ACK as 18, so SYN without ACK is the opener's
+ * record. Otherwise the server is the end with the well-known port, else the end outside the ephemeral range.
  */
 function sourceOpened(flow: FlowEvent): boolean | undefined {
   const src = flow.srcPort;
@@ -30,7 +29,13 @@ function sourceOpened(flow: FlowEvent): boolean | undefined {
   if (!ports) return undefined;
   if (src < 1024 !== dst < 1024) return dst < 1024;
   if (src >= EPHEMERAL_START !== dst >= EPHEMERAL_START) return src >= EPHEMERAL_START;
-  return dst < src;
+  return undefined;
+}
+
+/** A guess for two distinct ports of the same class (both ephemeral, or both registered): the lower one serves. */
+function lowerPortServes(flow: FlowEvent): boolean | undefined {
+  const { srcPort, dstPort } = flow;
+  return srcPort !== null && dstPort !== null && srcPort !== dstPort ? dstPort < srcPort : undefined;
 }
 
 export interface Connection extends FlowSides {
@@ -38,6 +43,12 @@ export interface Connection extends FlowSides {
   direction: FlowSides['direction'];
   /** This record carries the opener's packets (client → server), not the replies. */
   request: boolean;
+  /**
+   * The record showed who opened the connection (ports of different classes, TCP flags). When false, the
+   * direction is a guess (the lower port serves) or the record's own (equal or no ports: ICMP, NTP 123↔123),
+   * and both records of one exchange may claim to be the request.
+   */
+  openerKnown: boolean;
 }
 
 // Every flow detection asks about the same flow in turn: the last answers are kept.
@@ -55,13 +66,30 @@ let lastThreats: readonly ThreatMatch[] = [];
 export function connectionOf(flow: FlowEvent): Readonly<Connection> {
   if (flow === lastFlow) return lastConnection!;
   const connection = flowSides(flow) as Connection;
-  const opened = sourceOpened(flow);
+  const known = sourceOpened(flow);
+  const opened = known ?? lowerPortServes(flow);
+  connection.openerKnown = known !== undefined;
   connection.request = opened ?? true;
   // flowSides' local end is the record's source exactly when the record is outbound.
   if (opened !== undefined) connection.direction = opened === (connection.direction !== 'INBOUND') ? 'OUTBOUND' : 'INBOUND';
   lastFlow = flow;
   lastConnection = connection;
   return connection;
+}
+
+/**
+ * The connection with the remote end as its server when the record does not show who opened it and the
+ * lower-port guess is weak, for peers that serve by nature (C&C servers, mining pools, sinkholes, Tor
+ * relays): the interface opened it, and the record it sent is the request, so an exchange counts once.
+ * The guess is weak with two ephemeral ports (a team server on 50050 called from 45000) and without
+ * distinct ports (ICMP, 123↔123). Two ports below the ephemeral range keep it: instances (Linux, Windows)
+ * call out from ephemeral ports, so such a pair is a remote client with a low range (FreeBSD's 10000+)
+ * reaching the instance's service. Shared between detections: read-only.
+ */
+export function remoteServes(flow: FlowEvent, connection: Readonly<Connection>): Readonly<Connection> {
+  const { openerKnown, localPort, remotePort } = connection;
+  if (openerKnown || (localPort !== remotePort && localPort !== null && remotePort !== null && localPort < EPHEMERAL_START)) return connection;
+  return { ...connection, direction: 'OUTBOUND', request: flow.dstIp === connection.remoteIp };
 }
 
 /** The threat lists holding the flow's remote address (none without one). Shared between detections: read-only. */

@@ -1,6 +1,6 @@
 import { type ThreatCategory, threatCategory } from '../../intel/threat-categories.js';
 import type { FlowDetection, NetworkCase } from '../detection.js';
-import { connectionAction, connectionOf, remoteThreats } from './connection.js';
+import { type Connection, connectionAction, connectionOf, remoteServes, remoteThreats } from './connection.js';
 import { connectionLines, everyMinute } from './flow-case-builders.js';
 
 /**
@@ -12,9 +12,18 @@ import { connectionLines, everyMinute } from './flow-case-builders.js';
  *   A list the user declared managed intel (`intel add --managed`) counts as managed here.
  * - A custom list's match, whatever its category, raises MaliciousIPCaller.Custom, one finding per list.
  * - The instance opened the connection (resourceRole ACTOR, OUTBOUND): raised even when the flow was
- *   REJECTed (blocked = true), since trying to reach a C&C server is the sign of compromise. The remote end
- *   opened it (TARGET, INBOUND): raised only when ACCEPTed, as rejected inbound traffic from listed IPs is
- *   the internet's background noise. A connection counts once per record window (its request record).
+ *   REJECTed (blocked = true), since trying to reach a C&C server is the sign of compromise.
+ * - The remote end opened it (TARGET, INBOUND): only a custom list's match is raised, and only when
+ *   ACCEPTed, as rejected inbound traffic from listed IPs is the internet's background noise. The managed
+ *   types are about the instance reaching out, as GuardDuty describes them ("querying", "attempting to
+ *   communicate"): C&C feeds list proxies on infected home computers (QakBot's tier 1) whose owners also
+ *   browse the instance's web site. A connection counts once per record window: its request record when
+ *   the instance opened it, the instance's answer when the remote end did (an unanswered one, such as
+ *   unsolicited traffic a NAT gateway's interface logs as ACCEPT and drops, is no communication).
+ * - When the record does not show who opened the connection (no TCP flags and two ports of the same class,
+ *   or no ports: ICMP, NTP 123↔123), the listed address is taken as the server: C&C servers, mining pools,
+ *   sinkholes and drop points serve. The instance opened it (ACTOR, OUTBOUND), and only the record it sent
+ *   counts, so a ping and its reply make one occurrence, not an ACTOR and a TARGET one.
  * Threat lists are IPv4 only, so IPv6 flows and records without addresses (NODATA, SKIPDATA) never match,
  * except to an IPv6 address that carries an IPv4 one (NAT64 `64:ff9b::/96`, IPv4-mapped), which the lookup
  * judges as that IPv4 address (src/intel/ip.ts ipv4Of).
@@ -92,6 +101,12 @@ const cases = (): NetworkCase[] => [
     expect: [],
   },
   {
+    name: 'a web site’s visitors include a home computer on a C&C feed (a botnet’s proxy tier)',
+    flows: everyMinute(day(2, '09:00:00'), 3, (time) => connectionLines({ remote: C2, opener: 'remote', port: 443, time, bytesDown: 80_000 })),
+    intel: { threatIps: [{ ip: C2, ...FEODO }] },
+    expect: [],
+  },
+  {
     name: 'busy HTTPS to CDN addresses next to a listed C&C address, and DNS to the VPC resolver',
     flows: [
       ...everyMinute(day(2, '08:00:00'), 20, (time, i) => connectionLines({ remote: `198.51.100.${24 + (i % 8)}`, opener: 'instance', port: 443, time, bytesDown: 2_500_000 })),
@@ -131,6 +146,13 @@ const cases = (): NetworkCase[] => [
     expect: [],
   },
 ];
+
+/**
+ * The one record a connection counts on per record window: the request of a connection the instance opened
+ * (even REJECTed), the instance's answer to one the remote end opened. An unanswered inbound connection is
+ * no communication: a NAT gateway's interface logs unsolicited inbound traffic as ACCEPT and drops it.
+ */
+const isCountedRecord = (connection: Readonly<Connection>) => (connection.direction === 'INBOUND' ? !connection.request : connection.request);
 
 export const flowThreatIntel: FlowDetection = {
   id: 'flow-threat-intel',
@@ -189,16 +211,18 @@ export const flowThreatIntel: FlowDetection = {
   ],
   onFlow(flow, context) {
     if (flow.srcIp === null || flow.dstIp === null) return;
-    const connection = connectionOf(flow);
-    // One occurrence per connection window: the reply record repeats the request's ends.
-    if (!connection.request) return;
-    const remote = connection.remoteIp!;
+    const seen = connectionOf(flow);
+    if (seen.openerKnown && !isCountedRecord(seen)) return;
     const threats = remoteThreats(flow, context.intel);
     if (threats.length === 0) return;
+    const connection = remoteServes(flow, seen);
+    if (!isCountedRecord(connection)) return;
+    const remote = connection.remoteIp!;
     const inbound = connection.direction === 'INBOUND';
     if (inbound && flow.action !== 'ACCEPT') return;
     const raised = new Set<string>();
     for (const threat of threats) {
+      if (inbound && !threat.custom) continue;
       const type = threat.custom ? CUSTOM_TYPE : MANAGED_TYPES[threatCategory(threat.threatName)];
       // One finding per managed type; custom matches are already one per list.
       if (!type || (!threat.custom && raised.has(type))) continue;

@@ -5,18 +5,19 @@ import { threatCategory } from '../../intel/threat-categories.js';
 import { assumedRole, ctEvent } from '../case-builders.js';
 import type { FlowDetection, NetworkCase } from '../detection.js';
 import { CASE_ACCOUNT, CASE_ENI, CASE_INSTANCE, CASE_PRIVATE_IP } from '../network-records.js';
-import { portName } from '../network-event.js';
-import { connectionOf, instanceKey, remoteThreats } from './connection.js';
+import { type FlowEvent, portName } from '../network-event.js';
+import { type Connection, connectionOf, instanceKey, remoteThreats } from './connection.js';
 import { connectionLines, everyMinute } from './flow-case-builders.js';
 
 /**
  * Recon:EC2/PortProbeUnprotectedPort and PortProbeEMRUnprotectedPort (guardduty.md §2.3 #16, 17): a known
- * scanner reached an open port. A probe is the request record of a connection the remote end opened,
- * ACCEPTed (so no security group or network ACL blocked it), from an address on a threat list whose
- * category (src/intel/threat-categories.ts) is Scanner or Malicious, managed or custom: generic bad-IP
- * lists (compromised hosts) are mostly scanners, while C&C, mining, sinkhole, drop-point, phishing and
- * drive-by infrastructure do not scan. REJECTed probes (closed ports) never count, nor do ports 80 and 443,
- * which are meant to be open.
+ * scanner reached an open port. A probe is the instance's ACCEPTed answer (its reply record) on a
+ * connection the remote end opened, so no security group, network ACL or host firewall blocked it, to an
+ * address on a threat list whose category (src/intel/threat-categories.ts) is Scanner or Malicious, managed
+ * or custom: generic bad-IP lists (compromised hosts) are mostly scanners, while C&C, mining, sinkhole,
+ * drop-point, phishing and drive-by infrastructure do not scan. REJECTed probes (closed ports) never count,
+ * nor do ports 80 and 443, which are meant to be open, nor unanswered ones (a NAT gateway's interface), nor
+ * records without two distinct ports (ICMP, NTP's 123↔123).
  *
  * - EMR type: the port is one of EMR_PORTS, unless CloudTrail knows the instance and its tags show it is
  *   not an EMR node (EMR tags its nodes `aws:elasticmapreduce:*` at launch). High.
@@ -61,6 +62,30 @@ interface Probe {
   remoteIp: string;
   /** The list that named the scanner; older state (before it was kept) has none. */
   threat?: ThreatMatch;
+}
+
+/**
+ * Whether the record may be the instance's answer on a port a remote end connected to. Only an answer shows
+ * the port open: a probe a host firewall drops is still ACCEPTed by the security group, and a NAT gateway's
+ * interface logs unsolicited inbound traffic as ACCEPT but never answers it. When the record does not show
+ * who opened the connection, it needs two distinct ports of one class (no TCP flags) and a scanner as the
+ * remote end (see probeThreat); equal or no ports (an NTP reply 123↔123, ICMP) are never a probe.
+ */
+function mayAnswerProbe(flow: FlowEvent, connection: Readonly<Connection>): boolean {
+  if (connection.openerKnown) return connection.direction === 'INBOUND' && !connection.request;
+  return connection.localPort !== null && connection.remotePort !== null && connection.localPort !== connection.remotePort && flow.dstIp === connection.remoteIp;
+}
+
+/**
+ * The list that makes the remote end a scanner. A generic bad-IP list (Malicious) counts when the record
+ * shows the remote end opened the connection; when it does not, only a Scanner list makes the remote end
+ * the client, since a generic list also names servers the instance calls.
+ */
+function probeThreat(threats: readonly ThreatMatch[], openerKnown: boolean): ThreatMatch | undefined {
+  return threats.find((t) => {
+    const category = threatCategory(t.threatName);
+    return category === 'Scanner' || (openerKnown && category === 'Malicious');
+  });
 }
 
 const isEmrNode = (instance: InstanceDetails) => instance.tags === undefined || instance.tags.some((t) => t.key.startsWith('aws:elasticmapreduce:'));
@@ -156,6 +181,14 @@ const cases = (): NetworkCase[] => [
     expect: [],
   },
   {
+    name: 'scanners reaching a NAT gateway’s interface: logged as ACCEPTed, never answered',
+    flows: [22, 3389, 9200].flatMap((port, i) =>
+      connectionLines({ remote: SCANNERS[i]!, opener: 'remote', port, time: `2026-11-02T10:0${i}:00Z`, local: '10.0.0.100', instance: null, eni: 'eni-0nat00000000001c' }).slice(0, 1),
+    ),
+    intel: scannerIntel,
+    expect: [],
+  },
+  {
     name: 'scanners reaching a public web server on 80 and 443 raise nothing',
     flows: [...probe(SCANNERS[0]!, 80, '2026-11-02T10:00:00Z'), ...probe(SCANNERS[1]!, 443, '2026-11-02T10:01:00Z')],
     intel: scannerIntel,
@@ -207,11 +240,8 @@ export const portProbe: FlowDetection = {
     if (flow.action !== 'ACCEPT' || flow.srcIp === null || flow.dstIp === null) return;
     const connection = connectionOf(flow);
     const { localPort, remoteIp } = connection;
-    if (connection.direction !== 'INBOUND' || !connection.request || localPort === null || NEVER.has(localPort)) return;
-    const threat = remoteThreats(flow, context.intel).find((t) => {
-      const category = threatCategory(t.threatName);
-      return category === 'Scanner' || category === 'Malicious';
-    });
+    if (!mayAnswerProbe(flow, connection) || localPort === null || NEVER.has(localPort)) return;
+    const threat = probeThreat(remoteThreats(flow, context.intel), connection.openerKnown);
     if (!threat) return;
     const instance = context.instances.forFlow(flow);
     const type = EMR_PORTS.has(localPort) && isEmrNode(instance) ? EMR : UNPROTECTED;

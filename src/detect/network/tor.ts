@@ -1,6 +1,6 @@
 import type { IntelLookup } from '../../intel/lookup.js';
 import type { FlowDetection, NetworkCase } from '../detection.js';
-import { connectionAction, connectionOf, instanceKey } from './connection.js';
+import { connectionAction, connectionOf, instanceKey, remoteServes } from './connection.js';
 import { connectionLines, everyMinute } from './flow-case-builders.js';
 
 /**
@@ -9,13 +9,16 @@ import { connectionLines, everyMinute } from './flow-case-builders.js';
  *
  * - TorClient: the instance opens a TCP connection to a Tor node (guard, directory authority or any
  *   relay; ORPorts are usually 9001 or 443, but any port counts since relays choose their own). Raised
- *   per connection, blocked ones too. The request record of each connection counts.
+ *   per connection, blocked ones too. The request record of each connection counts; when the record does
+ *   not show who opened it (no TCP flags, two ephemeral ports: a guard with a high ORPort), the Tor node is
+ *   the server.
  * - TorRelay: within one RELAY_WINDOW, the instance ACCEPTed inbound TCP connections from at least
- *   RELAY_MIN_PEERS distinct Tor relays to one local port (its ORPort) AND opened connections to at least
- *   RELAY_MIN_PEERS distinct relays: relays both receive circuits from relays and extend them to others.
- *   A web site visited over Tor sees only inbound connections from exits, and a Tor client reaches its
- *   one to three guards and a few directory servers, so neither pattern reaches both thresholds. Raised
- *   once per window. A relay's own outbound connections also raise TorClient: it does talk to relays.
+ *   RELAY_MIN_PEERS distinct non-exit Tor relays to one local port (its ORPort) AND opened connections to at
+ *   least RELAY_MIN_PEERS distinct relays: relays both receive circuits from relays and extend them to others.
+ *   Circuits reach a relay from guards and middles; exits carry traffic out of Tor, so a web site visited
+ *   over Tor sees inbound connections from exits only, which never count, even when the site's host is
+ *   also a Tor client reaching guards and directory servers. Raised once per window. A relay's own
+ *   outbound connections also raise TorClient: it does talk to relays.
  * Tor lists hold IPv4 only; IPv6 flows never match.
  */
 const CLIENT = 'UnauthorizedAccess:EC2/TorClient';
@@ -36,6 +39,8 @@ interface RelayWindow {
 }
 
 const isTorNode = (ip: string, intel: IntelLookup) => intel.isTorRelay(ip) || intel.isTorExit(ip);
+/** A relay that extends circuits to other relays; an exit's connections in are a web site's Tor visitors. */
+const extendsCircuits = (ip: string, intel: IntelLookup) => intel.isTorRelay(ip) && !intel.isTorExit(ip);
 
 const addPeer = (peers: string[], ip: string) => {
   if (peers.length < RELAY_MIN_PEERS && !peers.includes(ip)) peers.push(ip);
@@ -44,15 +49,16 @@ const addPeer = (peers: string[], ip: string) => {
 // Tor directory authorities (moria1, tor26, dizum, gabelmoo, dannenberg, maatuska, longclaw, bastet) and
 // relays as onionoo lists them.
 const AUTHORITIES = ['128.31.0.39', '86.59.21.38', '45.66.33.45', '131.188.40.189', '193.23.244.244', '171.25.193.9', '199.58.81.140', '204.13.164.118'];
-const RELAYS = ['185.220.101.4', '185.220.101.33', '192.0.2.150', '109.70.100.4', '198.51.100.171', '185.220.100.240', '203.0.113.172', '192.0.2.151'];
-const EXITS = ['185.220.101.33', '109.70.100.4', '185.220.100.240'];
+const RELAYS = ['185.220.101.4', '185.220.101.33', '192.0.2.150', '109.70.100.4', '198.51.100.171', '185.220.100.240', '203.0.113.172', '192.0.2.151', '171.25.193.77', '185.100.87.41'];
+const EXITS = ['185.220.101.33', '109.70.100.4', '185.220.100.240', '171.25.193.77', '185.100.87.41'];
+const MIDDLES = RELAYS.filter((ip) => !EXITS.includes(ip));
 const torIntel = { torRelays: [...AUTHORITIES, ...RELAYS], torExits: EXITS };
 const ORPORT = 9001;
 
 /** An hour of a middle relay's life: relays connect to its ORPort, it extends circuits to other relays. */
 const relayHour = (peers: number) =>
   everyMinute('2026-11-02T14:00:00Z', peers, (time, i) => [
-    ...connectionLines({ remote: RELAYS[i]!, opener: 'remote', port: ORPORT, time, seconds: 600, bytesUp: 2_300_000, bytesDown: 2_250_000 }),
+    ...connectionLines({ remote: MIDDLES[i]!, opener: 'remote', port: ORPORT, time, seconds: 600, bytesUp: 2_300_000, bytesDown: 2_250_000 }),
     ...connectionLines({ remote: RELAYS[(i + 3) % RELAYS.length]!, opener: 'instance', port: i % 2 ? 443 : 9001, time, seconds: 600, bytesUp: 2_250_000, bytesDown: 2_300_000 }),
   ]);
 
@@ -80,10 +86,10 @@ const cases = (): NetworkCase[] => [
     expect: [CLIENT, RELAY],
   },
   {
-    name: 'a web server that is also a Tor client and is visited over Tor is not a relay',
+    name: 'a web server visited over Tor from five exits, whose Tor client bootstraps through six relays, is not a relay',
     flows: [
-      ...everyMinute('2026-11-02T14:00:00Z', 8, (time, i) => connectionLines({ remote: EXITS[i % 3]!, opener: 'remote', port: 443, time, bytesDown: 90_000 })),
-      ...everyMinute('2026-11-02T14:00:30Z', 8, (time, i) => connectionLines({ remote: RELAYS[i % 2]!, opener: 'instance', port: ORPORT, time })),
+      ...everyMinute('2026-11-02T14:00:00Z', 10, (time, i) => connectionLines({ remote: EXITS[i % EXITS.length]!, opener: 'remote', port: 443, time, bytesDown: 90_000 })),
+      ...everyMinute('2026-11-02T14:00:30Z', 6, (time, i) => connectionLines({ remote: [...AUTHORITIES.slice(0, 3), ...MIDDLES.slice(0, 3)][i]!, opener: 'instance', port: ORPORT, time })),
     ],
     intel: torIntel,
     expect: [CLIENT],
@@ -141,9 +147,10 @@ export const tor: FlowDetection = {
   ],
   onFlow(flow, context) {
     if (flow.protocol !== TCP || flow.srcIp === null || flow.dstIp === null) return;
-    const connection = connectionOf(flow);
-    const remote = connection.remoteIp!;
+    const sides = connectionOf(flow);
+    const remote = sides.remoteIp!;
     if (!isTorNode(remote, context.intel)) return;
+    const connection = remoteServes(flow, sides);
     const outbound = connection.direction === 'OUTBOUND';
     if (outbound && connection.request) {
       context.emit({ type: CLIENT, event: flow, action: connectionAction(flow, connection, context.intel), resourceRole: 'ACTOR', remoteIp: remote });
@@ -152,7 +159,7 @@ export const tor: FlowDetection = {
     const window = context.state<RelayWindow>(`relay:${instanceKey(flow) ?? connection.localIp}`, () => ({ start: flow.time, inbound: {}, outbound: [], raised: false }));
     if (flow.time - window.start >= RELAY_WINDOW_MS) Object.assign(window, { start: flow.time, inbound: {}, outbound: [], raised: false });
     if (outbound) addPeer(window.outbound, remote);
-    else {
+    else if (extendsCircuits(remote, context.intel)) {
       const port = String(connection.localPort);
       const peers = window.inbound[port] ?? (Object.keys(window.inbound).length < MAX_PORTS ? (window.inbound[port] = []) : undefined);
       if (peers) addPeer(peers, remote);
