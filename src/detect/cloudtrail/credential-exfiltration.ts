@@ -384,7 +384,7 @@ function rememberEndpoint(state: Shared, use: Use, endpoint: string): false {
  * account owns: its own egress. An instance in a subnet shared through AWS RAM (a shared VPC) egresses
  * through the owner account's NAT gateways and endpoints only; those are not another account's hands.
  */
-function hasOwnEgress(context: DetectionContext, state: Shared, use: Use, via: string): boolean {
+function hasOwnEgress(state: Shared, use: Use, via: string): boolean {
   const addresses = getEntry(state.instances!, `${use.account}|${use.instance}`) ?? {};
   return Object.keys(addresses).some((other) => {
     if (other === via) return false;
@@ -439,7 +439,7 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
   const use: Use = { event, account, instance, roleName, role };
   if (where.owner !== undefined && where.owner !== account) {
     // Without an egress of its own, the instance may sit in a subnet another account shares with it.
-    if (hasOwnEgress(context, state, use, where.via)) insideKnown(use, context, where.via, where.owner);
+    if (hasOwnEgress(state, use, where.via)) insideKnown(use, context, where.via, where.owner);
     return;
   }
   // Public addresses are judged; a VPC endpoint only by whose instances use it (and remembered as the instance's).
