@@ -4,7 +4,6 @@ import type { FlowDetection, NetworkCase, NetworkDetectionContext } from '../det
 import { type FlowEvent, isPrivateIp } from '../network-event.js';
 import { type Connection, connectionAction, connectionOf, instanceKey } from './connection.js';
 import { connectionLines, everyMinute } from './flow-case-builders.js';
-import { forwarderRecognition, NAT, natFetch } from './forwarders.js';
 
 /**
  * The first-seen flow types (guardduty.md §2.3 #7, 8, 11, 12, 13): what an instance does on the internet
@@ -197,9 +196,6 @@ function emit(
   });
 }
 
-/** NAT gateways and instances: what they forward is their clients' traffic, judged on the clients' interfaces. */
-const nat = forwarderRecognition();
-
 /** Connections to an unusual port whose first record is in, waiting for the other record (by pairKey). */
 const awaitingPair = new WeakMap<NetworkDetectionContext, Map<string, FlowEvent>>();
 const pairKey = (instance: string, connection: Readonly<Connection>) => `${instance}|${connection.remoteIp}|${connection.remotePort}|${connection.localPort}`;
@@ -212,8 +208,6 @@ function awaiting(context: NetworkDetectionContext): Map<string, FlowEvent> {
 
 /** NetworkPortUnusual for a connection's records (one, or the request and the reply), with the bytes each way. */
 function raisePortUnusual(context: NetworkDetectionContext, records: FlowEvent[]): void {
-  // The interface was seen forwarding after this connection's first record came in.
-  if (nat.known(records[0]!.interfaceId, context)) return;
   const first = records.find((record) => connectionOf(record).request) ?? records[0]!;
   const connection = connectionOf(first);
   const port = connection.remotePort!;
@@ -337,25 +331,6 @@ const cases = (): NetworkCase[] => [
     settings: LEARN,
     expect: [],
   },
-  ...(['final', 'nat'] as const).map((shape) => ({
-    name: `a NAT gateway forwards a runner’s connection to a port new for it after learning (arriving record ${shape === 'final' ? 'with its final destination' : 'addressed to the NAT'}): its interface raises nothing`,
-    flows: [
-      ...natFetch(NAT.runners[0], '2026-11-02T10:00:00Z', 0, { shape, port: 443 }),
-      ...natFetch(NAT.runners[1], '2026-11-03T12:00:00Z', 1, { shape, port: 2222 }),
-      ...natFetch(NAT.runners[2], '2026-11-03T12:05:00Z', 2, { shape, port: 25 }),
-    ],
-    settings: LEARN,
-    expect: [],
-  })),
-  {
-    name: 'a NAT instance that only updated its own packages while learning forwards its first connection, to a new port: nothing',
-    flows: [
-      ...connectionLines({ remote: '151.101.1.132', local: NAT.ip, opener: 'instance', port: 443, time: '2026-11-02T10:00:00Z', eni: NAT.eni, instance: null }),
-      ...natFetch(NAT.runners[1], '2026-11-03T12:00:00Z', 1, { port: 2222 }),
-    ],
-    settings: LEARN,
-    expect: [],
-  },
   {
     name: 'a web server answering clients on their ephemeral ports (no flow-direction field) learns and raises nothing',
     flows: [
@@ -471,7 +446,6 @@ export const firstSeen: FlowDetection = {
     // Older logs ingested after newer ones (a backfill) move the learning period's start back.
     history.since = Math.min(history.since, flow.time);
     if (flow.action !== 'ACCEPT' || (flow.protocol !== TCP && flow.protocol !== UDP) || flow.srcIp === null || flow.dstIp === null) return;
-    if (nat.forwarding(flow, context)) return;
     const connection = connectionOf(flow);
     const port = connection.remotePort;
     const remote = connection.remoteIp!;
@@ -520,7 +494,6 @@ export const firstSeen: FlowDetection = {
     const waiting = awaiting(context);
     for (const half of waiting.values()) raisePortUnusual(context, [half]);
     waiting.clear();
-    nat.finish(context);
   },
   cases,
 };

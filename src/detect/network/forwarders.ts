@@ -13,8 +13,9 @@ import { DAY, persistedTable } from './flow-windows.js';
  *
  * What a forwarding interface sends is the subnet's egress, not one host's: detections that judge a host by
  * its own history or attempts leave it out, and each client's own interface (flow logs on the VPC or subnet)
- * judges that client. Each such detection keeps its own recognition (forwarderRecognition), since detections
- * may run on different threads.
+ * judges that client. Brute force uses it (forwarderRecognition; a detection keeps its own, since detections
+ * may run on different threads). An interface with several private addresses (an EKS node's pod addresses)
+ * can be taken for a NAT when two of them send alike records to one server within a second.
  */
 const NAT_PAIR_MS = 1_000;
 /** A NAT is long-lived; an interface not seen forwarding for a month may have been reused. */
@@ -35,10 +36,14 @@ interface Recent {
   records: Map<number, Logged>;
 }
 
-/** Records kept to pair with: older ones go every PAIR_SPAN_MS of flow time, or when an interface has this many. */
+/**
+ * Records kept to pair with: older ones go every PAIR_SPAN_MS of flow time, or when an interface has
+ * MAX_RECENT (all interfaces' when MAX_INTERFACES are kept). Few are enough: a NAT is known once any one of
+ * its many connections pairs up.
+ */
 const PAIR_SPAN_MS = 2 * NAT_PAIR_MS;
-const MAX_RECENT = 8_192;
-const MAX_INTERFACES = 4_096;
+const MAX_RECENT = 256;
+const MAX_INTERFACES = 1_024;
 
 /** A number for the record's server port and size: cheaper per record than a string key (fields compared on a hit). */
 const sizeKey = (flow: FlowEvent): number => (flow.bytes * 131 + flow.packets) * 65_536 + (flow.dstPort ?? 0);
@@ -72,8 +77,6 @@ function recentOf(byInterface: Map<string, Recent>, eni: string, time: number): 
 export interface ForwarderRecognition {
   /** Learns from the record; whether its interface forwards others' connections. */
   forwarding(flow: FlowEvent, context: NetworkDetectionContext): boolean;
-  /** Whether the interface is known to forward, without learning from a record. */
-  known(interfaceId: string | null, context: NetworkDetectionContext): boolean;
   /** Between runs: forgets interfaces not seen forwarding for FORGET_MS. */
   finish(context: NetworkDetectionContext): void;
 }
@@ -101,7 +104,6 @@ export function forwarderRecognition(): ForwarderRecognition {
       }
       return forwarders.get(eni) !== undefined;
     },
-    known: (interfaceId, context) => interfaceId !== null && forwardersTable(context).get(interfaceId) !== undefined,
     finish(context) {
       forwardersTable(context).retainRecent((time) => time, FORGET_MS);
     },
