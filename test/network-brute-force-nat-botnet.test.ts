@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Occurrence } from '../src/findings/build.js';
-import { bruteForce, internetHost, natFetches, sshBotnet } from '../src/detect/network/brute-force.js';
-import { NAT, natFetch } from '../src/detect/network/forwarders.js';
+import { bruteForce, internetHost, NAT, natFetch, natFetches, sshBotnet } from '../src/detect/network/brute-force.js';
 import { connectionLines } from '../src/detect/network/flow-case-builders.js';
 import { each, spaced } from '../src/detect/network/flow-volume-cases.js';
 import { StateStore } from '../src/detect/runner.js';

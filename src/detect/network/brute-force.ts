@@ -1,12 +1,11 @@
-import type { FlowDetection, FindingTypeSpec, NetworkCase } from '../detection.js';
-import type { FlowEvent } from '../network-event.js';
+import type { FlowDetection, FindingTypeSpec, NetworkCase, NetworkDetectionContext } from '../detection.js';
+import { type FlowEvent, isPrivateIp } from '../network-event.js';
 import { CASE_PRIVATE_IP, flowLine } from '../network-records.js';
 import { hostOf } from '../instance-inventory.js';
 import { connectionAction, instanceKey } from './connection.js';
 import { connectionLines } from './flow-case-builders.js';
 import { each, spaced } from './flow-volume-cases.js';
-import { forwarderRecognition, NAT, natFetch } from './forwarders.js';
-import { MINUTE, persistedTable, viewOf } from './flow-windows.js';
+import { DAY, Lru, MINUTE, persistedTable, viewOf } from './flow-windows.js';
 
 /**
  * UnauthorizedAccess:EC2/SSHBruteForce, UnauthorizedAccess:EC2/RDPBruteForce and Impact:EC2/WinRMBruteForce
@@ -55,9 +54,15 @@ import { MINUTE, persistedTable, viewOf } from './flow-windows.js';
  * sends over 16 KB); 10 addresses rather than 20, since a botnet's members may take their turns one after
  * the other (8 tries each: 13 addresses in the latest 100), and a handful of automated clients is not one.
  *
- * NAT gateways and NAT instances (forwarders.ts): attempts on an interface that forwards others'
- * connections are not counted at all; each client's own interface judges that client. Not caught, hence: a
- * brute force seen only in a NAT's log, and a NAT instance's own attempts.
+ * NAT gateways: a NAT interface logs each connection it forwards twice, as it arrives from the client
+ * (10.0.1.21:sport → R:22) and after translation (its own 10.0.0.10:nport → R:22): the same packets and bytes
+ * in the same second, from two private addresses (with pkt-dstaddr the lake stores the arriving record's
+ * final destination; without it the arriving record is addressed to the NAT: 10.0.1.21 → 10.0.0.10:22). An
+ * instance's interface sends a connection once, from its own address. Two such records on one interface
+ * mark it as forwarding (NAT gateway, NAT instance; remembered in detection state), and its attempts are not
+ * counted at all: they are the subnet's egress, not one host's, and each client's own interface (flow logs
+ * on the VPC or subnet) judges that client. Not caught, hence: a brute force seen only in a NAT's log, and a
+ * NAT instance's own attempts.
  */
 const SERVICES = [
   { type: 'UnauthorizedAccess:EC2/SSHBruteForce', name: 'SSH', ports: [22] },
@@ -76,6 +81,8 @@ const SHORT_LOGIN_BYTES = 16_000;
 export const SPRAY = { attempts: 60, hosts: 20, windowMs: 10 * MINUTE } as const;
 /** Many internet hosts taking turns on one instance (TARGET): above an exposed SSH port's all-day scanner noise. */
 export const DISTRIBUTED = { attempts: 100, hosts: 10, windowMs: 10 * MINUTE } as const;
+/** A NAT logs the arriving and the translated record of a connection within this of each other. */
+const NAT_PAIR_MS = 1_000;
 const TARGET_SEVERITY = 2;
 const ACTOR_SEVERITY = 8;
 
@@ -91,7 +98,8 @@ interface Attempts<Id = number> {
 const attemptsTable = persistedTable<Attempts>('attempts', 20_000);
 /** Keyed by instance, role and service: its short logins to or from public addresses, ids `<remote address> <client port>`. */
 const spraysTable = persistedTable<Attempts<string>>('sprays', 20_000);
-const nat = forwarderRecognition();
+/** Interfaces seen forwarding (NAT gateways and instances) → when last seen doing so. */
+const forwardersTable = persistedTable<number>('forwarders', 4_096);
 
 function spec(service: Service): FindingTypeSpec {
   return {
@@ -153,6 +161,41 @@ function shortLogin(flow: FlowEvent, remotePublic: boolean): boolean {
   return remotePublic && flow.bytes <= SHORT_LOGIN_BYTES && (flow.tcpFlags === null || (flow.tcpFlags & SYN) !== 0);
 }
 
+interface Logged {
+  time: number;
+  src: string;
+  dst: string;
+}
+
+/** Per run: the latest attempt-sized record per interface, server port and size, to pair a NAT's two records of a connection. */
+const recentRecords = new WeakMap<NetworkDetectionContext, Lru<Logged>>();
+
+/**
+ * Two records of one connection through a NAT: from two private addresses, and the translated one to a
+ * public address that the arriving one also names (the same remote) or that goes out from the address the
+ * arriving one was sent to (v2 without pkt-dstaddr).
+ */
+function translatedPair(a: Logged, b: Logged): boolean {
+  if (a.src === b.src || !isPrivateIp(a.src) || !isPrivateIp(b.src) || Math.abs(a.time - b.time) > NAT_PAIR_MS) return false;
+  const outward = (record: Logged) => !isPrivateIp(record.dst);
+  return (a.dst === b.dst && outward(a)) || (a.dst === b.src && outward(b)) || (b.dst === a.src && outward(a));
+}
+
+/** Whether the flow's interface forwards others' connections (a NAT): learned from its records, remembered across runs. */
+function forwarding(flow: FlowEvent, context: NetworkDetectionContext): boolean {
+  const eni = flow.interfaceId;
+  if (eni === null || flow.srcIp === null || flow.dstIp === null) return false;
+  const forwarders = forwardersTable(context);
+  let recent = recentRecords.get(context);
+  if (!recent) recentRecords.set(context, (recent = new Lru(4_096)));
+  const key = `${eni}|${flow.dstPort}|${flow.packets}|${flow.bytes}`;
+  const record = { time: flow.time, src: flow.srcIp, dst: flow.dstIp };
+  const before = recent.get(key);
+  recent.set(key, record);
+  if (before && translatedPair(before, record)) forwarders.set(eni, flow.time);
+  return forwarders.get(eni) !== undefined;
+}
+
 /** A sentence starts with the host's name: an instance id as it is (`i-0…`), else its label capitalised ("The network interface …"). */
 function sentenceStart(instanceId: string | undefined, label: string): string {
   return instanceId ?? `${label[0]!.toUpperCase()}${label.slice(1)}`;
@@ -197,6 +240,27 @@ export function ansiblePlay(o: { publicHosts?: number; firstBytes?: number; late
       ];
     }),
   );
+}
+
+/** A NAT gateway's interface and its own address, a git forge, and CI runners in a private subnet behind it. */
+export const NAT = { eni: 'eni-0a00000000000nat1', ip: '10.0.0.10', forge: '140.82.112.3', runners: ['10.0.1.21', '10.0.1.22', '10.0.1.23', '10.0.1.24'] } as const;
+
+/**
+ * How a NAT gateway's interface logs one git fetch over SSH by `runner` (no instance id): the record as it
+ * arrives (`shape` 'final': with its final destination, as v2 files written that way and the lake's
+ * pkt-dstaddr give it; 'nat': addressed to the NAT, as a v2 file without pkt-dstaddr has it; 'none': left
+ * out), the record after translation, and the reply. With `direction`, v5's flow-direction field.
+ */
+export function natFetch(runner: string, time: string, i: number, o: { shape?: 'final' | 'nat' | 'none'; direction?: boolean } = {}): string[] {
+  const shape = o.shape ?? 'final';
+  const common = { time, packets: 25, bytes: 6_200, eni: NAT.eni, instance: null, tcpFlags: 3 } as const;
+  const dir = (d: 'ingress' | 'egress') => (o.direction ? { direction: d } : {});
+  const natPort = 20_000 + i;
+  return [
+    ...(shape === 'none' ? [] : [flowLine({ ...common, src: runner, dst: shape === 'nat' ? NAT.ip : NAT.forge, srcPort: 40_000 + i, dstPort: 22, ...dir('ingress') })]),
+    flowLine({ ...common, src: NAT.ip, dst: NAT.forge, srcPort: natPort, dstPort: 22, ...dir('egress') }),
+    flowLine({ ...common, src: NAT.forge, dst: NAT.ip, srcPort: 22, dstPort: natPort, bytes: 9_800, packets: 22, tcpFlags: 19, ...dir('ingress') }),
+  ];
 }
 
 /** Each runner fetches `perRunner` times within 10 minutes, through the NAT. */
@@ -335,7 +399,7 @@ export const bruteForce: FlowDetection = {
   onFlow(flow: FlowEvent, context) {
     if (flow.protocol !== TCP || flow.action !== 'ACCEPT' || flow.bytes < BRUTE_FORCE.minBytes || flow.packets > BRUTE_FORCE.maxPackets) return;
     if (!BY_PORT.has(flow.dstPort ?? -1) && !BY_PORT.has(flow.srcPort ?? -1)) return;
-    if (nat.forwarding(flow, context)) return;
+    if (forwarding(flow, context)) return;
     const { connection, judged, remotePublic } = viewOf(flow);
     if (!connection.request || connection.direction === 'UNKNOWN') return;
     const actor = connection.direction === 'OUTBOUND';
@@ -396,7 +460,8 @@ export const bruteForce: FlowDetection = {
     // Only attempts within a window of the latest one can still count; the rest need not be stored.
     attemptsTable(context).retainRecent((a) => a.t[a.t.length - 1] ?? 0, BRUTE_FORCE.windowMs);
     spraysTable(context).retainRecent((a) => a.t[a.t.length - 1] ?? 0, Math.max(SPRAY.windowMs, DISTRIBUTED.windowMs));
-    nat.finish(context);
+    // A NAT is long-lived; an interface not seen forwarding for a month may have been reused.
+    forwardersTable(context).retainRecent((time) => time, 30 * DAY);
   },
   cases,
 };
