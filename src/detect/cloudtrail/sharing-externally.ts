@@ -68,11 +68,15 @@ function readsSecret(action: string): boolean {
   return action === '*' || action === 'secretsmanager:*' || /^secretsmanager:(getsecretvalue|batchgetsecretvalue|putresourcepolicy|putsecretvalue|updatesecret)$/.test(action);
 }
 
-/** Accounts (or PUBLIC) a secret's resource policy lets read it. */
-function secretReaders(policy: unknown, owner: string | null): string[] {
+/**
+ * Accounts other than `owner` that a resource policy's Allow statements give an action `grants` to
+ * (NotAction statements included), and PUBLIC for a `*` principal when `anyoneCounts` says the statement
+ * opens the resource to everyone.
+ */
+function grantees(policy: unknown, owner: string | null, grants: (action: string) => boolean, anyoneCounts: (statement: Record<string, unknown>) => boolean): string[] {
   return allowStatements(policyDocument(policy))
-    .filter((s) => s.NotAction !== undefined || actionsOf(s).some(readsSecret))
-    .flatMap((s) => awsPrincipals(s).map((p) => (p === '*' ? (isScopedWildcard(s) ? null : PUBLIC) : accountOf(p))))
+    .filter((s) => s.NotAction !== undefined || actionsOf(s).some(grants))
+    .flatMap((s) => awsPrincipals(s).map((p) => (p === '*' ? (anyoneCounts(s) ? PUBLIC : null) : accountOf(p))))
     .filter((a): a is string => a !== null && a !== owner);
 }
 
@@ -96,18 +100,14 @@ function shareOf(event: ApiEvent): Share | null {
       const resource = str(request.dBSnapshotIdentifier) ?? str(request.dBClusterSnapshotIdentifier) ?? 'unknown-snapshot';
       return { type: RDS, resource, targets: values.map((v) => (v === 'all' ? PUBLIC : v)) };
     }
-    case 'PutBucketPolicy': {
-      const owner = bucketOwner(event);
-      const targets = allowStatements(policyDocument(request.bucketPolicy))
-        .filter((s) => s.NotAction !== undefined || actionsOf(s).some(isReadOrControl))
-        .flatMap(awsPrincipals)
-        .map(accountOf)
-        .filter((a): a is string => a !== null && a !== owner);
-      return { type: BUCKET, resource: event.bucketName ?? 'unknown-bucket', targets };
-    }
-    case 'PutResourcePolicy':
+    case 'PutBucketPolicy':
+      // A `*` bucket principal is GuardDuty's Policy:S3/Bucket…AccessGranted.
+      return { type: BUCKET, resource: event.bucketName ?? 'unknown-bucket', targets: grantees(request.bucketPolicy, bucketOwner(event), isReadOrControl, () => false) };
+    case 'PutResourcePolicy': {
       if (event.service !== 'secretsmanager.amazonaws.com') return null;
-      return { type: SECRET, resource: str(request.secretId) ?? 'unknown-secret', targets: secretReaders(request.resourcePolicy, ownAccount(event)) };
+      const targets = grantees(request.resourcePolicy, ownAccount(event), readsSecret, (statement) => !isScopedWildcard(statement));
+      return { type: SECRET, resource: str(request.secretId) ?? 'unknown-secret', targets };
+    }
     default:
       return null;
   }
