@@ -22,7 +22,8 @@ import { bucketDetail } from './s3-resources.js';
  * Logging and monitoring tampering that GuardDuty's Stealth:IAMUser/CloudTrailLoggingDisabled does not
  * cover (it sees StopLogging and DeleteTrail): CloudTrail event selectors that stop recording management
  * events, a short expiration on the trail's bucket, VPC flow logs and Route 53 Resolver query logs deleted,
- * GuardDuty / Security Hub / Config switched off, and attempts to leave the organization.
+ * GuardDuty (or one of its protection plans) / Security Hub / Config / Macie switched off, an RDS database
+ * activity stream stopped, and attempts to leave the organization.
  *
  * Changes made through Terraform or CloudFormation are still reported, at Low: tearing down logging is worth
  * a record even when it is reviewed code.
@@ -130,16 +131,41 @@ function onLifecycle(event: ApiEvent, context: DetectionContext): void {
   });
 }
 
+/**
+ * GuardDuty protection plans an UpdateDetector turns off while the detector stays on: `features` with status
+ * DISABLED, or the older `dataSources` flags (S3 logs, Kubernetes audit logs, malware scans) set to false.
+ * Switching S3 protection off before reading a bucket blinds GuardDuty to exactly that.
+ */
+function guardDutyProtectionsOff(request: Json): string | null {
+  const features = objects(request.features)
+    .filter((f) => str(f.status)?.toUpperCase() === 'DISABLED')
+    .map((f) => str(f.name) ?? 'unnamed');
+  const sources = obj(request.dataSources) ?? {};
+  const legacy: [string, unknown][] = [
+    ['S3_DATA_EVENTS', obj(sources.s3Logs)?.enable],
+    ['EKS_AUDIT_LOGS', obj(obj(sources.kubernetes)?.auditLogs)?.enable],
+    ['EBS_MALWARE_PROTECTION', obj(obj(sources.malwareProtection)?.scanEc2InstanceWithFindings)?.ebsVolumes],
+  ];
+  for (const [name, enabled] of legacy) if (enabled === false && !features.includes(name)) features.push(name);
+  return features.length ? `GuardDuty protection ${features.join(', ')} was turned off` : null;
+}
+
 function securityServiceChange(event: ApiEvent): string | null {
   const request = event.request ?? {};
   switch (`${event.serviceShort}:${event.api}`) {
     case 'guardduty:DeleteDetector':
       return 'the GuardDuty detector was deleted';
     case 'guardduty:UpdateDetector':
-      return request.enable === false ? 'the GuardDuty detector was suspended' : null;
+      return request.enable === false ? 'the GuardDuty detector was suspended' : guardDutyProtectionsOff(request);
     case 'guardduty:DisassociateFromMasterAccount':
     case 'guardduty:DisassociateFromAdministratorAccount':
       return 'the account left its GuardDuty administrator';
+    case 'securityhub:DisassociateFromMasterAccount':
+    case 'securityhub:DisassociateFromAdministratorAccount':
+      return 'the account left its Security Hub administrator';
+    case 'macie2:DisassociateFromMasterAccount':
+    case 'macie2:DisassociateFromAdministratorAccount':
+      return 'the account left its Macie administrator';
     case 'securityhub:DisableSecurityHub':
       return 'Security Hub was disabled';
     case 'config:StopConfigurationRecorder':
@@ -152,6 +178,11 @@ function securityServiceChange(event: ApiEvent): string | null {
       return 'Amazon Inspector scanning was disabled';
     case 'macie2:DisableMacie':
       return 'Amazon Macie was disabled';
+    case 'macie2:UpdateMacieSession':
+      // Pausing stops every job and discovery; a publishing-frequency change is routine.
+      return request.status === 'PAUSED' ? 'Amazon Macie was paused' : null;
+    case 'rds:StopActivityStream':
+      return `the database activity stream of ${str(request.resourceArn) ?? 'a database'} was stopped`;
     case 'access-analyzer:DeleteAnalyzer':
       return 'an IAM Access Analyzer analyzer was deleted';
     default:
@@ -235,6 +266,8 @@ export const loggingTampering: ApiDetection = {
     'DeleteConfigurationRecorder',
     'Disable',
     'DisableMacie',
+    'UpdateMacieSession',
+    'StopActivityStream',
     'DeleteAnalyzer',
     'DeleteDeliveryChannel',
     'LeaveOrganization',
@@ -343,6 +376,53 @@ export const loggingTampering: ApiDetection = {
         call('securityhub', 'DisableSecurityHub', {}, '2026-11-02T10:00:05Z', iamUser('mallory')),
       ],
       expect: [SECURITY],
+    },
+    { name: 'Panther: an Aurora database activity stream stopped', datasets: [{ panther: 'AWS.RDS.ActivityStreamStopped', test: 'Activity Stream Stopped Successfully' }], expect: [SECURITY] },
+    {
+      name: 'Amazon Macie paused',
+      records: [call('macie2', 'UpdateMacieSession', { status: 'PAUSED' }, '2026-11-02T10:00:00Z', iamUser('mallory'))],
+      expect: [SECURITY],
+    },
+    {
+      name: 'a member account leaves its Security Hub administrator',
+      records: [call('securityhub', 'DisassociateFromAdministratorAccount', {}, '2026-11-02T10:00:00Z', iamUser('mallory'))],
+      expect: [SECURITY],
+    },
+    {
+      name: 'GuardDuty S3 protection turned off, detector left on',
+      records: [
+        call('guardduty', 'UpdateDetector', { detectorId: '12abc34d567e8fa901bc2d34e56789f0', features: [{ name: 'S3_DATA_EVENTS', status: 'DISABLED' }] }, '2026-11-02T10:00:00Z', iamUser('mallory')),
+      ],
+      expect: [SECURITY],
+    },
+    {
+      name: 'GuardDuty Kubernetes audit logs turned off through the older dataSources flags',
+      records: [
+        call('guardduty', 'UpdateDetector', { detectorId: '12abc34d567e8fa901bc2d34e56789f0', dataSources: { s3Logs: { enable: true }, kubernetes: { auditLogs: { enable: false } } } }, '2026-11-02T10:00:00Z', iamUser('mallory')),
+      ],
+      expect: [SECURITY],
+    },
+    {
+      name: 'Panther: Macie finding publishing frequency changed (v2 and a v1-shaped event); activity stream stop denied, then started',
+      datasets: [
+        { panther: 'AWS.Macie.Evasion', test: 'UpdateSession' },
+        { panther: 'AWS.Macie.Evasion', test: 'UpdateSession (Macie v1 event)' },
+        { panther: 'AWS.RDS.ActivityStreamStopped', test: 'Activity Stream Stop Failed' },
+        { panther: 'AWS.RDS.ActivityStreamStopped', test: 'Different RDS Event' },
+      ],
+      expect: [],
+    },
+    {
+      name: 'GuardDuty protections turned on; Macie resumed',
+      records: [
+        call('guardduty', 'UpdateDetector', {
+          detectorId: '12abc34d567e8fa901bc2d34e56789f0',
+          features: [{ name: 'S3_DATA_EVENTS', status: 'ENABLED' }, { name: 'RUNTIME_MONITORING', status: 'ENABLED', additionalConfiguration: [{ name: 'EKS_ADDON_MANAGEMENT', status: 'DISABLED' }] }],
+          dataSources: { s3Logs: { enable: true } },
+        }, '2026-11-02T10:00:00Z'),
+        call('macie2', 'UpdateMacieSession', { status: 'ENABLED', findingPublishingFrequency: 'ONE_HOUR' }, '2026-11-02T10:05:00Z'),
+      ],
+      expect: [],
     },
     { name: 'Panther: event selectors that keep everything', datasets: [{ panther: 'AWS.CloudTrail.EventSelectorsDisabled', test: 'Event Selector Enabled' }], expect: [] },
     { name: 'Panther: reading event selectors', datasets: [{ panther: 'AWS.CloudTrail.EventSelectorsDisabled', test: 'Uninteresting Event Type' }], expect: [] },

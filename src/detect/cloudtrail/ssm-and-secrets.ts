@@ -1,7 +1,7 @@
 import { networkPrefix } from '../../intel/ip.js';
 import type { ApiEvent } from '../api-event.js';
 import { assumedRole, awsService, CONSOLE_AGENT, ctEvent, iamUser, repeated, TERRAFORM_AGENT } from '../case-builders.js';
-import type { ApiDetection, DetectionContext } from '../detection.js';
+import type { ApiDetection, CloudTrailRecord, DetectionContext } from '../detection.js';
 import {
   type BoundedMap,
   boundedMap,
@@ -175,8 +175,11 @@ function secretsRead(event: ApiEvent, context: DetectionContext): string[] | nul
       return present(request.secretId);
     case 'BatchGetSecretValue': {
       const ids = list(request.secretIdList).map(String);
-      if (!ids.length) return [`all:filter ${JSON.stringify(request.filters ?? null)}`];
-      return isBulkBatch(event, context, ids) ? [...ids, 'all:batch'] : ids;
+      if (ids.length) return isBulkBatch(event, context, ids) ? [...ids, 'all:batch'] : ids;
+      // No ids and no filters: a record without the request (a VPC endpoint's network activity event
+      // copies the call's envelope only), which says nothing about what was read.
+      const filters = list(request.filters);
+      return filters.length ? [`all:filter ${JSON.stringify(filters)}`] : null;
     }
     default:
       return null;
@@ -271,6 +274,13 @@ const getSecret = (name: string, time: string, identity: Record<string, unknown>
   ctEvent({ service: 'secretsmanager', name: 'GetSecretValue', identity, time, request: { secretId: name }, ...extra });
 const listSecrets = (time: string, identity: Record<string, unknown>, extra: { userAgent?: string } = {}) =>
   ctEvent({ service: 'secretsmanager', name: 'ListSecrets', identity, time, request: { maxResults: 100 }, ...extra });
+/** The network activity event a VPC endpoint records for a call: the envelope, without request or response. */
+const NOT_IN_NETWORK_ACTIVITY = new Set(['requestParameters', 'responseElements', 'userAgent', 'readOnly', 'managementEvent']);
+function networkActivity(record: CloudTrailRecord): CloudTrailRecord {
+  const envelope = Object.fromEntries(Object.entries(record).filter(([key]) => !NOT_IN_NETWORK_ACTIVITY.has(key)));
+  return { ...envelope, eventType: 'AwsVpceEvent', eventCategory: 'NetworkActivity', vpcEndpointId: 'vpce-03f53e4ab1c2d3e4f', vpcEndpointAccountId: String(record.recipientAccountId) };
+}
+
 const batchGet = (secretIdList: string[], time: string, identity: Record<string, unknown>) =>
   ctEvent({ service: 'secretsmanager', name: 'BatchGetSecretValue', identity, time, request: { secretIdList } });
 const byPath = (path: string, time: string, identity: Record<string, unknown>, recursive = true) =>
@@ -424,6 +434,11 @@ export const ssmAndSecrets: ApiDetection = {
     },
     { name: 'Panther: parameters read without decryption', datasets: [{ panther: 'AWS.SSM.DecryptSSMParams', test: "Accessed Parameters Aren't Encrypted" }], expect: [] },
     { name: 'Panther: one denied secret read', datasets: [{ panther: 'AWS.SecretsManager.RetrieveSecrets', test: 'GetSecretValue Denied' }], expect: [] },
+    {
+      name: 'a BatchGetSecretValue seen through a VPC endpoint (network activity event, no request recorded)',
+      records: [networkActivity(ctEvent({ service: 'secretsmanager', name: 'BatchGetSecretValue', identity: admin, time: at(0), ip: '10.0.141.54' }))],
+      expect: [],
+    },
     {
       name: 'patching through Run Command, State Manager associations, first sessions during learning',
       records: [
