@@ -96,15 +96,20 @@ export interface Ipv4Range {
   end: number;
 }
 
-/** An IPv4 address or CIDR as an inclusive range; host bits below the prefix are ignored. */
-/** The network an address is in, as activity is grouped by it without ASN data: IPv4 /24, IPv6 /48. */
+/**
+ * The network an address is in, as activity is grouped by it without ASN data: IPv4 /24, IPv6 /48. An IPv6
+ * address carrying an IPv4 one is in that address's /24 (all of them share one /48, ::ffff:0:0/96's).
+ */
 export function networkPrefix(ip: string): string {
-  const v4 = parseIpv4(ip);
-  if (v4 !== undefined) return `${ip.slice(0, ip.lastIndexOf('.'))}.0/24`;
+  const v4 = ipv4Of(ip);
+  if (v4 !== undefined) return `${formatIpv4(v4 - (v4 % 256))}/24`;
   const v6 = parseIpv6(ip);
-  return v6 === undefined ? ip : `${(v6 >> 80n).toString(16)}::/48`;
+  if (v6 === undefined) return ip;
+  const groups = [v6 >> 112n, (v6 >> 96n) & 0xffffn, (v6 >> 80n) & 0xffffn];
+  return `${groups.map((g) => g.toString(16)).join(':')}::/48`;
 }
 
+/** An IPv4 address or CIDR as an inclusive range; host bits below the prefix are ignored. */
 export function parseIpv4Range(text: string): Ipv4Range | undefined {
   const slash = text.indexOf('/');
   if (slash < 0) {
@@ -136,6 +141,20 @@ export function parseIpv6Range(text: string): Ipv6Range | undefined {
   const hostBits = BigInt(128 - Number(bitsText));
   const start = (ip >> hostBits) << hostBits;
   return { start, end: start + (1n << hostBits) - 1n };
+}
+
+/**
+ * An IPv4 address or CIDR, also written as an IPv6 one that carries it (`::ffff:198.51.100.7`,
+ * `64:ff9b::c633:6400/120`; see ipv4Of), as an IPv4 range; undefined for anything else.
+ */
+export function ipv4RangeOf(text: string): Ipv4Range | undefined {
+  const v4 = parseIpv4Range(text);
+  if (v4 || !mayEmbedIpv4(text)) return v4;
+  const v6 = parseIpv6Range(text);
+  if (!v6) return undefined;
+  const prefix = v6.start & ~LOW_32_BITS;
+  if (!EMBEDDING_PREFIXES.includes(prefix) || (v6.end & ~LOW_32_BITS) !== prefix) return undefined;
+  return { start: Number(v6.start & LOW_32_BITS), end: Number(v6.end & LOW_32_BITS) };
 }
 
 /**

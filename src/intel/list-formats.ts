@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../sources/input.js';
-import { formatIpv4, isDomainName, lastAtOrBelow, parseIpv4, parseIpv4Range, parseIpv6Range } from './ip.js';
+import { formatIpv4, ipv4RangeOf, isDomainName, lastAtOrBelow, parseIpv4, parseIpv6Range } from './ip.js';
 
 export const LIST_FORMATS = ['TXT', 'STIX', 'OTX_CSV', 'ALIEN_VAULT', 'PROOF_POINT', 'FIRE_EYE'] as const;
 export type ListFormat = (typeof LIST_FORMATS)[number];
@@ -126,8 +126,8 @@ class ListBuilder {
 /** An entry, or why the value is not one. */
 function classify(value: string): ListEntry | string {
   if (value === '') return 'empty entry';
-  if (parseIpv4(value) !== undefined) return { kind: 'ip', value };
-  const range = value.includes('/') ? parseIpv4Range(value) : undefined;
+  // An address written IPv4-mapped or NAT64 (as dual-stack servers log clients) is that IPv4 host, as in lookups.
+  const range = ipv4RangeOf(value);
   if (range) {
     const bits = 32 - Math.log2(range.end - range.start + 1);
     return bits === 32 ? { kind: 'ip', value: formatIpv4(range.start) } : { kind: 'cidr', value: `${formatIpv4(range.start)}/${bits}` };

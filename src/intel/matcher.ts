@@ -4,10 +4,12 @@ import { ipv4Of, normalizeDomain, parseIpv4Range, parseIpv6, parseIpv6Range, Ran
 import type { AwsRange, IntelLookup, IpDetails, ThreatMatch } from './lookup.js';
 
 /**
- * ASNs Amazon announces AWS space from (9059 and 8987: AWS Ireland; 135630: AWS China; 214101: European
- * Sovereign Cloud); used to place an IP inside AWS when no ip-ranges.json is loaded.
+ * ASNs AWS space is announced from (9059 and 8987: AWS Ireland, also GovCloud; 214101: European Sovereign
+ * Cloud; the aws-cn partition: 135630 Amazon's Beijing entity, 55960 Sinnet for cn-north-1 and 135629 NWCD for
+ * cn-northwest-1, the two operators' region-only ASNs); used to place an IP inside AWS when no ip-ranges.json
+ * is loaded.
  */
-const AMAZON_ASNS: ReadonlySet<number> = new Set([16509, 14618, 8987, 7224, 62785, 38895, 39111, 9059, 135630, 214101]);
+const AMAZON_ASNS: ReadonlySet<number> = new Set([16509, 14618, 8987, 7224, 62785, 38895, 39111, 9059, 135630, 55960, 135629, 214101]);
 
 /**
  * IPv4 blocks that are never a party on the internet (IANA's special-purpose registry): this network,
