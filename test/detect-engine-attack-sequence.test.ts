@@ -136,11 +136,12 @@ describe('attack sequences: whose hands the credential is in', () => {
 });
 
 describe('attack sequences: what they say', () => {
-  test('S3/CompromisedData is filed under the bucket read, as an S3Bucket resource with its s3BucketDetails', () => {
+  test('S3/CompromisedData is filed under the bucket read, as an AttackSequence resource (Correlation) with its s3BucketDetails', () => {
     const [sequence] = sequences(incident('incident/ssrf-instance-credential-theft'));
     assert.equal(sequence?.finding.type, 'AttackSequence:S3/CompromisedData');
     const { finding } = sequence!;
-    assert.equal(finding.resource.resourceType, 'S3Bucket');
+    assert.equal(finding.resource.resourceType, 'AttackSequence');
+    assert.equal(finding.service.featureName, 'Correlation');
     assert.deepEqual(finding.resource.s3BucketDetails?.map((b) => b.name), ['acme-prod-customer-data']);
     assert.match(finding.title, /^Potential data compromise of S3 bucket acme-prod-customer-data by web-frontend-role/);
     assert.match(finding.description, /objects in acme-prod-customer-data \(3 signals/);
@@ -301,7 +302,7 @@ describe('attack sequences across runs', () => {
       const second = await runDetections(lake.lake, { intel });
       const sequence = second.findings.find((f) => f.type === 'AttackSequence:S3/CompromisedData');
       assert.ok(sequence, second.findings.map((f) => f.type).join(', '));
-      assert.equal(sequence.resource.resourceType, 'S3Bucket');
+      assert.equal(sequence.resource.resourceType, 'AttackSequence');
       assert.deepEqual(sequence.resource.s3BucketDetails?.map((b) => b.name), ['finance-archive']);
       assert.match(sequence.title, /S3 bucket finance-archive by dana/);
       const detail = sequenceOf(sequence);

@@ -112,7 +112,7 @@ describe('ASFF', () => {
     assert.equal(fields['aws/guardduty/service/action/awsApiCallAction/remoteIpDetails/ipAddressV4'], '203.0.113.77');
     assert.equal(fields['aws/guardduty/service/count'], '4');
     assert.equal(fields['aws/guardduty/service/archived'], 'false');
-    assert.equal(fields['aws/guardduty/service/evidence'], '', 'null becomes an empty string');
+    assert.equal('aws/guardduty/service/evidence' in fields, false, 'null is left out: Security Hub map values must not be blank');
     assert.equal(fields['aws/guardduty/service/additionalInfo/threatListName'], 'ProofPoint');
     assert.equal(fields['aws/guardduty/service/additionalInfo/apiCalls.1_/name'], 'AttachUserPolicy', 'array items as .<i>_');
     assert.ok(Object.keys(fields).length <= 47);
@@ -235,7 +235,7 @@ describe('OCSF Detection Finding', () => {
     assert.deepEqual(ocsf.cloud, { provider: 'AWS', account: { uid: '111122223333' }, region: 'us-east-1' });
     assert.deepEqual(ocsf.resources, [{ type: 'AwsIamAccessKey', uid: 'AKIAEXAMPLE7Q2ZK4W1N', name: 'build-bot', cloud_partition: 'aws', region: 'us-east-1' }]);
     assert.deepEqual(ocsf.remediation, { desc: iamSpec.remediation });
-    assert.deepEqual(ocsf.metadata, { version: '1.1.0', uid: findingEventId(iam), product: { name: 'Gumshoe', vendor_name: 'Gumshoe' } });
+    assert.deepEqual(ocsf.metadata, { version: '1.1.0', uid: findingEventId(iam), profiles: ['cloud'], product: { name: 'Gumshoe', vendor_name: 'Gumshoe' } });
   });
 
   test('IAM finding: evidence names the caller, the API and where the call came from', () => {

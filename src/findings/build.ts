@@ -47,6 +47,7 @@ const PARTITION_PREFIXES: [prefix: string, partition: string][] = [
   ['us-isob-', 'aws-iso-b'],
   ['eu-isoe-', 'aws-iso-e'],
   ['us-isof-', 'aws-iso-f'],
+  ['eusc-', 'aws-eusc'],
 ];
 
 /**
@@ -92,10 +93,12 @@ export function remoteIpDetails(ip: string, intel: IntelLookup): RemoteIpDetails
   return details;
 }
 
-function callerType(event: ApiEvent): string {
-  if (event.sourceIp) return 'Remote IP';
-  if (event.sourceHost?.endsWith('.amazonaws.com') || event.sourceHost === 'AWS Internal') return 'AWS Service';
-  return 'Domain';
+/**
+ * GuardDuty knows two callers: a remote IP address, or a DNS domain, which is how it shows an AWS service
+ * calling on a principal's behalf (`cloudformation.amazonaws.com`, `AWS Internal`) with the name in domainDetails.
+ */
+function callerType(event: ApiEvent): 'Remote IP' | 'Domain' {
+  return event.sourceIp ? 'Remote IP' : 'Domain';
 }
 
 /** The caller's name as GuardDuty gives it in accessKeyDetails.userName: the user, the session's role, or Root. */
@@ -176,6 +179,9 @@ function assemble(parts: FindingParts, spec: FindingTypeSpec, detectionId: strin
   Object.assign(additionalInfo, parts.additionalInfo);
   const vars = { account: parts.account, region: parts.region, listName: threat?.listName, ...parts.vars };
   const partition = partitionOf(parts.region, context.partition);
+  // GuardDuty files a sequence under its own resource type and the Correlation feature; the details blocks
+  // (the credential, the buckets) stay for filters and for readers that look for them.
+  const sequence = spec.type.startsWith('AttackSequence:');
   const finding: GuardDutyFinding = {
     schemaVersion: '2.0',
     accountId: parts.account,
@@ -185,7 +191,7 @@ function assemble(parts: FindingParts, spec: FindingTypeSpec, detectionId: strin
     // An ARN may leave its region empty; a made-up one ("unknown") would not be a valid ARN.
     arn: `arn:${partition}:guardduty:${parts.region === 'unknown' ? '' : parts.region}:${parts.account}:detector/${context.detectorId}/finding/${id}`,
     type: spec.type,
-    resource: resourceInPartition(parts.resource, partition),
+    resource: resourceInPartition(sequence ? { ...parts.resource, resourceType: 'AttackSequence' } : parts.resource, partition),
     service: {
       serviceName: 'guardduty',
       detectorId: context.detectorId,
@@ -197,7 +203,7 @@ function assemble(parts: FindingParts, spec: FindingTypeSpec, detectionId: strin
       eventLastSeen: isoSeconds(parts.time),
       resourceRole: parts.role,
       additionalInfo,
-      featureName: FEATURES[spec.dataSource],
+      featureName: sequence ? 'Correlation' : FEATURES[spec.dataSource],
       ...(parts.detection ? { detection: parts.detection } : {}),
     },
     severity: parts.severity ?? spec.severity,

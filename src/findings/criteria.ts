@@ -305,7 +305,7 @@ const ENUMERATED: Record<string, { values: string[]; closed: boolean }> = {
   'service.action.actionType': { values: ['AWS_API_CALL', 'NETWORK_CONNECTION', 'PORT_PROBE', 'DNS_REQUEST', 'KUBERNETES_API_CALL', 'RDS_LOGIN_ATTEMPT'], closed: false },
   'service.action.networkConnectionAction.protocol': { values: PROTOCOLS, closed: false },
   'service.action.dnsRequestAction.protocol': { values: ['UDP', 'TCP'], closed: false },
-  'resource.resourceType': { values: ['AccessKey', 'Instance', 'S3Bucket'], closed: false },
+  'resource.resourceType': { values: ['AccessKey', 'Instance', 'S3Bucket', 'AttackSequence'], closed: false },
 };
 
 function checkEnumValue(path: string, name: string, value: string): void {

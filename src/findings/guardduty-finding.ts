@@ -138,7 +138,7 @@ export interface InstanceDetails {
 }
 
 export interface FindingResource {
-  resourceType: 'AccessKey' | 'Instance' | 'S3Bucket';
+  resourceType: 'AccessKey' | 'Instance' | 'S3Bucket' | 'AttackSequence';
   accessKeyDetails?: AccessKeyDetails;
   s3BucketDetails?: S3BucketDetail[];
   instanceDetails?: InstanceDetails;

@@ -39,6 +39,8 @@ export interface AsffFinding {
   RecordState: 'ACTIVE' | 'ARCHIVED';
   Workflow: { Status: 'NEW' };
   Sample?: true;
+  /** An attack sequence as GuardDuty's integration sends it (Security Hub's `Detection.Sequence`). */
+  Detection?: { Sequence: Record<string, unknown> };
 }
 
 export type AsffSeverityLabel = 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
@@ -162,7 +164,7 @@ export function toAsff(finding: GuardDutyFinding, spec?: FindingTypeSpec): AsffF
     Id: finding.arn,
     // BatchImportFindings takes findings from outside AWS only under the account's own "default" product,
     // the custom-integration ARN; GuardDuty's product ARN is reserved for GuardDuty.
-    ProductArn: `arn:${partition}:securityhub:${region}:${accountId}:product/${accountId}/default`,
+    ProductArn: customProductArn(partition, region, accountId),
     ProductName: 'Gumshoe',
     CompanyName: 'Gumshoe',
     // GuardDuty puts its detector ARN here; the type groups findings by the logic that raised them.
@@ -186,6 +188,7 @@ export function toAsff(finding: GuardDutyFinding, spec?: FindingTypeSpec): AsffF
     RecordState: finding.service.archived ? 'ARCHIVED' : 'ACTIVE',
     Workflow: { Status: 'NEW' },
     ...(isSample(finding) && { Sample: true as const }),
+    ...optional('Detection', detection(finding)),
   };
   const missing = REQUIRED.filter((field) => {
     const value = asff[field];
@@ -201,6 +204,17 @@ export function toAsff(finding: GuardDutyFinding, spec?: FindingTypeSpec): AsffF
     );
   }
   return asff;
+}
+
+/** The custom-integration product of an account in a region, under which it imports its own findings. */
+function customProductArn(partition: string, region: string, accountId: string): string {
+  return `arn:${partition}:securityhub:${region}:${accountId}:product/${accountId}/default`;
+}
+
+/** The product a Gumshoe finding was imported under, from its ARN (findings of a sequence may be in other regions). */
+function productArnOfFinding(arn: string | undefined): string | undefined {
+  const [, partition, service, region, accountId] = arn?.split(':') ?? [];
+  return service === 'guardduty' && partition && region && accountId ? customProductArn(partition, region, accountId) : undefined;
 }
 
 /** What BatchImportFindings rejects a finding without. */
@@ -224,23 +238,22 @@ function isSample(finding: GuardDutyFinding): boolean {
 
 /**
  * `service` flattened as GuardDuty's integration does: `aws/guardduty/service/<path>` with `/` between
- * keys, `.<i>_` after array names, values as strings, and "" for empty objects and null. Scalars first,
- * then action, evidence and additionalInfo, so the cap drops the least useful; `detection` (anomaly
+ * keys, `.<i>_` after array names, values as strings. Null, empty and blank values are left out, where
+ * GuardDuty's own integration writes "": Security Hub's string maps take only values with a non-blank
+ * character (`.*\S.*`), and BatchImportFindings refuses a custom product's finding that breaks that. Scalars
+ * first, then action, evidence and additionalInfo, so the cap drops the least useful; `detection` (anomaly
  * profiles) is left out, far too big for 50 fields.
  */
 function productFields(finding: GuardDutyFinding): Record<string, string> {
   const fields: Record<string, string> = {};
   const add = (key: string, value: unknown): void => {
-    if (Object.keys(fields).length >= MAX_PRODUCT_FIELDS || key.length > MAX_FIELD_KEY) return;
+    if (Object.keys(fields).length >= MAX_PRODUCT_FIELDS || key.length > MAX_FIELD_KEY || value === null || value === undefined) return;
     if (Array.isArray(value)) {
-      if (value.length === 0) fields[key] = '';
       value.forEach((item, i) => add(`${key}.${i}_`, item));
-    } else if (value !== null && typeof value === 'object') {
-      const entries = Object.entries(value);
-      if (entries.length === 0) fields[key] = '';
-      for (const [child, item] of entries) add(`${key}/${child}`, item);
-    } else if (value !== undefined) {
-      fields[key] = value === null ? '' : String(value).slice(0, MAX_FIELD_VALUE);
+    } else if (typeof value === 'object') {
+      for (const [child, item] of Object.entries(value)) add(`${key}/${child}`, item);
+    } else if (/\S/.test(String(value))) {
+      fields[key] = String(value).slice(0, MAX_FIELD_VALUE);
     }
   };
   const { action, evidence, additionalInfo, detection: _detection, ...scalars } = finding.service;
@@ -270,7 +283,7 @@ function resources(finding: GuardDutyFinding): AsffResource[] {
   if (key) {
     list.push({
       Type: 'AwsIamAccessKey',
-      Id: `AWS::IAM::AccessKey:${key.accessKeyId ?? key.principalId ?? 'unknown'}`,
+      Id: `AWS::IAM::AccessKey:${key.accessKeyId || key.principalId || 'unknown'}`,
       ...base,
       Details: {
         AwsIamAccessKey: defined({
@@ -309,7 +322,7 @@ function resources(finding: GuardDutyFinding): AsffResource[] {
           IamInstanceProfileArn: instance.iamInstanceProfile?.arn,
           VpcId: first?.vpcId,
           SubnetId: first?.subnetId,
-          LaunchedAt: instance.launchTime,
+          LaunchedAt: timestamp(instance.launchTime),
           NetworkInterfaces: interfaces.length
             ? interfaces.filter((i) => i.networkInterfaceId).map((i) => ({ NetworkInterfaceId: i.networkInterfaceId }))
             : undefined,
@@ -323,19 +336,32 @@ function resources(finding: GuardDutyFinding): AsffResource[] {
       Id: bucket.arn,
       ...base,
       ...optional('Tags', tagMap(bucket.tags)),
-      Details: { AwsS3Bucket: defined({ Name: bucket.name, OwnerId: bucket.owner?.id, CreatedAt: bucket.createdAt }) },
+      Details: { AwsS3Bucket: defined({ Name: bucket.name, OwnerId: bucket.owner?.id, CreatedAt: timestamp(bucket.createdAt) }) },
     });
   }
   if (list.length === 0) list.push({ Type: 'AwsAccount', Id: `AWS::::Account:${accountId}`, ...base });
   return list.slice(0, MAX_RESOURCES);
 }
 
-function tagMap(tags: { key: string; value: string }[] | undefined): Record<string, string> | undefined {
-  return tags?.length ? Object.fromEntries(tags.map((t) => [t.key, t.value])) : undefined;
+/**
+ * A resource time in the ISO 8601 form Security Hub accepts, or nothing: resource times come from the logs
+ * as they were written, and one Security Hub cannot read makes it refuse the whole finding.
+ */
+function timestamp(time: string | undefined): string | undefined {
+  const ms = time === undefined ? NaN : Date.parse(time);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
 
+/** Tags as ASFF's string map, whose keys and values must not be blank (AWS allows an empty tag value). */
+function tagMap(tags: { key: string; value: string }[] | undefined): Record<string, string> | undefined {
+  const kept = (tags ?? []).filter((t) => /\S/.test(t.key) && /\S/.test(t.value));
+  return kept.length ? Object.fromEntries(kept.map((t) => [t.key, t.value])) : undefined;
+}
+
+/** The entries with a value: ASFF strings must hold a non-blank character, so blank ones go too. */
 function defined(object: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined && value !== null));
+  const present = (value: unknown) => value !== undefined && value !== null && !(typeof value === 'string' && !/\S/.test(value));
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => present(value)));
 }
 
 /** Source and destination of network actions, the source being the remote side of inbound traffic. */
@@ -366,13 +392,17 @@ function network(action: FindingAction, source?: string): AsffNetwork | undefine
     return defined({
       Direction: 'IN',
       SourceIpV4: probe.remoteIpDetails?.ipAddressV4,
+      SourceIpV6: probe.remoteIpDetails?.ipAddressV6,
       DestinationIpV4: probe.localIpDetails?.ipAddressV4,
       DestinationPort: probe.localPortDetails.port,
     }) as AsffNetwork;
   }
   const dns = action.dnsRequestAction;
   // The querying host is the source: its address is in the resource (GuardDuty's DNS action does not repeat it).
-  if (dns) return defined({ Direction: 'OUT', Protocol: dns.protocol, SourceIpV4: source, DestinationDomain: dns.domain }) as AsffNetwork;
+  if (dns) {
+    const sourceIp = source?.includes(':') ? { SourceIpV6: source } : { SourceIpV4: source };
+    return defined({ Direction: 'OUT', Protocol: dns.protocol, ...sourceIp, DestinationDomain: dns.domain }) as AsffNetwork;
+  }
   return undefined;
 }
 
@@ -426,6 +456,93 @@ function action(finding: GuardDutyFinding): Record<string, unknown> | undefined 
   const dns = action.dnsRequestAction;
   if (dns) return { ActionType: 'DNS_REQUEST', DnsRequestAction: { Domain: dns.domain, Protocol: dns.protocol, Blocked: dns.blocked } };
   return undefined;
+}
+
+/** GuardDuty's `service.detection.sequence`, as far as the parts Gumshoe fills. */
+interface GuardDutySequence {
+  uid?: string;
+  actors?: { id?: string; user?: { name?: string; uid?: string; credentialUid?: string } }[];
+  endpoints?: {
+    id?: string;
+    ip?: string;
+    location?: { city?: string; country?: string; lat?: number; lon?: number };
+    autonomousSystem?: { name?: string; number?: number };
+  }[];
+  signals?: {
+    uid?: string;
+    type?: string;
+    name?: string;
+    description?: string;
+    createdAt?: string;
+    updatedAt?: string;
+    firstSeenAt?: string;
+    lastSeenAt?: string;
+    severity?: number;
+    count?: number;
+    resourceUids?: string[];
+    actorIds?: string[];
+    endpointIds?: string[];
+    signalIndicators?: GuardDutyIndicator[];
+  }[];
+  sequenceIndicators?: GuardDutyIndicator[];
+}
+
+interface GuardDutyIndicator {
+  key?: string;
+  values?: string[];
+  title?: string;
+}
+
+/** Security Hub's limits on a sequence's lists. */
+const MAX_SEQUENCE_ACTORS = 10;
+const MAX_SEQUENCE_ENDPOINTS = 10;
+const MAX_SEQUENCE_SIGNALS = 100;
+const MAX_SEQUENCE_INDICATORS = 100;
+
+/**
+ * An attack sequence's actors, endpoints, signals and indicators in Security Hub's `Detection.Sequence`,
+ * where GuardDuty's own integration puts them; signal times there are epoch milliseconds. A signal that is
+ * a Gumshoe finding names it by its ARN, which is also its ASFF `Id`, with the product it was imported under.
+ */
+function detection(finding: GuardDutyFinding): { Sequence: Record<string, unknown> } | undefined {
+  const sequence = finding.service.detection?.sequence as GuardDutySequence | undefined;
+  if (!sequence?.uid) return undefined;
+  const millis = (time: string | undefined) => (time === undefined || Number.isNaN(Date.parse(time)) ? undefined : Date.parse(time));
+  const nonEmpty = <T>(list: T[] | undefined) => (list?.length ? list : undefined);
+  const indicator = (i: GuardDutyIndicator) => defined({ Key: i.key, Values: nonEmpty(i.values), Title: i.title });
+  return {
+    Sequence: defined({
+      Uid: sequence.uid,
+      Actors: nonEmpty(sequence.actors?.slice(0, MAX_SEQUENCE_ACTORS).map((actor) => defined({
+        Id: actor.id,
+        User: actor.user && defined({ Name: actor.user.name, Uid: actor.user.uid, CredentialUid: actor.user.credentialUid }),
+      }))),
+      Endpoints: nonEmpty(sequence.endpoints?.slice(0, MAX_SEQUENCE_ENDPOINTS).map((endpoint) => defined({
+        Id: endpoint.id,
+        Ip: endpoint.ip,
+        Location: endpoint.location && defined({ City: endpoint.location.city, Country: endpoint.location.country, Lat: endpoint.location.lat, Lon: endpoint.location.lon }),
+        AutonomousSystem: endpoint.autonomousSystem && defined({ Name: endpoint.autonomousSystem.name, Number: endpoint.autonomousSystem.number }),
+      }))),
+      Signals: nonEmpty(sequence.signals?.slice(0, MAX_SEQUENCE_SIGNALS).map((signal) => defined({
+        Id: signal.uid,
+        Type: signal.type,
+        Name: signal.name,
+        Title: signal.description ?? signal.name,
+        ProductArn: signal.type === 'FINDING' ? productArnOfFinding(signal.uid) : undefined,
+        CreatedAt: millis(signal.createdAt),
+        UpdatedAt: millis(signal.updatedAt),
+        FirstSeenAt: millis(signal.firstSeenAt),
+        LastSeenAt: millis(signal.lastSeenAt),
+        Severity: signal.severity,
+        Count: signal.count,
+        ResourceIds: nonEmpty(signal.resourceUids),
+        ActorIds: nonEmpty(signal.actorIds),
+        EndpointIds: nonEmpty(signal.endpointIds),
+        SignalIndicators: nonEmpty(signal.signalIndicators?.map(indicator)),
+      }))),
+      SequenceIndicators: nonEmpty(sequence.sequenceIndicators?.slice(0, MAX_SEQUENCE_INDICATORS).map(indicator)),
+    }),
+  };
 }
 
 function port(details: PortDetails | undefined): Record<string, unknown> | undefined {

@@ -1,5 +1,5 @@
 import type { FindingTypeSpec } from '../../detect/detection.js';
-import { type GuardDutyFinding, hostAddress, type RemoteIpDetails, severityLevel } from '../guardduty-finding.js';
+import { type AccessKeyDetails, type GuardDutyFinding, hostAddress, type RemoteIpDetails, severityLevel } from '../guardduty-finding.js';
 import { findingEventId } from './eventbridge.js';
 
 /** An OCSF 1.1.0 Detection Finding (class 2004). Times are epoch milliseconds. */
@@ -30,6 +30,7 @@ export interface OcsfDetectionFinding {
     analytic: { uid: string; name: string; type: 'Rule'; type_id: 1 };
     attacks?: OcsfAttack[];
     data_sources?: string[];
+    related_events?: { uid: string; type?: string }[];
   };
   cloud: { provider: 'AWS'; account: { uid: string }; region: string };
   resources: { type: string; uid: string; name?: string; cloud_partition: string; region: string }[];
@@ -37,6 +38,8 @@ export interface OcsfDetectionFinding {
   remediation?: { desc: string };
   metadata: {
     version: '1.1.0';
+    /** `cloud` comes from OCSF's Cloud profile, which an event must declare to carry it. */
+    profiles: ['cloud'];
     uid: string;
     product: { name: 'Gumshoe'; vendor_name: 'Gumshoe'; feature?: { name: string } };
   };
@@ -92,6 +95,7 @@ export function toOcsf(finding: GuardDutyFinding, spec?: FindingTypeSpec): OcsfD
       analytic: { uid: finding.type, name: finding.type, type: 'Rule', type_id: 1 },
       ...(attack && { attacks: [attack] }),
       ...(spec && { data_sources: [spec.dataSource] }),
+      ...nonEmpty('related_events', relatedEvents(finding)),
     },
     cloud: { provider: 'AWS', account: { uid: finding.accountId }, region: finding.region },
     resources: resources(finding),
@@ -99,6 +103,7 @@ export function toOcsf(finding: GuardDutyFinding, spec?: FindingTypeSpec): OcsfD
     ...(spec && { remediation: { desc: spec.remediation } }),
     metadata: {
       version: '1.1.0',
+      profiles: ['cloud'],
       // One per exported state, like the EventBridge event id, so an update is a new event.
       uid: findingEventId(finding),
       product: {
@@ -139,7 +144,7 @@ function resources(finding: GuardDutyFinding): OcsfDetectionFinding['resources']
   const list: OcsfDetectionFinding['resources'] = [];
   const key = resource.accessKeyDetails;
   if (key) {
-    list.push({ type: 'AwsIamAccessKey', uid: key.accessKeyId ?? key.principalId ?? 'unknown', ...(key.userName && { name: key.userName }), ...base });
+    list.push({ type: 'AwsIamAccessKey', uid: key.accessKeyId || key.principalId || 'unknown', ...(key.userName && { name: key.userName }), ...base });
   }
   const instance = resource.instanceDetails;
   if (instance?.instanceId) {
@@ -163,9 +168,7 @@ function evidences(finding: GuardDutyFinding): Record<string, unknown>[] {
   const api = action.awsApiCallAction;
   if (api) {
     return [defined({
-      actor: key && {
-        user: defined({ type: key.userType, uid: key.principalId, name: key.userName, credential_uid: key.accessKeyId }),
-      },
+      actor: key && actor(key),
       api: defined({
         operation: api.api,
         service: { name: api.serviceName },
@@ -185,8 +188,9 @@ function evidences(finding: GuardDutyFinding): Record<string, unknown>[] {
     const outbound = connection.connectionDirection === 'OUTBOUND';
     const directionId = outbound ? 2 : connection.connectionDirection === 'INBOUND' ? 1 : 0;
     return [{
-      src_endpoint: outbound ? local : remote,
-      dst_endpoint: outbound ? remote : local,
+      // A surge from many sources has no single remote side: an endpoint without an address is left out.
+      ...addressed('src_endpoint', outbound ? local : remote),
+      ...addressed('dst_endpoint', outbound ? remote : local),
       connection_info: {
         protocol_name: connection.protocol.toLowerCase(),
         direction_id: directionId,
@@ -198,7 +202,7 @@ function evidences(finding: GuardDutyFinding): Record<string, unknown>[] {
   if (probe) {
     // A probe is a connection the scanner opened to the instance (inbound), as a TARGET NETWORK_CONNECTION is.
     return probe.portProbeDetails.map((detail) => ({
-      src_endpoint: endpoint(detail.remoteIpDetails) ?? {},
+      ...addressed('src_endpoint', endpoint(detail.remoteIpDetails) ?? {}),
       dst_endpoint: defined({
         ip: detail.localIpDetails?.ipAddressV4,
         port: detail.localPortDetails.port,
@@ -213,6 +217,29 @@ function evidences(finding: GuardDutyFinding): Record<string, unknown>[] {
     return [{ query: { hostname: dns.domain }, ...(Object.keys(source).length && { src_endpoint: source }) }];
   }
   return [];
+}
+
+/**
+ * The caller as Security Lake's CloudTrail mapping names it (user uid the ARN, uid_alt the principal id,
+ * session issuer the role ARN), so a finding's actor joins the API Activity events of the same caller.
+ */
+function actor(key: AccessKeyDetails): Record<string, unknown> {
+  const identity = key.userIdentity;
+  const session = identity?.sessionContext;
+  const mfa = session?.attributes?.mfaAuthenticated;
+  const sessionFields = defined({ issuer: session?.sessionIssuer?.arn, is_mfa: mfa === undefined ? undefined : mfa === 'true' });
+  return defined({
+    user: defined({
+      type: key.userType,
+      uid: identity?.arn ?? key.principalId,
+      uid_alt: identity?.arn ? key.principalId : undefined,
+      name: key.userName,
+      credential_uid: key.accessKeyId,
+      account: identity?.accountId ? { uid: identity.accountId } : undefined,
+    }),
+    session: Object.keys(sessionFields).length ? sessionFields : undefined,
+    invoked_by: session?.invokedBy,
+  });
 }
 
 function endpoint(details: RemoteIpDetails | undefined): Record<string, unknown> | undefined {
@@ -253,6 +280,17 @@ function unmapped(finding: GuardDutyFinding): Record<string, unknown> {
     threatIntelligenceDetails: service.evidence?.threatIntelligenceDetails,
     additionalInfo: Object.keys(service.additionalInfo ?? {}).length ? service.additionalInfo : undefined,
   });
+}
+
+/** The signals of an attack sequence, each a finding (by its ARN) or a run of API calls. */
+function relatedEvents(finding: GuardDutyFinding): { uid: string; type?: string }[] {
+  const sequence = finding.service.detection?.sequence as { signals?: { uid?: string; name?: string }[] } | undefined;
+  return (sequence?.signals ?? []).flatMap((signal) => (signal.uid ? [{ uid: signal.uid, ...(signal.name && { type: signal.name }) }] : []));
+}
+
+/** An endpoint under `key` if it names an address or instance: OCSF wants one of them, a port alone is no endpoint. */
+function addressed(key: string, value: Record<string, unknown>): Record<string, Record<string, unknown>> {
+  return value.ip !== undefined || value.instance_uid !== undefined ? { [key]: value } : {};
 }
 
 function millis(iso: string): number {
