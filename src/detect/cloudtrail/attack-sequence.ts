@@ -135,6 +135,8 @@ interface FindingRef {
   indicators: [string, string][];
   /** The bucket of an S3 finding. */
   bucket?: string | null;
+  /** The access key it is filed under (absent in state saved before it was kept). */
+  key?: AccessKeyDetails;
   /** Its events, time-ordered (between runs at most MARKS): which windows it is in, and the sequence's evidence. */
   marks?: EvidenceRef[];
   /** Keys of its latest events: in a window's view; in state saved before marks were kept. */
@@ -326,6 +328,7 @@ function findingRef(o: Occurrence, count: number): FindingRef {
     id: f.id, arn: f.arn, type: f.type, severity: f.severity, first, last: time(f.service.eventLastSeen),
     count, tactic: o.spec.mitre.tactic, technique: o.spec.mitre.technique, ip: o.remoteIp, indicators: indicatorsOf(o),
     bucket: f.resource.s3BucketDetails?.[0]?.name ?? null, marks: thinned(marks),
+    ...(f.resource.accessKeyDetails ? { key: f.resource.accessKeyDetails } : {}),
   };
 }
 
@@ -735,11 +738,13 @@ function emitSequence(cred: string, state: Credential, range: Range, open: OpenS
   // details of its latest occurrence, so this one's signals must not read as older.
   const event = latestEvent(events.at(-1) ?? placeless(span.last), mine, run);
   if (!event) return;
-  const anchor = mine.find((o) => view.findings.some((f) => f.id === o.finding.id));
-  // The member finding's key keeps the caller's whole identity, which a stand-in event only partly carries.
-  state.key ??= { ...(anchor?.finding.resource.accessKeyDetails ?? accessKeyDetailsOf(event.actor)) };
+  // Filed under the key of its earliest member finding: a user's findings may be under several of its access
+  // keys, and this one is the same however runs split the sequence (the run's own findings may all be under
+  // a later key). A member finding's key keeps the caller's whole identity, which a stand-in event only partly carries.
+  const anchor = earliestKey(view.findings) ?? mine.find((o) => view.findings.some((f) => f.id === o.finding.id))?.finding.resource.accessKeyDetails;
+  state.key ??= { ...(anchor ?? accessKeyDetailsOf(event.actor)) };
   // State saved before sequences carried the caller's identity gains it now, so filters on it match.
-  state.key.userIdentity ??= anchor?.finding.resource.accessKeyDetails?.userIdentity ?? accessKeyDetailsOf(event.actor).userIdentity;
+  state.key.userIdentity ??= anchor?.userIdentity ?? accessKeyDetailsOf(event.actor).userIdentity;
   if (verdict.data) state.bucket ??= mainBucket(verdict.calls);
   const type = verdict.data ? 'AttackSequence:S3/CompromisedData' : 'AttackSequence:IAM/CompromisedCredentials';
   const also = verdict.data && verdict.credentials ? ['AttackSequence:IAM/CompromisedCredentials'] : [];
@@ -767,6 +772,12 @@ function emitSequence(cred: string, state: Credential, range: Range, open: OpenS
   };
   context.emit(signal);
   linkMembers(signal, type, mine.filter((o) => view.findings.some((f) => f.id === o.finding.id)), context);
+}
+
+/** The access key of the earliest finding that has one kept (ties: the smaller id, as in any run). */
+function earliestKey(findings: readonly FindingRef[]): AccessKeyDetails | undefined {
+  const keyed = findings.filter((f) => f.key).sort((a, b) => a.first - b.first || a.id.localeCompare(b.id));
+  return keyed[0]?.key;
 }
 
 /** Member findings of the run point to their sequence. */

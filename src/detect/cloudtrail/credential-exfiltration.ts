@@ -1,6 +1,6 @@
 import { networkPrefix, parseIpv4, parseIpv6 } from '../../intel/ip.js';
 import type { IntelLookup } from '../../intel/lookup.js';
-import type { ApiEvent } from '../api-event.js';
+import { ApiEvent, type ApiEventFields } from '../api-event.js';
 import { ACCOUNT, assumedRole, awsService, ctEvent, iamUser, instanceRole, OTHER_ACCOUNT, repeated } from '../case-builders.js';
 import type { ApiDetection, CloudTrailRecord, DetectionContext } from '../detection.js';
 import { dayOf, isNew, newProfile, observe, type Profile } from './behavior-profile.js';
@@ -34,7 +34,7 @@ import { type BoundedMap, boundedMap, earliestSeen, getEntry, instanceOfSession,
  *      new Elastic IP or a replaced NAT gateway moves it from one address to the next and never back, so
  *      only interleaving counts. IPv4 and IPv6 are compared separately (dual-stack instances use both).
  *      When the foreign call comes first and the instance's own call after it, the finding is raised on
- *      the own call's arrival, for the foreign call (this needs both in one run).
+ *      the own call's arrival, for the foreign call (kept in the state, so also when that call is in the next run's logs).
  *   2. Someone else's machine: the address was used by long-term credentials (an IAM user's or root's
  *      `AKIA…` key) within CO_USE_MS before, and no instance of the account had used it before those keys
  *      did: a person's or another workload's host, where instance credentials have no business (the Stratus
@@ -141,6 +141,11 @@ interface Shared {
   instances?: BoundedMap<Record<string, [number, number]>>;
   /** Account → its first instance-credential call. */
   accounts?: BoundedMap<number>;
+  /**
+   * `account|instance` → a call from an address no owner is known for, kept until the instance's next own
+   * call: in the state, since that call may be in the next run's logs.
+   */
+  pending?: Record<string, Pending>;
 }
 
 const shared = (context: DetectionContext): Shared => {
@@ -148,22 +153,31 @@ const shared = (context: DetectionContext): Shared => {
   state.keys ??= boundedMap();
   state.instances ??= boundedMap();
   state.accounts ??= boundedMap();
+  state.pending ??= {};
   return state;
 };
 
-/** A call from an address no owner is known for, kept (in memory, for the run) until the instance's next own call. */
+/** A call from an address no owner is known for, kept until the instance's next own call. */
 interface Pending {
-  event: ApiEvent;
+  event: ApiEventFields;
   address: string;
   roleName: string;
 }
 
-const pendingCalls = new WeakMap<Shared, Map<string, Pending>>();
+/** Calls kept at most: each is only of use for CONCURRENT_MS, so a full set first drops those older than that. */
+const PENDING = 1000;
 
-function pendingOf(state: Shared): Map<string, Pending> {
-  let pending = pendingCalls.get(state);
-  if (!pending) pendingCalls.set(state, (pending = new Map()));
-  return pending;
+function keepPending(state: Shared, instanceKey: string, call: Pending): void {
+  const pending = state.pending!;
+  if (!Object.hasOwn(pending, instanceKey)) {
+    const keys = Object.keys(pending);
+    if (keys.length >= PENDING) {
+      for (const key of keys) if (call.event.time - pending[key]!.event.time > CONCURRENT_MS) delete pending[key];
+      const left = Object.keys(pending);
+      for (let i = 0; i <= left.length - PENDING; i++) delete pending[left[i]!];
+    }
+  }
+  pending[instanceKey] = call;
 }
 
 /** Learns the Lambda sessions from the AssumeRole calls Lambda makes for its functions. */
@@ -327,16 +341,16 @@ function judgeAwsAddress(use: Use, context: DetectionContext, state: Shared, add
   const stored = getEntry(state.instances!, instanceKey);
   const addresses = stored ?? {};
   const firstHere = addresses[address]?.[0] ?? time;
-  const pending = pendingOf(state);
+  const pending = state.pending!;
 
   if (ownAddress) {
-    // The instance at home: a foreign call kept from just before is now interleaved with its own.
-    const kept = pending.size ? pending.get(instanceKey) : undefined;
+    // The instance at home: a foreign call kept from just before (maybe in an earlier run) is now interleaved with its own.
+    const kept = pending[instanceKey];
     const keptFirst = kept ? addresses[kept.address]?.[0] : undefined;
     if (kept && kept.address !== address && isV4(kept.address) === isV4(address) && time - kept.event.time <= CONCURRENT_MS && keptFirst !== undefined && firstHere < keptFirst && !ownedBy(context, kept.address, use.account)) {
-      pending.delete(instanceKey);
-      insideUnknown({ ...use, event: kept.event, roleName: kept.roleName }, context, kept.address, concurrent(address), use.event);
-    }
+      delete pending[instanceKey];
+      insideUnknown({ ...use, event: new ApiEvent(kept.event), roleName: kept.roleName }, context, kept.address, concurrent(address), use.event);
+    } else if (kept && time - kept.event.time > CONCURRENT_MS) delete pending[instanceKey]; // a move, not concurrent use
     rememberAddress(state, instanceKey, stored, address, time);
     return false;
   }
@@ -355,7 +369,7 @@ function judgeAwsAddress(use: Use, context: DetectionContext, state: Shared, add
   const someones = keys !== undefined && time - keys.last <= CO_USE_MS && keys.first < claimedFirst;
   let foreign = true;
   if (interleaved) {
-    pending.delete(instanceKey);
+    delete pending[instanceKey];
     insideUnknown(use, context, address, concurrent(interleaved[0]));
   } else if (someones) {
     insideUnknown(use, context, address, {
@@ -365,8 +379,7 @@ function judgeAwsAddress(use: Use, context: DetectionContext, state: Shared, add
     });
   } else if (homes.some(([, [, last]]) => time - last <= CONCURRENT_MS)) {
     // Right after a call from home: concurrent if the instance calls from home again soon, a move if not.
-    if (pending.size >= 10_000) pending.delete(pending.keys().next().value!);
-    pending.set(instanceKey, { event: use.event, address, roleName: use.roleName });
+    keepPending(state, instanceKey, { event: use.event.fields(), address, roleName: use.roleName });
   } else foreign = false;
   rememberAddress(state, instanceKey, stored, address, time);
   return foreign;
