@@ -11,6 +11,7 @@ import {
   instanceOfSession,
   isProbing,
   isAwsServiceCall,
+  isConsoleAgent,
   isIacAgent,
   isPersonLike,
   learningOver,
@@ -45,6 +46,7 @@ const CONNECT = 'LateralMovement:EC2/InstanceConnectKeyPushed.Gumshoe';
 const SERIAL = 'LateralMovement:EC2/SerialConsoleAccess.Gumshoe';
 const DEREGISTER = 'Impact:EC2/AmiDeregistered.Gumshoe';
 const ENUMERATION = 'Discovery:EC2/EnumerationFromInstance.Gumshoe';
+const PROFILE = 'PrivilegeEscalation:EC2/InstanceProfileChanged.Gumshoe';
 
 const READ_WINDOW = 10 * MINUTE;
 const READ_INSTANCES = 5;
@@ -257,6 +259,33 @@ function onDeregister(event: ApiEvent, context: DetectionContext): void {
   }
 }
 
+// ---- instance profiles ----
+
+/**
+ * A role put on a running instance: whoever can log in to it now holds the role's credentials (iam:PassRole
+ * through the back door). Consoles, infrastructure as code and a principal that did so on an earlier day are
+ * administration, Low; a first change made through an SDK or the CLI, or from an instance's own
+ * credentials, is Medium.
+ */
+function onInstanceProfile(event: ApiEvent, context: DetectionContext): void {
+  const request = event.request ?? {};
+  const association = obj(event.response?.iamInstanceProfileAssociation);
+  const profile = obj(request.iamInstanceProfile);
+  const profileName = str(profile?.arn) ?? str(profile?.name) ?? str(obj(association?.iamInstanceProfile)?.arn) ?? 'unknown-profile';
+  const instanceId = str(request.instanceId) ?? str(association?.instanceId) ?? str(request.associationId) ?? 'unknown-instance';
+  const routine = wasHabit(habits(context), `profile>${event.principalKey}`, event.time);
+  const administration = routine || isIacAgent(event.userAgent) || isConsoleAgent(event.userAgent);
+  const fromInstance = instanceOfSession(event) !== null;
+  context.emit({
+    type: PROFILE,
+    event,
+    severity: fromInstance || !administration ? 5 : undefined,
+    aggregateBy: instanceId,
+    instance: instanceId.startsWith('i-') ? { instanceId } : undefined,
+    vars: { instanceId, profile: profileName, how: event.api === 'AssociateIamInstanceProfile' ? 'attached' : 'swapped in' },
+  });
+}
+
 /** Launches are judged whoever makes them: Auto Scaling and fleets launch what someone asked for. */
 const LAUNCH_APIS = new Set(['RunInstances', 'RequestSpotInstances', 'CreateFleet', 'RequestSpotFleet']);
 
@@ -280,6 +309,9 @@ function onEc2Event(event: ApiEvent, context: DetectionContext): void {
       return onSerialConsole(event, context);
     case 'DeregisterImage':
       return onDeregister(event, context);
+    case 'AssociateIamInstanceProfile':
+    case 'ReplaceIamInstanceProfileAssociation':
+      return onInstanceProfile(event, context);
   }
 }
 
@@ -350,7 +382,7 @@ const ingress = (cidr: string, from: number, to: number, identity = terraform, p
 export const ec2Execution: ApiDetection = {
   id: 'gumshoe-ec2-execution',
   source: 'cloudtrail',
-  apis: ['ModifyInstanceAttribute', 'DescribeInstanceAttribute', 'GetPasswordData', ...LAUNCH_APIS, 'AuthorizeSecurityGroupIngress', 'SendSSHPublicKey', 'SendSerialConsoleSSHPublicKey', 'EnableSerialConsoleAccess', 'DeregisterImage'],
+  apis: ['ModifyInstanceAttribute', 'DescribeInstanceAttribute', 'GetPasswordData', ...LAUNCH_APIS, 'AuthorizeSecurityGroupIngress', 'SendSSHPublicKey', 'SendSerialConsoleSSHPublicKey', 'EnableSerialConsoleAccess', 'DeregisterImage', 'AssociateIamInstanceProfile', 'ReplaceIamInstanceProfileAssociation'],
   types: [
     {
       type: USER_DATA,
@@ -431,6 +463,16 @@ export const ec2Execution: ApiDetection = {
       title: '{principal} deregistered {images} AMI(s).',
       description: '{principal} called DeregisterImage from {ip} for {image}. Deregistered images cannot be launched again; recovery needs the backing snapshots.',
       remediation: 'Confirm the cleanup was planned. Keep the backing snapshots until it is, and protect golden images with AMI deregistration protection.',
+    },
+    {
+      type: PROFILE,
+      dataSource: 'CloudTrailManagement',
+      severity: 2,
+      resourceType: 'Instance',
+      mitre: { tactic: 'TA0004 Privilege Escalation', technique: 'T1098.003 Account Manipulation: Additional Cloud Roles' },
+      title: 'Instance profile {profile} was {how} on EC2 instance {instanceId}.',
+      description: '{principal} called {api} from {ip}: instance {instanceId} now runs with {profile}, and anyone who can run code on it holds that role’s credentials.',
+      remediation: 'Confirm the change with the instance’s owner. If unexpected, restore the previous instance profile, check which calls the role made since (session name = instance id), and narrow who may pass that role (iam:PassRole).',
     },
   ],
   onEvent: onEc2Event,
@@ -591,6 +633,24 @@ export const ec2Execution: ApiDetection = {
       ],
       // Day one is a burst from a new principal (reported once); day two is its habit.
       expect: [DEREGISTER],
+    },
+    {
+      name: 'an admin instance profile swapped onto a running instance with the CLI (Medium)',
+      records: [
+        ec2(
+          'ReplaceIamInstanceProfileAssociation',
+          { associationId: 'iip-assoc-08049da59357d598c', iamInstanceProfile: { arn: 'arn:aws:iam::111122223333:instance-profile/AdminProfile' } },
+          at(0),
+          intruder,
+          { ip: HOSTING, response: { iamInstanceProfileAssociation: { associationId: 'iip-assoc-0b1d4c2a7e3f5d6c1', instanceId: 'i-0a12b34c56d78e90f', state: 'associating', iamInstanceProfile: { arn: 'arn:aws:iam::111122223333:instance-profile/AdminProfile', id: 'AIPAJ5EXAMPLE7XT5KQ' } } } },
+        ),
+      ],
+      expect: [PROFILE],
+    },
+    {
+      name: 'a denied instance profile swap changed nothing',
+      records: [denied(ec2('ReplaceIamInstanceProfileAssociation', { associationId: 'iip-assoc-08049da59357d598c', iamInstanceProfile: { name: 'AdminProfile' } }, at(0), intruder))],
+      expect: [],
     },
     {
       name: 'AWS services act on instances',

@@ -1,6 +1,7 @@
 import type { ApiEvent } from '../api-event.js';
 import type { DetectionContext, DetectSettings } from '../detection.js';
 import { userAgentCategory } from '../user-agent.js';
+import { allowScope, IDENTITY_PINNING } from './s3-policy-evaluation.js';
 
 /**
  * Shared pieces of the `.Gumshoe` detections (our own finding types beyond GuardDuty's catalogue):
@@ -194,8 +195,12 @@ export function allowStatements(document: Json | null): Json[] {
     .filter((s): s is Json => s !== null && s.Effect === 'Allow');
 }
 
-/** AWS principals a statement names (`*` for anyone). Service and federated principals are left out. */
+/**
+ * AWS principals a statement names (`*` for anyone). Service and federated principals are left out. An
+ * Allow with NotPrincipal admits everyone but the principals it lists: `*`.
+ */
 export function awsPrincipals(statement: Json): string[] {
+  if (statement.NotPrincipal !== undefined) return ['*'];
   const principal = statement.Principal;
   if (principal === '*') return ['*'];
   return list(obj(principal)?.AWS)
@@ -203,11 +208,26 @@ export function awsPrincipals(statement: Json): string[] {
     .filter((p): p is string => p !== undefined);
 }
 
-export function actionsOf(statement: Json): string[] {
-  return list(statement.Action)
+export function actionsOf(statement: Json, field: 'Action' | 'NotAction' = 'Action'): string[] {
+  return list(statement[field])
     .map(str)
     .filter((a): a is string => a !== undefined)
     .map((a) => a.toLowerCase());
+}
+
+/** An IAM action pattern (`sts:Assume*`, `*`, `iam:?ttach*`) against an action name, case-insensitively. */
+function actionMatches(pattern: string, action: string): boolean {
+  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${source}$`, 'i').test(action);
+}
+
+/** Whether a statement's Action (wildcards included) or NotAction covers any of `actions`. */
+export function allowsAnyAction(statement: Json, actions: readonly string[]): boolean {
+  if (statement.NotAction !== undefined) {
+    const excluded = actionsOf(statement, 'NotAction');
+    return actions.some((action) => !excluded.some((pattern) => actionMatches(pattern, action)));
+  }
+  return actions.some((action) => actionsOf(statement).some((pattern) => actionMatches(pattern, action)));
 }
 
 /** Condition keys a statement uses, lower-cased (`aws:principalorgid`, `sts:externalid`, …). */
@@ -219,12 +239,13 @@ export function conditionKeys(statement: Json): Set<string> {
   return keys;
 }
 
-/** Conditions that pin a `*` principal down to the organisation or named accounts. */
-const SCOPING_KEYS = ['aws:principalorgid', 'aws:principalorgpaths', 'aws:principalaccount', 'aws:sourceaccount', 'aws:principalarn', 'aws:sourcearn', 'aws:sourceowner', 'aws:sourcevpce', 'aws:sourcevpc'];
-
+/**
+ * Whether the conditions of a `*` statement pin it down to the organization, named accounts or ARNs, or a
+ * VPC. Judged as S3's own public-policy evaluation does, not by which keys appear: a negated or
+ * `…IfExists` operator, or an ARN with a wildcard account (`arn:aws:iam::*:role/x`), pins nothing.
+ */
 export function isScopedWildcard(statement: Json): boolean {
-  const keys = conditionKeys(statement);
-  return SCOPING_KEYS.some((k) => keys.has(k));
+  return allowScope(statement.Condition, IDENTITY_PINNING) === 'none';
 }
 
 // ---- bounded JSON state ----

@@ -3,8 +3,8 @@ import { assumedRole, ctEvent, iamUser, OTHER_ACCOUNT, TERRAFORM_AGENT, CONSOLE_
 import type { ApiDetection, DetectionContext } from '../detection.js';
 import {
   accountOf,
-  actionsOf,
   allowStatements,
+  allowsAnyAction,
   awsPrincipals,
   type BoundedMap,
   boundedMap,
@@ -47,11 +47,16 @@ const LOGIN_CREATED = 'Persistence:IAMUser/LoginProfileCreated.Gumshoe';
 const LOGIN_UPDATED = 'PrivilegeEscalation:IAMUser/LoginProfileUpdated.Gumshoe';
 const FEDERATION = 'Persistence:IAMUser/FederationTokenCreated.Gumshoe';
 const TRUST_ANCHOR = 'Persistence:RolesAnywhere/TrustAnchorCreated.Gumshoe';
+const ADMIN_GRANTED = 'PrivilegeEscalation:IAMUser/AdministratorAccessGranted.Gumshoe';
 
 const GRACE = 2 * MINUTE;
 /** Condition keys that pin a `*` trust to the accounts their values name. */
 const PINNING_KEYS = new Set(['aws:principalaccount', 'aws:principalarn', 'aws:sourceaccount', 'aws:sourcearn']);
-const ADMIN_POLICIES = new Set(['arn:aws:iam::aws:policy/AdministratorAccess', 'arn:aws:iam::aws:policy/IAMFullAccess']);
+/** AWS managed policies that grant everything, in any partition (aws, aws-us-gov, aws-cn). */
+const ADMIN_POLICY = /^arn:aws[\w-]*:iam::aws:policy\/(AdministratorAccess|IAMFullAccess)$/;
+const isAdminPolicy = (arn: string) => ADMIN_POLICY.test(arn);
+/** A policy that allows one of these on its own principal can grant itself anything. */
+const SELF_GRANTING = ['iam:AttachUserPolicy', 'iam:PutUserPolicy', 'iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:CreatePolicyVersion'];
 
 interface IamState {
   /** account/user → who created it and when. */
@@ -59,16 +64,23 @@ interface IamState {
   /** account/user → when it was given admin rights (for a CreateUser that arrives after the grant). */
   adminGrants: BoundedMap<number>;
   adminGroups: BoundedMap<number>;
+  /** Customer managed policies (`arn`) and policy versions (`arn#v3`) known to grant everything. */
+  adminPolicies: BoundedMap<number>;
   habits: BoundedMap<number>;
 }
 
-const state = (context: DetectionContext) =>
-  context.state<IamState>('iam', () => ({ created: boundedMap(), adminGrants: boundedMap(), adminGroups: boundedMap(), habits: boundedMap() }));
+const state = (context: DetectionContext) => {
+  const s = context.state<IamState>('iam', () => ({ created: boundedMap(), adminGrants: boundedMap(), adminGroups: boundedMap(), adminPolicies: boundedMap(), habits: boundedMap() }));
+  // State saved before admin policies were tracked.
+  s.adminPolicies ??= boundedMap();
+  return s;
+};
 
 const userKey = (event: ApiEvent, user: string) => `${ownAccount(event) ?? ''}/${user}`;
 
 function grantsEverything(document: unknown): boolean {
-  return allowStatements(policyDocument(document)).some((s) => actionsOf(s).some((a) => a === '*' || a === '*:*' || a === 'iam:*'));
+  // Wildcards (`*`, `iam:*`, `iam:Put*`) and NotAction lists that leave IAM out of the exclusion count.
+  return allowStatements(policyDocument(document)).some((s) => allowsAnyAction(s, SELF_GRANTING));
 }
 
 // ---- role trust ----
@@ -77,7 +89,10 @@ function onTrustPolicy(event: ApiEvent, context: DetectionContext): void {
   const document = policyDocument(event.api === 'CreateRole' ? event.request?.assumeRolePolicyDocument : event.request?.policyDocument);
   const role = str(event.request?.roleName) ?? 'unknown-role';
   for (const statement of allowStatements(document)) {
-    if (!actionsOf(statement).some((a) => a === 'sts:assumerole' || a === 'sts:*' || a === '*')) continue;
+    if (trustsAnyGithubRepository(statement)) {
+      context.emit({ type: TRUST, event, aggregateBy: `${role}>github`, vars: { ...personVars(event), role, target: 'any GitHub Actions workflow of any repository (no sub condition)' } });
+    }
+    if (!allowsAnyAction(statement, ['sts:AssumeRole'])) continue;
     for (const principal of awsPrincipals(statement)) {
       if (principal === '*' && !isScopedWildcard(statement)) {
         context.emit({ type: TRUST, event, aggregateBy: `${role}>*`, vars: { ...personVars(event), role, target: 'any AWS principal (*)' } });
@@ -87,6 +102,24 @@ function onTrustPolicy(event: ApiEvent, context: DetectionContext): void {
       for (const account of principal === '*' ? pinnedAccounts(statement) : [accountOf(principal)]) trustAccount(event, context, statement, role, account);
     }
   }
+}
+
+const GITHUB_OIDC = 'token.actions.githubusercontent.com';
+
+/**
+ * GitHub's OIDC provider trusted without a fixed `sub` (repository) condition: a workflow in anyone's
+ * repository can then assume the role, since every GitHub token carries the same audience.
+ */
+function trustsAnyGithubRepository(statement: Record<string, unknown>): boolean {
+  const federated = list(obj(statement.Principal)?.Federated).map((p) => str(p) ?? '');
+  if (!federated.some((p) => p.endsWith(`oidc-provider/${GITHUB_OIDC}`))) return false;
+  if (!allowsAnyAction(statement, ['sts:AssumeRoleWithWebIdentity'])) return false;
+  const subjects = Object.entries(obj(statement.Condition) ?? {})
+    .filter(([operator]) => /^(StringEquals|StringLike)$/i.test(operator))
+    .flatMap(([, block]) => Object.entries(obj(block) ?? {}).filter(([key]) => key.toLowerCase() === `${GITHUB_OIDC}:sub`))
+    .flatMap(([, values]) => list(values).map((v) => str(v) ?? ''));
+  // `repo:acme/*` pins an owner; `repo:*`, `*` or no sub at all pins nothing.
+  return !subjects.length || subjects.some((subject) => !/^repo:[^*/:]+\//.test(subject));
 }
 
 /** Accounts a `*` principal's condition pins it to (`aws:PrincipalAccount`, `aws:PrincipalArn`, …). */
@@ -123,7 +156,7 @@ function recentlyCreatedBy(context: DetectionContext, event: ApiEvent, user: str
   return created !== undefined && created.by === event.principalKey && event.time - created.time <= DAY;
 }
 
-/** Emits later unless the same caller turns out to have created the user (out-of-order CreateUser). */
+/** Emits later unless the same caller turns out to have created the user or role (an out-of-order CreateUser or CreateRole). */
 function unlessProvisioning(context: DetectionContext, event: ApiEvent, user: string, emit: () => void): void {
   if (recentlyCreatedBy(context, event, user)) return;
   defer(context, `${userKey(event, user)}|${event.principalKey}`, event.time + GRACE, emit);
@@ -133,18 +166,27 @@ function adminUser(context: DetectionContext, event: ApiEvent, user: string): vo
   context.emit({ type: ADMIN_USER, event, severity: isIacAgent(event.userAgent) ? 2 : undefined, aggregateBy: user, vars: { ...personVars(event), user } });
 }
 
+/** Records who created a user (`name`) or role (`role/name`), and cancels what waited to see whether the same caller would. */
+function onCreated(event: ApiEvent, context: DetectionContext, name: string): void {
+  const key = userKey(event, name);
+  setEntry(state(context).created, key, { by: event.principalKey, time: event.time }, 5000);
+  cancelDeferred(context, `${key}|${event.principalKey}`);
+}
+
 function onCreateUser(event: ApiEvent, context: DetectionContext, user: string): void {
   const s = state(context);
   const key = userKey(event, user);
-  setEntry(s.created, key, { by: event.principalKey, time: event.time }, 5000);
-  cancelDeferred(context, `${key}|${event.principalKey}`);
+  onCreated(event, context, user);
   const granted = getEntry(s.adminGrants, key);
   if (granted !== undefined && Math.abs(event.time - granted) <= DAY) adminUser(context, event, user);
 }
 
-function isAdminGrant(event: ApiEvent): boolean {
+function isAdminGrant(event: ApiEvent, context: DetectionContext): boolean {
   const request = event.request;
-  if (event.api === 'AttachUserPolicy' || event.api === 'AttachGroupPolicy') return ADMIN_POLICIES.has(str(request?.policyArn) ?? '');
+  if (/^Attach(User|Group|Role)Policy$/.test(event.api)) {
+    const arn = str(request?.policyArn) ?? '';
+    return isAdminPolicy(arn) || getEntry(state(context).adminPolicies, arn) !== undefined;
+  }
   return grantsEverything(request?.policyDocument);
 }
 
@@ -153,7 +195,52 @@ function onAdminGrant(event: ApiEvent, context: DetectionContext, user: string):
   const key = userKey(event, user);
   const created = getEntry(s.created, key);
   if (created && event.time - created.time <= DAY) adminUser(context, event, user);
-  else setEntry(s.adminGrants, key, event.time, 5000);
+  else {
+    setEntry(s.adminGrants, key, event.time, 5000);
+    // A CreateUser of the same second may arrive after the grant: then it is AdminUserCreated instead.
+    unlessProvisioning(context, event, user, () => adminGranted(context, event, `IAM user ${user}`, event.actor.type === 'IAMUser' && user === callerName(event)));
+  }
+}
+
+/**
+ * Administrator rights given to an existing user or role, or an existing policy made to grant everything.
+ * Granting them to oneself (Pacu's and every privilege-escalation guide's first move) is High; rewriting a
+ * policy's default version is Medium, as whoever the policy is attached to gains everything; giving them to
+ * someone else is an administrator's job, noted at Low. Infrastructure as code is Low throughout.
+ */
+function adminGranted(context: DetectionContext, event: ApiEvent, grantee: string, self: boolean): void {
+  const iac = isIacAgent(event.userAgent);
+  const policyChange = event.api === 'CreatePolicyVersion' || event.api === 'SetDefaultPolicyVersion';
+  const severity = iac ? 2 : self ? undefined : policyChange ? 5 : 2;
+  const how = self ? `${grantee}, the caller itself` : grantee;
+  context.emit({ type: ADMIN_GRANTED, event, severity, aggregateBy: grantee, vars: { ...personVars(event), grantee: how } });
+}
+
+/** CreatePolicy and CreatePolicyVersion: remembers documents that grant everything; a new default version that does is reported. */
+function onPolicyDocument(event: ApiEvent, context: DetectionContext): void {
+  const request = event.request ?? {};
+  const response = event.response ?? {};
+  if (!grantsEverything(request.policyDocument)) return;
+  const policy = obj(response.policy);
+  const arn = str(request.policyArn) ?? str(policy?.arn);
+  if (!arn) return;
+  const version = str(obj(response.policyVersion)?.versionId) ?? str(policy?.defaultVersionId);
+  const admins = state(context).adminPolicies;
+  if (version) setEntry(admins, `${arn}#${version}`, event.time, 2000);
+  if (event.api === 'CreatePolicy') return setEntry(admins, arn, event.time, 2000);
+  const isDefault = request.setAsDefault === true || request.setAsDefault === 'true';
+  if (isDefault) {
+    setEntry(admins, arn, event.time, 2000);
+    adminGranted(context, event, `whoever policy ${arn} is attached to`, false);
+  }
+}
+
+function onSetDefaultVersion(event: ApiEvent, context: DetectionContext): void {
+  const arn = str(event.request?.policyArn) ?? '';
+  const admins = state(context).adminPolicies;
+  if (getEntry(admins, `${arn}#${str(event.request?.versionId) ?? ''}`) === undefined) return;
+  setEntry(admins, arn, event.time, 2000);
+  adminGranted(context, event, `whoever policy ${arn} is attached to`, false);
 }
 
 function onOtherUsersCredential(event: ApiEvent, context: DetectionContext, user: string): void {
@@ -184,7 +271,7 @@ function onFederationToken(event: ApiEvent, context: DetectionContext): void {
   if (wasHabit(state(context).habits, `federation>${event.principalKey}`, event.time)) return;
   const request = event.request ?? {};
   const managed = list(request.policyArns).map((p) => str(obj(p)?.arn) ?? str(p) ?? '');
-  const broad = grantsEverything(request.policy) || managed.some((arn) => ADMIN_POLICIES.has(arn));
+  const broad = grantsEverything(request.policy) || managed.some(isAdminPolicy);
   context.emit({ type: FEDERATION, event, severity: broad ? 5 : undefined, vars: { ...personVars(event), name: str(request.name) ?? 'unnamed', scope: broad ? 'all actions' : 'a scoped policy' } });
 }
 
@@ -207,8 +294,12 @@ function onIamEvent(event: ApiEvent, context: DetectionContext): void {
   if (event.failed || isAwsServiceCall(event)) return;
   const user = str(event.request?.userName);
   switch (event.api) {
+    case 'CreateRole': {
+      const role = str(event.request?.roleName);
+      if (role) onCreated(event, context, `role/${role}`);
+      return onTrustPolicy(event, context);
+    }
     case 'UpdateAssumeRolePolicy':
-    case 'CreateRole':
       return onTrustPolicy(event, context);
     case 'CreateUser':
       if (user) onCreateUser(event, context, user);
@@ -216,18 +307,32 @@ function onIamEvent(event: ApiEvent, context: DetectionContext): void {
     case 'AttachGroupPolicy':
     case 'PutGroupPolicy': {
       const group = str(event.request?.groupName);
-      if (group && isAdminGrant(event)) setEntry(state(context).adminGroups, `${ownAccount(event)}/${group}`, event.time, 2000);
+      if (group && isAdminGrant(event, context)) setEntry(state(context).adminGroups, `${ownAccount(event)}/${group}`, event.time, 2000);
       return;
     }
     case 'AttachUserPolicy':
     case 'PutUserPolicy':
-      if (user && isAdminGrant(event)) onAdminGrant(event, context, user);
+      if (user && isAdminGrant(event, context)) onAdminGrant(event, context, user);
       return;
+    case 'AttachRolePolicy':
+    case 'PutRolePolicy': {
+      const role = str(event.request?.roleName);
+      if (!role || !isAdminGrant(event, context)) return;
+      if (role === event.actor.sessionIssuerName) return adminGranted(context, event, `role ${role}`, true);
+      // Rights for a role the same caller just created are part of creating it (its trust is judged apart).
+      unlessProvisioning(context, event, `role/${role}`, () => adminGranted(context, event, `role ${role}`, false));
+      return;
+    }
     case 'AddUserToGroup': {
       const group = str(event.request?.groupName);
       if (user && group && getEntry(state(context).adminGroups, `${ownAccount(event)}/${group}`) !== undefined) onAdminGrant(event, context, user);
       return;
     }
+    case 'CreatePolicy':
+    case 'CreatePolicyVersion':
+      return onPolicyDocument(event, context);
+    case 'SetDefaultPolicyVersion':
+      return onSetDefaultVersion(event, context);
     case 'CreateAccessKey':
     case 'CreateLoginProfile':
     case 'UpdateLoginProfile':
@@ -279,7 +384,12 @@ export const iamPersistence: ApiDetection = {
     'PutGroupPolicy',
     'AttachUserPolicy',
     'PutUserPolicy',
+    'AttachRolePolicy',
+    'PutRolePolicy',
     'AddUserToGroup',
+    'CreatePolicy',
+    'CreatePolicyVersion',
+    'SetDefaultPolicyVersion',
     'CreateAccessKey',
     'CreateLoginProfile',
     'UpdateLoginProfile',
@@ -358,6 +468,16 @@ export const iamPersistence: ApiDetection = {
       description: '{principal} called {api} from {ip} for trust anchor {anchor} ({sourceType}). Anyone holding a certificate from that CA can get credentials for the roles its profiles allow.',
       remediation: 'Check that the certificate authority belongs to you. If not, disable and delete the trust anchor and its profiles, and review CreateSession calls made through it.',
     },
+    {
+      type: ADMIN_GRANTED,
+      dataSource: 'CloudTrailManagement',
+      severity: 8,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0004 Privilege Escalation', technique: 'T1098.003 Account Manipulation: Additional Cloud Roles' },
+      title: 'Administrator rights were granted to {grantee}.',
+      description: '{principal} called {api} from {ip}: {grantee} can now do everything in the account, IAM included.',
+      remediation: 'Confirm the change was planned. If not, detach the policy (or restore the previous default policy version), rotate the caller’s credentials, and review what {grantee} did since.',
+    },
   ],
   onEvent: onIamEvent,
   finish: (context) => flushDeferred(context),
@@ -412,6 +532,63 @@ export const iamPersistence: ApiDetection = {
         },
       ],
       expect: [TRUST],
+    },
+    {
+      name: 'trust policies that look scoped but are not: a wildcard-account PrincipalArn, a negated org condition, NotPrincipal, GitHub OIDC without a repository',
+      records: [
+        iam('UpdateAssumeRolePolicy', { roleName: 'ops-a', policyDocument: trust('*', { StringLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/admin' } }) }),
+        iam('UpdateAssumeRolePolicy', { roleName: 'ops-b', policyDocument: trust('*', { StringNotEquals: { 'aws:PrincipalOrgID': 'o-abc123def4' } }) }),
+        iam('UpdateAssumeRolePolicy', {
+          roleName: 'ops-c',
+          policyDocument: JSON.stringify({ Statement: [{ Effect: 'Allow', NotPrincipal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:Assume*' }] }),
+        }),
+        iam('CreateRole', {
+          roleName: 'gha-deploy',
+          assumeRolePolicyDocument: JSON.stringify({
+            Statement: [{ Effect: 'Allow', Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com` }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: { StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' } } }],
+          }),
+        }),
+      ],
+      expect: [TRUST],
+    },
+    {
+      name: 'Pacu-style escalation: admin policy attached to the caller itself, and a policy’s new default version granting everything',
+      records: [
+        iam('AttachUserPolicy', { userName: 'alice', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }),
+        iam('CreatePolicyVersion', {
+          policyArn: `arn:aws:iam::${ACCOUNT}:policy/dev-tools`,
+          setAsDefault: true,
+          policyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', NotAction: 'iam:DeleteUser', Resource: '*' }] }),
+        }, '2026-11-02T10:01:00Z'),
+      ],
+      expect: [ADMIN_GRANTED],
+    },
+    {
+      name: 'GitHub OIDC pinned to the organization’s repositories; a policy version that grants S3 only; a denied self-grant',
+      records: [
+        iam(
+          'CreateRole',
+          {
+            roleName: 'gha-deploy',
+            assumeRolePolicyDocument: JSON.stringify({
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com` },
+                  Action: 'sts:AssumeRoleWithWebIdentity',
+                  Condition: { StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' }, StringLike: { 'token.actions.githubusercontent.com:sub': 'repo:acme/*' } },
+                },
+              ],
+            }),
+          },
+          '2026-11-02T10:00:00Z',
+          terraform,
+          TERRAFORM_AGENT,
+        ),
+        iam('CreatePolicyVersion', { policyArn: `arn:aws:iam::${ACCOUNT}:policy/dev-tools`, setAsDefault: true, policyDocument: JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }) }, '2026-11-02T10:01:00Z'),
+        { ...iam('AttachUserPolicy', { userName: 'carol', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }, '2026-11-02T10:02:00Z', iamUser('carol')), errorCode: 'AccessDenied' },
+      ],
+      expect: [],
     },
     { name: 'Panther: trust policy for an AWS service', datasets: [{ panther: 'AWS.IAM.BackdoorRole', test: 'IAM Role Policy Updated Without Internet Access' }], expect: [] },
     { name: 'Panther: trust update without a document', datasets: [{ panther: 'AWS.IAM.BackdoorRole', test: 'IAM Role Policy Updated With No Policy Document' }], expect: [] },

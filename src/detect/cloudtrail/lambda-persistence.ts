@@ -97,14 +97,17 @@ function deployersBefore(context: DetectionContext, key: string, event: ApiEvent
 function onAddPermission(event: ApiEvent, context: DetectionContext, fn: string): void {
   const request = event.request ?? {};
   const principal = str(request.principal) ?? '';
-  if (principal === '*') {
+  // A source condition names whose resource (topic, bucket, rule) may invoke: an outside account's SNS
+  // topic or EventBridge bus triggering the function is as much a way in as naming that account.
+  const source = accountOf(str(request.sourceAccount) ?? '') ?? accountOf(str(request.sourceArn) ?? '');
+  if (principal === '*' && !source) {
     if (request.principalOrgID || request.sourceAccount || request.sourceArn) return;
     // A public function URL is a deliberate design more often than a backdoor.
     const publicUrl = request.functionUrlAuthType === 'NONE';
     context.emit({ type: POLICY, event, severity: publicUrl ? 2 : undefined, aggregateBy: `${fn}>*`, vars: { function: fn, target: publicUrl ? 'anyone, through a public function URL' : 'anyone (*)' } });
     return;
   }
-  const account = accountOf(principal);
+  const account = accountOf(principal) ?? source;
   if (!account || !isExternalAccount(account, event, context.settings)) return;
   const habit = wasHabit(state(context).habits, `invoke>${ownAccount(event)}>${account}`, event.time);
   context.emit({
@@ -113,7 +116,7 @@ function onAddPermission(event: ApiEvent, context: DetectionContext, fn: string)
     severity: habit ? 2 : undefined,
     aggregateBy: `${fn}>${account}`,
     remoteAccount: { accountId: account, affiliated: false },
-    vars: { function: fn, target: `AWS account ${account}` },
+    vars: { function: fn, target: accountOf(principal) ? `AWS account ${account}` : `${principal || 'any principal'} acting for AWS account ${account}` },
   });
 }
 
@@ -250,6 +253,11 @@ export const lambdaPersistence: ApiDetection = {
       expect: [POLICY],
     },
     {
+      name: 'an outside account’s SNS topic allowed to invoke a function',
+      records: [lambda('AddPermission20150331v2', { functionName: 'payments-api', statementId: 'sns', action: 'lambda:InvokeFunction', principal: 'sns.amazonaws.com', sourceArn: `arn:aws:sns:us-east-1:${OTHER_ACCOUNT}:orders` }, '2026-11-02T10:00:00Z', dev)],
+      expect: [POLICY],
+    },
+    {
       name: 'layer from an outside account added to a function (Medium)',
       records: [
         lambda('UpdateFunctionConfiguration20150331v2', { functionName: 'payments-api', layers: [layerArn(OTHER_ACCOUNT, 'telemetry', 3)] }, '2026-11-02T10:00:00Z', dev, {
@@ -306,6 +314,7 @@ export const lambdaPersistence: ApiDetection = {
         lambda('AddPermission20150331v2', { functionName: 'thumbnailer', action: 'lambda:InvokeFunction', principal: 's3.amazonaws.com', sourceArn: 'arn:aws:s3:::uploads', sourceAccount: ACCOUNT }, '2026-11-02T10:00:00Z', ciRole, { userAgent: TERRAFORM_AGENT }),
         lambda('AddPermission20150331v2', { functionName: 'api', action: 'lambda:InvokeFunction', principal: 'apigateway.amazonaws.com', sourceArn: `arn:aws:execute-api:us-east-1:${ACCOUNT}:abc123/*` }, '2026-11-02T10:00:01Z', ciRole, { userAgent: TERRAFORM_AGENT }),
         lambda('AddPermission20150331v2', { functionName: 'api', action: 'lambda:InvokeFunction', principal: '*', principalOrgID: 'o-abc123def4' }, '2026-11-02T10:00:02Z', ciRole, { userAgent: TERRAFORM_AGENT }),
+        lambda('AddPermission20150331v2', { functionName: 'fanout', action: 'lambda:InvokeFunction', principal: 'sns.amazonaws.com', sourceArn: `arn:aws:sns:us-east-1:${ACCOUNT}:orders` }, '2026-11-02T10:00:03Z', ciRole, { userAgent: TERRAFORM_AGENT }),
       ],
       expect: [],
     },

@@ -8,7 +8,7 @@
  *   unless one of its conditions pins the caller to fixed values of a key that only a known party can
  *   satisfy: aws:SourceVpc/SourceVpce/VpcSourceIp, aws:PrincipalOrgID/OrgPaths/Account/ServiceName,
  *   aws:SourceAccount/SourceOwner/SourceOrgID/SourceOrgPaths, aws:SourceArn/PrincipalArn/userid with a
- *   fixed account, organization paths under a fixed organization id, s3:DataAccessPointAccount/Arn, the SSE-KMS key id, aws:PrincipalIsAWSService, or
+ *   fixed account, organization paths under a fixed organization id, s3:DataAccessPointAccount/Arn, the SSE-KMS key id, kms:CallerAccount (for key policies), aws:PrincipalIsAWSService, or
  *   aws:SourceIp CIDRs no wider than /8 (IPv4) or /32 (IPv6). Conditions are ANDed, so one pinning
  *   key is enough; values of one key are ORed, so all must be fixed ("vpc-*" is not).
  * - a condition that only needs *some* signed-in principal or service (aws:PrincipalArn like
@@ -112,6 +112,8 @@ const PINNING = new Set([
   's3:dataaccesspointaccount',
   's3:dataaccesspointarn',
   's3:x-amz-server-side-encryption-aws-kms-key-id',
+  // KMS key policies: the caller's account, as AWS managed keys' `*` statements use it.
+  'kms:calleraccount',
 ]);
 
 /**
@@ -172,14 +174,14 @@ function valuePins(key: string, value: string): boolean {
 type Effect = 'pins' | 'authenticates' | 'none';
 
 /** What one `operator: {key: values}` entry does to the set of callers a statement applies to. */
-function entryEffect(operator: string, key: string, values: string[], effect: 'Allow' | 'Deny'): Effect {
+function entryEffect(operator: string, key: string, values: string[], effect: 'Allow' | 'Deny', pinning: ReadonlySet<string> = PINNING): Effect {
   let op = operator.toLowerCase();
   const forAll = op.startsWith('forallvalues:');
   op = op.replace(/^for(anyvalue|allvalues):/, '');
   const ifExists = op.endsWith('ifexists');
   if (ifExists) op = op.slice(0, -'ifexists'.length);
   const k = key.toLowerCase();
-  const pinned = PINNING.has(k) && values.length > 0 && values.every((v) => valuePins(k, v));
+  const pinned = pinning.has(k) && values.length > 0 && values.every((v) => valuePins(k, v));
   if (op === 'null') {
     // Null false: the key must be present (Allow); Null true: deny when it is absent (Deny).
     const wantsPresent = values.every((v) => v.toLowerCase() === (effect === 'Allow' ? 'false' : 'true'));
@@ -209,12 +211,22 @@ function entries(condition: Json): { operator: string; key: string; values: stri
   return out;
 }
 
-/** Who an Allow-to-everyone statement admits, after its own conditions (ANDed: one pin is enough). */
-function allowScope(statement: Statement): Exposure {
-  const effects = entries(statement.condition).map((e) => entryEffect(e.operator, e.key, e.values, 'Allow'));
+/**
+ * Who an Allow-to-everyone statement admits, after its own conditions (ANDed: one pin is enough).
+ * `pinning` narrows the keys that count as pins (see IDENTITY_PINNING).
+ */
+export function allowScope(condition: unknown, pinning: ReadonlySet<string> = PINNING): Exposure {
+  const effects = entries(isObject(condition) ? condition : {}).map((e) => entryEffect(e.operator, e.key, e.values, 'Allow', pinning));
   if (effects.includes('pins')) return 'none';
   return effects.includes('authenticates') ? 'authenticated' : 'anonymous';
 }
+
+/**
+ * Pins for policies that hand out access to other identities (role trust, secret and key policies): the
+ * caller's organization, account or ARN, or the VPC it calls from. A source IP says nothing about whose
+ * principal is calling, so `*` from one address still admits every AWS account there.
+ */
+export const IDENTITY_PINNING: ReadonlySet<string> = new Set([...PINNING].filter((key) => key !== 'aws:sourceip' && key !== 'aws:vpcsourceip' && !key.startsWith('s3:')));
 
 /**
  * Who a Deny to everyone (or to all but named principals) leaves allowed: without conditions nobody
@@ -259,7 +271,7 @@ export function evaluateBucketPolicy(policyValue: unknown): AccessGrant {
   const result: AccessGrant = { ...NOT_PUBLIC };
   for (const allow of all) {
     if (allow.effect !== 'Allow' || !allow.everyone) continue;
-    const scope = allowScope(allow);
+    const scope = allowScope(allow.condition);
     if (scope === 'none') continue;
     // NotAction / NotResource allow almost everything: only a Deny on every action or resource covers them.
     const actions = allow.actions ?? ['*'];

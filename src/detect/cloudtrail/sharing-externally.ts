@@ -1,10 +1,10 @@
 import type { ApiEvent } from '../api-event.js';
 import { ctEvent, iamUser, assumedRole, awsService, ACCOUNT, OTHER_ACCOUNT, TERRAFORM_AGENT } from '../case-builders.js';
-import type { ApiDetection, DetectionContext } from '../detection.js';
+import type { ApiDetection, DetectionContext, DetectSettings } from '../detection.js';
 import {
   accountOf,
-  actionsOf,
   allowStatements,
+  allowsAnyAction,
   awsPrincipals,
   type BoundedMap,
   boundedMap,
@@ -38,44 +38,54 @@ const AMI = 'Exfiltration:EC2/AmiSharedExternally.Gumshoe';
 const RDS = 'Exfiltration:RDS/SnapshotSharedExternally.Gumshoe';
 const BUCKET = 'Exfiltration:S3/BucketPolicyGrantsExternalAccount.Gumshoe';
 const SECRET = 'Exfiltration:SecretsManager/SecretSharedExternally.Gumshoe';
+const KEY = 'Exfiltration:KMS/KeySharedExternally.Gumshoe';
 
 const PUBLIC = 'public';
 
 interface Share {
   type: string;
   resource: string;
-  /** Account ids, or PUBLIC. */
+  /** Account ids, organization or OU ARNs, or PUBLIC. */
   targets: string[];
 }
 
-/** `createVolumePermission` / `launchPermission` add lists: `{userId}` or `{group: 'all'}`. */
-function permissionAdds(value: unknown): string[] {
-  return list(obj(obj(value)?.add)?.items ?? obj(value)?.add).flatMap((item) => {
+/**
+ * Who a `createVolumePermission` / `launchPermission` change adds: `{userId}`, `{group: 'all'}` (PUBLIC), or
+ * an organization or OU ARN (the account in it is that organization's management account). The legacy
+ * request form (`--operation-type add --user-ids … --group-names all`) names them at the top level.
+ */
+function permissionAdds(request: Record<string, unknown>, attribute: string): string[] {
+  const permission = obj(request[attribute]);
+  const legacy = str(request.operationType)?.toLowerCase() === 'add' ? [...list(request.userId), ...list(request.userIds), ...list(request.groupName), ...list(request.groupNames)] : [];
+  return [...list(obj(permission?.add)?.items ?? permission?.add), ...legacy].flatMap((item) => {
     const entry = obj(item);
-    if (entry?.group === 'all') return [PUBLIC];
-    const user = str(entry?.userId);
-    return user ? [user] : [];
+    const value = str(entry?.userId) ?? str(entry?.group) ?? str(entry?.groupName) ?? str(entry?.organizationArn) ?? str(entry?.organizationalUnitArn) ?? str(item);
+    if (value === 'all') return [PUBLIC];
+    // An organization or OU stays an ARN, so the finding can name it.
+    return value && accountOf(value) ? [value] : [];
   });
 }
 
 /** Bucket-policy actions that let the grantee take data or take over the bucket (not write-only log delivery). */
-function isReadOrControl(action: string): boolean {
-  return action === '*' || action === 's3:*' || /^s3:(get|list|delete|putbucketpolicy|putbucketacl|putobjectacl|restoreobject)/.test(action);
-}
+const BUCKET_READ_OR_CONTROL = ['s3:GetObject', 's3:ListBucket', 's3:DeleteObject', 's3:DeleteBucket', 's3:PutBucketPolicy', 's3:PutBucketAcl', 's3:PutObjectAcl', 's3:RestoreObject'];
+
+/**
+ * Key actions that decrypt what the key protects (data keys of shared snapshots included) or hand the key
+ * over; not Encrypt or DescribeKey, which cross-account log and backup delivery need.
+ */
+const KEY_USE_OR_CONTROL = ['kms:Decrypt', 'kms:ReEncryptFrom', 'kms:CreateGrant', 'kms:PutKeyPolicy'];
 
 /** Secret actions that hand over the value or control of the secret (not DescribeSecret or tagging). */
-function readsSecret(action: string): boolean {
-  return action === '*' || action === 'secretsmanager:*' || /^secretsmanager:(getsecretvalue|batchgetsecretvalue|putresourcepolicy|putsecretvalue|updatesecret)$/.test(action);
-}
+const SECRET_READ_OR_CONTROL = ['secretsmanager:GetSecretValue', 'secretsmanager:BatchGetSecretValue', 'secretsmanager:PutResourcePolicy', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret'];
 
 /**
  * Accounts other than `owner` that a resource policy's Allow statements give an action `grants` to
  * (NotAction statements included), and PUBLIC for a `*` principal when `anyoneCounts` says the statement
  * opens the resource to everyone.
  */
-function grantees(policy: unknown, owner: string | null, grants: (action: string) => boolean, anyoneCounts: (statement: Record<string, unknown>) => boolean): string[] {
+function grantees(policy: unknown, owner: string | null, grants: readonly string[], anyoneCounts: (statement: Record<string, unknown>) => boolean): string[] {
   return allowStatements(policyDocument(policy))
-    .filter((s) => s.NotAction !== undefined || actionsOf(s).some(grants))
+    .filter((s) => allowsAnyAction(s, grants))
     .flatMap((s) => awsPrincipals(s).map((p) => (p === '*' ? (anyoneCounts(s) ? PUBLIC : null) : accountOf(p))))
     .filter((a): a is string => a !== null && a !== owner);
 }
@@ -90,9 +100,9 @@ function shareOf(event: ApiEvent): Share | null {
   if (!request) return null;
   switch (event.api) {
     case 'ModifySnapshotAttribute':
-      return { type: SNAPSHOT, resource: str(request.snapshotId) ?? 'unknown-snapshot', targets: permissionAdds(request.createVolumePermission) };
+      return { type: SNAPSHOT, resource: str(request.snapshotId) ?? 'unknown-snapshot', targets: permissionAdds(request, 'createVolumePermission') };
     case 'ModifyImageAttribute':
-      return { type: AMI, resource: str(request.imageId) ?? 'unknown-image', targets: permissionAdds(request.launchPermission) };
+      return { type: AMI, resource: str(request.imageId) ?? 'unknown-image', targets: permissionAdds(request, 'launchPermission') };
     case 'ModifyDBSnapshotAttribute':
     case 'ModifyDBClusterSnapshotAttribute': {
       if (request.attributeName !== 'restore') return null;
@@ -102,11 +112,17 @@ function shareOf(event: ApiEvent): Share | null {
     }
     case 'PutBucketPolicy':
       // A `*` bucket principal is GuardDuty's Policy:S3/Bucket…AccessGranted.
-      return { type: BUCKET, resource: event.bucketName ?? 'unknown-bucket', targets: grantees(request.bucketPolicy, bucketOwner(event), isReadOrControl, () => false) };
+      return { type: BUCKET, resource: event.bucketName ?? 'unknown-bucket', targets: grantees(request.bucketPolicy, bucketOwner(event), BUCKET_READ_OR_CONTROL, () => false) };
     case 'PutResourcePolicy': {
       if (event.service !== 'secretsmanager.amazonaws.com') return null;
-      const targets = grantees(request.resourcePolicy, ownAccount(event), readsSecret, (statement) => !isScopedWildcard(statement));
+      const targets = grantees(request.resourcePolicy, ownAccount(event), SECRET_READ_OR_CONTROL, (statement) => !isScopedWildcard(statement));
       return { type: SECRET, resource: str(request.secretId) ?? 'unknown-secret', targets };
+    }
+    case 'PutKeyPolicy':
+    case 'CreateKey': {
+      if (event.service !== 'kms.amazonaws.com') return null;
+      const targets = grantees(request.policy, ownAccount(event), KEY_USE_OR_CONTROL, (statement) => !isScopedWildcard(statement));
+      return { type: KEY, resource: str(request.keyId) ?? str(obj(event.response?.keyMetadata)?.keyId) ?? 'unknown-key', targets };
     }
     default:
       return null;
@@ -114,16 +130,22 @@ function shareOf(event: ApiEvent): Share | null {
 }
 
 function describeTarget(target: string): string {
-  return target === PUBLIC ? 'everyone (public)' : `AWS account ${target}`;
+  if (target === PUBLIC) return 'everyone (public)';
+  return target.startsWith('arn:') ? `the AWS organization or OU ${target}` : `AWS account ${target}`;
 }
 
-/** Low for a habitual target or a share made through infrastructure as code; the type's own (High) otherwise. */
-function shareSeverity(target: string, event: ApiEvent, habits: BoundedMap<number>): number | undefined {
+/**
+ * Low for a habitual target, a share made through infrastructure as code, or an organization's ARN when no
+ * organization accounts are declared (a member account sharing with its own organization names the
+ * management account, which is then unknown); the type's own (High) otherwise.
+ */
+function shareSeverity(target: string, account: string, event: ApiEvent, habits: BoundedMap<number>, settings: DetectSettings): number | undefined {
   // Making something public is exposure however reviewed; as RoleTrustBackdoor keeps a bare `*` at its own.
   if (target === PUBLIC) return undefined;
   // Recorded for IaC shares too, so a target Terraform set up is a habit for the hands-on shares that follow.
-  const habit = wasHabit(habits, `${ownAccount(event)}>${target}`, event.time);
-  return habit || isIacAgent(event.userAgent) ? 2 : undefined;
+  const habit = wasHabit(habits, `${ownAccount(event)}>${account}`, event.time);
+  const undeclaredOrganization = target.startsWith('arn:') && settings.organizationAccounts.size === 0;
+  return habit || undeclaredOrganization || isIacAgent(event.userAgent) ? 2 : undefined;
 }
 
 function onShare(event: ApiEvent, context: DetectionContext): void {
@@ -132,13 +154,14 @@ function onShare(event: ApiEvent, context: DetectionContext): void {
   if (!share) return;
   const habits = context.state<BoundedMap<number>>('share-targets', boundedMap);
   for (const target of new Set(share.targets)) {
-    if (target !== PUBLIC && !isExternalAccount(target, event, context.settings)) continue;
+    const account = target === PUBLIC ? null : accountOf(target);
+    if (target !== PUBLIC && (account === null || !isExternalAccount(account, event, context.settings))) continue;
     context.emit({
       type: share.type,
       event,
-      severity: shareSeverity(target, event, habits),
+      severity: account === null ? undefined : shareSeverity(target, account, event, habits, context.settings),
       aggregateBy: `${share.resource}>${target}`,
-      remoteAccount: target === PUBLIC ? undefined : { accountId: target, affiliated: false },
+      remoteAccount: account === null ? undefined : { accountId: account, affiliated: false },
       buckets: share.type === BUCKET ? [bucketDetail(event, share.resource)] : undefined,
       vars: { ...personVars(event), resource: share.resource, target: describeTarget(target) },
     });
@@ -196,6 +219,16 @@ const bucketPolicy = (statements: Record<string, unknown>[], identity = admin, u
     resources: [{ accountId: ACCOUNT, type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::acme-customer-exports' }],
   });
 
+/** PutKeyPolicy, its policy as CloudTrail records it: a JSON string. */
+const keyPolicy = (statements: Record<string, unknown>[]) =>
+  ctEvent({
+    service: 'kms',
+    name: 'PutKeyPolicy',
+    identity: admin,
+    time: '2026-11-02T10:00:00Z',
+    request: { keyId: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', policyName: 'default', policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }), bypassPolicyLockoutSafetyCheck: false },
+  });
+
 /** PutResourcePolicy on a secret, its policy as CloudTrail records it: a JSON string. */
 const secretPolicy = (secretId: string, Principal: unknown, Condition?: Record<string, unknown>, Action = 'secretsmanager:GetSecretValue') =>
   ctEvent({
@@ -213,7 +246,7 @@ const secretPolicy = (secretId: string, Principal: unknown, Condition?: Record<s
 export const sharingExternally: ApiDetection = {
   id: 'gumshoe-sharing-externally',
   source: 'cloudtrail',
-  apis: ['ModifySnapshotAttribute', 'ModifyImageAttribute', 'ModifyDBSnapshotAttribute', 'ModifyDBClusterSnapshotAttribute', 'PutBucketPolicy', 'PutResourcePolicy'],
+  apis: ['ModifySnapshotAttribute', 'ModifyImageAttribute', 'ModifyDBSnapshotAttribute', 'ModifyDBClusterSnapshotAttribute', 'PutBucketPolicy', 'PutResourcePolicy', 'PutKeyPolicy', 'CreateKey'],
   types: [
     {
       type: SNAPSHOT,
@@ -267,6 +300,17 @@ export const sharingExternally: ApiDetection = {
       remediation:
         'Check the secret’s resource policy. If the account is not a known partner, remove its statement (DeleteResourcePolicy), rotate the secret, look for GetSecretValue calls from that account, and rotate the credentials of the principal that changed the policy.',
     },
+    {
+      type: KEY,
+      dataSource: 'CloudTrailManagement',
+      severity: 8,
+      resourceType: 'AccessKey',
+      mitre: EXFIL,
+      title: 'The key policy of KMS key {resource} lets {target} decrypt with it.',
+      description: '{principal} set the key policy of KMS key {resource} from {ip} so that {target} can decrypt with it or take it over. Snapshots, secrets and objects encrypted with the key can then be read there once shared.',
+      remediation:
+        'Read the key policy (GetKeyPolicy). If the account is not a known partner, remove its statement, revoke its grants (ListGrants, RevokeGrant), check Decrypt and CreateGrant calls from that account, and look for resources encrypted with the key that were shared out.',
+    },
   ],
   onEvent: onShare,
   cases: () => [
@@ -305,6 +349,39 @@ export const sharingExternally: ApiDetection = {
         ]),
       ],
       expect: [BUCKET],
+    },
+    {
+      name: 'shares in other request shapes: the legacy --operation-type add --group-names all form, an outside organization by ARN, a secret open to * from one IP',
+      records: [
+        ctEvent({ service: 'ec2', name: 'ModifySnapshotAttribute', identity: admin, time: '2026-11-02T10:00:00Z', request: { snapshotId: 'snap-0a1b2c3d4e5f60718', attributeType: 'CREATE_VOLUME_PERMISSION', operationType: 'add', groupName: { items: [{ groupName: 'all' }] } } }),
+        ctEvent({
+          service: 'ec2',
+          name: 'ModifyImageAttribute',
+          identity: admin,
+          time: '2026-11-02T10:00:01Z',
+          request: { imageId: 'ami-0c55b159cbfafe1f0', attributeType: 'launchPermission', launchPermission: { add: { items: [{ organizationArn: `arn:aws:organizations::${OTHER_ACCOUNT}:organization/o-evil12345` }] } } },
+        }),
+        secretPolicy('db-password', '*', { IpAddress: { 'aws:SourceIp': '203.0.113.9/32' } }),
+      ],
+      settings: { organizationAccounts: [BACKUP_ACCOUNT] },
+      expect: [SNAPSHOT, AMI, SECRET],
+    },
+    {
+      name: 'a KMS key policy letting an outside account decrypt (what sharing an encrypted snapshot needs)',
+      records: [keyPolicy([{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:root` }, Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:CreateGrant'], Resource: '*' }])],
+      expect: [KEY],
+    },
+    {
+      name: 'key policies: the account root, an AWS managed key’s `*` for the own account through EBS, CloudTrail encrypting, a partner that may only encrypt',
+      records: [
+        keyPolicy([
+          { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' },
+          { Effect: 'Allow', Principal: { AWS: '*' }, Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant', 'kms:DescribeKey'], Resource: '*', Condition: { StringEquals: { 'kms:CallerAccount': ACCOUNT, 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' } } },
+          { Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'kms:GenerateDataKey*', Resource: '*' },
+          { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:root` }, Action: ['kms:Encrypt', 'kms:DescribeKey'], Resource: '*' },
+        ]),
+      ],
+      expect: [],
     },
     { name: 'Panther: snapshot permission set to nobody', datasets: [{ panther: 'AWS.CloudTrail.SnapshotMadePublic', test: 'Snapshot Not Made Publicly Accessible' }], expect: [] },
     { name: 'Panther: failed attempt to make a snapshot public', datasets: [{ panther: 'AWS.CloudTrail.SnapshotMadePublic', test: 'Error Making Snapshot Publicly Accessible' }], expect: [] },
