@@ -148,13 +148,15 @@ function slowCount(tunnel: Tunnel, id: number, length: number, time: number): { 
   if (periods.length === 0 || time - periods[periods.length - 1]!.s >= SLOW.periodMs) periods.push({ s: time, v: [], n: 0, c: 0 });
   while (time - periods[0]!.s >= 2 * SLOW.periodMs || periods.length > 2) periods.shift();
   const current = periods[periods.length - 1]!;
+  // A query delivered late is the period's first when it is older than what the period holds.
+  current.s = Math.min(current.s, time);
   sketchAdd(current.v, uniform(id));
   current.n++;
   current.c += length;
   const payloads = sketchCount(periods.map((period) => period.v));
   const sum = (of: (period: Period) => number) => periods.reduce((total, period) => total + of(period), 0);
   // A payload repeated after 10 minutes is counted again in n and c: the characters are the mean length times the distinct payloads.
-  return { payloads, characters: Math.round((sum((period) => period.c) / sum((period) => period.n)) * payloads), since: periods[0]!.s };
+  return { payloads, characters: Math.round((sum((period) => period.c) / sum((period) => period.n)) * payloads), since: Math.min(...periods.map((period) => period.s)) };
 }
 
 /** A long-window period: its first payload's time, the smallest payload hashes (sorted), payloads and characters counted. */
@@ -183,10 +185,12 @@ interface Tunnel {
 /** Notes the shape of a new payload; true while every payload of the window has a hash lookup's. */
 function lookupOnly(tunnel: Tunnel, shape: { zone: string; length: number } | undefined, time: number): boolean {
   const zones = (tunnel.z ??= {});
-  if (!shape) tunnel.m = time;
+  // A late query that breaks the shape does not move its mark back.
+  const broke = () => (tunnel.m = Math.max(tunnel.m ?? time, time));
+  if (!shape) broke();
   else if (zones[shape.zone] !== shape.length) {
     const known = zones[shape.zone] !== undefined;
-    if (known || Object.keys(zones).length >= LOOKUP_ZONES) tunnel.m = time;
+    if (known || Object.keys(zones).length >= LOOKUP_ZONES) broke();
     if (known || Object.keys(zones).length < LOOKUP_ZONES) zones[shape.zone] = shape.length;
   }
   return tunnel.m === undefined || time - tunnel.m > EXFILTRATION.windowMs;
@@ -381,7 +385,10 @@ export const dnsDataExfiltration: DnsDetection = {
     const key = `${senderKey(query)}|${owner}`;
     let tunnel = table.get(key);
     if (!tunnel) table.set(key, (tunnel = { h: [], t: [], l: [], c: 0 }));
-    while (tunnel.t.length > 0 && query.time - tunnel.t[0]! > EXFILTRATION.windowMs) {
+    // The window ends at the newest query seen: a log file delivered late (01:30's after 01:35's, in the next
+    // run) brings older queries, which take their place in time order, or count in the long window only.
+    const newest = Math.max(query.time, tunnel.t[tunnel.t.length - 1] ?? query.time);
+    while (tunnel.t.length > 0 && newest - tunnel.t[0]! > EXFILTRATION.windowMs) {
       tunnel.h.shift();
       tunnel.t.shift();
       tunnel.c -= tunnel.l.shift()!;
@@ -391,10 +398,15 @@ export const dnsDataExfiltration: DnsDetection = {
     const id = hash(payload);
     if (tunnel.h.includes(id)) return;
     const threshold = lookupOnly(tunnel, lookupShape(subdomain), query.time) ? EXFILTRATION.lookupMinDistinct : EXFILTRATION.minDistinct;
-    tunnel.h.push(id);
-    tunnel.t.push(query.time);
-    tunnel.l.push(payload.length);
-    tunnel.c += payload.length;
+    const inWindow = newest - query.time <= EXFILTRATION.windowMs;
+    if (inWindow) {
+      let at = tunnel.t.length;
+      while (at > 0 && tunnel.t[at - 1]! > query.time) at--;
+      tunnel.h.splice(at, 0, id);
+      tunnel.t.splice(at, 0, query.time);
+      tunnel.l.splice(at, 0, payload.length);
+      tunnel.c += payload.length;
+    }
     // Only the threshold matters: keep the latest few times it (hash-lookup-shaped windows, up to their own).
     while (tunnel.h.length > Math.max(threshold, 2 * EXFILTRATION.minDistinct)) {
       tunnel.h.shift();
@@ -402,7 +414,7 @@ export const dnsDataExfiltration: DnsDetection = {
       tunnel.c -= tunnel.l.shift()!;
     }
     const slow = slowCount(tunnel, id, payload.length, query.time);
-    const fast = tunnel.h.length >= threshold;
+    const fast = inWindow && tunnel.h.length >= threshold;
     if (!fast && slow.payloads < threshold * SLOW.factor) return;
     context.emit({
       type: TYPE,
@@ -411,7 +423,8 @@ export const dnsDataExfiltration: DnsDetection = {
       resourceRole: 'ACTOR',
       aggregateBy: owner,
       domain: query.queryName,
-      since: fast ? tunnel.t[0] : slow.since,
+      // A late query trimmed out of a full window still began the occurrence it raises.
+      since: Math.min(fast ? tunnel.t[0]! : slow.since, query.time),
       additionalInfo: { domain: query.queryName, tunnelDomain: owner, payloadLength: payload.length },
       vars: fast
         ? { payloads: tunnel.h.length, characters: tunnel.c, owner, minutes: EXFILTRATION.windowMs / MINUTE }

@@ -125,8 +125,12 @@ function spec(service: Service): FindingTypeSpec {
  * attempts are kept: the threshold is reached with the latest, and repeats need only tell recent ids apart.
  */
 function attempt<Id>(attempts: Attempts<Id>, time: number, id: Id, threshold: number, windowMs: number, enough: (ids: readonly Id[]) => boolean = () => true): 'raise' | 'repeat' | undefined {
+  // The window ends at the newest attempt seen: a file delivered late (10:00's after 10:10's, in the next
+  // run) brings older attempts, which take their place in time order, or fall outside the window.
+  const newest = Math.max(time, attempts.t[attempts.t.length - 1] ?? time);
+  if (newest - time > windowMs) return undefined;
   let expired = 0;
-  while (expired < attempts.t.length && time - attempts.t[expired]! > windowMs) expired++;
+  while (expired < attempts.t.length && newest - attempts.t[expired]! > windowMs) expired++;
   if (expired > 0) {
     attempts.t.splice(0, expired);
     attempts.p.splice(0, expired);
@@ -138,8 +142,10 @@ function attempt<Id>(attempts: Attempts<Id>, time: number, id: Id, threshold: nu
     attempts.t.splice(again, 1);
     attempts.p.splice(again, 1);
   }
-  attempts.t.push(time);
-  attempts.p.push(id);
+  let at = attempts.t.length;
+  while (at > 0 && attempts.t[at - 1]! > time) at--;
+  attempts.t.splice(at, 0, time);
+  attempts.p.splice(at, 0, id);
   if (attempts.t.length > threshold) {
     attempts.t.shift();
     attempts.p.shift();
@@ -445,7 +451,8 @@ export const bruteForce: FlowDetection = {
       severity: actor ? ACTOR_SEVERITY : TARGET_SEVERITY,
       resourceRole: actor ? 'ACTOR' : 'TARGET',
       remoteIp,
-      ...(outcome === 'raise' ? { since: (byMany ? crowd! : attempts).t[0] } : {}),
+      // A late attempt trimmed out of a full window still began the occurrence it raises.
+      ...(outcome === 'raise' ? { since: Math.min((byMany ? crowd! : attempts).t[0]!, flow.time) } : {}),
       vars: {
         attacker: actor ? sentenceStart(instance.instanceId, label) : byMany ? `A group of ${crowdName}` : remoteIp,
         victim: !actor ? instanceName : byMany ? crowdName : remoteIp,
