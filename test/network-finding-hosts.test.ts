@@ -197,6 +197,14 @@ describe('the instance inventory', () => {
     assert.deepEqual([eni!.publicIp, eni!.publicDnsName, eni!.ipv6Addresses], ['54.170.20.30', 'ec2-54-170-20-30.eu-west-1.compute.amazonaws.com', ['2a05:d018:1:2::10']]);
   });
 
+  test('a host CloudTrail never saw, querying from IPv6, is named by that address in ipv6Addresses, not in the IPv4-only privateIpAddress', () => {
+    const [finding] = run([metadataDnsRebind], { trail: [], dns: [rebind('2600:1f18:6a4:b100::25', '2026-01-11T00:00:00Z')] });
+    const [eni] = instanceOf(finding)!.networkInterfaces!;
+    assert.deepEqual(eni, { ipv6Addresses: ['2600:1f18:6a4:b100::25'] });
+    assert.match(finding!.finding.title, /the host 2600:1f18:6a4:b100::25/i);
+    assert.deepEqual(toAsff(finding!.finding).Resources.map((r) => [r.Type, r.Id]), [['Other', '2600:1f18:6a4:b100::25']]);
+  });
+
   test('the state reported is the one the last call moved the instance to, not the launch’s pending', () => {
     const state = new StateStore();
     const runner = newRunner([], state);

@@ -1,4 +1,4 @@
-import type { InstanceDetails } from '../findings/guardduty-finding.js';
+import { type InstanceDetails, interfaceAddress } from '../findings/guardduty-finding.js';
 import type { ApiEvent } from './api-event.js';
 import type { FlowEvent, DnsEvent } from './network-event.js';
 import { flowSides } from './network-event.js';
@@ -171,7 +171,7 @@ export function hostOf(instance: InstanceDetails): { key: string; label: string 
   if (instance.instanceId) return { key: instance.instanceId, label: `EC2 instance ${instance.instanceId}` };
   const eni = instance.networkInterfaces?.[0];
   if (eni?.networkInterfaceId) return { key: eni.networkInterfaceId, label: `the network interface ${eni.networkInterfaceId}` };
-  const address = eni?.privateIpAddress ?? 'unknown';
+  const address = interfaceAddress(eni) ?? 'unknown';
   return { key: address, label: `the host ${address}` };
 }
 
@@ -321,7 +321,8 @@ export class InstanceInventory implements InstanceLookup {
     // Unknown to CloudTrail: what the log itself says, and no instance id it does not give.
     return {
       ...(id ? { instanceId: id } : {}),
-      networkInterfaces: [{ ...(interfaceId ? { networkInterfaceId: interfaceId } : {}), ...(address ? { privateIpAddress: address } : {}) }],
+      // GuardDuty's privateIpAddress is IPv4 only; an IPv6 source goes with the interface's IPv6 addresses.
+      networkInterfaces: [{ ...(interfaceId ? { networkInterfaceId: interfaceId } : {}), ...(address ? (address.includes(':') ? { ipv6Addresses: [address] } : { privateIpAddress: address }) : {}) }],
     };
   }
 

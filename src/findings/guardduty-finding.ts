@@ -44,7 +44,7 @@ export interface PortProbeAction {
   blocked: boolean;
   portProbeDetails: {
     localPortDetails: PortDetails;
-    localIpDetails?: { ipAddressV4?: string };
+    localIpDetails?: { ipAddressV4?: string; ipAddressV6?: string };
     remoteIpDetails?: RemoteIpDetails;
   }[];
 }
@@ -198,6 +198,10 @@ export function severityLevel(severity: number): SeverityLevel {
  * for a host without a known instance is the query's source address itself.
  */
 export function hostAddress(finding: GuardDutyFinding): string | undefined {
-  const eni = finding.resource.instanceDetails?.networkInterfaces?.[0];
-  return eni?.privateIpAddress ?? eni?.privateIpAddresses?.[0]?.privateIpAddress;
+  return interfaceAddress(finding.resource.instanceDetails?.networkInterfaces?.[0]);
+}
+
+/** An interface's primary address: its private IPv4 one, else (an IPv6-only host) its first IPv6 address. */
+export function interfaceAddress(eni: NonNullable<InstanceDetails['networkInterfaces']>[number] | undefined): string | undefined {
+  return eni?.privateIpAddress ?? eni?.privateIpAddresses?.[0]?.privateIpAddress ?? eni?.ipv6Addresses?.[0];
 }

@@ -6,7 +6,7 @@ import { assumedRole, ctEvent } from '../case-builders.js';
 import type { FlowDetection, NetworkCase } from '../detection.js';
 import { CASE_ACCOUNT, CASE_ENI, CASE_INSTANCE, CASE_PRIVATE_IP } from '../network-records.js';
 import { type FlowEvent, portName } from '../network-event.js';
-import { type Connection, connectionOf, instanceKey, remoteThreats } from './connection.js';
+import { type Connection, connectionOf, instanceKey, ipDetails, remoteThreats } from './connection.js';
 import { connectionLines, everyMinute } from './flow-case-builders.js';
 
 /**
@@ -94,7 +94,7 @@ const isEmrNode = (instance: InstanceDetails) => instance.tags === undefined || 
 function detail(probe: Probe, intel: IntelLookup, emr: boolean): ProbeDetail {
   return {
     localPortDetails: { port: probe.port, portName: (emr && EMR_PORTS.get(probe.port)) || portName(probe.port) },
-    ...(probe.localIp && !probe.localIp.includes(':') ? { localIpDetails: { ipAddressV4: probe.localIp } } : {}),
+    ...(probe.localIp ? { localIpDetails: ipDetails(probe.localIp) } : {}),
     remoteIpDetails: remoteIpDetails(probe.remoteIp, intel),
   };
 }

@@ -4,6 +4,7 @@ import {
   type FindingAction,
   type GuardDutyFinding,
   hostAddress,
+  interfaceAddress,
   type PortDetails,
   type RemoteIpDetails,
   severityLevel,
@@ -301,8 +302,8 @@ function resources(finding: GuardDutyFinding): AsffResource[] {
   if (host?.networkInterfaceId) {
     // No instance known: the interface the flow came from.
     list.push({ Type: 'AwsEc2NetworkInterface', Id: `arn:${partition}:ec2:${region}:${accountId}:network-interface/${host.networkInterfaceId}`, ...base });
-  } else if (host?.privateIpAddress) {
-    list.push({ Type: 'Other', Id: host.privateIpAddress, ...base });
+  } else if (interfaceAddress(host)) {
+    list.push({ Type: 'Other', Id: interfaceAddress(host)!, ...base });
   } else if (instance?.instanceId) {
     const interfaces = instance.networkInterfaces ?? [];
     const first = interfaces[0];
@@ -394,6 +395,7 @@ function network(action: FindingAction, source?: string): AsffNetwork | undefine
       SourceIpV4: probe.remoteIpDetails?.ipAddressV4,
       SourceIpV6: probe.remoteIpDetails?.ipAddressV6,
       DestinationIpV4: probe.localIpDetails?.ipAddressV4,
+      DestinationIpV6: probe.localIpDetails?.ipAddressV6,
       DestinationPort: probe.localPortDetails.port,
     }) as AsffNetwork;
   }
@@ -446,7 +448,7 @@ function action(finding: GuardDutyFinding): Record<string, unknown> | undefined 
       PortProbeAction: {
         PortProbeDetails: probe.portProbeDetails.map((detail) => defined({
           LocalPortDetails: port(detail.localPortDetails),
-          LocalIpDetails: detail.localIpDetails?.ipAddressV4 ? { IpAddressV4: detail.localIpDetails.ipAddressV4 } : undefined,
+          LocalIpDetails: detail.localIpDetails && defined({ IpAddressV4: detail.localIpDetails.ipAddressV4, IpAddressV6: detail.localIpDetails.ipAddressV6 }),
           RemoteIpDetails: remoteIp(detail.remoteIpDetails),
         })),
         Blocked: probe.blocked,

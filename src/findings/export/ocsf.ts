@@ -204,7 +204,7 @@ function evidences(finding: GuardDutyFinding): Record<string, unknown>[] {
     return probe.portProbeDetails.map((detail) => ({
       ...addressed('src_endpoint', endpoint(detail.remoteIpDetails) ?? {}),
       dst_endpoint: defined({
-        ip: detail.localIpDetails?.ipAddressV4,
+        ip: detail.localIpDetails?.ipAddressV4 ?? detail.localIpDetails?.ipAddressV6,
         port: detail.localPortDetails.port,
         instance_uid: finding.resource.instanceDetails?.instanceId,
       }),
