@@ -64,6 +64,39 @@ export function lakeFault(error: unknown): UserError | undefined {
   return undefined;
 }
 
+/** What a system error says about the machine, and what to do about it. */
+const SYSTEM_FAULTS: Record<string, { what: string; fix: string }> = {
+  ENOSPC: { what: 'no space left on the device', fix: 'free space there, or put the lake (--db) on a larger disk' },
+  EDQUOT: { what: 'the disk quota is used up', fix: 'free space there, or put the lake (--db) on another disk' },
+  EROFS: { what: 'the file system is read-only', fix: 'put the lake (--db) where it can be written' },
+  EACCES: { what: 'permission denied', fix: 'Gumshoe writes the lake and its stage files in the lake\'s directory: make it writable, or choose another --db' },
+  EPERM: { what: 'operation not permitted', fix: 'Gumshoe writes the lake and its stage files in the lake\'s directory: make it writable, or choose another --db' },
+  EMFILE: { what: 'too many open files', fix: 'raise the limit (ulimit -n)' },
+  ENFILE: { what: 'too many open files on the system', fix: 'close other programs or raise the system limit' },
+};
+
+/** DuckDB's words for the same faults when it writes the lake, its WAL or its spill files. */
+const DUCKDB_SYSTEM_FAULTS: [RegExp, string][] = [
+  [/No space left on device/i, 'ENOSPC'],
+  [/Disk quota exceeded/i, 'EDQUOT'],
+  [/Read-only file system/i, 'EROFS'],
+];
+
+/**
+ * A full disk, a read-only file system, a directory without permission, too many open files: problems of the
+ * machine, not bugs, as user errors saying what to do. Writes are committed batch by batch, so what was
+ * committed before stays, and the same command goes on from there.
+ */
+export function systemFault(error: unknown): UserError | undefined {
+  if (!(error instanceof Error) || error instanceof UserError) return undefined;
+  const system = error as NodeJS.ErrnoException;
+  const code = system.code ?? DUCKDB_SYSTEM_FAULTS.find(([pattern]) => pattern.test(error.message))?.[1];
+  const fault = code === undefined ? undefined : SYSTEM_FAULTS[code];
+  if (!fault) return undefined;
+  const where = system.path ? ` (${system.syscall ? `${system.syscall} ` : ''}${system.path})` : system.code ? '' : ` (${error.message.split('\n')[0]})`;
+  return new UserError(`${fault.what}${where}: ${fault.fix}; what was committed before is kept, and the same command goes on from there`);
+}
+
 /**
  * A DuckDB file that is not a Gumshoe lake, or a lake written by a newer Gumshoe, would fail later with
  * DuckDB's messages about missing tables and columns (or be written in a layout this version does not know).

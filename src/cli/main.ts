@@ -9,7 +9,7 @@ import { QUERY_FORMATS, type QueryFormat, runQuery } from '../lake/query.js';
 import { lakeStats, sourceName } from '../lake/stats.js';
 import { EVENT_TABLES } from '../lake/schema.js';
 import { UserError } from '../sources/input.js';
-import { dbOption, lakeFault, openLake, reportIngestProblems } from './common.js';
+import { dbOption, lakeFault, openLake, reportIngestProblems, systemFault } from './common.js';
 import { registerDetectCommands } from './detect.js';
 import { registerFilterCommands } from './filters.js';
 import { registerSimulateCommands } from './simulate.js';
@@ -61,7 +61,9 @@ Examples:
   gumshoe ingest s3://my-trail-bucket/AWSLogs/123456789012/ --region eu-west-1
   gumshoe ingest s3://logs/ --endpoint http://127.0.0.1:9000 an S3-compatible store (MinIO, s3rver)`)
   .action(async (inputs: string[], options: { db: string; type?: SourceType; endpoint?: string; region?: string; json?: boolean; strict?: boolean }) => {
-    const { ingest } = await import('../lake/ingest.js');
+    const { checkTargets, ingest } = await import('../lake/ingest.js');
+    // Before the lake is opened: a mistyped input leaves no new lake file behind.
+    await checkTargets(inputs, options);
     const lake = await openLake(options.db);
     const progress = ingestProgress(options.json);
     try {
@@ -196,7 +198,7 @@ async function main(): Promise<void> {
   try {
     await program.parseAsync(process.argv);
   } catch (caught) {
-    const error = lakeFault(caught) ?? caught;
+    const error = lakeFault(caught) ?? systemFault(caught) ?? caught;
     if (error instanceof CommanderError) {
       process.exitCode = error.exitCode === 0 ? 0 : 2;
       return;

@@ -40,9 +40,12 @@ export class ShortRead extends Error {
   }
 }
 
-/** DuckDB ran out of memory, or (a short read) most likely did inside a streamed result. */
+/**
+ * DuckDB ran out of memory, or (a short read) most likely did inside a streamed result. Its appender says so
+ * in words of its own ("Failed to append: could not allocate block of size …"), for one long record.
+ */
 export const isOutOfMemory = (error: unknown): error is Error =>
-  error instanceof ShortRead || (error instanceof Error && /Out of Memory Error/.test(error.message));
+  error instanceof ShortRead || (error instanceof Error && /Out of Memory Error|could not allocate block of size/.test(error.message));
 
 export interface LakeOptions {
   /** DuckDB memory ceiling; keeps RSS flat whatever the input size. */

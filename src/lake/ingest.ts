@@ -5,8 +5,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { type ParquetReader, chunkSize, frameRecords } from '../normalize/frame.js';
 import type { BatchFile } from '../normalize/normalizer.js';
 import { type InputObject, UnreadableError, UserError } from '../sources/input.js';
-import { listLocalObjects } from '../sources/local.js';
-import { listS3Objects } from '../sources/s3.js';
+import { checkLocalTarget, listLocalObjects } from '../sources/local.js';
+import { checkS3Target, listS3Objects } from '../sources/s3.js';
 import { type BatchResult, StagedBatch } from './batch.js';
 import { DEFAULT_MEMORY_LIMIT, type Lake, setMemoryLimit } from './db.js';
 import { countSetting, memorySetting } from './env-settings.js';
@@ -56,6 +56,7 @@ const INGEST_MEMORY_LIMIT = '160MB';
  */
 export async function ingest(lake: Lake, targets: string[], options: IngestOptions = {}): Promise<IngestSummary> {
   const started = Date.now();
+  await checkTargets(targets, options);
   const connection = await lake.connect();
   const restore = await applySettings(connection, INGEST_SETTINGS);
   const lowered = lake.memoryLimit === DEFAULT_MEMORY_LIMIT;
@@ -81,17 +82,22 @@ export async function ingest(lake: Lake, targets: string[], options: IngestOptio
   try {
     await run.begin(targets);
     const empty: string[] = [];
-    for (const target of targets) {
-      const objects = target.startsWith('s3://')
-        ? listS3Objects(target, { endpoint: options.endpoint, region: options.region })
-        : listLocalObjects(target);
-      let listed = 0;
-      for await (const page of pages(objects, LOOKUP_PAGE)) {
-        const inputs = page.filter((object) => !isLakeFile(object.uri));
-        listed += inputs.length;
-        await run.readPage(inputs);
+    try {
+      for (const target of targets) {
+        const objects = target.startsWith('s3://')
+          ? listS3Objects(target, { endpoint: options.endpoint, region: options.region })
+          : listLocalObjects(target);
+        let listed = 0;
+        for await (const page of pages(objects, LOOKUP_PAGE)) {
+          const inputs = page.filter((object) => !isLakeFile(object.uri));
+          listed += inputs.length;
+          await run.readPage(inputs);
+        }
+        if (listed === 0) empty.push(target);
       }
-      if (listed === 0) empty.push(target);
+    } catch (error) {
+      if (error instanceof UserError) throw await run.keepWhatWasRead(error);
+      throw error;
     }
     await run.drain();
     const summary = await run.finish();
@@ -109,6 +115,14 @@ export async function ingest(lake: Lake, targets: string[], options: IngestOptio
     await applySettings(connection, restore);
     if (lowered) await setMemoryLimit(connection, lake.memoryLimit);
     connection.closeSync();
+  }
+}
+
+/** Every input is checked before any is read: a mistyped last one would otherwise end a long run. */
+export async function checkTargets(targets: string[], options: IngestOptions): Promise<void> {
+  for (const target of targets) {
+    if (target.startsWith('s3://')) checkS3Target(target, { endpoint: options.endpoint, region: options.region });
+    else await checkLocalTarget(target);
   }
 }
 
@@ -362,6 +376,23 @@ class IngestRun {
   async drain(): Promise<void> {
     await this.flush();
     await this.committing;
+  }
+
+  /**
+   * After a fatal problem mid-run (the S3 endpoint gone, credentials expired): the files read so far are
+   * committed, so that running the command again goes on after them rather than reading them all again.
+   * Returns the error to end the run with, saying so.
+   */
+  async keepWhatWasRead(error: UserError): Promise<UserError> {
+    try {
+      await this.drain();
+    } catch {
+      // The commit failing too leaves the lake as the last commit left it: the same command reads the rest.
+      return error;
+    }
+    const files = this.summary.files;
+    if (files === 0) return error;
+    return new UserError(`${error.message} (the ${files.toLocaleString('en-US')} file(s) read before that are stored; once that is fixed, the same command reads the rest)`, error.exitCode);
   }
 
   private async commit(batch: StagedBatch, files: { record: FileRecord; complete: boolean }[]): Promise<void> {

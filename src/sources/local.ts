@@ -1,14 +1,17 @@
-import { createReadStream } from 'node:fs';
+import { type Stats, createReadStream } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type InputObject, UnreadableError, UserError } from './input.js';
 
-/** Every regular file under the given path (a file or a directory tree), in a stable order. */
-export async function* listLocalObjects(target: string): AsyncGenerator<InputObject> {
-  const absolute = path.resolve(target);
+/**
+ * What a local input is, or a user error saying why it cannot be read. Ingest checks every input this way
+ * before reading any: a mistyped last path would otherwise end the run after hours of reading the others.
+ */
+export async function checkLocalTarget(target: string): Promise<Stats> {
+  if (target === '-') throw new UserError(`reading standard input ('-') is not supported: save the logs to a file and name the file`);
   let info;
   try {
-    info = await stat(absolute);
+    info = await stat(path.resolve(target));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UserError(
@@ -17,13 +20,16 @@ export async function* listLocalObjects(target: string): AsyncGenerator<InputObj
         : `cannot read ${target}: ${(error as Error).message}`,
     );
   }
-  if (info.isDirectory()) {
-    yield* walk(absolute, new Set());
-  } else if (info.isFile()) {
-    yield localObject(absolute, info.size, info.mtimeMs);
-  } else {
-    throw new UserError(`not a regular file or directory: ${target}`);
-  }
+  if (!info.isDirectory() && !info.isFile()) throw new UserError(`not a regular file or directory: ${target}`);
+  return info;
+}
+
+/** Every regular file under the given path (a file or a directory tree), in a stable order. */
+export async function* listLocalObjects(target: string): AsyncGenerator<InputObject> {
+  const absolute = path.resolve(target);
+  const info = await checkLocalTarget(target);
+  if (info.isDirectory()) yield* walk(absolute, new Set());
+  else yield localObject(absolute, info.size, info.mtimeMs);
 }
 
 /**

@@ -74,6 +74,24 @@ export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
   return { bucket, prefix };
 }
 
+/**
+ * A user error for an s3:// input that cannot be listed as written (its URI, the region, the endpoint):
+ * ingest checks every input before reading any.
+ */
+export function checkS3Target(uri: string, options: S3SourceOptions): void {
+  parseS3Uri(uri);
+  resolveRegion(options);
+  if (options.endpoint) checkEndpoint(options.endpoint);
+}
+
+function checkEndpoint(endpoint: string): void {
+  try {
+    new URL(endpoint);
+  } catch {
+    throw new UserError(`invalid S3 endpoint URL: ${endpoint} (expected e.g. http://127.0.0.1:9000)`);
+  }
+}
+
 /** Every object under an s3:// prefix, yielded page by page as the listing arrives. */
 export async function* listS3Objects(
   uri: string,
@@ -135,11 +153,7 @@ async function createS3Client(options: S3SourceOptions, region: string): Promise
     // Real AWS: follow a 301 to the bucket's actual region rather than failing on a wrong --region.
     return new S3Client({ region, followRegionRedirects: true });
   }
-  try {
-    new URL(options.endpoint);
-  } catch {
-    throw new UserError(`invalid S3 endpoint URL: ${options.endpoint} (expected e.g. http://127.0.0.1:9000)`);
-  }
+  checkEndpoint(options.endpoint);
   // Custom endpoints are usually local and path-style only; fail fast instead of retrying for long.
   return new S3Client({ region, endpoint: options.endpoint, forcePathStyle: true, maxAttempts: 2 });
 }
