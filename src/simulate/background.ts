@@ -335,13 +335,14 @@ const MIN_SPREAD_FILE = 100;
 /**
  * Delivery windows and file sizes that make `records` last about `days`: 5-minute windows while there is
  * enough to fill their files, longer ones (in 5-minute steps) for a sparse history, so it is not thousands of
- * nearly empty files.
+ * nearly empty files, but at most an hour: a file then holds no event much older than its delivery, so a daily
+ * or hourly job over the S3 layout reads events in about their order, as it reads AWS's files.
  */
 function spreadOverDays(records: number, days: number, streams: Stream<unknown>[]): { perFile: { min: number; max: number }; windowMs: number } {
   const filesPerWindow = 1 + streams.slice(1).reduce((sum, stream) => sum + stream.activity, 0);
   const span = days * 86_400_000;
   const windows = Math.max(1, Math.min(span / WINDOW_MS, records / (MIN_SPREAD_FILE * filesPerWindow)));
-  const windowMs = Math.max(WINDOW_MS, Math.round(span / windows / WINDOW_MS) * WINDOW_MS);
+  const windowMs = Math.min(HOUR_MS, Math.max(WINDOW_MS, Math.round(span / windows / WINDOW_MS) * WINDOW_MS));
   const mean = records / (span / windowMs) / filesPerWindow;
   return { perFile: { min: Math.max(1, Math.floor(mean * 0.5)), max: Math.max(1, Math.ceil(mean * 1.5)) }, windowMs };
 }

@@ -153,7 +153,12 @@ const suffix = (id: string, part: string) => createHash('sha256').update(`${id}\
 
 function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
-  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
   return groups;
 }
 
@@ -164,27 +169,42 @@ async function writeGz(outDir: string, relative: string, text: string): Promise<
   return relative;
 }
 
+/** How long after its last event the simulator has AWS deliver a scenario's file (typically about 5 minutes). */
+const DELIVERY_DELAY = 5 * 60_000;
+
+/**
+ * Items as AWS delivers them: one file per group (account, region, VPC) and hour of event time, delivered a
+ * little after its last event, so a scenario's weeks of history land in their own days' files rather than in
+ * the attack's, and a daily or hourly run over the S3 layout reads each event when its day or hour comes.
+ */
+function deliveries<T>(items: T[], group: (item: T) => string, time: (item: T) => number): { group: string; part: string; items: T[]; delivered: number }[] {
+  const files = groupBy(items, (item) => `${group(item)}|${Math.floor(time(item) / HOUR)}`);
+  return [...files].map(([part, grouped]) => ({
+    group: part.slice(0, part.lastIndexOf('|')),
+    part,
+    items: grouped,
+    delivered: Math.max(...grouped.map(time)) + DELIVERY_DELAY,
+  }));
+}
+
 async function writeScenarioFiles(outDir: string, scenario: Scenario, defaultAccount: string): Promise<string[]> {
   const files: string[] = [];
-  const trails = groupBy(scenario.records, (r) => `${String(r.recipientAccountId ?? defaultAccount)}|${String(r.awsRegion ?? 'us-east-1')}`);
-  for (const [group, records] of trails) {
+  const trailOf = (r: CloudTrailRecord) => `${String(r.recipientAccountId ?? defaultAccount)}|${String(r.awsRegion ?? 'us-east-1')}`;
+  for (const { group, part, items, delivered } of deliveries(scenario.records, trailOf, (r) => Date.parse(String(r.eventTime)))) {
     const [account, region] = group.split('|') as [string, string];
-    const last = Math.max(...records.map((r) => Date.parse(String(r.eventTime))));
-    const key = `AWSLogs/${account}/CloudTrail/${region}/${dateFolders(last)}/${account}_CloudTrail_${region}_${stamp(last)}_${suffix(scenario.id, group)}.json.gz`;
-    files.push(await writeGz(outDir, key, JSON.stringify({ Records: records })));
+    const key = `AWSLogs/${account}/CloudTrail/${region}/${dateFolders(delivered)}/${account}_CloudTrail_${region}_${stamp(delivered)}_${suffix(scenario.id, part)}.json.gz`;
+    files.push(await writeGz(outDir, key, JSON.stringify({ Records: items })));
   }
-  const flows = groupBy(scenario.flows, (line) => line.split(' ')[FLOW_FIELDS.indexOf('account-id')] ?? defaultAccount);
-  for (const [account, lines] of flows) {
-    const last = Math.max(...lines.map((line) => Number(line.split(' ')[FLOW_END]) * 1000));
-    const key = `AWSLogs/${account}/vpcflowlogs/us-east-1/${dateFolders(last)}/${account}_vpcflowlogs_us-east-1_fl-${suffix(scenario.id, 'fl').toLowerCase()}_${stamp(last)}_${suffix(scenario.id, account)}.log.gz`;
-    files.push(await writeGz(outDir, key, `${FLOW_CASE_HEADER}\n${lines.join('\n')}\n`));
+  const flowAccount = (line: string) => line.split(' ')[FLOW_FIELDS.indexOf('account-id')] ?? defaultAccount;
+  for (const { group: account, part, items, delivered } of deliveries(scenario.flows, flowAccount, (line) => Number(line.split(' ')[FLOW_END]) * 1000)) {
+    const key = `AWSLogs/${account}/vpcflowlogs/us-east-1/${dateFolders(delivered)}/${account}_vpcflowlogs_us-east-1_fl-${suffix(scenario.id, 'fl').toLowerCase()}_${stamp(delivered)}_${suffix(scenario.id, part)}.log.gz`;
+    files.push(await writeGz(outDir, key, `${FLOW_CASE_HEADER}\n${items.join('\n')}\n`));
   }
-  const queries = groupBy(scenario.dns, (q) => `${String(q.account_id ?? defaultAccount)}|${String(q.vpc_id ?? 'vpc-unknown')}`);
-  for (const [group, records] of queries) {
+  const vpcOf = (q: Record<string, unknown>) => `${String(q.account_id ?? defaultAccount)}|${String(q.vpc_id ?? 'vpc-unknown')}`;
+  for (const { group, part, items, delivered } of deliveries(scenario.dns, vpcOf, (q) => Date.parse(String(q.query_timestamp)))) {
     const [account, vpc] = group.split('|') as [string, string];
-    const last = Math.max(...records.map((q) => Date.parse(String(q.query_timestamp))));
-    const key = `AWSLogs/${account}/vpcdnsquerylogs/${vpc}/${dateFolders(last)}/${vpc}_vpcdnsquerylogs_${stamp(last)}_${suffix(scenario.id, group)}.log.gz`;
-    files.push(await writeGz(outDir, key, `${records.map((q) => JSON.stringify(q)).join('\n')}\n`));
+    const key = `AWSLogs/${account}/vpcdnsquerylogs/${vpc}/${dateFolders(delivered)}/${vpc}_vpcdnsquerylogs_${stamp(delivered)}_${suffix(scenario.id, part)}.log.gz`;
+    files.push(await writeGz(outDir, key, `${items.map((q) => JSON.stringify(q)).join('\n')}\n`));
   }
   return files;
 }

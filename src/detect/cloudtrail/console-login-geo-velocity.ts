@@ -1,6 +1,7 @@
 import type { ApiEvent } from '../api-event.js';
 import { assumedRole, CONSOLE_AGENT, ctEvent, iamUser } from '../case-builders.js';
 import type { ApiDetection, CloudTrailRecord, DetectionContext } from '../detection.js';
+import { ipDetails } from '../network/connection.js';
 
 /**
  * UnauthorizedAccess:IAMUser/ConsoleLoginSuccess.B: successful console sign-ins of one identity, close in
@@ -105,7 +106,7 @@ function raise(trip: Trip, event: ApiEvent, context: DetectionContext): void {
     type: 'UnauthorizedAccess:IAMUser/ConsoleLoginSuccess.B',
     event,
     additionalInfo: {
-      previousLogin: { ipAddressV4: from.ip, location: from.place, time: new Date(from.time).toISOString() },
+      previousLogin: { ...ipDetails(from.ip), location: from.place, time: new Date(from.time).toISOString() },
       distanceKm: Math.round(km),
       minutesBetween: minutes,
       speedKmh: Math.round(kmh),
@@ -155,6 +156,8 @@ const SYDNEY = '110.33.122.75';
 const SAO_PAULO = '200.160.2.3';
 const NYC = '12.12.12.12';
 const AWS_US_EAST = '52.94.1.1';
+const LONDON_V6 = '2a00:23c4::1'; // BT
+const SYDNEY_V6 = '2001:8003::1'; // Telstra
 
 function consoleLogin(identity: Record<string, unknown>, time: string, ip: string, success = true): CloudTrailRecord {
   const record = ctEvent({
@@ -174,6 +177,11 @@ const cases: ApiDetection['cases'] = () => [
   {
     name: 'London, then Sydney two hours later',
     records: [consoleLogin(bob, '2026-11-03T09:00:00Z', LONDON), consoleLogin(bob, '2026-11-03T11:00:00Z', SYDNEY)],
+    expect: ['UnauthorizedAccess:IAMUser/ConsoleLoginSuccess.B'],
+  },
+  {
+    name: 'London, then Sydney two hours later, both over IPv6',
+    records: [consoleLogin(bob, '2026-11-03T09:00:00Z', LONDON_V6), consoleLogin(bob, '2026-11-03T11:00:00Z', SYDNEY_V6)],
     expect: ['UnauthorizedAccess:IAMUser/ConsoleLoginSuccess.B'],
   },
   {

@@ -1,4 +1,4 @@
-import type { ApiEvent } from '../api-event.js';
+import { ApiEvent, type ApiEventFields } from '../api-event.js';
 import { assumedRole, ctEvent, iamUser, OTHER_ACCOUNT, repeated, TERRAFORM_AGENT } from '../case-builders.js';
 import type { ApiDetection, DetectionContext } from '../detection.js';
 import {
@@ -6,16 +6,14 @@ import {
   addItem,
   type BoundedMap,
   boundedMap,
-  cancelDeferred,
-  defer,
   dropEvidence,
-  flushDeferred,
   getEntry,
   HOUR,
   isExternalAccount,
   isIacAgent,
   keepEvidence,
   learningOver,
+  MINUTE,
   setEntry,
   str,
   takeEvidence,
@@ -36,8 +34,12 @@ import { bucketDetail } from './s3-resources.js';
  * - a ransom note uploaded by the same principal after either.
  *
  * Emptying a bucket and then deleting it (console "Empty" then "Delete", `terraform destroy`) is teardown,
- * not ransom: the deletion finding waits for the end of the hour and is dropped if the same principal
- * deletes the bucket. GuardDuty's Impact:S3/AnomalousBehavior.Delete is a learned model of the same thing.
+ * not ransom: the deletion finding waits, in the state, until the logs pass the end of the hour (plus
+ * CloudTrail's delivery delay) and is dropped if the same principal deletes the bucket by then. DeleteBucket
+ * is a management event, delivered in other files than the object deletions and often read by a later run,
+ * so the wait spans runs: a deletion in the last hour of a run's logs is reported by the first run whose
+ * logs pass its hour (for an hourly or daily job, the next run). GuardDuty's Impact:S3/AnomalousBehavior.Delete
+ * is a learned model of the same thing.
  */
 const DELETION = 'Impact:S3/MassObjectDeletion.Gumshoe';
 const ENCRYPTION = 'Impact:S3/ObjectsReencryptedWithForeignKey.Gumshoe';
@@ -49,6 +51,13 @@ const READ_THEN_DELETE = 20;
 const MASS_KEYS = 100;
 const MASS_BATCHES = 5;
 const REWRITES = 5;
+/**
+ * How late CloudTrail may deliver an event (typically 5, at most about 15 minutes): a DeleteBucket just
+ * inside the hour may reach the lake after object events past it, so the decision waits this much longer.
+ */
+const DELIVERY_DELAY = 15 * MINUTE;
+/** Mass deletions waiting for their hour at most; past this, the oldest is decided (reported) at once. */
+const TEARDOWNS = 1000;
 /** Names ransom notes go by (only looked for right after the same principal destroyed or re-encrypted objects). */
 const NOTE_NAME =
   /ransom|read[\s_-]?me|recover|restore|decrypt|encrypted|deleted|how[\s_-]?to|instructions|warning|attention|contact|payment|bitcoin|btc|locked|unlock|leak|your[\s_-]?(?:files|data)|(?:get|files)[\s_-]?back|(?:^|[\W_])note(?:[\W_]|$)/i;
@@ -70,13 +79,30 @@ interface BucketWindow {
   uploads?: Record<string, string>;
 }
 
+/** A mass deletion reported at the end of its hour unless the principal deletes the bucket by then. */
+interface Teardown {
+  due: number;
+  since: number;
+  severity: number;
+  how: string;
+  bucket: string;
+  event: ApiEventFields;
+  related: ApiEventFields[];
+}
+
 interface RansomState {
   windows: BoundedMap<BucketWindow>;
   /** principal|bucket → first deletion seen. */
   deleters: BoundedMap<number>;
   /** principal|bucket → first object written (a backup or export job rotating its own objects). */
   writers?: BoundedMap<number>;
+  /** principal|bucket → a mass deletion waiting for its hour: in the state, as the DeleteBucket may be in a later run's logs. */
+  teardowns?: Record<string, Teardown>;
+  /** The latest event time seen (in this or an earlier run): how far the logs have come. */
+  seenUntil?: number;
 }
+
+const S3_APIS: ReadonlySet<string> = new Set(['GetObject', 'PutObject', 'CopyObject', 'CreateMultipartUpload', 'UploadPartCopy', 'CompleteMultipartUpload', 'DeleteObject', 'DeleteObjects', 'ListObjectVersions', 'ListBucketVersions', 'DeleteBucket']);
 
 const state = (context: DetectionContext) => context.state<RansomState>('s3-ransom', () => ({ windows: boundedMap(), deleters: boundedMap(), writers: boundedMap() }));
 const writersOf = (context: DetectionContext): BoundedMap<number> => (state(context).writers ??= boundedMap());
@@ -84,8 +110,15 @@ const writersOf = (context: DetectionContext): BoundedMap<number> => (state(cont
 function windowFor(context: DetectionContext, key: string, time: number): BucketWindow {
   const windows = state(context).windows;
   let w = getEntry(windows, key);
+  if (w && time < w.start && w.start - time <= DELIVERY_DELAY) {
+    // A call from just before the window's first, in a file CloudTrail delivered late (maybe read by a later
+    // run): the window begins with it, as in one run over all the logs.
+    if (!w.destroyed && !w.encrypted) w.start = time;
+    return w;
+  }
   if (!w || time - w.start > WINDOW || time < w.start) {
-    if (w) dropEvidence(context, `${key}@${w.start}`);
+    // The window's evidence is kept under `key` alone, so that an earlier start moves it along.
+    if (w) dropEvidence(context, key);
     w = { start: time, listedVersions: false, read: [], deleted: [], versionDeletes: 0, batchCalls: 0, rewritten: [], destroyed: false, encrypted: false, noted: false };
     setEntry(windows, key, w, 1000);
   }
@@ -99,7 +132,7 @@ function onDelete(event: ApiEvent, context: DetectionContext, bucket: string, ke
     addItem(w.deleted, objectKey, MASS_KEYS + 20);
     if (str(event.request?.versionId)) w.versionDeletes++;
   }
-  keepEvidence(context, `${key}@${w.start}`, event);
+  keepEvidence(context, key, event);
   const deleters = state(context).deleters;
   // A principal that deleted here, or wrote objects here, on an earlier day (a retention or backup job
   // rotating its own objects) is not new to this bucket.
@@ -124,10 +157,26 @@ function onDelete(event: ApiEvent, context: DetectionContext, bucket: string, ke
   // "new"), plain volume and download-then-delete are Low; after that, a principal new to deleting here is
   // High for download-then-delete and Medium for volume. A version purge is High, Medium for a habitual deleter.
   const severity = versionPurge ? (habitual ? 5 : 8) : !learned ? 2 : readThenDelete ? 8 : 5;
-  const related = takeEvidence(context, `${key}@${w.start}`, event);
-  defer(context, `teardown|${key}`, w.start + WINDOW, () =>
-    context.emit({ type: DELETION, event, since: w.start, severity, aggregateBy: event.principalKey, related, buckets: [bucketDetail(event, bucket)], vars: { how } }),
-  );
+  const related = takeEvidence(context, key, event);
+  const teardowns = (state(context).teardowns ??= {});
+  const waiting = Object.keys(teardowns);
+  if (waiting.length >= TEARDOWNS) reportTeardown(context, teardowns, waiting.reduce((a, b) => (teardowns[a]!.due <= teardowns[b]!.due ? a : b)));
+  teardowns[key] = { due: w.start + WINDOW, since: w.start, severity, how, bucket, event: event.fields(), related: related.map((e) => e.fields()) };
+}
+
+function reportTeardown(context: DetectionContext, teardowns: Record<string, Teardown>, key: string): void {
+  const { event, since, severity, how, bucket, related } = teardowns[key]!;
+  delete teardowns[key];
+  const trigger = new ApiEvent(event);
+  const aggregateBy = trigger.principalKey;
+  context.emit({ type: DELETION, event: trigger, since, severity, aggregateBy, related: related.map((e) => new ApiEvent(e)), buckets: [bucketDetail(trigger, bucket)], vars: { how } });
+}
+
+/** Reports the mass deletions whose hour (and the delivery delay after it) the logs have passed by `now`. */
+function decideTeardowns(context: DetectionContext, now: number): void {
+  const teardowns = state(context).teardowns;
+  // for…in, not Object.keys: this runs on nearly every event, and almost always finds nothing waiting.
+  for (const key in teardowns) if (teardowns[key]!.due + DELIVERY_DELAY < now) reportTeardown(context, teardowns, key);
 }
 
 function onWrite(event: ApiEvent, context: DetectionContext, bucket: string, key: string, w: BucketWindow): void {
@@ -156,19 +205,32 @@ function onWrite(event: ApiEvent, context: DetectionContext, bucket: string, key
   const inPlace = source === `${bucket}/${objectKey}` || w.read.includes(objectKey);
   if (!inPlace) return;
   addItem(w.rewritten, objectKey, REWRITES * 4);
-  keepEvidence(context, `${key}@${w.start}`, event);
+  keepEvidence(context, key, event);
   if (w.encrypted || w.rewritten.length < REWRITES) return;
   w.encrypted = true;
-  context.emit({ type: ENCRYPTION, event, since: w.start, related: takeEvidence(context, `${key}@${w.start}`, event), buckets: [bucketDetail(event, bucket)], vars: { count: w.rewritten.length, how } });
+  context.emit({ type: ENCRYPTION, event, since: w.start, related: takeEvidence(context, key, event), buckets: [bucketDetail(event, bucket)], vars: { count: w.rewritten.length, how } });
+}
+
+function onEvent(event: ApiEvent, context: DetectionContext): void {
+  // Every event, of any service, tells how far the logs have come.
+  const s = state(context);
+  if (event.time > (s.seenUntil ?? 0)) {
+    s.seenUntil = event.time;
+    decideTeardowns(context, event.time);
+  }
+  if (S3_APIS.has(event.api)) onS3Event(event, context);
 }
 
 function onS3Event(event: ApiEvent, context: DetectionContext): void {
-  flushDeferred(context, event.time);
   const bucket = event.bucketName;
   if (!bucket || event.failed) return;
   const learned = learningOver(context, event);
   const key = `${event.principalKey}|${bucket}`;
-  if (event.api === 'DeleteBucket') return cancelDeferred(context, `teardown|${key}`);
+  if (event.api === 'DeleteBucket') {
+    const teardowns = state(context).teardowns;
+    if (teardowns && Object.hasOwn(teardowns, key)) delete teardowns[key];
+    return;
+  }
   const w = windowFor(context, key, event.time);
   switch (event.api) {
     case 'GetObject': {
@@ -202,11 +264,14 @@ const s3 = (name: string, request: Record<string, unknown>, time: string, identi
 const bucketName = 'acme-finance';
 const files = Array.from({ length: 51 }, (_, i) => `report-${i}.pdf`);
 const thief = iamUser('mallory');
+/** The account's logs going on (any call): a deletion is decided once they pass its hour. */
+const logsGoOn = (time = '2026-11-02T12:00:00Z') => ctEvent({ service: 'ec2', name: 'DescribeInstances', time, identity: assumedRole('monitoring', 'poller'), ip: '203.0.113.80' });
 
 export const s3Ransomware: ApiDetection = {
   id: 'gumshoe-s3-ransomware',
   source: 'cloudtrail',
-  apis: ['GetObject', 'PutObject', 'CopyObject', 'CreateMultipartUpload', 'UploadPartCopy', 'CompleteMultipartUpload', 'DeleteObject', 'DeleteObjects', 'ListObjectVersions', 'ListBucketVersions', 'DeleteBucket'],
+  // Sees every event (how far the logs have come decides waiting deletions); reads only these.
+  payloads: { apis: [...S3_APIS] },
   types: [
     {
       type: DELETION,
@@ -239,8 +304,9 @@ export const s3Ransomware: ApiDetection = {
       remediation: 'Treat this as an active ransomware incident: block the principal, preserve CloudTrail, restore data from versions or backups, and do not contact the sender before legal and security teams are involved.',
     },
   ],
-  onEvent: onS3Event,
-  finish: (context) => flushDeferred(context),
+  onEvent,
+  // What the logs have not yet passed waits for the next run: its DeleteBucket may be in that run's files.
+  finish: (context) => decideTeardowns(context, state(context).seenUntil ?? 0),
   cases: () => [
     {
       name: 'download everything, delete every version one by one, leave a note (Stratus s3-ransomware-individual-deletion shape)',
@@ -249,6 +315,7 @@ export const s3Ransomware: ApiDetection = {
         s3('ListObjectVersions', { bucketName, versions: '' }, at(1), thief),
         ...files.map((f, i) => s3('DeleteObject', { bucketName, key: f, versionId: `v${i}` }, at(2, i), thief)),
         s3('PutObject', { bucketName, key: 'FILES-DELETED.txt' }, at(3), thief),
+        logsGoOn(),
       ],
       expect: [DELETION, NOTE],
     },
@@ -258,6 +325,7 @@ export const s3Ransomware: ApiDetection = {
         s3('ListObjectVersions', { bucketName, versions: '' }, at(0), thief),
         s3('DeleteObjects', { bucketName, delete: '' }, at(1), thief),
         s3('PutObject', { bucketName, key: 'README-RECOVER-FILES.txt' }, at(2), thief),
+        logsGoOn(),
       ],
       expect: [DELETION, NOTE],
     },
@@ -277,11 +345,14 @@ export const s3Ransomware: ApiDetection = {
     },
     {
       name: 'ransom notes under other names after a version purge: spaces, ATTENTION, NOTE, your files',
-      records: ['HOW TO GET YOUR FILES BACK.txt', '!!!_ATTENTION_!!!.txt', 'NOTE.html', 'YOUR_DATA_IS_LOCKED.txt'].flatMap((note, n) => [
-        s3('ListObjectVersions', { bucketName: `b${n}`, versions: '' }, at(n * 5), thief),
-        s3('DeleteObjects', { bucketName: `b${n}`, delete: '' }, at(n * 5 + 1), thief),
-        s3('PutObject', { bucketName: `b${n}`, key: note }, at(n * 5 + 2), thief),
-      ]),
+      records: [
+        ...['HOW TO GET YOUR FILES BACK.txt', '!!!_ATTENTION_!!!.txt', 'NOTE.html', 'YOUR_DATA_IS_LOCKED.txt'].flatMap((note, n) => [
+          s3('ListObjectVersions', { bucketName: `b${n}`, versions: '' }, at(n * 5), thief),
+          s3('DeleteObjects', { bucketName: `b${n}`, delete: '' }, at(n * 5 + 1), thief),
+          s3('PutObject', { bucketName: `b${n}`, key: note }, at(n * 5 + 2), thief),
+        ]),
+        logsGoOn(),
+      ],
       expect: [DELETION, NOTE],
     },
     {
@@ -330,8 +401,40 @@ export const s3Ransomware: ApiDetection = {
         s3('DeleteBucket', { bucketName: 'old-site' }, at(2), assumedRole('AWSReservedSSO_Admin_0a1b2c3d', 'alice@example.com')),
         s3('ListObjectVersions', { bucketName: 'ci-scratch' }, at(3), assumedRole('TerraformApply', 'ci'), TERRAFORM_AGENT),
         s3('DeleteObjects', { bucketName: 'ci-scratch', delete: '' }, at(4), assumedRole('TerraformApply', 'ci'), TERRAFORM_AGENT),
+        logsGoOn(),
       ],
       expect: [],
+    },
+    {
+      name: 'console "Empty bucket", then "Delete bucket" 50 minutes later (still within the hour)',
+      records: [
+        s3('ListObjectVersions', { bucketName: 'old-site' }, at(0), assumedRole('AWSReservedSSO_Admin_0a1b2c3d', 'alice@example.com')),
+        s3('DeleteObjects', { bucketName: 'old-site', delete: '' }, at(1), assumedRole('AWSReservedSSO_Admin_0a1b2c3d', 'alice@example.com')),
+        // The logs go past the deletion's hour only after the DeleteBucket: nothing to report.
+        logsGoOn(at(40)),
+        s3('DeleteBucket', { bucketName: 'old-site' }, at(50), assumedRole('AWSReservedSSO_Admin_0a1b2c3d', 'alice@example.com')),
+        logsGoOn(),
+      ],
+      expect: [],
+    },
+    {
+      name: 'a version purge whose hour the logs have not yet passed: decided by a later run, not reported yet',
+      records: [
+        s3('ListObjectVersions', { bucketName, versions: '' }, at(0), thief),
+        s3('DeleteObjects', { bucketName, delete: '' }, at(1), thief),
+        logsGoOn(at(59)),
+      ],
+      expect: [],
+    },
+    {
+      name: 'a version purge, and the same principal deletes another bucket (not this one) within the hour',
+      records: [
+        s3('ListObjectVersions', { bucketName, versions: '' }, at(0), thief),
+        s3('DeleteObjects', { bucketName, delete: '' }, at(1), thief),
+        s3('DeleteBucket', { bucketName: 'other-bucket' }, at(2), thief),
+        logsGoOn(),
+      ],
+      expect: [DELETION],
     },
     {
       name: 'an admin deleting a few objects; an app that writes SSE-C objects of its own; a daily cleanup job',
