@@ -37,15 +37,16 @@ describe('gumshoe intel add/list/lookup/deactivate/remove', () => {
   test('add: loads the valid lines, warns file:line for the others, prints the summary', async () => {
     const result = await cli(['intel', 'add', fixture('threat-ips.txt'), '--db', db]);
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /added threat list 'threat-ips' \(TXT\) from .*threat-ips\.txt: 5 entries, 4 malformed line\(s\); sha256 [0-9a-f]{64}/);
-    assert.match(result.stderr, /warning: .*threat-ips\.txt:5: not an IPv4 address, CIDR or domain: not-an-ip!/);
-    assert.match(result.stderr, /threat-ips\.txt:6: IPv6 entries are not supported/);
+    assert.match(result.stdout, /added threat list 'threat-ips' \(TXT\) from .*threat-ips\.txt: 7 entries, 4 malformed line\(s\); sha256 [0-9a-f]{64}/);
+    assert.match(result.stderr, /warning: .*threat-ips\.txt:5: not an IP address, CIDR or domain: not-an-ip!/);
+    assert.doesNotMatch(result.stderr, /threat-ips\.txt:6:/, 'the IPv6 address on line 6 is an entry');
+    assert.match(result.stderr, /threat-ips\.txt:12: invalid IPv6 address or CIDR: 2001:db8::1::2/);
   });
 
   test('add --trusted --name, with an explicit format', async () => {
     const result = await cli(['intel', 'add', `${fixture('trusted-ips.txt')}:txt`, '--trusted', '--name', 'Office egress', '--db', db]);
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /added trusted list 'Office egress' \(TXT\).*: 2 entries, 0 malformed/);
+    assert.match(result.stdout, /added trusted list 'Office egress' \(TXT\).*: 3 entries, 0 malformed/);
   });
 
   test('add: a list with no valid entry, an unknown format, a bad name and a missing file are user errors', async () => {
@@ -69,9 +70,9 @@ describe('gumshoe intel add/list/lookup/deactivate/remove', () => {
     const result = await cli(['intel', 'list', '--json', '--db', db]);
     assert.equal(result.status, 0, result.stderr);
     const sets = JSON.parse(result.stdout) as { name: string; role: string; entries: number; active: boolean }[];
-    assert.deepEqual(sets.map((s) => [s.name, s.role, s.entries, s.active]), [['threat-ips', 'threat', 5, true], ['Office egress', 'trusted', 2, true]]);
+    assert.deepEqual(sets.map((s) => [s.name, s.role, s.entries, s.active]), [['threat-ips', 'threat', 7, true], ['Office egress', 'trusted', 3, true]]);
     const table = await cli(['intel', 'list', '--db', db]);
-    assert.match(table.stdout, /threat-ips\s+threat\s+custom\s+TXT\s+5\s+4\s+yes/);
+    assert.match(table.stdout, /threat-ips\s+threat\s+custom\s+TXT\s+7\s+4\s+yes/);
   });
 
   test('lookup: list hits (trusted wins, threats still shown), geo, ASN, AWS by ASN', async () => {
@@ -85,6 +86,9 @@ describe('gumshoe intel add/list/lookup/deactivate/remove', () => {
     assert.equal(aws.status, 0, aws.stderr);
     assert.match(aws.stdout, /asn:\s+16509/);
     assert.match(aws.stdout, /aws:\s+region=unknown service=AMAZON/);
+    const v6 = JSON.parse((await cli(['intel', 'lookup', '2001:db8:bad::9', '--json', '--db', db])).stdout);
+    assert.deepEqual([v6.threats[0]?.listName, v6.trusted], ['threat-ips', false], 'in the IPv6 /48 of the threat list');
+    assert.equal(JSON.parse((await cli(['intel', 'lookup', '2001:db8:cafe::9', '--json', '--db', db])).stdout).trusted, true);
     const domain = JSON.parse((await cli(['intel', 'lookup', 'a.evil.example.org', '--json', '--db', db])).stdout);
     assert.equal(domain.threats[0].listName, 'threat-ips');
     const bad = await cli(['intel', 'lookup', 'not a thing', '--db', db]);
@@ -155,7 +159,7 @@ describe('gumshoe intel add/list/lookup/deactivate/remove', () => {
     assert.equal((await cli(['intel', 'activate', 'threat-ips', '--db', db])).status, 0);
     assert.equal(JSON.parse((await cli(['intel', 'lookup', '198.51.100.7', '--json', '--db', db])).stdout).threats.length, 1);
     const removed = await cli(['intel', 'remove', 'threat-ips', '--db', db]);
-    assert.match(removed.stdout, /removed threat list 'threat-ips' \(5 entries\)/);
+    assert.match(removed.stdout, /removed threat list 'threat-ips' \(7 entries\)/);
     const again = await cli(['intel', 'remove', 'threat-ips', '--db', db]);
     assert.equal(again.status, 2);
     assert.match(again.stderr, /no intel list named 'threat-ips'/);

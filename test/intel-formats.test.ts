@@ -16,17 +16,49 @@ const values = (list: ParsedList) => list.entries.map((e) => `${e.kind}:${e.valu
 const problemLines = (list: ParsedList) => list.problems.map((p) => p.line);
 
 describe('list formats', () => {
-  test('TXT: IPs, CIDRs, domains and wildcards; bad lines reported by number, IPv6 unsupported', () => {
+  test('TXT: IPv4 and IPv6 addresses and CIDRs, domains and wildcards; bad lines reported by number', () => {
     const list = parseFixture('threat-ips.txt');
     assert.equal(list.format, 'TXT');
-    assert.deepEqual(values(list), ['ip:198.51.100.7', 'cidr:203.0.113.0/24', 'ip:192.0.2.10', 'domain:bad.example', 'domain:*.evil.example.org']);
-    assert.deepEqual(problemLines(list), [5, 6, 7, 10]);
-    assert.match(list.problems[1]!.message, /IPv6 entries are not supported/);
-    assert.match(list.problems[2]!.message, /invalid IPv4 address or CIDR: 192\.0\.2\.300/);
+    assert.deepEqual(values(list), [
+      'ip:198.51.100.7', 'cidr:203.0.113.0/24', 'ip:192.0.2.10', 'ip:2001:db8::1', 'domain:bad.example', 'domain:*.evil.example.org',
+      'cidr:2001:db8:bad::/48',
+    ]);
+    assert.deepEqual(problemLines(list), [5, 7, 10, 12]);
+    assert.match(list.problems[0]!.message, /not an IP address, CIDR or domain: not-an-ip!/);
+    assert.match(list.problems[1]!.message, /invalid IPv4 address or CIDR: 192\.0\.2\.300/);
+    assert.match(list.problems[3]!.message, /invalid IPv6 address or CIDR: 2001:db8::1::2/);
+  });
+
+  test('IPv6 entries in every format, stored in RFC 5952 text; IPv4-mapped and NAT64 ones stay IPv4', () => {
+    assert.deepEqual(values(parseList('2001:0DB8:0000:0000:0000:0000:0000:0001\n2001:db8:1:2:3:4:5:6/64\n2001:db8::7/128\n::/0\n::ffff:198.51.100.7\n64:ff9b::c000:205/128\n', 'TXT')), [
+      'ip:2001:db8::1', 'cidr:2001:db8:1:2::/64', 'ip:2001:db8::7', 'cidr:::/0', 'ip:198.51.100.7', 'ip:192.0.2.5',
+    ]);
+    assert.deepEqual(problemLines(parseList('2001:db8::/129\nfe80::1%eth0\n2001:db8::12345\n', 'TXT')), [1, 2, 3]);
+    assert.deepEqual(values(parseList('Indicator type,Indicator,Description\nIPv6,2001:db8:5::9,Scanner\nCIDR,2001:db8:6::/48,Hosting\n', 'OTX_CSV')), [
+      'ip:2001:db8:5::9 (Scanner)', 'cidr:2001:db8:6::/48 (Hosting)',
+    ]);
+    assert.deepEqual(values(parseList('2001:db8::44#4#2#Malicious Host#DE#Berlin#52.5,13.4#3\n', 'ALIEN_VAULT')), ['ip:2001:db8::44 (Malicious Host)']);
+    assert.deepEqual(values(parseList('ip, category, score, first_seen, last_seen, ports (|)\n2001:db8::61, 1, 127, 2026-01-01, 2026-11-01, 443\n', 'PROOF_POINT')), ['ip:2001:db8::61 (CnC)']);
+    assert.deepEqual(values(parseList('reportId,ip,cidr,domain,malwareFamily\nr1,2001:db8::91,,,Dridex\nr2,,2001:db8:80::/41,,FIN7\n', 'FIRE_EYE')), [
+      'ip:2001:db8::91 (Dridex)', 'cidr:2001:db8:80::/41 (FIN7)',
+    ]);
+    const stix1 = `<stix:STIX_Package xmlns:stix="http://stix.mitre.org/stix-1" xmlns:AddressObj="http://cybox.mitre.org/objects#AddressObject-2">
+<AddressObj:Address_Value condition="InclusiveBetween">2001:db8::10##comma##2001:db8::1f</AddressObj:Address_Value>
+<AddressObj:Address_Value condition="InclusiveBetween">2001:db8::10##comma##198.51.100.1</AddressObj:Address_Value>
+<AddressObj:Address_Value>2001:db8::20##comma##198.51.100.20</AddressObj:Address_Value>
+</stix:STIX_Package>`;
+    const list1 = parseList(stix1, 'STIX');
+    assert.deepEqual(values(list1), ['cidr:2001:db8::10/124', 'ip:2001:db8::20', 'ip:198.51.100.20']);
+    assert.deepEqual(problemLines(list1), [3], 'a range from an IPv6 to an IPv4 address');
+    const stix2 = JSON.stringify({ type: 'bundle', objects: [
+      { type: 'indicator', id: 'indicator--1', name: 'C2', pattern: "[ipv6-addr:value ISSUBSET '2001:db8:c2::/48' OR ipv6-addr:value = '2001:db8::c3']", pattern_type: 'stix' },
+      { type: 'ipv6-addr', id: 'ipv6-addr--1', value: '2001:DB8::C4' },
+    ] });
+    assert.deepEqual(values(parseList(stix2, 'STIX')), ['cidr:2001:db8:c2::/48 (C2)', 'ip:2001:db8::c3 (C2)', 'ip:2001:db8::c4']);
   });
 
   test('TXT: CRLF line ends, domain lists with ; comments, case and trailing dot normalised', () => {
-    assert.deepEqual(values(parseFixture('trusted-ips.txt')), ['ip:192.0.2.10', 'cidr:198.51.100.0/28']);
+    assert.deepEqual(values(parseFixture('trusted-ips.txt')), ['ip:192.0.2.10', 'cidr:198.51.100.0/28', 'cidr:2001:db8:cafe::/48']);
     const domains = parseFixture('domains.txt');
     assert.deepEqual(values(domains), ['domain:login-microsoft.example', 'domain:*.c2.example.net', 'domain:mixed.case.example.com']);
     assert.deepEqual(problemLines(domains), [5]);
@@ -37,7 +69,7 @@ describe('list formats', () => {
     assert.deepEqual(values(list), ['cidr:10.0.0.0/8', 'ip:192.0.2.9']);
   });
 
-  test('OTX_CSV: IPv4, CIDR, hostname and domain rows; hashes and URLs skipped; descriptions as threat names', () => {
+  test('OTX_CSV: IPv4, IPv6, CIDR, hostname and domain rows; hashes and URLs skipped; descriptions as threat names', () => {
     const list = parseFixture('otx.csv');
     assert.equal(list.format, 'OTX_CSV');
     assert.deepEqual(values(list), [
@@ -45,9 +77,10 @@ describe('list formats', () => {
       'cidr:203.0.113.64/26 (Scanning subnet)',
       'domain:beacon.c2.example (Cobalt Strike beacon, team server)',
       'domain:malware-drop.example',
+      'ip:2001:db8::5 (ipv6 host)',
     ]);
     assert.equal(list.skipped, 2);
-    assert.deepEqual(problemLines(list), [8, 9]);
+    assert.deepEqual(problemLines(list), [9]);
   });
 
   test('ALIEN_VAULT: first field is the entry, the activity label the threat name; # lines are comments', () => {
@@ -100,9 +133,10 @@ describe('list formats', () => {
       'domain:c2.bad.example (anomalous-activity)',
       'ip:192.0.2.130',
       'domain:exfil.example',
+      'ip:2001:db8::130',
     ]);
     assert.equal(list.skipped, 1);
-    assert.deepEqual(problemLines(list), [42, 64], 'lines of the broken indicator and the IPv6 object');
+    assert.deepEqual(problemLines(list), [42], 'line of the broken indicator');
   });
 
   test('STIX 2.1: network-traffic src_ref/dst_ref values (MISP ip-dst / ip-src) are address indicators', () => {
@@ -118,9 +152,10 @@ describe('list formats', () => {
       ],
     }, null, 1);
     const list = parseList(bundle, 'STIX');
-    assert.deepEqual(values(list), ['ip:198.51.100.220 (MISP ip-dst)', 'cidr:203.0.113.0/25 (MISP ip-dst)', 'domain:c2.bad.example (MISP ip-dst)']);
-    assert.equal(list.problems.length, 1, 'the IPv6 value is reported as unsupported');
-    assert.match(list.problems[0]!.message, /IPv6 entries are not supported/);
+    assert.deepEqual(values(list), [
+      'ip:198.51.100.220 (MISP ip-dst)', 'cidr:203.0.113.0/25 (MISP ip-dst)', 'domain:c2.bad.example (MISP ip-dst)', 'ip:2001:db8::1 (MISP ip-dst)',
+    ]);
+    assert.deepEqual(list.problems, []);
     assert.equal(list.skipped, 1, 'a port-only pattern holds no address');
   });
 

@@ -85,14 +85,15 @@ describe('list entries written as IPv6 forms of an IPv4 address are that IPv4 ad
     }
   });
 
-  test('TXT and AlienVault lists from dual-stack servers load mapped entries as IPv4; real IPv6 is still reported', () => {
+  test('TXT and AlienVault lists from dual-stack servers load mapped entries as IPv4, and real IPv6 as IPv6', () => {
     const txt = parseList('::ffff:198.51.100.7\n::ffff:203.0.113.0/120\n64:ff9b::c000:205\n2001:db8::1\n', 'TXT');
     assert.deepEqual(txt.entries, [
       { kind: 'ip', value: '198.51.100.7' },
       { kind: 'cidr', value: '203.0.113.0/24' },
       { kind: 'ip', value: '192.0.2.5' },
+      { kind: 'ip', value: '2001:db8::1' },
     ]);
-    assert.deepEqual(txt.problems, [{ line: 4, message: 'IPv6 entries are not supported (GuardDuty lists are IPv4 only): 2001:db8::1' }]);
+    assert.deepEqual(txt.problems, []);
 
     const alienVault = parseList('::ffff:198.51.100.9#4#2#Scanning Host#US#Ashburn#39.0,-77.4#11\n', 'ALIEN_VAULT');
     assert.deepEqual(alienVault.entries, [{ kind: 'ip', value: '198.51.100.9', threatName: 'Scanning Host' }]);

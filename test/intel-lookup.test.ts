@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { asnIndexFile, cachedAsnTable } from '../src/intel/asn-cache.js';
 import { AsnTable, decodeAsnTable, encodeAsnTable, parseAsnCsv } from '../src/intel/asn-table.js';
 import { asnCsvSource, combineSources, Geo, type GeoSource, packageGeo } from '../src/intel/geo.js';
-import { ipv4Of, parseIpv4, parseIpv4Range, parseIpv6, RangeIndex, unmapIpv4 } from '../src/intel/ip.js';
+import { formatIpv6, ipv4Of, parseIpv4, parseIpv4Range, parseIpv6, RangeIndex, unmapIpv4 } from '../src/intel/ip.js';
 import { buildLookup, isNonRoutableEntry } from '../src/intel/matcher.js';
 import { staticIntel } from '../src/intel/static.js';
 import { parseAwsIpRanges } from '../src/intel/update.js';
@@ -130,6 +130,75 @@ describe('IPv6 addresses that carry an IPv4 one (IPv4-mapped, NAT64) are judged 
     assert.deepEqual(geo.details('::ffff:8.8.8.8'), geo.details('8.8.8.8'));
     assert.equal(geo.details('64:ff9b::808:808').asn, 15169);
     assert.equal(geo.asn('::ffff:8.8.8.8'), 15169);
+  });
+});
+
+describe('IPv6 entries: threat, trusted and Tor lists of dual-stack organisations', () => {
+  const intel = staticIntel({
+    threatIps: [
+      { ip: '2001:db8:bad::66' },
+      { ip: '2001:db8:bad::/48', listName: 'Scanners' },
+      { ip: '2001:db8:bad::/56', listName: 'Scanners' },
+      { ip: '2001:db8:c2::/64', listName: 'Feodo', custom: false, threatName: 'CommandAndControl' },
+      { ip: '198.51.100.7' },
+    ],
+    trustedIps: ['2001:db8:cafe::/48', '192.0.2.0/28'],
+    torExits: ['2001:db8:7a::45'],
+    torRelays: ['2001:db8:7a::45', '2001:db8:7a::9'],
+  });
+
+  test('exact addresses and CIDRs in any spelling, narrowest first, one match per list', () => {
+    assert.deepEqual(intel.ipThreats('2001:DB8:BAD:0:0:0:0:66'), [{ listName: 'TestThreatList', custom: true }, { listName: 'Scanners', custom: true }]);
+    assert.deepEqual(intel.ipThreats(' 2001:db8:bad:ff::1 '), [{ listName: 'Scanners', custom: true }]);
+    assert.deepEqual(intel.ipThreats('2001:db8:c2::ffff:1'), [{ listName: 'Feodo', custom: false, threatName: 'CommandAndControl' }]);
+    for (const ip of ['2001:db8:bae::1', '2001:db8:c2:1::1', '2001:db8::66', 'not:an:ip', '2001:db8:bad::66%eth0']) assert.deepEqual(intel.ipThreats(ip), [], ip);
+  });
+
+  test('trusted IPv6 CIDRs and Tor exits and relays', () => {
+    assert.equal(intel.isTrustedIp('2001:db8:cafe:ffff::1'), true);
+    assert.equal(intel.isTrustedIp('2001:db8:caff::1'), false);
+    assert.equal(intel.isTorExit('2001:db8:7a:0::45'), true);
+    assert.equal(intel.isTorExit('2001:db8:7a::9'), false);
+    assert.equal(intel.isTorRelay('2001:db8:7a::9'), true);
+  });
+
+  test('answers stay right when IPv4 and IPv6 addresses alternate (each lookup parses the address once)', () => {
+    for (let i = 0; i < 3; i++) {
+      assert.equal(intel.ipThreats('198.51.100.7').length, 1);
+      assert.equal(intel.isTrustedIp('198.51.100.7'), false);
+      assert.equal(intel.ipThreats('2001:db8:bad::66').length, 2);
+      assert.equal(intel.isTrustedIp('2001:db8:bad::66'), false);
+      assert.equal(intel.isTrustedIp('192.0.2.1'), true);
+      assert.equal(intel.isTorExit('2001:db8:7a::45'), true);
+      assert.equal(intel.isTrustedIp('2001:db8:cafe::1'), true);
+    }
+  });
+
+  test('only global unicast (2000::/3) is matched: loopback, unique-local, link-local and multicast never are', () => {
+    const everything = staticIntel({ threatIps: [{ ip: '::/0', listName: 'Everything' }], trustedIps: ['::/0'] });
+    for (const ip of ['::', '::1', 'fd12:3456::1', 'fe80::1', 'ff02::1', '100::1', '64:ff9b:1::1', '::ffff:10.0.0.1']) {
+      assert.deepEqual(everything.ipThreats(ip), [], ip);
+      assert.equal(everything.isTrustedIp(ip), false, ip);
+    }
+    for (const ip of ['2600:1f18::1', '2a02:c7c::1', '3fff::1']) assert.deepEqual(everything.ipThreats(ip), [{ listName: 'Everything', custom: true }], ip);
+    assert.deepEqual(everything.ipThreats('198.51.100.7'), [], 'an IPv6 CIDR holds no IPv4 address');
+  });
+
+  test('isNonRoutableEntry: IPv6 entries wholly outside global unicast', () => {
+    for (const entry of ['fd00::/8', 'fe80::1', '::1', 'ff00::/8', '::/8']) assert.equal(isNonRoutableEntry(entry), true, entry);
+    for (const entry of ['::/0', '2001:db8::1', '2000::/3', '2600:1f18::/32']) assert.equal(isNonRoutableEntry(entry), false, entry);
+  });
+
+  test('parseIpv6 and formatIpv6: every valid spelling, RFC 5952 text, invalid ones refused', () => {
+    const cases: [string, string][] = [
+      ['2001:0DB8:0000:0000:0001:0000:0000:0001', '2001:db8::1:0:0:1'], ['::', '::'], ['::1', '::1'], ['1::', '1::'],
+      ['1:2:3:4:5:6:7::', '1:2:3:4:5:6:7:0'], ['::ffff:198.51.100.7', '::ffff:c633:6407'], ['fe80:0:0:0:0:0:0:1', 'fe80::1'],
+      ['2001:db8:0:1:1:1:1:1', '2001:db8:0:1:1:1:1:1'], ['1:0:0:2:0:0:0:3', '1:0:0:2::3'],
+    ];
+    for (const [text, formatted] of cases) assert.equal(formatIpv6(parseIpv6(text)!), formatted, text);
+    for (const text of ['', ':', ':::', '1:::2', ':1::', '1::2:', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7', '::1:2:3:4:5:6:7:8', '12345::', 'g::1', '1.2.3.4', '1.2.3.4::', '::ffff:1.2.3', 'fe80::1%eth0']) {
+      assert.equal(parseIpv6(text), undefined, text);
+    }
   });
 });
 

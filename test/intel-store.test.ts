@@ -43,11 +43,12 @@ describe('intel store and loadIntel', () => {
     const list = await readList(`${fixture('otx.csv')}:OTX_CSV`);
     const set = await saveList(c, list, (await chooseSetName(c, list, 'threat')).name, 'threat');
     assert.equal(set.name, 'otx');
-    assert.deepEqual([set.role, set.feed, set.format, set.entries, set.problems, set.active], ['threat', 'custom', 'OTX_CSV', 4, 2, true]);
+    assert.deepEqual([set.role, set.feed, set.format, set.entries, set.problems, set.active], ['threat', 'custom', 'OTX_CSV', 5, 1, true]);
     assert.equal(set.sha256, fileSha(fixture('otx.csv')));
     const intel = await loadIntel(c);
     assert.deepEqual(intel.ipThreats('203.0.113.70'), [{ listName: 'otx', custom: true, threatName: 'Scanning subnet', fileSha256: set.sha256 }]);
     assert.equal(intel.domainThreats('beacon.c2.example')[0]?.listName, 'otx');
+    assert.deepEqual(intel.ipThreats('2001:DB8:0::5'), [{ listName: 'otx', custom: true, threatName: 'ipv6 host', fileSha256: set.sha256 }], 'the IPv6 row, however written');
   });
 
   test('managed feeds give custom=false; Tor sets answer isTorExit/isTorRelay, not ipThreats', async () => {
@@ -74,13 +75,16 @@ describe('intel store and loadIntel', () => {
     assert.equal(intel.isTrustedIp('192.0.2.10'), true);
     assert.equal(intel.ipThreats('192.0.2.10')[0]?.listName, 'RedTeam');
     assert.equal(intel.domainThreats('x.evil.example.org')[0]?.listName, 'RedTeam');
+    assert.equal(intel.ipThreats('2001:db8:bad:77::1')[0]?.listName, 'RedTeam', 'in the IPv6 /48');
+    assert.equal(intel.isTrustedIp('2001:db8:cafe:1::10'), true, 'in the trusted IPv6 /48');
+    assert.equal(intel.isTrustedIp('2001:db8:caff::10'), false);
 
     await setActive(c, 'Office', false);
     await setActive(c, 'RedTeam', false);
     intel = await loadIntel(c);
     assert.equal(intel.isTrustedIp('192.0.2.10'), false);
     assert.deepEqual(intel.ipThreats('192.0.2.10'), []);
-    assert.equal((await getSet(c, 'RedTeam'))?.entries, 5, 'entries are kept');
+    assert.equal((await getSet(c, 'RedTeam'))?.entries, 7, 'entries are kept');
     await setActive(c, 'RedTeam', true);
     assert.equal((await loadIntel(c)).ipThreats('203.0.113.1').length, 1);
   });

@@ -20,9 +20,12 @@ const FEED_BODIES: Record<string, string> = {
   '/onionoo-relays.json': JSON.stringify({
     version: '8.0',
     relays: [
-      { or_addresses: ['185.220.101.2:9001', '[2001:db8::2]:9001'] },
+      { or_addresses: ['185.220.101.2:9001', '[2001:db8::2]:9001'], flags: ['Fast', 'Running', 'Valid'] },
       { or_addresses: ['185.220.101.1:443'] },
       { or_addresses: ['not-an-ip:9001'] },
+      // Two relays on one IPv6 host, the second an exit: the address is an exit's.
+      { or_addresses: ['[2001:db8::33]:9002'], flags: ['Running'] },
+      { or_addresses: ['185.220.101.33:443', '[2001:DB8:0::33]:443'], flags: ['Exit', 'Fast', 'Running', 'Valid'] },
     ],
   }),
   '/feodo-ipblocklist.txt': '################################################################\n# abuse.ch Feodo Tracker Botnet C2 IP Blocklist (recommended)    #\n################################################################\n198.51.100.50\n198.51.100.51\n',
@@ -66,7 +69,7 @@ describe('intel update', () => {
     serveAll();
     const results = await updateIntel(lake.lake.connection, { baseUrl: base });
     assert.deepEqual(results.map((r) => [r.name, r.ok, r.entries]), [
-      ['AwsIpRanges', true, 5], ['TorExitNodes', true, 2], ['TorRelays', true, 2], ['Feodo', true, 2], ['EmergingThreats', true, 2],
+      ['AwsIpRanges', true, 5], ['TorExitNodes', true, 2], ['TorRelays', true, 5], ['Feodo', true, 2], ['EmergingThreats', true, 2],
     ]);
     assert.match(results[0]!.sha256!, /^[0-9a-f]{64}$/);
     assert.equal(results[2]!.problems, 1, 'the relay address that is not an IP');
@@ -75,6 +78,9 @@ describe('intel update', () => {
     assert.equal(intel.awsRange('52.94.1.1'), undefined, 'ranges loaded: no ASN fallback');
     assert.equal(intel.isTorExit('185.220.101.33'), true);
     assert.equal(intel.isTorRelay('185.220.101.2'), true);
+    assert.equal(intel.isTorRelay('2001:db8::2'), true, 'an IPv6 OR address');
+    assert.equal(intel.isTorExit('2001:db8::2'), false, 'no Exit flag');
+    assert.equal(intel.isTorExit('2001:0db8::0033'), true, 'the IPv6 address of a relay with the Exit flag');
     assert.deepEqual(intel.ipThreats('198.51.100.50'), [{ listName: 'Feodo', custom: false, threatName: 'CommandAndControl', fileSha256: results[3]!.sha256 }]);
     assert.equal(intel.ipThreats('203.0.113.99')[0]?.listName, 'EmergingThreats');
   });
@@ -200,9 +206,15 @@ describe('intel update', () => {
     await assert.rejects(readList(`${base}/missing.txt`), (e: unknown) => e instanceof UserError && /HTTP 404/.test(e.message));
   });
 
-  test('onionoo: IPv4 or_addresses kept once, IPv6 left out', () => {
+  test('onionoo: IPv4 and IPv6 or_addresses kept once, those of relays with the Exit flag marked', () => {
     const parsed = parseOnionooRelays(FEED_BODIES['/onionoo-relays.json']!);
-    assert.deepEqual(parsed.entries.map((e) => e.value), ['185.220.101.2', '185.220.101.1']);
+    assert.deepEqual(parsed.entries, [
+      { kind: 'ip', value: '185.220.101.2' }, { kind: 'ip', value: '2001:db8::2' }, { kind: 'ip', value: '185.220.101.1' },
+      { kind: 'ip', value: '2001:db8::33', threatName: 'Exit' }, { kind: 'ip', value: '185.220.101.33', threatName: 'Exit' },
+    ]);
+    assert.equal(parsed.problems, 1);
+    const bad = parseOnionooRelays(JSON.stringify({ relays: [{ or_addresses: ['[2001:db8::zz]:9001', '[2001:db8::1]', '2001:db8::1:9001', '198.51.100.9:x'] }] }));
+    assert.deepEqual([bad.entries, bad.problems], [[], 4]);
     assert.throws(() => parseOnionooRelays('{}'), /no "relays" array/);
   });
 });

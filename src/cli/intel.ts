@@ -36,9 +36,8 @@ export function registerIntelCommands(program: Command): void {
     .addOption(dbOption())
     .option('--json', 'print the result as JSON')
     .addHelpText('after', `
-TXT holds one IPv4 address, CIDR, domain or *.wildcard domain per line. STIX takes STIX 1.2 XML and STIX 2.1
-JSON bundles. Malformed lines are reported as warnings (file:line: message) and the rest is loaded; IPv6
-entries are reported as unsupported (GuardDuty lists are IPv4 only).
+TXT holds one IPv4 or IPv6 address, CIDR, domain or *.wildcard domain per line. STIX takes STIX 1.2 XML and
+STIX 2.1 JSON bundles. Malformed lines are reported as warnings (file:line: message) and the rest is loaded.
 
 A name already used by a list of the other role (threat/trusted) or by a managed feed is refused; a list of
 the same role and name is replaced.

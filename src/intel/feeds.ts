@@ -22,7 +22,7 @@ export const MANAGED_FEEDS: readonly FeedDefinition[] = [
   {
     name: 'TorRelays',
     feed: 'tor-relay',
-    url: 'https://onionoo.torproject.org/details?type=relay&running=true&fields=or_addresses',
+    url: 'https://onionoo.torproject.org/details?type=relay&running=true&fields=or_addresses,flags',
     file: 'onionoo-relays.json',
   },
   {
@@ -40,3 +40,9 @@ export const MANAGED_FEEDS: readonly FeedDefinition[] = [
     threatName: 'Malicious',
   },
 ];
+
+/**
+ * The threat_name of TorRelays entries whose relay has the Exit flag: loadIntel counts them as exits too.
+ * The bulk exit list holds IPv4 only; these give the IPv6 exits.
+ */
+export const TOR_EXIT_MARK = 'Exit';

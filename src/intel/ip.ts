@@ -58,37 +58,81 @@ export function formatIpv4(value: number): string {
   return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
 }
 
-/** An IPv6 address as a 128-bit bigint (embedded IPv4 tails allowed, zone ids not), or undefined. */
+/** The eight 16-bit groups of the IPv6 address parseIpv6 is reading (module scratch: it never re-enters). */
+const groups = new Uint16Array(8);
+
+/**
+ * An IPv6 address as a 128-bit bigint (embedded IPv4 tails allowed, zone ids not), or undefined. Parsed by
+ * hand, one pass over the characters: lookups parse every IPv6 flow peer and caller.
+ */
 export function parseIpv6(text: string): bigint | undefined {
-  if (!text.includes(':') || !/^[0-9a-fA-F:.]+$/.test(text)) return undefined;
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const groups = (part: string): number[] | undefined => {
-    if (part === '') return [];
-    const out: number[] = [];
-    const pieces = part.split(':');
-    for (let i = 0; i < pieces.length; i++) {
-      const piece = pieces[i]!;
-      if (i === pieces.length - 1 && piece.includes('.')) {
-        const v4 = parseIpv4(piece);
-        if (v4 === undefined) return undefined;
-        out.push(v4 >>> 16, v4 & 0xffff);
-      } else if (/^[0-9a-fA-F]{1,4}$/.test(piece)) {
-        out.push(parseInt(piece, 16));
-      } else {
-        return undefined;
-      }
+  const n = text.length;
+  if (n < 2 || n > 45) return undefined;
+  let count = 0;
+  let gap = -1;
+  let i = 0;
+  if (text.charCodeAt(0) === 58) {
+    if (text.charCodeAt(1) !== 58) return undefined;
+    gap = 0;
+    i = 2;
+  }
+  while (i < n) {
+    const start = i;
+    let value = 0;
+    for (; i < n; i++) {
+      const hex = hexValue(text.charCodeAt(i));
+      if (hex < 0) break;
+      value = value * 16 + hex;
     }
-    return out;
-  };
-  const head = groups(halves[0]!);
-  const tail = halves.length === 2 ? groups(halves[1]!) : [];
-  if (!head || !tail) return undefined;
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
-  let value = 0n;
-  for (const g of [...head, ...new Array<number>(missing).fill(0), ...tail]) value = (value << 16n) | BigInt(g);
-  return value;
+    const digits = i - start;
+    if (i < n && text.charCodeAt(i) === 46) {
+      // An IPv4 tail ends the address and fills two groups.
+      const v4 = count <= 6 ? parseIpv4(text.slice(start)) : undefined;
+      if (v4 === undefined) return undefined;
+      groups[count++] = v4 >>> 16;
+      groups[count++] = v4 & 0xffff;
+      break;
+    }
+    if (digits === 0 || digits > 4 || count === 8) return undefined;
+    groups[count++] = value;
+    if (i === n) break;
+    if (text.charCodeAt(i) !== 58 || ++i === n) return undefined;
+    if (text.charCodeAt(i) === 58) {
+      if (gap >= 0) return undefined;
+      gap = count;
+      i++;
+    }
+  }
+  if (gap < 0 ? count !== 8 : count > 7) return undefined;
+  if (gap >= 0) {
+    const moved = count - gap;
+    groups.copyWithin(8 - moved, gap, count);
+    groups.fill(0, gap, 8 - moved);
+  }
+  return (BigInt(groups[0]! * 0x10000 + groups[1]!) << 96n) | (BigInt(groups[2]! * 0x10000 + groups[3]!) << 64n)
+    | (BigInt(groups[4]! * 0x10000 + groups[5]!) << 32n) | BigInt(groups[6]! * 0x10000 + groups[7]!);
+}
+
+function hexValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  const lower = code | 32;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
+
+/** RFC 5952's text for an IPv6 address: lower-case, no leading zeros, the longest run of 2+ zero groups as `::`. */
+export function formatIpv6(value: bigint): string {
+  const parts: number[] = [];
+  for (let shift = 112n; shift >= 0n; shift -= 16n) parts.push(Number((value >> shift) & 0xffffn));
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && parts[j] === 0) j++;
+    if (j - i > bestLength) [bestStart, bestLength] = [i, j - i];
+    i = j === i ? i + 1 : j;
+  }
+  const hex = (from: number, to: number) => parts.slice(from, to).map((p) => p.toString(16)).join(':');
+  return bestStart < 0 ? hex(0, 8) : `${hex(0, bestStart)}::${hex(bestStart + bestLength, 8)}`;
 }
 
 export interface Ipv4Range {
@@ -131,6 +175,7 @@ export interface Ipv6Range {
   end: bigint;
 }
 
+/** An IPv6 address or CIDR as an inclusive range; host bits below the prefix are ignored. */
 export function parseIpv6Range(text: string): Ipv6Range | undefined {
   const slash = text.indexOf('/');
   const ip = parseIpv6(slash < 0 ? text : text.slice(0, slash));
@@ -141,6 +186,12 @@ export function parseIpv6Range(text: string): Ipv6Range | undefined {
   const hostBits = BigInt(128 - Number(bitsText));
   const start = (ip >> hostBits) << hostBits;
   return { start, end: start + (1n << hostBits) - 1n };
+}
+
+/** An IPv6 range as stored and shown: `address/bits` in RFC 5952 text, a single address without `/128`. */
+export function formatIpv6Range({ start, end }: Ipv6Range): string {
+  const hostBits = end === start ? 0 : (end - start).toString(2).length;
+  return hostBits === 0 ? formatIpv6(start) : `${formatIpv6(start)}/${128 - hostBits}`;
 }
 
 /**

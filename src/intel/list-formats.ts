@@ -1,19 +1,24 @@
 /**
  * Threat and trusted list parsing: GuardDuty's six formats (TXT, STIX, OTX_CSV, ALIEN_VAULT, PROOF_POINT,
  * FIRE_EYE), where STIX also takes STIX 2.1 JSON bundles and TXT also takes domains and `*.parent` wildcards.
- * A bad line is reported with its number and the rest still loads.
+ * Every format takes IPv6 addresses and CIDRs beside IPv4 ones (GuardDuty's lists take IPv4 only, which
+ * leaves a dual-stack organisation blind to listed IPv6 attackers). A bad line is reported with its number
+ * and the rest still loads.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../sources/input.js';
-import { formatIpv4, ipv4RangeOf, isDomainName, lastAtOrBelow, parseIpv4, parseIpv6Range } from './ip.js';
+import { formatIpv4, formatIpv6, formatIpv6Range, ipv4RangeOf, isDomainName, lastAtOrBelow, parseIpv4, parseIpv6, parseIpv6Range } from './ip.js';
 
 export const LIST_FORMATS = ['TXT', 'STIX', 'OTX_CSV', 'ALIEN_VAULT', 'PROOF_POINT', 'FIRE_EYE'] as const;
 export type ListFormat = (typeof LIST_FORMATS)[number];
 
 export interface ListEntry {
   kind: 'ip' | 'cidr' | 'domain';
-  /** IPv4 address; CIDR as network/bits; domain lower-cased, a wildcard as `*.parent` (matches subdomains of parent). */
+  /**
+   * IPv4 or IPv6 address (IPv6 in RFC 5952 text); CIDR as network/bits; domain lower-cased, a wildcard as
+   * `*.parent` (matches subdomains of parent).
+   */
   value: string;
   threatName?: string;
 }
@@ -113,7 +118,7 @@ class ListBuilder {
     this.problems.push({ line, message });
   }
 
-  /** Adds an IPv4 address, CIDR, domain or wildcard; anything else is a problem on that line. */
+  /** Adds an IPv4 or IPv6 address or CIDR, domain or wildcard; anything else is a problem on that line. */
   add(raw: string, line: number, threatName?: string): void {
     const value = raw.trim().replace(/^["']|["']$/g, '');
     const entry = classify(value);
@@ -132,11 +137,13 @@ function classify(value: string): ListEntry | string {
     const bits = 32 - Math.log2(range.end - range.start + 1);
     return bits === 32 ? { kind: 'ip', value: formatIpv4(range.start) } : { kind: 'cidr', value: `${formatIpv4(range.start)}/${bits}` };
   }
-  if (parseIpv6Range(value)) return `IPv6 entries are not supported (GuardDuty lists are IPv4 only): ${value}`;
+  const range6 = parseIpv6Range(value);
+  if (range6) return { kind: range6.start === range6.end ? 'ip' : 'cidr', value: formatIpv6Range(range6) };
   const domain = value.toLowerCase().replace(/\.$/, '');
   if (isDomainName(domain.startsWith('*.') ? domain.slice(2) : domain)) return { kind: 'domain', value: domain };
   if (/^[\d./]+$/.test(value)) return `invalid IPv4 address or CIDR: ${truncate(value)}`;
-  return `not an IPv4 address, CIDR or domain: ${truncate(value)}`;
+  if (value.includes(':') && /^[\da-f:./%]+$/i.test(value)) return `invalid IPv6 address or CIDR: ${truncate(value)}`;
+  return `not an IP address, CIDR or domain: ${truncate(value)}`;
 }
 
 function truncate(text: string): string {
@@ -216,7 +223,7 @@ function splitCsvLine(line: string): string[] {
   return fields;
 }
 
-/** OTX CSV: `Indicator type,Indicator,Description`; IPv4, CIDR and hostname/domain types are taken. */
+/** OTX CSV: `Indicator type,Indicator,Description`; IPv4, IPv6, CIDR and hostname/domain types are taken. */
 function parseOtx(text: string, out: ListBuilder): void {
   lines(text).forEach((raw, i) => {
     const line = raw.trim();
@@ -224,10 +231,9 @@ function parseOtx(text: string, out: ListBuilder): void {
     const [type = '', indicator = '', ...description] = splitCsvLine(line).map((f) => f.trim());
     const kind = type.toLowerCase();
     if (/^indicator ?type$/.test(kind)) return;
-    if (kind === 'ipv4' || kind === 'cidr' || kind === 'domain' || kind === 'domain name' || kind === 'hostname') {
+    if (kind === 'ipv4' || kind === 'ipv6' || kind === 'cidr' || kind === 'domain' || kind === 'domain name' || kind === 'hostname') {
       return out.add(indicator, i + 1, description.join(',') || undefined);
     }
-    if (kind === 'ipv6') return out.problem(i + 1, `IPv6 entries are not supported (GuardDuty lists are IPv4 only): ${indicator}`);
     if (indicator === '') return out.problem(i + 1, `expected "Indicator type,Indicator,Description": ${truncate(line)}`);
     out.skipped++;
   });
@@ -317,17 +323,29 @@ function decodeXml(text: string): string {
     .replace(/&amp;/g, '&');
 }
 
-/** The smallest set of CIDRs covering an inclusive IPv4 range. */
-function rangeToCidrs(start: number, end: number): string[] {
+/**
+ * The smallest set of CIDRs covering an inclusive range of IPv4 (32-bit) or IPv6 (128-bit) addresses, as
+ * list entries are written.
+ */
+function rangeToCidrs(start: bigint, end: bigint, bits: 32 | 128): string[] {
+  const format = (address: bigint) => (bits === 32 ? formatIpv4(Number(address)) : formatIpv6(address));
   const cidrs: string[] = [];
   while (start <= end) {
-    let size = 1;
-    while (start % (size * 2) === 0 && start + size * 2 - 1 <= end) size *= 2;
-    const bits = 32 - Math.log2(size);
-    cidrs.push(bits === 32 ? formatIpv4(start) : `${formatIpv4(start)}/${bits}`);
-    start += size;
+    let hostBits = 0n;
+    while (hostBits < BigInt(bits) && ((start >> hostBits) & 1n) === 0n && start + (2n << hostBits) - 1n <= end) hostBits++;
+    cidrs.push(hostBits === 0n ? format(start) : `${format(start)}/${bits - Number(hostBits)}`);
+    start += 1n << hostBits;
   }
   return cidrs;
+}
+
+/** Both ends of a CybOX InclusiveBetween range, IPv4 or IPv6 alike, with the width of their addresses. */
+function addressPair(low: string | undefined, high: string | undefined): { start: bigint; end: bigint; bits: 32 | 128 } | undefined {
+  if (low === undefined || high === undefined) return undefined;
+  const [a4, b4] = [parseIpv4(low), parseIpv4(high)];
+  if (a4 !== undefined && b4 !== undefined) return a4 <= b4 ? { start: BigInt(a4), end: BigInt(b4), bits: 32 } : undefined;
+  const [a6, b6] = [parseIpv6(low), parseIpv6(high)];
+  return a6 !== undefined && b6 !== undefined && a6 <= b6 ? { start: a6, end: b6, bits: 128 } : undefined;
 }
 
 const CYBOX_DOMAIN_NS = 'http://cybox.mitre.org/objects#DomainNameObject-1';
@@ -369,12 +387,12 @@ function parseStix1(text: string, out: ListBuilder): void {
     const title = titleAt(index);
     const parts = decodeXml(value).split('##comma##').map((p) => p.trim()).filter((p) => p !== '');
     if (!domain && /condition\s*=\s*["']InclusiveBetween["']/.test(attrs)) {
-      const [a, b] = parts.map((p) => parseIpv4(p));
-      if (parts.length !== 2 || a === undefined || b === undefined || a > b) {
-        out.problem(line, `InclusiveBetween needs two IPv4 addresses, low##comma##high: ${truncate(parts.join(' '))}`);
+      const range = parts.length === 2 ? addressPair(parts[0], parts[1]) : undefined;
+      if (!range) {
+        out.problem(line, `InclusiveBetween needs two IPv4 or two IPv6 addresses, low##comma##high: ${truncate(parts.join(' '))}`);
         continue;
       }
-      for (const cidr of rangeToCidrs(a, b)) out.add(cidr, line, title);
+      for (const cidr of rangeToCidrs(range.start, range.end, range.bits)) out.add(cidr, line, title);
       continue;
     }
     if (parts.length === 0) out.problem(line, 'empty value');
@@ -403,9 +421,9 @@ interface Stix2Object {
 const STIX2_COMPARISON = /\b(?:(?:ipv4-addr|ipv6-addr|domain-name):value|network-traffic:(?:src|dst)_ref\.value)\s*(?:=|ISSUBSET)\s*'(?<value>(?:[^'\\]|\\.)*)'/g;
 
 /**
- * STIX 2.1 JSON (a bundle, one object or an array): indicators whose pattern compares ipv4-addr or
- * domain-name values, or network-traffic src_ref/dst_ref values (OR'd comparisons each give an entry), and
- * ipv4-addr / domain-name objects.
+ * STIX 2.1 JSON (a bundle, one object or an array): indicators whose pattern compares ipv4-addr, ipv6-addr
+ * or domain-name values, or network-traffic src_ref/dst_ref values (OR'd comparisons each give an entry),
+ * and ipv4-addr / ipv6-addr / domain-name objects.
  */
 function parseStix2(text: string, out: ListBuilder): void {
   const lineAt = lineLocator(text);

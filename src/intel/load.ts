@@ -1,6 +1,7 @@
 /** Builds the IntelLookup detections use from the lake's active intel sets and the offline geo data. */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { BUILTIN_DOMAIN_THREATS } from './builtin-domains.js';
+import { TOR_EXIT_MARK } from './feeds.js';
 import { type Geo, packageGeo } from './geo.js';
 import type { IntelLookup, ThreatMatch } from './lookup.js';
 import { buildLookup, type IntelData } from './matcher.js';
@@ -27,8 +28,11 @@ export async function loadIntelData(connection: DuckDBConnection): Promise<Omit<
     const kind = entries.kind![i] as 'ip' | 'cidr' | 'domain';
     const value = entries.value![i] as string;
     if (feed === 'tor-exit') data.torExits.push(value);
-    else if (feed === 'tor-relay') data.torRelays.push(value);
-    else if (entries.role![i] === 'trusted') data.trusted.push({ kind, value });
+    else if (feed === 'tor-relay') {
+      data.torRelays.push(value);
+      // Relays with the Exit flag: the exits the bulk exit list (IPv4 only) does not give, IPv6 ones above all.
+      if (entries.threat_name![i] === TOR_EXIT_MARK) data.torExits.push(value);
+    } else if (entries.role![i] === 'trusted') data.trusted.push({ kind, value });
     else if (entries.role![i] === 'threat') {
       const listName = entries.name![i] as string;
       const threatName = entries.threat_name![i] as string | null;

@@ -31,7 +31,7 @@ export interface AwsRange {
 }
 
 export interface IntelLookup {
-  /** Every active threat list that holds this IPv4 address (exactly or by CIDR). */
+  /** Every active threat list that holds this IPv4 or IPv6 address (exactly or by CIDR). */
   ipThreats(ip: string): ThreatMatch[];
   /** Every active threat list that holds this domain (exactly, or by a `*.parent` wildcard entry). */
   domainThreats(domain: string): ThreatMatch[];
@@ -39,7 +39,9 @@ export interface IntelLookup {
   isTrustedIp(ip: string): boolean;
   /** On a trusted entity list. */
   isTrustedDomain(domain: string): boolean;
+  /** A Tor exit: on the bulk exit list, or a relay with the Exit flag (IPv4 or IPv6). */
   isTorExit(ip: string): boolean;
+  /** A running Tor relay (any role, exits included), by any of its IPv4 or IPv6 OR addresses. */
   isTorRelay(ip: string): boolean;
   /** The AWS published range holding this IP, or undefined when it is outside AWS. */
   awsRange(ip: string): AwsRange | undefined;

@@ -1,6 +1,6 @@
 /** The in-memory IntelLookup behind both loadIntel (lake tables) and staticIntel (plain arrays). */
 import type { Geo } from './geo.js';
-import { ipv4Of, normalizeDomain, parseIpv4Range, parseIpv6, parseIpv6Range, RangeIndex } from './ip.js';
+import { ipv4Of, ipv4RangeOf, normalizeDomain, parseIpv4Range, parseIpv6, parseIpv6Range, RangeIndex } from './ip.js';
 import type { AwsRange, IntelLookup, IpDetails, ThreatMatch } from './lookup.js';
 
 /**
@@ -26,13 +26,24 @@ const NON_ROUTABLE_IPV4 = [
 
 const isPubliclyRoutable = (ip: number) => !NON_ROUTABLE_IPV4.some((block) => ip >= block.start && ip <= block.end);
 
-/** A list entry (IPv4 address or CIDR) wholly inside a non-routable block: it can never match. */
+/**
+ * Global unicast, 2000::/3, is the only IPv6 space in use on the internet (IANA's IPv6 address space
+ * registry): the rest is unassigned, loopback, unique-local (fc00::/7), link-local (fe80::/10), multicast
+ * (ff00::/8) or IPv4-embedding (mapped and NAT64 addresses are judged as their IPv4 address, see ipv4Of).
+ * The documentation prefixes (2001:db8::/32, 3fff::/20) stay routable, as the IPv4 ones do.
+ */
+const GLOBAL_UNICAST = parseIpv6Range('2000::/3')!;
+const isPubliclyRoutableIpv6 = (ip: bigint) => ip >= GLOBAL_UNICAST.start && ip <= GLOBAL_UNICAST.end;
+
+/** A list entry (IPv4 or IPv6 address or CIDR) wholly inside non-routable space: it can never match. */
 export function isNonRoutableEntry(entry: string): boolean {
-  const range = parseIpv4Range(entry);
-  return range !== undefined && NON_ROUTABLE_IPV4.some((block) => range.start >= block.start && range.end <= block.end);
+  const range = ipv4RangeOf(entry);
+  if (range) return NON_ROUTABLE_IPV4.some((block) => range.start >= block.start && range.end <= block.end);
+  const v6 = parseIpv6Range(entry);
+  return v6 !== undefined && (v6.end < GLOBAL_UNICAST.start || v6.start > GLOBAL_UNICAST.end);
 }
 
-/** One IPv4 address, CIDR, domain or `*.domain` wildcard, as stored in intel_entries. */
+/** One IPv4 or IPv6 address, CIDR, domain or `*.domain` wildcard, as stored in intel_entries. */
 export interface IntelEntryValue {
   kind: 'ip' | 'cidr' | 'domain';
   value: string;
@@ -41,22 +52,62 @@ export interface IntelEntryValue {
 export interface IntelData {
   threats: (IntelEntryValue & { match: ThreatMatch })[];
   trusted: IntelEntryValue[];
+  /** Addresses (IPv4 or IPv6) of Tor exits. */
   torExits: string[];
+  /** Addresses (IPv4 or IPv6) of running Tor relays, exits included. */
   torRelays: string[];
   /** IPv4 or IPv6 prefixes; an empty list turns on the ASN fallback. */
   awsRanges: { prefix: string; region: string; service: string }[];
   geo?: Geo;
 }
 
-/** Exact IPs in a map, CIDRs in a range index, domains (and `*.parent` wildcards) in maps. */
+/*
+ * The last address looked up, parsed. Detections ask every index (threats, trusted, Tor exits and relays)
+ * about one caller's or flow peer's address in turn, so it is parsed once, not once per index; IPv6 only
+ * when an index holds IPv6 entries.
+ */
+let lastIp: string | undefined;
+/** lastIp is IPv4, or an IPv6 address carrying one (ipv4Of): it is never looked up as IPv6. */
+let lastIsV4 = false;
+/** The IPv4 address lastIp is, when routable. */
+let lastV4: number | undefined;
+/** The IPv6 address lastIp is, when routable; null until parsed. */
+let lastV6: bigint | undefined | null = null;
+
+/** The key an address is looked up by: a routable IPv4 address as a number, a routable IPv6 one as a bigint. */
+function addressKey(ip: string, withIpv6: boolean): number | bigint | undefined {
+  if (ip !== lastIp) {
+    const v4 = ipv4Of(ip.trim());
+    lastIp = ip;
+    lastIsV4 = v4 !== undefined;
+    lastV4 = v4 !== undefined && isPubliclyRoutable(v4) ? v4 : undefined;
+    lastV6 = null;
+  }
+  if (lastIsV4) return lastV4;
+  if (!withIpv6) return undefined;
+  if (lastV6 === null) {
+    const v6 = parseIpv6(ip.trim());
+    lastV6 = v6 !== undefined && isPubliclyRoutableIpv6(v6) ? v6 : undefined;
+  }
+  return lastV6;
+}
+
+/**
+ * IPv4 addresses in a map and CIDRs in a range index; IPv6 addresses and CIDRs in a range index of their
+ * own (an address is a one-address range); domains (and `*.parent` wildcards) in maps.
+ */
 class EntryIndex<T> {
   private readonly ips = new Map<number, T[]>();
   private readonly cidrs: RangeIndex<T>;
+  private readonly v6: RangeIndex<T, bigint>;
   private readonly domains = new Map<string, T[]>();
   private readonly wildcards = new Map<string, T[]>();
+  /** No address entries: flow detections ask about every record, so an empty list answers without parsing. */
+  private readonly noIps: boolean;
 
   constructor(entries: (IntelEntryValue & { payload: T })[]) {
     const ranges: { start: number; end: number; payload: T }[] = [];
+    const ranges6: { start: bigint; end: bigint; payload: T }[] = [];
     const push = <K>(map: Map<K, T[]>, key: K, payload: T) => {
       const list = map.get(key);
       if (list) list.push(payload);
@@ -69,37 +120,34 @@ class EntryIndex<T> {
         else push(this.domains, domain, entry.payload);
         continue;
       }
-      const range = parseIpv4Range(entry.value);
-      if (!range) continue;
-      if (range.start === range.end) push(this.ips, range.start, entry.payload);
-      else ranges.push({ ...range, payload: entry.payload });
+      const range = ipv4RangeOf(entry.value);
+      const range6 = range ? undefined : parseIpv6Range(entry.value);
+      if (range && range.start === range.end) push(this.ips, range.start, entry.payload);
+      else if (range) ranges.push({ ...range, payload: entry.payload });
+      else if (range6) ranges6.push({ ...range6, payload: entry.payload });
     }
     this.cidrs = new RangeIndex(ranges);
+    this.v6 = new RangeIndex<T, bigint>(ranges6);
+    this.noIps = this.ips.size === 0 && this.cidrs.size === 0 && this.v6.size === 0;
   }
 
-  /** No address entries: flow detections ask about every record, so an empty list answers without parsing. */
-  private get noIps(): boolean {
-    return this.ips.size === 0 && this.cidrs.size === 0;
-  }
-
-  /**
-   * The address to look up, or undefined when there is nothing to match: no address entries, not IPv4 (nor
-   * an IPv6 address carrying one, see ipv4Of), or not routable.
-   */
-  private address(ip: string): number | undefined {
-    if (this.noIps) return undefined;
-    const value = ipv4Of(ip.trim());
-    return value !== undefined && isPubliclyRoutable(value) ? value : undefined;
+  /** The address to look up, or undefined when nothing can match: no address entries, not an address, not routable. */
+  private address(ip: string): number | bigint | undefined {
+    return this.noIps ? undefined : addressKey(ip, this.v6.size > 0);
   }
 
   ip(ip: string): T[] {
     const value = this.address(ip);
-    return value === undefined ? [] : [...(this.ips.get(value) ?? []), ...this.cidrs.find(value)];
+    if (value === undefined) return [];
+    if (typeof value === 'bigint') return this.v6.find(value);
+    return [...(this.ips.get(value) ?? []), ...this.cidrs.find(value)];
   }
 
   hasIp(ip: string): boolean {
     const value = this.address(ip);
-    return value !== undefined && (this.ips.has(value) || this.cidrs.has(value));
+    if (value === undefined) return false;
+    if (typeof value === 'bigint') return this.v6.has(value);
+    return this.ips.has(value) || this.cidrs.has(value);
   }
 
   /** Exact entries for the name itself; wildcard entries for any of its parents (not the apex itself). */

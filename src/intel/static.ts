@@ -5,7 +5,7 @@ import type { IntelLookup } from './lookup.js';
 import { buildLookup } from './matcher.js';
 
 export interface StaticIntelSpec {
-  /** IPv4 addresses or CIDRs; listName defaults to 'TestThreatList', custom to true. */
+  /** IPv4 or IPv6 addresses or CIDRs; listName defaults to 'TestThreatList', custom to true. */
   threatIps?: { ip: string; listName?: string; custom?: boolean; threatName?: string }[];
   /**
    * Domains or `*.parent` wildcards, on a custom list named 'TestThreatList' unless an entry says otherwise

@@ -1,12 +1,12 @@
 /**
- * `gumshoe intel update`: downloads the managed feeds (AWS ranges, Tor exits and relays, free IPv4 threat
- * feeds) into the lake. Each feed stands alone: one that fails is reported and keeps its previous contents.
+ * `gumshoe intel update`: downloads the managed feeds (AWS ranges, Tor exits and relays, free threat feeds)
+ * into the lake. Each feed stands alone: one that fails is reported and keeps its previous contents.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { UserError } from '../sources/input.js';
-import { parseIpv4 } from './ip.js';
+import { formatIpv6, parseIpv4, parseIpv6 } from './ip.js';
 import { type ListEntry, parseList } from './list-formats.js';
-import { type FeedDefinition, MANAGED_FEEDS } from './feeds.js';
+import { type FeedDefinition, MANAGED_FEEDS, TOR_EXIT_MARK } from './feeds.js';
 import { type AwsPrefix, FETCH_TIMEOUT_MS, getSet, isUserList, readSource, saveSet, sha256 } from './store.js';
 
 const INTEL_BASE_URL_ENV = 'GUMSHOE_INTEL_BASE_URL';
@@ -91,7 +91,12 @@ export function parseAwsIpRanges(text: string): FeedContent {
   return { entries: [], awsRanges: ranges, problems };
 }
 
-/** Onionoo relay details: `relays[].or_addresses` as `ip:port` or `[ipv6]:port`; the IPv4 addresses are kept. */
+/**
+ * Onionoo relay details: `relays[].or_addresses` as `ip:port` or `[ipv6]:port`, every address kept. A relay
+ * with the `Exit` flag (`flags`) is an exit: its addresses are marked TOR_EXIT_MARK. The bulk exit list
+ * (TorExitNodes) holds IPv4 only, so these marks are what finds Tor exits over IPv6. An address shared by
+ * several relays (one host, several ports) is an exit when any of them is.
+ */
 export function parseOnionooRelays(text: string): FeedContent {
   let doc: { relays?: unknown };
   try {
@@ -100,21 +105,30 @@ export function parseOnionooRelays(text: string): FeedContent {
     throw new Error(`not JSON: ${(error as Error).message}`);
   }
   if (!Array.isArray(doc?.relays)) throw new Error('no "relays" array: not an onionoo details document');
-  const ips = new Set<string>();
+  /** Address → whether a relay there is an exit. */
+  const relays = new Map<string, boolean>();
   let problems = 0;
-  for (const relay of doc.relays as { or_addresses?: unknown }[]) {
+  for (const relay of doc.relays as { or_addresses?: unknown; flags?: unknown }[]) {
+    const exit = Array.isArray(relay?.flags) && relay.flags.includes('Exit');
     for (const address of Array.isArray(relay?.or_addresses) ? relay.or_addresses : []) {
-      if (typeof address !== 'string') {
-        problems++;
-        continue;
-      }
-      if (address.startsWith('[')) continue;
-      const ip = address.slice(0, address.lastIndexOf(':'));
-      if (parseIpv4(ip) !== undefined) ips.add(ip);
-      else problems++;
+      const ip = typeof address === 'string' ? relayAddress(address) : undefined;
+      if (ip === undefined) problems++;
+      else relays.set(ip, exit || relays.get(ip) === true);
     }
   }
-  return { entries: [...ips].map((value) => ({ kind: 'ip', value })), problems };
+  return { entries: [...relays].map(([value, exit]) => ({ kind: 'ip', value, ...(exit ? { threatName: TOR_EXIT_MARK } : {}) })), problems };
+}
+
+/** The address of an OR address, `198.51.100.7:9001` or `[2001:db8::7]:9001` (IPv6 in RFC 5952 text); undefined when malformed. */
+function relayAddress(orAddress: string): string | undefined {
+  const colon = orAddress.lastIndexOf(':');
+  const host = orAddress.slice(0, colon);
+  if (!/^\d{1,5}$/.test(orAddress.slice(colon + 1))) return undefined;
+  if (host.startsWith('[') && host.endsWith(']')) {
+    const v6 = parseIpv6(host.slice(1, -1));
+    return v6 === undefined ? undefined : formatIpv6(v6);
+  }
+  return parseIpv4(host) === undefined ? undefined : host;
 }
 
 /** Feodo Tracker's last line, `# END 3 entries`: how many entries the list holds. */

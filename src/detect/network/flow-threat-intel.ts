@@ -24,9 +24,9 @@ import { connectionLines, everyMinute } from './flow-case-builders.js';
  *   or no ports: ICMP, NTP 123↔123), the listed address is taken as the server: C&C servers, mining pools,
  *   sinkholes and drop points serve. The instance opened it (ACTOR, OUTBOUND), and only the record it sent
  *   counts, so a ping and its reply make one occurrence, not an ACTOR and a TARGET one.
- * Threat lists are IPv4 only, so IPv6 flows and records without addresses (NODATA, SKIPDATA) never match,
- * except to an IPv6 address that carries an IPv4 one (NAT64 `64:ff9b::/96`, IPv4-mapped), which the lookup
- * judges as that IPv4 address (src/intel/ip.ts ipv4Of).
+ * Threat lists hold IPv4 and IPv6 entries; an IPv6 address that carries an IPv4 one (NAT64 `64:ff9b::/96`,
+ * IPv4-mapped) is judged as that IPv4 address (src/intel/ip.ts ipv4Of). Records without addresses (NODATA,
+ * SKIPDATA) never match.
  */
 const MANAGED_TYPES: Partial<Record<ThreatCategory, string>> = {
   CommandAndControl: 'Backdoor:EC2/C&CActivity.B',

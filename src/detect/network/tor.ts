@@ -19,7 +19,7 @@ import { connectionLines, everyMinute } from './flow-case-builders.js';
  *   over Tor sees inbound connections from exits only, which never count, even when the site's host is
  *   also a Tor client reaching guards and directory servers. Raised once per window. A relay's own
  *   outbound connections also raise TorClient: it does talk to relays.
- * Tor lists hold IPv4 only; IPv6 flows never match.
+ * Tor lists hold IPv4 and IPv6 relays (onionoo or_addresses; exits by their Exit flag).
  */
 const CLIENT = 'UnauthorizedAccess:EC2/TorClient';
 const RELAY = 'UnauthorizedAccess:EC2/TorRelay';
