@@ -178,3 +178,26 @@ test('a changed file read again: its known records are left out, new ones stored
     lake.close();
   }
 });
+
+test('a file whose last line was cut off while it was written, read again once whole: the line is stored and no longer quarantined', async () => {
+  const dir = path.join(scratch.dir, 'completed');
+  const file = path.join(dir, 'trail.jsonl');
+  const event = (id: string) =>
+    JSON.stringify({ eventVersion: '1.08', eventTime: '2024-05-07T00:00:00Z', eventName: 'GetCallerIdentity', eventSource: 'sts.amazonaws.com', eventID: id });
+  mkdirSync(dir, { recursive: true });
+  const whole = `${[event('e1'), event('e2'), event('e3')].join('\n')}\n`;
+  writeFileSync(file, whole.slice(0, whole.length - 40));
+  const db = path.join(scratch.dir, 'completed.duckdb');
+  const before = JSON.parse(runCli(['ingest', dir, '--db', db, '--json']).stdout);
+  assert.deepEqual([before.read, before.stored, before.quarantined], [3, 2, 1]);
+  writeFileSync(file, whole);
+  const after = JSON.parse(runCli(['ingest', dir, '--db', db, '--json']).stdout);
+  assert.deepEqual([after.read, after.stored, after.duplicates, after.quarantined], [3, 1, 2, 0]);
+  const lake = await Lake.open(db, { readOnly: true });
+  try {
+    assert.equal(Number((await lake.connection.runAndReadAll('SELECT count(*) FROM quarantine')).getRows()[0]![0]), 0, 'the cut-off reading is superseded');
+    assert.equal(Number((await lake.connection.runAndReadAll('SELECT count(*) FROM api_activity')).getRows()[0]![0]), 3);
+  } finally {
+    lake.close();
+  }
+});

@@ -257,7 +257,8 @@ export class StagedBatch {
         await finish(c, result);
         await c.run('COMMIT');
       } catch (error) {
-        await c.run('ROLLBACK');
+        // A failed COMMIT (the disk full) may have ended the transaction already: its error is the one to tell.
+        await c.run('ROLLBACK').catch(() => {});
         throw error;
       }
     } catch (error) {
@@ -304,6 +305,7 @@ export class StagedBatch {
     // Rows this transaction appends get row ids above every earlier row's.
     const start = String((await value(`SELECT coalesce(max(rowid), -1) FROM ${table}`)) as bigint | number);
     await this.dropSupersededQuarantine(c, normalizer.sourceType, files);
+    await this.dropRereadQuarantine(c, files);
     const known = await this.knownKeys(c, table, files);
     const unknown = known ? `ANTI JOIN ${known} k ON ${sameRecord('k', 's')}` : '';
     for (const select of normalizer.selects(files, recordsOf)) {
@@ -393,6 +395,20 @@ export class StagedBatch {
     await c.run(`DELETE FROM quarantine WHERE source_file_id IN (${readBefore.join(', ')}) AND source_type IS DISTINCT FROM ${sqlString(sourceType)}`);
   }
 
+  /**
+   * A file read again (it changed, or a killed run left it half-read): what an earlier reading quarantined at
+   * the places this batch reads again is superseded by this reading, which quarantines again what is still
+   * bad there. A last line cut off while the file was being written, whole now, is then no longer reported.
+   */
+  private async dropRereadQuarantine(c: DuckDBConnection, files: BatchFile[]): Promise<void> {
+    const reread = files.filter((f) => this.readBefore.has(f.fileId));
+    if (reread.length === 0) return;
+    const uris = reread.map((file) => `(${file.fileId}, ${sqlString(file.uri)})`).join(', ');
+    await c.run(`DELETE FROM quarantine WHERE source_file_id IN (${reread.map((f) => f.fileId).join(', ')}) AND dedup_key IN (
+      SELECT md5_number(f.uri || '#' || ${recordLocation('r.line', 'r.idx')})
+      FROM batch_records r JOIN (VALUES ${uris}) f(file_id, uri) ON f.file_id = r.file_id)`);
+  }
+
   /** Quarantines the records of a `reject` table (records already in quarantine from an earlier run are skipped). */
   private async quarantine(c: DuckDBConnection, sourceType: SourceType, rejected: string, files: BatchFile[]): Promise<void> {
     const uris = files.map((file) => `(${file.fileId}, ${sqlString(file.uri)})`);
@@ -400,7 +416,7 @@ export class StagedBatch {
     await c.run(`INSERT INTO quarantine
       WITH located AS (
         SELECT v.source_file_id, v.source_line, v.reason, v.raw, f.uri,
-          'line ' || v.source_line || coalesce(', record ' || (v.record_index + 1), '') AS location
+          ${recordLocation('v.source_line', 'v.record_index')} AS location
         FROM ${rejected} v JOIN batch_files f ON f.file_id = v.source_file_id
         WHERE v.reason IS NOT NULL
       )
@@ -426,6 +442,9 @@ export class StagedBatch {
     }
   }
 }
+
+/** Where a record is in its file, as quarantine keys and shows it: `line 12`, or `line 1, record 3` in a document. */
+const recordLocation = (line: string, index: string) => `'line ' || ${line} || coalesce(', record ' || (${index} + 1), '')`;
 
 const tableColumns = new Map<string, string[]>();
 
