@@ -150,16 +150,20 @@ export function registerDetectCommands(program: Command): void {
           }
         }
         const started = Date.now();
-        // A run stores everything in one transaction at its end: an interrupted one leaves the lake as it was.
+        // A run stores everything in one transaction at its end, once its findings are written out: an
+        // interrupted one leaves the lake as it was, and the next run writes its findings again.
         const stopCatchingInterrupts = exitOnInterrupt('this run stored nothing; the next detect does its work again', () => {});
-        const summary = await runDetections(lake, { settings: options.learningDays === undefined ? {} : { learningDays: options.learningDays } }).finally(stopCatchingInterrupts);
+        const publish = async ({ findings }: { findings: GuardDutyFinding[] }) => {
+          if (output) {
+            await writeFindings(output.stream, findings, options.format);
+            await output.close();
+          } else if (findings.length) {
+            console.log(findingRows(findings));
+          }
+        };
+        const settings = options.learningDays === undefined ? {} : { learningDays: options.learningDays };
+        const summary = await runDetections(lake, { settings, publish }).finally(stopCatchingInterrupts);
         const seconds = (Date.now() - started) / 1000;
-        if (output) {
-          await writeFindings(output.stream, summary.findings, options.format);
-          await output.close();
-        } else if (summary.findings.length) {
-          console.log(findingRows(summary.findings));
-        }
         console.error(
           `detected: ${formatNumber(summary.events)} CloudTrail events, ${formatNumber(summary.flows)} flow records, ${formatNumber(summary.queries)} DNS queries` +
             ` in ${seconds.toFixed(1)} s → ${summary.created} new, ${summary.updated} updated finding(s)` +

@@ -44,6 +44,12 @@ export interface DetectOptions {
   threads?: number;
   /** DuckDB's memory limit while detecting on a lake at the default limit (default 256MB, or GUMSHOE_DETECT_MEMORY_LIMIT). */
   memoryLimit?: string;
+  /**
+   * Writes out the run's findings (`gumshoe detect --output`), called once they are final and before they are
+   * committed: a run killed or failing before its findings are out stores nothing, so the next run publishes
+   * them again, rather than storing findings that no later run would publish.
+   */
+  publish?: (summary: DetectSummary) => Promise<void>;
 }
 
 export interface DetectSummary {
@@ -336,11 +342,12 @@ async function detectOnce(lake: Lake, options: DetectOptions): Promise<DetectSum
     );
     await connection.run(`INSERT INTO lake_meta VALUES ('${PROCESSED_ROWS_KEY}', '${JSON.stringify(processed)}')
       ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
+    summary.findings.sort((a, b) => b.severity - a.severity || a.type.localeCompare(b.type));
+    await options.publish?.(summary);
     await connection.run('COMMIT');
   } catch (error) {
     await connection.run('ROLLBACK');
     throw error;
   }
-  summary.findings.sort((a, b) => b.severity - a.severity || a.type.localeCompare(b.type));
   return summary;
 }
