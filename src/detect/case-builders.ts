@@ -116,6 +116,15 @@ export function ctEvent(options: EventOptions): CloudTrailRecord {
   return record;
 }
 
+/** Left out of the network activity event a VPC endpoint logs for a call: it copies the call's envelope only. */
+const NOT_IN_NETWORK_ACTIVITY = new Set(['requestParameters', 'responseElements', 'userAgent', 'readOnly', 'managementEvent']);
+
+/** The network activity event (`AwsVpceEvent`) CloudTrail logs for a call made through a VPC endpoint. */
+export function networkActivity(record: CloudTrailRecord): CloudTrailRecord {
+  const envelope = Object.fromEntries(Object.entries(record).filter(([key]) => !NOT_IN_NETWORK_ACTIVITY.has(key)));
+  return { ...envelope, eventType: 'AwsVpceEvent', eventCategory: 'NetworkActivity', vpcEndpointId: 'vpce-03f53e4ab1c2d3e4f', vpcEndpointAccountId: String(record.recipientAccountId) };
+}
+
 /** `count` copies of an event, `minutes` apart from `start`. */
 export function repeated(count: number, start: string, minutes: number, make: (time: string, index: number) => CloudTrailRecord): CloudTrailRecord[] {
   const base = Date.parse(start);

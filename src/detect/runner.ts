@@ -223,6 +223,9 @@ export class DetectionRunner {
 
   process(event: ApiEvent): void {
     this.counts.events++;
+    // A VPC endpoint's network activity event repeats a call's envelope without its request or outcome, for
+    // the endpoint's owner (whoever the caller is); the call itself is logged as a management or data event.
+    if (event.eventCategory === 'NetworkActivity') return;
     this.instances.observe(event);
     let current: Detection | undefined;
     try {

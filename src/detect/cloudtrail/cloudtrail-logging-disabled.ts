@@ -1,5 +1,5 @@
 import type { ApiEvent } from '../api-event.js';
-import { assumedRole, ctEvent, TERRAFORM_AGENT } from '../case-builders.js';
+import { assumedRole, ctEvent, networkActivity, TERRAFORM_AGENT } from '../case-builders.js';
 import type { ApiDetection, DetectionContext } from '../detection.js';
 import { remember } from './bounded-map.js';
 import { grantsServiceAction } from './s3-policy-evaluation.js';
@@ -149,6 +149,11 @@ export const cloudtrailLoggingDisabled: ApiDetection = {
   cases: () => [
     { name: 'StopLogging (Stratus cloudtrail-stop)', datasets: [{ stratus: 'aws.defense-evasion.cloudtrail-stop' }], expect: ['Stealth:IAMUser/CloudTrailLoggingDisabled'] },
     { name: 'DeleteTrail (Stratus cloudtrail-delete)', datasets: [{ stratus: 'aws.defense-evasion.cloudtrail-delete' }], expect: ['Stealth:IAMUser/CloudTrailLoggingDisabled'] },
+    {
+      name: 'a StopLogging seen only as the network activity event of a VPC endpoint (the call itself is logged apart, maybe denied)',
+      records: [networkActivity(ctEvent({ service: 'cloudtrail', name: 'StopLogging', identity: assumedRole('ops', 'mallory'), time: '2026-11-02T10:00:00Z', ip: '10.0.12.7', request: { name: 'org-trail' } }))],
+      expect: [],
+    },
     { name: 'a CloudFormation stack deletes a trail (Panther)', datasets: [{ panther: 'AWS.CloudTrail.SecurityConfigurationChange', test: 'Security Configuration Changed' }], expect: ['Stealth:IAMUser/CloudTrailLoggingDisabled'] },
     {
       name: 'the bucket a trail was created with is deleted',
