@@ -64,7 +64,7 @@ describe('log files delivered late (an older file in the run after a newer one)'
     const [split] = [...late.values()];
     assert.ok(split, 'the tunnel is reported when its older half arrives');
     assert.equal(split.first, batch.first, 'first seen is the window’s first query, not the first one delivered');
-    assert.ok(split.first <= split.last, `first seen ${split.first} is after last seen ${split.last}`);
+    assert.equal(split.last, batch.last, 'last seen is the newest query, delivered before the ones that raised it');
   });
 
   test('an SSH brute force whose first attempts arrive in the next run is one attack from its first attempt', () => {
@@ -80,7 +80,7 @@ describe('log files delivered late (an older file in the run after a newer one)'
     const [split] = [...late.values()];
     assert.ok(split, 'the attack is raised when its older attempts arrive');
     assert.equal(split.first, batch.first);
-    assert.ok(split.first <= split.last, `first seen ${split.first} is after last seen ${split.last}`);
+    assert.equal(split.last, batch.last, 'last seen is the newest attempt, delivered before the ones that raised it');
     assert.equal(late.size, 1);
   });
 

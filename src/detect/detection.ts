@@ -178,6 +178,11 @@ export interface NetworkSignal {
    * window's first event, the finding's eventFirstSeen.
    */
   since?: number;
+  /**
+   * When the activity ended, if after `event`: a record delivered late that completes a window already holding
+   * newer ones raises it, and the window's newest record is the finding's eventLastSeen.
+   */
+  until?: number;
 }
 
 export interface NetworkDetectionContext {

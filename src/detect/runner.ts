@@ -218,6 +218,8 @@ export class DetectionRunner {
       evidence,
       () => buildNetworkOccurrence(signal, instance, region, spec, detectionId, this.build),
       signal.since,
+      true,
+      signal.until,
     );
   }
 

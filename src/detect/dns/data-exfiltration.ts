@@ -425,6 +425,7 @@ export const dnsDataExfiltration: DnsDetection = {
       domain: query.queryName,
       // A late query trimmed out of a full window still began the occurrence it raises.
       since: Math.min(fast ? tunnel.t[0]! : slow.since, query.time),
+      until: Math.max(query.time, tunnel.t.at(-1) ?? query.time),
       additionalInfo: { domain: query.queryName, tunnelDomain: owner, payloadLength: payload.length },
       vars: fast
         ? { payloads: tunnel.h.length, characters: tunnel.c, owner, minutes: EXFILTRATION.windowMs / MINUTE }

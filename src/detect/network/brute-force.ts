@@ -451,8 +451,10 @@ export const bruteForce: FlowDetection = {
       severity: actor ? ACTOR_SEVERITY : TARGET_SEVERITY,
       resourceRole: actor ? 'ACTOR' : 'TARGET',
       remoteIp,
-      // A late attempt trimmed out of a full window still began the occurrence it raises.
+      // A late attempt trimmed out of a full window still began the occurrence it raises; the window's
+      // newest attempt (a later file's, read first) ends it.
       ...(outcome === 'raise' ? { since: Math.min((byMany ? crowd! : attempts).t[0]!, flow.time) } : {}),
+      until: Math.max(flow.time, (byMany ? crowd! : attempts).t.at(-1) ?? flow.time),
       vars: {
         attacker: actor ? sentenceStart(instance.instanceId, label) : byMany ? `A group of ${crowdName}` : remoteIp,
         victim: !actor ? instanceName : byMany ? crowdName : remoteIp,
