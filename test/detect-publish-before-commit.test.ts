@@ -76,3 +76,18 @@ test('gumshoe detect whose --output cannot be written (disk full) exits non-zero
   const lines = readFileSync(out, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { type: string; service: { count: number } });
   assert.deepEqual(lines.map((f) => [f.type, f.service.count]), [['Policy:IAMUser/RootCredentialUsage', 1]]);
 });
+
+test('gumshoe detect --format asff leaves out, with a warning, a finding Security Hub would refuse, and stores the run', () => {
+  const db = path.join(scratch.dir, 'asff.duckdb');
+  const file = path.join(scratch.dir, 'scrubbed.json');
+  // Panther's and other scrubbed samples carry account ids that are not 12 digits.
+  const events = [ctEvent({ service: 'iam', name: 'ListUsers', identity: root(), time: '2026-11-04T08:00:00Z' }), ctEvent({ service: 'iam', name: 'ListUsers', identity: root('0123456789'), time: '2026-11-04T08:01:00Z' })];
+  writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n'));
+  const out = path.join(scratch.dir, 'asff.jsonl');
+  const run = gumshoe(['detect', file, '--db', db, '--format', 'asff', '--output', out]);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stderr, /warning: 1 finding\(s\) left out of the ASFF output; the first: .*account '0123456789', not a 12-digit AWS account id/);
+  assert.match(run.stderr, /2 new/);
+  const lines = readFileSync(out, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { AwsAccountId: string });
+  assert.deepEqual(lines.map((f) => f.AwsAccountId), ['111122223333']);
+});

@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { FINDING_FORMATS, type FindingFormat, formatFinding } from '../findings/export/index.js';
+import { AsffRefusal } from '../findings/export/asff.js';
 import { hostOf } from '../detect/instance-inventory.js';
 import { type GuardDutyFinding, severityLevel } from '../findings/guardduty-finding.js';
 import { nearestName } from '../findings/criteria.js';
@@ -72,9 +73,19 @@ async function loadFindingTypeSpecs() {
   return findingTypeSpecs();
 }
 
+/** One finding per line; those Security Hub would refuse are left out of ASFF with a warning, not the whole output. */
 async function writeFindings(out: Writable, findings: GuardDutyFinding[], format: FindingFormat): Promise<void> {
   const specs = await loadFindingTypeSpecs();
-  for (const finding of findings) out.write(`${JSON.stringify(formatFinding(format, finding, specs.get(finding.type)))}\n`);
+  const refused: AsffRefusal[] = [];
+  for (const finding of findings) {
+    try {
+      out.write(`${JSON.stringify(formatFinding(format, finding, specs.get(finding.type)))}\n`);
+    } catch (error) {
+      if (!(error instanceof AsffRefusal)) throw error;
+      refused.push(error);
+    }
+  }
+  if (refused.length) console.error(`warning: ${formatNumber(refused.length)} finding(s) left out of the ASFF output; the first: ${refused[0]!.message}`);
 }
 
 function findingRows(findings: GuardDutyFinding[]): string {

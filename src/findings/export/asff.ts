@@ -199,13 +199,22 @@ export function toAsff(finding: GuardDutyFinding, spec?: FindingTypeSpec): AsffF
   // Security Hub refuses a finding outside a region; flow logs read outside the S3 layout, in a format
   // without the region field, whose interface CloudTrail never described, have none.
   if (region === 'unknown') {
-    throw new UserError(
+    throw new AsffRefusal(
       `finding ${finding.id} (${finding.type}) has no region, which ASFF requires: read its logs from their S3 layout ` +
         `(AWSLogs/<account>/vpcflowlogs/<region>/…) or in a flow log format with the region field`,
     );
   }
+  if (!/^\d{12}$/.test(accountId)) {
+    throw new AsffRefusal(
+      `finding ${finding.id} (${finding.type}) is for account '${accountId}', not a 12-digit AWS account id, which ASFF requires: ` +
+        'read its logs from their S3 layout (AWSLogs/<account>/…) or in a format that names the account',
+    );
+  }
   return asff;
 }
+
+/** A finding Security Hub would refuse, for what its logs did not say (region, account): not a fault of the export. */
+export class AsffRefusal extends UserError {}
 
 /** The custom-integration product of an account in a region, under which it imports its own findings. */
 function customProductArn(partition: string, region: string, accountId: string): string {
