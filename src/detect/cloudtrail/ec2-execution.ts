@@ -5,6 +5,7 @@ import {
   type BoundedMap,
   boundedMap,
   type Burst,
+  type BurstWindow,
   firstTime,
   flushDeferred,
   HOUR,
@@ -23,7 +24,6 @@ import {
   reportWhenWindowCloses,
   scalar,
   str,
-  takeEvidence,
   trackBurst,
   wasHabit,
 } from './gumshoe-common.js';
@@ -86,12 +86,15 @@ function readSeverity(burst: Burst): number | undefined {
  */
 function onInstanceSecretRead(event: ApiEvent, context: DetectionContext, name: string, type: string, scannersLow: boolean): void {
   const { burst, evidence } = trackBurst(context, name, event.principalKey, event, present(event.request?.instanceId), READ_WINDOW);
+  const report = (window: BurstWindow) => {
+    const severity = scannersLow && !burst.facts?.person ? (isProbing(burst, READ_FAILURES) ? 5 : undefined) : readSeverity(burst);
+    context.emit({ type, ...window, severity, vars: { instances: burst.items.length, denied: burst.denied.length } });
+  };
+  if (burst.reported) return reportWhenWindowCloses(context, evidence, burst, READ_WINDOW, event, report);
   if (burst.items.length < READ_INSTANCES && !isProbing(burst, READ_FAILURES)) return;
   if (!shouldReport(context, name, event, burst)) return;
-  reportWhenWindowCloses(context, evidence, burst, READ_WINDOW, event, (window) => {
-    const severity = scannersLow && !isPersonLike(event) ? (isProbing(burst, READ_FAILURES) ? 5 : undefined) : readSeverity(burst);
-    context.emit({ type, ...window, severity, vars: { instances: burst.items.length, denied: burst.denied.length } });
-  });
+  burst.facts = { person: isPersonLike(event) };
+  reportWhenWindowCloses(context, evidence, burst, READ_WINDOW, event, report);
 }
 
 function onUserDataRead(event: ApiEvent, context: DetectionContext): void {
@@ -224,7 +227,7 @@ function onInstanceConnect(event: ApiEvent, context: DetectionContext): void {
   const first = firstTime(habits(context), `connect>${event.principalKey}`, event.time);
   const { burst, evidence } = trackBurst(context, 'connect', event.principalKey, event, present(instanceId), CONNECT_WINDOW);
   if (burst.items.length >= CONNECT_INSTANCES) {
-    if (shouldReport(context, 'connect', event, burst)) {
+    if (burst.reported || shouldReport(context, 'connect', event, burst)) {
       reportWhenWindowCloses(context, evidence, burst, CONNECT_WINDOW, event, (window) =>
         context.emit({ type: CONNECT, ...window, severity: 5, vars: { instances: burst.items.length, scope: `${burst.items.length} instances` } }),
       );
@@ -247,7 +250,7 @@ function onDeregister(event: ApiEvent, context: DetectionContext): void {
   // Image pipelines clean up old AMIs every day: once a principal has done it on an earlier day, it is routine.
   if (wasHabit(habits(context), `deregister>${event.principalKey}`, event.time)) return;
   const { burst, evidence } = trackBurst(context, 'deregister', event.principalKey, event, present(event.request?.imageId), DEREGISTER_WINDOW);
-  if (burst.items.length >= DEREGISTER_IMAGES && !burst.fired) {
+  if (burst.reported || (burst.items.length >= DEREGISTER_IMAGES && !burst.fired)) {
     burst.fired = true;
     reportWhenWindowCloses(context, evidence, burst, DEREGISTER_WINDOW, event, (window) =>
       context.emit({ type: DEREGISTER, ...window, severity: 5, vars: { images: burst.items.length, image: burst.items.join(', ') } }),
@@ -334,28 +337,31 @@ function isDiscovery(event: ApiEvent, call: string): boolean {
 }
 
 function onAnyEvent(event: ApiEvent, context: DetectionContext): void {
+  flushDeferred(context, event.time);
   const instanceId = instanceOfSession(event);
   if (!instanceId) return;
   const call = `${event.serviceShort}:${event.api}`;
   if (!isDiscovery(event, call)) return;
   const { burst, evidence } = trackBurst(context, 'enum', event.actor.arn ?? instanceId, event, [call], ENUM_WINDOW, { itemCap: 30 });
+  const services = () => new Set(burst.items.map((i) => i.slice(0, i.indexOf(':'))));
+  const report = (window: BurstWindow) =>
+    context.emit({
+      type: ENUMERATION,
+      ...window,
+      severity: burst.facts?.probing ? 5 : undefined,
+      instance: { instanceId },
+      vars: { instanceId, apis: burst.items.length, services: services().size, calls: burst.items.slice(0, 10).join(', ') },
+    });
+  if (burst.reported) return reportWhenWindowCloses(context, evidence, burst, ENUM_WINDOW, event, report);
   if (burst.fired || burst.items.length < ENUM_APIS) return;
-  const services = new Set(burst.items.map((i) => i.slice(0, i.indexOf(':'))));
   const sensitive = burst.items.filter((i) => SENSITIVE.test(i));
-  if (services.size < ENUM_SERVICES || sensitive.length < ENUM_SENSITIVE) return;
+  if (services().size < ENUM_SERVICES || sensitive.length < ENUM_SENSITIVE) return;
   burst.fired = true;
-  const related = takeEvidence(context, evidence, event);
   const role = event.actor.sessionIssuerArn ?? event.principalKey;
   if (wasHabit(habits(context), `enum>${role}`, event.time)) return;
-  context.emit({
-    type: ENUMERATION,
-    event,
-    since: burst.start,
-    related,
-    severity: isProbing(burst, READ_FAILURES) ? 5 : undefined,
-    instance: { instanceId },
-    vars: { instanceId, apis: burst.items.length, services: services.size, calls: burst.items.slice(0, 10).join(', ') },
-  });
+  // Judged when the threshold is crossed: calls that succeed later do not make the probing less so.
+  burst.facts = { probing: isProbing(burst, READ_FAILURES) };
+  reportWhenWindowCloses(context, evidence, burst, ENUM_WINDOW, event, report);
 }
 
 // ---- cases ----
@@ -676,6 +682,7 @@ export const instanceEnumeration: ApiDetection = {
     },
   ],
   onEvent: onAnyEvent,
+  finish: (context) => flushDeferred(context),
   cases: () => [
     {
       name: 'discovery commands run on an instance over SSM (Stratus ec2-enumerate-from-instance shape)',

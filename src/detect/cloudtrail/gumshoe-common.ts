@@ -1,5 +1,5 @@
-import type { ApiEvent } from '../api-event.js';
-import type { DetectionContext, DetectSettings } from '../detection.js';
+import { ApiEvent, type ApiEventFields } from '../api-event.js';
+import type { DetectionContext, DetectSettings, Signal } from '../detection.js';
 import { userAgentCategory } from '../user-agent.js';
 import { allowScope, IDENTITY_PINNING } from './s3-policy-evaluation.js';
 
@@ -336,13 +336,28 @@ export function isDenied(event: ApiEvent): boolean {
 /** A count of distinct things within a window that starts at its first event. */
 export interface Burst {
   start: number;
+  /** Its latest call (state saved before this was kept lacks it). */
+  last?: number;
   calls: number;
   /** Distinct items refused for lack of permission ("not found" and other errors are not probing). */
   denied: string[];
   deniedCalls: number;
   /** Distinct items seen, kept up to a cap a little above the threshold. */
   items: string[];
+  /** The detection decided on it (crossed its threshold; reported, or not as a habit). */
   fired: boolean;
+  /**
+   * A report of it went out. A call that joins it later (a run ended inside its window, or a late delivery)
+   * reports it again, as the same finding grown rather than a new occurrence.
+   */
+  reported?: boolean;
+  /** What the detection decided from the call that crossed the threshold, for every report of the burst. */
+  facts?: Record<string, string | boolean>;
+  /**
+   * The region of the call that crossed the threshold: its finding's, so that every report of a burst
+   * across regions (an attacker sweeping them) updates one finding, however the runs split the burst.
+   */
+  region?: string | null;
 }
 
 
@@ -361,6 +376,8 @@ export function addItem(items: string[], item: string, cap: number): boolean {
   return true;
 }
 
+const newBurst = (time: number): Burst => ({ start: time, last: time, calls: 0, denied: [], deniedCalls: 0, items: [], fired: false });
+
 /**
  * Counts one event into the `name` burst of `key` (a window from its first event), with `items` as the
  * distinct things it touched. The burst's events are kept as evidence; `evidence` is their key.
@@ -376,13 +393,21 @@ export function trackBurst(
 ): { burst: Burst; evidence: string } {
   const bursts = context.state<BoundedMap<Burst>>(`burst:${name}`, boundedMap);
   let burst = getEntry(bursts, key);
-  if (!burst || event.time - burst.start > windowMs || event.time < burst.start) {
+  if (burst && event.time < burst.start) {
+    // An older call that a later run reads (CloudTrail delivered its file late). It joins the burst when
+    // they fit one window together, as in a run that read it in order; an older one counts alone, leaving
+    // the burst (maybe reported already) as it is.
+    if ((burst.last ?? burst.start) - event.time <= windowMs) burst.start = event.time;
+    else burst = newBurst(event.time);
+  }
+  if (!burst || event.time - burst.start > windowMs) {
     if (burst) dropEvidence(context, `${name}|${key}@${burst.start}`);
-    burst = { start: event.time, calls: 0, denied: [], deniedCalls: 0, items: [], fired: false };
+    burst = newBurst(event.time);
     setEntry(bursts, key, burst, 2000);
   }
   const denied = isDenied(event);
   burst.calls++;
+  burst.last = Math.max(burst.last ?? event.time, event.time);
   if (denied) burst.deniedCalls++;
   const cap = options.itemCap ?? 50;
   for (const item of items) {
@@ -396,8 +421,13 @@ export function trackBurst(
 
 /**
  * Reports a burst once its window has closed (or the run ends), so that the finding states everything the
- * burst reached, not the threshold it crossed; `report` then gets the burst's evidence. The detection must
- * call `flushDeferred` before tracking each event and when it finishes.
+ * burst reached, not the threshold it crossed; `report` then gets the burst's evidence. Call it when the
+ * burst crosses its threshold, and for every later call of a burst already `reported`: a run that ended
+ * inside the window reported what it had seen, and the calls the next run reads widen that finding (same
+ * id, first seen at the burst's start, last seen at its latest call) without counting a new occurrence.
+ * `report` must read the decision it states from the burst (`facts`), not from the call that crossed the
+ * threshold, which a later run no longer has. The detection must call `flushDeferred` before tracking each
+ * event and when it finishes.
  */
 export function reportWhenWindowCloses(
   context: DetectionContext,
@@ -407,18 +437,36 @@ export function reportWhenWindowCloses(
   trigger: ApiEvent,
   report: (window: BurstWindow) => void,
 ): void {
+  const key = `burst|${evidenceKey}`;
+  // A report of this window is waiting already: it will state this call too.
+  if (isDeferred(context, key)) return;
+  const continues = burst.reported === true;
+  if (burst.region === undefined) burst.region = trigger.region;
   // Just past the window: an event exactly at its end still belongs to it (trackBurst).
-  defer(context, `burst|${evidenceKey}`, burst.start + windowMs + 1, () => {
+  defer(context, key, burst.start + windowMs + 1, () => {
     const { latest, events } = takeWindow(context, evidenceKey) ?? { latest: trigger, events: [] };
-    report({ event: latest, related: events.filter((e) => e !== latest), since: burst.start });
+    const region = burst.region ?? null;
+    burst.reported = true;
+    report({
+      event: latest.region === region ? latest : latest.with({ region }),
+      related: events.filter((e) => e !== latest),
+      since: burst.start,
+      until: Math.max(burst.last ?? latest.time, latest.time),
+      continues,
+    });
   });
 }
 
-/** A closed burst window as its finding reports it: the latest call, other calls as evidence, its start. */
+/**
+ * A closed burst window as its finding reports it (spread into the signal): the latest call of this run,
+ * other calls as evidence, its start and latest call, and whether an earlier report counted it already.
+ */
 export interface BurstWindow {
   event: ApiEvent;
   related: ApiEvent[];
   since: number;
+  until: number;
+  continues: boolean;
 }
 
 /**
@@ -479,7 +527,7 @@ export function dropEvidence(context: DetectionContext, key: string): void {
   evidence.get(context)?.delete(key);
 }
 
-// ---- decisions that wait for later events (out-of-order CreateUser, a teardown's DeleteBucket) ----
+// ---- reports that wait for the end of a burst window, within a run ----
 
 interface Deferred {
   due: number;
@@ -496,8 +544,8 @@ interface Pending {
 const deferred = new WeakMap<object, Pending>();
 const DEFERRED_CAP = 1000;
 
-/** Runs `fire` once event time passes `due` (or at the end of the run) unless cancelled by key first. */
-export function defer(context: DetectionContext, key: string, due: number, fire: () => void): void {
+/** Runs `fire` once event time passes `due`, or at the end of the run. */
+function defer(context: DetectionContext, key: string, due: number, fire: () => void): void {
   let pending = deferred.get(context);
   if (!pending) {
     pending = { items: [], next: Infinity };
@@ -508,9 +556,8 @@ export function defer(context: DetectionContext, key: string, due: number, fire:
   if (pending.items.length > DEFERRED_CAP) pending.items.shift()!.fire();
 }
 
-export function cancelDeferred(context: DetectionContext, key: string): void {
-  const pending = deferred.get(context);
-  if (pending?.items.length) pending.items = pending.items.filter((d) => d.key !== key);
+function isDeferred(context: DetectionContext, key: string): boolean {
+  return deferred.get(context)?.items.some((d) => d.key === key) ?? false;
 }
 
 /** Fires what is due by `now`, or everything when `now` is omitted (end of run). */
@@ -521,4 +568,69 @@ export function flushDeferred(context: DetectionContext, now = Infinity): void {
   pending.items = pending.items.filter((d) => d.due > now);
   pending.next = Math.min(Infinity, ...pending.items.map((d) => d.due));
   for (const d of due) d.fire();
+}
+
+// ---- findings held back for an event that would cancel them (an out-of-order CreateUser) ----
+
+/**
+ * How late CloudTrail delivers an event (typically 5, at most about 15 minutes): until this long after a
+ * held finding was due, the event that cancels it may still be in files that a later run reads.
+ */
+const DELIVERY_DELAY = 15 * MINUTE;
+
+/** A signal held in detection state, since the event that cancels it may be in the next run's logs. */
+interface HeldSignal {
+  key: string;
+  due: number;
+  signal: Omit<Signal, 'event' | 'related'>;
+  /** The signal's event without its payloads: building a finding reads none. */
+  event: ApiEventFields;
+  /** Left undecided at the end of a run: the next run's end reports it, whatever its logs hold. */
+  carried?: boolean;
+}
+
+const HELD_CAP = 1000;
+const heldSignals = (context: DetectionContext) => context.state<{ items: HeldSignal[] }>('held-signals', () => ({ items: [] }));
+
+function emitHeld(context: DetectionContext, held: HeldSignal): void {
+  context.emit({ ...held.signal, event: new ApiEvent(held.event) });
+}
+
+/**
+ * Emits `signal` once event time passes `due`, unless `cancelHeld(key)` comes first. Kept in the detection's
+ * state: at the end of a run whose logs have not passed `due`, it waits for the next run (see finishHeld).
+ */
+export function holdSignal(context: DetectionContext, key: string, due: number, signal: Signal): void {
+  const { event, related: _evidence, ...rest } = signal;
+  const held = heldSignals(context);
+  held.items.push({ key, due, signal: rest, event: { ...event.fields(), requestText: null, responseText: null, additionalText: null, resourcesText: null } });
+  if (held.items.length > HELD_CAP) emitHeld(context, held.items.shift()!);
+}
+
+export function cancelHeld(context: DetectionContext, key: string): void {
+  const held = heldSignals(context);
+  if (held.items.length) held.items = held.items.filter((h) => h.key !== key);
+}
+
+/** Emits the held signals due by `now` (event time). */
+export function releaseHeld(context: DetectionContext, now: number): void {
+  const held = heldSignals(context);
+  if (!held.items.some((h) => h.due <= now)) return;
+  const due = held.items.filter((h) => h.due <= now);
+  held.items = held.items.filter((h) => h.due > now);
+  for (const h of due) emitHeld(context, h);
+}
+
+/**
+ * The end of a run. A held signal is decided now when CloudTrail has delivered everything up to its due
+ * time (`now`, the wall clock, is past it by the delivery delay: a batch over past logs decides at its end)
+ * or when it was carried over from the previous run already; otherwise it waits for the next run, whose
+ * files may hold the event that cancels it. A finding about recent logs so comes at most one run later.
+ */
+export function finishHeld(context: DetectionContext, now = Date.now()): void {
+  const held = heldSignals(context);
+  const decided = held.items.filter((h) => h.carried || h.due + DELIVERY_DELAY < now);
+  held.items = held.items.filter((h) => !decided.includes(h));
+  for (const h of held.items) h.carried = true;
+  for (const h of decided) emitHeld(context, h);
 }

@@ -1,6 +1,6 @@
 import type { ApiEvent } from '../api-event.js';
 import { assumedRole, ctEvent, iamUser, OTHER_ACCOUNT, TERRAFORM_AGENT, CONSOLE_AGENT, ACCOUNT } from '../case-builders.js';
-import type { ApiDetection, DetectionContext } from '../detection.js';
+import type { ApiDetection, DetectionContext, Signal } from '../detection.js';
 import {
   accountOf,
   allowStatements,
@@ -9,12 +9,12 @@ import {
   type BoundedMap,
   boundedMap,
   callerName,
-  cancelDeferred,
+  cancelHeld,
   conditionKeys,
   DAY,
-  defer,
-  flushDeferred,
+  finishHeld,
   getEntry,
+  holdSignal,
   isAwsServiceCall,
   isExternalAccount,
   isIacAgent,
@@ -26,6 +26,7 @@ import {
   ownAccount,
   personVars,
   policyDocument,
+  releaseHeld,
   setEntry,
   str,
   wasHabit,
@@ -38,7 +39,8 @@ import {
  *
  * Onboarding is not persistence: a key or password for a user the same caller created in the last day is
  * provisioning. Because CloudTrail orders same-second events arbitrarily, those decisions wait two minutes
- * of event time for the matching CreateUser.
+ * of event time for the matching CreateUser; in the detection state, since CloudTrail may deliver that
+ * CreateUser in a file only the next run reads (gumshoe-common `holdSignal`).
  */
 const TRUST = 'Persistence:IAMUser/RoleTrustBackdoor.Gumshoe';
 const OTHER_KEY = 'Persistence:IAMUser/AccessKeyCreatedForOtherUser.Gumshoe';
@@ -157,9 +159,9 @@ function recentlyCreatedBy(context: DetectionContext, event: ApiEvent, user: str
 }
 
 /** Emits later unless the same caller turns out to have created the user or role (an out-of-order CreateUser or CreateRole). */
-function unlessProvisioning(context: DetectionContext, event: ApiEvent, user: string, emit: () => void): void {
+function unlessProvisioning(context: DetectionContext, event: ApiEvent, user: string, signal: Signal): void {
   if (recentlyCreatedBy(context, event, user)) return;
-  defer(context, `${userKey(event, user)}|${event.principalKey}`, event.time + GRACE, emit);
+  holdSignal(context, `${userKey(event, user)}|${event.principalKey}`, event.time + GRACE, signal);
 }
 
 function adminUser(context: DetectionContext, event: ApiEvent, user: string): void {
@@ -170,7 +172,7 @@ function adminUser(context: DetectionContext, event: ApiEvent, user: string): vo
 function onCreated(event: ApiEvent, context: DetectionContext, name: string): void {
   const key = userKey(event, name);
   setEntry(state(context).created, key, { by: event.principalKey, time: event.time }, 5000);
-  cancelDeferred(context, `${key}|${event.principalKey}`);
+  cancelHeld(context, `${key}|${event.principalKey}`);
 }
 
 function onCreateUser(event: ApiEvent, context: DetectionContext, user: string): void {
@@ -198,7 +200,7 @@ function onAdminGrant(event: ApiEvent, context: DetectionContext, user: string):
   else {
     setEntry(s.adminGrants, key, event.time, 5000);
     // A CreateUser of the same second may arrive after the grant: then it is AdminUserCreated instead.
-    unlessProvisioning(context, event, user, () => adminGranted(context, event, `IAM user ${user}`, event.actor.type === 'IAMUser' && user === callerName(event)));
+    unlessProvisioning(context, event, user, adminGrantSignal(event, `IAM user ${user}`, event.actor.type === 'IAMUser' && user === callerName(event)));
   }
 }
 
@@ -208,12 +210,12 @@ function onAdminGrant(event: ApiEvent, context: DetectionContext, user: string):
  * policy's default version is Medium, as whoever the policy is attached to gains everything; giving them to
  * someone else is an administrator's job, noted at Low. Infrastructure as code is Low throughout.
  */
-function adminGranted(context: DetectionContext, event: ApiEvent, grantee: string, self: boolean): void {
+function adminGrantSignal(event: ApiEvent, grantee: string, self: boolean): Signal {
   const iac = isIacAgent(event.userAgent);
   const policyChange = event.api === 'CreatePolicyVersion' || event.api === 'SetDefaultPolicyVersion';
   const severity = iac ? 2 : self ? undefined : policyChange ? 5 : 2;
   const how = self ? `${grantee}, the caller itself` : grantee;
-  context.emit({ type: ADMIN_GRANTED, event, severity, aggregateBy: grantee, vars: { ...personVars(event), grantee: how } });
+  return { type: ADMIN_GRANTED, event, severity, aggregateBy: grantee, vars: { ...personVars(event), grantee: how } };
 }
 
 /** CreatePolicy and CreatePolicyVersion: remembers documents that grant everything; a new default version that does is reported. */
@@ -231,7 +233,7 @@ function onPolicyDocument(event: ApiEvent, context: DetectionContext): void {
   const isDefault = request.setAsDefault === true || request.setAsDefault === 'true';
   if (isDefault) {
     setEntry(admins, arn, event.time, 2000);
-    adminGranted(context, event, `whoever policy ${arn} is attached to`, false);
+    context.emit(adminGrantSignal(event, `whoever policy ${arn} is attached to`, false));
   }
 }
 
@@ -240,7 +242,7 @@ function onSetDefaultVersion(event: ApiEvent, context: DetectionContext): void {
   const admins = state(context).adminPolicies;
   if (getEntry(admins, `${arn}#${str(event.request?.versionId) ?? ''}`) === undefined) return;
   setEntry(admins, arn, event.time, 2000);
-  adminGranted(context, event, `whoever policy ${arn} is attached to`, false);
+  context.emit(adminGrantSignal(event, `whoever policy ${arn} is attached to`, false));
 }
 
 function onOtherUsersCredential(event: ApiEvent, context: DetectionContext, user: string): void {
@@ -250,19 +252,17 @@ function onOtherUsersCredential(event: ApiEvent, context: DetectionContext, user
     // Administrators issue keys to other users; a workload role doing it is not administration, unless it
     // did so on an earlier day too (a key-rotation job).
     const workload = !isPersonLike(event) && !iac && !wasHabit(state(context).habits, `keys-for-others>${event.principalKey}`, event.time);
-    unlessProvisioning(context, event, user, () => context.emit({ type: OTHER_KEY, event, severity: workload ? 5 : undefined, aggregateBy: user, vars: { ...personVars(event), user } }));
+    unlessProvisioning(context, event, user, { type: OTHER_KEY, event, severity: workload ? 5 : undefined, aggregateBy: user, vars: { ...personVars(event), user } });
     return;
   }
   const resetRequired = request.passwordResetRequired === true || request.passwordResetRequired === 'true';
   if (event.api === 'UpdateLoginProfile') {
     // A help-desk reset makes the user choose a new password at next sign-in.
     if (resetRequired) return;
-    unlessProvisioning(context, event, user, () => context.emit({ type: LOGIN_UPDATED, event, severity: iac ? 2 : undefined, aggregateBy: user, vars: { ...personVars(event), user } }));
+    unlessProvisioning(context, event, user, { type: LOGIN_UPDATED, event, severity: iac ? 2 : undefined, aggregateBy: user, vars: { ...personVars(event), user } });
     return;
   }
-  unlessProvisioning(context, event, user, () =>
-    context.emit({ type: LOGIN_CREATED, event, severity: iac || resetRequired ? 2 : undefined, aggregateBy: user, vars: { ...personVars(event), user } }),
-  );
+  unlessProvisioning(context, event, user, { type: LOGIN_CREATED, event, severity: iac || resetRequired ? 2 : undefined, aggregateBy: user, vars: { ...personVars(event), user } });
 }
 
 // ---- federation tokens and Roles Anywhere ----
@@ -290,7 +290,7 @@ function onTrustAnchor(event: ApiEvent, context: DetectionContext): void {
 }
 
 function onIamEvent(event: ApiEvent, context: DetectionContext): void {
-  flushDeferred(context, event.time);
+  releaseHeld(context, event.time);
   if (event.failed || isAwsServiceCall(event)) return;
   const user = str(event.request?.userName);
   switch (event.api) {
@@ -318,9 +318,9 @@ function onIamEvent(event: ApiEvent, context: DetectionContext): void {
     case 'PutRolePolicy': {
       const role = str(event.request?.roleName);
       if (!role || !isAdminGrant(event, context)) return;
-      if (role === event.actor.sessionIssuerName) return adminGranted(context, event, `role ${role}`, true);
+      if (role === event.actor.sessionIssuerName) return context.emit(adminGrantSignal(event, `role ${role}`, true));
       // Rights for a role the same caller just created are part of creating it (its trust is judged apart).
-      unlessProvisioning(context, event, `role/${role}`, () => adminGranted(context, event, `role ${role}`, false));
+      unlessProvisioning(context, event, `role/${role}`, adminGrantSignal(event, `role ${role}`, false));
       return;
     }
     case 'AddUserToGroup': {
@@ -480,7 +480,7 @@ export const iamPersistence: ApiDetection = {
     },
   ],
   onEvent: onIamEvent,
-  finish: (context) => flushDeferred(context),
+  finish: (context) => finishHeld(context),
   cases: () => [
     { name: 'Stratus: role trust policy opened to an outside account', datasets: [{ stratus: 'aws.persistence.iam-backdoor-role' }], expect: [TRUST] },
     { name: 'Stratus: new role trusting an outside account', datasets: [{ stratus: 'aws.persistence.iam-create-backdoor-role' }], expect: [TRUST] },

@@ -4,6 +4,7 @@ import { assumedRole, awsService, CONSOLE_AGENT, ctEvent, iamUser, repeated, TER
 import type { ApiDetection, CloudTrailRecord, DetectionContext } from '../detection.js';
 import {
   type BoundedMap,
+  type BurstWindow,
   boundedMap,
   callerName,
   earliestSeen,
@@ -137,15 +138,19 @@ function onRemoteExecution(event: ApiEvent, context: DetectionContext): void {
   const { habit, first } = isExecHabit(event, context);
   if (habit) return;
   const { burst, evidence } = trackBurst(context, 'exec', event.principalKey, event, instances, EXEC_WINDOW);
+  const report = (window: BurstWindow) => {
+    const { byTag, routine, document, api, principal } = burst.facts ?? {};
+    const scope = byTag ? 'every instance matching a tag' : `${burst.items.length} instances`;
+    const vars = { ...(principal ? { principal: String(principal) } : {}), scope, document: String(document), action: execAction(String(api), burst.items.length) };
+    context.emit({ type: SSM_EXEC, ...window, severity: routine ? 2 : 5, vars });
+  };
+  if (burst.reported) return reportWhenWindowCloses(context, evidence, burst, EXEC_WINDOW, event, report);
   if ((burst.items.length >= FAN_OUT || byTag) && !burst.fired) {
     burst.fired = true;
     // A person at work from the account's usual networks, on a few named instances: an operator, not a fan-out.
     const routine = !byTag && isPersonLike(event) && fromEstablishedNetwork(event, context);
-    reportWhenWindowCloses(context, evidence, burst, EXEC_WINDOW, event, (window) => {
-      const scope = byTag ? 'every instance matching a tag' : `${burst.items.length} instances`;
-      const vars = { ...personVars(event), scope, document, action: execAction(event.api, burst.items.length) };
-      context.emit({ type: SSM_EXEC, ...window, severity: routine ? 2 : 5, vars });
-    });
+    burst.facts = { byTag, routine, document, api: event.api, ...personVars(event) };
+    reportWhenWindowCloses(context, evidence, burst, EXEC_WINDOW, event, report);
     return;
   }
   if (first && learningOver(context, event)) {
@@ -219,14 +224,18 @@ function onSecretRead(event: ApiEvent, context: DetectionContext): void {
   const type = event.serviceShort === 'ssm' ? PARAMETERS : SECRETS;
   const { many } = THRESHOLDS[type]!;
   const { burst, evidence } = trackBurst(context, type, event.principalKey, event, items, READ_WINDOW, { itemCap: 2 * many });
+  const report = (window: BurstWindow) => {
+    const probing = isProbing(burst, DENIED_SECRETS);
+    const { person, principal } = burst.facts ?? {};
+    const vars = { ...(principal ? { principal: String(principal) } : {}), what: describeRead(burst.items, type === PARAMETERS ? 'parameters' : 'secrets'), denied: burst.denied.length };
+    context.emit({ type, ...window, severity: person || probing ? undefined : 2, vars });
+  };
+  if (burst.reported) return reportWhenWindowCloses(context, evidence, burst, READ_WINDOW, event, report);
   if (burst.fired || (readWeight(burst.items, type) < many && !isProbing(burst, DENIED_SECRETS))) return;
   burst.fired = true;
   if (wasHabit(habits(context), `${type}>${event.principalKey}`, event.time)) return;
-  reportWhenWindowCloses(context, evidence, burst, READ_WINDOW, event, (window) => {
-    const probing = isProbing(burst, DENIED_SECRETS);
-    const vars = { ...personVars(event), what: describeRead(burst.items, type === PARAMETERS ? 'parameters' : 'secrets'), denied: burst.denied.length };
-    context.emit({ type, ...window, severity: isPersonLike(event) || probing ? undefined : 2, vars });
-  });
+  burst.facts = { person: isPersonLike(event), ...personVars(event) };
+  reportWhenWindowCloses(context, evidence, burst, READ_WINDOW, event, report);
 }
 
 // ---- SageMaker ----
