@@ -15,7 +15,7 @@ import { scratchDir, tempLake } from './helpers/lake.js';
  * often reads it one run later: the decision must wait for it across runs, as one run over all logs does.
  */
 
-const scratch = scratchDir('gumshoe-split2-');
+const scratch = scratchDir('gumshoe-teardown-split-');
 after(() => scratch.cleanup());
 
 const DELETION = 'Impact:S3/MassObjectDeletion.Gumshoe';
@@ -33,6 +33,9 @@ const write = (records: CloudTrailRecord[]) => {
   return file;
 };
 
+/** Each run as a cron job on live logs: 5 minutes after the batch's latest event. */
+const runClock = (records: CloudTrailRecord[]) => Math.max(...records.map((r) => Date.parse(String(r.eventTime)))) + 5 * 60_000;
+
 /** The findings after one run per batch, and the types each run reported. */
 async function runs(...batches: CloudTrailRecord[][]): Promise<{ findings: string[]; perRun: string[][] }> {
   const lake = await tempLake();
@@ -41,7 +44,7 @@ async function runs(...batches: CloudTrailRecord[][]): Promise<{ findings: strin
     for (const records of batches) {
       await lake.ingest([write(records)]);
       const before = new Set((await queryFindings(lake.lake.connection)).map((f) => `${f.id} ${f.service.count}`));
-      await runDetections(lake.lake, { intel: staticIntel({}) });
+      await runDetections(lake.lake, { intel: staticIntel({}), clock: runClock(records) });
       perRun.push((await queryFindings(lake.lake.connection)).filter((f) => !before.has(`${f.id} ${f.service.count}`)).map((f) => f.type));
     }
     const findings = (await queryFindings(lake.lake.connection)).map((f) => `${f.type} ×${f.service.count} ${f.service.eventFirstSeen}→${f.service.eventLastSeen} sev ${f.severity} ${f.id}`).sort();
@@ -70,6 +73,18 @@ describe('S3 teardown (empty then delete the bucket) split over runs', () => {
     const split = await runs(purge, next);
     assert.deepEqual(split.findings, batch.findings);
     assert.deepEqual(split.perRun, [[], [DELETION]]);
+  });
+
+  test('a batch over past logs (its clock long past them) reports a purge in their last hour at its end', async () => {
+    const purge = [s3('ListObjectVersions', 'acme-finance', '2026-11-02T23:40:00Z', thief), s3('DeleteObjects', 'acme-finance', '2026-11-02T23:41:00Z', thief)];
+    const lake = await tempLake();
+    try {
+      await lake.ingest([write(purge)]);
+      const summary = await runDetections(lake.lake, { intel: staticIntel({}) });
+      assert.deepEqual(summary.findings.map((f) => f.type), [DELETION]);
+    } finally {
+      lake.close();
+    }
   });
 
   test('a run whose logs already pass the hour (plus delivery delay) reports the purge at once', async () => {

@@ -91,6 +91,11 @@ export interface DetectionContext {
    * JSON-serialisable object on every later call and in later runs. Keep it bounded.
    */
   state<T>(key: string, init: () => T): T;
+  /**
+   * When the run started (epoch ms, the wall clock): how far CloudTrail can have delivered, for decisions
+   * that wait for an event that may come in a later run's files.
+   */
+  now: number;
 }
 
 /** A raw CloudTrail record, as delivered (plain JSON object). */

@@ -50,6 +50,11 @@ export interface DetectOptions {
    * them again, rather than storing findings that no later run would publish.
    */
   publish?: (summary: DetectSummary) => Promise<void>;
+  /**
+   * The run's wall clock (epoch ms), by default now: how far CloudTrail can have delivered (DetectionContext.now),
+   * and what state counts as recently used. Tests replay logs as if they were live with it.
+   */
+  clock?: number;
 }
 
 export interface DetectSummary {
@@ -249,7 +254,7 @@ export async function runDetections(lake: Lake, options: DetectOptions = {}): Pr
 async function detectOnce(lake: Lake, options: DetectOptions): Promise<DetectSummary> {
   const { connection } = lake;
   const started = new Date();
-  const now = started.getTime();
+  const now = options.clock ?? started.getTime();
   const after = await lastWatermarks(connection);
   // Worker threads build their own lookup from the intel as data; a lookup given (tests) keeps to one thread.
   const intelData = options.intel ? undefined : await loadIntelData(connection);

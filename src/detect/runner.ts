@@ -35,7 +35,8 @@ export class StateStore {
   /** One map per detection: a lookup hashes the detection's own key only, not a joined one. */
   private readonly byDetection = new Map<string, Map<string, { value: unknown; usedAt: number }>>();
 
-  constructor(private readonly now: number = Date.now()) {}
+  /** `now`: when the run started; what was used by then is kept, and detections read it (DetectionContext.now). */
+  constructor(readonly now: number = Date.now()) {}
 
   private values(detectionId: string): Map<string, { value: unknown; usedAt: number }> {
     let values = this.byDetection.get(detectionId);
@@ -150,7 +151,7 @@ export class DetectionRunner {
         state: this.state.of(detection.id),
       };
       if (detection.source === 'cloudtrail') {
-        const context: DetectionContext = { ...common, emit: (signal: Signal) => this.emitApi(detection.id, spec(signal.type), signal) };
+        const context: DetectionContext = { ...common, now: this.state.now, emit: (signal: Signal) => this.emitApi(detection.id, spec(signal.type), signal) };
         this.apiContexts.push([detection, context]);
         if (detection.finish) this.finishers.push(naming(detection.id, () => detection.finish!(context)));
         if (!detection.apis) this.everyEvent.push([detection, context]);

@@ -623,11 +623,12 @@ export function releaseHeld(context: DetectionContext, now: number): void {
 
 /**
  * The end of a run. A held signal is decided now when CloudTrail has delivered everything up to its due
- * time (`now`, the wall clock, is past it by the delivery delay: a batch over past logs decides at its end)
+ * time (the run's wall clock is past it by the delivery delay: a batch over past logs decides at its end)
  * or when it was carried over from the previous run already; otherwise it waits for the next run, whose
  * files may hold the event that cancels it. A finding about recent logs so comes at most one run later.
  */
-export function finishHeld(context: DetectionContext, now = Date.now()): void {
+export function finishHeld(context: DetectionContext): void {
+  const { now } = context;
   const held = heldSignals(context);
   const decided = held.items.filter((h) => h.carried || h.due + DELIVERY_DELAY < now);
   held.items = held.items.filter((h) => !decided.includes(h));
