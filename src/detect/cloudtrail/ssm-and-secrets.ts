@@ -1,7 +1,7 @@
 import { networkPrefix } from '../../intel/ip.js';
 import type { ApiEvent } from '../api-event.js';
-import { assumedRole, awsService, CONSOLE_AGENT, ctEvent, iamUser, repeated, TERRAFORM_AGENT } from '../case-builders.js';
-import type { ApiDetection, CloudTrailRecord, DetectionContext } from '../detection.js';
+import { assumedRole, awsService, CONSOLE_AGENT, ctEvent, iamUser, networkActivity, repeated, TERRAFORM_AGENT } from '../case-builders.js';
+import type { ApiDetection, DetectionContext } from '../detection.js';
 import {
   type BoundedMap,
   type BurstWindow,
@@ -283,13 +283,6 @@ const getSecret = (name: string, time: string, identity: Record<string, unknown>
   ctEvent({ service: 'secretsmanager', name: 'GetSecretValue', identity, time, request: { secretId: name }, ...extra });
 const listSecrets = (time: string, identity: Record<string, unknown>, extra: { userAgent?: string } = {}) =>
   ctEvent({ service: 'secretsmanager', name: 'ListSecrets', identity, time, request: { maxResults: 100 }, ...extra });
-/** The network activity event a VPC endpoint records for a call: the envelope, without request or response. */
-const NOT_IN_NETWORK_ACTIVITY = new Set(['requestParameters', 'responseElements', 'userAgent', 'readOnly', 'managementEvent']);
-function networkActivity(record: CloudTrailRecord): CloudTrailRecord {
-  const envelope = Object.fromEntries(Object.entries(record).filter(([key]) => !NOT_IN_NETWORK_ACTIVITY.has(key)));
-  return { ...envelope, eventType: 'AwsVpceEvent', eventCategory: 'NetworkActivity', vpcEndpointId: 'vpce-03f53e4ab1c2d3e4f', vpcEndpointAccountId: String(record.recipientAccountId) };
-}
-
 const batchGet = (secretIdList: string[], time: string, identity: Record<string, unknown>) =>
   ctEvent({ service: 'secretsmanager', name: 'BatchGetSecretValue', identity, time, request: { secretIdList } });
 const byPath = (path: string, time: string, identity: Record<string, unknown>, recursive = true) =>
