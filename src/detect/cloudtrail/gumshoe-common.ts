@@ -310,8 +310,24 @@ export function earliestSeen(map: BoundedMap<number>, key: string, time: number,
  */
 export function wasHabit(map: BoundedMap<number>, key: string, time: number, cap = 5000, record = true): boolean {
   const known = getEntry(map, key);
-  if (record) earliestSeen(map, key, time, cap);
+  if (record) {
+    earliestSeen(map, key, time, cap);
+    if (known !== undefined) keepInUse(map, key, cap);
+  }
   return known !== undefined && Math.abs(time - known) >= HABIT_AGE;
+}
+
+/**
+ * A nearly full map evicts in insertion order, and an entry's value (when it was first seen) does not change
+ * with use: a routine used every day would go before a one-off seen once since. So once the map is half full,
+ * a used entry moves to the back. (Below that, moving would only cost: hot maps turn into slow dictionaries.)
+ */
+function keepInUse(map: BoundedMap<number>, key: string, cap: number): void {
+  if (map.size < cap / 2) return;
+  const k = `#${key}`;
+  const value = map.items[k]!;
+  delete map.items[k];
+  map.items[k] = value;
 }
 
 /** Records `key` and says whether this is the very first time it is seen. */
