@@ -32,3 +32,14 @@ test('a record longer than the ingest memory limit is stored once the limit step
   const rows = await lake.rows(`SELECT metadata_uid AS id, length(raw) > 12 << 20 AS whole FROM api_activity ORDER BY time`);
   assert.deepEqual(rows.map((r) => [r.id, r.whole]), [['long', true], ['short', false]]);
 });
+
+test('a line of 70 MB (a dump forced in as flow logs) is quarantined with its start, without gathering it whole, and the lines around it are stored', async () => {
+  const lake = await lakePromise;
+  const file = path.join(path.dirname(lake.file), 'endless.log');
+  const flow = (start: number) => `2 111122223333 eni-0a1b2c3d4e5f60718 10.0.1.25 198.51.100.7 443 49152 6 10 840 ${start} ${start + 60} ACCEPT OK`;
+  writeFileSync(file, `${flow(1_730_000_000)}\n${'x'.repeat(70 << 20)}\n${flow(1_730_000_060)}\n`);
+  const summary = await lake.ingest([file], { type: 'vpcflow' });
+  assert.deepEqual([summary.read, summary.stored, summary.quarantined], [3, 2, 1]);
+  const [quarantined] = await lake.rows(`SELECT source_line AS line, reason, length(raw) AS kept FROM quarantine WHERE uri LIKE '%endless.log'`);
+  assert.deepEqual([Number(quarantined!.line), quarantined!.reason, Number(quarantined!.kept)], [2, 'line longer than 64 MiB: not a record', 64 << 10]);
+});

@@ -103,6 +103,13 @@ const DETECT_BYTES = SNIFF_BYTES * 4;
  * (detect.ts), and then framed and counted like any other: the file is not skipped for its size.
  */
 const MAX_DETECT_BYTES = 64 << 20;
+/**
+ * The longest line taken as a record: a longer one (a file of the wrong type forced with --type, a dump
+ * without newlines) is quarantined with its first bytes instead of being gathered whole into memory.
+ */
+const MAX_LINE_BYTES = 64 << 20;
+/** What a quarantined over-long line keeps of itself. */
+const LONG_LINE_KEPT = 64 << 10;
 export const NEWLINE = 10;
 export const CARRIAGE_RETURN = 13;
 /** Separates the fields of a stage-file line (see batch.ts). */
@@ -359,6 +366,10 @@ async function* frameLines(detection: FileFormat, pieces: AsyncIterable<Buffer>,
   let formatKnown = detection.sourceType !== 'vpcflow' || detection.flowFields !== undefined;
   let carry: Buffer[] = [];
   let carryBytes = 0;
+  /** Whether a piece carried since the last take holds a newline: until one does, joining finds no line end. */
+  let lineEnded = false;
+  /** Inside a line too long to keep, dropping its bytes up to its end. */
+  let skipping = false;
   let line = 1;
   /** Flow logs: the header line, so that a repeat of it (two logs joined with cat) is passed over like it. */
   let header: Buffer | undefined;
@@ -368,11 +379,13 @@ async function* frameLines(detection: FileFormat, pieces: AsyncIterable<Buffer>,
     const whole = carry.length === 1 ? carry[0]! : scratch.join(carry, carryBytes);
     carry = [];
     carryBytes = 0;
+    lineEnded = false;
     return whole;
   };
   const keep = (bytes: Buffer): void => {
     carry = bytes.length ? [bytes] : [];
     carryBytes = bytes.length;
+    lineEnded = bytes.includes(NEWLINE);
   };
 
   /** Flow logs: the first line decides the field order and, if it is a header, is not a record. */
@@ -399,7 +412,17 @@ async function* frameLines(detection: FileFormat, pieces: AsyncIterable<Buffer>,
   function* emit(final: boolean): Generator<FramedItem> {
     if (!formatKnown) yield* readFormat(final);
     if (!formatKnown) return;
-    if (!final && carryBytes < CHUNK_TARGET) return;
+    if (!final && carryBytes >= MAX_LINE_BYTES && !lineEnded) {
+      // One line this long is no record: its first bytes are quarantined, the rest dropped up to its end.
+      const start = takeCarry();
+      const text = start.toString('utf8', 0, LONG_LINE_KEPT);
+      yield { chunk: { kind: ChunkKind.Lines, firstLine: line, firstIndex: 0, text, broken: `line longer than ${MAX_LINE_BYTES >> 20} MiB: not a record` } };
+      skipping = true;
+      return;
+    }
+    // A carry without a line end is joined only once a piece brings one: joining it again on every piece
+    // would copy a long line over and over.
+    if (!final && (carryBytes < CHUNK_TARGET || !lineEnded)) return;
     const whole = takeCarry();
     const end = final ? whole.length : whole.lastIndexOf(NEWLINE);
     if (end <= 0) {
@@ -416,9 +439,17 @@ async function* frameLines(detection: FileFormat, pieces: AsyncIterable<Buffer>,
   if (formatKnown) yield { format };
   let failure: string | undefined;
   try {
-    for await (const piece of pieces) {
+    for await (let piece of pieces) {
+      if (skipping) {
+        const end = piece.indexOf(NEWLINE);
+        if (end === -1) continue;
+        skipping = false;
+        line++;
+        piece = piece.subarray(end + 1);
+      }
       carry.push(piece);
       carryBytes += piece.length;
+      if (!lineEnded && piece.includes(NEWLINE)) lineEnded = true;
       yield* emit(false);
     }
   } catch (error) {
