@@ -133,6 +133,9 @@ export function repeated(count: number, start: string, minutes: number, make: (t
 
 function hashId(seed: string, length: number): string {
   let h = 2166136261;
+  // The loop reads the seed's first `length` characters; the rest are folded in first, so that two sessions
+  // of a role (`DeployRole/build-77`, `DeployRole/build-78`) get different keys. Shorter seeds are unchanged.
+  for (let i = length; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 16777619) >>> 0;
   let out = '';
   for (let i = 0; out.length < length; i++) {
     h = Math.imul(h ^ seed.charCodeAt(i % Math.max(seed.length, 1)) ^ i, 16777619) >>> 0;
