@@ -1,3 +1,5 @@
+import { formatIpv4, ipv4Of, parseIpv6 } from '../intel/ip.js';
+
 /**
  * VPC flow records and Route 53 Resolver queries as network detections see them, read from the lake's
  * network_activity and dns_activity tables (lake-network-events.ts) or built from raw log lines in tests
@@ -61,17 +63,19 @@ export interface DnsEvent {
 
 export type NetworkEvent = FlowEvent | DnsEvent;
 
-/** RFC 1918, CGNAT, link-local, loopback and IPv6 unique-local addresses: never a remote party on the internet. */
+/**
+ * RFC 1918, CGNAT, link-local, loopback, and for IPv6 unique-local (fc00::/7, AWS's fd00:ec2:: services
+ * included), link-local (fe80::/10), site-local (fec0::/10), multicast (ff00::/8: neighbour discovery,
+ * DHCPv6, mDNS), loopback and unspecified: never a remote party on the internet. An IPv6 address that
+ * carries an IPv4 one (IPv4-mapped `::ffff:a.b.c.d`, NAT64 `64:ff9b::/96`) is that IPv4 address.
+ */
 export function isPrivateIp(ip: string): boolean {
   // Called for every flow record by several detections: read the leading octets' digits in place, no slicing.
   let first = 0;
   let i = 0;
   let code = ip.charCodeAt(0);
   for (; code >= 48 && code <= 57; code = ip.charCodeAt(++i)) first = first * 10 + code - 48;
-  if (code !== 46 || i === 0) {
-    const head = ip.slice(0, 4).toLowerCase();
-    return head.startsWith('fc') || head.startsWith('fd') || head === 'fe80' || ip === '::1';
-  }
+  if (code !== 46 || i === 0) return isInternalIpv6(ip);
   if (first === 10 || first === 127) return true;
   if (first !== 192 && first !== 172 && first !== 169 && first !== 100) return false;
   let second = 0;
@@ -80,6 +84,34 @@ export function isPrivateIp(ip: string): boolean {
   if (first === 172) return second >= 16 && second <= 31;
   if (first === 169) return second === 254;
   return second >= 64 && second <= 127;
+}
+
+function isInternalIpv6(ip: string): boolean {
+  const embedded = ipv4Of(ip);
+  if (embedded !== undefined) return isPrivateIp(formatIpv4(embedded));
+  const group = firstGroup(ip);
+  if (group === undefined) return false;
+  if (group === 0) {
+    // ::, ::1 (the rest of 0::/16 that is not an embedded IPv4 address is reserved, not internet).
+    const value = parseIpv6(ip);
+    return value !== undefined && value <= 1n;
+  }
+  return (group & 0xfe00) === 0xfc00 || (group & 0xff80) === 0xfe80 || (group & 0xff00) === 0xff00;
+}
+
+/** The first 16-bit group of an IPv6 address's text (0 for `::…`), or undefined when the text starts otherwise. */
+function firstGroup(ip: string): number | undefined {
+  let value = 0;
+  let i = 0;
+  for (; i < 5; i++) {
+    const code = ip.charCodeAt(i);
+    if (code === 58) return i === 0 && ip.charCodeAt(1) !== 58 ? undefined : value;
+    const lower = code | 32;
+    const hex = code >= 48 && code <= 57 ? code - 48 : lower >= 97 && lower <= 102 ? lower - 87 : -1;
+    if (hex < 0) return undefined;
+    value = value * 16 + hex;
+  }
+  return undefined;
 }
 
 /** The two ends of a flow from the monitored interface's side. */
@@ -92,15 +124,35 @@ export interface FlowSides {
 }
 
 /**
- * Which end of a flow is the interface's own. The v5 `flow-direction` field says so; otherwise the private
- * end is local and the public end remote; of two private ends, the one with the lower port (the service) is
- * taken as local, since interfaces that serve are the ones flow logs are usually enabled for.
+ * An IPv6 address no network interface has as its own: multicast (ff00::/8), AWS's services on
+ * fd00:ec2:: (instance metadata ::254, DNS ::253, Time Sync ::123), and addresses that carry an IPv4 one
+ * (IPv4-mapped, NAT64 64:ff9b::/96: the IPv4 host behind a translator). Always the remote end of a record.
+ */
+export function isNeverLocalIpv6(ip: string): boolean {
+  const head = ip.charCodeAt(0) | 32;
+  if (head === 102) {
+    const lower = ip.slice(0, 9).toLowerCase();
+    return lower.startsWith('ff') || lower === 'fd00:ec2:';
+  }
+  return ipv4Of(ip) !== undefined && ip.includes(':');
+}
+
+/**
+ * Which end of a flow is the interface's own. The v5 `flow-direction` field says so; otherwise an IPv6
+ * end that is never an interface's own (isNeverLocalIpv6) is remote; otherwise the private end is local
+ * and the public end remote; of two private ends, the one with the lower port (the service) is taken as
+ * local, since interfaces that serve are the ones flow logs are usually enabled for. (An instance's IPv6
+ * address is usually global, so for IPv6 the private-end rule and the port rule are guesses.)
  */
 export function flowSides(flow: FlowEvent): FlowSides {
   const inbound = (): FlowSides => ({ localIp: flow.dstIp, localPort: flow.dstPort, remoteIp: flow.srcIp, remotePort: flow.srcPort, direction: 'INBOUND' });
   const outbound = (direction: FlowSides['direction'] = 'OUTBOUND'): FlowSides => ({ localIp: flow.srcIp, localPort: flow.srcPort, remoteIp: flow.dstIp, remotePort: flow.dstPort, direction });
   if (flow.direction === 'ingress') return inbound();
   if (flow.direction === 'egress') return outbound();
+  if (flow.srcIp !== null && flow.dstIp !== null && flow.srcIp.includes(':')) {
+    const srcRemote = isNeverLocalIpv6(flow.srcIp);
+    if (srcRemote !== isNeverLocalIpv6(flow.dstIp)) return srcRemote ? inbound() : outbound();
+  }
   const srcPrivate = flow.srcIp !== null && isPrivateIp(flow.srcIp);
   const dstPrivate = flow.dstIp !== null && isPrivateIp(flow.dstIp);
   if (dstPrivate && !srcPrivate) return inbound();

@@ -9,7 +9,7 @@ export const FLOW_CASE_HEADER =
   'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status vpc-id subnet-id instance-id tcp-flags flow-direction';
 
 const FIELDS = FLOW_CASE_HEADER.split(' ');
-const PROTOCOL_NUMBERS: Record<string, number> = { tcp: 6, udp: 17, icmp: 1 };
+const PROTOCOL_NUMBERS: Record<string, number> = { tcp: 6, udp: 17, icmp: 1, icmpv6: 58 };
 
 export const CASE_ACCOUNT = '111122223333';
 export const CASE_VPC = 'vpc-0a1b2c3d4e5f60718';
@@ -17,13 +17,15 @@ export const CASE_SUBNET = 'subnet-0f1e2d3c4b5a69788';
 export const CASE_INSTANCE = 'i-0abc123def4567890';
 export const CASE_ENI = 'eni-0123456789abcdef0';
 export const CASE_PRIVATE_IP = '10.0.1.25';
+/** The case instance's IPv6 address in a dual-stack subnet: global, as AWS assigns them. */
+export const CASE_IPV6 = '2600:1f18:6a4:b100::25';
 
 export interface FlowOptions {
   src: string;
   dst: string;
   srcPort?: number;
   dstPort?: number;
-  protocol?: 'tcp' | 'udp' | 'icmp';
+  protocol?: 'tcp' | 'udp' | 'icmp' | 'icmpv6';
   packets?: number;
   bytes?: number;
   /** ISO time of the capture window's start. */
@@ -42,7 +44,7 @@ export interface FlowOptions {
 export function flowLine(o: FlowOptions): string {
   const start = Math.floor(Date.parse(o.time) / 1000);
   const values = [
-    '5', o.account ?? CASE_ACCOUNT, o.eni ?? CASE_ENI, o.src, o.dst, o.srcPort ?? (o.protocol === 'icmp' ? 0 : 49152), o.dstPort ?? 0,
+    '5', o.account ?? CASE_ACCOUNT, o.eni ?? CASE_ENI, o.src, o.dst, o.srcPort ?? (o.protocol === 'icmp' || o.protocol === 'icmpv6' ? 0 : 49152), o.dstPort ?? 0,
     PROTOCOL_NUMBERS[o.protocol ?? 'tcp'], o.packets ?? 10, o.bytes ?? 840, start, start + (o.seconds ?? 60), o.action ?? 'ACCEPT', 'OK',
     CASE_VPC, CASE_SUBNET, o.instance === null ? '-' : (o.instance ?? CASE_INSTANCE), o.tcpFlags ?? (o.protocol === 'tcp' || !o.protocol ? 2 : 0),
     o.direction ?? '-',

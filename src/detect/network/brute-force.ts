@@ -1,6 +1,7 @@
+import { unmapIpv4 } from '../../intel/ip.js';
 import type { FlowDetection, FindingTypeSpec, NetworkCase, NetworkDetectionContext } from '../detection.js';
 import { type FlowEvent, isPrivateIp } from '../network-event.js';
-import { CASE_PRIVATE_IP, flowLine } from '../network-records.js';
+import { CASE_IPV6, CASE_PRIVATE_IP, flowLine } from '../network-records.js';
 import { hostOf } from '../instance-inventory.js';
 import { connectionAction, instanceKey } from './connection.js';
 import { connectionLines } from './flow-case-builders.js';
@@ -27,7 +28,8 @@ import { DAY, Lru, MINUTE, persistedTable, viewOf } from './flow-windows.js';
  *
  * Role: TARGET (Low) when the remote end opened the connections, ACTOR (High) when the instance did.
  * Remote ends are public addresses, or private ones when the flow-direction field says which interface
- * logged the record (flow-windows.ts FlowView.judged).
+ * logged the record (flow-windows.ts FlowView.judged, which also says when IPv6 ends are judged). An IPv6
+ * remote end counts as its /64 (FlowView.remoteGroup): an attacker rotating through its /64 is one source.
  *
  * Spraying (ACTOR only): a compromised instance rarely hammers one host; it tries a few logins on each of
  * many internet hosts, so no single address reaches 20. Per instance and service, every outbound attempt
@@ -61,8 +63,9 @@ import { DAY, Lru, MINUTE, persistedTable, viewOf } from './flow-windows.js';
  * instance's interface sends a connection once, from its own address. Two such records on one interface
  * mark it as forwarding (NAT gateway, NAT instance; remembered in detection state), and its attempts are not
  * counted at all: they are the subnet's egress, not one host's, and each client's own interface (flow logs
- * on the VPC or subnet) judges that client. Not caught, hence: a brute force seen only in a NAT's log, and a
- * NAT instance's own attempts.
+ * on the VPC or subnet) judges that client. A NAT64 gateway's pair is an IPv6 client's record to
+ * 64:ff9b::<host> and the NAT's IPv4 record to <host>, 20 bytes per packet smaller (IPv6's longer header).
+ * Not caught, hence: a brute force seen only in a NAT's log, and a NAT instance's own attempts.
  */
 const SERVICES = [
   { type: 'UnauthorizedAccess:EC2/SSHBruteForce', name: 'SSH', ports: [22] },
@@ -94,8 +97,11 @@ interface Attempts<Id = number> {
   r?: 1;
 }
 
-/** Keyed by instance, role, service and remote address; bounded across instances, least recently used go. */
-const attemptsTable = persistedTable<Attempts>('attempts', 20_000);
+/**
+ * Keyed by instance, role, service and remote address (an IPv6 one's /64); bounded across instances, least
+ * recently used go. Attempts are told apart by client port, and within a /64 by address and client port.
+ */
+const attemptsTable = persistedTable<Attempts<number | string>>('attempts', 20_000);
 /** Keyed by instance, role and service: its short logins to or from public addresses, ids `<remote address> <client port>`. */
 const spraysTable = persistedTable<Attempts<string>>('sprays', 20_000);
 /** Interfaces seen forwarding (NAT gateways and instances) → when last seen doing so. */
@@ -156,7 +162,7 @@ function attempt<Id>(attempts: Attempts<Id>, time: number, id: Id, threshold: nu
   return 'raise';
 }
 
-/** The distinct remote addresses of a many-host window. */
+/** The distinct remote addresses (IPv6: /64s) of a many-host window. */
 const distinctHosts = (ids: readonly string[]) => new Set(ids.map((id) => id.slice(0, id.indexOf(' ')))).size;
 
 /**
@@ -170,19 +176,27 @@ function shortLogin(flow: FlowEvent, remotePublic: boolean): boolean {
 interface Logged {
   time: number;
   src: string;
+  /** Its destination, an IPv4 address carried in a NAT64 one unmapped. */
   dst: string;
+  /** An IPv6 client's record addressed to an IPv4 host through NAT64 (64:ff9b::/96). */
+  nat64: boolean;
 }
+
+/** IPv6's header is 20 bytes longer than IPv4's: a NAT64 gateway's translated record is that much smaller per packet. */
+const NAT64_HEADER_GROWTH = 20;
 
 /** Per run: the latest attempt-sized record per interface, server port and size, to pair a NAT's two records of a connection. */
 const recentRecords = new WeakMap<NetworkDetectionContext, Lru<Logged>>();
 
 /**
- * Two records of one connection through a NAT: from two private addresses, and the translated one to a
- * public address that the arriving one also names (the same remote) or that goes out from the address the
- * arriving one was sent to (v2 without pkt-dstaddr).
+ * Two records of one connection through a NAT: from two private addresses (or, through NAT64, an IPv6
+ * client and the NAT's private IPv4 address), and the translated one to a public address that the arriving
+ * one also names (the same remote) or that goes out from the address the arriving one was sent to (v2
+ * without pkt-dstaddr).
  */
 function translatedPair(a: Logged, b: Logged): boolean {
-  if (a.src === b.src || !isPrivateIp(a.src) || !isPrivateIp(b.src) || Math.abs(a.time - b.time) > NAT_PAIR_MS) return false;
+  const inside = (record: Logged) => record.nat64 || isPrivateIp(record.src);
+  if (a.src === b.src || (a.nat64 && b.nat64) || !inside(a) || !inside(b) || Math.abs(a.time - b.time) > NAT_PAIR_MS) return false;
   const outward = (record: Logged) => !isPrivateIp(record.dst);
   return (a.dst === b.dst && outward(a)) || (a.dst === b.src && outward(b)) || (b.dst === a.src && outward(a));
 }
@@ -194,8 +208,11 @@ function forwarding(flow: FlowEvent, context: NetworkDetectionContext): boolean 
   const forwarders = forwardersTable(context);
   let recent = recentRecords.get(context);
   if (!recent) recentRecords.set(context, (recent = new Lru(4_096)));
-  const key = `${eni}|${flow.dstPort}|${flow.packets}|${flow.bytes}`;
-  const record = { time: flow.time, src: flow.srcIp, dst: flow.dstIp };
+  const dst = unmapIpv4(flow.dstIp);
+  const nat64 = dst !== flow.dstIp && flow.srcIp.includes(':');
+  // Keyed by the size the record has after translation, so an arriving NAT64 record meets its IPv4 twin.
+  const key = `${eni}|${flow.dstPort}|${flow.packets}|${nat64 ? flow.bytes - NAT64_HEADER_GROWTH * flow.packets : flow.bytes}`;
+  const record = { time: flow.time, src: flow.srcIp, dst, nat64 };
   const before = recent.get(key);
   recent.set(key, record);
   if (before && translatedPair(before, record)) forwarders.set(eni, flow.time);
@@ -266,6 +283,25 @@ export function natFetch(runner: string, time: string, i: number, o: { shape?: '
     ...(shape === 'none' ? [] : [flowLine({ ...common, src: runner, dst: shape === 'nat' ? NAT.ip : NAT.forge, srcPort: 40_000 + i, dstPort: 22, ...dir('ingress') })]),
     flowLine({ ...common, src: NAT.ip, dst: NAT.forge, srcPort: natPort, dstPort: 22, ...dir('egress') }),
     flowLine({ ...common, src: NAT.forge, dst: NAT.ip, srcPort: 22, dstPort: natPort, bytes: 9_800, packets: 22, tcpFlags: 19, ...dir('ingress') }),
+  ];
+}
+
+/** A NAT gateway translating IPv6-only runners' connections to IPv4 hosts (NAT64), its own IPv4 address, and an IPv4-only forge. */
+const NAT64 = { eni: 'eni-0a0000000000nat64', ip: '10.0.0.11', forge: '140.82.112.4', runners: ['2600:1f18:6a4:b1c1::21', '2600:1f18:6a4:b1c1::22', '2600:1f18:6a4:b1c1::23'] } as const;
+
+/**
+ * How the NAT64 gateway's interface logs one git fetch over SSH by an IPv6-only runner: as it arrives (to
+ * 64:ff9b::<forge>, 20 bytes more per packet: the IPv6 header is longer), after translation, and both replies.
+ */
+function nat64Fetch(runner: string, time: string, i: number): string[] {
+  const common = { time, eni: NAT64.eni, instance: null } as const;
+  const viaNat64 = `64:ff9b::${NAT64.forge}`;
+  const natPort = 20_000 + i;
+  return [
+    flowLine({ ...common, src: runner, dst: viaNat64, srcPort: 40_000 + i, dstPort: 22, packets: 25, bytes: 6_200 + 25 * 20, tcpFlags: 3 }),
+    flowLine({ ...common, src: NAT64.ip, dst: NAT64.forge, srcPort: natPort, dstPort: 22, packets: 25, bytes: 6_200, tcpFlags: 3 }),
+    flowLine({ ...common, src: NAT64.forge, dst: NAT64.ip, srcPort: 22, dstPort: natPort, packets: 22, bytes: 9_800, tcpFlags: 19 }),
+    flowLine({ ...common, src: viaNat64, dst: runner, srcPort: 22, dstPort: 40_000 + i, packets: 22, bytes: 9_800 + 22 * 20, tcpFlags: 19 }),
   ];
 }
 
@@ -382,6 +418,11 @@ const cases = (): NetworkCase[] => [
     expect: ['UnauthorizedAccess:EC2/SSHBruteForce'],
   },
   {
+    name: 'a NAT64 gateway translates IPv6-only CI runners’ git fetches over SSH to an IPv4 forge, 30 in 10 minutes, each logged as it arrives and after translation',
+    flows: each(spaced('2026-11-02T19:00:00Z', 30, 20), (time, i) => nat64Fetch(NAT64.runners[i % NAT64.runners.length]!, time, i)),
+    expect: [],
+  },
+  {
     name: 'a botnet takes turns on the instance: 60 internet addresses, 8 failed SSH logins each, in 10 minutes (target)',
     flows: sshBotnet(60, 8),
     expect: ['UnauthorizedAccess:EC2/SSHBruteForce'],
@@ -389,6 +430,32 @@ const cases = (): NetworkCase[] => [
   {
     name: 'a busy hour of internet SSH scanners on an exposed bastion: 45 addresses, 2 tries each in 10 minutes',
     flows: sshBotnet(45, 2),
+    expect: [],
+  },
+  {
+    name: 'an IPv6 attacker rotates through its /64: 300 failed SSH logins in 10 minutes, each from a new address (target)',
+    flows: each(spaced('2026-11-02T06:00:00Z', 300, 2), (time, i) =>
+      connectionLines({ remote: `2001:db8:bad:1::${(i + 1).toString(16)}`, local: CASE_IPV6, opener: 'remote', port: 22, time, clientPort: 40_000 + (i % 7), ...LOGIN_FAILED }),
+    ),
+    expect: ['UnauthorizedAccess:EC2/SSHBruteForce'],
+  },
+  {
+    name: 'an IPv6-only instance hammers an IPv4 WinRM endpoint through NAT64 (v2 records without flow-direction; actor)',
+    flows: each(spaced('2026-11-02T07:00:00Z', 40, 5), (time, i) =>
+      connectionLines({ remote: '64:ff9b::c633:6450', local: CASE_IPV6, opener: 'instance', port: 5986, time, clientPort: 47_000 + i, bytesUp: 1_900, bytesDown: 2_600, withDirection: false }),
+    ),
+    expect: ['Impact:EC2/WinRMBruteForce'],
+  },
+  {
+    name: 'an office’s IPv6 /64: 200 laptops (privacy addresses) call the instance over HTTPS, 12 admins open long SSH sessions',
+    flows: [
+      ...each(spaced('2026-11-02T08:00:00Z', 200, 3), (time, i) =>
+        connectionLines({ remote: `2001:db8:0ff1:ce::${(0x1000 + i * 37).toString(16)}`, local: CASE_IPV6, opener: 'remote', port: 443, time, clientPort: 50_000 + i, bytesUp: 1_800, bytesDown: 24_000 }),
+      ),
+      ...each(spaced('2026-11-02T08:01:00Z', 12, 40), (time, i) =>
+        connectionLines({ remote: `2001:db8:0ff1:ce::${(0x2000 + i).toString(16)}`, local: CASE_IPV6, opener: 'remote', port: 22, time, clientPort: 52_000 + i, bytesUp: 48_000, bytesDown: 310_000 }),
+      ),
+    ],
     expect: [],
   },
   {
@@ -406,7 +473,7 @@ export const bruteForce: FlowDetection = {
     if (flow.protocol !== TCP || flow.action !== 'ACCEPT' || flow.bytes < BRUTE_FORCE.minBytes || flow.packets > BRUTE_FORCE.maxPackets) return;
     if (!BY_PORT.has(flow.dstPort ?? -1) && !BY_PORT.has(flow.srcPort ?? -1)) return;
     if (forwarding(flow, context)) return;
-    const { connection, judged, remotePublic } = viewOf(flow);
+    const { connection, judged, remotePublic, remoteGroup } = viewOf(flow);
     if (!connection.request || connection.direction === 'UNKNOWN') return;
     const actor = connection.direction === 'OUTBOUND';
     const serverPort = actor ? connection.remotePort : connection.localPort;
@@ -417,10 +484,12 @@ export const bruteForce: FlowDetection = {
     const remoteIp = connection.remoteIp!;
     const role = actor ? 'A' : 'T';
     const table = attemptsTable(context);
-    const key = `${history}|${role}|${service.name}|${remoteIp}`;
+    // An IPv6 attacker rotates through its /64 at no cost: the /64 is one source, as an IPv4 address is.
+    const grouped = remoteGroup !== remoteIp;
+    const key = `${history}|${role}|${service.name}|${remoteGroup}`;
     let attempts = table.get(key);
     if (!attempts) table.set(key, (attempts = { t: [], p: [] }));
-    const single = attempt(attempts, flow.time, clientPort, BRUTE_FORCE.attempts, BRUTE_FORCE.windowMs);
+    const single = attempt<number | string>(attempts, flow.time, grouped ? `${clientPort} ${remoteIp}` : clientPort, BRUTE_FORCE.attempts, BRUTE_FORCE.windowMs);
     // Many hosts, a few attempts each: a spray by the instance, or a botnet taking turns on it.
     const many = actor ? SPRAY : DISTRIBUTED;
     let crowd: Attempts<string> | undefined;
@@ -430,7 +499,8 @@ export const bruteForce: FlowDetection = {
       const crowdKey = `${history}|${role}|${service.name}`;
       crowd = crowds.get(crowdKey);
       if (!crowd) crowds.set(crowdKey, (crowd = { t: [], p: [] }));
-      crowded = attempt(crowd, flow.time, `${remoteIp} ${clientPort}`, many.attempts, many.windowMs, (ids) => distinctHosts(ids) >= many.hosts);
+      const id = `${remoteGroup} ${clientPort}${grouped ? ` ${remoteIp}` : ''}`;
+      crowded = attempt(crowd, flow.time, id, many.attempts, many.windowMs, (ids) => distinctHosts(ids) >= many.hosts);
     }
     // One attempt is one occurrence of the instance's finding, whichever count it completes: a raise first (it
     // carries where the attack began), the attack by one address before the many-host total.
@@ -443,6 +513,8 @@ export const bruteForce: FlowDetection = {
     const instanceName = instance.instanceId ?? label;
     const hosts = byMany ? distinctHosts(crowd!.p) : 0;
     const crowdName = `${hosts} internet hosts (the latest ${remoteIp})`;
+    const network = remoteGroup.includes('/');
+    const remoteName = network ? `the network ${remoteGroup} (the latest ${remoteIp})` : remoteIp;
     const window = byMany ? many : BRUTE_FORCE;
     context.emit({
       type: service.type,
@@ -456,13 +528,13 @@ export const bruteForce: FlowDetection = {
       ...(outcome === 'raise' ? { since: Math.min((byMany ? crowd! : attempts).t[0]!, flow.time) } : {}),
       until: Math.max(flow.time, (byMany ? crowd! : attempts).t.at(-1) ?? flow.time),
       vars: {
-        attacker: actor ? sentenceStart(instance.instanceId, label) : byMany ? `A group of ${crowdName}` : remoteIp,
-        victim: !actor ? instanceName : byMany ? crowdName : remoteIp,
+        attacker: actor ? sentenceStart(instance.instanceId, label) : byMany ? `A group of ${crowdName}` : network ? sentenceStart(undefined, remoteName) : remoteName,
+        victim: !actor ? instanceName : byMany ? crowdName : remoteName,
         attempts: window.attempts,
         port: serverPort!,
         minutes: window.windowMs / MINUTE,
       },
-      additionalInfo: { attempts: window.attempts, ...(byMany ? { distinctHosts: hosts } : {}), windowMinutes: window.windowMs / MINUTE },
+      additionalInfo: { attempts: window.attempts, ...(byMany ? { distinctHosts: hosts } : network ? { remoteNetwork: remoteGroup } : {}), windowMinutes: window.windowMs / MINUTE },
     });
   },
   finish(context) {

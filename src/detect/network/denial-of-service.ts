@@ -1,6 +1,6 @@
 import type { FlowDetection, FindingTypeSpec, NetworkCase, NetworkDetectionContext } from '../detection.js';
 import type { FlowEvent } from '../network-event.js';
-import { CASE_PRIVATE_IP, flowLine } from '../network-records.js';
+import { CASE_IPV6, CASE_PRIVATE_IP, flowLine } from '../network-records.js';
 import { connectionAction, connectionOf, instanceKey } from './connection.js';
 import { each, spaced } from './flow-volume-cases.js';
 import { DAY, MINUTE, persistedTable, viewOf } from './flow-windows.js';
@@ -221,9 +221,9 @@ function spec(kind: Kind): FindingTypeSpec {
 }
 
 const KIND_LIST = Object.keys(KINDS) as Kind[];
-const flood = (o: { dst: string; dstPort: number; protocol: 'tcp' | 'udp'; packets: number; size: number; start: string; minutes: number; srcPort?: number }) =>
+const flood = (o: { dst: string; dstPort: number; protocol: 'tcp' | 'udp'; packets: number; size: number; start: string; minutes: number; srcPort?: number; src?: string; direction?: 'egress' }) =>
   each(spaced(o.start, o.minutes, 60), (time) => [
-    flowLine({ src: CASE_PRIVATE_IP, dst: o.dst, srcPort: o.srcPort ?? 45_123, dstPort: o.dstPort, protocol: o.protocol, packets: o.packets, bytes: o.packets * o.size, time, tcpFlags: o.protocol === 'tcp' ? 2 : 0 }),
+    flowLine({ src: o.src ?? CASE_PRIVATE_IP, dst: o.dst, srcPort: o.srcPort ?? 45_123, dstPort: o.dstPort, protocol: o.protocol, packets: o.packets, bytes: o.packets * o.size, time, tcpFlags: o.protocol === 'tcp' ? 2 : 0, direction: o.direction }),
   ]);
 /** A later NTP query (UDP too), so the UDP window before it is judged when its minute is over, not at the end of the run. */
 const ntpLater = (time: string) => [flowLine({ src: CASE_PRIVATE_IP, dst: '129.6.15.28', srcPort: 38_123, dstPort: 123, protocol: 'udp', packets: 1, bytes: 76, time })];
@@ -265,6 +265,32 @@ const cases = (): NetworkCase[] => [
     name: 'a 3-minute SYN flood across the 5-minute mark (10:04–10:07)',
     flows: flood({ dst: '198.51.100.84', dstPort: 443, protocol: 'tcp', packets: 40_000, size: 54, start: '2026-11-02T10:04:00Z', minutes: 3 }),
     expect: ['Backdoor:EC2/DenialOfService.Tcp'],
+  },
+  {
+    name: 'a UDP flood at an IPv6 host from a dual-stack instance (v5 records)',
+    flows: flood({ src: CASE_IPV6, dst: '2001:db8:d05:1::80', dstPort: 9987, protocol: 'udp', packets: 60_000, size: 120, start: '2026-11-02T11:00:00Z', minutes: 4, direction: 'egress' }),
+    expect: ['Backdoor:EC2/DenialOfService.Udp'],
+  },
+  {
+    name: 'an IPv6-only instance SYN-floods an IPv4 web server through NAT64 (v2 records without flow-direction)',
+    flows: flood({ src: CASE_IPV6, dst: '64:ff9b::cb00:7150', dstPort: 443, protocol: 'tcp', packets: 150_000, size: 74, start: '2026-11-02T12:00:00Z', minutes: 3 }),
+    expect: ['Backdoor:EC2/DenialOfService.Tcp'],
+  },
+  {
+    name: 'an IPv6 mail server resolves 500,000 names per 5 minutes through the AWS resolver fd00:ec2::253 (no flow-direction)',
+    flows: each(spaced('2026-11-02T13:00:00Z', 6, 60), (time) => [
+      flowLine({ src: CASE_IPV6, dst: 'fd00:ec2::253', srcPort: 20_000, dstPort: 53, protocol: 'udp', packets: 100_000, bytes: 7_200_000, time }),
+    ]),
+    expect: [],
+  },
+  {
+    name: 'a multicast storm on the link (IPv6 neighbour discovery, DHCPv6, mDNS): floods of small packets to link-scope groups',
+    flows: each(spaced('2026-11-02T14:00:00Z', 6, 60), (time) => [
+      flowLine({ src: 'fe80::4a1:1fff:fe23:4567', dst: 'ff02::1:ff00:25', protocol: 'icmpv6', packets: 120_000, bytes: 86 * 120_000, time, direction: 'egress' }),
+      flowLine({ src: 'fe80::4a1:1fff:fe23:4567', dst: 'ff02::1:2', srcPort: 546, dstPort: 547, protocol: 'udp', packets: 110_000, bytes: 98 * 110_000, time, direction: 'egress' }),
+      flowLine({ src: CASE_IPV6, dst: 'ff02::fb', srcPort: 5353, dstPort: 5353, protocol: 'udp', packets: 105_000, bytes: 90 * 105_000, time }),
+    ]),
+    expect: [],
   },
   {
     name: 'a metrics relay always sends ~90,000 small UDP packets per 5 minutes; a busy half hour at 6× stays within its baseline',

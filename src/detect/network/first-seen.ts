@@ -1,9 +1,11 @@
 import { parseIpv4, parseIpv4Range, parseIpv6, parseIpv6Range, RangeIndex } from '../../intel/ip.js';
 import { type BoundedMap, boundedMap, DAY, getEntry, HOUR, setEntry } from '../cloudtrail/gumshoe-common.js';
 import type { FlowDetection, NetworkCase, NetworkDetectionContext } from '../detection.js';
-import { type FlowEvent, isPrivateIp } from '../network-event.js';
+import type { FlowEvent } from '../network-event.js';
+import { CASE_IPV6, flowLine } from '../network-records.js';
 import { type Connection, connectionAction, connectionOf, instanceKey } from './connection.js';
 import { connectionLines, everyMinute } from './flow-case-builders.js';
+import { viewOf } from './flow-windows.js';
 
 /**
  * The first-seen flow types (guardduty.md §2.3 #7, 8, 11, 12, 13): what an instance does on the internet
@@ -277,6 +279,16 @@ const cases = (): NetworkCase[] => [
     expect: [DOH],
   },
   {
+    name: 'after a week, a dual-stack instance opens an IPv6 reverse shell to port 4444 (v5 records)',
+    flows: [...week, ...connectionLines({ remote: '2001:db8:c2:4444::1', local: CASE_IPV6, opener: 'instance', port: 4444, time: '2026-11-03T13:37:00Z', bytesUp: 90_000 })],
+    expect: [PORT_UNUSUAL],
+  },
+  {
+    name: 'after a week, an IPv6-only instance reaches IRC on an IPv4 host through NAT64 (v2 records without flow-direction)',
+    flows: [...week, ...connectionLines({ remote: '64:ff9b::cb00:711a', local: CASE_IPV6, opener: 'instance', port: 6667, time: '2026-11-03T13:40:00Z', bytesUp: 3_000, withDirection: false })],
+    expect: [PORT_UNUSUAL],
+  },
+  {
     name: 'DNS over TLS to Quad9 on 853',
     flows: [...week, ...connectionLines({ remote: '9.9.9.9', opener: 'instance', port: 853, time: '2026-11-03T12:00:00Z', bytesUp: 1_200, bytesDown: 3_400 })],
     expect: [DOT],
@@ -371,6 +383,21 @@ const cases = (): NetworkCase[] => [
     expect: [],
   },
   {
+    name: 'after learning, link-local IPv6 (mDNS, LLMNR, DHCPv6, neighbour discovery) and AWS’s IPv6 DNS, metadata and time services raise nothing',
+    flows: [
+      ...day1,
+      ...connectionLines({ remote: 'ff02::fb', local: CASE_IPV6, opener: 'instance', port: 5353, clientPort: 5353, protocol: 'udp', time: '2026-11-03T10:00:00Z', bytesUp: 90 }),
+      ...connectionLines({ remote: 'ff02::1:3', local: 'fe80::4a1:1fff:fe23:4567', opener: 'instance', port: 5355, clientPort: 51_000, protocol: 'udp', time: '2026-11-03T10:01:00Z', bytesUp: 80 }),
+      ...connectionLines({ remote: 'ff02::1:2', local: 'fe80::4a1:1fff:fe23:4567', opener: 'instance', port: 547, clientPort: 546, protocol: 'udp', time: '2026-11-03T10:02:00Z', bytesUp: 120 }),
+      flowLine({ src: 'fe80::4a1:1fff:fe23:4567', dst: 'ff02::1:ff00:1', protocol: 'icmpv6', packets: 2, bytes: 172, time: '2026-11-03T10:03:00Z', direction: 'egress' }),
+      ...connectionLines({ remote: 'fd00:ec2::253', local: CASE_IPV6, opener: 'instance', port: 53, protocol: 'udp', time: '2026-11-03T10:04:00Z', bytesUp: 80, withDirection: false }),
+      ...connectionLines({ remote: 'fd00:ec2::254', local: CASE_IPV6, opener: 'instance', port: 80, time: '2026-11-03T10:05:00Z', bytesUp: 400 }),
+      ...connectionLines({ remote: 'fd00:ec2::123', local: CASE_IPV6, opener: 'instance', port: 123, clientPort: 123, protocol: 'udp', time: '2026-11-03T10:06:00Z', bytesUp: 76, withDirection: false }),
+    ],
+    settings: LEARN,
+    expect: [],
+  },
+  {
     name: 'blocked attempts to new ports, IPv6 web traffic, and records without addresses teach and raise nothing',
     flows: [
       ...day1,
@@ -446,10 +473,11 @@ export const firstSeen: FlowDetection = {
     // Older logs ingested after newer ones (a backfill) move the learning period's start back.
     history.since = Math.min(history.since, flow.time);
     if (flow.action !== 'ACCEPT' || (flow.protocol !== TCP && flow.protocol !== UDP) || flow.srcIp === null || flow.dstIp === null) return;
-    const connection = connectionOf(flow);
+    // A public remote end (IPv6: in a record that shows which end is the instance's, flow-windows.ts viewOf).
+    const { connection, remotePublic } = viewOf(flow);
     const port = connection.remotePort;
     const remote = connection.remoteIp!;
-    if (connection.direction !== 'OUTBOUND' || port === null || port === 0 || isPrivateIp(remote)) return;
+    if (connection.direction !== 'OUTBOUND' || port === null || port === 0 || !remotePublic) return;
     const waiting = awaiting(context);
     const half = waiting.size > 0 ? waiting.get(pairKey(key, connection)) : undefined;
     if (half && half.srcIp !== flow.srcIp) {

@@ -4,7 +4,8 @@
  * they judge at all.
  */
 import type { NetworkDetectionContext } from '../detection.js';
-import { type FlowEvent, isPrivateIp } from '../network-event.js';
+import { formatIpv4, formatIpv6, ipv4Of, parseIpv6 } from '../../intel/ip.js';
+import { type FlowEvent, isNeverLocalIpv6, isPrivateIp } from '../network-event.js';
 import { type Connection, connectionOf } from './connection.js';
 
 export const MINUTE = 60_000;
@@ -118,15 +119,27 @@ export interface FlowView {
   connection: Readonly<Connection>;
   /** The record's packets went from the interface to the remote end. */
   sent: boolean;
-  /** The remote end is a public IPv4 address (denial of service, sweeps and volume are about the internet). */
+  /**
+   * The remote end is a public address (denial of service, sweeps and volume are about the internet), and
+   * for IPv6 the record shows which end is the interface's own (see judged).
+   */
   remotePublic: boolean;
   /**
-   * The remote end is one these detections judge at all: IPv4 only (GuardDuty's flow findings leave IPv6
-   * out), and a private address only when the record carries the v5 flow-direction field. Without it, a
-   * record between two private addresses is logged on both interfaces alike and which side is the
-   * interface's own is a guess, which would put an attacker's finding on its victim.
+   * The remote end is one these detections judge at all. A private IPv4 address only when the record carries
+   * the v5 flow-direction field: without it, a record between two private addresses is logged on both
+   * interfaces alike and which side is the interface's own is a guess, which would put an attacker's finding
+   * on its victim. For the same reason a native IPv6 remote end needs flow-direction: an instance's IPv6
+   * address is global, so public and private ends do not tell the sides apart; only an end that is never an
+   * interface's own (NAT64 and IPv4-mapped addresses, AWS's fd00:ec2:: services, multicast) does. Multicast,
+   * loopback and the unspecified address are never judged.
    */
   judged: boolean;
+  /**
+   * Whom the remote end stands for when counting per source or host: the address itself for IPv4, the IPv4
+   * address an IPv4-mapped or NAT64 address carries, and the /64 of a native IPv6 address (`2001:db8:1:2::/64`),
+   * since one host or attacker holds a whole /64 and rotates through it at no cost.
+   */
+  remoteGroup: string;
 }
 
 let lastFlow: FlowEvent | undefined;
@@ -140,9 +153,28 @@ export function viewOf(flow: FlowEvent): FlowView {
   if (flow === lastFlow) return lastView!;
   const connection = connectionOf(flow);
   const remote = connection.remoteIp;
-  const ipv4 = remote !== null && !remote.includes(':');
-  const remotePublic = ipv4 && !isPrivateIp(remote);
+  const sent = flow.srcIp === connection.localIp && connection.localIp !== null;
+  if (remote !== null && remote.includes(':')) lastView = ipv6View(flow, connection, remote, sent);
+  else {
+    const remotePublic = remote !== null && !isPrivateIp(remote);
+    lastView = { connection, sent, remotePublic, judged: remotePublic || (remote !== null && flow.direction !== null), remoteGroup: remote ?? '' };
+  }
   lastFlow = flow;
-  lastView = { connection, sent: flow.srcIp === connection.localIp && connection.localIp !== null, remotePublic, judged: remotePublic || (ipv4 && flow.direction !== null) };
   return lastView;
+}
+
+function ipv6View(flow: FlowEvent, connection: Readonly<Connection>, remote: string, sent: boolean): FlowView {
+  const embedded = ipv4Of(remote);
+  if (embedded !== undefined) {
+    // The IPv4 host behind a translator: judged as that IPv4 address, and never the interface's own.
+    const ipv4 = formatIpv4(embedded);
+    const remotePublic = !isPrivateIp(ipv4);
+    return { connection, sent, remotePublic, judged: remotePublic || flow.direction !== null, remoteGroup: ipv4 };
+  }
+  const value = parseIpv6(remote);
+  const unicast = value !== undefined && value > 1n && value >> 120n !== 0xffn;
+  const judged = unicast && (flow.direction !== null || (isNeverLocalIpv6(remote) && !isNeverLocalIpv6(connection.localIp ?? '')));
+  const remotePublic = judged && !isPrivateIp(remote);
+  const remoteGroup = value === undefined ? remote : `${formatIpv6((value >> 64n) << 64n)}/64`;
+  return { connection, sent, remotePublic, judged, remoteGroup };
 }

@@ -4,7 +4,7 @@ import type { IntelLookup, ThreatMatch } from '../../intel/lookup.js';
 import { threatCategory } from '../../intel/threat-categories.js';
 import { assumedRole, ctEvent } from '../case-builders.js';
 import type { FlowDetection, NetworkCase } from '../detection.js';
-import { CASE_ACCOUNT, CASE_ENI, CASE_INSTANCE, CASE_PRIVATE_IP } from '../network-records.js';
+import { CASE_ACCOUNT, CASE_ENI, CASE_INSTANCE, CASE_IPV6, CASE_PRIVATE_IP } from '../network-records.js';
 import { type FlowEvent, portName } from '../network-event.js';
 import { type Connection, connectionOf, instanceKey, ipDetails, remoteThreats } from './connection.js';
 import { connectionLines, everyMinute } from './flow-case-builders.js';
@@ -173,6 +173,21 @@ const cases = (): NetworkCase[] => [
     flows: probe(SCANNERS[0]!, 8888, '2026-11-02T10:00:00Z'),
     intel: scannerIntel,
     expect: [UNPROTECTED],
+  },
+  {
+    name: 'a scanner listed by its IPv6 /48 reaches Elasticsearch on the instance’s IPv6 address (v2 records without flow-direction)',
+    flows: connectionLines({ remote: '2001:db8:5ca:9::44', local: CASE_IPV6, opener: 'remote', port: 9200, time: '2026-11-02T10:00:00Z', withDirection: false, bytesUp: 60, bytesDown: 44 }),
+    intel: { threatIps: [{ ip: '2001:db8:5ca::/48', ...SCANNER }] },
+    expect: [UNPROTECTED],
+  },
+  {
+    name: 'a listed IPv6 scanner probes HTTPS and closed ports of the instance’s IPv6 address',
+    flows: [
+      ...connectionLines({ remote: '2001:db8:5ca:9::45', local: CASE_IPV6, opener: 'remote', port: 443, time: '2026-11-02T10:00:00Z', bytesUp: 60, bytesDown: 44 }),
+      ...[22, 9200, 6379].flatMap((port, i) => connectionLines({ remote: '2001:db8:5ca:9::45', local: CASE_IPV6, opener: 'remote', port, time: `2026-11-02T10:0${i + 1}:00Z`, action: 'REJECT', bytesUp: 60 })),
+    ],
+    intel: { threatIps: [{ ip: '2001:db8:5ca::/48', ...SCANNER }] },
+    expect: [],
   },
   {
     name: 'scanners hitting closed ports (REJECT) raise nothing',

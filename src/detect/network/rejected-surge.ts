@@ -1,6 +1,6 @@
 import type { FlowDetection, NetworkCase, NetworkDetectionContext } from '../detection.js';
 import { isPrivateIp, protocolName, type FlowEvent } from '../network-event.js';
-import { CASE_PRIVATE_IP, flowLine } from '../network-records.js';
+import { CASE_IPV6, CASE_PRIVATE_IP, flowLine } from '../network-records.js';
 import { type Connection, connectionAction, instanceKey } from './connection.js';
 import { connectionLines } from './flow-case-builders.js';
 import { each, spaced } from './flow-volume-cases.js';
@@ -13,7 +13,8 @@ import { baselineSpent, crosses, newRate, noteSource, type Rate, SURGE, threshol
  * within minutes rather than in a batch.
  *
  * Counted: packets of REJECTed records arriving at the instance (the security group or network ACL
- * dropped them), per instance and source address and per instance and destination port (with protocol), in
+ * dropped them), per instance and source address (an IPv6 one's /64, which a scanner rotates through at no
+ * cost: FlowView.remoteGroup) and per instance and destination port (with protocol), in
  * a window that slides by the minute: the record's minute and the 5 before it, so any 5 minutes that hold a
  * surge are seen whole, wherever they fall. Each key's baseline is the largest window it reached before,
  * halving every week; a window joins it 71 to 80 minutes after it ended (in 10-minute blocks, surge-rates.ts),
@@ -104,10 +105,11 @@ function emitSurge(context: NetworkDetectionContext, flow: FlowEvent, connection
     type: TYPE,
     event: flow,
     action: connectionAction(flow, { ...remote, direction: 'INBOUND' }, context.intel),
-    severity: bySource && isPrivateIp(key) ? 5 : 2,
+    severity: bySource && isPrivateIp(connection.remoteIp!) ? 5 : 2,
     resourceRole: 'TARGET',
     aggregateBy: `${by} ${key}`,
-    ...(bySource ? { remoteIp: key } : {}),
+    // The address whose record crossed (trusted IP lists judge it; for an IPv6 /64, one of its addresses).
+    ...(bySource ? { remoteIp: connection.remoteIp! } : {}),
     vars: { what, packets, minutes: SURGE.windowMinutes, threshold: Math.ceil(limit), multiple: SURGE.multiple, baseline: Math.round(rate.p), floor },
     additionalInfo: {
       surge: by,
@@ -132,8 +134,8 @@ function packetsInWindow(flow: FlowEvent): number {
   return minutes > SURGE.windowMinutes ? (flow.packets * SURGE.windowMinutes) / minutes : flow.packets;
 }
 
-const rejected = (remote: string, port: number, time: string, o: { packets?: number; clientPort?: number; protocol?: 'tcp' | 'udp' } = {}) =>
-  flowLine({ src: remote, dst: CASE_PRIVATE_IP, srcPort: o.clientPort ?? 54_321, dstPort: port, protocol: o.protocol, packets: o.packets ?? 1, bytes: (o.packets ?? 1) * 44, time, action: 'REJECT', direction: 'ingress' });
+const rejected = (remote: string, port: number, time: string, o: { packets?: number; clientPort?: number; protocol?: 'tcp' | 'udp'; local?: string } = {}) =>
+  flowLine({ src: remote, dst: o.local ?? CASE_PRIVATE_IP, srcPort: o.clientPort ?? 54_321, dstPort: port, protocol: o.protocol, packets: o.packets ?? 1, bytes: (o.packets ?? 1) * 44, time, action: 'REJECT', direction: 'ingress' });
 /** The instance's first record, an ordinary HTTPS call: from an hour after it, its learning period is over. */
 const watchedSince = (time: string) => flowLine({ src: CASE_PRIVATE_IP, dst: '52.94.236.248', srcPort: 44_000, dstPort: 443, time, direction: 'egress' });
 const SCAN_PORTS = Array.from({ length: 150 }, (_, i) => [1, 7, 9, 13, 21, 22, 23, 25, 26, 37][i % 10]! + Math.floor(i / 10) * 100);
@@ -176,6 +178,20 @@ const cases = (): NetworkCase[] => [
     name: 'Telnet gets ~300 rejected packets every 5 minutes from bots for six hours, then ten times that',
     flows: [...telnetBots('2026-11-02', 6), ...telnetBurst('2026-11-02T06:00:00Z', 100)],
     expect: [TYPE],
+  },
+  {
+    name: 'an IPv6 scanner rotates through its /64: 150 ports, each rejected SYN from a new address',
+    flows: [watchedSince('2026-11-02T08:00:00Z'), ...each(spaced('2026-11-02T10:00:00Z', 150, 1), (time, i) => [rejected(`2001:db8:5ca:2::${(i + 1).toString(16)}`, SCAN_PORTS[i]!, time, { local: CASE_IPV6 })])],
+    expect: [TYPE],
+  },
+  {
+    name: 'IPv6 background noise: 90 scanners in their own /64s knock once or twice, and an office /64 retries a blocked port 60 times',
+    flows: [
+      watchedSince('2026-11-02T08:00:00Z'),
+      ...each(spaced('2026-11-02T10:00:00Z', 90, 3), (time, i) => [rejected(`2001:db8:${(0x200 + i).toString(16)}::1`, [23, 445, 3389, 8080][i % 4]!, time, { packets: 1 + (i % 2), clientPort: 40_000 + i, local: CASE_IPV6 })]),
+      ...each(spaced('2026-11-02T10:00:00Z', 30, 10), (time, i) => [rejected(`2001:db8:0ff1:ce::${(0x100 + i).toString(16)}`, 8443, time, { packets: 2, clientPort: 51_000 + i, local: CASE_IPV6 })]),
+    ],
+    expect: [],
   },
   {
     name: 'internet background noise: 200 scanners knock once or twice on random ports over an hour',
@@ -247,19 +263,19 @@ export const rejectedSurge: FlowDetection = {
     const rates = instanceRates(context, instance, flow.time);
     if (flow.action !== 'REJECT') return;
     // A rejected record is the packets that were dropped: they count when they came to the instance.
-    const { connection, sent, judged } = viewOf(flow);
+    const { connection, sent, judged, remoteGroup } = viewOf(flow);
     if (sent || !judged) return;
     const learning = flow.time < rates.first + SURGE.learningMs;
     const minute = Math.floor(flow.time / MINUTE);
-    const remoteIp = connection.remoteIp!;
+    // A source is an address, or an IPv6 /64: an IPv6 scanner rotates through its /64 at no cost.
     const packets = packetsInWindow(flow);
-    const source = rateOf(rates.sources, remoteIp, CAPS.maxSources, minute);
-    if (crosses(source, minute, packets, SURGE.sourceFloor, learning)) emitSurge(context, flow, connection, { by: 'source', key: remoteIp, rate: source, floor: SURGE.sourceFloor });
+    const source = rateOf(rates.sources, remoteGroup, CAPS.maxSources, minute);
+    if (crosses(source, minute, packets, SURGE.sourceFloor, learning)) emitSurge(context, flow, connection, { by: 'source', key: remoteGroup, rate: source, floor: SURGE.sourceFloor });
     if (connection.localPort === null) return;
     const port = `${protocolName(flow.protocol)} ${connection.localPort}`;
     const byPort = rateOf(rates.ports, port, CAPS.maxPorts, minute);
     const surging = crosses(byPort, minute, packets, SURGE.portFloor, learning);
-    noteSource(byPort, remoteIp, flow.packets);
+    noteSource(byPort, remoteGroup, flow.packets);
     if (surging) emitSurge(context, flow, connection, { by: 'destinationPort', key: port, rate: byPort, floor: SURGE.portFloor });
   },
   finish(context) {

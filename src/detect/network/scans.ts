@@ -1,5 +1,5 @@
 import type { FlowDetection, NetworkCase } from '../detection.js';
-import { CASE_PRIVATE_IP, flowLine } from '../network-records.js';
+import { CASE_IPV6, CASE_PRIVATE_IP, flowLine } from '../network-records.js';
 import { connectionAction, instanceKey } from './connection.js';
 import { connectionLines } from './flow-case-builders.js';
 import { each, spaced } from './flow-volume-cases.js';
@@ -24,7 +24,8 @@ import { MINUTE, persistedTable, viewOf } from './flow-windows.js';
  * - PortSweep (High, ACTOR): 50 distinct public addresses probed on one remote port within 10 minutes, and
  *   probes make at least 80 % of the instance's connections to that port (exponentially decayed counts,
  *   time constant 10 minutes), so a crawler or monitor that reaches thousands of sites on 443 and meets a
- *   few dead ones is not a sweep. It is about many addresses and names none as its remote IP.
+ *   few dead ones is not a sweep. It is about many addresses and names none as its remote IP. IPv6 hosts
+ *   count by their /64 (FlowView.remoteGroup): the addresses of one network (a load balancer's) are one host.
  * Both fire on the probe that reaches the count, first seen at the window's earliest probe, then count afresh.
  */
 const PORTSCAN_TYPE = 'Recon:EC2/Portscan';
@@ -124,8 +125,8 @@ const lastSeen = (d: Distinct) => {
   return last;
 };
 
-const probe = (remote: string, port: number, time: string, clientPort?: number) =>
-  connectionLines({ remote, opener: 'instance', port, time, clientPort, bytesUp: 60, bytesDown: 54 });
+const probe = (remote: string, port: number, time: string, clientPort?: number, local?: string) =>
+  connectionLines({ remote, local, opener: 'instance', port, time, clientPort, bytesUp: 60, bytesDown: 54 });
 const TOP_PORTS = [21, 22, 23, 25, 53, 80, 110, 111, 135, 139, 143, 443, 445, 993, 995, 1723, 3306, 3389, 5900, 8080, 8443, 1433, 1521, 2049, 2375, 5432, 5985, 6379, 8000, 8888, 9200, 11211, 27017, 50000, 179, 389];
 const sweepTargets = (count: number, base = '203.0.113') => Array.from({ length: count }, (_, i) => `${base}.${i + 1}`);
 
@@ -147,6 +148,21 @@ const cases = (): NetworkCase[] => [
     name: 'masscan from the instance sweeps port 6379 across 64 internet addresses',
     flows: each(spaced('2026-11-02T11:00:00Z', 64, 3), (time, i) => probe(sweepTargets(64)[i]!, 6379, time, 61_000)),
     expect: [SWEEP_TYPE],
+  },
+  {
+    name: 'the instance scans 400 ports of an IPv6 host (dual-stack, v5 records)',
+    flows: each(spaced('2026-11-02T17:00:00Z', 400, 0.5), (time, i) => probe('2001:db8:5ca:1::9', 1 + i * 3, time, 43_000 + i, CASE_IPV6)),
+    expect: [PORTSCAN_TYPE],
+  },
+  {
+    name: 'masscan sweeps SSH over 64 IPv6 hosts, each in its own /64',
+    flows: each(spaced('2026-11-02T17:30:00Z', 64, 3), (time, i) => probe(`2001:db8:${(0x100 + i).toString(16)}:1::22`, 22, time, 61_000, CASE_IPV6)),
+    expect: [SWEEP_TYPE],
+  },
+  {
+    name: 'a health checker connects to and closes 80 addresses of one load balancer’s IPv6 /64 on 443',
+    flows: each(spaced('2026-11-02T18:00:00Z', 80, 5), (time, i) => probe(`2001:db8:1b:7::${(0x10 + i).toString(16)}`, 443, time, 44_000 + i, CASE_IPV6)),
+    expect: [],
   },
   {
     name: 'a client opens many connections, from many ephemeral ports, to one server port',
@@ -224,7 +240,7 @@ export const scans: FlowDetection = {
   ],
   onFlow(flow, context) {
     if (flow.protocol !== TCP) return;
-    const { connection, remotePublic, judged } = viewOf(flow);
+    const { connection, remotePublic, judged, remoteGroup } = viewOf(flow);
     const { remoteIp, remotePort } = connection;
     if (connection.direction !== 'OUTBOUND' || !connection.request || remotePort === null || remoteIp === null) return;
     const instance = instanceKey(flow);
@@ -241,7 +257,8 @@ export const scans: FlowDetection = {
       sweep.all = sweep.all * decay + 1;
       sweep.probes = sweep.probes * decay + (isProbe ? 1 : 0);
       sweep.at = Math.max(sweep.at, flow.time);
-      if (isProbe && reaches(sweep, remoteIp, flow.time, SWEEP.windowMs, SWEEP.hosts) && sweep.probes >= SWEEP.probeShare * sweep.all) {
+      // Hosts are addresses, IPv6 ones by their /64: a sweep of one network's addresses is a scan of one host's space.
+      if (isProbe && reaches(sweep, remoteGroup, flow.time, SWEEP.windowMs, SWEEP.hosts) && sweep.probes >= SWEEP.probeShare * sweep.all) {
         const hosts = sweep.n;
         const since = firstProbe(sweep);
         table.delete(key);

@@ -1,5 +1,5 @@
 import type { FlowDetection, NetworkCase, NetworkDetectionContext } from '../detection.js';
-import { CASE_PRIVATE_IP, flowLine } from '../network-records.js';
+import { CASE_IPV6, CASE_PRIVATE_IP, flowLine } from '../network-records.js';
 import { connectionAction, instanceKey } from './connection.js';
 import { each, spaced } from './flow-volume-cases.js';
 import { DAY, makeRoom, persistedTable, viewOf } from './flow-windows.js';
@@ -85,14 +85,15 @@ function addToHistory(iv: InstanceVolume, host: string, bytes: number, weight: n
   iv.hist[bin(bytes)]! += weight;
 }
 
-function hostOf(ip: string, bytes: number, context: NetworkDetectionContext): string {
+/** The host `ip` counts towards: an AWS service's region, else `group` (the address, or an IPv6 address's /64: one host holds a whole /64). */
+function hostOf(ip: string, group: string, bytes: number, context: NetworkDetectionContext): string {
   let cache = hostKeys.get(context);
   if (!cache) hostKeys.set(context, (cache = new Map()));
   let host = cache.get(ip);
   if (host === undefined) {
-    if (bytes < LOOKUP_MIN_BYTES) return ip;
+    if (bytes < LOOKUP_MIN_BYTES) return group;
     const range = context.intel.awsRange(ip);
-    host = range && range.service !== 'AMAZON' && range.service !== 'EC2' ? `${AWS_SERVICE}${range.service} ${range.region}` : ip;
+    host = range && range.service !== 'AMAZON' && range.service !== 'EC2' ? `${AWS_SERVICE}${range.service} ${range.region}` : group;
     if (cache.size >= HOST_KEY_CACHE) cache.clear();
     cache.set(ip, host);
   }
@@ -174,6 +175,13 @@ const transfer = (dst: string, start: string, total: number, records = 10) =>
   each(spaced(start, records, 60), (time) => [
     flowLine({ src: CASE_PRIVATE_IP, dst, srcPort: 44_100, dstPort: 443, packets: Math.ceil(total / records / 1_400), bytes: Math.round(total / records), time, tcpFlags: 0 }),
   ]);
+/** The same from the instance's IPv6 address (v5 records): to `dsts` in turn. */
+const transfer6 = (dsts: string[], start: string, total: number, records = dsts.length) =>
+  each(spaced(start, records, 60), (time, i) => [
+    flowLine({ src: CASE_IPV6, dst: dsts[i % dsts.length]!, srcPort: 44_200 + i, dstPort: 443, packets: Math.ceil(total / records / 1_400), bytes: Math.round(total / records), time, tcpFlags: 0, direction: 'egress' }),
+  ]);
+/** `count` addresses of the IPv6 /64 `prefix` (written `2001:db8:x:y`). */
+const in64 = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}::${(0x100 + i * 17).toString(16)}`);
 const pad = (n: number) => String(n).padStart(2, '0');
 /** An ordinary day: 24 hosts (AWS APIs, package mirrors, monitoring, partners' APIs), 20–100 MB each. */
 const ordinaryDay = (date: string) =>
@@ -185,6 +193,16 @@ const cases = (): NetworkCase[] => [
     name: 'after a week of ordinary days, 12 GB leave for an unknown host in one afternoon',
     flows: [...days(1, 9).flatMap(ordinaryDay), ...transfer('185.220.101.45', '2026-11-09T14:00:00Z', 12 * GB, 12)],
     expect: ['Behavior:EC2/TrafficVolumeUnusual'],
+  },
+  {
+    name: 'after a week of ordinary days, 12 GB leave for one IPv6 host that spreads them over 12 addresses of its /64 (1 GB each)',
+    flows: [...days(1, 9).flatMap(ordinaryDay), ...transfer6(in64('2001:db8:e8f1:7', 12), '2026-11-09T14:00:00Z', 12 * GB)],
+    expect: ['Behavior:EC2/TrafficVolumeUnusual'],
+  },
+  {
+    name: 'a web server sends its IPv6 office clients (200 addresses of one /64) 40 GB every day',
+    flows: days(1, 12).flatMap((date) => [...ordinaryDay(date), ...transfer6(in64('2001:db8:0ff1:ce', 200), `${date}T08:00:00Z`, 40 * GB)]),
+    expect: [],
   },
   {
     name: 'a nightly backup ships 50 GB to the same backup server every night',
@@ -223,7 +241,7 @@ export const trafficVolume: FlowDetection = {
   ],
   onFlow(flow, context) {
     if (flow.bytes === 0) return;
-    const { connection, sent, remotePublic } = viewOf(flow);
+    const { connection, sent, remotePublic, remoteGroup } = viewOf(flow);
     const remoteIp = connection.remoteIp!;
     if (!sent || !remotePublic) return;
     const instance = instanceKey(flow);
@@ -233,7 +251,7 @@ export const trafficVolume: FlowDetection = {
     let iv = table.get(instance);
     if (!iv) table.set(instance, (iv = { first: flow.time, day, hist: [], hosts: {}, n: 0 }));
     iv.first = Math.min(iv.first, flow.time);
-    const host = hostOf(remoteIp, flow.bytes, context);
+    const host = hostOf(remoteIp, remoteGroup, flow.bytes, context);
     if (day < iv.day) return countLate(iv, day, host, flow.bytes);
     if (day > iv.day) {
       foldLate(iv);
