@@ -5,9 +5,9 @@ import { bucketStarts, bucketUnit, coveredDays, DAY, iso, type Window } from './
 import { num, type Params, rows, str, time, ts } from './sql.js';
 import { badRequest, ipAddress } from './validation.js';
 
-/** RFC 1918, loopback, link-local, CGNAT and IPv6 ULA/link-local, as detect/network-event.ts isPrivateIp. */
+/** RFC 1918, loopback, link-local, CGNAT, IPv6 ULA/link-local/multicast and IPv4-mapped private, as detect/network-event.ts isPrivateIp. */
 const isPrivate = (column: string) =>
-  `regexp_matches(coalesce(${column}, ''), '^(10\\.|127\\.|192\\.168\\.|172\\.(1[6-9]|2[0-9]|3[01])\\.|169\\.254\\.|100\\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\\.|[fF][cCdD]|[fF][eE]80)')`;
+  `regexp_matches(coalesce(${column}, ''), '^(10\\.|127\\.|192\\.168\\.|172\\.(1[6-9]|2[0-9]|3[01])\\.|169\\.254\\.|100\\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\\.|[fF][cCdD][0-9a-fA-F]{2}:|[fF][eE][89abAB][0-9a-fA-F]:|[fF][fF][0-9a-fA-F]{2}:|::1$|::$|::[fF]{4}:(10\\.|127\\.|192\\.168\\.|172\\.(1[6-9]|2[0-9]|3[01])\\.|169\\.254\\.|100\\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\\.))')`;
 
 /**
  * Whether a flow record is inbound to or outbound from the interface that logged it: the flow-direction field
