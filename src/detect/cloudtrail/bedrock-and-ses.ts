@@ -3,17 +3,21 @@ import { assumedRole, ctEvent, iamUser, CONSOLE_AGENT, TERRAFORM_AGENT } from '.
 import type { ApiDetection, DetectionContext } from '../detection.js';
 import {
   type BoundedMap,
+  type BurstWindow,
   boundedMap,
+  flushDeferred,
   getEntry,
   HOUR,
   isAwsServiceCall,
   isConsoleAgent,
   isIacAgent,
+  keepForRevisit,
+  keptForRevisit,
   learningOver,
   MINUTE,
+  reportWhenWindowCloses,
   setEntry,
   str,
-  takeEvidence,
   trackBurst,
   wasHabit,
 } from './gumshoe-common.js';
@@ -49,6 +53,27 @@ interface AiState {
 
 const state = (context: DetectionContext) => context.state<AiState>('ai', () => ({ recon: boundedMap(), invokers: boundedMap(), habits: boundedMap() }));
 
+const followsRecon = (recon: number | undefined, time: number) => recon !== undefined && time >= recon && time - recon <= RECON_TO_INVOKE;
+const modelOf = (event: ApiEvent) => str(event.request?.modelId) ?? 'unknown model';
+
+/** `continues`: an invocation reported already, or about to be (a listing delivered late explains it). */
+function reconThenInvoke(context: DetectionContext, event: ApiEvent, continues: boolean): void {
+  context.emit({ type: BEDROCK, event, severity: 5, continues, vars: { pattern: `listed the foundation models, then invoked ${modelOf(event)}` } });
+}
+
+/**
+ * A model listing. Delivered late (another file, the next run), it explains the scripted invocation that
+ * came just after it and was already judged without it.
+ */
+function onRecon(event: ApiEvent, context: DetectionContext): void {
+  const { recon } = state(context);
+  const who = event.principalKey;
+  const latest = getEntry(recon, who);
+  setEntry(recon, who, Math.max(latest ?? event.time, event.time), 5000);
+  const invocation = keptForRevisit(context, 'invocation', who, event.time, event.time + RECON_TO_INVOKE);
+  if (invocation && !followsRecon(latest, invocation.time)) reconThenInvoke(context, invocation, true);
+}
+
 function onBedrock(event: ApiEvent, context: DetectionContext): void {
   const s = state(context);
   const who = event.principalKey;
@@ -57,44 +82,45 @@ function onBedrock(event: ApiEvent, context: DetectionContext): void {
     if (scripted && !event.failed) context.emit({ type: BEDROCK, event, severity: 5, aggregateBy: 'access', vars: { pattern: 'switched on access to foundation models through the API' } });
     return;
   }
-  if (RECON.has(event.api)) {
-    setEntry(s.recon, who, event.time, 5000);
-    return;
-  }
+  if (RECON.has(event.api)) return onRecon(event, context);
   const first = getEntry(s.invokers, who);
   if (wasHabit(s.invokers, who, event.time, 5000, !event.failed)) return;
-  const model = str(event.request?.modelId) ?? 'unknown model';
-  const recon = getEntry(s.recon, who);
-  if (scripted && recon !== undefined && event.time - recon <= RECON_TO_INVOKE && event.time >= recon) {
-    context.emit({ type: BEDROCK, event, severity: 5, vars: { pattern: `listed the foundation models, then invoked ${model}` } });
-    return;
-  }
-  if (scripted && event.failed) {
-    const { burst, evidence } = trackBurst(context, 'bedrock-failures', who, event, [model], HOUR);
-    if (burst.calls >= FAILED_INVOCATIONS && !burst.fired) {
-      burst.fired = true;
-      context.emit({ type: BEDROCK, event, since: burst.start, severity: 5, related: takeEvidence(context, evidence, event), vars: { pattern: `made ${burst.calls} failing invocations (${event.errorCode}), probing which models it can use` } });
-    }
-    return;
-  }
-  if (first === undefined && !event.failed && learningOver(context, event)) {
-    context.emit({ type: BEDROCK, event, vars: { pattern: `invoked ${model} for the first time` } });
+  if (scripted && followsRecon(getEntry(s.recon, who), event.time)) return reconThenInvoke(context, event, false);
+  if (scripted) keepForRevisit(context, 'invocation', who, event);
+  if (scripted && event.failed) return onFailedInvocation(event, context);
+  if (event.failed || !learningOver(context, event)) return;
+  // The principal's first invocation; or one before it that CloudTrail delivered late (the same first use, begun earlier).
+  if (first === undefined || event.time < first) context.emit({ type: BEDROCK, event, continues: first !== undefined, vars: { pattern: `invoked ${modelOf(event)} for the first time` } });
+}
+
+/** Failing invocations probing which models the key can use, reported once their window closes. */
+function onFailedInvocation(event: ApiEvent, context: DetectionContext): void {
+  const { burst, evidence } = trackBurst(context, 'bedrock-failures', event.principalKey, event, [modelOf(event)], HOUR);
+  const report = (window: BurstWindow) =>
+    context.emit({ type: BEDROCK, ...window, severity: 5, vars: { pattern: `made ${burst.calls} failing invocations (${window.event.errorCode}), probing which models it can use` } });
+  if (burst.reported || (burst.calls >= FAILED_INVOCATIONS && !burst.fired)) {
+    burst.fired = true;
+    reportWhenWindowCloses(context, evidence, burst, HOUR, event, report);
   }
 }
 
+/** SES checks, reported once their window closes: every check it made, whichever run read them. */
 function onSes(event: ApiEvent, context: DetectionContext): void {
   if (isConsoleAgent(event.userAgent)) return;
   const { burst, evidence } = trackBurst(context, 'ses', event.principalKey, event, [event.api], SES_WINDOW);
+  const report = (window: BurstWindow) =>
+    context.emit({ type: SES, ...window, severity: burst.facts?.longTermKey ? 5 : undefined, vars: { apis: burst.items.join(', ') } });
+  if (burst.reported) return reportWhenWindowCloses(context, evidence, burst, SES_WINDOW, event, report);
   if (burst.items.length < SES_DISTINCT || burst.fired) return;
   burst.fired = true;
-  const related = takeEvidence(context, evidence, event);
   if (wasHabit(state(context).habits, `ses>${event.principalKey}`, event.time)) return;
   // Stolen keys are mostly long-term IAM user keys (AKIA…).
-  const longTermKey = event.actor.accessKeyId?.startsWith('AKIA') ?? false;
-  context.emit({ type: SES, event, since: burst.start, related, severity: longTermKey ? 5 : undefined, vars: { apis: burst.items.join(', ') } });
+  burst.facts = { longTermKey: event.actor.accessKeyId?.startsWith('AKIA') ?? false };
+  reportWhenWindowCloses(context, evidence, burst, SES_WINDOW, event, report);
 }
 
 function onEvent(event: ApiEvent, context: DetectionContext): void {
+  flushDeferred(context, event.time);
   if (isAwsServiceCall(event)) return;
   if (event.service === 'bedrock.amazonaws.com') onBedrock(event, context);
   else if (event.service === 'ses.amazonaws.com') onSes(event, context);
@@ -133,6 +159,7 @@ export const bedrockAndSes: ApiDetection = {
     },
   ],
   onEvent,
+  finish: (context) => flushDeferred(context),
   cases: () => [
     {
       name: 'models listed, then Claude invoked by a script (Stratus bedrock-invoke-model shape)',

@@ -1,14 +1,15 @@
 import type { ApiEvent } from '../api-event.js';
 import { assumedRole, CONSOLE_AGENT, ctEvent, iamUser } from '../case-builders.js';
 import type { ApiDetection, DetectionContext } from '../detection.js';
-import { type BoundedMap, boundedMap, DAY, getEntry, obj, ownAccount, setEntry, str } from './gumshoe-common.js';
+import { type BoundedMap, boundedMap, DAY, getEntry, keepForRevisit, keptForRevisit, obj, ownAccount, setEntry, str } from './gumshoe-common.js';
 
 /**
  * An IAM user signing in to the console with a password alone (`additionalEventData.MFAUsed = "No"`).
  * Root has its own type (Policy:IAMUser/RootCredentialUsage); SSO and federated sign-ins carry no MFAUsed.
  *
  * A user without MFA is a standing policy gap: Low. Medium when the user's MFA device was deactivated or
- * deleted in the week before: that is how a stolen password gets past MFA.
+ * deleted in the week before: that is how a stolen password gets past MFA. CloudTrail may deliver the
+ * removal after the sign-in (another file, a later run): it then raises the sign-in's finding to Medium.
  */
 const NO_MFA = 'InitialAccess:IAMUser/ConsoleLoginWithoutMfa.Gumshoe';
 const MFA_REMOVAL_WINDOW = 7 * DAY;
@@ -19,17 +20,31 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
   if (event.api !== 'ConsoleLogin') {
     // DeactivateMFADevice names the user; DeleteVirtualMFADevice only the device (arn:…:mfa/<user> by default).
     const user = str(event.request?.userName) ?? str(event.request?.serialNumber)?.replace(/^.*:mfa\//, '');
-    if (user) setEntry(removals, `${ownAccount(event)}/${user}`, event.time, 5000);
+    if (!user) return;
+    const key = `${ownAccount(event)}/${user}`;
+    // The latest removal: an older one delivered late does not hide a newer one.
+    setEntry(removals, key, Math.max(getEntry(removals, key) ?? event.time, event.time), 5000);
+    // A sign-in already reported at Low, that this removal (delivered late) came shortly before.
+    const login = keptForRevisit(context, 'low-login', key, event.time, event.time + MFA_REMOVAL_WINDOW);
+    if (login) report(context, login, true, true);
     return;
   }
   if (event.service !== 'signin.amazonaws.com' || event.actor.type !== 'IAMUser' || obj(event.response)?.ConsoleLogin !== 'Success') return;
   if (String(event.additional?.MFAUsed ?? '').toLowerCase() !== 'no') return;
-  const removed = getEntry(removals, `${ownAccount(event)}/${event.actor.userName ?? ''}`);
+  const key = `${ownAccount(event)}/${event.actor.userName ?? ''}`;
+  const removed = getEntry(removals, key);
   const afterRemoval = removed !== undefined && event.time >= removed && event.time - removed <= MFA_REMOVAL_WINDOW;
+  if (!afterRemoval) keepForRevisit(context, 'low-login', key, event);
+  report(context, event, afterRemoval, false);
+}
+
+/** `continues`: the same sign-in reported again, now that a removal before it is known. */
+function report(context: DetectionContext, event: ApiEvent, afterRemoval: boolean, continues: boolean): void {
   context.emit({
     type: NO_MFA,
     event,
     severity: afterRemoval ? 5 : undefined,
+    continues,
     vars: { history: afterRemoval ? 'The user’s MFA device was removed shortly before.' : 'The user has no MFA device, or did not use it.' },
   });
 }

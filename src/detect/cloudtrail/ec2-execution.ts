@@ -352,6 +352,9 @@ function onAnyEvent(event: ApiEvent, context: DetectionContext): void {
       instance: { instanceId },
       vars: { instanceId, apis: burst.items.length, services: services().size, calls: burst.items.slice(0, 10).join(', ') },
     });
+  // Probing once refusals were most of the calls, from the threshold on: later successes do not make it less
+  // so, and refusals CloudTrail delivers late (in the next run) make it so as in a run that read them in order.
+  if (burst.facts && !burst.facts.probing && isProbing(burst, READ_FAILURES)) burst.facts.probing = true;
   if (burst.reported) return reportWhenWindowCloses(context, evidence, burst, ENUM_WINDOW, event, report);
   if (burst.fired || burst.items.length < ENUM_APIS) return;
   const sensitive = burst.items.filter((i) => SENSITIVE.test(i));
@@ -359,7 +362,6 @@ function onAnyEvent(event: ApiEvent, context: DetectionContext): void {
   burst.fired = true;
   const role = event.actor.sessionIssuerArn ?? event.principalKey;
   if (wasHabit(habits(context), `enum>${role}`, event.time)) return;
-  // Judged when the threshold is crossed: calls that succeed later do not make the probing less so.
   burst.facts = { probing: isProbing(burst, READ_FAILURES) };
   reportWhenWindowCloses(context, evidence, burst, ENUM_WINDOW, event, report);
 }

@@ -651,3 +651,56 @@ export function finishHeld(context: DetectionContext): void {
   for (const h of held.items) h.carried = true;
   for (const h of decided) emitHeld(context, h);
 }
+
+// ---- added helpers ----
+
+/** Forgets `key` (a role deleted, a policy detached). */
+export function deleteEntry<V>(map: BoundedMap<V>, key: string): void {
+  const k = `#${key}`;
+  if (!(k in map.items)) return;
+  delete map.items[k];
+  map.size--;
+}
+
+/** A Lambda API under every name CloudTrail gives it (`CreateFunction`, `CreateFunction20150331`, `…v2`). */
+export const lambdaApiVersions = (name: string) => [name, `${name}20150331`, `${name}20150331v2`];
+
+/** `my-fn`, or `my-fn` from `arn:aws:lambda:eu-west-1:111122223333:function:my-fn:prod`. */
+export function lambdaFunctionName(value: unknown): string | null {
+  const name = str(value);
+  if (!name) return null;
+  const match = /:function:([^:]+)/.exec(name);
+  return match ? match[1]! : name;
+}
+
+// ---- decisions that an older event, delivered late, revisits ----
+
+/** Cancels the held signals under `key` whose event time passes `test` (an out-of-order event cancels only what it explains). */
+export function cancelHeldWhere(context: DetectionContext, key: string, test: (time: number) => boolean): void {
+  const held = heldSignals(context);
+  if (held.items.length) held.items = held.items.filter((h) => h.key !== key || !test(h.event.time));
+}
+
+/**
+ * Keeps `event` (with its request, the other payloads left out) as `name`'s latest under `key`, in the
+ * detection's state, so that an older event CloudTrail delivers late, maybe in a later run, can revisit the
+ * decision taken on it (see `keptForRevisit`): a removed MFA device that makes a sign-in without MFA Medium,
+ * a listing that makes a small batch read a bulk one.
+ */
+export function keepForRevisit(context: DetectionContext, name: string, key: string, event: ApiEvent, cap = 2000): void {
+  const kept = context.state<BoundedMap<ApiEventFields>>(`revisit:${name}`, boundedMap);
+  setEntry(kept, key, { ...event.fields(), responseText: null, additionalText: null, resourcesText: null }, cap);
+}
+
+/** The event kept as `name`'s latest under `key`, if it lies within [from, to]. */
+export function keptForRevisit(context: DetectionContext, name: string, key: string, from: number, to: number): ApiEvent | undefined {
+  const kept = getEntry(context.state<BoundedMap<ApiEventFields>>(`revisit:${name}`, boundedMap), key);
+  return kept && kept.time >= from && kept.time <= to ? new ApiEvent(kept) : undefined;
+}
+
+/** The open burst `name` of `key` that holds `time` (read only, counting no call), with its evidence key. */
+export function burstAt(context: DetectionContext, name: string, key: string, time: number, windowMs: number): { burst: Burst; evidence: string } | undefined {
+  const burst = getEntry(context.state<BoundedMap<Burst>>(`burst:${name}`, boundedMap), key);
+  if (!burst || time < burst.start || time - burst.start > windowMs) return undefined;
+  return { burst, evidence: `${name}|${key}@${burst.start}` };
+}

@@ -1,25 +1,34 @@
 import type { ApiEvent } from '../api-event.js';
 import { assumedRole, ctEvent, iamUser, OTHER_ACCOUNT, TERRAFORM_AGENT, CONSOLE_AGENT, ACCOUNT } from '../case-builders.js';
-import type { ApiDetection, DetectionContext, Signal } from '../detection.js';
+import type { ApiDetection, CloudTrailRecord, DetectionContext, Signal } from '../detection.js';
 import {
   accountOf,
   allowStatements,
   allowsAnyAction,
+  apiName,
   awsPrincipals,
   type BoundedMap,
   boundedMap,
   callerName,
   cancelHeld,
   conditionKeys,
+  type BurstWindow,
   DAY,
+  deleteEntry,
   finishHeld,
+  flushDeferred,
   getEntry,
   holdSignal,
+  HOUR,
   isAwsServiceCall,
+  isConsoleAgent,
+  isDenied,
   isExternalAccount,
   isIacAgent,
   isPersonLike,
   isScopedWildcard,
+  lambdaApiVersions,
+  lambdaFunctionName,
   list,
   MINUTE,
   obj,
@@ -27,15 +36,18 @@ import {
   personVars,
   policyDocument,
   releaseHeld,
+  reportWhenWindowCloses,
   setEntry,
   str,
+  trackBurst,
   wasHabit,
 } from './gumshoe-common.js';
 
 /**
  * IAM persistence: ways to keep access after the first key is revoked. A role trust policy opened to an
  * outside account, keys and passwords added to someone else's user, a new administrator user, long-lived
- * federation tokens and Roles Anywhere trust anchors.
+ * federation tokens and Roles Anywhere trust anchors. And privilege escalation: admin rights granted,
+ * refused escalation attempts, and roles with admin rights handed to Lambda, EC2 or CloudFormation.
  *
  * Onboarding is not persistence: a key or password for a user the same caller created in the last day is
  * provisioning. Because CloudTrail orders same-second events arbitrarily, those decisions wait two minutes
@@ -50,6 +62,8 @@ const LOGIN_UPDATED = 'PrivilegeEscalation:IAMUser/LoginProfileUpdated.Gumshoe';
 const FEDERATION = 'Persistence:IAMUser/FederationTokenCreated.Gumshoe';
 const TRUST_ANCHOR = 'Persistence:RolesAnywhere/TrustAnchorCreated.Gumshoe';
 const ADMIN_GRANTED = 'PrivilegeEscalation:IAMUser/AdministratorAccessGranted.Gumshoe';
+const ESCALATION_DENIED = 'PrivilegeEscalation:IAMUser/EscalationAttemptDenied.Gumshoe';
+const PASSED_ADMIN_ROLE = 'PrivilegeEscalation:IAMUser/PassedAdminRole.Gumshoe';
 
 const GRACE = 2 * MINUTE;
 /** Condition keys that pin a `*` trust to the accounts their values name. */
@@ -65,16 +79,45 @@ interface IamState {
   created: BoundedMap<{ by: string; time: number }>;
   /** account/user → when it was given admin rights (for a CreateUser that arrives after the grant). */
   adminGrants: BoundedMap<number>;
-  adminGroups: BoundedMap<number>;
+  /** Groups given admin rights, as earlier versions kept them (now in `adminVia`). */
+  adminGroups?: BoundedMap<number>;
+  /**
+   * `group:account/name` and `role:account/name` → what gives it everything: attached policy ARNs and
+   * `inline:<name>` policies. Detaching or deleting the last of them takes the rights away.
+   */
+  adminVia: BoundedMap<string[]>;
+  /** account/role → the permissions boundary set on it, which caps what its policies grant. */
+  boundaries: BoundedMap<string>;
+  /** account/instance profile → the role in it. */
+  profiles: BoundedMap<string>;
+  /** account/region/function → an admin role handed to it, until the one who did so runs it. */
+  passes: BoundedMap<Pass>;
   /** Customer managed policies (`arn`) and policy versions (`arn#v3`) known to grant everything. */
   adminPolicies: BoundedMap<number>;
   habits: BoundedMap<number>;
 }
 
 const state = (context: DetectionContext) => {
-  const s = context.state<IamState>('iam', () => ({ created: boundedMap(), adminGrants: boundedMap(), adminGroups: boundedMap(), adminPolicies: boundedMap(), habits: boundedMap() }));
-  // State saved before admin policies were tracked.
+  const s = context.state<IamState>('iam', () => ({
+    created: boundedMap(),
+    adminGrants: boundedMap(),
+    adminVia: boundedMap(),
+    boundaries: boundedMap(),
+    profiles: boundedMap(),
+    passes: boundedMap(),
+    adminPolicies: boundedMap(),
+    habits: boundedMap(),
+  }));
+  // State saved by earlier versions.
   s.adminPolicies ??= boundedMap();
+  s.boundaries ??= boundedMap();
+  s.profiles ??= boundedMap();
+  s.passes ??= boundedMap();
+  if (!s.adminVia) {
+    s.adminVia = boundedMap();
+    for (const key of Object.keys(s.adminGroups?.items ?? {})) setEntry(s.adminVia, `group:${key.slice(1)}`, ['a policy an earlier run saw'], 5000);
+    delete s.adminGroups;
+  }
   return s;
 };
 
@@ -196,9 +239,9 @@ function onAdminGrant(event: ApiEvent, context: DetectionContext, user: string):
   const s = state(context);
   const key = userKey(event, user);
   const created = getEntry(s.created, key);
+  setEntry(s.adminGrants, key, event.time, 5000);
   if (created && event.time - created.time <= DAY) adminUser(context, event, user);
   else {
-    setEntry(s.adminGrants, key, event.time, 5000);
     // A CreateUser of the same second may arrive after the grant: then it is AdminUserCreated instead.
     unlessProvisioning(context, event, user, adminGrantSignal(event, `IAM user ${user}`, event.actor.type === 'IAMUser' && user === callerName(event)));
   }
@@ -243,6 +286,220 @@ function onSetDefaultVersion(event: ApiEvent, context: DetectionContext): void {
   if (getEntry(admins, `${arn}#${str(event.request?.versionId) ?? ''}`) === undefined) return;
   setEntry(admins, arn, event.time, 2000);
   context.emit(adminGrantSignal(event, `whoever policy ${arn} is attached to`, false));
+}
+
+// ---- groups and roles with admin rights ----
+
+const holderKey = (kind: 'group' | 'role', account: string, name: string) => `${kind}:${account}/${name}`;
+
+/**
+ * Attach, Put, Detach and Delete of a group's or role's policy: keeps what gives it everything. Returns
+ * whether this call gave it admin rights.
+ */
+function onHolderPolicy(event: ApiEvent, context: DetectionContext, kind: 'group' | 'role', name: string): boolean {
+  const byArn = /^(Attach|Detach)/.test(event.api);
+  const source = byArn ? str(event.request?.policyArn) : `inline:${str(event.request?.policyName) ?? ''}`;
+  if (!source) return false;
+  const admins = state(context).adminVia;
+  const key = holderKey(kind, ownAccount(event) ?? '', name);
+  const via = getEntry(admins, key) ?? [];
+  // A Put that no longer grants everything replaces the inline policy that did.
+  const grants = /^(Attach|Put)/.test(event.api) && isAdminGrant(event, context);
+  const next = grants ? [...new Set([...via, source])].slice(-10) : via.filter((v) => v !== source);
+  if (next.length) setEntry(admins, key, next, 5000);
+  else deleteEntry(admins, key);
+  return grants;
+}
+
+/** What gives a role everything (its admin policies), unless a permissions boundary caps it. */
+function adminRoleVia(context: DetectionContext, account: string, role: string): string[] | undefined {
+  const s = state(context);
+  const via = getEntry(s.adminVia, holderKey('role', account, role));
+  const boundary = getEntry(s.boundaries, `${account}/${role}`);
+  return via && (boundary === undefined || isAdminPolicy(boundary)) ? via : undefined;
+}
+
+function onRoleLifecycle(event: ApiEvent, context: DetectionContext, role: string): void {
+  const s = state(context);
+  const key = `${ownAccount(event) ?? ''}/${role}`;
+  const boundary = str(event.request?.permissionsBoundary);
+  if (event.api === 'DeleteRole') {
+    deleteEntry(s.adminVia, holderKey('role', ownAccount(event) ?? '', role));
+    deleteEntry(s.boundaries, key);
+  } else if (event.api === 'DeleteRolePermissionsBoundary') deleteEntry(s.boundaries, key);
+  else if (boundary) setEntry(s.boundaries, key, boundary, 5000);
+}
+
+/** Whether the caller is known to hold admin rights already: handing them on then gains it nothing. */
+function callerIsAdmin(event: ApiEvent, context: DetectionContext): boolean {
+  const account = ownAccount(event) ?? '';
+  const { actor } = event;
+  if (actor.type === 'Root') return true;
+  if (actor.type === 'IAMUser' && actor.userName) return getEntry(state(context).adminGrants, `${account}/${actor.userName}`) !== undefined;
+  return actor.type === 'AssumedRole' && actor.sessionIssuerName !== null && adminRoleVia(context, account, actor.sessionIssuerName) !== undefined;
+}
+
+// ---- passing an admin role to a service (iam:PassRole) ----
+// Here rather than in lambda-persistence: state belongs to one detection, and detections run on different
+// lanes (threads), so what roles are admins and who hands them on must be judged by the same detection.
+
+/** An admin role handed to a Lambda function: who did it, and the severity if that principal then runs it. */
+interface Pass {
+  by: string;
+  time: number;
+  role: string;
+  via: string;
+  runSeverity: number;
+}
+
+interface PassedRole {
+  role: string;
+  account: string;
+  /** What the role was handed to, as findings name it (also the finding's aggregation). */
+  target: string;
+  fn?: string;
+}
+
+const roleFromArn = (arn: string, fallbackAccount: string) => ({ role: arn.slice(arn.lastIndexOf('/') + 1), account: accountOf(arn) ?? fallbackAccount });
+
+/** The role a call hands to a service to act with (iam:PassRole), and what it hands it to. */
+function passedRole(event: ApiEvent, context: DetectionContext): PassedRole | null {
+  const request = event.request ?? {};
+  const account = ownAccount(event) ?? '';
+  switch (`${event.serviceShort}:${apiName(event.api)}`) {
+    case 'lambda:CreateFunction':
+    case 'lambda:UpdateFunctionConfiguration': {
+      const arn = str(request.role);
+      const fn = lambdaFunctionName(request.functionName);
+      return arn && fn ? { ...roleFromArn(arn, account), target: `Lambda function ${fn}`, fn } : null;
+    }
+    case 'ec2:RunInstances': {
+      const profile = obj(request.iamInstanceProfile);
+      const name = str(profile?.name) ?? str(profile?.arn)?.split('/').pop();
+      if (!name) return null;
+      // Without an AddRoleToInstanceProfile seen, the console's convention: the profile is named after its role.
+      const role = getEntry(state(context).profiles, `${account}/${name}`) ?? name;
+      const instances = list(obj(event.response?.instancesSet)?.items).map((i) => str(obj(i)?.instanceId)).filter((i): i is string => i !== undefined);
+      return { role, account, target: instances.length ? `EC2 instance ${instances.slice(0, 5).join(', ')}${instances.length > 5 ? ', …' : ''}` : 'new EC2 instances' };
+    }
+    case 'cloudformation:CreateStack':
+    case 'cloudformation:UpdateStack': {
+      const arn = str(request.roleARN);
+      return arn ? { ...roleFromArn(arn, account), target: `CloudFormation stack ${str(request.stackName) ?? 'unnamed'}` } : null;
+    }
+  }
+  return null;
+}
+
+/**
+ * A role with admin rights handed to a Lambda function, EC2 instances or a CloudFormation stack: whoever
+ * controls the code they run acts as an administrator. Medium for a person with an SDK or the CLI whose own
+ * rights are not known to be admin, High when that person then runs the function; Low for workloads (High
+ * is Medium), the console, infrastructure as code and callers that are admins already. A principal that
+ * passed the role on an earlier day (a deploy pipeline) has made it a habit: nothing.
+ */
+function onPassRole(event: ApiEvent, context: DetectionContext): void {
+  const passed = passedRole(event, context);
+  if (!passed) return;
+  const via = adminRoleVia(context, passed.account, passed.role);
+  if (!via) return;
+  const s = state(context);
+  if (wasHabit(s.habits, `pass>${event.principalKey}>${passed.account}/${passed.role}`, event.time)) return;
+  const routine = isIacAgent(event.userAgent) || isConsoleAgent(event.userAgent) || callerIsAdmin(event, context);
+  const person = !routine && isPersonLike(event);
+  const viaText = via.join(', ');
+  if (passed.fn && !isIacAgent(event.userAgent)) {
+    const runSeverity = routine ? 2 : person ? 8 : 5;
+    setEntry(s.passes, `${passed.account}/${event.region ?? ''}/${passed.fn}`, { by: event.principalKey, time: event.time, role: passed.role, via: viaText, runSeverity }, 2000);
+  }
+  context.emit(passSignal(event, passed.role, passed.target, viaText, person ? undefined : 2, ''));
+}
+
+const RUN_WINDOW = HOUR;
+const RUNS: Record<string, string> = {
+  Invoke: 'invoked it',
+  CreateEventSourceMapping: 'attached an event source that triggers it',
+  CreateFunctionUrlConfig: 'gave it a function URL',
+};
+
+/** The same principal running (or wiring a trigger to) a function it just handed an admin role. */
+function onFunctionRun(event: ApiEvent, context: DetectionContext): void {
+  const fnValue = str(event.request?.functionName) ?? '';
+  const fn = lambdaFunctionName(fnValue);
+  const how = RUNS[apiName(event.api)];
+  if (!fn || !how) return;
+  const s = state(context);
+  const key = `${accountOf(fnValue) ?? ownAccount(event) ?? ''}/${event.region ?? ''}/${fn}`;
+  const pass = getEntry(s.passes, key);
+  if (!pass || pass.by !== event.principalKey || event.time < pass.time || event.time - pass.time > RUN_WINDOW) return;
+  deleteEntry(s.passes, key);
+  context.emit(passSignal(event, pass.role, `Lambda function ${fn}`, pass.via, pass.runSeverity, `, then ${how}`));
+}
+
+function passSignal(event: ApiEvent, role: string, target: string, via: string, severity: number | undefined, then: string): Signal {
+  return { type: PASSED_ADMIN_ROLE, event, severity, aggregateBy: `${role}>${target}`, vars: { ...personVars(event), role, target, via, then } };
+}
+
+// ---- denied escalation attempts ----
+
+const ESCALATION_WINDOW = HOUR;
+/** Distinct escalation paths refused within the window that make it Medium: someone trying one way after another. */
+const SEVERAL_PATHS = 3;
+const ESCALATION_APIS = new Set([
+  'AttachUserPolicy',
+  'AttachGroupPolicy',
+  'AttachRolePolicy',
+  'PutUserPolicy',
+  'PutGroupPolicy',
+  'PutRolePolicy',
+  'CreatePolicyVersion',
+  'SetDefaultPolicyVersion',
+  'AddUserToGroup',
+  'UpdateAssumeRolePolicy',
+]);
+
+/** The privilege-escalation path a refused call tried (Pacu's `iam__privesc_scan` methods), or null. */
+function escalationPath(event: ApiEvent): string | null {
+  const request = event.request ?? {};
+  const api = apiName(event.api);
+  if (event.serviceShort === 'iam') {
+    if (ESCALATION_APIS.has(api)) return `iam:${api}`;
+    // Credentials for someone else's user.
+    const user = str(request.userName);
+    if (/^(CreateAccessKey|CreateLoginProfile|UpdateLoginProfile)$/.test(api) && user && user !== callerName(event)) return `iam:${api}`;
+    return null;
+  }
+  const passing =
+    (event.serviceShort === 'lambda' && (api === 'CreateFunction' || (api === 'UpdateFunctionConfiguration' && request.role !== undefined))) ||
+    (event.serviceShort === 'ec2' && api === 'RunInstances' && request.iamInstanceProfile !== undefined) ||
+    (event.serviceShort === 'cloudformation' && request.roleARN !== undefined) ||
+    /iam:PassRole/i.test(event.errorMessage ?? '');
+  return passing ? `iam:PassRole (${event.serviceShort}:${api})` : null;
+}
+
+/**
+ * Refused escalation calls, per principal within an hour, reported when the window closes: Low, Medium for
+ * several distinct paths outside the console and infrastructure as code by a principal not refused such
+ * calls on an earlier day (a pipeline missing a permission keeps failing the same way).
+ */
+function onDeniedEscalation(event: ApiEvent, context: DetectionContext): void {
+  const path = escalationPath(event);
+  if (!path) return;
+  const { burst, evidence } = trackBurst(context, 'escalation-denied', event.principalKey, event, [path], ESCALATION_WINDOW);
+  if (!burst.fired) {
+    burst.fired = true;
+    const routine = isIacAgent(event.userAgent) || isConsoleAgent(event.userAgent) || wasHabit(state(context).habits, `denied>${event.principalKey}`, event.time);
+    burst.facts = { routine, ...personVars(event) };
+  }
+  const report = (window: BurstWindow) => {
+    const { routine, principal } = burst.facts ?? {};
+    const several = burst.denied.length >= SEVERAL_PATHS && !routine;
+    const paths = burst.denied.join(', ');
+    const what = burst.denied.length === 1 ? `a privilege-escalation call (${paths})` : `${burst.denied.length} privilege-escalation paths (${paths})`;
+    const vars = { ...(principal ? { principal: String(principal) } : {}), what, calls: burst.deniedCalls === 1 ? 'one call' : `${burst.deniedCalls} calls` };
+    context.emit({ type: ESCALATION_DENIED, ...window, severity: several ? 5 : undefined, vars });
+  };
+  reportWhenWindowCloses(context, evidence, burst, ESCALATION_WINDOW, event, report);
 }
 
 function onOtherUsersCredential(event: ApiEvent, context: DetectionContext, user: string): void {
@@ -291,13 +548,37 @@ function onTrustAnchor(event: ApiEvent, context: DetectionContext): void {
 
 function onIamEvent(event: ApiEvent, context: DetectionContext): void {
   releaseHeld(context, event.time);
-  if (event.failed || isAwsServiceCall(event)) return;
+  flushDeferred(context, event.time);
+  if (isAwsServiceCall(event)) return;
+  if (event.failed) {
+    if (isDenied(event)) onDeniedEscalation(event, context);
+    return;
+  }
+  if (event.serviceShort === 'lambda') return Object.hasOwn(RUNS, apiName(event.api)) ? onFunctionRun(event, context) : onPassRole(event, context);
+  if (event.serviceShort === 'ec2' || event.serviceShort === 'cloudformation') return onPassRole(event, context);
   const user = str(event.request?.userName);
+  const role = str(event.request?.roleName);
   switch (event.api) {
     case 'CreateRole': {
-      const role = str(event.request?.roleName);
-      if (role) onCreated(event, context, `role/${role}`);
+      if (role) {
+        onCreated(event, context, `role/${role}`);
+        onRoleLifecycle(event, context, role);
+      }
       return onTrustPolicy(event, context);
+    }
+    case 'DeleteRole':
+    case 'PutRolePermissionsBoundary':
+    case 'DeleteRolePermissionsBoundary':
+      if (role) onRoleLifecycle(event, context, role);
+      return;
+    case 'AddRoleToInstanceProfile':
+    case 'RemoveRoleFromInstanceProfile': {
+      const profile = str(event.request?.instanceProfileName);
+      if (!profile || !role) return;
+      const key = `${ownAccount(event) ?? ''}/${profile}`;
+      if (event.api === 'AddRoleToInstanceProfile') setEntry(state(context).profiles, key, role, 5000);
+      else deleteEntry(state(context).profiles, key);
+      return;
     }
     case 'UpdateAssumeRolePolicy':
       return onTrustPolicy(event, context);
@@ -305,9 +586,16 @@ function onIamEvent(event: ApiEvent, context: DetectionContext): void {
       if (user) onCreateUser(event, context, user);
       return;
     case 'AttachGroupPolicy':
-    case 'PutGroupPolicy': {
+    case 'PutGroupPolicy':
+    case 'DetachGroupPolicy':
+    case 'DeleteGroupPolicy': {
       const group = str(event.request?.groupName);
-      if (group && isAdminGrant(event, context)) setEntry(state(context).adminGroups, `${ownAccount(event)}/${group}`, event.time, 2000);
+      if (group) onHolderPolicy(event, context, 'group', group);
+      return;
+    }
+    case 'DeleteGroup': {
+      const group = str(event.request?.groupName);
+      if (group) deleteEntry(state(context).adminVia, holderKey('group', ownAccount(event) ?? '', group));
       return;
     }
     case 'AttachUserPolicy':
@@ -315,9 +603,10 @@ function onIamEvent(event: ApiEvent, context: DetectionContext): void {
       if (user && isAdminGrant(event, context)) onAdminGrant(event, context, user);
       return;
     case 'AttachRolePolicy':
-    case 'PutRolePolicy': {
-      const role = str(event.request?.roleName);
-      if (!role || !isAdminGrant(event, context)) return;
+    case 'PutRolePolicy':
+    case 'DetachRolePolicy':
+    case 'DeleteRolePolicy': {
+      if (!role || !onHolderPolicy(event, context, 'role', role)) return;
       if (role === event.actor.sessionIssuerName) return context.emit(adminGrantSignal(event, `role ${role}`, true));
       // Rights for a role the same caller just created are part of creating it (its trust is judged apart).
       unlessProvisioning(context, event, `role/${role}`, adminGrantSignal(event, `role ${role}`, false));
@@ -325,7 +614,7 @@ function onIamEvent(event: ApiEvent, context: DetectionContext): void {
     }
     case 'AddUserToGroup': {
       const group = str(event.request?.groupName);
-      if (user && group && getEntry(state(context).adminGroups, `${ownAccount(event)}/${group}`) !== undefined) onAdminGrant(event, context, user);
+      if (user && group && getEntry(state(context).adminVia, holderKey('group', ownAccount(event) ?? '', group)) !== undefined) onAdminGrant(event, context, user);
       return;
     }
     case 'CreatePolicy':
@@ -360,6 +649,27 @@ const sts = (name: string, request: Record<string, unknown>, time = '2026-11-02T
 const trust = (principal: unknown, condition?: Record<string, unknown>) =>
   JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: principal, Action: 'sts:AssumeRole', ...(condition ? { Condition: condition } : {}) }] });
 const terraform = assumedRole('TerraformApply', 'ci-run-8812');
+const mallory = iamUser('mallory');
+const deployPipeline = assumedRole('GithubActionsDeploy', 'GitHubActions');
+const ADMIN_ACCESS = 'arn:aws:iam::aws:policy/AdministratorAccess';
+const roleArn = (role: string, account = ACCOUNT) => `arn:aws:iam::${account}:role/${role}`;
+const allowAll = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
+const lambdaCall = (name: string, request: Record<string, unknown>, time: string, identity: Record<string, unknown>, data = false) =>
+  ctEvent({ service: 'lambda', name, identity, time, request, data });
+const createFunction = (fn: string, role: string, time: string, identity: Record<string, unknown>) =>
+  lambdaCall('CreateFunction20150331', { functionName: fn, runtime: 'python3.12', handler: 'index.handler', role }, time, identity);
+const invoke = (fn: string, time: string, identity: Record<string, unknown>) =>
+  lambdaCall('Invoke', { functionName: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${fn}`, invocationType: 'RequestResponse' }, time, identity, true);
+/** Terraform creating a role and giving it rights: provisioning, which teaches what the role may do. */
+const roleByTerraform = (role: string, policyArn: string, time: string, request: Record<string, unknown> = {}) => [
+  iam('CreateRole', { roleName: role, assumeRolePolicyDocument: trust({ Service: 'lambda.amazonaws.com' }), ...request }, time, terraform, TERRAFORM_AGENT),
+  iam('AttachRolePolicy', { roleName: role, policyArn }, time, terraform, TERRAFORM_AGENT),
+];
+const refused = (record: CloudTrailRecord, action: string): CloudTrailRecord => ({
+  ...record,
+  errorCode: 'AccessDenied',
+  errorMessage: `User: ${String((record.userIdentity as Record<string, unknown>).arn)} is not authorized to perform: ${action} because no identity-based policy allows the ${action} action`,
+});
 const MANAGEMENT_ACCOUNT = '999988887777';
 /** What Control Tower's StackSet creates in every enrolled account: a role the management account assumes. */
 const controlTowerRole = () => ({
@@ -372,6 +682,13 @@ const controlTowerRole = () => ({
   ),
   sourceIPAddress: 'cloudformation.amazonaws.com',
 });
+
+export const PROBING_CASE = 'Pacu-style probing: an IAM user’s key refused self-grants, a policy version and iam:PassRole to a new Lambda function within minutes (Medium)';
+export const TERRAFORM_REFUSED_CASE = 'Terraform refused three IAM changes it lacks permission for (Low)';
+export const PASS_AND_INVOKE_CASE = 'an IAM user’s key hands an admin role to a new Lambda function, then invokes it (High)';
+export const PIPELINE_CASE = 'a deploy pipeline creating functions and a stack with its admin role: Low on its first day, a habit after';
+/** The anonymised account of Stratus's `iam-create-backdoor-role` detonation. */
+const STRATUS_ACCOUNT = '609418236337';
 
 export const iamPersistence: ApiDetection = {
   id: 'gumshoe-iam-persistence',
@@ -396,6 +713,26 @@ export const iamPersistence: ApiDetection = {
     'GetFederationToken',
     'CreateTrustAnchor',
     'UpdateTrustAnchor',
+    // What admin rights roles and groups hold, and which roles instance profiles carry.
+    'DetachGroupPolicy',
+    'DeleteGroupPolicy',
+    'DeleteGroup',
+    'DetachRolePolicy',
+    'DeleteRolePolicy',
+    'DeleteRole',
+    'PutRolePermissionsBoundary',
+    'DeleteRolePermissionsBoundary',
+    'AddRoleToInstanceProfile',
+    'RemoveRoleFromInstanceProfile',
+    // Calls that hand a role to a service (iam:PassRole), and running the function it was handed to.
+    ...lambdaApiVersions('CreateFunction'),
+    ...lambdaApiVersions('UpdateFunctionConfiguration'),
+    'Invoke',
+    'CreateEventSourceMapping20150331',
+    'CreateFunctionUrlConfig20211031',
+    'RunInstances',
+    'CreateStack',
+    'UpdateStack',
   ],
   types: [
     {
@@ -478,9 +815,34 @@ export const iamPersistence: ApiDetection = {
       description: '{principal} called {api} from {ip}: {grantee} can now do everything in the account, IAM included.',
       remediation: 'Confirm the change was planned. If not, detach the policy (or restore the previous default policy version), rotate the caller’s credentials, and review what {grantee} did since.',
     },
+    {
+      type: ESCALATION_DENIED,
+      dataSource: 'CloudTrailManagement',
+      severity: 2,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0004 Privilege Escalation', technique: 'T1098 Account Manipulation' },
+      title: '{principal} was refused {what}.',
+      description:
+        '{principal} was denied {calls} trying {what}, ways to give itself more rights; the latest, {api}, from {ip}. These are the calls privilege-escalation tools such as Pacu’s iam__privesc_scan try: a credential making them is often in the wrong hands even though every attempt failed.',
+      remediation: 'Ask the owner of the credential what it was doing. Unless it is a known missing permission (a pipeline failing the same way every run), deactivate or rotate the credential, and check whether another escalation call of the same principal succeeded (AdministratorAccessGranted, PassedAdminRole).',
+    },
+    {
+      type: PASSED_ADMIN_ROLE,
+      dataSource: 'CloudTrailManagement',
+      severity: 5,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0004 Privilege Escalation', technique: 'T1548 Abuse Elevation Control Mechanism' },
+      title: '{principal} handed administrator role {role} to {target}{then}.',
+      description:
+        '{principal} called {api} from {ip}: role {role}, which has administrator rights ({via}), now runs {target}{then}. Whoever controls the code that runs there acts with the role’s rights, whatever the caller’s own: the iam:PassRole privilege escalation.',
+      remediation: 'Check that {target} is meant to run as {role}. If not, delete it, review what sessions of {role} did since, and restrict the caller’s iam:PassRole to the roles it needs.',
+    },
   ],
   onEvent: onIamEvent,
-  finish: (context) => finishHeld(context),
+  finish: (context) => {
+    flushDeferred(context);
+    finishHeld(context);
+  },
   cases: () => [
     { name: 'Stratus: role trust policy opened to an outside account', datasets: [{ stratus: 'aws.persistence.iam-backdoor-role' }], expect: [TRUST] },
     { name: 'Stratus: new role trusting an outside account', datasets: [{ stratus: 'aws.persistence.iam-create-backdoor-role' }], expect: [TRUST] },
@@ -564,7 +926,7 @@ export const iamPersistence: ApiDetection = {
       expect: [ADMIN_GRANTED],
     },
     {
-      name: 'GitHub OIDC pinned to the organization’s repositories; a policy version that grants S3 only; a denied self-grant',
+      name: 'GitHub OIDC pinned to the organization’s repositories; a policy version that grants S3 only; a self-grant that failed as not found',
       records: [
         iam(
           'CreateRole',
@@ -586,7 +948,7 @@ export const iamPersistence: ApiDetection = {
           TERRAFORM_AGENT,
         ),
         iam('CreatePolicyVersion', { policyArn: `arn:aws:iam::${ACCOUNT}:policy/dev-tools`, setAsDefault: true, policyDocument: JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }) }, '2026-11-02T10:01:00Z'),
-        { ...iam('AttachUserPolicy', { userName: 'carol', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }, '2026-11-02T10:02:00Z', iamUser('carol')), errorCode: 'AccessDenied' },
+        { ...iam('AttachUserPolicy', { userName: 'carol', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }, '2026-11-02T10:02:00Z', iamUser('carol')), errorCode: 'NoSuchEntity' },
       ],
       expect: [],
     },
@@ -628,13 +990,13 @@ export const iamPersistence: ApiDetection = {
       expect: [],
     },
     {
-      name: 'a user rotating their own key; a failed attempt on someone else’s',
+      name: 'a user rotating their own key; a refused attempt on someone else’s is only the refusal (Low), not a key created',
       records: [
         iam('CreateAccessKey', {}, '2026-11-02T10:00:00Z', iamUser('carol')),
         iam('CreateAccessKey', { userName: 'carol' }, '2026-11-02T10:01:00Z', iamUser('carol')),
         { ...iam('CreateAccessKey', { userName: 'alice' }, '2026-11-02T10:02:00Z', iamUser('carol')), errorCode: 'AccessDenied', errorMessage: 'not authorized' },
       ],
-      expect: [],
+      expect: [ESCALATION_DENIED],
     },
     {
       name: 'a federation broker user that has minted tokens for days',
@@ -649,6 +1011,110 @@ export const iamPersistence: ApiDetection = {
       name: 'vendor integration trusting an outside account with an external id (reported, at Low)',
       records: [iam('UpdateAssumeRolePolicy', { roleName: 'DatadogIntegration', policyDocument: trust({ AWS: `arn:aws:iam::${OTHER_ACCOUNT}:root` }, { StringEquals: { 'sts:ExternalId': 'a1b2c3' } }) })],
       // Vendor-shaped trust is still reported, at Low.
+      expect: [TRUST],
+    },
+    {
+      name: 'admin rights taken off a group before a user is added to it',
+      records: [
+        iam('AttachGroupPolicy', { groupName: 'Admins', policyArn: ADMIN_ACCESS }, '2026-10-01T09:00:00Z'),
+        iam('DetachGroupPolicy', { groupName: 'Admins', policyArn: ADMIN_ACCESS }, '2026-10-20T09:00:00Z'),
+        iam('AddUserToGroup', { groupName: 'Admins', userName: 'dave' }, '2026-11-02T10:00:00Z'),
+      ],
+      expect: [],
+    },
+    // ---- refused escalation attempts ----
+    {
+      name: PROBING_CASE,
+      records: [
+        refused(iam('AttachUserPolicy', { userName: 'mallory', policyArn: ADMIN_ACCESS }, '2026-11-02T10:00:00Z', mallory), 'iam:AttachUserPolicy'),
+        refused(iam('PutUserPolicy', { userName: 'mallory', policyName: 'x', policyDocument: allowAll }, '2026-11-02T10:00:20Z', mallory), 'iam:PutUserPolicy'),
+        refused(iam('CreatePolicyVersion', { policyArn: `arn:aws:iam::${ACCOUNT}:policy/dev-tools`, policyDocument: allowAll, setAsDefault: true }, '2026-11-02T10:00:40Z', mallory), 'iam:CreatePolicyVersion'),
+        refused(createFunction('debug-helper', roleArn('ops-automation'), '2026-11-02T10:01:10Z', mallory), 'iam:PassRole'),
+        refused(iam('AttachUserPolicy', { userName: 'mallory', policyArn: 'arn:aws:iam::aws:policy/IAMFullAccess' }, '2026-11-02T10:01:30Z', mallory), 'iam:AttachUserPolicy'),
+      ],
+      expect: [ESCALATION_DENIED],
+    },
+    {
+      name: 'a refused self-grant of AdministratorAccess is a refusal (Low), not a grant',
+      records: [refused(iam('AttachUserPolicy', { userName: 'carol', policyArn: ADMIN_ACCESS }, '2026-11-02T10:02:00Z', iamUser('carol')), 'iam:AttachUserPolicy')],
+      expect: [ESCALATION_DENIED],
+    },
+    {
+      name: TERRAFORM_REFUSED_CASE,
+      records: [
+        refused(iam('AttachRolePolicy', { roleName: 'app', policyArn: 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess' }, '2026-11-02T10:00:00Z', terraform, TERRAFORM_AGENT), 'iam:AttachRolePolicy'),
+        refused(iam('PutRolePolicy', { roleName: 'app', policyName: 'logs', policyDocument: allowAll }, '2026-11-02T10:00:01Z', terraform, TERRAFORM_AGENT), 'iam:PutRolePolicy'),
+        refused(iam('UpdateAssumeRolePolicy', { roleName: 'app', policyDocument: trust({ Service: 'lambda.amazonaws.com' }) }, '2026-11-02T10:00:02Z', terraform, TERRAFORM_AGENT), 'iam:UpdateAssumeRolePolicy'),
+      ],
+      expect: [ESCALATION_DENIED],
+    },
+    {
+      name: 'refused calls that try no escalation: an instance without a profile, a stack without a service role, a policy attach that failed as not found',
+      records: [
+        { ...ctEvent({ service: 'ec2', name: 'RunInstances', identity: mallory, time: '2026-11-02T10:00:00Z', request: { instanceType: 't3.micro', instancesSet: { items: [{ imageId: 'ami-0abcdef1234567890', minCount: 1, maxCount: 1 }] } } }), errorCode: 'Client.UnauthorizedOperation', errorMessage: 'You are not authorized to perform this operation.' },
+        refused(ctEvent({ service: 'cloudformation', name: 'CreateStack', identity: mallory, time: '2026-11-02T10:00:10Z', request: { stackName: 'web', templateURL: 'https://s3.amazonaws.com/acme-templates/web.yaml' } }), 'cloudformation:CreateStack'),
+        { ...iam('AttachUserPolicy', { userName: 'mallroy', policyArn: ADMIN_ACCESS }, '2026-11-02T10:00:20Z', mallory), errorCode: 'NoSuchEntity', errorMessage: 'The user with name mallroy cannot be found.' },
+      ],
+      expect: [],
+    },
+    // ---- admin roles handed to services ----
+    {
+      name: PASS_AND_INVOKE_CASE,
+      records: [
+        ...roleByTerraform('ops-automation', ADMIN_ACCESS, '2026-10-01T09:00:00Z'),
+        createFunction('debug-helper', roleArn('ops-automation'), '2026-11-02T10:00:00Z', mallory),
+        invoke('debug-helper', '2026-11-02T10:00:40Z', mallory),
+      ],
+      expect: [PASSED_ADMIN_ROLE],
+    },
+    {
+      name: 'an IAM user launches an instance with a profile whose role has an allow-all inline policy (Medium)',
+      records: [
+        iam('CreateRole', { roleName: 'batch-runner', assumeRolePolicyDocument: trust({ Service: 'ec2.amazonaws.com' }) }, '2026-10-01T09:00:00Z', terraform, TERRAFORM_AGENT),
+        iam('PutRolePolicy', { roleName: 'batch-runner', policyName: 'everything', policyDocument: allowAll }, '2026-10-01T09:00:01Z', terraform, TERRAFORM_AGENT),
+        iam('AddRoleToInstanceProfile', { instanceProfileName: 'batch-profile', roleName: 'batch-runner' }, '2026-10-01T09:00:02Z', terraform, TERRAFORM_AGENT),
+        ctEvent({
+          service: 'ec2',
+          name: 'RunInstances',
+          identity: mallory,
+          time: '2026-11-02T10:00:00Z',
+          request: { instanceType: 't3.micro', instancesSet: { items: [{ imageId: 'ami-0abcdef1234567890', minCount: 1, maxCount: 1 }] }, iamInstanceProfile: { name: 'batch-profile' } },
+          response: { instancesSet: { items: [{ instanceId: 'i-0a1b2c3d4e5f67890', instanceType: 't3.micro' }] } },
+        }),
+      ],
+      expect: [PASSED_ADMIN_ROLE],
+    },
+    {
+      name: PIPELINE_CASE,
+      records: [
+        ...roleByTerraform('deploy-admin', ADMIN_ACCESS, '2026-10-01T09:00:00Z'),
+        createFunction('orders-api', roleArn('deploy-admin'), '2026-11-01T09:00:00Z', deployPipeline),
+        createFunction('orders-worker', roleArn('deploy-admin'), '2026-11-02T09:00:00Z', deployPipeline),
+        ctEvent({ service: 'cloudformation', name: 'CreateStack', identity: deployPipeline, time: '2026-11-03T09:00:00Z', request: { stackName: 'orders', roleARN: roleArn('deploy-admin') } }),
+        createFunction('orders-cron', roleArn('deploy-admin'), '2026-11-03T09:05:00Z', deployPipeline),
+        invoke('orders-cron', '2026-11-03T09:06:00Z', deployPipeline),
+      ],
+      expect: [PASSED_ADMIN_ROLE],
+    },
+    {
+      name: 'functions given roles without admin rights: AdministratorAccess detached, a read-only role, a role the lake knows nothing of',
+      records: [
+        ...roleByTerraform('was-admin', ADMIN_ACCESS, '2026-10-01T09:00:00Z'),
+        iam('DetachRolePolicy', { roleName: 'was-admin', policyArn: ADMIN_ACCESS }, '2026-10-15T09:00:00Z', terraform, TERRAFORM_AGENT),
+        ...roleByTerraform('reader', 'arn:aws:iam::aws:policy/ReadOnlyAccess', '2026-10-01T09:00:00Z'),
+        createFunction('f1', roleArn('was-admin'), '2026-11-02T10:00:00Z', mallory),
+        createFunction('f2', roleArn('reader'), '2026-11-02T10:00:10Z', mallory),
+        createFunction('f3', roleArn('legacy-role'), '2026-11-02T10:00:20Z', mallory),
+        invoke('f1', '2026-11-02T10:01:00Z', mallory),
+      ],
+      expect: [],
+    },
+    {
+      name: 'Stratus’s backdoor role has AdministratorAccess under an AWSDenyAll permissions boundary: handing it to a function passes no admin rights',
+      datasets: [{ stratus: 'aws.persistence.iam-create-backdoor-role' }],
+      records: [
+        createFunction('debug-helper', roleArn('stratus-red-team-malicious-iam-role', STRATUS_ACCOUNT), '2024-08-01T13:40:00Z', iamUser('christophe', STRATUS_ACCOUNT)),
+      ],
       expect: [TRUST],
     },
   ],

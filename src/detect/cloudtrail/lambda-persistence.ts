@@ -12,6 +12,8 @@ import {
   isIacAgent,
   isNamedPerson,
   isPersonLike,
+  lambdaApiVersions,
+  lambdaFunctionName,
   list,
   obj,
   ownAccount,
@@ -42,15 +44,6 @@ const POLICY = 'Persistence:Lambda/ResourcePolicyBackdoor.Gumshoe';
 const LAYER = 'Persistence:Lambda/LayerAdded.Gumshoe';
 const CODE = 'Persistence:Lambda/FunctionCodeOverwritten.Gumshoe';
 
-const versions = (name: string) => [name, `${name}20150331`, `${name}20150331v2`];
-
-/** `my-fn`, or `my-fn` from `arn:aws:lambda:eu-west-1:111122223333:function:my-fn:prod`. */
-function functionName(value: unknown): string | null {
-  const name = str(value);
-  if (!name) return null;
-  const match = /:function:([^:]+)/.exec(name);
-  return match ? match[1] : name;
-}
 
 /** A layer ARN without its version, so a version bump is not a new layer. */
 const layerBase = (arn: string) => arn.replace(/:\d+$/, '');
@@ -173,7 +166,7 @@ function onCodeUpdate(event: ApiEvent, context: DetectionContext, fn: string, ke
 
 function onLambdaEvent(event: ApiEvent, context: DetectionContext): void {
   if (event.failed || isAwsServiceCall(event)) return;
-  const fn = functionName(event.request?.functionName) ?? functionName(event.response?.functionName);
+  const fn = lambdaFunctionName(event.request?.functionName) ?? lambdaFunctionName(event.response?.functionName);
   if (!fn) return;
   const key = functionKey(event, fn);
   switch (apiName(event.api)) {
@@ -198,7 +191,7 @@ const layerArn = (account: string, name: string, version: number) => `arn:aws:la
 export const lambdaPersistence: ApiDetection = {
   id: 'gumshoe-lambda-persistence',
   source: 'cloudtrail',
-  apis: [...versions('AddPermission'), ...versions('CreateFunction'), ...versions('UpdateFunctionConfiguration'), ...versions('UpdateFunctionCode')],
+  apis: [...lambdaApiVersions('AddPermission'), ...lambdaApiVersions('CreateFunction'), ...lambdaApiVersions('UpdateFunctionConfiguration'), ...lambdaApiVersions('UpdateFunctionCode')],
   types: [
     {
       type: POLICY,

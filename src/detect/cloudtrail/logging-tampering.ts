@@ -4,8 +4,11 @@ import type { ApiDetection, DetectionContext } from '../detection.js';
 import {
   type BoundedMap,
   boundedMap,
+  cancelHeldWhere,
   DAY,
+  finishHeld,
   getEntry,
+  holdSignal,
   HOUR,
   isAwsServiceCall,
   isIacAgent,
@@ -13,6 +16,7 @@ import {
   obj,
   ownAccount,
   personVars,
+  releaseHeld,
   setEntry,
   str,
 } from './gumshoe-common.js';
@@ -87,15 +91,27 @@ function selectorWeakening(request: Json): string | null {
   return unusual.length ? `management events from ${unusual.join(', ')} are excluded` : null;
 }
 
+/** Setting up a new trail (a data-events trail): its creator configures it within the hour. */
+const SETUP_TIME = HOUR;
+const setupKey = (event: ApiEvent, trail: string) => `${ownAccount(event)}/${trail}|${event.principalKey}`;
+
 function onEventSelectors(event: ApiEvent, context: DetectionContext): void {
   const request = event.request ?? {};
   const weakening = selectorWeakening(request);
   if (!weakening) return;
   const trail = trailName(request.trailName);
   const created = getEntry(state(context).trails, `${ownAccount(event)}/${trail}`);
-  // Setting up a new data-events trail: the creator configures it within the hour.
-  if (created && created.by === event.principalKey && event.time - created.time <= HOUR) return;
-  context.emit({ type: SELECTORS, event, severity: isIacAgent(event.userAgent) ? 2 : undefined, aggregateBy: trail, vars: { ...personVars(event), trail, weakening } });
+  if (created && created.by === event.principalKey && event.time - created.time <= SETUP_TIME) return;
+  // The CreateTrail may be in a file CloudTrail delivers later (the next run's): held until then. Due just
+  // after the change, so that a CreateTrail of the same second (whichever comes first) counts too.
+  const signal = { type: SELECTORS, event, severity: isIacAgent(event.userAgent) ? 2 : undefined, aggregateBy: trail, vars: { ...personVars(event), trail, weakening } };
+  holdSignal(context, setupKey(event, trail), event.time + 1, signal);
+}
+
+/** A CreateTrail delivered after its creator's selector change: the change was the new trail's setup. */
+function onTrailCreated(event: ApiEvent, context: DetectionContext, trail: string): void {
+  setEntry(state(context).trails, `${ownAccount(event)}/${trail}`, { by: event.principalKey, time: event.time }, 2000);
+  cancelHeldWhere(context, setupKey(event, trail), (time) => time >= event.time && time - event.time <= SETUP_TIME);
 }
 
 /**
@@ -191,6 +207,7 @@ function securityServiceChange(event: ApiEvent): string | null {
 }
 
 function onLoggingEvent(event: ApiEvent, context: DetectionContext): void {
+  releaseHeld(context, event.time);
   // CloudTrail checks a bucket's ACL before delivering to it: that names the trail bucket.
   if (event.api === 'GetBucketAcl') {
     if (event.actor.invokedBy === 'cloudtrail.amazonaws.com' && event.bucketName) setEntry(state(context).trailBuckets, event.bucketName, event.time, 2000);
@@ -208,7 +225,7 @@ function onLoggingEvent(event: ApiEvent, context: DetectionContext): void {
     case 'CreateTrail':
     case 'UpdateTrail': {
       const trail = trailName(request.name);
-      if (event.api === 'CreateTrail') setEntry(state(context).trails, `${ownAccount(event)}/${trail}`, { by: event.principalKey, time: event.time }, 2000);
+      if (event.api === 'CreateTrail') onTrailCreated(event, context, trail);
       const bucket = str(request.s3BucketName);
       if (bucket) setEntry(state(context).trailBuckets, bucket, event.time, 2000);
       return;
@@ -335,6 +352,7 @@ export const loggingTampering: ApiDetection = {
     },
   ],
   onEvent: onLoggingEvent,
+  finish: (context) => finishHeld(context),
   cases: () => [
     { name: 'Stratus: VPC flow logs deleted', datasets: [{ stratus: 'aws.defense-evasion.vpc-remove-flow-logs' }], expect: [FLOW_LOGS] },
     { name: 'Panther: VPC flow logs deleted', datasets: [{ panther: 'AWS.VPCFlow.LogsDeleted', test: 'Logs Deleted' }], expect: [FLOW_LOGS] },

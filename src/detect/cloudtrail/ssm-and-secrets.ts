@@ -4,8 +4,10 @@ import { assumedRole, awsService, CONSOLE_AGENT, ctEvent, iamUser, networkActivi
 import type { ApiDetection, DetectionContext } from '../detection.js';
 import {
   type BoundedMap,
+  type Burst,
   type BurstWindow,
   boundedMap,
+  burstAt,
   callerName,
   earliestSeen,
   flushDeferred,
@@ -18,6 +20,8 @@ import {
   isPersonLike,
   isProbing,
   isSsoSession,
+  keepForRevisit,
+  keptForRevisit,
   learningOver,
   list,
   MINUTE,
@@ -58,6 +62,8 @@ const READ_WINDOW = 10 * MINUTE;
 const THRESHOLDS: Record<string, { many: number; path: number }> = { [SECRETS]: { many: 10, path: 10 }, [PARAMETERS]: { many: 20, path: 7 } };
 /** A batch of this many secret ids is a bulk read, like a filter. */
 const BATCH_IDS = 3;
+/** The item a bulk batch read adds: it counts as reading the whole store. */
+const BULK_BATCH = 'all:batch';
 /** A batch this soon after the caller listed the secrets takes what the listing showed. */
 const LIST_THEN_BATCH = HOUR;
 const DENIED_SECRETS = 5;
@@ -180,7 +186,12 @@ function secretsRead(event: ApiEvent, context: DetectionContext): string[] | nul
       return present(request.secretId);
     case 'BatchGetSecretValue': {
       const ids = list(request.secretIdList).map(String);
-      if (ids.length) return isBulkBatch(event, context, ids) ? [...ids, 'all:batch'] : ids;
+      if (ids.length) {
+        if (isBulkBatch(event, context, ids)) return [...ids, BULK_BATCH];
+        // The caller's listing may come later, in a file CloudTrail delivers late (see onListing).
+        keepForRevisit(context, 'small-batch', listerKey(event), event);
+        return ids;
+      }
       // No ids and no filters: a record without the request (a VPC endpoint's network activity event
       // copies the call's envelope only), which says nothing about what was read.
       const filters = list(request.filters);
@@ -197,9 +208,26 @@ function pathItem(path: string, recursive: boolean): string {
   return depth === 0 || (recursive && depth === 1) ? `all:${path}` : `path:${path}`;
 }
 
+/** Who listed the secrets: the role session itself, not any session of its role. */
+const listerKey = (event: ApiEvent) => event.actor.arn ?? event.principalKey;
+
 function isBulkBatch(event: ApiEvent, context: DetectionContext, ids: string[]): boolean {
-  const listed = getEntry(listings(context), event.actor.arn ?? event.principalKey);
-  return ids.length >= BATCH_IDS || (listed !== undefined && event.time - listed <= LIST_THEN_BATCH);
+  const listed = getEntry(listings(context), listerKey(event));
+  return ids.length >= BATCH_IDS || (listed !== undefined && event.time >= listed && event.time - listed <= LIST_THEN_BATCH);
+}
+
+/**
+ * ListSecrets. Delivered late (another file, the next run), it turns the small batch read its caller made
+ * right after it into the bulk read it was, as a run that read them in order decides.
+ */
+function onListing(event: ApiEvent, context: DetectionContext): void {
+  const key = listerKey(event);
+  setEntry(listings(context), key, Math.max(getEntry(listings(context), key) ?? event.time, event.time), 2000);
+  const batch = keptForRevisit(context, 'small-batch', key, event.time, event.time + LIST_THEN_BATCH);
+  const read = batch && burstAt(context, SECRETS, batch.principalKey, batch.time, READ_WINDOW);
+  if (!batch || !read || read.burst.fired || read.burst.items.includes(BULK_BATCH)) return;
+  read.burst.items.push(BULK_BATCH);
+  decideRead(batch, context, SECRETS, read.burst, read.evidence);
 }
 
 function readWeight(items: string[], type: string): number {
@@ -211,7 +239,7 @@ function describeRead(items: string[], noun: string): string {
   const named = items.filter((i) => !/^(path|all):/.test(i)).length;
   const paths = items.filter((i) => /^(path|all):\//.test(i)).map((i) => i.slice(i.indexOf(':') + 1));
   const parts = [
-    ...(named ? [`${named} ${noun}${items.includes('all:batch') ? ' in a batch' : ''}`] : []),
+    ...(named ? [`${named} ${noun}${items.includes(BULK_BATCH) ? ' in a batch' : ''}`] : []),
     ...(paths.length ? [`every one of the ${noun} under ${paths.length === 1 ? 'path' : `${paths.length} paths`} ${paths.slice(0, 5).join(', ')}`] : []),
     ...(items.some((i) => i.startsWith('all:filter')) ? [`every one of the ${noun} matching a filter`] : []),
   ];
@@ -222,8 +250,13 @@ function onSecretRead(event: ApiEvent, context: DetectionContext): void {
   const items = secretsRead(event, context);
   if (!items) return;
   const type = event.serviceShort === 'ssm' ? PARAMETERS : SECRETS;
+  const { burst, evidence } = trackBurst(context, type, event.principalKey, event, items, READ_WINDOW, { itemCap: 2 * THRESHOLDS[type]!.many });
+  decideRead(event, context, type, burst, evidence);
+}
+
+/** Reports a read burst once it crosses its threshold (and every later call of it: the report grows). */
+function decideRead(event: ApiEvent, context: DetectionContext, type: string, burst: Burst, evidence: string): void {
   const { many } = THRESHOLDS[type]!;
-  const { burst, evidence } = trackBurst(context, type, event.principalKey, event, items, READ_WINDOW, { itemCap: 2 * many });
   const report = (window: BurstWindow) => {
     const probing = isProbing(burst, DENIED_SECRETS);
     const { person, principal } = burst.facts ?? {};
@@ -262,7 +295,7 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
       if (!event.failed) onNotebook(event, context);
       return;
     case 'ListSecrets':
-      if (!event.failed) setEntry(listings(context), event.actor.arn ?? event.principalKey, event.time, 2000);
+      if (!event.failed) onListing(event, context);
       return;
     default:
       // Denied reads count: probing for secrets one can't read is part of the pattern.
