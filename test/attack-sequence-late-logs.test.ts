@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ctEvent, iamUser } from '../src/detect/case-builders.js';
 import type { CloudTrailRecord } from '../src/detect/detection.js';
-import { runDetections } from '../src/detect/engine.js';
-import { queryFindings } from '../src/findings/store.js';
 import { staticIntel } from '../src/intel/static.js';
-import { scratchDir, tempLake } from './helpers/lake.js';
+import { findingsAfterRuns } from './helpers/split-runs.js';
 
 /** Logs that arrive late (CloudTrail delivers files minutes apart, a run may miss one) still give the sequence of one batch. */
-
-const scratch = scratchDir('gumshoe-seq-order-');
-after(() => scratch.cleanup());
 
 const CLI = 'aws-cli/2.17.3 md/awscrt#0.20.11 ua/2.0 os/linux#6.1.0 md/arch#x86_64 lang/python#3.11.8';
 const THREAT_IP = '198.51.100.23';
@@ -20,29 +13,13 @@ const intel = () => staticIntel({ threatIps: [{ ip: THREAT_IP, listName: 'Incide
 const eve = iamUser('eve');
 const call = (name: string, time: string, request?: Record<string, unknown>) => ctEvent({ service: 'iam', name, identity: eve, time, ip: THREAT_IP, userAgent: CLI, ...(request ? { request } : {}) });
 
-let files = 0;
-const write = (records: CloudTrailRecord[]) => {
-  const file = path.join(scratch.dir, `events-${++files}.json`);
-  writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n'));
-  return file;
-};
-
 /** The lake's attack sequences after one run per batch: type, count, span and signals. */
 async function sequencesAfter(...batches: CloudTrailRecord[][]): Promise<string[]> {
-  const lake = await tempLake();
-  try {
-    for (const records of batches) {
-      await lake.ingest([write(records)]);
-      await runDetections(lake.lake, { intel: intel() });
-    }
-    const found = await queryFindings(lake.lake.connection);
-    return found.filter((f) => f.type.startsWith('AttackSequence:')).map((f) => {
-      const { signals } = (f.service.detection as { sequence: { signals: { name: string }[] } }).sequence;
-      return `${f.type} ×${f.service.count} ${f.service.eventFirstSeen}→${f.service.eventLastSeen} ${signals.map((s) => s.name).sort().join(', ')}`;
-    });
-  } finally {
-    lake.close();
-  }
+  const found = await findingsAfterRuns(batches, { intel: intel() });
+  return found.filter((f) => f.type.startsWith('AttackSequence:')).map((f) => {
+    const { signals } = (f.service.detection as { sequence: { signals: { name: string }[] } }).sequence;
+    return `${f.type} ×${f.service.count} ${f.service.eventFirstSeen}→${f.service.eventLastSeen} ${signals.map((s) => s.name).sort().join(', ')}`;
+  });
 }
 
 describe('attack sequences from logs out of order', () => {

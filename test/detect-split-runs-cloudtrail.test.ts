@@ -1,21 +1,14 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ctEvent, iamUser, instanceRole, repeated } from '../src/detect/case-builders.js';
 import type { CloudTrailRecord } from '../src/detect/detection.js';
-import { runDetections } from '../src/detect/engine.js';
-import { queryFindings } from '../src/findings/store.js';
 import { staticIntel } from '../src/intel/static.js';
-import { scratchDir, tempLake } from './helpers/lake.js';
+import { findingsAfterRuns } from './helpers/split-runs.js';
 
 /**
  * The same logs give the same findings whether `detect` runs once over all of them or once per delivery
  * (a cron job every hour or day): same ids, counts, first and last seen, severities.
  */
-
-const scratch = scratchDir('gumshoe-ctinc-');
-after(() => scratch.cleanup());
 
 const CLI = 'aws-cli/2.17.3 md/awscrt#0.20.11 ua/2.0 os/linux#6.1.0 md/arch#x86_64 lang/python#3.11.8';
 const SDK = 'aws-sdk-java/2.25.6 Linux/6.1.0 OpenJDK_64-Bit_Server_VM/17.0.10';
@@ -23,28 +16,11 @@ const THREAT_IP = '198.51.100.23';
 const OTHER_IP = '81.2.69.160';
 const intel = () => staticIntel({ threatIps: [{ ip: THREAT_IP, listName: 'IncidentIOCs', custom: true }] });
 
-let files = 0;
-const write = (records: CloudTrailRecord[]) => {
-  const file = path.join(scratch.dir, `events-${++files}.json`);
-  writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n'));
-  return file;
-};
-
 /** Every finding in the lake after one run per batch, as what a user compares: id, type, resource, count, span, severity. */
 async function findingsAfter(...batches: CloudTrailRecord[][]): Promise<string[]> {
-  const lake = await tempLake();
-  try {
-    for (const records of batches) {
-      await lake.ingest([write(records)]);
-      await runDetections(lake.lake, { intel: intel() });
-    }
-    const found = await queryFindings(lake.lake.connection);
-    return found
-      .map((f) => `${f.type} ${f.resource.accessKeyDetails?.accessKeyId ?? ''} ×${f.service.count} ${f.service.eventFirstSeen}→${f.service.eventLastSeen} sev ${f.severity} ${f.id}`)
-      .sort();
-  } finally {
-    lake.close();
-  }
+  return (await findingsAfterRuns(batches, { intel: intel() }))
+    .map((f) => `${f.type} ${f.resource.accessKeyDetails?.accessKeyId ?? ''} ×${f.service.count} ${f.service.eventFirstSeen}→${f.service.eventLastSeen} sev ${f.severity} ${f.id}`)
+    .sort();
 }
 
 describe('one run or one run per delivery: the same findings', () => {

@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { assumedRole, ctEvent, iamUser, repeated } from '../src/detect/case-builders.js';
 import { ec2Execution, instanceEnumeration } from '../src/detect/cloudtrail/ec2-execution.js';
 import { iamPersistence } from '../src/detect/cloudtrail/iam-persistence.js';
 import { ssmAndSecrets } from '../src/detect/cloudtrail/ssm-and-secrets.js';
 import type { CloudTrailRecord } from '../src/detect/detection.js';
-import { runDetections } from '../src/detect/engine.js';
-import { queryFindings } from '../src/findings/store.js';
 import { staticIntel } from '../src/intel/static.js';
-import { scratchDir, tempLake } from './helpers/lake.js';
+import { findingsAfterRuns } from './helpers/split-runs.js';
 
 /**
  * Bursts reported when a run ends inside their window, and findings held back for an event that would
@@ -18,32 +14,13 @@ import { scratchDir, tempLake } from './helpers/lake.js';
  * them while CloudTrail delivers its files minutes late.
  */
 
-const scratch = scratchDir('gumshoe-split3-');
-after(() => scratch.cleanup());
-
 const DETECTIONS = [ec2Execution, instanceEnumeration, ssmAndSecrets, iamPersistence];
 const ADMIN_POLICY = 'arn:aws:iam::aws:policy/AdministratorAccess';
 
-let files = 0;
-const write = (records: CloudTrailRecord[]) => {
-  const file = path.join(scratch.dir, `events-${++files}.json`);
-  writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n'));
-  return file;
-};
-
 /** Every finding in the lake after one run per batch (an empty batch: a run with no new logs). */
 async function findingsAfter(...batches: CloudTrailRecord[][]): Promise<string[]> {
-  const lake = await tempLake();
-  try {
-    for (const records of batches) {
-      if (records.length) await lake.ingest([write(records)]);
-      await runDetections(lake.lake, { intel: staticIntel({}), detections: DETECTIONS });
-    }
-    const found = await queryFindings(lake.lake.connection);
-    return found.map((f) => `${f.type} ×${f.service.count} ${f.service.eventFirstSeen}→${f.service.eventLastSeen} sev ${f.severity} ${f.title} ${f.id}`).sort();
-  } finally {
-    lake.close();
-  }
+  const found = await findingsAfterRuns(batches, { intel: staticIntel({}), detections: DETECTIONS });
+  return found.map((f) => `${f.type} ×${f.service.count} ${f.service.eventFirstSeen}→${f.service.eventLastSeen} sev ${f.severity} ${f.title} ${f.id}`).sort();
 }
 
 const at = (seconds: number) => new Date(Date.parse('2026-11-02T10:00:00Z') + seconds * 1000).toISOString().replace('.000Z', 'Z');
@@ -152,13 +129,6 @@ test('a secrets sweep across regions split over two runs stays one finding, in t
   assert.equal(batch.length, 1, batch.join('\n'));
   assert.match(batch[0]!, /SecretsMassRetrieved\.Gumshoe ×1 2026-11-02T10:00:00Z→2026-11-02T10:00:51Z /);
   assert.deepEqual(await findingsAfter(reads.slice(0, 11), reads.slice(11)), batch);
-  const lake = await tempLake();
-  try {
-    await lake.ingest([write(reads)]);
-    await runDetections(lake.lake, { intel: staticIntel({}), detections: DETECTIONS });
-    // The tenth read (index 9) crossed the threshold of ten secrets.
-    assert.deepEqual((await queryFindings(lake.lake.connection)).map((f) => f.region), [regions[9 % 3]]);
-  } finally {
-    lake.close();
-  }
+  // The tenth read (index 9) crossed the threshold of ten secrets.
+  assert.deepEqual((await findingsAfterRuns([reads], { intel: staticIntel({}), detections: DETECTIONS })).map((f) => f.region), [regions[9 % 3]]);
 });
