@@ -88,7 +88,9 @@ export interface DetectionContext {
   settings: DetectSettings;
   /**
    * The detection's persisted state under `key`: created by `init` the first time, then the same
-   * JSON-serialisable object on every later call and in later runs. Keep it bounded.
+   * JSON-serialisable object on every later call and in later runs. Keep it bounded. Ask again on each use:
+   * an entry is retired 180 days (in event time) after its last asking, and a cached object's last asking
+   * stays at the first.
    */
   state<T>(key: string, init: () => T): T;
   /**

@@ -25,7 +25,10 @@ import { dnsChunks, dnsWatermark, flowChunks, flowWatermark, undatedFlows } from
 import { DETECTIONS } from './registry.js';
 import { DetectionRunner, type SavedStateRow, StateStore } from './runner.js';
 
-/** State not used for this long is dropped, so per-principal state stays bounded as principals come and go. */
+/**
+ * State not used for this long in event time is dropped, so per-principal state stays bounded as principals
+ * come and go: measured from the latest record time processed (StateStore), not from the wall clock.
+ */
 const STATE_RETENTION_MS = 180 * 86_400_000;
 /**
  * DuckDB's memory limit while detections run on a lake at the default limit. Most of it goes to sorting the
@@ -51,8 +54,8 @@ export interface DetectOptions {
    */
   publish?: (summary: DetectSummary) => Promise<void>;
   /**
-   * The run's wall clock (epoch ms), by default now: how far CloudTrail can have delivered (DetectionContext.now),
-   * and what state counts as recently used. Tests replay logs as if they were live with it.
+   * The run's wall clock (epoch ms), by default now: how far CloudTrail can have delivered (DetectionContext.now);
+   * records dated after it move no state's time (STATE_RETENTION_MS). Tests replay logs as if they were live with it.
    */
   clock?: number;
 }
@@ -147,15 +150,51 @@ async function backfillWarnings(connection: DuckDBConnection, after: Watermarks,
   return warnings;
 }
 
-async function loadState(connection: DuckDBConnection): Promise<StateRow[]> {
-  const reader = await connection.runAndReadAll('SELECT detection_id, key, value::VARCHAR, epoch_ms(used_at)::DOUBLE FROM detection_state');
-  return reader.getRowsJS().map(([detection, key, value, usedAt]) => [String(detection), String(key), JSON.parse(String(value)), Number(usedAt)]);
+/**
+ * The latest record time (epoch ms) state retirement was measured from, in lake_meta. Its presence also says
+ * that detection_state's used_at is in event time: earlier versions stamped the wall clock of the run.
+ */
+const STATE_CLOCK_KEY = 'detect_state_clock';
+
+/** The stored state, and the latest record time earlier runs processed (-Infinity: none known). */
+interface SavedState {
+  rows: StateRow[];
+  clock: number;
 }
 
-async function saveState(connection: DuckDBConnection, state: SavedStateRow[], now: number): Promise<void> {
+async function loadState(connection: DuckDBConnection, after: Watermarks, now: number): Promise<SavedState> {
+  const reader = await connection.runAndReadAll('SELECT detection_id, key, value::VARCHAR, epoch_ms(used_at)::DOUBLE FROM detection_state');
+  const rows = reader.getRowsJS().map(([detection, key, value, usedAt]): StateRow => [String(detection), String(key), JSON.parse(String(value)), Number(usedAt)]);
+  const stored = (await connection.runAndReadAll(`SELECT value FROM lake_meta WHERE key = '${STATE_CLOCK_KEY}'`)).getRowsJS()[0]?.[0];
+  if (stored !== undefined) return { rows, clock: Number(stored) };
+  // Wall-clock stamps: no use was later than the latest record processed then, which is what a use now stamps.
+  const clock = await processedUntil(connection, after, now);
+  if (Number.isFinite(clock)) for (const row of rows) row[3] = Math.min(row[3], clock);
+  return { rows, clock };
+}
+
+/** The latest record time of the rows earlier runs processed, leaving out records dated after `now` as runs do (StateStore.advance). */
+async function processedUntil(connection: DuckDBConnection, after: Watermarks, now: number): Promise<number> {
+  const times = await perSource(async (key, table) => {
+    if (after[key] < 0) return Number.NEGATIVE_INFINITY;
+    const reader = await connection.runAndReadAll(`SELECT epoch_ms(max(time))::DOUBLE FROM ${table} WHERE rowid <= ${after[key]} AND time <= make_timestamp(${Math.floor(now)}::BIGINT * 1000)`);
+    const latest = reader.getRowsJS()[0]?.[0];
+    return latest === null || latest === undefined ? Number.NEGATIVE_INFINITY : Number(latest);
+  });
+  return Math.max(times.api, times.flow, times.dns);
+}
+
+/**
+ * Replaces the stored state with `state`, less what was last used STATE_RETENTION_MS or more before `clock`
+ * (the latest record time processed so far), and stores `clock`.
+ */
+async function saveState(connection: DuckDBConnection, state: SavedStateRow[], clock: number): Promise<void> {
   await connection.run('DELETE FROM detection_state');
+  if (Number.isFinite(clock)) {
+    await connection.run(`INSERT INTO lake_meta VALUES ('${STATE_CLOCK_KEY}', '${clock}') ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
+  }
   const rows = state
-    .filter(([, , , usedAt]) => now - usedAt < STATE_RETENTION_MS)
+    .filter(([, , , usedAt]) => !(clock - usedAt >= STATE_RETENTION_MS))
     .map(([detectionId, key, value, usedAt]) => [detectionId, key, value, new Date(usedAt).toISOString().replace('T', ' ').replace('Z', '')]);
   await bulkInsert(
     connection,
@@ -273,15 +312,17 @@ async function detectOnce(lake: Lake, options: DetectOptions): Promise<DetectSum
     dns: reads('dns') ? await dnsWatermark(connection) : after.dns,
   };
   const plan = planLanes(detections, intelData ? detectionThreads(upTo.api - after.api + upTo.flow - after.flow + upTo.dns - after.dns, options.threads) : 1);
-  const savedState = await loadState(connection);
+  const savedState = await loadState(connection, after, now);
+  // Uses before any record (a run with none) count as at the latest record earlier runs processed.
+  const since = Number.isFinite(savedState.clock) ? Math.min(savedState.clock, now) : now;
   const onWorkers = DetectionLanes.workerIds(plan);
-  const state = new StateStore(now);
-  for (const [detectionId, key, value, usedAt] of savedState) if (!onWorkers.has(detectionId)) state.load(detectionId, key, value, usedAt);
+  const state = new StateStore(now, since);
+  for (const [detectionId, key, value, usedAt] of savedState.rows) if (!onWorkers.has(detectionId)) state.load(detectionId, key, value, usedAt);
   // Each finding's partition follows its region (partitionOf); this one is for findings with no region.
   const build = { detectorId: await detectorId(connection), partition: DEFAULT_PARTITION };
   const runner = new DetectionRunner(plan[0]!, intel, settings, state, { intel, ...build });
 
-  const lanes = DetectionLanes.start(runner, plan, savedState, intelData && { ...build, intel: intelData, settings, now, shareCity: upTo.api > after.api });
+  const lanes = DetectionLanes.start(runner, plan, savedState.rows, intelData && { ...build, intel: intelData, settings, now, since, shareCity: upTo.api > after.api });
   let laneResults: Awaited<ReturnType<DetectionLanes['finish']>>;
   try {
     const heap = new HeapBudget(DETECTION_HEAP_BUDGET);
@@ -338,7 +379,9 @@ async function detectOnce(lake: Lake, options: DetectOptions): Promise<DetectSum
   try {
     await writeFindings(connection, writes);
     await linkSequenceMembers(connection, writes.map((w) => w.finding));
-    await saveState(connection, laneResults.state, now);
+    // Records dated after the wall clock moved no lane's time (StateStore.advance); a clock stored by a run
+    // whose wall clock was later is held to this one's.
+    await saveState(connection, laneResults.state, Math.min(now, Math.max(savedState.clock, laneResults.latest)));
     await connection.run(
       `INSERT INTO detection_runs VALUES (nextval('detection_run_seq'), '${started.toISOString()}', now(), ${after.api},
         ${Math.max(after.api, upTo.api)}, ${Math.max(after.flow, upTo.flow)}, ${Math.max(after.dns, upTo.dns)},

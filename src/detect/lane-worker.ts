@@ -11,7 +11,7 @@ const { setup } = workerData as { setup: LaneSetup };
 const ids = new Set(setup.detectionIds);
 if (setup.cityV4) adoptCityData(setup.cityV4.file, setup.cityV4.data);
 const intel = buildLookup({ ...setup.intel, geo: packageGeo() });
-const state = new StateStore(setup.now);
+const state = new StateStore(setup.now, setup.since);
 for (const [detectionId, key, value, usedAt] of setup.state) state.load(detectionId, key, value, usedAt);
 const runner = new DetectionRunner(DETECTIONS.filter((d) => ids.has(d.id)), intel, setup.settings, state, { intel, detectorId: setup.detectorId, partition: setup.partition });
 const feed = laneFeeder(runner);
@@ -28,6 +28,6 @@ parentPort!.on('message', (message: ToLane) => {
     reply({ type: 'processed' });
   } else {
     const occurrences = runner.finish();
-    reply({ type: 'finished', occurrences, state: state.rows(), signals: runner.counts.signals, trusted: runner.counts.trusted });
+    reply({ type: 'finished', occurrences, state: state.rows(), signals: runner.counts.signals, trusted: runner.counts.trusted, latest: state.latest });
   }
 });

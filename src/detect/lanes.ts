@@ -35,6 +35,8 @@ export interface LaneSetup {
   detectorId: string;
   partition: string;
   now: number;
+  /** The latest record time earlier runs processed (StateStore). */
+  since: number;
   /** The IPv4 city database, shared with the main thread (geo.ts). */
   cityV4?: { file: string; data: SharedArrayBuffer };
   /** The main thread's lock around heap collections (heap-budget.ts). */
@@ -47,7 +49,9 @@ export type WorkerSetup = Omit<LaneSetup, 'detectionIds' | 'state' | 'cityV4' | 
 export type ToLane =
   | { type: 'chunk'; source: EventSource; dictionary?: Dictionaries[EventSource]; chunk: RowChunk }
   | { type: 'finish' };
-export type FromLane = { type: 'processed' } | { type: 'finished'; occurrences: Occurrence[]; state: SavedStateRow[]; signals: number; trusted: number };
+export type FromLane =
+  | { type: 'processed' }
+  | { type: 'finished'; occurrences: Occurrence[]; state: SavedStateRow[]; signals: number; trusted: number; latest: number };
 
 /** Chunks a worker may have queued before the main thread waits for it: bounds the memory they hold. */
 const MAX_QUEUED = 8;
@@ -187,23 +191,28 @@ export class DetectionLanes {
   }
 
   /**
-   * Every lane's findings, the workers' correlated with the main thread's, and every lane's state. Each
-   * lane holds its detections' state and a copy of the instance inventory, which lookups may have added
-   * (empty) accounts to: the main thread's copy, with what only a worker's has.
+   * Every lane's findings, the workers' correlated with the main thread's, every lane's state, and the latest
+   * record time any lane processed (a worker may be alone in reading flow or DNS records). Each lane holds
+   * its detections' state and a copy of the instance inventory, which lookups may have added (empty)
+   * accounts to: the main thread's copy, with what only a worker's has, last used when any lane last used it
+   * (a flow lane looks up accounts whose CloudTrail is quiet).
    */
-  async finish(): Promise<{ occurrences: Occurrence[]; state: SavedStateRow[]; signals: number; trusted: number }> {
+  async finish(): Promise<{ occurrences: Occurrence[]; state: SavedStateRow[]; signals: number; trusted: number; latest: number }> {
     const results = await Promise.all(this.workers.map((worker) => worker.finish()));
     const occurrences = this.runner.finish(results.flatMap((r) => r.occurrences));
     const state = new Map<string, SavedStateRow>();
     for (const row of [...this.runner.state.rows(), ...results.flatMap((r) => r.state)]) {
       const key = `${row[0]}\u0000${row[1]}`;
-      if (!state.has(key)) state.set(key, row);
+      const kept = state.get(key);
+      if (!kept) state.set(key, row);
+      else if (row[3] > kept[3]) kept[3] = row[3];
     }
     return {
       occurrences,
       state: [...state.values()],
       signals: this.runner.counts.signals + results.reduce((sum, r) => sum + r.signals, 0),
       trusted: this.runner.counts.trusted + results.reduce((sum, r) => sum + r.trusted, 0),
+      latest: Math.max(this.runner.state.latest, ...results.map((r) => r.latest)),
     };
   }
 

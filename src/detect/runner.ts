@@ -30,13 +30,51 @@ import type { DnsEvent, FlowEvent } from './network-event.js';
 /** A detection_state row as stored: detection id, key, value as JSON text, last used (epoch ms). */
 export type SavedStateRow = [string, string, string, number];
 
-/** Persisted detection state, keyed by detection id and the detection's own key, with when each was last used. */
+/**
+ * Persisted detection state, keyed by detection id and the detection's own key, with when each was last used:
+ * in event time, the latest time of the records processed when it was used, so that what is retired (engine.ts)
+ * follows the logs, not the wall clock: a year of logs detected in one afternoon leaves what its last months
+ * used, and months without a run forget nothing the logs have not moved past.
+ */
 export class StateStore {
   /** One map per detection: a lookup hashes the detection's own key only, not a joined one. */
   private readonly byDetection = new Map<string, Map<string, { value: unknown; usedAt: number }>>();
+  /** The time of the record being processed (advance): what a use stamps an entry with. */
+  private eventTime: number;
+  /** The latest record time processed in this run (-Infinity: none yet). */
+  private latestTime = Number.NEGATIVE_INFINITY;
 
-  /** `now`: when the run started; what was used by then is kept, and detections read it (DetectionContext.now). */
-  constructor(readonly now: number = Date.now()) {}
+  /**
+   * `now`: the run's wall clock, which detections read (DetectionContext.now); a record dated after it does
+   * not move event time. `since`: the event time uses are stamped with until a record is processed (the
+   * latest time earlier runs processed).
+   */
+  constructor(
+    readonly now: number = Date.now(),
+    since: number = now,
+  ) {
+    this.eventTime = since;
+  }
+
+  /**
+   * The runner is processing a record of `time`. One dated after the wall clock (a skewed or bogus record)
+   * keeps the time before it: stamped with its own time, what it touches would outlive everything else.
+   */
+  advance(time: number): void {
+    if (!(time <= this.now)) return;
+    this.eventTime = time;
+    if (time > this.latestTime) this.latestTime = time;
+  }
+
+  /** The latest record time processed in this run (-Infinity: none). */
+  get latest(): number {
+    return this.latestTime;
+  }
+
+  /** Uses after the records (finishing, correlating) count as at the latest one processed. */
+  settle(): void {
+    if (this.latestTime > this.eventTime) this.eventTime = this.latestTime;
+  }
 
   private values(detectionId: string): Map<string, { value: unknown; usedAt: number }> {
     let values = this.byDetection.get(detectionId);
@@ -58,13 +96,15 @@ export class StateStore {
     return (key, init) => this.lookup(values, key, init);
   }
 
+  /** Records are processed in time order per source, not across sources: a use never moves `usedAt` back. */
   private lookup<T>(values: Map<string, { value: unknown; usedAt: number }>, key: string, init: () => T): T {
-    let entry = values.get(key);
+    const entry = values.get(key);
     if (!entry) {
-      entry = { value: init(), usedAt: this.now };
-      values.set(key, entry);
+      const value = init();
+      values.set(key, { value, usedAt: this.eventTime });
+      return value;
     }
-    entry.usedAt = this.now;
+    if (entry.usedAt < this.eventTime) entry.usedAt = this.eventTime;
     return entry.value as T;
   }
 
@@ -226,6 +266,7 @@ export class DetectionRunner {
 
   process(event: ApiEvent): void {
     this.counts.events++;
+    this.state.advance(event.time);
     // A VPC endpoint's network activity event repeats a call's envelope without its request or outcome, for
     // the endpoint's owner (whoever the caller is); the call itself is logged as a management or data event.
     if (event.eventCategory === 'NetworkActivity') return;
@@ -242,6 +283,7 @@ export class DetectionRunner {
 
   processFlow(flow: FlowEvent): void {
     this.counts.flows++;
+    this.state.advance(flow.time);
     let current: Detection | undefined;
     try {
       for (const [detection, context] of this.flowDetections) (current = detection).onFlow(flow, context);
@@ -252,6 +294,7 @@ export class DetectionRunner {
 
   processDns(query: DnsEvent): void {
     this.counts.queries++;
+    this.state.advance(query.time);
     let current: Detection | undefined;
     try {
       for (const [detection, context] of this.dnsDetections) (current = detection).onDns(query, context);
@@ -267,6 +310,7 @@ export class DetectionRunner {
    * event, then by the order detections run in, then by key.
    */
   finish(others: readonly Occurrence[] = []): Occurrence[] {
+    this.state.settle();
     for (const finish of this.finishers) finish();
     const built = new Map<string, Occurrence>();
     this.buildChanged(built);

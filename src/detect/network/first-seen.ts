@@ -148,15 +148,9 @@ const newHistory = (time: number): History => ({
   dot: boundedMap(),
 });
 
-/** Histories already fetched in a run (per context), sparing a state-key lookup per flow record. */
-const fetched = new WeakMap<NetworkDetectionContext, Map<string, History>>();
-
+/** Asked for on every record, so that the state knows when the instance was last seen (StateStore). */
 function historyOf(context: NetworkDetectionContext, key: string, time: number): History {
-  let histories = fetched.get(context);
-  if (!histories) fetched.set(context, (histories = new Map()));
-  let history = histories.get(key);
-  if (!history) histories.set(key, (history = context.state<History>(`i:${key}`, () => newHistory(time))));
-  return history;
+  return context.state<History>(`i:${key}`, () => newHistory(time));
 }
 
 /**

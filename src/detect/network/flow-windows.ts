@@ -83,20 +83,14 @@ export class Lru<V> {
 
 /**
  * The detection's table `name` from its persisted state: revived from the stored entries the first time a
- * run asks for it, then the same Lru for the rest of the run (cached per run context, so a flow costs one
- * WeakMap lookup, not a state lookup). Values must be plain JSON.
+ * run asks for it, then the same Lru for the rest of the run. Asked for on every use, so that the state
+ * knows when it was last used (in event time: StateStore), as for any other entry. Values must be plain JSON.
  */
 export function persistedTable<V>(name: string, capacity: number): (context: NetworkDetectionContext) => Lru<V> {
-  const tables = new WeakMap<NetworkDetectionContext, Lru<V>>();
   return (context) => {
-    let table = tables.get(context);
-    if (!table) {
-      const holder = context.state<{ entries: Lru<V> | [string, V][] }>(name, () => ({ entries: [] }));
-      table = holder.entries instanceof Lru ? holder.entries : new Lru(capacity, holder.entries);
-      holder.entries = table;
-      tables.set(context, table);
-    }
-    return table;
+    const holder = context.state<{ entries: Lru<V> | [string, V][] }>(name, () => ({ entries: [] }));
+    if (!(holder.entries instanceof Lru)) holder.entries = new Lru(capacity, holder.entries);
+    return holder.entries;
   };
 }
 
