@@ -3,7 +3,7 @@ import { type EvidenceRef, evidenceRef } from '../../findings/build.js';
 import { assumedRole, CLI_AGENT, CONSOLE_AGENT, ctEvent, iamUser, repeated, TERRAFORM_AGENT } from '../case-builders.js';
 import type { ApiDetection, CloudTrailRecord, DetectionContext, FindingTypeSpec } from '../detection.js';
 import { isReconCall } from './api-classes.js';
-import { addItem, apiName } from './gumshoe-common.js';
+import { addItem, apiName, DELIVERY_DELAY } from './gumshoe-common.js';
 import {
   anomalyReport,
   asnLabel,
@@ -46,13 +46,18 @@ import {
  * A run boundary is not the end of a burst (detect on a 5-minute schedule splits most of them): an open
  * burst is kept in detection state (its primary call without payloads, its calls per service, references
  * to its first 25 calls) until a later call of the identity, or the newest event of a run, is more than the
- * gap past its last call. Each run reports, at its end, every burst that took calls in it, as it stands, so
- * a run over a finished batch reports the bursts at its end at once; a later run that continues the burst
- * reports it again with every call so far, the primary still the highest-risk one of the whole burst, and
- * so updates the same finding (same identity, same type) without counting it again: a burst split between
- * runs gives the finding a batch run gives, count included. Only a later call of a higher tactic than the
- * burst had when reported changes its type, and so makes a new finding (listing every call of the burst):
- * the earlier, lower one stays as it was reported, since it was raised before the escalation was seen.
+ * gap past its last call. A burst still open at the end of a run over live logs (the run's clock is within
+ * the gap and CloudTrail's delivery delay of its last call) waits, unreported, for the run whose logs or
+ * clock pass its gap: the next run's files may continue it, maybe with a call of a higher tactic, and one
+ * run over all the logs would report it once, under that tactic (a finding on recent logs so comes at most
+ * a run later, as held mass deletions and IAM decisions do). A run over past logs reports, at its end,
+ * every burst that took calls in it, as it stands; a later run that continues the burst (logs delivered
+ * late, a backfill) reports it again with every call so far, the primary still the highest-risk one of the
+ * whole burst, and so updates the same finding (same identity, same type) without counting it again: a
+ * burst split between runs gives the finding a batch run gives, count included. Only a later call of a
+ * higher tactic than the burst had when reported changes its type, and so makes a new finding (listing
+ * every call of the burst): the earlier, lower one stays as it was reported, since it was raised before the
+ * escalation was seen.
  */
 export type Tactic =
   | 'CredentialAccess'
@@ -370,16 +375,17 @@ function burstFor(context: DetectionContext, event: ApiEvent, account: string, t
 }
 
 /**
- * The end of a run: every burst that took calls is reported as it stands, so that a run over a finished
- * batch reports the bursts at its end; those within the burst gap of the run's newest event stay open for
- * the next run.
+ * The end of a run: the bursts the run's logs have passed the gap of are reported and closed. Of those
+ * still open, a burst whose gap and CloudTrail's delivery delay the run's clock has passed (a run over past
+ * logs) is reported as it stands, and stays open for a late call; one on live logs waits for a later run,
+ * whose files may continue it.
  */
 function finish(context: DetectionContext): void {
   const open = openBursts(context);
   const newest = clocks.get(context)?.newest ?? Number.NEGATIVE_INFINITY;
   for (const [key, burst] of Object.entries(open)) {
     if (newest - burst.last > BURST_MS) close(open, key, context);
-    else report(burst, context);
+    else if (context.now - burst.last > BURST_MS + DELIVERY_DELAY) report(burst, context);
   }
 }
 

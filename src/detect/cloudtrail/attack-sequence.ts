@@ -55,7 +55,8 @@ import { s3Ransomware } from './s3-ransomware.js';
  *   anomalies score DATA_SCORE, or all its findings score CREDENTIALS_SCORE with such an anomaly among
  *   them. Bucket-configuration calls (PutBucketPolicy…) and their findings are management events: they
  *   can make the credential suspect, never stand for the data access. The finding is filed under the
- *   bucket written or deleted last (else read), with its s3BucketDetails.
+ *   bucket written or deleted first in the sequence (else read first), with its s3BucketDetails: a later
+ *   run keeps the bucket of the first emission, and the first is the one every split of the logs agrees on.
  *   Listing buckets or objects is no data access: discovery alone never makes CompromisedData.
  * When both hold, one CompromisedData finding names CompromisedCredentials in additionalSequenceTypes.
  * Member findings point to the sequence through associatedAttackSequenceArn: the run's here, those earlier
@@ -205,16 +206,40 @@ interface RunCalls {
   discovery: number;
 }
 
-const runs = new WeakMap<DetectionContext, Map<string, RunCalls>>();
-
-function runCalls(context: DetectionContext): Map<string, RunCalls> {
-  let map = runs.get(context);
-  if (!map) {
-    map = new Map();
-    runs.set(context, map);
-  }
-  return map;
+/** A run's calls by credential, and the newest event time it saw (how far the logs have come). */
+interface Run {
+  byCred: Map<string, RunCalls>;
+  newest: number;
 }
+
+const runs = new WeakMap<DetectionContext, Run>();
+
+function runOf(context: DetectionContext): Run {
+  let run = runs.get(context);
+  if (!run) {
+    run = { byCred: new Map(), newest: Number.NEGATIVE_INFINITY };
+    runs.set(context, run);
+  }
+  return run;
+}
+
+/**
+ * Call groups of credentials with no finding yet, kept between runs for WINDOW_MS: a finding raised in a
+ * later run (a mass deletion waits until the logs pass its hour) still finds the calls made before it, as
+ * one run over all the logs does. Every active credential has some (applications call all day), and the
+ * state is written at the end of every run, so they are kept lean: PENDING_MARKS events per group, at most
+ * PENDING_GROUPS groups in all. Beyond, the credentials with the most groups go first: a busy application
+ * role costs as much as dozens of people's or intruders' keys, whose few kinds of calls are what a
+ * sequence is made of (on a million events of an organisation's background activity, 324 credentials
+ * make 6,200 groups; an intruder emptying a bucket makes four).
+ */
+interface Pending {
+  /** The newest event time seen by any run: calls more than WINDOW_MS before it are forgotten. */
+  seenUntil: number;
+  calls: [cred: string, calls: CallRef[]][];
+}
+const PENDING_GROUPS = 1000;
+const PENDING_MARKS = 3;
 
 const credentialOf = (event: ApiEvent): string => event.actor.arn ?? event.principalKey;
 
@@ -248,6 +273,8 @@ const DISCOVERY = 'Discovery';
 const isDiscovery = (c: Pick<CallRef, 'tactic'>): boolean => c.tactic === DISCOVERY;
 
 function onEvent(event: ApiEvent, context: DetectionContext): void {
+  const run = runOf(context);
+  if (event.time > run.newest) run.newest = event.time;
   let call: Pick<CallRef, 'kind' | 'tactic'> | undefined;
   if (event.isS3DataEvent) {
     call = { kind: 'S3_DATA_EVENTS', tactic: s3DataClass(event.api) };
@@ -261,7 +288,7 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
   if (!call || event.actor.invokedBy || event.actor.type === 'AWSService' || isIacAgent(event.userAgent)) return;
   let bucket = call.kind === 'S3_DATA_EVENTS' ? bucketOf(event) : null;
   const cred = credentialOf(event);
-  const byCred = runCalls(context);
+  const { byCred } = run;
   let calls = byCred.get(cred);
   if (!calls) {
     calls = { calls: new Map(), events: [], discovery: 0 };
@@ -561,10 +588,15 @@ function spanOf(findings: FindingRef[], verdict: Evaluation): Span {
   return span;
 }
 
-/** The bucket a data sequence is filed under: the latest one written or deleted, else read (never one only listed). */
+/**
+ * The bucket a data sequence is filed under: the first one written or deleted in it, else read first (never
+ * one only listed). Its calls in the sequence are from its first mark on (callsFrom keeps a habit's `first`).
+ */
 function mainBucket(calls: CallRef[]): string | undefined {
-  const s3 = calls.filter((c) => c.kind === 'S3_DATA_EVENTS' && c.bucket !== null && !isDiscovery(c)).sort((a, b) => Number(a.tactic === 'Impact') - Number(b.tactic === 'Impact') || a.last - b.last);
-  return s3.at(-1)?.bucket ?? undefined;
+  const s3 = calls.filter((c) => c.kind === 'S3_DATA_EVENTS' && c.bucket !== null && !isDiscovery(c));
+  const impact = s3.filter((c) => c.tactic === 'Impact');
+  const start = (c: CallRef) => marksOf(c)[0]?.time ?? c.first;
+  return (impact.length ? impact : s3).sort((a, b) => start(a) - start(b))[0]?.bucket ?? undefined;
 }
 
 /**
@@ -618,15 +650,31 @@ function upgrade(ref: FindingRef | CallRef): void {
   delete ref.start;
 }
 
-/** Folds the run's findings and call groups of the credential into its state; returns the run's earliest event. */
-function mergeRun(state: Credential, mine: readonly Occurrence[], run: RunCalls | undefined): number {
-  for (const ref of [...state.findings, ...state.calls]) upgrade(ref);
-  const found = mine.map((o) => findingRef(o, tallied(state, o.finding.id, o.finding.service.count)));
-  const called = [...(run?.calls.values() ?? [])].map((c) => Object.assign(c, { marks: thinned(marksOf(c), RUN_MARKS) }));
-  merge(state.findings, found, (a, b) => a.id === b.id, (a, b) =>
-    Object.assign(a, { ...b, first: Math.min(a.first, b.first), last: Math.max(a.last, b.last), marks: thinned([...marksOf(a), ...marksOf(b)]) }));
-  markCovered(run, mine);
-  merge(state.calls, called, (a, b) => a.service === b.service && a.api === b.api && a.bucket === b.bucket, (a, b) => {
+/** IAM anomaly findings: one per burst of an identity's unusual calls and its highest tactic (anomalous-behavior). */
+const IAM_ANOMALY = /:IAMUser\/AnomalousBehavior$/;
+
+/**
+ * Drops the credential's IAM anomaly findings whose events are all events of one the run raised: a burst
+ * reported at the end of a run under a lower tactic, then raised to a higher one by a call in a later run, is
+ * reported again as a new finding that lists every call of the burst (anomalous-behavior). The earlier
+ * report is the same activity, and one run over all the logs never makes it: left in, it would count as
+ * one more finding type, and the sequence would be more severe for being split between runs.
+ */
+function dropEarlierReports(state: Credential, found: FindingRef[]): void {
+  const placed = (f: FindingRef) => marksOf(f).filter((m) => !unplaced(m)).map(eventKey);
+  const later = found.filter((f) => IAM_ANOMALY.test(f.type)).map((f) => new Set(placed(f)));
+  if (!later.length) return;
+  const ids = new Set(found.map((f) => f.id));
+  state.findings = state.findings.filter((f) => {
+    if (ids.has(f.id) || !IAM_ANOMALY.test(f.type)) return true;
+    const events = placed(f);
+    return events.length === 0 || !later.some((g) => events.every((e) => g.has(e)));
+  });
+}
+
+/** Folds call groups into `into`: one group per API and bucket, `items` the later calls. */
+function mergeCalls(into: CallRef[], items: CallRef[]): void {
+  merge(into, items, (a, b) => callKey(a) === callKey(b), (a, b) => {
     a.count += b.count;
     a.failures += b.failures;
     a.first = Math.min(a.first, b.first);
@@ -635,7 +683,23 @@ function mergeRun(state: Credential, mine: readonly Occurrence[], run: RunCalls 
     a.marks = thinned([...marksOf(a), ...marksOf(b)]);
     a.covered = Boolean(a.covered && b.covered);
   });
-  return Math.min(...[...found, ...called].flatMap((r) => marksOf(r).map((m) => m.time)));
+}
+
+/**
+ * Folds the run's findings and call groups of the credential into its state, with the groups earlier runs
+ * kept while it had no finding (Pending); returns the earliest event new to its state.
+ */
+function mergeRun(state: Credential, mine: readonly Occurrence[], run: RunCalls | undefined, earlier: CallRef[] = []): number {
+  for (const ref of [...state.findings, ...state.calls]) upgrade(ref);
+  const found = mine.map((o) => findingRef(o, tallied(state, o.finding.id, o.finding.service.count)));
+  const called = [...(run?.calls.values() ?? [])].map((c) => Object.assign(c, { marks: thinned(marksOf(c), RUN_MARKS) }));
+  merge(state.findings, found, (a, b) => a.id === b.id, (a, b) =>
+    Object.assign(a, { ...b, first: Math.min(a.first, b.first), last: Math.max(a.last, b.last), marks: thinned([...marksOf(a), ...marksOf(b)]) }));
+  dropEarlierReports(state, found);
+  markCovered(run, mine);
+  mergeCalls(state.calls, earlier);
+  mergeCalls(state.calls, called);
+  return Math.min(...[...found, ...called, ...earlier].flatMap((r) => marksOf(r).map((m) => m.time)));
 }
 
 /** The ref as seen in [from, to]: its marks there, and its first, last, start and event keys from them. */
@@ -789,6 +853,13 @@ function linkMembers(signal: Signal, type: string, members: readonly Occurrence[
   for (const o of members) o.finding.associatedAttackSequenceArn = arn;
 }
 
+/** The refs with their events from `from` on, thinned to MARKS; those left with none are dropped. */
+const keptFrom = <T extends FindingRef | CallRef>(refs: T[], from: number, cap = MARKS): T[] =>
+  refs.flatMap((r) => {
+    const marks = marksOf(r).filter((m) => m.time >= from);
+    return marks.length ? [Object.assign(r, { marks: thinned(marks, cap) })] : [];
+  });
+
 /**
  * Forgets what no later window can see: events more than WINDOW_MS before the latest, except those of a
  * sequence still open (so its signals and evidence stay whole), and a sequence no later window can join.
@@ -798,13 +869,33 @@ function prune(state: Credential): void {
   const latest = Math.max(...[...state.findings, ...state.calls].flatMap((r) => marksOf(r).map((m) => m.time)));
   if (state.sequence && latest - state.sequence.to > WINDOW_MS) delete state.sequence;
   const from = Math.min(latest - WINDOW_MS, state.sequence?.from ?? Number.POSITIVE_INFINITY);
-  const keep = <T extends FindingRef | CallRef>(refs: T[]): T[] =>
-    refs.flatMap((r) => {
-      const marks = marksOf(r).filter((m) => m.time >= from);
-      return marks.length ? [Object.assign(r, { marks: thinned(marks, MARKS) })] : [];
-    });
-  state.findings = keep(state.findings).slice(-MAX_REFS);
-  state.calls = keptCalls(keep(state.calls));
+  state.findings = keptFrom(state.findings, from).slice(-MAX_REFS);
+  state.calls = keptCalls(keptFrom(state.calls, from));
+}
+
+/**
+ * Keeps the run's calls of credentials that are no suspect (no finding yet) with those earlier runs kept
+ * (Pending), forgetting calls more than WINDOW_MS before the newest event seen.
+ */
+function keepPending(pending: Pending, earlier: Map<string, CallRef[]>, byCred: ReadonlyMap<string, RunCalls>, newest: number): void {
+  pending.seenUntil = Math.max(pending.seenUntil, newest);
+  const from = pending.seenUntil - WINDOW_MS;
+  for (const [cred, run] of byCred) {
+    const calls = earlier.get(cred) ?? [];
+    mergeCalls(calls, [...run.calls.values()]);
+    earlier.set(cred, calls);
+  }
+  // A group's last call is its last mark: those before `from` have none left.
+  const recent = [...earlier]
+    .map(([cred, all]) => {
+      const calls = keptCalls(all.filter((c) => c.last >= from));
+      return { cred, calls, latest: Math.max(...calls.map((c) => c.last)) };
+    })
+    .filter(({ calls }) => calls.length > 0)
+    // The fewest groups first, then the latest active; only those kept are thinned.
+    .sort((a, b) => a.calls.length - b.calls.length || b.latest - a.latest);
+  let room = PENDING_GROUPS;
+  pending.calls = recent.filter(({ calls }) => (room -= calls.length) >= 0).map(({ cred, calls }) => [cred, keptFrom(calls, from, PENDING_MARKS)]);
 }
 
 function correlate(occurrences: readonly Occurrence[], context: DetectionContext): void {
@@ -816,15 +907,18 @@ function correlate(occurrences: readonly Occurrence[], context: DetectionContext
     list.push(o);
     members.set(o.principal, list);
   }
-  const calls = runCalls(context);
-  const touched = new Set([...members.keys(), ...[...calls.keys()].filter((cred) => getEntry(suspects, cred) !== undefined)]);
+  const { byCred: calls, newest } = runOf(context);
   runs.delete(context);
+  const pending = context.state<Pending>('pending', () => ({ seenUntil: 0, calls: [] }));
+  const earlier = new Map(pending.calls);
+  const touched = new Set([...members.keys(), ...[...calls.keys()].filter((cred) => getEntry(suspects, cred) !== undefined)]);
 
   for (const cred of touched) {
     const state = context.state<Credential>(`c:${cred}`, () => ({ findings: [], calls: [] }));
     const mine = (members.get(cred) ?? []).sort((a, b) => a.finding.service.eventLastSeen.localeCompare(b.finding.service.eventLastSeen));
     const run = calls.get(cred);
-    const since = mergeRun(state, mine, run);
+    const since = mergeRun(state, mine, run, earlier.get(cred));
+    earlier.delete(cred);
     // Every window holding an event of this run is judged, in time order: a run of several days judges each day.
     for (const range of sequenceRanges(state, since)) {
       const open = state.sequence && range.from <= state.sequence.to ? state.sequence : undefined;
@@ -834,6 +928,7 @@ function correlate(occurrences: readonly Occurrence[], context: DetectionContext
     if (state.findings.length === 0) continue;
     setEntry(suspects, cred, Math.max(...state.findings.map((f) => f.last), ...state.calls.map((c) => c.last)), SUSPECTS);
   }
+  keepPending(pending, earlier, new Map([...calls].filter(([cred]) => !touched.has(cred))), newest);
 }
 
 // ---- Cases ----

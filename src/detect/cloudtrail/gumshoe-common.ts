@@ -592,7 +592,7 @@ export function flushDeferred(context: DetectionContext, now = Infinity): void {
  * How late CloudTrail delivers an event (typically 5, at most about 15 minutes): until this long after a
  * held finding was due, the event that cancels it may still be in files that a later run reads.
  */
-const DELIVERY_DELAY = 15 * MINUTE;
+export const DELIVERY_DELAY = 15 * MINUTE;
 
 /** A signal held in detection state, since the event that cancels it may be in the next run's logs. */
 interface HeldSignal {

@@ -6,6 +6,7 @@ import {
   addItem,
   type BoundedMap,
   boundedMap,
+  DELIVERY_DELAY,
   dropEvidence,
   getEntry,
   HOUR,
@@ -13,7 +14,6 @@ import {
   isIacAgent,
   keepEvidence,
   learningOver,
-  MINUTE,
   setEntry,
   str,
   takeEvidence,
@@ -52,11 +52,6 @@ const READ_THEN_DELETE = 20;
 const MASS_KEYS = 100;
 const MASS_BATCHES = 5;
 const REWRITES = 5;
-/**
- * How late CloudTrail may deliver an event (typically 5, at most about 15 minutes): a DeleteBucket just
- * inside the hour may reach the lake after object events past it, so the decision waits this much longer.
- */
-const DELIVERY_DELAY = 15 * MINUTE;
 /** Mass deletions waiting for their hour at most; past this, the oldest is decided (reported) at once. */
 const TEARDOWNS = 1000;
 /** Names ransom notes go by (only looked for right after the same principal destroyed or re-encrypted objects). */
