@@ -28,12 +28,8 @@ export * from './ingest-api.js';
  */
 const BATCH_RECORDS = 1_048_576;
 const BATCH_BYTES = 512 << 20;
-/**
- * Listed objects are checked against the lake a page at a time. Each check scans the file registry, so at a
- * million registered files pages of 500 took 150–220 ms each and pages of 5,000 300–600 ms: a quarter of the
- * time in all to list an organisation trail again.
- */
-const LOOKUP_PAGE = 5000;
+/** Listed objects are checked against the lake a page at a time. */
+const LOOKUP_PAGE = 500;
 /** The progress line is told about records framed at most this often (it redraws 5 times a second). */
 const PROGRESS_INTERVAL_MS = 200;
 /**
