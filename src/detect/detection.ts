@@ -1,6 +1,7 @@
 import type {
   FindingAction,
   FindingResource,
+  FindingService,
   InstanceDetails,
   S3BucketDetail,
 } from '../findings/guardduty-finding.js';
@@ -60,7 +61,7 @@ export interface Signal {
   /** Further events that make up this occurrence (for evidence); the triggering event is always included. */
   related?: ApiEvent[];
   /** `service.detection` content (anomaly profiles, attack-sequence signals). */
-  detection?: { anomaly?: unknown; sequence?: unknown };
+  detection?: FindingService['detection'];
   /** When the activity began, if before `event` (an attack sequence's first signal): the finding's eventFirstSeen. */
   since?: number;
   /** When the activity ended, if after `event` (a burst's last call, `event` its telling one): the finding's eventLastSeen. */

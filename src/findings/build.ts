@@ -4,7 +4,7 @@ import type { FindingTypeSpec, NetworkSignal, Signal } from '../detect/detection
 import { hostOf } from '../detect/instance-inventory.js';
 import { userAgentCategory } from '../detect/user-agent.js';
 import type { IntelLookup, ThreatMatch } from '../intel/lookup.js';
-import type { AccessKeyDetails, FindingAction, FindingResource, GuardDutyFinding, InstanceDetails, RemoteIpDetails, ThreatIntelligenceDetail } from './guardduty-finding.js';
+import type { AccessKeyDetails, FindingAction, FindingResource, FindingService, GuardDutyFinding, InstanceDetails, RemoteIpDetails, ThreatIntelligenceDetail } from './guardduty-finding.js';
 import { sessionNameFromArn, userIdentityOf } from './user-identity.js';
 
 /** An event behind a finding, by where it is stored. */
@@ -154,7 +154,7 @@ interface FindingParts {
   threats: ThreatMatch[];
   severity?: number;
   vars: Record<string, string | number | undefined>;
-  detection?: { anomaly?: unknown; sequence?: unknown };
+  detection?: FindingService['detection'];
   evidence: EvidenceRef[];
   remoteIp: string | null;
   principal: string | null;

@@ -162,7 +162,49 @@ export interface FindingService {
   resourceRole: 'ACTOR' | 'TARGET';
   additionalInfo: Record<string, unknown>;
   featureName?: string;
-  detection?: { anomaly?: unknown; sequence?: unknown };
+  detection?: { anomaly?: unknown; sequence?: AttackSequenceDetail };
+}
+
+/** An indicator of an attack sequence or of one of its signals (GuardDuty's `Indicator`). */
+export interface SequenceIndicator {
+  key: string;
+  values?: string[];
+  title?: string;
+}
+
+/** A signal of an attack sequence: a member finding (`type` FINDING, `uid` its ARN) or a run of API calls. */
+export interface SequenceSignal {
+  uid: string;
+  type: string;
+  name: string;
+  description?: string;
+  createdAt?: string;
+  updatedAt?: string;
+  firstSeenAt?: string;
+  lastSeenAt?: string;
+  severity?: number;
+  count?: number;
+  resourceUids?: string[];
+  actorIds?: string[];
+  endpointIds?: string[];
+  signalIndicators?: SequenceIndicator[];
+}
+
+/** GuardDuty's `service.detection.sequence`: an attack sequence's actors, resources, endpoints, signals and indicators. */
+export interface AttackSequenceDetail {
+  uid: string;
+  description?: string;
+  actors?: { id: string; user?: { name?: string; uid?: string; type?: string; credentialUid?: string } }[];
+  resources?: { uid: string; name?: string; resourceType: string; service?: string; data?: Record<string, unknown> }[];
+  endpoints?: {
+    id: string;
+    ip?: string;
+    location?: { city?: string; country?: string; lat?: number; lon?: number };
+    autonomousSystem?: { name?: string; number?: number };
+  }[];
+  signals?: SequenceSignal[];
+  sequenceIndicators?: SequenceIndicator[];
+  additionalSequenceTypes?: string[];
 }
 
 export interface GuardDutyFinding {

@@ -54,7 +54,7 @@ export function explainIncidents(findings: GuardDutyFinding[], limit = 3): strin
   const others = findings.filter((f) => !f.type.startsWith('AttackSequence:') && !inSequence.has(f.id) && f.severity >= 7);
   return [...sequences, ...others].slice(0, limit).map((f) => {
     const lines = [`${severityLevel(f.severity)} ${f.severity} ${f.type}  (account ${f.accountId}, ${f.service.eventFirstSeen} → ${f.service.eventLastSeen})`, `  ${f.description}`];
-    const sequence = f.service.detection?.sequence as { signals?: { name?: string; type?: string; description?: string }[] } | undefined;
+    const sequence = f.service.detection?.sequence;
     const members = findings.filter((m) => m.associatedAttackSequenceArn === f.arn);
     if (members.length) lines.push(`  signals: ${[...new Set(members.map((m) => m.type))].join(', ')}`);
     else if (sequence?.signals?.length) lines.push(`  signals: ${[...new Set(sequence.signals.map((s) => s.name ?? s.type))].join(', ')}`);

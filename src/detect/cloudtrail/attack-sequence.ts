@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { accessKeyDetailsOf, buildOccurrence, type EventPlace, evidenceRef, EVIDENCE_LIMIT, type EvidenceRef, type Occurrence } from '../../findings/build.js';
-import type { AccessKeyDetails } from '../../findings/guardduty-finding.js';
+import type { AccessKeyDetails, AttackSequenceDetail } from '../../findings/guardduty-finding.js';
 import { ApiEvent } from '../api-event.js';
 import { assumedRole, awsService, CONSOLE_AGENT, ctEvent, iamUser, instanceRole, repeated, root, TERRAFORM_AGENT } from '../case-builders.js';
 import type { ApiDetection, CloudTrailRecord, DetectionContext, FindingTypeSpec, Signal } from '../detection.js';
@@ -442,7 +442,7 @@ function dataActivity(calls: CallRef[]): string {
   return done.length > 1 ? `${done.slice(0, -1).join(', ')} and ${done.at(-1)}` : (done[0] ?? 'accessed objects');
 }
 
-function sequenceDetail(cred: string, type: string, state: Credential, verdict: Evaluation, also: string[], context: DetectionContext): Record<string, unknown> {
+function sequenceDetail(cred: string, type: string, state: Credential, verdict: Evaluation, also: string[], context: DetectionContext): AttackSequenceDetail {
   const { calls } = verdict;
   const ips = [...new Set([...state.findings.map((f) => f.ip), ...calls.map((c) => c.ip)].filter((ip): ip is string => ip !== null))].slice(0, 20);
   const buckets = [...new Set(calls.map((c) => c.bucket).filter((b): b is string => b !== null))];

@@ -7,6 +7,7 @@ import {
   interfaceAddress,
   type PortDetails,
   type RemoteIpDetails,
+  type SequenceIndicator,
   severityLevel,
 } from '../guardduty-finding.js';
 
@@ -469,41 +470,6 @@ function action(finding: GuardDutyFinding): Record<string, unknown> | undefined 
   return undefined;
 }
 
-/** GuardDuty's `service.detection.sequence`, as far as the parts Gumshoe fills. */
-interface GuardDutySequence {
-  uid?: string;
-  actors?: { id?: string; user?: { name?: string; uid?: string; credentialUid?: string } }[];
-  endpoints?: {
-    id?: string;
-    ip?: string;
-    location?: { city?: string; country?: string; lat?: number; lon?: number };
-    autonomousSystem?: { name?: string; number?: number };
-  }[];
-  signals?: {
-    uid?: string;
-    type?: string;
-    name?: string;
-    description?: string;
-    createdAt?: string;
-    updatedAt?: string;
-    firstSeenAt?: string;
-    lastSeenAt?: string;
-    severity?: number;
-    count?: number;
-    resourceUids?: string[];
-    actorIds?: string[];
-    endpointIds?: string[];
-    signalIndicators?: GuardDutyIndicator[];
-  }[];
-  sequenceIndicators?: GuardDutyIndicator[];
-}
-
-interface GuardDutyIndicator {
-  key?: string;
-  values?: string[];
-  title?: string;
-}
-
 /** Security Hub's limits on a sequence's lists. */
 const MAX_SEQUENCE_ACTORS = 10;
 const MAX_SEQUENCE_ENDPOINTS = 10;
@@ -516,11 +482,11 @@ const MAX_SEQUENCE_INDICATORS = 100;
  * a Gumshoe finding names it by its ARN, which is also its ASFF `Id`, with the product it was imported under.
  */
 function detection(finding: GuardDutyFinding): { Sequence: Record<string, unknown> } | undefined {
-  const sequence = finding.service.detection?.sequence as GuardDutySequence | undefined;
+  const sequence = finding.service.detection?.sequence;
   if (!sequence?.uid) return undefined;
   const millis = (time: string | undefined) => (time === undefined || Number.isNaN(Date.parse(time)) ? undefined : Date.parse(time));
   const nonEmpty = <T>(list: T[] | undefined) => (list?.length ? list : undefined);
-  const indicator = (i: GuardDutyIndicator) => defined({ Key: i.key, Values: nonEmpty(i.values), Title: i.title });
+  const indicator = (i: SequenceIndicator) => defined({ Key: i.key, Values: nonEmpty(i.values), Title: i.title });
   return {
     Sequence: defined({
       Uid: sequence.uid,

@@ -284,8 +284,7 @@ function unmapped(finding: GuardDutyFinding): Record<string, unknown> {
 
 /** The signals of an attack sequence, each a finding (by its ARN) or a run of API calls. */
 function relatedEvents(finding: GuardDutyFinding): { uid: string; type?: string }[] {
-  const sequence = finding.service.detection?.sequence as { signals?: { uid?: string; name?: string }[] } | undefined;
-  return (sequence?.signals ?? []).flatMap((signal) => (signal.uid ? [{ uid: signal.uid, ...(signal.name && { type: signal.name }) }] : []));
+  return (finding.service.detection?.sequence?.signals ?? []).map((signal) => ({ uid: signal.uid, type: signal.name }));
 }
 
 /** An endpoint under `key` if it names an address or instance: OCSF wants one of them, a port alone is no endpoint. */
