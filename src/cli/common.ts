@@ -64,13 +64,15 @@ export function lakeFault(error: unknown): UserError | undefined {
   return undefined;
 }
 
+const MAKE_WRITABLE = "Gumshoe writes the lake and its stage files in the lake's directory: make it writable, or choose another --db";
+
 /** What a system error says about the machine, and what to do about it. */
 const SYSTEM_FAULTS: Record<string, { what: string; fix: string }> = {
   ENOSPC: { what: 'no space left on the device', fix: 'free space there, or put the lake (--db) on a larger disk' },
   EDQUOT: { what: 'the disk quota is used up', fix: 'free space there, or put the lake (--db) on another disk' },
   EROFS: { what: 'the file system is read-only', fix: 'put the lake (--db) where it can be written' },
-  EACCES: { what: 'permission denied', fix: 'Gumshoe writes the lake and its stage files in the lake\'s directory: make it writable, or choose another --db' },
-  EPERM: { what: 'operation not permitted', fix: 'Gumshoe writes the lake and its stage files in the lake\'s directory: make it writable, or choose another --db' },
+  EACCES: { what: 'permission denied', fix: MAKE_WRITABLE },
+  EPERM: { what: 'operation not permitted', fix: MAKE_WRITABLE },
   EMFILE: { what: 'too many open files', fix: 'raise the limit (ulimit -n)' },
   ENFILE: { what: 'too many open files on the system', fix: 'close other programs or raise the system limit' },
 };
