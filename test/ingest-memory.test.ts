@@ -25,13 +25,13 @@ async function connection() {
 const FLOW = 142;
 const CLOUDTRAIL = 1_423;
 
-test('narrow batches are committed at 96MB, wide ones at the run limit', async () => {
+test('narrow batches are committed at 128MB, wide ones at the run limit', async () => {
   const { c, limitMb } = await connection();
   const memory = new IngestMemory(c, '160MB', true, '512MB');
   await memory.start();
   assert.equal(await limitMb(), 160);
   await memory.forBatch(FLOW);
-  assert.equal(await limitMb(), 96);
+  assert.equal(await limitMb(), 128);
   await memory.forBatch(CLOUDTRAIL);
   assert.equal(await limitMb(), 160);
   // A batch with no records (file rows only) runs at the run limit.
@@ -39,14 +39,14 @@ test('narrow batches are committed at 96MB, wide ones at the run limit', async (
   assert.equal(await limitMb(), 160);
 });
 
-test('a narrow batch re-reading files an earlier run read runs at the run limit; the next new one at 96MB again', async () => {
+test('a narrow batch re-reading files an earlier run read runs at the run limit; the next new one at 128MB again', async () => {
   const { c, limitMb } = await connection();
   const memory = new IngestMemory(c, '160MB', true, '512MB');
   await memory.start();
   await memory.forBatch(FLOW, true);
   assert.equal(await limitMb(), 160);
   await memory.forBatch(FLOW);
-  assert.equal(await limitMb(), 96);
+  assert.equal(await limitMb(), 128);
 });
 
 test('a batch re-reads when any of its files was read before', () => {
@@ -63,12 +63,9 @@ test('a batch re-reads when any of its files was read before', () => {
   }
 });
 
-test('a narrow batch that runs out moves narrow batches to 128MB, then to the run limit, then up by doubling', async () => {
+test('a narrow batch that runs out moves narrow batches to the run limit, then up by doubling', async () => {
   const { c, limitMb } = await connection();
   const memory = new IngestMemory(c, '160MB', true, '512MB');
-  await memory.forBatch(FLOW);
-  assert.equal(await memory.raise(), 'a batch ran out of memory at 96MB and was committed at 128MB, the limit for batches of narrow records from now on');
-  assert.equal(await limitMb(), 128);
   await memory.forBatch(CLOUDTRAIL);
   assert.equal(await limitMb(), 160);
   await memory.forBatch(FLOW);
@@ -82,13 +79,13 @@ test('a narrow batch that runs out moves narrow batches to 128MB, then to the ru
   assert.equal(await memory.raise(), undefined);
 });
 
-test('a wide batch that runs out raises the run limit and leaves narrow batches at 96MB', async () => {
+test('a wide batch that runs out raises the run limit and leaves narrow batches at 128MB', async () => {
   const { c, limitMb } = await connection();
   const memory = new IngestMemory(c, '160MB', true, '512MB');
   await memory.forBatch(CLOUDTRAIL);
   assert.equal(await memory.raise(), 'a batch ran out of memory at 160MB and was committed at 320MB, the limit for the rest of the run');
   await memory.forBatch(FLOW);
-  assert.equal(await limitMb(), 96);
+  assert.equal(await limitMb(), 128);
   await memory.forBatch(CLOUDTRAIL);
   assert.equal(await limitMb(), 320);
 });
