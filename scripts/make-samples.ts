@@ -1,4 +1,4 @@
-// Regenerates samples/: a small, seeded AWS organisation's logs in the S3 layout AWS delivers, for `npm run demo`.
+// Regenerates samples/: a small, seeded AWS organisation's logs in the S3 layout AWS delivers, to try `gumshoe ingest samples` on.
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateCloudTrail, generateDnsLogs, generateFlowLogs } from '../src/simulate/background.js';

@@ -153,6 +153,15 @@ describe('gumshoe intel add/list/lookup/deactivate/remove', () => {
     assert.equal((await cli(['intel', 'remove', 'ps-blocklist', '--db', db])).status, 0);
   });
 
+  test('add and remove: a one-entry list is counted as one entry', async () => {
+    const file = path.join(scratch.dir, 'single.txt');
+    writeFileSync(file, '198.51.100.13\n');
+    const added = await cli(['intel', 'add', file, '--db', db]);
+    assert.equal(added.status, 0, added.stderr);
+    assert.match(added.stdout, /added threat list 'single' \(TXT\).*: 1 entry, 0 malformed/);
+    assert.match((await cli(['intel', 'remove', 'single', '--db', db])).stdout, /removed threat list 'single' \(1 entry\)/);
+  });
+
   test('deactivate, activate and remove', async () => {
     assert.match((await cli(['intel', 'deactivate', 'threat-ips', '--db', db])).stdout, /threat list 'threat-ips' is inactive/);
     assert.deepEqual(JSON.parse((await cli(['intel', 'lookup', '198.51.100.7', '--json', '--db', db])).stdout).threats, []);

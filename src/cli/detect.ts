@@ -135,7 +135,7 @@ export function registerDetectCommands(program: Command): void {
     .option('--trusted-ips <file[:format]>', 'add a trusted IP list', collect)
     .addOption(formatOption())
     .option('--output <file|->', 'where to write findings, one JSON object per line (default: stdout when it is not a terminal)')
-    .option('--learning-days <days>', 'days a principal is only learned before anomaly types fire', (v) => Number(v))
+    .option('--learning-days <days>', 'days a principal is only learned before anomaly types fire (default: 7)', (v) => Number(v))
     .option('--endpoint <url>', 'S3-compatible endpoint for s3:// inputs')
     .option('--region <region>', 'AWS region for s3:// inputs')
     .action(async (inputs: string[], options: {

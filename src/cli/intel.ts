@@ -15,7 +15,7 @@ import {
 import { THREAT_CATEGORIES, type ThreatCategory, threatCategory } from '../intel/threat-categories.js';
 import { updateIntel } from '../intel/update.js';
 import { dbOption, openLake } from './common.js';
-import { errorColors, formatNumber, jsonReplacer, renderTable } from './output.js';
+import { countOf, errorColors, formatNumber, jsonReplacer, renderTable } from './output.js';
 
 /** Problems shown per list; the rest are counted. */
 const MAX_WARNINGS = 20;
@@ -62,7 +62,7 @@ MaliciousIPCaller types without .Custom (see docs/intel.md).`)
           return;
         }
         console.log(`${before ? 'replaced' : 'added'} ${role} list '${set.name}' (${set.format}) from ${set.source}: ` +
-          `${formatNumber(set.entries)} entries, ${formatNumber(set.problems)} malformed line(s)` +
+          `${countOf(set.entries, 'entry', 'entries')}, ${formatNumber(set.problems)} malformed line(s)` +
           `${list.skipped ? `, ${formatNumber(list.skipped)} unsupported indicator(s) skipped` : ''}; sha256 ${set.sha256}`);
         if (declared.feed === 'user-managed') console.log(`managed intel, by category: ${categoryCounts(list.entries, declared.category)}`);
       });
@@ -97,7 +97,7 @@ MaliciousIPCaller types without .Custom (see docs/intel.md).`)
     .addOption(dbOption())
     .action(async (name: string, options: { db: string }) => {
       const set = await withExistingLake(options.db, (c) => removeSet(c, name));
-      console.log(`removed ${set.role} list '${set.name}' (${formatNumber(set.entries)} entries)`);
+      console.log(`removed ${set.role} list '${set.name}' (${countOf(set.entries, 'entry', 'entries')})`);
     });
 
   for (const [command, active] of [['activate', true], ['deactivate', false]] as const) {
@@ -327,7 +327,7 @@ export async function addListsFromSpecs(connection: DuckDBConnection, specs: str
     else sets.push(await saveList(connection, list, name, role, declarationOf(existing)));
     const set = sets.at(-1)!;
     const moved = existing?.source !== undefined && existing.source !== list.source ? ` (updated from a new location; was ${existing.source})` : '';
-    console.error(`${role} list '${set.name}': ${formatNumber(set.entries)} entries, ${formatNumber(set.problems)} malformed line(s)${moved}`);
+    console.error(`${role} list '${set.name}': ${countOf(set.entries, 'entry', 'entries')}, ${formatNumber(set.problems)} malformed line(s)${moved}`);
   }
   return sets;
 }

@@ -12,6 +12,11 @@ export function formatNumber(value: number | bigint): string {
 /** Visible width: colour escapes take no room on the terminal. */
 const visibleLength = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '').length;
 
+/** A count with its noun: `1 entry`, `2,400 entries`. */
+export function countOf(value: number, singular: string, plural: string): string {
+  return `${formatNumber(value)} ${value === 1 ? singular : plural}`;
+}
+
 /** Renders rows as an aligned text table; values are shown as plain text (cells may carry colour). */
 export function renderTable(columns: string[], rows: unknown[][]): string {
   const cells = rows.map((row) => row.map(displayValue));
