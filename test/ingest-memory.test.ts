@@ -10,7 +10,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { IngestMemory } from '../src/lake/ingest-memory.js';
 import { StagedBatch } from '../src/lake/batch.js';
-import { ChunkKind, frameRecords } from '../src/normalize/frame.js';
+import { ChunkKind } from '../src/normalize/chunks.js';
+import { frameRecords } from '../src/normalize/frame.js';
 import { ScratchBuffer } from '../src/normalize/scratch-buffer.js';
 
 async function connection() {

@@ -1,7 +1,7 @@
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { cloudTrailNormalizer } from '../normalize/cloudtrail.js';
-import { CARRIAGE_RETURN, ChunkKind, chunkSize, NEWLINE, type StageChunk, type TextChunk, UNIT_SEPARATOR } from '../normalize/frame.js';
+import { CARRIAGE_RETURN, ChunkKind, chunkSize, NEWLINE, type StageChunk, type TextChunk, UNIT_SEPARATOR } from '../normalize/chunks.js';
 import { explainUnparsed } from '../normalize/json-fields.js';
 import { guardDutyNormalizer } from '../normalize/guardduty.js';
 import type { BatchFile, Normalizer } from '../normalize/normalizer.js';

@@ -1,9 +1,10 @@
 import type { SourceType } from '../lake/ingest-api.js';
+import type { CloudWatchLogsForm } from './cloudwatch-logs.js';
 import { scanJsonDocument } from './json-scan.js';
-import { looksLikeHeader } from './vpcflow-fields.js';
+import { defaultFieldsFor, looksLikeHeader } from './vpcflow-fields.js';
 
-/** How a file's records are delimited. */
-export type Framing = 'lines' | 'document';
+/** How a file's records are delimited: lines, a JSON document, or the log events of a CloudWatch Logs form. */
+export type Framing = 'lines' | 'document' | CloudWatchLogsForm;
 
 export type Detection =
   | { sourceType: SourceType; framing: Framing }
@@ -27,8 +28,8 @@ export function typeFromPath(uri: string): SourceType | 'digest' | undefined {
  */
 export type HeadEnd = 'file' | 'limit' | 'open';
 
-/** Non-blank lines of a JSON-lines head searched for the first record: the lines before it may be bad. */
-const SAMPLE_LINES = 20;
+/** Non-blank lines of a JSON-lines head (or records of a CloudWatch Logs file) searched for the first record: those before it may be bad. */
+export const SAMPLE_LINES = 20;
 
 const DIGEST_SKIP = { skip: 'CloudTrail digest file (integrity hashes, no events)' };
 const ASFF_SKIP = { skip: 'Security Hub ASFF findings, not GuardDuty finding JSON: import findings as GuardDuty writes them' };
@@ -57,10 +58,45 @@ export function detectFormat(uri: string, head: string, forced?: SourceType, end
   const newline = text.indexOf('\n');
   if (newline === -1 && end === 'open') return undefined;
   const firstLine = text.slice(0, newline === -1 ? text.length : newline).trim();
-  if (looksLikeHeader(firstLine) || /^\d+\s+\S+/.test(firstLine)) return { sourceType: 'vpcflow', framing: 'lines' };
+  if (looksLikeHeader(firstLine) || isFlowLine(firstLine)) return { sourceType: 'vpcflow', framing: 'lines' };
   const hinted = pathType(fromPath);
   if (hinted) return { sourceType: hinted, framing: hinted === 'vpcflow' ? 'lines' : 'document' };
   return { skip: 'not a recognised log format (use --type to force)' };
+}
+
+/** Whether a line (trimmed) starts like a flow-log record: a version number, then a field. */
+function isFlowLine(line: string): boolean {
+  return /^\d+\s+\S+/.test(line);
+}
+
+/** A flow log's field order, and why it cannot be used, if so. */
+export interface FlowFormat {
+  flowFields?: string[];
+  formatError?: string;
+}
+
+/**
+ * The format of records that come one by one rather than as a file's lines (CloudWatch Logs messages): the
+ * first of a known kind decides, as among a file's first lines, and a flow log's field order is that of its
+ * first flow-log line (there is no header line). Undefined when none is of a known kind and no type is forced.
+ */
+export function detectRecords(records: string[], framing: Framing, forced?: SourceType): (Extract<Detection, { sourceType: SourceType }> & FlowFormat) | { skip: string } | undefined {
+  const first = records.map((record) => recordType(record.trim())).find((type) => type !== undefined);
+  if (!forced && first === 'digest') return DIGEST_SKIP;
+  if (!forced && first === 'asff') return ASFF_SKIP;
+  const sourceType = forced ?? pathType(first);
+  if (sourceType !== 'vpcflow') return sourceType && { sourceType, framing };
+  const tokens = (records.find((record) => isFlowLine(record.trim())) ?? records[0] ?? '').trim().split(/\s+/);
+  const flowFields = defaultFieldsFor(tokens);
+  if (flowFields) return { sourceType, framing, flowFields };
+  const formatError = `the first message's ${tokens.length} fields match no default flow-log format (v2–v8 or transit gateway), and messages have no header line to name a custom one`;
+  return { sourceType, framing, flowFields: [], formatError };
+}
+
+/** The source type of one record on its own: a JSON record's, or a flow-log line's. */
+function recordType(record: string): SourceType | NotRead | undefined {
+  if (record.startsWith('{')) return classifyRecord(tryParse(record));
+  return isFlowLine(record) ? 'vpcflow' : undefined;
 }
 
 /** Records that are recognised but not read: CloudTrail digests, and Security Hub's ASFF findings. */

@@ -4,73 +4,15 @@ import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import type { SourceType } from '../lake/ingest-api.js';
 import { UnreadableError } from '../sources/input.js';
-import { type Detection, detectFormat, type HeadEnd, typeFromPath } from './detect.js';
+import {
+  CARRIAGE_RETURN, CHUNK_TARGET, ChunkKind, DecodeError, elementsChunk, type FileFormat, type FramedItem, LONG_LINE, LONG_LINE_KEPT,
+  MAX_LINE_BYTES, NEWLINE, windows, type Window,
+} from './chunks.js';
+import { cloudWatchLogsForm, detectCloudWatchLogs, frameCloudWatchLogs, isCloudWatchLogsForm } from './cloudwatch-logs.js';
+import { detectFormat, type FlowFormat, type HeadEnd, typeFromPath } from './detect.js';
 import { JsonDocumentScan, NEED_MORE, type ScanItem } from './json-scan.js';
 import type { ScratchBuffer } from './scratch-buffer.js';
 import { defaultFieldsFor, looksLikeHeader, parseHeader } from './vpcflow-fields.js';
-
-/**
- * Frames a file's records for the lake without parsing them: JSON lines and flow-log lines travel as the
- * bytes of many whole lines; records cut out of a JSON document travel as byte ranges of the document.
- * The lake parses and validates them in bulk.
- */
-export const enum ChunkKind {
-  Lines = 0,
-  Elements = 1,
-  Single = 2,
-  LineBytes = 3,
-}
-
-/** Newline-separated lines, or one record on its own, as text (for the lake's staging table). */
-export interface TextChunk {
-  kind: ChunkKind.Lines | ChunkKind.Single;
-  firstLine: number;
-  /** Index of the record in its JSON document (single records cut from a document), else 0. */
-  firstIndex: number;
-  text: string;
-  /** Why this single record cannot be valid (a truncated file), if so. */
-  broken?: string;
-}
-
-/** Whole lines, UTF-8, with the newlines between them but none after the last (CRLF already made LF). */
-export interface LineBytesChunk {
-  kind: ChunkKind.LineBytes;
-  firstLine: number;
-  bytes: Buffer;
-}
-
-/** Records cut out of a JSON document, each exactly as written: byte ranges of the document. */
-export interface ElementsChunk {
-  kind: ChunkKind.Elements;
-  /** Index of the first record in the document. */
-  firstIndex: number;
-  /** The document, UTF-8. */
-  bytes: Buffer;
-  /** Record i is `bytes[starts[i], ends[i])`. */
-  starts: number[];
-  ends: number[];
-  /** Line on which each element starts. */
-  elementLines: number[];
-  /** Bytes in all elements. */
-  size: number;
-  /** True when no element can hold a line break or a unit separator (minified documents, as AWS delivers them). */
-  plain: boolean;
-}
-
-export type StageChunk = TextChunk | LineBytesChunk | ElementsChunk;
-
-/** Bytes (characters, for text) a chunk carries, for batch sizing and progress. */
-export function chunkSize(chunk: StageChunk): number {
-  if (chunk.kind === ChunkKind.Elements) return chunk.size;
-  return chunk.kind === ChunkKind.LineBytes ? chunk.bytes.length : chunk.text.length;
-}
-
-export type FileFormat = Extract<Detection, { sourceType: SourceType }> & {
-  flowFields?: string[];
-  formatError?: string;
-};
-
-export type FramedItem = { format: FileFormat } | { skip: string } | { chunk: StageChunk };
 
 /** A Parquet file's rows as the text lines they stand for (see lake/parquet-lines.ts). */
 export interface ParquetLines {
@@ -94,7 +36,6 @@ export interface FrameOptions {
   scratch: ScratchBuffer;
 }
 
-const CHUNK_TARGET = 4 << 20;
 const SNIFF_BYTES = 64 << 10;
 /** Bytes of a file's start that format detection looks at first; more when its first record goes on past them. */
 const DETECT_BYTES = SNIFF_BYTES * 4;
@@ -103,17 +44,6 @@ const DETECT_BYTES = SNIFF_BYTES * 4;
  * (detect.ts), and then framed and counted like any other: the file is not skipped for its size.
  */
 const MAX_DETECT_BYTES = 64 << 20;
-/**
- * The longest line taken as a record: a longer one (a file of the wrong type forced with --type, a dump
- * without newlines) is quarantined with its first bytes instead of being gathered whole into memory.
- */
-const MAX_LINE_BYTES = 64 << 20;
-/** What a quarantined over-long line keeps of itself. */
-const LONG_LINE_KEPT = 64 << 10;
-export const NEWLINE = 10;
-export const CARRIAGE_RETURN = 13;
-/** Separates the fields of a stage-file line (see batch.ts). */
-export const UNIT_SEPARATOR = 0x1f;
 const PARQUET_MAGIC = Buffer.from('PAR1');
 const WRAPPED_LINE = /^\s*\{\s*"(Records|findings|Findings)"\s*:\s*\[/;
 
@@ -129,12 +59,16 @@ export async function* frameRecords(raw: Readable, uri: string, options: FrameOp
     return;
   }
   // The head grows until it holds what decides the format: the first record, whole (see detect.ts).
+  const cloudWatch = cloudWatchLogsForm(head.text(SNIFF_BYTES));
+  const detect = (window: number) => cloudWatch
+    ? detectCloudWatchLogs(cloudWatch, head.bytesOf(window), forced, head.end(window))
+    : detectFormat(uri, head.text(window), forced, head.end(window));
   let window = DETECT_BYTES;
-  let detection = detectFormat(uri, head.text(window), forced, head.end(window));
+  let detection = detect(window);
   while (!detection) {
     window = Math.min(window * 2, MAX_DETECT_BYTES);
     await head.fill(window);
-    detection = detectFormat(uri, head.text(window), forced, head.end(window));
+    detection = detect(window);
   }
   const blank = head.ended && pending.every(isBlank);
   if (blank && !head.error) {
@@ -153,6 +87,12 @@ export async function* frameRecords(raw: Readable, uri: string, options: FrameOp
   if (detection.framing === 'document') {
     yield { format: detection };
     yield* frameDocument(pending, rest, options.scratch);
+    return;
+  }
+  if (isCloudWatchLogsForm(detection.framing)) {
+    // Each log event's message is a record, read from the file as its form has it (cloudwatch-logs.ts).
+    yield { format: detection };
+    yield* frameCloudWatchLogs(detection.framing, replayed(pending, rest), options.scratch);
     return;
   }
   // A byte-order mark (Windows editors write one) is not part of the first record.
@@ -193,9 +133,14 @@ class Head {
     return Buffer.concat(this.pending, Math.min(this.bytes, magic.length)).equals(magic);
   }
 
+  /** The first `window` bytes. */
+  bytesOf(window: number): Buffer {
+    return Buffer.concat(this.pending, Math.min(this.bytes, window));
+  }
+
   /** The first `window` bytes, decoded (a character the window cuts is left out). */
   text(window: number): string {
-    return new StringDecoder('utf8').write(Buffer.concat(this.pending, Math.min(this.bytes, window)));
+    return new StringDecoder('utf8').write(this.bytesOf(window));
   }
 
   /** What follows the first `window` bytes: nothing, bytes detection will not read, or bytes it may read. */
@@ -293,9 +238,6 @@ async function inflatedBeforeDamage(compressed: Buffer[]): Promise<Buffer> {
   }
   return Buffer.concat(out);
 }
-
-/** The object's bytes are damaged (a corrupt gzip, a broken Parquet file): the records before the damage count. */
-class DecodeError extends Error {}
 
 async function* failing<T>(error: Error): AsyncGenerator<T> {
   throw error;
@@ -416,7 +358,7 @@ async function* frameLines(detection: FileFormat, pieces: AsyncIterable<Buffer>,
       // One line this long is no record: its first bytes are quarantined, the rest dropped up to its end.
       const start = takeCarry();
       const text = start.toString('utf8', 0, LONG_LINE_KEPT);
-      yield { chunk: { kind: ChunkKind.Lines, firstLine: line, firstIndex: 0, text, broken: `line longer than ${MAX_LINE_BYTES >> 20} MiB: not a record` } };
+      yield { chunk: { kind: ChunkKind.Lines, firstLine: line, firstIndex: 0, text, broken: LONG_LINE } };
       skipping = true;
       return;
     }
@@ -512,38 +454,17 @@ function* linesChunk(chunkBytes: Buffer, firstLine: number, sourceType: SourceTy
  * into the next, so memory is bounded by the largest record, not by the document.
  */
 async function* frameDocument(pending: Buffer[], rest: AsyncIterable<Buffer>, scratch: ScratchBuffer): AsyncGenerator<FramedItem> {
-  const pieces = replayed(pending, rest);
   const scan = new JsonDocumentScan();
   const spans = scan.spans();
   const records = new ElementsFramer(1);
-  let window: Buffer = Buffer.alloc(0);
-  let failure: string | undefined;
-  for (let final = false; !final;) {
-    const kept = window.subarray(scan.keepFrom);
-    const parts = [kept];
-    let total = kept.length;
-    try {
-      while (!final && total - kept.length < CHUNK_TARGET) {
-        const next = await pieces.next();
-        if (next.done) final = true;
-        else {
-          parts.push(next.value);
-          total += next.value.length;
-        }
-      }
-    } catch (error) {
-      if (!(error instanceof DecodeError)) throw error;
-      failure = error.message;
-      final = true;
-    }
-    const dropped = scan.keepFrom;
-    // A window that is one piece as read (a small file, most often) needs no copy.
-    window = kept.length === 0 && parts.length === 2 ? parts[1]! : scratch.join(parts, total);
-    scan.feed(window, dropped, final);
-    yield* records.frame(window, spans, failure);
+  let last: Window | undefined;
+  for await (const window of windows(replayed(pending, rest), scratch, () => scan.keepFrom)) {
+    scan.feed(window.bytes, window.dropped, window.final);
+    yield* records.frame(window.bytes, spans, window.failure);
+    last = window;
   }
-  if (failure && records.count === 0) {
-    yield { chunk: { kind: ChunkKind.Single, firstLine: 1, firstIndex: 0, text: window.toString('utf8'), broken: `${failure}: no complete record before the damage` } };
+  if (last?.failure && records.count === 0) {
+    yield { chunk: { kind: ChunkKind.Single, firstLine: 1, firstIndex: 0, text: last.bytes.toString('utf8'), broken: `${last.failure}: no complete record before the damage` } };
   }
 }
 
@@ -602,30 +523,8 @@ class ElementsFramer {
   }
 }
 
-/**
- * Records `bytes[starts[i], ends[i])` as a chunk. Bytes that are not UTF-8 are replaced (U+FFFD), as a text
- * decoder would, since the lake reads UTF-8 only; a record's bytes never cut a character, so each is
- * replaced on its own.
- */
-function elementsChunk(bytes: Buffer, firstIndex: number, starts: number[], ends: number[], elementLines: number[], size: number): ElementsChunk {
-  // One check for all the records spares a check per record: a minified document is one line.
-  const records = bytes.subarray(starts[0], ends[ends.length - 1]);
-  const plain = !records.includes(NEWLINE) && !records.includes(CARRIAGE_RETURN) && !records.includes(UNIT_SEPARATOR);
-  if (isUtf8(records)) return { kind: ChunkKind.Elements, firstIndex, bytes, starts, ends, elementLines, size, plain };
-  const texts = starts.map((start, i) => Buffer.from(bytes.toString('utf8', start, ends[i])));
-  const fixedStarts: number[] = [];
-  const fixedEnds: number[] = [];
-  let at = 0;
-  for (const text of texts) {
-    fixedStarts.push(at);
-    at += text.length;
-    fixedEnds.push(at);
-  }
-  return { kind: ChunkKind.Elements, firstIndex, bytes: Buffer.concat(texts, at), starts: fixedStarts, ends: fixedEnds, elementLines, size: at, plain };
-}
-
 /** The field order of a flow-log file, from its header line or the default order its first line fits. */
-function flowFormat(firstLine: string): { flowFields?: string[]; formatError?: string } {
+function flowFormat(firstLine: string): FlowFormat {
   if (looksLikeHeader(firstLine)) {
     const { fields, error } = parseHeader(firstLine);
     return { flowFields: fields, formatError: error };
