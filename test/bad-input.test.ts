@@ -616,7 +616,7 @@ describe('bad VPC flow logs', () => {
   test('header-less lines matching no default format', async () => {
     const v2 = readFileSync(dataset('aws_docs_format_examples/vpcflow/v2_default_format.log'), 'utf8').split('\n').filter(Boolean);
     const odd = v2.map((l) => `${l} extra`); // 15 fields
-    const reason = "no header line, and the first line's 15 fields match no default flow-log format (v2–v8 or transit gateway); add the header line your flow log's LogFormat names";
+    const reason = "no header line, and the first line's 15 fields match no default flow-log format (v2–v8 or transit gateway); add the header line your flow log's LogFormat names, or give that LogFormat with --flow-format";
     await runCase({
       name: 'flows.log',
       content: lines(odd.slice(0, 3)),

@@ -138,12 +138,16 @@ export function registerDetectCommands(program: Command): void {
     .option('--learning-days <days>', 'days a principal is only learned before anomaly types fire (default: 7)', (v) => Number(v))
     .option('--endpoint <url>', 'S3-compatible endpoint for s3:// inputs')
     .option('--region <region>', 'AWS region for s3:// inputs')
+    .option('--flow-format <fields>', "field order of input flow logs without a header line: their LogFormat ('${version} ${account-id} …') or the names; a header line wins")
     .action(async (inputs: string[], options: {
       db: string; threatList?: string[]; trustedIps?: string[]; format: FindingFormat; output?: string;
-      learningDays?: number; endpoint?: string; region?: string;
+      learningDays?: number; endpoint?: string; region?: string; flowFormat?: string;
     }) => {
       if (options.learningDays !== undefined && !(options.learningDays >= 0)) throw new UserError('--learning-days: expected a number of days ≥ 0');
-      const [{ runDetections }, { ingest }] = await Promise.all([import('../detect/engine.js'), import('../lake/ingest.js')]);
+      if (options.flowFormat !== undefined && inputs.length === 0) throw new UserError('--flow-format: applies to the inputs detect reads first, and none were given');
+      const [{ runDetections }, { checkTargets, ingest }] = await Promise.all([import('../detect/engine.js'), import('../lake/ingest.js')]);
+      // Before the lake is opened: a mistyped input or --flow-format field stops the run before it does anything.
+      if (inputs.length) await checkTargets(inputs, options);
       const lake = await openLake(options.db);
       try {
         const output = findingsOutput(options.output);
@@ -152,7 +156,9 @@ export function registerDetectCommands(program: Command): void {
         if (inputs.length) {
           const progress = ingestProgress();
           try {
-            const ingested = await ingest(lake, inputs, { endpoint: options.endpoint, region: options.region, onProgress: progress.update });
+            const ingested = await ingest(lake, inputs, {
+              endpoint: options.endpoint, region: options.region, flowFormat: options.flowFormat, onProgress: progress.update,
+            });
             progress.stop();
             console.error(`ingested: read ${formatNumber(ingested.read)} = stored ${formatNumber(ingested.stored)} + duplicates ${formatNumber(ingested.duplicates)} + quarantined ${formatNumber(ingested.quarantined)}`);
             reportIngestProblems(ingested);

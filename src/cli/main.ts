@@ -48,27 +48,31 @@ program
   .option('--region <region>', 'AWS region for s3:// inputs')
   .option('--json', 'print the summary as JSON')
   .option('--strict', `exit ${EXIT_QUARANTINED} when any record was quarantined`)
+  .option('--flow-format <fields>', "field order of flow logs without a header line (CloudWatch Logs, cut lines): their LogFormat ('${version} ${account-id} …') or the field names; a file with a header line keeps its header's order")
   .addHelpText('after', `
 Formats are detected per file: CloudTrail (delivered {"Records":[…]} files, JSON lines, EventBridge events;
-digest files are skipped), VPC Flow Logs (text, any version 2–8 or transit gateway, header or default order),
-Route 53 Resolver query logs (JSON lines) and GuardDuty findings. .gz is read transparently.
+digest files are skipped), VPC Flow Logs (text, any version 2–8 or transit gateway, in the order of the header
+line, else --flow-format's, else the default), Route 53 Resolver query logs (JSON lines) and GuardDuty
+findings. .gz is read transparently.
 Re-running is safe: files already read are passed over and records already stored count as duplicates.
 Ctrl-C keeps what was committed; the same command then reads the rest.
 
 Examples:
   gumshoe ingest ./AWSLogs                                   a tree in AWS's S3 key layout
   gumshoe ingest export.jsonl.gz --type cloudtrail           force the format
+  gumshoe ingest firehose --flow-format "$(cat log-format)"  flow logs through CloudWatch Logs, custom format
   gumshoe ingest s3://my-trail-bucket/AWSLogs/123456789012/ --region eu-west-1
   gumshoe ingest s3://logs/ --endpoint http://127.0.0.1:9000 an S3-compatible store (MinIO, s3rver)`)
-  .action(async (inputs: string[], options: { db: string; type?: SourceType; endpoint?: string; region?: string; json?: boolean; strict?: boolean }) => {
+  .action(async (inputs: string[], options: { db: string; type?: SourceType; endpoint?: string; region?: string; json?: boolean; strict?: boolean; flowFormat?: string }) => {
     const { checkTargets, ingest } = await import('../lake/ingest.js');
-    // Before the lake is opened: a mistyped input leaves no new lake file behind.
+    // Before the lake is opened: a mistyped input or --flow-format field leaves no new lake file behind.
     await checkTargets(inputs, options);
     const lake = await openLake(options.db);
     const progress = ingestProgress(options.json);
     try {
       const summary = await ingest(lake, inputs, {
         forceType: options.type,
+        flowFormat: options.flowFormat,
         endpoint: options.endpoint,
         region: options.region,
         onProgress: progress.update,

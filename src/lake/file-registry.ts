@@ -9,6 +9,10 @@ export interface KnownFile {
   status: string;
   /** The source type its records were read as (none for a skipped file). */
   sourceType?: SourceType;
+  /** A flow log's field order as it was read (space-separated). */
+  format?: string;
+  /** Records it quarantined. */
+  quarantined: number;
 }
 
 /** A row of ingested_files waiting for the next batch transaction. */
@@ -60,11 +64,17 @@ export class FileRegistry {
     const known = new Map<string, KnownFile>();
     if (uris.length === 0) return known;
     const reader = await this.connection.runAndReadAll(
-      `SELECT uri, file_id, fingerprint, status, source_type FROM ingested_files WHERE uri IN (${uris.map(sqlString).join(', ')})`,
+      `SELECT uri, file_id, fingerprint, status, source_type, format, quarantined FROM ingested_files WHERE uri IN (${uris.map(sqlString).join(', ')})`,
     );
     for (const row of reader.getRowObjectsJS()) {
-      const sourceType = row.source_type === null ? undefined : (String(row.source_type) as SourceType);
-      known.set(String(row.uri), { fileId: Number(row.file_id), fingerprint: String(row.fingerprint), status: String(row.status), sourceType });
+      known.set(String(row.uri), {
+        fileId: Number(row.file_id),
+        fingerprint: String(row.fingerprint),
+        status: String(row.status),
+        sourceType: row.source_type === null ? undefined : (String(row.source_type) as SourceType),
+        format: row.format === null ? undefined : String(row.format),
+        quarantined: Number(row.quarantined ?? 0),
+      });
     }
     return known;
   }

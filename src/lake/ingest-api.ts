@@ -5,6 +5,12 @@ export type SourceType = (typeof SOURCE_TYPES)[number];
 export interface IngestOptions {
   /** Force the format of every input instead of detecting it per file. */
   forceType?: SourceType;
+  /**
+   * The field order of VPC flow logs without a header line (CloudWatch Logs messages, lines cut from a file):
+   * their LogFormat (`${version} ${account-id} …`) or the field names separated by spaces. A file with a header
+   * line is read in its header's order. Unknown or repeated names are a UserError before anything is read.
+   */
+  flowFormat?: string;
   /** S3-compatible endpoint for s3:// inputs (e.g. http://127.0.0.1:4569). */
   endpoint?: string;
   /** AWS region for s3:// inputs (default: the SDK's chain, else us-east-1). */

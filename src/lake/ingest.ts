@@ -15,6 +15,7 @@ import { IngestMemory } from './ingest-memory.js';
 import { type FileRecord, FileRegistry, type KnownFile } from './file-registry.js';
 import { ScratchBuffer } from '../normalize/scratch-buffer.js';
 import { parquetLineReader } from './parquet-lines.js';
+import { parseLogFormat } from '../normalize/vpcflow-fields.js';
 import type { IngestOptions, IngestSummary, RecordCounts } from './ingest-api.js';
 
 export * from './ingest-api.js';
@@ -119,12 +120,21 @@ export async function ingest(lake: Lake, targets: string[], options: IngestOptio
   }
 }
 
-/** Every input is checked before any is read: a mistyped last one would otherwise end a long run. */
+/** Every input (and --flow-format) is checked before any is read: a mistyped last one would otherwise end a long run. */
 export async function checkTargets(targets: string[], options: IngestOptions): Promise<void> {
+  givenFlowFields(options);
   for (const target of targets) {
     if (target.startsWith('s3://')) checkS3Target(target, { endpoint: options.endpoint, region: options.region });
     else await checkLocalTarget(target);
   }
+}
+
+/** The --flow-format field order, checked: a misspelt name is an error before anything is read, as a bad path is. */
+function givenFlowFields(options: IngestOptions): string[] | undefined {
+  if (options.flowFormat === undefined) return undefined;
+  const { fields, error } = parseLogFormat(options.flowFormat);
+  if (error) throw new UserError(error);
+  return fields;
 }
 
 /**
@@ -211,6 +221,7 @@ class IngestRun {
   private readonly readThroughLinks = new Set<string>();
   private readonly batchRecords = countSetting('GUMSHOE_BATCH_RECORDS', BATCH_RECORDS);
   private readonly batchBytes = countSetting('GUMSHOE_BATCH_BYTES', BATCH_BYTES);
+  private readonly flowFields: string[] | undefined;
 
   constructor(
     private readonly connection: DuckDBConnection,
@@ -222,6 +233,7 @@ class IngestRun {
     private readonly memory?: IngestMemory,
   ) {
     this.registry = new FileRegistry(connection);
+    this.flowFields = givenFlowFields(options);
   }
 
   async close(): Promise<void> {
@@ -291,17 +303,20 @@ class IngestRun {
   /**
    * Whether an unchanged file read before is passed over. --type reads again a file skipped before (the skip
    * message tells users to do so) and a file read before as another type (a mistaken --type would otherwise
-   * keep its records in quarantine for good).
+   * keep its records in quarantine for good); --flow-format reads again a file skipped before, which may be a
+   * flow log whose lines fit the format given, and a flow log read in another field order that quarantined
+   * records (a header-less log read in a default order before the format was given).
    */
   private passesOver(known: KnownFile): boolean {
     const forced = this.options.forceType;
-    if (known.status === 'skipped') return !forced;
-    return known.status === 'complete' && (!forced || forced === known.sourceType);
+    if (known.status === 'skipped') return !forced && !this.flowFields;
+    const misread = this.flowFields !== undefined && known.sourceType === 'vpcflow' && known.quarantined > 0 && known.format !== this.flowFields.join(' ');
+    return known.status === 'complete' && (!forced || forced === known.sourceType) && !misread;
   }
 
   private async frameObject(object: InputObject, record: FileRecord, known: KnownFile | undefined): Promise<void> {
     let file: BatchFile | undefined;
-    for await (const item of frameRecords(await object.open(), object.uri, { forced: this.options.forceType, parquet: this.parquet, scratch: this.scratch })) {
+    for await (const item of frameRecords(await object.open(), object.uri, { forced: this.options.forceType, flowFields: this.flowFields, parquet: this.parquet, scratch: this.scratch })) {
       if ('skip' in item) {
         this.skip(record, item.skip);
         return;

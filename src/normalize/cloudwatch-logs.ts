@@ -45,9 +45,12 @@ export function isCloudWatchLogsForm(framing: string): framing is CloudWatchLogs
 
 /**
  * The format of a CloudWatch Logs file from the messages its head holds whole: the first of a known kind
- * decides (detect.ts). Undefined while more of the file may hold the message that decides.
+ * decides (detect.ts); flow-log messages are in the order `flowFields` gives (--flow-format), if given.
+ * Undefined while more of the file may hold the message that decides.
  */
-export function detectCloudWatchLogs(form: CloudWatchLogsForm, head: Buffer, forced: SourceType | undefined, end: HeadEnd): FileFormat | { skip: string } | undefined {
+export function detectCloudWatchLogs(
+  form: CloudWatchLogsForm, head: Buffer, forced: SourceType | undefined, end: HeadEnd, flowFields?: readonly string[],
+): FileFormat | { skip: string } | undefined {
   const messages: string[] = [];
   let broken = 0;
   for (const event of eventReader(form).events(head, 0, end === 'file')) {
@@ -57,7 +60,7 @@ export function detectCloudWatchLogs(form: CloudWatchLogsForm, head: Buffer, for
   }
   // Payloads that are all control messages hold no records.
   if (end === 'file' && messages.length === 0 && broken === 0) return { skip: 'empty file' };
-  const detection = detectRecords(messages, form, forced);
+  const detection = detectRecords(messages, form, forced, flowFields);
   // Without a message of a known kind (or, forced, any message: a flow log's field order is its first's), more is read.
   const sampled = messages.length >= SAMPLE_LINES || end !== 'open';
   if (detection && (messages.length > 0 || sampled)) return detection;

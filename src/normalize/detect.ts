@@ -1,7 +1,7 @@
 import type { SourceType } from '../lake/ingest-api.js';
 import type { CloudWatchLogsForm } from './cloudwatch-logs.js';
 import { scanJsonDocument } from './json-scan.js';
-import { defaultFieldsFor, looksLikeHeader } from './vpcflow-fields.js';
+import { defaultFieldsFor, fitsFields, looksLikeHeader } from './vpcflow-fields.js';
 
 /** How a file's records are delimited: lines, a JSON document, or the log events of a CloudWatch Logs form. */
 export type Framing = 'lines' | 'document' | CloudWatchLogsForm;
@@ -37,11 +37,12 @@ const ASFF_SKIP = { skip: 'Security Hub ASFF findings, not GuardDuty finding JSO
 /**
  * Decides a file's format from its first bytes (decompressed) and its path. With a head that more can be
  * read after ('open'), returns undefined when the head ends before what decides the format (its first
- * record, or first line); the caller then reads more and asks again.
+ * record, or first line); the caller then reads more and asks again. `flowFields` (--flow-format) is the
+ * field order of header-less flow logs: a first line that fits it is a flow-log line.
  */
 export function detectFormat(uri: string, head: string, forced?: SourceType): Detection;
-export function detectFormat(uri: string, head: string, forced: SourceType | undefined, end: HeadEnd): Detection | undefined;
-export function detectFormat(uri: string, head: string, forced?: SourceType, end: HeadEnd = 'file'): Detection | undefined {
+export function detectFormat(uri: string, head: string, forced: SourceType | undefined, end: HeadEnd, flowFields?: readonly string[]): Detection | undefined;
+export function detectFormat(uri: string, head: string, forced?: SourceType, end: HeadEnd = 'file', flowFields?: readonly string[]): Detection | undefined {
   const fromPath = typeFromPath(uri);
   if (fromPath === 'digest' && !forced) return DIGEST_SKIP;
   const text = head.replace(/^\uFEFF/, '').trimStart();
@@ -58,15 +59,15 @@ export function detectFormat(uri: string, head: string, forced?: SourceType, end
   const newline = text.indexOf('\n');
   if (newline === -1 && end === 'open') return undefined;
   const firstLine = text.slice(0, newline === -1 ? text.length : newline).trim();
-  if (looksLikeHeader(firstLine) || isFlowLine(firstLine)) return { sourceType: 'vpcflow', framing: 'lines' };
+  if (looksLikeHeader(firstLine) || isFlowLine(firstLine, flowFields)) return { sourceType: 'vpcflow', framing: 'lines' };
   const hinted = pathType(fromPath);
   if (hinted) return { sourceType: hinted, framing: hinted === 'vpcflow' ? 'lines' : 'document' };
   return { skip: 'not a recognised log format (use --type to force)' };
 }
 
-/** Whether a line (trimmed) starts like a flow-log record: a version number, then a field. */
-function isFlowLine(line: string): boolean {
-  return /^\d+\s+\S+/.test(line);
+/** Whether a line (trimmed) starts like a flow-log record (a version number, then a field), or fits the given field order. */
+function isFlowLine(line: string, flowFields?: readonly string[]): boolean {
+  return /^\d+\s+\S+/.test(line) || (flowFields !== undefined && fitsFields(line, flowFields));
 }
 
 /** A flow log's field order, and why it cannot be used, if so. */
@@ -77,26 +78,30 @@ export interface FlowFormat {
 
 /**
  * The format of records that come one by one rather than as a file's lines (CloudWatch Logs messages): the
- * first of a known kind decides, as among a file's first lines, and a flow log's field order is that of its
- * first flow-log line (there is no header line). Undefined when none is of a known kind and no type is forced.
+ * first of a known kind decides, as among a file's first lines. There is no header line: a flow log's field
+ * order is the one `given` (--flow-format), else the default order its first flow-log line fits.
+ * Undefined when none is of a known kind and no type is forced.
  */
-export function detectRecords(records: string[], framing: Framing, forced?: SourceType): (Extract<Detection, { sourceType: SourceType }> & FlowFormat) | { skip: string } | undefined {
-  const first = records.map((record) => recordType(record.trim())).find((type) => type !== undefined);
+export function detectRecords(
+  records: string[], framing: Framing, forced?: SourceType, given?: readonly string[],
+): (Extract<Detection, { sourceType: SourceType }> & FlowFormat) | { skip: string } | undefined {
+  const first = records.map((record) => recordType(record.trim(), given)).find((type) => type !== undefined);
   if (!forced && first === 'digest') return DIGEST_SKIP;
   if (!forced && first === 'asff') return ASFF_SKIP;
   const sourceType = forced ?? pathType(first);
   if (sourceType !== 'vpcflow') return sourceType && { sourceType, framing };
+  if (given) return { sourceType, framing, flowFields: [...given] };
   const tokens = (records.find((record) => isFlowLine(record.trim())) ?? records[0] ?? '').trim().split(/\s+/);
   const flowFields = defaultFieldsFor(tokens);
   if (flowFields) return { sourceType, framing, flowFields };
-  const formatError = `the first message's ${tokens.length} fields match no default flow-log format (v2–v8 or transit gateway), and messages have no header line to name a custom one`;
+  const formatError = `the first message's ${tokens.length} fields match no default flow-log format (v2–v8 or transit gateway), and messages have no header line to name a custom one: give its LogFormat with --flow-format`;
   return { sourceType, framing, flowFields: [], formatError };
 }
 
 /** The source type of one record on its own: a JSON record's, or a flow-log line's. */
-function recordType(record: string): SourceType | NotRead | undefined {
+function recordType(record: string, flowFields?: readonly string[]): SourceType | NotRead | undefined {
   if (record.startsWith('{')) return classifyRecord(tryParse(record));
-  return isFlowLine(record) ? 'vpcflow' : undefined;
+  return isFlowLine(record, flowFields) ? 'vpcflow' : undefined;
 }
 
 /** Records that are recognised but not read: CloudTrail digests, and Security Hub's ASFF findings. */

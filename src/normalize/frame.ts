@@ -30,6 +30,8 @@ export type ParquetReader = (bytes: AsyncIterable<Buffer>) => Promise<ParquetLin
 export interface FrameOptions {
   /** --type: the source type every file is read as. */
   forced?: SourceType;
+  /** --flow-format: the field order of flow logs without a header line (parsed and checked). */
+  flowFields?: readonly string[];
   /** Reads Parquet files (VPC flow logs delivered as Parquet). */
   parquet: ParquetReader;
   /** Where documents and line chunks are joined; what a chunk's bytes view is overwritten by the next file's. */
@@ -49,7 +51,7 @@ const WRAPPED_LINE = /^\s*\{\s*"(Records|findings|Findings)"\s*:\s*\[/;
 
 /** Reads one object's bytes and yields its format, then its framed records. */
 export async function* frameRecords(raw: Readable, uri: string, options: FrameOptions): AsyncGenerator<FramedItem> {
-  const { forced } = options;
+  const { forced, flowFields } = options;
   const bytes = decodedBytes(raw);
   const head = new Head(bytes);
   await head.fill(SNIFF_BYTES);
@@ -61,8 +63,8 @@ export async function* frameRecords(raw: Readable, uri: string, options: FrameOp
   // The head grows until it holds what decides the format: the first record, whole (see detect.ts).
   const cloudWatch = cloudWatchLogsForm(head.text(SNIFF_BYTES));
   const detect = (window: number) => cloudWatch
-    ? detectCloudWatchLogs(cloudWatch, head.bytesOf(window), forced, head.end(window))
-    : detectFormat(uri, head.text(window), forced, head.end(window));
+    ? detectCloudWatchLogs(cloudWatch, head.bytesOf(window), forced, head.end(window), flowFields)
+    : detectFormat(uri, head.text(window), forced, head.end(window), flowFields);
   let window = DETECT_BYTES;
   let detection = detect(window);
   while (!detection) {
@@ -97,7 +99,7 @@ export async function* frameRecords(raw: Readable, uri: string, options: FrameOp
   }
   // A byte-order mark (Windows editors write one) is not part of the first record.
   if (pending[0]?.subarray(0, 3).equals(UTF8_BOM)) pending[0] = pending[0].subarray(3);
-  yield* frameLines(detection, replayed(pending, rest), options.scratch);
+  yield* frameLines(detection, replayed(pending, rest), options.scratch, flowFields);
 }
 
 /** A file's first bytes, read as format detection needs them and then replayed to the framer. */
@@ -300,10 +302,13 @@ async function* replayed(pending: Buffer[], rest: AsyncIterable<Buffer>): AsyncG
 
 /**
  * Newline-delimited records: JSON lines, or flow-log lines after an optional header (no header is looked
- * for when the field order is already known, as for Parquet rows). Lines stay bytes: a newline byte is never
- * part of a multi-byte character, so cutting at newlines cuts no character.
+ * for when the field order is already known, as for Parquet rows; without one, the lines are in the order
+ * `flowFields` gives, if given). Lines stay bytes: a newline byte is never part of a multi-byte character, so
+ * cutting at newlines cuts no character.
  */
-async function* frameLines(detection: FileFormat, pieces: AsyncIterable<Buffer>, scratch: ScratchBuffer): AsyncGenerator<FramedItem> {
+async function* frameLines(
+  detection: FileFormat, pieces: AsyncIterable<Buffer>, scratch: ScratchBuffer, flowFields?: readonly string[],
+): AsyncGenerator<FramedItem> {
   const format: FileFormat = { ...detection };
   let formatKnown = detection.sourceType !== 'vpcflow' || detection.flowFields !== undefined;
   let carry: Buffer[] = [];
@@ -339,7 +344,7 @@ async function* frameLines(detection: FileFormat, pieces: AsyncIterable<Buffer>,
       return;
     }
     const firstLine = whole.toString('utf8', 0, newline === -1 ? whole.length : newline).replace(/\r$/, '');
-    Object.assign(format, flowFormat(firstLine));
+    Object.assign(format, flowFormat(firstLine, flowFields));
     formatKnown = true;
     yield { format };
     if (looksLikeHeader(firstLine)) {
@@ -523,18 +528,19 @@ class ElementsFramer {
   }
 }
 
-/** The field order of a flow-log file, from its header line or the default order its first line fits. */
-function flowFormat(firstLine: string): FlowFormat {
+/** The field order of a flow-log file: its header line's, else the one given, else the default order its first line fits. */
+function flowFormat(firstLine: string, given: readonly string[] | undefined): FlowFormat {
   if (looksLikeHeader(firstLine)) {
     const { fields, error } = parseHeader(firstLine);
     return { flowFields: fields, formatError: error };
   }
+  if (given) return { flowFields: [...given] };
   const tokens = firstLine.trim().split(/\s+/);
   const fields = defaultFieldsFor(tokens);
   if (fields) return { flowFields: fields };
   return {
     flowFields: [],
-    formatError: `no header line, and the first line's ${tokens.length} fields match no default flow-log format (v2–v8 or transit gateway); add the header line your flow log's LogFormat names`,
+    formatError: `no header line, and the first line's ${tokens.length} fields match no default flow-log format (v2–v8 or transit gateway); add the header line your flow log's LogFormat names, or give that LogFormat with --flow-format`,
   };
 }
 

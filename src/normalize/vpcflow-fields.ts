@@ -1,7 +1,8 @@
 /**
  * The VPC Flow Logs field catalogue (format versions 2–8, including the ECS and transit-gateway fields),
- * in the documented order. A file either names its fields in a header line or uses a default order:
- * the VPC fields up to the version its line length implies, or the transit-gateway default format.
+ * in the documented order. A file either names its fields in a header line or uses the order given with
+ * --flow-format or else a default one: the VPC fields up to the version its line length implies, or the
+ * transit-gateway default format.
  */
 export type FlowFieldKind = 'text' | 'address' | 'integer' | 'port' | 'epoch';
 
@@ -92,6 +93,29 @@ export function parseHeader(line: string, where = 'in the header (line 1)'): { f
   const repeated = fields.find((name, i) => fields.indexOf(name) !== i);
   if (repeated) return { fields, error: `flow-log field '${repeated}' appears twice ${where}` };
   return { fields };
+}
+
+/**
+ * Parses a flow log's field order as given on the command line (--flow-format): its LogFormat as AWS writes
+ * it (`${version} ${account-id} …`) or the plain names separated by spaces, checked as a header line is.
+ */
+export function parseLogFormat(format: string): { fields: string[]; error?: string } {
+  const names = format.replace(/\$\{([^}]*)\}/g, ' $1 ').trim();
+  if (!names) return { fields: [], error: '--flow-format: no field names given' };
+  return parseHeader(names, 'in --flow-format');
+}
+
+const NUMERIC_KINDS = new Set<FlowFieldKind>(['integer', 'port', 'epoch']);
+
+/**
+ * Whether a header-less line is a record of the given field order: as many fields, and a number (or '-')
+ * wherever the order has a numeric field. Lets a custom format whose first field is not the version be detected.
+ */
+export function fitsFields(line: string, fields: readonly string[]): boolean {
+  const tokens = line.trim().split(/\s+/);
+  if (tokens.length !== fields.length) return false;
+  const numbers = tokens.filter((_, i) => NUMERIC_KINDS.has(FLOW_FIELDS.get(fields[i]!)?.kind ?? 'text'));
+  return numbers.length > 0 && numbers.every((token) => /^(\d+|-)$/.test(token));
 }
 
 /** A header line names fields; a data line starts with a number (the version) or '-'. */
