@@ -15,6 +15,7 @@ import { registerFilterCommands } from './filters.js';
 import { registerSimulateCommands } from './simulate.js';
 import { registerIntelCommands } from './intel.js';
 import { registerServeCommands } from './serve.js';
+import { registerPruneCommand } from './prune.js';
 import { colors, errorColors, formatNumber, jsonReplacer, renderTable } from './output.js';
 import { ingestProgress } from './progress.js';
 
@@ -157,6 +158,7 @@ registerDetectCommands(program);
 registerFilterCommands(program);
 registerSimulateCommands(program);
 registerServeCommands(program);
+registerPruneCommand(program);
 
 const REASONS_SHOWN = 10;
 

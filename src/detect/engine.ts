@@ -87,9 +87,10 @@ async function detectorId(connection: DuckDBConnection): Promise<string> {
 }
 
 /** A row id (or a count of rows) per event table. */
-type Watermarks = { api: number; flow: number; dns: number };
+export type Watermarks = { api: number; flow: number; dns: number };
 
-const SOURCES = [
+/** The event tables detections read, under their keys in Watermarks. */
+export const SOURCES = [
   { key: 'api', table: 'api_activity', name: 'CloudTrail event' },
   { key: 'flow', table: 'network_activity', name: 'flow record' },
   { key: 'dns', table: 'dns_activity', name: 'DNS query' },
@@ -104,12 +105,12 @@ async function perSource(value: (key: keyof Watermarks, table: string) => Promis
 
 /**
  * How many rows of each event table earlier runs processed, in lake_meta: row ids alone do not say, since a
- * checkpoint that compacts deleted rows (an ingest's repeats) away renumbers the rows after them (rowIdOfRow).
+ * checkpoint that compacts deleted rows (an ingest's repeats, pruned rows) away renumbers the rows after them (rowIdOfRow).
  */
 const PROCESSED_ROWS_KEY = 'detect_processed_rows';
 
 /** The last row id of each event table that earlier runs processed (-1: none yet). */
-async function lastWatermarks(connection: DuckDBConnection): Promise<Watermarks> {
+export async function lastWatermarks(connection: DuckDBConnection): Promise<Watermarks> {
   const reader = await connection.runAndReadAll('SELECT max(api_up_to), max(flow_up_to), max(dns_up_to) FROM detection_runs');
   const [api, flow, dns] = reader.getRowsJS()[0] ?? [];
   const mark = (value: unknown) => (value === null || value === undefined ? -1 : Number(value));
@@ -123,8 +124,14 @@ async function lastWatermarks(connection: DuckDBConnection): Promise<Watermarks>
 }
 
 /** How many rows of each event table are processed once this run is stored. */
-async function processedRows(connection: DuckDBConnection, after: Watermarks, upTo: Watermarks): Promise<Watermarks> {
+export async function processedRows(connection: DuckDBConnection, after: Watermarks, upTo: Watermarks): Promise<Watermarks> {
   return perSource((key, table) => rowsUpTo(connection, table, Math.max(after[key], upTo[key])));
+}
+
+/** Stores how many rows of each event table are processed (what lastWatermarks reads); run inside the caller's transaction. */
+export async function storeProcessedRows(connection: DuckDBConnection, rows: Watermarks): Promise<void> {
+  await connection.run(`INSERT INTO lake_meta VALUES ('${PROCESSED_ROWS_KEY}', '${JSON.stringify(rows)}')
+    ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
 }
 
 /** Lateness normal delivery brings (files of the last minutes arriving after newer ones); beyond it, rows are a backfill. */
@@ -388,8 +395,7 @@ async function detectOnce(lake: Lake, options: DetectOptions): Promise<DetectSum
         ${summary.events}, ${summary.flows}, ${summary.queries}, ${summary.signals}, ${summary.trusted},
         ${summary.created}, ${summary.updated}, ${summary.suppressed})`,
     );
-    await connection.run(`INSERT INTO lake_meta VALUES ('${PROCESSED_ROWS_KEY}', '${JSON.stringify(processed)}')
-      ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
+    await storeProcessedRows(connection, processed);
     summary.findings.sort((a, b) => b.severity - a.severity || a.type.localeCompare(b.type));
     await options.publish?.(summary);
     await connection.run('COMMIT');

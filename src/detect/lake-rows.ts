@@ -46,8 +46,9 @@ export async function rowsUpTo(connection: DuckDBConnection, table: string, rowI
  * Where a run that processed the first `rows` rows of a table stopped: the row id `stored` with that count
  * while it still ends that many rows, else the row id of the `rows`-th row in row-id order (-1 for none). A
  * checkpoint that compacts deleted rows away gives the rows after them lower row ids, so a stored row id can
- * end up past rows stored later; the rows a run processed stay the first ones (only rows an ingest appends
- * are ever deleted, by that ingest), so their count finds the place again.
+ * end up past rows stored later; the rows a run processed stay the first ones (an ingest deletes only rows it
+ * appended, and `gumshoe prune` only processed rows, lowering the count by as many), so their count finds the
+ * place again.
  */
 export async function rowIdOfRow(connection: DuckDBConnection, table: string, rows: number, stored: number): Promise<number> {
   if (rows <= 0) return -1;

@@ -12,6 +12,12 @@ import { INTEL_DDL } from '../intel/schema.js';
 export const SCHEMA_VERSION = 1;
 
 /**
+ * lake_meta's record of the last prune that changed the lake. Event tables are otherwise only appended to,
+ * so what is cached by their row counts (the server's entity catalogue) also keys on it.
+ */
+export const LAST_PRUNE_KEY = 'last_prune';
+
+/**
  * The verbatim record is compressed with zstd rather than DuckDB's default choice (FSST for long text):
  * for CloudTrail about 1.5× faster to write and 2.7× smaller (needs the lake's STORAGE_VERSION, db.ts).
  * So are CloudTrail's JSON payloads and per-event ids, text that rarely repeats: their columns took a third

@@ -1,3 +1,4 @@
+import { LAST_PRUNE_KEY } from '../lake/schema.js';
 import type { ReadContext } from './lake-access.js';
 import { num, rows, str } from './sql.js';
 
@@ -69,13 +70,15 @@ function merge<T extends Activity>(map: Map<string, T>, key: string, add: Activi
 const empty = (): Activity => ({ calls: 0, first: null, last: null });
 
 /**
- * Row counts of the event tables the catalogue reads. Ingest only ever appends to them, so equal counts mean
- * equal content, and the catalogue outlives writes to other tables (archiving, suppression rules, detections).
+ * Row counts of the event tables the catalogue reads, and the last prune. Ingest only ever appends to them
+ * and only `gumshoe prune` deletes, so equal counts since the same prune mean equal content, and the catalogue
+ * outlives writes to other tables (archiving, suppression rules, detections).
  */
 export function eventCounts(context: ReadContext): Promise<string> {
   return context.memo('event-counts', async () => {
-    const r = await rows(context.connection, `SELECT (SELECT count(*) FROM api_activity) AS api, (SELECT count(*) FROM network_activity) AS flows`);
-    return `${num(r[0]?.api)}:${num(r[0]?.flows)}`;
+    const r = await rows(context.connection, `SELECT (SELECT count(*) FROM api_activity) AS api, (SELECT count(*) FROM network_activity) AS flows,
+      (SELECT value FROM lake_meta WHERE key = '${LAST_PRUNE_KEY}') AS pruned`);
+    return `${num(r[0]?.api)}:${num(r[0]?.flows)}:${str(r[0]?.pruned) ?? ''}`;
   });
 }
 

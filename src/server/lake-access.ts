@@ -25,7 +25,7 @@ export interface ReadContext {
   /** A value computed once per lake version and shared by requests (e.g. finding groups, geo of IPs). */
   memo<T>(key: string, compute: () => Promise<T>): Promise<T>;
   /**
-   * A value that depends only on what `key` names (e.g. the row counts of the append-only event tables), kept
+   * A value that depends only on what `key` names (e.g. the row counts of the event tables, which only ingest appends to and only prune deletes from), kept
    * across lake versions: archiving a finding changes the version but not the entities.
    */
   lasting<T>(key: string, compute: () => Promise<T>): Promise<T>;
