@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { assumedRole, ctEvent, iamUser, instanceRole, root } from '../src/detect/case-builders.js';
+import { assumedRole, ctEvent, iamUser, identityCenterSignIn, identityCenterUser, instanceRole, root } from '../src/detect/case-builders.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { datasetRecords } from '../src/detect/dataset-records.js';
-import type { ApiEvent } from '../src/detect/api-event.js';
+import { type ApiEvent, NAMELESS_TYPES } from '../src/detect/api-event.js';
 import type { ApiDetection, CloudTrailRecord } from '../src/detect/detection.js';
 import { runDetections } from '../src/detect/engine.js';
 import { apiEventFromRecord } from '../src/detect/from-record.js';
@@ -54,6 +54,9 @@ describe('events read from the lake', () => {
       ...datasetRecords({ stratus: 'aws.persistence.iam-create-admin-user' }),
       ...datasetRecords({ otrf: 'all' }),
       ...datasetRecords({ panther: 'AWS.Console.RootLogin', test: 'Successful Root Login' }),
+      // IAM Identity Center callers, named by onBehalfOf: in both the current and the pre-July-2025 shape.
+      identityCenterSignIn(identityCenterUser('dana'), 'dana', '2026-11-02T09:00:00Z', 'PASSWORD,TOTP'),
+      identityCenterSignIn(identityCenterUser('erin', { before2025: true }), 'erin', '2025-03-02T09:00:00Z', 'PASSWORD'),
     ];
     await lake.ingest([writeRecords(records)]);
     const fromLake = [];
@@ -71,8 +74,11 @@ describe('events read from the lake', () => {
       for (const field of ['requestText', 'responseText', 'additionalText'] as const) {
         assert.deepEqual(normalized(event[field]), normalized(expected[field]), `${field} of ${event.uid}`);
       }
-      // The whole userIdentity is read for root only (root-credential-usage needs sessionContext.assumedRoot).
-      assert.deepEqual(event.identity, event.actor.type === 'Root' ? expected.identity : null, `identity of ${event.uid}`);
+      // The whole userIdentity is read for root (root-credential-usage needs sessionContext.assumedRoot) and for
+      // callers its columns do not name (onBehalfOf); not for the others.
+      const readWhole = event.actor.type === 'Root' || NAMELESS_TYPES.has(event.actor.type ?? '');
+      assert.deepEqual(event.identity, readWhole ? expected.identity : null, `identity of ${event.uid}`);
+      assert.equal(event.principalKey, expected.principalKey, `principal of ${event.uid}`);
     }
     // More distinct callers than the reader holds at once: each event carries its own, with the same result.
     const unshared = [];

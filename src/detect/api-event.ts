@@ -49,8 +49,8 @@ export interface ApiEventFields {
   additionalText: string | null;
   resourcesText: string | null;
   /**
-   * The whole userIdentity as JSON, for what the flat columns leave out (`sessionContext.assumedRoot`).
-   * The engine reads it only for root, where a detection needs it; null otherwise.
+   * The whole userIdentity as JSON, for what the flat columns leave out (`sessionContext.assumedRoot`,
+   * `onBehalfOf`). The lake reader fills it only for root and NAMELESS_TYPES, where it is needed; null otherwise.
    */
   identityText: string | null;
   /** Where the event came from, for evidence: lake file id and line. */
@@ -68,6 +68,20 @@ function parseObject(text: string | null): Json | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Callers whose columns name no one: IAM Identity Center users (type `IdentityCenterUser`, with no ARN nor
+ * principal id) and sign-ins before authentication completes or before July 2025 (type `Unknown`, whose
+ * principal id is the account's). Who they are is in `userIdentity.onBehalfOf`, or in the user name.
+ */
+export const NAMELESS_TYPES: ReadonlySet<string> = new Set(['IdentityCenterUser', 'Unknown']);
+
+/** `identitycenter:<identity store ARN>/<user id>` from a userIdentity's onBehalfOf, when it has one. */
+function identityCenterUser(identity: Json | null): string | null {
+  const onBehalfOf = identity?.onBehalfOf as Json | undefined;
+  const userId = onBehalfOf?.userId;
+  return typeof userId === 'string' && userId ? `identitycenter:${String(onBehalfOf?.identityStoreArn ?? '')}/${userId}` : null;
 }
 
 export class ApiEvent implements ApiEventFields {
@@ -150,11 +164,17 @@ export class ApiEvent implements ApiEventFields {
 
   /**
    * A stable identity for per-principal state: the role for a role session (each session has its own ARN),
-   * else the ARN, the principal id or the access key.
+   * an IAM Identity Center user by their identity store user id, else the ARN, the principal id or the access
+   * key. CloudTrail writes absent fields as "" in some records (sign-in events), which name no one.
    */
   get principalKey(): string {
-    if (this.actor.type === 'AssumedRole' && this.actor.sessionIssuerArn) return this.actor.sessionIssuerArn;
-    return this.actor.arn ?? this.actor.principalId ?? this.actor.accessKeyId ?? `${this.actor.type ?? 'unknown'}@${this.accountId ?? ''}`;
+    const { type, arn, principalId, accessKeyId, userName, sessionIssuerArn } = this.actor;
+    if (type === 'AssumedRole' && sessionIssuerArn) return sessionIssuerArn;
+    if (type !== null && NAMELESS_TYPES.has(type)) {
+      const person = identityCenterUser(this.identity) ?? (userName ? `${type}:${this.actor.accountId || this.accountId || ''}/${userName}` : null);
+      if (person) return person;
+    }
+    return arn || principalId || accessKeyId || `${type ?? 'unknown'}@${this.accountId ?? ''}`;
   }
 
   /** The bucket a data or bucket-level call is about, from requestParameters.bucketName. */

@@ -56,6 +56,33 @@ export function root(account = ACCOUNT, options: { accessKeyId?: string; assumed
   return identity;
 }
 
+/**
+ * An IAM Identity Center user in the access portal, the CLI or a sign-in: named since July 2025 by their
+ * identity store user id (`onBehalfOf`) and portal session (`credentialId`); before, a sign-in's identity was
+ * of type Unknown, with the user name and the account as principal id, and "" for the fields it lacked.
+ */
+export function identityCenterUser(name: string, options: { account?: string; before2025?: boolean } = {}): Identity {
+  const account = options.account ?? ACCOUNT;
+  const onBehalfOf = { userId: uuid(`identity-center-${name}`), identityStoreArn: `arn:aws:identitystore::${account}:identitystore/d-9067642ac7` };
+  const credentialId = hashId(`portal-session-${name}`, 40);
+  if (options.before2025) return { type: 'Unknown', principalId: account, arn: '', accountId: account, accessKeyId: '', userName: name, onBehalfOf, credentialId };
+  return { type: 'IdentityCenterUser', accountId: account, onBehalfOf, credentialId };
+}
+
+/**
+ * The `UserAuthentication` event of an IAM Identity Center sign-in: `factors` are every credential type
+ * verified ("PASSWORD", "PASSWORD,TOTP", "EXTERNAL_IDP"), `loginTo` the access portal it leads to.
+ */
+export function identityCenterSignIn(identity: Identity, userName: string, time: string, factors: string, options: { ip?: string; loginTo?: string } = {}): CloudTrailRecord {
+  return {
+    ...ctEvent({
+      service: 'signin', name: 'UserAuthentication', identity, time, ip: options.ip, userAgent: CONSOLE_AGENT, eventType: 'AwsServiceEvent', readOnly: false,
+      additional: { AuthWorkflowID: uuid(`workflow-${userName}-${time}`), LoginTo: options.loginTo ?? 'https://d-9067642ac7.awsapps.com/start/', CredentialType: factors, UserName: userName },
+    }),
+    serviceEventDetails: { UserAuthentication: 'Success' },
+  };
+}
+
 export function awsService(service: string): Identity {
   return { type: 'AWSService', invokedBy: service };
 }

@@ -1,13 +1,13 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { ApiEvent } from './api-event.js';
+import { ApiEvent, NAMELESS_TYPES } from './api-event.js';
 import { type Cell, joinedChunks, type JoinedDictionary, joinedRows, orNull, type ReadChunk, type ReadOptions, type RowChunk, rowRange, tableWatermark } from './lake-rows.js';
 import type { LakeConnections, SliceSize } from './time-slices.js';
 
 /**
  * CloudTrail events from the lake's api_activity table as ApiEvents, in time order. Only the flat
  * columns and the JSON payloads detections read are fetched; the verbatim record is not. The whole userIdentity is
- * read only for root, where a detection needs more than the columns hold (`sessionContext.assumedRoot`), by a
- * query of its own: in the events' query, DuckDB would read every event's verbatim record to find them.
+ * read only for root and IAM Identity Center callers (IDENTITY_TYPES), by a query of its own: in the events'
+ * query, DuckDB would read every event's verbatim record to find them.
  * Who called what, from where and how (account, region, API, outcome, principal, agent) repeats across a
  * principal's events and is read once per distinct combination (lake-rows.ts sharedColumns).
  */
@@ -17,6 +17,9 @@ const SHARED = [
   'actor_user_account_uid', 'actor_session_issuer', 'actor_session_issuer_name', 'actor_session_is_mfa', 'actor_invoked_by',
   'src_endpoint_domain', 'src_endpoint_uid', 'http_request_user_agent',
 ] as const;
+
+/** Callers whose whole userIdentity is read: root (`sessionContext.assumedRoot`) and those its columns do not name (`onBehalfOf`). */
+const IDENTITY_TYPES = ['Root', ...NAMELESS_TYPES];
 const fields = (payloads: string) => [
   'metadata_uid', 'api_response_message', 'actor_user_credential_uid', 'src_endpoint_ip',
   ...['api_request_data', 'api_response_data', 'additional_event_data', 'resources'].map((column) => `CASE WHEN ${payloads} THEN ${column} END`),
@@ -39,7 +42,7 @@ const FREE_TEXT: ReadonlySet<string> = new Set([
 
 const bool = (v: Cell) => (v === null ? null : v === 'true');
 
-function toEvent(row: Cell[], shared: Cell[], n: Float64Array[], i: number, rootIdentities: Map<number, string>): ApiEvent {
+function toEvent(row: Cell[], shared: Cell[], n: Float64Array[], i: number, identities: Map<number, string>): ApiEvent {
   return new ApiEvent({
     uid: row[0]!,
     time: orNull(n[0]![i]!) ?? 0,
@@ -74,7 +77,7 @@ function toEvent(row: Cell[], shared: Cell[], n: Float64Array[], i: number, root
     responseText: row[5]!,
     additionalText: row[6]!,
     resourcesText: row[7]!,
-    identityText: shared[10] === 'Root' ? (rootIdentities.get(n[3]![i]!) ?? null) : null,
+    identityText: identities.get(n[3]![i]!) ?? null,
     fileId: orNull(n[1]![i]!),
     line: orNull(n[2]![i]!),
   });
@@ -83,9 +86,9 @@ function toEvent(row: Cell[], shared: Cell[], n: Float64Array[], i: number, root
 /** The highest row id in api_activity: the watermark a run processes up to. */
 export const apiWatermark = (connection: DuckDBConnection) => tableWatermark(connection, 'api_activity');
 
-/** A joined read's dictionary, and the userIdentity of root's events by row id. */
+/** A joined read's dictionary, and the userIdentity of root's and Identity Center callers' events by row id. */
 export interface ApiDictionary extends JoinedDictionary {
-  rootIdentities: Map<number, string>;
+  identities: Map<number, string>;
 }
 
 /**
@@ -94,21 +97,21 @@ export interface ApiDictionary extends JoinedDictionary {
  * `options.sharedLimit` distinct callers, each event carries its own (lake-rows.ts).
  */
 export async function* apiChunks(lake: LakeConnections, after: number, upTo: number, payloads = 'true', options: ReadOptions = {}): AsyncGenerator<ReadChunk<ApiDictionary>> {
-  const rootIdentities = new Map<number, string>();
-  const roots = await lake.connection.runAndReadAll(`SELECT rowid::DOUBLE, json_extract(raw, '$.userIdentity')::VARCHAR FROM api_activity
-    WHERE ${rowRange(after, upTo)} AND actor_user_type = 'Root'`);
-  for (const [rowId, identity] of roots.getRowsJS()) if (identity !== null) rootIdentities.set(Number(rowId), String(identity));
+  const identities = new Map<number, string>();
+  const found = await lake.connection.runAndReadAll(`SELECT rowid::DOUBLE, json_extract(raw, '$.userIdentity')::VARCHAR FROM api_activity
+    WHERE ${rowRange(after, upTo)} AND actor_user_type IN (${IDENTITY_TYPES.map((type) => `'${type}'`).join(', ')})`);
+  for (const [rowId, identity] of found.getRowsJS()) if (identity !== null) identities.set(Number(rowId), String(identity));
   const read = { ...options, slice: API_SLICE, freeText: FREE_TEXT, numbers: NUMBERS, shared: SHARED };
   let dictionary: ApiDictionary | undefined;
   for await (const { dictionary: joined, chunk } of joinedChunks(lake, 'api_activity', fields(payloads), after, upTo, read)) {
-    dictionary ??= { ...joined, rootIdentities };
+    dictionary ??= { ...joined, identities };
     yield { dictionary, chunk };
   }
 }
 
 /** The events of a chunk `apiChunks` read, each made as it is iterated. */
 export const apiEventsOf = (dictionary: ApiDictionary, chunk: RowChunk): Iterable<ApiEvent> =>
-  joinedRows(dictionary, chunk, (row, shared, numbers, i) => toEvent(row, shared, numbers, i, dictionary.rootIdentities));
+  joinedRows(dictionary, chunk, (row, shared, numbers, i) => toEvent(row, shared, numbers, i, dictionary.identities));
 
 /** `apiChunks` made into events. */
 export async function* apiEvents(lake: LakeConnections, after: number, upTo: number, payloads = 'true', options: ReadOptions = {}): AsyncGenerator<Iterable<ApiEvent>> {

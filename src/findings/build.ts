@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ApiActor, ApiEvent } from '../detect/api-event.js';
+import { type ApiActor, type ApiEvent, NAMELESS_TYPES } from '../detect/api-event.js';
 import type { FindingTypeSpec, NetworkSignal, Signal } from '../detect/detection.js';
 import { hostOf } from '../detect/instance-inventory.js';
 import { userAgentCategory } from '../detect/user-agent.js';
@@ -101,16 +101,19 @@ function callerType(event: ApiEvent): 'Remote IP' | 'Domain' {
   return event.sourceIp ? 'Remote IP' : 'Domain';
 }
 
-/** The caller's name as GuardDuty gives it in accessKeyDetails.userName: the user, the session's role, or Root. */
+/**
+ * The caller's name as GuardDuty gives it in accessKeyDetails.userName: the user, the session's role, or Root.
+ * CloudTrail writes some absent fields as "" (sign-in events): they are left out, as GuardDuty leaves them.
+ */
 function callerName(actor: ApiActor): string | undefined {
-  return actor.userName ?? (actor.type === 'Root' ? 'Root' : sessionNameFromArn(actor.arn));
+  return actor.userName || (actor.type === 'Root' ? 'Root' : sessionNameFromArn(actor.arn));
 }
 
 /** The caller's access key as GuardDuty describes it, with the caller's identity for filters. */
 export function accessKeyDetailsOf(actor: ApiActor): AccessKeyDetails {
   return {
-    accessKeyId: actor.accessKeyId ?? undefined,
-    principalId: actor.principalId ?? undefined,
+    accessKeyId: actor.accessKeyId || undefined,
+    principalId: actor.principalId || undefined,
     userName: callerName(actor),
     userType: actor.type ?? undefined,
     userIdentity: userIdentityOf(actor),
@@ -132,7 +135,7 @@ function fill(template: string, vars: Record<string, string | number | undefined
 function principalLabel(event: ApiEvent): string {
   const { actor } = event;
   if (actor.type === 'Root') return 'Root';
-  return callerName(actor) ?? actor.arn ?? actor.principalId ?? 'unknown principal';
+  return callerName(actor) || actor.arn || actor.principalId || 'unknown principal';
 }
 
 export function findingId(key: string): string {
@@ -241,7 +244,9 @@ function apiResourceId(signal: Signal, spec: FindingTypeSpec): string {
   if (spec.resourceType === 'S3Bucket') return signal.buckets?.[0]?.name ?? event.bucketName ?? 'unknown-bucket';
   if (spec.resourceType === 'Instance') return signal.instance?.instanceId ?? 'unknown-instance';
   const key = signal.resource?.accessKeyDetails;
-  return key?.accessKeyId ?? key?.principalId ?? event.actor.accessKeyId ?? event.actor.principalId ?? event.principalKey;
+  // Identity Center callers carry no key, and the principal id of their sign-ins is the account's: the person is the resource.
+  if (!key && NAMELESS_TYPES.has(event.actor.type ?? '')) return event.principalKey;
+  return key?.accessKeyId || key?.principalId || event.actor.accessKeyId || event.actor.principalId || event.principalKey;
 }
 
 const accountOf = (event: ApiEvent) => event.accountId ?? event.actor.accountId ?? 'unknown';
@@ -315,7 +320,7 @@ export function buildOccurrence(signal: Signal, spec: FindingTypeSpec, detection
       detection: signal.detection,
       evidence: evidenceOf([event, ...(signal.related ?? [])]),
       remoteIp: ip,
-      principal: event.actor.arn ?? event.principalKey,
+      principal: event.actor.arn || event.principalKey,
     },
     spec,
     detectionId,

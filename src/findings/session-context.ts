@@ -4,6 +4,9 @@ import type { UserIdentity } from './guardduty-finding.js';
 
 type SessionContext = NonNullable<UserIdentity['sessionContext']>;
 
+/** Callers whose sessions can carry these details. */
+const SESSION_TYPES: ReadonlySet<string> = new Set(['AssumedRole', 'WebIdentityUser', 'Root']);
+
 /** Event ids looked up per query. */
 const PAGE = 1_000;
 
@@ -14,7 +17,8 @@ const IDENTITY = `coalesce(json_extract(raw, '$.userIdentity'), json_extract(raw
  * The session details the lake keeps no column for (`sessionContext.ec2RoleDelivery`, `sourceIdentity`,
  * `webIdFederationData`), as CloudTrail recorded them for the caller of each access-key finding of a run:
  * read back from the stored record of the finding's latest event, so that filters on these documented
- * attributes (guardduty.md §6.3) match. Only sessions have them, and only role sessions are looked up.
+ * attributes (guardduty.md §6.3) match. Only sessions have them: role sessions, and root's short-term
+ * sessions from sts:AssumeRoot, which carry the source identity of the principal that called it.
  */
 export async function addSessionDetails(connection: DuckDBConnection, occurrences: readonly Occurrence[]): Promise<void> {
   const byEvent = new Map<string, UserIdentity[]>();
@@ -22,7 +26,7 @@ export async function addSessionDetails(connection: DuckDBConnection, occurrence
   const files = new Set<number | null>();
   for (const { finding, evidence } of occurrences) {
     const identity = finding.resource.accessKeyDetails?.userIdentity;
-    if (identity?.type !== 'AssumedRole' && identity?.type !== 'WebIdentityUser') continue;
+    if (!identity || !SESSION_TYPES.has(identity.type ?? '')) continue;
     const latest = evidence.reduce<(typeof evidence)[number] | undefined>((best, ref) => (ref.uid && (!best || ref.time >= best.time) ? ref : best), undefined);
     if (!latest?.uid) continue;
     byEvent.set(latest.uid, [...(byEvent.get(latest.uid) ?? []), identity]);

@@ -52,13 +52,14 @@ export function userIdentityOf(actor: ApiActor): UserIdentity {
     ...(issuer ? { sessionIssuer: issuer } : {}),
     ...(actor.invokedBy ? { invokedBy: actor.invokedBy } : {}),
   };
+  // Sign-in events write absent fields as "": left out, like the fields CloudTrail omits.
   return {
     type: actor.type ?? undefined,
-    principalId: actor.principalId ?? undefined,
-    arn: actor.arn ?? undefined,
-    accountId: actor.accountId ?? undefined,
-    accessKeyId: actor.accessKeyId ?? undefined,
-    userName: session ? undefined : (actor.userName ?? undefined),
+    principalId: actor.principalId || undefined,
+    arn: actor.arn || undefined,
+    accountId: actor.accountId || undefined,
+    accessKeyId: actor.accessKeyId || undefined,
+    userName: session ? undefined : actor.userName || undefined,
     ...(Object.keys(sessionContext).length ? { sessionContext } : {}),
   };
 }
