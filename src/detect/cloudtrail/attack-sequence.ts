@@ -241,7 +241,7 @@ interface Pending {
 const PENDING_GROUPS = 1000;
 const PENDING_MARKS = 3;
 
-const credentialOf = (event: ApiEvent): string => event.actor.arn ?? event.principalKey;
+const credentialOf = (event: ApiEvent): string => event.actor.arn || event.principalKey;
 
 /** Identifies one CloudTrail event, as an ApiEvent or as a finding's evidence reference. */
 const eventKey = (e: EventPlace): string => e.uid ?? `${e.fileId}:${e.line}:${e.time}`;

@@ -139,7 +139,7 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
   if (event.eventType !== 'AwsConsoleSignIn' || event.failed || event.response?.ConsoleLogin !== 'Success') return;
   const login = locate(event, context);
   if (!login) return;
-  const who = event.actor.arn ?? event.principalKey;
+  const who = event.actor.arn || event.principalKey;
   const history = context.state<Login[]>(`u:${who}`, () => []);
   const fastest = fastestTo(login, history);
   if (fastest) raise(fastest, event, context);

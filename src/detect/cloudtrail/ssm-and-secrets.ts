@@ -209,7 +209,7 @@ function pathItem(path: string, recursive: boolean): string {
 }
 
 /** Who listed the secrets: the role session itself, not any session of its role. */
-const listerKey = (event: ApiEvent) => event.actor.arn ?? event.principalKey;
+const listerKey = (event: ApiEvent) => event.actor.arn || event.principalKey;
 
 function isBulkBatch(event: ApiEvent, context: DetectionContext, ids: string[]): boolean {
   const listed = getEntry(listings(context), listerKey(event));
