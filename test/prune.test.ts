@@ -1,3 +1,4 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -110,6 +111,22 @@ describe('pruneLake', () => {
     }
   });
 
+  test('logs older than what detect processed, ingested after a prune deleted all of that, are still told as a backfill', async () => {
+    const lake = await tempLake();
+    try {
+      await lake.ingest([logs('processed', rootCalls(ACCOUNT, days('01', 10, 3)))]);
+      await detect(lake);
+      const pruned = await pruneLake(lake.lake.connection, { before: CUTOFF });
+      assert.equal(pruned.deleted.api_activity, 3);
+      await lake.ingest([logs('backfill', rootCalls(OTHER_ACCOUNT, days('01', 2, 2)))]);
+      const run = await detect(lake);
+      assert.equal(run.events, 2);
+      assert.ok(run.warnings.some((w) => /^2 CloudTrail event\(s\) of this run are older than what earlier runs processed \(up to 2026-01-12T10:00Z\)/.test(w)), run.warnings.join('\n'));
+    } finally {
+      lake.close();
+    }
+  });
+
   test('on a lake detect never ran on, keeps every event and counts those before the cutoff as not yet detected', async () => {
     const lake = await tempLake();
     try {
@@ -124,6 +141,31 @@ describe('pruneLake', () => {
       assert.equal((await pruneLake(lake.lake.connection, { before: CUTOFF })).deleted.api_activity, 3);
       assert.equal((await detect(lake)).events, 0);
     } finally {
+      lake.close();
+    }
+  });
+
+  test('a COMMIT that fails is the error told, and leaves the lake as it was', async () => {
+    const lake = await tempLake();
+    const other = await lake.lake.connect();
+    try {
+      await lake.ingest([logs('commit', rootCalls(ACCOUNT, days('01', 10, 3)))]);
+      await detect(lake);
+      const before = await processedRows(lake);
+      // Another connection stores the same lake_meta key meanwhile: DuckDB finds the conflict at COMMIT, which ends the transaction.
+      const racing = new Proxy(lake.lake.connection, {
+        get: (target, key) => key === 'run'
+          ? async (...args: Parameters<DuckDBConnection['run']>) => {
+            if (args[0] === 'COMMIT') await other.run(`INSERT INTO lake_meta VALUES ('last_prune', '{}')`);
+            return target.run(...args);
+          }
+          : Reflect.get(target, key, target),
+      });
+      await assert.rejects(pruneLake(racing, { before: CUTOFF }), /Failed to commit: PRIMARY KEY or UNIQUE constraint violation/);
+      assert.equal(await lake.count('SELECT count(*) FROM api_activity'), 3);
+      assert.equal(await processedRows(lake), before);
+    } finally {
+      other.closeSync();
       lake.close();
     }
   });
@@ -244,6 +286,8 @@ test('gumshoe prune: usage errors name the option; --dry-run counts and changes 
   for (const [args, message] of [
     [['--older-than', '90'], /option '--older-than <N>d' argument '90' is invalid/],
     [['--older-than', '-3d'], /option '--older-than <N>d' argument '-3d' is invalid/],
+    // More days back than a date reaches: a usage error, not an internal one.
+    [['--older-than', '200000000d'], /option '--older-than <N>d' argument '200000000d' is invalid/],
     [['--before', 'yesterday'], /option '--before <date>' argument 'yesterday' is invalid/],
     [['--older-than', '90d', '--before', '2026-01-01'], /'--older-than <N>d' cannot be used with option '--before <date>'/],
     [[], /prune needs --older-than <N>d or --before <date>/],

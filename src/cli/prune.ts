@@ -6,13 +6,17 @@ import { dbOption, openLake } from './common.js';
 import { colors, errorColors, formatNumber, renderTable } from './output.js';
 
 const DAY_MS = 86_400_000;
+/** A JavaScript Date reaches 100,000,000 days either side of 1970: more days back would be no date at all. */
+const MAX_DAYS = 100_000_000;
 
 const FILE_SIZE_NOTE = 'the lake file does not shrink: DuckDB reuses the freed space for what is stored next';
 
 /** `--older-than 90d`: whole days, with the unit so that no one reads 90 as hours or records. */
 function days(value: string): number {
   const count = /^\d+d$/.test(value) ? Number(value.slice(0, -1)) : Number.NaN;
-  if (!(Number.isSafeInteger(count) && count >= 1)) throw new InvalidArgumentError('expected a whole number of days of at least 1 with its unit, like 90d');
+  if (!(Number.isSafeInteger(count) && count >= 1 && count <= MAX_DAYS)) {
+    throw new InvalidArgumentError(`expected a whole number of days from 1 to ${MAX_DAYS.toLocaleString('en-US')} with its unit, like 90d`);
+  }
   return count;
 }
 

@@ -140,12 +140,17 @@ const BACKFILL_SLACK = '1 HOUR';
 /**
  * Warnings for sources whose new rows are older than rows earlier runs processed (a backfill): learned state
  * takes them in (first seen is the earliest event), but windows over that period are judged out of order.
+ * When a prune deleted every row earlier runs processed of a source, the latest record time state was
+ * measured from (`clock`) stands in for them.
  */
-async function backfillWarnings(connection: DuckDBConnection, after: Watermarks, upTo: Watermarks): Promise<string[]> {
+async function backfillWarnings(connection: DuckDBConnection, after: Watermarks, upTo: Watermarks, clock: number): Promise<string[]> {
   const warnings: string[] = [];
-  for (const { key, table, name } of SOURCES) {
-    if (after[key] < 0 || upTo[key] <= after[key]) continue;
-    const reader = await connection.runAndReadAll(`WITH learned AS (SELECT max(time) AS t FROM ${table} WHERE rowid <= ${after[key]})
+  const ran = (await connection.runAndReadAll('SELECT max(api_up_to), max(flow_up_to), max(dns_up_to) FROM detection_runs')).getRowsJS()[0] ?? [];
+  const stateTime = Number.isFinite(clock) ? `make_timestamp(${Math.floor(clock)}::BIGINT * 1000)` : 'NULL';
+  for (const [i, { key, table, name }] of SOURCES.entries()) {
+    const processedBefore = ran[i] !== null && ran[i] !== undefined && Number(ran[i]) >= 0;
+    if (!processedBefore || upTo[key] <= after[key]) continue;
+    const reader = await connection.runAndReadAll(`WITH learned AS (SELECT coalesce(max(time), ${stateTime}) AS t FROM ${table} WHERE rowid <= ${after[key]})
       SELECT count(*)::DOUBLE, strftime(any_value(learned.t), '%Y-%m-%dT%H:%MZ') FROM ${table}, learned
       WHERE rowid > ${after[key]} AND rowid <= ${upTo[key]} AND time < learned.t - INTERVAL ${BACKFILL_SLACK}`);
     const [older, latest] = reader.getRowsJS()[0] ?? [];
@@ -376,7 +381,7 @@ async function detectOnce(lake: Lake, options: DetectOptions): Promise<DetectSum
     updated: writes.filter((w) => stored.has(w.finding.id)).length,
     suppressed: writes.filter((w) => w.archivedBy !== null).length,
     findings: writes.filter((w) => w.archivedBy === null).map((w) => w.finding),
-    warnings: await backfillWarnings(connection, after, upTo),
+    warnings: await backfillWarnings(connection, after, upTo, savedState.clock),
   };
   const processed = await processedRows(connection, after, upTo);
   const undated = reads('vpcflow') ? await undatedFlows(connection, after.flow, upTo.flow) : 0;

@@ -97,7 +97,8 @@ export async function pruneLake(connection: DuckDBConnection, options: PruneOpti
     }
     await connection.run('COMMIT');
   } catch (error) {
-    if (!dryRun) await connection.run('ROLLBACK');
+    // A failed COMMIT (the disk full) has ended the transaction already: its error is the one to tell.
+    if (!dryRun) await connection.run('ROLLBACK').catch(() => {});
     throw error;
   }
   // The freed blocks are reused by later writes; the file does not shrink. A checkpoint that compacts the
