@@ -285,6 +285,18 @@ describe('truncated JSON documents without gzip', () => {
     });
   });
 
+  test('text that is not JSON after a document: one quarantined record of its first 64 KiB, the rest not read', async () => {
+    const records = stratusRecords('aws.execution.ec2-user-data');
+    const junk = `${'not json '.repeat(2_000_000)}\n`;
+    await runCase({
+      name: 'trail-then-junk.json',
+      content: `{"Records":[${records.map((r) => JSON.stringify(r)).join(',')}]}\n${junk}`,
+      type: 'cloudtrail',
+      stored: records.length,
+      quarantined: [{ location: `line 2, record ${records.length + 1}`, reason: 'not a JSON value: the rest of the file is not read', raw: junk.slice(0, 64 << 10) }],
+    });
+  });
+
   test('a pretty-printed array cut mid-record: located at the line the record starts on', async () => {
     const text = readFileSync(STRATUS('aws.credential-access.secretsmanager-retrieve-secrets'), 'utf8');
     const starts = [...text.matchAll(/\n   \{\n/g)].map((m) => m.index! + 4);

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { caseRecords } from '../src/detect/cases.js';
@@ -20,14 +19,7 @@ import { dataset, scratchDir, tempLake } from './helpers/lake.js';
 const scratch = scratchDir('gumshoe-cloudwatch-logs-');
 after(() => scratch.cleanup());
 
-let files = 0;
-/** Writes a file under a directory of its own (each ingest reads only what it is given). */
-function write(name: string, data: string | Buffer): string {
-  const file = path.join(scratch.dir, String(++files), name);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, data);
-  return file;
-}
+const write = scratch.write;
 
 type Form = 'subscription' | 'export' | 'events';
 const FORMS: Form[] = ['subscription', 'export', 'events'];
@@ -156,6 +148,20 @@ describe('get-log-events and filter-log-events output', () => {
     }
   });
 
+  test('an SDK response written out, its metadata and token before the events, is read as the CLI output is', async () => {
+    const route53 = SOURCES[1]!.messages.slice(0, 4);
+    const response = (messages: string[]) => JSON.stringify({ $metadata: { httpStatusCode: 200, attempts: 1 }, nextToken: 'x"]}', events: filterEvents(messages), searchedLogStreams: [] }, null, '\t');
+    const lake = await tempLake();
+    try {
+      const summary = await lake.ingest([write('filter-log-events-sdk.json', `${response(route53.slice(0, 2))}\n${response(route53.slice(2))}\n`)]);
+      assert.deepEqual([summary.read, summary.stored, summary.quarantined], [4, 4, 0]);
+      const lines = await lake.rows('SELECT source_line FROM dns_activity ORDER BY 1');
+      assert.deepEqual(lines.map((row) => row.source_line), [8n, 15n, 32n, 39n]);
+    } finally {
+      lake.close();
+    }
+  });
+
   test('something other than an output after one is quarantined, saying the rest is not read', async () => {
     const route53 = SOURCES[1]!.messages.slice(0, 3);
     const lake = await tempLake();
@@ -225,6 +231,80 @@ describe('what is not a record', () => {
         const [row] = await lake.rows('SELECT reason FROM quarantine WHERE uri = $1', [file]);
         assert.match(String(row!.reason), /^truncated or corrupt gzip .*: the file ends inside this record$/, form);
       }
+    } finally {
+      lake.close();
+    }
+  });
+});
+
+describe('what stands between payloads, and around log events', () => {
+  test('payloads separated by commas are read; other bytes between two are one quarantined record, and the payloads after them are read', async () => {
+    const flow = manyFlowLines(6);
+    const lake = await tempLake();
+    try {
+      const commas = await lake.ingest([write('firehose-commas', `${payload(logEvents(flow.slice(0, 2)))},\n${payload(logEvents(flow.slice(2, 3)))},`)]);
+      assert.deepEqual([commas.read, commas.stored], [3, 3]);
+      const file = write('firehose-pasted', `${payload(logEvents(flow.slice(3, 4)))}\nnot a payload\n${payload(logEvents(flow.slice(4)))}\n`);
+      const summary = await lake.ingest([file]);
+      assert.deepEqual([summary.read, summary.stored, summary.quarantined], [4, 3, 1]);
+      const rows = await lake.rows('SELECT location, reason, raw FROM quarantine');
+      assert.deepEqual(rows, [{ location: 'line 2, record 2', reason: 'CloudWatch Logs payload 2: not a subscription payload (a JSON object): passed over up to the next payload', raw: 'not a payload\n' }]);
+    } finally {
+      lake.close();
+    }
+  });
+
+  test('200 MB of text after a payload are one quarantined record, its start kept', async () => {
+    const [first] = manyFlowLines(1);
+    const garbage = Buffer.alloc(200 << 20, 'no payload here ');
+    const file = write('firehose-garbage.gz', gzipSync(Buffer.concat([Buffer.from(payload(logEvents([first!]))), garbage])));
+    const lake = await tempLake();
+    try {
+      const summary = await lake.ingest([file]);
+      assert.deepEqual([summary.read, summary.stored, summary.quarantined], [2, 1, 1]);
+      const [row] = await lake.rows('SELECT location, length(raw) AS kept FROM quarantine');
+      assert.deepEqual([row!.location, Number(row!.kept)], ['line 1, record 2', 64 << 10]);
+    } finally {
+      lake.close();
+    }
+  });
+
+  test('a payload of 70 MB is quarantined with its start, and the payload after it is read', async () => {
+    const [first, second, third] = manyFlowLines(3);
+    const huge = payload(logEvents([second!, 'x'.repeat(70 << 20)]));
+    const file = write('firehose-huge.gz', gzipSync(`${payload(logEvents([first!]))}\n${huge}\n${payload(logEvents([third!]))}`));
+    const lake = await tempLake();
+    try {
+      const summary = await lake.ingest([file]);
+      assert.deepEqual([summary.read, summary.stored, summary.quarantined], [3, 2, 1]);
+      const [row] = await lake.rows('SELECT location, reason, length(raw) AS kept FROM quarantine');
+      assert.deepEqual([row!.location, row!.reason, Number(row!.kept)], ['line 2, record 2', 'CloudWatch Logs payload 2: longer than 64 MiB, which no payload is: passed over up to the next payload', 64 << 10]);
+    } finally {
+      lake.close();
+    }
+  });
+
+  test('an events list holding something other than log events: the rest is one quarantined record, not one per word', async () => {
+    const flow = manyFlowLines(2);
+    const file = write('events-text.json', `{"events": [${JSON.stringify(filterEvents(flow)[0])},\n${' words not events'.repeat(100_000)}`);
+    const lake = await tempLake();
+    try {
+      const summary = await lake.ingest([file]);
+      assert.deepEqual([summary.read, summary.stored, summary.quarantined], [2, 1, 1]);
+      const [row] = await lake.rows('SELECT location, reason FROM quarantine');
+      assert.deepEqual(row, { location: 'line 2, record 2', reason: 'CloudWatch Logs event 2: not a log event (a JSON object): the rest of the file is not read' });
+    } finally {
+      lake.close();
+    }
+  });
+
+  test('export lines after a byte-order mark, and with times given as an offset from UTC', async () => {
+    const route53 = SOURCES[1]!.messages.slice(0, 3);
+    const lake = await tempLake();
+    try {
+      const file = write('exportedlogs/task/stream/000002', `\uFEFF${route53.map((m, i) => `2024-05-06T00:00:3${i}.000+00:00 ${m}\r\n`).join('')}`);
+      const summary = await lake.ingest([file]);
+      assert.deepEqual([summary.read, summary.stored, summary.quarantined], [3, 3, 0]);
     } finally {
       lake.close();
     }

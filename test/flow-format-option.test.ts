@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -17,14 +17,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const scratch = scratchDir('gumshoe-flow-format-');
 after(() => scratch.cleanup());
 
-let files = 0;
-/** Writes a file under a directory of its own (each ingest reads only what it is given). */
-function write(name: string, data: string | Buffer): string {
-  const file = path.join(scratch.dir, String(++files), name);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, data);
-  return file;
-}
+const write = scratch.write;
 
 /** AWS's custom-format example: 21 fields, as many as the v3 default order, which reads them wrongly. */
 const [HEADER, ...RECORDS] = readFileSync(dataset('aws_docs_format_examples', 'vpcflow', 'custom_format_01.log'), 'utf8').split('\n').filter(Boolean) as [string, ...string[]];
@@ -140,6 +133,10 @@ describe('--flow-format', () => {
       const read = await lake.ingest([write('flows.log', lines([HEADER, ...RECORDS]))], { flowFormat: v2 });
       assert.deepEqual([read.stored, read.quarantined], [RECORDS.length, 0]);
       assert.deepEqual(await storedColumns(lake), expectedColumns(RECORDS));
+      // One bad line among them: the header named the order, so the file is not read again for another one.
+      const withBadLine = write('bad-line.log', lines([HEADER, ...RECORDS, '3 bad line']));
+      assert.equal((await lake.ingest([withBadLine])).quarantined, 1);
+      assert.equal((await lake.ingest([withBadLine], { flowFormat: v2 })).filesUnchanged, 1);
     } finally {
       lake.close();
     }
@@ -168,6 +165,12 @@ describe('--flow-format', () => {
     } finally {
       lake.close();
     }
+  });
+
+  test('a ${ without its }: the error names the token that lacks it, not the field after it', () => {
+    assert.deepEqual(parseLogFormat('${version} ${srcaddr ${dstaddr}'), { fields: [], error: "--flow-format: '${srcaddr' is not ${name} or a name (a ${ or } missing?)" });
+    assert.deepEqual(parseLogFormat('${version} srcaddr}'), { fields: [], error: "--flow-format: 'srcaddr}' is not ${name} or a name (a ${ or } missing?)" });
+    assert.match(parseLogFormat('${version} ${version}').error!, /flow-log field 'version' appears twice in --flow-format/);
   });
 
   test('gumshoe ingest: a misspelt field is a usage error (exit 2) naming it, and no lake is made', async () => {

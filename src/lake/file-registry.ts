@@ -11,7 +11,8 @@ export interface KnownFile {
   sourceType?: SourceType;
   /** A flow log's field order as it was read (space-separated). */
   format?: string;
-  /** Records it quarantined. */
+  /** Records read of it, and how many of them were quarantined. */
+  recordsRead: number;
   quarantined: number;
 }
 
@@ -64,7 +65,7 @@ export class FileRegistry {
     const known = new Map<string, KnownFile>();
     if (uris.length === 0) return known;
     const reader = await this.connection.runAndReadAll(
-      `SELECT uri, file_id, fingerprint, status, source_type, format, quarantined FROM ingested_files WHERE uri IN (${uris.map(sqlString).join(', ')})`,
+      `SELECT uri, file_id, fingerprint, status, source_type, format, records_read, quarantined FROM ingested_files WHERE uri IN (${uris.map(sqlString).join(', ')})`,
     );
     for (const row of reader.getRowObjectsJS()) {
       known.set(String(row.uri), {
@@ -73,6 +74,7 @@ export class FileRegistry {
         status: String(row.status),
         sourceType: row.source_type === null ? undefined : (String(row.source_type) as SourceType),
         format: row.format === null ? undefined : String(row.format),
+        recordsRead: Number(row.records_read ?? 0),
         quarantined: Number(row.quarantined ?? 0),
       });
     }

@@ -305,12 +305,14 @@ class IngestRun {
    * message tells users to do so) and a file read before as another type (a mistaken --type would otherwise
    * keep its records in quarantine for good); --flow-format reads again a file skipped before, which may be a
    * flow log whose lines fit the format given, and a flow log read in another field order that quarantined
-   * records (a header-less log read in a default order before the format was given).
+   * every record (a header-less log read in a default order before the format was given; a log whose header
+   * names its order and has a few bad lines is not read again).
    */
   private passesOver(known: KnownFile): boolean {
     const forced = this.options.forceType;
     if (known.status === 'skipped') return !forced && !this.flowFields;
-    const misread = this.flowFields !== undefined && known.sourceType === 'vpcflow' && known.quarantined > 0 && known.format !== this.flowFields.join(' ');
+    const misread = this.flowFields !== undefined && known.sourceType === 'vpcflow' && known.quarantined > 0
+      && known.quarantined === known.recordsRead && known.format !== this.flowFields.join(' ');
     return known.status === 'complete' && (!forced || forced === known.sourceType) && !misread;
   }
 

@@ -17,12 +17,18 @@ import type { ScratchBuffer } from './scratch-buffer.js';
  */
 export type CloudWatchLogsForm = 'cloudwatch-subscription' | 'cloudwatch-export' | 'cloudwatch-events';
 
-const EVENTS_START = /^\{\s*"events"\s*:\s*\[/;
-const EXPORT_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z /;
+/**
+ * The keys filter-log-events or get-log-events output starts with: the CLI prints `events` first; an SDK's
+ * response written out may put its metadata or tokens first.
+ */
+const EVENTS_OUTPUT_START = /^\{\s*"(events|nextToken|nextForwardToken|nextBackwardToken|searchedLogStreams|\$metadata)"\s*:/;
+const EVENTS_KEY = /^"events"\s*:\s*\[/;
+/** An export line's time: UTC as AWS writes it, or with the offset some tools rewrite it to. */
+const EXPORT_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d) /;
 /** What each form's file starts with. A subscription payload names its keys in either order AWS writes them. */
 const FORM_STARTS: [RegExp, CloudWatchLogsForm][] = [
   [/^\{\s*"(messageType|owner|logGroup|logStream|subscriptionFilters)"\s*:/, 'cloudwatch-subscription'],
-  [EVENTS_START, 'cloudwatch-events'],
+  [EVENTS_OUTPUT_START, 'cloudwatch-events'],
   [EXPORT_TIME, 'cloudwatch-export'],
 ];
 const MESSAGE_TYPE = /"messageType"\s*:\s*"(DATA|CONTROL)_MESSAGE"/;
@@ -110,14 +116,23 @@ function eventReader(form: CloudWatchLogsForm): EventReader {
   return form === 'cloudwatch-subscription' ? new SubscriptionPayloads() : new EventList();
 }
 
-/** Subscription payloads, one after another (with or without whitespace between them). */
+/**
+ * Subscription payloads, one after another (with nothing, whitespace or commas between them). Bytes
+ * between two payloads that are not one (a stray line, a cut-off tail pasted in) are quarantined with their
+ * start, and reading goes on at the next `{`; a payload longer than any CloudWatch Logs delivers is too. So
+ * memory follows the largest payload, however much else the file holds.
+ */
 class SubscriptionPayloads implements EventReader {
-  private readonly scan = new JsonDocumentScan();
-  private readonly spans = this.scan.spans();
+  private scan = new JsonDocumentScan();
+  private spans = this.scan.spans();
   private payloads = 0;
+  /** Between two payloads: the next is looked for here before the scanner goes on (it is at scan.pos). */
+  private between = true;
+  /** Passing over bytes that are not a payload (quarantined already), up to the next `{`. */
+  private passing = false;
 
   get keepFrom(): number {
-    return this.scan.keepFrom;
+    return this.between ? this.scan.pos : this.scan.keepFrom;
   }
 
   get line(): number {
@@ -126,7 +141,15 @@ class SubscriptionPayloads implements EventReader {
 
   *events(window: Buffer, dropped: number, final: boolean): Generator<LogEvent> {
     this.scan.feed(window, dropped, final);
-    for (let item = this.spans.next(); !item.done && item.value !== NEED_MORE; item = this.spans.next()) {
+    for (;;) {
+      if (this.between && !(yield* this.toNextPayload(window))) return;
+      this.between = false;
+      const item = this.spans.next();
+      if (item.done || item.value === NEED_MORE) {
+        if (window.length - this.scan.keepFrom > MAX_LINE_BYTES) yield this.oversized(window, final);
+        return;
+      }
+      this.between = true;
       const span = item.value;
       if (span.empty) continue;
       const where = `CloudWatch Logs payload ${++this.payloads}`;
@@ -136,7 +159,50 @@ class SubscriptionPayloads implements EventReader {
       else yield* payloadEvents(text, span.line, where);
     }
   }
+
+  /** Moves scan.pos to the next payload's `{`, quarantining what else stands before it; false when the window ends first. */
+  private *toNextPayload(window: Buffer): Generator<LogEvent, boolean> {
+    const scan = this.scan;
+    while (scan.pos < window.length) {
+      const c = window[scan.pos]!;
+      if (c === OPEN_BRACE) {
+        this.passing = false;
+        return true;
+      }
+      if (this.passing || !(isWhitespace(c) || c === COMMA || isByteOrderMark(window, scan.pos))) {
+        const brace = window.indexOf(OPEN_BRACE, scan.pos);
+        const end = brace === -1 ? window.length : brace;
+        if (!this.passing) {
+          yield { line: scan.line, text: window.toString('utf8', scan.pos, Math.min(end, scan.pos + REST_KEPT)), broken: `CloudWatch Logs payload ${++this.payloads}: ${NOT_A_PAYLOAD}` };
+          this.passing = true;
+        }
+        scan.line += countNewlines(window, scan.pos, end);
+        scan.pos = end;
+      } else {
+        if (c === NEWLINE) scan.line++;
+        scan.pos += isByteOrderMark(window, scan.pos) ? 3 : 1;
+      }
+    }
+    return false;
+  }
+
+  /** A payload open for longer than any is: its start is quarantined, and what follows passed over up to the next `{`. */
+  private oversized(window: Buffer, final: boolean): LogEvent {
+    const start = this.scan.keepFrom;
+    const line = this.scan.line;
+    this.scan = new JsonDocumentScan();
+    this.spans = this.scan.spans();
+    this.scan.feed(window, 0, final);
+    this.scan.line = line + countNewlines(window, start, window.length);
+    this.scan.pos = window.length;
+    this.between = true;
+    this.passing = true;
+    return { line, text: window.toString('utf8', start, start + REST_KEPT), broken: `CloudWatch Logs payload ${++this.payloads}: ${LONG_PAYLOAD}` };
+  }
 }
+
+const NOT_A_PAYLOAD = 'not a subscription payload (a JSON object): passed over up to the next payload';
+const LONG_PAYLOAD = `longer than ${MAX_LINE_BYTES >> 20} MiB, which no payload is: passed over up to the next payload`;
 
 /** A payload's log events; a control message (CloudWatch checking it can deliver) holds none. */
 function* payloadEvents(text: string, line: number, where: string): Generator<LogEvent> {
@@ -181,8 +247,9 @@ const DOCUMENT_START_BYTES = 256;
 
 /**
  * The `events` lists of filter-log-events or get-log-events output, read element by element with the document
- * scanner set on each list. What follows a list in its document (searchedLogStreams, tokens) holds no records
- * and is passed over; outputs appended one after another (a script paging with --starting-token) are each read.
+ * scanner set on each list. What stands around a list in its document (searchedLogStreams, tokens, an SDK's
+ * metadata) holds no records and is passed over; outputs appended one after another (a script paging with
+ * --starting-token) are each read.
  */
 class EventList implements EventReader {
   private scan = new JsonDocumentScan();
@@ -214,12 +281,22 @@ class EventList implements EventReader {
     else this.at -= dropped;
     for (;;) {
       if (!this.inList && !(yield* this.toNextList(window, final))) return;
-      const end = this.listEnd(window);
-      if (end !== -1) {
-        this.outsideLine = this.scan.line + countNewlines(window, this.scan.pos, end);
+      const next = this.nextInList(window);
+      if (window[next] === CLOSE_BRACKET) {
+        this.outsideLine = this.scan.line + countNewlines(window, this.scan.pos, next);
         this.inList = false;
-        this.at = end + 1;
+        this.at = next + 1;
         this.depth = 1;
+        continue;
+      }
+      // A log event is an object: anything else (the list of another document, text pasted in) would be
+      // read value by value, each word a record, so the rest is quarantined as one.
+      if (next < window.length && window[next] !== OPEN_BRACE) {
+        const line = this.scan.line + countNewlines(window, this.scan.pos, next);
+        yield { line, text: window.toString('utf8', next, next + REST_KEPT), broken: `CloudWatch Logs event ${++this.count}: not a log event (a JSON object): the rest of the file is not read` };
+        this.stopped = true;
+        this.inList = false;
+        this.outsideLine = line;
         continue;
       }
       const item = this.spans.next();
@@ -244,40 +321,52 @@ class EventList implements EventReader {
   }
 
   /**
-   * Passes over the rest of a document and the whitespace after it, up to the next document's list, and sets
-   * the scanner on that list; false when the window ends first. Another value there is quarantined with the
-   * start of the rest, which is not read.
+   * Passes over a document up to its `events` list (other keys and values, before or after it, hold no
+   * records) and the whitespace between documents, and sets the scanner on the next list; false when the
+   * window ends first. Another value than an output is quarantined with the start of the rest, which is not read.
    */
   private *toNextList(window: Buffer, final: boolean): Generator<LogEvent, boolean> {
     for (; this.at < window.length && !this.stopped; this.at++) {
       const c = window[this.at]!;
       if (c === NEWLINE) this.outsideLine++;
+      if (this.depth === 1 && !this.inString && c === QUOTE) {
+        // A string at the top of an object that is followed by a colon is a key.
+        const key = EVENTS_KEY.exec(window.toString('latin1', this.at, this.at + DOCUMENT_START_BYTES));
+        if (!key && !final && this.at + DOCUMENT_START_BYTES > window.length) return false;
+        if (key) {
+          this.startList(window, final, this.at + key[0].length - 1);
+          return true;
+        }
+      }
       if (this.depth > 0) this.passOver(c);
       else if (isByteOrderMark(window, this.at)) this.at += 2;
       else if (!isWhitespace(c)) {
-        const head = window.toString('latin1', this.at, this.at + DOCUMENT_START_BYTES);
-        const start = EVENTS_START.exec(head);
-        if (!start && !final && this.at + DOCUMENT_START_BYTES > window.length) return false;
-        if (!start) {
+        const isOutput = EVENTS_OUTPUT_START.test(window.toString('latin1', this.at, this.at + DOCUMENT_START_BYTES));
+        if (!isOutput && !final && this.at + DOCUMENT_START_BYTES > window.length) return false;
+        if (!isOutput) {
           this.stopped = true;
           yield { line: this.outsideLine, text: window.toString('utf8', this.at, this.at + REST_KEPT), broken: 'CloudWatch Logs events: not an events document (`{"events": [`): the rest of the file is not read' };
           break;
         }
-        this.scan = new JsonDocumentScan();
-        this.spans = this.scan.spans();
-        this.scan.feed(window, 0, final);
-        this.scan.pos = this.at + start[0].length - 1;
-        this.scan.line = this.outsideLine + countNewlines(window, this.at, this.scan.pos);
-        this.started = false;
-        this.inList = true;
-        return true;
+        this.depth = 1;
       }
     }
     if (this.stopped) this.at = window.length;
     return false;
   }
 
-  /** One byte of a document after its list: strings and nested values are passed over whole. */
+  /** Sets the scanner on the list whose `[` is at `bracket`. */
+  private startList(window: Buffer, final: boolean, bracket: number): void {
+    this.scan = new JsonDocumentScan();
+    this.spans = this.scan.spans();
+    this.scan.feed(window, 0, final);
+    this.scan.pos = bracket;
+    this.scan.line = this.outsideLine + countNewlines(window, this.at, bracket);
+    this.started = false;
+    this.inList = true;
+  }
+
+  /** One byte of a document outside its list: strings and nested values are passed over whole. */
   private passOver(c: number): void {
     if (this.inString) {
       if (this.escaped) this.escaped = false;
@@ -288,11 +377,11 @@ class EventList implements EventReader {
     else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) this.depth--;
   }
 
-  /** Where the list's `]` is, if it comes next (before the list starts, after its `[`); else -1. */
-  private listEnd(window: Buffer): number {
+  /** Where the list's next element (or its `]`) starts, past commas and whitespace (before the list starts, after its `[`). */
+  private nextInList(window: Buffer): number {
     let at = this.scan.pos + (this.started ? 0 : 1);
     while (at < window.length && (window[at] === COMMA || isWhitespace(window[at]!))) at++;
-    return window[at] === CLOSE_BRACKET ? at : -1;
+    return at;
   }
 }
 
@@ -311,7 +400,8 @@ class ExportLines implements EventReader {
   private skipping = false;
 
   *events(window: Buffer, _dropped: number, final: boolean): Generator<LogEvent> {
-    let start = 0;
+    // A byte-order mark (Windows editors write one) is not part of the first line's time.
+    let start = this.line === 1 && isByteOrderMark(window, 0) ? 3 : 0;
     for (;;) {
       const newline = window.indexOf(NEWLINE, start);
       if (newline === -1 && (this.skipping || (!final && window.length - start >= MAX_LINE_BYTES))) {

@@ -19,6 +19,8 @@ export interface JsonSpan {
 }
 
 const WRAPPER_KEYS = new Set(['Records', 'findings', 'Findings']);
+/** What the broken span of text that is not JSON keeps of it. */
+const REST_KEPT = 64 << 10;
 /** Longer keys cannot be wrapper keys, so they are not decoded. */
 const MAX_WRAPPER_KEY = 8;
 
@@ -113,13 +115,23 @@ export class JsonDocumentScan {
     yield NEED_MORE;
   }
 
+  /**
+   * What is left of the text is not JSON: one broken span of its first REST_KEPT bytes, and the rest passed
+   * over unread (junk after a document may be of any size; memory stays bounded).
+   */
   private *restOfFile(reason: string): Generator<ScanItem> {
     this.objectStart = this.pos;
-    while (!this.final) yield NEED_MORE;
+    while (!this.final && this.text.length - this.objectStart < REST_KEPT) yield NEED_MORE;
     const start = this.objectStart;
+    const end = Math.min(this.text.length, start + REST_KEPT);
+    const cut = end < this.text.length || !this.final;
     this.objectStart = -1;
     this.pos = this.text.length;
-    yield { start, end: this.text.length, line: this.line, broken: reason };
+    yield { start, end, line: this.line, broken: cut ? `${reason}: the rest of the file is not read` : reason };
+    while (!this.final) {
+      yield NEED_MORE;
+      this.pos = this.text.length;
+    }
   }
 
   private skipWhitespace(): void {

@@ -100,8 +100,11 @@ export function parseHeader(line: string, where = 'in the header (line 1)'): { f
  * it (`${version} ${account-id} …`) or the plain names separated by spaces, checked as a header line is.
  */
 export function parseLogFormat(format: string): { fields: string[]; error?: string } {
-  const names = format.replace(/\$\{([^}]*)\}/g, ' $1 ').trim();
+  const names = format.replace(/\$\{([^${}\s]*)\}/g, ' $1 ').trim();
   if (!names) return { fields: [], error: '--flow-format: no field names given' };
+  // A `${` left without its `}` (or a `}` without its `${`) would otherwise pass its neighbour off as the misspelt name.
+  const unclosed = names.split(/\s+/).find((name) => /[${}]/.test(name));
+  if (unclosed) return { fields: [], error: `--flow-format: '${unclosed}' is not \${name} or a name (a \${ or } missing?)` };
   return parseHeader(names, 'in --flow-format');
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { datasetsDir } from '../../src/detect/dataset-records.js';
@@ -12,10 +12,20 @@ export function dataset(...parts: string[]): string {
   return path.join(DATASETS, ...parts);
 }
 
-/** A scratch directory removed by `cleanup`. */
-export function scratchDir(prefix = 'gumshoe-test-'): { dir: string; cleanup(): void } {
+/**
+ * A scratch directory removed by `cleanup`. `write` puts each file it is given under a directory of its own
+ * (so an ingest of it reads only it), at `name` (which may hold folders), and returns its path.
+ */
+export function scratchDir(prefix = 'gumshoe-test-'): { dir: string; cleanup(): void; write(name: string, data: string | Buffer): string } {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  let files = 0;
+  const write = (name: string, data: string | Buffer) => {
+    const file = path.join(dir, String(++files), name);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, data);
+    return file;
+  };
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }), write };
 }
 
 /** A fresh lake in a temp directory, with helpers to ingest and query it. */
