@@ -14,6 +14,12 @@ import { JsonDocumentScan, NEED_MORE, type ScanItem } from './json-scan.js';
 import type { ScratchBuffer } from './scratch-buffer.js';
 import { defaultFieldsFor, looksLikeHeader, parseHeader } from './vpcflow-fields.js';
 
+/*
+ * Frames a file's records for the lake without parsing them: JSON lines and flow-log lines travel as the bytes
+ * of many whole lines; records cut out of a JSON document as byte ranges of it (chunks.ts); CloudWatch Logs
+ * files as their messages (cloudwatch-logs.ts). The lake parses and validates them in bulk.
+ */
+
 /** A Parquet file's rows as the text lines they stand for (see lake/parquet-lines.ts). */
 export interface ParquetLines {
   /** Column names as the file writes them (`account_id`). */
