@@ -4,18 +4,18 @@ import { memoryBytes } from './env-settings.js';
 
 /**
  * Records this short on average (VPC flow records are about 140 bytes, Route 53 queries about 450) are
- * committed at a lower limit (NARROW_LIMITS). What DuckDB holds while inserting grows with the width of the
+ * committed at a lower limit (NARROW_LIMIT). What DuckDB holds while inserting grows with the width of the
  * rows its threads are putting into row groups: a batch of 1.4 KB CloudTrail events ran out of memory at
  * 96MB, while for flow and DNS most of the default limit was a cache of blocks already written (10M flow
  * records: peak RSS 405–429 MB at 96MB against 476–521 MB at 160MB).
  */
 const NARROW_RECORD_BYTES = 512;
 /**
- * Narrow batches start at the first; one that runs out of memory moves them to the next, and past the last
- * they run at the run's limit. The benchmark's batches of a million flow records ran out at 96MB, and the failed
- * try cost about a tenth of the ingest; at 128MB they go through, for about 20 MB more.
+ * Narrow batches run at this limit until one runs out of memory there; from then on at the run's limit. The
+ * benchmark's batches of a million flow records ran out at 96MB, and the failed try cost about a tenth of the
+ * ingest; at 128MB they go through, for about 20 MB more.
  */
-const NARROW_LIMITS = ['128MB'] as const;
+const NARROW_LIMIT = '128MB';
 
 /**
  * How the note of a step up starts. What a batch of wide records needs is not predictable from its size: one
@@ -32,13 +32,13 @@ export function isMemoryStepUp(warning: string): boolean {
 
 /**
  * DuckDB's memory limit while ingesting, batch by batch. A batch that runs out of memory is committed again
- * one step up: narrow batches through NARROW_LIMITS to the run's limit, then twice that, up to the lake's own
+ * one step up: narrow batches from NARROW_LIMIT to the run's limit, then twice that, up to the lake's own
  * limit. A step up holds for the rest of the run.
  */
 export class IngestMemory {
   private applied: string | undefined;
-  /** Where narrow batches are in NARROW_LIMITS; undefined when they run at the run's limit. */
-  private narrowStep: number | undefined;
+  /** Whether narrow batches still run at NARROW_LIMIT (else at the run's limit). */
+  private narrowLower: boolean;
 
   /**
    * `limit` is where the run starts (and stays, for wide records); `narrow` lets narrow batches run lower
@@ -50,7 +50,7 @@ export class IngestMemory {
     narrow: boolean,
     private readonly ceiling: string,
   ) {
-    this.narrowStep = narrow ? 0 : undefined;
+    this.narrowLower = narrow;
   }
 
   /** Sets the run's limit (before the first batch: converting Parquet files runs under it too). */
@@ -64,25 +64,17 @@ export class IngestMemory {
    * memory at every narrow limit (flow, 5M records re-read): it runs at the run's limit.
    */
   async forBatch(recordBytes: number, rereads = false): Promise<void> {
-    const narrow = this.narrowStep !== undefined && !rereads && recordBytes > 0 && recordBytes < NARROW_RECORD_BYTES;
-    await this.apply(narrow ? NARROW_LIMITS[this.narrowStep!]! : this.limit);
+    const narrow = this.narrowLower && !rereads && recordBytes > 0 && recordBytes < NARROW_RECORD_BYTES;
+    await this.apply(narrow ? NARROW_LIMIT : this.limit);
   }
 
   /** After a batch ran out of memory: one step up, and what was done; undefined at the lake's own limit. */
   async raise(): Promise<string | undefined> {
     const from = this.applied ?? this.limit;
     let to: string;
-    let scope = 'the rest of the run';
-    if (this.narrowStep !== undefined && from === NARROW_LIMITS[this.narrowStep]) {
-      const next = this.narrowStep + 1;
-      if (next < NARROW_LIMITS.length) {
-        this.narrowStep = next;
-        to = NARROW_LIMITS[next]!;
-        scope = 'batches of narrow records from now on';
-      } else {
-        this.narrowStep = undefined;
-        to = this.limit;
-      }
+    if (this.narrowLower && from === NARROW_LIMIT) {
+      this.narrowLower = false;
+      to = this.limit;
     } else {
       const current = memoryBytes(this.limit);
       const ceiling = memoryBytes(this.ceiling);
@@ -90,7 +82,7 @@ export class IngestMemory {
       to = this.limit = 2 * current >= ceiling ? this.ceiling : `${Math.ceil((2 * current) / 1e6)}MB`;
     }
     await this.apply(to);
-    return `${STEP_UP}${from} and was committed at ${to}, the limit for ${scope}`;
+    return `${STEP_UP}${from} and was committed at ${to}, the limit for the rest of the run`;
   }
 
   private async apply(limit: string): Promise<void> {
