@@ -147,6 +147,11 @@ export interface ApiDetection {
    * a missing declaration fails the detection's own cases.
    */
   payloads?: { apis?: readonly string[]; services?: readonly string[] };
+  /**
+   * Sees VPC endpoints' network activity events too, and only those (they repeat a call logged elsewhere,
+   * so other detections never get them; for a caller of another account they are all the endpoint's owner sees).
+   */
+  networkActivity?: boolean;
   onEvent(event: ApiEvent, context: DetectionContext): void;
   /** Called once after the last event of a run (flush windows). */
   finish?(context: DetectionContext): void;

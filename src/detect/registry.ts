@@ -19,7 +19,16 @@ import { lambdaPersistence } from './cloudtrail/lambda-persistence.js';
 import { loggingTampering } from './cloudtrail/logging-tampering.js';
 import { s3Ransomware } from './cloudtrail/s3-ransomware.js';
 import { sharingExternally } from './cloudtrail/sharing-externally.js';
+import { infrastructureExposure, vpcEndpointExternalAccess } from './cloudtrail/infrastructure-exposure.js';
+import { recoverySabotage } from './cloudtrail/recovery-sabotage.js';
+import { ecsTaskCredentials } from './cloudtrail/ecs-task-credentials.js';
 import { ssmAndSecrets } from './cloudtrail/ssm-and-secrets.js';
+import { leakedCredentials } from './cloudtrail/leaked-credentials.js';
+import { identityFederation } from './cloudtrail/identity-federation.js';
+import { findingsSuppression } from './cloudtrail/findings-suppression.js';
+import { kmsKeyDestruction } from './cloudtrail/kms-key-destruction.js';
+import { regionOptIn } from './cloudtrail/region-opt-in.js';
+import { instanceRoleIam } from './cloudtrail/instance-role-iam.js';
 import { firstSeen } from './network/first-seen.js';
 import { flowThreatIntel } from './network/flow-threat-intel.js';
 import { portProbe } from './network/port-probe.js';
@@ -37,7 +46,7 @@ import { metadataDnsRebind } from './dns/metadata-rebind.js';
 import type { Detection, FindingTypeSpec } from './detection.js';
 
 /** Every detection Gumshoe runs. Add a module here to enable it. */
-export const DETECTIONS: readonly Detection[] = [rootCredentialUsage, anomalousBehavior, credentialExfiltration, consoleLoginGeoVelocity, s3AnomalousBehavior, attackSequence, iamThreatIntel, s3ThreatIntel, pentestUserAgent, cloudtrailLoggingDisabled, passwordPolicyChange, bedrockLoggingDisabled, s3PublicAccess, sharingExternally, iamPersistence, lambdaPersistence, loggingTampering, ec2Execution, instanceEnumeration, ssmAndSecrets, bedrockAndSes, consoleLogin, s3Ransomware, flowThreatIntel, tor, portProbe, firstSeen, bruteForce, scans, denialOfService, trafficVolume, rejectedSurge, dnsThreatIntel, dgaDomainRequest, dnsDataExfiltration, metadataDnsRebind, domainReputation];
+export const DETECTIONS: readonly Detection[] = [rootCredentialUsage, anomalousBehavior, credentialExfiltration, consoleLoginGeoVelocity, s3AnomalousBehavior, attackSequence, iamThreatIntel, s3ThreatIntel, pentestUserAgent, cloudtrailLoggingDisabled, passwordPolicyChange, bedrockLoggingDisabled, s3PublicAccess, sharingExternally, iamPersistence, lambdaPersistence, loggingTampering, ec2Execution, instanceEnumeration, ssmAndSecrets, bedrockAndSes, consoleLogin, leakedCredentials, identityFederation, findingsSuppression, kmsKeyDestruction, regionOptIn, instanceRoleIam, s3Ransomware, recoverySabotage, infrastructureExposure, vpcEndpointExternalAccess, ecsTaskCredentials, flowThreatIntel, tor, portProbe, firstSeen, bruteForce, scans, denialOfService, trafficVolume, rejectedSurge, dnsThreatIntel, dgaDomainRequest, dnsDataExfiltration, metadataDnsRebind, domainReputation];
 
 /** Finding type name → its catalogue entry, over every detection. */
 export function findingTypeSpecs(detections: readonly Detection[] = DETECTIONS): Map<string, FindingTypeSpec> {

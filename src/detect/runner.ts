@@ -165,6 +165,7 @@ export class DetectionRunner {
   private readonly changed = new Set<string>();
   private readonly byApi = new Map<string, [ApiDetection, DetectionContext][]>();
   private readonly everyEvent: [ApiDetection, DetectionContext][] = [];
+  private readonly networkActivity: [ApiDetection, DetectionContext][] = [];
   private readonly flowDetections: [FlowDetection, NetworkDetectionContext][] = [];
   private readonly dnsDetections: [DnsDetection, NetworkDetectionContext][] = [];
   private readonly finishers: (() => void)[] = [];
@@ -194,7 +195,8 @@ export class DetectionRunner {
         const context: DetectionContext = { ...common, now: this.state.now, emit: (signal: Signal) => this.emitApi(detection.id, spec(signal.type), signal) };
         this.apiContexts.push([detection, context]);
         if (detection.finish) this.finishers.push(naming(detection.id, () => detection.finish!(context)));
-        if (!detection.apis) this.everyEvent.push([detection, context]);
+        if (detection.networkActivity) this.networkActivity.push([detection, context]);
+        else if (!detection.apis) this.everyEvent.push([detection, context]);
         for (const api of detection.apis ?? []) this.byApi.set(api, [...(this.byApi.get(api) ?? []), [detection, context]]);
       } else {
         const context: NetworkDetectionContext = {
@@ -269,10 +271,15 @@ export class DetectionRunner {
     this.state.advance(event.time);
     // A VPC endpoint's network activity event repeats a call's envelope without its request or outcome, for
     // the endpoint's owner (whoever the caller is); the call itself is logged as a management or data event.
-    if (event.eventCategory === 'NetworkActivity') return;
-    this.instances.observe(event);
+    // Only the detections that ask for them (networkActivity) get them.
+    const networkActivity = event.eventCategory === 'NetworkActivity';
+    if (!networkActivity) this.instances.observe(event);
     let current: Detection | undefined;
     try {
+      if (networkActivity) {
+        for (const [detection, context] of this.networkActivity) (current = detection).onEvent(event, context);
+        return;
+      }
       for (const [detection, context] of this.everyEvent) (current = detection).onEvent(event, context);
       const routed = this.byApi.get(event.api);
       if (routed) for (const [detection, context] of routed) (current = detection).onEvent(event, context);

@@ -14,7 +14,9 @@ import {
   keepForRevisit,
   keptForRevisit,
   learningOver,
+  list,
   MINUTE,
+  obj,
   reportWhenWindowCloses,
   setEntry,
   str,
@@ -42,6 +44,11 @@ const FAILED_INVOCATIONS = 3;
 const SES_APIS = ['GetAccountSendingEnabled', 'GetSendQuota', 'GetSendStatistics', 'ListIdentities', 'GetIdentityVerificationAttributes', 'ListVerifiedEmailAddresses', 'ListEmailIdentities', 'GetAccount'];
 const SES_WINDOW = 15 * MINUTE;
 const SES_DISTINCT = 3;
+/** Two checks are enough when they ask both who the account sends as and how much it may send (Low). */
+const SES_SENDERS = new Set(['ListIdentities', 'ListEmailIdentities', 'ListVerifiedEmailAddresses', 'GetIdentityVerificationAttributes']);
+const SES_CAPACITY = new Set(['GetSendQuota', 'GetSendStatistics', 'GetAccount', 'GetAccountSendingEnabled']);
+const sesChecksEnough = (apis: string[]) =>
+  apis.length >= SES_DISTINCT || (apis.some((api) => SES_SENDERS.has(api)) && apis.some((api) => SES_CAPACITY.has(api)));
 
 interface AiState {
   /** principal → last model enumeration. */
@@ -109,9 +116,9 @@ function onSes(event: ApiEvent, context: DetectionContext): void {
   if (isConsoleAgent(event.userAgent)) return;
   const { burst, evidence } = trackBurst(context, 'ses', event.principalKey, event, [event.api], SES_WINDOW);
   const report = (window: BurstWindow) =>
-    context.emit({ type: SES, ...window, severity: burst.facts?.longTermKey ? 5 : undefined, vars: { apis: burst.items.join(', ') } });
+    context.emit({ type: SES, ...window, severity: burst.facts?.longTermKey && burst.items.length >= SES_DISTINCT ? 5 : undefined, vars: { apis: burst.items.join(', ') } });
   if (burst.reported) return reportWhenWindowCloses(context, evidence, burst, SES_WINDOW, event, report);
-  if (burst.items.length < SES_DISTINCT || burst.fired) return;
+  if (!sesChecksEnough(burst.items) || burst.fired) return;
   burst.fired = true;
   if (wasHabit(state(context).habits, `ses>${event.principalKey}`, event.time)) return;
   // Stolen keys are mostly long-term IAM user keys (AKIA…).
@@ -119,10 +126,37 @@ function onSes(event: ApiEvent, context: DetectionContext): void {
   reportWhenWindowCloses(context, evidence, burst, SES_WINDOW, event, report);
 }
 
+/**
+ * A Bedrock guardrail removed: deleted, or updated with no filtering policy left (UpdateGuardrail replaces
+ * the configuration: a policy it does not carry is gone; content filters all at strength NONE filter
+ * nothing). Jailbroken, abusive generation on a stolen account starts there. Medium through an SDK or the
+ * CLI by a principal that has not done it on an earlier day; Low from the console or through IaC. Deleting
+ * one version of a guardrail, and updates that keep a policy, are routine and not reported.
+ */
+const GUARDRAIL = 'DefenseEvasion:Bedrock/GuardrailRemoved.Gumshoe';
+const GUARDRAIL_APIS = new Set(['DeleteGuardrail', 'UpdateGuardrail']);
+const GUARDRAIL_POLICIES = ['topicPolicyConfig', 'wordPolicyConfig', 'sensitiveInformationPolicyConfig', 'contextualGroundingPolicyConfig', 'automatedReasoningPolicyConfig'];
+
+function filtersSomething(request: Record<string, unknown>): boolean {
+  const filters = list(obj(request.contentPolicyConfig)?.filtersConfig).map(obj);
+  const contentFilter = filters.some((f) => f !== null && [f.strength, f.inputStrength, f.outputStrength].some((level) => level !== undefined && str(level)?.toUpperCase() !== 'NONE'));
+  return contentFilter || GUARDRAIL_POLICIES.some((policy) => request[policy] != null);
+}
+
+function onGuardrail(event: ApiEvent, context: DetectionContext): void {
+  const request = event.request ?? {};
+  if (event.failed || (event.api === 'DeleteGuardrail' ? request.guardrailVersion != null : filtersSomething(request))) return;
+  const habitual = wasHabit(state(context).habits, `guardrail>${event.principalKey}`, event.time);
+  const routine = habitual || isIacAgent(event.userAgent) || isConsoleAgent(event.userAgent);
+  const guardrail = str(request.guardrailIdentifier) ?? 'unknown';
+  context.emit({ type: GUARDRAIL, event, severity: routine ? 2 : undefined, aggregateBy: guardrail, vars: { guardrail, change: event.api === 'DeleteGuardrail' ? 'was deleted' : 'was updated to filter nothing' } });
+}
+
 function onEvent(event: ApiEvent, context: DetectionContext): void {
   flushDeferred(context, event.time);
   if (isAwsServiceCall(event)) return;
-  if (event.service === 'bedrock.amazonaws.com') onBedrock(event, context);
+  if (event.service === 'bedrock.amazonaws.com' && GUARDRAIL_APIS.has(event.api)) onGuardrail(event, context);
+  else if (event.service === 'bedrock.amazonaws.com') onBedrock(event, context);
   else if (event.service === 'ses.amazonaws.com') onSes(event, context);
 }
 
@@ -135,7 +169,7 @@ const claude = { modelId: 'anthropic.claude-v2' };
 export const bedrockAndSes: ApiDetection = {
   id: 'gumshoe-bedrock-and-ses',
   source: 'cloudtrail',
-  apis: [...INVOKE, ...RECON, ...ENABLE_ACCESS, ...SES_APIS],
+  apis: [...INVOKE, ...RECON, ...ENABLE_ACCESS, ...SES_APIS, ...GUARDRAIL_APIS],
   types: [
     {
       type: BEDROCK,
@@ -157,10 +191,50 @@ export const bedrockAndSes: ApiDetection = {
       description: '{principal} called {apis} within 15 minutes from {ip}. Spammers and phishers check sending status, quotas and verified identities before abusing a compromised account.',
       remediation: 'Confirm with the principal’s owner. If unexpected, revoke its credentials and review SES sending statistics for mail you did not send.',
     },
+    {
+      type: GUARDRAIL,
+      dataSource: 'CloudTrailManagement',
+      severity: 5,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0005 Defense Evasion', technique: 'T1562.001 Impair Defenses: Disable or Modify Tools' },
+      title: 'Bedrock guardrail {guardrail} {change}.',
+      description: '{principal} called {api} from {ip}: guardrail {guardrail} {change}. Applications and users that relied on it now get unfiltered model output, which LLM abusers need for the content they resell.',
+      remediation: 'Confirm with the owner of the AI application. If unplanned, restore the guardrail from its last version (or recreate it), check model invocations since the change, and limit bedrock:DeleteGuardrail and bedrock:UpdateGuardrail to the team that owns it.',
+    },
   ],
   onEvent,
   finish: (context) => flushDeferred(context),
   cases: () => [
+    {
+      name: 'a guardrail deleted and another stripped of every filter through the CLI',
+      records: [
+        bedrock('DeleteGuardrail', at(0), stolen, { guardrailIdentifier: 'gr-7k2m9x4p1q' }),
+        bedrock('UpdateGuardrail', at(1), stolen, {
+          guardrailIdentifier: 'gr-3n8b5v6c2z',
+          name: 'support-bot',
+          contentPolicyConfig: { filtersConfig: [{ type: 'HATE', inputStrength: 'NONE', outputStrength: 'NONE' }, { type: 'VIOLENCE', inputStrength: 'NONE', outputStrength: 'NONE' }] },
+          blockedInputMessaging: 'HIDDEN_DUE_TO_SECURITY_REASONS',
+          blockedOutputsMessaging: 'HIDDEN_DUE_TO_SECURITY_REASONS',
+        }),
+      ],
+      expect: [GUARDRAIL],
+    },
+    {
+      name: 'guardrail tuning: filters kept, one version deleted, a guardrail deleted from the console (Low)',
+      records: [
+        bedrock('UpdateGuardrail', at(0), assumedRole('ml-platform', 'deploy'), {
+          guardrailIdentifier: 'gr-3n8b5v6c2z',
+          name: 'support-bot',
+          contentPolicyConfig: { filtersConfig: [{ type: 'HATE', inputStrength: 'HIGH', outputStrength: 'MEDIUM' }] },
+          topicPolicyConfig: { topicsConfig: [{ name: 'investment advice', definition: 'HIDDEN_DUE_TO_SECURITY_REASONS', type: 'DENY' }] },
+          blockedInputMessaging: 'HIDDEN_DUE_TO_SECURITY_REASONS',
+          blockedOutputsMessaging: 'HIDDEN_DUE_TO_SECURITY_REASONS',
+        }),
+        bedrock('DeleteGuardrail', at(1), assumedRole('ml-platform', 'deploy'), { guardrailIdentifier: 'gr-3n8b5v6c2z', guardrailVersion: '3' }),
+        bedrock('DeleteGuardrail', at(2), assumedRole('AWSReservedSSO_Admin_0a1b2c3d', 'alice@example.com'), { guardrailIdentifier: 'gr-old-demo' }, { userAgent: CONSOLE_AGENT }),
+      ],
+      expect: [GUARDRAIL],
+    },
     {
       name: 'models listed, then Claude invoked by a script (Stratus bedrock-invoke-model shape)',
       records: [bedrock('ListFoundationModels', at(0), stolen), bedrock('InvokeModel', at(0, 20), stolen, claude)],
@@ -191,6 +265,17 @@ export const bedrockAndSes: ApiDetection = {
         { panther: 'AWS.CloudTrail.SES.CheckIdentityVerifications', test: 'GetIdentityVerificationStatus Event' },
       ],
       expect: [SES],
+    },
+    {
+      name: 'identities listed, then the send quota, by an assumed role (Stratus ses-enumerate’s two-call version; Low)',
+      records: ['ListIdentities', 'GetSendQuota'].map((api, i) => ctEvent({ service: 'ses', name: api, time: at(0, i), identity: assumedRole('stratus-red-team-ses-enumerate-role', 'aws-go-sdk-1722375070115152000') })),
+      technique: 'aws.discovery.ses-enumerate',
+      expect: [SES],
+    },
+    {
+      name: 'a quota monitor reading the send quota and sending statistics',
+      records: [0, 5].flatMap((m) => ['GetSendQuota', 'GetSendStatistics'].map((api, i) => ctEvent({ service: 'ses', name: api, time: at(m, i), identity: iamUser('ses-metrics-exporter') }))),
+      expect: [],
     },
     { name: 'Panther: one SES quota check', datasets: [{ panther: 'AWS.CloudTrail.SES.CheckSendQuota', test: 'GetSendQuota Event' }], expect: [] },
     { name: 'Panther: Trusted Advisor checking the SES quota', datasets: [{ panther: 'AWS.CloudTrail.SES.CheckSendQuota', test: 'GetSendQuota from Trusted Advisor (Should Not Alert)' }], expect: [] },

@@ -27,7 +27,7 @@ import { bucketDetail } from './s3-resources.js';
  * cover (it sees StopLogging and DeleteTrail): CloudTrail event selectors that stop recording management
  * events, a short expiration on the trail's bucket, VPC flow logs and Route 53 Resolver query logs deleted,
  * GuardDuty (or one of its protection plans) / Security Hub / Config / Macie switched off, an RDS database
- * activity stream stopped, and attempts to leave the organization.
+ * activity stream stopped, EKS audit logs turned off, and attempts to leave the organization.
  *
  * Changes made through Terraform or CloudFormation are still reported, at Low: tearing down logging is worth
  * a record even when it is reviewed code.
@@ -201,9 +201,22 @@ function securityServiceChange(event: ApiEvent): string | null {
       return `the database activity stream of ${str(request.resourceArn) ?? 'a database'} was stopped`;
     case 'access-analyzer:DeleteAnalyzer':
       return 'an IAM Access Analyzer analyzer was deleted';
+    case 'eks:UpdateClusterConfig': {
+      const off = eksAuditLogsOff(request);
+      return off ? `the ${off} logs of EKS cluster ${str(request.name) ?? 'unknown'} were turned off` : null;
+    }
     default:
       return null;
   }
+}
+
+/** EKS control-plane log types that record who did what in the cluster, turned off by an UpdateClusterConfig. */
+function eksAuditLogsOff(request: Json): string | null {
+  const off = objects(obj(request.logging)?.clusterLogging)
+    .filter((setting) => setting.enabled === false)
+    .flatMap((setting) => list(setting.types).map(String))
+    .filter((type) => type === 'audit' || type === 'authenticator');
+  return off.length ? off.join(' and ') : null;
 }
 
 function onLoggingEvent(event: ApiEvent, context: DetectionContext): void {
@@ -287,6 +300,7 @@ export const loggingTampering: ApiDetection = {
     'StopActivityStream',
     'DeleteAnalyzer',
     'DeleteDeliveryChannel',
+    'UpdateClusterConfig',
     'LeaveOrganization',
   ],
   types: [
@@ -397,6 +411,13 @@ export const loggingTampering: ApiDetection = {
     },
     { name: 'Panther: an Aurora database activity stream stopped', datasets: [{ panther: 'AWS.RDS.ActivityStreamStopped', test: 'Activity Stream Stopped Successfully' }], expect: [SECURITY] },
     {
+      name: 'EKS audit and authenticator logs turned off',
+      records: [
+        call('eks', 'UpdateClusterConfig', { name: 'prod-payments', logging: { clusterLogging: [{ types: ['api', 'scheduler'], enabled: true }, { types: ['audit', 'authenticator'], enabled: false }] } }, '2026-11-02T10:00:00Z', iamUser('mallory')),
+      ],
+      expect: [SECURITY],
+    },
+    {
       name: 'Amazon Macie paused',
       records: [call('macie2', 'UpdateMacieSession', { status: 'PAUSED' }, '2026-11-02T10:00:00Z', iamUser('mallory'))],
       expect: [SECURITY],
@@ -439,6 +460,9 @@ export const loggingTampering: ApiDetection = {
           dataSources: { s3Logs: { enable: true } },
         }, '2026-11-02T10:00:00Z'),
         call('macie2', 'UpdateMacieSession', { status: 'ENABLED', findingPublishingFrequency: 'ONE_HOUR' }, '2026-11-02T10:05:00Z'),
+        // Scheduler logs off (cost), audit logs on, and a version change: nothing hidden.
+        call('eks', 'UpdateClusterConfig', { name: 'prod-payments', logging: { clusterLogging: [{ types: ['audit'], enabled: true }, { types: ['scheduler', 'controllerManager'], enabled: false }] } }, '2026-11-02T10:06:00Z'),
+        call('eks', 'UpdateClusterConfig', { name: 'prod-payments', resourcesVpcConfig: { endpointPublicAccess: false, endpointPrivateAccess: true } }, '2026-11-02T10:07:00Z'),
       ],
       expect: [],
     },

@@ -26,8 +26,11 @@ import { bucketDetail } from './s3-resources.js';
 /**
  * Data shared out of the account: an EBS snapshot, AMI or RDS snapshot opened to another account or to
  * everyone, a bucket policy that lets another account read, or a Secrets Manager resource policy that lets
- * another account (or anyone: a `*` no condition scopes) read a secret. GuardDuty only sees the public-bucket case
- * (Policy:S3/BucketAnonymousAccessGranted), so a `*` bucket principal is left to that type.
+ * another account (or anyone: a `*` no condition scopes) read a secret; a bucket replicated, or a DynamoDB table
+ * exported, to another account's bucket; a VPC peered with another account's; a domain transferred to one; an ECR
+ * repository, SQS queue or SNS topic whose policy lets another account (or anyone) take its contents. GuardDuty
+ * only sees the public-bucket case (Policy:S3/BucketAnonymousAccessGranted), so a `*` bucket principal is left
+ * to that type.
  *
  * Accounts in `settings.organizationAccounts` are ours. An account this account has already shared with on
  * an earlier day (a DR or partner account) is a habit, and a share made through infrastructure as code is a
@@ -39,6 +42,13 @@ const RDS = 'Exfiltration:RDS/SnapshotSharedExternally.Gumshoe';
 const BUCKET = 'Exfiltration:S3/BucketPolicyGrantsExternalAccount.Gumshoe';
 const SECRET = 'Exfiltration:SecretsManager/SecretSharedExternally.Gumshoe';
 const KEY = 'Exfiltration:KMS/KeySharedExternally.Gumshoe';
+const REPLICATION = 'Exfiltration:S3/BucketReplicatedExternally.Gumshoe';
+const TABLE_EXPORT = 'Exfiltration:DynamoDB/TableExportedExternally.Gumshoe';
+const PEERING = 'DefenseEvasion:EC2/VpcPeeredExternally.Gumshoe';
+const DOMAIN = 'Impact:Route53/DomainTransferredExternally.Gumshoe';
+const REPOSITORY = 'Exfiltration:ECR/RepositorySharedExternally.Gumshoe';
+const QUEUE = 'Exfiltration:SQS/QueueSharedExternally.Gumshoe';
+const TOPIC = 'Exfiltration:SNS/TopicSharedExternally.Gumshoe';
 
 const PUBLIC = 'public';
 
@@ -75,6 +85,11 @@ const BUCKET_READ_OR_CONTROL = ['s3:GetObject', 's3:ListBucket', 's3:DeleteObjec
  */
 const KEY_USE_OR_CONTROL = ['kms:Decrypt', 'kms:ReEncryptFrom', 'kms:CreateGrant', 'kms:PutKeyPolicy'];
 
+/** Resource-policy actions that hand over the contents (images, messages) or control of an ECR repository, SQS queue or SNS topic. */
+const REPOSITORY_READ_OR_CONTROL = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:SetRepositoryPolicy', 'ecr:PutImage'];
+const QUEUE_READ_OR_CONTROL = ['sqs:ReceiveMessage', 'sqs:SetQueueAttributes', 'sqs:AddPermission'];
+const TOPIC_READ_OR_CONTROL = ['sns:Subscribe', 'sns:SetTopicAttributes', 'sns:AddPermission'];
+
 /** Secret actions that hand over the value or control of the secret (not DescribeSecret or tagging). */
 const SECRET_READ_OR_CONTROL = ['secretsmanager:GetSecretValue', 'secretsmanager:BatchGetSecretValue', 'secretsmanager:PutResourcePolicy', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret'];
 
@@ -89,6 +104,23 @@ function grantees(policy: unknown, owner: string | null, grants: readonly string
     .flatMap((s) => awsPrincipals(s).map((p) => (p === '*' ? (anyoneCounts(s) ? PUBLIC : null) : accountOf(p))))
     .filter((a): a is string => a !== null && a !== owner);
 }
+
+/**
+ * Accounts an S3 replication configuration copies every new object to: `Destination.Account` of its enabled
+ * rules (S3 asks for it when the destination bucket is another account's and ownership moves there). A rule
+ * that names only the destination bucket's ARN does not say whose bucket it is.
+ */
+function replicationAccounts(request: Record<string, unknown>): string[] {
+  const configuration = obj(request.ReplicationConfiguration) ?? {};
+  return list(configuration.Rule ?? configuration.Rules)
+    .map(obj)
+    .filter((rule) => rule !== null && rule.Status !== 'Disabled')
+    .map((rule) => str(obj(rule!.Destination)?.Account))
+    .filter((account): account is string => account !== undefined);
+}
+
+/** Outside accounts, or PUBLIC for a `*` no condition scopes, that a resource policy gives one of `grants`. */
+const openedTo = (policy: unknown, event: ApiEvent, grants: readonly string[]) => grantees(policy, ownAccount(event), grants, (statement) => !isScopedWildcard(statement));
 
 function bucketOwner(event: ApiEvent): string | null {
   const bucket = resourcesOf(event).find((r) => r.type === 'AWS::S3::Bucket' && typeof r.accountId === 'string');
@@ -124,6 +156,38 @@ function shareOf(event: ApiEvent): Share | null {
       const targets = grantees(request.policy, ownAccount(event), KEY_USE_OR_CONTROL, (statement) => !isScopedWildcard(statement));
       return { type: KEY, resource: str(request.keyId) ?? str(obj(event.response?.keyMetadata)?.keyId) ?? 'unknown-key', targets };
     }
+    case 'SetRepositoryPolicy':
+      return { type: REPOSITORY, resource: str(request.repositoryName) ?? 'unknown-repository', targets: openedTo(request.policyText, event, REPOSITORY_READ_OR_CONTROL) };
+    case 'SetQueueAttributes':
+    case 'CreateQueue': {
+      const queue = (str(request.queueUrl) ?? str(request.queueName) ?? 'unknown-queue').replace(/^.*\//, '');
+      return { type: QUEUE, resource: queue, targets: openedTo(obj(request.attributes)?.Policy, event, QUEUE_READ_OR_CONTROL) };
+    }
+    case 'SetTopicAttributes':
+    case 'CreateTopic': {
+      const policy = event.api === 'CreateTopic' ? obj(request.attributes)?.Policy : str(request.attributeName) === 'Policy' ? request.attributeValue : undefined;
+      const topic = (str(request.topicArn) ?? str(request.name) ?? 'unknown-topic').replace(/^.*:/, '');
+      return { type: TOPIC, resource: topic, targets: openedTo(policy, event, TOPIC_READ_OR_CONTROL) };
+    }
+    case 'PutBucketReplication':
+      return { type: REPLICATION, resource: event.bucketName ?? 'unknown-bucket', targets: replicationAccounts(request) };
+    case 'CreateVpcPeeringConnection':
+    case 'AcceptVpcPeeringConnection': {
+      // Requesting a peering names the other VPC's owner; accepting one, the requester (in the response).
+      const connection = obj(event.response?.vpcPeeringConnection);
+      const peer = event.api === 'CreateVpcPeeringConnection' ? str(request.peerOwnerId) : str(obj(connection?.requesterVpcInfo)?.ownerId);
+      const vpc = str(request.vpcId) ?? str(obj(connection?.accepterVpcInfo)?.vpcId) ?? str(request.vpcPeeringConnectionId) ?? 'unknown-vpc';
+      return { type: PEERING, resource: vpc, targets: peer ? [peer] : [] };
+    }
+    case 'TransferDomainToAnotherAwsAccount': {
+      const account = str(request.accountId);
+      return { type: DOMAIN, resource: str(request.domainName) ?? 'unknown-domain', targets: account ? [account] : [] };
+    }
+    case 'ExportTableToPointInTime': {
+      // The table's data lands in a bucket the export names; its owner is given when it is another account.
+      const owner = str(request.s3BucketOwner);
+      return { type: TABLE_EXPORT, resource: (str(request.tableArn) ?? 'unknown-table').replace(/^.*:table\//, ''), targets: owner ? [owner] : [] };
+    }
     default:
       return null;
   }
@@ -148,8 +212,18 @@ function shareSeverity(target: string, account: string, event: ApiEvent, habits:
   return habit || undeclaredOrganization || isIacAgent(event.userAgent) ? 2 : undefined;
 }
 
+/**
+ * A share EC2 refused only because the snapshot is encrypted with AWS's managed EBS key, which cannot be shared
+ * (EBS encryption by default): the attempt was made all the same, and is reported at Low. A refusal for want
+ * of permission stays silent.
+ */
+const refusedForDefaultKey = (event: ApiEvent) =>
+  (event.api === 'ModifySnapshotAttribute' || event.api === 'ModifyImageAttribute') &&
+  /OperationNotPermitted|InvalidParameter/.test(event.errorCode ?? '') &&
+  /default key|AWS Managed CMK/i.test(event.errorMessage ?? '');
+
 function onShare(event: ApiEvent, context: DetectionContext): void {
-  if (event.failed || isAwsServiceCall(event)) return;
+  if ((event.failed && !refusedForDefaultKey(event)) || isAwsServiceCall(event)) return;
   const share = shareOf(event);
   if (!share) return;
   const habits = context.state<BoundedMap<number>>('share-targets', boundedMap);
@@ -159,10 +233,10 @@ function onShare(event: ApiEvent, context: DetectionContext): void {
     context.emit({
       type: share.type,
       event,
-      severity: account === null ? undefined : shareSeverity(target, account, event, habits, context.settings),
+      severity: event.failed ? 2 : account === null ? undefined : shareSeverity(target, account, event, habits, context.settings),
       aggregateBy: `${share.resource}>${target}`,
       remoteAccount: account === null ? undefined : { accountId: account, affiliated: false },
-      buckets: share.type === BUCKET ? [bucketDetail(event, share.resource)] : undefined,
+      buckets: share.type === BUCKET || share.type === REPLICATION ? [bucketDetail(event, share.resource)] : undefined,
       vars: { ...personVars(event), resource: share.resource, target: describeTarget(target) },
     });
   }
@@ -229,6 +303,65 @@ const keyPolicy = (statements: Record<string, unknown>[]) =>
     request: { keyId: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', policyName: 'default', policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }), bypassPolicyLockoutSafetyCheck: false },
   });
 
+/** PutBucketReplication as CloudTrail records it: the XML configuration as JSON, one rule an object, several a list. */
+const replication = (rules: Record<string, unknown>[]) =>
+  ctEvent({
+    service: 's3',
+    name: 'PutBucketReplication',
+    identity: admin,
+    time: '2026-11-02T10:00:00Z',
+    request: {
+      bucketName: 'acme-customer-exports',
+      Host: 'acme-customer-exports.s3.us-east-1.amazonaws.com',
+      replication: '',
+      ReplicationConfiguration: { xmlns: 'http://s3.amazonaws.com/doc/2006-03-01/', Role: `arn:aws:iam::${ACCOUNT}:role/s3-replication`, Rule: rules.length === 1 ? rules[0] : rules },
+    },
+    resources: [{ accountId: ACCOUNT, type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::acme-customer-exports' }],
+  });
+
+/** A VPC peering request or acceptance between our VPC and one of `peerAccount`, with EC2's response. */
+const peering = (name: string, request: Record<string, unknown>, peerAccount: string, identity: Record<string, unknown> = admin, userAgent?: string) => {
+  const ours = { ownerId: ACCOUNT, vpcId: 'vpc-0a1b2c3d4e5f60789', cidrBlock: '10.20.0.0/16', region: 'us-east-1' };
+  const theirs = { ownerId: peerAccount, vpcId: 'vpc-0f9e8d7c6b5a43210', region: 'us-west-2' };
+  const accepting = name === 'AcceptVpcPeeringConnection';
+  return ctEvent({
+    service: 'ec2',
+    name,
+    identity,
+    userAgent,
+    time: '2026-11-02T10:10:00Z',
+    request,
+    response: {
+      requestId: '6f1d2c3b-4a5e-4f60-8b7a-9c0d1e2f3a4b',
+      vpcPeeringConnection: {
+        vpcPeeringConnectionId: 'pcx-0b7e5c3a1d9f24680',
+        requesterVpcInfo: accepting ? theirs : ours,
+        accepterVpcInfo: accepting ? ours : theirs,
+        status: { code: accepting ? 'provisioning' : 'initiating-request', message: accepting ? 'Provisioning' : `Initiating Request to ${peerAccount}` },
+        tagSet: {},
+      },
+    },
+  });
+};
+
+/** ExportTableToPointInTime; `owner` is the destination bucket's account when it is not the caller's. */
+const tableExport = (owner?: string) =>
+  ctEvent({
+    service: 'dynamodb',
+    name: 'ExportTableToPointInTime',
+    identity: admin,
+    time: '2026-11-02T10:05:00Z',
+    request: {
+      tableArn: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/customers`,
+      s3Bucket: owner ? 'exfil-drop-2231' : 'acme-dynamodb-exports',
+      ...(owner ? { s3BucketOwner: owner } : {}),
+      s3Prefix: 'customers/',
+      exportFormat: 'DYNAMODB_JSON',
+      exportType: 'FULL_EXPORT',
+    },
+    response: { exportDescription: { exportArn: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/customers/export/01730541234567-a1b2c3d4`, exportStatus: 'IN_PROGRESS', tableArn: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/customers` } },
+  });
+
 /** PutResourcePolicy on a secret, its policy as CloudTrail records it: a JSON string. */
 const secretPolicy = (secretId: string, Principal: unknown, Condition?: Record<string, unknown>, Action = 'secretsmanager:GetSecretValue') =>
   ctEvent({
@@ -246,7 +379,7 @@ const secretPolicy = (secretId: string, Principal: unknown, Condition?: Record<s
 export const sharingExternally: ApiDetection = {
   id: 'gumshoe-sharing-externally',
   source: 'cloudtrail',
-  apis: ['ModifySnapshotAttribute', 'ModifyImageAttribute', 'ModifyDBSnapshotAttribute', 'ModifyDBClusterSnapshotAttribute', 'PutBucketPolicy', 'PutResourcePolicy', 'PutKeyPolicy', 'CreateKey'],
+  apis: ['ModifySnapshotAttribute', 'ModifyImageAttribute', 'ModifyDBSnapshotAttribute', 'ModifyDBClusterSnapshotAttribute', 'PutBucketPolicy', 'PutResourcePolicy', 'PutKeyPolicy', 'CreateKey', 'PutBucketReplication', 'ExportTableToPointInTime', 'CreateVpcPeeringConnection', 'AcceptVpcPeeringConnection', 'TransferDomainToAnotherAwsAccount', 'SetRepositoryPolicy', 'SetQueueAttributes', 'CreateQueue', 'SetTopicAttributes', 'CreateTopic'],
   types: [
     {
       type: SNAPSHOT,
@@ -310,6 +443,80 @@ export const sharingExternally: ApiDetection = {
       description: '{principal} set the key policy of KMS key {resource} from {ip} so that {target} can decrypt with it or take it over. Snapshots, secrets and objects encrypted with the key can then be read there once shared.',
       remediation:
         'Read the key policy (GetKeyPolicy). If the account is not a known partner, remove its statement, revoke its grants (ListGrants, RevokeGrant), check Decrypt and CreateGrant calls from that account, and look for resources encrypted with the key that were shared out.',
+    },
+    {
+      type: REPLICATION,
+      dataSource: 'CloudTrailManagement',
+      severity: 8,
+      resourceType: 'AccessKey',
+      mitre: EXFIL,
+      title: 'S3 bucket {bucket} now replicates its objects to {target}.',
+      description: '{principal} set a replication configuration on {bucket} from {ip} whose destination bucket belongs to {target}, outside the organization. Every new object (and, with batch replication, every existing one) is copied there by S3 itself.',
+      remediation:
+        'Check the replication configuration (GetBucketReplication). If the destination is not a known partner or backup account, delete it (DeleteBucketReplication), find what was already replicated, and rotate the credentials of the principal that set it.',
+    },
+    {
+      type: TABLE_EXPORT,
+      dataSource: 'CloudTrailManagement',
+      severity: 8,
+      resourceType: 'AccessKey',
+      mitre: EXFIL,
+      title: 'DynamoDB table {resource} was exported to a bucket of {target}.',
+      description: '{principal} called ExportTableToPointInTime from {ip} to write a full copy of table {resource} to an S3 bucket owned by {target}, outside the organization.',
+      remediation:
+        'Check the export (DescribeExport) and its destination. If the account is not a known partner or backup account, treat the table’s data as disclosed, and rotate the credentials of the principal that started the export.',
+    },
+    {
+      type: PEERING,
+      dataSource: 'CloudTrailManagement',
+      severity: 8,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0005 Defense Evasion', technique: 'T1599 Network Boundary Bridging' },
+      title: 'VPC {resource} was peered with a VPC of {target}.',
+      description: '{principal} called {api} from {ip}, peering VPC {resource} with a VPC owned by {target}, outside the organization. Once routes point at it, hosts there reach this VPC’s private addresses, past internet-facing firewalls, and data can leave the same way.',
+      remediation:
+        'Check the peering connection (DescribeVpcPeeringConnections). If the other account is not a known partner, delete it (DeleteVpcPeeringConnection), remove routes that point to it, and review the VPC’s flow logs for traffic through it.',
+    },
+    {
+      type: DOMAIN,
+      dataSource: 'CloudTrailManagement',
+      severity: 8,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0042 Resource Development', technique: 'T1584.001 Compromise Infrastructure: Domains' },
+      title: 'Domain {resource} is being transferred to {target}.',
+      description: '{principal} called TransferDomainToAnotherAwsAccount from {ip} for {resource}, to {target}, outside the organization. Once that account accepts, it owns the registration: it can point the domain’s mail and web traffic anywhere and obtain certificates for it.',
+      remediation:
+        'Cancel the transfer (CancelDomainTransferToAnotherAwsAccount) before the other account accepts it, enable the transfer lock, and rotate the credentials of the principal that started it.',
+    },
+    {
+      type: REPOSITORY,
+      dataSource: 'CloudTrailManagement',
+      severity: 8,
+      resourceType: 'AccessKey',
+      mitre: EXFIL,
+      title: 'The policy of ECR repository {resource} lets {target} pull its images.',
+      description: '{principal} set the repository policy of {resource} from {ip} so that {target} can pull its images (or take over the repository). Images carry the application’s code and often credentials baked into layers.',
+      remediation: 'Read the repository policy (GetRepositoryPolicy). If the account is not a known consumer, remove its statement, look for BatchGetImage and GetDownloadUrlForLayer calls from it, and rotate any secrets the images contain.',
+    },
+    {
+      type: QUEUE,
+      dataSource: 'CloudTrailManagement',
+      severity: 8,
+      resourceType: 'AccessKey',
+      mitre: EXFIL,
+      title: 'The policy of SQS queue {resource} lets {target} receive its messages.',
+      description: '{principal} set a queue policy on {resource} from {ip} that lets {target} receive (and so take) its messages or change the queue’s policy.',
+      remediation: 'Read the queue policy (GetQueueAttributes Policy). If the account is not a known consumer, remove its statement and check what the messages carried since the change.',
+    },
+    {
+      type: TOPIC,
+      dataSource: 'CloudTrailManagement',
+      severity: 8,
+      resourceType: 'AccessKey',
+      mitre: EXFIL,
+      title: 'The policy of SNS topic {resource} lets {target} subscribe to it.',
+      description: '{principal} set a topic policy on {resource} from {ip} that lets {target} subscribe (every message published is then copied to it) or change the topic’s policy.',
+      remediation: 'Read the topic policy and list its subscriptions (ListSubscriptionsByTopic). Remove the statement and any subscription of an unknown endpoint, and check what the messages carried.',
     },
   ],
   onEvent: onShare,
@@ -383,8 +590,127 @@ export const sharingExternally: ApiDetection = {
       ],
       expect: [],
     },
+    {
+      name: 'a bucket replicated to an outside account, and a DynamoDB table exported to its bucket',
+      records: [
+        replication([{ ID: 'sync', Status: 'Enabled', Priority: 1, Filter: { Prefix: '' }, DeleteMarkerReplication: { Status: 'Disabled' }, Destination: { Bucket: 'arn:aws:s3:::dr-sync-7731', Account: OTHER_ACCOUNT, AccessControlTranslation: { Owner: 'Destination' } } }]),
+        tableExport(OTHER_ACCOUNT),
+      ],
+      expect: [REPLICATION, TABLE_EXPORT],
+    },
+    {
+      name: 'replication to the organization’s backup account and to a bucket of our own; an export to our own bucket; a disabled rule to an outside account',
+      records: [
+        replication([
+          { ID: 'dr', Status: 'Enabled', Priority: 1, Filter: { Prefix: '' }, DeleteMarkerReplication: { Status: 'Disabled' }, Destination: { Bucket: 'arn:aws:s3:::acme-dr', Account: BACKUP_ACCOUNT, AccessControlTranslation: { Owner: 'Destination' } } },
+          { ID: 'same-account', Status: 'Enabled', Priority: 2, Filter: { Prefix: 'reports/' }, DeleteMarkerReplication: { Status: 'Disabled' }, Destination: { Bucket: 'arn:aws:s3:::acme-reports-eu' } },
+          { ID: 'old-partner', Status: 'Disabled', Priority: 3, Filter: { Prefix: 'partner/' }, DeleteMarkerReplication: { Status: 'Disabled' }, Destination: { Bucket: 'arn:aws:s3:::partner-drop', Account: OTHER_ACCOUNT } },
+        ]),
+        tableExport(),
+      ],
+      settings: { organizationAccounts: [BACKUP_ACCOUNT] },
+      expect: [],
+    },
+    {
+      name: 'a VPC peered with an outside account’s VPC, and a peering from it accepted',
+      records: [
+        peering('CreateVpcPeeringConnection', { vpcId: 'vpc-0a1b2c3d4e5f60789', peerVpcId: 'vpc-0f9e8d7c6b5a43210', peerOwnerId: OTHER_ACCOUNT, peerRegion: 'us-west-2' }, OTHER_ACCOUNT),
+        peering('AcceptVpcPeeringConnection', { vpcPeeringConnectionId: 'pcx-0b7e5c3a1d9f24680' }, OTHER_ACCOUNT),
+      ],
+      expect: [PEERING],
+    },
+    { name: 'Panther: an ECR repository opened to everyone through CloudFormation (public stays High)', datasets: [{ panther: 'AWS.CloudTrail.ResourceMadePublic', test: 'ECR Made Public' }], expect: [REPOSITORY] },
+    {
+      name: 'a queue readable by an outside account and a topic anyone may subscribe to',
+      records: [
+        ctEvent({
+          service: 'sqs',
+          name: 'SetQueueAttributes',
+          identity: admin,
+          time: '2026-11-02T10:30:00Z',
+          request: { queueUrl: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/orders-events`, attributes: { Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:root` }, Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage'], Resource: `arn:aws:sqs:us-east-1:${ACCOUNT}:orders-events` }] }) } },
+        }),
+        ctEvent({
+          service: 'sns',
+          name: 'SetTopicAttributes',
+          identity: admin,
+          time: '2026-11-02T10:31:00Z',
+          request: { topicArn: `arn:aws:sns:us-east-1:${ACCOUNT}:payments-alerts`, attributeName: 'Policy', attributeValue: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sns:Subscribe', Resource: `arn:aws:sns:us-east-1:${ACCOUNT}:payments-alerts` }] }) },
+        }),
+      ],
+      expect: [QUEUE, TOPIC],
+    },
+    {
+      name: 'the default SNS topic policy (pinned to the owner), S3 events allowed to send to a queue, a partner allowed only to send, a queue timeout change',
+      records: [
+        ctEvent({
+          service: 'sns',
+          name: 'CreateTopic',
+          identity: admin,
+          time: '2026-11-02T10:30:00Z',
+          request: {
+            name: 'deploy-notices',
+            attributes: { Policy: JSON.stringify({ Version: '2008-10-17', Statement: [{ Sid: '__default_statement_ID', Effect: 'Allow', Principal: { AWS: '*' }, Action: ['SNS:GetTopicAttributes', 'SNS:SetTopicAttributes', 'SNS:AddPermission', 'SNS:RemovePermission', 'SNS:DeleteTopic', 'SNS:Subscribe', 'SNS:ListSubscriptionsByTopic', 'SNS:Publish'], Resource: `arn:aws:sns:us-east-1:${ACCOUNT}:deploy-notices`, Condition: { StringEquals: { 'AWS:SourceOwner': ACCOUNT } } }] }) },
+          },
+        }),
+        ctEvent({
+          service: 'sqs',
+          name: 'SetQueueAttributes',
+          identity: admin,
+          time: '2026-11-02T10:31:00Z',
+          request: {
+            queueUrl: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/uploads`,
+            attributes: {
+              Policy: JSON.stringify({
+                Version: '2012-10-17',
+                Statement: [
+                  { Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: `arn:aws:sqs:us-east-1:${ACCOUNT}:uploads`, Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:s3:::acme-uploads' } } },
+                  { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:root` }, Action: 'sqs:SendMessage', Resource: `arn:aws:sqs:us-east-1:${ACCOUNT}:uploads` },
+                ],
+              }),
+            },
+          },
+        }),
+        ctEvent({ service: 'sqs', name: 'SetQueueAttributes', identity: admin, time: '2026-11-02T10:32:00Z', request: { queueUrl: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/uploads`, attributes: { VisibilityTimeout: '120' } } }),
+      ],
+      expect: [],
+    },
+    {
+      name: 'a domain registration offered to an outside account',
+      records: [
+        ctEvent({
+          service: 'route53domains',
+          name: 'TransferDomainToAnotherAwsAccount',
+          identity: admin,
+          time: '2026-11-02T10:20:00Z',
+          request: { domainName: 'acme-payments.com', accountId: OTHER_ACCOUNT },
+          response: { operationId: '3f1a2b4c-5d6e-4f70-8192-a3b4c5d6e7f8', password: 'HIDDEN_DUE_TO_SECURITY_REASONS' },
+        }),
+      ],
+      expect: [DOMAIN],
+    },
+    {
+      name: 'Terraform peering with the organization’s shared-services account; a peering within the account (no owner named)',
+      records: [
+        peering('CreateVpcPeeringConnection', { vpcId: 'vpc-0a1b2c3d4e5f60789', peerVpcId: 'vpc-0f9e8d7c6b5a43210', peerOwnerId: BACKUP_ACCOUNT }, BACKUP_ACCOUNT, terraform, TERRAFORM_AGENT),
+        peering('CreateVpcPeeringConnection', { vpcId: 'vpc-0a1b2c3d4e5f60789', peerVpcId: 'vpc-03c2b1a0f9e8d7c6b' }, ACCOUNT),
+      ],
+      settings: { organizationAccounts: [BACKUP_ACCOUNT] },
+      expect: [],
+    },
     { name: 'Panther: snapshot permission set to nobody', datasets: [{ panther: 'AWS.CloudTrail.SnapshotMadePublic', test: 'Snapshot Not Made Publicly Accessible' }], expect: [] },
     { name: 'Panther: failed attempt to make a snapshot public', datasets: [{ panther: 'AWS.CloudTrail.SnapshotMadePublic', test: 'Error Making Snapshot Publicly Accessible' }], expect: [] },
+    {
+      name: 'a share with an outside account refused only because the snapshot uses the default EBS key (Stratus ec2-share-ebs-snapshot under EBS encryption by default; Low)',
+      records: [snapshotShare({ userId: '012345678912' }, admin, { errorCode: 'Client.OperationNotPermitted', errorMessage: 'Encrypted snapshots with EBS default key cannot be shared', response: null })],
+      technique: 'aws.exfiltration.ec2-share-ebs-snapshot',
+      expect: [SNAPSHOT],
+    },
+    {
+      name: 'a share with an outside account refused for want of permission',
+      records: [snapshotShare({ userId: '012345678912' }, admin, { errorCode: 'Client.UnauthorizedOperation', response: null })],
+      expect: [],
+    },
     { name: 'Panther: RDS restore attribute with no accounts', datasets: [{ panther: 'AWS.RDS.SnapshotShared', test: 'Snapshot shared with no accounts' }], expect: [] },
     {
       name: 'Panther: public bucket policies are GuardDuty’s BucketAnonymousAccessGranted, not ours',

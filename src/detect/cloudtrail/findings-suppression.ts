@@ -1,0 +1,171 @@
+import type { ApiEvent } from '../api-event.js';
+import { assumedRole, ctEvent, iamUser, CONSOLE_AGENT, TERRAFORM_AGENT } from '../case-builders.js';
+import type { ApiDetection, DetectionContext } from '../detection.js';
+import { type BoundedMap, boundedMap, isAwsServiceCall, isConsoleAgent, isIacAgent, list, obj, personVars, str, wasHabit } from './gumshoe-common.js';
+
+/**
+ * Security services left running but told to stay quiet: a standing rule that silences future findings.
+ * Turning the services off is SecurityServiceDisabled (logging-tampering.ts); this is the quieter way.
+ *
+ * - GuardDuty: a filter whose action is ARCHIVE (findings it matches are archived as they arrive), a
+ *   trusted IP list created or updated (GuardDuty raises nothing for traffic from those addresses), a
+ *   threat list deleted or deactivated, a publishing destination deleted (findings stop reaching S3/SIEM).
+ * - Security Hub: an automation rule that sets the workflow status of matching findings to SUPPRESSED.
+ * - Macie: a findings filter whose action is ARCHIVE (a suppression rule).
+ *
+ * Medium through an SDK or the CLI by a principal that has not done it on an earlier day; Low from the
+ * console (tuning by an analyst), through IaC, or for such a principal. A rule that matches every
+ * finding (no criteria) is Medium even from the console, since no tuning needs it. One-off triage
+ * (BatchUpdateFindings, ArchiveFindings) is analysts' daily work and is not reported.
+ */
+const SUPPRESSED = 'DefenseEvasion:IAMUser/SecurityFindingsSuppressed.Gumshoe';
+
+type Json = Record<string, unknown>;
+
+const objects = (value: unknown) => list(value).map(obj).filter((o): o is Json => o !== null);
+
+interface Suppression {
+  what: string;
+  /** The rule matches every finding. */
+  everything?: boolean;
+}
+
+/** A filter's criteria: GuardDuty `findingCriteria.criterion`, Macie `findingCriteria.criterion`, Security Hub `Criteria`. */
+function matchesEverything(criteria: unknown): boolean {
+  const object = obj(criteria);
+  const inner = obj(object?.criterion) ?? object;
+  return !inner || Object.keys(inner).length === 0;
+}
+
+/** A Security Hub automation rule's actions that suppress: `Actions[].FindingFieldsUpdate.Workflow.Status`. */
+function suppressesFindings(actions: unknown): boolean {
+  return objects(actions).some((action) => {
+    const update = obj(action.FindingFieldsUpdate ?? action.findingFieldsUpdate);
+    const workflow = obj(update?.Workflow ?? update?.workflow);
+    return str(workflow?.Status ?? workflow?.status)?.toUpperCase() === 'SUPPRESSED';
+  });
+}
+
+function suppression(event: ApiEvent): Suppression | null {
+  const request: Json = event.request ?? {};
+  switch (`${event.serviceShort}:${event.api}`) {
+    case 'guardduty:CreateFilter':
+    case 'guardduty:UpdateFilter':
+      if (str(request.action)?.toUpperCase() !== 'ARCHIVE') return null;
+      return { what: `GuardDuty filter ${str(request.name ?? request.filterName) ?? 'unknown'} now archives the findings it matches`, everything: event.api === 'CreateFilter' && matchesEverything(request.findingCriteria) };
+    case 'guardduty:CreateIPSet':
+    case 'guardduty:UpdateIPSet':
+      if (request.activate === false) return null;
+      return { what: `GuardDuty trusted IP list ${str(request.name ?? request.ipSetId) ?? 'unknown'} (${str(request.location) ?? 'location unchanged'}) is active: no findings for traffic from those addresses` };
+    case 'guardduty:DeleteThreatIntelSet':
+      return { what: `GuardDuty threat list ${str(request.threatIntelSetId) ?? 'unknown'} was deleted` };
+    case 'guardduty:UpdateThreatIntelSet':
+      return request.activate === false ? { what: `GuardDuty threat list ${str(request.threatIntelSetId) ?? 'unknown'} was deactivated` } : null;
+    case 'guardduty:DeletePublishingDestination':
+      return { what: `GuardDuty findings no longer go to publishing destination ${str(request.destinationId) ?? 'unknown'}` };
+    case 'securityhub:CreateAutomationRule':
+      if (!suppressesFindings(request.Actions ?? request.actions)) return null;
+      return { what: `Security Hub automation rule ${str(request.RuleName ?? request.ruleName) ?? 'unknown'} suppresses the findings it matches`, everything: matchesEverything(request.Criteria ?? request.criteria) };
+    case 'securityhub:BatchUpdateAutomationRules': {
+      const items = objects(request.UpdateAutomationRulesRequestItems ?? request.updateAutomationRulesRequestItems);
+      const suppressing = items.filter((item) => suppressesFindings(item.Actions ?? item.actions));
+      return suppressing.length ? { what: `Security Hub automation rule(s) ${suppressing.map((item) => str(item.RuleArn ?? item.ruleArn) ?? 'unknown').join(', ')} now suppress the findings they match` } : null;
+    }
+    case 'macie2:CreateFindingsFilter':
+    case 'macie2:UpdateFindingsFilter':
+      if (str(request.action)?.toUpperCase() !== 'ARCHIVE') return null;
+      return { what: `Macie filter ${str(request.name ?? request.id) ?? 'unknown'} now archives (suppresses) the findings it matches`, everything: event.api === 'CreateFindingsFilter' && matchesEverything(request.findingCriteria) };
+    default:
+      return null;
+  }
+}
+
+const habits = (context: DetectionContext) => context.state<BoundedMap<number>>('suppressors', boundedMap);
+
+function onEvent(event: ApiEvent, context: DetectionContext): void {
+  if (event.failed || isAwsServiceCall(event)) return;
+  const found = suppression(event);
+  if (!found) return;
+  const habitual = wasHabit(habits(context), event.principalKey, event.time);
+  const low = isIacAgent(event.userAgent) || (!found.everything && (habitual || isConsoleAgent(event.userAgent)));
+  context.emit({ type: SUPPRESSED, event, severity: low ? 2 : undefined, aggregateBy: found.what, vars: { ...personVars(event), what: found.what, scope: found.everything ? ' It matches every finding.' : '' } });
+}
+
+const call = (service: string, name: string, request: Json, time: string, identity: Json = iamUser('mallory'), userAgent?: string) => ctEvent({ service, name, request, time, identity, userAgent });
+const detector = '12abc34d567e8fa901bc2d34e56789f0';
+const analyst = assumedRole('AWSReservedSSO_SecOps_1a2b3c', 'ines@example.com');
+
+export const findingsSuppression: ApiDetection = {
+  id: 'gumshoe-findings-suppression',
+  source: 'cloudtrail',
+  apis: [
+    'CreateFilter',
+    'UpdateFilter',
+    'CreateIPSet',
+    'UpdateIPSet',
+    'DeleteThreatIntelSet',
+    'UpdateThreatIntelSet',
+    'DeletePublishingDestination',
+    'CreateAutomationRule',
+    'BatchUpdateAutomationRules',
+    'CreateFindingsFilter',
+    'UpdateFindingsFilter',
+  ],
+  types: [
+    {
+      type: SUPPRESSED,
+      dataSource: 'CloudTrailManagement',
+      severity: 5,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0005 Defense Evasion', technique: 'T1562.001 Impair Defenses: Disable or Modify Tools' },
+      title: 'Security findings are being silenced: {what}.',
+      description: '{principal} called {api} from {ip}: {what}.{scope} The service keeps running, so it looks healthy while the activity it should report goes unseen.',
+      remediation: 'Review the rule with the security team. If nobody asked for it, delete it (or deactivate the trusted IP list), look at the findings it archived or suppressed since it was created, and check what else the principal did.',
+    },
+  ],
+  onEvent,
+  cases: () => [
+    {
+      name: 'a GuardDuty archive filter for everything and a trusted IP list from the attacker’s bucket, through the CLI',
+      records: [
+        call('guardduty', 'CreateFilter', { detectorId: detector, name: 'noise', action: 'ARCHIVE', rank: 1, findingCriteria: { criterion: {} } }, '2026-11-03T03:00:00Z'),
+        call('guardduty', 'CreateIPSet', { detectorId: detector, name: 'office', format: 'TXT', location: 's3://tmp-bucket-7781/ips.txt', activate: true }, '2026-11-03T03:01:00Z'),
+      ],
+      expect: [SUPPRESSED],
+    },
+    {
+      name: 'a Security Hub automation rule suppressing every finding, created from the console (still Medium)',
+      records: [
+        call('securityhub', 'CreateAutomationRule', { RuleName: 'cleanup', RuleOrder: 1, RuleStatus: 'ENABLED', Description: 'x', Criteria: {}, Actions: [{ Type: 'FINDING_FIELDS_UPDATE', FindingFieldsUpdate: { Workflow: { Status: 'SUPPRESSED' } } }] }, '2026-11-03T03:00:00Z', analyst, CONSOLE_AGENT),
+      ],
+      expect: [SUPPRESSED],
+    },
+    {
+      name: 'GuardDuty threat list deleted and publishing destination removed; a Macie suppression rule',
+      records: [
+        call('guardduty', 'DeleteThreatIntelSet', { detectorId: detector, threatIntelSetId: '0cb0141ab9fbde177613ab9436212e90' }, '2026-11-03T03:00:00Z'),
+        call('guardduty', 'DeletePublishingDestination', { detectorId: detector, destinationId: 'a4b1c3d52e6f7a8b9c0d1e2f3a4b5c6d' }, '2026-11-03T03:01:00Z'),
+        call('macie2', 'CreateFindingsFilter', { name: 'quiet', action: 'ARCHIVE', findingCriteria: { criterion: { 'resourcesAffected.s3Bucket.name': { eq: ['payroll-exports'] } } } }, '2026-11-03T03:02:00Z'),
+      ],
+      expect: [SUPPRESSED],
+    },
+    {
+      name: 'tuning: a scoped archive filter from the console, a trusted IP list through Terraform (Low)',
+      records: [
+        call('guardduty', 'CreateFilter', { detectorId: detector, name: 'scanner-noise', action: 'ARCHIVE', rank: 1, findingCriteria: { criterion: { type: { eq: ['Recon:EC2/PortProbeUnprotectedPort'] }, 'resource.instanceDetails.tags.value': { eq: ['bastion'] } } } }, '2026-11-03T03:00:00Z', analyst, CONSOLE_AGENT),
+        call('guardduty', 'CreateIPSet', { detectorId: detector, name: 'vpn', format: 'TXT', location: 's3://acme-security/trusted.txt', activate: true }, '2026-11-03T03:01:00Z', assumedRole('TerraformApply', 'ci'), TERRAFORM_AGENT),
+      ],
+      expect: [SUPPRESSED],
+    },
+    {
+      name: 'filters that only highlight, a deactivated IP list, an automation rule that adds a note, a denied filter',
+      records: [
+        call('guardduty', 'CreateFilter', { detectorId: detector, name: 'watch', action: 'NOOP', rank: 1, findingCriteria: { criterion: {} } }, '2026-11-03T03:00:00Z'),
+        call('guardduty', 'UpdateIPSet', { detectorId: detector, ipSetId: '0cb0141ab9fbde177613ab9436212e90', activate: false }, '2026-11-03T03:01:00Z'),
+        call('securityhub', 'CreateAutomationRule', { RuleName: 'tag-prod', RuleOrder: 2, RuleStatus: 'ENABLED', Criteria: { ResourceTags: [{ Key: 'env', Value: 'prod', Comparison: 'EQUALS' }] }, Actions: [{ Type: 'FINDING_FIELDS_UPDATE', FindingFieldsUpdate: { Note: { Text: 'prod', UpdatedBy: 'rule' } } }] }, '2026-11-03T03:02:00Z'),
+        { ...call('guardduty', 'CreateFilter', { detectorId: detector, name: 'x', action: 'ARCHIVE', findingCriteria: { criterion: {} } }, '2026-11-03T03:03:00Z', iamUser('intern')), errorCode: 'AccessDeniedException' },
+      ],
+      expect: [],
+    },
+  ],
+};

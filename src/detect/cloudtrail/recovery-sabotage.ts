@@ -1,0 +1,281 @@
+import type { ApiEvent } from '../api-event.js';
+import { assumedRole, awsService, CONSOLE_AGENT, ctEvent, iamUser, repeated, root, TERRAFORM_AGENT } from '../case-builders.js';
+import type { ApiDetection, DetectionContext } from '../detection.js';
+import {
+  type BoundedMap,
+  boundedMap,
+  flushDeferred,
+  HOUR,
+  isAwsServiceCall,
+  isConsoleAgent,
+  isIacAgent,
+  obj,
+  personVars,
+  reportWhenWindowCloses,
+  str,
+  trackBurst,
+  wasHabit,
+} from './gumshoe-common.js';
+import { bucketDetail } from './s3-resources.js';
+
+/**
+ * What would let the victim recover, taken away: S3 versioning suspended or MFA delete switched off (later
+ * overwrites and deletions are then final), and backups deleted (AWS Backup recovery points, vaults and
+ * vault locks, RDS snapshots and automated backups, a database deleted without a final snapshot, DynamoDB
+ * backups, EBS snapshots). Ransomware crews do both before they delete or re-encrypt data. (KMS keys
+ * destroyed are kms-key-destruction.ts.)
+ *
+ * A hands-on change through an SDK or the CLI is Medium; the console, infrastructure as code and a principal
+ * that did it on an earlier day (a retention job) are Low or not reported.
+ */
+const VERSIONING = 'Impact:S3/VersioningSuspended.Gumshoe';
+const BACKUPS = 'Impact:IAMUser/BackupsDeleted.Gumshoe';
+
+/** Distinct backups one principal deletes within the window: a clean-up by hand stays below, a purge does not. */
+const BACKUP_BURST = 5;
+const BACKUP_PURGE = 20;
+const BACKUP_WINDOW = HOUR;
+
+const habits = (context: DetectionContext) => context.state<BoundedMap<number>>('recovery-sabotage-habits', boundedMap);
+
+/** The console's own calls: a browser agent, or `AWS Internal` for console pages backed by AWS services. */
+const fromConsole = (event: ApiEvent) => isConsoleAgent(event.userAgent) || event.userAgent === 'AWS Internal';
+
+/** What a PutBucketVersioning takes away, or null when versioning and MFA delete stay as they were or get stronger. */
+function versioningWeakening(request: Record<string, unknown>): string | null {
+  const configuration = obj(request.VersioningConfiguration) ?? {};
+  const status = str(configuration.Status);
+  const mfaDelete = str(configuration.MfaDelete) ?? str(configuration.MFADelete);
+  // `Disabled` is not a status S3 accepts, but a request naming it means the same.
+  if (status === 'Suspended' || status === 'Disabled') return 'versioning was suspended';
+  if (mfaDelete === 'Disabled') return 'MFA delete was switched off';
+  return null;
+}
+
+function onVersioning(event: ApiEvent, context: DetectionContext): void {
+  const bucket = event.bucketName;
+  const weakening = versioningWeakening(event.request ?? {});
+  if (!bucket || !weakening) return;
+  const routine = wasHabit(habits(context), `versioning>${event.principalKey}`, event.time);
+  context.emit({
+    type: VERSIONING,
+    event,
+    severity: routine || isIacAgent(event.userAgent) || fromConsole(event) ? 2 : undefined,
+    aggregateBy: bucket,
+    buckets: [bucketDetail(event, bucket)],
+    vars: { ...personVars(event), weakening },
+  });
+}
+
+/** The backup a deletion removes, or null when the call removes none (a database deleted with its final snapshot). */
+function deletedBackup(event: ApiEvent): string | null {
+  const request = event.request ?? {};
+  switch (event.api) {
+    case 'DeleteRecoveryPoint':
+      return str(request.recoveryPointArn) ?? null;
+    case 'DeleteDBSnapshot':
+      return str(request.dBSnapshotIdentifier) ?? null;
+    case 'DeleteDBClusterSnapshot':
+      return str(request.dBClusterSnapshotIdentifier) ?? null;
+    case 'DeleteDBInstanceAutomatedBackup':
+      return str(request.dbiResourceId) ?? str(request.dBInstanceAutomatedBackupsArn) ?? null;
+    case 'DeleteDBClusterAutomatedBackup':
+      return str(request.dbClusterResourceId) ?? null;
+    case 'DeleteBackup':
+      return str(request.backupArn) ?? null;
+    case 'DeleteSnapshot':
+      return str(request.snapshotId) ?? null;
+    case 'DeleteDBInstance':
+    case 'DeleteDBCluster':
+      // No final snapshot, and (the default) the automated backups go with it: nothing is left to restore.
+      if (request.skipFinalSnapshot !== true || request.deleteAutomatedBackups === false) return null;
+      return `${str(request.dBInstanceIdentifier) ?? str(request.dBClusterIdentifier) ?? 'unknown'} (database and its backups)`;
+    default:
+      return null;
+  }
+}
+
+/**
+ * A backup vault deleted (it must be empty first) or its lock removed: Medium by hand, Low through the
+ * console or IaC. Other deletions count towards a burst per principal, reported when its window closes.
+ */
+function onBackupDeleted(event: ApiEvent, context: DetectionContext): void {
+  const iac = isIacAgent(event.userAgent);
+  if (event.api === 'DeleteBackupVault' || event.api === 'DeleteBackupVaultLockConfiguration') {
+    const vault = str(event.request?.backupVaultName) ?? 'unknown-vault';
+    const what = event.api === 'DeleteBackupVault' ? `backup vault ${vault} was deleted` : `the lock of backup vault ${vault} was removed`;
+    context.emit({ type: BACKUPS, event, severity: iac || fromConsole(event) ? 2 : undefined, aggregateBy: vault, vars: { ...personVars(event), what, count: 1, items: vault } });
+    return;
+  }
+  const backup = deletedBackup(event);
+  // Reviewed teardown, and retention jobs that delete old backups every day, are not a purge.
+  if (!backup || iac || wasHabit(habits(context), `backup-deletion>${event.principalKey}`, event.time)) return;
+  const { burst, evidence } = trackBurst(context, 'backups', event.principalKey, event, [backup], BACKUP_WINDOW);
+  if (burst.reported || (burst.items.length >= BACKUP_BURST && !burst.fired)) {
+    burst.fired = true;
+    reportWhenWindowCloses(context, evidence, burst, BACKUP_WINDOW, event, (window) =>
+      context.emit({
+        type: BACKUPS,
+        ...window,
+        severity: burst.items.length >= BACKUP_PURGE ? 8 : 5,
+        vars: { ...personVars(window.event), what: `${burst.items.length} backups were deleted within an hour`, count: burst.items.length, items: burst.items.slice(0, 10).join(', ') },
+      }),
+    );
+  }
+}
+
+const BACKUP_APIS = new Set([
+  'DeleteRecoveryPoint',
+  'DeleteBackupVault',
+  'DeleteBackupVaultLockConfiguration',
+  'DeleteDBSnapshot',
+  'DeleteDBClusterSnapshot',
+  'DeleteDBInstanceAutomatedBackup',
+  'DeleteDBClusterAutomatedBackup',
+  'DeleteDBInstance',
+  'DeleteDBCluster',
+  'DeleteBackup',
+  'DeleteSnapshot',
+]);
+
+function onRecoveryEvent(event: ApiEvent, context: DetectionContext): void {
+  flushDeferred(context, event.time);
+  if (event.failed || isAwsServiceCall(event)) return;
+  if (BACKUP_APIS.has(event.api)) return onBackupDeleted(event, context);
+  if (event.api === 'PutBucketVersioning') onVersioning(event, context);
+}
+
+const IMPACT = 'TA0040 Impact';
+const intruder = iamUser('build-bot');
+const admin = assumedRole('AWSReservedSSO_Admin_0a1b2c3d', 'alice@example.com');
+const terraform = assumedRole('TerraformApply', 'ci-run-8812');
+
+const retention = assumedRole('SnapshotRetention', 'nightly');
+const rdsCall = (name: string, request: Record<string, unknown>, time: string, identity: Record<string, unknown> = intruder, userAgent?: string) =>
+  ctEvent({ service: 'rds', name, identity, time, userAgent, request });
+
+export const BACKUP_PURGE_CASE = 'six RDS snapshots, a database without its final snapshot and a recovery point deleted within ten minutes';
+
+const putVersioning = (bucket: string, configuration: Record<string, unknown>, time: string, identity: Record<string, unknown> = intruder, userAgent?: string) =>
+  ctEvent({
+    service: 's3',
+    name: 'PutBucketVersioning',
+    identity,
+    time,
+    userAgent,
+    request: { bucketName: bucket, Host: `${bucket}.s3.us-east-1.amazonaws.com`, versioning: '', VersioningConfiguration: { xmlns: 'http://s3.amazonaws.com/doc/2006-03-01/', ...configuration } },
+    resources: [{ accountId: '111122223333', type: 'AWS::S3::Bucket', ARN: `arn:aws:s3:::${bucket}` }],
+  });
+
+export const recoverySabotage: ApiDetection = {
+  id: 'gumshoe-recovery-sabotage',
+  source: 'cloudtrail',
+  apis: ['PutBucketVersioning', ...BACKUP_APIS],
+  types: [
+    {
+      type: VERSIONING,
+      dataSource: 'CloudTrailManagement',
+      severity: 5,
+      resourceType: 'S3Bucket',
+      mitre: { tactic: IMPACT, technique: 'T1490 Inhibit System Recovery' },
+      title: 'On S3 bucket {bucket}, {weakening}.',
+      description:
+        '{principal} called PutBucketVersioning on {bucket} from {ip}: {weakening}. Objects overwritten or deleted from now on cannot be restored from earlier versions, which is how data is destroyed or held for ransom past a versioned bucket.',
+      remediation:
+        'Re-enable versioning (and MFA delete where it was on), protect the bucket with Object Lock or a bucket policy denying s3:PutBucketVersioning, and review the bucket’s data events for deletions since the change.',
+    },
+    {
+      type: BACKUPS,
+      dataSource: 'CloudTrailManagement',
+      severity: 5,
+      resourceType: 'AccessKey',
+      mitre: { tactic: IMPACT, technique: 'T1490 Inhibit System Recovery' },
+      title: 'Backups were destroyed: {what}.',
+      description: '{principal} called {api} from {ip}: {what} ({items}). Data whose backups are gone cannot be restored after it is deleted or encrypted.',
+      remediation:
+        'Stop the principal (deactivate its keys or revoke its sessions), check what backups remain (AWS Backup, RDS snapshots, EBS snapshots) and copy them to a locked vault in another account. Protect vaults with AWS Backup Vault Lock and deny backup deletion outside the backup administrators with an SCP.',
+    },
+  ],
+  onEvent: onRecoveryEvent,
+  finish: (context) => flushDeferred(context),
+  cases: () => [
+    {
+      name: 'Panther: versioning suspended and MFA delete switched off from the CLI',
+      datasets: [
+        { panther: 'AWS.S3.SuspendVersioning', test: 'Versioning Suspended Successfully' },
+        { panther: 'AWS.S3.DisableMfaDelete', test: 'MFA Delete Disabled Successfully' },
+      ],
+      expect: [VERSIONING],
+    },
+    { name: 'root switches MFA delete off from the CLI', records: [putVersioning('acme-ledger', { Status: 'Enabled', MfaDelete: 'Disabled' }, '2026-11-02T10:00:00Z', root())], expect: [VERSIONING] },
+    {
+      name: 'Panther: versioning enabled, MFA delete enabled, denied suspension, no MFA field',
+      datasets: [
+        { panther: 'AWS.S3.SuspendVersioning', test: 'Versioning Enabled' },
+        { panther: 'AWS.S3.SuspendVersioning', test: 'Versioning Change Failed' },
+        { panther: 'AWS.S3.DisableMfaDelete', test: 'MFA Delete Enabled' },
+        { panther: 'AWS.S3.DisableMfaDelete', test: 'MFA Delete Field Missing' },
+      ],
+      expect: [],
+    },
+    {
+      name: 'a denied versioning suspension; AWS Backup deleting expired recovery points',
+      records: [
+        { ...putVersioning('acme-ledger', { Status: 'Suspended' }, '2026-11-02T10:00:00Z', iamUser('intern')), errorCode: 'AccessDenied', errorMessage: 'Access Denied' },
+        ...repeated(8, '2026-11-02T10:05:00Z', 0, (time, i) =>
+          ctEvent({ service: 'backup', name: 'DeleteRecoveryPoint', identity: awsService('backup.amazonaws.com'), time, request: { backupVaultName: 'Default', recoveryPointArn: `arn:aws:ec2:us-east-1::snapshot/snap-0a1b2c3d4e5f6071${String(i)}` } }),
+        ),
+      ],
+      expect: [],
+    },
+    {
+      name: BACKUP_PURGE_CASE,
+      records: [
+        ...repeated(6, '2026-11-02T10:00:00Z', 1, (time, i) => rdsCall('DeleteDBSnapshot', { dBSnapshotIdentifier: `orders-manual-2026-10-${String(10 + i)}` }, time)),
+        rdsCall('DeleteDBInstance', { dBInstanceIdentifier: 'orders-prod', skipFinalSnapshot: true, deleteAutomatedBackups: true }, '2026-11-02T10:07:00Z'),
+        ctEvent({ service: 'backup', name: 'DeleteRecoveryPoint', identity: intruder, time: '2026-11-02T10:08:00Z', request: { backupVaultName: 'Default', recoveryPointArn: 'arn:aws:ec2:us-east-1::snapshot/snap-0a1b2c3d4e5f60718' } }),
+      ],
+      expect: [BACKUPS],
+    },
+    {
+      name: 'a backup vault’s lock removed from the CLI',
+      records: [ctEvent({ service: 'backup', name: 'DeleteBackupVaultLockConfiguration', identity: intruder, time: '2026-11-02T10:00:00Z', request: { backupVaultName: 'prod-locked' } })],
+      expect: [BACKUPS],
+    },
+    {
+      name: 'an engineer deletes two old snapshots and a test database with its final snapshot; a retention job that deleted snapshots the day before; Terraform destroy',
+      records: [
+        rdsCall('DeleteDBSnapshot', { dBSnapshotIdentifier: 'orders-before-migration' }, '2026-11-02T10:00:00Z', admin),
+        rdsCall('DeleteDBClusterSnapshot', { dBClusterSnapshotIdentifier: 'aurora-before-upgrade' }, '2026-11-02T10:01:00Z', admin),
+        rdsCall('DeleteDBInstance', { dBInstanceIdentifier: 'orders-test', skipFinalSnapshot: false, finalDBSnapshotIdentifier: 'orders-test-final' }, '2026-11-02T10:02:00Z', admin),
+        ...repeated(2, '2026-11-01T02:00:00Z', 1, (time, i) => rdsCall('DeleteDBSnapshot', { dBSnapshotIdentifier: `nightly-2026-10-${String(10 + i)}` }, time, retention)),
+        ...repeated(6, '2026-11-02T02:00:00Z', 1, (time, i) => rdsCall('DeleteDBSnapshot', { dBSnapshotIdentifier: `nightly-2026-10-${String(20 + i)}` }, time, retention)),
+        ...repeated(6, '2026-11-02T11:00:00Z', 0, (time, i) => rdsCall('DeleteDBSnapshot', { dBSnapshotIdentifier: `staging-${String(i)}` }, time, terraform, TERRAFORM_AGENT)),
+      ],
+      expect: [],
+    },
+    {
+      name: 'Panther: RDS snapshot, automated backup and instance deletions, one at a time',
+      datasets: [
+        { panther: 'AWS.RDS.SnapshotDeleted', test: 'DB Snapshot Deleted' },
+        { panther: 'AWS.RDS.AutomatedBackupDeleted', test: 'Automated Backup Deleted' },
+        { panther: 'AWS.RDS.InstanceDeletion', test: 'RDS Instance Deleted With Final Snapshot' },
+      ],
+      expect: [],
+    },
+    // Benign lookalikes: reported, at Low (test/infrastructure-detections.test.ts checks the severities).
+    {
+      name: 'an admin suspends versioning and deletes a backup vault in the console (Low)',
+      records: [
+        putVersioning('acme-scratch', { Status: 'Suspended' }, '2026-11-02T10:01:00Z', admin, CONSOLE_AGENT),
+        ctEvent({ service: 'backup', name: 'DeleteBackupVault', identity: admin, userAgent: CONSOLE_AGENT, time: '2026-11-02T10:03:00Z', request: { backupVaultName: 'sandbox-vault' } }),
+      ],
+      expect: [VERSIONING, BACKUPS],
+    },
+    {
+      name: 'Terraform suspends versioning on a scratch bucket (Low)',
+      records: [putVersioning('acme-scratch', { Status: 'Suspended' }, '2026-11-02T10:00:00Z', terraform, TERRAFORM_AGENT)],
+      expect: [VERSIONING],
+    },
+  ],
+};
