@@ -4,7 +4,7 @@ import {
   rowRange, sharedColumns, sliceSize, tableWatermark,
 } from './lake-rows.js';
 import { type LakeConnections, type SliceSize, slicedChunks, timeSlices } from './time-slices.js';
-import type { DnsAnswer, DnsEvent, FlowEvent } from './network-event.js';
+import { type DnsAnswer, type DnsEvent, type FlowEvent, isPrivateIp } from './network-event.js';
 import { DOTTED_QUAD } from '../normalize/normalizer.js';
 
 /**
@@ -176,6 +176,54 @@ export async function undatedFlows(connection: DuckDBConnection, after: number, 
 /** Where a flow read's records were logged, by code. */
 export interface FlowDictionary {
   origins: Origin[];
+  /** Each interface's own private addresses, as `account|interface|address` (ownAddresses). */
+  own: string[];
+}
+
+/** An interface's own address space: RFC 1918 and the shared 100.64.0.0/10 some VPCs add as a CIDR. */
+const OWNABLE = String.raw`'^(10|192\.168|172\.(1[6-9]|2[0-9]|3[01])|100\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7]))\.'`;
+/** "This network", loopback, link-local, multicast and reserved: never an internet peer. */
+const NOT_INTERNET = String.raw`'^(0|127|169\.254|22[4-9]|2[3-5][0-9])\.'`;
+/** A public IPv4 address: a dotted quad neither ownable nor NOT_INTERNET. */
+const publicIpv4 = (column: string) =>
+  `(regexp_full_match(${column}, ${DOTTED_QUAD}) AND NOT regexp_matches(${column}, ${OWNABLE}) AND NOT regexp_matches(${column}, ${NOT_INTERNET}))`;
+/** More own addresses than this make an interface a forwarder (a firewall appliance, a NAT instance): nothing is inferred for it. */
+const MAX_OWN_ADDRESSES = 16;
+
+/**
+ * Which private addresses are each interface's own, for records without the v5 flow-direction field. A record
+ * between two private addresses is logged alike on both interfaces, so its own end is a guess; but on the
+ * records an interface logs with an internet peer, the private end is its own (an instance's SSM agent, package
+ * updates; a NAT gateway's translated side, its own address as AWS logs it). So a v2 record between two private
+ * addresses of which exactly one is the interface's own shows its direction as v5 would. Learned from the
+ * records the run reads (one more pass over them in SQL, not the whole lake): an interface that did not talk to
+ * the internet in them learns nothing, and one with more than MAX_OWN_ADDRESSES (a forwarder) is left alone.
+ */
+async function ownAddresses(connection: DuckDBConnection, range: string): Promise<string[]> {
+  const ownable = (column: string) => `regexp_matches(${column}, ${OWNABLE})`;
+  const reader = await connection.runAndReadAll(`
+    WITH own AS (
+      SELECT DISTINCT cloud_account_uid AS account, interface_uid AS eni, CASE WHEN ${ownable('src_endpoint_ip')} THEN src_endpoint_ip ELSE dst_endpoint_ip END AS ip
+      FROM network_activity
+      WHERE ${range} AND interface_uid IS NOT NULL AND connection_info_direction IS NULL
+        AND ((${ownable('src_endpoint_ip')} AND ${publicIpv4('dst_endpoint_ip')}) OR (${ownable('dst_endpoint_ip')} AND ${publicIpv4('src_endpoint_ip')}))
+    )
+    SELECT concat_ws('|', coalesce(account, ''), eni, ip) FROM own
+    WHERE (account, eni) IN (SELECT account, eni FROM own GROUP BY ALL HAVING count(*) <= ${MAX_OWN_ADDRESSES})`);
+  return reader.getRows().map((row) => String(row[0]));
+}
+
+/**
+ * Gives a record between two private IPv4 addresses, without flow-direction, the direction its interface's own
+ * address shows (ownAddresses). Records with an internet end need none: their private end is the interface's.
+ */
+function withOwnDirection(flow: FlowEvent, own: ReadonlySet<string>): FlowEvent {
+  if (flow.direction !== null || own.size === 0 || flow.interfaceId === null || flow.srcIp === null || flow.dstIp === null) return flow;
+  if (flow.srcIp.includes(':') || flow.dstIp.includes(':') || !isPrivateIp(flow.srcIp) || !isPrivateIp(flow.dstIp)) return flow;
+  const prefix = `${flow.accountId ?? ''}|${flow.interfaceId}|`;
+  const srcOwn = own.has(prefix + flow.srcIp);
+  if (srcOwn !== own.has(prefix + flow.dstIp)) flow.direction = srcOwn ? 'egress' : 'ingress';
+  return flow;
 }
 
 /**
@@ -192,7 +240,7 @@ export async function* flowChunks(lake: LakeConnections, after: number, upTo: nu
     const origins: Origin[] = shared.values.map(([accountId = null, region = null, interfaceId = null, instanceId = null, vpcId = null, subnetId = null]) => ({
       accountId, region, interfaceId, instanceId, vpcId, subnetId,
     }));
-    const dictionary: FlowDictionary = { origins };
+    const dictionary: FlowDictionary = { origins, own: await ownAddresses(connection, range) };
     const slices = await timeSlices(connection, 'network_activity', range, sliceSize(options, FLOW_SLICE));
     const sql = (slice: string) => `SELECT ${shared.code}, CASE WHEN src4 IS NULL THEN src_endpoint_ip END, CASE WHEN dst4 IS NULL THEN dst_endpoint_ip END,
         ${FLOW_NUMBERS.map(asDouble).join(', ')}, ${asDouble('src4')}, ${asDouble('dst4')}
@@ -219,9 +267,13 @@ export async function* flowChunks(lake: LakeConnections, after: number, upTo: nu
 export function flowDecoder(): (dictionary: FlowDictionary, chunk: RowChunk) => Iterable<FlowEvent> {
   const ipv4 = new Ipv4Names();
   const src4 = FLOW_NUMBERS.length;
-  return ({ origins }, { codes, text: [srcText, dstText], numbers }) => {
+  let ownOf: [string[], Set<string>] | undefined;
+  return ({ origins, own }, { codes, text: [srcText, dstText], numbers }) => {
+    if (ownOf?.[0] !== own) ownOf = [own, new Set(own)];
+    const owned = ownOf[1];
     const address = (value: number, text: Cell) => (Number.isNaN(value) ? text : ipv4.name(value));
-    return oneByOne(codes!.length, (i) => toFlow(origins[codes![i]!]!, address(numbers[src4]![i]!, srcText![i]!), address(numbers[src4 + 1]![i]!, dstText![i]!), numbers, i));
+    return oneByOne(codes!.length, (i) =>
+      withOwnDirection(toFlow(origins[codes![i]!]!, address(numbers[src4]![i]!, srcText![i]!), address(numbers[src4 + 1]![i]!, dstText![i]!), numbers, i), owned));
   };
 }
 

@@ -26,7 +26,10 @@ export interface FlowEvent {
   packets: number;
   bytes: number;
   action: 'ACCEPT' | 'REJECT' | null;
-  /** From the v5 `flow-direction` field, when the format has it. */
+  /**
+   * From the v5 `flow-direction` field, when the format has it; else, for a record between two private
+   * addresses, from the interface's own address where the lake shows it (lake-network-events.ts ownAddresses).
+   */
   direction: 'ingress' | 'egress' | null;
   tcpFlags: number | null;
   fileId: number | null;

@@ -75,8 +75,22 @@ const MINING_TOKENS = new Set(['xmr', 'monero', 'stratum', 'xmrig', 'cryptonight
 /** Time-service tokens: NTP servers name their stratum (`stratum-1.ntp.example.edu`), mining pools do not say ntp. */
 const TIME_TOKENS = new Set(['ntp', 'time', 'clock', 'gps', 'ptp']);
 
+/**
+ * Pool operators run words together in their own label (`moneropools`, `litecoinpool`, `xmrminerpro`,
+ * `hash-to-coins`). Only the owner-chosen label is searched, never a CDN's or cloud's hashed subdomains, and
+ * only with words that do not turn up inside ordinary ones (not `eth`, `mine`: `ethernet`, `minecraft`).
+ */
+const COIN_WORDS = ['xmr', 'monero', 'coin', 'crypto'];
+const POOL_WORDS = ['pool', 'miner', 'mining', 'hash'];
+const MINING_WORDS = ['xmr', 'monero', 'cryptonight'];
+
+function miningLabel(label: string): boolean {
+  if (POOL_BRANDS.has(label) || MINING_WORDS.some((w) => label.includes(w))) return true;
+  return COIN_WORDS.some((w) => label.includes(w)) && POOL_WORDS.some((w) => label.includes(w));
+}
+
 function miningName(name: DomainName): boolean {
-  if (name.label !== null && POOL_BRANDS.has(name.label)) return true;
+  if (name.label !== null && miningLabel(name.label)) return true;
   const tokens = name.name.split(/[.-]/);
   const timeService = tokens.some((t) => TIME_TOKENS.has(t));
   if (tokens.some((t) => MINING_TOKENS.has(t) && !(t === 'stratum' && timeService))) return true;
@@ -194,6 +208,21 @@ const cases = (): NetworkCase[] => [
     name: 'an XMRig miner connects to a Monero pool',
     dns: querySeries(['gulf.moneroocean.stream', 'pool.supportxmr.com', 'xmr-eu1.nanopool.org'], start, 30, { answers: [['A', '203.0.113.120']] }),
     expect: [TYPES.Bitcoin],
+  },
+  ...['pool.moneropools.com', 'stratum.litecoinpool.org', 'xmrminerpro.com', 'hash-to-coins.com', 'pool.cryptonotepool.org'].map((name) => ({
+    name: `a miner reaches a pool whose own label runs words together: ${name}`,
+    dns: [resolved(name, start, '203.0.113.121')],
+    expect: [TYPES.Bitcoin],
+  })),
+  {
+    name: 'names with a coin or pool word alone, or mining words only in a hashed or AWS subdomain',
+    dns: querySeries(
+      ['www.coinbase.com', 'api.coingecko.com', 'releases.hashicorp.com', 'www.poolcorp.com', 'cryptography.io', 'xmr4k2p9.cloudfront.net', 'minecraft.net', 'ethernet.example.org', 'pool.ntp.org'],
+      start,
+      30,
+      { answers: [['A', '192.0.2.78']] },
+    ),
+    expect: [],
   },
   {
     name: 'a domain on a managed list without a specific category',

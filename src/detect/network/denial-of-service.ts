@@ -25,7 +25,11 @@ import { DAY, MINUTE, persistedTable, viewOf } from './flow-windows.js';
  *   learned once no later window can overlap it, and not at all if a flood window overlaps it: the ramp
  *   and tail of a flood would otherwise raise the bar for the flood itself;
  * - the packets are small (bytes / packets ≤ 600): floods are SYNs, small datagrams and queries, while
- *   uploads and backups fill packets to the MTU;
+ *   uploads and backups fill packets to the MTU. Or, for UDP (Udp, UdpOnTcpPorts, Dns), a bandwidth flood:
+ *   ≥ 300,000 datagrams of any size (~1,000 a second) to which nothing at all came back. Uploads, tunnels and
+ *   media streams of large datagrams are answered (acknowledgements, RTCP reports); the earlier GuardDuty
+ *   tester's 400,000 datagrams of 1 KB, and hping3 or LOIC floods with large payloads, are not. A one-way
+ *   log or flow exporter (syslog, GELF, IPFIX) below 1,000 datagrams a second stays under that floor;
  * - the instance sent more bytes than it received on those connections: a large download makes the
  *   instance send a stream of small ACKs (or QUIC acknowledgements) but receive far more, and a recursive
  *   resolver receives larger answers than the queries it sends.
@@ -39,7 +43,7 @@ import { DAY, MINUTE, persistedTable, viewOf } from './flow-windows.js';
  */
 // A 5-minute window, not surge-rates' 6: the floor is a rate per 5 minutes, which a steady sender of 90,000
 // small packets per 5 minutes (a metrics relay) must stay under before its baseline is learned.
-const DOS = { windowMinutes: 5, floor: 100_000, multiple: 10, maxAvgPacketBytes: 600, peakHalfLifeMs: 7 * DAY, learnFloodAfterMinutes: 60 } as const;
+const DOS = { windowMinutes: 5, floor: 100_000, unansweredFloor: 300_000, multiple: 10, maxAvgPacketBytes: 600, peakHalfLifeMs: 7 * DAY, learnFloodAfterMinutes: 60 } as const;
 const WINDOW = DOS.windowMinutes;
 /** Minutes held: the window, and the older minutes of the earlier windows that are not learned yet. */
 const HELD = 2 * WINDOW - 1;
@@ -122,8 +126,13 @@ function windowTotals(v: Volume, end: number): Minute {
 
 const decayedPeak = (v: Volume, at: number) => v.peak * 0.5 ** (Math.max(0, at - v.peakAt) / DOS.peakHalfLifeMs);
 
-function isFlood([packets, bytes, inBytes]: Minute, baseline: number): boolean {
-  return packets >= Math.max(DOS.floor, DOS.multiple * baseline) && bytes <= DOS.maxAvgPacketBytes * packets && bytes > inBytes;
+/** Classes whose floods may be of large datagrams (see isFlood): UDP has no acknowledgements of its own. */
+const DATAGRAM_KINDS: ReadonlySet<Kind> = new Set(['Udp', 'UdpOnTcpPorts', 'Dns']);
+
+function isFlood([packets, bytes, inBytes]: Minute, baseline: number, kind: Kind): boolean {
+  if (packets < Math.max(DOS.floor, DOS.multiple * baseline) || bytes <= inBytes) return false;
+  const small = bytes <= DOS.maxAvgPacketBytes * packets;
+  return small || (DATAGRAM_KINDS.has(kind) && inBytes === 0 && packets >= DOS.unansweredFloor);
 }
 
 /**
@@ -184,7 +193,7 @@ function advance(v: Volume, to: number, context: NetworkDetectionContext): void 
 function judge(v: Volume, context: NetworkDetectionContext, end = v.t): void {
   const window = windowTotals(v, end);
   const baseline = decayedPeak(v, end * MINUTE);
-  if (!v.top || !isFlood(window, baseline)) return;
+  if (!v.top || !isFlood(window, baseline, v.kind)) return;
   // A flood window that does not overlap the last one starts a new flood.
   if (v.floodAt <= end - WINDOW) v.floodSince = end;
   v.floodAt = Math.max(v.floodAt, end);
@@ -317,6 +326,32 @@ const cases = (): NetworkCase[] => [
       flowLine({ src: CASE_PRIVATE_IP, dst: '151.101.2.132', srcPort: 41_500, dstPort: 443, packets: 200_000, bytes: 10_400_000, time, tcpFlags: 0 }),
       flowLine({ src: '151.101.2.132', dst: CASE_PRIVATE_IP, srcPort: 443, dstPort: 41_500, packets: 400_000, bytes: 5_000_000_000, time, tcpFlags: 0 }),
     ]),
+    expect: [],
+  },
+  {
+    name: 'GuardDuty tester (earlier versions): 400,000 UDP datagrams of 1 KB to port 80, nothing back',
+    flows: flood({ dst: '198.51.100.86', dstPort: 80, protocol: 'udp', packets: 400_000, size: 1_052, start: '2026-11-02T15:00:00Z', minutes: 1 }),
+    expect: ['Backdoor:EC2/DenialOfService.Udp'],
+  },
+  {
+    name: 'a bandwidth flood of 1,400-byte datagrams at a game server, 3 minutes',
+    flows: flood({ dst: '198.51.100.87', dstPort: 27_015, protocol: 'udp', packets: 150_000, size: 1_428, start: '2026-11-02T16:00:00Z', minutes: 3 }),
+    expect: ['Backdoor:EC2/DenialOfService.Udp'],
+  },
+  {
+    name: 'a log shipper sends 1 KB syslog datagrams one way to a public collector, 800 a second for half an hour',
+    flows: [...flood({ dst: '198.51.100.88', dstPort: 514, protocol: 'udp', packets: 48_000, size: 1_052, start: '2026-11-02T10:00:00Z', minutes: 30 }), ...ntpLater('2026-11-02T10:45:00Z')],
+    expect: [],
+  },
+  {
+    name: 'a live video encoder streams 1,200-byte RTP datagrams, 1,500 a second, and the media server sends RTCP reports back',
+    flows: [
+      ...each(spaced('2026-11-02T10:00:00Z', 20, 60), (time) => [
+        flowLine({ src: CASE_PRIVATE_IP, dst: '198.51.100.89', srcPort: 41_000, dstPort: 5_004, protocol: 'udp', packets: 90_000, bytes: 90_000 * 1_228, time }),
+        flowLine({ src: '198.51.100.89', dst: CASE_PRIVATE_IP, srcPort: 5_004, dstPort: 41_000, protocol: 'udp', packets: 60, bytes: 60 * 80, time }),
+      ]),
+      ...ntpLater('2026-11-02T10:45:00Z'),
+    ],
     expect: [],
   },
   {
