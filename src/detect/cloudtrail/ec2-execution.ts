@@ -8,6 +8,7 @@ import {
   type BurstWindow,
   firstTime,
   flushDeferred,
+  getEntry,
   HOUR,
   instanceOfSession,
   isProbing,
@@ -31,8 +32,8 @@ import {
 /**
  * EC2 execution, credential access and lateral movement through the control plane: user data rewritten,
  * user data or Windows passwords read in bulk, GPU or very large instances launched, SSH/RDP opened to the
- * internet, SSH keys pushed with EC2 Instance Connect or the serial console, AMIs deregistered, and an
- * instance's own role enumerating the account.
+ * internet, a network ACL opened to all inbound traffic, SSH keys pushed with EC2 Instance Connect or the
+ * serial console, AMIs deregistered, and an instance's own role enumerating the account.
  *
  * Bursts are counted per principal in a window starting at its first call. A principal that already burst
  * on an earlier day (a scanner, an image pipeline) has made it a habit and is not reported again.
@@ -42,6 +43,7 @@ const USER_DATA_READ = 'Discovery:EC2/UserDataEnumeration.Gumshoe';
 const PASSWORD = 'CredentialAccess:EC2/PasswordDataRetrievalBurst.Gumshoe';
 const LAUNCH = 'Impact:EC2/UnusualInstanceLaunch.Gumshoe';
 const OPEN_PORT = 'DefenseEvasion:EC2/AdminPortOpenToInternet.Gumshoe';
+const OPEN_NACL = 'DefenseEvasion:EC2/NetworkAclOpenToInternet.Gumshoe';
 const CONNECT = 'LateralMovement:EC2/InstanceConnectKeyPushed.Gumshoe';
 const SERIAL = 'LateralMovement:EC2/SerialConsoleAccess.Gumshoe';
 const DEREGISTER = 'Impact:EC2/AmiDeregistered.Gumshoe';
@@ -220,6 +222,40 @@ function onIngress(event: ApiEvent, context: DetectionContext): void {
   }
 }
 
+/** A network ACL is set up in the hour after its creation: its allow-all rule then mirrors the default ACL's. */
+const NACL_SETUP = HOUR;
+
+/** Every protocol, or every port of one (0–65535; 1–65535 is the same opening). Return-traffic ranges (1024–65535) are not. */
+function allTraffic(request: Record<string, unknown>): boolean {
+  const protocol = str(request.aclProtocol) ?? str(request.protocol) ?? '';
+  if (protocol === '-1' || protocol === 'all') return true;
+  const range = obj(request.portRange);
+  return Number(str(range?.from) ?? NaN) <= 1 && Number(str(range?.to) ?? NaN) >= 65535;
+}
+
+/**
+ * An inbound allow-everything rule from the whole internet on a network ACL that was there before: the
+ * subnet's stateless firewall no longer blocks what it was set to block. Low: security groups still filter,
+ * and the default ACL (which CreateVpc makes without an event) and most public subnets allow all inbound.
+ */
+function onNetworkAclEntry(event: ApiEvent, context: DetectionContext): void {
+  const request = event.request ?? {};
+  const acl = str(request.networkAclId) ?? 'unknown-acl';
+  if (event.api === 'CreateNetworkAcl') {
+    const created = str(obj(event.response?.networkAcl)?.networkAclId);
+    if (created) firstTime(habits(context), `nacl>${created}`, event.time);
+    return;
+  }
+  // Terraform's VPC module and aws_default_network_acl write the same allow-all rule as reviewed code.
+  if (isIacAgent(event.userAgent)) return;
+  if (String(request.egress) !== 'false' || str(request.ruleAction) !== 'allow' || !allTraffic(request)) return;
+  const cidr = str(request.cidrBlock) ?? str(request.ipv6CidrBlock) ?? '';
+  if (!cidr.endsWith('/0')) return;
+  const created = getEntry(habits(context), `nacl>${acl}`);
+  if (created !== undefined && event.time - created >= 0 && event.time - created <= NACL_SETUP) return;
+  context.emit({ type: OPEN_NACL, event, aggregateBy: acl, vars: { acl, cidr, rule: str(request.ruleNumber) ?? 'unknown' } });
+}
+
 // ---- remote access ----
 
 function onInstanceConnect(event: ApiEvent, context: DetectionContext): void {
@@ -305,6 +341,10 @@ function onEc2Event(event: ApiEvent, context: DetectionContext): void {
       return onUserDataChange(event, context);
     case 'AuthorizeSecurityGroupIngress':
       return onIngress(event, context);
+    case 'CreateNetworkAcl':
+    case 'CreateNetworkAclEntry':
+    case 'ReplaceNetworkAclEntry':
+      return onNetworkAclEntry(event, context);
     case 'SendSSHPublicKey':
       return onInstanceConnect(event, context);
     case 'SendSerialConsoleSSHPublicKey':
@@ -390,7 +430,7 @@ const ingress = (cidr: string, from: number, to: number, identity = terraform, p
 export const ec2Execution: ApiDetection = {
   id: 'gumshoe-ec2-execution',
   source: 'cloudtrail',
-  apis: ['ModifyInstanceAttribute', 'DescribeInstanceAttribute', 'GetPasswordData', ...LAUNCH_APIS, 'AuthorizeSecurityGroupIngress', 'SendSSHPublicKey', 'SendSerialConsoleSSHPublicKey', 'EnableSerialConsoleAccess', 'DeregisterImage', 'AssociateIamInstanceProfile', 'ReplaceIamInstanceProfileAssociation'],
+  apis: ['ModifyInstanceAttribute', 'DescribeInstanceAttribute', 'GetPasswordData', ...LAUNCH_APIS, 'AuthorizeSecurityGroupIngress', 'CreateNetworkAcl', 'CreateNetworkAclEntry', 'ReplaceNetworkAclEntry', 'SendSSHPublicKey', 'SendSerialConsoleSSHPublicKey', 'EnableSerialConsoleAccess', 'DeregisterImage', 'AssociateIamInstanceProfile', 'ReplaceIamInstanceProfileAssociation'],
   types: [
     {
       type: USER_DATA,
@@ -441,6 +481,16 @@ export const ec2Execution: ApiDetection = {
       title: 'Security group {group} now allows {ports} from the whole internet.',
       description: '{principal} called AuthorizeSecurityGroupIngress on {group} from {ip}, opening {ports} to 0.0.0.0/0 or ::/0.',
       remediation: 'Remove the rule and use Session Manager, EC2 Instance Connect Endpoint or a VPN instead of open administration ports.',
+    },
+    {
+      type: OPEN_NACL,
+      dataSource: 'CloudTrailManagement',
+      severity: 2,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0005 Defense Evasion', technique: 'T1562.007 Impair Defenses: Disable or Modify Cloud Firewall' },
+      title: 'Network ACL {acl} now allows all inbound traffic from {cidr}.',
+      description: '{principal} called {api} on network ACL {acl} from {ip}: rule {rule} lets every protocol and port in from {cidr}. The subnets behind it are left to their security groups alone.',
+      remediation: 'If the ACL blocked traffic on purpose (a quarantine, a deny list), restore the rule it replaced and review the security groups of the subnets’ instances.',
     },
     {
       type: CONNECT,
@@ -584,6 +634,28 @@ export const ec2Execution: ApiDetection = {
     { name: 'Panther: a security scanner reading user data through CloudFormation', datasets: [{ panther: 'AWS.EC2.DownloadInstanceUserData', test: 'Panther Cloud Security Scanning' }], expect: [] },
     { name: 'Panther: single password-data reads', datasets: [{ panther: 'AWS.EC2.ManyPasswordReadAttempts', test: 'Successful Attempt' }, { panther: 'AWS.EC2.ManyPasswordReadAttempts', test: 'Unsuccessful Attempt' }], expect: [] },
     { name: 'Panther: a failed Instance Connect push', datasets: [{ panther: 'AWS.EC2.MultiInstanceConnect', test: 'Public SSH Key Not Sent Successfully' }], expect: [] },
+    {
+      name: 'a quarantine network ACL opened to all inbound traffic (IPv4 and IPv6)',
+      records: [
+        ec2('ReplaceNetworkAclEntry', { networkAclId: 'acl-0c1d2e3f4a5b6c7d8', ruleNumber: 100, aclProtocol: '-1', ruleAction: 'allow', egress: false, cidrBlock: '0.0.0.0/0', icmpTypeCode: {}, portRange: {} }, at(0), intruder, { ip: HOSTING }),
+        ec2('CreateNetworkAclEntry', { networkAclId: 'acl-0c1d2e3f4a5b6c7d8', ruleNumber: 101, aclProtocol: '6', ruleAction: 'allow', egress: false, ipv6CidrBlock: '::/0', icmpTypeCode: {}, portRange: { from: 0, to: 65535 } }, at(0, 20), intruder, { ip: HOSTING }),
+      ],
+      expect: [OPEN_NACL],
+    },
+    {
+      name: 'network ACL rules for return traffic, outbound, a deny, a new ACL’s setup and Terraform’s VPC module',
+      records: [
+        ec2('CreateNetworkAclEntry', { networkAclId: 'acl-0a1b2c3d4e5f60718', ruleNumber: 120, aclProtocol: '6', ruleAction: 'allow', egress: false, cidrBlock: '0.0.0.0/0', icmpTypeCode: {}, portRange: { from: 1024, to: 65535 } }, at(0), ops),
+        ec2('CreateNetworkAclEntry', { networkAclId: 'acl-0a1b2c3d4e5f60718', ruleNumber: 100, aclProtocol: '-1', ruleAction: 'allow', egress: true, cidrBlock: '0.0.0.0/0', icmpTypeCode: {}, portRange: {} }, at(0, 10), ops),
+        ec2('CreateNetworkAclEntry', { networkAclId: 'acl-0a1b2c3d4e5f60718', ruleNumber: 90, aclProtocol: '-1', ruleAction: 'deny', egress: false, cidrBlock: '0.0.0.0/0', icmpTypeCode: {}, portRange: {} }, at(0, 20), ops),
+        // CreateVpc makes the default ACL's allow-all rules itself; a new ACL given the same rule is its setup.
+        ec2('CreateVpc', { cidrBlock: '10.20.0.0/16', instanceTenancy: 'default' }, at(1), ops, { response: { vpc: { vpcId: 'vpc-0f1e2d3c4b5a69788', cidrBlock: '10.20.0.0/16', isDefault: false } } }),
+        ec2('CreateNetworkAcl', { vpcId: 'vpc-0f1e2d3c4b5a69788' }, at(2), ops, { response: { networkAcl: { networkAclId: 'acl-0e9d8c7b6a5f43210', vpcId: 'vpc-0f1e2d3c4b5a69788', default: false, entrySet: {} } } }),
+        ec2('CreateNetworkAclEntry', { networkAclId: 'acl-0e9d8c7b6a5f43210', ruleNumber: 100, aclProtocol: '-1', ruleAction: 'allow', egress: false, cidrBlock: '0.0.0.0/0', icmpTypeCode: {}, portRange: {} }, at(3), ops),
+        ec2('CreateNetworkAclEntry', { networkAclId: 'acl-0b2c3d4e5f6071829', ruleNumber: 100, aclProtocol: '-1', ruleAction: 'allow', egress: false, cidrBlock: '0.0.0.0/0', icmpTypeCode: {}, portRange: {} }, at(4), terraform, { userAgent: TERRAFORM_AGENT }),
+      ],
+      expect: [],
+    },
     {
       name: 'Terraform: security groups for the VPC CIDR and HTTPS to the world',
       records: [ingress('10.0.0.0/16', 22, 22), ingress('0.0.0.0/0', 443, 443), ingress('10.0.0.0/8', 0, 65535, terraform, '-1')],

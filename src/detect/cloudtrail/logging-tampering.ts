@@ -1,5 +1,5 @@
 import type { ApiEvent } from '../api-event.js';
-import { assumedRole, awsService, ctEvent, iamUser, TERRAFORM_AGENT } from '../case-builders.js';
+import { ACCOUNT, assumedRole, awsService, ctEvent, iamUser, TERRAFORM_AGENT } from '../case-builders.js';
 import type { ApiDetection, DetectionContext } from '../detection.js';
 import {
   type BoundedMap,
@@ -19,6 +19,7 @@ import {
   releaseHeld,
   setEntry,
   str,
+  wasHabit,
 } from './gumshoe-common.js';
 import { bucketDetail } from './s3-resources.js';
 
@@ -26,8 +27,10 @@ import { bucketDetail } from './s3-resources.js';
  * Logging and monitoring tampering that GuardDuty's Stealth:IAMUser/CloudTrailLoggingDisabled does not
  * cover (it sees StopLogging and DeleteTrail): CloudTrail event selectors that stop recording management
  * events, a short expiration on the trail's bucket, VPC flow logs and Route 53 Resolver query logs deleted,
- * GuardDuty (or one of its protection plans) / Security Hub / Config / Macie switched off, an RDS database
- * activity stream stopped, EKS audit logs turned off, and attempts to leave the organization.
+ * the CloudWatch Logs groups receiving those logs deleted, emptied or cut off, GuardDuty (or one of its
+ * protection plans) / Security Hub / Config / Macie / Detective switched off or made to drop member accounts,
+ * Config rules deleted, an RDS database activity stream stopped, EKS audit logs turned off, and attempts to
+ * leave the organization.
  *
  * Changes made through Terraform or CloudFormation are still reported, at Low: tearing down logging is worth
  * a record even when it is reviewed code.
@@ -38,6 +41,7 @@ const FLOW_LOGS = 'DefenseEvasion:IAMUser/FlowLogsDeleted.Gumshoe';
 const DNS_LOGS = 'DefenseEvasion:IAMUser/DnsQueryLoggingDeleted.Gumshoe';
 const SECURITY = 'DefenseEvasion:IAMUser/SecurityServiceDisabled.Gumshoe';
 const LEAVE_ORG = 'DefenseEvasion:Organizations/LeaveOrganizationAttempt.Gumshoe';
+const LOG_GROUP = 'DefenseEvasion:CloudWatchLogs/SecurityLogGroupTampered.Gumshoe';
 
 /** Objects expiring within this many days leave no time to notice the logs are gone. */
 const SHORT_EXPIRATION_DAYS = 3;
@@ -49,9 +53,15 @@ interface LoggingState {
   trails: BoundedMap<{ by: string; time: number }>;
   /** Buckets that receive CloudTrail logs. */
   trailBuckets: BoundedMap<number>;
+  /** account/region/log group → the security logs delivered to it (absent in states from older versions). */
+  securityLogGroups?: BoundedMap<string>;
+  /** principal|service:api → when first done, for changes that are routine upkeep once habitual. */
+  habits?: BoundedMap<number>;
 }
 
 const state = (context: DetectionContext) => context.state<LoggingState>('logging', () => ({ trails: boundedMap(), trailBuckets: boundedMap() }));
+const securityLogGroups = (context: DetectionContext) => (state(context).securityLogGroups ??= boundedMap());
+const habits = (context: DetectionContext) => (state(context).habits ??= boundedMap());
 
 const trailName = (value: unknown) => (str(value) ?? '').replace(/^.*:trail\//, '');
 
@@ -205,10 +215,68 @@ function securityServiceChange(event: ApiEvent): string | null {
       const off = eksAuditLogsOff(request);
       return off ? `the ${off} logs of EKS cluster ${str(request.name) ?? 'unknown'} were turned off` : null;
     }
+    case 'detective:DeleteGraph':
+      return 'the Amazon Detective behavior graph was deleted';
+    case 'detective:DisassociateMembership':
+      return 'the account left its Detective behavior graph';
+    case 'config:DeleteConfigRule':
+      return `AWS Config rule ${str(request.configRuleName) ?? 'unknown'} was deleted`;
+    case 'config:DeleteConformancePack':
+      return `AWS Config conformance pack ${str(request.conformancePackName) ?? 'unknown'} was deleted`;
+    case 'config:DeleteOrganizationConfigRule':
+      return `AWS Config organization rule ${str(request.organizationConfigRuleName) ?? 'unknown'} was deleted from every member account`;
+    case 'securityhub:DisableImportFindingsForProduct': {
+      // AWS's own detectors feeding the central view; a third-party integration switched off is vendor churn.
+      const product = /product-subscription\/aws\/([\w-]+)/.exec(str(request.productSubscriptionArn) ?? '')?.[1];
+      return product && FINDING_PRODUCTS.has(product) ? `Security Hub stopped importing ${product} findings` : null;
+    }
+    case 'securityhub:BatchDisableStandards': {
+      const standards = list(request.standardsSubscriptionArns).map((arn) => String(arn).replace(/^.*:subscription\//, ''));
+      return `Security Hub standard ${standards.join(', ') || 'unknown'} was disabled`;
+    }
     default:
-      return null;
+      return memberRemoval(event.serviceShort, event.api, request);
   }
 }
+
+/** AWS detectors whose findings Security Hub imports: stopping the import silences them in the central view. */
+const FINDING_PRODUCTS = new Set(['guardduty', 'inspector', 'macie', 'access-analyzer']);
+
+/** What an administrator account's call does to its member accounts, by `service:api`. */
+const MEMBER_REMOVALS: Record<string, string> = {
+  'guardduty:DeleteMembers': 'GuardDuty administrator removed',
+  'guardduty:DisassociateMembers': 'GuardDuty administrator disassociated',
+  'guardduty:StopMonitoringMembers': 'GuardDuty administrator stopped monitoring',
+  'securityhub:DeleteMembers': 'Security Hub administrator removed',
+  'securityhub:DisassociateMembers': 'Security Hub administrator disassociated',
+  'macie2:DeleteMember': 'Macie administrator removed',
+  'macie2:DisassociateMember': 'Macie administrator disassociated',
+  'detective:DeleteMembers': 'Detective administrator removed',
+};
+
+/**
+ * An intruder in the administrator (security) account silences member accounts: their findings stop reaching
+ * the team that watches the administrator. The members go on without knowing.
+ */
+function memberRemoval(service: string, api: string, request: Json): string | null {
+  const action = MEMBER_REMOVALS[`${service}:${api}`];
+  if (!action) return null;
+  const accounts = [...list(request.accountIds), ...list(request.id)].map(String);
+  return `the ${action} member account(s) ${accounts.join(', ') || 'unknown'}`;
+}
+
+/**
+ * Changes that are upkeep as often as evasion (rules retired, closed accounts removed from the administrator):
+ * Low once the principal has made them a habit.
+ */
+const ROUTINE_UPKEEP = new Set([
+  'config:DeleteConfigRule',
+  'config:DeleteConformancePack',
+  'config:DeleteOrganizationConfigRule',
+  ...Object.keys(MEMBER_REMOVALS),
+]);
+/** Posture checks rather than threat detection, routinely trimmed (duplicate or inapplicable standards): Low. */
+const POSTURE_ONLY = new Set(['securityhub:BatchDisableStandards']);
 
 /** EKS control-plane log types that record who did what in the cluster, turned off by an UpdateClusterConfig. */
 function eksAuditLogsOff(request: Json): string | null {
@@ -217,6 +285,69 @@ function eksAuditLogsOff(request: Json): string | null {
     .flatMap((setting) => list(setting.types).map(String))
     .filter((type) => type === 'audit' || type === 'authenticator');
   return off.length ? off.join(' and ') : null;
+}
+
+// ---- CloudWatch Logs groups that receive security logs ----
+
+/** `account/region/name` of a log group, from its ARN (`arn:aws:logs:REGION:ACCOUNT:log-group:NAME[:*]`) or from a bare name in the event's account and region. */
+function logGroupKey(event: ApiEvent, group: string): string | null {
+  if (group.startsWith('arn:')) {
+    const arn = /^arn:[\w-]+:logs:([^:]+):(\d+):log-group:(.+?)(?::\*)?$/.exec(group);
+    return arn ? `${arn[2]}/${arn[1]}/${arn[3]}` : null;
+  }
+  return `${ownAccount(event)}/${event.region}/${group}`;
+}
+
+function rememberLogGroup(context: DetectionContext, event: ApiEvent, group: string | undefined, receives: string): void {
+  const key = group ? logGroupKey(event, group) : null;
+  if (key) setEntry(securityLogGroups(context), key, receives, 2000);
+}
+
+/** The console's `aws-cloudtrail-logs-…`, and the usual names of flow-log and resolver-log groups; not a Lambda function's own output. */
+const SECURITY_LOG_NAMES: [RegExp, string][] = [
+  [/cloudtrail/i, 'CloudTrail logs'],
+  [/vpc[-_]?flow|(^|[^a-z])flow[-_]?logs?/i, 'VPC flow logs'],
+  [/route53resolver|resolver[-_]?query/i, 'Route 53 Resolver query logs'],
+];
+
+function securityLogsOf(event: ApiEvent, context: DetectionContext, group: string): string | null {
+  const learned = getEntry(securityLogGroups(context), logGroupKey(event, group) ?? '');
+  if (learned) return learned;
+  if (group.startsWith('/aws/lambda/')) return null;
+  const named = SECURITY_LOG_NAMES.find(([pattern]) => pattern.test(group));
+  return named ? `${named[1]} (by its name)` : null;
+}
+
+/** What a CloudWatch Logs call does to a log group's records, or null when they stay as they are. */
+function logGroupChange(event: ApiEvent, request: Json): string | null {
+  switch (event.api) {
+    case 'DeleteLogGroup':
+      return 'the log group was deleted with every log in it';
+    case 'DeleteLogStream':
+      return `log stream ${str(request.logStreamName) ?? 'unknown'} was deleted`;
+    case 'PutRetentionPolicy': {
+      const days = Number(str(request.retentionInDays));
+      return Number.isFinite(days) && days <= SHORT_EXPIRATION_DAYS ? `its retention was cut to ${days} day(s)` : null;
+    }
+    case 'DeleteSubscriptionFilter':
+      return `subscription filter ${str(request.filterName) ?? 'unknown'} was deleted, so its logs no longer reach where it forwarded them`;
+    case 'DeleteMetricFilter':
+      return `metric filter ${str(request.filterName) ?? 'unknown'} was deleted, so the alarms on it go silent`;
+    default:
+      return null;
+  }
+}
+
+function onLogGroupChange(event: ApiEvent, context: DetectionContext): void {
+  const request = event.request ?? {};
+  const logGroup = str(request.logGroupName) ?? str(request.logGroupIdentifier);
+  const change = logGroupChange(event, request);
+  if (!logGroup || !change) return;
+  const receives = securityLogsOf(event, context, logGroup);
+  if (!receives) return;
+  // A log-retention or clean-up job that does this every day is upkeep; through IaC it is a reviewed change.
+  const routine = isIacAgent(event.userAgent) || wasHabit(habits(context), `${event.principalKey}|logs:${event.api}`, event.time);
+  context.emit({ type: LOG_GROUP, event, severity: routine ? 2 : undefined, aggregateBy: logGroup, vars: { ...personVars(event), logGroup, receives, change } });
 }
 
 function onLoggingEvent(event: ApiEvent, context: DetectionContext): void {
@@ -241,8 +372,22 @@ function onLoggingEvent(event: ApiEvent, context: DetectionContext): void {
       if (event.api === 'CreateTrail') onTrailCreated(event, context, trail);
       const bucket = str(request.s3BucketName);
       if (bucket) setEntry(state(context).trailBuckets, bucket, event.time, 2000);
+      rememberLogGroup(context, event, str(request.cloudWatchLogsLogGroupArn), `CloudTrail logs of trail ${trail}`);
       return;
     }
+    case 'CreateFlowLogs': {
+      // EC2 logs the request wrapped and capitalised (`CreateFlowLogsRequest.LogGroupName`); CloudWatch Logs is the default destination.
+      const flow = obj(request.CreateFlowLogsRequest) ?? request;
+      const destinationType = str(flow.LogDestinationType) ?? str(flow.logDestinationType) ?? 'cloud-watch-logs';
+      if (destinationType !== 'cloud-watch-logs') return;
+      const group = str(flow.LogDestination) ?? str(flow.logDestination) ?? str(flow.LogGroupName) ?? str(flow.logGroupName);
+      rememberLogGroup(context, event, group, 'VPC flow logs');
+      return;
+    }
+    case 'CreateResolverQueryLogConfig':
+      // The destination may be a bucket or a Firehose stream: only a log group ARN is remembered.
+      rememberLogGroup(context, event, str(request.destinationArn), 'Route 53 Resolver query logs');
+      return;
     case 'PutEventSelectors':
       return onEventSelectors(event, context);
     case 'PutBucketLifecycle':
@@ -258,8 +403,12 @@ function onLoggingEvent(event: ApiEvent, context: DetectionContext): void {
       context.emit({ type: DNS_LOGS, event, severity: iac, vars: { ...personVars(event), config: str(request.resolverQueryLogConfigId) ?? 'unknown' } });
       return;
     default: {
+      if (event.serviceShort === 'logs') return onLogGroupChange(event, context);
       const change = securityServiceChange(event);
-      if (change) context.emit({ type: SECURITY, event, severity: iac, aggregateBy: change, vars: { ...personVars(event), change } });
+      if (!change) return;
+      const key = `${event.serviceShort}:${event.api}`;
+      const routine = iac || POSTURE_ONLY.has(key) || (ROUTINE_UPKEEP.has(key) && wasHabit(habits(context), `${event.principalKey}|${key}`, event.time));
+      context.emit({ type: SECURITY, event, severity: routine ? 2 : undefined, aggregateBy: change, vars: { ...personVars(event), change } });
     }
   }
 }
@@ -271,6 +420,10 @@ const admin = assumedRole('AWSReservedSSO_Admin_0a1b2c3d', 'alice@example.com');
 const terraform = assumedRole('TerraformApply', 'ci-run-8812');
 const call = (service: string, name: string, request: Record<string, unknown>, time: string, identity = admin, userAgent?: string) =>
   ctEvent({ service, name, request, time, identity, userAgent });
+const logGroupArn = (name: string) => `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:${name}`;
+const CONSOLE_TRAIL_GROUP = `aws-cloudtrail-logs-${ACCOUNT}-8c1f0a2b`;
+const createFlowLogs = (request: Record<string, unknown>, time: string) =>
+  call('ec2', 'CreateFlowLogs', { CreateFlowLogsRequest: { ResourceId: { content: 'vpc-0a1b2c3d4e5f60718', tag: 1 }, ResourceType: 'VPC', TrafficType: 'ALL', ...request } }, time, terraform, TERRAFORM_AGENT);
 const lifecycle = (bucket: string, days: number, time: string, identity = admin) =>
   call('s3', 'PutBucketLifecycle', { bucketName: bucket, LifecycleConfiguration: { Rule: { ID: 'expire', Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { Days: days } } }, lifecycle: '' }, time, identity);
 
@@ -302,6 +455,25 @@ export const loggingTampering: ApiDetection = {
     'DeleteDeliveryChannel',
     'UpdateClusterConfig',
     'LeaveOrganization',
+    'DeleteGraph',
+    'DisassociateMembership',
+    'DeleteMembers',
+    'DeleteMember',
+    'DisassociateMembers',
+    'DisassociateMember',
+    'StopMonitoringMembers',
+    'DeleteConfigRule',
+    'DeleteConformancePack',
+    'DeleteOrganizationConfigRule',
+    'DisableImportFindingsForProduct',
+    'BatchDisableStandards',
+    'CreateFlowLogs',
+    'CreateResolverQueryLogConfig',
+    'DeleteLogGroup',
+    'DeleteLogStream',
+    'PutRetentionPolicy',
+    'DeleteSubscriptionFilter',
+    'DeleteMetricFilter',
   ],
   types: [
     {
@@ -363,6 +535,16 @@ export const loggingTampering: ApiDetection = {
       title: 'An attempt to take account {account} out of its organization {outcome}.',
       description: '{principal} called LeaveOrganization from {ip}; it {outcome}. Outside the organization the account escapes its SCPs, central logging and guardrails.',
       remediation: 'Deny organizations:LeaveOrganization with an SCP, and treat the caller’s credentials as compromised unless the move was planned.',
+    },
+    {
+      type: LOG_GROUP,
+      dataSource: 'CloudTrailManagement',
+      severity: 5,
+      resourceType: 'AccessKey',
+      mitre: { tactic: EVASION, technique: 'T1070 Indicator Removal' },
+      title: 'Log group {logGroup}, which holds {receives}, was tampered with: {change}.',
+      description: '{principal} called {api} on log group {logGroup} from {ip}: {change}. The group holds {receives}, the record an investigation would read.',
+      remediation: 'Restore the log group’s retention, streams and subscription filters, and read the logs still held elsewhere (the trail’s S3 bucket, the SIEM). Deny logs:Delete* and logs:PutRetentionPolicy on security log groups outside the logging pipeline.',
     },
   ],
   onEvent: onLoggingEvent,
@@ -463,6 +645,89 @@ export const loggingTampering: ApiDetection = {
         // Scheduler logs off (cost), audit logs on, and a version change: nothing hidden.
         call('eks', 'UpdateClusterConfig', { name: 'prod-payments', logging: { clusterLogging: [{ types: ['audit'], enabled: true }, { types: ['scheduler', 'controllerManager'], enabled: false }] } }, '2026-11-02T10:06:00Z'),
         call('eks', 'UpdateClusterConfig', { name: 'prod-payments', resourcesVpcConfig: { endpointPublicAccess: false, endpointPrivateAccess: true } }, '2026-11-02T10:07:00Z'),
+      ],
+      expect: [],
+    },
+    {
+      name: 'Detective graph deleted; the GuardDuty administrator drops and stops monitoring member accounts',
+      records: [
+        call('detective', 'DeleteGraph', { graphArn: 'arn:aws:detective:us-east-1:111122223333:graph:027c7c4610ea4aacaf0b883093cab899' }, '2026-11-02T10:00:00Z', iamUser('mallory')),
+        call('guardduty', 'StopMonitoringMembers', { detectorId: '12abc34d567e8fa901bc2d34e56789f0', accountIds: ['444455556666'] }, '2026-11-02T10:01:00Z', iamUser('mallory')),
+        call('guardduty', 'DisassociateMembers', { detectorId: '12abc34d567e8fa901bc2d34e56789f0', accountIds: ['444455556666', '777788889999'] }, '2026-11-02T10:01:30Z', iamUser('mallory')),
+      ],
+      expect: [SECURITY],
+    },
+    {
+      name: 'Config rule, conformance pack and organization rule deleted by hand',
+      records: [
+        call('config', 'DeleteConfigRule', { configRuleName: 's3-bucket-public-read-prohibited' }, '2026-11-02T10:00:00Z', iamUser('mallory')),
+        call('config', 'DeleteConformancePack', { conformancePackName: 'Operational-Best-Practices-for-CIS' }, '2026-11-02T10:00:20Z', iamUser('mallory')),
+        call('config', 'DeleteOrganizationConfigRule', { organizationConfigRuleName: 'org-cloudtrail-enabled' }, '2026-11-02T10:00:40Z', iamUser('mallory')),
+      ],
+      expect: [SECURITY],
+    },
+    {
+      name: 'Security Hub stops importing GuardDuty findings',
+      records: [
+        call('securityhub', 'DisableImportFindingsForProduct', { productSubscriptionArn: 'arn:aws:securityhub:us-east-1:111122223333:product-subscription/aws/guardduty' }, '2026-11-02T10:00:00Z', iamUser('mallory')),
+      ],
+      expect: [SECURITY],
+    },
+    {
+      name: 'log group learned from CreateTrail (its name does not say so) deleted',
+      records: [
+        call('cloudtrail', 'CreateTrail', { name: 'org-audit', s3BucketName: 'acme-audit-archive', cloudWatchLogsLogGroupArn: `${logGroupArn('org-audit')}:*`, cloudWatchLogsRoleArn: 'arn:aws:iam::111122223333:role/CloudTrailToLogs' }, '2026-10-01T09:00:00Z', terraform, TERRAFORM_AGENT),
+        call('logs', 'DeleteLogGroup', { logGroupName: 'org-audit' }, '2026-11-02T10:00:00Z', iamUser('mallory')),
+      ],
+      expect: [LOG_GROUP],
+    },
+    {
+      name: 'flow-log group learned from CreateFlowLogs, then a 1-day retention',
+      records: [
+        createFlowLogs({ LogGroupName: 'net-archive', DeliverLogsPermissionArn: 'arn:aws:iam::111122223333:role/FlowLogsDelivery' }, '2026-10-01T09:00:00Z'),
+        call('logs', 'PutRetentionPolicy', { logGroupName: 'net-archive', retentionInDays: 1 }, '2026-11-02T10:00:00Z', iamUser('mallory')),
+      ],
+      expect: [LOG_GROUP],
+    },
+    {
+      name: 'resolver query-log group learned from its ARN, then its SIEM subscription deleted',
+      records: [
+        call('route53resolver', 'CreateResolverQueryLogConfig', { name: 'dns-audit', destinationArn: logGroupArn('dns-audit'), creatorRequestId: 'b7c3e1d0-5f4a-4e9b-8a3c-2d1e0f9a8b7c' }, '2026-10-01T09:00:00Z', terraform, TERRAFORM_AGENT),
+        call('logs', 'DeleteSubscriptionFilter', { logGroupName: 'dns-audit', filterName: 'to-siem' }, '2026-11-02T10:00:00Z', admin),
+      ],
+      expect: [LOG_GROUP],
+    },
+    {
+      name: 'the console-named CloudTrail log group loses a stream and its CIS metric filter',
+      records: [
+        call('logs', 'DeleteLogStream', { logGroupName: CONSOLE_TRAIL_GROUP, logStreamName: '111122223333_CloudTrail_us-east-1' }, '2026-11-02T10:00:00Z', iamUser('mallory')),
+        call('logs', 'DeleteMetricFilter', { logGroupName: CONSOLE_TRAIL_GROUP, filterName: 'UnauthorizedAPICalls' }, '2026-11-02T10:00:30Z', iamUser('mallory')),
+      ],
+      expect: [LOG_GROUP],
+    },
+    {
+      name: 'Security Hub and Config clean up after themselves; refused and third-party changes',
+      records: [
+        // Disabling a control makes Security Hub delete its own Config rule (service-linked).
+        { ...call('config', 'DeleteConfigRule', { configRuleName: 'securityhub-s3-bucket-logging-enabled-9f8e7d' }, '2026-11-02T10:00:00Z', awsService('securityhub.amazonaws.com')), sourceIPAddress: 'securityhub.amazonaws.com', userAgent: 'securityhub.amazonaws.com' },
+        { ...call('guardduty', 'DeleteMembers', { detectorId: '12abc34d567e8fa901bc2d34e56789f0', accountIds: ['444455556666'] }, '2026-11-02T10:01:00Z', iamUser('intern')), errorCode: 'AccessDeniedException', errorMessage: 'not authorized' },
+        { ...call('config', 'DeleteConfigRule', { configRuleName: 'gone-already' }, '2026-11-02T10:02:00Z'), errorCode: 'NoSuchConfigRuleException', errorMessage: 'The ConfigRule \'gone-already\' provided in the request is invalid.' },
+        call('securityhub', 'DisableImportFindingsForProduct', { productSubscriptionArn: 'arn:aws:securityhub:us-east-1:111122223333:product-subscription/example-vendor/example-scanner' }, '2026-11-02T10:03:00Z'),
+      ],
+      expect: [],
+    },
+    {
+      name: 'log-group housekeeping away from security logs',
+      records: [
+        // Flow logs sent to S3 do not make the group named like the bucket a security log group.
+        createFlowLogs({ LogDestinationType: 's3', LogDestination: 'arn:aws:s3:::acme-net-archive' }, '2026-10-01T09:00:00Z'),
+        call('logs', 'DeleteLogGroup', { logGroupName: 'acme-net-archive' }, '2026-11-02T10:00:00Z'),
+        // A function that processes CloudTrail logs: its own output, not the trail's.
+        call('logs', 'DeleteLogGroup', { logGroupName: '/aws/lambda/cloudtrail-forwarder' }, '2026-11-02T10:01:00Z'),
+        call('logs', 'PutRetentionPolicy', { logGroupName: '/ecs/checkout', retentionInDays: 1 }, '2026-11-02T10:02:00Z'),
+        call('logs', 'PutRetentionPolicy', { logGroupName: CONSOLE_TRAIL_GROUP, retentionInDays: 90 }, '2026-11-02T10:03:00Z'),
+        call('logs', 'DeleteLogGroup', { logGroupName: '/aws/vendedlogs/states/order-workflow-logs' }, '2026-11-02T10:04:00Z'),
+        { ...call('logs', 'DeleteLogGroup', { logGroupName: CONSOLE_TRAIL_GROUP }, '2026-11-02T10:05:00Z', iamUser('intern')), errorCode: 'AccessDeniedException', errorMessage: 'not authorized' },
       ],
       expect: [],
     },
