@@ -8,7 +8,7 @@ import { runDetections } from '../src/detect/engine.js';
 import { scratchDir, tempLake } from './helpers/lake.js';
 
 /**
- * Each network or DNS test of awslabs/amazon-guardduty-tester, as its logs would reach an outside evaluator:
+ * Each network or DNS test of awslabs/amazon-guardduty-tester, as a team running it would feed its logs to Gumshoe:
  * the scenario's files alone in a fresh lake (no history, no background, no CloudTrail, bundled intel only),
  * one detection run. The shapes are hand-made (test/fixtures/guardduty-tester-shapes/README.md).
  */
