@@ -22,6 +22,7 @@ import { s3CopyExfiltration } from './cloudtrail/s3-copy-exfiltration.js';
 import { sharingExternally } from './cloudtrail/sharing-externally.js';
 import { infrastructureExposure, vpcEndpointExternalAccess } from './cloudtrail/infrastructure-exposure.js';
 import { recoverySabotage } from './cloudtrail/recovery-sabotage.js';
+import { cognitoExposure } from './cloudtrail/cognito-exposure.js';
 import { ecsTaskCredentials } from './cloudtrail/ecs-task-credentials.js';
 import { ssmAndSecrets } from './cloudtrail/ssm-and-secrets.js';
 import { leakedCredentials } from './cloudtrail/leaked-credentials.js';
@@ -47,7 +48,7 @@ import { metadataDnsRebind } from './dns/metadata-rebind.js';
 import type { Detection, FindingTypeSpec } from './detection.js';
 
 /** Every detection Gumshoe runs. Add a module here to enable it. */
-export const DETECTIONS: readonly Detection[] = [rootCredentialUsage, anomalousBehavior, credentialExfiltration, consoleLoginGeoVelocity, s3AnomalousBehavior, attackSequence, iamThreatIntel, s3ThreatIntel, pentestUserAgent, cloudtrailLoggingDisabled, passwordPolicyChange, bedrockLoggingDisabled, s3PublicAccess, sharingExternally, iamPersistence, lambdaPersistence, loggingTampering, ec2Execution, instanceEnumeration, ssmAndSecrets, bedrockAndSes, consoleLogin, leakedCredentials, identityFederation, findingsSuppression, kmsKeyDestruction, regionOptIn, instanceRoleIam, s3Ransomware, s3CopyExfiltration, recoverySabotage, infrastructureExposure, vpcEndpointExternalAccess, ecsTaskCredentials, flowThreatIntel, tor, portProbe, firstSeen, bruteForce, scans, denialOfService, trafficVolume, rejectedSurge, dnsThreatIntel, dgaDomainRequest, dnsDataExfiltration, metadataDnsRebind, domainReputation];
+export const DETECTIONS: readonly Detection[] = [rootCredentialUsage, anomalousBehavior, credentialExfiltration, consoleLoginGeoVelocity, s3AnomalousBehavior, attackSequence, iamThreatIntel, s3ThreatIntel, pentestUserAgent, cloudtrailLoggingDisabled, passwordPolicyChange, bedrockLoggingDisabled, s3PublicAccess, sharingExternally, iamPersistence, lambdaPersistence, loggingTampering, ec2Execution, instanceEnumeration, ssmAndSecrets, bedrockAndSes, consoleLogin, leakedCredentials, identityFederation, findingsSuppression, kmsKeyDestruction, regionOptIn, instanceRoleIam, s3Ransomware, s3CopyExfiltration, recoverySabotage, cognitoExposure, infrastructureExposure, vpcEndpointExternalAccess, ecsTaskCredentials, flowThreatIntel, tor, portProbe, firstSeen, bruteForce, scans, denialOfService, trafficVolume, rejectedSurge, dnsThreatIntel, dgaDomainRequest, dnsDataExfiltration, metadataDnsRebind, domainReputation];
 
 /** Finding type name → its catalogue entry, over every detection. */
 export function findingTypeSpecs(detections: readonly Detection[] = DETECTIONS): Map<string, FindingTypeSpec> {

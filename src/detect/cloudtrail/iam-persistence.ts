@@ -59,6 +59,7 @@ const OTHER_KEY = 'Persistence:IAMUser/AccessKeyCreatedForOtherUser.Gumshoe';
 const ADMIN_USER = 'Persistence:IAMUser/AdminUserCreated.Gumshoe';
 const LOGIN_CREATED = 'Persistence:IAMUser/LoginProfileCreated.Gumshoe';
 const LOGIN_UPDATED = 'PrivilegeEscalation:IAMUser/LoginProfileUpdated.Gumshoe';
+const OTHER_MFA = 'Persistence:IAMUser/MfaDeviceRegisteredForOtherUser.Gumshoe';
 const FEDERATION = 'Persistence:IAMUser/FederationTokenCreated.Gumshoe';
 const TRUST_ANCHOR = 'Persistence:RolesAnywhere/TrustAnchorCreated.Gumshoe';
 const ADMIN_GRANTED = 'PrivilegeEscalation:IAMUser/AdministratorAccessGranted.Gumshoe';
@@ -522,6 +523,17 @@ function onOtherUsersCredential(event: ApiEvent, context: DetectionContext, user
   unlessProvisioning(context, event, user, { type: LOGIN_CREATED, event, severity: iac || resetRequired ? 2 : undefined, aggregateBy: user, vars: { ...personVars(event), user } });
 }
 
+/**
+ * An MFA device registered on someone else's user: whoever holds the authenticator passes that user's MFA
+ * from now on. Low through infrastructure as code, or for a principal that did so on an earlier day too (a
+ * help desk); a new user's first device is provisioning, as for keys.
+ */
+function onOtherUsersMfa(event: ApiEvent, context: DetectionContext, user: string): void {
+  const helpdesk = wasHabit(state(context).habits, `mfa-for-others>${event.principalKey}`, event.time);
+  const severity = helpdesk || isIacAgent(event.userAgent) ? 2 : undefined;
+  unlessProvisioning(context, event, user, { type: OTHER_MFA, event, severity, aggregateBy: user, vars: { ...personVars(event), user } });
+}
+
 // ---- federation tokens and Roles Anywhere ----
 
 function onFederationToken(event: ApiEvent, context: DetectionContext): void {
@@ -628,6 +640,9 @@ function onIamEvent(event: ApiEvent, context: DetectionContext): void {
       // Without a user name the call is about the caller's own user.
       if (user && user !== callerName(event)) onOtherUsersCredential(event, context, user);
       return;
+    case 'EnableMFADevice':
+      if (user && user !== callerName(event)) onOtherUsersMfa(event, context, user);
+      return;
     case 'GetFederationToken':
       return onFederationToken(event, context);
     case 'CreateTrustAnchor':
@@ -710,6 +725,7 @@ export const iamPersistence: ApiDetection = {
     'CreateAccessKey',
     'CreateLoginProfile',
     'UpdateLoginProfile',
+    'EnableMFADevice',
     'GetFederationToken',
     'CreateTrustAnchor',
     'UpdateTrustAnchor',
@@ -784,6 +800,16 @@ export const iamPersistence: ApiDetection = {
       title: '{principal} changed the console password of IAM user {user}.',
       description: '{principal} called UpdateLoginProfile for IAM user {user} from {ip} without requiring a reset, so the caller now knows a working password for {user}.',
       remediation: 'Confirm with the owner of {user}. If unexpected, reset the password with a forced change, review the console sign-ins of {user}, and rotate the caller’s credentials.',
+    },
+    {
+      type: OTHER_MFA,
+      dataSource: 'CloudTrailManagement',
+      severity: 5,
+      resourceType: 'AccessKey',
+      mitre: { tactic: PERSISTENCE, technique: 'T1098.005 Account Manipulation: Device Registration' },
+      title: '{principal} registered an MFA device on another IAM user, {user}.',
+      description: '{principal} called EnableMFADevice for IAM user {user} from {ip}. Whoever holds that authenticator passes the MFA of {user}: with its password, that keeps console access.',
+      remediation: 'Ask the owner of {user} whether the device is theirs. If not, deactivate it, reset the password of {user} with a forced change, and rotate the caller’s credentials.',
     },
     {
       type: FEDERATION,
@@ -997,6 +1023,31 @@ export const iamPersistence: ApiDetection = {
         { ...iam('CreateAccessKey', { userName: 'alice' }, '2026-11-02T10:02:00Z', iamUser('carol')), errorCode: 'AccessDenied', errorMessage: 'not authorized' },
       ],
       expect: [ESCALATION_DENIED],
+    },
+    {
+      name: 'an IAM user’s key registers an MFA device on another, existing user (Medium)',
+      records: [iam('EnableMFADevice', { userName: 'bob', serialNumber: `arn:aws:iam::${ACCOUNT}:mfa/bob-phone` }, '2026-11-02T10:00:00Z', mallory)],
+      expect: [OTHER_MFA],
+    },
+    {
+      name: 'MFA for oneself (no user name or one’s own), and for a user the same admin created that morning',
+      records: [
+        iam('EnableMFADevice', { userName: 'carol', serialNumber: `arn:aws:iam::${ACCOUNT}:mfa/carol` }, '2026-11-02T09:00:00Z', iamUser('carol'), CONSOLE_AGENT),
+        iam('EnableMFADevice', { serialNumber: `arn:aws:iam::${ACCOUNT}:mfa/dave` }, '2026-11-02T09:01:00Z', iamUser('dave'), CONSOLE_AGENT),
+        iam('CreateUser', { userName: 'erin' }, '2026-11-02T09:30:00Z', admin, CONSOLE_AGENT),
+        iam('EnableMFADevice', { userName: 'erin', serialNumber: `arn:aws:iam::${ACCOUNT}:mfa/erin` }, '2026-11-02T10:15:00Z', admin, CONSOLE_AGENT),
+      ],
+      expect: [],
+    },
+    {
+      name: 'a help desk registering MFA for existing users on several days, and Terraform doing it (Low)',
+      records: [
+        iam('EnableMFADevice', { userName: 'frank', serialNumber: `arn:aws:iam::${ACCOUNT}:mfa/frank` }, '2026-10-20T10:00:00Z', admin, CONSOLE_AGENT),
+        iam('EnableMFADevice', { userName: 'grace', serialNumber: `arn:aws:iam::${ACCOUNT}:mfa/grace` }, '2026-11-02T10:00:00Z', admin, CONSOLE_AGENT),
+        iam('EnableMFADevice', { userName: 'heidi', serialNumber: `arn:aws:iam::${ACCOUNT}:mfa/heidi` }, '2026-11-02T10:05:00Z', terraform, TERRAFORM_AGENT),
+      ],
+      // The first one of the help desk is still reported (Medium); later ones and Terraform's at Low.
+      expect: [OTHER_MFA],
     },
     {
       name: 'a federation broker user that has minted tokens for days',

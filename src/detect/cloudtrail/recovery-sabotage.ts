@@ -4,14 +4,21 @@ import type { ApiDetection, DetectionContext } from '../detection.js';
 import {
   type BoundedMap,
   boundedMap,
+  cancelHeld,
+  finishHeld,
   flushDeferred,
+  getEntry,
+  holdSignal,
   HOUR,
   isAwsServiceCall,
   isConsoleAgent,
   isIacAgent,
   obj,
+  ownAccount,
   personVars,
+  releaseHeld,
   reportWhenWindowCloses,
+  setEntry,
   str,
   trackBurst,
   wasHabit,
@@ -22,14 +29,15 @@ import { bucketDetail } from './s3-resources.js';
  * What would let the victim recover, taken away: S3 versioning suspended or MFA delete switched off (later
  * overwrites and deletions are then final), and backups deleted (AWS Backup recovery points, vaults and
  * vault locks, RDS snapshots and automated backups, a database deleted without a final snapshot, DynamoDB
- * backups, EBS snapshots). Ransomware crews do both before they delete or re-encrypt data. (KMS keys
- * destroyed are kms-key-destruction.ts.)
+ * backups, EBS snapshots), and RDS deletion protection turned off. Ransomware crews do these before they
+ * delete or re-encrypt data. (KMS keys destroyed are kms-key-destruction.ts.)
  *
  * A hands-on change through an SDK or the CLI is Medium; the console, infrastructure as code and a principal
  * that did it on an earlier day (a retention job) are Low or not reported.
  */
 const VERSIONING = 'Impact:S3/VersioningSuspended.Gumshoe';
 const BACKUPS = 'Impact:IAMUser/BackupsDeleted.Gumshoe';
+const DELETION_PROTECTION = 'Impact:RDS/DeletionProtectionDisabled.Gumshoe';
 
 /** Distinct backups one principal deletes within the window: a clean-up by hand stays below, a purge does not. */
 const BACKUP_BURST = 5;
@@ -124,6 +132,49 @@ function onBackupDeleted(event: ApiEvent, context: DetectionContext): void {
   }
 }
 
+// ---- RDS deletion protection ----
+
+/** How long a database whose protection was turned off is watched for its deletion by the same principal. */
+const DELETION_WINDOW = HOUR;
+
+const unprotected = (context: DetectionContext) => context.state<BoundedMap<number>>('recovery-sabotage-unprotected', boundedMap);
+
+/** The database a call names (`instance X` or `cluster X`), and its key: account/region/database. */
+function rdsDatabase(event: ApiEvent): { key: string; database: string } | null {
+  const request = event.request ?? {};
+  const instance = str(request.dBInstanceIdentifier);
+  const cluster = str(request.dBClusterIdentifier);
+  const database = instance ? `instance ${instance}` : cluster ? `cluster ${cluster}` : null;
+  return database ? { key: `${ownAccount(event) ?? ''}/${event.region ?? ''}/${database}`, database } : null;
+}
+
+/**
+ * Deletion protection turned off: Low, held for an hour. If the same principal deletes the database within
+ * it, the two are one Medium finding instead (Low through the console or IaC: Terraform turns protection off
+ * before it destroys a database).
+ */
+function onModifyDatabase(event: ApiEvent, context: DetectionContext): void {
+  const protection = event.request?.deletionProtection;
+  const db = rdsDatabase(event);
+  if (!db || (protection !== false && protection !== 'false')) return;
+  const watchKey = `${db.key}|${event.principalKey}`;
+  setEntry(unprotected(context), watchKey, event.time, 2000);
+  const signal = { type: DELETION_PROTECTION, event, severity: 2, aggregateBy: db.database, vars: { ...personVars(event), database: db.database, then: '' } };
+  holdSignal(context, watchKey, event.time + DELETION_WINDOW, signal);
+}
+
+function onDeleteDatabase(event: ApiEvent, context: DetectionContext): void {
+  const db = rdsDatabase(event);
+  if (!db) return;
+  const watchKey = `${db.key}|${event.principalKey}`;
+  const disabledAt = getEntry(unprotected(context), watchKey);
+  if (disabledAt === undefined || event.time - disabledAt > DELETION_WINDOW) return;
+  cancelHeld(context, watchKey);
+  const routine = isIacAgent(event.userAgent) || fromConsole(event);
+  const then = ', and the same principal then deleted it';
+  context.emit({ type: DELETION_PROTECTION, event, severity: routine ? 2 : undefined, aggregateBy: db.database, vars: { ...personVars(event), database: db.database, then } });
+}
+
 const BACKUP_APIS = new Set([
   'DeleteRecoveryPoint',
   'DeleteBackupVault',
@@ -140,7 +191,10 @@ const BACKUP_APIS = new Set([
 
 function onRecoveryEvent(event: ApiEvent, context: DetectionContext): void {
   flushDeferred(context, event.time);
+  releaseHeld(context, event.time);
   if (event.failed || isAwsServiceCall(event)) return;
+  if (event.api === 'ModifyDBInstance' || event.api === 'ModifyDBCluster') return onModifyDatabase(event, context);
+  if (event.api === 'DeleteDBInstance' || event.api === 'DeleteDBCluster') onDeleteDatabase(event, context);
   if (BACKUP_APIS.has(event.api)) return onBackupDeleted(event, context);
   if (event.api === 'PutBucketVersioning') onVersioning(event, context);
 }
@@ -170,7 +224,7 @@ const putVersioning = (bucket: string, configuration: Record<string, unknown>, t
 export const recoverySabotage: ApiDetection = {
   id: 'gumshoe-recovery-sabotage',
   source: 'cloudtrail',
-  apis: ['PutBucketVersioning', ...BACKUP_APIS],
+  apis: ['PutBucketVersioning', ...BACKUP_APIS, 'ModifyDBInstance', 'ModifyDBCluster'],
   types: [
     {
       type: VERSIONING,
@@ -195,9 +249,23 @@ export const recoverySabotage: ApiDetection = {
       remediation:
         'Stop the principal (deactivate its keys or revoke its sessions), check what backups remain (AWS Backup, RDS snapshots, EBS snapshots) and copy them to a locked vault in another account. Protect vaults with AWS Backup Vault Lock and deny backup deletion outside the backup administrators with an SCP.',
     },
+    {
+      type: DELETION_PROTECTION,
+      dataSource: 'CloudTrailManagement',
+      severity: 5,
+      resourceType: 'AccessKey',
+      mitre: { tactic: IMPACT, technique: 'T1485 Data Destruction' },
+      title: 'Deletion protection of RDS database {database} was turned off{then}.',
+      description: '{principal} turned off deletion protection of RDS database {database} from {ip}{then} (latest call {api}). Protection is what stops a single API call from deleting a production database.',
+      remediation:
+        'Confirm the change was planned. If not, turn deletion protection back on (or restore the deleted database from its latest snapshot), stop the principal, and deny rds:ModifyDB* with DeletionProtection false outside the database administrators with an SCP.',
+    },
   ],
   onEvent: onRecoveryEvent,
-  finish: (context) => flushDeferred(context),
+  finish: (context) => {
+    flushDeferred(context);
+    finishHeld(context);
+  },
   cases: () => [
     {
       name: 'Panther: versioning suspended and MFA delete switched off from the CLI',
@@ -263,7 +331,33 @@ export const recoverySabotage: ApiDetection = {
       ],
       expect: [],
     },
+    {
+      name: 'an IAM user’s key turns off deletion protection of a database, then deletes it without a final snapshot (Medium)',
+      records: [
+        rdsCall('ModifyDBInstance', { dBInstanceIdentifier: 'orders-prod', deletionProtection: false, applyImmediately: true }, '2026-11-02T10:00:00Z'),
+        rdsCall('DeleteDBInstance', { dBInstanceIdentifier: 'orders-prod', skipFinalSnapshot: true, deleteAutomatedBackups: true }, '2026-11-02T10:04:00Z'),
+      ],
+      expect: [DELETION_PROTECTION],
+    },
+    {
+      name: 'RDS changes that leave deletion protection on: a resize, protection turned on, a refused attempt to turn it off',
+      records: [
+        rdsCall('ModifyDBInstance', { dBInstanceIdentifier: 'orders-prod', dBInstanceClass: 'db.r6g.xlarge', applyImmediately: false }, '2026-11-02T10:00:00Z', admin),
+        rdsCall('ModifyDBCluster', { dBClusterIdentifier: 'aurora-prod', deletionProtection: true }, '2026-11-02T10:01:00Z', terraform, TERRAFORM_AGENT),
+        { ...rdsCall('ModifyDBCluster', { dBClusterIdentifier: 'aurora-prod', deletionProtection: false }, '2026-11-02T10:02:00Z'), errorCode: 'AccessDenied', errorMessage: 'not authorized to perform: rds:ModifyDBCluster' },
+      ],
+      expect: [],
+    },
     // Benign lookalikes: reported, at Low (test/infrastructure-detections.test.ts checks the severities).
+    {
+      name: 'Terraform destroys an Aurora cluster (protection off, then deleted), an admin turns protection off on a test database (Low)',
+      records: [
+        rdsCall('ModifyDBCluster', { dBClusterIdentifier: 'aurora-staging', deletionProtection: false, applyImmediately: true }, '2026-11-02T10:00:00Z', terraform, TERRAFORM_AGENT),
+        rdsCall('DeleteDBCluster', { dBClusterIdentifier: 'aurora-staging', skipFinalSnapshot: false, finalDBSnapshotIdentifier: 'aurora-staging-final' }, '2026-11-02T10:03:00Z', terraform, TERRAFORM_AGENT),
+        rdsCall('ModifyDBInstance', { dBInstanceIdentifier: 'orders-test', deletionProtection: false, applyImmediately: true }, '2026-11-02T11:00:00Z', admin, CONSOLE_AGENT),
+      ],
+      expect: [DELETION_PROTECTION],
+    },
     {
       name: 'an admin suspends versioning and deletes a backup vault in the console (Low)',
       records: [
