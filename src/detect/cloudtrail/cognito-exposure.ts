@@ -1,7 +1,7 @@
 import type { ApiEvent } from '../api-event.js';
 import { assumedRole, ctEvent, iamUser, ACCOUNT, CONSOLE_AGENT, TERRAFORM_AGENT } from '../case-builders.js';
 import type { ApiDetection, DetectionContext } from '../detection.js';
-import { type BoundedMap, boundedMap, getEntry, isAwsServiceCall, isConsoleAgent, isIacAgent, obj, ownAccount, personVars, setEntry, str } from './gumshoe-common.js';
+import { type BoundedMap, boundedMap, getEntry, isAwsServiceCall, isConsoleAgent, isIacAgent, isTrue, obj, ownAccount, personVars, setEntry, str } from './gumshoe-common.js';
 
 /**
  * A Cognito identity pool opened to unauthenticated (guest) identities: anyone on the internet who knows the
@@ -20,8 +20,6 @@ interface PoolState {
 }
 
 const pools = (context: DetectionContext) => context.state<BoundedMap<PoolState>>('cognito-pools', boundedMap);
-
-const isTrue = (value: unknown) => value === true || value === 'true';
 
 function onEvent(event: ApiEvent, context: DetectionContext): void {
   if (event.failed || isAwsServiceCall(event) || event.service !== 'cognito-identity.amazonaws.com') return;

@@ -1,7 +1,7 @@
 import type { ApiEvent } from '../api-event.js';
 import { assumedRole, ctEvent, iamUser, CONSOLE_AGENT, TERRAFORM_AGENT } from '../case-builders.js';
 import type { ApiDetection, DetectionContext } from '../detection.js';
-import { type BoundedMap, boundedMap, isAwsServiceCall, isConsoleAgent, isIacAgent, list, obj, personVars, str, wasHabit } from './gumshoe-common.js';
+import { type BoundedMap, boundedMap, isAwsServiceCall, isConsoleAgent, isIacAgent, obj, objects, personVars, str, wasHabit } from './gumshoe-common.js';
 
 /**
  * Security services left running but told to stay quiet: a standing rule that silences future findings.
@@ -21,8 +21,6 @@ import { type BoundedMap, boundedMap, isAwsServiceCall, isConsoleAgent, isIacAge
 const SUPPRESSED = 'DefenseEvasion:IAMUser/SecurityFindingsSuppressed.Gumshoe';
 
 type Json = Record<string, unknown>;
-
-const objects = (value: unknown) => list(value).map(obj).filter((o): o is Json => o !== null);
 
 interface Suppression {
   what: string;

@@ -33,6 +33,14 @@ export function list(value: unknown): unknown[] {
   return [value];
 }
 
+/** The objects of a list however CloudTrail wrote it (see `list`); other items are left out. */
+export function objects(value: unknown): Json[] {
+  return list(value).map(obj).filter((o): o is Json => o !== null);
+}
+
+/** A flag as CloudTrail writes it: a boolean, or sometimes the string `"true"`. */
+export const isTrue = (value: unknown): boolean => value === true || value === 'true';
+
 /** A string value as a one-item list, or an empty list: the distinct items of a burst. */
 export function present(value: unknown): string[] {
   const s = str(value);

@@ -14,6 +14,7 @@ import {
   isIacAgent,
   list,
   obj,
+  objects,
   ownAccount,
   personVars,
   releaseHeld,
@@ -66,7 +67,6 @@ const habits = (context: DetectionContext) => (state(context).habits ??= bounded
 const trailName = (value: unknown) => (str(value) ?? '').replace(/^.*:trail\//, '');
 
 type Json = Record<string, unknown>;
-const objects = (value: unknown) => list(value).map(obj).filter((o): o is Json => o !== null);
 
 /**
  * What an advanced field selector leaves out: event sources, or event names (StopLogging, CreateAccessKey:

@@ -1,6 +1,7 @@
 import type { ApiEvent } from '../api-event.js';
 import { assumedRole, ctEvent, iamUser, TERRAFORM_AGENT } from '../case-builders.js';
 import type { ApiDetection } from '../detection.js';
+import { isTrue } from './gumshoe-common.js';
 
 /**
  * Stealth:IAMUser/PasswordPolicyChange: the account password policy was deleted or weakened, or someone
@@ -45,7 +46,6 @@ interface Strength {
 const AWS_DEFAULT: Strength = { length: 8, classes: 3, reuse: 0, maxAge: 0 };
 const AWS_DEFAULT_TEXT = 'AWS default policy: at least 8 characters from at least three of the four character types, no expiry, no reuse limit';
 
-const bool = (value: unknown) => value === true || value === 'true';
 const num = (value: unknown, fallback: number) => {
   const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
   return Number.isFinite(n) ? n : fallback;
@@ -54,15 +54,15 @@ const num = (value: unknown, fallback: number) => {
 /** The policy an UpdateAccountPasswordPolicy request sets, with IAM's defaults for what it leaves out. */
 function policyFromRequest(request: Record<string, unknown>): PasswordPolicy {
   return {
-    allowUsersToChangePassword: bool(request.allowUsersToChangePassword),
-    hardExpiry: bool(request.hardExpiry),
+    allowUsersToChangePassword: isTrue(request.allowUsersToChangePassword),
+    hardExpiry: isTrue(request.hardExpiry),
     maxPasswordAge: num(request.maxPasswordAge, 0),
     minimumPasswordLength: num(request.minimumPasswordLength, 6),
     passwordReusePrevention: num(request.passwordReusePrevention, 0),
-    requireLowercaseCharacters: bool(request.requireLowercaseCharacters),
-    requireNumbers: bool(request.requireNumbers),
-    requireSymbols: bool(request.requireSymbols),
-    requireUppercaseCharacters: bool(request.requireUppercaseCharacters),
+    requireLowercaseCharacters: isTrue(request.requireLowercaseCharacters),
+    requireNumbers: isTrue(request.requireNumbers),
+    requireSymbols: isTrue(request.requireSymbols),
+    requireUppercaseCharacters: isTrue(request.requireUppercaseCharacters),
   };
 }
 

@@ -19,6 +19,7 @@ import {
   isNamedPerson,
   isPersonLike,
   isProbing,
+  isTrue,
   isSsoSession,
   keepForRevisit,
   keptForRevisit,
@@ -167,7 +168,6 @@ function onRemoteExecution(event: ApiEvent, context: DetectionContext): void {
 
 // ---- parameters and secrets ----
 
-const isTrue = (value: unknown) => value === true || value === 'true';
 
 /**
  * What a read took, as distinct items: names, `path:` for a parameter path, `all:` for a read that takes
