@@ -68,6 +68,9 @@ export function isConsoleAgent(userAgent: string | null): boolean {
   return category === 'AWS Console' || category === 'browser';
 }
 
+/** The console's own calls: a browser agent, or `AWS Internal` for console pages backed by AWS services. */
+export const fromConsole = (event: ApiEvent): boolean => isConsoleAgent(event.userAgent) || event.userAgent === 'AWS Internal';
+
 /**
  * AWS acting for the customer (service-linked roles, `invokedBy`, a service as the source). CloudFormation
  * is not: it runs the customer's own template, so its calls count (as infrastructure as code).
@@ -189,7 +192,8 @@ export function policyDocument(value: unknown): Json | null {
   return null;
 }
 
-function safeDecode(value: string): string {
+/** A URL-encoded value decoded, or as logged when it is not valid encoding. */
+export function safeDecode(value: string): string {
   try {
     return decodeURIComponent(value);
   } catch {

@@ -6,15 +6,16 @@ import {
   type BoundedMap,
   boundedMap,
   DAY,
+  fromConsole,
   getEntry,
   HOUR,
   isAwsServiceCall,
-  isConsoleAgent,
   isExternalAccount,
   isIacAgent,
   obj,
   ownAccount,
   personVars,
+  safeDecode,
   setEntry,
   str,
   wasHabit,
@@ -67,9 +68,6 @@ interface ExposureState {
 
 const state = (context: DetectionContext) =>
   context.state<ExposureState>('infrastructure-exposure', () => ({ habits: boundedMap(), exposed: boundedMap(), passwordResets: boundedMap(), clusters: boundedMap(), domainSteps: boundedMap() }));
-
-/** The console's own calls: a browser agent, or `AWS Internal` for console pages backed by AWS services. */
-const fromConsole = (event: ApiEvent) => isConsoleAgent(event.userAgent) || event.userAgent === 'AWS Internal';
 
 /** Newer EC2 APIs wrap their parameters (`CreateTrafficMirrorSessionRequest`); the SDKs' older shape does not. */
 const ec2Request = (event: ApiEvent) => obj(event.request?.[`${event.api}Request`]) ?? event.request ?? {};
@@ -192,12 +190,7 @@ function onDatabase(event: ApiEvent, context: DetectionContext): void {
 /** EKS writes path parameters as they came, URL-encoded ARNs included. */
 function decoded(value: unknown): string | undefined {
   const text = str(value);
-  if (text === undefined) return undefined;
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
+  return text === undefined ? undefined : safeDecode(text);
 }
 
 const clusterKey = (event: ApiEvent, cluster: string) => `${ownAccount(event)}/${event.region}/${cluster}`;

@@ -7,11 +7,11 @@ import {
   cancelHeld,
   finishHeld,
   flushDeferred,
+  fromConsole,
   getEntry,
   holdSignal,
   HOUR,
   isAwsServiceCall,
-  isConsoleAgent,
   isIacAgent,
   obj,
   ownAccount,
@@ -45,9 +45,6 @@ const BACKUP_PURGE = 20;
 const BACKUP_WINDOW = HOUR;
 
 const habits = (context: DetectionContext) => context.state<BoundedMap<number>>('recovery-sabotage-habits', boundedMap);
-
-/** The console's own calls: a browser agent, or `AWS Internal` for console pages backed by AWS services. */
-const fromConsole = (event: ApiEvent) => isConsoleAgent(event.userAgent) || event.userAgent === 'AWS Internal';
 
 /** What a PutBucketVersioning takes away, or null when versioning and MFA delete stay as they were or get stronger. */
 function versioningWeakening(request: Record<string, unknown>): string | null {

@@ -15,6 +15,7 @@ import {
   personVars,
   reportWhenWindowCloses,
   resourcesOf,
+  safeDecode,
   setEntry,
   str,
   trackBurst,
@@ -77,13 +78,7 @@ function bucketOwner(event: ApiEvent, bucket: string): string | null {
 function sourceBucket(event: ApiEvent): string | null {
   const source = str(event.request?.['x-amz-copy-source']);
   if (!source) return null;
-  let decoded = source;
-  try {
-    decoded = decodeURIComponent(source);
-  } catch {
-    // keep it as logged
-  }
-  return decoded.replace(/^\//, '').split('/')[0] || null;
+  return safeDecode(source).replace(/^\//, '').split('/')[0] || null;
 }
 
 /** How the request encrypts the copy with a key we do not hold: SSE-C, or a KMS key of an outside account. */
