@@ -768,6 +768,32 @@ describe('Route 53 Resolver query logs', () => {
     assert.equal(elastic!.source_line, 33);
     assert.equal(elastic!.query_hostname, '15.199.16.175.in-addr.arpa.');
   });
+
+  test("Panther's Route 53 test records: space-separated times and a lone answer object are read; a string answer is quarantined", async () => {
+    const cases = gunzipSync(readFileSync(dataset('panther_rule_tests/vpcdns_tests.jsonl.gz')))
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => (JSON.parse(line) as { log: Json }).log)
+      .filter((log) => typeof log.query_name === 'string')
+      .map((log) => Object.fromEntries(Object.entries(log).filter(([key]) => !key.startsWith('p_'))));
+    const scratch = scratchDir();
+    const file = path.join(scratch.dir, 'panther-vpcdns.log');
+    const broken = { ...cases[0], query_name: 'broken.example.com', answers: 'A 1.2.3.4' };
+    writeFileSync(file, [...cases, broken].map((log) => JSON.stringify(log)).join('\n') + '\n');
+    const panther = await tempLake();
+    try {
+      const summary = await panther.ingest([file]);
+      assert.deepEqual(summary.byType.route53, { files: 1, read: cases.length + 1, stored: cases.length, duplicates: 0, quarantined: 1 });
+      assert.equal((await one(panther, 'SELECT reason FROM quarantine')).reason, 'field answers: expected an array, found a string');
+      const lone = await one(panther, "SELECT answers, time FROM dns_activity WHERE query_hostname = 'moneropool.ru' LIMIT 1");
+      assert.deepEqual(JSON.parse(String(lone.answers)), [{ Class: 'IN', Rdata: '1.2.3.4', Type: 'A' }]);
+      assert.deepEqual(lone.time, new Date('2022-06-25T00:27:53Z'));
+    } finally {
+      panther.close();
+      scratch.cleanup();
+    }
+  });
 });
 
 describe('GuardDuty findings (Elastic fixture, GetFindings shape)', () => {

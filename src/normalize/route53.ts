@@ -1,4 +1,4 @@
-import { envelopeOf, expectType, jsonString, parseTime, type Structure, transformRecord, unwrappedText } from './json-fields.js';
+import { envelopeOf, expectType, jsonString, jsonTypeOf, parseTime, type Structure, transformRecord, unwrappedText } from './json-fields.js';
 import { isIpAddress, type Normalizer } from './normalizer.js';
 
 /** Route 53 Resolver query logs → OCSF DNS Activity (4003). */
@@ -49,7 +49,7 @@ SELECT
     WHEN broken IS NOT NULL THEN broken
     WHEN j IS NULL THEN 'malformed JSON'
     ${expectType('j.query_name', 'query_name', 'string')}
-    ${expectType('j.answers', 'answers', 'array')}
+    WHEN left(j.answers, 1) NOT IN ('[', '{') AND j.answers <> 'null' THEN 'field answers: expected an array, found ' || ${jsonTypeOf('j.answers')}
     WHEN j.query_timestamp IS NULL THEN 'missing required field query_timestamp'
     WHEN query_time IS NULL THEN 'field query_timestamp: not a time: ' || left(j.query_timestamp, 60)
     WHEN query_name IS NULL THEN 'missing required field query_name'
@@ -73,7 +73,8 @@ SELECT
   j.query_class AS query_class,
   j.rcode AS rcode,
   list_position([${RCODES.map((r) => `'${r}'`).join(', ')}], upper(j.rcode)) - 1 AS rcode_id,
-  nullif(j.answers, 'null') AS answers,
+  -- Panther's normalized exports write a lone answer as an object: it is a list of one.
+  CASE WHEN left(j.answers, 1) = '{' THEN '[' || j.answers || ']' ELSE nullif(j.answers, 'null') END AS answers,
   j.transport AS connection_info_protocol_name,
   j.firewall_rule_group_id AS firewall_rule_uid,
   j.firewall_domain_list_id AS firewall_domain_list_id,
