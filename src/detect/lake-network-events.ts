@@ -139,7 +139,14 @@ export function normalizeQueryName(name: string | null): string {
   return (name ?? '').replace(/\.$/, '').toLowerCase();
 }
 
+/** The query name as logged (without its trailing dot) when it is not already all lower case. */
+export function casedQueryName(name: string | null, normalized: string): string | undefined {
+  const logged = (name ?? '').replace(/\.$/, '');
+  return logged === normalized ? undefined : logged;
+}
+
 function toDns(row: Cell[], n: Float64Array[], i: number): DnsEvent {
+  const queryName = normalizeQueryName(row[5]!);
   return {
     kind: 'dns',
     time: n[0]![i]!,
@@ -149,7 +156,8 @@ function toDns(row: Cell[], n: Float64Array[], i: number): DnsEvent {
     srcIp: row[3]!,
     srcPort: orNull(n[1]![i]!),
     instanceId: row[4]!,
-    queryName: normalizeQueryName(row[5]!),
+    queryName,
+    casedName: casedQueryName(row[5]!, queryName),
     queryType: row[6]!,
     queryClass: row[7]!,
     rcode: row[8]!,

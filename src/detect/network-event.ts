@@ -52,6 +52,8 @@ export interface DnsEvent {
   instanceId: string | null;
   /** The query name without its trailing dot, lower-cased. */
   queryName: string;
+  /** The query name as logged, when its case differs from queryName (base64 in a label is case-sensitive). */
+  casedName?: string;
   queryType: string | null;
   queryClass: string | null;
   rcode: string | null;

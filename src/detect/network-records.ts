@@ -1,4 +1,4 @@
-import { normalizeQueryName, parseAnswers } from './lake-network-events.js';
+import { casedQueryName, normalizeQueryName, parseAnswers } from './lake-network-events.js';
 import type { DnsEvent, FlowEvent } from './network-event.js';
 
 /**
@@ -129,6 +129,7 @@ const text = (v: unknown) => (v === undefined || v === null ? null : String(v));
 export function dnsFromRecord(record: Record<string, unknown>, lineNumber: number | null = null): DnsEvent {
   const srcids = (record.srcids ?? {}) as Record<string, unknown>;
   const action = text(record.firewall_rule_action)?.toUpperCase();
+  const queryName = normalizeQueryName(text(record.query_name));
   return {
     kind: 'dns',
     time: Date.parse(String(record.query_timestamp)),
@@ -138,7 +139,8 @@ export function dnsFromRecord(record: Record<string, unknown>, lineNumber: numbe
     srcIp: text(record.srcaddr),
     srcPort: record.srcport === undefined ? null : Number(record.srcport),
     instanceId: text(srcids.instance),
-    queryName: normalizeQueryName(text(record.query_name)),
+    queryName,
+    casedName: casedQueryName(text(record.query_name), queryName),
     queryType: text(record.query_type),
     queryClass: text(record.query_class),
     rcode: text(record.rcode),
