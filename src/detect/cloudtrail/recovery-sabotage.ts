@@ -13,6 +13,7 @@ import {
   HOUR,
   isAwsServiceCall,
   isIacAgent,
+  isTrue,
   obj,
   ownAccount,
   personVars,
@@ -33,7 +34,8 @@ import { bucketDetail } from './s3-resources.js';
  * delete or re-encrypt data. (KMS keys destroyed are kms-key-destruction.ts.)
  *
  * A hands-on change through an SDK or the CLI is Medium; the console, infrastructure as code and a principal
- * that did it on an earlier day (a retention job) are Low or not reported.
+ * that did it on an earlier day (a retention job) are Low or not reported. A backup deleted alone is Low, a
+ * database deleted with nothing left to restore it from Medium; many within an hour are Medium or High.
  */
 const VERSIONING = 'Impact:S3/VersioningSuspended.Gumshoe';
 const BACKUPS = 'Impact:IAMUser/BackupsDeleted.Gumshoe';
@@ -72,29 +74,53 @@ function onVersioning(event: ApiEvent, context: DetectionContext): void {
   });
 }
 
-/** The backup a deletion removes, or null when the call removes none (a database deleted with its final snapshot). */
-function deletedBackup(event: ApiEvent): string | null {
+/** A backup a deletion destroys, named as findings show it. */
+interface DeletedBackup {
+  label: string;
+  /** A database deleted with no final snapshot and without its automated backups: nothing is left to restore. */
+  unrecoverable: boolean;
+}
+
+const backupNamed = (kind: string, id: unknown): DeletedBackup | null => {
+  const name = str(id);
+  return name ? { label: `${kind} ${name}`, unrecoverable: false } : null;
+};
+
+/**
+ * A database deletion loses its automated backups unless `deleteAutomatedBackups` is false (both APIs default
+ * to deleting them) and its final snapshot with `skipFinalSnapshot`. Null when it keeps both: nothing backed up is lost.
+ */
+function deletedDatabase(request: Record<string, unknown>): DeletedBackup | null {
+  const noSnapshot = isTrue(request.skipFinalSnapshot);
+  const backupsGone = request.deleteAutomatedBackups !== false && request.deleteAutomatedBackups !== 'false';
+  if (!noSnapshot && !backupsGone) return null;
+  const instance = str(request.dBInstanceIdentifier);
+  const database = instance ? `RDS instance ${instance}` : `RDS cluster ${str(request.dBClusterIdentifier) ?? 'unknown'}`;
+  const lost = noSnapshot && backupsGone ? 'no final snapshot, automated backups deleted' : noSnapshot ? 'no final snapshot, automated backups kept' : 'final snapshot kept, automated backups deleted';
+  return { label: `${database} (${lost})`, unrecoverable: noSnapshot && backupsGone };
+}
+
+/** The backup a deletion removes, or null when the call removes none (a database deleted with its final snapshot and backups). */
+function deletedBackup(event: ApiEvent): DeletedBackup | null {
   const request = event.request ?? {};
   switch (event.api) {
     case 'DeleteRecoveryPoint':
-      return str(request.recoveryPointArn) ?? null;
+      return backupNamed('AWS Backup recovery point', request.recoveryPointArn);
     case 'DeleteDBSnapshot':
-      return str(request.dBSnapshotIdentifier) ?? null;
+      return backupNamed('RDS snapshot', request.dBSnapshotIdentifier);
     case 'DeleteDBClusterSnapshot':
-      return str(request.dBClusterSnapshotIdentifier) ?? null;
+      return backupNamed('RDS cluster snapshot', request.dBClusterSnapshotIdentifier);
     case 'DeleteDBInstanceAutomatedBackup':
-      return str(request.dbiResourceId) ?? str(request.dBInstanceAutomatedBackupsArn) ?? null;
+      return backupNamed('RDS automated backup', request.dbiResourceId ?? request.dBInstanceAutomatedBackupsArn);
     case 'DeleteDBClusterAutomatedBackup':
-      return str(request.dbClusterResourceId) ?? null;
+      return backupNamed('RDS cluster automated backup', request.dbClusterResourceId);
     case 'DeleteBackup':
-      return str(request.backupArn) ?? null;
+      return backupNamed('DynamoDB backup', request.backupArn);
     case 'DeleteSnapshot':
-      return str(request.snapshotId) ?? null;
+      return backupNamed('EBS snapshot', request.snapshotId);
     case 'DeleteDBInstance':
     case 'DeleteDBCluster':
-      // No final snapshot, and (the default) the automated backups go with it: nothing is left to restore.
-      if (request.skipFinalSnapshot !== true || request.deleteAutomatedBackups === false) return null;
-      return `${str(request.dBInstanceIdentifier) ?? str(request.dBClusterIdentifier) ?? 'unknown'} (database and its backups)`;
+      return deletedDatabase(request);
     default:
       return null;
   }
@@ -102,9 +128,13 @@ function deletedBackup(event: ApiEvent): string | null {
 
 /**
  * A backup vault deleted (it must be empty first) or its lock removed: Medium by hand, Low through the
- * console or IaC. Other deletions count towards a burst per principal, reported when its window closes.
+ * console or IaC. Other deletions by a principal count in a window of an hour, reported when it closes: Low
+ * for one backup or a few, Medium for a purge or a database deleted by hand with nothing left to restore,
+ * High for a large purge. IaC and retention jobs (principals that deleted backups on an earlier day) are
+ * not counted; of theirs, only a database left with nothing to restore is reported, at Low. `reported`: the
+ * deletion is already a DeletionProtectionDisabled finding, so it counts towards a purge but is not reported alone.
  */
-function onBackupDeleted(event: ApiEvent, context: DetectionContext): void {
+function onBackupDeleted(event: ApiEvent, context: DetectionContext, reported: boolean): void {
   const iac = isIacAgent(event.userAgent);
   if (event.api === 'DeleteBackupVault' || event.api === 'DeleteBackupVaultLockConfiguration') {
     const vault = str(event.request?.backupVaultName) ?? 'unknown-vault';
@@ -113,19 +143,23 @@ function onBackupDeleted(event: ApiEvent, context: DetectionContext): void {
     return;
   }
   const backup = deletedBackup(event);
-  // Reviewed teardown, and retention jobs that delete old backups every day, are not a purge.
-  if (!backup || iac || wasHabit(habits(context), `backup-deletion>${event.principalKey}`, event.time)) return;
-  const { burst, evidence } = trackBurst(context, 'backups', event.principalKey, event, [backup], BACKUP_WINDOW);
-  if (burst.reported || (burst.items.length >= BACKUP_BURST && !burst.fired)) {
+  if (!backup) return;
+  if (iac || wasHabit(habits(context), `backup-deletion>${event.principalKey}`, event.time)) {
+    if (backup.unrecoverable && !reported) {
+      context.emit({ type: BACKUPS, event, severity: 2, aggregateBy: backup.label, vars: { ...personVars(event), what: `${backup.label} was deleted`, count: 1, items: backup.label } });
+    }
+    return;
+  }
+  const { burst, evidence } = trackBurst(context, 'backups', event.principalKey, event, [backup.label], BACKUP_WINDOW);
+  if (!reported) burst.facts = { ...burst.facts, reportable: true, ...(backup.unrecoverable && !fromConsole(event) ? { unrecoverable: true } : {}) };
+  if (burst.reported || (!burst.fired && (burst.facts?.reportable === true || burst.items.length >= BACKUP_BURST))) {
     burst.fired = true;
-    reportWhenWindowCloses(context, evidence, burst, BACKUP_WINDOW, event, (window) =>
-      context.emit({
-        type: BACKUPS,
-        ...window,
-        severity: burst.items.length >= BACKUP_PURGE ? 8 : 5,
-        vars: { ...personVars(window.event), what: `${burst.items.length} backups were deleted within an hour`, count: burst.items.length, items: burst.items.slice(0, 10).join(', ') },
-      }),
-    );
+    reportWhenWindowCloses(context, evidence, burst, BACKUP_WINDOW, event, (window) => {
+      const count = burst.items.length;
+      const severity = count >= BACKUP_PURGE ? 8 : count >= BACKUP_BURST || burst.facts?.unrecoverable === true ? 5 : 2;
+      const what = count === 1 ? `${burst.items[0]} was deleted` : `${count} backups were deleted within an hour`;
+      context.emit({ type: BACKUPS, ...window, severity, vars: { ...personVars(window.event), what, count, items: burst.items.slice(0, 10).join(', ') } });
+    });
   }
 }
 
@@ -160,16 +194,18 @@ function onModifyDatabase(event: ApiEvent, context: DetectionContext): void {
   holdSignal(context, watchKey, event.time + DELETION_WINDOW, signal);
 }
 
-function onDeleteDatabase(event: ApiEvent, context: DetectionContext): void {
+/** Whether the deletion completes a protection turned off by the same principal (and is reported as such). */
+function onDeleteDatabase(event: ApiEvent, context: DetectionContext): boolean {
   const db = rdsDatabase(event);
-  if (!db) return;
+  if (!db) return false;
   const watchKey = `${db.key}|${event.principalKey}`;
   const disabledAt = getEntry(unprotected(context), watchKey);
-  if (disabledAt === undefined || event.time - disabledAt > DELETION_WINDOW) return;
+  if (disabledAt === undefined || event.time - disabledAt > DELETION_WINDOW) return false;
   cancelHeld(context, watchKey);
   const routine = isIacAgent(event.userAgent) || fromConsole(event);
-  const then = ', and the same principal then deleted it';
+  const then = `, and the same principal then deleted it${isTrue(event.request?.skipFinalSnapshot) ? ' without a final snapshot' : ''}`;
   context.emit({ type: DELETION_PROTECTION, event, severity: routine ? 2 : undefined, aggregateBy: db.database, vars: { ...personVars(event), database: db.database, then } });
+  return true;
 }
 
 const BACKUP_APIS = new Set([
@@ -191,8 +227,8 @@ function onRecoveryEvent(event: ApiEvent, context: DetectionContext): void {
   releaseHeld(context, event.time);
   if (event.failed || isAwsServiceCall(event)) return;
   if (event.api === 'ModifyDBInstance' || event.api === 'ModifyDBCluster') return onModifyDatabase(event, context);
-  if (event.api === 'DeleteDBInstance' || event.api === 'DeleteDBCluster') onDeleteDatabase(event, context);
-  if (BACKUP_APIS.has(event.api)) return onBackupDeleted(event, context);
+  const reported = (event.api === 'DeleteDBInstance' || event.api === 'DeleteDBCluster') && onDeleteDatabase(event, context);
+  if (BACKUP_APIS.has(event.api)) return onBackupDeleted(event, context, reported);
   if (event.api === 'PutBucketVersioning') onVersioning(event, context);
 }
 
@@ -202,10 +238,16 @@ const admin = assumedRole('AWSReservedSSO_Admin_0a1b2c3d', 'alice@example.com');
 const terraform = assumedRole('TerraformApply', 'ci-run-8812');
 
 const retention = assumedRole('SnapshotRetention', 'nightly');
+const restoreTester = assumedRole('RestoreTester', 'nightly');
 const rdsCall = (name: string, request: Record<string, unknown>, time: string, identity: Record<string, unknown> = intruder, userAgent?: string) =>
   ctEvent({ service: 'rds', name, identity, time, userAgent, request });
 
 export const BACKUP_PURGE_CASE = 'six RDS snapshots, a database without its final snapshot and a recovery point deleted within ten minutes';
+export const SNAPSHOTS_BY_HAND_CASE = 'an engineer deletes two old snapshots and a test database with its final snapshot, its automated backups going with it (Low)';
+export const RETENTION_JOB_CASE = 'a retention job deleting old snapshots: Low on its first night, not reported from the next';
+export const DATABASE_DESTROYED_CASE = 'an IAM user’s key deletes an Aurora cluster without a final snapshot, its automated backups going with it (Medium)';
+export const DATABASE_DESTROYED_ROUTINELY_CASE = 'databases deleted without a final snapshot by Terraform and in the console (Low)';
+export const RESTORE_TEST_CASE = 'a nightly restore test deleting its scratch database without a final snapshot: Medium on its first night, Low from the next';
 
 const putVersioning = (bucket: string, configuration: Record<string, unknown>, time: string, identity: Record<string, unknown> = intruder, userAgent?: string) =>
   ctEvent({
@@ -308,25 +350,74 @@ export const recoverySabotage: ApiDetection = {
       expect: [BACKUPS],
     },
     {
-      name: 'an engineer deletes two old snapshots and a test database with its final snapshot; a retention job that deleted snapshots the day before; Terraform destroy',
+      name: 'a test database deleted with its final snapshot and its automated backups kept; Terraform destroying six snapshots; a refused snapshot deletion',
+      records: [
+        rdsCall('DeleteDBInstance', { dBInstanceIdentifier: 'orders-test', skipFinalSnapshot: false, finalDBSnapshotIdentifier: 'orders-test-final', deleteAutomatedBackups: false }, '2026-11-02T10:02:00Z', admin),
+        ...repeated(6, '2026-11-02T11:00:00Z', 0, (time, i) => rdsCall('DeleteDBSnapshot', { dBSnapshotIdentifier: `staging-${String(i)}` }, time, terraform, TERRAFORM_AGENT)),
+        { ...rdsCall('DeleteDBSnapshot', { dBSnapshotIdentifier: 'orders-before-migration' }, '2026-11-02T12:00:00Z', iamUser('intern')), errorCode: 'AccessDenied', errorMessage: 'not authorized to perform: rds:DeleteDBSnapshot' },
+      ],
+      expect: [],
+    },
+    // Backups deleted one at a time: Low, one finding per principal and hour (test/rds-data-access.test.ts checks the severities).
+    {
+      name: SNAPSHOTS_BY_HAND_CASE,
       records: [
         rdsCall('DeleteDBSnapshot', { dBSnapshotIdentifier: 'orders-before-migration' }, '2026-11-02T10:00:00Z', admin),
         rdsCall('DeleteDBClusterSnapshot', { dBClusterSnapshotIdentifier: 'aurora-before-upgrade' }, '2026-11-02T10:01:00Z', admin),
         rdsCall('DeleteDBInstance', { dBInstanceIdentifier: 'orders-test', skipFinalSnapshot: false, finalDBSnapshotIdentifier: 'orders-test-final' }, '2026-11-02T10:02:00Z', admin),
+      ],
+      expect: [BACKUPS],
+    },
+    {
+      name: RETENTION_JOB_CASE,
+      records: [
         ...repeated(2, '2026-11-01T02:00:00Z', 1, (time, i) => rdsCall('DeleteDBSnapshot', { dBSnapshotIdentifier: `nightly-2026-10-${String(10 + i)}` }, time, retention)),
         ...repeated(6, '2026-11-02T02:00:00Z', 1, (time, i) => rdsCall('DeleteDBSnapshot', { dBSnapshotIdentifier: `nightly-2026-10-${String(20 + i)}` }, time, retention)),
-        ...repeated(6, '2026-11-02T11:00:00Z', 0, (time, i) => rdsCall('DeleteDBSnapshot', { dBSnapshotIdentifier: `staging-${String(i)}` }, time, terraform, TERRAFORM_AGENT)),
+      ],
+      expect: [BACKUPS],
+    },
+    {
+      name: 'Panther: RDS snapshots and automated backups deleted one at a time (Low), a database deleted without a final snapshot (Medium), a cluster deleted in the console with its automated backups (Low)',
+      datasets: [
+        { panther: 'AWS.RDS.SnapshotDeleted', test: 'DB Snapshot Deleted' },
+        { panther: 'AWS.RDS.SnapshotDeleted', test: 'DB Cluster Snapshot Deleted' },
+        { panther: 'AWS.RDS.AutomatedBackupDeleted', test: 'Automated Backup Deleted' },
+        { panther: 'AWS.RDS.AutomatedBackupDeleted', test: 'Cluster Automated Backup Deleted' },
+        { panther: 'AWS.RDS.InstanceDeletion', test: 'RDS Instance Deleted Without Final Snapshot - Critical' },
+        { panther: 'AWS.RDS.InstanceDeletion', test: 'RDS Cluster Deleted' },
+      ],
+      expect: [BACKUPS],
+    },
+    {
+      name: 'Panther: a database deleted with its final snapshot and automated backups kept; refused deletions; other RDS calls',
+      datasets: [
+        { panther: 'AWS.RDS.InstanceDeletion', test: 'RDS Instance Deleted With Final Snapshot' },
+        { panther: 'AWS.RDS.InstanceDeletion', test: 'RDS Deletion Failed - Access Denied' },
+        { panther: 'AWS.RDS.InstanceDeletion', test: 'Different RDS Event' },
+        { panther: 'AWS.RDS.SnapshotDeleted', test: 'Snapshot Deletion Failed' },
+        { panther: 'AWS.RDS.SnapshotDeleted', test: 'Different RDS Event' },
+        { panther: 'AWS.RDS.AutomatedBackupDeleted', test: 'Automated Backup Deletion Failed' },
+        { panther: 'AWS.RDS.AutomatedBackupDeleted', test: 'Different RDS Event' },
       ],
       expect: [],
     },
     {
-      name: 'Panther: RDS snapshot, automated backup and instance deletions, one at a time',
-      datasets: [
-        { panther: 'AWS.RDS.SnapshotDeleted', test: 'DB Snapshot Deleted' },
-        { panther: 'AWS.RDS.AutomatedBackupDeleted', test: 'Automated Backup Deleted' },
-        { panther: 'AWS.RDS.InstanceDeletion', test: 'RDS Instance Deleted With Final Snapshot' },
+      name: DATABASE_DESTROYED_CASE,
+      records: [rdsCall('DeleteDBCluster', { dBClusterIdentifier: 'aurora-prod', skipFinalSnapshot: true }, '2026-11-02T10:00:00Z')],
+      expect: [BACKUPS],
+    },
+    {
+      name: DATABASE_DESTROYED_ROUTINELY_CASE,
+      records: [
+        rdsCall('DeleteDBInstance', { dBInstanceIdentifier: 'review-app-181', skipFinalSnapshot: true }, '2026-11-02T10:00:00Z', terraform, TERRAFORM_AGENT),
+        rdsCall('DeleteDBInstance', { dBInstanceIdentifier: 'sandbox', skipFinalSnapshot: true, deleteAutomatedBackups: true }, '2026-11-02T11:00:00Z', admin, CONSOLE_AGENT),
       ],
-      expect: [],
+      expect: [BACKUPS],
+    },
+    {
+      name: RESTORE_TEST_CASE,
+      records: ['2026-11-01T03:00:00Z', '2026-11-02T03:00:00Z'].map((time, i) => rdsCall('DeleteDBInstance', { dBInstanceIdentifier: `restore-test-${String(i)}`, skipFinalSnapshot: true }, time, restoreTester)),
+      expect: [BACKUPS],
     },
     {
       name: 'an IAM user’s key turns off deletion protection of a database, then deletes it without a final snapshot (Medium)',
