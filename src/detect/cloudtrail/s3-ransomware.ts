@@ -10,6 +10,7 @@ import {
   dropEvidence,
   getEntry,
   HOUR,
+  isAwsServiceCall,
   isExternalAccount,
   isIacAgent,
   keepEvidence,
@@ -30,7 +31,11 @@ import { bucketDetail } from './s3-resources.js';
  *   is in its learning period, volume and download-then-delete are Low. One finding per principal and bucket;
  * - re-encryption with a key the owner does not hold: objects the principal just read written back with a
  *   customer-provided key (SSE-C) or a KMS key from an outside account, whole or in parts
- *   (CreateMultipartUpload + UploadPartCopy, as `aws s3 cp` copies objects over 8 MB);
+ *   (CreateMultipartUpload + UploadPartCopy, as `aws s3 cp` copies objects over 8 MB). A single object is
+ *   Low on its own (once per principal and bucket in the hour, on the same finding the volume raises to
+ *   High): an object rewritten in place, a CopyObject whose source CloudTrail did not record, or an object
+ *   written under an outside account's KMS key. A principal that used the same kind of key on an earlier
+ *   day (an application that always writes SSE-C objects) is quiet at that level;
  * - a ransom note uploaded by the same principal after either.
  *
  * Emptying a bucket and then deleting it (console "Empty" then "Delete", `terraform destroy`) is teardown,
@@ -59,6 +64,7 @@ const NOTE_NAME =
   /ransom|read[\s_-]?me|recover|restore|decrypt|encrypted|deleted|how[\s_-]?to|instructions|warning|attention|contact|payment|bitcoin|btc|locked|unlock|leak|your[\s_-]?(?:files|data)|(?:get|files)[\s_-]?back|(?:^|[\W_])note(?:[\W_]|$)/i;
 const SSE_C = 'x-amz-server-side-encryption-customer-algorithm';
 const KMS_KEY = 'x-amz-server-side-encryption-aws-kms-key-id';
+const BY_SSE_C = 'a customer-provided key (SSE-C)';
 
 interface BucketWindow {
   start: number;
@@ -70,6 +76,8 @@ interface BucketWindow {
   rewritten: string[];
   destroyed: boolean;
   encrypted: boolean;
+  /** A single object was already reported at Low in this window. */
+  single?: boolean;
   noted: boolean;
   /** Multipart uploads started with a key the owner does not hold: object key → how it is encrypted. */
   uploads?: Record<string, string>;
@@ -92,6 +100,8 @@ interface RansomState {
   deleters: BoundedMap<number>;
   /** principal|bucket → first object written (a backup or export job rotating its own objects). */
   writers?: BoundedMap<number>;
+  /** principal|kind of key (SSE-C, or a KMS key's account) → first object written with it. */
+  foreignKeyWriters?: BoundedMap<number>;
   /** principal|bucket → a mass deletion waiting for its hour: in the state, as the DeleteBucket may be in a later run's logs. */
   teardowns?: Record<string, Teardown>;
   /** The latest event time seen (in this or an earlier run): how far the logs have come. */
@@ -102,6 +112,7 @@ const S3_APIS: ReadonlySet<string> = new Set(['GetObject', 'PutObject', 'CopyObj
 
 const state = (context: DetectionContext) => context.state<RansomState>('s3-ransom', () => ({ windows: boundedMap(), deleters: boundedMap(), writers: boundedMap() }));
 const writersOf = (context: DetectionContext): BoundedMap<number> => (state(context).writers ??= boundedMap());
+const foreignKeyWritersOf = (context: DetectionContext): BoundedMap<number> => (state(context).foreignKeyWriters ??= boundedMap());
 
 function windowFor(context: DetectionContext, key: string, time: number): BucketWindow {
   const windows = state(context).windows;
@@ -185,7 +196,7 @@ function onWrite(event: ApiEvent, context: DetectionContext, bucket: string, key
   }
   const kmsAccount = accountOf(str(request[KMS_KEY]) ?? '');
   let foreignKey = str(request[SSE_C]) !== undefined || (kmsAccount !== null && isExternalAccount(kmsAccount, event, context.settings));
-  let how = str(request[SSE_C]) ? 'a customer-provided key (SSE-C)' : `a KMS key in account ${kmsAccount}`;
+  let how = str(request[SSE_C]) ? BY_SSE_C : `a KMS key in account ${kmsAccount}`;
   // Large objects are rewritten in parts (aws s3 cp over 8 MB): CreateMultipartUpload carries the
   // encryption, UploadPartCopy the copy source (and, for SSE-C, the key again).
   if (event.api === 'CreateMultipartUpload' && foreignKey) {
@@ -197,14 +208,26 @@ function onWrite(event: ApiEvent, context: DetectionContext, bucket: string, key
     foreignKey = true;
   }
   if (!foreignKey) return;
+  // Recorded for every write with the key, in place or not: an application that always writes SSE-C objects.
+  const habitual = wasHabit(foreignKeyWritersOf(context), `${event.principalKey}|${how}`, event.time);
   const source = decodeURIComponent(str(request['x-amz-copy-source']) ?? '').replace(/^\//, '').replace(/\?versionId=.*$/, '');
   const inPlace = source === `${bucket}/${objectKey}` || w.read.includes(objectKey);
+  // A new object under an outside account's KMS key is not readable by the owner either; a new SSE-C object
+  // is what SSE-C applications write, and counts only in place.
+  const unrecordedCopy = event.api === 'CopyObject' && source === '';
+  if ((inPlace || unrecordedCopy || how !== BY_SSE_C) && !w.single && !w.encrypted && !habitual && !isAwsServiceCall(event)) {
+    w.single = true;
+    const action = inPlace ? `rewrote object ${objectKey} in place` : unrecordedCopy ? `copied object ${objectKey}` : `wrote object ${objectKey}`;
+    context.emit({ type: ENCRYPTION, event, severity: 2, buckets: [bucketDetail(event, bucket)], vars: { objects: `object ${objectKey}`, action, how } });
+  }
   if (!inPlace) return;
   addItem(w.rewritten, objectKey, REWRITES * 4);
   keepEvidence(context, key, event);
   if (w.encrypted || w.rewritten.length < REWRITES) return;
   w.encrypted = true;
-  context.emit({ type: ENCRYPTION, event, since: w.start, related: takeEvidence(context, key, event), buckets: [bucketDetail(event, bucket)], vars: { count: w.rewritten.length, how } });
+  const objects = `${w.rewritten.length} objects`;
+  const action = `rewrote ${objects} it had just read (or copied onto themselves)`;
+  context.emit({ type: ENCRYPTION, event, since: w.start, related: takeEvidence(context, key, event), buckets: [bucketDetail(event, bucket)], vars: { objects, action, how } });
 }
 
 function onEvent(event: ApiEvent, context: DetectionContext): void {
@@ -285,8 +308,8 @@ export const s3Ransomware: ApiDetection = {
       severity: 8,
       resourceType: 'S3Bucket',
       mitre: { tactic: 'TA0040 Impact', technique: 'T1486 Data Encrypted for Impact' },
-      title: '{principal} re-encrypted {count} objects in S3 bucket {bucket} with a key you do not hold.',
-      description: '{principal} rewrote {count} objects of {bucket} it had just read (or copied onto themselves) with {how}, from {ip}. Without that key the data cannot be read.',
+      title: '{principal} encrypted {objects} in S3 bucket {bucket} with a key you do not hold.',
+      description: '{principal} {action} in {bucket} with {how}, from {ip}. Without that key the data cannot be read.',
       remediation: 'Block the principal, restore the previous object versions, and deny s3:PutObject with SSE-C headers (s3:x-amz-server-side-encryption-customer-algorithm) where you do not use it.',
     },
     {
@@ -381,12 +404,39 @@ export const s3Ransomware: ApiDetection = {
       expect: [],
     },
     {
-      name: 'Panther: single object deletions and an SSE-C copy',
+      name: 'Panther: single object deletions',
       datasets: [
         { panther: 'AWS.S3.DeleteObject', test: 'DeleteObject' },
         { panther: 'AWS.S3.DeleteObjects', test: 'DeleteObjects' },
-        { panther: 'AWS.S3.CopyObjectWithClientSideEncryption', test: 'CopyObject with client-side encryption' },
-        { panther: 'AWS.S3.CopyObject.CrossAccount.Encryption.KMS', test: 'In-Place Copy with KMS Key Change' },
+      ],
+      expect: [],
+    },
+    { name: 'Panther: one object copied onto itself to an outside account’s KMS key (Low)', datasets: [{ panther: 'AWS.S3.CopyObject.CrossAccount.Encryption.KMS', test: 'In-Place Copy with KMS Key Change' }], expect: [ENCRYPTION] },
+    { name: 'Panther: one object copied with SSE-C, its source unrecorded (Low)', datasets: [{ panther: 'AWS.S3.CopyObjectWithClientSideEncryption', test: 'CopyObject with client-side encryption' }], expect: [ENCRYPTION] },
+    {
+      name: 'Panther: an in-place copy to the account’s own KMS key; a copy without SSE-C',
+      datasets: [
+        { panther: 'AWS.S3.CopyObject.CrossAccount.Encryption.KMS', test: 'Copy with Same Account Owner' },
+        { panther: 'AWS.S3.CopyObjectWithClientSideEncryption', test: 'CopyObject without client-side encryption' },
+      ],
+      expect: [],
+    },
+    {
+      name: 'one object read then written back with SSE-C (Low); one new object under an outside account’s KMS key (Low)',
+      records: [
+        s3('GetObject', { bucketName, key: files[0] }, at(0), thief),
+        s3('PutObject', { bucketName, key: files[0], [SSE_C]: 'AES256' }, at(1), thief),
+        s3('PutObject', { bucketName: 'acme-exports', key: 'dump.csv', 'x-amz-server-side-encryption': 'aws:kms', [KMS_KEY]: `arn:aws:kms:us-east-1:${OTHER_ACCOUNT}:key/attacker` }, at(2), iamUser('partner-feed')),
+      ],
+      expect: [ENCRYPTION],
+    },
+    {
+      name: 'an SSE-C application re-keying an object in place the day after it wrote SSE-C objects; a denied SSE-C copy; AWS writing for a replication rule',
+      records: [
+        s3('PutObject', { bucketName: 'vault', key: 'doc-1', [SSE_C]: 'AES256' }, '2026-11-01T10:00:00Z', assumedRole('vault-writer', 'task')),
+        s3('CopyObject', { bucketName: 'vault', key: 'doc-2', 'x-amz-copy-source': 'vault/doc-2', [SSE_C]: 'AES256' }, '2026-11-02T10:00:00Z', assumedRole('vault-writer', 'task')),
+        { ...s3('CopyObject', { bucketName, key: files[0], 'x-amz-copy-source': `${bucketName}/${files[0]}`, [SSE_C]: 'AES256' }, at(5), iamUser('intern')), errorCode: 'AccessDenied', errorMessage: 'Access Denied' },
+        { ...s3('PutObject', { bucketName: 'replica', key: files[1], 'x-amz-server-side-encryption': 'aws:kms', [KMS_KEY]: `arn:aws:kms:us-east-1:${OTHER_ACCOUNT}:key/dr` }, at(6), assumedRole('s3-replication', 'replication')), sourceIPAddress: 's3.amazonaws.com', userAgent: 's3.amazonaws.com' },
       ],
       expect: [],
     },
