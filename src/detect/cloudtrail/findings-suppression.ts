@@ -1,7 +1,7 @@
 import type { ApiEvent } from '../api-event.js';
 import { assumedRole, ctEvent, iamUser, CONSOLE_AGENT, TERRAFORM_AGENT } from '../case-builders.js';
 import type { ApiDetection, DetectionContext } from '../detection.js';
-import { type BoundedMap, boundedMap, isAwsServiceCall, isConsoleAgent, isIacAgent, obj, objects, personVars, str, wasHabit } from './gumshoe-common.js';
+import { type BoundedMap, boundedMap, getEntry, isAwsServiceCall, isConsoleAgent, isIacAgent, obj, objects, ownAccount, personVars, setEntry, str, wasHabit } from './gumshoe-common.js';
 
 /**
  * Security services left running but told to stay quiet: a standing rule that silences future findings.
@@ -11,11 +11,15 @@ import { type BoundedMap, boundedMap, isAwsServiceCall, isConsoleAgent, isIacAge
  *   trusted IP list created or updated (GuardDuty raises nothing for traffic from those addresses), a
  *   threat list deleted or deactivated, a publishing destination deleted (findings stop reaching S3/SIEM).
  * - Security Hub: an automation rule that sets the workflow status of matching findings to SUPPRESSED.
- * - Macie: a findings filter whose action is ARCHIVE (a suppression rule).
+ * - Macie: a findings filter whose action is ARCHIVE (a suppression rule); finding publishing slowed
+ *   (`UpdateMacieSession` with a `findingPublishingFrequency` of an hour or six hours, unless the session is
+ *   known to have published at least that slowly already): updates to existing findings reach EventBridge
+ *   and Security Hub up to six hours late.
  *
  * Medium through an SDK or the CLI by a principal that has not done it on an earlier day; Low from the
  * console (tuning by an analyst), through IaC, or for such a principal. A rule that matches every
- * finding (no criteria) is Medium even from the console, since no tuning needs it. One-off triage
+ * finding (no criteria) is Medium even from the console, since no tuning needs it. Slower publishing is
+ * always Low: new findings still go out at once, and six hours is Macie's default. One-off triage
  * (BatchUpdateFindings, ArchiveFindings) is analysts' daily work and is not reported.
  */
 const SUPPRESSED = 'DefenseEvasion:IAMUser/SecurityFindingsSuppressed.Gumshoe';
@@ -26,6 +30,38 @@ interface Suppression {
   what: string;
   /** The rule matches every finding. */
   everything?: boolean;
+  /** A delay rather than silence: Low whoever makes it. */
+  delayOnly?: boolean;
+}
+
+/**
+ * The service a security call belongs to. Macie's first version logged as `macie.amazonaws.com`; its calls
+ * of the same names read as Macie's.
+ */
+export const securityService = (event: ApiEvent): string => (event.serviceShort === 'macie' ? 'macie2' : event.serviceShort);
+
+/** Macie's finding-publishing frequencies, fastest first (SIX_HOURS is the default). */
+const PUBLISHING = ['FIFTEEN_MINUTES', 'ONE_HOUR', 'SIX_HOURS'];
+const PUBLISHING_WORDS = ['15 minutes', 'hour', 'six hours'];
+
+/** account/region → the publishing frequency a Macie session was last seen set to. */
+const publishing = (context: DetectionContext) => context.state<BoundedMap<string>>('macie-publishing', boundedMap);
+
+/**
+ * A Macie session told to publish updates to existing findings less often than it did, or (not knowing what
+ * it did) every hour or six hours. Pausing the session is SecurityServiceDisabled, which says more.
+ */
+function publishingSlowed(event: ApiEvent, context: DetectionContext): Suppression | null {
+  const request: Json = event.request ?? {};
+  const session = `${ownAccount(event)}/${event.region}`;
+  // Enabling Macie without a frequency leaves the default.
+  const frequency = str(request.findingPublishingFrequency) ?? (event.api === 'EnableMacie' ? 'SIX_HOURS' : undefined);
+  const rank = PUBLISHING.indexOf(frequency ?? '');
+  if (rank < 0) return null;
+  const before = PUBLISHING.indexOf(getEntry(publishing(context), session) ?? '');
+  setEntry(publishing(context), session, frequency!, 1000);
+  if (event.api === 'EnableMacie' || str(request.status)?.toUpperCase() === 'PAUSED' || rank === 0 || rank <= before) return null;
+  return { what: `Macie now publishes updates to existing findings every ${PUBLISHING_WORDS[rank]!}`, delayOnly: true };
 }
 
 /** A filter's criteria: GuardDuty `findingCriteria.criterion`, Macie `findingCriteria.criterion`, Security Hub `Criteria`. */
@@ -44,9 +80,9 @@ function suppressesFindings(actions: unknown): boolean {
   });
 }
 
-function suppression(event: ApiEvent): Suppression | null {
+function suppression(event: ApiEvent, context: DetectionContext): Suppression | null {
   const request: Json = event.request ?? {};
-  switch (`${event.serviceShort}:${event.api}`) {
+  switch (`${securityService(event)}:${event.api}`) {
     case 'guardduty:CreateFilter':
     case 'guardduty:UpdateFilter':
       if (str(request.action)?.toUpperCase() !== 'ARCHIVE') return null;
@@ -73,6 +109,9 @@ function suppression(event: ApiEvent): Suppression | null {
     case 'macie2:UpdateFindingsFilter':
       if (str(request.action)?.toUpperCase() !== 'ARCHIVE') return null;
       return { what: `Macie filter ${str(request.name ?? request.id) ?? 'unknown'} now archives (suppresses) the findings it matches`, everything: event.api === 'CreateFindingsFilter' && matchesEverything(request.findingCriteria) };
+    case 'macie2:EnableMacie':
+    case 'macie2:UpdateMacieSession':
+      return publishingSlowed(event, context);
     default:
       return null;
   }
@@ -82,10 +121,9 @@ const habits = (context: DetectionContext) => context.state<BoundedMap<number>>(
 
 function onEvent(event: ApiEvent, context: DetectionContext): void {
   if (event.failed || isAwsServiceCall(event)) return;
-  const found = suppression(event);
+  const found = suppression(event, context);
   if (!found) return;
-  const habitual = wasHabit(habits(context), event.principalKey, event.time);
-  const low = isIacAgent(event.userAgent) || (!found.everything && (habitual || isConsoleAgent(event.userAgent)));
+  const low = found.delayOnly === true || isIacAgent(event.userAgent) || (!found.everything && (wasHabit(habits(context), event.principalKey, event.time) || isConsoleAgent(event.userAgent)));
   context.emit({ type: SUPPRESSED, event, severity: low ? 2 : undefined, aggregateBy: found.what, vars: { ...personVars(event), what: found.what, scope: found.everything ? ' It matches every finding.' : '' } });
 }
 
@@ -108,6 +146,8 @@ export const findingsSuppression: ApiDetection = {
     'BatchUpdateAutomationRules',
     'CreateFindingsFilter',
     'UpdateFindingsFilter',
+    'EnableMacie',
+    'UpdateMacieSession',
   ],
   types: [
     {
@@ -118,7 +158,7 @@ export const findingsSuppression: ApiDetection = {
       mitre: { tactic: 'TA0005 Defense Evasion', technique: 'T1562.001 Impair Defenses: Disable or Modify Tools' },
       title: 'Security findings are being silenced: {what}.',
       description: '{principal} called {api} from {ip}: {what}.{scope} The service keeps running, so it looks healthy while the activity it should report goes unseen.',
-      remediation: 'Review the rule with the security team. If nobody asked for it, delete it (or deactivate the trusted IP list), look at the findings it archived or suppressed since it was created, and check what else the principal did.',
+      remediation: 'Review the rule with the security team. If nobody asked for it, delete it (or deactivate the trusted IP list, or set Macie’s publishing frequency back), look at the findings it archived or suppressed since it was created, and check what else the principal did.',
     },
   ],
   onEvent,
@@ -154,6 +194,41 @@ export const findingsSuppression: ApiDetection = {
         call('guardduty', 'CreateIPSet', { detectorId: detector, name: 'vpn', format: 'TXT', location: 's3://acme-security/trusted.txt', activate: true }, '2026-11-03T03:01:00Z', assumedRole('TerraformApply', 'ci'), TERRAFORM_AGENT),
       ],
       expect: [SUPPRESSED],
+    },
+    {
+      name: 'Panther: Macie told to publish finding updates every six hours (Macie and its first version’s event source; Low)',
+      datasets: [
+        { panther: 'AWS.Macie.Evasion', test: 'UpdateSession' },
+        { panther: 'AWS.Macie.Evasion', test: 'UpdateSession (Macie v1 event)' },
+      ],
+      expect: [SUPPRESSED],
+    },
+    {
+      name: 'Macie enabled publishing every 15 minutes, slowed to six hours the next day through the CLI (Low)',
+      records: [
+        call('macie2', 'EnableMacie', { status: 'ENABLED', findingPublishingFrequency: 'FIFTEEN_MINUTES' }, '2026-11-02T09:00:00Z', analyst, CONSOLE_AGENT),
+        call('macie2', 'UpdateMacieSession', { findingPublishingFrequency: 'SIX_HOURS' }, '2026-11-03T03:00:00Z'),
+      ],
+      expect: [SUPPRESSED],
+    },
+    {
+      name: 'Macie publishing sped up (default to an hour, then 15 minutes) and paused (SecurityServiceDisabled’s); Panther: listing Macie members',
+      datasets: [{ panther: 'AWS.Macie.Evasion', test: 'ListMembers' }],
+      records: [
+        call('macie2', 'EnableMacie', {}, '2026-11-02T09:00:00Z', analyst, CONSOLE_AGENT),
+        call('macie2', 'UpdateMacieSession', { findingPublishingFrequency: 'ONE_HOUR' }, '2026-11-02T09:05:00Z', analyst, CONSOLE_AGENT),
+        call('macie2', 'UpdateMacieSession', { findingPublishingFrequency: 'FIFTEEN_MINUTES' }, '2026-11-02T09:10:00Z'),
+        call('macie2', 'UpdateMacieSession', { status: 'PAUSED', findingPublishingFrequency: 'SIX_HOURS' }, '2026-11-02T09:15:00Z'),
+      ],
+      expect: [],
+    },
+    {
+      name: 'a WAF IP set updated by a blocklist job; a trusted IP list updated but left inactive',
+      records: [
+        call('wafv2', 'UpdateIPSet', { name: 'office-allow', scope: 'REGIONAL', id: 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111', addresses: ['198.51.100.0/24', '203.0.113.7/32'], lockToken: '0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9' }, '2026-11-03T03:00:00Z', assumedRole('waf-blocklist-sync', 'lambda')),
+        call('guardduty', 'UpdateIPSet', { detectorId: detector, ipSetId: '0cb0141ab9fbde177613ab9436212e90', location: 's3://acme-security/trusted.txt', activate: false }, '2026-11-03T03:01:00Z'),
+      ],
+      expect: [],
     },
     {
       name: 'filters that only highlight, a deactivated IP list, an automation rule that adds a note, a denied filter',

@@ -11,6 +11,7 @@ import {
   boundedMap,
   callerName,
   cancelHeld,
+  cancelHeldWhere,
   conditionKeys,
   type BurstWindow,
   DAY,
@@ -46,8 +47,9 @@ import {
 /**
  * IAM persistence: ways to keep access after the first key is revoked. A role trust policy opened to an
  * outside account, keys and passwords added to someone else's user, a new administrator user, long-lived
- * federation tokens and Roles Anywhere trust anchors. And privilege escalation: admin rights granted,
- * refused escalation attempts, and roles with admin rights handed to Lambda, EC2 or CloudFormation.
+ * federation tokens and Roles Anywhere trust anchors; MFA taken off someone else's user. And privilege
+ * escalation: admin rights granted (to IAM users and roles, or to IAM Identity Center permission sets and their
+ * assignments), refused escalation attempts, and roles with admin rights handed to Lambda, EC2 or CloudFormation.
  *
  * Onboarding is not persistence: a key or password for a user the same caller created in the last day is
  * provisioning. Because CloudTrail orders same-second events arbitrarily, those decisions wait two minutes
@@ -60,6 +62,7 @@ const ADMIN_USER = 'Persistence:IAMUser/AdminUserCreated.Gumshoe';
 const LOGIN_CREATED = 'Persistence:IAMUser/LoginProfileCreated.Gumshoe';
 const LOGIN_UPDATED = 'PrivilegeEscalation:IAMUser/LoginProfileUpdated.Gumshoe';
 const OTHER_MFA = 'Persistence:IAMUser/MfaDeviceRegisteredForOtherUser.Gumshoe';
+const MFA_REMOVED = 'DefenseEvasion:IAMUser/MfaDeviceRemovedFromOtherUser.Gumshoe';
 const FEDERATION = 'Persistence:IAMUser/FederationTokenCreated.Gumshoe';
 const TRUST_ANCHOR = 'Persistence:RolesAnywhere/TrustAnchorCreated.Gumshoe';
 const ADMIN_GRANTED = 'PrivilegeEscalation:IAMUser/AdministratorAccessGranted.Gumshoe';
@@ -67,6 +70,8 @@ const ESCALATION_DENIED = 'PrivilegeEscalation:IAMUser/EscalationAttemptDenied.G
 const PASSED_ADMIN_ROLE = 'PrivilegeEscalation:IAMUser/PassedAdminRole.Gumshoe';
 
 const GRACE = 2 * MINUTE;
+/** Deleting a user takes its MFA devices off first: removals this close to the user's deletion are offboarding. */
+const OFFBOARDING = 15 * MINUTE;
 /** Condition keys that pin a `*` trust to the accounts their values name. */
 const PINNING_KEYS = new Set(['aws:principalaccount', 'aws:principalarn', 'aws:sourceaccount', 'aws:sourcearn']);
 /** AWS managed policies that grant everything, in any partition (aws, aws-us-gov, aws-cn). */
@@ -96,6 +101,17 @@ interface IamState {
   /** Customer managed policies (`arn`) and policy versions (`arn#v3`) known to grant everything. */
   adminPolicies: BoundedMap<number>;
   habits: BoundedMap<number>;
+  /** account/user → when it was deleted (absent in states from older versions). */
+  deletedUsers?: BoundedMap<number>;
+  /** IAM Identity Center permission set ARN → what gives it everything, when and by whom (absent in older states). */
+  adminPermissionSets?: BoundedMap<AdminPermissionSet>;
+}
+
+interface AdminPermissionSet {
+  /** Managed policy ARNs, and `inline` for an inline policy that grants everything. */
+  via: string[];
+  by: string;
+  time: number;
 }
 
 const state = (context: DetectionContext) => {
@@ -114,6 +130,8 @@ const state = (context: DetectionContext) => {
   s.boundaries ??= boundedMap();
   s.profiles ??= boundedMap();
   s.passes ??= boundedMap();
+  s.deletedUsers ??= boundedMap();
+  s.adminPermissionSets ??= boundedMap();
   if (!s.adminVia) {
     s.adminVia = boundedMap();
     for (const key of Object.keys(s.adminGroups?.items ?? {})) setEntry(s.adminVia, `group:${key.slice(1)}`, ['a policy an earlier run saw'], 5000);
@@ -534,6 +552,81 @@ function onOtherUsersMfa(event: ApiEvent, context: DetectionContext, user: strin
   unlessProvisioning(context, event, user, { type: OTHER_MFA, event, severity, aggregateBy: user, vars: { ...personVars(event), user } });
 }
 
+/**
+ * An MFA device taken off someone else's user: with the password (or a console password the caller sets
+ * next), the account is then one factor away from a takeover. Low through infrastructure as code, for a
+ * principal that did so on an earlier day (a help desk replacing lost phones), or for deleting a virtual device,
+ * which must be deactivated first (the deactivation is the act). Held a while: deleting a user removes its MFA
+ * first, and that is offboarding.
+ */
+function onOtherUsersMfaRemoved(event: ApiEvent, context: DetectionContext, user: string): void {
+  const s = state(context);
+  const key = userKey(event, user);
+  const deleted = getEntry(s.deletedUsers!, key);
+  if (deleted !== undefined && deleted >= event.time && deleted - event.time <= OFFBOARDING) return;
+  const helpdesk = wasHabit(s.habits, `mfa-removal>${event.principalKey}`, event.time);
+  const severity = helpdesk || isIacAgent(event.userAgent) || event.api === 'DeleteVirtualMFADevice' ? 2 : undefined;
+  const device = str(event.request?.serialNumber) ?? 'unknown device';
+  holdSignal(context, `${key}|offboarding`, event.time + OFFBOARDING, { type: MFA_REMOVED, event, severity, aggregateBy: user, vars: { ...personVars(event), user, device } });
+}
+
+function onUserDeleted(event: ApiEvent, context: DetectionContext, user: string): void {
+  const key = userKey(event, user);
+  setEntry(state(context).deletedUsers!, key, event.time, 5000);
+  cancelHeldWhere(context, `${key}|offboarding`, (time) => time <= event.time && event.time - time <= OFFBOARDING);
+}
+
+// ---- IAM Identity Center permission sets ----
+
+const permissionSetName = (arn: string) => arn.replace(/^.*\//, '');
+
+/**
+ * AdministratorAccess (or an inline policy granting everything) given to a permission set: everyone assigned
+ * to it, in every account it is assigned to, gains everything. Medium, as a new default policy version is; a
+ * set the same caller created within the day grants nobody anything yet (its assignment is reported).
+ * Assigning an admin set is an administrator's job, Low, unless the caller made the set admin within the day
+ * (crafting an admin set to hand out): Medium. Infrastructure as code is Low throughout.
+ */
+function onPermissionSet(event: ApiEvent, context: DetectionContext): void {
+  const request = event.request ?? {};
+  const sets = state(context).adminPermissionSets!;
+  const arn = str(request.permissionSetArn) ?? str(obj(event.response?.permissionSet)?.permissionSetArn);
+  if (!arn) return;
+  const name = `permissionSet/${arn}`;
+  const known = getEntry(sets, arn);
+  const iac = isIacAgent(event.userAgent);
+  switch (event.api) {
+    case 'CreatePermissionSet':
+      return onCreated(event, context, name);
+    case 'DeletePermissionSet':
+      return deleteEntry(sets, arn);
+    case 'AttachManagedPolicyToPermissionSet':
+    case 'PutInlinePolicyToPermissionSet':
+    case 'DetachManagedPolicyFromPermissionSet':
+    case 'DeleteInlinePolicyFromPermissionSet': {
+      const inline = /Inline/.test(event.api);
+      const source = inline ? 'inline' : (str(request.managedPolicyArn) ?? '');
+      const grants = event.api === 'AttachManagedPolicyToPermissionSet' ? isAdminPolicy(source) : event.api === 'PutInlinePolicyToPermissionSet' && grantsEverything(request.inlinePolicy);
+      const via = (known?.via ?? []).filter((v) => v !== source);
+      if (!grants) {
+        if (via.length) setEntry(sets, arn, { ...known!, via }, 2000);
+        else deleteEntry(sets, arn);
+        return;
+      }
+      setEntry(sets, arn, { via: [...via, source], by: event.principalKey, time: event.time }, 2000);
+      const signal: Signal = { type: ADMIN_GRANTED, event, severity: iac ? 2 : 5, aggregateBy: arn, vars: { ...personVars(event), grantee: `everyone assigned IAM Identity Center permission set ${permissionSetName(arn)}, in each account it is assigned to` } };
+      return unlessProvisioning(context, event, name, signal);
+    }
+    case 'CreateAccountAssignment': {
+      if (!known) return;
+      const crafted = known.by === event.principalKey && event.time - known.time <= DAY;
+      const grantee = `${(str(request.principalType) ?? 'principal').toLowerCase()} ${str(request.principalId) ?? 'unknown'} in account ${str(request.targetId) ?? 'unknown'}, through permission set ${permissionSetName(arn)}`;
+      context.emit({ type: ADMIN_GRANTED, event, severity: crafted && !iac ? 5 : 2, aggregateBy: `${arn}>${str(request.principalId) ?? ''}`, vars: { ...personVars(event), grantee } });
+      return;
+    }
+  }
+}
+
 // ---- federation tokens and Roles Anywhere ----
 
 function onFederationToken(event: ApiEvent, context: DetectionContext): void {
@@ -568,6 +661,7 @@ function onIamEvent(event: ApiEvent, context: DetectionContext): void {
   }
   if (event.serviceShort === 'lambda') return Object.hasOwn(RUNS, apiName(event.api)) ? onFunctionRun(event, context) : onPassRole(event, context);
   if (event.serviceShort === 'ec2' || event.serviceShort === 'cloudformation') return onPassRole(event, context);
+  if (event.serviceShort === 'sso') return onPermissionSet(event, context);
   const user = str(event.request?.userName);
   const role = str(event.request?.roleName);
   switch (event.api) {
@@ -643,6 +737,17 @@ function onIamEvent(event: ApiEvent, context: DetectionContext): void {
     case 'EnableMFADevice':
       if (user && user !== callerName(event)) onOtherUsersMfa(event, context, user);
       return;
+    case 'DeactivateMFADevice':
+    case 'DeleteVirtualMFADevice': {
+      // Without a user name, deactivation is of the caller's own device; deletion names only the device
+      // (`arn:aws:iam::…:mfa/<user>` by default).
+      const owner = event.api === 'DeactivateMFADevice' ? user : str(event.request?.serialNumber)?.replace(/^.*:mfa\//, '');
+      if (owner && owner !== callerName(event)) onOtherUsersMfaRemoved(event, context, owner);
+      return;
+    }
+    case 'DeleteUser':
+      if (user) onUserDeleted(event, context, user);
+      return;
     case 'GetFederationToken':
       return onFederationToken(event, context);
     case 'CreateTrustAnchor':
@@ -698,6 +803,14 @@ const controlTowerRole = () => ({
   sourceIPAddress: 'cloudformation.amazonaws.com',
 });
 
+const SSO_INSTANCE = 'arn:aws:sso:::instance/ssoins-72230a1b2c3d4e5f';
+const permissionSetArn = (id: string) => `arn:aws:sso:::permissionSet/ssoins-72230a1b2c3d4e5f/${id}`;
+const ssoAdmin = assumedRole('AWSReservedSSO_IdentityAdmin_1c2d3e4f', 'priya@example.com');
+const sso = (name: string, request: Record<string, unknown>, time: string, identity: Record<string, unknown> = admin, userAgent?: string, response?: Record<string, unknown>) =>
+  ctEvent({ service: 'sso', name, identity, time, userAgent, request: { instanceArn: SSO_INSTANCE, ...request }, response });
+const assignment = (set: string, time: string, identity: Record<string, unknown> = admin, userAgent?: string) =>
+  sso('CreateAccountAssignment', { permissionSetArn: permissionSetArn(set), targetId: OTHER_ACCOUNT, targetType: 'AWS_ACCOUNT', principalType: 'USER', principalId: '94482488-3041-7026-18f3-be45837cd0e4' }, time, identity, userAgent);
+
 export const PROBING_CASE = 'Pacu-style probing: an IAM user’s key refused self-grants, a policy version and iam:PassRole to a new Lambda function within minutes (Medium)';
 export const TERRAFORM_REFUSED_CASE = 'Terraform refused three IAM changes it lacks permission for (Low)';
 export const PASS_AND_INVOKE_CASE = 'an IAM user’s key hands an admin role to a new Lambda function, then invokes it (High)';
@@ -726,6 +839,9 @@ export const iamPersistence: ApiDetection = {
     'CreateLoginProfile',
     'UpdateLoginProfile',
     'EnableMFADevice',
+    'DeactivateMFADevice',
+    'DeleteVirtualMFADevice',
+    'DeleteUser',
     'GetFederationToken',
     'CreateTrustAnchor',
     'UpdateTrustAnchor',
@@ -749,6 +865,14 @@ export const iamPersistence: ApiDetection = {
     'RunInstances',
     'CreateStack',
     'UpdateStack',
+    // IAM Identity Center permission sets given admin rights, and their assignments.
+    'CreatePermissionSet',
+    'DeletePermissionSet',
+    'AttachManagedPolicyToPermissionSet',
+    'DetachManagedPolicyFromPermissionSet',
+    'PutInlinePolicyToPermissionSet',
+    'DeleteInlinePolicyFromPermissionSet',
+    'CreateAccountAssignment',
   ],
   types: [
     {
@@ -810,6 +934,16 @@ export const iamPersistence: ApiDetection = {
       title: '{principal} registered an MFA device on another IAM user, {user}.',
       description: '{principal} called EnableMFADevice for IAM user {user} from {ip}. Whoever holds that authenticator passes the MFA of {user}: with its password, that keeps console access.',
       remediation: 'Ask the owner of {user} whether the device is theirs. If not, deactivate it, reset the password of {user} with a forced change, and rotate the caller’s credentials.',
+    },
+    {
+      type: MFA_REMOVED,
+      dataSource: 'CloudTrailManagement',
+      severity: 5,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0005 Defense Evasion', technique: 'T1556.006 Modify Authentication Process: Multi-Factor Authentication' },
+      title: '{principal} removed the MFA device of another IAM user, {user}.',
+      description: '{principal} called {api} for {device}, of IAM user {user}, from {ip}. Without MFA, the password of {user} alone opens the console: the step before a takeover, with a password the caller sets or already holds.',
+      remediation: 'Ask the owner of {user} whether they asked for it. If not, register a new device with the owner, reset the password of {user} with a forced change, review its sign-ins since, and rotate the caller’s credentials.',
     },
     {
       type: FEDERATION,
@@ -1167,6 +1301,79 @@ export const iamPersistence: ApiDetection = {
         createFunction('debug-helper', roleArn('stratus-red-team-malicious-iam-role', STRATUS_ACCOUNT), '2024-08-01T13:40:00Z', iamUser('christophe', STRATUS_ACCOUNT)),
       ],
       expect: [TRUST],
+    },
+    {
+      name: 'an IAM user’s key deactivates and deletes another user’s MFA device (Medium)',
+      records: [
+        iam('DeactivateMFADevice', { userName: 'bob', serialNumber: `arn:aws:iam::${ACCOUNT}:mfa/bob` }, '2026-11-02T10:00:00Z', mallory),
+        iam('DeleteVirtualMFADevice', { serialNumber: `arn:aws:iam::${ACCOUNT}:mfa/bob` }, '2026-11-02T10:00:05Z', mallory),
+      ],
+      expect: [MFA_REMOVED],
+    },
+    {
+      name: 'a help desk resetting lost MFA devices on several days, and Terraform removing one (Low)',
+      records: [
+        iam('DeactivateMFADevice', { userName: 'frank', serialNumber: `arn:aws:iam::${ACCOUNT}:mfa/frank` }, '2026-10-20T10:00:00Z', admin, CONSOLE_AGENT),
+        iam('DeactivateMFADevice', { userName: 'grace', serialNumber: `arn:aws:iam::${ACCOUNT}:mfa/grace` }, '2026-11-02T10:00:00Z', admin, CONSOLE_AGENT),
+        iam('DeactivateMFADevice', { userName: 'heidi', serialNumber: `arn:aws:iam::${ACCOUNT}:mfa/heidi` }, '2026-11-02T10:05:00Z', terraform, TERRAFORM_AGENT),
+      ],
+      expect: [MFA_REMOVED],
+    },
+    {
+      name: 'MFA removed from one’s own user; users deleted from the console and by hand (their devices go first); a refused deactivation',
+      records: [
+        iam('DeactivateMFADevice', { userName: 'carol', serialNumber: `arn:aws:iam::${ACCOUNT}:mfa/carol` }, '2026-11-02T09:00:00Z', iamUser('carol'), CONSOLE_AGENT),
+        iam('DeactivateMFADevice', { serialNumber: `arn:aws:iam::${ACCOUNT}:mfa/dave` }, '2026-11-02T09:01:00Z', iamUser('dave')),
+        // The console deletes a user in one second; CloudTrail may order its calls either way.
+        iam('DeleteUser', { userName: 'erin' }, '2026-11-02T10:00:00Z', admin, CONSOLE_AGENT),
+        iam('DeactivateMFADevice', { userName: 'erin', serialNumber: `arn:aws:iam::${ACCOUNT}:mfa/erin` }, '2026-11-02T10:00:00Z', admin, CONSOLE_AGENT),
+        iam('DeleteVirtualMFADevice', { serialNumber: `arn:aws:iam::${ACCOUNT}:mfa/erin` }, '2026-11-02T10:00:00Z', admin, CONSOLE_AGENT),
+        iam('DeactivateMFADevice', { userName: 'ivan', serialNumber: `arn:aws:iam::${ACCOUNT}:mfa/ivan` }, '2026-11-02T11:00:00Z'),
+        iam('DeleteLoginProfile', { userName: 'ivan' }, '2026-11-02T11:03:00Z'),
+        iam('DeleteUser', { userName: 'ivan' }, '2026-11-02T11:06:00Z'),
+        refused(iam('DeactivateMFADevice', { userName: 'bob', serialNumber: `arn:aws:iam::${ACCOUNT}:mfa/bob` }, '2026-11-02T12:00:00Z', iamUser('intern')), 'iam:DeactivateMFADevice'),
+      ],
+      expect: [],
+    },
+    {
+      name: 'AdministratorAccess attached to an existing permission set, and an inline policy granting everything to another (Medium)',
+      records: [
+        sso('AttachManagedPolicyToPermissionSet', { permissionSetArn: permissionSetArn('ps-6a1b2c3d4e5f6071'), managedPolicyArn: ADMIN_ACCESS }, '2026-11-02T10:00:00Z', mallory),
+        sso('PutInlinePolicyToPermissionSet', { permissionSetArn: permissionSetArn('ps-7b2c3d4e5f607182'), inlinePolicy: allowAll }, '2026-11-02T10:01:00Z', mallory),
+      ],
+      expect: [ADMIN_GRANTED],
+    },
+    {
+      name: 'a person creates a permission set, makes it admin and assigns it within the hour (Medium on the assignment)',
+      records: [
+        sso('CreatePermissionSet', { name: 'BreakGlass', sessionDuration: 'PT12H' }, '2026-11-02T10:00:00Z', ssoAdmin, CONSOLE_AGENT, { permissionSet: { name: 'BreakGlass', permissionSetArn: permissionSetArn('ps-8c3d4e5f60718293'), sessionDuration: 'PT12H' } }),
+        sso('AttachManagedPolicyToPermissionSet', { permissionSetArn: permissionSetArn('ps-8c3d4e5f60718293'), managedPolicyArn: ADMIN_ACCESS }, '2026-11-02T10:00:30Z', ssoAdmin, CONSOLE_AGENT),
+        assignment('ps-8c3d4e5f60718293', '2026-11-02T10:05:00Z', ssoAdmin, CONSOLE_AGENT),
+      ],
+      expect: [ADMIN_GRANTED],
+    },
+    {
+      name: 'permission sets without admin rights: read-only attached, an admin set’s policy detached before its assignment, a refused attach, an unknown set assigned',
+      records: [
+        sso('AttachManagedPolicyToPermissionSet', { permissionSetArn: permissionSetArn('ps-9d4e5f6071829304'), managedPolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }, '2026-11-02T10:00:00Z'),
+        assignment('ps-9d4e5f6071829304', '2026-11-02T10:01:00Z'),
+        // Terraform creating a set and making it admin is provisioning: the set grants nobody anything yet.
+        sso('CreatePermissionSet', { name: 'PlatformAdmin' }, '2026-10-01T10:00:00Z', terraform, TERRAFORM_AGENT, { permissionSet: { name: 'PlatformAdmin', permissionSetArn: permissionSetArn('ps-0e5f607182930415') } }),
+        sso('AttachManagedPolicyToPermissionSet', { permissionSetArn: permissionSetArn('ps-0e5f607182930415'), managedPolicyArn: ADMIN_ACCESS }, '2026-10-01T10:00:05Z', terraform, TERRAFORM_AGENT),
+        sso('DetachManagedPolicyFromPermissionSet', { permissionSetArn: permissionSetArn('ps-0e5f607182930415'), managedPolicyArn: ADMIN_ACCESS }, '2026-10-15T10:00:00Z', terraform, TERRAFORM_AGENT),
+        assignment('ps-0e5f607182930415', '2026-11-02T10:02:00Z'),
+        refused(sso('AttachManagedPolicyToPermissionSet', { permissionSetArn: permissionSetArn('ps-6a1b2c3d4e5f6071'), managedPolicyArn: ADMIN_ACCESS }, '2026-11-02T10:03:00Z', iamUser('intern')), 'sso:AttachManagedPolicyToPermissionSet'),
+        assignment('ps-1f60718293041526', '2026-11-02T10:04:00Z'),
+      ],
+      expect: [],
+    },
+    {
+      name: 'Terraform assigning the admin permission set it made a month ago (Low)',
+      records: [
+        sso('AttachManagedPolicyToPermissionSet', { permissionSetArn: permissionSetArn('ps-0e5f607182930415'), managedPolicyArn: ADMIN_ACCESS }, '2026-10-01T10:00:00Z', terraform, TERRAFORM_AGENT),
+        assignment('ps-0e5f607182930415', '2026-11-02T10:02:00Z', terraform, TERRAFORM_AGENT),
+      ],
+      expect: [ADMIN_GRANTED],
     },
   ],
 };

@@ -4,7 +4,8 @@ import type { ApiDetection, DetectionContext } from '../detection.js';
 import { type BoundedMap, boundedMap, instanceOfSession, isAwsServiceCall, isConsoleAgent, isIacAgent, isSsoSession, personVars, str, wasHabit } from './gumshoe-common.js';
 
 /**
- * Federation trust, the way in for everyone who signs in through an identity provider.
+ * Federation trust, the way in for everyone who signs in through an identity provider, and credentials
+ * turned into other credentials that outlive them.
  *
  * IdentityProviderTrustChanged: a SAML provider created or given new metadata (a new signing certificate:
  * whoever holds its key can mint assertions for any role trusting the provider, "golden SAML"), an OIDC
@@ -17,9 +18,16 @@ import { type BoundedMap, boundedMap, instanceOfSession, isAwsServiceCall, isCon
  * console session (aws_consoler, Pacu's `console`, aws-vault login). The access portal does it for every
  * IAM Identity Center session and is left out. High when an EC2 instance's role credentials do it: no
  * instance opens consoles, someone took its credentials. Low the first time for any other principal.
+ *
+ * SessionTokenMinted: an IAM user's long-term key calling `GetSessionToken` without an MFA code. The
+ * temporary credentials it returns keep working until they expire (up to 36 hours) after the key is
+ * deactivated or deleted, which is why intruders holding a leaked key mint them first. With MFA it is the
+ * ordinary MFA-for-the-CLI routine and is left out; without, it is Low the first time for that user and
+ * quiet once it is the user's habit (aws-vault makes such sessions on every use).
  */
 const IDP = 'Persistence:IAMUser/IdentityProviderTrustChanged.Gumshoe';
 const CONSOLE_FROM_KEYS = 'InitialAccess:IAMUser/ConsoleSessionFromCredentials.Gumshoe';
+const SESSION_TOKEN = 'Persistence:IAMUser/SessionTokenMinted.Gumshoe';
 
 const TRUST_CHANGES: Record<string, (request: Record<string, unknown>) => string> = {
   CreateSAMLProvider: (r) => `created SAML provider ${str(r.name) ?? 'unknown'}`,
@@ -65,8 +73,28 @@ function onSigninToken(event: ApiEvent, context: DetectionContext): void {
   context.emit({ type: CONSOLE_FROM_KEYS, event, vars: { ...personVars(event), whose: 'its API credentials' } });
 }
 
+function onSessionToken(event: ApiEvent, context: DetectionContext): void {
+  const request = event.request ?? {};
+  if (event.actor.type !== 'IAMUser' || str(request.serialNumber) || str(request.tokenCode)) return;
+  if (wasHabit(habits(context), `session-token>${event.principalKey}`, event.time)) return;
+  context.emit({ type: SESSION_TOKEN, event, vars: { ...personVars(event), validity: validity(request.durationSeconds) } });
+}
+
+/** How long GetSessionToken's credentials last: `durationSeconds`, 12 hours by default. */
+function validity(durationSeconds: unknown): string {
+  const seconds = Number(str(durationSeconds) ?? 43_200);
+  if (!Number.isFinite(seconds)) return 'as long as requested';
+  if (seconds < 3600) return `${Math.round(seconds / 60)} minutes`;
+  const hours = Math.round(seconds / 360) / 10;
+  return hours === 1 ? '1 hour' : `${hours} hours`;
+}
+
 function onEvent(event: ApiEvent, context: DetectionContext): void {
   if (event.failed || isAwsServiceCall(event)) return;
+  if (event.api === 'GetSessionToken') {
+    if (event.service === 'sts.amazonaws.com') onSessionToken(event, context);
+    return;
+  }
   if (event.api === 'GetSigninToken') {
     if (event.service === 'signin.amazonaws.com') onSigninToken(event, context);
     return;
@@ -84,10 +112,13 @@ const signinToken = (identity: Record<string, unknown>, time: string, userAgent:
   additionalEventData: { MobileVersion: 'No' },
 });
 
+const sessionToken = (identity: Record<string, unknown>, time: string, request: Record<string, unknown>, userAgent = 'aws-cli/2.17.3') =>
+  ctEvent({ service: 'sts', name: 'GetSessionToken', identity, time, userAgent, request, response: { credentials: { accessKeyId: 'ASIAEXAMPLE000000001', sessionToken: 'HIDDEN', expiration: 'Nov 4, 2026, 9:00:00 AM' } } });
+
 export const identityFederation: ApiDetection = {
   id: 'gumshoe-identity-federation',
   source: 'cloudtrail',
-  apis: [...Object.keys(TRUST_CHANGES), ...Object.keys(DELETIONS), 'GetSigninToken'],
+  apis: [...Object.keys(TRUST_CHANGES), ...Object.keys(DELETIONS), 'GetSigninToken', 'GetSessionToken'],
   types: [
     {
       type: IDP,
@@ -108,6 +139,16 @@ export const identityFederation: ApiDetection = {
       title: '{principal} turned {whose} into a console session.',
       description: '{principal} called GetSigninToken from {ip} ({userAgent}), turning {whose} into an AWS console session. Tools that steal keys do this to browse the account as the key’s owner.',
       remediation: 'Confirm the principal’s owner opened a console this way (aws-vault login, a federation broker). If not, revoke the session (for a role, revoke active sessions; for an instance, rotate its role credentials by replacing the instance profile session) and review what the console session did.',
+    },
+    {
+      type: SESSION_TOKEN,
+      dataSource: 'CloudTrailManagement',
+      severity: 2,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0003 Persistence', technique: 'T1550.001 Use Alternate Authentication Material: Application Access Token' },
+      title: '{principal} minted temporary credentials from its access key without MFA.',
+      description: '{principal} called GetSessionToken from {ip} ({userAgent}) without an MFA code, for credentials valid {validity}. They keep working after the access key is deactivated or deleted, and the user has not done this before.',
+      remediation: 'Confirm with the user that a tool of theirs asked for the session (aws-vault, a script). If not, deactivate the key and deny everything to the user with an inline policy conditioned on aws:TokenIssueTime before now (deleting the key does not end the session), then review what the session did.',
     },
   ],
   onEvent,
@@ -159,6 +200,25 @@ export const identityFederation: ApiDetection = {
       ],
       records: [{ ...iam('UpdateSAMLProvider', { sAMLMetadataDocument: metadata, sAMLProviderArn: 'arn:aws:iam::111122223333:saml-provider/Okta' }, '2026-11-03T03:00:00Z', iamUser('intern')), errorCode: 'AccessDenied' }],
       expect: [],
+    },
+    { name: 'Panther: an IAM user’s key minting a session token without MFA', datasets: [{ panther: 'AWS.STS.GetSessionToken.Misuse', test: 'GetSessionToken by IAM User' }], expect: [SESSION_TOKEN] },
+    {
+      name: 'Panther: a denied GetSessionToken, one by a role session, an AssumeRole; an MFA session token for the CLI',
+      datasets: [
+        { panther: 'AWS.STS.GetSessionToken.Misuse', test: 'GetSessionToken Failed' },
+        { panther: 'AWS.STS.GetSessionToken.Misuse', test: 'GetSessionToken by Assumed Role' },
+        { panther: 'AWS.STS.GetSessionToken.Misuse', test: 'Unrelated STS Event' },
+      ],
+      records: [sessionToken(iamUser('alice'), '2026-11-03T08:00:00Z', { durationSeconds: 129_600, serialNumber: 'arn:aws:iam::111122223333:mfa/alice' })],
+      expect: [],
+    },
+    {
+      name: 'a user’s aws-vault sessions without MFA: Low the first day, nothing once habitual',
+      records: [
+        sessionToken(iamUser('dana'), '2026-11-02T09:00:00Z', { durationSeconds: 3600 }, 'aws-vault/7.2.0'),
+        sessionToken(iamUser('dana'), '2026-11-03T09:00:00Z', { durationSeconds: 3600 }, 'aws-vault/7.2.0'),
+      ],
+      expect: [SESSION_TOKEN],
     },
     {
       name: 'an OIDC provider for GitHub Actions created through Terraform and from the console (Low)',

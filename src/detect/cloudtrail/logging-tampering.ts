@@ -1,11 +1,12 @@
 import type { ApiEvent } from '../api-event.js';
-import { ACCOUNT, assumedRole, awsService, ctEvent, iamUser, TERRAFORM_AGENT } from '../case-builders.js';
+import { ACCOUNT, assumedRole, awsService, CONSOLE_AGENT, ctEvent, iamUser, TERRAFORM_AGENT } from '../case-builders.js';
 import type { ApiDetection, DetectionContext } from '../detection.js';
 import {
   type BoundedMap,
   boundedMap,
   cancelHeldWhere,
   DAY,
+  deleteEntry,
   finishHeld,
   getEntry,
   holdSignal,
@@ -16,12 +17,15 @@ import {
   obj,
   objects,
   ownAccount,
+  MINUTE,
   personVars,
+  policyDocument,
   releaseHeld,
   setEntry,
   str,
   wasHabit,
 } from './gumshoe-common.js';
+import { securityService } from './findings-suppression.js';
 import { bucketDetail } from './s3-resources.js';
 
 /**
@@ -30,8 +34,9 @@ import { bucketDetail } from './s3-resources.js';
  * events, a short expiration on the trail's bucket, VPC flow logs and Route 53 Resolver query logs deleted,
  * the CloudWatch Logs groups receiving those logs deleted, emptied or cut off, GuardDuty (or one of its
  * protection plans) / Security Hub / Config / Macie / Detective switched off or made to drop member accounts,
- * Config rules deleted, an RDS database activity stream stopped, EKS audit logs turned off, and attempts to
- * leave the organization.
+ * Config rules deleted, an RDS database activity stream stopped, EKS audit logs turned off, attempts to
+ * leave the organization, and the alerting on top of them silenced (EventBridge rules that route security
+ * findings, CloudWatch alarms on CloudTrail metric filters).
  *
  * Changes made through Terraform or CloudFormation are still reported, at Low: tearing down logging is worth
  * a record even when it is reviewed code.
@@ -43,6 +48,7 @@ const DNS_LOGS = 'DefenseEvasion:IAMUser/DnsQueryLoggingDeleted.Gumshoe';
 const SECURITY = 'DefenseEvasion:IAMUser/SecurityServiceDisabled.Gumshoe';
 const LEAVE_ORG = 'DefenseEvasion:Organizations/LeaveOrganizationAttempt.Gumshoe';
 const LOG_GROUP = 'DefenseEvasion:CloudWatchLogs/SecurityLogGroupTampered.Gumshoe';
+const ALERTING = 'DefenseEvasion:IAMUser/SecurityAlertingDisabled.Gumshoe';
 
 /** Objects expiring within this many days leave no time to notice the logs are gone. */
 const SHORT_EXPIRATION_DAYS = 3;
@@ -58,11 +64,17 @@ interface LoggingState {
   securityLogGroups?: BoundedMap<string>;
   /** principal|service:api → when first done, for changes that are routine upkeep once habitual. */
   habits?: BoundedMap<number>;
+  /**
+   * `rule:`, `metric:` and `alarm:` keys (see alertKey) → what makes them security alerting: an EventBridge
+   * rule's security event sources, a metric filter on CloudTrail records, an alarm on such a metric.
+   */
+  alerting?: BoundedMap<string>;
 }
 
 const state = (context: DetectionContext) => context.state<LoggingState>('logging', () => ({ trails: boundedMap(), trailBuckets: boundedMap() }));
 const securityLogGroups = (context: DetectionContext) => (state(context).securityLogGroups ??= boundedMap());
 const habits = (context: DetectionContext) => (state(context).habits ??= boundedMap());
+const alerting = (context: DetectionContext) => (state(context).alerting ??= boundedMap());
 
 const trailName = (value: unknown) => (str(value) ?? '').replace(/^.*:trail\//, '');
 
@@ -178,7 +190,8 @@ function guardDutyProtectionsOff(request: Json): string | null {
 
 function securityServiceChange(event: ApiEvent): string | null {
   const request = event.request ?? {};
-  switch (`${event.serviceShort}:${event.api}`) {
+  const service = securityService(event);
+  switch (`${service}:${event.api}`) {
     case 'guardduty:DeleteDetector':
       return 'the GuardDuty detector was deleted';
     case 'guardduty:UpdateDetector':
@@ -205,7 +218,7 @@ function securityServiceChange(event: ApiEvent): string | null {
     case 'macie2:DisableMacie':
       return 'Amazon Macie was disabled';
     case 'macie2:UpdateMacieSession':
-      // Pausing stops every job and discovery; a publishing-frequency change is routine.
+      // Pausing stops every job and discovery; slower publishing is SecurityFindingsSuppressed (findings-suppression.ts).
       return request.status === 'PAUSED' ? 'Amazon Macie was paused' : null;
     case 'rds:StopActivityStream':
       return `the database activity stream of ${str(request.resourceArn) ?? 'a database'} was stopped`;
@@ -235,7 +248,7 @@ function securityServiceChange(event: ApiEvent): string | null {
       return `Security Hub standard ${standards.join(', ') || 'unknown'} was disabled`;
     }
     default:
-      return memberRemoval(event.serviceShort, event.api, request);
+      return memberRemoval(service, event.api, request);
   }
 }
 
@@ -350,6 +363,107 @@ function onLogGroupChange(event: ApiEvent, context: DetectionContext): void {
   context.emit({ type: LOG_GROUP, event, severity: routine ? 2 : undefined, aggregateBy: logGroup, vars: { ...personVars(event), logGroup, receives, change } });
 }
 
+// ---- security alerting: EventBridge rules and CloudWatch alarms ----
+
+/** EventBridge sources whose events are security findings or sign-ins: a rule matching one routes security alerts. */
+const SECURITY_SOURCES: Record<string, string> = {
+  'aws.guardduty': 'GuardDuty findings',
+  'aws.securityhub': 'Security Hub findings',
+  'aws.cloudtrail': 'CloudTrail events',
+  'aws.config': 'AWS Config compliance changes',
+  'aws.access-analyzer': 'IAM Access Analyzer findings',
+  'aws.macie': 'Macie findings',
+  'aws.inspector2': 'Inspector findings',
+  'aws.signin': 'console sign-ins',
+};
+/** Rule names that say what they route, for rules the lake did not see created. */
+const SECURITY_RULE_NAME = /guardduty|security[-_]?hub|access[-_]?analy[sz]er|macie|inspector|security[-_]?(alert|finding|event|notification)|root[-_]?(login|usage|activity|account)|cloudtrail/i;
+/** The CIS benchmark's CloudTrail alarms as people name them (`CIS-3.1-UnauthorizedAPICalls`, `root-login`, `NACLChanges`). */
+const SECURITY_ALARM_NAME =
+  /(^|[^a-z])cis([^a-z]|$)|unauthori[sz]ed|(no|without)[-_ ]?mfa|root[-_ ]?(account|user)?[-_ ]?(login|usage|activity|access)|console[-_ ]?(auth\w*|sign[-_ ]?in|login)[-_ ]?fail|(iam|cloudtrail|config|security[-_ ]?group|nacl|network[-_ ]?acl|network[-_ ]?gateway|route[-_ ]?table|vpc|bucket[-_ ]?policy|organi[sz]ations?|cmk)[-_ ]?(policy[-_ ]?)?chang/i;
+/** Namespaces the CIS benchmark's set-ups put CloudTrail metrics in. */
+const SECURITY_NAMESPACE = /^(CISBenchmark|CloudTrailMetrics|CISLogMetrics)$/i;
+/** A metric filter reading CloudTrail's record fields. */
+const CLOUDTRAIL_PATTERN = /\$\.(eventName|eventSource|userIdentity|errorCode|sourceIPAddress|additionalEventData)/;
+/** Targets removed and put back within this time are a rule's targets being replaced (the console does so). */
+const RETARGET = 10 * MINUTE;
+
+const busName = (value: unknown) => (str(value) ?? 'default').replace(/^.*:event-bus\//, '');
+function alertKey(event: ApiEvent, kind: 'rule' | 'metric' | 'alarm', name: string, bus?: unknown): string {
+  return `${kind}:${ownAccount(event)}/${event.region}/${kind === 'rule' ? `${busName(bus)}/` : ''}${name}`;
+}
+
+/** Remembers (or forgets, when redefined) the rules, metric filters and alarms that alert on security events. */
+function learnAlerting(event: ApiEvent, context: DetectionContext): void {
+  const request = event.request ?? {};
+  const known = alerting(context);
+  const remember = (key: string, why: string | null) => (why ? setEntry(known, key, why, 2000) : deleteEntry(known, key));
+  switch (event.api) {
+    case 'PutRule': {
+      const name = str(request.name);
+      if (!name) return;
+      const sources = list(policyDocument(request.eventPattern)?.source).map((s) => SECURITY_SOURCES[String(s)]).filter((s): s is string => s !== undefined);
+      return remember(alertKey(event, 'rule', name, request.eventBusName), sources.length ? `routes ${sources.join(' and ')}` : null);
+    }
+    case 'PutMetricFilter': {
+      const group = str(request.logGroupName);
+      const onTrail = (group && securityLogsOf(event, context, group)) || (CLOUDTRAIL_PATTERN.test(str(request.filterPattern) ?? '') ? 'CloudTrail records' : null);
+      if (!onTrail) return;
+      for (const metric of objects(request.metricTransformations)) {
+        remember(alertKey(event, 'metric', `${str(metric.metricNamespace) ?? ''}/${str(metric.metricName) ?? ''}`), `metric filter ${str(request.filterName) ?? 'unknown'} on ${onTrail}`);
+      }
+      return;
+    }
+    case 'PutMetricAlarm': {
+      const alarm = str(request.alarmName);
+      if (!alarm) return;
+      const namespace = str(request.namespace) ?? '';
+      const filter = getEntry(known, alertKey(event, 'metric', `${namespace}/${str(request.metricName) ?? ''}`));
+      return remember(alertKey(event, 'alarm', alarm), filter ? `alarms on ${filter}` : SECURITY_NAMESPACE.test(namespace) ? `alarms on the ${namespace} metrics` : null);
+    }
+    case 'PutTargets':
+      // Targets put back: a RemoveTargets just before was a replacement.
+      cancelHeldWhere(context, `${alertKey(event, 'rule', str(request.rule) ?? '', request.eventBusName)}|${event.principalKey}`, (time) => Math.abs(event.time - time) <= RETARGET);
+      return;
+  }
+}
+
+/** What a rule or alarm is for, when it alerts on security events: learned, or guessed from its name. */
+function alertingPurpose(context: DetectionContext, key: string, name: string, namePattern: RegExp): string | null {
+  return getEntry(alerting(context), key) ?? (namePattern.test(name) ? 'by its name, a security alert' : null);
+}
+
+function onAlertingChange(event: ApiEvent, context: DetectionContext): void {
+  const request = event.request ?? {};
+  // Asked only of security alerting: toggling other rules and alarms does not make this routine.
+  const severity = () => (isIacAgent(event.userAgent) || wasHabit(habits(context), `${event.principalKey}|${event.serviceShort}:${event.api}`, event.time) ? 2 : undefined);
+  if (event.serviceShort === 'events') {
+    const rule = str(request.name) ?? str(request.rule);
+    if (!rule) return;
+    const key = alertKey(event, 'rule', rule, request.eventBusName);
+    const purpose = alertingPurpose(context, key, rule, SECURITY_RULE_NAME);
+    if (!purpose) return;
+    const change = event.api === 'DisableRule' ? 'was disabled' : event.api === 'DeleteRule' ? 'was deleted' : `lost target(s) ${list(request.ids).join(', ') || 'unknown'}`;
+    const signal = { type: ALERTING, event, severity: severity(), aggregateBy: key, vars: { ...personVars(event), what: `EventBridge rule ${rule} (${purpose})`, change } };
+    if (event.api === 'DeleteRule') deleteEntry(alerting(context), key);
+    // Targets are often replaced: removed and put back at once.
+    if (event.api === 'RemoveTargets') holdSignal(context, `${key}|${event.principalKey}`, event.time + RETARGET, signal);
+    else context.emit(signal);
+    return;
+  }
+  const alarms = list(request.alarmNames)
+    .map(String)
+    .map((alarm) => ({ alarm, key: alertKey(event, 'alarm', alarm) }))
+    .map(({ alarm, key }) => ({ key, purpose: alertingPurpose(context, key, alarm, SECURITY_ALARM_NAME), alarm }))
+    .filter((a) => a.purpose !== null);
+  if (!alarms.length) return;
+  if (event.api === 'DeleteAlarms') for (const { key } of alarms) deleteEntry(alerting(context), key);
+  const what = alarms.map(({ alarm, purpose }) => `CloudWatch alarm ${alarm} (${purpose})`).join(', ');
+  const one = alarms.length === 1;
+  const change = event.api === 'DeleteAlarms' ? (one ? 'was deleted' : 'were deleted') : one ? 'no longer triggers its actions' : 'no longer trigger their actions';
+  context.emit({ type: ALERTING, event, severity: severity(), aggregateBy: alarms.map((a) => a.key).join(','), vars: { ...personVars(event), what, change } });
+}
+
 function onLoggingEvent(event: ApiEvent, context: DetectionContext): void {
   releaseHeld(context, event.time);
   // CloudTrail checks a bucket's ACL before delivering to it: that names the trail bucket.
@@ -402,6 +516,19 @@ function onLoggingEvent(event: ApiEvent, context: DetectionContext): void {
     case 'DisassociateResolverQueryLogConfig':
       context.emit({ type: DNS_LOGS, event, severity: iac, vars: { ...personVars(event), config: str(request.resolverQueryLogConfigId) ?? 'unknown' } });
       return;
+    case 'PutRule':
+    case 'PutTargets':
+    case 'PutMetricFilter':
+    case 'PutMetricAlarm':
+      if (event.serviceShort === 'events' || event.serviceShort === 'logs' || event.serviceShort === 'monitoring') learnAlerting(event, context);
+      return;
+    case 'DisableRule':
+    case 'DeleteRule':
+    case 'RemoveTargets':
+    case 'DeleteAlarms':
+    case 'DisableAlarmActions':
+      if (event.serviceShort === 'events' || event.serviceShort === 'monitoring') onAlertingChange(event, context);
+      return;
     default: {
       if (event.serviceShort === 'logs') return onLogGroupChange(event, context);
       const change = securityServiceChange(event);
@@ -424,6 +551,9 @@ const logGroupArn = (name: string) => `arn:aws:logs:us-east-1:${ACCOUNT}:log-gro
 const CONSOLE_TRAIL_GROUP = `aws-cloudtrail-logs-${ACCOUNT}-8c1f0a2b`;
 const createFlowLogs = (request: Record<string, unknown>, time: string) =>
   call('ec2', 'CreateFlowLogs', { CreateFlowLogsRequest: { ResourceId: { content: 'vpc-0a1b2c3d4e5f60718', tag: 1 }, ResourceType: 'VPC', TrafficType: 'ALL', ...request } }, time, terraform, TERRAFORM_AGENT);
+/** Terraform creating an EventBridge rule on the default bus that matches events of `sources`. */
+const putRule = (name: string, sources: string[], time: string) =>
+  call('events', 'PutRule', { name, eventPattern: JSON.stringify({ source: sources }), state: 'ENABLED' }, time, terraform, TERRAFORM_AGENT);
 const lifecycle = (bucket: string, days: number, time: string, identity = admin) =>
   call('s3', 'PutBucketLifecycle', { bucketName: bucket, LifecycleConfiguration: { Rule: { ID: 'expire', Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { Days: days } } }, lifecycle: '' }, time, identity);
 
@@ -474,6 +604,16 @@ export const loggingTampering: ApiDetection = {
     'PutRetentionPolicy',
     'DeleteSubscriptionFilter',
     'DeleteMetricFilter',
+    // Security alerting: what EventBridge rules and CloudWatch alarms alert on, and their removal.
+    'PutRule',
+    'PutTargets',
+    'PutMetricFilter',
+    'PutMetricAlarm',
+    'DisableRule',
+    'DeleteRule',
+    'RemoveTargets',
+    'DeleteAlarms',
+    'DisableAlarmActions',
   ],
   types: [
     {
@@ -546,6 +686,16 @@ export const loggingTampering: ApiDetection = {
       description: '{principal} called {api} on log group {logGroup} from {ip}: {change}. The group holds {receives}, the record an investigation would read.',
       remediation: 'Restore the log group’s retention, streams and subscription filters, and read the logs still held elsewhere (the trail’s S3 bucket, the SIEM). Deny logs:Delete* and logs:PutRetentionPolicy on security log groups outside the logging pipeline.',
     },
+    {
+      type: ALERTING,
+      dataSource: 'CloudTrailManagement',
+      severity: 5,
+      resourceType: 'AccessKey',
+      mitre: { tactic: EVASION, technique: 'T1562.001 Impair Defenses: Disable or Modify Tools' },
+      title: 'Security alerting was silenced: {what} {change}.',
+      description: '{principal} called {api} from {ip}: {what} {change}. The detectors and logs keep running, but their findings and alarms no longer reach anyone.',
+      remediation: 'Re-enable or recreate the rule or alarm and its targets and actions, then review the findings and alarms raised while it was silent (the GuardDuty and Security Hub consoles, alarm history). Deny these calls on security alerting outside the security team.',
+    },
   ],
   onEvent: onLoggingEvent,
   finish: (context) => finishHeld(context),
@@ -600,8 +750,8 @@ export const loggingTampering: ApiDetection = {
       expect: [SECURITY],
     },
     {
-      name: 'Amazon Macie paused',
-      records: [call('macie2', 'UpdateMacieSession', { status: 'PAUSED' }, '2026-11-02T10:00:00Z', iamUser('mallory'))],
+      name: 'Amazon Macie paused; disabled, as its first version logged it',
+      records: [call('macie2', 'UpdateMacieSession', { status: 'PAUSED' }, '2026-11-02T10:00:00Z', iamUser('mallory')), call('macie', 'DisableMacie', {}, '2026-11-02T10:01:00Z', iamUser('mallory'))],
       expect: [SECURITY],
     },
     {
@@ -624,10 +774,8 @@ export const loggingTampering: ApiDetection = {
       expect: [SECURITY],
     },
     {
-      name: 'Panther: Macie finding publishing frequency changed (v2 and a v1-shaped event); activity stream stop denied, then started',
+      name: 'Panther: activity stream stop denied, then started',
       datasets: [
-        { panther: 'AWS.Macie.Evasion', test: 'UpdateSession' },
-        { panther: 'AWS.Macie.Evasion', test: 'UpdateSession (Macie v1 event)' },
         { panther: 'AWS.RDS.ActivityStreamStopped', test: 'Activity Stream Stop Failed' },
         { panther: 'AWS.RDS.ActivityStreamStopped', test: 'Different RDS Event' },
       ],
@@ -775,6 +923,48 @@ export const loggingTampering: ApiDetection = {
       records: [
         { ...call('ec2', 'DeleteFlowLogs', { DeleteFlowLogsRequest: { FlowLogId: { content: 'fl-0ef673ef70c4f07cc', tag: 1 } } }, '2026-11-02T10:00:00Z', iamUser('intern')), errorCode: 'Client.UnauthorizedOperation', errorMessage: 'not authorized' },
         call('guardduty', 'UpdateDetector', { detectorId: '12abc34d567e8fa901bc2d34e56789f0', enable: true, findingPublishingFrequency: 'FIFTEEN_MINUTES' }, '2026-11-02T10:01:00Z', terraform, TERRAFORM_AGENT),
+      ],
+      expect: [],
+    },
+    {
+      name: 'an EventBridge rule learned to route GuardDuty and Security Hub findings (its name does not say so) disabled; another, named for GuardDuty, deleted from the console',
+      records: [
+        putRule('findings-router', ['aws.guardduty', 'aws.securityhub'], '2026-10-01T09:00:00Z'),
+        call('events', 'DisableRule', { name: 'findings-router' }, '2026-11-02T10:00:00Z', iamUser('mallory')),
+        call('events', 'RemoveTargets', { rule: 'guardduty-to-slack', ids: ['slack-webhook'], force: false }, '2026-11-02T10:01:00Z', admin, CONSOLE_AGENT),
+        call('events', 'DeleteRule', { name: 'guardduty-to-slack', force: false }, '2026-11-02T10:01:01Z', admin, CONSOLE_AGENT),
+      ],
+      expect: [ALERTING],
+    },
+    {
+      name: 'CIS alarms: one learned from its CloudTrail metric filter deleted, one named for root usage made silent',
+      records: [
+        call('logs', 'PutMetricFilter', { logGroupName: 'org-audit', filterName: 'ct-signal-7', filterPattern: '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }', metricTransformations: [{ metricName: 'Signal7', metricNamespace: 'SecOps', metricValue: '1' }] }, '2026-10-01T09:00:00Z', terraform, TERRAFORM_AGENT),
+        call('monitoring', 'PutMetricAlarm', { alarmName: 'secops-7', metricName: 'Signal7', namespace: 'SecOps', statistic: 'Sum', period: 300, threshold: 1, comparisonOperator: 'GreaterThanOrEqualToThreshold', evaluationPeriods: 1, alarmActions: ['arn:aws:sns:us-east-1:111122223333:security-alerts'] }, '2026-10-01T09:00:05Z', terraform, TERRAFORM_AGENT),
+        call('monitoring', 'DeleteAlarms', { alarmNames: ['secops-7'] }, '2026-11-02T10:00:00Z', iamUser('mallory')),
+        call('monitoring', 'DisableAlarmActions', { alarmNames: ['CIS-3.3-RootAccountUsage', 'ecs-cpu-high'] }, '2026-11-02T10:00:30Z', iamUser('mallory')),
+      ],
+      expect: [ALERTING],
+    },
+    {
+      name: 'Terraform destroying a security rule (Low)',
+      records: [putRule('findings-router', ['aws.guardduty'], '2026-10-01T09:00:00Z'), call('events', 'DeleteRule', { name: 'findings-router' }, '2026-11-02T10:00:00Z', terraform, TERRAFORM_AGENT)],
+      expect: [ALERTING],
+    },
+    {
+      name: 'alerting upkeep: a security rule’s target replaced from the console, rules and alarm actions re-enabled, ordinary rules and alarms removed, a refused disable, a service’s own managed rule',
+      records: [
+        putRule('findings-router', ['aws.guardduty'], '2026-10-01T09:00:00Z'),
+        putRule('instance-state-alerts', ['aws.ec2'], '2026-10-01T09:00:10Z'),
+        call('events', 'RemoveTargets', { rule: 'findings-router', ids: ['old-queue'] }, '2026-11-02T10:00:00Z', admin, CONSOLE_AGENT),
+        call('events', 'PutTargets', { rule: 'findings-router', targets: [{ id: 'new-queue', arn: 'arn:aws:sqs:us-east-1:111122223333:security-findings' }] }, '2026-11-02T10:00:02Z', admin, CONSOLE_AGENT),
+        call('events', 'EnableRule', { name: 'findings-router' }, '2026-11-02T10:01:00Z'),
+        call('monitoring', 'EnableAlarmActions', { alarmNames: ['CIS-3.3-RootAccountUsage'] }, '2026-11-02T10:02:00Z'),
+        call('events', 'DisableRule', { name: 'instance-state-alerts' }, '2026-11-02T10:03:00Z'),
+        call('events', 'DeleteRule', { name: 'nightly-report-schedule' }, '2026-11-02T10:04:00Z'),
+        call('monitoring', 'DeleteAlarms', { alarmNames: ['ecs-cpu-high', 'rds-root-volume-full'] }, '2026-11-02T10:05:00Z'),
+        { ...call('events', 'DisableRule', { name: 'findings-router' }, '2026-11-02T10:06:00Z', iamUser('intern')), errorCode: 'AccessDeniedException', errorMessage: 'not authorized' },
+        { ...call('events', 'DeleteRule', { name: 'AwsSecurityHubManagedRule-9f8e7d', force: true }, '2026-11-02T10:07:00Z', awsService('securityhub.amazonaws.com')), sourceIPAddress: 'securityhub.amazonaws.com', userAgent: 'securityhub.amazonaws.com' },
       ],
       expect: [],
     },

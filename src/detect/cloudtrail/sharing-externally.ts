@@ -28,7 +28,9 @@ import { bucketDetail } from './s3-resources.js';
  * everyone, a bucket policy that lets another account read, or a Secrets Manager resource policy that lets
  * another account (or anyone: a `*` no condition scopes) read a secret; a bucket replicated, or a DynamoDB table
  * exported, to another account's bucket; a VPC peered with another account's; a domain transferred to one; an ECR
- * repository, SQS queue or SNS topic whose policy lets another account (or anyone) take its contents. GuardDuty
+ * repository, SQS queue or SNS topic whose policy lets another account (or anyone) take its contents; a Systems
+ * Manager document shared with another account or everyone; a CodeBuild project whose builds (logs, artifacts)
+ * are made public or shared with another account. GuardDuty
  * only sees the public-bucket case (Policy:S3/BucketAnonymousAccessGranted), so a `*` bucket principal is left
  * to that type.
  *
@@ -49,6 +51,8 @@ const DOMAIN = 'Impact:Route53/DomainTransferredExternally.Gumshoe';
 const REPOSITORY = 'Exfiltration:ECR/RepositorySharedExternally.Gumshoe';
 const QUEUE = 'Exfiltration:SQS/QueueSharedExternally.Gumshoe';
 const TOPIC = 'Exfiltration:SNS/TopicSharedExternally.Gumshoe';
+const DOCUMENT = 'Exfiltration:SSM/DocumentSharedExternally.Gumshoe';
+const BUILD_PROJECT = 'Exfiltration:CodeBuild/ProjectSharedExternally.Gumshoe';
 
 const PUBLIC = 'public';
 
@@ -89,6 +93,8 @@ const KEY_USE_OR_CONTROL = ['kms:Decrypt', 'kms:ReEncryptFrom', 'kms:CreateGrant
 const REPOSITORY_READ_OR_CONTROL = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:SetRepositoryPolicy', 'ecr:PutImage'];
 const QUEUE_READ_OR_CONTROL = ['sqs:ReceiveMessage', 'sqs:SetQueueAttributes', 'sqs:AddPermission'];
 const TOPIC_READ_OR_CONTROL = ['sns:Subscribe', 'sns:SetTopicAttributes', 'sns:AddPermission'];
+/** A shared CodeBuild project's builds: their environment variables, log and artifact locations. */
+const BUILD_READ = ['codebuild:BatchGetBuilds', 'codebuild:BatchGetBuildBatches', 'codebuild:BatchGetProjects', 'codebuild:BatchGetReports'];
 
 /** Secret actions that hand over the value or control of the secret (not DescribeSecret or tagging). */
 const SECRET_READ_OR_CONTROL = ['secretsmanager:GetSecretValue', 'secretsmanager:BatchGetSecretValue', 'secretsmanager:PutResourcePolicy', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret'];
@@ -146,6 +152,7 @@ function shareOf(event: ApiEvent): Share | null {
       // A `*` bucket principal is GuardDuty's Policy:S3/Bucket…AccessGranted.
       return { type: BUCKET, resource: event.bucketName ?? 'unknown-bucket', targets: grantees(request.bucketPolicy, bucketOwner(event), BUCKET_READ_OR_CONTROL, () => false) };
     case 'PutResourcePolicy': {
+      if (event.service === 'codebuild.amazonaws.com') return { type: BUILD_PROJECT, resource: projectName(request.resourceArn), targets: openedTo(request.policy, event, BUILD_READ) };
       if (event.service !== 'secretsmanager.amazonaws.com') return null;
       const targets = grantees(request.resourcePolicy, ownAccount(event), SECRET_READ_OR_CONTROL, (statement) => !isScopedWildcard(statement));
       return { type: SECRET, resource: str(request.secretId) ?? 'unknown-secret', targets };
@@ -183,6 +190,16 @@ function shareOf(event: ApiEvent): Share | null {
       const account = str(request.accountId);
       return { type: DOMAIN, resource: str(request.domainName) ?? 'unknown-domain', targets: account ? [account] : [] };
     }
+    case 'ModifyDocumentPermission': {
+      if (str(request.permissionType) !== 'Share') return null;
+      const targets = list(request.accountIdsToAdd).map((id) => (String(id).toLowerCase() === 'all' ? PUBLIC : String(id)));
+      return { type: DOCUMENT, resource: str(request.name) ?? 'unknown-document', targets };
+    }
+    case 'UpdateProjectVisibility':
+    case 'CreateProject':
+    case 'UpdateProject':
+      // PRIVATE (or no visibility in the request) keeps the builds to the account.
+      return { type: BUILD_PROJECT, resource: projectName(request.projectArn ?? request.name), targets: request.projectVisibility === 'PUBLIC_READ' ? [PUBLIC] : [] };
     case 'ExportTableToPointInTime': {
       // The table's data lands in a bucket the export names; its owner is given when it is another account.
       const owner = str(request.s3BucketOwner);
@@ -192,6 +209,9 @@ function shareOf(event: ApiEvent): Share | null {
       return null;
   }
 }
+
+/** `build` from `arn:aws:codebuild:us-east-1:111122223333:project/build`, or a bare name. */
+const projectName = (value: unknown) => (str(value) ?? 'unknown-project').replace(/^arn:.*:project\//, '');
 
 function describeTarget(target: string): string {
   if (target === PUBLIC) return 'everyone (public)';
@@ -376,10 +396,25 @@ const secretPolicy = (secretId: string, Principal: unknown, Condition?: Record<s
     },
   });
 
+/** ModifyDocumentPermission sharing an SSM document with `accounts` (`all`: everyone). */
+const documentShare = (name: string, accounts: string[], identity = admin, userAgent?: string) =>
+  ctEvent({ service: 'ssm', name: 'ModifyDocumentPermission', identity, userAgent, time: '2026-11-02T10:00:00Z', request: { name, permissionType: 'Share', accountIdsToAdd: accounts } });
+
+const BUILD_ARN = `arn:aws:codebuild:us-east-1:${ACCOUNT}:project/release-build`;
+const projectVisibility = (visibility: 'PUBLIC_READ' | 'PRIVATE') =>
+  ctEvent({
+    service: 'codebuild',
+    name: 'UpdateProjectVisibility',
+    identity: admin,
+    time: '2026-11-02T10:02:00Z',
+    request: { projectArn: BUILD_ARN, projectVisibility: visibility },
+    response: { projectArn: BUILD_ARN, projectVisibility: visibility, ...(visibility === 'PUBLIC_READ' ? { publicProjectAlias: '3f9c2a71-5e0d-4b8a-9c6e-1d2f3a4b5c6d' } : {}) },
+  });
+
 export const sharingExternally: ApiDetection = {
   id: 'gumshoe-sharing-externally',
   source: 'cloudtrail',
-  apis: ['ModifySnapshotAttribute', 'ModifyImageAttribute', 'ModifyDBSnapshotAttribute', 'ModifyDBClusterSnapshotAttribute', 'PutBucketPolicy', 'PutResourcePolicy', 'PutKeyPolicy', 'CreateKey', 'PutBucketReplication', 'ExportTableToPointInTime', 'CreateVpcPeeringConnection', 'AcceptVpcPeeringConnection', 'TransferDomainToAnotherAwsAccount', 'SetRepositoryPolicy', 'SetQueueAttributes', 'CreateQueue', 'SetTopicAttributes', 'CreateTopic'],
+  apis: ['ModifySnapshotAttribute', 'ModifyImageAttribute', 'ModifyDBSnapshotAttribute', 'ModifyDBClusterSnapshotAttribute', 'PutBucketPolicy', 'PutResourcePolicy', 'PutKeyPolicy', 'CreateKey', 'PutBucketReplication', 'ExportTableToPointInTime', 'CreateVpcPeeringConnection', 'AcceptVpcPeeringConnection', 'TransferDomainToAnotherAwsAccount', 'SetRepositoryPolicy', 'SetQueueAttributes', 'CreateQueue', 'SetTopicAttributes', 'CreateTopic', 'ModifyDocumentPermission', 'UpdateProjectVisibility', 'CreateProject', 'UpdateProject'],
   types: [
     {
       type: SNAPSHOT,
@@ -517,6 +552,26 @@ export const sharingExternally: ApiDetection = {
       title: 'The policy of SNS topic {resource} lets {target} subscribe to it.',
       description: '{principal} set a topic policy on {resource} from {ip} that lets {target} subscribe (every message published is then copied to it) or change the topic’s policy.',
       remediation: 'Read the topic policy and list its subscriptions (ListSubscriptionsByTopic). Remove the statement and any subscription of an unknown endpoint, and check what the messages carried.',
+    },
+    {
+      type: DOCUMENT,
+      dataSource: 'CloudTrailManagement',
+      severity: 8,
+      resourceType: 'AccessKey',
+      mitre: EXFIL,
+      title: 'Systems Manager document {resource} was shared with {target}.',
+      description: '{principal} called ModifyDocumentPermission from {ip} to share SSM document {resource} with {target}. A document is a script: what it runs, and the hosts, paths and credentials written into it, can be read and run there.',
+      remediation: 'Remove the share (ModifyDocumentPermission with accountIdsToRemove), keep SSM’s block on public document sharing on, and check the document’s content for credentials to rotate.',
+    },
+    {
+      type: BUILD_PROJECT,
+      dataSource: 'CloudTrailManagement',
+      severity: 8,
+      resourceType: 'AccessKey',
+      mitre: EXFIL,
+      title: 'The builds of CodeBuild project {resource} were shared with {target}.',
+      description: '{principal} called {api} on CodeBuild project {resource} from {ip}: {target} can now read its builds, their logs and artifacts, past builds included. Build logs routinely print environment variables, tokens and keys.',
+      remediation: 'Set the project back to PRIVATE (UpdateProjectVisibility) or remove the resource policy, then read recent build logs for secrets and rotate any you find.',
     },
   ],
   onEvent: onShare,
@@ -795,6 +850,42 @@ export const sharingExternally: ApiDetection = {
           TERRAFORM_AGENT,
         ),
       ],
+      expect: [],
+    },
+    {
+      name: 'an SSM document shared with everyone and another with an outside account; a CodeBuild project made public',
+      records: [documentShare('patch-and-bootstrap', ['all']), documentShare('db-maintenance', [OTHER_ACCOUNT]), projectVisibility('PUBLIC_READ')],
+      expect: [DOCUMENT, BUILD_PROJECT],
+    },
+    {
+      name: 'a CodeBuild project’s builds shared with an outside account through its resource policy; Terraform sharing a document with one (Low)',
+      records: [
+        ctEvent({
+          service: 'codebuild',
+          name: 'PutResourcePolicy',
+          identity: admin,
+          time: '2026-11-02T10:10:00Z',
+          request: { resourceArn: BUILD_ARN, policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:root` }, Action: ['codebuild:BatchGetProjects', 'codebuild:BatchGetBuilds', 'codebuild:ListBuildsForProject'], Resource: BUILD_ARN }] }) },
+          response: { resourceArn: BUILD_ARN },
+        }),
+        documentShare('golden-ami-hardening', [OTHER_ACCOUNT], terraform, TERRAFORM_AGENT),
+      ],
+      expect: [BUILD_PROJECT, DOCUMENT],
+    },
+    {
+      name: 'documents shared with the organization’s backup account and unshared; a project made private again; a new project; a public share SSM refused',
+      records: [
+        documentShare('db-maintenance', [BACKUP_ACCOUNT]),
+        ctEvent({ service: 'ssm', name: 'ModifyDocumentPermission', identity: admin, time: '2026-11-02T10:01:00Z', request: { name: 'db-maintenance', permissionType: 'Share', accountIdsToRemove: ['all', OTHER_ACCOUNT] } }),
+        projectVisibility('PRIVATE'),
+        ctEvent({ service: 'codebuild', name: 'CreateProject', identity: terraform, userAgent: TERRAFORM_AGENT, time: '2026-11-02T10:03:00Z', request: { name: 'web-build', source: { type: 'GITHUB', location: 'https://github.com/acme/web' }, environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' }, serviceRole: `arn:aws:iam::${ACCOUNT}:role/codebuild-web` } }),
+        {
+          ...documentShare('patch-and-bootstrap', ['all']),
+          errorCode: 'InvalidPermissionType',
+          errorMessage: 'Document sharing is blocked for public accounts. Turn off the block public sharing setting to share the document publicly.',
+        },
+      ],
+      settings: { organizationAccounts: [BACKUP_ACCOUNT] },
       expect: [],
     },
   ],

@@ -26,6 +26,7 @@ import {
   learningOver,
   list,
   MINUTE,
+  obj,
   ownAccount,
   personVars,
   present,
@@ -43,6 +44,8 @@ import {
  * People (IAM users, SSO and console sessions) reading many secrets are Medium; workload roles that read
  * their configuration at start-up are Low, and once a principal has done it on an earlier day it is a habit.
  * People opening sessions on a few instances from a network the account's people already use are Low.
+ * A BatchGetSecretValue whose filters select nothing (`tag-key` `!tagKeyThatWillNeverExist`) takes every
+ * secret in the region at once, which no application needs: High for anyone, until it is a habit.
  *
  * The detection sees every event, to learn those networks from the people's own calls; it reads the
  * payloads of its own APIs only.
@@ -65,6 +68,8 @@ const THRESHOLDS: Record<string, { many: number; path: number }> = { [SECRETS]: 
 const BATCH_IDS = 3;
 /** The item a bulk batch read adds: it counts as reading the whole store. */
 const BULK_BATCH = 'all:batch';
+/** The item of a batch read whose filters select nothing (they only exclude): every secret. */
+const CATCH_ALL = 'all:catch-all';
 /** A batch this soon after the caller listed the secrets takes what the listing showed. */
 const LIST_THEN_BATCH = HOUR;
 const DENIED_SECRETS = 5;
@@ -195,11 +200,25 @@ function secretsRead(event: ApiEvent, context: DetectionContext): string[] | nul
       // No ids and no filters: a record without the request (a VPC endpoint's network activity event
       // copies the call's envelope only), which says nothing about what was read.
       const filters = list(request.filters);
-      return filters.length ? [`all:filter ${JSON.stringify(filters)}`] : null;
+      if (!filters.length) return null;
+      // A refused catch-all took nothing: it weighs as any filtered read (probing), not as every secret taken.
+      return [isCatchAll(filters) && !event.failed ? CATCH_ALL : `all:filter ${JSON.stringify(filters)}`];
     }
     default:
       return null;
   }
+}
+
+/**
+ * Filters that select nothing: every value negated (`!prefix`) or an empty prefix, which every secret
+ * matches. Filters narrow one another, so one that selects (`tag-key` `team`, beside a negated one) limits
+ * the read to what it selects.
+ */
+function isCatchAll(filters: unknown[]): boolean {
+  return filters.every((filter) => {
+    const values = list(obj(filter)?.values).map(String);
+    return values.length > 0 && values.every((value) => value === '' || (value.startsWith('!') && value.length > 1));
+  });
 }
 
 /** The root, or a top-level path read recursively (`/prod`), holds a whole environment. */
@@ -242,6 +261,7 @@ function describeRead(items: string[], noun: string): string {
     ...(named ? [`${named} ${noun}${items.includes(BULK_BATCH) ? ' in a batch' : ''}`] : []),
     ...(paths.length ? [`every one of the ${noun} under ${paths.length === 1 ? 'path' : `${paths.length} paths`} ${paths.slice(0, 5).join(', ')}`] : []),
     ...(items.some((i) => i.startsWith('all:filter')) ? [`every one of the ${noun} matching a filter`] : []),
+    ...(items.includes(CATCH_ALL) ? [`every one of the ${noun} in the region (filters that select nothing)`] : []),
   ];
   return parts.join(' and ');
 }
@@ -261,7 +281,8 @@ function decideRead(event: ApiEvent, context: DetectionContext, type: string, bu
     const probing = isProbing(burst, DENIED_SECRETS);
     const { person, principal } = burst.facts ?? {};
     const vars = { ...(principal ? { principal: String(principal) } : {}), what: describeRead(burst.items, type === PARAMETERS ? 'parameters' : 'secrets'), denied: burst.denied.length };
-    context.emit({ type, ...window, severity: person || probing ? undefined : 2, vars });
+    const severity = burst.items.includes(CATCH_ALL) ? 8 : person || probing ? undefined : 2;
+    context.emit({ type, ...window, severity, vars });
   };
   if (burst.reported) return reportWhenWindowCloses(context, evidence, burst, READ_WINDOW, event, report);
   if (burst.fired || (readWeight(burst.items, type) < many && !isProbing(burst, DENIED_SECRETS))) return;
@@ -398,6 +419,26 @@ export const ssmAndSecrets: ApiDetection = {
       name: 'every tagged secret read in one BatchGetSecretValue (Stratus secretsmanager-batch-retrieve-secrets shape)',
       records: [
         ctEvent({ service: 'secretsmanager', name: 'BatchGetSecretValue', identity: iamUser('mallory'), time: at(0), request: { filters: [{ key: 'tag-key', values: ['StratusRedTeam'] }] } }),
+      ],
+      expect: [SECRETS],
+    },
+    {
+      name: 'a workload role reading every secret in one BatchGetSecretValue through a filter that only excludes (High)',
+      records: [
+        ctEvent({ service: 'secretsmanager', name: 'BatchGetSecretValue', identity: appRole, time: at(0), request: { filters: [{ key: 'tag-key', values: ['!tagKeyThatWillNeverExist'] }] } }),
+      ],
+      expect: [SECRETS],
+    },
+    {
+      name: 'an exclude-only filter beside one that selects a tag: the tagged secrets only (Low for a workload)',
+      records: [
+        ctEvent({
+          service: 'secretsmanager',
+          name: 'BatchGetSecretValue',
+          identity: appRole,
+          time: at(0),
+          request: { filters: [{ key: 'tag-key', values: ['!tagKeyThatWillNeverExist'] }, { key: 'tag-key', values: ['orders'] }] },
+        }),
       ],
       expect: [SECRETS],
     },
