@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { runDetections } from '../src/detect/engine.js';
@@ -84,6 +85,29 @@ describe('each Stratus AWS technique, from its detonation alone in a fresh lake'
   for (const [technique, { types, shape }] of Object.entries(EXPECTED)) {
     test(`${technique}${shape ? ' (shape)' : ''} raises ${types.join(' or ')}`, async () => {
       const raised = await typesFromFreshLake(fileOf(technique, shape));
+      assert.ok(types.some((type) => raised.includes(type)), `raised: ${raised.join(', ') || 'nothing'}`);
+    });
+  }
+});
+
+/**
+ * Variants of the 22 hand-made shapes (test/fixtures/stratus-shapes/variants, `<technique>--<variant>.json`):
+ * the same detonation as a real account may log it (refused calls, the technique's other code paths, SSO or
+ * role-profile callers, the SDK's own user agent). Each must still raise the technique's type.
+ */
+const VARIANTS = path.join(SHAPES, 'variants');
+const variantFiles = fs.readdirSync(VARIANTS).filter((f) => f.endsWith('.json')).sort();
+
+describe('each hand-made Stratus shape, as a real account may log it', () => {
+  test('every shape technique has variants, and every variant names a shape technique', () => {
+    const techniques = new Set(variantFiles.map((f) => f.slice(0, f.indexOf('--'))));
+    assert.deepEqual([...techniques].sort(), Object.keys(EXPECTED).filter((t) => EXPECTED[t]!.shape).sort());
+  });
+
+  for (const file of variantFiles) {
+    const { types } = EXPECTED[file.slice(0, file.indexOf('--'))] ?? { types: [] };
+    test(`${file.replace('.json', '')} raises ${types.join(' or ')}`, async () => {
+      const raised = await typesFromFreshLake(path.join(VARIANTS, file));
       assert.ok(types.some((type) => raised.includes(type)), `raised: ${raised.join(', ') || 'nothing'}`);
     });
   }

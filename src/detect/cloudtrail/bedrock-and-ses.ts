@@ -94,18 +94,34 @@ function onBedrock(event: ApiEvent, context: DetectionContext): void {
   if (wasHabit(s.invokers, who, event.time, 5000, !event.failed)) return;
   if (scripted && followsRecon(getEntry(s.recon, who), event.time)) return reconThenInvoke(context, event, false);
   if (scripted) keepForRevisit(context, 'invocation', who, event);
-  if (scripted && event.failed) return onFailedInvocation(event, context);
-  if (event.failed || !learningOver(context, event)) return;
+  const userKey = scripted && withUserKey(event);
+  if (scripted && event.failed) return onFailedInvocation(event, context, userKey);
+  if (event.failed || !(userKey || learningOver(context, event))) return;
   // The principal's first invocation; or one before it that CloudTrail delivered late (the same first use, begun earlier).
   if (first === undefined || event.time < first) context.emit({ type: BEDROCK, event, continues: first !== undefined, vars: { pattern: `invoked ${modelOf(event)} for the first time` } });
 }
 
-/** Failing invocations probing which models the key can use, reported once their window closes. */
-function onFailedInvocation(event: ApiEvent, context: DetectionContext): void {
+/**
+ * LLMjacking runs on stolen long-term IAM user keys (AKIA…), while applications call Bedrock with role
+ * credentials: a user key's first invocation from a script is worth a Low note even while the lake learns.
+ */
+const withUserKey = (event: ApiEvent) => event.actor.type === 'IAMUser' && (event.actor.accessKeyId?.startsWith('AKIA') ?? false);
+
+/**
+ * Failing invocations, reported once their window closes: FAILED_INVOCATIONS or more probe which models the
+ * key can use (Medium); fewer with a user's long-term key are still someone trying a model (Low: the model
+ * not enabled, the use-case form not sent).
+ */
+function onFailedInvocation(event: ApiEvent, context: DetectionContext, userKey: boolean): void {
   const { burst, evidence } = trackBurst(context, 'bedrock-failures', event.principalKey, event, [modelOf(event)], HOUR);
-  const report = (window: BurstWindow) =>
-    context.emit({ type: BEDROCK, ...window, severity: 5, vars: { pattern: `made ${burst.calls} failing invocations (${window.event.errorCode}), probing which models it can use` } });
-  if (burst.reported || (burst.calls >= FAILED_INVOCATIONS && !burst.fired)) {
+  const report = (window: BurstWindow) => {
+    const probing = burst.calls >= FAILED_INVOCATIONS;
+    const pattern = probing
+      ? `made ${burst.calls} failing invocations (${window.event.errorCode}), probing which models it can use`
+      : `tried to invoke ${modelOf(window.event)} with a user's long-term key (${window.event.errorCode})`;
+    context.emit({ type: BEDROCK, ...window, severity: probing ? 5 : 2, vars: { pattern } });
+  };
+  if (burst.reported || (!burst.fired && (burst.calls >= FAILED_INVOCATIONS || userKey))) {
     burst.fired = true;
     reportWhenWindowCloses(context, evidence, burst, HOUR, event, report);
   }
@@ -249,6 +265,24 @@ export const bedrockAndSes: ApiDetection = {
         bedrock('PutUseCaseForModelAccess', at(3), stolen, { formData: 'HIDDEN' }),
       ],
       expect: [BEDROCK],
+    },
+    {
+      name: 'a lone invocation with a user’s long-term key while the lake still learns, and a lone refused one (Low)',
+      records: [
+        bedrock('InvokeModel', at(0), stolen, { modelId: 'anthropic.claude-3-sonnet-20240229-v1:0' }),
+        bedrock('InvokeModel', at(1), iamUser('contractor'), claude, { errorCode: 'AccessDeniedException' }),
+      ],
+      technique: 'aws.impact.bedrock-invoke-model',
+      expect: [BEDROCK],
+    },
+    {
+      name: 'while learning: a role’s first invocation, a user’s from the console, a user’s refused from Terraform',
+      records: [
+        bedrock('InvokeModel', at(0), assumedRole('new-chatbot', 'fn'), claude),
+        bedrock('InvokeModel', at(1), iamUser('dana'), claude, { userAgent: CONSOLE_AGENT }),
+        bedrock('InvokeModel', at(2), iamUser('platform-ci'), claude, { userAgent: TERRAFORM_AGENT, errorCode: 'AccessDeniedException' }),
+      ],
+      expect: [],
     },
     {
       name: 'a principal’s first invocation after the learning period (Low)',

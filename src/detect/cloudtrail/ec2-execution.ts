@@ -5,6 +5,7 @@ import {
   type BoundedMap,
   boundedMap,
   type Burst,
+  callerName,
   type BurstWindow,
   firstTime,
   flushDeferred,
@@ -280,7 +281,24 @@ function onSerialConsole(event: ApiEvent, context: DetectionContext): void {
   context.emit({ type: SERIAL, event, severity: !instanceId && isIacAgent(event.userAgent) ? 2 : undefined, aggregateBy: instanceId ?? 'account', vars: { what } });
 }
 
+/**
+ * A key push the service refused (serial console off, instance type or state, session limit, no permission)
+ * still shows someone reaching for an instance's console from a script: Low. The console's own Connect
+ * button and IaC are administration.
+ */
+function onSerialConsoleRefused(event: ApiEvent, context: DetectionContext): void {
+  if (isConsoleAgent(event.userAgent) || isIacAgent(event.userAgent)) return;
+  const instanceId = str(event.request?.instanceId) ?? 'unknown-instance';
+  context.emit({ type: SERIAL, event, severity: 2, aggregateBy: instanceId, vars: { what: `tried to push an SSH key to the serial console of ${instanceId} (refused: ${event.errorCode})` } });
+}
+
 // ---- AMIs ----
+
+/**
+ * A role session named by the SDK's default (`aws-go-sdk-<nanos>`, `botocore-session-<secs>`): a CLI or SDK
+ * profile chaining into a role from someone's terminal; services and pipelines name their sessions.
+ */
+const sdkDefaultSession = (event: ApiEvent) => event.actor.type === 'AssumedRole' && /^(aws-go-sdk|botocore-session|aws-sdk-java|aws-sdk-js)-\d+$/.test(callerName(event) ?? '');
 
 function onDeregister(event: ApiEvent, context: DetectionContext): void {
   // Image pipelines clean up old AMIs every day: once a principal has done it on an earlier day, it is routine.
@@ -293,7 +311,7 @@ function onDeregister(event: ApiEvent, context: DetectionContext): void {
     );
     return;
   }
-  if (burst.calls === 1 && isPersonLike(event) && !isIacAgent(event.userAgent)) {
+  if (burst.calls === 1 && (isPersonLike(event) || sdkDefaultSession(event)) && !isIacAgent(event.userAgent)) {
     context.emit({ type: DEREGISTER, event, vars: { images: 1, image: str(event.request?.imageId) ?? 'unknown' } });
   }
 }
@@ -335,6 +353,7 @@ function onEc2Event(event: ApiEvent, context: DetectionContext): void {
   // Denied reads are part of the enumeration signal; denied changes changed nothing.
   if (event.api === 'DescribeInstanceAttribute') return onUserDataRead(event, context);
   if (event.api === 'GetPasswordData') return onInstanceSecretRead(event, context, 'password', PASSWORD, false);
+  if (event.api === 'SendSerialConsoleSSHPublicKey' && event.failed) return onSerialConsoleRefused(event, context);
   if (event.failed) return;
   switch (event.api) {
     case 'ModifyInstanceAttribute':
@@ -418,6 +437,8 @@ const webRole = instanceRole('web-server', 'i-0a12b34c56d78e90f');
 const fromInstance = (service: string, name: string, second: number, identity = webRole, errorCode?: string) =>
   ctEvent({ service, name, time: at(0, second), identity, request: {}, errorCode, ip: '10.0.3.17' });
 const HOSTING = '159.89.41.17';
+const serialPush = (time: string, identity: Record<string, unknown>, errorCode: string, userAgent?: string) =>
+  ctEvent({ service: 'ec2-instance-connect', name: 'SendSerialConsoleSSHPublicKey', time, identity, errorCode, userAgent, request: { instanceId: 'i-0a12b34c56d78e90f', serialPort: 0, sSHPublicKey: 'ssh-ed25519 AAAA…' } });
 const intruder = iamUser('build-bot');
 const INSTANCES = ['i-0a12b34c56d78e901', 'i-0b23c45d67e89f012', 'i-0c34d56e78f90a123', 'i-0d45e67f89a01b234', 'i-0e56f78a90b12c345', 'i-0f67a89b01c23d456'];
 /** Six Windows passwords read, and all six returned: worse than being refused. */
@@ -556,6 +577,23 @@ export const ec2Execution: ApiDetection = {
       ],
       expect: [SERIAL],
     },
+    {
+      name: 'serial console key pushes refused: console off, then an unsupported instance type (Low)',
+      records: [
+        serialPush(at(0), iamUser('mallory'), 'SerialConsoleAccessDisabledException'),
+        serialPush(at(1), assumedRole('ops-admin', 'aws-go-sdk-1730541600000000000'), 'Ec2InstanceTypeInvalidException'),
+      ],
+      technique: 'aws.lateral-movement.ec2-serial-console-send-ssh-public-key',
+      expect: [SERIAL],
+    },
+    { name: 'a serial console connection refused from the console’s Connect button', records: [serialPush(at(0), ops, 'SerialConsoleAccessDisabledException', CONSOLE_AGENT)], expect: [] },
+    {
+      name: 'an AMI deregistered from a CLI profile that assumes a role (aws-go-sdk session; Low)',
+      records: [ec2('DeregisterImage', { imageId: 'ami-0b87ea1d007078d18' }, at(0), assumedRole('red-team-operator', 'aws-go-sdk-1730541600000000000'))],
+      technique: 'aws.impact.ec2-deregister-ami',
+      expect: [DEREGISTER],
+    },
+    { name: 'an image pipeline role deregistering one old AMI', records: [ec2('DeregisterImage', { imageId: 'ami-0c1d2e3f4a5b6c7d8' }, at(0), assumedRole('image-builder', 'ami-cleanup-20261102'))], expect: [] },
     {
       name: 'an AMI deregistered by hand (Stratus ec2-deregister-ami shape), then a burst of five',
       records: [
