@@ -61,12 +61,25 @@ const COVERED: Record<string, string> = {
   'AWS.IAM.BackdoorRole': 'Persistence:IAMUser/RoleTrustBackdoor.Gumshoe',
   'AWS.Lambda.UpdateFunctionCode': 'Persistence:Lambda/FunctionCodeOverwritten.Gumshoe',
   'AWS.Lambda.UpdateFunctionConfiguration': 'Persistence:Lambda/LayerAdded.Gumshoe',
+  'AWS.Macie.Evasion': 'DefenseEvasion:IAMUser/SecurityFindingsSuppressed.Gumshoe',
   'AWS.RDS.ActivityStreamStopped': 'DefenseEvasion:IAMUser/SecurityServiceDisabled.Gumshoe',
+  'AWS.RDS.AutomatedBackupDeleted': 'Impact:IAMUser/BackupsDeleted.Gumshoe',
+  'AWS.RDS.IAMRoleAdded': 'PrivilegeEscalation:RDS/IamRoleAddedToDatabase.Gumshoe',
+  'AWS.RDS.LogFileDownloaded': 'CredentialAccess:RDS/LogFilesDownloaded.Gumshoe',
+  'AWS.RDS.ManualSnapshotCreated': 'DefenseEvasion:RDS/ManualSnapshotCreated.Gumshoe',
+  'AWS.RDS.MasterPasswordUpdated': 'PrivilegeEscalation:RDS/MasterPasswordReset.Gumshoe',
+  'AWS.RDS.SecurityGroupIngressAuthorized': 'DefenseEvasion:RDS/SecurityGroupIngressAuthorized.Gumshoe',
+  'AWS.RDS.SnapshotCopiedCrossRegion': 'Exfiltration:RDS/SnapshotCopiedToOtherRegion.Gumshoe',
+  'AWS.RDS.SnapshotDeleted': 'Impact:IAMUser/BackupsDeleted.Gumshoe',
   'AWS.RDS.SnapshotShared': 'Exfiltration:RDS/SnapshotSharedExternally.Gumshoe',
+  'AWS.S3.CopyObject.CrossAccount.Encryption.KMS': 'Impact:S3/ObjectsReencryptedWithForeignKey.Gumshoe',
+  'AWS.S3.CopyObjectWithClientSideEncryption': 'Impact:S3/ObjectsReencryptedWithForeignKey.Gumshoe',
+  'AWS.S3.DeleteBucketEncryption': 'DefenseEvasion:S3/BucketEncryptionRemoved.Gumshoe',
   'AWS.S3.DeletePublicAccessBlock': 'Policy:S3/BucketBlockPublicAccessDisabled',
   'AWS.S3.DisableMfaDelete': 'Impact:S3/VersioningSuspended.Gumshoe',
   'AWS.S3.SuspendVersioning': 'Impact:S3/VersioningSuspended.Gumshoe',
   'AWS.S3.DisableBucketLogging': 'Stealth:S3/ServerAccessLoggingDisabled',
+  'AWS.STS.GetSessionToken.Misuse': 'Persistence:IAMUser/SessionTokenMinted.Gumshoe',
   'AWS.User.Login.Profile.Modified': 'PrivilegeEscalation:IAMUser/LoginProfileUpdated.Gumshoe',
   'AWS.VPCFlow.LogsDeleted': 'DefenseEvasion:IAMUser/FlowLogsDeleted.Gumshoe',
 };
@@ -80,6 +93,9 @@ const COVERED_TESTS: Record<string, string> = {
   'AWS.EC2.ManualSecurityGroupChange/Go Script Authorize Ingress': 'DefenseEvasion:EC2/AdminPortOpenToInternet.Gumshoe',
   // A session re-pointed to another target; Panther's rule also fires on filters and targets, which mirror nothing yet.
   'AWS.EC2.Traffic.Mirroring/ModifyTrafficMirrorSession': 'CredentialAccess:EC2/TrafficMirroringCreated.Gumshoe',
+  // Deletions that lose a backup; one with its final snapshot and automated backups kept loses none.
+  'AWS.RDS.InstanceDeletion/RDS Instance Deleted Without Final Snapshot - Critical': 'Impact:IAMUser/BackupsDeleted.Gumshoe',
+  'AWS.RDS.InstanceDeletion/RDS Cluster Deleted': 'Impact:IAMUser/BackupsDeleted.Gumshoe',
 };
 
 /**
@@ -91,6 +107,8 @@ const MEDIUM_ON_BENIGN: Record<string, string> = {
   'AWS.ConfigService.Created/Config Recorder Deleted': 'DefenseEvasion:IAMUser/SecurityServiceDisabled.Gumshoe',
   // A Lambda role's session called from a public address (the scrubbed 111.111.111.111): outside AWS.
   'AWS.UnusedRegion/Authorized region': 'UnauthorizedAccess:IAMUser/ResourceCredentialExfiltration.OutsideAWS',
+  // The traffic-mirroring rule's unrelated event is a CodeBuild project made public (UpdateProjectVisibility PUBLIC_READ).
+  'AWS.EC2.Traffic.Mirroring/UnrelatedEvent': 'Exfiltration:CodeBuild/ProjectSharedExternally.Gumshoe',
 };
 
 const key = (t: PantherTest) => `${t.rule_id}/${t.test_name}`;
@@ -98,7 +116,7 @@ const key = (t: PantherTest) => `${t.rule_id}/${t.test_name}`;
 describe('Panther CloudTrail rule tests, one event at a time', () => {
   test('every expected-true test of a covered rule raises the covering type', () => {
     const expectedTrue = tests.filter((t) => t.expected_result && (COVERED[t.rule_id] ?? COVERED_TESTS[key(t)]));
-    assert.equal(expectedTrue.length, 54);
+    assert.equal(expectedTrue.length, 78);
     const missed = expectedTrue.filter((t) => !raised(t).some((f) => f.type === (COVERED[t.rule_id] ?? COVERED_TESTS[key(t)])));
     assert.deepEqual(missed.map(key), []);
   });

@@ -18,10 +18,12 @@ import { iamPersistence } from './cloudtrail/iam-persistence.js';
 import { lambdaPersistence } from './cloudtrail/lambda-persistence.js';
 import { loggingTampering } from './cloudtrail/logging-tampering.js';
 import { s3Ransomware } from './cloudtrail/s3-ransomware.js';
+import { s3EncryptionTampering } from './cloudtrail/s3-encryption-tampering.js';
 import { s3CopyExfiltration } from './cloudtrail/s3-copy-exfiltration.js';
 import { sharingExternally } from './cloudtrail/sharing-externally.js';
 import { infrastructureExposure, vpcEndpointExternalAccess } from './cloudtrail/infrastructure-exposure.js';
 import { recoverySabotage } from './cloudtrail/recovery-sabotage.js';
+import { rdsDataAccess } from './cloudtrail/rds-data-access.js';
 import { cognitoExposure } from './cloudtrail/cognito-exposure.js';
 import { ecsTaskCredentials } from './cloudtrail/ecs-task-credentials.js';
 import { ssmAndSecrets } from './cloudtrail/ssm-and-secrets.js';
@@ -29,6 +31,7 @@ import { leakedCredentials } from './cloudtrail/leaked-credentials.js';
 import { identityFederation } from './cloudtrail/identity-federation.js';
 import { findingsSuppression } from './cloudtrail/findings-suppression.js';
 import { kmsKeyDestruction } from './cloudtrail/kms-key-destruction.js';
+import { accountGuardrails } from './cloudtrail/account-guardrails.js';
 import { regionOptIn } from './cloudtrail/region-opt-in.js';
 import { instanceRoleIam } from './cloudtrail/instance-role-iam.js';
 import { firstSeen } from './network/first-seen.js';
@@ -45,10 +48,11 @@ import { dgaDomainRequest } from './dns/dga-domain.js';
 import { dnsThreatIntel } from './dns/dns-threat-intel.js';
 import { domainReputation } from './dns/domain-reputation.js';
 import { metadataDnsRebind } from './dns/metadata-rebind.js';
+import { outOfBandCallback } from './dns/out-of-band-callback.js';
 import type { Detection, FindingTypeSpec } from './detection.js';
 
 /** Every detection Gumshoe runs. Add a module here to enable it. */
-export const DETECTIONS: readonly Detection[] = [rootCredentialUsage, anomalousBehavior, credentialExfiltration, consoleLoginGeoVelocity, s3AnomalousBehavior, attackSequence, iamThreatIntel, s3ThreatIntel, pentestUserAgent, cloudtrailLoggingDisabled, passwordPolicyChange, bedrockLoggingDisabled, s3PublicAccess, sharingExternally, iamPersistence, lambdaPersistence, loggingTampering, ec2Execution, instanceEnumeration, ssmAndSecrets, bedrockAndSes, consoleLogin, leakedCredentials, identityFederation, findingsSuppression, kmsKeyDestruction, regionOptIn, instanceRoleIam, s3Ransomware, s3CopyExfiltration, recoverySabotage, cognitoExposure, infrastructureExposure, vpcEndpointExternalAccess, ecsTaskCredentials, flowThreatIntel, tor, portProbe, firstSeen, bruteForce, scans, denialOfService, trafficVolume, rejectedSurge, dnsThreatIntel, dgaDomainRequest, dnsDataExfiltration, metadataDnsRebind, domainReputation];
+export const DETECTIONS: readonly Detection[] = [rootCredentialUsage, anomalousBehavior, credentialExfiltration, consoleLoginGeoVelocity, s3AnomalousBehavior, attackSequence, iamThreatIntel, s3ThreatIntel, pentestUserAgent, cloudtrailLoggingDisabled, passwordPolicyChange, bedrockLoggingDisabled, s3PublicAccess, sharingExternally, iamPersistence, lambdaPersistence, loggingTampering, ec2Execution, instanceEnumeration, ssmAndSecrets, bedrockAndSes, consoleLogin, leakedCredentials, identityFederation, findingsSuppression, kmsKeyDestruction, accountGuardrails, regionOptIn, instanceRoleIam, s3Ransomware, s3EncryptionTampering, s3CopyExfiltration, recoverySabotage, rdsDataAccess, cognitoExposure, infrastructureExposure, vpcEndpointExternalAccess, ecsTaskCredentials, flowThreatIntel, tor, portProbe, firstSeen, bruteForce, scans, denialOfService, trafficVolume, rejectedSurge, dnsThreatIntel, dgaDomainRequest, dnsDataExfiltration, metadataDnsRebind, domainReputation, outOfBandCallback];
 
 /** Finding type name → its catalogue entry, over every detection. */
 export function findingTypeSpecs(detections: readonly Detection[] = DETECTIONS): Map<string, FindingTypeSpec> {
