@@ -1,7 +1,7 @@
 import type { DnsDetection, NetworkCase } from '../detection.js';
 import { dnsQuery } from '../network-records.js';
 import { nov, querySeries, resolved } from './dns-cases.js';
-import { dnsAction, dnsTypeSpec, domainName, tenantName } from './domain-names.js';
+import { dnsAction, dnsTypeSpec, type DomainName, domainName, tenantName } from './domain-names.js';
 
 /**
  * Two signals a single Route 53 Resolver query carries, our own types:
@@ -24,10 +24,10 @@ const CALLBACK = 'InitialAccess:EC2/OutOfBandCallbackDomain.Gumshoe';
 const ENCODED_TEXT = 'Exfiltration:EC2/EncodedTextInDnsQuery.Gumshoe';
 
 /** Public interaction services whose every subdomain is a callback id handed to a tester or an attacker. */
-const CALLBACK_ZONES = [
+const CALLBACK_ZONES: ReadonlySet<string> = new Set([
   'oast.pro', 'oast.live', 'oast.site', 'oast.online', 'oast.fun', 'oast.me', 'interact.sh', 'interactsh.com',
   'burpcollaborator.net', 'oastify.com', 'dnslog.cn', 'ceye.io', 'bxss.me', 'requestbin.net',
-];
+]);
 
 /** Shortest decoded text that counts, and the share of it that must be letters. */
 const MIN_TEXT = 12;
@@ -37,10 +37,10 @@ const MIN_LETTER_SHARE = 0.5;
 const SITE_LABELS = new Set(['www', 'app', 'api', 'docs', 'blog']);
 
 /** The interaction zone a name is a callback under, and whether labels in front of the callback id carry data. */
-function callback(name: string): { zone: string; carried: boolean } | undefined {
-  const zone = CALLBACK_ZONES.find((z) => name.endsWith(`.${z}`));
-  if (!zone) return undefined;
-  const labels = name.slice(0, -zone.length - 1).split('.');
+function callback(name: DomainName): { zone: string; carried: boolean } | undefined {
+  const zone = name.registered;
+  if (zone === null || !CALLBACK_ZONES.has(zone) || name.name === zone) return undefined;
+  const labels = name.name.slice(0, -zone.length - 1).split('.');
   if (labels.length === 1 && SITE_LABELS.has(labels[0]!)) return undefined;
   return { zone, carried: labels.length > 1 };
 }
@@ -168,7 +168,7 @@ export const outOfBandCallback: DnsDetection = {
   onDns(query, context) {
     const name = domainName(query.queryName);
     if (name.kind !== 'internet') return;
-    const hit = callback(name.name);
+    const hit = callback(name);
     if (hit) {
       const { zone, carried } = hit;
       context.emit({
@@ -184,6 +184,8 @@ export const outOfBandCallback: DnsDetection = {
       });
       return;
     }
+    // Fewer characters in front of the owner's name than any payload that decodes to MIN_TEXT bytes.
+    if (name.subdomain.length < 16) return;
     const tenant = tenantName(name);
     if (!tenant || tenant === name.name) return;
     // Base64 is case-sensitive: the labels as logged, not the lower-cased name.
