@@ -1,28 +1,7 @@
 import type { ApiEvent } from '../api-event.js';
 import { assumedRole, ctEvent, iamUser, CONSOLE_AGENT, TERRAFORM_AGENT } from '../case-builders.js';
 import type { ApiDetection, DetectionContext } from '../detection.js';
-import {
-  type BoundedMap,
-  type BurstWindow,
-  boundedMap,
-  flushDeferred,
-  getEntry,
-  HOUR,
-  isAwsServiceCall,
-  isConsoleAgent,
-  isIacAgent,
-  keepForRevisit,
-  keptForRevisit,
-  learningOver,
-  list,
-  MINUTE,
-  obj,
-  reportWhenWindowCloses,
-  setEntry,
-  str,
-  trackBurst,
-  wasHabit,
-} from './gumshoe-common.js';
+import { type BoundedMap, boundedMap, type BurstWindow, flushDeferred, getEntry, HOUR, isAwsServiceCall, isConsoleAgent, isIacAgent, isLongTermKey, keepForRevisit, keptForRevisit, learningOver, list, MINUTE, obj, reportWhenWindowCloses, setEntry, str, trackBurst, wasHabit } from './gumshoe-common.js';
 
 /**
  * Abuse of paid AI and e-mail services with stolen keys. LLMjacking: a principal that does not normally use
@@ -94,18 +73,14 @@ function onBedrock(event: ApiEvent, context: DetectionContext): void {
   if (wasHabit(s.invokers, who, event.time, 5000, !event.failed)) return;
   if (scripted && followsRecon(getEntry(s.recon, who), event.time)) return reconThenInvoke(context, event, false);
   if (scripted) keepForRevisit(context, 'invocation', who, event);
-  const userKey = scripted && withUserKey(event);
+  // LLMjacking runs on stolen long-term keys, while applications call Bedrock with role credentials: a user
+  // key's first invocation from a script is worth a Low note even while the lake learns.
+  const userKey = scripted && isLongTermKey(event);
   if (scripted && event.failed) return onFailedInvocation(event, context, userKey);
   if (event.failed || !(userKey || learningOver(context, event))) return;
   // The principal's first invocation; or one before it that CloudTrail delivered late (the same first use, begun earlier).
   if (first === undefined || event.time < first) context.emit({ type: BEDROCK, event, continues: first !== undefined, vars: { pattern: `invoked ${modelOf(event)} for the first time` } });
 }
-
-/**
- * LLMjacking runs on stolen long-term IAM user keys (AKIA…), while applications call Bedrock with role
- * credentials: a user key's first invocation from a script is worth a Low note even while the lake learns.
- */
-const withUserKey = (event: ApiEvent) => event.actor.type === 'IAMUser' && (event.actor.accessKeyId?.startsWith('AKIA') ?? false);
 
 /**
  * Failing invocations, reported once their window closes: FAILED_INVOCATIONS or more probe which models the
@@ -138,7 +113,7 @@ function onSes(event: ApiEvent, context: DetectionContext): void {
   burst.fired = true;
   if (wasHabit(state(context).habits, `ses>${event.principalKey}`, event.time)) return;
   // Stolen keys are mostly long-term IAM user keys (AKIA…).
-  burst.facts = { longTermKey: event.actor.accessKeyId?.startsWith('AKIA') ?? false };
+  burst.facts = { longTermKey: isLongTermKey(event) };
   reportWhenWindowCloses(context, evidence, burst, SES_WINDOW, event, report);
 }
 

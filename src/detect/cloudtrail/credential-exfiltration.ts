@@ -4,7 +4,7 @@ import { ApiEvent, type ApiEventFields } from '../api-event.js';
 import { ACCOUNT, assumedRole, awsService, ctEvent, iamUser, instanceRole, OTHER_ACCOUNT, repeated } from '../case-builders.js';
 import type { ApiDetection, CloudTrailRecord, DetectionContext } from '../detection.js';
 import { dayOf, isNew, newProfile, observe, type Profile } from './behavior-profile.js';
-import { type BoundedMap, boundedMap, earliestSeen, getEntry, instanceOfSession, setEntry } from './gumshoe-common.js';
+import { type BoundedMap, boundedMap, earliestSeen, getEntry, instanceOfSession, isLongTermKey, setEntry } from './gumshoe-common.js';
 
 /**
  * Credentials minted for one compute resource, used from somewhere else (guardduty.md §2.1 #21, #22, #25).
@@ -199,10 +199,6 @@ function isLambdaSession(event: ApiEvent, context: DetectionContext): boolean {
   setEntry(known, key, event.time, LAMBDA_SESSIONS);
   return true;
 }
-
-/** An IAM user's or root's long-term access key. */
-const isLongTermKey = (event: ApiEvent): boolean =>
-  (event.actor.type === 'IAMUser' || event.actor.type === 'Root') && (event.actor.accessKeyId?.startsWith('AKIA') ?? false);
 
 /** Remembers the AWS addresses long-term keys are used from. */
 function noteLongTermKey(event: ApiEvent, context: DetectionContext): void {

@@ -71,6 +71,10 @@ export function isConsoleAgent(userAgent: string | null): boolean {
 /** The console's own calls: a browser agent, or `AWS Internal` for console pages backed by AWS services. */
 export const fromConsole = (event: ApiEvent): boolean => isConsoleAgent(event.userAgent) || event.userAgent === 'AWS Internal';
 
+/** An IAM user's or root's long-term access key (AKIA…): what stolen-key campaigns run on; workloads use roles. */
+export const isLongTermKey = (event: ApiEvent): boolean =>
+  (event.actor.type === 'IAMUser' || event.actor.type === 'Root') && (event.actor.accessKeyId?.startsWith('AKIA') ?? false);
+
 /**
  * AWS acting for the customer (service-linked roles, `invokedBy`, a service as the source). CloudFormation
  * is not: it runs the customer's own template, so its calls count (as infrastructure as code).
