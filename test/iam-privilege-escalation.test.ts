@@ -143,3 +143,36 @@ describe('admin groups', () => {
     assert.deepEqual(ofCase('admin rights taken off a group before a user is added to it'), []);
   });
 });
+
+describe('roles assumed from outside accounts, boundaries lifted, groups named admin', () => {
+  const OUTSIDE = 'InitialAccess:IAMUser/RoleAssumedByOutsideAccount.Gumshoe';
+  const BOUNDARY = 'PrivilegeEscalation:IAMUser/PermissionsBoundaryRemoved.Gumshoe';
+  const severities = (name: string) => ofCase(name).map((f) => [f.type, f.severity]);
+
+  test('an outside account using a trust opened to it, or an admin role, is Medium; a vendor is Low once', () => {
+    assert.deepEqual(severities('a trust opened to an outside account, which assumes the role the next day (Medium)').filter(([type]) => type === OUTSIDE), [[OUTSIDE, 5]]);
+    assert.deepEqual(severities('an outside account’s role session assumes a role the lake knows is admin (Medium)'), [[OUTSIDE, 5]]);
+    const vendor = ofCase('a vendor integration assuming its read-only role every hour: Low on its first day, a habit after');
+    assert.deepEqual(vendor.map((f) => [f.severity, f.service.count, f.service.eventLastSeen.slice(0, 10)]), [[2, 2, '2026-11-01']]);
+  });
+
+  test('a trust opened a month before the first use, or through Terraform, leaves it Low', () => {
+    const terraform = assumedRole('TerraformApply', 'ci-run-1');
+    const trust = (time: string, identity: Record<string, unknown>, userAgent?: string) =>
+      iam('UpdateAssumeRolePolicy', { roleName: 'partner', policyDocument: `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}]}` }, time, identity, userAgent);
+    const use = ctEvent({ service: 'sts', name: 'AssumeRole', identity: { type: 'AWSAccount', principalId: 'AIDAQ3EXAMPLEOUTSIDE1', accountId: '444455556666' }, time: '2026-11-02T10:00:00Z', account: ACCOUNT, request: { roleArn: `arn:aws:iam::${ACCOUNT}:role/partner`, roleSessionName: 's' } });
+    for (const first of [trust('2026-10-01T10:00:00Z', iamUser('mallory')), trust('2026-11-01T10:00:00Z', terraform, 'Terraform/1.8.5 terraform-provider-aws/5.54.1')]) {
+      const raised = findings({ name: 'x', records: [first, use], expect: [] }).filter((f) => f.type === OUTSIDE);
+      assert.deepEqual(raised.map((f) => f.severity), [2]);
+    }
+  });
+
+  test('a boundary lifted is Medium, Low through Terraform or for a principal that did it on an earlier day', () => {
+    assert.deepEqual(severities('a user’s key takes the permissions boundary off a role and a user, and makes AdministratorAccess another role’s boundary (Medium)'), [[BOUNDARY, 5], [BOUNDARY, 5], [BOUNDARY, 5]]);
+    assert.deepEqual(severities('Terraform removing a role’s boundary (Low), and an administrator doing it again days later (Medium the first time, Low after)').map(([, s]) => s).sort(), [2, 2, 5]);
+  });
+
+  test('a group the lake does not know, named as an admin group, is a Low grant', () => {
+    assert.deepEqual(severities('a user put in a group the lake never saw, named Administrators (Low)'), [[GRANTED, 2]]);
+  });
+});

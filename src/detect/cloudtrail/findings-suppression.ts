@@ -11,6 +11,9 @@ import { type BoundedMap, boundedMap, getEntry, isAwsServiceCall, isConsoleAgent
  *   trusted IP list created or updated (GuardDuty raises nothing for traffic from those addresses), a
  *   threat list deleted or deactivated, a publishing destination deleted (findings stop reaching S3/SIEM).
  * - Security Hub: an automation rule that sets the workflow status of matching findings to SUPPRESSED.
+ * - Security Hub, by hand: GuardDuty, Inspector or Macie findings set to SUPPRESSED or RESOLVED
+ *   (`BatchUpdateFindings`) by a principal that has not done so on an earlier day: the threat findings an
+ *   intruder closes to hide what the services saw.
  * - Macie: a findings filter whose action is ARCHIVE (a suppression rule); finding publishing slowed
  *   (`UpdateMacieSession` with a `findingPublishingFrequency` of an hour or six hours, unless the session is
  *   known to have published at least that slowly already): updates to existing findings reach EventBridge
@@ -19,8 +22,9 @@ import { type BoundedMap, boundedMap, getEntry, isAwsServiceCall, isConsoleAgent
  * Medium through an SDK or the CLI by a principal that has not done it on an earlier day; Low from the
  * console (tuning by an analyst), through IaC, or for such a principal. A rule that matches every
  * finding (no criteria) is Medium even from the console, since no tuning needs it. Slower publishing is
- * always Low: new findings still go out at once, and six hours is Macie's default. One-off triage
- * (BatchUpdateFindings, ArchiveFindings) is analysts' daily work and is not reported.
+ * always Low: new findings still go out at once, and six hours is Macie's default. Closing findings by
+ * hand is Low, Medium for ten or more at once (even from the console), and nothing once the principal did
+ * it on an earlier day: triage is analysts' and responders' daily work.
  */
 const SUPPRESSED = 'DefenseEvasion:IAMUser/SecurityFindingsSuppressed.Gumshoe';
 
@@ -28,10 +32,33 @@ type Json = Record<string, unknown>;
 
 interface Suppression {
   what: string;
-  /** The rule matches every finding. */
-  everything?: boolean;
+  /** Why it is Medium even from the console or for a principal that did it before: the rule matches every finding, or many are closed at once. */
+  wide?: string;
   /** A delay rather than silence: Low whoever makes it. */
   delayOnly?: boolean;
+  /** Findings closed by hand rather than a standing rule: Low unless wide, nothing once habitual. */
+  triage?: boolean;
+}
+
+const EVERYTHING = ' It matches every finding.';
+/** Threat findings closed in one call that make it Medium: a clean-up, not one false positive looked at. */
+const MANY_FINDINGS = 10;
+/** Security Hub product ARNs of AWS's threat-detection services (`arn:aws:securityhub:…::product/aws/guardduty`). */
+const THREAT_PRODUCT = /:product\/aws\/(guardduty|inspector|macie)$/;
+const PRODUCT_NAMES: Record<string, string> = { guardduty: 'GuardDuty', inspector: 'Inspector', macie: 'Macie' };
+
+/** BatchUpdateFindings setting GuardDuty, Inspector or Macie findings to SUPPRESSED or RESOLVED. */
+function findingsClosed(request: Json): Suppression | null {
+  const workflow = obj(request.Workflow ?? request.workflow);
+  const status = str(workflow?.Status ?? workflow?.status)?.toUpperCase();
+  if (status !== 'SUPPRESSED' && status !== 'RESOLVED') return null;
+  const products = objects(request.FindingIdentifiers ?? request.findingIdentifiers)
+    .map((finding) => THREAT_PRODUCT.exec(str(finding.ProductArn ?? finding.productArn) ?? '')?.[1])
+    .filter((product): product is string => product !== undefined);
+  if (!products.length) return null;
+  const names = [...new Set(products)].map((p) => PRODUCT_NAMES[p]).join(', ');
+  const count = products.length === 1 ? `a ${names} finding was` : `${products.length} ${names} findings were`;
+  return { what: `${count} set to ${status} in Security Hub by hand`, triage: true, wide: products.length >= MANY_FINDINGS ? ` ${products.length} findings at once.` : undefined };
 }
 
 /**
@@ -86,7 +113,7 @@ function suppression(event: ApiEvent, context: DetectionContext): Suppression | 
     case 'guardduty:CreateFilter':
     case 'guardduty:UpdateFilter':
       if (str(request.action)?.toUpperCase() !== 'ARCHIVE') return null;
-      return { what: `GuardDuty filter ${str(request.name ?? request.filterName) ?? 'unknown'} now archives the findings it matches`, everything: event.api === 'CreateFilter' && matchesEverything(request.findingCriteria) };
+      return { what: `GuardDuty filter ${str(request.name ?? request.filterName) ?? 'unknown'} now archives the findings it matches`, wide: event.api === 'CreateFilter' && matchesEverything(request.findingCriteria) ? EVERYTHING : undefined };
     case 'guardduty:CreateIPSet':
     case 'guardduty:UpdateIPSet':
       if (request.activate === false) return null;
@@ -99,7 +126,9 @@ function suppression(event: ApiEvent, context: DetectionContext): Suppression | 
       return { what: `GuardDuty findings no longer go to publishing destination ${str(request.destinationId) ?? 'unknown'}` };
     case 'securityhub:CreateAutomationRule':
       if (!suppressesFindings(request.Actions ?? request.actions)) return null;
-      return { what: `Security Hub automation rule ${str(request.RuleName ?? request.ruleName) ?? 'unknown'} suppresses the findings it matches`, everything: matchesEverything(request.Criteria ?? request.criteria) };
+      return { what: `Security Hub automation rule ${str(request.RuleName ?? request.ruleName) ?? 'unknown'} suppresses the findings it matches`, wide: matchesEverything(request.Criteria ?? request.criteria) ? EVERYTHING : undefined };
+    case 'securityhub:BatchUpdateFindings':
+      return findingsClosed(request);
     case 'securityhub:BatchUpdateAutomationRules': {
       const items = objects(request.UpdateAutomationRulesRequestItems ?? request.updateAutomationRulesRequestItems);
       const suppressing = items.filter((item) => suppressesFindings(item.Actions ?? item.actions));
@@ -108,7 +137,7 @@ function suppression(event: ApiEvent, context: DetectionContext): Suppression | 
     case 'macie2:CreateFindingsFilter':
     case 'macie2:UpdateFindingsFilter':
       if (str(request.action)?.toUpperCase() !== 'ARCHIVE') return null;
-      return { what: `Macie filter ${str(request.name ?? request.id) ?? 'unknown'} now archives (suppresses) the findings it matches`, everything: event.api === 'CreateFindingsFilter' && matchesEverything(request.findingCriteria) };
+      return { what: `Macie filter ${str(request.name ?? request.id) ?? 'unknown'} now archives (suppresses) the findings it matches`, wide: event.api === 'CreateFindingsFilter' && matchesEverything(request.findingCriteria) ? EVERYTHING : undefined };
     case 'macie2:EnableMacie':
     case 'macie2:UpdateMacieSession':
       return publishingSlowed(event, context);
@@ -123,13 +152,30 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
   if (event.failed || isAwsServiceCall(event)) return;
   const found = suppression(event, context);
   if (!found) return;
-  const low = found.delayOnly === true || isIacAgent(event.userAgent) || (!found.everything && (wasHabit(habits(context), event.principalKey, event.time) || isConsoleAgent(event.userAgent)));
-  context.emit({ type: SUPPRESSED, event, severity: low ? 2 : undefined, aggregateBy: found.what, vars: { ...personVars(event), what: found.what, scope: found.everything ? ' It matches every finding.' : '' } });
+  const habitual = wasHabit(habits(context), found.triage ? `triage>${event.principalKey}` : event.principalKey, event.time);
+  if (found.triage && habitual) return;
+  const low = found.delayOnly === true || isIacAgent(event.userAgent) || (!found.wide && (habitual || isConsoleAgent(event.userAgent) || found.triage === true));
+  context.emit({ type: SUPPRESSED, event, severity: low ? 2 : undefined, aggregateBy: found.triage ? `closed by hand${found.wide ? ' in bulk' : ''}` : found.what, vars: { ...personVars(event), what: found.what, scope: found.wide ?? '' } });
 }
 
 const call = (service: string, name: string, request: Json, time: string, identity: Json = iamUser('mallory'), userAgent?: string) => ctEvent({ service, name, request, time, identity, userAgent });
 const detector = '12abc34d567e8fa901bc2d34e56789f0';
 const analyst = assumedRole('AWSReservedSSO_SecOps_1a2b3c', 'ines@example.com');
+const productArn = (product: string) => `arn:aws:securityhub:us-east-1::product/aws/${product}`;
+/** Security Hub BatchUpdateFindings on `count` findings of `product`, as CloudTrail records its request. */
+const closeFindings = (product: string, count: number, status: string, time: string, identity: Json = iamUser('mallory'), userAgent?: string) =>
+  call(
+    'securityhub',
+    'BatchUpdateFindings',
+    {
+      FindingIdentifiers: Array.from({ length: count }, (_, i) => ({ Id: `arn:aws:${product}:us-east-1:111122223333:finding/${product}-${String(i).padStart(4, '0')}`, ProductArn: productArn(product) })),
+      Workflow: { Status: status },
+      Note: { Text: 'reviewed', UpdatedBy: 'cli' },
+    },
+    time,
+    identity,
+    userAgent,
+  );
 
 export const findingsSuppression: ApiDetection = {
   id: 'gumshoe-findings-suppression',
@@ -144,6 +190,7 @@ export const findingsSuppression: ApiDetection = {
     'DeletePublishingDestination',
     'CreateAutomationRule',
     'BatchUpdateAutomationRules',
+    'BatchUpdateFindings',
     'CreateFindingsFilter',
     'UpdateFindingsFilter',
     'EnableMacie',
@@ -158,7 +205,7 @@ export const findingsSuppression: ApiDetection = {
       mitre: { tactic: 'TA0005 Defense Evasion', technique: 'T1562.001 Impair Defenses: Disable or Modify Tools' },
       title: 'Security findings are being silenced: {what}.',
       description: '{principal} called {api} from {ip}: {what}.{scope} The service keeps running, so it looks healthy while the activity it should report goes unseen.',
-      remediation: 'Review the rule with the security team. If nobody asked for it, delete it (or deactivate the trusted IP list, or set Macie’s publishing frequency back), look at the findings it archived or suppressed since it was created, and check what else the principal did.',
+      remediation: 'Review the change with the security team. If nobody asked for it, undo it (delete the rule, set the closed findings back to NEW, deactivate the trusted IP list, or set Macie’s publishing frequency back), look at the findings it archived, suppressed or closed, and check what else the principal did.',
     },
   ],
   onEvent,
@@ -219,6 +266,32 @@ export const findingsSuppression: ApiDetection = {
         call('macie2', 'UpdateMacieSession', { findingPublishingFrequency: 'ONE_HOUR' }, '2026-11-02T09:05:00Z', analyst, CONSOLE_AGENT),
         call('macie2', 'UpdateMacieSession', { findingPublishingFrequency: 'FIFTEEN_MINUTES' }, '2026-11-02T09:10:00Z'),
         call('macie2', 'UpdateMacieSession', { status: 'PAUSED', findingPublishingFrequency: 'SIX_HOURS' }, '2026-11-02T09:15:00Z'),
+      ],
+      expect: [],
+    },
+    {
+      name: 'twelve GuardDuty findings suppressed at once through the CLI (Medium), and an analyst resolving twenty from the console (still Medium)',
+      records: [closeFindings('guardduty', 12, 'SUPPRESSED', '2026-11-03T03:00:00Z'), closeFindings('guardduty', 20, 'RESOLVED', '2026-11-03T04:00:00Z', analyst, CONSOLE_AGENT)],
+      expect: [SUPPRESSED],
+    },
+    {
+      name: 'a responder resolving one Inspector and one Macie finding on its first day (Low), and again the next days (nothing)',
+      records: [
+        closeFindings('inspector', 1, 'RESOLVED', '2026-11-01T10:00:00Z', analyst, CONSOLE_AGENT),
+        closeFindings('macie', 1, 'SUPPRESSED', '2026-11-01T10:05:00Z', analyst, CONSOLE_AGENT),
+        closeFindings('guardduty', 14, 'RESOLVED', '2026-11-02T10:00:00Z', analyst, CONSOLE_AGENT),
+        closeFindings('inspector', 30, 'SUPPRESSED', '2026-11-03T10:00:00Z', analyst, CONSOLE_AGENT),
+      ],
+      expect: [SUPPRESSED],
+    },
+    {
+      name: 'triage that silences no threat finding: control findings suppressed, GuardDuty findings marked NOTIFIED, a note only, a refused suppression, Security Hub updating findings itself',
+      records: [
+        closeFindings('securityhub', 40, 'SUPPRESSED', '2026-11-03T03:00:00Z'),
+        closeFindings('guardduty', 12, 'NOTIFIED', '2026-11-03T03:01:00Z'),
+        call('securityhub', 'BatchUpdateFindings', { FindingIdentifiers: [{ Id: 'f-1', ProductArn: productArn('guardduty') }], Note: { Text: 'ticket SEC-4411', UpdatedBy: 'ines' } }, '2026-11-03T03:02:00Z'),
+        { ...closeFindings('guardduty', 12, 'SUPPRESSED', '2026-11-03T03:03:00Z', iamUser('intern')), errorCode: 'AccessDeniedException' },
+        { ...closeFindings('guardduty', 12, 'RESOLVED', '2026-11-03T03:04:00Z', { type: 'AWSService', invokedBy: 'securityhub.amazonaws.com' }), sourceIPAddress: 'securityhub.amazonaws.com' },
       ],
       expect: [],
     },

@@ -1,5 +1,5 @@
 import type { ApiEvent } from '../api-event.js';
-import { assumedRole, ctEvent, iamUser, OTHER_ACCOUNT, TERRAFORM_AGENT, CONSOLE_AGENT, ACCOUNT } from '../case-builders.js';
+import { assumedRole, awsService, ctEvent, iamUser, OTHER_ACCOUNT, TERRAFORM_AGENT, CONSOLE_AGENT, ACCOUNT } from '../case-builders.js';
 import type { ApiDetection, CloudTrailRecord, DetectionContext, Signal } from '../detection.js';
 import {
   accountOf,
@@ -68,10 +68,14 @@ const TRUST_ANCHOR = 'Persistence:RolesAnywhere/TrustAnchorCreated.Gumshoe';
 const ADMIN_GRANTED = 'PrivilegeEscalation:IAMUser/AdministratorAccessGranted.Gumshoe';
 const ESCALATION_DENIED = 'PrivilegeEscalation:IAMUser/EscalationAttemptDenied.Gumshoe';
 const PASSED_ADMIN_ROLE = 'PrivilegeEscalation:IAMUser/PassedAdminRole.Gumshoe';
+const BOUNDARY_REMOVED = 'PrivilegeEscalation:IAMUser/PermissionsBoundaryRemoved.Gumshoe';
+const OUTSIDE_ASSUMED = 'InitialAccess:IAMUser/RoleAssumedByOutsideAccount.Gumshoe';
 
 const GRACE = 2 * MINUTE;
-/** Deleting a user takes its MFA devices off first: removals this close to the user's deletion are offboarding. */
+/** Deleting a user takes its MFA devices off first: removals this close to the user's (or role's) deletion are offboarding. */
 const OFFBOARDING = 15 * MINUTE;
+/** How long a trust opened to an outside account makes that account's use of the role Medium. */
+const RECENT_TRUST = 7 * DAY;
 /** Condition keys that pin a `*` trust to the accounts their values name. */
 const PINNING_KEYS = new Set(['aws:principalaccount', 'aws:principalarn', 'aws:sourceaccount', 'aws:sourcearn']);
 /** AWS managed policies that grant everything, in any partition (aws, aws-us-gov, aws-cn). */
@@ -101,10 +105,17 @@ interface IamState {
   /** Customer managed policies (`arn`) and policy versions (`arn#v3`) known to grant everything. */
   adminPolicies: BoundedMap<number>;
   habits: BoundedMap<number>;
-  /** account/user → when it was deleted (absent in states from older versions). */
+  /** account/user and account/role/name → when it was deleted (absent in states from older versions). */
   deletedUsers?: BoundedMap<number>;
   /** IAM Identity Center permission set ARN → what gives it everything, when and by whom (absent in older states). */
   adminPermissionSets?: BoundedMap<AdminPermissionSet>;
+  /**
+   * `account/role>outside account` (or `>*`) → when a trust change reported at more than Low (not a vendor's
+   * external-id trust, not IaC) let that account in (absent in older states).
+   */
+  outsideTrusts?: BoundedMap<number>;
+  /** `group:account/name` of groups whose creation or policies the lake saw, admin or not (absent in older states). */
+  knownGroups?: BoundedMap<number>;
 }
 
 interface AdminPermissionSet {
@@ -132,6 +143,8 @@ const state = (context: DetectionContext) => {
   s.passes ??= boundedMap();
   s.deletedUsers ??= boundedMap();
   s.adminPermissionSets ??= boundedMap();
+  s.outsideTrusts ??= boundedMap();
+  s.knownGroups ??= boundedMap();
   if (!s.adminVia) {
     s.adminVia = boundedMap();
     for (const key of Object.keys(s.adminGroups?.items ?? {})) setEntry(s.adminVia, `group:${key.slice(1)}`, ['a policy an earlier run saw'], 5000);
@@ -159,6 +172,7 @@ function onTrustPolicy(event: ApiEvent, context: DetectionContext): void {
     if (!allowsAnyAction(statement, ['sts:AssumeRole'])) continue;
     for (const principal of awsPrincipals(statement)) {
       if (principal === '*' && !isScopedWildcard(statement)) {
+        rememberOutsideTrust(event, context, role, '*');
         context.emit({ type: TRUST, event, aggregateBy: `${role}>*`, vars: { ...personVars(event), role, target: 'any AWS principal (*)' } });
         continue;
       }
@@ -203,6 +217,7 @@ function trustAccount(event: ApiEvent, context: DetectionContext, statement: Rec
   const habit = wasHabit(state(context).habits, `trust>${ownAccount(event)}>${account}`, event.time);
   // Infrastructure as code is reviewed work, Low as for shares; a bare `*` above keeps its own severity.
   const severity = vendorShaped || habit || isIacAgent(event.userAgent) ? 2 : undefined;
+  if (severity === undefined) rememberOutsideTrust(event, context, role, account);
   context.emit({
     type: TRUST,
     event,
@@ -210,6 +225,44 @@ function trustAccount(event: ApiEvent, context: DetectionContext, statement: Rec
     aggregateBy: `${role}>${account}`,
     remoteAccount: { accountId: account, affiliated: false },
     vars: { ...personVars(event), role, target: `AWS account ${account}` },
+  });
+}
+
+/** A trust change that looks like a backdoor (see `outsideTrusts`): the account's first use of the role is then Medium. */
+function rememberOutsideTrust(event: ApiEvent, context: DetectionContext, role: string, account: string): void {
+  setEntry(state(context).outsideTrusts!, `${ownAccount(event) ?? ''}/${role}>${account}`, event.time, 2000);
+}
+
+/**
+ * An outside account assuming one of our roles (the copy CloudTrail writes in the role's account, whose
+ * caller is `AWSAccount` or another account's user or role): how a backdoored trust is used. Low the first
+ * time that account assumes that role; Medium when a trust change the lake reported let it in within the
+ * week, or the role has admin rights. A vendor integration assuming its role every day is a habit after
+ * its first day: nothing. AWS acting for a service (a service name or `AWS Internal` as the source) is skipped.
+ */
+function onAssumeRole(event: ApiEvent, context: DetectionContext): void {
+  const roleArn = str(event.request?.roleArn);
+  const own = ownAccount(event);
+  // The caller's own account logs the same call: there it is an outbound assumption, not ours to judge.
+  if (!roleArn || !own || event.sourceHost !== null || accountOf(roleArn) !== own) return;
+  const outside = event.actor.accountId ?? accountOf(event.actor.arn ?? '');
+  if (!outside || !isExternalAccount(outside, event, context.settings)) return;
+  const { role } = roleFromArn(roleArn, own);
+  const s = state(context);
+  if (wasHabit(s.habits, `assumed>${own}/${role}>${outside}`, event.time)) return;
+  const trusted = getEntry(s.outsideTrusts!, `${own}/${role}>${outside}`) ?? getEntry(s.outsideTrusts!, `${own}/${role}>*`);
+  const via = adminRoleVia(context, own, role);
+  const reasons = [
+    ...(trusted !== undefined && event.time >= trusted && event.time - trusted <= RECENT_TRUST ? [`its trust policy was opened to that account on ${new Date(trusted).toISOString().slice(0, 10)}`] : []),
+    ...(via ? [`it has administrator rights (${via.join(', ')})`] : []),
+  ];
+  context.emit({
+    type: OUTSIDE_ASSUMED,
+    event,
+    severity: reasons.length ? 5 : undefined,
+    aggregateBy: `${role}>${outside}`,
+    remoteAccount: { accountId: outside, affiliated: false },
+    vars: { role, account: outside, why: reasons.length ? ` The role matters: ${reasons.join(', and ')}.` : '' },
   });
 }
 
@@ -321,6 +374,7 @@ function onHolderPolicy(event: ApiEvent, context: DetectionContext, kind: 'group
   if (!source) return false;
   const admins = state(context).adminVia;
   const key = holderKey(kind, ownAccount(event) ?? '', name);
+  if (kind === 'group') setEntry(state(context).knownGroups!, key, event.time, 5000);
   const via = getEntry(admins, key) ?? [];
   // A Put that no longer grants everything replaces the inline policy that did.
   const grants = /^(Attach|Put)/.test(event.api) && isAdminGrant(event, context);
@@ -328,6 +382,22 @@ function onHolderPolicy(event: ApiEvent, context: DetectionContext, kind: 'group
   if (next.length) setEntry(admins, key, next, 5000);
   else deleteEntry(admins, key);
   return grants;
+}
+
+/** Group names that say admin: `Admins`, `Administrators`, `platform-admin`, `DBAdmins`, `admin-team`. */
+const ADMIN_GROUP_NAME = /admin(istrator)?s?$|^admin(istrator)?s?[-_.]/i;
+
+/**
+ * A user added to a group the lake knows to have admin rights: a grant (AdminUserCreated for a new user).
+ * A group the lake never saw created or given policies, named as an admin group, is a likely one: Low.
+ */
+function onAddUserToGroup(event: ApiEvent, context: DetectionContext, user: string, group: string): void {
+  const s = state(context);
+  const key = holderKey('group', ownAccount(event) ?? '', group);
+  if (getEntry(s.adminVia, key) !== undefined) return onAdminGrant(event, context, user);
+  if (getEntry(s.knownGroups!, key) !== undefined || !ADMIN_GROUP_NAME.test(group)) return;
+  const grantee = `IAM user ${user}, through group ${group} (an admin group by its name; the lake has not seen its policies)`;
+  unlessProvisioning(context, event, user, adminGrantSignal(event, grantee, false));
 }
 
 /** What gives a role everything (its admin policies), unless a permissions boundary caps it. */
@@ -345,8 +415,28 @@ function onRoleLifecycle(event: ApiEvent, context: DetectionContext, role: strin
   if (event.api === 'DeleteRole') {
     deleteEntry(s.adminVia, holderKey('role', ownAccount(event) ?? '', role));
     deleteEntry(s.boundaries, key);
+    onDeleted(event, context, `role/${role}`);
   } else if (event.api === 'DeleteRolePermissionsBoundary') deleteEntry(s.boundaries, key);
   else if (boundary) setEntry(s.boundaries, key, boundary, 5000);
+}
+
+/**
+ * A permissions boundary taken off a user or role, or replaced by one that caps nothing (AdministratorAccess):
+ * its policies then apply in full, so a boundary that fenced an admin policy in (Stratus's backdoor role has
+ * AdministratorAccess under AWSDenyAll) no longer does. Medium; Low through IaC or for a principal that did so
+ * on an earlier day. A user or role the same caller created within the day is provisioning; deleting the
+ * user or role within 15 minutes is teardown (see unlessOffboarding).
+ */
+function onBoundaryChange(event: ApiEvent, context: DetectionContext, kind: 'user' | 'role', name: string): void {
+  const boundary = str(event.request?.permissionsBoundary);
+  const removed = event.api.startsWith('Delete');
+  if (!removed && !(boundary && isAdminPolicy(boundary))) return;
+  const subject = kind === 'role' ? `role/${name}` : name;
+  if (recentlyCreatedBy(context, event, subject)) return;
+  const routine = isIacAgent(event.userAgent) || wasHabit(state(context).habits, `boundary>${event.principalKey}`, event.time);
+  const what = removed ? 'lost its permissions boundary' : `got ${boundary} as its permissions boundary, which caps nothing`;
+  const target = `IAM ${kind} ${name}`;
+  unlessOffboarding(context, event, subject, { type: BOUNDARY_REMOVED, event, severity: routine ? 2 : undefined, aggregateBy: target, vars: { ...personVars(event), target, what } });
 }
 
 /** Whether the caller is known to hold admin rights already: handing them on then gains it nothing. */
@@ -475,6 +565,8 @@ const ESCALATION_APIS = new Set([
   'SetDefaultPolicyVersion',
   'AddUserToGroup',
   'UpdateAssumeRolePolicy',
+  'DeleteUserPermissionsBoundary',
+  'DeleteRolePermissionsBoundary',
 ]);
 
 /** The privilege-escalation path a refused call tried (Pacu's `iam__privesc_scan` methods), or null. */
@@ -560,18 +652,26 @@ function onOtherUsersMfa(event: ApiEvent, context: DetectionContext, user: strin
  * first, and that is offboarding.
  */
 function onOtherUsersMfaRemoved(event: ApiEvent, context: DetectionContext, user: string): void {
-  const s = state(context);
-  const key = userKey(event, user);
-  const deleted = getEntry(s.deletedUsers!, key);
-  if (deleted !== undefined && deleted >= event.time && deleted - event.time <= OFFBOARDING) return;
-  const helpdesk = wasHabit(s.habits, `mfa-removal>${event.principalKey}`, event.time);
+  const helpdesk = wasHabit(state(context).habits, `mfa-removal>${event.principalKey}`, event.time);
   const severity = helpdesk || isIacAgent(event.userAgent) || event.api === 'DeleteVirtualMFADevice' ? 2 : undefined;
   const device = str(event.request?.serialNumber) ?? 'unknown device';
-  holdSignal(context, `${key}|offboarding`, event.time + OFFBOARDING, { type: MFA_REMOVED, event, severity, aggregateBy: user, vars: { ...personVars(event), user, device } });
+  unlessOffboarding(context, event, user, { type: MFA_REMOVED, event, severity, aggregateBy: user, vars: { ...personVars(event), user, device } });
 }
 
-function onUserDeleted(event: ApiEvent, context: DetectionContext, user: string): void {
-  const key = userKey(event, user);
+/**
+ * Emits `signal` about user `name` (or `role/name`) unless that user or role is deleted within OFFBOARDING
+ * of it, in either order: what deleting it takes off first is teardown, not an attack.
+ */
+function unlessOffboarding(context: DetectionContext, event: ApiEvent, name: string, signal: Signal): void {
+  const key = userKey(event, name);
+  const deleted = getEntry(state(context).deletedUsers!, key);
+  if (deleted !== undefined && deleted >= event.time && deleted - event.time <= OFFBOARDING) return;
+  holdSignal(context, `${key}|offboarding`, event.time + OFFBOARDING, signal);
+}
+
+/** A user (`name`) or role (`role/name`) deleted: cancels what waited to see whether it was teardown. */
+function onDeleted(event: ApiEvent, context: DetectionContext, name: string): void {
+  const key = userKey(event, name);
   setEntry(state(context).deletedUsers!, key, event.time, 5000);
   cancelHeldWhere(context, `${key}|offboarding`, (time) => time <= event.time && event.time - time <= OFFBOARDING);
 }
@@ -675,7 +775,9 @@ function onIamEvent(event: ApiEvent, context: DetectionContext): void {
     case 'DeleteRole':
     case 'PutRolePermissionsBoundary':
     case 'DeleteRolePermissionsBoundary':
-      if (role) onRoleLifecycle(event, context, role);
+      if (!role) return;
+      onRoleLifecycle(event, context, role);
+      if (event.api !== 'DeleteRole') onBoundaryChange(event, context, 'role', role);
       return;
     case 'AddRoleToInstanceProfile':
     case 'RemoveRoleFromInstanceProfile': {
@@ -720,7 +822,12 @@ function onIamEvent(event: ApiEvent, context: DetectionContext): void {
     }
     case 'AddUserToGroup': {
       const group = str(event.request?.groupName);
-      if (user && group && getEntry(state(context).adminVia, holderKey('group', ownAccount(event) ?? '', group)) !== undefined) onAdminGrant(event, context, user);
+      if (user && group) onAddUserToGroup(event, context, user, group);
+      return;
+    }
+    case 'CreateGroup': {
+      const group = str(event.request?.groupName);
+      if (group) setEntry(state(context).knownGroups!, holderKey('group', ownAccount(event) ?? '', group), event.time, 5000);
       return;
     }
     case 'CreatePolicy':
@@ -746,8 +853,14 @@ function onIamEvent(event: ApiEvent, context: DetectionContext): void {
       return;
     }
     case 'DeleteUser':
-      if (user) onUserDeleted(event, context, user);
+      if (user) onDeleted(event, context, user);
       return;
+    case 'PutUserPermissionsBoundary':
+    case 'DeleteUserPermissionsBoundary':
+      if (user) onBoundaryChange(event, context, 'user', user);
+      return;
+    case 'AssumeRole':
+      return onAssumeRole(event, context);
     case 'GetFederationToken':
       return onFederationToken(event, context);
     case 'CreateTrustAnchor':
@@ -817,6 +930,22 @@ export const PASS_AND_INVOKE_CASE = 'an IAM user’s key hands an admin role to 
 export const PIPELINE_CASE = 'a deploy pipeline creating functions and a stack with its admin role: Low on its first day, a habit after';
 /** The anonymised account of Stratus's `iam-create-backdoor-role` detonation. */
 const STRATUS_ACCOUNT = '609418236337';
+/** A caller of another account as the role's account logs it. */
+const outsideCaller = (account = OTHER_ACCOUNT) => ({ type: 'AWSAccount', principalId: 'AIDAQ3EXAMPLEOUTSIDE1', accountId: account });
+/** AssumeRole of our role `role`, as CloudTrail logs it in our account (whoever the caller is). */
+const assumeRole = (role: string, time: string, identity: Record<string, unknown>, request: Record<string, unknown> = {}) =>
+  ctEvent({
+    service: 'sts',
+    name: 'AssumeRole',
+    identity,
+    time,
+    account: ACCOUNT,
+    readOnly: true,
+    request: { roleArn: roleArn(role), roleSessionName: 'session-1', durationSeconds: 3600, ...request },
+    response: { assumedRoleUser: { arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${role}/session-1`, assumedRoleId: 'AROAQ3EXAMPLEROLE0001:session-1' } },
+    resources: [{ accountId: ACCOUNT, type: 'AWS::IAM::Role', ARN: roleArn(role) }],
+  });
+const DATADOG_ACCOUNT = '464622532012';
 
 export const iamPersistence: ApiDetection = {
   id: 'gumshoe-iam-persistence',
@@ -842,6 +971,10 @@ export const iamPersistence: ApiDetection = {
     'DeactivateMFADevice',
     'DeleteVirtualMFADevice',
     'DeleteUser',
+    'PutUserPermissionsBoundary',
+    'DeleteUserPermissionsBoundary',
+    // An outside account using one of our roles.
+    'AssumeRole',
     'GetFederationToken',
     'CreateTrustAnchor',
     'UpdateTrustAnchor',
@@ -849,6 +982,7 @@ export const iamPersistence: ApiDetection = {
     'DetachGroupPolicy',
     'DeleteGroupPolicy',
     'DeleteGroup',
+    'CreateGroup',
     'DetachRolePolicy',
     'DeleteRolePolicy',
     'DeleteRole',
@@ -996,6 +1130,26 @@ export const iamPersistence: ApiDetection = {
       description:
         '{principal} called {api} from {ip}: role {role}, which has administrator rights ({via}), now runs {target}{then}. Whoever controls the code that runs there acts with the role’s rights, whatever the caller’s own: the iam:PassRole privilege escalation.',
       remediation: 'Check that {target} is meant to run as {role}. If not, delete it, review what sessions of {role} did since, and restrict the caller’s iam:PassRole to the roles it needs.',
+    },
+    {
+      type: BOUNDARY_REMOVED,
+      dataSource: 'CloudTrailManagement',
+      severity: 5,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0004 Privilege Escalation', technique: 'T1098 Account Manipulation' },
+      title: '{target} {what}.',
+      description: '{principal} called {api} from {ip}: {target} {what}. A permissions boundary is the ceiling on what its policies grant; without one, everything they allow applies, however broad.',
+      remediation: 'Confirm the change with the owner of {target}. If unexpected, put the boundary back (PutUserPermissionsBoundary or PutRolePermissionsBoundary), review what {target} did since, and restrict who may change boundaries.',
+    },
+    {
+      type: OUTSIDE_ASSUMED,
+      dataSource: 'CloudTrailManagement',
+      severity: 2,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0001 Initial Access', technique: 'T1078.004 Valid Accounts: Cloud Accounts' },
+      title: 'AWS account {account}, outside the organization, assumed role {role}.',
+      description: '{principal}, of AWS account {account}, called AssumeRole from {ip} and got credentials for role {role}, for the first time the lake has seen.{why} A trust policy opened to an outside account is used this way to keep access.',
+      remediation: 'Check that account {account} is a known vendor or partner meant to use {role}. If not, remove it from the trust policy of {role}, revoke the role’s active sessions (AWSRevokeOlderSessions), and review what sessions of {role} did since.',
     },
   ],
   onEvent: onIamEvent,
@@ -1374,6 +1528,100 @@ export const iamPersistence: ApiDetection = {
         assignment('ps-0e5f607182930415', '2026-11-02T10:02:00Z', terraform, TERRAFORM_AGENT),
       ],
       expect: [ADMIN_GRANTED],
+    },
+    // ---- roles assumed from outside accounts ----
+    {
+      name: 'a trust opened to an outside account, which assumes the role the next day (Medium)',
+      technique: 'aws.persistence.iam-backdoor-role',
+      records: [
+        iam('UpdateAssumeRolePolicy', { roleName: 'app-deployer', policyDocument: trust({ AWS: `arn:aws:iam::${OTHER_ACCOUNT}:root` }) }, '2026-11-01T22:00:00Z', mallory),
+        assumeRole('app-deployer', '2026-11-02T10:00:00Z', outsideCaller()),
+      ],
+      expect: [TRUST, OUTSIDE_ASSUMED],
+    },
+    {
+      name: 'an outside account’s role session assumes a role the lake knows is admin (Medium)',
+      records: [
+        ...roleByTerraform('ops-admin', ADMIN_ACCESS, '2026-10-01T09:00:00Z'),
+        assumeRole('ops-admin', '2026-11-02T10:00:00Z', {
+          type: 'AssumedRole',
+          principalId: 'AROAQ3EXAMPLEOUTSIDE2:op',
+          arn: `arn:aws:sts::${OTHER_ACCOUNT}:assumed-role/pivot/op`,
+          accountId: OTHER_ACCOUNT,
+        }),
+      ],
+      expect: [OUTSIDE_ASSUMED],
+    },
+    {
+      name: 'a vendor integration assuming its read-only role every hour: Low on its first day, a habit after',
+      records: [0, 1, 2].flatMap((day) =>
+        ['09', '10'].map((hour) => assumeRole('DatadogIntegration', `2026-11-0${day + 1}T${hour}:00:00Z`, outsideCaller(DATADOG_ACCOUNT), { externalId: 'a1b2c3', roleSessionName: 'DatadogAWSIntegration' })),
+      ),
+      expect: [OUTSIDE_ASSUMED],
+    },
+    {
+      name: 'assumptions that are not an outside account’s: our own user, a declared organisation account, an AWS service, AWS Internal, our own call to another account’s role, a refused one',
+      settings: { organizationAccounts: ['777788889999'] },
+      records: [
+        assumeRole('app-deployer', '2026-11-02T10:00:00Z', iamUser('alice')),
+        assumeRole('OrganizationAccountAccessRole', '2026-11-02T10:01:00Z', outsideCaller('777788889999')),
+        { ...assumeRole('lambda-exec', '2026-11-02T10:02:00Z', awsService('lambda.amazonaws.com')), sourceIPAddress: 'lambda.amazonaws.com', userAgent: 'lambda.amazonaws.com' },
+        { ...assumeRole('AWSServiceRoleForConfig', '2026-11-02T10:03:00Z', outsideCaller('123456789012')), sourceIPAddress: 'AWS Internal', userAgent: 'AWS Internal' },
+        ctEvent({ service: 'sts', name: 'AssumeRole', identity: iamUser('alice'), time: '2026-11-02T10:04:00Z', request: { roleArn: roleArn('audit', OTHER_ACCOUNT), roleSessionName: 'alice' } }),
+        { ...assumeRole('app-deployer', '2026-11-02T10:05:00Z', outsideCaller()), errorCode: 'AccessDenied', errorMessage: 'User: arn:aws:iam::444455556666:user/x is not authorized to perform: sts:AssumeRole' },
+      ],
+      expect: [],
+    },
+    // ---- permissions boundaries ----
+    {
+      name: 'a user’s key takes the permissions boundary off a role and a user, and makes AdministratorAccess another role’s boundary (Medium)',
+      records: [
+        iam('DeleteRolePermissionsBoundary', { roleName: 'ci-runner' }, '2026-11-02T10:00:00Z', mallory),
+        iam('DeleteUserPermissionsBoundary', { userName: 'dev' }, '2026-11-02T10:01:00Z', mallory),
+        iam('PutRolePermissionsBoundary', { roleName: 'reporting', permissionsBoundary: ADMIN_ACCESS }, '2026-11-02T10:02:00Z', mallory),
+      ],
+      expect: [BOUNDARY_REMOVED],
+    },
+    {
+      name: 'Terraform removing a role’s boundary (Low), and an administrator doing it again days later (Medium the first time, Low after)',
+      records: [
+        iam('DeleteRolePermissionsBoundary', { roleName: 'batch' }, '2026-11-02T10:00:00Z', terraform, TERRAFORM_AGENT),
+        iam('DeleteUserPermissionsBoundary', { userName: 'build' }, '2026-10-20T10:00:00Z', admin),
+        iam('DeleteUserPermissionsBoundary', { userName: 'deploy' }, '2026-11-02T10:00:00Z', admin),
+      ],
+      expect: [BOUNDARY_REMOVED],
+    },
+    {
+      name: 'boundaries changed without lifting the ceiling: a narrower one put, a new role’s boundary swapped by its creator, a role torn down from the console, AWS acting',
+      records: [
+        iam('PutUserPermissionsBoundary', { userName: 'dev', permissionsBoundary: `arn:aws:iam::${ACCOUNT}:policy/dev-boundary` }, '2026-11-02T09:00:00Z', mallory),
+        iam('CreateRole', { roleName: 'etl', assumeRolePolicyDocument: trust({ Service: 'glue.amazonaws.com' }), permissionsBoundary: `arn:aws:iam::${ACCOUNT}:policy/dev-boundary` }, '2026-11-02T09:30:00Z'),
+        iam('DeleteRolePermissionsBoundary', { roleName: 'etl' }, '2026-11-02T09:31:00Z'),
+        iam('DeleteRolePermissionsBoundary', { roleName: 'old-app' }, '2026-11-02T10:00:00Z', admin, CONSOLE_AGENT),
+        iam('DetachRolePolicy', { roleName: 'old-app', policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }, '2026-11-02T10:00:01Z', admin, CONSOLE_AGENT),
+        iam('DeleteRole', { roleName: 'old-app' }, '2026-11-02T10:00:02Z', admin, CONSOLE_AGENT),
+        { ...iam('DeleteRolePermissionsBoundary', { roleName: 'svc' }, '2026-11-02T11:00:00Z', awsService('iam.amazonaws.com')), sourceIPAddress: 'iam.amazonaws.com' },
+      ],
+      expect: [],
+    },
+    // ---- groups the lake does not know ----
+    {
+      name: 'a user put in a group the lake never saw, named Administrators (Low)',
+      records: [iam('AddUserToGroup', { groupName: 'Administrators', userName: 'eve' }, '2026-11-02T10:00:00Z', mallory)],
+      expect: [ADMIN_GRANTED],
+    },
+    {
+      name: 'groups named admin that the lake knows grant nothing, a group not named admin, and a new user onboarded into Admins',
+      records: [
+        iam('CreateGroup', { groupName: 'platform-admins' }, '2026-10-01T09:00:00Z', terraform, TERRAFORM_AGENT),
+        iam('AttachGroupPolicy', { groupName: 'DBAdmins', policyArn: 'arn:aws:iam::aws:policy/AmazonRDSReadOnlyAccess' }, '2026-10-01T09:00:00Z', terraform, TERRAFORM_AGENT),
+        iam('AddUserToGroup', { groupName: 'platform-admins', userName: 'dave' }, '2026-11-02T10:00:00Z'),
+        iam('AddUserToGroup', { groupName: 'DBAdmins', userName: 'dave' }, '2026-11-02T10:01:00Z'),
+        iam('AddUserToGroup', { groupName: 'developers', userName: 'dave' }, '2026-11-02T10:02:00Z'),
+        iam('CreateUser', { userName: 'frank' }, '2026-11-02T11:00:00Z'),
+        iam('AddUserToGroup', { groupName: 'Admins', userName: 'frank' }, '2026-11-02T11:00:30Z'),
+      ],
+      expect: [],
     },
   ],
 };
