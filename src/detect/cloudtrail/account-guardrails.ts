@@ -1,21 +1,26 @@
 import type { ApiEvent } from '../api-event.js';
 import { assumedRole, awsService, ctEvent, iamUser, ACCOUNT, CONSOLE_AGENT, OTHER_ACCOUNT, TERRAFORM_AGENT } from '../case-builders.js';
 import type { ApiDetection, DetectionContext } from '../detection.js';
-import { accountOf, type BoundedMap, boundedMap, getEntry, isAwsServiceCall, isExternalAccount, isIacAgent, obj, personVars, setEntry, str, wasHabit } from './gumshoe-common.js';
+import { accountOf, type BoundedMap, boundedMap, getEntry, isAwsServiceCall, isExternalAccount, isIacAgent, isLongTermKey, obj, personVars, setEntry, str, wasHabit } from './gumshoe-common.js';
 
 /**
  * Account- and organization-wide guardrails taken away: EBS encryption by default turned off (new volumes and
  * snapshot copies land unencrypted, and can then be shared out), the default EBS key switched to another
  * account's KMS key (every new volume then depends on a key the attacker can revoke: ransomware set-up), and
- * service or resource control policies detached, deleted or switched off at the root.
+ * service or resource control policies detached, deleted or switched off at the root, and a web application
+ * firewall taken off a load balancer, API, user pool or CloudFront distribution (its rules no longer stop the
+ * injection or credential stuffing they blocked).
  *
  * Turning encryption off and removing an SCP are Medium, Low through infrastructure as code or for a
  * principal that did the same on an earlier day (an organization team reshaping its OUs). A default key in an
  * outside account is High, Low through IaC (a central key account not declared as the organization's).
+ * A web ACL removed is Low, Medium for an IAM user's or root's long-term key outside IaC and habits. A web ACL
+ * cannot be deleted while still associated (WAF refuses), so the disassociation is what is logged.
  */
 const ENCRYPTION_OFF = 'DefenseEvasion:EC2/EbsEncryptionByDefaultDisabled.Gumshoe';
 const FOREIGN_KEY = 'Impact:EC2/EbsDefaultKeyInOutsideAccount.Gumshoe';
 const GUARDRAIL = 'DefenseEvasion:Organizations/GuardrailRemoved.Gumshoe';
+const WAF_REMOVED = 'DefenseEvasion:WAF/WebAclRemoved.Gumshoe';
 
 /** Organizations policy types that restrict what accounts may do (tag, backup and AI opt-out policies do not). */
 const GUARDRAIL_TYPES = new Set(['SERVICE_CONTROL_POLICY', 'RESOURCE_CONTROL_POLICY']);
@@ -26,6 +31,8 @@ interface GuardrailState {
   /** Organizations policy id → its type and name, from CreatePolicy. */
   policies: BoundedMap<{ type: string; name: string }>;
   habits: BoundedMap<number>;
+  /** CloudFront distribution id → its web ACL, from its create and update calls. */
+  distributionAcls?: BoundedMap<string>;
 }
 
 const state = (context: DetectionContext) => context.state<GuardrailState>('account-guardrails', () => ({ policies: boundedMap(), habits: boundedMap() }));
@@ -84,8 +91,35 @@ function guardrailRemoval(event: ApiEvent, context: DetectionContext): { aggrega
   return { aggregate: id, change: `policy ${policy} was detached from ${str(request.targetId) ?? 'its target'}` };
 }
 
+/** An IAM user's or root's access key (AKIA…): long-lived, and what leaks. */
+
+/** The resource a call takes a web ACL off, or null: a CloudFront update emptying a web ACL it is known to have had. */
+function wafRemovedFrom(event: ApiEvent, context: DetectionContext): string | null {
+  const request = event.request ?? {};
+  if (event.api === 'DisassociateWebACL') return str(request.resourceArn) ?? str(request.ResourceArn) ?? 'a resource';
+  if (event.api === 'DisassociateDistributionWebACL') return `CloudFront distribution ${str(request.id) ?? str(request.Id) ?? 'unknown'}`;
+  const acls = (state(context).distributionAcls ??= boundedMap());
+  const config = obj(request.distributionConfig) ?? obj(obj(request.distributionConfigWithTags)?.distributionConfig);
+  const id = str(request.id) ?? str(obj(event.response?.distribution)?.id);
+  if (!config || !id || !('webACLId' in config)) return null;
+  const acl = str(config.webACLId) ?? '';
+  const before = getEntry(acls, id);
+  setEntry(acls, id, acl, 2000);
+  return event.api === 'UpdateDistribution' && acl === '' && before ? `CloudFront distribution ${id}` : null;
+}
+
+function onWebAclRemoval(event: ApiEvent, context: DetectionContext): void {
+  const resource = wafRemovedFrom(event, context);
+  if (!resource) return;
+  const routine = routineSeverity(event, context);
+  context.emit({ type: WAF_REMOVED, event, severity: routine ?? (isLongTermKey(event) ? 5 : 2), aggregateBy: resource, vars: { ...personVars(event), resource } });
+}
+
+const WAF_APIS = ['DisassociateWebACL', 'DisassociateDistributionWebACL', 'UpdateDistribution', 'CreateDistribution', 'CreateDistributionWithTags'];
+
 function onEvent(event: ApiEvent, context: DetectionContext): void {
   if (event.failed || isAwsServiceCall(event)) return;
+  if (WAF_APIS.includes(event.api)) return onWebAclRemoval(event, context);
   if (event.api === 'ModifyEbsDefaultKmsKeyId') return onDefaultKey(event, context);
   if (event.api === 'DisableEbsEncryptionByDefault') {
     context.emit({ type: ENCRYPTION_OFF, event, severity: routineSeverity(event, context), aggregateBy: event.region ?? '', vars: { ...personVars(event) } });
@@ -117,12 +151,28 @@ const createPolicy = (id: string, name: string, type: string, time: string) =>
     policy: { policySummary: { id, arn: `arn:aws:organizations::${ACCOUNT}:policy/o-abc123def4/${type.toLowerCase()}/${id}`, name, type, awsManaged: false } },
   });
 
+const albArn = (name: string) => `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:loadbalancer/app/${name}/50dc6c495c0c9188`;
+const disassociate = (resourceArn: string, time: string, identity: Record<string, unknown> = mallory, userAgent?: string, service = 'wafv2') =>
+  ctEvent({ service, name: 'DisassociateWebACL', request: { resourceArn }, time, identity, userAgent });
+const WEB_ACL = `arn:aws:wafv2:us-east-1:${ACCOUNT}:global/webacl/edge-protection/a1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d`;
+/** UpdateDistribution of E2QWRUHAPOMQZL setting its web ACL to `webACLId` ('' removes it). */
+const updateDistribution = (webACLId: string, time: string, identity: Record<string, unknown>, userAgent?: string) =>
+  ctEvent({
+    service: 'cloudfront',
+    name: 'UpdateDistribution',
+    time,
+    identity,
+    userAgent,
+    request: { id: 'E2QWRUHAPOMQZL', ifMatch: 'E2QWRUHEXAMPLE', distributionConfig: { callerReference: 'site-2026', comment: 'www', enabled: true, webACLId, priceClass: 'PriceClass_100', httpVersion: 'http2' } },
+    response: { distribution: { id: 'E2QWRUHAPOMQZL', status: 'InProgress', domainName: 'd111111abcdef8.cloudfront.net' } },
+  });
+
 const EVASION = 'TA0005 Defense Evasion';
 
 export const accountGuardrails: ApiDetection = {
   id: 'gumshoe-account-guardrails',
   source: 'cloudtrail',
-  apis: ['DisableEbsEncryptionByDefault', 'ModifyEbsDefaultKmsKeyId', 'CreatePolicy', 'DetachPolicy', 'DeletePolicy', 'DisablePolicyType'],
+  apis: ['DisableEbsEncryptionByDefault', 'ModifyEbsDefaultKmsKeyId', 'CreatePolicy', 'DetachPolicy', 'DeletePolicy', 'DisablePolicyType', ...WAF_APIS],
   types: [
     {
       type: ENCRYPTION_OFF,
@@ -153,6 +203,16 @@ export const accountGuardrails: ApiDetection = {
       title: 'An organization guardrail was removed: {change}.',
       description: '{principal} called {api} from {ip}: {change}. Whatever the policy denied (leaving the organization, turning off CloudTrail or GuardDuty, using other regions) is allowed again in the accounts it covered.',
       remediation: 'Confirm the change with the organization’s owners. If unplanned, reattach or recreate the policy (or re-enable the policy type), review what the affected accounts did meanwhile, and rotate the caller’s credentials.',
+    },
+    {
+      type: WAF_REMOVED,
+      dataSource: 'CloudTrailManagement',
+      severity: 2,
+      resourceType: 'AccessKey',
+      mitre: { tactic: EVASION, technique: 'T1562.007 Impair Defenses: Disable or Modify Cloud Firewall' },
+      title: 'The web application firewall was removed from {resource}.',
+      description: '{principal} called {api} from {ip}: {resource} is no longer behind its AWS WAF web ACL. Requests its rules blocked (injection, credential stuffing, bad bots, blocked countries and addresses) now reach the application.',
+      remediation: 'If the change was not planned, associate the web ACL again (AssociateWebACL, or the distribution’s web ACL setting), review the application’s logs since for attacks the rules would have stopped, and rotate the caller’s credentials.',
     },
   ],
   onEvent,
@@ -207,6 +267,27 @@ export const accountGuardrails: ApiDetection = {
         org('DetachPolicy', { policyId: 'p-FullAWSAccess', targetId: 'ou-ab12-sandbox1' }, '2026-11-02T10:02:00Z'),
         { ...org('DetachPolicy', { policyId: 'p-7fh3kq2m', targetId: 'ou-ab12-cd34ef56' }, '2026-11-02T10:03:00Z', iamUser('intern')), errorCode: 'AccessDeniedException', errorMessage: 'not authorized' },
         org('DetachPolicy', { policyId: 'p-ct8guard', targetId: 'ou-ab12-cd34ef56' }, '2026-11-02T10:04:00Z', { ...assumedRole('AWSControlTowerAdmin', 'controltower-session'), invokedBy: 'controltower.amazonaws.com' }),
+      ],
+      expect: [],
+    },
+    { name: 'a web ACL taken off a load balancer by an IAM user’s long-term key (Medium)', records: [disassociate(albArn('web'), '2026-11-02T10:00:00Z')], expect: [WAF_REMOVED] },
+    {
+      name: 'a classic regional web ACL removed by an SSO session, and a CloudFront distribution’s web ACL emptied by Terraform (Low)',
+      records: [
+        disassociate(`arn:aws:apigateway:us-east-1::/restapis/a1b2c3d4e5/stages/prod`, '2026-11-02T10:00:00Z', orgAdmin, undefined, 'waf-regional'),
+        updateDistribution(WEB_ACL, '2026-10-01T09:00:00Z', terraform, TERRAFORM_AGENT),
+        updateDistribution('', '2026-11-02T10:05:00Z', terraform, TERRAFORM_AGENT),
+      ],
+      expect: [WAF_REMOVED],
+    },
+    {
+      name: 'CloudFront updates that keep or add a web ACL, one of a distribution never seen with one, a refused disassociation, Firewall Manager at work',
+      records: [
+        updateDistribution(WEB_ACL, '2026-11-02T10:00:00Z', orgAdmin, CONSOLE_AGENT),
+        updateDistribution(WEB_ACL, '2026-11-02T10:01:00Z', orgAdmin, CONSOLE_AGENT),
+        ctEvent({ service: 'cloudfront', name: 'UpdateDistribution', time: '2026-11-02T10:02:00Z', identity: orgAdmin, request: { id: 'E3NEWDISTRO1', ifMatch: 'E3EX', distributionConfig: { comment: 'docs', enabled: true, webACLId: '' } } }),
+        { ...disassociate(albArn('api'), '2026-11-02T10:03:00Z', iamUser('intern')), errorCode: 'AccessDeniedException', errorMessage: 'not authorized' },
+        disassociate(albArn('shop'), '2026-11-02T10:04:00Z', { ...assumedRole('AWSServiceRoleForFMS', 'fms-session'), invokedBy: 'fms.amazonaws.com' }),
       ],
       expect: [],
     },

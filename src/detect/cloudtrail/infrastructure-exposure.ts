@@ -12,6 +12,7 @@ import {
   isAwsServiceCall,
   isExternalAccount,
   isIacAgent,
+  list,
   obj,
   ownAccount,
   personVars,
@@ -27,7 +28,8 @@ import { isAnonymousRequest } from './s3-resources.js';
  * packet, credentials in clear-text protocols included), a database made reachable from the internet (the
  * way restored snapshots are read out, with the master password reset to one the intruder knows), an
  * IAM principal made administrator of an EKS cluster through an access entry (from AWS credentials into
- * every workload and Kubernetes secret of the cluster), IMDSv1 re-enabled (a server-side request forgery
+ * every workload and Kubernetes secret of the cluster), an EKS cluster's API server opened to the whole
+ * internet (a leaked kubeconfig or token, or an API server flaw, is then usable from anywhere), IMDSv1 re-enabled (a server-side request forgery
  * reads the instance's credentials again), a disk exported as a VM image to S3, a domain readied for a
  * transfer to another registrar, and a VPC endpoint used with another account's credentials.
  *
@@ -37,6 +39,7 @@ import { isAnonymousRequest } from './s3-resources.js';
 const MIRROR = 'CredentialAccess:EC2/TrafficMirroringCreated.Gumshoe';
 const PUBLIC_DB = 'Exfiltration:RDS/DatabaseMadePublic.Gumshoe';
 const EKS_ADMIN = 'PrivilegeEscalation:EKS/ClusterAdminAccessGranted.Gumshoe';
+const EKS_PUBLIC = 'Policy:EKS/ClusterEndpointMadePublic.Gumshoe';
 const ENDPOINT = 'Exfiltration:EC2/VpcEndpointUsedByExternalAccount.Gumshoe';
 const IMDS_V1 = 'DefenseEvasion:EC2/MetadataServiceV1Enabled.Gumshoe';
 const VM_EXPORT = 'Exfiltration:EC2/DiskImageExported.Gumshoe';
@@ -62,12 +65,14 @@ interface ExposureState {
   passwordResets: BoundedMap<{ by: string; time: number }>;
   /** account/region/cluster → who created it and when. */
   clusters: BoundedMap<{ by: string; time: number }>;
+  /** account/region/cluster → whether its API server endpoint is open to the whole internet (false: private or limited to some addresses). */
+  endpoints: BoundedMap<boolean>;
   /** account/domain/step (unlock, auth code) → who did it and when. */
   domainSteps: BoundedMap<{ by: string; time: number }>;
 }
 
 const state = (context: DetectionContext) =>
-  context.state<ExposureState>('infrastructure-exposure', () => ({ habits: boundedMap(), exposed: boundedMap(), passwordResets: boundedMap(), clusters: boundedMap(), domainSteps: boundedMap() }));
+  context.state<ExposureState>('infrastructure-exposure', () => ({ habits: boundedMap(), exposed: boundedMap(), passwordResets: boundedMap(), clusters: boundedMap(), domainSteps: boundedMap(), endpoints: boundedMap() }));
 
 /** Newer EC2 APIs wrap their parameters (`CreateTrafficMirrorSessionRequest`); the SDKs' older shape does not. */
 const ec2Request = (event: ApiEvent) => obj(event.request?.[`${event.api}Request`]) ?? event.request ?? {};
@@ -195,14 +200,57 @@ function decoded(value: unknown): string | undefined {
 
 const clusterKey = (event: ApiEvent, cluster: string) => `${ownAccount(event)}/${event.region}/${cluster}`;
 
+const EVERYWHERE = new Set(['0.0.0.0/0', '::/0']);
+
+/**
+ * The public endpoint a cluster's VPC configuration asks for: open to the whole internet, limited (to some
+ * addresses, or private only), or null when the call leaves it alone. A public endpoint without address
+ * limits is open to every address: CreateCluster's default. An update that turns the public endpoint on
+ * without naming addresses may only be restating it while changing private access: `restated`.
+ */
+function requestedEndpoint(event: ApiEvent): { open: boolean; restated: boolean } | null {
+  const config = obj(event.request?.resourcesVpcConfig);
+  if (!config) return null;
+  const create = event.api === 'CreateCluster';
+  const publicAccess = config.endpointPublicAccess ?? (create ? true : undefined);
+  if (publicAccess === undefined) return null;
+  if (publicAccess !== true && publicAccess !== 'true') return { open: false, restated: false };
+  const cidrs = list(config.publicAccessCidrs).map(String);
+  if (cidrs.length) return { open: cidrs.some((cidr) => EVERYWHERE.has(cidr)), restated: false };
+  return { open: true, restated: !create };
+}
+
+/**
+ * A cluster's API server endpoint opened to every address. Medium by hand; Low through IaC, from the
+ * console, as a principal's habit, for a new cluster (public to everyone is CreateCluster's default) and for
+ * an update that names no addresses on a cluster not known to be private. Nothing when it was open already.
+ */
+function onEndpointAccess(event: ApiEvent, context: DetectionContext, cluster: string): void {
+  const endpoint = requestedEndpoint(event);
+  if (!endpoint) return;
+  const s = state(context);
+  const key = clusterKey(event, cluster);
+  const before = getEntry(s.endpoints, key);
+  setEntry(s.endpoints, key, endpoint.open, 2000);
+  if (!endpoint.open || before === true) return;
+  const routine = wasHabit(s.habits, `eks-public>${event.principalKey}`, event.time);
+  const created = event.api === 'CreateCluster';
+  const low = routine || created || isIacAgent(event.userAgent) || fromConsole(event) || (endpoint.restated && before === undefined);
+  context.emit({
+    type: EKS_PUBLIC,
+    event,
+    severity: low ? 2 : undefined,
+    aggregateBy: cluster,
+    vars: { ...personVars(event), cluster, how: created ? 'was created with its API server endpoint public to every address' : 'had its API server endpoint opened to every address' },
+  });
+}
+
 function onEks(event: ApiEvent, context: DetectionContext): void {
   const request = event.request ?? {};
   const cluster = str(request.name) ?? str(request.clusterName) ?? str(obj(event.response?.cluster)?.name) ?? 'unknown-cluster';
   const s = state(context);
-  if (event.api === 'CreateCluster') {
-    setEntry(s.clusters, clusterKey(event, cluster), { by: event.principalKey, time: event.time }, 2000);
-    return;
-  }
+  if (event.api === 'CreateCluster') setEntry(s.clusters, clusterKey(event, cluster), { by: event.principalKey, time: event.time }, 2000);
+  if (event.api === 'CreateCluster' || event.api === 'UpdateClusterConfig') return onEndpointAccess(event, context, cluster);
   const policy = str(request.policyArn) ?? '';
   const scope = str(obj(request.accessScope)?.type) ?? 'cluster';
   if (!CLUSTER_ADMIN.test(policy) && !(NAMESPACE_ADMIN.test(policy) && scope === 'cluster')) return;
@@ -344,6 +392,28 @@ const createCluster = (time: string, identity: Record<string, unknown>) =>
     response: { cluster: { name: 'prod-payments', arn: 'arn:aws:eks:us-east-1:111122223333:cluster/prod-payments', status: 'CREATING' } },
   });
 
+/** UpdateClusterConfig of prod-payments with `vpc` as its resourcesVpcConfig. */
+const endpointUpdate = (vpc: Record<string, unknown>, time: string, identity: Record<string, unknown> = intruder, userAgent?: string, cluster = 'prod-payments') =>
+  ctEvent({
+    service: 'eks',
+    name: 'UpdateClusterConfig',
+    identity,
+    time,
+    userAgent,
+    request: { name: cluster, resourcesVpcConfig: vpc, clientRequestToken: '6a0c2f8e-3b1d-4e7a-9c5f-1d2e3f4a5b6c' },
+    response: { update: { id: '9d3f0b2c-7a4e-4c1b-8e6d-5f2a1b0c9d8e', status: 'InProgress', type: 'EndpointAccessUpdate', params: [{ type: 'EndpointPublicAccess', value: String(vpc.endpointPublicAccess) }], createdAt: time, errors: [] } },
+  });
+const createWithVpc = (vpc: Record<string, unknown>, time: string, identity: Record<string, unknown>, userAgent?: string, cluster = 'analytics') =>
+  ctEvent({
+    service: 'eks',
+    name: 'CreateCluster',
+    identity,
+    time,
+    userAgent,
+    request: { name: cluster, version: '1.31', roleArn: 'arn:aws:iam::111122223333:role/eks-cluster-role', resourcesVpcConfig: { subnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0b2c3d4e5f6071829'], ...vpc } },
+    response: { cluster: { name: cluster, arn: `arn:aws:eks:us-east-1:111122223333:cluster/${cluster}`, status: 'CREATING' } },
+  });
+
 /** A network activity event of our S3 endpoint for a call signed by `identity`. */
 const throughEndpoint = (identity: Record<string, unknown>, time: string, errorCode?: string) =>
   networkActivity(
@@ -367,7 +437,7 @@ export const EKS_OUTSIDE_ADMIN = 'cluster admin granted to a role in an outside 
 export const infrastructureExposure: ApiDetection = {
   id: 'gumshoe-infrastructure-exposure',
   source: 'cloudtrail',
-  apis: ['CreateTrafficMirrorSession', 'ModifyTrafficMirrorSession', 'ModifyInstanceMetadataOptions', 'ModifyInstanceMetadataDefaults', 'CreateInstanceExportTask', 'ExportImage', 'DisableDomainTransferLock', 'RetrieveDomainAuthCode', ...DB_APIS, 'CreateCluster', 'AssociateAccessPolicy'],
+  apis: ['CreateTrafficMirrorSession', 'ModifyTrafficMirrorSession', 'ModifyInstanceMetadataOptions', 'ModifyInstanceMetadataDefaults', 'CreateInstanceExportTask', 'ExportImage', 'DisableDomainTransferLock', 'RetrieveDomainAuthCode', ...DB_APIS, 'CreateCluster', 'UpdateClusterConfig', 'AssociateAccessPolicy'],
   types: [
     {
       type: MIRROR,
@@ -404,6 +474,18 @@ export const infrastructureExposure: ApiDetection = {
         '{principal} called AssociateAccessPolicy from {ip}, giving {grantee}{outside} the {policy} access policy on cluster {cluster}. It can now run anything in the cluster and read every Kubernetes secret, without any change to the aws-auth ConfigMap.',
       remediation:
         'Remove the access entry (DeleteAccessEntry) unless the grant was planned, review the cluster’s audit logs for what the principal did, and restrict eks:CreateAccessEntry and eks:AssociateAccessPolicy to the platform team.',
+    },
+    {
+      type: EKS_PUBLIC,
+      dataSource: 'CloudTrailManagement',
+      severity: 5,
+      resourceType: 'AccessKey',
+      mitre: { tactic: 'TA0005 Defense Evasion', technique: 'T1562.007 Impair Defenses: Disable or Modify Cloud Firewall' },
+      title: 'EKS cluster {cluster} {how}.',
+      description:
+        '{principal} called {api} from {ip}: EKS cluster {cluster} {how} on the internet. Anyone holding a kubeconfig, a service account token or an access entry’s credentials can reach the Kubernetes API from anywhere, and every address can probe the API server.',
+      remediation:
+        'Limit the public endpoint to your networks (publicAccessCidrs) or turn it off and use the private endpoint. If the change was not planned, review the cluster’s audit logs for calls from unknown addresses since, and rotate service account tokens.',
     },
     {
       type: IMDS_V1,
@@ -560,6 +642,36 @@ export const infrastructureExposure: ApiDetection = {
       name: 'the cluster’s creator makes the platform team admin right after creating it (Low)',
       records: [createCluster('2026-11-02T09:00:00Z', platform), associateAdmin('arn:aws:iam::111122223333:role/PlatformTeam', '2026-11-02T09:20:00Z', platform)],
       expect: [EKS_ADMIN],
+    },
+    { name: 'a private cluster’s API server opened to 0.0.0.0/0 from the CLI (Medium)', records: [endpointUpdate({ endpointPublicAccess: true, publicAccessCidrs: ['0.0.0.0/0'] }, '2026-11-02T10:00:00Z')], expect: [EKS_PUBLIC] },
+    {
+      name: 'a cluster created with the default public endpoint, one private cluster made public without naming addresses (Low, Medium)',
+      records: [
+        createWithVpc({}, '2026-11-01T09:00:00Z', platform, 'aws-sdk-go-v2/1.30.3 os/linux lang/go#1.22.5 api/eks#1.46.2 eksctl/0.190.0'),
+        createWithVpc({ endpointPublicAccess: false, endpointPrivateAccess: true }, '2026-11-01T09:10:00Z', platform, undefined, 'ledger'),
+        endpointUpdate({ endpointPublicAccess: true }, '2026-11-02T10:00:00Z', intruder, undefined, 'ledger'),
+      ],
+      expect: [EKS_PUBLIC],
+    },
+    {
+      name: 'Terraform and the console opening endpoints; the public endpoint named without addresses on a cluster of unknown state (Low)',
+      records: [
+        endpointUpdate({ endpointPublicAccess: true, endpointPrivateAccess: true }, '2026-11-02T09:55:00Z', admin, undefined, 'search'),
+        endpointUpdate({ endpointPublicAccess: true, publicAccessCidrs: ['0.0.0.0/0'] }, '2026-11-02T10:00:00Z', terraform, TERRAFORM_AGENT, 'batch'),
+        endpointUpdate({ endpointPublicAccess: true, endpointPrivateAccess: true, publicAccessCidrs: ['::/0', '0.0.0.0/0'] }, '2026-11-02T10:05:00Z', admin, CONSOLE_AGENT, 'web'),
+      ],
+      expect: [EKS_PUBLIC],
+    },
+    {
+      name: 'endpoints limited to office ranges, made private, a refused change, private access alone, a cluster created private',
+      records: [
+        endpointUpdate({ endpointPublicAccess: true, publicAccessCidrs: ['203.0.113.0/24', '198.51.100.16/28'] }, '2026-11-02T10:00:00Z', admin),
+        endpointUpdate({ endpointPublicAccess: false, endpointPrivateAccess: true }, '2026-11-02T10:01:00Z', admin, undefined, 'ledger'),
+        { ...endpointUpdate({ endpointPublicAccess: true, publicAccessCidrs: ['0.0.0.0/0'] }, '2026-11-02T10:03:00Z', iamUser('intern'), undefined, 'ledger'), errorCode: 'AccessDeniedException' },
+        endpointUpdate({ endpointPrivateAccess: true }, '2026-11-02T10:04:00Z', intruder, undefined, 'billing'),
+        createWithVpc({ endpointPublicAccess: false, endpointPrivateAccess: true }, '2026-11-02T10:05:00Z', terraform, TERRAFORM_AGENT),
+      ],
+      expect: [],
     },
     {
       name: 'read-only and namespace-scoped admin policies are not cluster admin',

@@ -1,11 +1,12 @@
 import type { ApiEvent } from '../api-event.js';
-import { assumedRole, ctEvent, iamUser, OTHER_ACCOUNT, ACCOUNT, TERRAFORM_AGENT } from '../case-builders.js';
+import { assumedRole, ctEvent, iamUser, OTHER_ACCOUNT, ACCOUNT, CONSOLE_AGENT, TERRAFORM_AGENT } from '../case-builders.js';
 import type { ApiDetection, DetectionContext } from '../detection.js';
 import {
   accountOf,
   apiName,
   type BoundedMap,
   boundedMap,
+  fromConsole,
   getEntry,
   isAwsServiceCall,
   isExternalAccount,
@@ -23,7 +24,8 @@ import {
 } from './gumshoe-common.js';
 
 /**
- * Lambda persistence: a resource policy that lets anyone or an outside account invoke a function, a layer
+ * Lambda persistence: a resource policy that lets anyone or an outside account invoke a function, a function
+ * URL that needs no authentication (auth type NONE: anyone on the internet can call the function), a layer
  * (extension) slipped into a function, and function code overwritten by someone other than its usual
  * deployer.
  *
@@ -96,8 +98,15 @@ function onAddPermission(event: ApiEvent, context: DetectionContext, fn: string)
   if (principal === '*' && !source) {
     if (request.principalOrgID || request.sourceAccount || request.sourceArn) return;
     // A public function URL is a deliberate design more often than a backdoor.
+    // The console pairs it with the URL's own call (onFunctionUrl): both are one finding, as the same aggregate.
     const publicUrl = request.functionUrlAuthType === 'NONE';
-    context.emit({ type: POLICY, event, severity: publicUrl ? 2 : undefined, aggregateBy: `${fn}>*`, vars: { function: fn, target: publicUrl ? 'anyone, through a public function URL' : 'anyone (*)' } });
+    context.emit({
+      type: POLICY,
+      event,
+      severity: publicUrl ? 2 : undefined,
+      aggregateBy: `${fn}>*`,
+      vars: { function: fn, change: 'added a statement to the resource policy of', target: publicUrl ? 'anyone, through a public function URL' : 'anyone (*)' },
+    });
     return;
   }
   const account = accountOf(principal) ?? source;
@@ -109,7 +118,26 @@ function onAddPermission(event: ApiEvent, context: DetectionContext, fn: string)
     severity: habit ? 2 : undefined,
     aggregateBy: `${fn}>${account}`,
     remoteAccount: { accountId: account, affiliated: false },
-    vars: { function: fn, target: accountOf(principal) ? `AWS account ${account}` : `${principal || 'any principal'} acting for AWS account ${account}` },
+    vars: { function: fn, change: 'added a statement to the resource policy of', target: accountOf(principal) ? `AWS account ${account}` : `${principal || 'any principal'} acting for AWS account ${account}` },
+  });
+}
+
+/**
+ * A function URL created or changed to auth type NONE: the function answers anyone on the internet (with the
+ * `lambda:InvokeFunctionUrl` statement for `*` that the console adds beside it). Medium by hand; Low through
+ * IaC, from the console or as a principal's habit (a team that ships public webhooks).
+ */
+function onFunctionUrl(event: ApiEvent, context: DetectionContext, fn: string): void {
+  const authType = str(event.request?.authType) ?? str(event.response?.authType);
+  if (authType !== 'NONE') return;
+  const habit = wasHabit(state(context).habits, `public-url>${event.principalKey}`, event.time);
+  const url = str(event.response?.functionUrl);
+  context.emit({
+    type: POLICY,
+    event,
+    severity: habit || isIacAgent(event.userAgent) || fromConsole(event) ? 2 : 5,
+    aggregateBy: `${fn}>*`,
+    vars: { function: fn, change: `gave a function URL${url ? ` (${url})` : ''} with auth type NONE to`, target: 'anyone on the internet, through its function URL' },
   });
 }
 
@@ -172,6 +200,9 @@ function onLambdaEvent(event: ApiEvent, context: DetectionContext): void {
   switch (apiName(event.api)) {
     case 'AddPermission':
       return onAddPermission(event, context, fn);
+    case 'CreateFunctionUrlConfig':
+    case 'UpdateFunctionUrlConfig':
+      return onFunctionUrl(event, context, fn);
     case 'CreateFunction':
       addDeployer(context, key, event);
       return learnLayers(context, key, resultingLayers(event).layers);
@@ -182,16 +213,34 @@ function onLambdaEvent(event: ApiEvent, context: DetectionContext): void {
   }
 }
 
+/** Function URL calls, under their CloudTrail names (the 2021-10-31 API version) and plain. */
+const URL_APIS = ['CreateFunctionUrlConfig', 'UpdateFunctionUrlConfig'].flatMap((name) => [name, `${name}20211031`]);
+
 const lambda = (name: string, request: Record<string, unknown>, time: string, identity: Record<string, unknown>, extra: { userAgent?: string; response?: Record<string, unknown> } = {}) =>
   ctEvent({ service: 'lambda', name, identity, time, request, ...extra });
 const ciRole = assumedRole('GithubActionsDeploy', 'GitHubActions');
+/** CreateFunctionUrlConfig (or Update…) of `fn` with `authType`, and the URL in the response. */
+const functionUrl = (fn: string, authType: string, time: string, identity: Record<string, unknown>, extra: { userAgent?: string; errorCode?: string; update?: boolean } = {}) =>
+  ctEvent({
+    service: 'lambda',
+    name: extra.update ? 'UpdateFunctionUrlConfig20211031' : 'CreateFunctionUrlConfig20211031',
+    identity,
+    time,
+    userAgent: extra.userAgent,
+    errorCode: extra.errorCode,
+    request: { functionName: fn, authType },
+    response: extra.errorCode ? null : { functionUrl: `https://k7q2x9m4p1ab3cd5ef6gh7ij8kl9mn0o.lambda-url.us-east-1.on.aws/`, functionArn: `arn:aws:lambda:us-east-1:111122223333:function:${fn}`, authType, creationTime: time },
+  });
+/** The statement the console adds beside a public function URL. */
+const urlPermission = (fn: string, time: string, identity: Record<string, unknown>, userAgent?: string) =>
+  lambda('AddPermission20150331v2', { functionName: fn, statementId: 'FunctionURLAllowPublicAccess', action: 'lambda:InvokeFunctionUrl', principal: '*', functionUrlAuthType: 'NONE' }, time, identity, { userAgent });
 const dev = iamUser('dave');
 const layerArn = (account: string, name: string, version: number) => `arn:aws:lambda:us-east-1:${account}:layer:${name}:${version}`;
 
 export const lambdaPersistence: ApiDetection = {
   id: 'gumshoe-lambda-persistence',
   source: 'cloudtrail',
-  apis: [...lambdaApiVersions('AddPermission'), ...lambdaApiVersions('CreateFunction'), ...lambdaApiVersions('UpdateFunctionConfiguration'), ...lambdaApiVersions('UpdateFunctionCode')],
+  apis: [...lambdaApiVersions('AddPermission'), ...URL_APIS, ...lambdaApiVersions('CreateFunction'), ...lambdaApiVersions('UpdateFunctionConfiguration'), ...lambdaApiVersions('UpdateFunctionCode')],
   types: [
     {
       type: POLICY,
@@ -200,7 +249,7 @@ export const lambdaPersistence: ApiDetection = {
       resourceType: 'AccessKey',
       mitre: { tactic: 'TA0003 Persistence', technique: 'T1098 Account Manipulation' },
       title: 'Lambda function {function} can now be invoked by {target}.',
-      description: '{principal} added a statement to the resource policy of Lambda function {function} from {ip} that lets {target} invoke it.',
+      description: '{principal} {change} Lambda function {function} from {ip}, which lets {target} invoke it.',
       remediation: 'Read the function’s resource policy (GetPolicy). If the statement is not expected, remove it (RemovePermission), check the function’s invocations since, and rotate the caller’s credentials.',
     },
     {
@@ -239,6 +288,21 @@ export const lambdaPersistence: ApiDetection = {
         lambda('UpdateFunctionCode20150331v2', { functionName: 'arn:aws:lambda:us-east-1:111122223333:function:payments-api', publish: true }, '2026-11-02T03:12:00Z', dev),
       ],
       expect: [CODE],
+    },
+    { name: 'a function URL with auth type NONE created from the CLI (Medium)', records: [functionUrl('payments-api', 'NONE', '2026-11-02T10:00:00Z', dev)], expect: [POLICY] },
+    {
+      name: 'the console’s public function URL (the URL and its public invoke statement: one finding) and Terraform’s (Low)',
+      records: [functionUrl('webhook', 'NONE', '2026-11-02T10:00:00Z', assumedRole('AWSReservedSSO_Developer_1a2b3c4d', 'grace@acme.example'), { userAgent: CONSOLE_AGENT }), urlPermission('webhook', '2026-11-02T10:00:01Z', assumedRole('AWSReservedSSO_Developer_1a2b3c4d', 'grace@acme.example'), CONSOLE_AGENT), functionUrl('stripe-hook', 'NONE', '2026-11-02T11:00:00Z', ciRole, { userAgent: TERRAFORM_AGENT })],
+      expect: [POLICY],
+    },
+    {
+      name: 'function URLs that need IAM auth, an IAM-auth URL’s CORS change, a refused public URL',
+      records: [
+        functionUrl('internal-api', 'AWS_IAM', '2026-11-02T10:00:00Z', dev),
+        lambda('UpdateFunctionUrlConfig20211031', { functionName: 'internal-api', cors: { allowOrigins: ['https://app.example.com'] } }, '2026-11-02T10:01:00Z', dev, { response: { functionName: 'internal-api', authType: 'AWS_IAM' } }),
+        functionUrl('payments-api', 'NONE', '2026-11-02T10:02:00Z', iamUser('intern'), { errorCode: 'AccessDeniedException' }),
+      ],
+      expect: [],
     },
     {
       name: 'invoke permission for an outside account',
