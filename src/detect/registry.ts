@@ -20,6 +20,7 @@ import { loggingTampering } from './cloudtrail/logging-tampering.js';
 import { s3Ransomware } from './cloudtrail/s3-ransomware.js';
 import { s3EncryptionTampering } from './cloudtrail/s3-encryption-tampering.js';
 import { s3CopyExfiltration } from './cloudtrail/s3-copy-exfiltration.js';
+import { s3ObjectExposure } from './cloudtrail/s3-object-exposure.js';
 import { sharingExternally } from './cloudtrail/sharing-externally.js';
 import { infrastructureExposure, vpcEndpointExternalAccess } from './cloudtrail/infrastructure-exposure.js';
 import { recoverySabotage } from './cloudtrail/recovery-sabotage.js';
@@ -52,7 +53,7 @@ import { outOfBandCallback } from './dns/out-of-band-callback.js';
 import type { Detection, FindingTypeSpec } from './detection.js';
 
 /** Every detection Gumshoe runs. Add a module here to enable it. */
-export const DETECTIONS: readonly Detection[] = [rootCredentialUsage, anomalousBehavior, credentialExfiltration, consoleLoginGeoVelocity, s3AnomalousBehavior, attackSequence, iamThreatIntel, s3ThreatIntel, pentestUserAgent, cloudtrailLoggingDisabled, passwordPolicyChange, bedrockLoggingDisabled, s3PublicAccess, sharingExternally, iamPersistence, lambdaPersistence, loggingTampering, ec2Execution, instanceEnumeration, ssmAndSecrets, bedrockAndSes, consoleLogin, leakedCredentials, identityFederation, findingsSuppression, kmsKeyDestruction, accountGuardrails, regionOptIn, instanceRoleIam, s3Ransomware, s3EncryptionTampering, s3CopyExfiltration, recoverySabotage, rdsDataAccess, cognitoExposure, infrastructureExposure, vpcEndpointExternalAccess, ecsTaskCredentials, flowThreatIntel, tor, portProbe, firstSeen, bruteForce, scans, denialOfService, trafficVolume, rejectedSurge, dnsThreatIntel, dgaDomainRequest, dnsDataExfiltration, metadataDnsRebind, domainReputation, outOfBandCallback];
+export const DETECTIONS: readonly Detection[] = [rootCredentialUsage, anomalousBehavior, credentialExfiltration, consoleLoginGeoVelocity, s3AnomalousBehavior, attackSequence, iamThreatIntel, s3ThreatIntel, pentestUserAgent, cloudtrailLoggingDisabled, passwordPolicyChange, bedrockLoggingDisabled, s3PublicAccess, sharingExternally, iamPersistence, lambdaPersistence, loggingTampering, ec2Execution, instanceEnumeration, ssmAndSecrets, bedrockAndSes, consoleLogin, leakedCredentials, identityFederation, findingsSuppression, kmsKeyDestruction, accountGuardrails, regionOptIn, instanceRoleIam, s3Ransomware, s3EncryptionTampering, s3CopyExfiltration, s3ObjectExposure, recoverySabotage, rdsDataAccess, cognitoExposure, infrastructureExposure, vpcEndpointExternalAccess, ecsTaskCredentials, flowThreatIntel, tor, portProbe, firstSeen, bruteForce, scans, denialOfService, trafficVolume, rejectedSurge, dnsThreatIntel, dgaDomainRequest, dnsDataExfiltration, metadataDnsRebind, domainReputation, outOfBandCallback];
 
 /** Finding type name → its catalogue entry, over every detection. */
 export function findingTypeSpecs(detections: readonly Detection[] = DETECTIONS): Map<string, FindingTypeSpec> {
