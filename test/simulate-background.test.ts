@@ -102,7 +102,9 @@ test('CloudTrail files are {"Records":[...]} in the AWS key layout with complete
     assert.match(record.eventSource as string, /^[a-z0-9-]+\.amazonaws\.com$/);
     assert.ok(['Management', 'Data'].includes(record.eventCategory as string));
     const identity = record.userIdentity;
-    assert.ok(['IAMUser', 'AssumedRole', 'AWSService', 'Root'].includes(identity.type as string));
+    // AWSAccount: another account's caller (a vendor assuming its integration role), as the role's account logs it.
+    assert.ok(['IAMUser', 'AssumedRole', 'AWSService', 'Root', 'AWSAccount'].includes(identity.type as string));
+    if (identity.type === 'AWSAccount') assert.notEqual(identity.accountId, record.recipientAccountId);
     if (identity.type === 'AssumedRole') {
       const context = identity.sessionContext as { sessionIssuer: { type: string; arn: string } };
       assert.equal(context.sessionIssuer.type, 'Role');

@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip, type Gzip } from 'node:zlib';
 
 /** Bump when the output of a generator changes, so cached benchmark data is regenerated. */
-export const GENERATOR_VERSION = 5;
+export const GENERATOR_VERSION = 6;
 
 export interface GenerateOptions {
   outDir: string;
@@ -308,6 +308,7 @@ async function deliverInWindows<T>(
   options: GenerateOptions,
   streams: Stream<T>[],
   defaultPerFile: { min: number; max: number },
+  mustDeliver: ((stream: Stream<T>, windowEnd: number) => boolean) | null,
   writeFile: (stream: Stream<T>, windowStart: number, count: number, windowMs: number) => Promise<void>,
 ): Promise<void> {
   const { perFile, windowMs } = options.recordsPerFile
@@ -321,7 +322,7 @@ async function deliverInWindows<T>(
     const windowStart = start + window * windowMs;
     for (const stream of streams) {
       if (remaining <= 0) break;
-      if (stream !== streams[0] && !rng.chance(stream.activity)) continue;
+      if (stream !== streams[0] && !mustDeliver?.(stream, windowStart + windowMs) && !rng.chance(stream.activity)) continue;
       const count = Math.min(remaining, rng.int(perFile.min, perFile.max));
       await writeFile(stream, windowStart, count, windowMs);
       remaining -= count;
@@ -1149,9 +1150,10 @@ interface TrailStream {
   dataActors: Weighted<Actor>;
   /** Per actor: the calls it makes here (global calls only in us-east-1, where AWS logs them). */
   callsByActor: Map<Actor, Weighted<EventSpec>>;
+  routine: RoutinePlanner;
 }
 
-function buildTrailStream(account: AccountEstate, actors: Actor[], region: string): TrailStream {
+function buildTrailStream(account: AccountEstate, actors: Actor[], routine: RoutinePlanner, region: string): TrailStream {
   const here = actors.filter((actor) => actor.homeRegion === undefined || actor.homeRegion === region);
   const callsByActor = new Map<Actor, Weighted<EventSpec>>();
   for (const actor of here) {
@@ -1172,6 +1174,7 @@ function buildTrailStream(account: AccountEstate, actors: Actor[], region: strin
     managementActors: perProfile(MANAGEMENT_ACTOR_WEIGHTS),
     dataActors: perProfile(DATA_ACTOR_WEIGHTS),
     callsByActor,
+    routine,
   };
 }
 
@@ -1334,6 +1337,445 @@ function cloudTrailRecord(rng: Random, stream: TrailStream, region: string, time
   return managementRecord(c, spec, actor.userAgent(rng, spec.source), source);
 }
 
+// ───────────────────────────── routine jobs ─────────────────────────────
+//
+// The scheduled work of a real organisation that touches risky APIs on purpose: backups and their retention,
+// disaster-recovery copies, Terraform applies, offboarding, a vendor's integration, MFA sessions, triage.
+// Each job has fixed people or roles and a schedule; its calls replace random ones in the files of the
+// stream (account × region) they are logged in, so record counts stay what was asked for.
+
+const DAY_MS = 24 * HOUR_MS;
+const TERRAFORM_AGENT = CI_AGENTS[0];
+const AWS_VAULT_AGENT = 'aws-vault/v7.2.0 aws-sdk-go-v2/1.24.0 os/macos lang/go#1.21.5 md/GOOS#darwin md/GOARCH#arm64 api/sts#1.26.7';
+/** A monitoring vendor's AWS account, assuming its integration role in ours with an external ID. */
+const VENDOR_ACCOUNT = '464622532012';
+
+/** One call of a routine job. */
+interface RoutineCall {
+  time: number;
+  region: string;
+  actor: Actor;
+  spec: EventSpec;
+  /** An S3 object write with a customer-provided key (a data event). */
+  sseCObject?: { bucket: string; key: string };
+}
+
+interface RoutineJobContext {
+  rng: Random;
+  account: AccountEstate;
+  /** The busiest region and a second one (for disaster-recovery copies); the same with one region. */
+  home: string;
+  drRegion: string;
+  actors: RoutineActors;
+}
+
+/** A job's calls on the day starting at `day` (UTC midnight). */
+type RoutineJob = (c: RoutineJobContext, day: number) => RoutineCall[];
+
+/** A call spec built in place: fixed request and response, no random parameters. */
+function fixedSpec(source: string, name: string, request: Json, response: Json = null, options: { global?: boolean; readOnly?: boolean; resources?: Record<string, unknown>[] } = {}): EventSpec {
+  return {
+    source, name, readOnly: options.readOnly ?? false, ...(options.global ? { global: true } : {}),
+    request: () => request, response: () => response, ...(options.resources ? { resources: () => options.resources as Record<string, unknown>[] } : {}),
+  };
+}
+
+const at = (day: number, hour: number, minute = 0, second = 0): number => day + hour * HOUR_MS + minute * 60_000 + second * 1000;
+const isWeekday = (day: number): boolean => ![0, 6].includes(new Date(day).getUTCDay());
+const dayName = (day: number): string => new Date(day).toISOString().slice(0, 10);
+
+/** The people and roles the routine jobs run as. */
+interface RoutineActors {
+  snapshotLambda: Actor;
+  backupRole: Actor;
+  backupService: Actor;
+  drCopier: Actor;
+  dba: Actor;
+  terraform: Actor;
+  helpdesk: Actor;
+  vendor: Actor;
+  developers: Actor[];
+  platformEngineer: Actor;
+  archiver: Actor;
+  analysts: Actor[];
+}
+
+function roleActor(rng: Random, profile: Profile, acct: string, roleName: string, session: string, agent: (r: Random) => string, ip: (r: Random) => string, extra: Record<string, unknown> = {}): Actor {
+  return {
+    ...baseActor(rng, profile, acct, `arn:aws:sts::${acct}:assumed-role/${roleName}/${session}`),
+    identity: assumedRoleIdentity(acct, `AROA${rng.upperAlnum(17)}`, roleName, '', session, extra),
+    source: (r) => ({ ip: ip(r) }),
+    userAgent: agent,
+  };
+}
+
+function ssoActor(rng: Random, acct: string, permissionSet: string, email: string, ip: string, region: string, agent: (r: Random) => string): Actor {
+  const roleName = `AWSReservedSSO_${permissionSet}_${rng.hex(16)}`;
+  return {
+    ...baseActor(rng, 'sso-console', acct, `arn:aws:sts::${acct}:assumed-role/${roleName}/${email}`),
+    identity: assumedRoleIdentity(acct, `AROA${rng.upperAlnum(17)}`, roleName, `aws-reserved/sso.amazonaws.com/${region}/`, email, { webIdFederationData: {} }),
+    source: () => ({ ip }),
+    userAgent: agent,
+  };
+}
+
+function buildRoutineActors(rng: Random, account: AccountEstate, regions: readonly string[]): RoutineActors {
+  const acct = account.accountId;
+  const awsIps = awsIpPool(rng, 6);
+  const office = publicIp(rng);
+  const person = (): string => `${rng.pick(FIRST_NAMES)}.${rng.pick(LAST_NAMES)}@${account.company}.com`;
+  const awsIp = (r: Random): string => r.pick(awsIps);
+  const service = (invokedBy: string): Actor => ({
+    ...baseActor(rng, 'service', acct, invokedBy),
+    identity: () => ({ type: 'AWSService', invokedBy }),
+    source: () => ({ ip: invokedBy }),
+    userAgent: () => invokedBy,
+  });
+  const vendorIps = prefixPool(rng, AWS_PREFIXES, 4);
+  const vendorPrincipal = `AROA${rng.upperAlnum(17)}:${rng.digits(10)}`;
+  const developers = account.users.filter((user) => !user.includes('-')).slice(0, 3).map((userName) => {
+    const arn = `arn:aws:iam::${acct}:user/${userName}`;
+    const principalId = `AIDA${rng.upperAlnum(17)}`;
+    const accessKeyId = `AKIA${rng.upperAlnum(16)}`;
+    const ip = publicIp(rng);
+    return {
+      ...baseActor(rng, 'iam-cli', acct, arn),
+      identity: () => ({ type: 'IAMUser', principalId, arn, accountId: acct, accessKeyId, userName }),
+      source: () => ({ ip }),
+      userAgent: () => AWS_VAULT_AGENT,
+    } satisfies Actor;
+  });
+  const region = regions[0] as string;
+  const browser = (r: Random): string => r.pick(BROWSER_AGENTS);
+  return {
+    snapshotLambda: roleActor(rng, 'lambda', acct, 'rds-snapshot-retention-role', 'rds-snapshot-retention', () => LAMBDA_AGENTS[1], awsIp),
+    backupRole: invokedBy(roleActor(rng, 'service', acct, 'AWSBackupDefaultServiceRole', 'AWSBackup-AWSBackupDefaultServiceRole', () => 'backup.amazonaws.com', () => 'backup.amazonaws.com'), 'backup.amazonaws.com'),
+    backupService: service('backup.amazonaws.com'),
+    drCopier: roleActor(rng, 'ci', acct, 'dr-snapshot-copy', 'dr-nightly', () => CLI_AGENTS[4], awsIp),
+    dba: ssoActor(rng, acct, 'DatabaseAdministrator', person(), office, region, browser),
+    terraform: roleActor(rng, 'ci', acct, 'terraform-ci', `terraform-${rng.digits(19)}`, () => TERRAFORM_AGENT, awsIp),
+    helpdesk: ssoActor(rng, acct, 'IAMHelpDesk', person(), office, region, browser),
+    vendor: {
+      ...baseActor(rng, 'service', VENDOR_ACCOUNT, `arn:aws:iam::${VENDOR_ACCOUNT}:root`),
+      identity: () => ({ type: 'AWSAccount', principalId: vendorPrincipal, accountId: VENDOR_ACCOUNT }),
+      source: (r) => ({ ip: r.pick(vendorIps) }),
+      userAgent: () => 'aws-sdk-go/1.44.327 (go1.20.14; linux; amd64)',
+    },
+    developers,
+    platformEngineer: ssoActor(rng, acct, 'PowerUserAccess', person(), office, region, () => CLI_AGENTS[0]),
+    archiver: roleActor(rng, 'instance', acct, 'records-archiver-task-role', rng.hex(32), () => INSTANCE_AGENTS[1], awsIp),
+    analysts: [person(), person()].map((email) => ssoActor(rng, acct, 'SecurityAnalyst', email, office, region, browser)),
+  };
+}
+
+/** A service acting through the customer's role: the role's session, with the service named in `invokedBy`. */
+function invokedBy(actor: Actor, service: string): Actor {
+  return { ...actor, identity: (time, key, start) => ({ ...actor.identity(time, key, start), invokedBy: service }) };
+}
+
+// Actors of people: each routine person keeps their own working hours, so their calls fall inside them.
+const workHour = (actor: Actor, offset: number): number => ((actor.workday?.start ?? 9) + offset) % 24;
+
+const rdsArn = (c: RoutineJobContext, region: string, kind: string, name: string): string => `arn:aws:rds:${region}:${c.account.accountId}:${kind}:${name}`;
+const DATABASE = 'orders-prod';
+
+/** A Lambda that takes a manual snapshot of the orders database each night and deletes the one a week older. */
+const snapshotRetention: RoutineJob = (c, day) => {
+  const name = (d: number): string => `${DATABASE}-nightly-${dayName(d)}`;
+  const time = at(day, 3, 10, c.rng.int(0, 59));
+  return [
+    {
+      time, region: c.home, actor: c.actors.snapshotLambda,
+      spec: fixedSpec('rds.amazonaws.com', 'CreateDBSnapshot', { dBSnapshotIdentifier: name(day), dBInstanceIdentifier: DATABASE, tags: [{ key: 'retention', value: '7d' }] }, {
+        dBSnapshotIdentifier: name(day), dBInstanceIdentifier: DATABASE, engine: 'postgres', allocatedStorage: 200, status: 'creating', port: 5432,
+        availabilityZone: `${c.home}a`, vpcId: (c.account.regions.get(c.home) as RegionEstate).vpcId, masterUsername: 'orders_admin', engineVersion: '16.3',
+        licenseModel: 'postgresql-license', snapshotType: 'manual', encrypted: true, storageType: 'gp3',
+        dBSnapshotArn: rdsArn(c, c.home, 'snapshot', name(day)), iAMDatabaseAuthenticationEnabled: false, dbiResourceId: `db-${c.rng.upperAlnum(26)}`,
+      }),
+    },
+    {
+      time: time + 40_000, region: c.home, actor: c.actors.snapshotLambda,
+      spec: fixedSpec('rds.amazonaws.com', 'DeleteDBSnapshot', { dBSnapshotIdentifier: name(day - 7 * DAY_MS) }, {
+        dBSnapshotIdentifier: name(day - 7 * DAY_MS), dBInstanceIdentifier: DATABASE, snapshotType: 'manual', status: 'deleted', engine: 'postgres',
+        dBSnapshotArn: rdsArn(c, c.home, 'snapshot', name(day - 7 * DAY_MS)),
+      }),
+    },
+  ];
+};
+
+/** Disaster recovery: the night's snapshot copied to the second region, the copy of a week ago deleted there. */
+const drCopy: RoutineJob = (c, day) => {
+  if (c.drRegion === c.home) return [];
+  const source = rdsArn(c, c.home, 'snapshot', `${DATABASE}-nightly-${dayName(day)}`);
+  const target = (d: number): string => `${DATABASE}-dr-${dayName(d)}`;
+  const time = at(day, 4, 5, c.rng.int(0, 59));
+  return [
+    {
+      time, region: c.drRegion, actor: c.actors.drCopier,
+      spec: fixedSpec('rds.amazonaws.com', 'CopyDBSnapshot', { sourceDBSnapshotIdentifier: source, targetDBSnapshotIdentifier: target(day), kmsKeyId: 'alias/aws/rds', copyTags: true, sourceRegion: c.home }, {
+        dBSnapshotIdentifier: target(day), dBInstanceIdentifier: DATABASE, snapshotType: 'manual', status: 'pending', encrypted: true,
+        sourceDBSnapshotIdentifier: source, sourceRegion: c.home, dBSnapshotArn: rdsArn(c, c.drRegion, 'snapshot', target(day)),
+      }),
+    },
+    { time: time + 30_000, region: c.drRegion, actor: c.actors.drCopier, spec: fixedSpec('rds.amazonaws.com', 'DeleteDBSnapshot', { dBSnapshotIdentifier: target(day - 7 * DAY_MS) }, { dBSnapshotIdentifier: target(day - 7 * DAY_MS), snapshotType: 'manual', status: 'deleted' }) },
+  ];
+};
+
+/** AWS Backup's daily plan: a snapshot through its service role, and the recovery point that expired deleted by the service. */
+const backupPlan: RoutineJob = (c, day) => {
+  const job = c.rng.hex(8);
+  const time = at(day, 5, c.rng.int(0, 30));
+  const expired = `arn:aws:rds:${c.home}:${c.account.accountId}:snapshot:awsbackup:job-${c.rng.hex(8)}-${c.rng.hex(4)}`;
+  return [
+    {
+      time, region: c.home, actor: c.actors.backupRole,
+      spec: fixedSpec('rds.amazonaws.com', 'CreateDBSnapshot', { dBSnapshotIdentifier: `awsbackup:job-${job}`, dBInstanceIdentifier: DATABASE, tags: [] }, { dBSnapshotIdentifier: `awsbackup:job-${job}`, dBInstanceIdentifier: DATABASE, snapshotType: 'awsbackup', status: 'creating', encrypted: true }),
+    },
+    { time: time + 20 * 60_000, region: c.home, actor: c.actors.backupService, spec: fixedSpec('backup.amazonaws.com', 'DeleteRecoveryPoint', { backupVaultName: 'Default', recoveryPointArn: expired }) },
+  ];
+};
+
+/** A DBA reading the orders database's error log in the console on Monday, Wednesday and Friday. */
+const dbaLogs: RoutineJob = (c, day) => {
+  if (![1, 3, 5].includes(new Date(day).getUTCDay())) return [];
+  const time = at(day, workHour(c.actors.dba, 1), c.rng.int(0, 59));
+  return [0, 1].map((i) => ({
+    time: time + i * 90_000, region: c.home, actor: c.actors.dba,
+    spec: fixedSpec('rds.amazonaws.com', 'DownloadDBLogFilePortion', { dBInstanceIdentifier: DATABASE, logFileName: `error/postgresql.log.${dayName(day)}-${String(c.rng.int(0, 23)).padStart(2, '0')}`, marker: '0', numberOfLines: 10000 }, null, { readOnly: true }),
+  }));
+};
+
+/** Terraform applies from CI on weekdays: bucket encryption, security groups, a permissions boundary, an EventBridge rule, SCPs. */
+const terraformApplies: RoutineJob = (c, day) => {
+  if (!isWeekday(day)) return [];
+  const tf = c.actors.terraform;
+  const bucket = c.account.buckets[c.rng.int(0, c.account.buckets.length - 1)] as string;
+  const estate = c.account.regions.get(c.home) as RegionEstate;
+  const key = `arn:aws:kms:${c.home}:${c.account.accountId}:key/${estate.kmsKeys[0] as string}`;
+  const group = `sg-${c.rng.hex(17)}`;
+  const scratch = `${c.account.company}-tf-scratch-${dayName(day).replaceAll('-', '')}`;
+  const time = at(day, c.rng.int(13, 17), c.rng.int(0, 59));
+  const s3Host = (b: string): string => bucketHost(b, c.home);
+  // Each apply changes a few resources, each with its own chance.
+  const calls: [EventSpec, number][] = [
+    [fixedSpec('s3.amazonaws.com', 'PutBucketEncryption', {
+      bucketName: bucket, Host: s3Host(bucket), encryption: '',
+      ServerSideEncryptionConfiguration: { xmlns: 'http://s3.amazonaws.com/doc/2006-03-01/', Rule: { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key }, BucketKeyEnabled: true } },
+    }, null, { resources: [{ accountId: c.account.accountId, type: 'AWS::S3::Bucket', ARN: `arn:aws:s3:::${bucket}` }] }), 0.5],
+    // A preview environment's bucket torn down: its encryption configuration goes first.
+    [fixedSpec('s3.amazonaws.com', 'DeleteBucketEncryption', { bucketName: scratch, Host: s3Host(scratch), encryption: '' }, null, { resources: [{ accountId: c.account.accountId, type: 'AWS::S3::Bucket', ARN: `arn:aws:s3:::${scratch}` }] }), 0.3],
+    [fixedSpec('s3.amazonaws.com', 'DeleteBucket', { bucketName: scratch, Host: s3Host(scratch) }, null, { resources: [{ accountId: c.account.accountId, type: 'AWS::S3::Bucket', ARN: `arn:aws:s3:::${scratch}` }] }), 0.3],
+    [fixedSpec('ec2.amazonaws.com', 'AuthorizeSecurityGroupIngress', {
+      groupId: group, ipPermissions: items([{ ipProtocol: 'tcp', fromPort: 443, toPort: 443, groups: {}, ipRanges: items([{ cidrIp: `${estate.vpcPrefix}.0.0/16`, description: 'internal HTTPS' }]), ipv6Ranges: {}, prefixListIds: {} }]),
+    }, { requestId: c.rng.uuid(), _return: true, securityGroupRuleSet: items([{ groupOwnerId: c.account.accountId, groupId: group, securityGroupRuleId: `sgr-${c.rng.hex(17)}`, isEgress: false, ipProtocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: `${estate.vpcPrefix}.0.0/16` }]) }), 0.5],
+    [fixedSpec('ec2.amazonaws.com', 'RevokeSecurityGroupIngress', {
+      groupId: group, ipPermissions: items([{ ipProtocol: 'tcp', fromPort: 8080, toPort: 8080, groups: {}, ipRanges: items([{ cidrIp: `${estate.vpcPrefix}.0.0/16` }]), ipv6Ranges: {}, prefixListIds: {} }]),
+    }, { requestId: c.rng.uuid(), _return: true }), 0.5],
+    [fixedSpec('iam.amazonaws.com', 'PutRolePermissionsBoundary', { roleName: `${c.rng.pick(APPS)}-lambda-role`, permissionsBoundary: `arn:aws:iam::${c.account.accountId}:policy/workload-boundary` }, null, { global: true }), 0.5],
+    [fixedSpec('iam.amazonaws.com', 'DeleteRolePermissionsBoundary', { roleName: `${c.rng.pick(APPS)}-preview-role` }, null, { global: true }), 0.3],
+    [fixedSpec('events.amazonaws.com', 'PutRule', {
+      name: `${c.rng.pick(APPS)}-nightly-report`, scheduleExpression: 'cron(0 6 * * ? *)', state: 'ENABLED', eventBusName: 'default',
+    }, { ruleArn: `arn:aws:events:${c.home}:${c.account.accountId}:rule/${c.rng.pick(APPS)}-nightly-report` }), 0.5],
+  ];
+  // Terraform replaces a resource by deleting it and creating it again: here the rule sending GuardDuty findings to chat.
+  if (new Date(day).getUTCDay() === 4) {
+    const rule = { name: 'guardduty-findings-to-slack', eventBusName: 'default' };
+    const pattern = JSON.stringify({ source: ['aws.guardduty'], 'detail-type': ['GuardDuty Finding'] });
+    const target = { Id: 'slack-notifier', Arn: `arn:aws:lambda:${c.home}:${c.account.accountId}:function:slack-notifier` };
+    calls.push(
+      [fixedSpec('events.amazonaws.com', 'RemoveTargets', { rule: rule.name, eventBusName: 'default', ids: [target.Id], force: false }, { failedEntryCount: 0, failedEntries: [] }), 1],
+      [fixedSpec('events.amazonaws.com', 'DeleteRule', { ...rule, force: false }), 1],
+      [fixedSpec('events.amazonaws.com', 'PutRule', { ...rule, eventPattern: pattern, state: 'ENABLED', description: 'GuardDuty findings to #sec-alerts' }, { ruleArn: `arn:aws:events:${c.home}:${c.account.accountId}:rule/${rule.name}` }), 1],
+      [fixedSpec('events.amazonaws.com', 'PutTargets', { rule: rule.name, eventBusName: 'default', targets: [target] }, { failedEntryCount: 0, failedEntries: [] }), 1],
+    );
+  }
+  return calls
+    .filter(([, chance]) => c.rng.chance(chance))
+    .map(([spec], i) => ({ time: time + i * 4000, region: spec.global ? 'us-east-1' : c.home, actor: tf, spec }));
+};
+
+/** The organisation's guardrails as code: an SCP detached from the sandbox OU and attached again on Tuesdays. */
+const scpApplies: RoutineJob = (c, day) => {
+  if (new Date(day).getUTCDay() !== 2) return [];
+  const time = at(day, 15, c.rng.int(0, 59));
+  const request = { policyId: 'p-sandboxguard', targetId: `ou-${c.rng.hex(4)}-sandbox01` };
+  return [
+    { time, region: 'us-east-1', actor: c.actors.terraform, spec: fixedSpec('organizations.amazonaws.com', 'DetachPolicy', request, null, { global: true }) },
+    { time: time + 6000, region: 'us-east-1', actor: c.actors.terraform, spec: fixedSpec('organizations.amazonaws.com', 'AttachPolicy', request, null, { global: true }) },
+  ];
+};
+
+/** Offboarding on Tuesdays and Thursdays: the help desk removes a leaver's MFA device and login, then the user. */
+const offboarding: RoutineJob = (c, day) => {
+  if (![2, 4].includes(new Date(day).getUTCDay())) return [];
+  const user = `${c.rng.pick(FIRST_NAMES)}.${c.rng.pick(LAST_NAMES)}-contractor`;
+  const mfa = `arn:aws:iam::${c.account.accountId}:mfa/${user}`;
+  const time = at(day, workHour(c.actors.helpdesk, 2), c.rng.int(0, 50));
+  const steps = [
+    fixedSpec('iam.amazonaws.com', 'DeactivateMFADevice', { userName: user, serialNumber: mfa }, null, { global: true }),
+    fixedSpec('iam.amazonaws.com', 'DeleteVirtualMFADevice', { serialNumber: mfa }, null, { global: true }),
+    fixedSpec('iam.amazonaws.com', 'DeleteLoginProfile', { userName: user }, null, { global: true }),
+    fixedSpec('iam.amazonaws.com', 'RemoveUserFromGroup', { groupName: 'contractors', userName: user }, null, { global: true }),
+    fixedSpec('iam.amazonaws.com', 'DeleteUser', { userName: user }, null, { global: true }),
+  ];
+  return steps.map((spec, i) => ({ time: time + i * 20_000, region: 'us-east-1', actor: c.actors.helpdesk, spec }));
+};
+
+/** A monitoring vendor assuming its integration role from its own account, every hour around the clock. */
+const vendorIntegration: RoutineJob = (c, day) =>
+  Array.from({ length: 24 }, (_, hour) => {
+    const role = 'DatadogIntegrationRole';
+    const roleArn = arnRole(c.account.accountId, role);
+    const session = 'DatadogAWSIntegration';
+    return {
+      time: at(day, hour, 2, c.rng.int(0, 59)), region: 'us-east-1', actor: c.actors.vendor,
+      spec: fixedSpec('sts.amazonaws.com', 'AssumeRole', { roleArn, roleSessionName: session, externalId: c.account.accountId.slice(0, 6) + 'dd', durationSeconds: 3600 }, {
+        credentials: { accessKeyId: `ASIA${c.rng.upperAlnum(16)}`, sessionToken: `IQoJb3JpZ2luX2VjE${c.rng.alnum(180)}`, expiration: awsLongDate(at(day, hour + 1, 2)) },
+        assumedRoleUser: { assumedRoleId: `AROA${c.rng.upperAlnum(17)}:${session}`, arn: `arn:aws:sts::${c.account.accountId}:assumed-role/${role}/${session}` },
+      }, { readOnly: true, resources: [{ accountId: c.account.accountId, type: 'AWS::IAM::Role', ARN: roleArn }] }),
+    };
+  });
+
+/** Developers starting their day with aws-vault: a session token against their MFA device. */
+const awsVaultSessions: RoutineJob = (c, day) =>
+  isWeekday(day)
+    ? c.actors.developers.map((dev) => {
+        const user = (dev.arn.split('/').pop() as string);
+        return {
+          time: at(day, workHour(dev, 0), c.rng.int(0, 40)), region: 'us-east-1', actor: dev,
+          spec: fixedSpec('sts.amazonaws.com', 'GetSessionToken', { durationSeconds: 43200, serialNumber: `arn:aws:iam::${c.account.accountId}:mfa/${user}`, tokenCode: '******' }, {
+            credentials: { accessKeyId: `ASIA${c.rng.upperAlnum(16)}`, sessionToken: `IQoJb3JpZ2luX2VjE${c.rng.alnum(180)}`, expiration: awsLongDate(at(day, workHour(dev, 12))) },
+          }, { readOnly: true }),
+        };
+      })
+    : [];
+
+/** A platform engineer's weekly shell into a staging task with ECS Exec, on Wednesdays. */
+const ecsExec: RoutineJob = (c, day) => {
+  if (new Date(day).getUTCDay() !== 3) return [];
+  const task = c.rng.hex(32);
+  const cluster = 'staging';
+  const prefix = `arn:aws:ecs:${c.home}:${c.account.accountId}`;
+  return [{
+    time: at(day, workHour(c.actors.platformEngineer, 3), c.rng.int(0, 59)), region: c.home, actor: c.actors.platformEngineer,
+    spec: fixedSpec('ecs.amazonaws.com', 'ExecuteCommand', { cluster, container: 'app', command: '/bin/bash', interactive: true, task }, {
+      clusterArn: `${prefix}:cluster/${cluster}`, containerArn: `${prefix}:container/${cluster}/${task}/${c.rng.uuid()}`, containerName: 'app', interactive: true,
+      session: { sessionId: `ecs-execute-command-${c.rng.hex(17)}`, streamUrl: `wss://ssmmessages.${c.home}.amazonaws.com/v1/data-channel/ecs-execute-command-${c.rng.hex(17)}`, tokenValue: 'HIDDEN_DUE_TO_SECURITY_REASONS' },
+      taskArn: `${prefix}:task/${cluster}/${task}`,
+    }),
+  }];
+};
+
+/** A records service archiving the day's signed documents with a key of its own (SSE-C), just after midnight. */
+const sseCArchive: RoutineJob = (c, day) => {
+  const bucket = c.account.buckets.find((b) => b.includes('-backups-')) ?? (c.account.buckets[0] as string);
+  return Array.from({ length: c.rng.int(4, 8) }, (_, i) => ({
+    time: at(day, 0, 30 + i, c.rng.int(0, 59)), region: c.home, actor: c.actors.archiver,
+    spec: fixedSpec('s3.amazonaws.com', 'PutObject', null),
+    sseCObject: { bucket, key: `signed/${dayName(day)}/${c.rng.hex(20)}.pdf` },
+  }));
+};
+
+/** Security analysts closing the findings they triaged, through the Security Hub console, each working day. */
+const findingsTriage: RoutineJob = (c, day) =>
+  isWeekday(day)
+    ? c.actors.analysts.map((analyst) => {
+        const ids = Array.from({ length: c.rng.int(1, 5) }, () => ({
+          Id: `arn:aws:securityhub:${c.home}:${c.account.accountId}:subscription/aws-foundational-security-best-practices/v/1.0.0/S3.${c.rng.int(1, 17)}/finding/${c.rng.uuid()}`,
+          ProductArn: `arn:aws:securityhub:${c.home}::product/aws/securityhub`,
+        }));
+        return {
+          time: at(day, workHour(analyst, 4), c.rng.int(0, 59)), region: c.home, actor: analyst,
+          spec: fixedSpec('securityhub.amazonaws.com', 'BatchUpdateFindings', { FindingIdentifiers: ids, Workflow: { Status: 'RESOLVED' }, Note: { Text: `Remediated, ticket SEC-${c.rng.int(1000, 9999)}`, UpdatedBy: analyst.arn.split('/').pop() } }, {
+            ProcessedFindings: ids, UnprocessedFindings: [],
+          }),
+        };
+      })
+    : [];
+
+/** Which jobs run in which account: a production account, a platform account and a security account. */
+const ROUTINE_JOBS_BY_ACCOUNT: RoutineJob[][] = [
+  [snapshotRetention, drCopy, backupPlan, dbaLogs, sseCArchive, vendorIntegration],
+  [terraformApplies, offboarding, awsVaultSessions, ecsExec, vendorIntegration],
+  [findingsTriage, scpApplies, vendorIntegration],
+];
+
+/** S3 PutObject with a customer-provided key, as CloudTrail logs it: the algorithm and the key's MD5, never the key. */
+function sseCRecord(c: CallContext, object: { bucket: string; key: string }, agent: string, ip: string): Record<string, unknown> {
+  const host = bucketHost(object.bucket, c.region);
+  const keyMd5 = `${c.rng.alnum(22)}==`;
+  const size = c.rng.logInt(20_000, 4_000_000);
+  return {
+    eventVersion: '1.10', userIdentity: identityFor(c), eventTime: isoSeconds(c.time), eventSource: 's3.amazonaws.com', eventName: 'PutObject',
+    awsRegion: c.region, sourceIPAddress: ip, userAgent: agent,
+    requestParameters: { bucketName: object.bucket, Host: host, key: object.key, 'x-amz-server-side-encryption-customer-algorithm': 'AES256' },
+    responseElements: { 'x-amz-server-side-encryption-customer-algorithm': 'AES256', 'x-amz-server-side-encryption-customer-key-MD5': keyMd5 },
+    additionalEventData: { SignatureVersion: 'SigV4', CipherSuite: 'TLS_AES_128_GCM_SHA256', bytesTransferredIn: size, AuthenticationMethod: 'AuthHeader', 'x-amz-id-2': `${c.rng.alnum(74)}=`, bytesTransferredOut: 0 },
+    requestID: c.rng.upperAlnum(16), eventID: c.rng.uuid(), readOnly: false,
+    resources: [{ type: 'AWS::S3::Object', ARN: `arn:aws:s3:::${object.bucket}/${object.key}` }, s3BucketResource(c, object.bucket)],
+    eventType: 'AwsApiCall', managementEvent: false, recipientAccountId: c.account.accountId, eventCategory: 'Data',
+    tlsDetails: { tlsVersion: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256', clientProvidedHostHeader: host },
+  };
+}
+
+/** Plans an account's routine jobs day by day and hands each region's stream the calls that are due. */
+class RoutinePlanner {
+  private readonly queues = new Map<string, RoutineCall[]>();
+  private readonly context: RoutineJobContext;
+  private readonly jobs: RoutineJob[];
+  private readonly start: number;
+  private readonly globalRegion: string;
+  private plannedUntil: number;
+
+  constructor(rng: Random, account: AccountEstate, regions: readonly string[], accountIndex: number, start: number) {
+    this.context = { rng, account, home: regions[0] as string, drRegion: (regions[1] ?? regions[0]) as string, actors: buildRoutineActors(rng, account, regions) };
+    this.jobs = ROUTINE_JOBS_BY_ACCOUNT[accountIndex % ROUTINE_JOBS_BY_ACCOUNT.length] as RoutineJob[];
+    this.plannedUntil = Math.floor(start / DAY_MS) * DAY_MS;
+    this.start = start;
+    // Global calls are logged in us-east-1; without it, in the first region.
+    this.globalRegion = regions.includes('us-east-1') ? 'us-east-1' : (regions[0] as string);
+  }
+
+  private planUntil(until: number): void {
+    while (this.plannedUntil < until) {
+      const day = this.plannedUntil;
+      for (const job of this.jobs) {
+        for (const call of job(this.context, day)) {
+          if (call.time < this.start) continue;
+          const region = call.spec.global || call.region === 'us-east-1' ? this.globalRegion : call.region;
+          const queue = this.queues.get(region) ?? [];
+          queue.push({ ...call, region });
+          this.queues.set(region, queue);
+        }
+      }
+      for (const queue of this.queues.values()) queue.sort((a, b) => a.time - b.time);
+      this.plannedUntil += DAY_MS;
+    }
+  }
+
+  /** Whether `region` has calls due before `until`. */
+  hasDue(region: string, until: number): boolean {
+    this.planUntil(until);
+    return (this.queues.get(region)?.[0]?.time ?? Infinity) < until;
+  }
+
+  /** Up to `limit` calls due in `region` before `until`, taken off the queue. */
+  takeDue(region: string, until: number, limit: number): RoutineCall[] {
+    this.planUntil(until);
+    const queue = this.queues.get(region) ?? [];
+    let n = 0;
+    while (n < queue.length && n < limit && (queue[n] as RoutineCall).time < until) n++;
+    return queue.splice(0, n);
+  }
+}
+
+function routineRecord(rng: Random, stream: TrailStream, call: RoutineCall): Record<string, unknown> {
+  const c: CallContext = { rng, account: stream.account, estate: stream.estate, region: call.region, actor: call.actor, time: call.time, chosen: {} };
+  const source = call.actor.source(rng);
+  const agent = call.actor.userAgent(rng, call.spec.source);
+  return call.sseCObject ? sseCRecord(c, call.sseCObject, agent, source.ip) : managementRecord(c, call.spec, agent, source);
+}
+
 /**
  * CloudTrail log files: `{"Records":[...]}`, 1,000–5,000 records each by default, under
  * AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/.
@@ -1341,26 +1783,31 @@ function cloudTrailRecord(rng: Random, stream: TrailStream, region: string, time
 export async function generateCloudTrail(options: GenerateOptions): Promise<GenerateResult> {
   const rng = new Random(options.seed);
   const regions = options.regions ?? DEFAULT_REGIONS;
-  const estates = new Map<string, { account: AccountEstate; actors: Actor[] }>();
-  for (const accountId of options.accounts ?? DEFAULT_ACCOUNTS) {
+  const start = (options.start ?? DEFAULT_START).getTime();
+  const estates = new Map<string, { account: AccountEstate; actors: Actor[]; routine: RoutinePlanner }>();
+  for (const [index, accountId] of (options.accounts ?? DEFAULT_ACCOUNTS).entries()) {
     const account = buildAccountEstate(rng, accountId, regions);
-    estates.set(accountId, { account, actors: buildActors(rng, account, regions) });
+    estates.set(accountId, { account, actors: buildActors(rng, account, regions), routine: new RoutinePlanner(rng, account, regions, index, start) });
   }
   const streams = makeStreams(options, (accountId, region) => {
-    const { account, actors } = estates.get(accountId) as { account: AccountEstate; actors: Actor[] };
-    return buildTrailStream(account, actors, region);
+    const { account, actors, routine } = estates.get(accountId) as { account: AccountEstate; actors: Actor[]; routine: RoutinePlanner };
+    return buildTrailStream(account, actors, routine, region);
   });
   const result = emptyResult();
-  await deliverInWindows(rng, options, streams, { min: 1000, max: 5000 }, async (stream, windowStart, count, windowMs) => {
+  // A stream with routine calls due delivers in that window, so no job's call waits hours for a file.
+  const routineDue = (stream: Stream<TrailStream>, until: number) => stream.state.routine.hasDue(stream.region, until);
+  await deliverInWindows(rng, options, streams, { min: 1000, max: 5000 }, routineDue, async (stream, windowStart, count, windowMs) => {
     const delivered = windowStart + windowMs;
     const { accountId, region } = stream;
     const key = `AWSLogs/${accountId}/CloudTrail/${region}/${dateFolders(delivered)}/${accountId}_CloudTrail_${region}_${deliveryStamp(delivered)}_${rng.alnum(16)}.json.gz`;
     const writer = await GzipFileWriter.create(path.join(options.outDir, key));
     writer.add('{"Records":[');
+    const due = stream.state.routine.takeDue(region, windowStart + windowMs, count);
     for (let i = 0; i < count; i++) {
       // Events arrive a little late, so a file spans slightly more than its window.
       const time = windowStart - rng.int(0, 60_000) + rng.int(0, windowMs - 1);
-      writer.add((i === 0 ? '' : ',') + JSON.stringify(cloudTrailRecord(rng, stream.state, region, time)));
+      const call = due[i];
+      writer.add((i === 0 ? '' : ',') + JSON.stringify(call ? routineRecord(rng, stream.state, call) : cloudTrailRecord(rng, stream.state, region, time)));
       if (writer.full) await writer.flush();
     }
     writer.add(']}');
@@ -1552,7 +1999,7 @@ export async function generateFlowLogs(options: FlowLogOptions): Promise<Generat
   const streams = makeStreams(options, (accountId) => buildFlowEstate(rng, accountId));
   const result = emptyResult();
   let fileIndex = 0;
-  await deliverInWindows(rng, options, streams, { min: 10_000, max: 40_000 }, async (stream, windowStart, count, windowMs) => {
+  await deliverInWindows(rng, options, streams, { min: 10_000, max: 40_000 }, null, async (stream, windowStart, count, windowMs) => {
     // Spread custom-format files evenly so the share holds even for a handful of files.
     const custom = Math.floor((fileIndex + 1) * share) > Math.floor(fileIndex * share);
     fileIndex++;
@@ -1759,7 +2206,7 @@ export async function generateDnsLogs(options: GenerateOptions): Promise<Generat
   const rng = new Random(options.seed);
   const streams = makeStreams(options, (accountId, region) => buildDnsVpc(rng, accountId, region));
   const result = emptyResult();
-  await deliverInWindows(rng, options, streams, { min: 2_000, max: 20_000 }, async (stream, windowStart, count, windowMs) => {
+  await deliverInWindows(rng, options, streams, { min: 2_000, max: 20_000 }, null, async (stream, windowStart, count, windowMs) => {
     const vpc = stream.state;
     const delivered = windowStart + windowMs;
     const key = `AWSLogs/${vpc.accountId}/vpcdnsquerylogs/${vpc.vpcId}/${dateFolders(delivered)}/${vpc.accountId}_vpcdnsquerylogs_${vpc.vpcId}_${deliveryStamp(delivered)}_${rng.hex(8)}.log.gz`;

@@ -403,7 +403,10 @@ function learnAlerting(event: ApiEvent, context: DetectionContext): void {
       const name = str(request.name);
       if (!name) return;
       const sources = list(policyDocument(request.eventPattern)?.source).map((s) => SECURITY_SOURCES[String(s)]).filter((s): s is string => s !== undefined);
-      return remember(alertKey(event, 'rule', name, request.eventBusName), sources.length ? `routes ${sources.join(' and ')}` : null);
+      const key = alertKey(event, 'rule', name, request.eventBusName);
+      // Put back, still routing security events, by whoever just deleted it: a replacement (Terraform's destroy-then-create).
+      if (sources.length) cancelHeldWhere(context, `${key}|${event.principalKey}|deleted`, (time) => Math.abs(event.time - time) <= RETARGET);
+      return remember(key, sources.length ? `routes ${sources.join(' and ')}` : null);
     }
     case 'PutMetricFilter': {
       const group = str(request.logGroupName);
@@ -448,6 +451,7 @@ function onAlertingChange(event: ApiEvent, context: DetectionContext): void {
     if (event.api === 'DeleteRule') deleteEntry(alerting(context), key);
     // Targets are often replaced: removed and put back at once.
     if (event.api === 'RemoveTargets') holdSignal(context, `${key}|${event.principalKey}`, event.time + RETARGET, signal);
+    else if (event.api === 'DeleteRule') holdSignal(context, `${key}|${event.principalKey}|deleted`, event.time + RETARGET, signal);
     else context.emit(signal);
     return;
   }
@@ -949,6 +953,26 @@ export const loggingTampering: ApiDetection = {
     {
       name: 'Terraform destroying a security rule (Low)',
       records: [putRule('findings-router', ['aws.guardduty'], '2026-10-01T09:00:00Z'), call('events', 'DeleteRule', { name: 'findings-router' }, '2026-11-02T10:00:00Z', terraform, TERRAFORM_AGENT)],
+      expect: [ALERTING],
+    },
+    {
+      name: 'Terraform replacing a security rule: its targets removed, the rule deleted and created again with them within seconds',
+      records: [
+        putRule('guardduty-to-slack', ['aws.guardduty'], '2026-10-01T09:00:00Z'),
+        call('events', 'RemoveTargets', { rule: 'guardduty-to-slack', ids: ['slack-notifier'], force: false }, '2026-11-02T10:00:00Z', terraform, TERRAFORM_AGENT),
+        call('events', 'DeleteRule', { name: 'guardduty-to-slack', force: false }, '2026-11-02T10:00:04Z', terraform, TERRAFORM_AGENT),
+        putRule('guardduty-to-slack', ['aws.guardduty'], '2026-11-02T10:00:08Z'),
+        call('events', 'PutTargets', { rule: 'guardduty-to-slack', targets: [{ Id: 'slack-notifier', Arn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:slack-notifier` }] }, '2026-11-02T10:00:12Z', terraform, TERRAFORM_AGENT),
+      ],
+      expect: [],
+    },
+    {
+      name: 'a security rule deleted and created again matching EC2 events only: its alerting is gone (Low through Terraform)',
+      records: [
+        putRule('guardduty-to-slack', ['aws.guardduty'], '2026-10-01T09:00:00Z'),
+        call('events', 'DeleteRule', { name: 'guardduty-to-slack', force: false }, '2026-11-02T10:00:04Z', terraform, TERRAFORM_AGENT),
+        putRule('guardduty-to-slack', ['aws.ec2'], '2026-11-02T10:00:08Z'),
+      ],
       expect: [ALERTING],
     },
     {
