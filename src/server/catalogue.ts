@@ -130,6 +130,15 @@ export async function catalogue(context: ReadContext): Promise<Catalogue> {
         if (r.region !== null) account.regions.add(String(r.region));
       }
     }
+    // A role the lake saw assumed but whose sessions made no call it holds (an outside account's sessions, a
+    // trail not ingested) is still a role of the lake: its profile shows who assumed it.
+    for (const r of await rows(
+      context.connection,
+      `SELECT DISTINCT api_request_data->>'roleArn' AS role FROM api_activity
+       WHERE api_operation IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity') AND api_service_name = 'sts.amazonaws.com'`,
+    )) {
+      if (r.role !== null && !c.roles.has(String(r.role))) c.roles.set(String(r.role), { ...empty(), sessions: new Set() });
+    }
     for (const r of await rows(
       context.connection,
       `SELECT api_request_data->>'bucketName' AS bucket, count(*) AS n, min(time) AS first, max(time) AS last, any_value(cloud_account_uid) AS account,
