@@ -37,6 +37,8 @@ const state = (context: DetectionContext) => context.state<ObjectExposureState>(
 
 /** Who an object's new ACL lets read it: 'anyone', 'any AWS account', or null. */
 function objectReaders(request: Record<string, unknown>): string | null {
+  // Most writes set no ACL at all: nothing to evaluate.
+  if (request['x-amz-acl'] === undefined && request.AccessControlPolicy === undefined && DATA_GRANTS.every((h) => request[h] === undefined)) return null;
   const policy = obj(request.AccessControlPolicy);
   const list = obj(policy?.AccessControlList);
   const grants = list ? [list.Grant].flat().filter((g) => DATA_PERMISSIONS.has(String(obj(g)?.Permission))) : undefined;
