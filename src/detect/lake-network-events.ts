@@ -134,19 +134,18 @@ function compactAnswers(text: string): DnsAnswer[] | undefined {
   }
 }
 
-/** Query names are compared without the trailing root dot, in lower case. */
-export function normalizeQueryName(name: string | null): string {
-  return (name ?? '').replace(/\.$/, '').toLowerCase();
-}
-
-/** The query name as logged (without its trailing dot) when it is not already all lower case. */
-export function casedQueryName(name: string | null, normalized: string): string | undefined {
+/**
+ * A DnsEvent's names from the logged query name: `queryName` without the trailing root dot, in lower case, as
+ * names are compared; `casedName` as logged, only when its case differs.
+ */
+export function queryNames(name: string | null): Pick<DnsEvent, 'queryName' | 'casedName'> {
   const logged = (name ?? '').replace(/\.$/, '');
-  return logged === normalized ? undefined : logged;
+  const queryName = logged.toLowerCase();
+  return { queryName, casedName: logged === queryName ? undefined : logged };
 }
 
 function toDns(row: Cell[], n: Float64Array[], i: number): DnsEvent {
-  const queryName = normalizeQueryName(row[5]!);
+  const { queryName, casedName } = queryNames(row[5]!);
   return {
     kind: 'dns',
     time: n[0]![i]!,
@@ -157,7 +156,7 @@ function toDns(row: Cell[], n: Float64Array[], i: number): DnsEvent {
     srcPort: orNull(n[1]![i]!),
     instanceId: row[4]!,
     queryName,
-    casedName: casedQueryName(row[5]!, queryName),
+    casedName,
     queryType: row[6]!,
     queryClass: row[7]!,
     rcode: row[8]!,

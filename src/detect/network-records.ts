@@ -1,4 +1,4 @@
-import { casedQueryName, normalizeQueryName, parseAnswers } from './lake-network-events.js';
+import { parseAnswers, queryNames } from './lake-network-events.js';
 import type { DnsEvent, FlowEvent } from './network-event.js';
 
 /**
@@ -129,7 +129,6 @@ const text = (v: unknown) => (v === undefined || v === null ? null : String(v));
 export function dnsFromRecord(record: Record<string, unknown>, lineNumber: number | null = null): DnsEvent {
   const srcids = (record.srcids ?? {}) as Record<string, unknown>;
   const action = text(record.firewall_rule_action)?.toUpperCase();
-  const queryName = normalizeQueryName(text(record.query_name));
   return {
     kind: 'dns',
     time: Date.parse(String(record.query_timestamp)),
@@ -139,8 +138,7 @@ export function dnsFromRecord(record: Record<string, unknown>, lineNumber: numbe
     srcIp: text(record.srcaddr),
     srcPort: record.srcport === undefined ? null : Number(record.srcport),
     instanceId: text(srcids.instance),
-    queryName,
-    casedName: casedQueryName(text(record.query_name), queryName),
+    ...queryNames(text(record.query_name)),
     queryType: text(record.query_type),
     queryClass: text(record.query_class),
     rcode: text(record.rcode),

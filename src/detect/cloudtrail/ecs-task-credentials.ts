@@ -1,7 +1,7 @@
 import type { ApiEvent } from '../api-event.js';
 import { assumedRole, ctEvent, iamUser, TERRAFORM_AGENT } from '../case-builders.js';
 import type { ApiDetection, DetectionContext } from '../detection.js';
-import { type BoundedMap, boundedMap, getEntry, HOUR, isAwsServiceCall, isIacAgent, isLongTermKey, learningOver, list, obj, ownAccount, personVars, setEntry, str, wasHabit } from './gumshoe-common.js';
+import { type BoundedMap, boundedMap, distinctInWindow, getEntry, HOUR, isAwsServiceCall, isIacAgent, isLongTermKey, type ItemWindow, learningOver, list, obj, ownAccount, personVars, str, wasHabit } from './gumshoe-common.js';
 
 /**
  * An ECS task made to hand over its role's credentials: a task definition registered, or a task run with a
@@ -69,25 +69,13 @@ interface ExecState {
   /** principal>account/region/cluster → when it first exec'd there. */
   habits: BoundedMap<number>;
   /** principal → tasks it exec'd into within the hour from `start`. */
-  bursts: BoundedMap<{ start: number; tasks: string[] }>;
+  bursts: BoundedMap<ItemWindow>;
 }
 
 const execState = (context: DetectionContext) => context.state<ExecState>('ecs-exec', () => ({ habits: boundedMap(), bursts: boundedMap() }));
 
 /** `prod` from `arn:aws:ecs:…:cluster/prod`, a task id from `…:task/prod/0f1e…`. */
 const lastSegment = (value: string | undefined) => value?.replace(/^.*\//, '');
-
-/** An IAM user's or root's access key (AKIA…): long-lived, and what leaks from laptops and repositories. */
-
-/** Distinct tasks the principal exec'd into within the hour, this one included. */
-function tasksInHour(context: DetectionContext, event: ApiEvent, task: string): number {
-  const { bursts } = execState(context);
-  const previous = getEntry(bursts, event.principalKey);
-  const burst = previous && event.time >= previous.start && event.time - previous.start <= EXEC_WINDOW ? previous : { start: event.time, tasks: [] };
-  if (!burst.tasks.includes(task) && burst.tasks.length < 50) burst.tasks = [...burst.tasks, task];
-  setEntry(bursts, event.principalKey, burst, 2000);
-  return burst.tasks.length;
-}
 
 function onExec(event: ApiEvent, context: DetectionContext): void {
   const request = event.request ?? {};
@@ -96,7 +84,7 @@ function onExec(event: ApiEvent, context: DetectionContext): void {
   const habitKey = `${event.principalKey}>${ownAccount(event)}/${event.region}/${cluster}`;
   const first = getEntry(execState(context).habits, habitKey) === undefined;
   const habit = wasHabit(execState(context).habits, habitKey, event.time);
-  const tasks = tasksInHour(context, event, task);
+  const tasks = distinctInWindow(execState(context).bursts, event.principalKey, task, event.time, EXEC_WINDOW);
   const longTerm = isLongTermKey(event);
   const fanOut = longTerm && tasks >= EXEC_FAN_OUT;
   if (!fanOut && !(first && (longTerm || learningOver(context, event)))) return;

@@ -317,6 +317,25 @@ export function earliestSeen(map: BoundedMap<number>, key: string, time: number,
   return time;
 }
 
+/** Distinct items (keys, tasks) one principal touched in a window that starts at its first. */
+export interface ItemWindow {
+  start: number;
+  items: string[];
+}
+
+/**
+ * Adds `item` to `key`'s window, a new one once `windowMs` has passed since its start, and returns how many
+ * distinct items the window holds (counted up to `cap`).
+ */
+export function distinctInWindow(map: BoundedMap<ItemWindow>, key: string, item: string, time: number, windowMs: number, cap = 50): number {
+  const previous = getEntry(map, key);
+  // An entry without items is an older version's state: start again.
+  const window = previous?.items && time >= previous.start && time - previous.start <= windowMs ? previous : { start: time, items: [] };
+  if (!window.items.includes(item) && window.items.length < cap) window.items = [...window.items, item];
+  setEntry(map, key, window, 2000);
+  return window.items.length;
+}
+
 /**
  * Records that `key` happened at `time` and says whether it was already a habit: seen at least HABIT_AGE
  * apart from this use. A burst does not make itself a habit; a repeat on a later day does. An older use

@@ -1,7 +1,7 @@
 import type { ApiEvent } from '../api-event.js';
 import { assumedRole, awsService, ctEvent, iamUser, CONSOLE_AGENT, TERRAFORM_AGENT } from '../case-builders.js';
 import type { ApiDetection, DetectionContext } from '../detection.js';
-import { type BoundedMap, boundedMap, getEntry, HOUR, isAwsServiceCall, isConsoleAgent, isIacAgent, personVars, setEntry, str, wasHabit } from './gumshoe-common.js';
+import { type BoundedMap, boundedMap, distinctInWindow, HOUR, isAwsServiceCall, isConsoleAgent, isIacAgent, type ItemWindow, personVars, str, wasHabit } from './gumshoe-common.js';
 
 /**
  * Data made unreadable by destroying the KMS keys that encrypt it: a key scheduled for deletion (gone
@@ -24,27 +24,12 @@ const ACTIONS: Record<string, (request: Record<string, unknown>) => string> = {
   DeleteImportedKeyMaterial: () => 'lost its imported key material',
 };
 
-interface KeyBurst {
-  start: number;
-  keys: string[];
-}
-
 interface KmsState {
-  bursts: BoundedMap<KeyBurst>;
+  bursts: BoundedMap<ItemWindow>;
   habits: BoundedMap<number>;
 }
 
 const state = (context: DetectionContext) => context.state<KmsState>('kms-key-loss', () => ({ bursts: boundedMap(), habits: boundedMap() }));
-
-/** Distinct keys the principal destroyed or disabled within the hour, this one included. */
-function keysInHour(context: DetectionContext, event: ApiEvent, key: string): number {
-  const { bursts } = state(context);
-  const previous = getEntry(bursts, event.principalKey);
-  const burst = previous && event.time >= previous.start && event.time - previous.start <= MASS_WINDOW ? previous : { start: event.time, keys: [] };
-  if (!burst.keys.includes(key) && burst.keys.length < 50) burst.keys = [...burst.keys, key];
-  setEntry(bursts, event.principalKey, burst, 2000);
-  return burst.keys.length;
-}
 
 function severity(event: ApiEvent, keys: number, habitual: boolean): number {
   if (keys >= MASS_KEYS) return 8;
@@ -59,7 +44,8 @@ function onEvent(event: ApiEvent, context: DetectionContext): void {
   // The request names a key by id, ARN or alias; the response (when there is one) by ARN: keep the id.
   const key = (str(event.response?.keyId) ?? str(request.keyId) ?? 'unknown key').replace(/^arn:.*:key\//, '');
   const habitual = wasHabit(state(context).habits, event.principalKey, event.time);
-  const keys = keysInHour(context, event, key);
+  // Distinct keys the principal destroyed or disabled within the hour, this one included.
+  const keys = distinctInWindow(state(context).bursts, event.principalKey, key, event.time, MASS_WINDOW);
   context.emit({
     type: KEY_LOSS,
     event,
